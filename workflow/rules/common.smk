@@ -1,0 +1,54 @@
+# Config validation, presets, run tables, paths and input functions shared by all rules.
+import json
+import sys
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+from nnstudies.config import ConfigError, STUDIES, resolve, study_runs
+
+
+try:
+    CFG = resolve(config)
+except ConfigError as err:
+    raise WorkflowError(str(err))
+config.clear()
+config.update(CFG)  # scripts see the resolved config (preset applied)
+
+RESULTS = CFG["results_dir"].rstrip("/")
+LOGS = f"logs/{CFG['preset']}"
+BENCH = f"benchmarks/{CFG['preset']}"
+DATASET = CFG["data"]["dataset"]
+PREPARED = f"{RESULTS}/data/{DATASET}.npz"
+DATA_INFO = f"{RESULTS}/data/{DATASET}.json"
+RUNS = {study: study_runs(CFG, study) for study in STUDIES}
+PACKAGE = "workflow/scripts/nnstudies"
+# Code a rule's results depend on: listed as input so that editing it reruns those jobs
+# (Snakemake itself only tracks the rule's own script file).
+TRAIN_CODE = [f"{PACKAGE}/{m}.py" for m in ("data", "models", "train")]
+ANALYSIS_CODE = [f"{PACKAGE}/{m}.py" for m in ("aggregate", "figures")]
+REPORT_CODE = [f"{PACKAGE}/{m}.py" for m in ("answers", "report")] + [
+    "report/report.html.j2",
+    "report/style.css",
+]
+
+
+wildcard_constraints:
+    study="|".join(STUDIES),
+    run=r"[A-Za-z][A-Za-z0-9_.-]*",
+    seed=r"\d+",
+
+
+def run_dir(study, name, seed):
+    return f"{RESULTS}/runs/{study}/{name}/seed{seed}"
+
+
+def run_files(study, kind):
+    """One file of every run of a study, e.g. run_files('architectures', 'summary.json')."""
+    return [f"{run_dir(study, name, seed)}/{kind}" for name, seed in RUNS[study]]
+
+
+def run_spec(wildcards):
+    """The run dict as canonical JSON: a change to it (layers, epochs, ...) reruns the job."""
+    key = (wildcards.run, int(wildcards.seed))
+    if key not in RUNS[wildcards.study]:
+        raise WorkflowError(f"no run {key} in study {wildcards.study}")
+    return json.dumps(RUNS[wildcards.study][key], sort_keys=True)

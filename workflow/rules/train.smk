@@ -1,0 +1,24 @@
+rule train:
+    """One run (model, seed, protocol) of one study."""
+    input:
+        data=PREPARED,
+        code=TRAIN_CODE,
+    output:
+        curves=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/curves.csv",
+        summary=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/summary.json",
+        first_layer=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/first_layer.npy",
+        unit_class_means=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/unit_class_means.npy",
+        model=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/model.pt",
+    params:
+        run=run_spec,
+    threads: CFG["train"]["threads"]
+    resources:
+        gpu=1 if CFG["train"]["device"] != "cpu" else 0,
+    log:
+        f"{LOGS}/train/{{study}}/{{run}}/seed{{seed}}.log",
+    benchmark:
+        f"{BENCH}/train/{{study}}/{{run}}/seed{{seed}}.tsv"
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/train_run.py"

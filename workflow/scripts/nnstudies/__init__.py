@@ -1,0 +1,1 @@
+"""Small-network training studies: the tested logic behind the Snakemake workflow."""

@@ -1,0 +1,31 @@
+"""Snakemake entry point: train one run and write its curves, summary, weights and model."""
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+import torch
+
+sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (the snakemake object is injected)
+from nnstudies.data import load_prepared  # noqa: E402
+from nnstudies.provenance import hardware, package_versions  # noqa: E402
+from nnstudies.train import train_run  # noqa: E402
+
+smk = snakemake  # noqa: F821
+run = json.loads(smk.params.run)
+torch.set_num_threads(smk.threads)
+torch.use_deterministic_algorithms(True, warn_only=True)
+
+with open(smk.log[0], "w") as log:
+    curves, summary, arrays, model = train_run(
+        run, load_prepared(smk.input.data), device=smk.config["train"]["device"],
+        eval_batch=smk.config["train"]["eval_batch"], log=log)
+    print(json.dumps(summary), file=log)
+
+pd.DataFrame(curves).to_csv(smk.output.curves, index=False)
+np.save(smk.output.first_layer, arrays["first_layer"])
+np.save(smk.output.unit_class_means, arrays["unit_class_means"])
+torch.save(model.state_dict(), smk.output.model)
+with open(smk.output.summary, "w") as f:
+    json.dump({"run": run, **summary, "versions": package_versions(), "hardware": hardware()},
+              f, indent=2)
