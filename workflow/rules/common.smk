@@ -3,7 +3,7 @@ import json
 import sys
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-from nnstudies.config import ConfigError, STUDIES, resolve, study_runs
+from nnstudies.config import INPUT_SHAPES, STUDIES, ConfigError, resolve, study_runs
 
 
 try:

@@ -10,7 +10,7 @@ from nnstudies.data import prepare  # noqa: E402
 
 smk = snakemake  # noqa: F821
 logging.basicConfig(filename=smk.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
-arrays, info = prepare(smk.params.data)
+arrays, info = prepare({**smk.config["data"], **smk.params.data})
 logging.info("prepared %s: %s", info["dataset"], info["sizes"])
 np.savez(smk.output.arrays, **arrays)
 with open(smk.output.info, "w") as f:

@@ -1,0 +1,69 @@
+ARCH = "architectures"
+ARCH_MODELS = CFG[ARCH]["models"]
+
+
+rule aggregate_architectures:
+    """Per-run, per-model and per-step tables of the architecture study."""
+    input:
+        summaries=run_files(ARCH, "summary.json"),
+        curves=run_files(ARCH, "curves.csv"),
+        first_layers=run_files(ARCH, "first_layer.npy"),
+        unit_class_means=run_files(ARCH, "unit_class_means.npy"),
+        data=PREPARED,
+        code=ANALYSIS_CODE,
+    output:
+        runs=f"{RESULTS}/tables/architectures_runs.csv",
+        summary=f"{RESULTS}/tables/architectures_summary.csv",
+        pairwise=f"{RESULTS}/tables/architectures_pairwise.csv",
+        curves=f"{RESULTS}/tables/architectures_curves.csv",
+        weights=f"{RESULTS}/tables/architectures_weights.csv",
+    params:
+        runs_dir=f"{RESULTS}/runs/{ARCH}",
+    log:
+        f"{LOGS}/aggregate_architectures.log",
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/aggregate_architectures.py"
+
+
+rule figures_architectures:
+    """The 2x2 performance figure and one weight picture per model."""
+    input:
+        summary=rules.aggregate_architectures.output.summary,
+        curves=rules.aggregate_architectures.output.curves,
+        first_layers=run_files(ARCH, "first_layer.npy"),
+        code=ANALYSIS_CODE,
+    output:
+        performance_png=report(
+            f"{RESULTS}/figures/architectures_performance.png",
+            caption="../../report/captions/architectures_performance.rst",
+            category="Study 3: architectures",
+        ),
+        performance_svg=f"{RESULTS}/figures/architectures_performance.svg",
+        weights_png=expand(f"{RESULTS}/figures/architectures_weights_{{model}}.png", model=ARCH_MODELS),
+        weights_svg=expand(f"{RESULTS}/figures/architectures_weights_{{model}}.svg", model=ARCH_MODELS),
+    params:
+        models=ARCH_MODELS,
+        runs_dir=f"{RESULTS}/runs/{ARCH}",
+        image_shape=INPUT_SHAPES[DATASET][1:],
+    log:
+        f"{LOGS}/figures_architectures.log",
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/figures_architectures.py"
+
+
+rule runs_table:
+    """Every run of every study, one row each: tables/runs.csv."""
+    input:
+        expand(f"{RESULTS}/tables/{{study}}_runs.csv", study=STUDIES),
+    output:
+        f"{RESULTS}/tables/runs.csv",
+    log:
+        f"{LOGS}/runs_table.log",
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/runs_table.py"

@@ -1,0 +1,85 @@
+"""Matplotlib figures of the studies; every figure is saved as PNG and SVG."""
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def save(fig, png_path, svg_path):
+    fig.savefig(png_path, dpi=150, bbox_inches="tight")
+    fig.savefig(svg_path, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _band(ax, x, mean, std, **style):
+    line, = ax.plot(x, mean, **style)
+    if std is not None and np.isfinite(std).any():
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15, lw=0)
+    return line
+
+
+def performance_figure(curves, summary, models):
+    """The 2x2 figure of the architecture study (mean over seeds, band = +- 1 std).
+
+    a: training loss vs step; b: training (solid) and validation (dashed) accuracy vs step;
+    c: test vs final training accuracy, one point per model; d: validation vs training accuracy
+    along training, with the diagonal where they would be equal.
+    """
+    fig, axes = plt.subplots(2, 2, figsize=(12, 9))
+    (a, b), (c, d) = axes
+    colours = dict(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
+    for model in models:
+        df = curves[curves.model == model]
+        col = colours[model]
+        _band(a, df.step, df.train_loss_mean, df.train_loss_std, color=col, label=model)
+        _band(b, df.step, df.train_acc_mean, df.train_acc_std, color=col, label=model)
+        _band(b, df.step, df.val_acc_mean, df.val_acc_std, color=col, ls="--")
+        d.plot(df.train_acc_mean, df.val_acc_mean, color=col, lw=1, label=model)
+        row = summary[summary.model == model].iloc[0]
+        yerr = (row.test_acc_ci_high - row.test_acc_mean) if np.isfinite(row.test_acc_ci_high) else None
+        c.errorbar(row.final_train_acc_mean, row.test_acc_mean, yerr=yerr, fmt="o", color=col,
+                   capsize=3, label=model)
+    a.set(xlabel="step", ylabel="training loss", title="a. training loss", yscale="log")
+    b.set(xlabel="step", ylabel="accuracy",
+          title="b. training (solid) and validation (dashed) accuracy")
+    c.set(xlabel="final training accuracy", ylabel="test accuracy (95 % CI)",
+          title="c. test vs training accuracy")
+    d.set(xlabel="training accuracy", ylabel="validation accuracy",
+          title="d. validation vs training accuracy during training")
+    for ax in (c, d):
+        lo = min(ax.get_xlim()[0], ax.get_ylim()[0])
+        hi = max(ax.get_xlim()[1], ax.get_ylim()[1])
+        ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls=":", label="equal")
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def weights_figure(weights, title, image_shape):
+    """First-layer weights as grey pictures on one shared, symmetric colour scale.
+
+    Fully connected units are reshaped to the input image; conv filters are kh x kw pictures
+    (channel 0 when the input has several channels).
+    """
+    if weights.ndim == 2:
+        pictures = weights.reshape(len(weights), *image_shape)
+    else:
+        pictures = weights[:, 0]
+    n = len(pictures)
+    cols = min(8, n)
+    rows = math.ceil(n / cols)
+    limit = np.abs(pictures).max()
+    fig, axes = plt.subplots(rows, cols, figsize=(1.4 * cols, 1.4 * rows + 0.6), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            image = ax.imshow(pictures[i], cmap="gray", vmin=-limit, vmax=limit)
+            ax.set_title(str(i), fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.colorbar(image, ax=axes, shrink=0.6, label="weight")
+    return fig
