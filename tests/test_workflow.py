@@ -1,0 +1,166 @@
+"""The real workflow on the quick preset: report numbers, curves, reruns, config errors.
+
+The workflow runs once per session in a copy of the repository (so edits for the dry-run tests
+never touch the working tree); the raw data folder is shared with the repository's.
+"""
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+QUICK = ["--config", "preset=quick"]
+TRAIN_JOB = re.compile(r"wildcards: study=(\w+), run=([\w.-]+), seed=(\d+)")
+
+
+def snakemake(workdir, *args, check=True):
+    result = subprocess.run([*SNAKEMAKE, *args], cwd=workdir, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def copy_repo(dest):
+    for name in ("Snakefile", "config.yaml", "workflow", "report", "envs", "requirements.txt"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name,
+                                                           **({"ignore": shutil.ignore_patterns("__pycache__")} if src.is_dir() else {}))
+    (REPO / "data").mkdir(exist_ok=True)
+    (dest / "data").symlink_to(REPO / "data")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """A finished quick-preset run: its working directory."""
+    workdir = copy_repo(tmp_path_factory.mktemp("workflow"))
+    snakemake(workdir, "--cores", "2", *QUICK)
+    return workdir
+
+
+def planned_train_jobs(workdir, *args):
+    out = snakemake(workdir, "-n", "--cores", "2", *QUICK, *args).stdout
+    return sorted(TRAIN_JOB.findall(out)), out
+
+
+def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
+    results = quick / "results" / "quick"
+    runs = pd.read_csv(results / "tables" / "runs.csv")
+    html = (results / "report" / "report.html").read_text()
+    assert set(runs.model) == {"mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"}
+    assert len(runs) == 5 * 2  # two seeds in the quick preset
+    for model, mean in runs.groupby("model")["test_acc"].mean().items():
+        # the ranking answer names each model with its mean test accuracy
+        assert f"{model} {100 * mean:.2f} %" in html, model
+    summary = pd.read_csv(results / "tables" / "architectures_summary.csv")
+    best = summary.iloc[0]
+    assert best.test_acc_mean == runs.groupby("model")["test_acc"].mean().max()
+    assert f"Best architecture: {best.model}" in html
+    assert "data:image/png;base64," in html  # figures embedded: the file opens alone
+    assert html.count("<li><p class=\"q\">") == 10
+    pdf = (results / "report" / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+
+
+def test_curves_have_one_record_per_ten_steps(quick):
+    for summary_path in (quick / "results" / "quick" / "runs").glob("*/*/seed*/summary.json"):
+        summary = json.loads(summary_path.read_text())
+        curves = pd.read_csv(summary_path.with_name("curves.csv"))
+        every = summary["run"]["record_every"]
+        assert summary["steps"] == summary["steps_per_epoch"] * summary["run"]["epochs"]
+        assert list(curves.step) == list(range(every, summary["steps"] + 1, every))
+        assert curves.val_acc.between(0, 1).all()
+        assert summary["versions"]["torch"] and summary["train_seconds"] > 0
+
+
+def test_figures_exist_in_png_and_svg(quick):
+    figures = quick / "results" / "quick" / "figures"
+    for stem in ["architectures_performance"] + [f"architectures_weights_{m}" for m in
+                                                 ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")]:
+        assert (figures / f"{stem}.png").stat().st_size > 5_000
+        assert (figures / f"{stem}.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_nothing_to_rerun_when_nothing_changed(quick):
+    jobs, out = planned_train_jobs(quick)
+    assert jobs == [] and "Nothing to be done" in out
+
+
+@pytest.fixture
+def edited(quick):
+    """Edit files of the finished run for one test, then put them back."""
+    saved = {}
+
+    def edit(relative, old, new):
+        path = quick / relative
+        saved.setdefault(path, path.read_text())
+        text = path.read_text()
+        assert old in text, (relative, old)
+        path.write_text(text.replace(old, new, 1))
+
+    yield edit
+    for path, text in saved.items():
+        path.write_text(text)
+
+
+def test_editing_one_model_reruns_only_that_model(quick, edited):
+    edited("config.yaml", "cnn_3: [conv 3x3x16, relu, conv 5x5x8, relu, maxpool, conv 7x7x16",
+           "cnn_3: [conv 3x3x16, relu, conv 5x5x8, relu, maxpool, conv 5x5x16")
+    jobs, out = planned_train_jobs(quick)
+    assert jobs == [("architectures", "cnn_3", "0"), ("architectures", "cnn_3", "1")]
+    assert "rule prepare_data" not in out
+    for downstream in ("aggregate_architectures", "figures_architectures", "report"):
+        assert f"rule {downstream}:" in out
+
+
+def test_editing_the_epoch_count_reruns_every_training_job(quick, edited):
+    edited("config.yaml", "      epochs: 2", "      epochs: 3")
+    jobs, out = planned_train_jobs(quick)
+    assert len(jobs) == 10 and "rule prepare_data" not in out
+
+
+def test_editing_the_training_code_reruns_training(quick, edited):
+    edited("workflow/scripts/nnstudies/train.py", '"""One training function',
+           '# edited\n"""One training function')
+    jobs, _ = planned_train_jobs(quick)
+    assert len(jobs) == 10
+
+
+def test_editing_the_report_template_reruns_only_the_report(quick, edited):
+    edited("report/style.css", "@page", "/* edited */ @page")
+    jobs, out = planned_train_jobs(quick)
+    assert jobs == [] and "rule report:" in out and "rule aggregate_architectures:" not in out
+
+
+BAD_CONFIGS = {
+    "misspelt key": ("architectures:\n  epoch: 3\n", "architectures"),
+    "misspelt top-level key": ("architecture:\n  epochs: 3\n", "architecture"),
+    "wrong type": ("architectures:\n  epochs: fifteen\n", "architectures.epochs"),
+    "unknown model": ("architectures:\n  models: [mlp_1, cnn_9]\n", "architectures.models[1]"),
+    "impossible architecture": (
+        "models:\n  cnn_3: [conv 7x7x8, conv 7x7x8, conv 7x7x8, conv 7x7x8, conv 7x7x8]\n",
+        "models.cnn_3"),
+    "bad layer": ("models:\n  mlp_1: [fc32, relu]\n", "models.mlp_1.0"),
+    "unknown preset": ("preset: fast\n", "preset"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_stops_before_any_job_naming_the_key(quick, tmp_path, case):
+    text, key = BAD_CONFIGS[case]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    before = {p: p.stat().st_mtime for p in (quick / "results").rglob("*") if p.is_file()}
+    result = snakemake(quick, "--cores", "1", "--configfile", str(bad), check=False)
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert f"'{key}'" in message, message
+    assert "invalid configuration" in message or "config key" in message
+    after = {p: p.stat().st_mtime for p in (quick / "results").rglob("*") if p.is_file()}
+    assert after == before  # nothing already computed is touched
