@@ -139,7 +139,7 @@ def test_editing_the_report_template_reruns_only_the_report(quick, edited):
 
 
 BAD_CONFIGS = {
-    "misspelt key": ("architectures:\n  epoch: 3\n", "architectures"),
+    "misspelt key": ("architectures:\n  epoch: 3\n", "architectures.epoch"),
     "misspelt top-level key": ("architecture:\n  epochs: 3\n", "architecture"),
     "wrong type": ("architectures:\n  epochs: fifteen\n", "architectures.epochs"),
     "unknown model": ("architectures:\n  models: [mlp_1, cnn_9]\n", "architectures.models[1]"),

@@ -17,8 +17,6 @@ rule aggregate_architectures:
         pairwise=f"{RESULTS}/tables/architectures_pairwise.csv",
         curves=f"{RESULTS}/tables/architectures_curves.csv",
         weights=f"{RESULTS}/tables/architectures_weights.csv",
-    params:
-        runs_dir=f"{RESULTS}/runs/{ARCH}",
     log:
         f"{LOGS}/aggregate_architectures.log",
     conda:
@@ -32,6 +30,7 @@ rule figures_architectures:
     input:
         summary=rules.aggregate_architectures.output.summary,
         curves=rules.aggregate_architectures.output.curves,
+        summaries=run_files(ARCH, "summary.json"),
         first_layers=run_files(ARCH, "first_layer.npy"),
         code=ANALYSIS_CODE,
     output:
@@ -45,7 +44,6 @@ rule figures_architectures:
         weights_svg=expand(f"{RESULTS}/figures/architectures_weights_{{model}}.svg", model=ARCH_MODELS),
     params:
         models=ARCH_MODELS,
-        runs_dir=f"{RESULTS}/runs/{ARCH}",
         image_shape=INPUT_SHAPES[DATASET][1:],
     log:
         f"{LOGS}/figures_architectures.log",

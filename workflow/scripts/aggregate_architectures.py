@@ -1,5 +1,4 @@
 """Snakemake entry point: tables of the architecture study."""
-import json
 import logging
 import sys
 
@@ -21,21 +20,21 @@ summary.to_csv(smk.output.summary, index=False)
 aggregate.pairwise_tests(runs, list(summary["model"])).to_csv(smk.output.pairwise, index=False)
 
 curves = {}
-for summary_path, curve_path in zip(smk.input.summaries, smk.input.curves):
-    model = json.loads(open(summary_path).read())["run"]["model"]
-    curves.setdefault(model, []).append(pd.read_csv(curve_path))
+for (model, _), path in aggregate.by_run(smk.input.summaries, smk.input.curves).items():
+    curves.setdefault(model, []).append(pd.read_csv(path))
 aggregate.curve_stats(curves).to_csv(smk.output.curves, index=False)
 
 # Interpretability numbers of the best run's first layer, per model.
 data = load_prepared(smk.input.data)
 templates = aggregate.class_mean_images(scale(data["train_x"], smk.config["data"]["scaling"]),
                                         data["train_y"])
+first_layers = aggregate.by_run(smk.input.summaries, smk.input.first_layers)
+class_means = aggregate.by_run(smk.input.summaries, smk.input.unit_class_means)
 rows = []
 for _, best in summary.iterrows():
-    folder = f"{smk.params.runs_dir}/{best['model']}/seed{best['best_seed']}"
+    key = (best["model"], best["best_seed"])
     rows.append({"model": best["model"], "best_seed": best["best_seed"],
-                 **aggregate.weight_interpretability(np.load(f"{folder}/first_layer.npy"),
-                                                     np.load(f"{folder}/unit_class_means.npy"),
-                                                     templates)})
+                 **aggregate.weight_interpretability(np.load(first_layers[key]),
+                                                     np.load(class_means[key]), templates)})
 pd.DataFrame(rows).to_csv(smk.output.weights, index=False)
 logging.info("aggregated %d runs of %d models", len(runs), len(summary))

@@ -22,9 +22,18 @@ def architectures_section():
     arch_runs = pd.read_csv(inp.arch_runs)
     weights = pd.read_csv(inp.arch_weights)
     p = cfg["architectures"]
-    shown = summary[["model", "family", "depth", "parameters", "runs", "test_acc_mean",
-                     "test_acc_std", "test_acc_ci_low", "test_acc_ci_high", "best_seed",
-                     "best_test_acc", "final_train_acc_mean", "generalisation_gap"]]
+    pc = lambda x: f"{100 * x:.2f}" if x == x else "–"  # noqa: E731 (NaN-safe percent)
+    shown = pd.DataFrame({
+        "model": summary.model, "family": summary.family, "depth": summary.depth,
+        "parameters": summary.parameters.map("{:,}".format), "runs": summary.runs,
+        "test acc. %": summary.test_acc_mean.map(pc), "std": summary.test_acc_std.map(pc),
+        "95 % CI": [f"{pc(lo)}–{pc(hi)}" for lo, hi in
+                    zip(summary.test_acc_ci_low, summary.test_acc_ci_high)],
+        "best (seed)": [f"{pc(a)} ({s})" for a, s in zip(summary.best_test_acc,
+                                                          summary.best_seed)],
+        "final train acc. %": summary.final_train_acc_mean.map(pc),
+        "gap (points)": summary.generalisation_gap.map(pc),
+    })
     figures = [figure(inp.arch_performance,
                       "Architectures: mean over seeds (band: ± 1 standard deviation). a: training "
                       "loss; b: training (solid) and validation (dashed) accuracy; c: test vs "
@@ -42,13 +51,14 @@ def architectures_section():
                   "whole validation split were recorded."),
         "figures": figures,
         "tables": [
-            {"title": "Test accuracy by model (%; best first)",
-             "html": table_html(shown, percent={"test_acc_mean", "test_acc_std",
-                                                "test_acc_ci_low", "test_acc_ci_high",
-                                                "best_test_acc", "final_train_acc_mean",
-                                                "generalisation_gap"})},
+            {"title": "Test accuracy by model (best first; spread over seeds)",
+             "html": table_html(shown)},
             {"title": "First-layer weights: interpretability numbers (best run)",
-             "html": table_html(weights, decimals=3)},
+             "html": table_html(weights.rename(columns={
+                 "best_seed": "best seed", "template_r_mean": "template |r|",
+                 "zero_sum_fraction": "zero-sum share", "selectivity_mean": "selectivity",
+                 "dead_units": "silent units", "preferred_classes": "preferred classes"}),
+                 decimals=3)},
         ],
         "questions": answers.architecture_answers(summary, arch_runs, weights,
                                                   data["class_names"]),

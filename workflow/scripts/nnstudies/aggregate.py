@@ -27,6 +27,13 @@ def load_runs(summary_paths):
                                                                ignore_index=True)
 
 
+def by_run(summary_paths, paths):
+    """{(model, seed): path} for per-run files given in the same order as their summaries."""
+    keys = [(r["model"], r["seed"]) for r in
+            (json.loads(Path(p).read_text())["run"] for p in summary_paths)]
+    return dict(zip(keys, paths, strict=True))
+
+
 def mean_ci(values, confidence=0.95):
     """(mean, sample std, half-width of the t confidence interval); NaN spread for one value."""
     values = np.asarray(values, dtype=float)

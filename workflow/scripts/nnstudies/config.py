@@ -1,5 +1,6 @@
 """Config validation, presets and the run tables: a study is data, not code."""
 import copy
+import difflib
 from pathlib import Path
 
 import jsonschema
@@ -28,15 +29,27 @@ def deep_merge(base, override):
     return merged
 
 
+def describe(error):
+    """'path.to.key': what is wrong, naming the misspelt key itself and a likely intended one."""
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = list(error.schema.get("properties", {}))
+        lines = []
+        for key in sorted(set(error.instance) - set(known)):
+            guess = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else f"; known keys: {known}"
+            lines.append(f"'{path + '.' if path else ''}{key}': unknown key{hint}")
+        if lines:
+            return "\n  ".join(lines)
+    return f"'{path or '(top level)'}': {error.message}"
+
+
 def check_schema(config, where="config"):
     schema = yaml.safe_load(SCHEMA.read_text())
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(config),
                     key=lambda e: list(e.absolute_path))
     if errors:
-        lines = []
-        for e in errors:
-            key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
-            lines.append(f"  {where} key '{key}': {e.message}")
+        lines = [f"  {where} key {describe(e)}" for e in errors]
         raise ConfigError("invalid configuration:\n" + "\n".join(lines))
 
 

@@ -17,13 +17,11 @@ def figure(path, caption):
     return {"src": embed_png(path), "caption": caption}
 
 
-def table_html(df, percent=(), decimals=4):
-    """A DataFrame as an HTML table; `percent` columns are shown as percentages."""
+def table_html(df, decimals=4):
+    """A DataFrame as an HTML table, floats to `decimals` significant digits."""
     shown = df.copy()
     for col in shown.columns:
-        if col in percent:
-            shown[col] = shown[col].map(lambda x: f"{100 * x:.2f}" if x == x else "–")
-        elif shown[col].dtype.kind == "f":
+        if shown[col].dtype.kind == "f":
             shown[col] = shown[col].map(lambda x: f"{x:.{decimals}g}" if x == x else "–")
     return shown.to_html(index=False, border=0, classes="data")
 
@@ -33,7 +31,8 @@ def render(context, html_path, pdf_path):
                              autoescape=jinja2.select_autoescape(["html", "j2"]))
     context = {**context, "style": (REPORT_DIR / "style.css").read_text(),
                "generated": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-               "config_yaml": yaml.safe_dump(context["config"], sort_keys=False)}
+               "config_yaml": yaml.safe_dump(context["config"], sort_keys=False,
+                                                     default_flow_style=None, width=100)}
     html = env.get_template("report.html.j2").render(**context)
     Path(html_path).write_text(html)
     import weasyprint  # imported late: slow to import and only needed here
