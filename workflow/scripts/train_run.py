@@ -27,5 +27,6 @@ np.save(smk.output.first_layer, arrays["first_layer"])
 np.save(smk.output.unit_class_means, arrays["unit_class_means"])
 torch.save(model.state_dict(), smk.output.model)
 with open(smk.output.summary, "w") as f:
-    json.dump({"run": run, **summary, "versions": package_versions(), "hardware": hardware()},
-              f, indent=2)
+    json.dump({"run": run, **summary,
+               "config": {key: smk.config[key] for key in ("preset", "data", "train")},
+               "versions": package_versions(), "hardware": hardware()}, f, indent=2)
