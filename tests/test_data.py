@@ -134,6 +134,17 @@ def test_subset_with_classes(arrays):
     assert np.bincount(out["test_y"]).tolist() == [10, 10]
 
 
+def test_empty_validation_split_raises(arrays):
+    """train_subset 50 with val_fraction 0.1: 5 examples cannot give one per class (the schema
+    allows it); an empty split would crash every training job at its first record."""
+    with pytest.raises(ValueError, match="no validation example per class"):
+        data.split_dataset(*arrays, val_fraction=0.1, seed=0, train_subset=50)
+    with pytest.raises(ValueError, match="no validation example per class"):
+        data.split_dataset(*arrays, val_fraction=0.001, seed=0)
+    out = data.split_dataset(*arrays, val_fraction=0.1, seed=0, train_subset=100)
+    assert np.bincount(out["val_y"]).tolist() == [1] * 10
+
+
 def test_stratified_take_too_few_examples_raises():
     labels = np.array([0] * 5 + [1] * 2)
     with pytest.raises(ValueError, match="class 1"):

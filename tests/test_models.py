@@ -11,6 +11,8 @@ from nnstudies import models
 from nnstudies.models import ArchitectureError, build_model, layer_shapes, parse_layer
 
 torch.set_num_threads(1)
+# torch's note on padding='same' with an even kernel (it pads asymmetrically; shapes are right)
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
 ZOO = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())["models"]
 IN_SHAPE = (1, 28, 28)
@@ -228,3 +230,75 @@ def test_conv_output_size_agrees_with_torch(size, kernel, stride, pad, dilation)
     assert models.conv_output_size(size, kernel, stride, pad, dilation) == expected
     formula = math.floor((size + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1)
     assert expected == formula
+
+
+# ---------------------------------------------------------------------------- random layer lists
+from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+conv_layer = st.builds(
+    lambda k1, k2, c, s, p, d, b: (f"conv {k1}x{k2}x{c}" + (f" stride={s}" if s > 1 else "")
+                                   + (f" pad={p}" if p != "0" else "")
+                                   + (f" dilation={d}" if d > 1 else "") + (" nobias" if b else "")),
+    st.integers(1, 9), st.integers(1, 9), st.integers(1, 4), st.integers(1, 3),
+    st.sampled_from(["0", "1", "2", "same"]), st.integers(1, 3), st.booleans())
+pool_layer = st.builds(lambda k, s: f"maxpool {k}" + (f" stride={s}" if s else ""),
+                       st.integers(1, 4), st.one_of(st.none(), st.integers(1, 3)))
+simple_layer = st.sampled_from(["relu", "sigmoid", "tanh", "batchnorm"])
+fc_layer = st.builds(lambda n, b: f"fc {n}" + (" nobias" if b else ""), st.integers(1, 12),
+                     st.booleans())
+spatial = st.lists(st.one_of(conv_layer, pool_layer, simple_layer), min_size=1, max_size=7)
+# mostly fc layers at the end; sometimes a conv or pool after an fc (must be rejected)
+tail = st.lists(st.one_of(fc_layer, simple_layer, fc_layer, conv_layer, pool_layer), max_size=3)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spatial, tail, st.integers(2, 5))
+def test_random_layer_lists_agree_with_torch(convs, fcs, n_classes):
+    """layer_shapes either predicts every torch output shape or names a layer that cannot fit;
+    in the latter case torch cannot run the list either."""
+    layers = convs + fcs
+    try:
+        predicted = layer_shapes(layers, IN_SHAPE)
+    except ArchitectureError as err:
+        event("rejected")
+        assert any(repr(layer) in str(err) for layer in layers)
+        assert_torch_rejects_first_bad_layer(layers)
+        return
+    event("accepted")
+    model = build_model(layers, IN_SHAPE, n_classes).eval()
+    with torch.no_grad():
+        actual, logits = declared_outputs(model, torch.rand(2, *IN_SHAPE))
+    assert actual == predicted
+    assert logits.shape == (2, n_classes)
+
+
+def assert_torch_rejects_first_bad_layer(layers):
+    """Run the longest prefix that fits in torch, then the offending layer as a torch module."""
+    bad = next(i for i in range(len(layers)) if not fits(layers[:i + 1]))
+    prefix, spec = layers[:bad], parse_layer(layers[bad])
+    mods = list(build_model(prefix, IN_SHAPE, 3))[:-1]  # without the prediction layer
+    if mods and isinstance(mods[-1], nn.Flatten):
+        mods = mods[:-1]  # the flatten the builder added for the prediction layer
+    x = torch.rand(2, *IN_SHAPE)
+    with torch.no_grad():
+        for m in mods:
+            x = m(x)
+        with pytest.raises((RuntimeError, ValueError)):
+            if spec["kind"] == "conv":
+                layer = nn.Conv2d(x.shape[1], spec["out"], (spec["kh"], spec["kw"]),
+                                  stride=spec["stride"], padding=spec["pad"],
+                                  dilation=spec["dilation"])
+            else:
+                layer = nn.MaxPool2d(spec["size"], spec["stride"])
+            out = layer(x)
+            if out.ndim != 4 or 0 in out.shape:
+                raise RuntimeError(f"torch gave shape {tuple(out.shape)}")
+
+
+def fits(layers):
+    try:
+        layer_shapes(layers, IN_SHAPE)
+        return True
+    except ArchitectureError:
+        return False

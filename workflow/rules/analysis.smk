@@ -65,3 +65,49 @@ rule runs_table:
         "../../envs/workflow.yaml"
     script:
         "../scripts/runs_table.py"
+
+
+rule analyse_activations:
+    """Study 4: per-variant table, mean curves, one 1x2 figure per input scaling."""
+    input:
+        summaries=run_files("activations", "summary.json"),
+        curves=run_files("activations", "curves.csv"),
+        code=ANALYSIS_CODE,
+    output:
+        runs=f"{RESULTS}/tables/activations_runs.csv",
+        variants=f"{RESULTS}/tables/activations_variants.csv",
+        curves=f"{RESULTS}/tables/activations_curves.csv",
+        png=expand(f"{RESULTS}/figures/activations_{{scaling}}.png", scaling=CFG["activations"]["scalings"]),
+        svg=expand(f"{RESULTS}/figures/activations_{{scaling}}.svg", scaling=CFG["activations"]["scalings"]),
+    params:
+        scalings=CFG["activations"]["scalings"],
+    log:
+        f"{LOGS}/analyse_activations.log",
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/analyse_activations.py"
+
+
+rule analyse_learning_rates:
+    """Study 5: per-rate table, mean curves, the 1x2 figure, schedule switches, Adam reference."""
+    input:
+        summaries=run_files("learning_rates", "summary.json"),
+        curves=run_files("learning_rates", "curves.csv"),
+        adam_summaries=adam_reference("summary.json"),
+        adam_curves=adam_reference("curves.csv"),
+        code=ANALYSIS_CODE,
+    output:
+        runs=f"{RESULTS}/tables/learning_rates_runs.csv",
+        variants=f"{RESULTS}/tables/learning_rates_variants.csv",
+        curves=f"{RESULTS}/tables/learning_rates_curves.csv",
+        adam=f"{RESULTS}/tables/learning_rates_adam_reference.csv",
+        schedule=f"{RESULTS}/tables/learning_rates_schedule.json",
+        png=f"{RESULTS}/figures/learning_rates.png",
+        svg=f"{RESULTS}/figures/learning_rates.svg",
+    log:
+        f"{LOGS}/analyse_learning_rates.log",
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/analyse_learning_rates.py"

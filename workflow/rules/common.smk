@@ -23,9 +23,9 @@ RUNS = {study: study_runs(CFG, study) for study in STUDIES}
 PACKAGE = "workflow/scripts/nnstudies"
 # Code a rule's results depend on: listed as input so that editing it reruns those jobs
 # (Snakemake itself only tracks the rule's own script file).
-TRAIN_CODE = [f"{PACKAGE}/{m}.py" for m in ("data", "models", "train")]
+TRAIN_CODE = [f"{PACKAGE}/{m}.py" for m in ("data", "models", "train", "schedule")]
 ANALYSIS_CODE = [f"{PACKAGE}/{m}.py" for m in ("aggregate", "figures")]
-REPORT_CODE = [f"{PACKAGE}/{m}.py" for m in ("answers", "report")] + [
+REPORT_CODE = [f"{PACKAGE}/{m}.py" for m in ("answers", "report", "schedule")] + [
     "report/report.html.j2",
     "report/style.css",
 ]
@@ -52,3 +52,22 @@ def run_spec(wildcards):
     if key not in RUNS[wildcards.study]:
         raise WorkflowError(f"no run {key} in study {wildcards.study}")
     return json.dumps(RUNS[wildcards.study][key], sort_keys=True)
+
+
+def reference_curves(wildcards):
+    """A scheduled run reads the plateau of its first rate's constant run (same seed)."""
+    run = RUNS[wildcards.study][(wildcards.run, int(wildcards.seed))]
+    if not run.get("schedule"):
+        return []
+    return f"{run_dir(wildcards.study, run['reference'], wildcards.seed)}/curves.csv"
+
+
+def adam_reference(kind):
+    """The learning-rate model's runs in the architecture study (Adam), on the same seeds when
+    the two studies share any, else on all of the architecture study's seeds."""
+    model = CFG["learning_rates"]["model"]
+    if model not in CFG["architectures"]["models"]:
+        return []
+    arch_seeds = CFG["architectures"]["seeds"]
+    seeds = [s for s in arch_seeds if s in CFG["learning_rates"]["seeds"]] or arch_seeds
+    return [f"{run_dir('architectures', model, s)}/{kind}" for s in seeds]

@@ -9,6 +9,13 @@ rule report:
         arch_weights=rules.aggregate_architectures.output.weights,
         arch_performance=rules.figures_architectures.output.performance_png,
         arch_weights_png=rules.figures_architectures.output.weights_png,
+        act_variants=rules.analyse_activations.output.variants,
+        act_png=rules.analyse_activations.output.png,
+        lr_runs=rules.analyse_learning_rates.output.runs,
+        lr_variants=rules.analyse_learning_rates.output.variants,
+        lr_adam=rules.analyse_learning_rates.output.adam,
+        lr_schedule=rules.analyse_learning_rates.output.schedule,
+        lr_png=rules.analyse_learning_rates.output.png,
         code=REPORT_CODE,
     output:
         html=f"{RESULTS}/report/report.html",

@@ -2,6 +2,7 @@ rule train:
     """One run (model, seed, protocol) of one study."""
     input:
         data=PREPARED,
+        reference=reference_curves,
         code=TRAIN_CODE,
     output:
         curves=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/curves.csv",

@@ -8,9 +8,10 @@ import pandas as pd
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
 from nnstudies import aggregate  # noqa: E402
 from nnstudies.data import load_prepared, scale  # noqa: E402
+from nnstudies.logs import to_log  # noqa: E402
 
 smk = snakemake  # noqa: F821
-logging.basicConfig(filename=smk.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+to_log(smk.log[0])
 models = smk.config["models"]
 
 runs = aggregate.load_runs(smk.input.summaries)

@@ -7,10 +7,13 @@ import pandas as pd
 
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
 from nnstudies import answers  # noqa: E402
+from nnstudies.models import weight_layer_count  # noqa: E402
 from nnstudies.report import figure, render, table_html  # noqa: E402
+from nnstudies.schedule import describe_rule  # noqa: E402
+from nnstudies.logs import to_log  # noqa: E402
 
 smk = snakemake  # noqa: F821
-logging.basicConfig(filename=smk.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+to_log(smk.log[0])
 cfg = smk.config
 inp = smk.input
 data = json.loads(open(inp.data_info).read())
@@ -66,7 +69,83 @@ def architectures_section():
     }
 
 
-sections = [architectures_section()]
+def activations_section():
+    variants = pd.read_csv(inp.act_variants)
+    p = cfg["activations"]
+    depths = {m: weight_layer_count(cfg["models"][m]) for m in p["models"]}
+    shown = pd.DataFrame({
+        "model": variants.model, "activation": variants.activation, "inputs": variants.scaling,
+        "runs": variants.runs, "diverged": variants.diverged,
+        "final loss": variants.final_train_loss_mean.map(lambda x: f"{x:.4g}"),
+        "‖g‖ first epoch": variants.grad_norm_first_epoch_mean.map(lambda x: f"{x:.3g}"),
+        "‖g‖ last epoch": variants.grad_norm_last_epoch_mean.map(lambda x: f"{x:.3g}"),
+        "‖g‖ mean": variants.grad_norm_mean_mean.map(lambda x: f"{x:.3g}"),
+    })
+    scaling_names = {"unit": "[0, 1]", "symmetric": "[-1, 1]", "raw": "[0, 255]"}
+    return {
+        "id": "activations", "title": "Study 4: activation functions and gradients",
+        "intro": (f"Each model with {' and '.join(p['activations'])} (every ReLU replaced), "
+                  f"inputs scaled to {', '.join(scaling_names[x] for x in p['scalings'])}; "
+                  f"SGD lr {p['lr']}, momentum {p['momentum']}, batch {p['batch_size']}, "
+                  f"{p['epochs']} epochs, {len(p['seeds'])} seed(s). Every {p['record_every']} "
+                  "steps: training loss and the Frobenius norm of the gradient of the loss with "
+                  "respect to the first layer's weights (for plain SGD equal to "
+                  "‖w_k − w_(k+1)‖ / lr)."),
+        "figures": [figure(path, f"Inputs in {scaling_names[sc]}: training loss (left) and "
+                                 "first-layer gradient norm (right); ReLU solid, sigmoid "
+                                 "dashed; × marks a diverged run.")
+                    for sc, path in zip(p["scalings"], inp.act_png)],
+        "tables": [{"title": "Per variant (mean over seeds)", "html": table_html(shown)}],
+        "questions": answers.activation_answers(variants, depths),
+        "summary": answers.activation_summary(variants),
+    }
+
+
+def learning_rates_section():
+    variants = pd.read_csv(inp.lr_variants)
+    lr_runs = pd.read_csv(inp.lr_runs)
+    adam = pd.read_csv(inp.lr_adam)
+    info = json.loads(open(inp.lr_schedule).read())
+    p = cfg["learning_rates"]
+    sch = p["schedule"]
+    rule = describe_rule(sch["min_delta"], sch["patience"])
+    switches = "; ".join(f"seed {seed}: " + (", ".join(
+        f"to lr {lr:g} after epoch {e}" for lr, e in zip(sch["lrs"][1:], eps)) or "no switch")
+        for seed, eps in info["switch_epochs"].items())
+    pc = lambda x: f"{100 * x:.2f}" if x == x else "–"  # noqa: E731
+    shown = pd.DataFrame({
+        "run": variants.name, "lr": variants.lr.map(lambda x: f"{x:g}"),
+        "runs": variants.runs, "diverged": variants.diverged,
+        "final val. acc. %": variants.final_val_acc_mean.map(pc),
+        "best val. acc. %": variants.best_val_acc_mean.map(pc),
+        "test acc. %": variants.test_acc_mean.map(pc),
+        f"steps to {100 * p['target_val_acc']:g} %": variants.steps_to_target_mean.map(
+            lambda x: "never" if x != x else f"{x:,.0f}"),
+    })
+    return {
+        "id": "learning-rates", "title": "Study 5: learning rate",
+        "intro": (f"{p['model']} with SGD (momentum {p['momentum']}), batch {p['batch_size']}, "
+                  f"{p['epochs']} epochs at each constant rate "
+                  f"{', '.join(f'{x:g}' for x in p['lrs'])}; {len(p['seeds'])} seed(s). "
+                  f"Scheduled run: from scratch at {sch['lrs'][0]:g}, switching to "
+                  f"{', then '.join(f'{x:g}' for x in sch['lrs'][1:])} (new optimiser, same "
+                  f"weights) at each plateau, {sch['epochs']} epochs in all. Plateau rule: "
+                  f"{rule}. Switches: {switches}."),
+        "figures": [figure(inp.lr_png, "Training loss (left) and validation accuracy (right) "
+                                       "per learning rate and for the scheduled run (dotted "
+                                       "lines: its switches); × marks a diverged run.")],
+        "tables": [{"title": "Per learning rate (mean over seeds)", "html": table_html(shown)}],
+        "questions": answers.learning_rate_answers(
+            variants, lr_runs, p["target_val_acc"],
+            {"rule": rule, "switches": switches, "lrs": sch["lrs"],
+             "adam_steps_to_target": info["adam_steps_to_target"]
+             if info["adam_steps_to_target"] is not None else float("nan")},
+            adam),
+        "summary": answers.learning_rate_summary(variants),
+    }
+
+
+sections = [architectures_section(), activations_section(), learning_rates_section()]
 timing = runs.groupby("study")["train_seconds"].agg(runs="count", total_s="sum", mean_s="mean",
                                                      longest_s="max").reset_index()
 first = json.loads(open(inp.summaries[0]).read())

@@ -8,6 +8,7 @@ import torch
 
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (the snakemake object is injected)
 from nnstudies.data import load_prepared  # noqa: E402
+from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.provenance import hardware, package_versions  # noqa: E402
 from nnstudies.train import train_run  # noqa: E402
 
@@ -16,11 +17,12 @@ run = json.loads(smk.params.run)
 torch.set_num_threads(smk.threads)
 torch.use_deterministic_algorithms(True, warn_only=True)
 
-with open(smk.log[0], "w") as log:
-    curves, summary, arrays, model = train_run(
-        run, load_prepared(smk.input.data), device=smk.config["train"]["device"],
-        eval_batch=smk.config["train"]["eval_batch"], log=log)
-    print(json.dumps(summary), file=log)
+log = to_log(smk.log[0])  # tqdm progress and any traceback
+curves, summary, arrays, model = train_run(
+    run, load_prepared(smk.input.data), device=smk.config["train"]["device"],
+    eval_batch=smk.config["train"]["eval_batch"], log=log,
+    reference=pd.read_csv(smk.input.reference) if smk.input.reference else None)
+print(json.dumps(summary), file=log)
 
 pd.DataFrame(curves).to_csv(smk.output.curves, index=False)
 np.save(smk.output.first_layer, arrays["first_layer"])

@@ -8,10 +8,13 @@ from scipy import stats
 
 from .models import is_convolutional, weight_layer_count
 
-RUN_COLUMNS = ["study", "model", "seed", "optimizer", "lr", "batch_size", "epochs", "test_acc",
+RUN_COLUMNS = ["study", "name", "model", "activation", "scaling", "seed", "optimizer", "lr",
+               "batch_size", "epochs", "test_acc",
                "test_loss", "final_train_acc", "final_val_acc", "parameters", "steps",
                "diverged_at_step", "train_seconds"]
-CURVE_METRICS = ["train_loss", "train_acc", "val_loss", "val_acc"]
+CURVE_METRICS = ["train_loss", "train_acc", "val_loss", "val_acc", "grad_norm", "lr"]
+RUN_FIELDS = ["study", "name", "model", "activation", "scaling", "seed", "optimizer", "lr",
+              "batch_size", "epochs"]
 
 
 def load_runs(summary_paths):
@@ -20,16 +23,15 @@ def load_runs(summary_paths):
     for path in summary_paths:
         summary = json.loads(Path(path).read_text())
         run = summary["run"]
-        rows.append({**{k: run[k] for k in ("study", "model", "seed", "optimizer", "lr",
-                                            "batch_size", "epochs")},
+        rows.append({**{k: run.get(k) for k in RUN_FIELDS},
                      **{k: summary[k] for k in RUN_COLUMNS if k in summary}})
-    return pd.DataFrame(rows, columns=RUN_COLUMNS).sort_values(["study", "model", "seed"],
+    return pd.DataFrame(rows, columns=RUN_COLUMNS).sort_values(["study", "name", "seed"],
                                                                ignore_index=True)
 
 
 def by_run(summary_paths, paths):
-    """{(model, seed): path} for per-run files given in the same order as their summaries."""
-    keys = [(r["model"], r["seed"]) for r in
+    """{(run name, seed): path} for per-run files given in the same order as their summaries."""
+    keys = [(r["name"], r["seed"]) for r in
             (json.loads(Path(p).read_text())["run"] for p in summary_paths)]
     return dict(zip(keys, paths, strict=True))
 
@@ -69,15 +71,17 @@ def summarize_models(runs, models):
     return pd.DataFrame(rows).sort_values("test_acc_mean", ascending=False, ignore_index=True)
 
 
-def curve_stats(curves):
+def curve_stats(curves, key="model"):
     """Mean and std over seeds of every recorded metric at every step.
 
-    `curves` maps model -> list of per-seed curve DataFrames (columns: step, epoch, metrics).
+    `curves` maps a run key (model, or run name) -> list of per-seed curve DataFrames
+    (columns: step, epoch and metrics). A diverged seed stops early: later steps average the
+    seeds still running.
     """
-    frames = [df.assign(model=model, seed=i) for model, dfs in curves.items()
-              for i, df in enumerate(dfs)]
+    frames = [df.assign(**{key: name}) for name, dfs in curves.items() for df in dfs]
     stacked = pd.concat(frames, ignore_index=True)
-    table = stacked.groupby(["model", "step"], sort=False)[CURVE_METRICS].agg(["mean", "std"])
+    metrics = [m for m in CURVE_METRICS if m in stacked.columns]
+    table = stacked.groupby([key, "step"], sort=False)[metrics].agg(["mean", "std"])
     table.columns = [f"{metric}_{stat}" for metric, stat in table.columns]
     return table.reset_index()
 
@@ -130,3 +134,47 @@ def weight_interpretability(weights, unit_class_means, templates):
     out["preferred_classes"] = int(len(np.unique(responses[active].argmax(1))))
     return out
 
+
+
+def curve_summary(curves, target_val_acc=None):
+    """Numbers of one run's curve: final training loss (mean over its last epoch), gradient
+    norm (mean over the first epoch, the last epoch and all records), validation accuracy
+    (final, best) and the steps until it first reached `target_val_acc` (NaN if never)."""
+    first = curves[curves.epoch == curves.epoch.min()]
+    last = curves[curves.epoch == curves.epoch.max()]
+    out = {"final_train_loss": last.train_loss.mean(), "records": len(curves)}
+    if "grad_norm" in curves:
+        out.update(grad_norm_first_epoch=first.grad_norm.mean(),
+                   grad_norm_last_epoch=last.grad_norm.mean(),
+                   grad_norm_mean=curves.grad_norm.mean())
+    if "val_acc" in curves:
+        out.update(final_val_acc=curves.val_acc.iloc[-1], best_val_acc=curves.val_acc.max())
+        if target_val_acc is not None:
+            reached = curves.step[curves.val_acc >= target_val_acc]
+            out["steps_to_target"] = reached.iloc[0] if len(reached) else np.nan
+    return out
+
+
+def summarize_variants(runs, curves, target_val_acc=None):
+    """Per run name (a model variant or a learning rate): mean and std over seeds of the curve
+    numbers and of test accuracy; `diverged` counts the seeds whose loss became non-finite.
+
+    `curves` maps (name, seed) -> that run's curve DataFrame.
+    """
+    rows = []
+    for _, run in runs.iterrows():
+        stats_ = curve_summary(curves[(run["name"], run["seed"])], target_val_acc)
+        rows.append({**run.to_dict(), **stats_,
+                     "diverged": pd.notna(run["diverged_at_step"])})
+    per_run = pd.DataFrame(rows)
+    keys = ["name", "model", "activation", "scaling", "lr", "epochs"]
+    numeric = [c for c in ("test_acc", "final_train_loss", "grad_norm_first_epoch",
+                           "grad_norm_last_epoch", "grad_norm_mean", "final_val_acc",
+                           "best_val_acc", "steps_to_target") if c in per_run]
+    grouped = per_run.groupby(keys, sort=False, dropna=False)
+    table = grouped[numeric].agg(["mean", "std"])
+    table.columns = [f"{metric}_{stat}" for metric, stat in table.columns]
+    table["runs"] = grouped.size()
+    table["diverged"] = grouped["diverged"].sum()
+    table["diverged_at_step"] = grouped["diverged_at_step"].min()
+    return table.reset_index()

@@ -5,6 +5,7 @@ numbers, so the sentences change when the numbers do. A comparison says whether 
 separate two models (Welch t-test over seeds, p < ALPHA) or leave them within noise.
 """
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 ALPHA = 0.05
@@ -82,7 +83,8 @@ def architecture_answers(summary, runs, weights, class_names):
     rho, p_rho = stats.spearmanr(summary["parameters"], summary["test_acc_mean"])
     by_size = summary.sort_values("parameters")
     smallest, largest = by_size.iloc[0], by_size.iloc[-1]
-    trend = ("more parameters went with higher test accuracy" if rho > 0.5 else
+    trend = ("the models cannot be ranked (ties, or a single model)" if not np.isfinite(rho) else
+             "more parameters went with higher test accuracy" if rho > 0.5 else
              "more parameters went with lower test accuracy" if rho < -0.5 else
              "parameter count did not order the models' test accuracy")
     qa.append(("What is the effect of the number of parameters?",
@@ -191,3 +193,202 @@ def architecture_summary(summary, runs):
     if len(order) > 1:
         line += f"; next {compare(runs, best, order[1])[2]}"
     return line + f". Worst: {order[-1]}, {pct(s.loc[order[-1], 'test_acc_mean'])}."
+
+
+def _fmt_steps(x):
+    return "never" if x != x else f"{x:,.0f} steps"
+
+
+def activation_answers(variants, depths):
+    """Study 4's questions from the per-variant table (one row per model x activation x
+    scaling, seeds averaged). `depths` maps model -> layers with weights."""
+    v = variants.assign(depth=variants.model.map(depths))
+    base_scaling = "unit" if "unit" in set(v.scaling) else v.scaling.iloc[0]
+    unit = v[v.scaling == base_scaling]
+    relu = unit[unit.activation == "relu"].set_index("model")
+    sig = unit[unit.activation == "sigmoid"].set_index("model")
+    qa = []
+
+    lines = []
+    for act, table in (("ReLU", relu), ("sigmoid", sig)):
+        if table.empty:
+            continue
+        order = table.sort_values("grad_norm_mean_mean", ascending=False)
+        ranked = ", ".join(f"{m} ({r.grad_norm_mean_mean:.3g}, depth {r.depth})"
+                           for m, r in order.iterrows())
+        text = f"With {act}, mean gradient norm over training, largest first: {ranked}"
+        if len(table) > 2:
+            rho, p = stats.spearmanr(table.depth, table.grad_norm_mean_mean)
+            text += (f"; Spearman ρ(depth, gradient norm) = {rho:.2f} (p = {p:.2g}, "
+                     f"{len(table)} models): "
+                     + ("deeper models get smaller first-layer gradients" if rho < -0.5 else
+                        "deeper models get larger first-layer gradients" if rho > 0.5 else
+                        "depth does not order the gradient norms"))
+        drift = table.grad_norm_last_epoch_mean / table.grad_norm_first_epoch_mean
+        if (table.epochs > 1).all():
+            text += (f". From the first to the last epoch the norm changes by a factor between "
+                     f"{drift.min():.2g} ({drift.idxmin()}) and {drift.max():.2g} "
+                     f"({drift.idxmax()})")
+        lines.append(text + ".")
+    qa.append(("How does the gradient magnitude behave across architectures and with depth?",
+               " ".join(lines) if lines else "No runs to compare."))
+
+    both = relu.index.intersection(sig.index)
+    if len(both):
+        ratio = (relu.loc[both, "grad_norm_mean_mean"] / sig.loc[both, "grad_norm_mean_mean"])
+        loss_gap = sig.loc[both, "final_train_loss_mean"] - relu.loc[both, "final_train_loss_mean"]
+        text = ("Backpropagation multiplies the gradient reaching the first layer by the "
+                "derivative of every activation above it. The sigmoid's derivative is at most "
+                "1/4 and near 0 when it saturates, so each sigmoid layer shrinks the gradient "
+                "(vanishing gradients); ReLU's derivative is exactly 1 where a unit is active. "
+                "Measured: the ReLU gradient norm is "
+                + ", ".join(f"{ratio[m]:.3g}× the sigmoid one for {m}" for m in both) + ".")
+        if len(both) > 2:
+            rho, p = stats.spearmanr(relu.loc[both, "depth"], ratio)
+            text += (f" Spearman ρ(depth, ReLU/sigmoid ratio) = {rho:.2f} (p = {p:.2g}, "
+                     f"{len(both)} models): "
+                     + ("the deeper the model, the more the sigmoid suppresses the gradient, "
+                        "as the explanation predicts." if rho > 0.5 else
+                        "the ratio does not grow with depth here, so depth alone does not "
+                        "explain it in this run."))
+        slower = [m for m in both if loss_gap[m] > 0]
+        text += (f" The sigmoid variant ends with the higher training loss for {len(slower)} of "
+                 f"{len(both)} models (largest gap: {loss_gap.idxmax()}, "
+                 f"{loss_gap.max():+.3g}).")
+        qa.append(("Why?", text))
+
+    raw = v[v.scaling == "raw"].set_index(["model", "activation"])
+    base = v[v.scaling == "unit"].set_index(["model", "activation"])
+    if raw.empty or base.empty:
+        qa.append(("(Bonus) What happens with inputs in [0, 255] instead of [0, 1]?",
+                   "Not run: add raw to activations.scalings to answer it."))
+    else:
+        common = raw.index.intersection(base.index)
+        diverged = [f"{m} {a}" for m, a in common if raw.loc[(m, a), "diverged"] > 0]
+        alive = [k for k in common if raw.loc[k, "diverged"] == 0 and base.loc[k, "diverged"] == 0]
+        factor = [raw.loc[k, "grad_norm_first_epoch_mean"] / base.loc[k, "grad_norm_first_epoch_mean"]
+                  for k in alive]
+        worse = [f"{m} {a}" for m, a in alive
+                 if raw.loc[(m, a), "final_train_loss_mean"] > base.loc[(m, a), "final_train_loss_mean"]]
+        text = ("Run, not assumed: the same study with unscaled pixels. The first layer's "
+                "pre-activations become up to 255 times larger: sigmoid units saturate "
+                "(zero derivative) and the gradient with respect to the first-layer weights, "
+                "which is proportional to the input, grows. ")
+        text += (f"{len(diverged)} of {len(common)} runs diverged (loss became non-finite): "
+                 f"{', '.join(diverged)}. " if diverged else
+                 f"None of the {len(common)} runs diverged. ")
+        if factor:
+            text += (f"In the runs that did not diverge the first-epoch gradient norm is "
+                     f"{np.median(factor):.3g}× its [0, 1] value (median; range "
+                     f"{min(factor):.3g}–{max(factor):.3g}), and the final training loss is "
+                     f"higher than with [0, 1] inputs for {len(worse)} of {len(alive)}"
+                     + (f" ({', '.join(worse)})." if worse else "."))
+        qa.append(("(Bonus) What happens with inputs in [0, 255] instead of [0, 1]?", text))
+    return [{"question": q, "answer": a} for q, a in qa]
+
+
+def learning_rate_answers(variants, runs, target, schedule_info, adam):
+    """Study 5's questions. `variants`: one row per constant rate and the schedule (seeds
+    averaged); `runs`: one row per run; `schedule_info`: rule text and switch epochs per seed;
+    `adam`: the same model's runs in the architecture study (may be empty)."""
+    const = variants[variants.name != "schedule"].sort_values("lr", ascending=False)
+    sched = variants[variants.name == "schedule"]
+    qa = []
+
+    speed = "; ".join(
+        f"lr {r.lr:g}: {'diverged' if r.diverged else _fmt_steps(r.steps_to_target_mean)}"
+        for r in const.itertuples())
+    reached = const[const.steps_to_target_mean.notna() & (const.diverged == 0)]
+    if len(reached):
+        fastest = reached.loc[reached.steps_to_target_mean.idxmin()]
+        verdict = f"the fastest to reach it is lr {fastest.lr:g}"
+    else:
+        verdict = "no rate reached it within the run"
+    qa.append(("What is the effect of the learning rate on the speed of convergence?",
+               f"Steps until the validation accuracy first reaches {pct(target)}: {speed}; "
+               f"{verdict}. A larger rate takes larger steps, so it gets near a good region "
+               "sooner, as long as it does not overshoot."))
+
+    finals = "; ".join(
+        f"lr {r.lr:g}: {'diverged at step ' + format(r.diverged_at_step, ',.0f') if r.diverged else pct(r.final_val_acc_mean) + ' final, ' + pct(r.best_val_acc_mean) + ' best validation, test ' + pct(r.test_acc_mean)}"
+        for r in const.itertuples())
+    healthy = const[const.diverged == 0]
+    if len(healthy):
+        top = healthy.loc[healthy.final_val_acc_mean.idxmax()]
+        last = f"The best end point is reached by lr {top.lr:g}."
+    else:
+        last = "Every rate diverged."
+    qa.append(("What is the effect of the learning rate on converging to a better point?",
+               f"After {int(runs[runs.name != 'schedule'].epochs.iloc[0])} epochs: {finals}. "
+               + last + " A large rate keeps bouncing around a minimum (its validation curve "
+               "stays noisy); a small one descends smoothly but slowly."))
+
+    if len(sched):
+        s = sched.iloc[0]
+        first = const[const.lr == schedule_info["lrs"][0]].iloc[0]
+        diff = s.test_acc_mean - first.test_acc_mean
+        seeds = runs[runs.name == "schedule"].seed
+        paired = _paired(runs, "schedule", first["name"], seeds)
+        qa.append(("Does the scheduled learning rate work, and in what sense?",
+                   f"Rule: switch at {schedule_info['rule']}. Switch epochs: "
+                   f"{schedule_info['switches']}. The scheduled run ends at "
+                   f"{pct(s.final_val_acc_mean)} validation and {pct(s.test_acc_mean)} test "
+                   f"accuracy against {pct(first.test_acc_mean)} test for constant lr "
+                   f"{first.lr:g} ({pts(diff)}{paired}). "
+                   + ("It works in the sense the assignment meant: the fast start of the large "
+                      "rate, then smaller steps that settle into a better point."
+                      if diff > 0 else
+                      "In this run it did not beat the constant rate on the test set.")))
+        if len(adam):
+            common = sorted(set(adam.seed) & set(seeds))
+            a_mean = adam.test_acc.mean()
+            paired_adam = _paired(pd.concat([runs, adam.assign(name="adam")]), "schedule",
+                                  "adam", common)
+            speed_adam = _fmt_steps(schedule_info["adam_steps_to_target"])
+            qa.append(("How does the schedule compare with Adam?",
+                       f"Adam on the same model in the architecture study (seeds "
+                       f"{', '.join(map(str, sorted(adam.seed)))}): test accuracy "
+                       f"{pct(a_mean)}; the scheduled SGD run {pct(s.test_acc_mean)} "
+                       f"({pts(s.test_acc_mean - a_mean)}{paired_adam}). Convergence: Adam "
+                       f"reaches {pct(target)} validation accuracy after {speed_adam}, "
+                       f"the schedule after {_fmt_steps(s.steps_to_target_mean)}."))
+        else:
+            qa.append(("How does the schedule compare with Adam?",
+                       "The learning-rate model is not in the architecture study, so there is "
+                       "no Adam run of it to compare with."))
+    return [{"question": q, "answer": a} for q, a in qa]
+
+
+def _paired(runs, a, b, seeds):
+    """', paired over n seeds: mean difference ± std' when more than one seed is shared."""
+    x = runs[(runs.name == a) & runs.seed.isin(seeds)].set_index("seed").test_acc
+    y = runs[(runs.name == b) & runs.seed.isin(seeds)].set_index("seed").test_acc
+    d = (x - y).dropna()
+    if len(d) < 2:
+        return ", one seed: no spread"
+    p = stats.ttest_rel(x[d.index], y[d.index]).pvalue
+    return (f", paired over {len(d)} seeds: {pts(d.mean())} ± {100 * d.std(ddof=1):.2f}, "
+            f"p = {p:.3g}")
+
+
+def activation_summary(variants):
+    unit = variants[variants.scaling == "unit"] if "unit" in set(variants.scaling) else variants
+    relu = unit[unit.activation == "relu"].set_index("model").grad_norm_mean_mean
+    sig = unit[unit.activation == "sigmoid"].set_index("model").grad_norm_mean_mean
+    both = relu.index.intersection(sig.index)
+    if not len(both):
+        return "Activations: no ReLU/sigmoid pair to compare."
+    ratio = relu[both] / sig[both]
+    diverged = int((variants.diverged > 0).sum())
+    return (f"Activations: the first-layer gradient with ReLU is {ratio.min():.3g}–"
+            f"{ratio.max():.3g}× the sigmoid one (largest for {ratio.idxmax()}); "
+            f"{diverged} of {len(variants)} variants diverged.")
+
+
+def learning_rate_summary(variants):
+    healthy = variants[(variants.diverged == 0)]
+    if healthy.empty:
+        return "Learning rates: every run diverged."
+    best = healthy.loc[healthy.test_acc_mean.idxmax()]
+    label = "the scheduled run" if best["name"] == "schedule" else f"lr {best.lr:g}"
+    return f"Learning rates: best test accuracy with {label}, {pct(best.test_acc_mean)}."

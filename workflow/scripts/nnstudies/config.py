@@ -6,13 +6,13 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .models import ArchitectureError, layer_shapes
+from .models import ArchitectureError, layer_shapes, with_activation
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 # Input shape (C, H, W) of each dataset, to check declared architectures before anything runs.
 INPUT_SHAPES = {"fashion_mnist": (1, 28, 28), "mnist": (1, 28, 28)}
 # Studies implemented so far, in report order; each is a config section with a protocol.
-STUDIES = ["architectures"]
+STUDIES = ["architectures", "activations", "learning_rates"]
 
 
 class ConfigError(ValueError):
@@ -41,6 +41,8 @@ def describe(error):
             lines.append(f"'{path + '.' if path else ''}{key}': unknown key{hint}")
         if lines:
             return "\n  ".join(lines)
+    if error.validator == "not" and "description" in error.schema:
+        return f"'{path}': {error.instance!r} is not allowed: {error.schema['description']}"
     return f"'{path or '(top level)'}': {error.message}"
 
 
@@ -51,6 +53,12 @@ def check_schema(config, where="config"):
     if errors:
         lines = [f"  {where} key {describe(e)}" for e in errors]
         raise ConfigError("invalid configuration:\n" + "\n".join(lines))
+
+
+def check_model_name(config, key, model):
+    if model not in config["models"]:
+        raise ConfigError(f"config key '{key}': unknown model {model!r}; "
+                          f"declared models are {sorted(config['models'])}")
 
 
 def resolve(config):
@@ -68,27 +76,75 @@ def resolve(config):
             layer_shapes(layers, in_shape)
         except ArchitectureError as err:
             raise ConfigError(f"config key 'models.{model}': {err}") from None
-    for study in STUDIES:
+    for study in ("architectures", "activations"):
         for i, model in enumerate(resolved[study]["models"]):
-            if model not in resolved["models"]:
-                raise ConfigError(
-                    f"config key '{study}.models[{i}]': unknown model {model!r}; "
-                    f"declared models are {sorted(resolved['models'])}")
+            check_model_name(resolved, f"{study}.models[{i}]", model)
+    lr_study = resolved["learning_rates"]
+    check_model_name(resolved, "learning_rates.model", lr_study["model"])
+    if lr_study["schedule"]["lrs"][0] not in lr_study["lrs"]:
+        raise ConfigError(
+            "config key 'learning_rates.schedule.lrs[0]': the schedule starts at "
+            f"{lr_study['schedule']['lrs'][0]}, which must be one of learning_rates.lrs "
+            f"{lr_study['lrs']} (the plateau of that run sets the first switch)")
     return resolved
 
 
-def study_runs(config, study):
-    """Every run of a study as {(name, seed): run dict}; the dict is all a training job needs."""
-    protocol = config[study]
-    runs = {}
-    for model in protocol["models"]:
-        for seed in protocol["seeds"]:
-            runs[(model, seed)] = {
-                "study": study, "name": model, "model": model, "seed": seed,
-                "layers": config["models"][model],
-                "optimizer": protocol["optimizer"], "lr": protocol["lr"],
-                "momentum": protocol.get("momentum", 0.0),
-                "batch_size": protocol["batch_size"], "epochs": protocol["epochs"],
-                "record_every": protocol["record_every"], "scaling": config["data"]["scaling"],
-            }
+def make_run(config, study, name, model, seed, protocol, **overrides):
+    """A run dict: everything one training job needs, nothing else (it is the job's params)."""
+    run = {
+        "study": study, "name": name, "model": model, "seed": seed, "activation": "relu",
+        "layers": config["models"][model],
+        "optimizer": protocol["optimizer"], "lr": protocol.get("lr"),
+        "momentum": protocol.get("momentum", 0.0),
+        "batch_size": protocol["batch_size"], "epochs": protocol["epochs"],
+        "record_every": protocol["record_every"], "scaling": config["data"]["scaling"],
+        "validate": True, "record_grad": False, "schedule": None,
+    }
+    run.update(overrides)
+    if run["activation"] != "relu":
+        run["layers"] = with_activation(run["layers"], run["activation"])
+    return run
+
+
+def architecture_runs(config):
+    p = config["architectures"]
+    return {(m, s): make_run(config, "architectures", m, m, s, p)
+            for m in p["models"] for s in p["seeds"]}
+
+
+def activation_runs(config):
+    """Every model with each activation and input scaling; loss and gradient norm only."""
+    p = config["activations"]
+    return {(f"{m}-{a}-{sc}", s): make_run(config, "activations", f"{m}-{a}-{sc}", m, s, p,
+                                           activation=a, scaling=sc, validate=False,
+                                           record_grad=True)
+            for m in p["models"] for a in p["activations"] for sc in p["scalings"]
+            for s in p["seeds"]}
+
+
+def lr_name(lr):
+    return f"lr{lr:g}"
+
+
+def learning_rate_runs(config):
+    """One model at each constant learning rate, plus the plateau-scheduled run."""
+    p = config["learning_rates"]
+    runs = {(lr_name(lr), s): make_run(config, "learning_rates", lr_name(lr), p["model"], s, p,
+                                       lr=lr)
+            for lr in p["lrs"] for s in p["seeds"]}
+    schedule = p["schedule"]
+    for s in p["seeds"]:
+        runs[("schedule", s)] = make_run(
+            config, "learning_rates", "schedule", p["model"], s, p, lr=schedule["lrs"][0],
+            epochs=schedule["epochs"], schedule=schedule,
+            reference=lr_name(schedule["lrs"][0]))  # its plateau sets the first switch
     return runs
+
+
+STUDY_RUNS = {"architectures": architecture_runs, "activations": activation_runs,
+              "learning_rates": learning_rate_runs}
+
+
+def study_runs(config, study):
+    """Every run of a study as {(name, seed): run dict}."""
+    return STUDY_RUNS[study](config)

@@ -9,16 +9,17 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import torchvision
 
-DATASETS = {"fashion_mnist": torchvision.datasets.FashionMNIST, "mnist": torchvision.datasets.MNIST}
+# torchvision's dataset class per config name; imported only where raw files are read, so that
+# training jobs do not pay for importing torchvision.
+DATASETS = {"fashion_mnist": "FashionMNIST", "mnist": "MNIST"}
 RAW_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 SCALINGS = {"unit": (1 / 255, 0.0), "symmetric": (2 / 255, -1.0), "raw": (1.0, 0.0)}
 
 
 def raw_dir(root, dataset):
-    return Path(root) / DATASETS[dataset].__name__ / "raw"
+    return Path(root) / DATASETS[dataset] / "raw"
 
 
 def ensure_raw_files(root, dataset, debian_dir=None):
@@ -53,8 +54,10 @@ def sha256(path):
 
 def load_raw(root, dataset, debian_dir=None):
     """(train_x, train_y, test_x, test_y, class_names, checksums) via torchvision's loader."""
+    import torchvision
+
     have_files = ensure_raw_files(root, dataset, debian_dir)
-    cls = DATASETS[dataset]
+    cls = getattr(torchvision.datasets, DATASETS[dataset])
     train = cls(root, train=True, download=not have_files)
     test = cls(root, train=False, download=False)
     checksums = {name: sha256(raw_dir(root, dataset) / name) for name in RAW_FILES}
@@ -94,7 +97,11 @@ def split_dataset(train_x, train_y, test_x, test_y, val_fraction, seed,
     if test_subset:
         keep = stratified_take(test_y, test_subset // n_classes, rng)
         test_x, test_y = test_x[keep], test_y[keep]
-    val = stratified_take(train_y, int(round(val_fraction * len(train_y))) // n_classes, rng)
+    val_per_class = int(round(val_fraction * len(train_y))) // n_classes
+    if val_per_class < 1:  # an empty validation split would fail every run at its first record
+        raise ValueError(f"val_fraction {val_fraction} of {len(train_y)} training examples leaves "
+                         f"no validation example per class ({n_classes} classes)")
+    val = stratified_take(train_y, val_per_class, rng)
     is_train = np.ones(len(train_y), dtype=bool)
     is_train[val] = False
     return {"train_x": train_x[is_train], "train_y": train_y[is_train].astype(np.int64),

@@ -83,3 +83,66 @@ def weights_figure(weights, title, image_shape):
     fig.suptitle(title, fontsize=10)
     fig.colorbar(image, ax=axes, shrink=0.6, label="weight")
     return fig
+
+
+def _mark_divergence(ax, x, y, colour):
+    """An x where a diverged curve stops."""
+    ax.plot([x], [y], marker="x", ms=9, mew=2, color=colour, ls="none")
+
+
+def activation_figure(curves, variants, scaling, models):
+    """Study 4, one input scaling: training loss (left) and first-layer gradient norm (right)
+    against step; ReLU solid, sigmoid dashed, one colour per model; x = a diverged run."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    colours = dict(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
+    styles = {"relu": "-", "sigmoid": "--", "tanh": ":"}
+    for _, v in variants[variants.scaling == scaling].iterrows():
+        df = curves[curves.name == v["name"]]
+        if df.empty:
+            continue
+        style = dict(color=colours[v["model"]], ls=styles[v["activation"]],
+                     label=f"{v['model']} {v['activation']}")
+        left.plot(df.step, df.train_loss_mean, **style)
+        right.plot(df.step, df.grad_norm_mean, **style)
+        if v["diverged"]:
+            _mark_divergence(left, df.step.iloc[-1], df.train_loss_mean.iloc[-1], style["color"])
+    left.set(xlabel="step", ylabel="training loss", yscale="log", title="training loss")
+    right.set(xlabel="step", ylabel="‖∂loss/∂W₁‖ (Frobenius)", yscale="log",
+              title="gradient magnitude, first layer")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    left.legend(fontsize=7, ncol=2)
+    fig.suptitle(f"Activation functions, inputs scaled '{scaling}' (ReLU solid, sigmoid dashed)")
+    fig.tight_layout()
+    return fig
+
+
+def learning_rate_figure(curves, variants, steps_per_epoch, switches=()):
+    """Study 5: training loss (left) and validation accuracy (right) per learning rate, and the
+    scheduled run with its switch epochs (of its first seed: dotted verticals); x = a diverged
+    run."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    for _, v in variants.iterrows():
+        df = curves[curves.name == v["name"]]
+        if df.empty:
+            continue
+        epoch = df.step / steps_per_epoch
+        label = "scheduled" if v["name"] == "schedule" else f"lr {v['lr']:g}"
+        line, = left.plot(epoch, df.train_loss_mean, label=label,
+                          lw=2 if v["name"] == "schedule" else 1)
+        right.plot(epoch, df.val_acc_mean, color=line.get_color(), label=label,
+                   lw=2 if v["name"] == "schedule" else 1)
+        if v["diverged"]:
+            _mark_divergence(left, epoch.iloc[-1], df.train_loss_mean.iloc[-1], line.get_color())
+            _mark_divergence(right, epoch.iloc[-1], df.val_acc_mean.iloc[-1], line.get_color())
+        if v["name"] == "schedule":
+            for e in switches:
+                for ax in (left, right):
+                    ax.axvline(e, color=line.get_color(), ls=":", lw=1)
+    left.set(xlabel="epoch", ylabel="training loss", yscale="log", title="training loss")
+    right.set(xlabel="epoch", ylabel="validation accuracy", title="validation accuracy")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

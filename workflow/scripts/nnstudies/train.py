@@ -5,16 +5,19 @@ epochs, record_every, seed, scaling. The whole dataset sits in memory as one flo
 indexed with a per-epoch permutation (no DataLoader: at these sizes its per-sample Python work
 costs more than the network); validation runs in large chunks under inference mode.
 """
+import copy
 import math
 import time
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 from tqdm import tqdm
 
 from .data import SCALINGS, scale
 from .models import ACTIVATIONS, build_model, first_layer
+from .schedule import epoch_end_accuracy, plateau_epoch
 
 
 def pick_device(name):
@@ -63,6 +66,9 @@ def _onednn_plan(model):
             steps.append(("module", m))
     return steps if convs else None
 
+
+# Train CNNs in channels-last layout on the CPU (see train_run).
+CHANNELS_LAST_TRAINING = True
 
 # Images per forward pass on the oneDNN path: small enough that a CNN's activations stay in the
 # caches (the chunk of `evaluate` still decides how the loss is summed, so results do not change).
@@ -151,8 +157,17 @@ def to_tensors(data, scaling, device):
     return out
 
 
-def train_run(run, data, device="cpu", eval_batch=1000, log=None):
-    """Train one run; returns curves (list of dicts), a summary dict, and arrays to save."""
+def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None):
+    """Train one run; returns curves (list of dicts), a summary dict, arrays to save, the model.
+
+    Every `record_every` steps a record holds the training loss and accuracy (means over the
+    steps since the previous record), the learning rate, and, as the run asks, the validation
+    loss and accuracy on the whole split and the Frobenius norm of the loss gradient with
+    respect to the first layer's weights at that step. A run whose training loss becomes
+    non-finite stops there: `diverged_at_step` says where, and the job still succeeds.
+    A scheduled run (run["schedule"]) needs `reference`: the curves of its first rate's
+    constant run, whose plateau sets the first switch.
+    """
     started = time.perf_counter()
     device = pick_device(device)
     tensors = to_tensors(data, run["scaling"], device)
@@ -162,72 +177,128 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None):
     torch.manual_seed(run["seed"])  # weight initialisation
     shuffle = torch.Generator().manual_seed(run["seed"])  # epoch order, on the CPU for all devices
     model = build_model(run["layers"], tuple(x.shape[1:]), n_classes).to(device)
-    optimizer = make_optimizer(run, model.parameters())
+    first = first_layer(model)
     loss_fn = nn.CrossEntropyLoss()
 
     batch, every = run["batch_size"], run["record_every"]
+    validate, record_grad = run.get("validate", True), run.get("record_grad", False)
     steps_per_epoch = math.ceil(len(x) / batch)
-    total_steps = steps_per_epoch * run["epochs"]
-    curves, step, diverged_at = [], 0, None
-    window_loss = torch.zeros((), device=device)
-    window_correct = torch.zeros((), dtype=torch.long, device=device)
-    window_seen = 0
-    bar = tqdm(total=total_steps, file=log, mininterval=10, ascii=True,
+    total_epochs = run["schedule"]["epochs"] if run.get("schedule") else run["epochs"]
+    state = {"step": 0, "epoch": 0, "curves": [], "diverged_at": None}
+    bar = tqdm(total=steps_per_epoch * total_epochs, file=log, mininterval=10, ascii=True,
                desc=f"{run.get('name', 'run')} seed {run['seed']}")
-    # CNNs train in channels-last (NHWC) layout: oneDNN's convolutions, backward included, are
-    # much faster in it on CPU; the model is handed back in the usual contiguous layout.
-    channels_last = x.ndim == 4 and any(isinstance(m, nn.Conv2d) for m in model.modules())
+    # CNNs train on the CPU in channels-last (NHWC) layout: oneDNN's convolutions, backward
+    # included, are much faster in it; the model is handed back in the usual contiguous layout.
+    # Still float32 and deterministic, but other kernels: curves differ from the NCHW layout's in
+    # the last bits (set CHANNELS_LAST_TRAINING = False to get those back).
+    channels_last = (CHANNELS_LAST_TRAINING and device == "cpu" and x.ndim == 4
+                     and any(isinstance(m, nn.Conv2d) for m in model.modules()))
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    model.train()
-    for epoch in range(1, run["epochs"] + 1):
-        order = torch.randperm(len(x), generator=shuffle).to(device)
-        for start in range(0, len(x), batch):
-            idx = order[start:start + batch]
-            logits = model(x[idx])
-            loss = loss_fn(logits, y[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            step += 1
-            # Windowed sums stay on the device: one host sync per record, not per step.
-            window_loss += loss.detach() * len(idx)
-            window_correct += (logits.argmax(1) == y[idx]).sum()
-            window_seen += len(idx)
-            if step % every == 0:
-                train_loss = window_loss.item() / window_seen
-                if not math.isfinite(train_loss):
-                    diverged_at = step
-                    break
-                val_loss, val_acc = evaluate(model, tensors["val_x"], tensors["val_y"], eval_batch)
-                curves.append({"step": step, "epoch": epoch, "train_loss": train_loss,
-                               "train_acc": window_correct.item() / window_seen,
-                               "val_loss": val_loss, "val_acc": val_acc})
-                bar.set_postfix(epoch=epoch, loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.4f}",
-                                refresh=False)
-                window_loss.zero_()
-                window_correct.zero_()
-                window_seen = 0
-            bar.update(1)
-        if diverged_at:
-            break
+
+    def fit(optimizer, last_epoch, snapshots=None):
+        """Train from the current epoch to `last_epoch`; False if the run diverged."""
+        window_loss = torch.zeros((), device=device)
+        window_correct = torch.zeros((), dtype=torch.long, device=device)
+        window_seen = 0
+        model.train()
+        while state["epoch"] < last_epoch:
+            state["epoch"] += 1
+            order = torch.randperm(len(x), generator=shuffle).to(device)
+            for start in range(0, len(x), batch):
+                idx = order[start:start + batch]
+                logits = model(x[idx])
+                loss = loss_fn(logits, y[idx])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                state["step"] += 1
+                # Windowed sums stay on the device: one host sync per record, not per step.
+                window_loss += loss.detach() * len(idx)
+                window_correct += (logits.argmax(1) == y[idx]).sum()
+                window_seen += len(idx)
+                if state["step"] % every == 0:
+                    train_loss = window_loss.item() / window_seen
+                    if not math.isfinite(train_loss):
+                        state["diverged_at"] = state["step"]
+                        return False
+                    record = {"step": state["step"], "epoch": state["epoch"],
+                              "lr": optimizer.param_groups[0]["lr"], "train_loss": train_loss,
+                              "train_acc": window_correct.item() / window_seen}
+                    if record_grad:  # this step's gradient, before the update uses it
+                        record["grad_norm"] = first.weight.grad.norm().item()
+                    if validate:
+                        record["val_loss"], record["val_acc"] = evaluate(
+                            model, tensors["val_x"], tensors["val_y"], eval_batch)
+                    state["curves"].append(record)
+                    bar.set_postfix(epoch=state["epoch"], loss=f"{train_loss:.3f}",
+                                    **({"val_acc": f"{record['val_acc']:.4f}"} if validate else {}),
+                                    refresh=False)
+                    window_loss.zero_()
+                    window_correct.zero_()
+                    window_seen = 0
+                optimizer.step()
+                bar.update(1)
+            if snapshots is not None:
+                snapshots[state["epoch"]] = snapshot()
+        if window_seen and not math.isfinite(window_loss.item()):  # steps after the last record
+            state["diverged_at"] = state["step"]
+            return False
+        return True
+
+    def snapshot():
+        return {"model": copy.deepcopy(model.state_dict()), "shuffle": shuffle.get_state(),
+                "step": state["step"], "epoch": state["epoch"], "records": len(state["curves"])}
+
+    def restore(saved):
+        model.load_state_dict(saved["model"])
+        shuffle.set_state(saved["shuffle"])
+        state.update(step=saved["step"], epoch=saved["epoch"])
+        del state["curves"][saved["records"]:]
+
+    switches = []
+    if not run.get("schedule"):
+        fit(make_optimizer(run, model.parameters()), run["epochs"])
+    else:
+        # Train from scratch at the first rate up to the plateau of its constant-rate run; then,
+        # for every later rate, a new optimiser on the same weights: train on to the end, find
+        # this phase's plateau, and go back to the weights of that epoch to switch again.
+        sch = run["schedule"]
+        plateau = plateau_epoch(epoch_end_accuracy(reference), sch["min_delta"], sch["patience"])
+        for i, lr in enumerate(sch["lrs"]):
+            optimizer = make_optimizer({**run, "lr": lr}, model.parameters())
+            if i == 0:
+                ok = fit(optimizer, plateau if plateau and plateau < total_epochs else total_epochs)
+            elif i == len(sch["lrs"]) - 1:
+                ok = fit(optimizer, total_epochs)
+            else:
+                started_at, snapshots = state["epoch"], {}
+                ok = fit(optimizer, total_epochs, snapshots)
+                plateau = plateau_epoch(epoch_end_accuracy(pd.DataFrame(state["curves"])),
+                                        sch["min_delta"], sch["patience"], after=started_at)
+                if ok and plateau and plateau < total_epochs:
+                    restore(snapshots[plateau])
+            if not ok or state["epoch"] >= total_epochs:
+                break
+            switches.append(state["epoch"])
     bar.close()
     if channels_last:
         model.to(memory_format=torch.contiguous_format)
 
-    test_loss, test_acc = evaluate(model, tensors["test_x"], tensors["test_y"], eval_batch)
+    curves, diverged_at = state["curves"], state["diverged_at"]
+    test_loss, test_acc = (evaluate(model, tensors["test_x"], tensors["test_y"], eval_batch)
+                           if diverged_at is None else (None, None))
     summary = {
-        "steps": step, "steps_per_epoch": steps_per_epoch, "records": len(curves),
-        "diverged_at_step": diverged_at,
+        "steps": state["step"], "steps_per_epoch": steps_per_epoch, "records": len(curves),
+        "diverged_at_step": diverged_at, "switch_epochs": switches,
         "test_loss": test_loss, "test_acc": test_acc,
         "final_train_acc": curves[-1]["train_acc"] if curves else None,
-        "final_val_acc": curves[-1]["val_acc"] if curves else None,
+        "final_val_acc": curves[-1].get("val_acc") if curves else None,
         "parameters": sum(p.numel() for p in model.parameters()),
         "device": device, "threads": torch.get_num_threads(),
         "train_seconds": time.perf_counter() - started,
     }
     arrays = {
-        "first_layer": first_layer(model).weight.detach().cpu().numpy(),
+        "first_layer": first.weight.detach().cpu().numpy(),
         "unit_class_means": unit_class_means(model, tensors["test_x"], tensors["test_y"],
                                              n_classes, eval_batch),
     }

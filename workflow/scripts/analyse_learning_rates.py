@@ -1,0 +1,46 @@
+"""Snakemake entry point: tables and figures of the learning-rate study (Study 5)."""
+import json
+import logging
+import sys
+
+import pandas as pd
+
+sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
+from nnstudies import aggregate, figures  # noqa: E402
+from nnstudies.logs import to_log  # noqa: E402
+
+smk = snakemake  # noqa: F821
+to_log(smk.log[0])
+target = smk.config["learning_rates"]["target_val_acc"]
+runs = aggregate.load_runs(smk.input.summaries)
+runs.to_csv(smk.output.runs, index=False)
+curves = {key: pd.read_csv(path)
+          for key, path in aggregate.by_run(smk.input.summaries, smk.input.curves).items()}
+variants = aggregate.summarize_variants(runs, curves, target)
+variants.to_csv(smk.output.variants, index=False)
+by_name = {}
+for (name, _), df in curves.items():
+    by_name.setdefault(name, []).append(df)
+stats = aggregate.curve_stats(by_name, key="name")
+stats.to_csv(smk.output.curves, index=False)
+
+# The schedule's switch epochs, and Adam's convergence on the same model (architecture study).
+switches = {}
+for path in smk.input.summaries:
+    summary = json.loads(open(path).read())
+    if summary["run"]["name"] == "schedule":
+        switches[summary["run"]["seed"]] = summary["switch_epochs"]
+adam_steps = [aggregate.curve_summary(pd.read_csv(p), target)["steps_to_target"]
+              for p in smk.input.adam_curves]
+adam_runs = aggregate.load_runs(smk.input.adam_summaries)
+adam_runs.to_csv(smk.output.adam, index=False)
+with open(smk.output.schedule, "w") as f:
+    json.dump({"switch_epochs": switches,
+               "adam_steps_to_target": (float(pd.Series(adam_steps).mean())
+                                        if adam_steps else None)}, f, indent=2)
+
+steps_per_epoch = json.loads(open(smk.input.summaries[0]).read())["steps_per_epoch"]
+first_switches = switches[min(switches)] if switches else []
+figures.save(figures.learning_rate_figure(stats, variants, steps_per_epoch, first_switches),
+             smk.output.png, smk.output.svg)
+logging.info("%d runs; switches %s", len(runs), switches)

@@ -1,0 +1,12 @@
+"""Send a Snakemake job's messages and any traceback to its log file."""
+import logging
+import sys
+
+
+def to_log(path):
+    """Route logging and stderr (tracebacks included) of this job to its `log:` file."""
+    stream = open(path, "w", buffering=1)
+    sys.stderr = stream
+    logging.basicConfig(stream=stream, level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # weasyprint font subsetting chatter
+    return stream
