@@ -20,6 +20,7 @@ the whole batch (its cost is exactly linear in N: one Python iteration per outpu
 import argparse
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -40,13 +41,26 @@ CASES = {"small": ((5, 1, 28, 28), (8, 1, 4, 4)), "large": ((64, 16, 28, 28), (3
 
 
 def cpu_name():
+    """'model name' from /proc/cpuinfo, with the family/model numbers (a VM may say little)."""
+    info = {}
     try:
         for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            info.setdefault(key.strip(), value.strip())
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        return platform.processor() or "unknown"
+    return (f"{info.get('model name', 'unknown')} (family {info.get('cpu family', '?')}, "
+            f"model {info.get('model', '?')})")
+
+
+def minor_faults_per_call(fn, calls=10):
+    """Page faults per call: torch's per-call output/scratch buffers are returned to the OS by
+    glibc and faulted back in on every call, which costs milliseconds in this VM."""
+    fn()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        fn()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
 def best_of(fn, inner):
@@ -73,7 +87,7 @@ def im2col_whole_batch(x, w):
 
 def kernel_offset_loop(x, w):
     """Loop over the kh*kw offsets, accumulating x_shift (NHWC) @ w[:, :, i, j].T."""
-    n, c, h, wd = x.shape
+    n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = h - kh + 1, wd - kw + 1
     xh = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
@@ -136,10 +150,13 @@ def main():
         "threads": f"torch {torch.get_num_threads()}, numpy BLAS pinned to 1 (threadpoolctl)",
         "numpy BLAS": "; ".join(blas) or "none found",
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
+        "MALLOC_MMAP/TRIM_THRESHOLD_": "/".join(
+            os.environ.get(v, "(unset)")
+            for v in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")),
         "torch CPU capability": torch.backends.cpu.get_cpu_capability(),
     }
     for k, v in machine.items():
-        print(f"{k:21s} {v}")
+        print(f"{k:28s} {v}")
 
     rng = np.random.default_rng(0)
     rows = []
@@ -157,6 +174,8 @@ def main():
                 np_t.append(a)
                 th_t.append(b)
                 ratios.append(a / b)
+            faults = (minor_faults_per_call(lambda: conv2d(x, w)),
+                      minor_faults_per_call(lambda: F.conv2d(tx, tw)))
         k = min(args.loop_images, xs[0])
         xk = x[:k]
         np.testing.assert_allclose(conv2d_loops(xk, w), want[:k], rtol=1e-4, atol=1e-4)
@@ -164,7 +183,7 @@ def main():
         row = {"case": f"{name} {xs}x{ws}", "numpy": min(np_t) * 1e3,
                "torch": min(th_t) * 1e3, "loops": loops * 1e3,
                "loops_note": "" if k == xs[0] else f" (N={k}, x{xs[0] / k:g})",
-               "median_ratio": statistics.median(ratios)}
+               "median_ratio": statistics.median(ratios), "faults": faults}
         row["ratio"] = row["numpy"] / row["torch"]
         row["speedup"] = row["loops"] / row["numpy"]
         rows.append(row)
@@ -183,6 +202,10 @@ def main():
         print(f"| {r['case']} | {r['numpy']:.4g} | {r['torch']:.4g} | "
               f"{r['loops']:.4g}{r['loops_note']} | {r['ratio']:.2f} | {r['median_ratio']:.2f} "
               f"| {r['speedup']:.0f} |")
+    print()
+    for r in rows:
+        print(f"minor page faults per call, {r['case']}: numpy {r['faults'][0]:.0f}, "
+              f"torch {r['faults'][1]:.0f}")
     if args.variants:
         print()
         print("| case | formulation | ms | vs conv2d |")

@@ -64,7 +64,7 @@ def test_conv2d_matches_torch_float64(case):
 @given(kh=st.integers(1, 5), kw=st.integers(1, 5), d=st.integers(1, 2), seed=st.integers(0, 99))
 def test_conv2d_same_padding_matches_torch(kh, kw, d, seed):
     rng = np.random.default_rng(seed)
-    x, w, b = rng.standard_normal((2, 3, 11, 10)), rng.standard_normal((4, 3, kh, kw)), None
+    x, w = rng.standard_normal((2, 3, 11, 10)), rng.standard_normal((4, 3, kh, kw))
     got = conv2d(x, w, padding="same", dilation=d)
     np.testing.assert_allclose(got, torch_conv(x, w, padding="same", dilation=d),
                                rtol=1e-12, atol=1e-12)
@@ -291,7 +291,7 @@ def test_parameter_count_formula_matches_torch_for_every_model(raw_config):
             assert sum(t[2] for t in got["terms"]) == got["total"]
             # the printed expression is the count: digits, +, * and parentheses only
             assert re.fullmatch(r"[\d+*() ]+", got["expression"])
-            assert eval(got["expression"]) == got["total"]   # noqa: S307 (checked above)
+            assert eval(got["expression"]) == got["total"]   # only arithmetic, checked above
             assert got["kind"] == ("cnn" if any(t.startswith("conv") for t in layers)
                                    else "mlp")
             assert got["formula"].startswith("P = ")

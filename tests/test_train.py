@@ -83,7 +83,7 @@ def test_record_count_and_steps(data, layers, n_train, epochs, every):
     assert [r["step"] for r in curves] == [every * (i + 1) for i in range(total // every)]
     assert [r["epoch"] for r in curves] == [math.ceil(r["step"] / per_epoch) for r in curves]
     for r in curves:
-        assert set(r) == {"step", "epoch", "train_loss", "train_acc", "val_loss", "val_acc"}
+        assert set(r) == {"step", "epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc"}
         assert r["train_loss"] > 0 and math.isfinite(r["train_loss"])
         assert 0 <= r["train_acc"] <= 1 and 0 <= r["val_acc"] <= 1
         # accuracies are fractions of whole examples

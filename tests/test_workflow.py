@@ -51,7 +51,9 @@ def planned_train_jobs(workdir, *args):
 
 def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     results = quick / "results" / "quick"
-    runs = pd.read_csv(results / "tables" / "runs.csv")
+    all_runs = pd.read_csv(results / "tables" / "runs.csv")
+    assert set(all_runs.study) == {"architectures", "activations", "learning_rates"}
+    runs = all_runs[all_runs.study == "architectures"]
     html = (results / "report" / "report.html").read_text()
     assert set(runs.model) == {"mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"}
     assert len(runs) == 5 * 2  # two seeds in the quick preset
@@ -63,7 +65,10 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     assert best.test_acc_mean == runs.groupby("model")["test_acc"].mean().max()
     assert f"Best architecture: {best.model}" in html
     assert "data:image/png;base64," in html  # figures embedded: the file opens alone
-    assert html.count("<li><p class=\"q\">") == 10
+    for section in ("Study 3: architectures", "Study 4: activation functions and gradients",
+                    "Study 5: learning rate"):
+        assert f"<h2>{section}</h2>" in html
+    assert html.count("<li><p class=\"q\">") == 10 + 3 + 4
     pdf = (results / "report" / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
 
@@ -72,17 +77,22 @@ def test_curves_have_one_record_per_ten_steps(quick):
     for summary_path in (quick / "results" / "quick" / "runs").glob("*/*/seed*/summary.json"):
         summary = json.loads(summary_path.read_text())
         curves = pd.read_csv(summary_path.with_name("curves.csv"))
-        every = summary["run"]["record_every"]
-        assert summary["steps"] == summary["steps_per_epoch"] * summary["run"]["epochs"]
+        run = summary["run"]
+        every = run["record_every"]
+        epochs = run["schedule"]["epochs"] if run["schedule"] else run["epochs"]
+        assert summary["steps"] == summary["steps_per_epoch"] * epochs
         assert list(curves.step) == list(range(every, summary["steps"] + 1, every))
-        assert curves.val_acc.between(0, 1).all()
+        if run["validate"]:  # the gradient study records no validation
+            assert curves.val_acc.between(0, 1).all()
         assert summary["versions"]["torch"] and summary["train_seconds"] > 0
 
 
 def test_figures_exist_in_png_and_svg(quick):
     figures = quick / "results" / "quick" / "figures"
-    for stem in ["architectures_performance"] + [f"architectures_weights_{m}" for m in
-                                                 ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")]:
+    stems = (["architectures_performance", "activations_unit", "activations_raw",
+              "learning_rates"]
+             + [f"architectures_weights_{m}" for m in ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")])
+    for stem in stems:
         assert (figures / f"{stem}.png").stat().st_size > 5_000
         assert (figures / f"{stem}.svg").read_text().lstrip().startswith("<?xml")
 
@@ -113,7 +123,10 @@ def test_editing_one_model_reruns_only_that_model(quick, edited):
     edited("config.yaml", "cnn_3: [conv 3x3x16, relu, conv 5x5x8, relu, maxpool, conv 7x7x16",
            "cnn_3: [conv 3x3x16, relu, conv 5x5x8, relu, maxpool, conv 5x5x16")
     jobs, out = planned_train_jobs(quick)
-    assert jobs == [("architectures", "cnn_3", "0"), ("architectures", "cnn_3", "1")]
+    # cnn_3's runs in every study that uses it (its ReLU and sigmoid variants included), no other
+    assert {("architectures", "cnn_3", "0"), ("architectures", "cnn_3", "1")} <= set(jobs)
+    assert all(run.split("-")[0] == "cnn_3" for _, run, _ in jobs), jobs
+    assert len(jobs) == 2 + 4  # 2 seeds in the architecture study, 2 activations x 2 scalings
     assert "rule prepare_data" not in out
     for downstream in ("aggregate_architectures", "figures_architectures", "report"):
         assert f"rule {downstream}:" in out
@@ -122,20 +135,55 @@ def test_editing_one_model_reruns_only_that_model(quick, edited):
 def test_editing_the_epoch_count_reruns_every_training_job(quick, edited):
     edited("config.yaml", "      epochs: 2", "      epochs: 3")
     jobs, out = planned_train_jobs(quick)
-    assert len(jobs) == 10 and "rule prepare_data" not in out
+    assert len(jobs) == 10 and "rule prepare_data" not in out  # the architecture study's only
 
 
 def test_editing_the_training_code_reruns_training(quick, edited):
     edited("workflow/scripts/nnstudies/train.py", '"""One training function',
            '# edited\n"""One training function')
     jobs, _ = planned_train_jobs(quick)
-    assert len(jobs) == 10
+    assert len(jobs) == 26  # every run of every study
 
 
 def test_editing_the_report_template_reruns_only_the_report(quick, edited):
     edited("report/style.css", "@page", "/* edited */ @page")
     jobs, out = planned_train_jobs(quick)
     assert jobs == [] and "rule report:" in out and "rule aggregate_architectures:" not in out
+
+
+def test_adding_a_learning_rate_runs_only_that_run(quick, edited):
+    edited("config.yaml", "lrs: [0.1, 0.01, 0.001]", "lrs: [0.1, 0.01, 0.001, 0.05]")
+    jobs, out = planned_train_jobs(quick)
+    assert jobs == [("learning_rates", "lr0.05", "0")]
+    assert "rule analyse_learning_rates:" in out and "rule report:" in out
+    assert "rule aggregate_architectures:" not in out and "rule analyse_activations:" not in out
+
+
+def test_gradient_study_records_the_gradient_norm(quick):
+    variants = pd.read_csv(quick / "results" / "quick" / "tables" / "activations_variants.csv")
+    assert set(variants.activation) == {"relu", "sigmoid"}
+    assert set(variants.scaling) == {"unit", "raw"}
+    curves = pd.read_csv(quick / "results" / "quick" / "runs" / "activations" /
+                         "cnn_3-sigmoid-unit" / "seed0" / "curves.csv")
+    assert (curves.grad_norm > 0).all() and "val_acc" not in curves
+
+
+def test_a_diverging_learning_rate_leaves_a_complete_report(quick, tmp_path):
+    workdir = tmp_path / "diverging"
+    shutil.copytree(quick, workdir, symlinks=True)
+    config = workdir / "config.yaml"
+    config.write_text(config.read_text().replace("lrs: [0.1, 0.01, 0.001]",
+                                                 "lrs: [0.1, 0.01, 0.001, 1000]"))
+    snakemake(workdir, "--cores", "2", *QUICK)
+    results = workdir / "results" / "quick"
+    summary = json.loads((results / "runs" / "learning_rates" / "lr1000" / "seed0" /
+                          "summary.json").read_text())
+    assert summary["diverged_at_step"] is not None and summary["test_acc"] is None
+    curves = pd.read_csv(results / "runs" / "learning_rates" / "lr1000" / "seed0" / "curves.csv")
+    assert len(curves) == 0 or curves.step.max() < summary["diverged_at_step"]
+    html = (results / "report" / "report.html").read_text()
+    assert "lr 1000: diverged" in html
+    assert (results / "report" / "report.pdf").stat().st_size > 50_000
 
 
 BAD_CONFIGS = {
@@ -148,6 +196,7 @@ BAD_CONFIGS = {
         "models.cnn_3"),
     "bad layer": ("models:\n  mlp_1: [fc32, relu]\n", "models.mlp_1.0"),
     "unknown preset": ("preset: fast\n", "preset"),
+    "learning-rate study on mlp_1": ("learning_rates:\n  model: mlp_1\n", "learning_rates.model"),
 }
 
 

@@ -10,7 +10,7 @@ sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (the snakemake object is i
 from nnstudies.data import load_prepared  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.provenance import hardware, package_versions  # noqa: E402
-from nnstudies.train import train_run  # noqa: E402
+from nnstudies.train import curve_columns, train_run  # noqa: E402
 
 smk = snakemake  # noqa: F821
 run = json.loads(smk.params.run)
@@ -24,7 +24,7 @@ curves, summary, arrays, model = train_run(
     reference=pd.read_csv(smk.input.reference) if smk.input.reference else None)
 print(json.dumps(summary), file=log)
 
-pd.DataFrame(curves).to_csv(smk.output.curves, index=False)
+pd.DataFrame(curves, columns=curve_columns(run)).to_csv(smk.output.curves, index=False)
 np.save(smk.output.first_layer, arrays["first_layer"])
 np.save(smk.output.unit_class_means, arrays["unit_class_means"])
 torch.save(model.state_dict(), smk.output.model)

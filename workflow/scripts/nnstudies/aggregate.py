@@ -140,6 +140,8 @@ def curve_summary(curves, target_val_acc=None):
     """Numbers of one run's curve: final training loss (mean over its last epoch), gradient
     norm (mean over the first epoch, the last epoch and all records), validation accuracy
     (final, best) and the steps until it first reached `target_val_acc` (NaN if never)."""
+    if curves.empty:  # diverged before its first record
+        return {"records": 0}
     first = curves[curves.epoch == curves.epoch.min()]
     last = curves[curves.epoch == curves.epoch.max()]
     out = {"final_train_loss": last.train_loss.mean(), "records": len(curves)}

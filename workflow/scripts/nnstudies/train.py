@@ -157,6 +157,13 @@ def to_tensors(data, scaling, device):
     return out
 
 
+def curve_columns(run):
+    """The columns of a run's curves.csv (written even when a run diverges before any record)."""
+    return (["step", "epoch", "lr", "train_loss", "train_acc"]
+            + (["grad_norm"] if run.get("record_grad") else [])
+            + (["val_loss", "val_acc"] if run.get("validate", True) else []))
+
+
 def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None):
     """Train one run; returns curves (list of dicts), a summary dict, arrays to save, the model.
 
@@ -212,11 +219,15 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 state["step"] += 1
+                recording = state["step"] % every == 0
+                if recording and record_grad:  # this step's gradient, before the update
+                    grad_norm = first.weight.grad.norm().item()
+                optimizer.step()
                 # Windowed sums stay on the device: one host sync per record, not per step.
                 window_loss += loss.detach() * len(idx)
                 window_correct += (logits.argmax(1) == y[idx]).sum()
                 window_seen += len(idx)
-                if state["step"] % every == 0:
+                if recording:
                     train_loss = window_loss.item() / window_seen
                     if not math.isfinite(train_loss):
                         state["diverged_at"] = state["step"]
@@ -224,9 +235,9 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
                     record = {"step": state["step"], "epoch": state["epoch"],
                               "lr": optimizer.param_groups[0]["lr"], "train_loss": train_loss,
                               "train_acc": window_correct.item() / window_seen}
-                    if record_grad:  # this step's gradient, before the update uses it
-                        record["grad_norm"] = first.weight.grad.norm().item()
-                    if validate:
+                    if record_grad:
+                        record["grad_norm"] = grad_norm
+                    if validate:  # after the update: the model as it now stands
                         record["val_loss"], record["val_acc"] = evaluate(
                             model, tensors["val_x"], tensors["val_y"], eval_batch)
                     state["curves"].append(record)
@@ -236,7 +247,6 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
                     window_loss.zero_()
                     window_correct.zero_()
                     window_seen = 0
-                optimizer.step()
                 bar.update(1)
             if snapshots is not None:
                 snapshots[state["epoch"]] = snapshot()
