@@ -65,10 +65,11 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     assert best.test_acc_mean == runs.groupby("model")["test_acc"].mean().max()
     assert f"Best architecture: {best.model}" in html
     assert "data:image/png;base64," in html  # figures embedded: the file opens alone
-    for section in ("Study 3: architectures", "Study 4: activation functions and gradients",
+    for section in ("Study 1: basic concepts, computed", "Study 2: a convolution layer in NumPy",
+                    "Study 3: architectures", "Study 4: activation functions and gradients",
                     "Study 5: learning rate"):
         assert f"<h2>{section}</h2>" in html
-    assert html.count("<li><p class=\"q\">") == 10 + 3 + 4
+    assert html.count("<li><p class=\"q\">") == 4 + 6 + 10 + 3 + 4
     pdf = (results / "report" / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
 
@@ -90,7 +91,7 @@ def test_curves_have_one_record_per_ten_steps(quick):
 def test_figures_exist_in_png_and_svg(quick):
     figures = quick / "results" / "quick" / "figures"
     stems = (["architectures_performance", "activations_unit", "activations_raw",
-              "learning_rates"]
+              "learning_rates", "concepts_reliability", "convolution_maps"]
              + [f"architectures_weights_{m}" for m in ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")])
     for stem in stems:
         assert (figures / f"{stem}.png").stat().st_size > 5_000
@@ -157,6 +158,24 @@ def test_adding_a_learning_rate_runs_only_that_run(quick, edited):
     assert jobs == [("learning_rates", "lr0.05", "0")]
     assert "rule analyse_learning_rates:" in out and "rule report:" in out
     assert "rule aggregate_architectures:" not in out and "rule analyse_activations:" not in out
+
+
+def test_fundamentals_sections_report_their_numbers(quick):
+    tables = quick / "results" / "quick" / "tables"
+    html = (quick / "results" / "quick" / "report" / "report.html").read_text()
+    parameters = pd.read_csv(tables / "concepts_parameters.csv")
+    assert (parameters.formula_count == parameters.framework_count).all()
+    assert f"for {len(parameters)} of {len(parameters)}" in html
+    ece = pd.read_csv(tables / "concepts_ece.csv")
+    assert len(ece) == 10 and ece.ece.between(0, 1).all()
+    for model, mean in ece.groupby("model").ece.mean().items():
+        assert f"{model} {mean:.3f}" in html
+    iterations = pd.read_csv(tables / "concepts_iterations.csv")
+    assert (iterations["ceil(N/B)"] == iterations["batches per epoch (run)"]).all()
+    similarity = json.loads((tables / "convolution_similarity.json").read_text())
+    assert f"mean |r| = {similarity['same_kernel_spectrum_r']:.2f} within a column" in html
+    agreement = pd.read_csv(tables / "convolution_torch_agreement.csv")
+    assert agreement.max_abs_diff.max() < 1e-10
 
 
 def test_gradient_study_records_the_gradient_norm(quick):

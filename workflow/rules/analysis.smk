@@ -111,3 +111,52 @@ rule analyse_learning_rates:
         "../../envs/workflow.yaml"
     script:
         "../scripts/analyse_learning_rates.py"
+
+
+rule analyse_concepts:
+    """Study 1: calibration of the trained models, the SGD-step identity, iterations per run,
+    parameter-count formulas against the framework."""
+    input:
+        data=PREPARED,
+        arch_summaries=run_files(ARCH, "summary.json"),
+        arch_models=run_files(ARCH, "model.pt"),
+        summaries=[f for study in STUDIES for f in run_files(study, "summary.json")],
+        code=ANALYSIS_CODE + [f"{PACKAGE}/fundamentals.py", f"{PACKAGE}/conv.py"],
+    output:
+        ece=f"{RESULTS}/tables/concepts_ece.csv",
+        reliability=f"{RESULTS}/tables/concepts_reliability.csv",
+        iterations=f"{RESULTS}/tables/concepts_iterations.csv",
+        parameters=f"{RESULTS}/tables/concepts_parameters.csv",
+        identity=f"{RESULTS}/tables/concepts_sgd_identity.json",
+        png=f"{RESULTS}/figures/concepts_reliability.png",
+        svg=f"{RESULTS}/figures/concepts_reliability.svg",
+    params:
+        concepts=CFG["concepts"],
+    threads: CFG["train"]["threads"]
+    log:
+        f"{LOGS}/analyse_concepts.log",
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/analyse_concepts.py"
+
+
+rule analyse_convolution:
+    """Study 2: NumPy conv2d on test images with the configured kernel bank, against torch."""
+    input:
+        data=PREPARED,
+        code=[f"{PACKAGE}/fundamentals.py", f"{PACKAGE}/conv.py", f"{PACKAGE}/figures.py"],
+    output:
+        similarity=f"{RESULTS}/tables/convolution_similarity.json",
+        agreement=f"{RESULTS}/tables/convolution_torch_agreement.csv",
+        layers=f"{RESULTS}/tables/convolution_zoo_layers.csv",
+        png=f"{RESULTS}/figures/convolution_maps.png",
+        svg=f"{RESULTS}/figures/convolution_maps.svg",
+    params:
+        convolution=CFG["convolution"],
+    log:
+        f"{LOGS}/analyse_convolution.log",
+    conda:
+        "../../envs/workflow.yaml"
+    script:
+        "../scripts/analyse_convolution.py"

@@ -25,7 +25,7 @@ PACKAGE = "workflow/scripts/nnstudies"
 # (Snakemake itself only tracks the rule's own script file).
 TRAIN_CODE = [f"{PACKAGE}/{m}.py" for m in ("data", "models", "train", "schedule")]
 ANALYSIS_CODE = [f"{PACKAGE}/{m}.py" for m in ("aggregate", "figures")]
-REPORT_CODE = [f"{PACKAGE}/{m}.py" for m in ("answers", "report", "schedule")] + [
+REPORT_CODE = [f"{PACKAGE}/{m}.py" for m in ("answers", "report", "schedule", "conv")] + [
     "report/report.html.j2",
     "report/style.css",
 ]

@@ -7,6 +7,7 @@ import pandas as pd
 
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
 from nnstudies import answers  # noqa: E402
+from nnstudies.conv import PARAM_FORMULAS  # noqa: E402
 from nnstudies.models import weight_layer_count  # noqa: E402
 from nnstudies.report import figure, render, table_html  # noqa: E402
 from nnstudies.schedule import describe_rule  # noqa: E402
@@ -18,6 +19,62 @@ cfg = smk.config
 inp = smk.input
 data = json.loads(open(inp.data_info).read())
 runs = pd.read_csv(inp.runs)
+
+
+def concepts_section():
+    ece = pd.read_csv(inp.concepts_ece)
+    iterations = pd.read_csv(inp.concepts_iterations)
+    parameters = pd.read_csv(inp.concepts_parameters)
+    reliability = pd.read_csv(inp.concepts_reliability)
+    identity = json.loads(open(inp.concepts_identity).read())
+    per_model = ece.groupby("model", sort=False).ece.agg(["mean", "std", "count"]).reset_index()
+    return {
+        "id": "concepts", "title": "Study 1: basic concepts, computed",
+        "intro": ("Each concept shown on this run's own models and data: calibration of the "
+                  "architecture study's trained models on the test set, the SGD update rule on "
+                  "a real step, the iteration counts of the actual runs, and the parameter-count "
+                  "formulas against torch's count for every declared model."),
+        "figures": [figure(inp.concepts_png, "Reliability diagrams on the test set (all seeds "
+                                             "pooled): accuracy against mean confidence per "
+                                             "bin; the dotted diagonal is perfect calibration.")],
+        "tables": [
+            {"title": "Expected calibration error (test set)",
+             "html": table_html(per_model.rename(columns={"mean": "ECE mean", "std": "std",
+                                                          "count": "runs"}), decimals=3)},
+            {"title": "Batches per epoch and iterations: formula and runs",
+             "html": table_html(iterations)},
+            {"title": "Parameter counts: formula and framework",
+             "html": table_html(parameters)},
+        ],
+        "questions": answers.concept_answers(ece, reliability, identity, iterations, parameters,
+                                             PARAM_FORMULAS),
+        "summary": None,
+    }
+
+
+def convolution_section():
+    similarity = json.loads(open(inp.conv_similarity).read())
+    agreement = pd.read_csv(inp.conv_agreement)
+    layers = pd.read_csv(inp.conv_layers)
+    p = cfg["convolution"]
+    return {
+        "id": "convolution", "title": "Study 2: a convolution layer in NumPy",
+        "intro": (f"conv2d (workflow/scripts/nnstudies/conv.py) in NumPy, vectorised, with "
+                  f"stride, padding and dilation; here stride 1 and no padding as the assignment "
+                  f"asks. Test images {', '.join(map(str, p['images']))} convolved with "
+                  f"{len(p['kernels'])} kernels of the configured bank."),
+        "figures": [figure(inp.conv_png, "One row per test image (input first), one column per "
+                                         "kernel; every map normalised to its own range.")],
+        "tables": [
+            {"title": "conv2d against torch.nn.functional.conv2d (float64)",
+             "html": table_html(agreement, decimals=2)},
+            {"title": "Output size and receptive field, layer by layer, for every model",
+             "html": table_html(layers)},
+        ],
+        "questions": answers.convolution_answers(similarity, agreement,
+                                                 pd.read_csv(inp.arch_summary)),
+        "summary": answers.convolution_summary(similarity, agreement),
+    }
 
 
 def architectures_section():
@@ -145,7 +202,8 @@ def learning_rates_section():
     }
 
 
-sections = [architectures_section(), activations_section(), learning_rates_section()]
+sections = [concepts_section(), convolution_section(), architectures_section(),
+            activations_section(), learning_rates_section()]
 timing = runs.groupby("study")["train_seconds"].agg(runs="count", total_s="sum", mean_s="mean",
                                                      longest_s="max").reset_index()
 first = json.loads(open(inp.summaries[0]).read())
@@ -153,7 +211,7 @@ context = {
     "title": "Small-network training studies",
     "config": cfg,
     "data": data,
-    "summary": [s["summary"] for s in sections] + [
+    "summary": [s["summary"] for s in sections if s["summary"]] + [
         f"{len(runs)} training runs, {runs['train_seconds'].sum() / 3600:.2f} hours of "
         "training in total (sum over jobs)."],
     "sections": sections,

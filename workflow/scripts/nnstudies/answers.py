@@ -392,3 +392,132 @@ def learning_rate_summary(variants):
     best = healthy.loc[healthy.test_acc_mean.idxmax()]
     label = "the scheduled run" if best["name"] == "schedule" else f"lr {best.lr:g}"
     return f"Learning rates: best test accuracy with {label}, {pct(best.test_acc_mean)}."
+
+
+def concept_answers(ece, reliability, identity, iterations, parameters, formulas):
+    """Study 1's four items, each computed on this run's models and runs."""
+    qa = []
+    per_model = ece.groupby("model", sort=False).ece.agg(["mean", "std", "count"])
+    over = reliability.groupby("model", sort=False).apply(
+        lambda b: ((b.confidence - b.accuracy) * b["count"]).sum() / b["count"].sum(),
+        include_groups=False)
+    eces = "; ".join(
+        f"{m} {r['mean']:.3f}" + (f" ± {r['std']:.3f}" if r["count"] > 1 else "")
+        + f" (confidence − accuracy {pts(over[m])})" for m, r in per_model.iterrows())
+    worst = per_model["mean"].idxmax()
+    verdict = ("so their softmax outputs are close to the true class probabilities"
+               if per_model["mean"].max() < 0.05 else
+               f"so the outputs approximate the posterior only roughly: {worst} is the least "
+               f"calibrated and {'over' if over[worst] > 0 else 'under'}-confident")
+    qa.append(("What does a classifier trained with cross-entropy approximate?",
+               "The expected cross-entropy is smallest when the predicted class probabilities "
+               "equal the true posterior p(class | image), so a trained network's softmax "
+               "approximates that posterior; if it does, a prediction made with confidence c is "
+               "right a fraction c of the time. Measured on the test set (expected calibration "
+               f"error, mean over seeds, lower is better): {eces}; every ECE is below "
+               f"{per_model['mean'].max():.3f}, {verdict}."))
+
+    ratio = identity["max_abs_error"] / identity["max_abs_grad"]
+    qa.append(("With plain SGD, is grad = (w_k − w_(k+1)) / lr?",
+               f"One real SGD step of {identity['model']} (lr {identity['lr']:g}, a batch of "
+               f"{identity['batch']} training images, {identity['weights']:,} weights): the "
+               f"largest |grad − (w_k − w_(k+1)) / lr| is {identity['max_abs_error']:.2g}, "
+               f"against gradient entries up to {identity['max_abs_grad']:.2g} — "
+               + ("equal up to float32 rounding, as the update rule w_(k+1) = w_k − lr · grad "
+                  "says." if ratio < 1e-3 else "not equal: the optimiser is not plain SGD.")))
+
+    lines, agree = [], True
+    for study, r in iterations.groupby("study", sort=False):
+        first = r.iloc[0]
+        ran = r["iterations (run)"].dropna()
+        agree &= bool((r["ceil(N/B)"] == r["batches per epoch (run)"]).all()
+                      and (ran == r.loc[ran.index, "E*ceil(N/B)"]).all())
+        lines.append(f"{study}: N = {first.N:,}, B = {first.B} → ceil(N/B) = "
+                     f"{first['ceil(N/B)']:,} batches per epoch; E = "
+                     f"{', '.join(map(str, sorted(r.E.unique())))} → "
+                     f"{', '.join(f'{x:,}' for x in sorted(r['E*ceil(N/B)'].unique()))} iterations")
+    qa.append(("How many batches per epoch and iterations in all?",
+               "An epoch passes every training image once in batches of B, the last one "
+               "possibly smaller: ceil(N/B) batches; E epochs make E·ceil(N/B) iterations. "
+               + "; ".join(lines) + ". "
+               + ("Every run's recorded batches per epoch and steps equal these formulas (a "
+                  "diverged run stops early)." if agree else
+                  "Some runs' recorded counts differ from the formulas: see the table.")))
+
+    match = (parameters.formula_count == parameters.framework_count)
+    qa.append(("How many parameters does a model have?",
+               f"MLP: {formulas['mlp']}. CNN: {formulas['cnn']}. Evaluated for all "
+               f"{len(parameters)} declared models (table): the formula equals torch's own count "
+               f"for {int(match.sum())} of {len(parameters)}"
+               + ("." if match.all() else f"; it differs for {', '.join(parameters.model[~match])}.")))
+    return [{"question": q, "answer": a} for q, a in qa]
+
+
+def convolution_answers(similarity, agreement, arch_summary):
+    """Study 2's six questions from the feature maps and the architecture study."""
+    s = similarity
+    h, w = s["image_shape"]
+    kh, kw = s["kernel_shape"]
+    mh, mw = s["map_shape"]
+    energy = pd.Series(s["energy"])
+    qa = []
+    families = arch_summary.groupby("family")
+    if {"CNN", "MLP"} <= set(arch_summary.family):
+        cnn = families.get_group("CNN").iloc[0]  # summaries are sorted best first
+        mlp = families.get_group("MLP").iloc[0]
+        evidence = (f" In this run the best CNN, {cnn.model}, reaches {pct(cnn.test_acc_mean)} "
+                    f"with {cnn.parameters:,} parameters; the best MLP, {mlp.model}, "
+                    f"{pct(mlp.test_acc_mean)} with {mlp.parameters:,}.")
+    else:
+        evidence = ""
+    qa.append(("Why do convolutional networks matter for images?",
+               "Neighbouring pixels belong together and a pattern means the same wherever it "
+               "appears. A convolution applies one small kernel at every position: it looks at "
+               "local neighbourhoods, shares its few weights across the image and responds to a "
+               "pattern wherever it moves, where a fully connected layer needs one weight per "
+               "pixel and per unit." + evidence))
+    qa.append(("What is a kernel, and what are its sizes?",
+               f"A kernel is a small grid of weights; each output pixel is the sum of the kernel "
+               f"times the image patch under it. Its size is (output channels, input channels, "
+               f"height, width): here ({s['kernels']}, 1, {kh}, {kw}). With stride 1 and no "
+               f"padding a {kh}×{kw} kernel on a {h}×{w} image gives a ({h} − {kh} + 1)×"
+               f"({w} − {kw} + 1) = {mh}×{mw} map; one kernel has {kh * kw} weights."))
+    qa.append(("What does the output show?",
+               "Each map is bright where the image locally looks like its kernel: edges of one "
+               "orientation for the edge kernels, a smoothed copy for the blur, spots for the "
+               f"centre-surround. On these images the mean |response| is largest for "
+               f"'{energy.idxmax()}' ({energy.max():.3g}) and smallest for '{energy.idxmin()}' "
+               f"({energy.min():.3g})."))
+    col, row = s["same_kernel_spectrum_r"], s["same_image_spectrum_r"]
+    qa.append(("Why do the maps of one column look alike across images?",
+               "A column is one kernel: the same feature detector on every image, so it marks "
+               "the same kind of structure (say vertical edges) wherever the garment has it. "
+               "Measured as the correlation of the maps' amplitude spectra (the kind of pattern, "
+               f"whatever its position): mean |r| = {col:.2f} within a column, against "
+               f"{row:.2f} within a row"
+               + (", so the columns are the more alike." if col > row else
+                  ": with these images and kernels the columns are not the more alike.")))
+    qa.append(("Why does a row not look alike?",
+               "A row is one image seen through different kernels, each keeping a different "
+               f"kind of structure and discarding the rest (spectra: mean |r| = {row:.2f}). What "
+               "a row shares is where the garment is: pixel by pixel, maps in one row correlate "
+               f"at {s['same_image_pixel_r']:.2f} against {s['same_kernel_pixel_r']:.2f} within "
+               "a column, whose images put their garments in different places."))
+    fc_weights = h * w * s["kernels"] * mh * mw
+    qa.append(("What follows about convolutional layers?",
+               f"A layer of {s['kernels']} kernels turns one image into {s['kernels']} different "
+               f"feature maps with only {s['kernels'] * kh * kw} weights, where a fully "
+               f"connected layer with the same {s['kernels']}×{mh}×{mw} outputs would need "
+               f"{fc_weights:,}. Stacking such layers builds features of growing receptive field "
+               "(table below), and training learns the kernels instead of fixing them as here. "
+               f"The NumPy conv2d used agrees with torch to {agreement.max_abs_diff.max():.1g} "
+               f"over {len(agreement)} settings of shape, stride, padding and dilation."))
+    return [{"question": q, "answer": a} for q, a in qa]
+
+
+def convolution_summary(similarity, agreement):
+    col, row = similarity["same_kernel_spectrum_r"], similarity["same_image_spectrum_r"]
+    return (f"Convolution: NumPy conv2d matches torch to {agreement.max_abs_diff.max():.1g}; maps "
+            f"of one kernel on different images {'share' if col > row else 'do not share'} "
+            f"their kind of pattern more than maps of different kernels on one image "
+            f"(amplitude spectra |r| = {col:.2f} against {row:.2f}).")

@@ -79,6 +79,18 @@ def resolve(config):
     for study in ("architectures", "activations"):
         for i, model in enumerate(resolved[study]["models"]):
             check_model_name(resolved, f"{study}.models[{i}]", model)
+    check_model_name(resolved, "concepts.identity_model", resolved["concepts"]["identity_model"])
+    kernels = resolved["convolution"]["kernels"]
+    shapes = {name: (len(k), len(k[0])) for name, k in kernels.items()}
+    for name, k in kernels.items():
+        if len({len(row) for row in k}) != 1:
+            raise ConfigError(f"config key 'convolution.kernels.{name}': rows of unequal length")
+        if shapes[name] != next(iter(shapes.values())):
+            raise ConfigError(f"config key 'convolution.kernels.{name}': {shapes[name]} differs "
+                              f"from the bank's first kernel {next(iter(shapes.values()))}")
+        if max(shapes[name]) > min(in_shape[1:]):
+            raise ConfigError(f"config key 'convolution.kernels.{name}': a {shapes[name]} "
+                              f"kernel is larger than the {in_shape[1]}x{in_shape[2]} image")
     lr_study = resolved["learning_rates"]
     check_model_name(resolved, "learning_rates.model", lr_study["model"])
     if lr_study["schedule"]["lrs"][0] not in lr_study["lrs"]:

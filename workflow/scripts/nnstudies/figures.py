@@ -146,3 +146,45 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=()):
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def reliability_figure(bins):
+    """Study 1: reliability diagram per model (accuracy against mean confidence per bin, pooled
+    over seeds); the diagonal is perfect calibration, marker area ~ number of test images."""
+    models = list(dict.fromkeys(bins.model))
+    fig, axes = plt.subplots(1, len(models), figsize=(3.2 * len(models), 3.4), squeeze=False)
+    for ax, model in zip(axes.flat, models):
+        b = bins[(bins.model == model) & (bins["count"] > 0)]
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
+        ax.bar(b.bin_low, b.accuracy, width=b.bin_high - b.bin_low, align="edge",
+               alpha=0.35, edgecolor="k", lw=0.5)
+        ax.scatter(b.confidence, b.accuracy, s=8 + 200 * b["count"] / b["count"].sum(), zorder=3)
+        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence (top-class probability)",
+               title=model)
+        ax.grid(alpha=0.3)
+    axes.flat[0].set_ylabel("accuracy")
+    fig.tight_layout()
+    return fig
+
+
+def feature_map_figure(images, maps, kernel_names):
+    """Study 2: input images (first column) and their maps under every kernel of the bank;
+    one row per image, one column per kernel, each map normalised to its own range."""
+    n_images, n_kernels = maps.shape[:2]
+    fig, axes = plt.subplots(n_images, n_kernels + 1, figsize=(1.5 * (n_kernels + 1),
+                                                                1.6 * n_images + 0.4))
+    for i in range(n_images):
+        axes[i, 0].imshow(images[i], cmap="gray")
+        for k in range(n_kernels):
+            m = maps[i, k]
+            span = m.max() - m.min()
+            axes[i, k + 1].imshow((m - m.min()) / span if span else m * 0, cmap="gray",
+                                  vmin=0, vmax=1)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_title("input", fontsize=8)
+    for k, name in enumerate(kernel_names):
+        axes[0, k + 1].set_title(name, fontsize=8)
+    fig.tight_layout()
+    return fig
