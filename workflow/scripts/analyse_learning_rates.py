@@ -12,16 +12,9 @@ from nnstudies.logs import to_log  # noqa: E402
 smk = snakemake  # noqa: F821
 to_log(smk.log[0])
 target = smk.config["learning_rates"]["target_val_acc"]
-runs = aggregate.load_runs(smk.input.summaries)
+runs, curves, variants, stats = aggregate.variant_tables(smk.input.summaries, smk.input.curves, target)
 runs.to_csv(smk.output.runs, index=False)
-curves = {key: pd.read_csv(path)
-          for key, path in aggregate.by_run(smk.input.summaries, smk.input.curves).items()}
-variants = aggregate.summarize_variants(runs, curves, target)
 variants.to_csv(smk.output.variants, index=False)
-by_name = {}
-for (name, _), df in curves.items():
-    by_name.setdefault(name, []).append(df)
-stats = aggregate.curve_stats(by_name, key="name")
 stats.to_csv(smk.output.curves, index=False)
 
 # The schedule's switch epochs, and Adam's convergence on the same model (architecture study).

@@ -180,3 +180,15 @@ def summarize_variants(runs, curves, target_val_acc=None):
     table["diverged"] = grouped["diverged"].sum()
     table["diverged_at_step"] = grouped["diverged_at_step"].min()
     return table.reset_index()
+
+
+def variant_tables(summary_paths, curve_paths, target_val_acc=None):
+    """A study's runs table, per-variant summary and mean curves (by run name) from its
+    per-run files; the curves of each run keyed (name, seed) come back too."""
+    runs = load_runs(summary_paths)
+    curves = {key: pd.read_csv(path) for key, path in by_run(summary_paths, curve_paths).items()}
+    variants = summarize_variants(runs, curves, target_val_acc)
+    by_name = {}
+    for (name, _), df in curves.items():
+        by_name.setdefault(name, []).append(df)
+    return runs, curves, variants, curve_stats(by_name, key="name")

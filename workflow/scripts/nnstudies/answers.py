@@ -309,9 +309,7 @@ def learning_rate_answers(variants, runs, target, schedule_info, adam):
                f"{verdict}. A larger rate takes larger steps, so it gets near a good region "
                "sooner, as long as it does not overshoot."))
 
-    finals = "; ".join(
-        f"lr {r.lr:g}: {'diverged at step ' + format(r.diverged_at_step, ',.0f') if r.diverged else pct(r.final_val_acc_mean) + ' final, ' + pct(r.best_val_acc_mean) + ' best validation, test ' + pct(r.test_acc_mean)}"
-        for r in const.itertuples())
+    finals = "; ".join(f"lr {r.lr:g}: {_end_point(r)}" for r in const.itertuples())
     healthy = const[const.diverged == 0]
     if len(healthy):
         top = healthy.loc[healthy.final_val_acc_mean.idxmax()]
@@ -357,6 +355,13 @@ def learning_rate_answers(variants, runs, target, schedule_info, adam):
                        "The learning-rate model is not in the architecture study, so there is "
                        "no Adam run of it to compare with."))
     return [{"question": q, "answer": a} for q, a in qa]
+
+
+def _end_point(r):
+    if r.diverged:
+        return f"diverged at step {r.diverged_at_step:,.0f}"
+    return (f"{pct(r.final_val_acc_mean)} final, {pct(r.best_val_acc_mean)} best validation, "
+            f"test {pct(r.test_acc_mean)}")
 
 
 def _paired(runs, a, b, seeds):

@@ -9,7 +9,6 @@ no softmax) is appended.
 import math
 import re
 
-import torch
 from torch import nn
 
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
