@@ -114,7 +114,8 @@ def baseline_epoch(layers, train_set, val_set, steps):
 def ours_epoch(layers, name, arrays, steps, eval_batch):
     """train_run with epochs=1 on the first steps*BATCH training images (all of them for 1080)."""
     data = dict(arrays)
-    data["train_x"], data["train_y"] = arrays["train_x"][:steps * BATCH], arrays["train_y"][:steps * BATCH]
+    keep = slice(0, steps * BATCH)
+    data["train_x"], data["train_y"] = arrays["train_x"][keep], arrays["train_y"][keep]
     run = {"name": name, "seed": SEED, "layers": layers, "optimizer": "adam", "lr": LR,
            "momentum": 0.0, "batch_size": BATCH, "epochs": 1, "record_every": EVERY,
            "scaling": "unit"}
@@ -146,7 +147,8 @@ def main():
                         help="zoo models to time (default: all)")
     parser.add_argument("--steps", type=int, default=1080,
                         help="time the first N steps and extrapolate to the epoch (default 1080)")
-    parser.add_argument("--repeats", type=int, default=1, help="timings per model; the minimum counts")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="timings per model; the minimum counts")
     parser.add_argument("--eval-batch", type=int, default=cfg["train"]["eval_batch"],
                         help="our evaluate() chunk (default: config train.eval_batch)")
     parser.add_argument("--csv", default=str(ROOT / "benchmarks" / "bench_epoch.csv"),
@@ -164,7 +166,8 @@ def main():
 
     dataset = torchvision.datasets.FashionMNIST(root, train=True, download=False,
                                                 transform=transforms.ToTensor())
-    train_idx, val_idx = split_indices(dataset.targets.numpy(), dcfg["val_fraction"], dcfg["split_seed"])
+    train_idx, val_idx = split_indices(dataset.targets.numpy(), dcfg["val_fraction"],
+                                       dcfg["split_seed"])
     assert np.array_equal(dataset.data.numpy()[val_idx], arrays["val_x"])
     assert np.array_equal(dataset.data.numpy()[train_idx], arrays["train_x"])
     train_set, val_set = Subset(dataset, train_idx), Subset(dataset, val_idx)

@@ -76,7 +76,8 @@ def answer_texts(accs, gaps=None, template_r=None, zero_sum=None, selectivity=No
 
 # ---------------------------------------------------------------------------- statistics
 
-@pytest.mark.parametrize("values", [[0.8, 0.82, 0.85, 0.79], [0.5, 0.6], list(np.linspace(0, 1, 10))])
+@pytest.mark.parametrize("values", [[0.8, 0.82, 0.85, 0.79], [0.5, 0.6],
+                                    list(np.linspace(0, 1, 10))])
 def test_mean_ci_matches_scipy(values):
     mean, std, half = aggregate.mean_ci(values)
     n = len(values)

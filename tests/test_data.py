@@ -45,7 +45,8 @@ def test_validation_split_is_stratified_disjoint_and_complete(arrays):
     assert len(set(train_ids)) == 900 and len(set(val_ids)) == 100
     assert not set(train_ids) & set(val_ids)
     # train + val is the original set: same images with the same labels, as a multiset
-    merged = Counter(zip(train_ids + val_ids, np.concatenate([out["train_y"], out["val_y"]]).tolist()))
+    labels = np.concatenate([out["train_y"], out["val_y"]]).tolist()
+    merged = Counter(zip(train_ids + val_ids, labels))
     original = Counter(zip(image_ids(train_x), train_y.tolist()))
     assert merged == original
     # whole images, not only their ids, come through unchanged
@@ -185,8 +186,10 @@ def debian_dir(tmp_path):
     train_x, train_y = fake_set(100, 11)
     test_x, test_y = fake_set(20, 12)
     raw = {
-        "train-images-idx3-ubyte": write_idx_gz(folder / "train-images-idx3-ubyte.gz", train_x, 2051),
-        "train-labels-idx1-ubyte": write_idx_gz(folder / "train-labels-idx1-ubyte.gz", train_y, 2049),
+        "train-images-idx3-ubyte":
+            write_idx_gz(folder / "train-images-idx3-ubyte.gz", train_x, 2051),
+        "train-labels-idx1-ubyte":
+            write_idx_gz(folder / "train-labels-idx1-ubyte.gz", train_y, 2049),
         "t10k-images-idx3-ubyte": write_idx_gz(folder / "t10k-images-idx3-ubyte.gz", test_x, 2051),
         "t10k-labels-idx1-ubyte": write_idx_gz(folder / "t10k-labels-idx1-ubyte.gz", test_y, 2049),
     }

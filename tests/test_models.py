@@ -239,7 +239,8 @@ from hypothesis import strategies as st  # noqa: E402
 conv_layer = st.builds(
     lambda k1, k2, c, s, p, d, b: (f"conv {k1}x{k2}x{c}" + (f" stride={s}" if s > 1 else "")
                                    + (f" pad={p}" if p != "0" else "")
-                                   + (f" dilation={d}" if d > 1 else "") + (" nobias" if b else "")),
+                                   + (f" dilation={d}" if d > 1 else "")
+                                   + (" nobias" if b else "")),
     st.integers(1, 9), st.integers(1, 9), st.integers(1, 4), st.integers(1, 3),
     st.sampled_from(["0", "1", "2", "same"]), st.integers(1, 3), st.booleans())
 pool_layer = st.builds(lambda k, s: f"maxpool {k}" + (f" stride={s}" if s else ""),

@@ -22,15 +22,18 @@ TRAIN_JOB = re.compile(r"wildcards: study=(\w+), run=([\w.-]+), seed=(\d+)")
 def snakemake(workdir, *args, check=True):
     result = subprocess.run([*SNAKEMAKE, *args], cwd=workdir, capture_output=True, text=True)
     if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n"
+                             f"{result.stdout}\n{result.stderr}")
     return result
 
 
 def copy_repo(dest):
     for name in ("Snakefile", "config.yaml", "workflow", "report", "envs", "requirements.txt"):
         src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name,
-                                                           **({"ignore": shutil.ignore_patterns("__pycache__")} if src.is_dir() else {}))
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
     (REPO / "data").mkdir(exist_ok=True)
     (dest / "data").symlink_to(REPO / "data")
     return dest
@@ -92,7 +95,8 @@ def test_figures_exist_in_png_and_svg(quick):
     figures = quick / "results" / "quick" / "figures"
     stems = (["architectures_performance", "activations_unit", "activations_raw",
               "learning_rates", "concepts_reliability", "convolution_maps"]
-             + [f"architectures_weights_{m}" for m in ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")])
+             + [f"architectures_weights_{m}"
+                for m in ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")])
     for stem in stems:
         assert (figures / f"{stem}.png").stat().st_size > 5_000
         assert (figures / f"{stem}.svg").read_text().lstrip().startswith("<?xml")
@@ -232,3 +236,9 @@ def test_bad_config_stops_before_any_job_naming_the_key(quick, tmp_path, case):
     assert "invalid configuration" in message or "config key" in message
     after = {p: p.stat().st_mtime for p in (quick / "results").rglob("*") if p.is_file()}
     assert after == before  # nothing already computed is touched
+
+
+def test_snakemake_lint_is_clean():
+    result = snakemake(REPO, "--lint", check=False)
+    assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr, (
+        result.stdout + result.stderr)

@@ -12,7 +12,8 @@ from nnstudies.logs import to_log  # noqa: E402
 smk = snakemake  # noqa: F821
 to_log(smk.log[0])
 target = smk.config["learning_rates"]["target_val_acc"]
-runs, curves, variants, stats = aggregate.variant_tables(smk.input.summaries, smk.input.curves, target)
+runs, curves, variants, stats = aggregate.variant_tables(smk.input.summaries, smk.input.curves,
+                                                         target)
 runs.to_csv(smk.output.runs, index=False)
 variants.to_csv(smk.output.variants, index=False)
 stats.to_csv(smk.output.curves, index=False)

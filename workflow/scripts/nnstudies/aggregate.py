@@ -98,7 +98,7 @@ def pairwise_tests(runs, order):
 
 
 def class_mean_images(images, labels):
-    """(classes, H*W) mean training image per class, as the templates first-layer units may match."""
+    """(classes, H*W) mean training image per class: templates first-layer units may match."""
     flat = images.reshape(len(images), -1).astype(np.float64)
     return np.stack([flat[labels == c].mean(0) for c in np.unique(labels)])
 

@@ -78,7 +78,8 @@ def architecture_answers(summary, runs, weights, class_names):
     qa.append(("Compare the models' generalisation performance.",
                f"Ranking by mean test accuracy: {ranking}. Neighbours in the ranking: {steps}. "
                f"From best to worst the mean test accuracy spans "
-               f"{100 * (s.loc[best, 'test_acc_mean'] - s.loc[worst, 'test_acc_mean']):.2f} points."))
+               f"{100 * (s.loc[best, 'test_acc_mean'] - s.loc[worst, 'test_acc_mean']):.2f} "
+               "points."))
 
     rho, p_rho = stats.spearmanr(summary["parameters"], summary["test_acc_mean"])
     by_size = summary.sort_values("parameters")
@@ -91,7 +92,8 @@ def architecture_answers(summary, runs, weights, class_names):
                f"Across the {len(summary)} models Spearman's rank correlation between parameter "
                f"count and mean test accuracy is ρ = {rho:.2f} (p = {p_rho:.2g}, "
                f"{len(summary)} models): {trend}. The smallest model, {smallest['model']} "
-               f"({smallest['parameters']:,} parameters), reaches {pct(smallest['test_acc_mean'])}; "
+               f"({smallest['parameters']:,} parameters), reaches "
+               f"{pct(smallest['test_acc_mean'])}; "
                f"the largest, {largest['model']} ({largest['parameters']:,}), "
                f"{pct(largest['test_acc_mean'])}. How the parameters are used (shared "
                "convolution kernels versus one weight per pixel) matters as much as how many "
@@ -266,10 +268,11 @@ def activation_answers(variants, depths):
         common = raw.index.intersection(base.index)
         diverged = [f"{m} {a}" for m, a in common if raw.loc[(m, a), "diverged"] > 0]
         alive = [k for k in common if raw.loc[k, "diverged"] == 0 and base.loc[k, "diverged"] == 0]
-        factor = [raw.loc[k, "grad_norm_first_epoch_mean"] / base.loc[k, "grad_norm_first_epoch_mean"]
-                  for k in alive]
+        factor = [raw.loc[k, "grad_norm_first_epoch_mean"]
+                  / base.loc[k, "grad_norm_first_epoch_mean"] for k in alive]
         worse = [f"{m} {a}" for m, a in alive
-                 if raw.loc[(m, a), "final_train_loss_mean"] > base.loc[(m, a), "final_train_loss_mean"]]
+                 if raw.loc[(m, a), "final_train_loss_mean"]
+                 > base.loc[(m, a), "final_train_loss_mean"]]
         text = ("Run, not assumed: the same study with unscaled pixels. The first layer's "
                 "pre-activations become up to 255 times larger: sigmoid units saturate "
                 "(zero derivative) and the gradient with respect to the first-layer weights, "
@@ -454,7 +457,8 @@ def concept_answers(ece, reliability, identity, iterations, parameters, formulas
                f"MLP: {formulas['mlp']}. CNN: {formulas['cnn']}. Evaluated for all "
                f"{len(parameters)} declared models (table): the formula equals torch's own count "
                f"for {int(match.sum())} of {len(parameters)}"
-               + ("." if match.all() else f"; it differs for {', '.join(parameters.model[~match])}.")))
+               + ("." if match.all() else
+                  f"; it differs for {', '.join(parameters.model[~match])}.")))
     return [{"question": q, "answer": a} for q, a in qa]
 
 

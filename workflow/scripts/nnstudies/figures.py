@@ -39,7 +39,8 @@ def performance_figure(curves, summary, models):
         _band(b, df.step, df.val_acc_mean, df.val_acc_std, color=col, ls="--")
         d.plot(df.train_acc_mean, df.val_acc_mean, color=col, lw=1, label=model)
         row = summary[summary.model == model].iloc[0]
-        yerr = (row.test_acc_ci_high - row.test_acc_mean) if np.isfinite(row.test_acc_ci_high) else None
+        has_ci = np.isfinite(row.test_acc_ci_high)
+        yerr = row.test_acc_ci_high - row.test_acc_mean if has_ci else None
         c.errorbar(row.final_train_acc_mean, row.test_acc_mean, yerr=yerr, fmt="o", color=col,
                    capsize=3, label=model)
     a.set(xlabel="step", ylabel="training loss", title="a. training loss", yscale="log")
@@ -92,7 +93,8 @@ def _mark_divergence(ax, x, y, colour):
 
 def activation_figure(curves, variants, scaling, models):
     """Study 4, one input scaling: training loss (left) and first-layer gradient norm (right)
-    against step; ReLU solid, sigmoid dashed, one colour per model; x = a diverged run."""
+    against step; ReLU solid, sigmoid dashed, one colour per model; x = a diverged run; with
+    several seeds, the mean and a band of +- 1 std."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
     colours = dict(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
     styles = {"relu": "-", "sigmoid": "--", "tanh": ":"}
@@ -102,8 +104,8 @@ def activation_figure(curves, variants, scaling, models):
             continue
         style = dict(color=colours[v["model"]], ls=styles[v["activation"]],
                      label=f"{v['model']} {v['activation']}")
-        left.plot(df.step, df.train_loss_mean, **style)
-        right.plot(df.step, df.grad_norm_mean, **style)
+        _band(left, df.step, df.train_loss_mean, df.train_loss_std, **style)
+        _band(right, df.step, df.grad_norm_mean, df.grad_norm_std, **style)
         if v["diverged"]:
             _mark_divergence(left, df.step.iloc[-1], df.train_loss_mean.iloc[-1], style["color"])
     left.set(xlabel="step", ylabel="training loss", yscale="log", title="training loss")
@@ -128,10 +130,10 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=()):
             continue
         epoch = df.step / steps_per_epoch
         label = "scheduled" if v["name"] == "schedule" else f"lr {v['lr']:g}"
-        line, = left.plot(epoch, df.train_loss_mean, label=label,
-                          lw=2 if v["name"] == "schedule" else 1)
-        right.plot(epoch, df.val_acc_mean, color=line.get_color(), label=label,
-                   lw=2 if v["name"] == "schedule" else 1)
+        width = 2 if v["name"] == "schedule" else 1
+        line = _band(left, epoch, df.train_loss_mean, df.train_loss_std, label=label, lw=width)
+        _band(right, epoch, df.val_acc_mean, df.val_acc_std, color=line.get_color(), label=label,
+              lw=width)
         if v["diverged"]:
             _mark_divergence(left, epoch.iloc[-1], df.train_loss_mean.iloc[-1], line.get_color())
             _mark_divergence(right, epoch.iloc[-1], df.val_acc_mean.iloc[-1], line.get_color())

@@ -82,12 +82,13 @@ def map_similarity(maps):
                   for k, m in itertools.combinations(range(n_kernels), 2)]
     spectra = {(i, k): amplitude_spectrum(maps[i, k])
                for i in range(n_images) for k in range(n_kernels)}
-    return {
-        "same_kernel_spectrum_r": _mean_abs_corr([(spectra[a], spectra[b]) for a, b in same_kernel]),
-        "same_image_spectrum_r": _mean_abs_corr([(spectra[a], spectra[b]) for a, b in same_image]),
-        "same_kernel_pixel_r": _mean_abs_corr([(maps[a], maps[b]) for a, b in same_kernel]),
-        "same_image_pixel_r": _mean_abs_corr([(maps[a], maps[b]) for a, b in same_image]),
-    }
+    def mean_r(arrays, pairs):
+        return _mean_abs_corr([(arrays[a], arrays[b]) for a, b in pairs])
+
+    return {"same_kernel_spectrum_r": mean_r(spectra, same_kernel),
+            "same_image_spectrum_r": mean_r(spectra, same_image),
+            "same_kernel_pixel_r": mean_r(maps, same_kernel),
+            "same_image_pixel_r": mean_r(maps, same_image)}
 
 
 def torch_agreement(cases, seed=0):

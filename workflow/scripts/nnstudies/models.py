@@ -104,7 +104,8 @@ def build_model(layers, in_shape, num_classes):
         elif kind == "maxpool":
             modules.append(nn.MaxPool2d(spec["size"], spec["stride"]))
         elif kind == "batchnorm":
-            modules.append(nn.BatchNorm2d(shape[0]) if len(shape) == 3 else nn.BatchNorm1d(shape[0]))
+            norm = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
+            modules.append(norm(shape[0]))
         else:
             modules.append(ACTIVATIONS[kind]())
         if kind in ("conv", "maxpool"):

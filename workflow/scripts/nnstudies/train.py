@@ -118,7 +118,7 @@ def evaluate(model, x, y, chunk):
 
 @torch.inference_mode()
 def unit_class_means(model, x, y, n_classes, chunk):
-    """Mean response of every first-layer unit (after its activation) to each class: (units, classes).
+    """Mean response of each first-layer unit (after its activation) per class: (units, classes).
 
     Conv maps are averaged over space. Used to ask whether units are specialised to classes.
     """
