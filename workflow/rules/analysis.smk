@@ -77,7 +77,14 @@ rule analyse_activations:
         runs=f"{RESULTS}/tables/activations_runs.csv",
         variants=f"{RESULTS}/tables/activations_variants.csv",
         curves=f"{RESULTS}/tables/activations_curves.csv",
-        png=expand(f"{RESULTS}/figures/activations_{{scaling}}.png", scaling=CFG["activations"]["scalings"]),
+        png=[
+            report(
+                f"{RESULTS}/figures/activations_{scaling}.png",
+                caption="../../report/captions/activations.rst",
+                category="Study 4: activations",
+            )
+            for scaling in CFG["activations"]["scalings"]
+        ],
         svg=expand(f"{RESULTS}/figures/activations_{{scaling}}.svg", scaling=CFG["activations"]["scalings"]),
     params:
         scalings=CFG["activations"]["scalings"],
@@ -103,7 +110,11 @@ rule analyse_learning_rates:
         curves=f"{RESULTS}/tables/learning_rates_curves.csv",
         adam=f"{RESULTS}/tables/learning_rates_adam_reference.csv",
         schedule=f"{RESULTS}/tables/learning_rates_schedule.json",
-        png=f"{RESULTS}/figures/learning_rates.png",
+        png=report(
+            f"{RESULTS}/figures/learning_rates.png",
+            caption="../../report/captions/learning_rates.rst",
+            category="Study 5: learning rate",
+        ),
         svg=f"{RESULTS}/figures/learning_rates.svg",
     log:
         f"{LOGS}/analyse_learning_rates.log",
@@ -128,7 +139,11 @@ rule analyse_concepts:
         iterations=f"{RESULTS}/tables/concepts_iterations.csv",
         parameters=f"{RESULTS}/tables/concepts_parameters.csv",
         identity=f"{RESULTS}/tables/concepts_sgd_identity.json",
-        png=f"{RESULTS}/figures/concepts_reliability.png",
+        png=report(
+            f"{RESULTS}/figures/concepts_reliability.png",
+            caption="../../report/captions/concepts_reliability.rst",
+            category="Study 1: basic concepts",
+        ),
         svg=f"{RESULTS}/figures/concepts_reliability.svg",
     params:
         concepts=CFG["concepts"],
@@ -150,7 +165,11 @@ rule analyse_convolution:
         similarity=f"{RESULTS}/tables/convolution_similarity.json",
         agreement=f"{RESULTS}/tables/convolution_torch_agreement.csv",
         layers=f"{RESULTS}/tables/convolution_zoo_layers.csv",
-        png=f"{RESULTS}/figures/convolution_maps.png",
+        png=report(
+            f"{RESULTS}/figures/convolution_maps.png",
+            caption="../../report/captions/convolution_maps.rst",
+            category="Study 2: convolution",
+        ),
         svg=f"{RESULTS}/figures/convolution_maps.svg",
     params:
         convolution=CFG["convolution"],
