@@ -58,20 +58,29 @@ def load_raw(root, dataset, debian_dir=None):
 
     have_files = ensure_raw_files(root, dataset, debian_dir)
     cls = getattr(torchvision.datasets, DATASETS[dataset])
-    train = cls(root, train=True, download=not have_files)
+    try:
+        train = cls(root, train=True, download=not have_files)
+    except Exception as err:  # no network, or a download that did not verify
+        raise RuntimeError(
+            f"the {dataset} raw files are not under {raw_dir(root, dataset)}, Debian's copy is "
+            f"not in {debian_dir or '(data.debian_dir unset)'}, and torchvision's download "
+            f"failed ({err}). Install Debian's dataset-fashion-mnist (./setup.sh does it when "
+            "apt is usable), or put the four IDX files there yourself.") from err
     test = cls(root, train=False, download=False)
     checksums = {name: sha256(raw_dir(root, dataset) / name) for name in RAW_FILES}
     return (train.data.numpy(), train.targets.numpy(), test.data.numpy(), test.targets.numpy(),
             list(train.classes), checksums)
 
 
-def stratified_take(labels, per_class, rng):
-    """Indices of `per_class` random examples of every class (sorted within the result)."""
+def stratified_take(labels, per_class, rng, what="subset"):
+    """Indices of `per_class` random examples of every class (sorted within the result);
+    `what` names the setting that asked for them in the error message."""
     chosen = []
     for c in np.unique(labels):
         members = np.flatnonzero(labels == c)
         if len(members) < per_class:
-            raise ValueError(f"class {c} has {len(members)} examples, fewer than {per_class}")
+            raise ValueError(f"{what} asks for {per_class} examples of every class, but class "
+                             f"{c} has only {len(members)}")
         chosen.append(rng.permutation(members)[:per_class])
     return np.sort(np.concatenate(chosen))
 
@@ -92,16 +101,16 @@ def split_dataset(train_x, train_y, test_x, test_y, val_fraction, seed,
     n_classes = len(np.unique(train_y))
     rng = np.random.default_rng(seed)
     if train_subset:
-        keep = stratified_take(train_y, train_subset // n_classes, rng)
+        keep = stratified_take(train_y, train_subset // n_classes, rng, "data.train_subset")
         train_x, train_y = train_x[keep], train_y[keep]
     if test_subset:
-        keep = stratified_take(test_y, test_subset // n_classes, rng)
+        keep = stratified_take(test_y, test_subset // n_classes, rng, "data.test_subset")
         test_x, test_y = test_x[keep], test_y[keep]
     val_per_class = int(round(val_fraction * len(train_y))) // n_classes
     if val_per_class < 1:  # an empty validation split would fail every run at its first record
         raise ValueError(f"val_fraction {val_fraction} of {len(train_y)} training examples leaves "
                          f"no validation example per class ({n_classes} classes)")
-    val = stratified_take(train_y, val_per_class, rng)
+    val = stratified_take(train_y, val_per_class, rng, "data.val_fraction")
     is_train = np.ones(len(train_y), dtype=bool)
     is_train[val] = False
     return {"train_x": train_x[is_train], "train_y": train_y[is_train].astype(np.int64),
