@@ -139,3 +139,20 @@ def test_second_switch_follows_the_plateau_of_the_second_phase(data):
     phase2, _, _, _ = go(explore, data, reference=ref)
     expected = plateau_epoch(epoch_end_accuracy(pd.DataFrame(phase2)), 0.0, 1, after=first)
     assert summary["switch_epochs"][1:] == ([expected] if expected and expected < 5 else [])
+
+
+# --- a study where nothing learns ----------------------------------------------------------
+
+def test_answers_survive_a_study_where_every_run_diverges_at_once():
+    from nnstudies import aggregate, answers
+    runs = pd.DataFrame([{"study": "learning_rates", "name": f"lr{lr:g}", "model": "cnn_4",
+                          "activation": "relu", "scaling": "unit", "seed": 0, "optimizer": "sgd",
+                          "lr": lr, "batch_size": 50, "epochs": 2, "test_acc": None,
+                          "diverged_at_step": 10, "train_seconds": 1.0} for lr in (1e3, 1e4)])
+    empty = pd.DataFrame(columns=["step", "epoch", "lr", "train_loss", "train_acc", "val_loss",
+                                  "val_acc"])
+    curves = {(name, 0): empty for name in runs.name}
+    variants = aggregate.summarize_variants(runs, curves, 0.8)
+    assert list(variants.diverged) == [1, 1] and variants.final_val_acc_mean.isna().all()
+    qa = answers.learning_rate_answers(variants, runs, 0.8, {}, pd.DataFrame())
+    assert "lr 1000: diverged" in qa[0]["answer"] and "Every rate diverged" in qa[1]["answer"]

@@ -168,11 +168,13 @@ def summarize_variants(runs, curves, target_val_acc=None):
         stats_ = curve_summary(curves[(run["name"], run["seed"])], target_val_acc)
         rows.append({**run.to_dict(), **stats_,
                      "diverged": pd.notna(run["diverged_at_step"])})
-    per_run = pd.DataFrame(rows)
+    # every column, even when no run got far enough to record it (all diverged at once)
+    numeric = ["test_acc", "final_train_loss", "grad_norm_first_epoch", "grad_norm_last_epoch",
+               "grad_norm_mean", "final_val_acc", "best_val_acc", "steps_to_target"]
+    columns = list(dict.fromkeys([*runs.columns, *numeric, "diverged"]))
+    per_run = pd.DataFrame(rows).reindex(columns=columns)
+    per_run[numeric] = per_run[numeric].astype(float)
     keys = ["name", "model", "activation", "scaling", "lr", "epochs"]
-    numeric = [c for c in ("test_acc", "final_train_loss", "grad_norm_first_epoch",
-                           "grad_norm_last_epoch", "grad_norm_mean", "final_val_acc",
-                           "best_val_acc", "steps_to_target") if c in per_run]
     grouped = per_run.groupby(keys, sort=False, dropna=False)
     table = grouped[numeric].agg(["mean", "std"])
     table.columns = [f"{metric}_{stat}" for metric, stat in table.columns]
