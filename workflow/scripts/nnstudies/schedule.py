@@ -3,7 +3,6 @@
 Plateau epoch: the first epoch e after which the end-of-epoch validation accuracy does not
 exceed its best up to e by more than `min_delta` in any of the next `patience` epochs.
 """
-import pandas as pd
 
 
 def epoch_end_accuracy(curves):
@@ -30,11 +29,3 @@ def describe_rule(min_delta, patience):
     return (f"the first epoch after which the end-of-epoch validation accuracy does not exceed "
             f"its best so far by more than {min_delta:g} in any of the next {patience} epochs")
 
-
-def switch_table(switches, lrs):
-    """Phases of a scheduled run as a DataFrame: lr, first and last epoch."""
-    rows, start = [], 1
-    for lr, end in zip(lrs, switches):
-        rows.append({"lr": lr, "from_epoch": start, "to_epoch": end})
-        start = end + 1
-    return pd.DataFrame(rows)
