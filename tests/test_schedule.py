@@ -156,3 +156,13 @@ def test_answers_survive_a_study_where_every_run_diverges_at_once():
     assert list(variants.diverged) == [1, 1] and variants.final_val_acc_mean.isna().all()
     qa = answers.learning_rate_answers(variants, runs, 0.8, {}, pd.DataFrame())
     assert "lr 1000: diverged" in qa[0]["answer"] and "Every rate diverged" in qa[1]["answer"]
+
+
+@pytest.mark.parametrize("diff, switches, expected", [
+    (0.05, {0: []}, "never switched"),
+    (0.05, {0: [8, 14]}, "It works"),
+    (-0.01, {0: [8]}, "did not beat"),
+])
+def test_schedule_verdict_follows_the_switches_and_the_difference(diff, switches, expected):
+    from nnstudies.answers import _schedule_verdict
+    assert expected in _schedule_verdict(diff, switches, 30, 20)

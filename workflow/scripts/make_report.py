@@ -195,6 +195,7 @@ def learning_rates_section():
         "questions": answers.learning_rate_answers(
             variants, lr_runs, p["target_val_acc"],
             {"rule": rule, "switches": switches, "lrs": sch["lrs"],
+             "switch_epochs": info["switch_epochs"],
              "adam_steps_to_target": info["adam_steps_to_target"]
              if info["adam_steps_to_target"] is not None else float("nan")},
             adam),

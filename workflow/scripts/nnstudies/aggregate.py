@@ -139,7 +139,8 @@ def weight_interpretability(weights, unit_class_means, templates):
 def curve_summary(curves, target_val_acc=None):
     """Numbers of one run's curve: final training loss (mean over its last epoch), gradient
     norm (mean over the first epoch, the last epoch and all records), validation accuracy
-    (final, best) and the steps until it first reached `target_val_acc` (NaN if never)."""
+    (final, best, and its jitter: std of record-to-record changes over the last epoch) and the
+    steps until it first reached `target_val_acc` (NaN if never)."""
     if curves.empty:  # diverged before its first record
         return {"records": 0}
     first = curves[curves.epoch == curves.epoch.min()]
@@ -150,7 +151,8 @@ def curve_summary(curves, target_val_acc=None):
                    grad_norm_last_epoch=last.grad_norm.mean(),
                    grad_norm_mean=curves.grad_norm.mean())
     if "val_acc" in curves:
-        out.update(final_val_acc=curves.val_acc.iloc[-1], best_val_acc=curves.val_acc.max())
+        out.update(final_val_acc=curves.val_acc.iloc[-1], best_val_acc=curves.val_acc.max(),
+                   val_acc_jitter=last.val_acc.diff().std())
         if target_val_acc is not None:
             reached = curves.step[curves.val_acc >= target_val_acc]
             out["steps_to_target"] = reached.iloc[0] if len(reached) else np.nan
@@ -170,7 +172,8 @@ def summarize_variants(runs, curves, target_val_acc=None):
                      "diverged": pd.notna(run["diverged_at_step"])})
     # every column, even when no run got far enough to record it (all diverged at once)
     numeric = ["test_acc", "final_train_loss", "grad_norm_first_epoch", "grad_norm_last_epoch",
-               "grad_norm_mean", "final_val_acc", "best_val_acc", "steps_to_target"]
+               "grad_norm_mean", "final_val_acc", "best_val_acc", "val_acc_jitter",
+               "steps_to_target"]
     columns = list(dict.fromkeys([*runs.columns, *numeric, "diverged"]))
     per_run = pd.DataFrame(rows).reindex(columns=columns)
     per_run[numeric] = per_run[numeric].astype(float)

@@ -95,9 +95,7 @@ def architecture_answers(summary, runs, weights, class_names):
                f"({smallest['parameters']:,} parameters), reaches "
                f"{pct(smallest['test_acc_mean'])}; "
                f"the largest, {largest['model']} ({largest['parameters']:,}), "
-               f"{pct(largest['test_acc_mean'])}. How the parameters are used (shared "
-               "convolution kernels versus one weight per pixel) matters as much as how many "
-               "there are: compare the families below."))
+               f"{pct(largest['test_acc_mean'])}." + _usage_over_count(summary)))
 
     depth_lines = []
     for family, group in summary.groupby("family"):
@@ -185,6 +183,21 @@ def architecture_answers(summary, runs, weights, class_names):
                "Rule: the best mean test accuracy, unless a smaller model is within noise of it "
                f"(p ≥ {ALPHA}); then the smallest such model. Pick: {pick}, because {reason}."))
     return [{"question": q, "answer": a} for q, a in qa]
+
+
+def _usage_over_count(summary):
+    """A smaller model of one family beating a larger one of another, if the zoo has such."""
+    for _, small in summary.iterrows():
+        beaten = summary[(summary.family != small.family)
+                         & (summary.parameters > small.parameters)
+                         & (summary.test_acc_mean < small.test_acc_mean)]
+        if len(beaten):
+            big = beaten.iloc[0]
+            return (f" {small.model} ({small.family}, {small.parameters:,} parameters) beats "
+                    f"{big.model} ({big.family}, {big.parameters:,}): how parameters are used "
+                    "(shared convolution kernels versus one weight per pixel) matters, not only "
+                    "how many there are.")
+    return ""
 
 
 def architecture_summary(summary, runs):
@@ -321,8 +334,7 @@ def learning_rate_answers(variants, runs, target, schedule_info, adam):
         last = "Every rate diverged."
     qa.append(("What is the effect of the learning rate on converging to a better point?",
                f"After {int(runs[runs.name != 'schedule'].epochs.iloc[0])} epochs: {finals}. "
-               + last + " A large rate keeps bouncing around a minimum (its validation curve "
-               "stays noisy); a small one descends smoothly but slowly."))
+               + last + _jitter(const)))
 
     if len(sched):
         s = sched.iloc[0]
@@ -336,10 +348,8 @@ def learning_rate_answers(variants, runs, target, schedule_info, adam):
                    f"{pct(s.final_val_acc_mean)} validation and {pct(s.test_acc_mean)} test "
                    f"accuracy against {pct(first.test_acc_mean)} test for constant lr "
                    f"{first.lr:g} ({pts(diff)}{paired}). "
-                   + ("It works in the sense the assignment meant: the fast start of the large "
-                      "rate, then smaller steps that settle into a better point."
-                      if diff > 0 else
-                      "In this run it did not beat the constant rate on the test set.")))
+                   + _schedule_verdict(diff, schedule_info["switch_epochs"], s.epochs,
+                                       first.epochs)))
         if len(adam):
             common = sorted(set(adam.seed) & set(seeds))
             a_mean = adam.test_acc.mean()
@@ -358,6 +368,32 @@ def learning_rate_answers(variants, runs, target, schedule_info, adam):
                        "The learning-rate model is not in the architecture study, so there is "
                        "no Adam run of it to compare with."))
     return [{"question": q, "answer": a} for q, a in qa]
+
+
+def _schedule_verdict(diff, switch_epochs, epochs, constant_epochs):
+    longer = f"{epochs:g} epochs against the constant run's {constant_epochs:g}"
+    if not any(switch_epochs.values()):
+        return ("The rule found no plateau, so the run never switched: it is the first rate "
+                f"trained for {longer}, and the difference measures the extra epochs, not a "
+                "schedule.")
+    if diff > 0:
+        return ("It works in the sense the assignment meant: the large rate's fast start, then "
+                f"smaller steps that settle into a better point (it also trained {longer}).")
+    return f"In this run it did not beat the constant rate on the test set ({longer})."
+
+
+def _jitter(const):
+    """How much each rate's validation curve bounces at the end, and whether that grows with it."""
+    healthy = const[(const.diverged == 0) & const.val_acc_jitter_mean.notna()]
+    if len(healthy) < 2:
+        return ""
+    text = "; ".join(f"lr {r.lr:g} {100 * r.val_acc_jitter_mean:.2f}"
+                     for r in healthy.itertuples())
+    rho = stats.spearmanr(healthy.lr, healthy.val_acc_jitter_mean)[0]
+    return (f" Jitter of the validation curve over the last epoch (std of its record-to-record "
+            f"changes, points): {text}; "
+            + ("the larger the rate, the more it bounces around instead of settling."
+               if rho > 0.5 else "here the larger rates do not bounce more."))
 
 
 def _end_point(r):
