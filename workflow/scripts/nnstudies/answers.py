@@ -287,9 +287,9 @@ def activation_answers(variants, depths):
                  if raw.loc[(m, a), "final_train_loss_mean"]
                  > base.loc[(m, a), "final_train_loss_mean"]]
         text = ("Run, not assumed: the same study with unscaled pixels. The first layer's "
-                "pre-activations become up to 255 times larger: sigmoid units saturate "
-                "(zero derivative) and the gradient with respect to the first-layer weights, "
-                "which is proportional to the input, grows. ")
+                "pre-activations become up to 255 times larger, so one expects saturated "
+                "sigmoids (zero derivative) and larger first-layer gradients, which are "
+                "proportional to the input. ")
         text += (f"{len(diverged)} of {len(common)} runs diverged (loss became non-finite): "
                  f"{', '.join(diverged)}. " if diverged else
                  f"None of the {len(common)} runs diverged. ")
@@ -528,9 +528,10 @@ def convolution_answers(similarity, agreement, arch_summary):
                f"padding a {kh}×{kw} kernel on a {h}×{w} image gives a ({h} − {kh} + 1)×"
                f"({w} − {kw} + 1) = {mh}×{mw} map; one kernel has {kh * kw} weights."))
     qa.append(("What does the output show?",
-               "Each map is bright where the image locally looks like its kernel: edges of one "
-               "orientation for the edge kernels, a smoothed copy for the blur, spots for the "
-               f"centre-surround. On these images the mean |response| is largest for "
+               "Each map is bright where the image patch under the kernel looks like the kernel "
+               "and dark where it looks like its negative: an edge kernel marks edges of its "
+               "orientation, an all-positive kernel gives a blurred copy. On these images the mean "
+               "|response| is largest for "
                f"'{energy.idxmax()}' ({energy.max():.3g}) and smallest for '{energy.idxmin()}' "
                f"({energy.min():.3g})."))
     col, row = s["same_kernel_spectrum_r"], s["same_image_spectrum_r"]
