@@ -21,6 +21,11 @@ data = json.loads(open(inp.data_info).read())
 runs = pd.read_csv(inp.runs)
 
 
+def pc(x):
+    """A fraction as a table cell in percent; NaN (no value) as a dash."""
+    return f"{100 * x:.2f}" if x == x else "–"
+
+
 def concepts_section():
     ece = pd.read_csv(inp.concepts_ece)
     iterations = pd.read_csv(inp.concepts_iterations)
@@ -82,7 +87,6 @@ def architectures_section():
     arch_runs = pd.read_csv(inp.arch_runs)
     weights = pd.read_csv(inp.arch_weights)
     p = cfg["architectures"]
-    pc = lambda x: f"{100 * x:.2f}" if x == x else "–"  # noqa: E731 (NaN-safe percent)
     shown = pd.DataFrame({
         "model": summary.model, "family": summary.family, "depth": summary.depth,
         "parameters": summary.parameters.map("{:,}".format), "runs": summary.runs,
@@ -169,7 +173,6 @@ def learning_rates_section():
     switches = "; ".join(f"seed {seed}: " + (", ".join(
         f"to lr {lr:g} after epoch {e}" for lr, e in zip(sch["lrs"][1:], eps)) or "no switch")
         for seed, eps in info["switch_epochs"].items())
-    pc = lambda x: f"{100 * x:.2f}" if x == x else "–"  # noqa: E731
     shown = pd.DataFrame({
         "run": variants.name, "lr": variants.lr.map(lambda x: f"{x:g}"),
         "runs": variants.runs, "diverged": variants.diverged,

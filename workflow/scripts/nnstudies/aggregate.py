@@ -86,13 +86,24 @@ def curve_stats(curves, key="model"):
     return table.reset_index()
 
 
+def welch_p(x, y):
+    """Welch's t-test p-value of two samples; NaN when either has fewer than two values, and
+    0 or 1 for constant samples (different or equal means), where the test itself gives NaN."""
+    if min(len(x), len(y)) < 2:
+        return np.nan
+    p = stats.ttest_ind(x, y, equal_var=False).pvalue
+    if not np.isfinite(p):
+        p = 1.0 if np.mean(x) == np.mean(y) else 0.0
+    return p
+
+
 def pairwise_tests(runs, order):
     """Welch t-test of test accuracy between consecutive models in `order` (best first)."""
     rows = []
     for a, b in zip(order, order[1:]):
         x = runs.loc[runs.model == a, "test_acc"].to_numpy()
         y = runs.loc[runs.model == b, "test_acc"].to_numpy()
-        p = stats.ttest_ind(x, y, equal_var=False).pvalue if min(len(x), len(y)) > 1 else np.nan
+        p = welch_p(x, y)
         rows.append({"better": a, "worse": b, "difference": x.mean() - y.mean(), "p_value": p})
     return pd.DataFrame(rows, columns=["better", "worse", "difference", "p_value"])
 

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .aggregate import welch_p
+
 ALPHA = 0.05
 
 
@@ -32,11 +34,9 @@ def compare(runs, a, b):
     x = runs.loc[runs.model == a, "test_acc"].to_numpy()
     y = runs.loc[runs.model == b, "test_acc"].to_numpy()
     diff = x.mean() - y.mean()
-    if min(len(x), len(y)) < 2:
-        return diff, np.nan, f"{a} vs {b}: {pts(diff)} (one run each: no test possible)"
-    p = stats.ttest_ind(x, y, equal_var=False).pvalue
-    if not np.isfinite(p):  # identical constant samples
-        p = 1.0 if diff == 0 else 0.0
+    p = welch_p(x, y)
+    if not np.isfinite(p):
+        return diff, p, f"{a} vs {b}: {pts(diff)} (one run each: no test possible)"
     verdict = "the data separate them" if p < ALPHA else "within noise"
     return diff, p, f"{a} vs {b}: {pts(diff)} (Welch p = {p:.3g}, {verdict})"
 

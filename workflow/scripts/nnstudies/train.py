@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .data import SCALINGS, scale
+from .data import SCALINGS
 from .models import ACTIVATIONS, build_model, first_layer
 from .schedule import epoch_end_accuracy, plateau_epoch
 
@@ -142,16 +142,12 @@ def to_tensors(data, scaling, device):
     out = {}
     factor, offset = (float(np.float32(v)) for v in SCALINGS[scaling])
     for part in ("train", "val", "test"):
-        images = data[f"{part}_x"]
-        if images.dtype == np.uint8:
-            # The float32 operations of data.scale (uint8 -> float32, * factor, + offset), done by
-            # torch in place: the same values, without numpy's temporaries.
-            images = torch.from_numpy(images).to(torch.float32).mul_(factor)
-            if offset:
-                images.add_(offset)
-            images = images[:, None] if images.ndim == 3 else images
-        else:
-            images = torch.from_numpy(scale(images, scaling))
+        # The float32 operations of data.scale (uint8 -> float32, * factor, + offset), done by
+        # torch in place: the same values, without numpy's temporaries.
+        images = torch.from_numpy(data[f"{part}_x"]).to(torch.float32).mul_(factor)
+        if offset:
+            images.add_(offset)
+        images = images[:, None] if images.ndim == 3 else images
         out[f"{part}_x"] = images.to(device)
         out[f"{part}_y"] = torch.from_numpy(data[f"{part}_y"]).to(device)
     return out
