@@ -3,7 +3,8 @@ import copy
 
 import pytest
 
-from nnstudies.config import ConfigError, deep_merge, resolve, study_runs
+from nnstudies.config import ConfigError, deep_merge, resolve
+from nnstudies.studies import BY_NAME
 
 
 def test_real_config_resolves(raw_config):
@@ -41,7 +42,7 @@ def test_deep_merge_does_not_alias():
 def test_study_runs(raw_config):
     raw_config["preset"] = "quick"
     cfg = resolve(raw_config)
-    runs = study_runs(cfg, "architectures")
+    runs = BY_NAME["architectures"].runs(cfg)
     assert len(runs) == 5 * 2
     run = runs[("cnn_3", 1)]
     assert run["layers"] == cfg["models"]["cnn_3"]

@@ -227,7 +227,7 @@ def test_first_layer_and_helpers():
 def test_conv_output_size_agrees_with_torch(size, kernel, stride, pad, dilation):
     conv = nn.Conv2d(1, 1, kernel, stride=stride, padding=pad, dilation=dilation)
     expected = conv(torch.zeros(1, 1, size, size)).shape[-1]
-    assert models.conv_output_size(size, kernel, stride, pad, dilation) == expected
+    assert models.output_size(size, kernel, stride, pad, dilation) == expected
     formula = math.floor((size + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1)
     assert expected == formula
 

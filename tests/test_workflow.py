@@ -66,13 +66,19 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     summary = pd.read_csv(results / "tables" / "architectures_summary.csv")
     best = summary.iloc[0]
     assert best.test_acc_mean == runs.groupby("model")["test_acc"].mean().max()
-    assert f"Best architecture: {best.model}" in html
+    assert f"Architectures: best mean test accuracy {best.model}" in html
     assert "data:image/png;base64," in html  # figures embedded: the file opens alone
     for section in ("Study 1: basic concepts, computed", "Study 2: a convolution layer in NumPy",
                     "Study 3: architectures", "Study 4: activation functions and gradients",
                     "Study 5: learning rate"):
         assert f"<h2>{section}</h2>" in html
-    assert html.count("<li><p class=\"q\">") == 4 + 6 + 10 + 3 + 4
+    counts = {"concepts": 4, "convolution": 6, "architectures": 10, "activations": 3,
+              "learning_rates": 4}
+    for study, n in counts.items():  # every question addressable by id, linked from contents
+        assert f'href="#{study}"' in html
+        for q in range(1, n + 1):
+            assert f'id="{study}-q{q}"' in html
+        assert f'id="{study}-q{n + 1}"' not in html
     pdf = (results / "report" / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
 
@@ -94,7 +100,7 @@ def test_curves_have_one_record_per_ten_steps(quick):
 def test_figures_exist_in_png_and_svg(quick):
     figures = quick / "results" / "quick" / "figures"
     stems = (["architectures_performance", "activations_unit", "activations_raw",
-              "learning_rates", "concepts_reliability", "convolution_maps"]
+              "learning_rates_curves", "concepts_reliability", "convolution_maps"]
              + [f"architectures_weights_{m}"
                 for m in ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")])
     for stem in stems:
@@ -133,7 +139,8 @@ def test_editing_one_model_reruns_only_that_model(quick, edited):
     assert all(run.split("-")[0] == "cnn_3" for _, run, _ in jobs), jobs
     assert len(jobs) == 2 + 4  # 2 seeds in the architecture study, 2 activations x 2 scalings
     assert "rule prepare_data" not in out
-    for downstream in ("aggregate_architectures", "figures_architectures", "report"):
+    for downstream in ("analyse_architectures", "analyse_convolution", "analyse_concepts",
+                       "report"):
         assert f"rule {downstream}:" in out
 
 
@@ -153,7 +160,7 @@ def test_editing_the_training_code_reruns_training(quick, edited):
 def test_editing_the_report_template_reruns_only_the_report(quick, edited):
     edited("report/style.css", "@page", "/* edited */ @page")
     jobs, out = planned_train_jobs(quick)
-    assert jobs == [] and "rule report:" in out and "rule aggregate_architectures:" not in out
+    assert jobs == [] and "rule report:" in out and "rule analyse_architectures:" not in out
 
 
 def test_adding_a_learning_rate_runs_only_that_run(quick, edited):
@@ -161,7 +168,7 @@ def test_adding_a_learning_rate_runs_only_that_run(quick, edited):
     jobs, out = planned_train_jobs(quick)
     assert jobs == [("learning_rates", "lr0.05", "0")]
     assert "rule analyse_learning_rates:" in out and "rule report:" in out
-    assert "rule aggregate_architectures:" not in out and "rule analyse_activations:" not in out
+    assert "rule analyse_architectures:" not in out and "rule analyse_activations:" not in out
 
 
 def test_fundamentals_sections_report_their_numbers(quick):
@@ -176,10 +183,39 @@ def test_fundamentals_sections_report_their_numbers(quick):
         assert f"{model} {mean:.3f}" in html
     iterations = pd.read_csv(tables / "concepts_iterations.csv")
     assert (iterations["ceil(N/B)"] == iterations["batches per epoch (run)"]).all()
-    similarity = json.loads((tables / "convolution_similarity.json").read_text())
+    similarity = json.loads((tables / "convolution_facts.json").read_text())["similarity"]
     assert f"mean |r| = {similarity['same_kernel_spectrum_r']:.2f} within a column" in html
+    exercises = pd.read_csv(tables / "convolution_exercises.csv")
+    assert "[68, 23, 30, -24]" in exercises.result[0] and "16x16 → 7x7" in exercises.result[1]
+    assert "32x32 → 16x16 → 8x8" in exercises.result[2] and "5 in layer 1" in exercises.result[3]
     agreement = pd.read_csv(tables / "convolution_torch_agreement.csv")
     assert agreement.max_abs_diff.max() < 1e-10
+
+
+def test_every_run_has_a_measured_fate_and_the_notice_lists_the_departures(quick):
+    results = quick / "results" / "quick"
+    runs = pd.read_csv(results / "tables" / "runs.csv")
+    assert runs.status.isin(["ok", "diverged", "blew up", "stuck"]).all()
+    for study in ("architectures", "activations", "learning_rates"):
+        table = pd.read_csv(results / "tables" / f"{study}_runs.csv")
+        assert "status" in table and len(table) == (runs.study == study).sum()
+    html = (results / "report" / "report.html").read_text()
+    notice = html[html.index('id="preset-notice"'):html.index('id="contents"')]
+    for departure in ("architectures: epochs 2 (assignment: 15)",
+                      "architectures: 2 seed(s) (assignment: 10)",
+                      "6,000 of the 60,000 training images (10 %",
+                      "activations: models mlp_1, cnn_3, cnn_5 (mlp_2, cnn_4 left out)",
+                      "learning_rates: epochs 3 (assignment: 20)", "small-sample"):
+        assert departure in notice, departure
+
+
+def test_the_quick_schedule_switches_by_its_rule(quick):
+    summary = json.loads((quick / "results" / "quick" / "runs" / "learning_rates" / "schedule" /
+                          "seed0" / "summary.json").read_text())
+    assert len(summary["switch_epochs"]) >= 1
+    curves = pd.read_csv(quick / "results" / "quick" / "runs" / "learning_rates" / "schedule" /
+                         "seed0" / "curves.csv")
+    assert curves.lr.nunique() == len(summary["switch_epochs"]) + 1
 
 
 def test_gradient_study_records_the_gradient_norm(quick):
@@ -206,6 +242,9 @@ def test_a_diverging_learning_rate_leaves_a_complete_report(quick, tmp_path):
     assert len(curves) == 0 or curves.step.max() < summary["diverged_at_step"]
     html = (results / "report" / "report.html").read_text()
     assert "lr 1000: diverged" in html
+    runs = pd.read_csv(results / "tables" / "runs.csv")
+    assert runs.set_index(["study", "name"]).loc[("learning_rates", "lr1000"), "status"] == (
+        "diverged")
     assert (results / "report" / "report.pdf").stat().st_size > 50_000
 
 

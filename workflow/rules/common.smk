@@ -3,7 +3,9 @@ import json
 import sys
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-from nnstudies.config import INPUT_SHAPES, STUDIES, ConfigError, resolve, study_runs
+from nnstudies.config import ConfigError, resolve
+from nnstudies.studies import BY_NAME, STUDIES
+from nnstudies.studies.common import data_departures, facts_path, figure_path, table_path
 
 
 try:
@@ -19,16 +21,17 @@ BENCH = f"benchmarks/{CFG['preset']}"
 DATASET = CFG["data"]["dataset"]
 PREPARED = f"{RESULTS}/data/{DATASET}.npz"
 DATA_INFO = f"{RESULTS}/data/{DATASET}.json"
-RUNS = {study: study_runs(CFG, study) for study in STUDIES}
+RUNS = {study: BY_NAME[study].runs(CFG) for study in STUDIES}
+TRAINING = [study for study in STUDIES if RUNS[study]]
 PACKAGE = "workflow/scripts/nnstudies"
 # Code a rule's results depend on: listed as input so that editing it reruns those jobs
 # (Snakemake itself only tracks the rule's own script file).
 TRAIN_CODE = [f"{PACKAGE}/{m}.py" for m in ("data", "models", "train", "schedule")]
-ANALYSIS_CODE = [f"{PACKAGE}/{m}.py" for m in ("aggregate", "figures")]
-REPORT_CODE = [f"{PACKAGE}/{m}.py" for m in ("answers", "report", "schedule", "conv")] + [
-    "report/report.html.j2",
-    "report/style.css",
+SHARED_CODE = [
+    f"{PACKAGE}/{m}.py"
+    for m in ("aggregate", "figures", "stats", "prose", "report", "conv", "fundamentals")
 ]
+SHARED_CODE += TRAIN_CODE + [f"{PACKAGE}/studies/common.py"]
 
 
 wildcard_constraints:
@@ -41,9 +44,44 @@ def run_dir(study, name, seed):
     return f"{RESULTS}/runs/{study}/{name}/seed{seed}"
 
 
-def run_files(study, kind):
-    """One file of every run of a study, e.g. run_files('architectures', 'summary.json')."""
-    return [f"{run_dir(study, name, seed)}/{kind}" for name, seed in RUNS[study]]
+def run_files(study, kind, keys=None):
+    """One file of every run of a study (or of the runs `keys`: (name, seed) pairs),
+    e.g. run_files('architectures', 'summary.json')."""
+    return [f"{run_dir(study, name, seed)}/{kind}" for name, seed in keys or RUNS[study]]
+
+
+def study_code(study):
+    """The package files a study's analysis and section depend on."""
+    return SHARED_CODE + [f"{PACKAGE}/studies/{study}.py"]
+
+
+def analysis_outputs(study):
+    """Named outputs of a study's analysis: table_<name>, png_<name>, svg_<name>, facts."""
+    study_module = BY_NAME[study]
+    out = {f"table_{t}": table_path(RESULTS, study, t) for t in study_module.TABLES}
+    for name in study_module.figures_of(study_module.params(CFG)):
+        out[f"png_{name}"] = report(
+            figure_path(RESULTS, study, name),
+            caption=f"../../report/captions/{study}.rst",
+            category=study_module.TITLE,
+        )
+        out[f"svg_{name}"] = figure_path(RESULTS, study, name, "svg")
+    out["facts"] = facts_path(RESULTS, study)
+    return out
+
+
+def report_inputs():
+    """Every study's facts file, tables and figures, named <study>__facts,
+    <study>__table__<name> and <study>__figure__<name>: what the report reads."""
+    named = {}
+    for study in STUDIES:
+        study_module = BY_NAME[study]
+        named[f"{study}__facts"] = facts_path(RESULTS, study)
+        for t in study_module.TABLES:
+            named[f"{study}__table__{t}"] = table_path(RESULTS, study, t)
+        for f in study_module.figures_of(study_module.params(CFG)):
+            named[f"{study}__figure__{f}"] = figure_path(RESULTS, study, f)
+    return named
 
 
 def run_spec(wildcards):
@@ -62,12 +100,6 @@ def reference_curves(wildcards):
     return f"{run_dir(wildcards.study, run['reference'], wildcards.seed)}/curves.csv"
 
 
-def adam_reference(kind):
-    """The learning-rate model's runs in the architecture study (Adam), on the same seeds when
-    the two studies share any, else on all of the architecture study's seeds."""
-    model = CFG["learning_rates"]["model"]
-    if model not in CFG["architectures"]["models"]:
-        return []
-    arch_seeds = CFG["architectures"]["seeds"]
-    seeds = [s for s in arch_seeds if s in CFG["learning_rates"]["seeds"]] or arch_seeds
-    return [f"{run_dir('architectures', model, s)}/{kind}" for s in seeds]
+def departures():
+    """Every way this configuration departs from the assignments' protocol (the report's notice)."""
+    return data_departures(CFG) + [d for s in STUDIES for d in BY_NAME[s].departures(CFG)]

@@ -12,6 +12,8 @@ rule train:
         model=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/model.pt",
     params:
         run=run_spec,
+        device=CFG["train"]["device"],
+        eval_batch=CFG["train"]["eval_batch"],
     threads: CFG["train"]["threads"]
     resources:
         gpu=1 if CFG["train"]["device"] != "cpu" else 0,

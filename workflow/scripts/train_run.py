@@ -19,8 +19,8 @@ torch.use_deterministic_algorithms(True, warn_only=True)
 
 log = to_log(smk.log[0])  # tqdm progress and any traceback
 curves, summary, arrays, model = train_run(
-    run, load_prepared(smk.input.data), device=smk.config["train"]["device"],
-    eval_batch=smk.config["train"]["eval_batch"], log=log,
+    run, load_prepared(smk.input.data), device=smk.params.device,
+    eval_batch=smk.params.eval_batch, log=log,
     reference=pd.read_csv(smk.input.reference) if smk.input.reference else None)
 print(json.dumps(summary), file=log)
 
@@ -30,5 +30,6 @@ np.save(smk.output.unit_class_means, arrays["unit_class_means"])
 torch.save(model.state_dict(), smk.output.model)
 with open(smk.output.summary, "w") as f:
     json.dump({"run": run, **summary,
-               "config": {key: smk.config[key] for key in ("preset", "data", "train")},
+               "settings": {"device": smk.params.device, "eval_batch": smk.params.eval_batch,
+                            "threads": smk.threads},
                "versions": package_versions(), "hardware": hardware()}, f, indent=2)

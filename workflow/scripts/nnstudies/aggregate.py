@@ -4,29 +4,41 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .models import is_convolutional, weight_layer_count
+from .stats import STATUSES, mean_ci, run_status
 
 RUN_COLUMNS = ["study", "name", "model", "activation", "scaling", "seed", "optimizer", "lr",
                "batch_size", "epochs", "test_acc",
                "test_loss", "final_train_acc", "final_val_acc", "parameters", "steps",
-               "diverged_at_step", "train_seconds"]
+               "diverged_at_step", "train_seconds", "started_at", "finished_at", "threads",
+               "device", "cpu", "memory_gb", "status", "status_reason"]
 CURVE_METRICS = ["train_loss", "train_acc", "val_loss", "val_acc", "grad_norm", "lr"]
 RUN_FIELDS = ["study", "name", "model", "activation", "scaling", "seed", "optimizer", "lr",
               "batch_size", "epochs"]
 
 
-def load_runs(summary_paths):
-    """One row per run from the runs' summary.json files."""
-    rows = []
-    for path in summary_paths:
-        summary = json.loads(Path(path).read_text())
+def load_runs(summary_paths, curve_paths, n_classes, n_test):
+    """(one row per run, {(name, seed): curves}) from the runs' summary.json and curves.csv.
+
+    Every row carries the run's measured fate: `status` (ok, diverged, blew up, stuck) and
+    `status_reason` (stats.run_status, on `n_classes` classes and `n_test` test images).
+    """
+    rows, curves = [], {}
+    for summary_path, curve_path in zip(summary_paths, curve_paths, strict=True):
+        summary = json.loads(Path(summary_path).read_text())
         run = summary["run"]
+        curve = pd.read_csv(curve_path)
+        status, reason = run_status(curve, summary.get("test_acc"), n_test, n_classes,
+                                    summary.get("diverged_at_step"))
+        hw = summary.get("hardware", {})
         rows.append({**{k: run.get(k) for k in RUN_FIELDS},
-                     **{k: summary[k] for k in RUN_COLUMNS if k in summary}})
-    return pd.DataFrame(rows, columns=RUN_COLUMNS).sort_values(["study", "name", "seed"],
-                                                               ignore_index=True)
+                     **{k: summary[k] for k in RUN_COLUMNS if k in summary},
+                     "cpu": hw.get("cpu"), "memory_gb": hw.get("memory_gb"),
+                     "status": status, "status_reason": reason})
+        curves[(run["name"], run["seed"])] = curve
+    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    return runs.sort_values(["study", "name", "seed"], ignore_index=True), curves
 
 
 def by_run(summary_paths, paths):
@@ -36,36 +48,44 @@ def by_run(summary_paths, paths):
     return dict(zip(keys, paths, strict=True))
 
 
-def mean_ci(values, confidence=0.95):
-    """(mean, sample std, half-width of the t confidence interval); NaN spread for one value."""
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    mean = values.mean()
-    if n < 2:
-        return mean, float("nan"), float("nan")
-    std = values.std(ddof=1)
-    return mean, std, stats.t.ppf((1 + confidence) / 2, n - 1) * std / np.sqrt(n)
+def status_column(statuses):
+    """A group's fate in one cell: 'ok' or 'stuck' when all runs share it, else counts such as
+    'blew up 1/2, ok 1/2'."""
+    counts = pd.Series(list(statuses)).value_counts()
+    if len(counts) == 1:
+        return counts.index[0]
+    return ", ".join(f"{s} {counts[s]}/{counts.sum()}" for s in STATUSES if s in counts)
+
+
+def worst_status(statuses):
+    """The most serious fate among a group's runs (for a figure's marker)."""
+    present = set(statuses)
+    return next((s for s in ("diverged", "blew up", "stuck") if s in present), "ok")
 
 
 def summarize_models(runs, models):
-    """Per model: parameters, depth, family, test accuracy mean/std/95 % CI over seeds, best run.
+    """Per model: parameters, depth, family, test accuracy mean/std/95 % CI over the runs that
+    have a test accuracy (a diverged run has none), best run, and the runs' fates.
 
     `models` maps model name -> declared layers (the family and depth come from the layers).
     """
     rows = []
     for model, group in runs.groupby("model", sort=False):
-        mean, std, half = mean_ci(group["test_acc"])
-        best = group.loc[group["test_acc"].idxmax()]
+        tested = group[group["test_acc"].notna()]
+        mean, std, half = mean_ci(tested["test_acc"])
+        best = tested.loc[tested["test_acc"].idxmax()] if len(tested) else group.iloc[0]
         layers = models[model]
         rows.append({
             "model": model, "family": "CNN" if is_convolutional(layers) else "MLP",
             "depth": weight_layer_count(layers), "parameters": int(group["parameters"].iloc[0]),
-            "runs": len(group), "test_acc_mean": mean, "test_acc_std": std,
+            "runs": len(tested), "status": status_column(group["status"]),
+            "not_ok": int((group["status"] != "ok").sum()),
+            "test_acc_mean": mean, "test_acc_std": std,
             "test_acc_ci_low": mean - half, "test_acc_ci_high": mean + half,
             "best_seed": int(best["seed"]), "best_test_acc": best["test_acc"],
-            "final_train_acc_mean": group["final_train_acc"].mean(),
-            "final_val_acc_mean": group["final_val_acc"].mean(),
-            "generalisation_gap": group["final_train_acc"].mean() - mean,
+            "final_train_acc_mean": tested["final_train_acc"].mean(),
+            "final_val_acc_mean": tested["final_val_acc"].mean(),
+            "generalisation_gap": tested["final_train_acc"].mean() - mean,
             "train_seconds_mean": group["train_seconds"].mean(),
         })
     return pd.DataFrame(rows).sort_values("test_acc_mean", ascending=False, ignore_index=True)
@@ -84,28 +104,6 @@ def curve_stats(curves, key="model"):
     table = stacked.groupby([key, "step"], sort=False)[metrics].agg(["mean", "std"])
     table.columns = [f"{metric}_{stat}" for metric, stat in table.columns]
     return table.reset_index()
-
-
-def welch_p(x, y):
-    """Welch's t-test p-value of two samples; NaN when either has fewer than two values, and
-    0 or 1 for constant samples (different or equal means), where the test itself gives NaN."""
-    if min(len(x), len(y)) < 2:
-        return np.nan
-    p = stats.ttest_ind(x, y, equal_var=False).pvalue
-    if not np.isfinite(p):
-        p = 1.0 if np.mean(x) == np.mean(y) else 0.0
-    return p
-
-
-def pairwise_tests(runs, order):
-    """Welch t-test of test accuracy between consecutive models in `order` (best first)."""
-    rows = []
-    for a, b in zip(order, order[1:]):
-        x = runs.loc[runs.model == a, "test_acc"].to_numpy()
-        y = runs.loc[runs.model == b, "test_acc"].to_numpy()
-        p = welch_p(x, y)
-        rows.append({"better": a, "worse": b, "difference": x.mean() - y.mean(), "p_value": p})
-    return pd.DataFrame(rows, columns=["better", "worse", "difference", "p_value"])
 
 
 def class_mean_images(images, labels):
@@ -148,19 +146,22 @@ def weight_interpretability(weights, unit_class_means, templates):
 
 
 def curve_summary(curves, target_val_acc=None):
-    """Numbers of one run's curve: final training loss (mean over its last epoch), gradient
-    norm (mean over the first epoch, the last epoch and all records), validation accuracy
-    (final, best, and its jitter: std of record-to-record changes over the last epoch) and the
-    steps until it first reached `target_val_acc` (NaN if never)."""
+    """Numbers of one run's curve: training loss at the last record and averaged over the last
+    epoch, gradient norm (mean over the first epoch, the last epoch and all records; share of
+    records where it is exactly zero), validation accuracy (final, best, and its jitter: std of
+    record-to-record changes over the last epoch) and the steps until it first reached
+    `target_val_acc` (NaN if never)."""
     if curves.empty:  # diverged before its first record
         return {"records": 0}
     first = curves[curves.epoch == curves.epoch.min()]
     last = curves[curves.epoch == curves.epoch.max()]
-    out = {"final_train_loss": last.train_loss.mean(), "records": len(curves)}
+    out = {"final_train_loss": curves.train_loss.iloc[-1],
+           "last_epoch_train_loss": last.train_loss.mean(), "records": len(curves)}
     if "grad_norm" in curves:
         out.update(grad_norm_first_epoch=first.grad_norm.mean(),
                    grad_norm_last_epoch=last.grad_norm.mean(),
-                   grad_norm_mean=curves.grad_norm.mean())
+                   grad_norm_mean=curves.grad_norm.mean(),
+                   grad_zero_share=float((curves.grad_norm == 0).mean()))
     if "val_acc" in curves:
         out.update(final_val_acc=curves.val_acc.iloc[-1], best_val_acc=curves.val_acc.max(),
                    val_acc_jitter=last.val_acc.diff().std())
@@ -170,39 +171,42 @@ def curve_summary(curves, target_val_acc=None):
     return out
 
 
+VARIANT_NUMBERS = ["test_acc", "final_train_loss", "last_epoch_train_loss",
+                   "grad_norm_first_epoch", "grad_norm_last_epoch", "grad_norm_mean",
+                   "grad_zero_share", "final_val_acc", "best_val_acc", "val_acc_jitter",
+                   "steps_to_target", "steps"]
+
+
 def summarize_variants(runs, curves, target_val_acc=None):
     """Per run name (a model variant or a learning rate): mean and std over seeds of the curve
-    numbers and of test accuracy; `diverged` counts the seeds whose loss became non-finite.
+    numbers and of test accuracy, and the seeds' fates (`status`, `worst_status`, `diverged`).
 
     `curves` maps (name, seed) -> that run's curve DataFrame.
     """
     rows = []
     for _, run in runs.iterrows():
-        stats_ = curve_summary(curves[(run["name"], run["seed"])], target_val_acc)
-        rows.append({**run.to_dict(), **stats_,
-                     "diverged": pd.notna(run["diverged_at_step"])})
+        rows.append({**run.to_dict(),
+                     **curve_summary(curves[(run["name"], run["seed"])], target_val_acc)})
     # every column, even when no run got far enough to record it (all diverged at once)
-    numeric = ["test_acc", "final_train_loss", "grad_norm_first_epoch", "grad_norm_last_epoch",
-               "grad_norm_mean", "final_val_acc", "best_val_acc", "val_acc_jitter",
-               "steps_to_target"]
-    columns = list(dict.fromkeys([*runs.columns, *numeric, "diverged"]))
+    columns = list(dict.fromkeys([*runs.columns, *VARIANT_NUMBERS]))
     per_run = pd.DataFrame(rows).reindex(columns=columns)
-    per_run[numeric] = per_run[numeric].astype(float)
+    per_run[VARIANT_NUMBERS] = per_run[VARIANT_NUMBERS].astype(float)
     keys = ["name", "model", "activation", "scaling", "lr", "epochs"]
     grouped = per_run.groupby(keys, sort=False, dropna=False)
-    table = grouped[numeric].agg(["mean", "std"])
+    table = grouped[VARIANT_NUMBERS].agg(["mean", "std"])
     table.columns = [f"{metric}_{stat}" for metric, stat in table.columns]
     table["runs"] = grouped.size()
-    table["diverged"] = grouped["diverged"].sum()
+    table["status"] = grouped["status"].agg(status_column)
+    table["worst_status"] = grouped["status"].agg(worst_status)
+    table["diverged"] = grouped["status"].agg(lambda s: int((s == "diverged").sum()))
     table["diverged_at_step"] = grouped["diverged_at_step"].min()
     return table.reset_index()
 
 
-def variant_tables(summary_paths, curve_paths, target_val_acc=None):
-    """A study's runs table, per-variant summary and mean curves (by run name) from its
-    per-run files; the curves of each run keyed (name, seed) come back too."""
-    runs = load_runs(summary_paths)
-    curves = {key: pd.read_csv(path) for key, path in by_run(summary_paths, curve_paths).items()}
+def variant_tables(summary_paths, curve_paths, n_classes, n_test, target_val_acc=None):
+    """A study's runs table (with fates), per-variant summary and mean curves (by run name)
+    from its per-run files; the curves of each run keyed (name, seed) come back too."""
+    runs, curves = load_runs(summary_paths, curve_paths, n_classes, n_test)
     variants = summarize_variants(runs, curves, target_val_acc)
     by_name = {}
     for (name, _), df in curves.items():

@@ -11,8 +11,6 @@ from .models import ArchitectureError, layer_shapes, with_activation
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 # Input shape (C, H, W) of each dataset, to check declared architectures before anything runs.
 INPUT_SHAPES = {"fashion_mnist": (1, 28, 28), "mnist": (1, 28, 28)}
-# Studies implemented so far, in report order; each is a config section with a protocol.
-STUDIES = ["architectures", "activations", "learning_rates"]
 
 
 class ConfigError(ValueError):
@@ -55,12 +53,6 @@ def check_schema(config, where="config"):
         raise ConfigError("invalid configuration:\n" + "\n".join(lines))
 
 
-def check_model_name(config, key, model):
-    if model not in config["models"]:
-        raise ConfigError(f"config key '{key}': unknown model {model!r}; "
-                          f"declared models are {sorted(config['models'])}")
-
-
 def resolve(config):
     """Validate the raw config, apply the chosen preset, validate the result; returns a new dict."""
     check_schema(config)
@@ -76,28 +68,9 @@ def resolve(config):
             layer_shapes(layers, in_shape)
         except ArchitectureError as err:
             raise ConfigError(f"config key 'models.{model}': {err}") from None
-    for study in ("architectures", "activations"):
-        for i, model in enumerate(resolved[study]["models"]):
-            check_model_name(resolved, f"{study}.models[{i}]", model)
-    check_model_name(resolved, "concepts.identity_model", resolved["concepts"]["identity_model"])
-    kernels = resolved["convolution"]["kernels"]
-    shapes = {name: (len(k), len(k[0])) for name, k in kernels.items()}
-    for name, k in kernels.items():
-        if len({len(row) for row in k}) != 1:
-            raise ConfigError(f"config key 'convolution.kernels.{name}': rows of unequal length")
-        if shapes[name] != next(iter(shapes.values())):
-            raise ConfigError(f"config key 'convolution.kernels.{name}': {shapes[name]} differs "
-                              f"from the bank's first kernel {next(iter(shapes.values()))}")
-        if max(shapes[name]) > min(in_shape[1:]):
-            raise ConfigError(f"config key 'convolution.kernels.{name}': a {shapes[name]} "
-                              f"kernel is larger than the {in_shape[1]}x{in_shape[2]} image")
-    lr_study = resolved["learning_rates"]
-    check_model_name(resolved, "learning_rates.model", lr_study["model"])
-    if lr_study["schedule"]["lrs"][0] not in lr_study["lrs"]:
-        raise ConfigError(
-            "config key 'learning_rates.schedule.lrs[0]': the schedule starts at "
-            f"{lr_study['schedule']['lrs'][0]}, which must be one of learning_rates.lrs "
-            f"{lr_study['lrs']} (the plateau of that run sets the first switch)")
+    from .studies import REGISTRY  # the studies import this module: import them late
+    for study in REGISTRY:
+        study.check(resolved)
     return resolved
 
 
@@ -116,47 +89,3 @@ def make_run(config, study, name, model, seed, protocol, **overrides):
     if run["activation"] != "relu":
         run["layers"] = with_activation(run["layers"], run["activation"])
     return run
-
-
-def architecture_runs(config):
-    p = config["architectures"]
-    return {(m, s): make_run(config, "architectures", m, m, s, p)
-            for m in p["models"] for s in p["seeds"]}
-
-
-def activation_runs(config):
-    """Every model with each activation and input scaling; loss and gradient norm only."""
-    p = config["activations"]
-    return {(f"{m}-{a}-{sc}", s): make_run(config, "activations", f"{m}-{a}-{sc}", m, s, p,
-                                           activation=a, scaling=sc, validate=False,
-                                           record_grad=True)
-            for m in p["models"] for a in p["activations"] for sc in p["scalings"]
-            for s in p["seeds"]}
-
-
-def lr_name(lr):
-    return f"lr{lr:g}"
-
-
-def learning_rate_runs(config):
-    """One model at each constant learning rate, plus the plateau-scheduled run."""
-    p = config["learning_rates"]
-    runs = {(lr_name(lr), s): make_run(config, "learning_rates", lr_name(lr), p["model"], s, p,
-                                       lr=lr)
-            for lr in p["lrs"] for s in p["seeds"]}
-    schedule = p["schedule"]
-    for s in p["seeds"]:
-        runs[("schedule", s)] = make_run(
-            config, "learning_rates", "schedule", p["model"], s, p, lr=schedule["lrs"][0],
-            epochs=schedule["epochs"], schedule=schedule,
-            reference=lr_name(schedule["lrs"][0]))  # its plateau sets the first switch
-    return runs
-
-
-STUDY_RUNS = {"architectures": architecture_runs, "activations": activation_runs,
-              "learning_rates": learning_rate_runs}
-
-
-def study_runs(config, study):
-    """Every run of a study as {(name, seed): run dict}."""
-    return STUDY_RUNS[study](config)

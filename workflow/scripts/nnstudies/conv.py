@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from nnstudies.models import parse_layer
+from nnstudies.models import output_size, parse_layer, walk  # noqa: F401 (re-exported)
 
 # im2col scratch per chunk of images: about this many bytes. A few images at a time keeps the
 # copy and the matmul working in cache; measured on the benchmark cases (bench/bench_conv.py),
@@ -195,30 +195,6 @@ def conv2d_loops(x, w, b=None, stride=1, padding=0, dilation=1):
 # ---------------------------------------------------------------------------------------------
 # output sizes and receptive fields
 
-def output_size(size, kernel, stride=1, padding=0, dilation=1):
-    """Output length along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1, as torch.
-
-    padding may be 'same' (stride 1 only: the output keeps the input size) or 'valid' (0).
-    Raises ValueError when the dilated kernel does not fit, instead of returning a size < 1.
-    """
-    if stride < 1 or dilation < 1 or kernel < 1:
-        raise ValueError(f"kernel, stride and dilation must be positive; got kernel {kernel}, "
-                         f"stride {stride}, dilation {dilation}")
-    if padding == "same":
-        if stride != 1:
-            raise ValueError(f"padding='same' needs stride 1; got stride {stride}")
-        return size
-    if padding == "valid":
-        padding = 0
-    if padding < 0:
-        raise ValueError(f"padding must be non-negative; got {padding}")
-    extent = dilation * (kernel - 1) + 1
-    if extent > size + 2 * padding:
-        raise ValueError(f"kernel {kernel} (dilated extent {extent}) is larger than the padded "
-                         f"input {size + 2 * padding}")
-    return (size + 2 * padding - extent) // stride + 1
-
-
 def receptive_fields(layers, in_size=None):
     """Per layer of a stack: output size, receptive field and jump along one axis.
 
@@ -243,37 +219,6 @@ def receptive_fields(layers, in_size=None):
     return rows
 
 
-def _zoo_walk(layers, in_shape):
-    """(text, spec, shape_in, shape_out, window) for every declared layer; window is a per-axis
-    (kernel, stride, dilation) pair for conv/maxpool, None for layers without one."""
-    shape = tuple(in_shape)
-    for text in layers:
-        spec = parse_layer(text)
-        kind, window = spec["kind"], None
-        if kind in ("conv", "maxpool"):
-            if len(shape) != 3:
-                raise ValueError(f"layer {text!r} needs a (C, H, W) input; got {shape}")
-            if kind == "conv":
-                window = [(spec["kh"], spec["stride"], spec["dilation"]),
-                          (spec["kw"], spec["stride"], spec["dilation"])]
-                pad, channels = spec["pad"], spec["out"]
-            else:
-                window = [(spec["size"], spec["stride"], 1)] * 2
-                pad, channels = 0, shape[0]
-            try:
-                size = [output_size(n, k, s, pad, d)
-                        for n, (k, s, d) in zip(shape[1:], window, strict=True)]
-            except ValueError as err:
-                raise ValueError(f"layer {text!r} on input {shape}: {err}") from None
-            out = (channels, *size)
-        elif kind == "fc":
-            out = (spec["out"],)
-        else:
-            out = shape
-        yield text, spec, shape, out, window
-        shape = out
-
-
 def zoo_layer_table(layers, in_shape):
     """Rows (layer text, output shape, receptive field (h, w), jump (h, w)) for a declared stack.
 
@@ -282,7 +227,7 @@ def zoo_layer_table(layers, in_shape):
     the whole image: the receptive field is the input (H, W) and the jump is None.
     """
     rf, jump, rows = (1, 1), (1, 1), []
-    for text, spec, _, out, window in _zoo_walk(layers, in_shape):
+    for text, spec, _, out, window in walk(layers, in_shape):
         if window is not None:
             rf = tuple(r + d * (k - 1) * j
                        for r, j, (k, s, d) in zip(rf, jump, window, strict=True))
@@ -304,7 +249,7 @@ def parameter_count_formula(layers, in_shape, n_classes):
     e.g. '(784+1)*32 + (32+1)*10'), terms [(layer text, expression, count)].
     """
     terms, last = [], tuple(in_shape)
-    for text, spec, shape_in, shape_out, _ in _zoo_walk(layers, in_shape):
+    for text, spec, shape_in, shape_out, _ in walk(layers, in_shape):
         last = shape_out
         kind = spec["kind"]
         if kind == "fc":

@@ -43,6 +43,9 @@ def performance_figure(curves, summary, models):
         yerr = row.test_acc_ci_high - row.test_acc_mean if has_ci else None
         c.errorbar(row.final_train_acc_mean, row.test_acc_mean, yerr=yerr, fmt="o", color=col,
                    capsize=3, label=model)
+        if row.not_ok:  # a model with a run that did not end ok: its worst fate, ringed
+            worst = next(s for s in STATUS_MARKERS if s in row.status)
+            _mark_status(c, row.final_train_acc_mean, row.test_acc_mean, worst, col)
     a.set(xlabel="step", ylabel="training loss", title="a. training loss", yscale="log")
     b.set(xlabel="step", ylabel="accuracy",
           title="b. training (solid) and validation (dashed) accuracy")
@@ -57,6 +60,8 @@ def performance_figure(curves, summary, models):
     for ax in axes.flat:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
+    _status_legend(c, [s for s in STATUS_MARKERS if summary.status.str.contains(s).any()],
+                   fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -86,66 +91,114 @@ def weights_figure(weights, title, image_shape):
     return fig
 
 
-def _mark_divergence(ax, x, y, colour):
-    """An x where a diverged curve stops."""
-    ax.plot([x], [y], marker="x", ms=9, mew=2, color=colour, ls="none")
+# How a curve that did not end ok is marked at its last point, with a legend entry each.
+STATUS_MARKERS = {"diverged": "X", "blew up": "^", "stuck": "o"}
+
+
+def _mark_status(ax, x, y, status, colour):
+    if status in STATUS_MARKERS:
+        ax.plot([x], [y], marker=STATUS_MARKERS[status], ms=9, mew=1.5, mfc="none",
+                color=colour, ls="none")
+
+
+def _status_legend(ax, statuses, **legend):
+    """Add one legend entry per marker used, saying what it means."""
+    handles, labels = ax.get_legend_handles_labels()
+    for status, marker in STATUS_MARKERS.items():
+        if status in set(statuses):
+            handles.append(plt.Line2D([], [], marker=marker, mfc="none", color="k", ls="none"))
+            labels.append(f"run {status}")
+    ax.legend(handles, labels, **legend)
+
+
+def _floored(values, ax_floor):
+    """Values for a log axis: zeros (which a log axis drops) drawn at the axis floor."""
+    values = np.asarray(values, dtype=float)
+    return np.where(values > 0, values, ax_floor)
+
+
+def _log_floor(*series):
+    positive = np.concatenate([np.asarray(s, dtype=float)[np.asarray(s, dtype=float) > 0]
+                               for s in series] or [np.array([1.0])])
+    return positive.min() / 3 if len(positive) else 1e-8
 
 
 def activation_figure(curves, variants, scaling, models):
     """Study 4, one input scaling: training loss (left) and first-layer gradient norm (right)
-    against step; ReLU solid, sigmoid dashed, one colour per model; x = a diverged run; with
-    several seeds, the mean and a band of +- 1 std."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    against step; ReLU solid, sigmoid dashed, one colour per model; a marker at the end of a
+    curve whose runs did not end ok; gradient norms of exactly zero drawn at the axis floor."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
     colours = dict(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
     styles = {"relu": "-", "sigmoid": "--", "tanh": ":"}
-    for _, v in variants[variants.scaling == scaling].iterrows():
+    shown = variants[variants.scaling == scaling]
+    here = curves[curves.name.isin(shown.name)]
+    floor = _log_floor(here.grad_norm_mean) if len(here) else 1e-8
+    zeros = False
+    for _, v in shown.iterrows():
         df = curves[curves.name == v["name"]]
         if df.empty:
             continue
         style = dict(color=colours[v["model"]], ls=styles[v["activation"]],
                      label=f"{v['model']} {v['activation']}")
         _band(left, df.step, df.train_loss_mean, df.train_loss_std, **style)
-        _band(right, df.step, df.grad_norm_mean, df.grad_norm_std, **style)
-        if v["diverged"]:
-            _mark_divergence(left, df.step.iloc[-1], df.train_loss_mean.iloc[-1], style["color"])
+        grad = _floored(df.grad_norm_mean, floor)
+        zeros |= bool((df.grad_norm_mean <= 0).any())
+        right.plot(df.step, grad, **style)
+        _mark_status(left, df.step.iloc[-1], df.train_loss_mean.iloc[-1], v["worst_status"],
+                     style["color"])
+        _mark_status(right, df.step.iloc[-1], grad[-1], v["worst_status"], style["color"])
     left.set(xlabel="step", ylabel="training loss", yscale="log", title="training loss")
     right.set(xlabel="step", ylabel="‖∂loss/∂W₁‖ (Frobenius)", yscale="log",
-              title="gradient magnitude, first layer")
+              title="gradient magnitude, first layer"
+              + (" (zeros drawn at the bottom edge)" if zeros else ""))
+    if zeros:
+        right.axhline(floor, color="grey", lw=0.6, ls=":")
     for ax in (left, right):
         ax.grid(alpha=0.3)
-    left.legend(fontsize=7, ncol=2)
+    _status_legend(left, shown.worst_status, fontsize=7, ncol=2)
     fig.suptitle(f"Activation functions, inputs scaled '{scaling}' (ReLU solid, sigmoid dashed)")
     fig.tight_layout()
     return fig
 
 
-def learning_rate_figure(curves, variants, steps_per_epoch, switches=()):
-    """Study 5: training loss (left) and validation accuracy (right) per learning rate, and the
-    scheduled run with its switch epochs (of its first seed: dotted verticals); x = a diverged
-    run."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
-    for _, v in variants.iterrows():
+def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
+    """Study 5: one column per constant learning rate and one for the scheduled run; training
+    loss (top) and validation accuracy (bottom) against epoch. The scheduled run's switch epochs
+    (per seed) are dotted verticals; a marker ends a curve whose runs did not end ok."""
+    names = list(variants.name)
+    fig, axes = plt.subplots(2, len(names), figsize=(3.6 * len(names), 6.4), squeeze=False,
+                             sharey="row")
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (_, v) in enumerate(variants.iterrows()):
+        top, bottom = axes[0, i], axes[1, i]
         df = curves[curves.name == v["name"]]
-        if df.empty:
-            continue
-        epoch = df.step / steps_per_epoch
-        label = "scheduled" if v["name"] == "schedule" else f"lr {v['lr']:g}"
-        width = 2 if v["name"] == "schedule" else 1
-        line = _band(left, epoch, df.train_loss_mean, df.train_loss_std, label=label, lw=width)
-        _band(right, epoch, df.val_acc_mean, df.val_acc_std, color=line.get_color(), label=label,
-              lw=width)
-        if v["diverged"]:
-            _mark_divergence(left, epoch.iloc[-1], df.train_loss_mean.iloc[-1], line.get_color())
-            _mark_divergence(right, epoch.iloc[-1], df.val_acc_mean.iloc[-1], line.get_color())
+        colour = colours[i % len(colours)]
+        title = "scheduled" if v["name"] == "schedule" else f"lr {v['lr']:g}"
+        top.set_title(title + ("" if v["status"] == "ok" else f" ({v['status']})"))
+        if not df.empty:
+            epoch = df.step / steps_per_epoch
+            _band(top, epoch, df.train_loss_mean, df.train_loss_std, color=colour,
+                  label="training loss")
+            _band(bottom, epoch, df.val_acc_mean, df.val_acc_std, color=colour,
+                  label="validation accuracy")
+            for ax, y in ((top, df.train_loss_mean), (bottom, df.val_acc_mean)):
+                _mark_status(ax, epoch.iloc[-1], y.iloc[-1], v["worst_status"], colour)
         if v["name"] == "schedule":
-            for e in switches:
-                for ax in (left, right):
-                    ax.axvline(e, color=line.get_color(), ls=":", lw=1)
-    left.set(xlabel="epoch", ylabel="training loss", yscale="log", title="training loss")
-    right.set(xlabel="epoch", ylabel="validation accuracy", title="validation accuracy")
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+            for k, (seed, epochs) in enumerate(sorted((switches or {}).items())):
+                for j, e in enumerate(epochs):
+                    for ax in (top, bottom):
+                        ax.axvline(e, color="k", ls=":", lw=1,
+                                   label=f"switch (seed {seed})" if j == 0 and k < 3 else None)
+            if not any((switches or {}).values()):
+                bottom.text(0.5, 0.05, "no switch: no plateau found", transform=bottom.transAxes,
+                            ha="center", fontsize=8)
+        top.set(yscale="log", xlabel="epoch")
+        bottom.set(xlabel="epoch")
+        for ax in (top, bottom):
+            ax.grid(alpha=0.3)
+        _status_legend(bottom, [v["worst_status"]], fontsize=7, loc="lower right")
+    axes[0, 0].set_ylabel("training loss")
+    axes[1, 0].set_ylabel("validation accuracy")
     fig.tight_layout()
     return fig
 

@@ -46,43 +46,67 @@ def with_activation(layers, activation):
     return [activation if layer == "relu" else layer for layer in layers]
 
 
-def conv_output_size(size, kernel, stride=1, pad=0, dilation=1):
-    """Output length of a convolution or pooling along one axis (floor mode, as torch)."""
-    return (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
+def output_size(size, kernel, stride=1, padding=0, dilation=1):
+    """Output length along one axis: floor((size + 2p - d(k-1) - 1) / s) + 1, as torch.
+
+    padding may be 'same' (stride 1 only: the output keeps the input size) or 'valid' (0).
+    Raises ValueError when the dilated kernel does not fit, instead of returning a size < 1.
+    """
+    if stride < 1 or dilation < 1 or kernel < 1:
+        raise ValueError(f"kernel, stride and dilation must be positive; got kernel {kernel}, "
+                         f"stride {stride}, dilation {dilation}")
+    if padding == "same":
+        if stride != 1:
+            raise ValueError(f"padding='same' needs stride 1; got stride {stride}")
+        return size
+    if padding == "valid":
+        padding = 0
+    if padding < 0:
+        raise ValueError(f"padding must be non-negative; got {padding}")
+    extent = dilation * (kernel - 1) + 1
+    if extent > size + 2 * padding:
+        raise ValueError(f"kernel {kernel} (dilated extent {extent}) is larger than the padded "
+                         f"input {size + 2 * padding}: the output would be below one pixel")
+    return (size + 2 * padding - extent) // stride + 1
+
+
+def walk(layers, in_shape):
+    """(text, spec, shape_in, shape_out, window) for every declared layer; window is a per-axis
+    (kernel, stride, dilation) pair for conv/maxpool, None for layers without one."""
+    shape = tuple(in_shape)
+    for text in layers:
+        spec = parse_layer(text)
+        kind, window = spec["kind"], None
+        if kind in ("conv", "maxpool"):
+            if len(shape) != 3:
+                raise ValueError(f"layer {text!r} needs a (C, H, W) input; got {shape}")
+            if kind == "conv":
+                window = [(spec["kh"], spec["stride"], spec["dilation"]),
+                          (spec["kw"], spec["stride"], spec["dilation"])]
+                pad, channels = spec["pad"], spec["out"]
+            else:
+                window = [(spec["size"], spec["stride"], 1)] * 2
+                pad, channels = 0, shape[0]
+            try:
+                size = [output_size(n, k, s, pad, d)
+                        for n, (k, s, d) in zip(shape[1:], window, strict=True)]
+            except ValueError as err:
+                raise ValueError(f"layer {text!r} on input {shape}: {err}") from None
+            out = (channels, *size)
+        elif kind == "fc":
+            out = (spec["out"],)
+        else:
+            out = shape
+        yield text, spec, shape, out, window
+        shape = out
 
 
 def layer_shapes(layers, in_shape):
     """Shape (C, H, W) or (F,) after every layer; raises ArchitectureError if one cannot fit."""
-    shape, shapes = tuple(in_shape), []
-    for text in layers:
-        spec = parse_layer(text)
-        kind = spec["kind"]
-        if kind == "conv":
-            if len(shape) != 3:
-                raise ArchitectureError(f"layer {text!r} follows a fully connected layer")
-            c, h, w = shape
-            if spec["pad"] == "same":
-                if spec["stride"] != 1:
-                    raise ArchitectureError(f"layer {text!r}: pad=same needs stride=1")
-                oh, ow = h, w
-            else:
-                oh = conv_output_size(h, spec["kh"], spec["stride"], spec["pad"], spec["dilation"])
-                ow = conv_output_size(w, spec["kw"], spec["stride"], spec["pad"], spec["dilation"])
-            shape = (spec["out"], oh, ow)
-        elif kind == "maxpool":
-            if len(shape) != 3:
-                raise ArchitectureError(f"layer {text!r} follows a fully connected layer")
-            c, h, w = shape
-            shape = (c, conv_output_size(h, spec["size"], spec["stride"]),
-                     conv_output_size(w, spec["size"], spec["stride"]))
-        elif kind == "fc":
-            shape = (spec["out"],)
-        if min(shape) < 1:
-            raise ArchitectureError(
-                f"layer {text!r} shrinks the {in_shape[1]}x{in_shape[2]} input to {shape}: "
-                "below one pixel")
-        shapes.append(shape)
-    return shapes
+    try:
+        return [out for _, _, _, out, _ in walk(layers, in_shape)]
+    except ValueError as err:
+        raise ArchitectureError(str(err)) from None
 
 
 def build_model(layers, in_shape, num_classes):

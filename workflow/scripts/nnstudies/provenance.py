@@ -29,9 +29,19 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+def memory_gb():
+    """Total memory of the machine in GiB (None where /proc/meminfo is missing)."""
+    try:
+        with open("/proc/meminfo") as f:
+            kib = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
+        return round(kib / 2**20, 1)
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
 def hardware():
-    info = {"cpu": cpu_model(), "cores": os.cpu_count(), "machine": platform.machine(),
-            "system": f"{platform.system()} {platform.release()}"}
+    info = {"cpu": cpu_model(), "cores": os.cpu_count(), "memory_gb": memory_gb(),
+            "machine": platform.machine(), "system": f"{platform.system()} {platform.release()}"}
     try:
         import torch
         if torch.cuda.is_available():

@@ -1,6 +1,7 @@
-"""Render the report: jinja2 HTML with figures embedded, and the same page as PDF (weasyprint)."""
+"""Sections and questions -> one HTML file (figures embedded) and the same page as PDF."""
 import base64
 import datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -9,21 +10,46 @@ import yaml
 REPORT_DIR = Path(__file__).resolve().parents[3] / "report"
 
 
+@dataclass
+class Question:
+    number: int
+    question: str
+    answer: str
+
+
+@dataclass
+class Section:
+    """One study's part of the report; `questions` are numbered from 1 and addressed in the HTML
+    as `<study>-q<n>`."""
+    study: str
+    title: str
+    intro: str
+    figures: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+    questions: list = field(default_factory=list)
+    summary: str | None = None
+
+    def ask(self, question, answer):
+        self.questions.append(Question(len(self.questions) + 1, question, answer))
+
+    def add_table(self, title, df, decimals=4, note=None):
+        self.tables.append({"title": title, "html": table_html(df, decimals), "note": note})
+
+    def add_figure(self, path, caption, size="wide"):
+        self.figures.append({"src": embed_png(path), "caption": caption, "size": size})
+
+
 def embed_png(path):
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
 
 
-def figure(path, caption):
-    return {"src": embed_png(path), "caption": caption}
-
-
 def table_html(df, decimals=4):
-    """A DataFrame as an HTML table, floats to `decimals` significant digits."""
+    """A DataFrame as an HTML table, floats to `decimals` significant digits, NaN as a dash."""
     shown = df.copy()
     for col in shown.columns:
         if shown[col].dtype.kind == "f":
             shown[col] = shown[col].map(lambda x: f"{x:.{decimals}g}" if x == x else "–")
-    return shown.to_html(index=False, border=0, classes="data")
+    return shown.to_html(index=False, border=0, classes="data", na_rep="–")
 
 
 def render(context, html_path, pdf_path):
@@ -32,7 +58,7 @@ def render(context, html_path, pdf_path):
     context = {**context, "style": (REPORT_DIR / "style.css").read_text(),
                "generated": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
                "config_yaml": yaml.safe_dump(context["config"], sort_keys=False,
-                                                     default_flow_style=None, width=100)}
+                                             default_flow_style=None, width=100)}
     html = env.get_template("report.html.j2").render(**context)
     Path(html_path).write_text(html)
     import weasyprint  # imported late: slow to import and only needed here

@@ -171,7 +171,7 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
     A scheduled run (run["schedule"]) needs `reference`: the curves of its first rate's
     constant run, whose plateau sets the first switch.
     """
-    started = time.perf_counter()
+    started, wall_start = time.perf_counter(), time.time()
     device = pick_device(device)
     tensors = to_tensors(data, run["scaling"], device)
     x, y = tensors["train_x"], tensors["train_y"]
@@ -261,19 +261,21 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
         state.update(step=saved["step"], epoch=saved["epoch"])
         del state["curves"][saved["records"]:]
 
-    switches = []
+    switches, first_from_reference = [], False
     if not run.get("schedule"):
         fit(make_optimizer(run, model.parameters()), run["epochs"])
     else:
-        # Train from scratch at the first rate up to the plateau of its constant-rate run; then,
-        # for every later rate, a new optimiser on the same weights: train on to the end, find
-        # this phase's plateau, and go back to the weights of that epoch to switch again.
+        # Train from scratch at the first rate up to the plateau of its constant-rate run (when
+        # that shorter run has none, the first rate is treated like every later one); for every
+        # later rate, a new optimiser on the same weights: train on to the end, find this
+        # phase's plateau on the run's own curve, and go back to the weights of that epoch.
         sch = run["schedule"]
         plateau = plateau_epoch(epoch_end_accuracy(reference), sch["min_delta"], sch["patience"])
+        first_from_reference = bool(plateau and plateau < total_epochs)
         for i, lr in enumerate(sch["lrs"]):
             optimizer = make_optimizer({**run, "lr": lr}, model.parameters())
-            if i == 0:
-                ok = fit(optimizer, plateau if plateau and plateau < total_epochs else total_epochs)
+            if i == 0 and first_from_reference:
+                ok = fit(optimizer, plateau)
             elif i == len(sch["lrs"]) - 1:
                 ok = fit(optimizer, total_epochs)
             else:
@@ -296,12 +298,15 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
     summary = {
         "steps": state["step"], "steps_per_epoch": steps_per_epoch, "records": len(curves),
         "diverged_at_step": diverged_at, "switch_epochs": switches,
+        "first_switch_from": (None if not switches else "reference run" if first_from_reference
+                              else "own curve"),
         "test_loss": test_loss, "test_acc": test_acc,
         "final_train_acc": curves[-1]["train_acc"] if curves else None,
         "final_val_acc": curves[-1].get("val_acc") if curves else None,
         "parameters": sum(p.numel() for p in model.parameters()),
         "device": device, "threads": torch.get_num_threads(),
         "train_seconds": time.perf_counter() - started,
+        "started_at": wall_start, "finished_at": time.time(),  # wall clock, for the report
     }
     arrays = {
         "first_layer": first.weight.detach().cpu().numpy(),

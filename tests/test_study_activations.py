@@ -1,0 +1,87 @@
+"""Study 4's prose on hand-made runs, addressed by question id (activations-q<n>)."""
+import numpy as np
+import pandas as pd
+
+from handmade import INFO, run_dict, through_files, tiny_png, write_run
+from nnstudies import aggregate
+from nnstudies.studies import activations as act
+
+DEPTH = {"mlp_1": 2, "cnn_3": 4, "cnn_5": 7, "cnn_4": 5}
+FAMILY = {"mlp_1": "MLP", "cnn_3": "CNN", "cnn_5": "CNN", "cnn_4": "CNN"}
+
+
+def curve(loss, grad, n=10):
+    steps = np.arange(10, 10 * n + 1, 10)
+    return pd.DataFrame({"step": steps, "epoch": 1, "lr": 0.01,
+                         "train_loss": np.broadcast_to(loss, n).astype(float),
+                         "train_acc": 0.5, "grad_norm": np.broadcast_to(grad, n).astype(float)})
+
+
+def section(tmp_path, spec, scalings=("unit", "raw")):
+    """spec: {(model, activation, scaling): (loss, grad, test_acc)} -> {question id: answer}."""
+    summaries, curves = [], []
+    for (model, a, sc), (loss, grad, test_acc) in spec.items():
+        name = f"{model}-{a}-{sc}"
+        paths = write_run(tmp_path / name, run_dict("activations", name, model, activation=a,
+                                                    scaling=sc), curve(loss, grad), test_acc)
+        summaries.append(paths[0])
+        curves.append(paths[1])
+    runs, _, variants, _ = aggregate.variant_tables(summaries, curves, 10, 2000)
+    models = list(dict.fromkeys(m for m, _, _ in spec))
+    params = {"protocol": {"models": models, "activations": ["relu", "sigmoid"],
+                           "scalings": list(scalings), "lr": 0.01, "momentum": 0.0,
+                           "batch_size": 50, "epochs": 1, "seeds": [0], "record_every": 10},
+              "depth": {m: DEPTH[m] for m in models}, "family": {m: FAMILY[m] for m in models},
+              "all_models": sorted(["mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"])}
+    tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants},
+                                  act.facts(variants, params))
+    png = tiny_png(tmp_path)
+    sec = act.section(facts, tables, {s: png for s in scalings}, params, INFO)
+    out = {f"activations-q{q.number}": q.answer for q in sec.questions}
+    return out, sec.summary, sec.intro, runs
+
+
+HEALTHY = {  # (model, activation, scaling): (loss, gradient norm, test accuracy)
+    ("mlp_1", "relu", "unit"): (0.5, 0.3, 0.85), ("mlp_1", "sigmoid", "unit"): (0.8, 0.1, 0.8),
+    ("cnn_3", "relu", "unit"): (0.6, 0.2, 0.8), ("cnn_3", "sigmoid", "unit"): (2.3, 0.01, 0.5),
+    ("cnn_5", "relu", "unit"): (0.7, 0.1, 0.8), ("cnn_5", "sigmoid", "unit"): (2.3, 0.001, 0.4)}
+
+
+def test_blown_up_and_stuck_runs_are_named_not_hidden(tmp_path):
+    spec = {**HEALTHY,
+            ("mlp_1", "relu", "raw"): (2.3, 0.0, 0.10),     # gradient exactly zero: stuck
+            ("mlp_1", "sigmoid", "raw"): (1.0, 0.5, 0.6),
+            ("cnn_3", "relu", "raw"): (5e9, 1e3, 0.10),     # far above ln 10: blew up
+            ("cnn_3", "sigmoid", "raw"): (2.3, 0.2, 0.10),  # at chance: stuck
+            ("cnn_5", "relu", "raw"): (0.9, 0.5, 0.7), ("cnn_5", "sigmoid", "raw"): (1.5, 0.1, 0.5)}
+    answers, summary, _, runs = section(tmp_path, spec)
+    fates = dict(zip(runs.name, runs.status))
+    assert fates["cnn_3-relu-raw"] == "blew up" and fates["mlp_1-relu-raw"] == "stuck"
+    assert fates["cnn_3-sigmoid-raw"] == "stuck" and fates["cnn_5-relu-raw"] == "ok"
+    assert "of 12 runs, 1 blew up, 2 stuck; 9 ended ok" in summary
+    assert "0 of" not in summary and "none diverged" not in summary
+    bonus = answers["activations-q3"]
+    assert "of 6 variants, 1 blew up, 2 stuck; 3 ended ok" in bonus
+    assert "cnn_3 relu: blew up (final loss 5e+09" in bonus
+    assert "gradient exactly zero at 100 % of records" in bonus
+
+
+def test_three_models_give_a_descriptive_correlation_and_name_the_confound(tmp_path):
+    answers, _, intro, _ = section(tmp_path, HEALTHY, scalings=("unit",))
+    q1 = answers["activations-q1"]
+    assert "p =" not in q1 and "descriptive only: with 3 points" in q1
+    assert "depth and family (MLP against CNN) move together" in q1
+    assert "3 of the 5 zoo models (mlp_1, cnn_3 and cnn_5)" in intro
+    q2 = answers["activations-q2"]
+    assert q2.startswith("Expected (textbook)") and "Measured: the ReLU gradient norm is" in q2
+    assert "above 1 for 3 of 3 models, as expected" in q2
+    assert "Not run in this configuration" in answers["activations-q3"]
+
+
+def test_runs_that_did_not_end_ok_are_left_out_of_the_depth_comparison(tmp_path):
+    spec = dict(HEALTHY)
+    spec[("cnn_5", "sigmoid", "unit")] = (2.3, 0.0, 0.1)  # stuck
+    answers, _, _, _ = section(tmp_path, spec, scalings=("unit",))
+    assert "Left out of these comparisons" in answers["activations-q1"]
+    assert "cnn_5 sigmoid (stuck)" in answers["activations-q1"]
+    assert "for cnn_5" not in answers["activations-q2"].split("Left out")[0]

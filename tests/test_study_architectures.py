@@ -1,0 +1,115 @@
+"""Study 3's prose on hand-made tables, addressed by question id (architectures-q<n>)."""
+import numpy as np
+
+from handmade import INFO, ZOO, make_runs, make_weights, spread, through_files, tiny_png
+from nnstudies.studies import architectures as arch
+
+
+def answers(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivity=None,
+            runs=None):
+    """{question id: answer} of the section built from these runs, plus the summary line."""
+    runs = make_runs(accs, gaps) if runs is None else runs
+    models = {m: ZOO[m] for m in accs}
+    summary, pairwise = arch.rank(runs, models)
+    weights = make_weights(summary, template_r or {m: 0.4 for m in accs},
+                           zero_sum or {m: 0.5 for m in accs},
+                           selectivity or {m: 0.3 for m in accs})
+    tables, facts = through_files(tmp_path, {"summary": summary, "pairwise": pairwise,
+                                             "weights": weights, "runs": runs},
+                                  arch.facts(summary, runs))
+    png = tiny_png(tmp_path)
+    figs = {name: png for name in arch.figures_of({"models": models})}
+    params = {"protocol": {"models": list(accs), "seeds": [0, 1], "optimizer": "adam",
+                           "lr": 0.001, "batch_size": 50, "epochs": 2, "record_every": 10},
+              "models": models}
+    sec = arch.section(facts, tables, figs, params, INFO)
+    assert [q.number for q in sec.questions] == list(range(1, 11))
+    out = {f"architectures-q{q.number}": q.answer for q in sec.questions}
+    out["summary"] = sec.summary
+    return out
+
+
+def test_pick_is_the_best_mean_even_when_the_worst_has_the_widest_interval(tmp_path):
+    # the worst model is noisy: a test cannot separate it from the best, which must not
+    # make it the pick (absence of evidence is not equality)
+    accs = {"mlp_1": spread(0.85, sd=0.001), "cnn_3": spread(0.84, sd=0.001),
+            "cnn_5": spread(0.78, sd=0.08)}
+    a = answers(tmp_path, accs)
+    assert a["architectures-q10"].startswith("mlp_1: it has the best mean test accuracy")
+    assert "cnn_5" not in a["architectures-q10"].split("On other grounds")[0]
+    assert "equal" not in a["architectures-q3"].replace("which does not make them equal", "")
+
+
+def test_two_runs_each_give_no_p_value_and_an_unresolved_ranking(tmp_path):
+    accs = {"mlp_1": [0.85, 0.86], "cnn_3": [0.80, 0.81], "cnn_4": [0.70, 0.75]}
+    a = answers(tmp_path, accs)
+    q3 = a["architectures-q3"]
+    assert "p =" not in q3 and "not resolved: with 2 and 2 runs no test can reach p < 0.05" in q3
+    assert "2 runs: small sample" in q3
+    assert "p =" not in a["architectures-q10"] and "not resolved" in a["architectures-q10"]
+    # four or fewer models: Spearman over 3 points is descriptive only
+    assert "descriptive only: with 3 points no test can reach p < 0.05" in a["architectures-q4"]
+
+
+def test_separated_and_not_separated_rankings(tmp_path):
+    clear = {"mlp_1": spread(0.84), "mlp_2": spread(0.85), "cnn_3": spread(0.88),
+             "cnn_4": spread(0.90)}
+    noisy = {m: spread(np.mean(v), sd=0.03) for m, v in clear.items()}
+    a, b = answers(tmp_path, clear), answers(tmp_path, noisy)
+    assert "1. cnn_4" in a["architectures-q3"] and "4. mlp_1" in a["architectures-q3"]
+    assert "separated by the data (permutation test p = " in a["architectures-q3"]
+    assert "not separated by the data" in b["architectures-q3"]
+    assert "which does not make them equal" in b["architectures-q3"]
+    # cnn_3 is smaller than cnn_4 and not separated from it: named on other grounds only
+    assert b["architectures-q10"].startswith("cnn_4:")
+    assert "the data do not separate cnn_4 from cnn_3, which has 17 % fewer parameters" in (
+        b["architectures-q10"])
+    assert "On other grounds" not in a["architectures-q10"]
+
+
+def test_parameter_count_confounded_with_family(tmp_path):
+    # in this zoo every MLP is larger than every CNN: size and family cannot be told apart
+    accs = {"mlp_1": spread(0.84), "mlp_2": spread(0.85), "cnn_3": spread(0.88),
+            "cnn_4": spread(0.90)}
+    q4 = answers(tmp_path, accs)["architectures-q4"]
+    assert "cannot tell the effect of size from that of fully connected" in q4
+    assert "Spearman ρ = -0.60 over 4 points (descriptive only" in q4
+    q5 = answers(tmp_path, accs)["architectures-q5"]
+    assert "cnn_4 (depth 5, 12,402 parameters) vs cnn_3 (depth 4, 10,306)" in q5
+    assert "cannot be put on depth alone" in q5
+
+
+def test_gap_wording_for_a_negative_gap(tmp_path):
+    accs = {m: spread(0.85 + 0.01 * i) for i, m in enumerate(["mlp_1", "cnn_3", "cnn_4"])}
+    a = answers(tmp_path, accs, gaps={"mlp_1": 0.05, "cnn_3": -0.014, "cnn_4": 0.01})
+    assert "from -1.40 points (cnn_3) to +5.00 points (mlp_1)" in a["architectures-q1"]
+    assert "negative gap means" in a["architectures-q1"]
+    assert "smallest gap" not in a["architectures-q2"] and "the lowest is cnn_3's" in (
+        a["architectures-q2"])
+
+
+def test_a_blown_up_run_is_counted_in_the_summary(tmp_path):
+    runs = make_runs({"mlp_1": spread(0.85), "cnn_3": spread(0.84)})
+    runs.loc[0, "status"] = "blew up"
+    a = answers(tmp_path, {"mlp_1": None, "cnn_3": None}, runs=runs)
+    assert "of 10 runs, 1 blew up; 9 ended ok" in a["summary"]
+
+
+def test_one_run_per_model_makes_no_comparison(tmp_path):
+    a = answers(tmp_path, {"mlp_1": [0.84], "cnn_3": [0.88], "cnn_4": [0.90]})
+    assert "(1 run: no spread, no comparison possible)" in a["architectures-q3"]
+    assert "one run on a side: no spread" in a["architectures-q3"]
+    assert a["architectures-q10"].startswith("cnn_4:")
+
+
+def test_weight_answers_follow_the_numbers(tmp_path):
+    accs = {m: spread(0.85 + 0.01 * i) for i, m in enumerate(["mlp_1", "mlp_2", "cnn_3",
+                                                              "cnn_4"])}
+    a = answers(tmp_path, accs, template_r={"mlp_1": 0.62, "mlp_2": 0.21},
+                zero_sum={"cnn_3": 0.25, "cnn_4": 0.75},
+                selectivity={"mlp_1": 0.1, "mlp_2": 0.3, "cnn_3": 0.6, "cnn_4": 0.2})
+    assert "0.62 (mlp_1)" in a["architectures-q6"] and "75 % of cnn_4's" in a["architectures-q6"]
+    assert "most class-specific first layer is cnn_3's" in a["architectures-q7"]
+    assert "cnn_3 0.60 (strongly specialised" in a["architectures-q7"]
+    assert a["architectures-q8"].startswith("mlp_1's") and "class templates" in (
+        a["architectures-q8"])

@@ -1,0 +1,73 @@
+"""Studies 1 and 2: their sections on hand-made tables, questions by id, and seed 003's
+exercises computed by the project's own code."""
+import pandas as pd
+
+from handmade import INFO, through_files, tiny_png
+from nnstudies.studies import concepts, convolution
+
+
+def test_seed_003_exercises_are_computed_not_typed():
+    table = convolution.exercises()
+    assert "first row [68, 23, 30, -24]" in table.result[0]
+    assert table.torch[0] == "[68, 23, 30, -24]"
+    assert table.result[1] == "16x16 → 7x7" and table.torch[1] == "7x7"
+    assert table.result[2] == "32x32 → 16x16 → 8x8" and table.torch[2] == "8x8"
+    assert table.result[3].startswith("3 in layer 2, 5 in layer 1, 7 in the input")
+
+
+def similarity(col, row):
+    return {"image_shape": [28, 28], "kernel_shape": [4, 4], "map_shape": [25, 25],
+            "kernels": 8, "energy": {"blur": 3.4, "vertical edge": 0.3},
+            "same_kernel_spectrum_r": col, "same_image_spectrum_r": row,
+            "same_image_pixel_r": 0.2, "same_kernel_pixel_r": 0.09}
+
+
+def convolution_answers(tmp_path, col, row):
+    layers = pd.DataFrame({"model": ["cnn_3"] * 3, "layer": ["conv 3x3x16", "relu", "maxpool"],
+                           "output": ["16x26x26", "16x26x26", "16x13x13"],
+                           "receptive field": ["3x3", "3x3", "4x4"], "jump": ["1", "1", "2"]})
+    tables, facts = through_files(tmp_path, {
+        "torch_agreement": pd.DataFrame({"max_abs_diff": [1e-15, 2e-14]}),
+        "zoo_layers": layers, "exercises": convolution.exercises()},
+        {"similarity": similarity(col, row), "max_abs_diff": 2e-14, "agreement_cases": 2})
+    params = {"convolution": {"images": [0, 1], "kernels": {"blur": [[1]]}}}
+    sec = convolution.section(facts, tables, {"maps": tiny_png(tmp_path)}, params, INFO)
+    assert [q.number for q in sec.questions] == list(range(1, 7))
+    return {f"convolution-q{q.number}": q.answer for q in sec.questions}, sec
+
+
+def test_convolution_answers_follow_the_measured_similarity(tmp_path):
+    a, sec = convolution_answers(tmp_path, 0.77, 0.57)
+    b, _ = convolution_answers(tmp_path, 0.40, 0.60)
+    assert "mean |r| = 0.77 within a column against 0.57" in a["convolution-q4"]
+    assert "columns are the more alike, as expected" in a["convolution-q4"]
+    assert "not the more alike" in b["convolution-q4"]
+    assert "'blur' (3.4)" in a["convolution-q3"]
+    # the layer table drops activation rows (they repeat the shape) and keeps one row per model
+    assert "relu" not in sec.tables[2]["html"] and "maxpool: 16x13x13, 4x4" in sec.tables[2]["html"]
+
+
+def test_concepts_answers_by_id(tmp_path):
+    ece = pd.DataFrame({"model": ["mlp_1", "mlp_1", "cnn_3"], "seed": [0, 1, 0],
+                        "ece": [0.02, 0.03, 0.08]})
+    reliability = pd.DataFrame({"model": ["mlp_1", "cnn_3"], "bin_low": [0.9, 0.9],
+                                "bin_high": [1.0, 1.0], "count": [100, 100],
+                                "accuracy": [0.9, 0.8], "confidence": [0.95, 0.95]})
+    iterations = pd.DataFrame({"study": ["architectures"], "N": [5400], "B": [50], "E": [2],
+                               "ceil(N/B)": [108], "E*ceil(N/B)": [216],
+                               "batches per epoch (run)": [108], "iterations (run)": [216]})
+    parameters = pd.DataFrame({"model": ["mlp_1", "cnn_3"], "kind": ["mlp", "cnn"],
+                               "formula": ["x", "y"], "formula_count": [25450, 10306],
+                               "framework_count": [25450, 10306]})
+    identity = {"model": "cnn_4", "lr": 0.01, "batch": 50, "weights": 12402,
+                "max_abs_error": 1.4e-6, "max_abs_grad": 0.09}
+    tables, facts = through_files(tmp_path, {"ece": ece, "reliability": reliability,
+                                             "iterations": iterations,
+                                             "parameters": parameters}, {"identity": identity})
+    sec = concepts.section(facts, tables, {"reliability": tiny_png(tmp_path)}, {}, INFO)
+    a = {f"concepts-q{q.number}": q.answer for q in sec.questions}
+    assert "mlp_1 0.025 ± 0.007" in a["concepts-q1"] and "cnn_3 is the least calibrated" in (
+        a["concepts-q1"]) and "over-confident" in a["concepts-q1"]
+    assert "equal up to float32 rounding" in a["concepts-q2"]
+    assert "ceil(N/B) = 108" in a["concepts-q3"] and "216 iterations" in a["concepts-q3"]
+    assert "for 2 of 2." in a["concepts-q4"]

@@ -1,0 +1,73 @@
+"""Study 5's prose on hand-made runs, addressed by question id (learning_rates-q<n>)."""
+import numpy as np
+import pandas as pd
+
+from handmade import INFO, run_dict, through_files, tiny_png, write_run
+from nnstudies import aggregate
+from nnstudies.studies import learning_rates as lr_study
+
+SCHEDULE = {"lrs": [0.1, 0.01, 0.001], "epochs": 5, "min_delta": 0.01, "patience": 1}
+PROTOCOL = {"model": "cnn_4", "lrs": [0.1, 0.01, 0.001, 1000], "optimizer": "sgd",
+            "momentum": 0.0, "batch_size": 50, "epochs": 3, "record_every": 10, "seeds": [0],
+            "target_val_acc": 0.7, "schedule": SCHEDULE}
+
+
+def curve(val_accs, loss=0.5, steps_per_record=36):
+    n = len(val_accs)
+    return pd.DataFrame({"step": np.arange(1, n + 1) * steps_per_record,
+                         "epoch": np.arange(1, n + 1) * steps_per_record // 108 + 1,
+                         "lr": 0.1, "train_loss": loss, "train_acc": 0.5, "val_loss": 1.0,
+                         "val_acc": val_accs})
+
+
+def section(tmp_path, switches, schedule_acc=0.86):
+    specs = {"lr0.1": (0.1, 3, curve([0.6, 0.75, 0.8, 0.82] * 2), 0.83, None),
+             "lr0.01": (0.01, 3, curve([0.5, 0.6, 0.7, 0.72] * 2), 0.75, None),
+             "lr0.001": (0.001, 3, curve([0.3, 0.4, 0.5, 0.55] * 2), 0.56, None),
+             "lr1000": (1000, 3, curve([0.1]), None, 40),
+             "schedule": (0.1, 5, curve([0.6, 0.75, 0.8, 0.85, 0.86] * 2), schedule_acc, None)}
+    summaries, curves = [], []
+    for name, (lr, epochs, c, acc, diverged) in specs.items():
+        run = run_dict("learning_rates", name, "cnn_4", lr=lr, epochs=epochs)
+        paths = write_run(tmp_path / name, run, c, acc, diverged, steps=epochs * 108,
+                          switches=switches if name == "schedule" else ())
+        summaries.append(paths[0])
+        curves.append(paths[1])
+    runs, _, variants, _ = aggregate.variant_tables(summaries, curves, 10, 2000, 0.7)
+    adam_paths = write_run(tmp_path / "adam", run_dict("architectures", "cnn_4", "cnn_4",
+                                                       optimizer="adam", epochs=2),
+                           curve([0.7, 0.8, 0.85]), 0.88, steps=216)
+    adam, adam_curves = aggregate.load_runs([adam_paths[0]], [adam_paths[1]], 10, 2000)
+    facts = lr_study.facts(runs, variants, adam, adam_curves, {0: list(switches)}, PROTOCOL)
+    tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants}, facts)
+    sec = lr_study.section(facts, tables, {"curves": tiny_png(tmp_path)},
+                           {"protocol": PROTOCOL}, INFO)
+    out = {f"learning_rates-q{q.number}": q.answer for q in sec.questions}
+    return out, sec.summary, runs
+
+
+def test_a_schedule_that_never_switched_did_not_win(tmp_path):
+    answers, summary, runs = section(tmp_path, switches=[])
+    assert "never switched, so it is the first rate trained longer" in summary
+    assert "over a longer budget (5 epochs against 3)" in summary
+    q3 = answers["learning_rates-q3"]
+    assert "found no plateau, so the run never switched" in q3
+    assert "Unequal budgets: the scheduled run trained 5 epochs (540 steps), the constant lr " \
+           "0.1 run 3 (324)" in q3
+    assert dict(zip(runs.name, runs.status))["lr1000"] == "diverged"
+    assert "lr 1000: diverged" in answers["learning_rates-q1"]
+
+
+def test_adam_comparison_states_the_unequal_budgets(tmp_path):
+    answers, _, _ = section(tmp_path, switches=[2, 4])
+    q4 = answers["learning_rates-q4"]
+    assert "Unequal budgets: Adam trained 2 epochs (216 steps of batch 50), the schedule 5 " \
+           "epochs (540 steps of batch 50)" in q4
+    assert "one run on a side: no spread" in q4
+    q3 = answers["learning_rates-q3"]
+    assert "never switched" not in q3 and "It switched" in q3
+
+
+def test_the_best_constant_rate_is_named_when_the_schedule_is_worse(tmp_path):
+    _, summary, _ = section(tmp_path, switches=[2], schedule_acc=0.5)
+    assert summary.startswith("Learning rates: best mean test accuracy with constant lr 0.1")

@@ -1,0 +1,134 @@
+"""Every statistic the report rests on, in one place, with its thresholds named once.
+
+The analysis step of each study calls these and writes the results to its tables and facts
+file; the report's prose only reads them (REPORT.md: claims follow a stated rule). The
+thresholds are printed in the report's methods section (`THRESHOLDS`).
+"""
+import math
+
+import numpy as np
+from scipy import stats
+
+ALPHA = 0.05            # a difference is called "separated" when a test gives p < ALPHA
+CONFIDENCE = 0.95       # intervals: Student t over seeds
+SMALL_SAMPLE = 5        # fewer runs than this: intervals and tests are flagged as small-sample
+EXACT_LIMIT = 200_000   # permutation tests enumerate every arrangement up to this many
+BLOWUP_FACTOR = 10      # blew up: training loss above BLOWUP_FACTOR * ln C ...
+BLOWUP_RECORDS = 3      # ... in each of the last BLOWUP_RECORDS records
+STUCK_Z = 3             # stuck: final accuracy within STUCK_Z binomial standard errors of 1/C
+
+STATUSES = ["ok", "diverged", "blew up", "stuck"]
+THRESHOLDS = {
+    "separated": f"an exact permutation test of the difference in mean (two-sided) gives "
+                 f"p < {ALPHA}; where even the most extreme arrangement cannot reach that "
+                 "(too few runs), no p-value is given",
+    "interval": f"{100 * CONFIDENCE:g} % Student t interval over seeds; flagged small-sample "
+                f"below {SMALL_SAMPLE} runs",
+    "diverged": "the training loss became NaN or infinite (the run stops there)",
+    "blew up": f"the training loss exceeded {BLOWUP_FACTOR} × ln C (C classes; ln C is the loss "
+               f"of a uniform guess) in each of the last {BLOWUP_RECORDS} records",
+    "stuck": f"the final accuracy lies within {STUCK_Z} binomial standard errors of chance "
+             "(1/C) on the images it was measured on, or the first layer's gradient is exactly "
+             "zero at the last record",
+}
+
+
+def mean_ci(values, confidence=CONFIDENCE):
+    """(mean, sample std, half-width of the t interval); NaN spread for fewer than two values."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(values.mean())
+    if n < 2:
+        return mean, float("nan"), float("nan")
+    std = float(values.std(ddof=1))
+    return mean, std, float(stats.t.ppf((1 + confidence) / 2, n - 1) * std / math.sqrt(n))
+
+
+def _permutation_p(samples, statistic, permutation_type, arrangements):
+    """Two-sided permutation p-value: exact when there are few arrangements, else 20,000 seeded
+    resamples (so the same data always give the same p)."""
+    exact = arrangements <= EXACT_LIMIT
+    result = stats.permutation_test(
+        samples, statistic, permutation_type=permutation_type, vectorized=True,
+        n_resamples=np.inf if exact else 20_000, alternative="two-sided",
+        rng=np.random.default_rng(0))
+    return float(result.pvalue)
+
+
+def compare(x, y):
+    """Difference of means x − y and whether the runs separate it from zero.
+
+    Returns {diff, n_x, n_y, p, min_p, testable, separated}: `min_p` is the smallest p-value
+    an exact two-sided permutation test can give at these sizes (2 / C(n_x + n_y, n_x));
+    `testable` is False when min_p ≥ ALPHA (no arrangement of so few runs could separate the
+    means), and then `p` is NaN: the report states the sizes instead of a p-value.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    out = {"diff": float(x.mean() - y.mean()) if len(x) and len(y) else float("nan"),
+           "n_x": len(x), "n_y": len(y), "p": float("nan"), "min_p": float("nan"),
+           "testable": False, "separated": False}
+    if min(len(x), len(y)) < 2:
+        return out
+    arrangements = math.comb(len(x) + len(y), len(x))
+    out["min_p"] = min(1.0, 2 / arrangements)
+    if out["min_p"] >= ALPHA:
+        return out
+    out["testable"] = True
+    if np.ptp(np.concatenate([x, y])) == 0:  # every run identical: no difference at all
+        out["p"] = 1.0
+    else:
+        out["p"] = _permutation_p(
+            (x, y), lambda a, b, axis: a.mean(axis) - b.mean(axis), "independent", arrangements)
+    out["separated"] = out["p"] < ALPHA
+    return out
+
+
+def rank_correlation(x, y):
+    """Spearman's ρ with an exact permutation p-value where one can reach ALPHA.
+
+    Returns {rho, n, p, min_p, testable}; with 3 points the smallest attainable two-sided p is
+    2/3! = 0.33, so `testable` is False and `p` NaN: such a ρ describes, it does not test.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    n = len(x)
+    out = {"rho": float("nan"), "n": n, "p": float("nan"), "min_p": float("nan"),
+           "testable": False}
+    if n < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return out
+    out["rho"] = float(stats.spearmanr(x, y)[0])
+    out["min_p"] = min(1.0, 2 / math.factorial(n))
+    if out["min_p"] >= ALPHA:
+        return out
+    out["testable"] = True
+    rx, ry = stats.rankdata(x), stats.rankdata(y)
+    ry = (ry - ry.mean()) / np.linalg.norm(ry - ry.mean())
+
+    def rho(ranks, axis):  # Pearson r of the ranks: Spearman's rho, for many permutations
+        centred = ranks - ranks.mean(axis, keepdims=True)
+        return (centred * ry).sum(axis) / np.linalg.norm(centred, axis=axis)
+
+    out["p"] = _permutation_p((rx,), rho, "pairings", math.factorial(n))
+    return out
+
+
+def run_status(curves, test_acc, n_test, n_classes, diverged_at_step):
+    """(status, reason): a run's fate measured from its records (see THRESHOLDS)."""
+    if diverged_at_step is not None and diverged_at_step == diverged_at_step:
+        return "diverged", f"loss not finite at step {int(diverged_at_step):,}"
+    chance_loss = math.log(n_classes)
+    if len(curves) >= BLOWUP_RECORDS:
+        tail = curves["train_loss"].iloc[-BLOWUP_RECORDS:]
+        if (tail > BLOWUP_FACTOR * chance_loss).all():
+            return "blew up", (f"last training loss {tail.iloc[-1]:.3g} against ln C = "
+                               f"{chance_loss:.2f}")
+    if "grad_norm" in curves and len(curves) and curves["grad_norm"].iloc[-1] == 0:
+        return "stuck", "first-layer gradient exactly zero at the last record"
+    if test_acc is not None and test_acc == test_acc:
+        chance = 1 / n_classes
+        noise = STUCK_Z * math.sqrt(chance * (1 - chance) / n_test)
+        if test_acc <= chance + noise:
+            return "stuck", (f"test accuracy {100 * test_acc:.1f} % within {STUCK_Z} standard "
+                             f"errors of chance ({100 * chance:.0f} %)")
+    return "ok", ""

@@ -1,0 +1,180 @@
+"""Study 1: basic concepts, computed on this run's own models and runs rather than recited."""
+import json
+import math
+
+import pandas as pd
+import torch
+
+from .. import fundamentals, figures, prose
+from ..aggregate import by_run
+from ..conv import PARAM_FORMULAS, parameter_count_formula
+from ..data import load_prepared, scale
+from ..models import build_model, count_parameters
+from ..report import Section
+from .common import check_models, write_facts
+
+NAME = "concepts"
+TITLE = "Study 1: basic concepts, computed"
+PROTOCOL = {}
+TABLES = ["ece", "reliability", "iterations", "parameters"]
+
+
+def runs(cfg):
+    return {}
+
+
+def check(cfg):
+    check_models(cfg, NAME, key="identity_model")
+
+
+def departures(cfg):
+    return []
+
+
+def inputs(cfg, files):
+    from . import training_studies
+    return {"arch_summary": files("architectures", "summary.json"),
+            "arch_model": files("architectures", "model.pt"),
+            "summary": [f for study in training_studies(cfg)
+                        for f in files(study, "summary.json")]}
+
+
+def params(cfg):
+    return {"concepts": cfg[NAME], "models": cfg["models"], "scaling": cfg["data"]["scaling"],
+            "threads": cfg["train"]["threads"]}
+
+
+def figures_of(params):
+    return ["reliability"]
+
+
+def analyse(inp, out, params, info):
+    p, models = params["concepts"], params["models"]
+    torch.set_num_threads(params["threads"])
+    data = load_prepared(inp.data)
+    in_shape = (1, *data["train_x"].shape[1:])
+    n_classes = len(info["class_names"])
+    test_x = torch.from_numpy(scale(data["test_x"], params["scaling"]))
+
+    # 1. Calibration of every trained architecture-study model on the test set.
+    eces, bins = [], []
+    for (name, seed), path in by_run(inp.arch_summary, inp.arch_model).items():
+        model = build_model(models[name], in_shape, n_classes)
+        model.load_state_dict(torch.load(path))
+        ece, table = fundamentals.calibration(fundamentals.probabilities(model, test_x),
+                                              data["test_y"], p["calibration_bins"])
+        eces.append({"model": name, "seed": seed, "ece": ece})
+        bins.append(table.assign(model=name, seed=seed))
+    pd.DataFrame(eces).to_csv(out.table("ece"), index=False)
+    bins = pd.concat(bins)
+    pooled = bins.assign(hits=bins.accuracy * bins["count"], conf=bins.confidence * bins["count"])
+    pooled = pooled.groupby(["model", "bin_low", "bin_high"], sort=False)[
+        ["count", "hits", "conf"]].sum().reset_index()
+    pooled["accuracy"] = pooled.hits / pooled["count"]
+    pooled["confidence"] = pooled.conf / pooled["count"]
+    pooled = pooled.drop(columns=["hits", "conf"])
+    pooled.to_csv(out.table("reliability"), index=False)
+    figures.save(figures.reliability_figure(pooled), *out.figure("reliability"))
+
+    # 2. grad = (w_k - w_(k+1)) / lr on a real step of a zoo model with real training images.
+    torch.manual_seed(0)
+    model = build_model(models[p["identity_model"]], in_shape, n_classes)
+    batch = slice(0, p["identity_batch"])
+    identity = fundamentals.sgd_step_identity(
+        model, torch.from_numpy(scale(data["train_x"][batch], params["scaling"])),
+        torch.from_numpy(data["train_y"][batch]), p["identity_lr"])
+    identity.update(model=p["identity_model"], lr=p["identity_lr"], batch=p["identity_batch"])
+
+    # 3. Batches per epoch and iterations: formula against what every run actually did.
+    rows = []
+    n = len(data["train_y"])
+    for path in inp.summary:
+        s = json.loads(open(path).read())
+        run = s["run"]
+        epochs = run["schedule"]["epochs"] if run.get("schedule") else run["epochs"]
+        per_epoch = math.ceil(n / run["batch_size"])
+        rows.append({"study": run["study"], "N": n, "B": run["batch_size"], "E": epochs,
+                     "ceil(N/B)": per_epoch, "E*ceil(N/B)": epochs * per_epoch,
+                     "batches per epoch (run)": s["steps_per_epoch"],
+                     "iterations (run)": s["steps"] if s["diverged_at_step"] is None else None})
+    pd.DataFrame(rows).drop_duplicates().to_csv(out.table("iterations"), index=False)
+
+    # 4. Parameter-count formulas against the framework's count, for every declared model.
+    pd.DataFrame([{"model": name, "kind": f["kind"], "formula": f["expression"],
+                   "formula_count": f["total"],
+                   "framework_count": count_parameters(build_model(layers, in_shape, n_classes))}
+                  for name, layers in models.items()
+                  for f in [parameter_count_formula(layers, in_shape, n_classes)]]
+                 ).to_csv(out.table("parameters"), index=False)
+    write_facts(out.facts, {"identity": identity})
+
+
+def section(facts, tables, figs, params, info):
+    ece, reliability = tables["ece"], tables["reliability"]
+    iterations, parameters = tables["iterations"], tables["parameters"]
+    per_model = ece.groupby("model", sort=False).ece.agg(["mean", "std", "count"])
+    sec = Section(NAME, TITLE,
+                  "Each concept shown on this run's own models and data: calibration of the "
+                  "architecture study's trained models on the test set, the SGD update rule on "
+                  "a real step, the iteration counts of the actual runs, and the parameter-count "
+                  "formulas against torch's count for every declared model.")
+    sec.add_figure(figs["reliability"], "Reliability diagrams on the test set (all seeds "
+                   "pooled): accuracy against mean confidence per bin; the dotted diagonal is "
+                   "perfect calibration.")
+    sec.add_table("Expected calibration error (test set)", per_model.reset_index().rename(
+        columns={"mean": "ECE mean", "std": "std", "count": "runs"}), decimals=3)
+    sec.add_table("Batches per epoch and iterations: formula and runs", iterations)
+    sec.add_table("Parameter counts: formula and framework", parameters)
+
+    over = reliability.groupby("model", sort=False).apply(
+        lambda b: ((b.confidence - b.accuracy) * b["count"]).sum() / b["count"].sum(),
+        include_groups=False)
+    eces = "; ".join(f"{m} {r['mean']:.3f}" + (f" ± {r['std']:.3f}" if r["count"] > 1 else "")
+                     + f" (confidence − accuracy {prose.pts(over[m])})"
+                     for m, r in per_model.iterrows())
+    worst = per_model["mean"].idxmax()
+    verdict = ("so their softmax outputs are close to the true class probabilities"
+               if per_model["mean"].max() < 0.05 else
+               f"so the outputs approximate the posterior only roughly: {worst} is the least "
+               f"calibrated and {'over' if over[worst] > 0 else 'under'}-confident")
+    sec.ask("What does a classifier trained with cross-entropy approximate?",
+            "Expected: the expected cross-entropy is smallest when the predicted class "
+            "probabilities equal the true posterior p(class | image), so a trained network's "
+            "softmax approximates that posterior; if it does, a prediction made with confidence "
+            "c is right a fraction c of the time. Measured on the test set (expected "
+            f"calibration error, mean over seeds, lower is better): {eces}; every ECE is at "
+            f"most {per_model['mean'].max():.3f}, {verdict}.")
+    identity = facts["identity"]
+    ratio = identity["max_abs_error"] / identity["max_abs_grad"]
+    sec.ask("With plain SGD, is grad = (w_k − w_(k+1)) / lr?",
+            f"One real SGD step of {identity['model']} (lr {identity['lr']:g}, a batch of "
+            f"{identity['batch']} training images, {identity['weights']:,} weights): the "
+            f"largest |grad − (w_k − w_(k+1)) / lr| is {identity['max_abs_error']:.2g}, "
+            f"against gradient entries up to {identity['max_abs_grad']:.2g} — "
+            + ("equal up to float32 rounding, as the update rule w_(k+1) = w_k − lr · grad "
+               "says." if ratio < 1e-3 else "not equal: the optimiser is not plain SGD."))
+    lines, agree = [], True
+    for study, r in iterations.groupby("study", sort=False):
+        first = r.iloc[0]
+        ran = r["iterations (run)"].dropna()
+        agree &= bool((r["ceil(N/B)"] == r["batches per epoch (run)"]).all()
+                      and (ran == r.loc[ran.index, "E*ceil(N/B)"]).all())
+        lines.append(f"{study}: N = {first.N:,}, B = {first.B} → ceil(N/B) = "
+                     f"{first['ceil(N/B)']:,} batches per epoch; E = "
+                     f"{', '.join(map(str, sorted(r.E.unique())))} → "
+                     f"{', '.join(f'{x:,}' for x in sorted(r['E*ceil(N/B)'].unique()))} "
+                     "iterations")
+    sec.ask("How many batches per epoch and iterations in all?",
+            "An epoch passes every training image once in batches of B, the last one possibly "
+            "smaller: ceil(N/B) batches; E epochs make E·ceil(N/B) iterations. "
+            + "; ".join(lines) + ". "
+            + ("Every run's recorded batches per epoch and steps equal these formulas (a "
+               "diverged run stops early and is left out of the step check)." if agree else
+               "Some runs' recorded counts differ from the formulas: see the table."))
+    match = parameters.formula_count == parameters.framework_count
+    sec.ask("How many parameters does a model have?",
+            f"MLP: {PARAM_FORMULAS['mlp']}. CNN: {PARAM_FORMULAS['cnn']}. Evaluated for all "
+            f"{len(parameters)} declared models (table): the formula equals torch's own count "
+            f"for {int(match.sum())} of {len(parameters)}"
+            + ("." if match.all() else f"; it differs for {', '.join(parameters.model[~match])}."))
+    return sec

@@ -1,0 +1,194 @@
+"""Study 2: a convolution layer in NumPy (seed 001 part 2, seed 003 questions 3 and 5)."""
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import fundamentals, figures
+from ..config import INPUT_SHAPES, ConfigError
+from ..conv import conv2d, output_size, receptive_fields, zoo_layer_table
+from ..data import load_prepared, scale
+from ..report import Section
+from .common import write_facts
+
+NAME = "convolution"
+TITLE = "Study 2: a convolution layer in NumPy"
+PROTOCOL = {}
+TABLES = ["torch_agreement", "zoo_layers", "exercises"]
+# Seed 003's worked example: a 6x6 input and a 3x3 kernel, stride 1, no padding.
+EXAMPLE_X = [[1, 0, -2, 3, 4, 1], [2, 9, 5, 6, 0, -1], [0, -3, 1, 3, 4, 4],
+             [6, 5, 2, 0, 6, 8], [-5, 4, -3, 1, 3, -2], [4, 1, 2, 8, 9, 7]]
+EXAMPLE_F = [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]]
+# Its output-size exercises: (input, [(kernel, stride, padding, dilation) per layer]).
+SIZE_EXERCISES = [(16, [(2, 2, 1, 4)]), (32, [(3, 2, 1, 1), (3, 2, 1, 1)])]
+
+
+def runs(cfg):
+    return {}
+
+
+def check(cfg):
+    kernels = cfg[NAME]["kernels"]
+    shapes = {name: (len(k), len(k[0])) for name, k in kernels.items()}
+    first = next(iter(shapes.values()))
+    for name, k in kernels.items():
+        if len({len(row) for row in k}) != 1:
+            raise ConfigError(f"config key '{NAME}.kernels.{name}': rows of unequal length")
+        if shapes[name] != first:
+            raise ConfigError(f"config key '{NAME}.kernels.{name}': {shapes[name]} differs from "
+                              f"the bank's first kernel {first}")
+        in_shape = INPUT_SHAPES[cfg["data"]["dataset"]]
+        if max(shapes[name]) > min(in_shape[1:]):
+            raise ConfigError(f"config key '{NAME}.kernels.{name}': a {shapes[name]} kernel is "
+                              f"larger than the {in_shape[1]}x{in_shape[2]} image")
+
+
+def departures(cfg):
+    return []
+
+
+def inputs(cfg, files):
+    return {}
+
+
+def params(cfg):
+    # every model: the layer table shows them all, so editing any model reruns this analysis
+    return {"convolution": cfg[NAME], "models": cfg["models"], "scaling": cfg["data"]["scaling"]}
+
+
+def figures_of(params):
+    return ["maps"]
+
+
+def exercises():
+    """Seed 003's exercises computed by the project's own code, each with its formula."""
+    y = conv2d(np.array(EXAMPLE_X, float)[None, None], np.array(EXAMPLE_F, float)[None, None])
+    rows = [{"exercise": "6x6 X ⋆ 3x3 F (stride 1, no padding)",
+             "formula": "W' = (W − F)/S + 1 = (6 − 3)/1 + 1 = 4",
+             "result": "4x4, first row " + str([int(v) for v in y[0, 0, 0]]),
+             "torch": str([int(v) for v in torch.nn.functional.conv2d(
+                 torch.tensor([[EXAMPLE_X]], dtype=torch.float64),
+                 torch.tensor([[EXAMPLE_F]], dtype=torch.float64))[0, 0, 0]])}]
+    for size, layers in SIZE_EXERCISES:
+        sizes, shape = [size], torch.zeros(1, 1, size, size)
+        for k, s, p, d in layers:
+            sizes.append(output_size(sizes[-1], k, s, p, d))
+            shape = torch.nn.functional.conv2d(shape, torch.zeros(1, 1, k, k), stride=s,
+                                               padding=p, dilation=d)
+        rows.append({"exercise": f"{size}x{size} through " + ", then ".join(
+            f"F {k}, S {s}, P {p}" + (f", D {d}" if d > 1 else "") for k, s, p, d in layers),
+            "formula": "W' = floor((W + 2P − D(F − 1) − 1)/S) + 1",
+            "result": " → ".join(f"{n}x{n}" for n in sizes),
+            "torch": f"{shape.shape[-2]}x{shape.shape[-1]}"})
+    back = receptive_fields([{"kernel": 3}] * 2)  # layers 3 and 2, seen from layer 1
+    rows.append({"exercise": "three 3x3 stride-1 layers: receptive field of a layer-3 unit",
+                 "formula": "r ← r + (F − 1)·jump, counted back from layer 3",
+                 "result": f"{back[0]['rf']} in layer 2, {back[1]['rf']} in layer 1, "
+                           f"{receptive_fields([{'kernel': 3}] * 3)[-1]['rf']} in the input",
+                 "torch": "–"})
+    return pd.DataFrame(rows)
+
+
+def analyse(inp, out, params, info):
+    p = params["convolution"]
+    data = load_prepared(inp.data)
+    images = scale(data["test_x"][p["images"]], params["scaling"])[:, 0]
+    names = list(p["kernels"])
+    maps = fundamentals.feature_maps(images, np.array([p["kernels"][k] for k in names]))
+    figures.save(figures.feature_map_figure(images, maps, names), *out.figure("maps"))
+    similarity = fundamentals.map_similarity(maps)
+    similarity.update(images=p["images"], classes=[int(c) for c in data["test_y"][p["images"]]],
+                      map_shape=list(maps.shape[2:]), image_shape=list(images.shape[1:]),
+                      kernel_shape=list(np.array(p["kernels"][names[0]]).shape),
+                      kernels=len(names),
+                      # mean |response| per kernel: which features these images contain
+                      energy={k: float(np.abs(maps[:, i]).mean()) for i, k in enumerate(names)})
+    agreement = fundamentals.torch_agreement(fundamentals.AGREEMENT_CASES)
+    agreement.to_csv(out.table("torch_agreement"), index=False)
+    in_shape = (1, *data["test_x"].shape[1:])
+    pd.DataFrame([{"model": model, "layer": layer, "output": "x".join(map(str, shape)),
+                   "receptive field": f"{rf[0]}x{rf[1]}",
+                   "jump": "–" if jump is None else f"{jump[0]}"}
+                  for model, layers in params["models"].items()
+                  for layer, shape, rf, jump in zoo_layer_table(layers, in_shape)]
+                 ).to_csv(out.table("zoo_layers"), index=False)
+    exercises().to_csv(out.table("exercises"), index=False)
+    write_facts(out.facts, {"similarity": similarity,
+                            "max_abs_diff": float(agreement.max_abs_diff.max()),
+                            "agreement_cases": len(agreement)})
+
+
+def section(facts, tables, figs, params, info):
+    s = facts["similarity"]
+    p = params["convolution"]
+    sec = Section(NAME, TITLE,
+                  "conv2d (workflow/scripts/nnstudies/conv.py) in NumPy, vectorised, with "
+                  "stride, padding and dilation; here stride 1 and no padding as the assignment "
+                  f"asks. Test images {', '.join(map(str, p['images']))} convolved with "
+                  f"{len(p['kernels'])} kernels of the configured bank.")
+    sec.add_figure(figs["maps"], "One row per test image (input first), one column per kernel; "
+                   "every map normalised to its own range.")
+    sec.add_table("conv2d against torch.nn.functional.conv2d (float64)",
+                  tables["torch_agreement"], decimals=2)
+    sec.add_table("Seed 003's exercises, computed by the same code (and torch's shapes)",
+                  tables["exercises"])
+    layers = tables["zoo_layers"]
+    shaping = layers[~layers.layer.str.split().str[0].isin(["relu", "sigmoid", "tanh",
+                                                            "batchnorm"])]
+    sec.add_table("Output size and receptive field after each layer that changes them, for "
+                  "every model (activations pass both through)", pd.DataFrame(
+                      [{"model": model, "layer: output, receptive field": " · ".join(
+                          f"{r.layer}: {r.output}, {r['receptive field']}"
+                          for _, r in group.iterrows())}
+                       for model, group in shaping.groupby("model", sort=False)]))
+    h, w = s["image_shape"]
+    kh, kw = s["kernel_shape"]
+    mh, mw = s["map_shape"]
+    energy = pd.Series(s["energy"])
+    sec.ask("Why do convolutional networks matter for images?",
+            "Neighbouring pixels belong together and a pattern means the same wherever it "
+            "appears. A convolution applies one small kernel at every position: it looks at "
+            "local neighbourhoods, shares its few weights across the image and responds to a "
+            "pattern wherever it moves, where a fully connected layer needs one weight per "
+            "pixel and per unit (Study 3 compares the two families on this data).")
+    sec.ask("What is a kernel, and what are its sizes?",
+            "A kernel is a small grid of weights; each output pixel is the sum of the kernel "
+            "times the image patch under it. Its size is (output channels, input channels, "
+            f"height, width): here ({s['kernels']}, 1, {kh}, {kw}). With stride 1 and no "
+            f"padding a {kh}×{kw} kernel on a {h}×{w} image gives a ({h} − {kh} + 1)×"
+            f"({w} − {kw} + 1) = {mh}×{mw} map; one kernel has {kh * kw} weights. The general "
+            "size with padding P, stride S and dilation D is in the exercises table.")
+    sec.ask("What does the output show?",
+            "Each map is bright where the image patch under the kernel looks like the kernel "
+            "and dark where it looks like its negative: an edge kernel marks edges of its "
+            "orientation, an all-positive kernel gives a blurred copy. On these images the mean "
+            f"|response| is largest for '{energy.idxmax()}' ({energy.max():.3g}) and smallest "
+            f"for '{energy.idxmin()}' ({energy.min():.3g}).")
+    col, row = s["same_kernel_spectrum_r"], s["same_image_spectrum_r"]
+    sec.ask("Why do the maps of one column look alike across images?",
+            "Expected: a column is one kernel, the same feature detector on every image, so it "
+            "marks the same kind of structure wherever the garment has it. Measured as the "
+            "correlation of the maps' amplitude spectra (the kind of pattern, whatever its "
+            f"position): mean |r| = {col:.2f} within a column against {row:.2f} within a row"
+            + (", so the columns are the more alike, as expected." if col > row else
+               ": with these images and kernels the columns are not the more alike."))
+    sec.ask("Why does a row not look alike?",
+            "A row is one image seen through different kernels, each keeping a different kind "
+            f"of structure and discarding the rest (spectra: mean |r| = {row:.2f}). What a row "
+            "shares is where the garment is: pixel by pixel, maps in one row correlate at "
+            f"{s['same_image_pixel_r']:.2f} against {s['same_kernel_pixel_r']:.2f} within a "
+            "column, whose images put their garments in different places.")
+    fc_weights = h * w * s["kernels"] * mh * mw
+    sec.ask("What follows about convolutional layers?",
+            f"A layer of {s['kernels']} kernels turns one image into {s['kernels']} feature "
+            f"maps with only {s['kernels'] * kh * kw} weights, where a fully connected layer "
+            f"with the same {s['kernels']}×{mh}×{mw} outputs would need {fc_weights:,}. "
+            "Stacking such layers builds features of growing receptive field (table), and "
+            "training learns the kernels instead of fixing them as here. The NumPy conv2d "
+            f"agrees with torch to {facts['max_abs_diff']:.1g} over "
+            f"{facts['agreement_cases']} settings of shape, stride, padding and dilation.")
+    share = "share" if col > row else "do not share"
+    sec.summary = (f"Convolution: NumPy conv2d matches torch to {facts['max_abs_diff']:.1g}; "
+                   f"maps of one kernel on different images {share}"
+                   " their kind of pattern more than maps of different kernels on one image "
+                   f"(amplitude spectra |r| = {col:.2f} against {row:.2f}).")
+    return sec
