@@ -196,7 +196,7 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
         bottom.set(xlabel="epoch")
         for ax in (top, bottom):
             ax.grid(alpha=0.3)
-        _status_legend(bottom, [v["worst_status"]], fontsize=7, loc="lower right")
+        _status_legend(bottom, [v["worst_status"]], fontsize=7, loc="best")
     axes[0, 0].set_ylabel("training loss")
     axes[1, 0].set_ylabel("validation accuracy")
     fig.tight_layout()

@@ -32,8 +32,10 @@ class Section:
     def ask(self, question, answer):
         self.questions.append(Question(len(self.questions) + 1, question, answer))
 
-    def add_table(self, title, df, decimals=4, note=None):
-        self.tables.append({"title": title, "html": table_html(df, decimals), "note": note})
+    def add_table(self, title, df, decimals=4, note=None, text=False):
+        """A table; `text` left-aligns every column (for cells of words rather than numbers)."""
+        self.tables.append({"title": title, "note": note,
+                            "html": table_html(df, decimals, "data text" if text else "data")})
 
     def add_figure(self, path, caption, size="wide"):
         self.figures.append({"src": embed_png(path), "caption": caption, "size": size})
@@ -43,13 +45,13 @@ def embed_png(path):
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
 
 
-def table_html(df, decimals=4):
+def table_html(df, decimals=4, classes="data"):
     """A DataFrame as an HTML table, floats to `decimals` significant digits, NaN as a dash."""
     shown = df.copy()
     for col in shown.columns:
         if shown[col].dtype.kind == "f":
             shown[col] = shown[col].map(lambda x: f"{x:.{decimals}g}" if x == x else "–")
-    return shown.to_html(index=False, border=0, classes="data", na_rep="–")
+    return shown.to_html(index=False, border=0, classes=classes, na_rep="–")
 
 
 def render(context, html_path, pdf_path):

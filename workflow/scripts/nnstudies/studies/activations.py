@@ -151,9 +151,9 @@ def _answers(sec, facts, variants, params):
         text = f"With {act}, mean gradient norm over training, largest first: {ranked}"
         if len(table) >= 3:
             text += "; " + prose.correlation("depth against gradient norm", f["depth_vs_grad"])
-            if len(f["families"]) > 1:
-                text += (" — depth and family (MLP against CNN) move together in this zoo, so "
-                         "the correlation cannot tell the two apart")
+        if len(f["families"]) > 1:
+            text += ("; depth and family (MLP against CNN) move together among these models, "
+                     "so this comparison cannot tell the effect of depth from that of the family")
         lines.append(text + ".")
     sec.ask("How does the gradient magnitude behave across architectures and with depth?",
             (" ".join(lines) if lines else "No model's runs ended ok, so there is nothing to "

@@ -130,7 +130,7 @@ def section(facts, tables, figs, params, info):
     sec.add_table("conv2d against torch.nn.functional.conv2d (float64)",
                   tables["torch_agreement"], decimals=2)
     sec.add_table("Seed 003's exercises, computed by the same code (and torch's shapes)",
-                  tables["exercises"])
+                  tables["exercises"], text=True)
     layers = tables["zoo_layers"]
     shaping = layers[~layers.layer.str.split().str[0].isin(["relu", "sigmoid", "tanh",
                                                             "batchnorm"])]
@@ -139,7 +139,7 @@ def section(facts, tables, figs, params, info):
                       [{"model": model, "layer: output, receptive field": " · ".join(
                           f"{r.layer}: {r.output}, {r['receptive field']}"
                           for _, r in group.iterrows())}
-                       for model, group in shaping.groupby("model", sort=False)]))
+                       for model, group in shaping.groupby("model", sort=False)]), text=True)
     h, w = s["image_shape"]
     kh, kw = s["kernel_shape"]
     mh, mw = s["map_shape"]

@@ -251,8 +251,10 @@ def _summary(facts, variants, p):
     if best["name"] != "schedule":
         return (f"Learning rates: best mean test accuracy with constant lr {best.lr:g}, "
                 f"{prose.pct(best.test_acc_mean)} ({len(p['seeds'])} seed(s)).")
-    how = ("it switched at its plateaus" if facts["switched"] else
-           "it never switched, so it is the first rate trained longer")
+    how = ("it switched " + "; ".join(
+        f"after epoch {', '.join(map(str, eps))} (seed {seed})" for seed, eps in
+        facts["switches"].items() if eps) if facts["switched"] else
+        "it never switched, so it is the first rate trained longer")
     return (f"Learning rates: best mean test accuracy with the scheduled run, "
             f"{prose.pct(best.test_acc_mean)}, over a longer budget ({best.epochs:g} epochs "
             f"against {p['epochs']}); {how}.")
