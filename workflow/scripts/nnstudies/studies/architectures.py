@@ -279,15 +279,17 @@ def _weight_answers(sec, weights, n_classes):
     if len(cnn):
         parts.append("Convolution filters are a few pixels wide, so they cannot picture a "
                      "garment; they are local detectors: " + ", ".join(
-                         f"{100 * f:.0f} % of {m}'s filters nearly cancel (edge or contrast "
-                         "detectors)" for m, f in cnn.zero_sum_fraction.items())
+                         f"{100 * f:.0f} % of {m}'s filters nearly cancel (|sum of weights| "
+                         "< 25 % of their summed magnitude: edge or contrast detectors)"
+                         for m, f in cnn.zero_sum_fraction.items())
                      + ", the rest respond to local brightness.")
     sec.ask("Are the weight pictures interpretable?", " ".join(parts))
     sel = w.selectivity_mean
     sec.ask("Are the units specialised to particular classes?",
             "Selectivity of a unit = (response to its preferred class − mean response to the "
             "others) / (their sum), from its mean activation per test class: 0 means no "
-            "preference, 1 means it answers one class only. Mean selectivity: "
+            "preference, 1 means it answers one class only (read here: above 0.5 strongly, "
+            "0.2–0.5 partly, below 0.2 hardly specialised). Mean selectivity: "
             + "; ".join(f"{m} {x:.2f} ("
                         + ("strongly" if x > 0.5 else "partly" if x > 0.2 else "hardly")
                         + " specialised, preferred "
