@@ -22,7 +22,7 @@ rule fetch_raw:
         dataset=DATASET,
         offline_dir=CFG["data"].get("offline_dir"),
     log:
-        f"{LOGS}/fetch_raw.log",
+        f"{LOGS}/fetch_raw_{DATASET}.log",
     conda:
         "../../envs/workflow.yaml"
     script:

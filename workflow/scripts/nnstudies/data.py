@@ -200,7 +200,7 @@ def fetch_raw(root, dataset, offline_dir=None):
                      else f"{info.title} has no offline copy here (data.offline_dir is unset)")
             raise DataError(
                 f"cannot get the {info.title} raw files: {where}, and torchvision's download "
-                f"failed ({str(err).splitlines()[0] if str(err) else type(err).__name__}). To "
+                f"failed ({' '.join(str(err).split())[:300] or type(err).__name__}). To "
                 f"get them: {info.get_it}; or decompress the four IDX files into "
                 f"{raw_dir(root, dataset)}/ yourself.") from None
     try:
