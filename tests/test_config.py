@@ -126,7 +126,8 @@ def test_unknown_preset(raw_config):
 def test_bad_layer_string(raw_config, layer):
     raw_config["models"]["mlp_1"] = ["fc 32", layer]
     msg = error_of(raw_config)
-    assert "models.mlp_1" in msg
+    assert "'models.mlp_1.1'" in msg and "is not a layer: fc N [nobias] | conv KxKxC" in msg
+    assert "^(" not in msg  # the grammar in words, not the schema's regular expression
 
 
 def test_errors_inside_a_preset_name_the_preset(raw_config):

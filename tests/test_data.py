@@ -518,3 +518,8 @@ def test_real_fashion_mnist_full_split():
     assert info["val_per_class"] == [600] * 10
     assert arrays["train_x"].shape == (54000, 28, 28)
     assert np.bincount(arrays["test_y"]).tolist() == [1000] * 10
+
+
+def test_root_of_a_raw_path():
+    for name in data.DATASETS:
+        assert data.root_of(data.raw_paths("some/root", name)[0], name) == Path("some/root")

@@ -48,6 +48,8 @@ def describe(error):
             [error.validator_value] if isinstance(error.validator_value, str)
             else error.validator_value):
         return f"'{path or '(top level)'}': {error.message}; {NUMBER_HINT}"
+    if error.validator == "pattern" and "description" in error.schema:
+        return f"'{path}': {error.instance!r} is not {error.schema['description']}"
     if error.validator == "not" and "description" in error.schema:
         return f"'{path}': {error.instance!r} is not allowed: {error.schema['description']}"
     return f"'{path or '(top level)'}': {error.message}"

@@ -98,6 +98,11 @@ def raw_dir(root, dataset):
     return Path(root) / DATASETS[dataset].raw_subdir
 
 
+def root_of(raw_path, dataset):
+    """data.root, from the path of one of the dataset's raw files."""
+    return Path(raw_path).parents[len(Path(DATASETS[dataset].raw_subdir).parts)]
+
+
 def raw_paths(root, dataset):
     return [raw_dir(root, dataset) / name for name in DATASETS[dataset].files]
 
