@@ -2,6 +2,7 @@
 import copy
 
 import pytest
+import yaml
 
 from nnstudies.config import ConfigError, deep_merge, resolve
 from nnstudies.studies import BY_NAME
@@ -126,7 +127,8 @@ def test_unknown_preset(raw_config):
 def test_bad_layer_string(raw_config, layer):
     raw_config["models"]["mlp_1"] = ["fc 32", layer]
     msg = error_of(raw_config)
-    assert "models.mlp_1" in msg
+    assert "'models.mlp_1.1'" in msg and "is not a layer: fc N [nobias] | conv KxKxC" in msg
+    assert "^(" not in msg  # the grammar in words, not the schema's regular expression
 
 
 def test_errors_inside_a_preset_name_the_preset(raw_config):
@@ -164,3 +166,111 @@ def test_a_new_model_is_accepted(raw_config):
                                         "tanh", "fc 16 nobias", "sigmoid"]
     raw_config["architectures"]["models"].append("cnn_same")
     assert "cnn_same" in resolve(raw_config)["architectures"]["models"]
+
+
+# ---------------------------------------------------------------------------- precedence
+
+def test_preset_overrides_config_yaml(raw_config):
+    """Lowest first: config.yaml, the preset, what the user passed (--configfile, --config)."""
+    raw_config["preset"] = "quick"
+    assert raw_config["architectures"]["epochs"] == 15
+    assert resolve(raw_config)["architectures"]["epochs"] == 2  # the preset's
+
+
+def test_user_values_win_over_the_preset(raw_config):
+    raw_config["preset"] = "quick"
+    user = {"architectures": {"epochs": 5}, "results_dir": "results/mine",
+            "data": {"test_subset": 1000}}
+    cfg = resolve(deep_merge(raw_config, user), user=user)  # as Snakemake hands them over
+    assert cfg["architectures"]["epochs"] == 5 and cfg["results_dir"] == "results/mine"
+    assert cfg["data"]["test_subset"] == 1000
+    # what the user did not set still comes from the preset
+    assert cfg["architectures"]["seeds"] == [0, 1] and cfg["data"]["train_subset"] == 6000
+    assert BY_NAME["architectures"].runs(cfg)[("mlp_1", 0)]["epochs"] == 5
+
+
+def test_a_user_value_equal_to_config_yaml_still_wins(raw_config):
+    raw_config["preset"] = "quick"
+    user = {"architectures": {"epochs": 15}}
+    assert resolve(deep_merge(raw_config, user), user=user)["architectures"]["epochs"] == 15
+
+
+def test_user_value_is_checked_after_the_preset(raw_config):
+    raw_config["preset"] = "quick"
+    user = {"architectures": {"epochs": 0}}
+    assert "architectures.epochs" in error_of_user(raw_config, user)
+
+
+def error_of_user(config, user):
+    with pytest.raises(ConfigError) as info:
+        resolve(deep_merge(config, user), user=user)
+    return str(info.value)
+
+
+# ---------------------------------------------------------------------------- numbers as text
+
+def test_numbers_from_the_command_line(raw_config):
+    """--config 'architectures={epochs: 5, seeds: [0, 3]}' arrives as text: '5', ['0', '3']."""
+    raw_config["preset"] = "quick"
+    user = {"architectures": {"epochs": "5", "seeds": ["0", "3"], "lr": "0.01"},
+            "data": {"train_subset": "null", "val_fraction": "0.2"},
+            "learning_rates": {"lrs": ["0.1", "1e-2"], "schedule": {"lrs": ["0.1", "1e-2"]}}}
+    cfg = resolve(deep_merge(raw_config, user), user=user)
+    assert cfg["architectures"]["epochs"] == 5 and isinstance(cfg["architectures"]["epochs"], int)
+    assert cfg["architectures"]["seeds"] == [0, 3] and cfg["architectures"]["lr"] == 0.01
+    assert cfg["data"]["train_subset"] is None and cfg["data"]["val_fraction"] == 0.2
+    assert cfg["learning_rates"]["lrs"] == [0.1, 0.01]
+
+
+def test_yaml_short_exponent(raw_config):
+    """YAML reads 1e6 (no dot) as the text '1e6': accepted where a number is wanted."""
+    text = yaml.safe_load("architectures:\n  lr: 1e-3\nconcepts:\n  identity_lr: 1e6\n")
+    assert text["architectures"]["lr"] == "1e-3"
+    cfg = resolve(deep_merge(raw_config, text), user=text)
+    assert cfg["architectures"]["lr"] == 0.001 and cfg["concepts"]["identity_lr"] == 1e6
+    raw_config["architectures"]["epochs"] = "1e1"  # an integer written as an exponent
+    assert resolve(raw_config)["architectures"]["epochs"] == 10
+
+
+@pytest.mark.parametrize("key,value", [("epochs", "fifteen"), ("epochs", "2.5"),
+                                       ("lr", "nan"), ("lr", "fast")])
+def test_text_that_is_no_number_is_refused_with_how_to_write_it(raw_config, key, value):
+    raw_config["architectures"][key] = value
+    msg = error_of(raw_config)
+    assert f"'architectures.{key}'" in msg and value in msg and "write numbers as" in msg
+
+
+def test_numbers_are_not_made_of_other_text(raw_config):
+    raw_config["results_dir"] = "1e3"  # a string where a string is wanted stays a string
+    raw_config["models"]["mlp_1"] = ["fc 32", "relu"]
+    assert resolve(raw_config)["results_dir"] == "1e3"
+
+
+# ---------------------------------------------------------------------------- sizes, early
+
+@pytest.mark.parametrize("section,values,key", [
+    ("data", {"train_subset": 70000}, "data.train_subset"),
+    ("data", {"test_subset": 20000}, "data.test_subset"),
+    ("data", {"train_subset": 100, "val_fraction": 0.05}, "data.val_fraction"),
+    ("data", {"dataset": "mnist", "train_subset": 55000}, "data.train_subset"),
+    ("convolution", {"images": [0, 1, 9999, 10000]}, "convolution.images[3]"),
+])
+def test_checks_that_need_the_dataset_size_come_before_any_job(raw_config, section, values,
+                                                               key):
+    raw_config[section].update(values)
+    msg = error_of(raw_config)
+    assert f"config key '{key}'" in msg
+
+
+def test_test_subset_limits_the_convolution_images(raw_config):
+    raw_config["preset"] = "quick"  # 2,000 test images
+    raw_config["convolution"]["images"] = [1999]
+    resolve(raw_config)
+    raw_config["convolution"]["images"] = [0, 2000]
+    msg = error_of(raw_config)
+    assert "'convolution.images[1]'" in msg and "2000 images" in msg
+
+
+def test_mnist_sizes_are_its_own(raw_config):
+    raw_config["data"].update(dataset="mnist", train_subset=54000)  # 5,400 a class: fits
+    assert resolve(raw_config)["data"]["dataset"] == "mnist"

@@ -1,6 +1,8 @@
 """Dataset preparation: the stratified split, class subsets, IDX loading, scaling."""
+import dataclasses
 import gzip
 import hashlib
+import json
 import struct
 from collections import Counter
 from pathlib import Path
@@ -178,21 +180,41 @@ def write_idx_gz(path, array, magic):
     return raw
 
 
-@pytest.fixture
-def debian_dir(tmp_path):
-    """A fake Debian dataset folder with 100 training and 20 test images, gzip'd IDX."""
-    folder = tmp_path / "debian"
-    folder.mkdir()
-    train_x, train_y = fake_set(100, 11)
-    test_x, test_y = fake_set(20, 12)
-    raw = {
-        "train-images-idx3-ubyte":
-            write_idx_gz(folder / "train-images-idx3-ubyte.gz", train_x, 2051),
-        "train-labels-idx1-ubyte":
-            write_idx_gz(folder / "train-labels-idx1-ubyte.gz", train_y, 2049),
+def idx_gz(folder, train, test):
+    """gzip'd IDX files of (train_x, train_y), (test_x, test_y) in `folder`; their raw bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (train_x, train_y), (test_x, test_y) = train, test
+    return {
+        "train-images-idx3-ubyte": write_idx_gz(folder / "train-images-idx3-ubyte.gz", train_x, 2051),
+        "train-labels-idx1-ubyte": write_idx_gz(folder / "train-labels-idx1-ubyte.gz", train_y, 2049),
         "t10k-images-idx3-ubyte": write_idx_gz(folder / "t10k-images-idx3-ubyte.gz", test_x, 2051),
         "t10k-labels-idx1-ubyte": write_idx_gz(folder / "t10k-labels-idx1-ubyte.gz", test_y, 2049),
     }
+
+
+def fake_entry(real, raw, train_y, test_y, offline):
+    """A DATASETS entry like `real` whose published files are `raw` (small files made here)."""
+    return dataclasses.replace(
+        real, files={name: (len(b), hashlib.sha256(b).hexdigest()) for name, b in raw.items()},
+        train_counts=tuple(np.bincount(train_y, minlength=10)),
+        test_counts=tuple(np.bincount(test_y, minlength=10)), offline=offline)
+
+
+@pytest.fixture
+def debian_dir(tmp_path, monkeypatch):
+    """Two small datasets in the real formats: a fake Fashion-MNIST whose packaged offline copy
+    is a folder of gzip'd IDX files (100 training, 20 test images), and a fake MNIST with other
+    content and no offline copy. DATASETS holds their digests, as it holds the real ones."""
+    folder = tmp_path / "debian"
+    train_x, train_y = fake_set(100, 11)
+    test_x, test_y = fake_set(20, 12)
+    raw = idx_gz(folder, (train_x, train_y), (test_x, test_y))
+    mnist_train, mnist_test = fake_set(100, 21), fake_set(20, 22)
+    mnist_raw = idx_gz(tmp_path / "mnist_gz", mnist_train, mnist_test)
+    monkeypatch.setitem(data.DATASETS, "fashion_mnist", fake_entry(
+        data.DATASETS["fashion_mnist"], raw, train_y, test_y, str(folder)))
+    monkeypatch.setitem(data.DATASETS, "mnist", fake_entry(
+        data.DATASETS["mnist"], mnist_raw, mnist_train[1], mnist_test[1], None))
     return folder, (train_x, train_y, test_x, test_y), raw
 
 
@@ -200,12 +222,18 @@ def debian_dir(tmp_path):
                                                  ("mnist", "MNIST")])
 def test_prepare_round_trips_idx_files(tmp_path, debian_dir, dataset, folder_name):
     folder, (train_x, train_y, test_x, test_y), raw = debian_dir
+    if dataset == "mnist":  # its own copy of the same small files, named by data.offline_dir
+        mnist = data.DATASETS["fashion_mnist"]
+        data.DATASETS["mnist"] = dataclasses.replace(data.DATASETS["mnist"], files=mnist.files,
+                                                     train_counts=mnist.train_counts,
+                                                     test_counts=mnist.test_counts)
     root = tmp_path / "root"
-    cfg = {"dataset": dataset, "root": str(root), "debian_dir": str(folder),
+    cfg = {"dataset": dataset, "root": str(root), "offline_dir": str(folder),
            "val_fraction": 0.1, "split_seed": 0}
+    data.fetch_raw(root, dataset, cfg["offline_dir"])
     arrays, info = data.prepare(cfg)
     target = root / folder_name / "raw"
-    assert sorted(p.name for p in target.iterdir()) == sorted(data.RAW_FILES)  # no .partial
+    assert sorted(p.name for p in target.iterdir()) == sorted(data.RAW_FILES)  # no temp file
     for name, content in raw.items():
         assert (target / name).read_bytes() == content
         assert info["raw_sha256"][name] == hashlib.sha256(content).hexdigest()
@@ -219,6 +247,7 @@ def test_prepare_round_trips_idx_files(tmp_path, debian_dir, dataset, folder_nam
     assert np.array_equal(merged_y[order], train_y)
     assert info["dataset"] == dataset
     assert info["sizes"] == {"train": 90, "val": 10, "test": 20}
+    assert info["sizes"] == data.split_sizes(dataset, 0.1)  # known before any file is read
     assert info["val_per_class"] == [1] * 10
     assert info["image_shape"] == [28, 28]
     assert len(info["class_names"]) == 10
@@ -234,48 +263,243 @@ def test_prepare_round_trips_idx_files(tmp_path, debian_dir, dataset, folder_nam
 def test_prepare_with_classes_names_the_kept_classes(tmp_path, debian_dir):
     folder, (train_x, train_y, _, test_y), _ = debian_dir
     cfg = {"dataset": "fashion_mnist", "root": str(tmp_path / "root"),
-           "debian_dir": str(folder), "val_fraction": 0.2, "split_seed": 1,
-           "classes": [9, 0]}
+           "val_fraction": 0.2, "split_seed": 1, "classes": [9, 0]}
+    data.fetch_raw(cfg["root"], "fashion_mnist")  # from the dataset's own offline copy
     arrays, info = data.prepare(cfg)
     assert info["class_names"] == ["Ankle boot", "T-shirt/top"]
     assert info["val_per_class"] == [2, 2]
     assert info["sizes"] == {"train": 16, "val": 4, "test": int(np.isin(test_y, [9, 0]).sum())}
+    assert info["sizes"] == data.split_sizes("fashion_mnist", 0.2, [9, 0])
 
 
-def test_ensure_raw_files(tmp_path, debian_dir):
-    folder, _, raw = debian_dir
+# ---------------------------------------------------------------------------- the right dataset
+
+def test_a_dataset_never_gets_another_datasets_files(tmp_path, debian_dir, monkeypatch):
+    """mnist has no offline copy: it never falls back to Fashion-MNIST's; without a network it
+    stops naming the dataset and how to get it, and leaves nothing in its raw folder."""
     root = tmp_path / "root"
-    # no Debian folder and nothing in place: torchvision would have to download
-    assert data.ensure_raw_files(root, "mnist", None) is False
-    assert data.ensure_raw_files(root, "mnist", tmp_path / "missing") is False
-    assert not (root / "MNIST").exists()
-    assert data.ensure_raw_files(root, "mnist", folder) is True
-    target = data.raw_dir(root, "mnist")
-    assert sorted(p.name for p in target.iterdir()) == sorted(data.RAW_FILES)
-    assert not list(root.rglob("*.partial"))
-    # once in place, the Debian folder is not needed any more
-    assert data.ensure_raw_files(root, "mnist", None) is True
-    # a missing raw file is restored
-    (target / "t10k-labels-idx1-ubyte").unlink()
-    assert data.ensure_raw_files(root, "mnist", folder) is True
-    assert (target / "t10k-labels-idx1-ubyte").read_bytes() == raw["t10k-labels-idx1-ubyte"]
-    assert not list(root.rglob("*.partial"))
+    asked = []
+
+    def no_network(root_, dataset):
+        asked.append(dataset)
+        raise OSError("<urlopen error [Errno -3] Temporary failure in name resolution>")
+
+    monkeypatch.setattr(data, "download_raw", no_network)
+    with pytest.raises(data.DataError) as info:
+        data.fetch_raw(root, "mnist")
+    msg = str(info.value)
+    assert asked == ["mnist"]
+    assert "MNIST" in msg and "Fashion" not in msg and "name resolution" in msg
+    assert "ossci-datasets" in msg and "data.offline_dir" in msg  # how to get it
+    assert not any(p.is_file() for p in root.rglob("*"))
+    # pointed at Fashion-MNIST's folder on purpose: the digests refuse every file
+    with pytest.raises(data.DataError) as info:
+        data.fetch_raw(root, "mnist", debian_dir[0])
+    msg = str(info.value)
+    assert "does not decompress to MNIST's published train-images-idx3-ubyte" in msg
+    assert f"is {debian_dir[0]} a copy of MNIST?" in msg
+    assert not any(p.is_file() for p in root.rglob("*"))  # no file, no temporary file
+    with pytest.raises(data.DataError, match="is missing"):
+        data.prepare({"dataset": "mnist", "root": str(root), "val_fraction": 0.1,
+                      "split_seed": 0})
 
 
-def test_ensure_raw_files_needs_every_debian_file(tmp_path, debian_dir):
-    folder, _, _ = debian_dir
-    (folder / "t10k-images-idx3-ubyte.gz").unlink()
-    assert data.ensure_raw_files(tmp_path / "root", "fashion_mnist", folder) is False
-    assert not (tmp_path / "root" / "FashionMNIST" / "raw").exists()
+def test_fashion_mnist_files_in_the_mnist_folder_are_refused(tmp_path, debian_dir):
+    root = tmp_path / "root"
+    data.fetch_raw(root, "fashion_mnist")
+    (root / "MNIST").mkdir()
+    (root / "FashionMNIST" / "raw").rename(root / "MNIST" / "raw")
+    with pytest.raises(data.DataError, match="is not MNIST's published train-images"):
+        data.verify_raw(root, "mnist")
+
+
+def test_download_that_does_not_verify_is_removed(tmp_path, debian_dir, monkeypatch):
+    def download(root, dataset):
+        folder = data.raw_dir(root, dataset)
+        folder.mkdir(parents=True)
+        for name in data.RAW_FILES:
+            (folder / name).write_bytes(b"not the published file")
+
+    monkeypatch.setattr(data, "download_raw", download)
+    with pytest.raises(data.DataError, match="delete it and rerun"):
+        data.fetch_raw(tmp_path / "root", "mnist")
+    assert not list((tmp_path / "root").rglob("*ubyte"))
+
+
+def test_real_datasets_table():
+    digests = set()
+    for name, entry in data.DATASETS.items():
+        assert sum(entry.train_counts) == 60000 and sum(entry.test_counts) == 10000, name
+        assert entry.n_classes == 10 and entry.shape == (1, 28, 28)
+        for size, digest in entry.files.values():
+            assert len(digest) == 64 and int(digest, 16) >= 0 and size > 0
+            digests.add(digest)
+        assert entry.get_it
+    assert len(digests) == 8  # no file is shared between datasets
+    assert data.DATASETS["fashion_mnist"].offline == "/usr/share/datasets/fashion-mnist"
+    assert data.DATASETS["mnist"].offline is None
+    assert data.offline_source("mnist") is None
+    assert data.raw_dir("d", "mnist") != data.raw_dir("d", "fashion_mnist")
+
+
+@pytest.mark.skipif(not Path(data.DATASETS["fashion_mnist"].offline).is_dir(),
+                    reason="Debian's dataset-fashion-mnist is not installed")
+def test_debian_copy_matches_the_digests_in_the_code(tmp_path):
+    checksums = data.fetch_raw(tmp_path, "fashion_mnist")
+    assert checksums == {n: d for n, (_, d) in data.DATASETS["fashion_mnist"].files.items()}
+
+
+# ---------------------------------------------------------------------------- verified raw files
+
+def flip_byte(path, offset):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
+@pytest.fixture
+def restored(tmp_path, debian_dir):
+    root = tmp_path / "root"
+    data.fetch_raw(root, "fashion_mnist")
+    return root, data.raw_dir(root, "fashion_mnist")
+
+
+def test_flipped_pixel_bytes_are_refused(restored):
+    root, folder = restored
+    flip_byte(folder / "train-images-idx3-ubyte", 500)
+    cfg = {"dataset": "fashion_mnist", "root": str(root), "val_fraction": 0.1, "split_seed": 0}
+    with pytest.raises(data.DataError) as info:
+        data.prepare(cfg)
+    msg = str(info.value)
+    assert str(folder / "train-images-idx3-ubyte") in msg
+    assert "is not Fashion-MNIST's published train-images-idx3-ubyte" in msg
+    assert "delete it and rerun" in msg and "restored from" in msg
+
+
+def test_truncated_raw_file_is_named_as_truncated(restored):
+    root, folder = restored
+    path = folder / "t10k-labels-idx1-ubyte"
+    path.write_bytes(path.read_bytes()[:-3])
+    with pytest.raises(data.DataError) as info:
+        data.verify_raw(root, "fashion_mnist")
+    msg = str(info.value)
+    assert str(path) in msg and "(truncated)" in msg and "delete it and rerun" in msg
+    path.unlink()  # deleting it and rerunning restores it from the offline copy
+    data.fetch_raw(root, "fashion_mnist")
+    assert data.verify_raw(root, "fashion_mnist")
+
+
+def test_missing_raw_file_is_restored(restored, debian_dir):
+    root, folder = restored
+    (folder / "t10k-labels-idx1-ubyte").unlink()
+    data.fetch_raw(root, "fashion_mnist")
+    assert (folder / "t10k-labels-idx1-ubyte").read_bytes() == debian_dir[2]["t10k-labels-idx1-ubyte"]
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
 
 
 def test_truncated_gzip_leaves_no_raw_file(tmp_path, debian_dir):
     folder, _, _ = debian_dir
     gz = folder / "train-images-idx3-ubyte.gz"
     gz.write_bytes(gz.read_bytes()[:-100])
-    with pytest.raises(EOFError):
-        data.ensure_raw_files(tmp_path / "root", "mnist", folder)
-    assert not (data.raw_dir(tmp_path / "root", "mnist") / "train-images-idx3-ubyte").exists()
+    with pytest.raises(data.DataError) as info:
+        data.fetch_raw(tmp_path / "root", "fashion_mnist")
+    assert str(gz) in str(info.value) and "truncated or corrupt" in str(info.value)
+    target = data.raw_dir(tmp_path / "root", "fashion_mnist")
+    assert not (target / "train-images-idx3-ubyte").exists()
+    assert not [p for p in target.iterdir() if p.name.startswith(".")]  # no temporary file
+
+
+def test_incomplete_offline_copy_falls_back_to_download(tmp_path, debian_dir, monkeypatch):
+    folder, _, _ = debian_dir
+    (folder / "t10k-images-idx3-ubyte.gz").unlink()
+    monkeypatch.setattr(data, "download_raw", lambda root, dataset: (_ for _ in ()).throw(
+        OSError("offline")))
+    with pytest.raises(data.DataError) as info:
+        data.fetch_raw(tmp_path / "root", "fashion_mnist")
+    assert f"{folder} lacks them" in str(info.value) and "dataset-fashion-mnist" in str(info.value)
+
+
+# ---------------------------------------------------------------------------- sizes known early
+
+def test_split_sizes_agree_with_the_split(arrays):
+    train_x, train_y, test_x, test_y = arrays
+    train_counts, test_counts = np.bincount(train_y), np.bincount(test_y)
+    for kwargs in ({}, {"classes": [3, 1, 7]}, {"train_subset": 500, "test_subset": 100},
+                   {"classes": [0, 9], "train_subset": 100, "test_subset": 20},
+                   {"val_fraction": 0.25}):
+        vf = kwargs.pop("val_fraction", 0.1)
+        out = data.split_dataset(*arrays, val_fraction=vf, seed=0, **kwargs)
+        sizes = data.split_counts(train_counts, test_counts, vf, **kwargs)
+        assert sizes == {part: len(out[f"{part}_y"]) for part in ("train", "val", "test")}
+
+
+@pytest.mark.parametrize("dataset,kwargs,key", [
+    ("fashion_mnist", {"train_subset": 70000}, "data.train_subset"),
+    ("mnist", {"train_subset": 55000}, "data.train_subset"),  # its smallest class has 5421
+    ("fashion_mnist", {"test_subset": 10010}, "data.test_subset"),
+    ("fashion_mnist", {"train_subset": 100, "val_fraction": 0.05}, "data.val_fraction"),
+    ("fashion_mnist", {"val_fraction": 0.00001}, "data.val_fraction"),
+    ("fashion_mnist", {"train_subset": 20, "val_fraction": 0.98}, "data.val_fraction"),
+    ("fashion_mnist", {"classes": [0, 10]}, "data.classes"),
+])
+def test_split_sizes_refuse_what_the_dataset_cannot_give(dataset, kwargs, key):
+    vf = kwargs.pop("val_fraction", 0.1)
+    with pytest.raises(data.SizeError) as info:
+        data.split_sizes(dataset, vf, **kwargs)
+    assert info.value.key == key
+
+
+def test_real_split_sizes():
+    assert data.split_sizes("fashion_mnist", 0.1) == {"train": 54000, "val": 6000, "test": 10000}
+    assert data.split_sizes("fashion_mnist", 0.1, train_subset=6000, test_subset=2000) == {
+        "train": 5400, "val": 600, "test": 2000}
+    assert data.split_sizes("mnist", 0.1, train_subset=54000)["val"] == 5400
+
+
+# ---------------------------------------------------------------------------- the prepared file
+
+@pytest.fixture
+def prepared(tmp_path, arrays):
+    out = data.split_dataset(*arrays, val_fraction=0.1, seed=0)
+    npz, info = tmp_path / "d.npz", tmp_path / "d.json"
+    recorded = data.save_prepared(out, npz)
+    info.write_text(json.dumps(recorded))
+    return npz, info, out
+
+
+def test_prepared_file_checksum_is_recorded_and_checked(prepared):
+    npz, info, out = prepared
+    recorded = json.loads(info.read_text())
+    assert recorded["prepared_sha256"] == hashlib.sha256(npz.read_bytes()).hexdigest()
+    data.check_prepared(npz, info)  # intact: no error
+    loaded = data.load_prepared(npz)
+    assert all(np.array_equal(loaded[k], out[k]) for k in out)
+    assert not [p for p in npz.parent.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_corrupt_prepared_file_is_reported(prepared, damage):
+    npz, info, _ = prepared
+    if damage == "truncate":
+        npz.write_bytes(npz.read_bytes()[:1000])
+    else:
+        flip_byte(npz, npz.stat().st_size // 2)
+    with pytest.raises(data.DataError, match=f"{npz} is corrupt .*: delete it and rerun"):
+        data.check_prepared(npz, info)
+    if damage == "truncate":
+        with pytest.raises(data.DataError, match="is corrupt"):
+            data.load_prepared(npz)
+
+
+def test_corrupt_prepared_file_without_recorded_checksum(prepared):
+    npz, info, _ = prepared
+    info.write_text("{}")  # written before checksums were recorded: the zip's CRCs decide
+    data.check_prepared(npz, info)
+    npz.write_bytes(npz.read_bytes()[:-500])
+    with pytest.raises(data.DataError, match="is corrupt"):
+        data.check_prepared(npz, info)
 
 
 def test_sha256_matches_hashlib(tmp_path):
@@ -294,3 +518,8 @@ def test_real_fashion_mnist_full_split():
     assert info["val_per_class"] == [600] * 10
     assert arrays["train_x"].shape == (54000, 28, 28)
     assert np.bincount(arrays["test_y"]).tolist() == [1000] * 10
+
+
+def test_root_of_a_raw_path():
+    for name in data.DATASETS:
+        assert data.root_of(data.raw_paths("some/root", name)[0], name) == Path("some/root")

@@ -3,7 +3,9 @@
 The workflow runs once per session in a copy of the repository (so edits for the dry-run tests
 never touch the working tree); the raw data folder is shared with the repository's.
 """
+import gzip
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -259,6 +261,11 @@ BAD_CONFIGS = {
     "bad layer": ("models:\n  mlp_1: [fc32, relu]\n", "models.mlp_1.0"),
     "unknown preset": ("preset: fast\n", "preset"),
     "learning-rate study on mlp_1": ("learning_rates:\n  model: mlp_1\n", "learning_rates.model"),
+    "training subset larger than the dataset": ("data:\n  train_subset: 70000\n",
+                                                "data.train_subset"),
+    "convolution image outside the test split": ("convolution:\n  images: [0, 10000]\n",
+                                                 "convolution.images[1]"),
+    "text that is no number": ("architectures:\n  lr: fast\n", "architectures.lr"),
 }
 
 
@@ -281,3 +288,104 @@ def test_snakemake_lint_is_clean():
     result = snakemake(REPO, "--lint", check=False)
     assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr, (
         result.stdout + result.stderr)
+
+
+def test_logs_and_benchmarks_live_with_their_results(quick):
+    results = quick / "results" / "quick"
+    assert (results / "logs" / "train" / "architectures" / "mlp_1" / "seed0.log").stat().st_size
+    assert (results / "benchmarks" / "train" / "architectures" / "mlp_1" / "seed0.tsv").exists()
+    assert (results / "logs" / "prepare_data.log").exists()
+    assert not (quick / "logs").exists() and not (quick / "benchmarks").exists()
+    other = snakemake(quick, "-n", "--cores", "1", "--config", "preset=quick",
+                      "results_dir=results/other").stdout
+    assert "results/other/logs/prepare_data.log" in other and "results/quick/" not in other
+
+
+def test_command_line_values_win_over_the_preset(quick, tmp_path):
+    """--config and --configfile values beat the preset's, numbers typed as text included."""
+    out = snakemake(quick, "-n", "--cores", "1", "--config", "preset=quick",
+                    "architectures={epochs: 5}").stdout
+    jobs = sorted(TRAIN_JOB.findall(out))
+    assert len(jobs) == 10 and {study for study, _, _ in jobs} == {"architectures"}
+    user = tmp_path / "user.yaml"
+    user.write_text("architectures:\n  epochs: 5\n  lr: 1e-3\n")  # 1e-3: text to YAML
+    out = snakemake(quick, "-n", "--cores", "1", "--configfile", str(user),
+                    "--config", "preset=quick").stdout
+    assert sorted(TRAIN_JOB.findall(out)) == jobs
+    # the other direction: config.yaml's own value (epochs 15) gives way to the preset's 2
+    jobs, out = planned_train_jobs(quick)
+    assert jobs == [] and "Nothing to be done" in out
+
+
+def own_copy(quick, tmp_path):
+    """A copy of the finished run with its own data folder (the raw files may be damaged)."""
+    workdir = tmp_path / "copy"
+    shutil.copytree(quick, workdir, symlinks=True)
+    (workdir / "data").unlink()
+    shutil.copytree(REPO / "data" / "FashionMNIST", workdir / "data" / "FashionMNIST")
+    return workdir
+
+
+def snapshot(folder):
+    return {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*") if p.is_file()}
+
+
+def flip_byte(path, offset):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 0xFF]))
+
+
+def test_bad_inputs_stop_the_run_before_any_job_and_results_survive(quick, tmp_path):
+    workdir = own_copy(quick, tmp_path)
+    results = workdir / "results" / "quick"
+    npz = results / "data" / "fashion_mnist.npz"
+    good = npz.read_bytes()
+    raw = workdir / "data" / "FashionMNIST" / "raw" / "train-images-idx3-ubyte"
+    cases = {"truncated prepared file": (lambda: npz.write_bytes(good[:len(good) // 2]),
+                                         f"{npz.relative_to(workdir)} is corrupt"),
+             "flipped byte in the prepared file": (lambda: flip_byte(npz, len(good) // 2),
+                                                   f"{npz.relative_to(workdir)} is corrupt"),
+             "flipped pixel in a raw file": (lambda: flip_byte(raw, 100_000),
+                                             f"{raw.relative_to(workdir)} is not Fashion-MNIST"),
+             "truncated raw file": (lambda: os.truncate(raw, 1_000_000), "(truncated)")}
+    raw_good = raw.read_bytes()
+    for case, (damage, message) in cases.items():
+        damage()
+        before = snapshot(results)
+        result = snakemake(workdir, "--cores", "2", *QUICK, check=False)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, case
+        assert message in output and "delete it and rerun" in output, (case, output)
+        assert snapshot(results) == before, case  # no job ran, nothing was deleted
+        npz.write_bytes(good)
+        raw.write_bytes(raw_good)
+
+
+def test_a_dataset_never_gets_another_datasets_files(quick, tmp_path):
+    workdir = own_copy(quick, tmp_path)
+    foreign = tmp_path / "foreign"  # what a wrong folder holds: not MNIST's published files
+    foreign.mkdir()
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        with gzip.open(foreign / f"{name}.gz", "wb") as f:
+            f.write((REPO / "data" / "FashionMNIST" / "raw" / name).read_bytes()[:5000])
+    result = snakemake(workdir, "--cores", "1", "--config", "preset=quick",
+                       f"data={{dataset: mnist, offline_dir: {foreign}}}", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "does not decompress to MNIST's published" in output
+    assert not [p for p in (workdir / "data").rglob("*") if "MNIST" in p.parts and p.is_file()]
+    # no offline copy: torchvision downloads it (and the digests check it) or it stops
+    target = "data/MNIST/raw/t10k-labels-idx1-ubyte"
+    result = snakemake(workdir, "--cores", "1", "--config", "preset=quick",
+                       "data={dataset: mnist}", target, check=False)
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        assert "cannot get the MNIST raw files" in output and "To get them" in output
+        assert not [p for p in (workdir / "data" / "MNIST").rglob("*") if p.is_file()]
+    else:
+        assert "Fashion" not in (workdir / "results" / "quick" / "logs" /
+                                 "fetch_raw_mnist.log").read_text()

@@ -9,15 +9,16 @@ from nnstudies.studies.common import data_departures, facts_path, figure_path, t
 
 
 try:
-    CFG = resolve(config)
+    # What --configfile/--config set wins over the preset (precedence: see config.yaml).
+    CFG = resolve(config, user=workflow.config_settings.overwrite_config)
 except ConfigError as err:
     raise WorkflowError(str(err))
 config.clear()
 config.update(CFG)  # scripts see the resolved config (preset applied)
 
 RESULTS = CFG["results_dir"].rstrip("/")
-LOGS = f"logs/{CFG['preset']}"
-BENCH = f"benchmarks/{CFG['preset']}"
+LOGS = f"{RESULTS}/logs"  # with the results they describe: two result folders never share one
+BENCH = f"{RESULTS}/benchmarks"
 DATASET = CFG["data"]["dataset"]
 PREPARED = f"{RESULTS}/data/{DATASET}.npz"
 DATA_INFO = f"{RESULTS}/data/{DATASET}.json"

@@ -1,18 +1,17 @@
-"""Snakemake entry point: load the raw dataset through torchvision and split it once."""
+"""Snakemake entry point: read the verified raw files and split them once."""
 import json
 import logging
 import sys
 
-import numpy as np
-
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
-from nnstudies.data import prepare  # noqa: E402
+from nnstudies.data import DataError, prepare, save_prepared  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
+from nnstudies.outputs import one_line_errors, write_text  # noqa: E402
 
 smk = snakemake  # noqa: F821
 to_log(smk.log[0])
-arrays, info = prepare({**smk.config["data"], **smk.params.data})
-logging.info("prepared %s: %s", info["dataset"], info["sizes"])
-np.savez(smk.output.arrays, **arrays)
-with open(smk.output.info, "w") as f:
-    json.dump(info, f, indent=2)
+with one_line_errors(DataError):
+    arrays, info = prepare({**smk.config["data"], **smk.params.data})
+    logging.info("prepared %s: %s", info["dataset"], info["sizes"])
+    info.update(save_prepared(arrays, smk.output.arrays))  # its checksum, checked before use
+    write_text(smk.output.info, json.dumps(info, indent=2))

@@ -1,4 +1,5 @@
 """Snakemake entry point: train one run and write its curves, summary, weights and model."""
+import io
 import json
 import sys
 
@@ -7,8 +8,9 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (the snakemake object is injected)
-from nnstudies.data import load_prepared  # noqa: E402
+from nnstudies.data import DataError, load_prepared  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
+from nnstudies.outputs import one_line_errors, write_bytes, write_text  # noqa: E402
 from nnstudies.provenance import hardware, package_versions  # noqa: E402
 from nnstudies.train import curve_columns, train_run  # noqa: E402
 
@@ -18,18 +20,27 @@ torch.set_num_threads(smk.threads)
 torch.use_deterministic_algorithms(True, warn_only=True)
 
 log = to_log(smk.log[0])  # tqdm progress and any traceback
+with one_line_errors(DataError):
+    data = load_prepared(smk.input.data)  # a corrupt file is named, not a zipfile traceback
 curves, summary, arrays, model = train_run(
-    run, load_prepared(smk.input.data), device=smk.params.device,
-    eval_batch=smk.params.eval_batch, log=log,
+    run, data, device=smk.params.device, eval_batch=smk.params.eval_batch, log=log,
     reference=pd.read_csv(smk.input.reference) if smk.input.reference else None)
 print(json.dumps(summary), file=log)
 
-pd.DataFrame(curves, columns=curve_columns(run)).to_csv(smk.output.curves, index=False)
-np.save(smk.output.first_layer, arrays["first_layer"])
-np.save(smk.output.unit_class_means, arrays["unit_class_means"])
-torch.save(model.state_dict(), smk.output.model)
-with open(smk.output.summary, "w") as f:
-    json.dump({"run": run, **summary,
-               "settings": {"device": smk.params.device, "eval_batch": smk.params.eval_batch,
-                            "threads": smk.threads},
-               "versions": package_versions(), "hardware": hardware()}, f, indent=2)
+# Each file is written whole or not at all; a full disk or read-only folder ends the job with
+# one line naming the file (torch.save and np.save write to memory first, then to the file).
+with one_line_errors():
+    write_text(smk.output.curves,
+               pd.DataFrame(curves, columns=curve_columns(run)).to_csv(index=False))
+    for key in ("first_layer", "unit_class_means"):
+        buffer = io.BytesIO()
+        np.save(buffer, arrays[key])
+        write_bytes(smk.output[key], buffer.getvalue())
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    write_bytes(smk.output.model, buffer.getvalue())
+    settings = {"device": smk.params.device, "eval_batch": smk.params.eval_batch,
+                "threads": smk.threads}
+    write_text(smk.output.summary, json.dumps(
+        {"run": run, **summary, "settings": settings, "versions": package_versions(),
+         "hardware": hardware()}, indent=2))

@@ -1,47 +1,117 @@
-"""Dataset preparation: raw files through torchvision, a fixed stratified validation split.
+"""Dataset preparation: verified raw files, a fixed stratified validation split.
 
-The prepared dataset is one .npz of uint8 images and int64 labels; scaling to floats happens in
-the training job, so one prepared file serves every input scaling.
+Everything known about a dataset (its raw files and their published SHA-256, its class counts,
+its image shape, where an offline copy lives) is one entry of DATASETS; the rest of the workflow
+asks this table. The prepared dataset is one .npz of uint8 images and int64 labels; scaling to
+floats happens in the training job, so one prepared file serves every input scaling.
 """
 import gzip
 import hashlib
-import shutil
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-# torchvision's dataset class per config name; imported only where raw files are read, so that
-# training jobs do not pay for importing torchvision.
-DATASETS = {"fashion_mnist": "FashionMNIST", "mnist": "MNIST"}
-RAW_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+from .outputs import atomic_write
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What the workflow knows about one dataset before reading any of its files."""
+    title: str              # as people write it, in messages and the report
+    loader: str             # torchvision.datasets class that reads (and downloads) the raw files
+    raw_subdir: str         # the raw folder under data.root, where that class looks
+    files: dict             # raw file -> (bytes, SHA-256 of its published, decompressed content)
+    train_counts: tuple     # examples per class in the official training set
+    test_counts: tuple      # examples per class in the official test set
+    shape: tuple            # (channels, height, width) of one image
+    offline: str = None     # a folder of the gzip'd raw files that a package installs, or None
+    get_it: str = ""        # how to get the files by hand where there is no network
+
+    @property
+    def n_classes(self):
+        return len(self.train_counts)
+
+
+IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+DATASETS = {
+    # Digests: SHA-256 of the four files decompressed from Debian's dataset-fashion-mnist
+    # (0.0~git20200523, whose decompressed IDX files are the upstream ones; computed here).
+    "fashion_mnist": Dataset(
+        title="Fashion-MNIST", loader="FashionMNIST", raw_subdir="FashionMNIST/raw",
+        files={
+            "train-images-idx3-ubyte":
+                (47040016, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+            "train-labels-idx1-ubyte":
+                (60008, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+            "t10k-images-idx3-ubyte":
+                (7840016, "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+            "t10k-labels-idx1-ubyte":
+                (10008, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+        },
+        train_counts=(6000,) * 10, test_counts=(1000,) * 10, shape=(1, 28, 28),
+        offline="/usr/share/datasets/fashion-mnist",
+        get_it="install Debian's dataset-fashion-mnist (./setup.sh does it when apt is usable)"),
+    # Digests: SHA-256 of the decompressed upstream files (the .gz files torchvision downloads
+    # and checks by MD5), as published alongside MNIST mirrors by several independent projects;
+    # no offline copy exists here to recompute them.
+    "mnist": Dataset(
+        title="MNIST", loader="MNIST", raw_subdir="MNIST/raw",
+        files={
+            "train-images-idx3-ubyte":
+                (47040016, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+            "train-labels-idx1-ubyte":
+                (60008, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+            "t10k-images-idx3-ubyte":
+                (7840016, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+            "t10k-labels-idx1-ubyte":
+                (10008, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+        },
+        train_counts=(5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949),
+        test_counts=(980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009), shape=(1, 28, 28),
+        offline=None,
+        get_it="download the four .gz files from https://ossci-datasets.s3.amazonaws.com/mnist/ "
+               "and set data.offline_dir to their folder"),
+}
+RAW_FILES = IDX_FILES  # the raw files of the IDX datasets (fashion_mnist, mnist)
 SCALINGS = {"unit": (1 / 255, 0.0), "symmetric": (2 / 255, -1.0), "raw": (1.0, 0.0)}
 
 
+class DataError(RuntimeError):
+    """A dataset problem, with a message that names the file and says what to do."""
+
+
+class SizeError(ValueError):
+    """A data setting that the dataset's size cannot satisfy; `key` names the config key."""
+
+    def __init__(self, key, message):
+        super().__init__(message)
+        self.key = key
+
+
 def raw_dir(root, dataset):
-    return Path(root) / DATASETS[dataset] / "raw"
+    return Path(root) / DATASETS[dataset].raw_subdir
 
 
-def ensure_raw_files(root, dataset, debian_dir=None):
-    """Decompress Debian's IDX files into torchvision's raw folder if they are not there yet.
+def root_of(raw_path, dataset):
+    """data.root, from the path of one of the dataset's raw files."""
+    return Path(raw_path).parents[len(Path(DATASETS[dataset].raw_subdir).parts)]
 
-    Debian's .gz bytes differ from upstream (torchvision's MD5 check of the .gz fails), but the
-    decompressed IDX files are the upstream ones, which torchvision loads without a network.
-    Returns True when the raw files are in place, False when torchvision must download them.
-    """
-    target = raw_dir(root, dataset)
-    if all((target / name).exists() for name in RAW_FILES):
-        return True
-    source = Path(debian_dir) if debian_dir else None
-    if source is None or not all((source / f"{name}.gz").exists() for name in RAW_FILES):
-        return False
-    target.mkdir(parents=True, exist_ok=True)
-    for name in RAW_FILES:
-        partial = target / f"{name}.partial"  # never leave a truncated file behind
-        with gzip.open(source / f"{name}.gz", "rb") as src, open(partial, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-        partial.rename(target / name)
-    return True
+
+def raw_paths(root, dataset):
+    return [raw_dir(root, dataset) / name for name in DATASETS[dataset].files]
+
+
+def offline_source(dataset, offline_dir=None):
+    """The folder of gzip'd raw files to restore from: data.offline_dir if set, else the
+    dataset's own packaged copy; never another dataset's."""
+    return Path(offline_dir) if offline_dir else (
+        Path(DATASETS[dataset].offline) if DATASETS[dataset].offline else None)
 
 
 def sha256(path):
@@ -52,22 +122,109 @@ def sha256(path):
     return digest.hexdigest()
 
 
-def load_raw(root, dataset, debian_dir=None):
-    """(train_x, train_y, test_x, test_y, class_names, checksums) via torchvision's loader."""
+def how_to_restore(dataset, offline_dir=None):
+    source = offline_source(dataset, offline_dir)
+    if source is not None:
+        return f"it is restored from {source}"
+    return f"torchvision downloads it again (offline: {DATASETS[dataset].get_it})"
+
+
+def verify_raw(root, dataset, offline_dir=None):
+    """SHA-256 of every raw file, checked against the published content; {name: digest}.
+
+    Raises DataError naming the first file that is missing, truncated or different.
+    """
+    info, checksums = DATASETS[dataset], {}
+    for name, (size, expected) in info.files.items():
+        path = raw_dir(root, dataset) / name
+        fix = f"delete it and rerun: {how_to_restore(dataset, offline_dir)}"
+        if not path.is_file():
+            raise DataError(f"{path} is missing: rerun the workflow, {how_to_restore(dataset, offline_dir)}")
+        actual_size = path.stat().st_size
+        if actual_size != size:
+            raise DataError(f"{path} has {actual_size} bytes, the published {info.title} file "
+                            f"{size} ({'truncated' if actual_size < size else 'too long'}): {fix}")
+        digest = sha256(path)
+        if digest != expected:
+            raise DataError(f"{path} is not {info.title}'s published {name} (SHA-256 "
+                            f"{digest[:16]}..., expected {expected[:16]}...): the file is corrupt "
+                            f"or from another dataset; {fix}")
+        checksums[name] = digest
+    return checksums
+
+
+def restore_raw(root, dataset, source):
+    """Decompress the dataset's gzip'd raw files from `source` into its raw folder.
+
+    Each file is decompressed to a temporary name and checked against its published SHA-256
+    before it takes its real name, so a corrupt, truncated or foreign copy never lands there.
+    """
+    info, target = DATASETS[dataset], raw_dir(root, dataset)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, (size, expected) in info.files.items():
+        gz = Path(source) / f"{name}.gz"
+        digest, n = hashlib.sha256(), 0
+        try:
+            with gzip.open(gz, "rb") as src, atomic_write(target / name, "wb") as dst:
+                for block in iter(lambda: src.read(1 << 20), b""):
+                    digest.update(block)
+                    n += len(block)
+                    dst.write(block)
+                if (n, digest.hexdigest()) != (size, expected):
+                    raise DataError(
+                        f"{gz} does not decompress to {info.title}'s published {name} ({n} bytes, "
+                        f"SHA-256 {digest.hexdigest()[:16]}...; expected {size} bytes, "
+                        f"{expected[:16]}...): is {source} a copy of {info.title}? Point "
+                        f"data.offline_dir at one, or {info.get_it}")
+        except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+            raise DataError(f"{gz} is truncated or corrupt ({err}): replace it ({info.get_it})"
+                            ) from None
+
+
+def download_raw(root, dataset):
+    """Let torchvision download the raw files (it checks the MD5 of each .gz it fetches)."""
     import torchvision
 
-    have_files = ensure_raw_files(root, dataset, debian_dir)
-    cls = getattr(torchvision.datasets, DATASETS[dataset])
+    cls = getattr(torchvision.datasets, DATASETS[dataset].loader)
+    cls(root, train=True, download=True)
+    cls(root, train=False, download=True)
+
+
+def fetch_raw(root, dataset, offline_dir=None):
+    """Put the dataset's raw files in place and verify them: from its offline source when it
+    has one, else through torchvision's download. Returns {name: SHA-256}."""
+    info = DATASETS[dataset]
+    source = offline_source(dataset, offline_dir)
+    if source is not None and all((source / f"{n}.gz").is_file() for n in info.files):
+        restore_raw(root, dataset, source)
+    else:
+        try:
+            download_raw(root, dataset)
+        except Exception as err:  # no network, or a download that did not verify
+            where = (f"{source} lacks them" if source is not None
+                     else f"{info.title} has no offline copy here (data.offline_dir is unset)")
+            raise DataError(
+                f"cannot get the {info.title} raw files: {where}, and torchvision's download "
+                f"failed ({' '.join(str(err).split())[:300] or type(err).__name__}). To "
+                f"get them: {info.get_it}; or decompress the four IDX files into "
+                f"{raw_dir(root, dataset)}/ yourself.") from None
     try:
-        train = cls(root, train=True, download=not have_files)
-    except Exception as err:  # no network, or a download that did not verify
-        raise RuntimeError(
-            f"the {dataset} raw files are not under {raw_dir(root, dataset)}, Debian's copy is "
-            f"not in {debian_dir or '(data.debian_dir unset)'}, and torchvision's download "
-            f"failed ({err}). Install Debian's dataset-fashion-mnist (./setup.sh does it when "
-            "apt is usable), or put the four IDX files there yourself.") from err
+        return verify_raw(root, dataset, offline_dir)
+    except DataError:
+        for path in raw_paths(root, dataset):  # never leave a download that did not verify
+            path.unlink(missing_ok=True)
+        raise
+
+
+def load_raw(root, dataset, offline_dir=None):
+    """(train_x, train_y, test_x, test_y, class_names, checksums) of verified raw files, read by
+    torchvision's loader (no download: the files are in place and checked first)."""
+    import torchvision
+
+    checksums = verify_raw(root, dataset, offline_dir)
+    cls = getattr(torchvision.datasets, DATASETS[dataset].loader)
+    train = cls(root, train=True, download=False)
     test = cls(root, train=False, download=False)
-    checksums = {name: sha256(raw_dir(root, dataset) / name) for name in RAW_FILES}
     return (train.data.numpy(), train.targets.numpy(), test.data.numpy(), test.targets.numpy(),
             list(train.classes), checksums)
 
@@ -90,6 +247,51 @@ def keep_classes(x, y, classes):
     mask = np.isin(y, classes)
     relabel = {c: i for i, c in enumerate(classes)}
     return x[mask], np.array([relabel[c] for c in y[mask]], dtype=np.int64)
+
+
+def split_counts(train_counts, test_counts, val_fraction, classes=None, train_subset=None,
+                 test_subset=None):
+    """Sizes {train, val, test} that split_dataset gives on sets with these per-class counts,
+    computed without any file; raises SizeError naming the data setting that cannot be met."""
+    n = len(train_counts)
+    kept = list(classes) if classes else list(range(n))
+    for c in kept:
+        if not 0 <= c < n:
+            raise SizeError("data.classes", f"class {c} does not exist: the dataset has {n} "
+                                            f"classes, 0 to {n - 1}")
+    k = len(kept)
+    train = [train_counts[c] for c in kept]
+    test = [test_counts[c] for c in kept]
+    for key, subset, counts, part in (("data.train_subset", train_subset, train, "training"),
+                                      ("data.test_subset", test_subset, test, "test")):
+        if subset:
+            per_class = subset // k
+            if per_class < 1:
+                raise SizeError(key, f"{subset} examples over {k} classes is less than one "
+                                     "per class")
+            if per_class > min(counts):
+                raise SizeError(key, f"{subset} examples over {k} classes is {per_class} per "
+                                     f"class, but a class of the {part} set has only "
+                                     f"{min(counts)}")
+            counts[:] = [per_class] * k
+    val_per_class = int(round(val_fraction * sum(train))) // k
+    if val_per_class < 1:
+        raise SizeError("data.val_fraction",
+                        f"{val_fraction} of {sum(train)} training examples leaves no validation "
+                        f"example per class ({k} classes)")
+    if val_per_class >= min(train):
+        raise SizeError("data.val_fraction",
+                        f"{val_fraction} of {sum(train)} training examples takes "
+                        f"{val_per_class} of every class for validation, leaving no training "
+                        f"example of a class with {min(train)}")
+    return {"train": sum(train) - val_per_class * k, "val": val_per_class * k, "test": sum(test)}
+
+
+def split_sizes(dataset, val_fraction, classes=None, train_subset=None, test_subset=None):
+    """split_counts for a dataset of DATASETS, from its known class counts."""
+    info = DATASETS[dataset]
+    return split_counts(info.train_counts, info.test_counts, val_fraction, classes,
+                        train_subset, test_subset)
 
 
 def split_dataset(train_x, train_y, test_x, test_y, val_fraction, seed,
@@ -121,13 +323,14 @@ def split_dataset(train_x, train_y, test_x, test_y, val_fraction, seed,
 def prepare(cfg):
     """Everything the prepare rule writes: the arrays and a description with checksums."""
     train_x, train_y, test_x, test_y, names, checksums = load_raw(
-        cfg["root"], cfg["dataset"], cfg.get("debian_dir"))
+        cfg["root"], cfg["dataset"], cfg.get("offline_dir"))
     classes = cfg.get("classes")
     arrays = split_dataset(train_x, train_y, test_x, test_y, cfg["val_fraction"],
                            cfg["split_seed"], classes, cfg.get("train_subset"),
                            cfg.get("test_subset"))
     info = {
         "dataset": cfg["dataset"],
+        "title": DATASETS[cfg["dataset"]].title,
         "class_names": [names[c] for c in classes] if classes else names,
         "image_shape": list(arrays["train_x"].shape[1:]),
         "sizes": {part: int(len(arrays[f"{part}_y"])) for part in ("train", "val", "test")},
@@ -138,9 +341,52 @@ def prepare(cfg):
     return arrays, info
 
 
+def save_prepared(arrays, path):
+    """Write the arrays (complete or not at all) and return the file's SHA-256 and size."""
+    with atomic_write(path, "wb") as f:
+        np.savez(f, **arrays)
+    return {"prepared_sha256": sha256(path), "prepared_bytes": os.path.getsize(path)}
+
+
+def corrupt(path, why):
+    return DataError(f"{path} is corrupt ({why}): delete it and rerun")
+
+
+def check_prepared(path, info_path):
+    """Raise DataError if the prepared file differs from what was written: its size and SHA-256
+    against those recorded in its description (or, for a description without them, the zip's
+    own CRCs). Nothing to check while either file is missing."""
+    import json
+
+    path, info_path = Path(path), Path(info_path)
+    if not (path.is_file() and info_path.is_file()):
+        return
+    try:
+        info = json.loads(info_path.read_text())
+    except ValueError as err:
+        raise corrupt(info_path, f"not JSON: {err}") from None
+    if "prepared_sha256" in info:
+        size = path.stat().st_size
+        if size != info["prepared_bytes"]:
+            raise corrupt(path, f"{size} bytes, {info['prepared_bytes']} when written")
+        if sha256(path) != info["prepared_sha256"]:
+            raise corrupt(path, f"its SHA-256 differs from the one recorded in {info_path}")
+        return
+    try:
+        with zipfile.ZipFile(path) as z:
+            bad = z.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise corrupt(path, str(err)) from None
+    if bad is not None:
+        raise corrupt(path, f"member {bad} fails its CRC check")
+
+
 def load_prepared(path):
-    with np.load(path) as f:
-        return {key: f[key] for key in f.files}
+    try:
+        with np.load(path) as f:
+            return {key: f[key] for key in f.files}
+    except (zipfile.BadZipFile, EOFError, ValueError, zlib.error) as err:
+        raise corrupt(path, str(err) or type(err).__name__) from None
 
 
 def scale(images_uint8, scaling):

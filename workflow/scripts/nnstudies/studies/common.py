@@ -4,6 +4,7 @@ import math
 from pathlib import Path
 
 from ..config import ConfigError
+from ..data import DATASETS
 
 
 def write_facts(path, facts):
@@ -52,18 +53,15 @@ def departures(study, p, protocol):
     return out
 
 
-# Full training / test sizes of each dataset, to state a subset as a fraction.
-FULL_SIZES = {"fashion_mnist": (60_000, 10_000), "mnist": (60_000, 10_000)}
-
-
 def data_departures(cfg):
     """The data settings that depart from the assignments (full Fashion-MNIST, all classes)."""
     d, out = cfg["data"], []
     if d["dataset"] != "fashion_mnist":
-        out.append(f"data: {d['dataset']} instead of Fashion-MNIST")
+        out.append(f"data: {DATASETS[d['dataset']].title} instead of Fashion-MNIST")
     if d.get("classes"):
         out.append(f"data: classes {d['classes']} only")
-    train, test = FULL_SIZES[d["dataset"]]
+    known = DATASETS[d["dataset"]]
+    train, test = sum(known.train_counts), sum(known.test_counts)
     if d.get("train_subset"):
         out.append(f"data: {d['train_subset']:,} of the {train:,} training images "
                    f"({100 * d['train_subset'] / train:.0f} %, split into training and "
