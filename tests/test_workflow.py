@@ -326,6 +326,7 @@ def test_bad_inputs_stop_the_run_before_any_job_and_results_survive(quick, tmp_p
 
 
 def test_a_dataset_never_gets_another_datasets_files(tmp_path):
+    (tmp_path / "fresh").mkdir()
     workdir = copy_repo(tmp_path / "fresh")  # a fresh clone, with a data folder of its own
     (workdir / "data").unlink()
     (workdir / "data").mkdir()
