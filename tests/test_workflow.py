@@ -364,8 +364,11 @@ def test_bad_inputs_stop_the_run_before_any_job_and_results_survive(quick, tmp_p
         raw.write_bytes(raw_good)
 
 
-def test_a_dataset_never_gets_another_datasets_files(quick, tmp_path):
-    workdir = own_copy(quick, tmp_path)
+def test_a_dataset_never_gets_another_datasets_files(tmp_path):
+    (tmp_path / "fresh").mkdir()
+    workdir = copy_repo(tmp_path / "fresh")  # a fresh clone, with a data folder of its own
+    (workdir / "data").unlink()
+    (workdir / "data").mkdir()
     foreign = tmp_path / "foreign"  # what a wrong folder holds: not MNIST's published files
     foreign.mkdir()
     for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
@@ -380,12 +383,14 @@ def test_a_dataset_never_gets_another_datasets_files(quick, tmp_path):
     assert not [p for p in (workdir / "data").rglob("*") if "MNIST" in p.parts and p.is_file()]
     # no offline copy: torchvision downloads it (and the digests check it) or it stops
     target = "data/MNIST/raw/t10k-labels-idx1-ubyte"
-    result = snakemake(workdir, "--cores", "1", "--config", "preset=quick",
-                       "data={dataset: mnist}", target, check=False)
+    result = snakemake(workdir, target, "--cores", "1", "--config", "preset=quick",
+                       "data={dataset: mnist}", check=False)
     output = result.stdout + result.stderr
     if result.returncode != 0:
         assert "cannot get the MNIST raw files" in output and "To get them" in output
         assert not [p for p in (workdir / "data" / "MNIST").rglob("*") if p.is_file()]
-    else:
-        assert "Fashion" not in (workdir / "results" / "quick" / "logs" /
-                                 "fetch_raw_mnist.log").read_text()
+    else:  # downloaded: the digests checked it is MNIST
+        assert "(the published content)" in (workdir / "results" / "quick" / "logs" /
+                                             "fetch_raw_mnist.log").read_text()
+    assert not (workdir / "data" / "FashionMNIST").exists()
+    assert not (workdir / "results" / "quick" / "data").exists()  # nothing downstream ran
