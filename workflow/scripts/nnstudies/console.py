@@ -162,6 +162,8 @@ def failed_jobs(log_text):
 def tail(path, lines=LOG_TAIL):
     try:
         text = Path(path).read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return ["(no log: the job stopped before writing one)"]
     except OSError as err:
         return [f"(cannot read: {err.strerror})"]
     return text[-lines:] if text else ["(empty)"]
