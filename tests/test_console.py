@@ -52,7 +52,7 @@ def test_runs_line_counts_every_status_when_the_table_has_one(tmp_path):
     assert console.runs_line(path) == "runs: 5 in " + tmp_path.name + \
         "/runs.csv: 3 ok, 1 blew up, 1 diverged"
     pd.DataFrame({"status": ["ok", "ok"]}).to_csv(path)
-    assert console.runs_line(path).endswith("2 ok (all ok)")
+    assert console.runs_line(path).endswith("runs.csv: all ok")
 
 
 def test_runs_line_without_status_names_only_what_the_table_records(tmp_path):

@@ -1,8 +1,9 @@
 """What the terminal says when the workflow ends: the finish line and the failure note.
 
 Called from the Snakefile's onstart/onsuccess/onerror handlers. Every function returns lines of
-plain text (no colour: the caller's logger decides) and never raises: a table or column that is
-missing only drops its line, so a finished workflow always ends with the report's paths.
+plain text (no colour: the caller's logger decides). A table or column that is missing only
+drops its line, so a finished workflow always ends with the report's paths; the Snakefile calls
+every function through `safely`, so that nothing here can fail a finished workflow.
 """
 import re
 import shlex
@@ -35,7 +36,7 @@ def _read_csv(path):
 
 
 def runs_line(runs_csv):
-    """'26 runs (tables/runs.csv): 24 ok, 2 diverged', or None without the table.
+    """'runs: 26 in tables/runs.csv: 24 ok, 2 diverged', or None without the table.
 
     Uses the `status` column when present; otherwise counts the runs with a divergence step
     and names no other fate (the table does not record it)."""
@@ -47,8 +48,9 @@ def runs_line(runs_csv):
         counts = runs["status"].fillna("unknown").astype(str).value_counts()
         order = ["ok"] + sorted(s for s in counts.index if s != "ok")
         parts = [f"{counts[s]} {s}" for s in order if s in counts.index]
-        not_ok = int(len(runs) - counts.get("ok", 0))
-        return f"{line}: " + ", ".join(parts) + ("" if not_ok else " (all ok)")
+        if counts.get("ok", 0) == len(runs):
+            return f"{line}: all ok"
+        return f"{line}: " + ", ".join(parts)
     if "diverged_at_step" in runs.columns:
         diverged = int(runs["diverged_at_step"].notna().sum())
         if diverged:
@@ -68,7 +70,8 @@ def architecture_line(summary_csv, pairwise_csv=None):
     best = summary.iloc[0]
     if not np.isfinite(best["test_acc_mean"]):
         return None
-    line = f"architectures: best mean test accuracy {best['model']} {100 * best['test_acc_mean']:.2f} %"
+    line = (f"architectures: best mean test accuracy {best['model']} "
+            f"{100 * best['test_acc_mean']:.2f} %")
     runs = int(best["runs"]) if "runs" in summary.columns and pd.notna(best["runs"]) else None
     low, high = best.get("test_acc_ci_low"), best.get("test_acc_ci_high")
     if runs == 1:
