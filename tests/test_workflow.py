@@ -1,7 +1,9 @@
-"""The real workflow on the quick preset: report numbers, curves, reruns, config errors.
+"""The real workflow on the quick preset: report numbers, curves, reruns, config errors, console.
 
 The workflow runs once per session in a copy of the repository (so edits for the dry-run tests
-never touch the working tree); the raw data folder is shared with the repository's.
+never touch the working tree), through the README's command `./run.sh --config preset=quick`
+with its output to a pipe; the raw data folder and the virtual environment are shared with the
+repository's (the copy's `.venv` is a link to it).
 """
 import gzip
 import json
@@ -18,7 +20,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 QUICK = ["--config", "preset=quick"]
-TRAIN_JOB = re.compile(r"wildcards: study=(\w+), run=([\w.-]+), seed=(\d+)")
+TRAIN_JOB = re.compile(r"train (\w+) ([\w.-]+) seed (\d+): per-step progress in ")  # its message
 
 
 def snakemake(workdir, *args, check=True):
@@ -30,7 +32,8 @@ def snakemake(workdir, *args, check=True):
 
 
 def copy_repo(dest):
-    for name in ("Snakefile", "config.yaml", "workflow", "report", "envs", "requirements.txt"):
+    for name in ("Snakefile", "config.yaml", "workflow", "report", "envs", "requirements.txt",
+                 "run.sh", "setup.sh"):
         src = REPO / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -38,15 +41,39 @@ def copy_repo(dest):
             shutil.copy2(src, dest / name)
     (REPO / "data").mkdir(exist_ok=True)
     (dest / "data").symlink_to(REPO / "data")
+    if VENV_PYTHON.exists():
+        (dest / ".venv").symlink_to(REPO / ".venv")
     return dest
+
+
+VENV_PYTHON = REPO / ".venv" / "bin" / "python"
+CONSOLE = {}  # the quick run's console output (stdout + stderr)
+
+
+def run_sh(workdir, *args):
+    """The README's command, output to a pipe (not a terminal)."""
+    return subprocess.run(["./run.sh", *args], cwd=workdir, capture_output=True, text=True,
+                          env={**os.environ, "CORES": "2"}, stdin=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    """A finished quick-preset run: its working directory."""
+    """A finished quick-preset run: its working directory. Run by `./run.sh` where the
+    repository has its `.venv` (as ./test.sh makes it), else by this interpreter's snakemake."""
     workdir = copy_repo(tmp_path_factory.mktemp("workflow"))
-    snakemake(workdir, "--cores", "2", *QUICK)
+    if (workdir / ".venv").exists():
+        result = run_sh(workdir, *QUICK)
+        if result.returncode != 0:
+            raise AssertionError(f"./run.sh failed:\n{result.stdout}\n{result.stderr}")
+    else:
+        result = snakemake(workdir, "--cores", "2", *QUICK)
+    CONSOLE["quick"] = result.stdout + result.stderr
     return workdir
+
+
+@pytest.fixture
+def quick_console(quick):
+    return CONSOLE["quick"]
 
 
 def planned_train_jobs(workdir, *args):
@@ -282,6 +309,65 @@ def test_bad_config_stops_before_any_job_naming_the_key(quick, tmp_path, case):
     assert "invalid configuration" in message or "config key" in message
     after = {p: p.stat().st_mtime for p in (quick / "results").rglob("*") if p.is_file()}
     assert after == before  # nothing already computed is touched
+
+
+def test_the_finish_line_names_the_report_and_the_headline_numbers(quick, quick_console):
+    out = quick_console
+    assert "\x1b[" not in out  # output to a pipe: plain text, no ANSI escapes
+    assert "Workflow start" not in out  # no live display (its header) either
+    report = (quick / "results" / "quick" / "report").resolve()
+    finish = out[out.index("Finished in "):]
+    assert f"report: {report / 'report.html'}\n" in finish
+    assert f"report: {report / 'report.pdf'}\n" in finish
+    runs = pd.read_csv(quick / "results" / "quick" / "tables" / "runs.csv")
+    assert f"runs: {len(runs)} in tables/runs.csv" in finish
+    summary = pd.read_csv(quick / "results" / "quick" / "tables" / "architectures_summary.csv")
+    best = summary.iloc[0]
+    assert (f"architectures: best mean test accuracy {best.model} "
+            f"{100 * best.test_acc_mean:.2f} %") in finish
+    assert "2 runs: small sample" in finish and "against the runner-up" in finish
+    # every training job names its log, and the logs show per-step progress
+    logs = re.findall(TRAIN_JOB.pattern + r"(\S+)", out)
+    assert len(logs) == 26
+    assert (quick / logs[0][3]).read_text().strip()
+
+
+def test_a_failed_job_is_named_with_its_log_and_how_to_resume(quick, tmp_path):
+    workdir = tmp_path / "failing"
+    shutil.copytree(quick, workdir, symlinks=True)
+    script = workdir / "workflow" / "scripts" / "runs_table.py"
+    script.write_text(script.read_text().replace(
+        "runs = pd.concat", 'raise RuntimeError("made to fail")\nruns = pd.concat'))
+    result = snakemake(workdir, "--cores", "1", *QUICK, "-R", "runs_table",
+                       "--until", "runs_table", check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    failed = out[out.index("Failed: 1 job(s)"):]
+    assert "rule runs_table (output results/quick/tables/runs.csv)" in failed
+    assert "| RuntimeError: made to fail" in failed
+    assert "resume: fix the cause and run the same command again" in failed
+
+
+@pytest.mark.skipif(not VENV_PYTHON.exists(), reason="run.sh needs the repository's .venv")
+def test_run_sh_shows_the_live_display_on_a_terminal(tmp_path):
+    workdir = copy_repo(tmp_path)
+    master, terminal = os.openpty()
+    process = subprocess.Popen(["./run.sh", "-n", *QUICK], cwd=workdir, stdout=terminal,
+                               stderr=terminal, stdin=subprocess.DEVNULL,
+                               env={**os.environ, "CORES": "2"})
+    os.close(terminal)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closes when the command ends
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert process.wait() == 0, out.decode(errors="replace")
+    assert b"Workflow start" in out  # the rich logger's header (never in the piped output)
 
 
 def test_snakemake_lint_is_clean():

@@ -1,5 +1,7 @@
 rule train:
     """One run (model, seed, protocol) of one study."""
+    message:
+        "train {wildcards.study} {wildcards.run} seed {wildcards.seed}: per-step progress in {log}"
     input:
         data=PREPARED,
         reference=reference_curves,
