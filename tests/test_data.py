@@ -185,9 +185,12 @@ def idx_gz(folder, train, test):
     folder.mkdir(parents=True, exist_ok=True)
     (train_x, train_y), (test_x, test_y) = train, test
     return {
-        "train-images-idx3-ubyte": write_idx_gz(folder / "train-images-idx3-ubyte.gz", train_x, 2051),
-        "train-labels-idx1-ubyte": write_idx_gz(folder / "train-labels-idx1-ubyte.gz", train_y, 2049),
-        "t10k-images-idx3-ubyte": write_idx_gz(folder / "t10k-images-idx3-ubyte.gz", test_x, 2051),
+        "train-images-idx3-ubyte": write_idx_gz(folder / "train-images-idx3-ubyte.gz", train_x,
+                                                2051),
+        "train-labels-idx1-ubyte": write_idx_gz(folder / "train-labels-idx1-ubyte.gz", train_y,
+                                                2049),
+        "t10k-images-idx3-ubyte": write_idx_gz(folder / "t10k-images-idx3-ubyte.gz", test_x,
+                                               2051),
         "t10k-labels-idx1-ubyte": write_idx_gz(folder / "t10k-labels-idx1-ubyte.gz", test_y, 2049),
     }
 
@@ -395,7 +398,8 @@ def test_missing_raw_file_is_restored(restored, debian_dir):
     root, folder = restored
     (folder / "t10k-labels-idx1-ubyte").unlink()
     data.fetch_raw(root, "fashion_mnist")
-    assert (folder / "t10k-labels-idx1-ubyte").read_bytes() == debian_dir[2]["t10k-labels-idx1-ubyte"]
+    restored = (folder / "t10k-labels-idx1-ubyte").read_bytes()
+    assert restored == debian_dir[2]["t10k-labels-idx1-ubyte"]
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
 
 

@@ -139,7 +139,8 @@ def verify_raw(root, dataset, offline_dir=None):
         path = raw_dir(root, dataset) / name
         fix = f"delete it and rerun: {how_to_restore(dataset, offline_dir)}"
         if not path.is_file():
-            raise DataError(f"{path} is missing: rerun the workflow, {how_to_restore(dataset, offline_dir)}")
+            raise DataError(f"{path} is missing: rerun the workflow, "
+                            f"{how_to_restore(dataset, offline_dir)}")
         actual_size = path.stat().st_size
         if actual_size != size:
             raise DataError(f"{path} has {actual_size} bytes, the published {info.title} file "
