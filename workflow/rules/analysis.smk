@@ -17,6 +17,10 @@ rule aggregate_architectures:
         pairwise=f"{RESULTS}/tables/architectures_pairwise.csv",
         curves=f"{RESULTS}/tables/architectures_curves.csv",
         weights=f"{RESULTS}/tables/architectures_weights.csv",
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/aggregate_architectures.log",
     conda:
@@ -45,6 +49,10 @@ rule figures_architectures:
     params:
         models=ARCH_MODELS,
         image_shape=INPUT_SHAPES[DATASET][1:],
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/figures_architectures.log",
     conda:
@@ -59,6 +67,10 @@ rule runs_table:
         expand(f"{RESULTS}/tables/{{study}}_runs.csv", study=STUDIES),
     output:
         f"{RESULTS}/tables/runs.csv",
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/runs_table.log",
     conda:
@@ -88,6 +100,10 @@ rule analyse_activations:
         svg=expand(f"{RESULTS}/figures/activations_{{scaling}}.svg", scaling=CFG["activations"]["scalings"]),
     params:
         scalings=CFG["activations"]["scalings"],
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/analyse_activations.log",
     conda:
@@ -116,6 +132,10 @@ rule analyse_learning_rates:
             category="Study 5: learning rate",
         ),
         svg=f"{RESULTS}/figures/learning_rates.svg",
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/analyse_learning_rates.log",
     conda:
@@ -148,6 +168,9 @@ rule analyse_concepts:
     params:
         concepts=CFG["concepts"],
     threads: CFG["train"]["threads"]
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/analyse_concepts.log",
     conda:
@@ -173,6 +196,10 @@ rule analyse_convolution:
         svg=f"{RESULTS}/figures/convolution_maps.svg",
     params:
         convolution=CFG["convolution"],
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/analyse_convolution.log",
     conda:

@@ -71,3 +71,27 @@ def adam_reference(kind):
     arch_seeds = CFG["architectures"]["seeds"]
     seeds = [s for s in arch_seeds if s in CFG["learning_rates"]["seeds"]] or arch_seeds
     return [f"{run_dir('architectures', model, s)}/{kind}" for s in seeds]
+
+
+# What each job asks a scheduler for (Slurm): estimated from the protocol, see
+# nnstudies/resources.py. A local run sets no --resources limit for them and is unchanged.
+from nnstudies import resources as estimate
+
+
+def _run_of(wildcards):
+    return RUNS[wildcards.study][(wildcards.run, int(wildcards.seed))]
+
+
+def train_mem_mb(wildcards):
+    return estimate.train_mem_mb(
+        _run_of(wildcards), CFG["data"], INPUT_SHAPES[DATASET], CFG["train"]["eval_batch"]
+    )
+
+
+def train_runtime(wildcards, attempt):
+    """Minutes; doubles with each retry (--retries N)."""
+    return estimate.train_runtime(_run_of(wildcards), CFG["data"], INPUT_SHAPES[DATASET], attempt)
+
+
+LIGHT_MEM_MB = estimate.LIGHT_MEM_MB
+LIGHT_RUNTIME = estimate.light_runtime(sum(len(runs) for runs in RUNS.values()))

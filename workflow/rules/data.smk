@@ -16,6 +16,10 @@ rule prepare_data:
                 "test_subset",
             )
         },
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/prepare_data.log",
     conda:

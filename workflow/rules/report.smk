@@ -30,6 +30,10 @@ rule report:
     output:
         html=f"{RESULTS}/report/report.html",
         pdf=f"{RESULTS}/report/report.pdf",
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/report.log",
     conda:
