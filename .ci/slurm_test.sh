@@ -60,7 +60,11 @@ cleanup() {
   local rc=$?
   set +e
   if [ -n "$SNAKE_PID" ] && kill -0 "$SNAKE_PID" 2>/dev/null; then
-    kill -INT "$SNAKE_PID"; sleep 5; kill -KILL "$SNAKE_PID" 2>/dev/null
+    # SNAKE_PID is `timeout`; SIGINT reaches snakemake through it, SIGKILL goes to both
+    local kids; kids=$(pgrep -P "$SNAKE_PID")
+    kill -INT "$SNAKE_PID"
+    for _ in $(seq 60); do kill -0 "$SNAKE_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$SNAKE_PID" $kids 2>/dev/null
   fi
   if [ "${#PIDS[@]}" -gt 0 ] && command -v squeue >/dev/null; then
     for id in $(squeue -h -o %i 2>/dev/null); do scancel "$id" 2>/dev/null; done
