@@ -84,13 +84,18 @@ def _run_of(wildcards):
 
 def train_mem_mb(wildcards):
     return estimate.train_mem_mb(
-        _run_of(wildcards), CFG["data"], INPUT_SHAPES[DATASET], CFG["train"]["eval_batch"]
+        _run_of(wildcards),
+        CFG["data"],
+        INPUT_SHAPES[DATASET],
+        CFG["train"]["eval_batch"],
     )
 
 
 def train_runtime(wildcards, attempt):
     """Minutes; doubles with each retry (--retries N)."""
-    return estimate.train_runtime(_run_of(wildcards), CFG["data"], INPUT_SHAPES[DATASET], attempt)
+    return estimate.train_runtime(
+        _run_of(wildcards), CFG["data"], INPUT_SHAPES[DATASET], attempt
+    )
 
 
 LIGHT_MEM_MB = estimate.LIGHT_MEM_MB
