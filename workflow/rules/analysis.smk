@@ -17,6 +17,9 @@ for study in STUDIES:
             study=study,
             settings=BY_NAME[study].params(CFG),
         threads: CFG["train"]["threads"]
+        resources:
+            mem_mb=LIGHT_MEM_MB,
+            runtime=LIGHT_RUNTIME,
         log:
             f"{LOGS}/analyse_{study}.log",
         benchmark:
@@ -33,6 +36,10 @@ rule runs_table:
         [table_path(RESULTS, study, "runs") for study in TRAINING],
     output:
         f"{RESULTS}/tables/runs.csv",
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/runs_table.log",
     conda:

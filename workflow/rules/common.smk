@@ -3,7 +3,7 @@ import json
 import sys
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-from nnstudies.config import ConfigError, resolve
+from nnstudies.config import INPUT_SHAPES, ConfigError, resolve
 from nnstudies.studies import BY_NAME, STUDIES
 from nnstudies.studies.common import data_departures, facts_path, figure_path, table_path
 
@@ -104,3 +104,32 @@ def reference_curves(wildcards):
 def departures():
     """Every way this configuration departs from the assignments' protocol (the report's notice)."""
     return data_departures(CFG) + [d for s in STUDIES for d in BY_NAME[s].departures(CFG)]
+
+
+# What each job asks a scheduler for (Slurm): estimated from the protocol, see
+# nnstudies/resources.py. A local run sets no --resources limit for them and is unchanged.
+from nnstudies import resources as estimate
+
+
+def _run_of(wildcards):
+    return RUNS[wildcards.study][(wildcards.run, int(wildcards.seed))]
+
+
+def train_mem_mb(wildcards):
+    return estimate.train_mem_mb(
+        _run_of(wildcards),
+        CFG["data"],
+        INPUT_SHAPES[DATASET],
+        CFG["train"]["eval_batch"],
+    )
+
+
+def train_runtime(wildcards, attempt):
+    """Minutes; doubles with each retry (--retries N)."""
+    return estimate.train_runtime(
+        _run_of(wildcards), CFG["data"], INPUT_SHAPES[DATASET], attempt
+    )
+
+
+LIGHT_MEM_MB = estimate.LIGHT_MEM_MB
+LIGHT_RUNTIME = estimate.light_runtime(sum(len(runs) for runs in RUNS.values()))

@@ -21,6 +21,10 @@ rule fetch_raw:
         # Not data.offline_dir: where the files come from does not change them (their SHA-256
         # is pinned), so pointing it elsewhere must not redo the split and every run.
         dataset=DATASET,
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/fetch_raw_{DATASET}.log",
     conda:
@@ -52,6 +56,10 @@ rule prepare_data:
                 "test_subset",
             )
         },
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/prepare_data.log",
     conda:

@@ -11,6 +11,10 @@ rule report:
     output:
         html=f"{RESULTS}/report/report.html",
         pdf=f"{RESULTS}/report/report.pdf",
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     params:
         config=CFG,
         settings={study: BY_NAME[study].params(CFG) for study in STUDIES},

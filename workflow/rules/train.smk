@@ -19,6 +19,8 @@ rule train:
     threads: CFG["train"]["threads"]
     resources:
         gpu=1 if CFG["train"]["device"] != "cpu" else 0,
+        mem_mb=train_mem_mb,
+        runtime=train_runtime,
     log:
         f"{LOGS}/train/{{study}}/{{run}}/seed{{seed}}.log",
     benchmark:
