@@ -228,7 +228,7 @@ START=$(date +%Y-%m-%dT%H:%M:%S)
 # It must fail like a local job: snakemake goes on with the others (keep-going) and exits
 # non-zero, the job leaves no complete-looking output, and the same command again finishes.
 RUN=results/quick/runs/architectures/cnn_3/seed0
-LOG=logs/quick/train/architectures/cnn_3/seed0.log
+LOG=results/quick/logs/train/architectures/cnn_3/seed0.log  # under the results folder (issue 8)
 COMMENT=rule_train_wildcards_architectures_cnn_3_0   # the plugin's job comment
 t0=$(date +%s)
 (cd "$SL" && exec timeout -s INT -k 60 "$TIMEOUT" .venv/bin/snakemake \
