@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from .. import aggregate, figures, numpy_mlp
-from ..config import ConfigError, make_run
-from ..data import load_prepared, split_sizes
+from ..config import ConfigError, make_run, study_data
+from ..data import DATASETS, load_prepared, split_sizes
 from ..stats import compare, mean_ci, rank_correlation
 from .common import departures as protocol_departures, write_facts
 
@@ -29,11 +29,7 @@ FINAL = ["train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_ac
 
 
 def _data(cfg):
-    try:
-        from ..config import study_data  # per-study data (Plumbing); else the global block
-        return study_data(cfg, NAME)
-    except ImportError:
-        return cfg["data"]
+    return study_data(cfg, NAME)
 
 
 def mlp_name(hidden):
@@ -82,8 +78,8 @@ def departures(cfg):
     p = cfg[NAME]
     return (protocol_departures(f"{NAME} MLP", p["mlp"], MLP_PROTOCOL)
             + protocol_departures(f"{NAME} CNN", p["cnn"], CNN_PROTOCOL)
-            + [f"{NAME}: {_data(cfg)['dataset']} instead of the seed's notMNIST "
-               "(not reachable here)"])
+            + [f"{NAME}: {DATASETS[_data(cfg)['dataset']].title} instead of the seed's "
+               "notMNIST (not reachable here)"])
 
 
 def inputs(cfg, files):
