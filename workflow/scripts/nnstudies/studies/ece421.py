@@ -297,7 +297,6 @@ def curves_figure(stats_, table, key, label):
     for ax in (left, right):
         ax.grid(alpha=0.3)
     figures._status_legend(right, list(table.worst_status), fontsize=7, ncol=2)
-    left.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig
 

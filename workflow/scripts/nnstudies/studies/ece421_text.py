@@ -10,6 +10,11 @@ L2_MEANING = ("weight L2: torch's weight_decay λ adds λ·w to the gradient of 
               "layers' outputs, a different penalty whose strengths do not carry over)")
 
 
+def _missing(x):
+    """None, or NaN (a facts file's null read back)."""
+    return x is None or x != x
+
+
 def _pm(mean, std, percent=False):
     """'85.10 ± 0.20' (percent) or '0.4312 ± 0.0040'; one run: no spread shown."""
     if mean != mean:
@@ -109,13 +114,29 @@ def _finals(table, key, label):
             continue
         parts.append(f"{head}: training {prose.pct(r.train_acc_mean)}, validation "
                      f"{prose.pct(r.val_acc_mean)} (gap {prose.pts(r.gap_acc_mean)}), test "
-                     f"{prose.pct(r.test_acc_mean)}" + ("" if r.status == "ok"
-                                                        else f" ({r.status})"))
+                     f"{prose.pct(r.test_acc_mean)}" + _fates(r))
     return "; ".join(parts)
 
 
+def _fates(r):
+    if r.status == "ok":
+        return ""
+    if r.with_final_point < r.runs:
+        return f" ({r.status}; means over the {r.with_final_point} runs with a final point)"
+    return f" ({r.status})"
+
+
+def _short(c):
+    """A comparison's verdict in a few words, for the summary line."""
+    if min(c["n_x"], c["n_y"]) < 2:
+        return "one run on a side: no comparison"
+    if not c["testable"]:
+        return "not resolved with so few runs"
+    return "separated by the data" if c["separated"] else "not separated by the data"
+
+
 def _best(f, table, key, label):
-    if f.get("best") is None:
+    if _missing(f.get("best")):
         return "No setting has a final point, so there is no best."
     best = table[table[key] == f["best"]].iloc[0]
     text = (f"Best mean validation accuracy: {label} {f['best']:g}, "
@@ -173,10 +194,10 @@ def _l2_answer(f, cnn, p):
             f"{_finals(cnn, 'l2', 'λ')}. Rule: a strength under-fits when its mean final "
             f"training accuracy lies more than {100 * margin:g} points below the unregularised "
             "CNN's (λ 0")
-    if u["reference"] is None:
+    if _missing(u["reference"]):
         return text + "), which has no final point here, so the rule cannot be applied."
     text += f", {prose.pct(u['reference'])}). "
-    if u["strength"] is None:
+    if _missing(u["strength"]):
         text += (f"No strength up to λ {cnn.l2.max():g} does, so by this rule none under-fits "
                  f"within {p['cnn']['epochs']} epochs. ")
     else:
@@ -213,20 +234,21 @@ def _summary(facts, tables):
     f, u = facts["mlp"], facts["cnn"]["underfit"]
     g = facts["grad_check"].get("float64", {})
     text = "ECE421 A2: "
-    if f.get("best") is not None:
+    if not _missing(f.get("best")):
         best = tables["mlp"][tables["mlp"].hidden == f["best"]].iloc[0]
         text += (f"the NumPy MLP's best mean validation accuracy is at H {f['best']:g} "
                  f"({prose.pct(best.val_acc_mean)}, {prose.small(f['n'])}"
-                 + ("; not separated from the runner-up" if "vs_runner_up" in f
-                    and not f["vs_runner_up"]["separated"] else "") + "); ")
+                 + (f"; against the runner-up: {_short(f['vs_runner_up'])}"
+                    if "vs_runner_up" in f else "") + "); ")
     if g:
         text += (f"hand-written gradients {'agree' if g['agrees'] else 'do NOT agree'} with "
                  f"autograd (float64 max |difference| {g['max_abs_diff']:.1e}); ")
-    if u["reference"] is None:
+    if _missing(u["reference"]):
         text += "the CNN's L2 rule has no unregularised reference."
-    elif u["strength"] is None:
+    elif _missing(u["strength"]):
         text += "no L2 strength makes the CNN under-fit by the stated rule."
     else:
-        text += (f"the CNN starts to under-fit at L2 λ {u['strength']:g} (training accuracy "
-                 f"{100 * u['drop']:.2f} points below λ 0).")
+        text += (f"by the stated rule the CNN starts to under-fit at L2 λ {u['strength']:g} "
+                 f"(mean training accuracy {100 * u['drop']:.2f} points below λ 0's; "
+                 f"{_short(u['test'])}).")
     return text
