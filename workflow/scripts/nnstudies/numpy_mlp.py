@@ -77,9 +77,14 @@ def forward(params, x):
 def loss_and_grads(params, x, y, reduction="mean"):
     """(loss, accuracy, {name: gradient}) of the mean cross-entropy on the batch (x, y).
 
+    params: W1 (d x H), b1 (H), W2 (H x C), b2 (C); x: N x d floats (images are flattened);
+    y: N class indices (a one-hot N x C matrix is read as its row maxima's indices).
     reduction "mean" gives the gradient of that loss; "sum" the gradient of the summed loss
     (N times larger), as the seed's update used. The loss reported is always the mean.
     """
+    y = np.asarray(y)
+    y = y.argmax(axis=1) if y.ndim == 2 else y
+    x = x.reshape(len(x), -1)
     n = len(y)
     z1 = x @ params["W1"]
     z1 += params["b1"]

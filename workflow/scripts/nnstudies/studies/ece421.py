@@ -100,9 +100,9 @@ def analyse(inp, out, params, info):
     p = params["protocol"]
     runs_, curves = aggregate.load_runs(inp.summary, inp.curves, len(info["class_names"]),
                                         info["sizes"]["test"])
+    runs_.to_csv(out.table("runs"), index=False)  # the columns every study's runs table has
     runs_["hidden"] = runs_.name.map(_hidden)
     runs_["l2"] = runs_.name.map(_strength)
-    runs_.to_csv(out.table("runs"), index=False)
     per_run = final_points(runs_, curves)
     mlp = per_setting(per_run[per_run.hidden.notna()], "hidden")
     cnn = per_setting(per_run[per_run.l2.notna()], "l2")

@@ -218,7 +218,8 @@ def _check_answer(f, p):
                      f"is {d['max_abs_diff']:.2e}, at most {d['max_relative']:.1e} of the "
                      f"largest gradient entry (tolerance {d['tolerance']:g}): "
                      + ("they agree" if d["agrees"] else "they do NOT agree"))
-    return ("The hand-written backward pass (numpy_mlp.loss_and_grads) against torch autograd "
+    return ("The hand-written backward pass (numpy_mlp.loss_and_grads; gradients of the mean "
+            "cross-entropy, the summed loss's being N times these) against torch autograd "
             "(nn.functional linear, relu and cross_entropy, backward) on the same weights and "
             f"the first {g['images']} real training images, for every H, at the seeded initial "
             f"weights and after {g['steps']} of the study's update steps: " + "; ".join(parts)
