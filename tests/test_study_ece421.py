@@ -132,7 +132,8 @@ def test_runs_table_from_config(raw_config):
     r = runs[("mlp_h1000", 2)]
     assert (r["trainer"], r["hidden"], r["lr"], r["momentum"], r["epochs"]) == \
            ("numpy_mlp", 1000, 1e-5, 0.99, 200)
-    assert r["batch_size"] == 54000 and r["record_every"] == 1  # full batch, one step an epoch
+    # full batch (the seed's 10,000 training images), one step an epoch
+    assert r["batch_size"] == 10000 and r["record_every"] == 1
     c = runs[("cnn_l2_0.1", 0)]
     assert c.get("trainer", "torch") == "torch" and c["weight_decay"] == 0.1
     assert (c["optimizer"], c["batch_size"], c["record_every"]) == ("adam", 35, "epoch")
@@ -140,9 +141,9 @@ def test_runs_table_from_config(raw_config):
     assert "batchnorm" in c["layers"]
     quick = resolve({**raw_config, "preset": "quick"})
     assert len(ece421.runs(quick)) == 2 * 2 + 2
-    assert ece421.runs(quick)[("mlp_h100", 0)]["batch_size"] == 5400
+    assert ece421.runs(quick)[("mlp_h100", 0)]["batch_size"] == 10000
     notes = " | ".join(ece421.departures(cfg))
-    assert "epochs 10 (assignment: 50)" in notes and "activity" in notes
+    assert "epochs 20 (assignment: 50)" in notes and "activity" in notes
 
 
 def test_l2_strengths_must_include_the_unregularised_reference(raw_config):

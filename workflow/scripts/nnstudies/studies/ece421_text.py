@@ -45,7 +45,10 @@ def _shown(table, key, label):
 def section(facts, tables, figs, params, info):
     p = params["protocol"]
     m, c = p["mlp"], p["cnn"]
-    sec = Section(NAME, TITLE, _intro(p, params))
+    sizes = info["sizes"]
+    sec = Section(NAME, TITLE, f"On this study's own split of {info.get('title', 'the data')}"
+                  f": {sizes['train']:,} training and {sizes['val']:,} validation images (the "
+                  f"seed's notMNIST sizes), {sizes['test']:,} test images. " + _intro(p, params, sizes['train']))
     sec.add_figure(figs["mlp"],
                    f"NumPy MLP 784-H-10: training (solid) and validation (dashed) cross-entropy "
                    f"(left, log scale) and accuracy (right) after each of the {m['epochs']} "
@@ -75,10 +78,11 @@ def section(facts, tables, figs, params, info):
     return sec
 
 
-def _intro(p, params):
+def _intro(p, params, n_train):
     m, c, g = p["mlp"], p["cnn"], p["grad_check"]
     grad = ("the summed loss, as the seed's code (gW2 = h (p − y)ᵀ summed over the images): the "
             "step on the mean loss is lr × N for N training images"
+            f" ({m['lr']:g} × {n_train:,} = {m['lr'] * n_train:.3g})"
             if m["reduction"] == "sum" else "the mean loss")
     return (f"(a) An MLP 784-H-10 (ReLU, softmax, cross-entropy) written in NumPy "
             f"(workflow/scripts/nnstudies/numpy_mlp.py), its backward pass derived by hand; H = "
