@@ -190,7 +190,8 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=()):
     runs["hidden"] = runs.name.map(ece421._hidden)
     runs["l2"] = runs.name.map(ece421._strength)
     per_run = ece421.final_points(runs, by_run)
-    tables = {"mlp": ece421.per_setting(per_run[per_run.hidden.notna()], "hidden"),
+    tables = {"runs": runs.drop(columns=["hidden", "l2"]),
+              "mlp": ece421.per_setting(per_run[per_run.hidden.notna()], "hidden"),
               "cnn": ece421.per_setting(per_run[per_run.l2.notna()], "l2")}
     check = pd.DataFrame([{"hidden": h, "dtype": d, "weights": "initial", "images": 50,
                            "parameter": "W1", "shape": "784x100", "max_abs_diff": diff,
@@ -260,6 +261,8 @@ def test_a_diverged_run_is_counted_and_left_out_of_the_means(tmp_path):
     seeds = MLP[2000]
     assert row["test_acc_mean"] == pytest.approx((seeds[0][2] + seeds[2][2]) / 2)
     assert "H 2000: ok 2/3, diverged 1/3" in answers["ece421-q1"]
+    assert "Fates: of 9 runs, 1 diverged; 8 ended ok." in answers["ece421-q1"]
+    assert "Fates: all 12 runs ended ok" in answers["ece421-q2"]
 
 
 def test_gradient_check_answer_quotes_the_table(tmp_path):

@@ -158,7 +158,8 @@ def _answers(sec, facts, tables, p):
     text = ("Expected (textbook): more hidden units give more capacity, so a lower training "
             "loss; over-fitting shows as a gap between training and validation accuracy that "
             f"grows with capacity. Measured after {p['mlp']['epochs']} full-batch steps, the "
-            f"same budget for every H: {_finals(mlp, 'hidden', 'H')}. "
+            f"same budget for every H: {_finals(mlp, 'hidden', 'H')}. Fates: "
+            + prose.status_counts(_statuses(tables, "mlp_h")) + ". "
             + _best(f, mlp, "hidden", "H") + " ")
     text += prose.correlation("Gap against H", f["gap_vs_hidden"]) + "; " + prose.correlation(
         "final training loss against H", f["train_loss_vs_hidden"]) + ". "
@@ -184,18 +185,25 @@ def _answers(sec, facts, tables, p):
     sec.ask("What is the effect of the hidden-layer size H (capacity against over-fitting)?",
             text)
     sec.ask("What is the effect of L2 regularisation on the CNN, and at which strength does "
-            "it start to under-fit?", _l2_answer(facts["cnn"], cnn, p))
+            "it start to under-fit?", _l2_answer(facts["cnn"], cnn, p,
+                                                 _statuses(tables, "cnn_l2_")))
     sec.ask("What does the gradient check show?", _check_answer(facts["grad_check"], p))
 
 
-def _l2_answer(f, cnn, p):
+def _statuses(tables, prefix):
+    runs = tables["runs"]
+    return runs.status[runs.name.str.startswith(prefix)]
+
+
+def _l2_answer(f, cnn, p, statuses):
     u = f["underfit"]
     margin = u["margin"]
     text = (f"L2 here is {L2_MEANING}. Expected: L2 pulls the weights toward zero; a small "
             "strength mostly narrows the gap between training and validation accuracy, a large "
             "one keeps the network from fitting the training set (under-fitting: training "
             f"accuracy falls). Measured after {p['cnn']['epochs']} epochs: "
-            f"{_finals(cnn, 'l2', 'λ')}. Rule: a strength under-fits when its mean final "
+            f"{_finals(cnn, 'l2', 'λ')}. Fates: {prose.status_counts(statuses)}. Rule: a "
+            "strength under-fits when its mean final "
             f"training accuracy lies more than {100 * margin:g} points below the unregularised "
             "CNN's (λ 0")
     if _missing(u["reference"]):
