@@ -199,7 +199,9 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=()):
                           for h in (100, 500) for d, diff in (("float64", 2e-17),
                                                               ("float32", 3e-8))])
     tables["grad_check"] = check
-    facts = ece421.facts(per_run, tables["mlp"], tables["cnn"], check, P)
+    facts = {**ece421.facts(per_run, tables["mlp"], tables["cnn"], check, P),
+             "data": {"title": "Fashion-MNIST",
+                      "sizes": {"train": 10000, "val": 6000, "test": 10000}}}
     tables, facts = through_files(tmp_path, tables, facts)
     figs = {"mlp": tiny_png(tmp_path), "cnn": tiny_png(tmp_path)}
     sec = ece421.section(facts, tables, figs, PARAMS, INFO)
@@ -272,6 +274,10 @@ def test_gradient_check_answer_quotes_the_table(tmp_path):
     assert "tolerance 1e-10): they agree" in q3
     assert "in float32, the largest |difference| over 2 parameter checks is 3.00e-08" in q3
     assert "finite differences" in q3
+    # the study's own split (from its facts), not the global data the report is given
+    assert sec.intro.startswith("On this study's own split of Fashion-MNIST: 10,000 training "
+                                "and 6,000 validation images")
+    assert "1e-05 × 10,000 = 0.1)" in sec.intro
     assert "hand-written gradients agree with autograd (float64 max |difference| 2.0e-17)" \
         in sec.summary
 

@@ -117,7 +117,10 @@ def analyse(inp, out, params, info):
     check_.to_csv(out.table("grad_check"), index=False)
     figures.save(curves_figure(stats_, mlp, "hidden", "H = {:g}"), *out.figure("mlp"))
     figures.save(curves_figure(stats_, cnn, "l2", "L2 {:g}"), *out.figure("cnn"))
-    write_facts(out.facts, facts(per_run, mlp, cnn, check_, p))
+    write_facts(out.facts, {**facts(per_run, mlp, cnn, check_, p),
+                            # this study's own split (the report's `info` is the global one)
+                            "data": {"title": info.get("title", info.get("dataset")),
+                                     "sizes": info["sizes"]}})
 
 
 def _hidden(name):
@@ -286,10 +289,11 @@ def curves_figure(stats_, table, key, label):
         if df.empty:
             continue
         for ax, metric in ((left, "loss"), (right, "acc")):
+            dots = {"marker": "o", "ms": 3} if len(df) < 30 else {}  # 1 epoch: still seen
             figures._band(ax, df.epoch, df[f"train_{metric}_mean"], df[f"train_{metric}_std"],
-                          color=colour, label=f"{text} training")
+                          color=colour, label=f"{text} training", **dots)
             figures._band(ax, df.epoch, df[f"val_{metric}_mean"], df[f"val_{metric}_std"],
-                          color=colour, ls="--", label=f"{text} validation")
+                          color=colour, ls="--", label=f"{text} validation", **dots)
             figures._mark_status(ax, df.epoch.iloc[-1], df[f"train_{metric}_mean"].iloc[-1],
                                  r.worst_status, colour)
     left.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="loss")

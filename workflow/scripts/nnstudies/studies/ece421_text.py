@@ -45,10 +45,12 @@ def _shown(table, key, label):
 def section(facts, tables, figs, params, info):
     p = params["protocol"]
     m, c = p["mlp"], p["cnn"]
-    sizes = info["sizes"]
-    sec = Section(NAME, TITLE, f"On this study's own split of {info.get('title', 'the data')}"
-                  f": {sizes['train']:,} training and {sizes['val']:,} validation images (the "
-                  f"seed's notMNIST sizes), {sizes['test']:,} test images. " + _intro(p, params, sizes['train']))
+    data = facts.get("data") or {"title": info.get("title"), "sizes": info["sizes"]}
+    sizes = data["sizes"]
+    n = {k: int(v) for k, v in sizes.items()}
+    sec = Section(NAME, TITLE, f"On this study's own split of {data['title'] or 'the data'}: "
+                  f"{n['train']:,} training and {n['val']:,} validation images (the seed's "
+                  f"notMNIST sizes), {n['test']:,} test images. " + _intro(p, params, n["train"]))
     sec.add_figure(figs["mlp"],
                    f"NumPy MLP 784-H-10: training (solid) and validation (dashed) cross-entropy "
                    f"(left, log scale) and accuracy (right) after each of the {m['epochs']} "
