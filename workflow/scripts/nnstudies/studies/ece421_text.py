@@ -63,7 +63,7 @@ def section(facts, tables, figs, params, info):
                   _shown(tables["mlp"], "hidden", "H"), note=note)
     sec.add_figure(figs["cnn"],
                    f"CNN {params['protocol']['cnn']['model']} with Adam: training (solid) and "
-                   f"validation (dashed) loss and accuracy per epoch ({c['epochs']} epochs) at "
+                   f"validation (dashed) loss and accuracy per epoch ({c['epochs']} epoch(s)) at "
                    "each L2 strength; mean over seeds, band ± 1 std; markers as above.")
     sec.add_table("CNN: final point per L2 strength (mean ± std over seeds)",
                   _shown(tables["cnn"], "l2", "L2 λ"),
@@ -97,7 +97,7 @@ def _intro(p, params, n_train):
             f"log 0. The gradient check uses the first {g['images']} training images. "
             f"(b) A CNN {' – '.join(params['cnn_layers'])} – fc 10 (the zoo's "
             f"{c['model']}; the seed put ReLU before BatchNorm) with Adam (lr {c['lr']:g}), "
-            f"batch {c['batch_size']}, {c['epochs']} epochs (the seed: 50), L2 strengths "
+            f"batch {c['batch_size']}, {c['epochs']} epoch(s) (the seed: 50), L2 strengths "
             f"{', '.join(f'{x:g}' for x in c['l2'])}, {len(c['seeds'])} seed(s); {L2_MEANING}.")
 
 
