@@ -131,12 +131,14 @@ def analysis_outputs(study):
 
 
 def report_inputs():
-    """Every study's facts file, tables and figures, named <study>__facts,
-    <study>__table__<name> and <study>__figure__<name>: what the report reads."""
+    """Every study's facts file, data description, tables and figures, named <study>__facts,
+    <study>__data_info, <study>__table__<name> and <study>__figure__<name>: what the report
+    reads."""
     named = {}
     for study in STUDIES:
         study_module = BY_NAME[study]
         named[f"{study}__facts"] = facts_path(RESULTS, study)
+        named[f"{study}__data_info"] = prepared_info(study)
         for t in study_module.TABLES:
             named[f"{study}__table__{t}"] = table_path(RESULTS, study, t)
         for f in study_module.figures_of(study_module.params(CFG)):

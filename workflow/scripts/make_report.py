@@ -23,13 +23,18 @@ cfg, settings = smk.params.config, smk.params.settings
 info = json.loads(open(smk.input.data_info).read())
 runs = pd.read_csv(smk.input.runs)
 
-sections, analysis_seconds = [], {}
+sections, analysis_seconds, data_files = [], {}, {}
 for study in REGISTRY:
+    # each study's own prepared data (most share the global one): its section and the methods
+    data_path = smk.input[f"{study.NAME}__data_info"]
+    study_info = json.loads(open(data_path).read())
+    data_files.setdefault(data_path, {"info": study_info, "studies": []})["studies"].append(
+        study.NAME)
     facts = read_facts(smk.input[f"{study.NAME}__facts"])
     tables = {t: pd.read_csv(smk.input[f"{study.NAME}__table__{t}"]) for t in study.TABLES}
     figures = {f: smk.input[f"{study.NAME}__figure__{f}"]
                for f in study.figures_of(settings[study.NAME])}
-    sections.append(study.section(facts, tables, figures, settings[study.NAME], info))
+    sections.append(study.section(facts, tables, figures, settings[study.NAME], study_info))
     analysis_seconds[study.NAME] = facts.get("analysis_seconds", float("nan"))
 
 # Wall time: training from the runs' own clocks, analysis from the facts files.
@@ -50,6 +55,7 @@ context = {
     "title": "Small-network training studies",
     "config": cfg,
     "data": info,
+    "data_files": list(data_files.values()),
     "notice": notice,
     "small_sample": bool(small),
     "small_sample_size": SMALL_SAMPLE,
