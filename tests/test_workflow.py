@@ -376,6 +376,14 @@ def test_snakemake_lint_is_clean():
         result.stdout + result.stderr)
 
 
+def test_snakefmt_check_is_clean():
+    """The Snakemake workflow catalog's formatting check, on the Snakefile and every rule file."""
+    result = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "snakefmt"), "--check", "Snakefile", "workflow/rules"],
+        cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_logs_and_benchmarks_live_with_their_results(quick):
     results = quick / "results" / "quick"
     assert (results / "logs" / "train" / "architectures" / "mlp_1" / "seed0.log").stat().st_size
