@@ -16,6 +16,9 @@ rule train:
         run=run_spec,
         device=CFG["train"]["device"],
         eval_batch=CFG["train"]["eval_batch"],
+        # only when not fp32: a new param would make Snakemake rerun every finished fp32 run
+        **({"precision": CFG["train"]["precision"]}
+           if CFG["train"].get("precision", "fp32") != "fp32" else {}),
     threads: CFG["train"]["threads"]
     resources:
         gpu=1 if CFG["train"]["device"] != "cpu" else 0,
