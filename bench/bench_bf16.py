@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import torch  # noqa: E402
 import yaml  # noqa: E402
 
-from bench_epoch import cpu_name  # noqa: E402
+from machine import cpu_name  # noqa: E402
 from nnstudies import train as ours  # noqa: E402
 from nnstudies.data import load_prepared  # noqa: E402
 from nnstudies.models import build_model  # noqa: E402

@@ -19,7 +19,9 @@ for wall-clock time); every time is the minimum over --repeats; the matmuls are 
 and the faster of the two counts (both are printed, as a check on load from other jobs).
 
     .venv/bin/python bench/bench_roofline.py            # about 1-2 minutes
-    .venv/bin/python bench/bench_roofline.py --quick    # a few seconds, smoke run
+    .venv/bin/python bench/bench_roofline.py --quick    # smoke run: ~15 CPU-s, most of it
+                                                        # importing torch and the torch._dynamo
+                                                        # that Adam pulls in
 """
 import argparse
 import csv
@@ -36,7 +38,7 @@ import torch  # noqa: E402
 import yaml  # noqa: E402
 from torch import nn  # noqa: E402
 
-from bench_epoch import cpu_name  # noqa: E402
+from machine import cpu_name  # noqa: E402
 from nnstudies import data as nndata  # noqa: E402
 from nnstudies import train as ours  # noqa: E402
 from nnstudies.models import build_model  # noqa: E402

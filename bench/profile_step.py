@@ -24,7 +24,7 @@ import yaml  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
 
-from bench_epoch import cpu_name  # noqa: E402
+from machine import cpu_name  # noqa: E402
 from bench_roofline import best_time, matmul_rate  # noqa: E402
 from nnstudies import train as ours  # noqa: E402
 from nnstudies.models import build_model  # noqa: E402
