@@ -15,8 +15,9 @@ Each training step does what train_run's loop does (channels-last CNNs, gather t
 forward, loss, zero_grad, backward, Adam step); each validation pass is nnstudies.train.evaluate
 (the oneDNN eval plan) with config train.eval_batch, in fp32 (and in bf16 with --bf16).
 Times are process CPU seconds (the cores of a shared machine are mostly someone else's; --wall
-for wall-clock time); every time is the minimum over --repeats; the matmuls are timed before and after the models
-and the faster of the two counts (both are printed, as a check on load from other jobs).
+for wall-clock time); every time is the minimum over --repeats; the matmuls are timed before
+and after the models and the faster of the two counts (both are printed, as a check on load
+from other jobs).
 
     .venv/bin/python bench/bench_roofline.py            # about 1-2 minutes
     .venv/bin/python bench/bench_roofline.py --quick    # smoke run: ~15 CPU-s, most of it

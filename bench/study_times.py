@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("benchmarks", help="the run's benchmarks folder, e.g. results/measure/benchmarks")
+    p.add_argument("benchmarks",
+                   help="the run's benchmarks folder, e.g. results/measure/benchmarks")
     p.add_argument("--config", default=str(ROOT / "config.yaml"))
     args = p.parse_args()
     cfg = yaml.safe_load(open(args.config))
