@@ -19,9 +19,9 @@ from nnstudies.studies.common import read_facts  # noqa: E402
 # What train.precision bf16 was measured to change (bench/README.md, bench/bench_bf16.py).
 BF16_BOUND = ("Validation and test accuracies evaluated in bfloat16 (train.precision: bf16; "
               "training in float32). Measured on one cnn_4 run (Adam, batch 50, full "
-              "Fashion-MNIST split, 1 epoch, 5 validation records of 6000 images): the largest "
-              "change bf16 made to a recorded validation accuracy was 0.0015, to the test "
-              "accuracy 0 (bench/README.md).")
+              "Fashion-MNIST split, 2 epochs, 20 validation records of 6000 images): the "
+              "largest change bf16 made to a recorded validation accuracy was 0.0015 (9 "
+              "images), to the test accuracy 0 (bench/README.md).")
 
 smk = snakemake  # noqa: F821
 to_log(smk.log[0])
