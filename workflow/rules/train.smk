@@ -22,6 +22,12 @@ rule train:
         mem_mb=train_mem_mb,
         runtime=train_runtime,
     params:
+        # only when not fp32: a new param would make Snakemake rerun every finished fp32 run
+        **(
+            {"precision": CFG["train"]["precision"]}
+            if CFG["train"].get("precision", "fp32") != "fp32"
+            else {}
+        ),
         run=run_spec,
         device=CFG["train"]["device"],
         eval_batch=CFG["train"]["eval_batch"],
