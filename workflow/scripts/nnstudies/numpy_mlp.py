@@ -150,12 +150,14 @@ def _threads():
         return 1
 
 
-def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None):
+def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None,
+              precision="fp32"):
     """Train one run of the NumPy MLP; the torch trainer's interface and outputs.
 
     run: hidden, lr, momentum, epochs, seed, scaling, dtype ("float32" | "float64"),
     reduction ("sum" | "mean"). A training loss that is not finite stops the run:
-    `diverged_at_step` says at which step, and there is no test result.
+    `diverged_at_step` says at which step, and there is no test result. `precision` (the torch
+    trainer's bf16 evaluation) does not apply: everything runs in the run's dtype.
     """
     if device not in ("cpu", "auto"):
         raise ValueError(f"the NumPy MLP runs on the CPU only; train.device is {device!r}")
