@@ -84,7 +84,7 @@ def planned_train_jobs(workdir, *args):
 def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     results = quick / "results" / "quick"
     all_runs = pd.read_csv(results / "tables" / "runs.csv")
-    assert set(all_runs.study) == {"architectures", "activations", "learning_rates"}
+    assert set(all_runs.study) == {"architectures", "activations", "learning_rates", "ece421"}
     runs = all_runs[all_runs.study == "architectures"]
     html = (results / "report" / "report.html").read_text()
     assert set(runs.model) == {"mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"}
@@ -99,10 +99,11 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     assert "data:image/png;base64," in html  # figures embedded: the file opens alone
     for section in ("Study 1: basic concepts, computed", "Study 2: a convolution layer in NumPy",
                     "Study 3: architectures", "Study 4: activation functions and gradients",
-                    "Study 5: learning rate"):
+                    "Study 5: learning rate",
+                    "Study 6b: ECE421 A2, a NumPy MLP and a BatchNorm CNN under L2"):
         assert f"<h2>{section}</h2>" in html
     counts = {"concepts": 4, "convolution": 6, "architectures": 10, "activations": 3,
-              "learning_rates": 4}
+              "learning_rates": 4, "ece421": 3}
     for study, n in counts.items():  # every question addressable by id, linked from contents
         assert f'href="#{study}"' in html
         for q in range(1, n + 1):
@@ -118,6 +119,7 @@ def test_curves_have_one_record_per_ten_steps(quick):
         curves = pd.read_csv(summary_path.with_name("curves.csv"))
         run = summary["run"]
         every = run["record_every"]
+        every = summary["steps_per_epoch"] if every == "epoch" else every
         epochs = run["schedule"]["epochs"] if run["schedule"] else run["epochs"]
         assert summary["steps"] == summary["steps_per_epoch"] * epochs
         assert list(curves.step) == list(range(every, summary["steps"] + 1, every))
@@ -129,7 +131,8 @@ def test_curves_have_one_record_per_ten_steps(quick):
 def test_figures_exist_in_png_and_svg(quick):
     figures = quick / "results" / "quick" / "figures"
     stems = (["architectures_performance", "activations_unit", "activations_raw",
-              "learning_rates_curves", "concepts_reliability", "convolution_maps"]
+              "learning_rates_curves", "concepts_reliability", "convolution_maps",
+              "ece421_mlp", "ece421_cnn"]
              + [f"architectures_weights_{m}"
                 for m in ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")])
     for stem in stems:
@@ -183,7 +186,16 @@ def test_editing_the_training_code_reruns_training(quick, edited):
     edited("workflow/scripts/nnstudies/train.py", '"""One training function',
            '# edited\n"""One training function')
     jobs, _ = planned_train_jobs(quick)
-    assert len(jobs) == 26  # every run of every study
+    assert len(jobs) == 28  # every run the torch trainer trains (not ece421's NumPy MLP runs)
+    assert not any(run.startswith("mlp_h") for _, run, _ in jobs)
+
+
+def test_editing_the_numpy_trainer_reruns_only_its_runs(quick, edited):
+    edited("workflow/scripts/nnstudies/numpy_mlp.py", '"""Study 6b',
+           '# edited\n"""Study 6b')
+    jobs, _ = planned_train_jobs(quick)
+    assert sorted(jobs) == [("ece421", f"mlp_h{h}", str(s)) for h in (100, 500)
+                            for s in (0, 1)]
 
 
 def test_editing_the_report_template_reruns_only_the_report(quick, edited):
@@ -328,7 +340,7 @@ def test_the_finish_line_names_the_report_and_the_headline_numbers(quick, quick_
     assert "2 runs: small sample" in finish and "against the runner-up" in finish
     # every training job names its log, and the logs show per-step progress
     logs = re.findall(TRAIN_JOB.pattern + r"(\S+)", out)
-    assert len(logs) == 26
+    assert len(logs) == 32
     assert (quick / logs[0][3]).read_text().strip()
 
 

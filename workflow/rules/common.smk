@@ -110,9 +110,16 @@ def run_files(study, kind, keys=None):
     ]
 
 
+def study_files(study):
+    """A study's module and the files it is split into (studies/<study>_*.py)."""
+    folder = Path(workflow.basedir) / PACKAGE / "studies"
+    extra = sorted(f"{PACKAGE}/studies/{p.name}" for p in folder.glob(f"{study}_*.py"))
+    return [f"{PACKAGE}/studies/{study}.py"] + extra
+
+
 def study_code(study):
     """The package files a study's analysis and section depend on."""
-    return SHARED_CODE + [f"{PACKAGE}/studies/{study}.py"]
+    return SHARED_CODE + study_files(study)
 
 
 def analysis_outputs(study):

@@ -7,7 +7,7 @@ rule report:
         runs=rules.runs_table.output[0],
         data_info=DATA_INFO,
         code=SHARED_CODE
-        + [f"{PACKAGE}/studies/{study}.py" for study in STUDIES]
+        + [f for study in STUDIES for f in study_files(study)]
         + ["report/report.html.j2", "report/style.css"],
     output:
         html=f"{RESULTS}/report/report.html",

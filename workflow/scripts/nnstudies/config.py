@@ -194,10 +194,10 @@ def check_data(config):
     """What the dataset's known size decides, checked before any job starts: the subsets and
     validation fraction can be drawn, and the convolution study's images exist."""
     from .studies import STUDIES  # the studies import this module: import them late
+    sizes = sizes_of(config["data"])  # first: a study inherits what is wrong with it
     for study in STUDIES:  # a study's own data settings
         if "data" in (config.get(study) or {}):
             sizes_of(study_data(config, study), where=f"{study}.data.")
-    sizes = sizes_of(config["data"])
     for i, index in enumerate(config["convolution"]["images"]):
         if index >= sizes["test"]:
             raise ConfigError(f"config key 'convolution.images[{i}]': image {index} does not "

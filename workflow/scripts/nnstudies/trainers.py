@@ -10,6 +10,7 @@ import importlib
 
 TRAINERS = {
     "torch": {"module": "train", "code": ["data", "models", "train", "schedule"]},
+    "numpy_mlp": {"module": "numpy_mlp", "code": ["data", "numpy_mlp"]},
 }
 
 

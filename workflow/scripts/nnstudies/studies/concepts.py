@@ -7,6 +7,7 @@ import torch
 
 from .. import fundamentals, figures, prose
 from ..aggregate import by_run
+from ..config import sizes_of, study_data
 from ..conv import PARAM_FORMULAS, parameter_count_formula
 from ..data import load_prepared, scale
 from ..models import build_model, count_parameters
@@ -40,8 +41,11 @@ def inputs(cfg, files):
 
 
 def params(cfg):
+    from . import STUDIES  # the registry imports this module: import it late
     return {"concepts": cfg[NAME], "models": cfg["models"], "scaling": cfg["data"]["scaling"],
-            "threads": cfg["train"]["threads"]}
+            "threads": cfg["train"]["threads"],
+            # N of each study's own split (a study may set its own data: key)
+            "train_sizes": {s: sizes_of(study_data(cfg, s))["train"] for s in STUDIES}}
 
 
 def figures_of(params):
@@ -87,11 +91,11 @@ def analyse(inp, out, params, info):
 
     # 3. Batches per epoch and iterations: formula against what every run actually did.
     rows = []
-    n = len(data["train_y"])
     for path in inp.summary:
         s = json.loads(open(path).read())
         run = s["run"]
         epochs = run["schedule"]["epochs"] if run.get("schedule") else run["epochs"]
+        n = params.get("train_sizes", {}).get(run["study"], len(data["train_y"]))
         per_epoch = math.ceil(n / run["batch_size"])
         rows.append({"study": run["study"], "N": n, "B": run["batch_size"], "E": epochs,
                      "ceil(N/B)": per_epoch, "E*ceil(N/B)": epochs * per_epoch,

@@ -1,0 +1,283 @@
+"""Study 6b (ECE421 A2): the NumPy MLP's gradients and training step, the runs table from
+config, and the prose on hand-made tables, addressed by question id (ece421-q<n>)."""
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from handmade import INFO, run_dict, through_files, tiny_png, write_run
+from nnstudies import aggregate, numpy_mlp as mlp
+from nnstudies.config import ConfigError, resolve
+from nnstudies.studies import ece421
+from nnstudies.train import curve_columns as torch_columns
+
+# ----------------------------------------------------------------------- the NumPy network
+
+
+def small_problem(seed=0, n=13, d=11, h=7, k=4):
+    """A small float64 network with non-zero biases and some inactive ReLUs, and a batch."""
+    rng = np.random.default_rng(seed)
+    params = mlp.init_params(d, h, k, seed, "float64")
+    params["b1"] = rng.normal(0, 0.5, h)
+    params["b2"] = rng.normal(0, 0.5, k)
+    return params, rng.normal(size=(n, d)), rng.integers(0, k, n)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_gradient_entry_matches_central_finite_differences(seed, reduction):
+    params, x, y = small_problem(seed)
+    _, _, grads = mlp.loss_and_grads(params, x, y, reduction)
+    scale = len(y) if reduction == "sum" else 1
+    eps = 1e-6
+    for name, value in params.items():
+        numeric = np.zeros_like(value)
+        for i in np.ndindex(value.shape):
+            for sign in (1, -1):
+                shifted = copy.deepcopy(params)
+                shifted[name][i] += sign * eps
+                numeric[i] += sign * mlp.loss_and_grads(shifted, x, y)[0] / (2 * eps)
+        assert grads[name].shape == value.shape
+        np.testing.assert_allclose(grads[name], scale * numeric, rtol=1e-5, atol=1e-8,
+                                   err_msg=name)
+
+
+def test_hand_written_gradients_equal_torch_autograd():
+    rng = np.random.default_rng(5)
+    for dtype, tol in (("float64", 1e-12), ("float32", 1e-5)):
+        params = mlp.init_params(30, 9, 5, 3, dtype)
+        x = rng.random((40, 30)).astype(dtype)
+        y = rng.integers(0, 5, 40)
+        for row in mlp.gradient_check(params, x, y):
+            assert row["max_abs_diff"] <= tol * max(row["max_abs_grad"], 1), (dtype, row)
+
+
+def test_softmax_and_loss_are_safe_for_huge_logits():
+    o = np.array([[1e4, 0.0, -1e4], [-800.0, -800.0, -800.0]])
+    log_p = mlp.log_softmax(o)
+    assert np.isfinite(log_p[:, :2]).all() and np.allclose(mlp.softmax(o).sum(1), 1)
+    assert mlp.cross_entropy(log_p, np.array([0, 1])) == pytest.approx(np.log(3) / 2)
+    assert np.isfinite(mlp.cross_entropy(log_p, np.array([2, 1])))  # 1e4 nats, not inf
+
+
+def test_one_momentum_step_is_the_seeds_update():
+    params, x, y = small_problem()
+    before = copy.deepcopy(params)
+    velocity = {k: np.full_like(v, 0.5) for k, v in params.items()}
+    _, _, grads = mlp.loss_and_grads(params, x, y)
+    mlp.momentum_step(params, velocity, grads, 0.1, 0.9)
+    for k in params:
+        v = 0.9 * 0.5 + 0.1 * grads[k]
+        np.testing.assert_allclose(velocity[k], v)
+        np.testing.assert_allclose(params[k], before[k] - v)
+
+
+def tiny_data(n=200, seed=0):
+    """Two easy classes of 28x28 uint8 images (bright top half or bright bottom half)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    x = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
+    for i, label in enumerate(y):
+        x[i, :14] += np.uint8(150) if label == 0 else np.uint8(0)
+        x[i, 14:] += np.uint8(150) if label == 1 else np.uint8(0)
+    return {"train_x": x[:120], "train_y": y[:120], "val_x": x[120:160], "val_y": y[120:160],
+            "test_x": x[160:], "test_y": y[160:]}
+
+
+def mlp_run(**kw):
+    return {"name": "mlp_h16", "hidden": 16, "lr": 0.05, "momentum": 0.9, "epochs": 15,
+            "seed": 0, "scaling": "unit", "dtype": "float64", "reduction": "mean", **kw}
+
+
+def test_training_learns_and_speaks_the_torch_trainers_interface():
+    data = tiny_data()
+    curves, summary, arrays, model = mlp.train_run(mlp_run(), data)
+    assert [list(c) for c in curves][0] == mlp.curve_columns({}) == torch_columns({})
+    assert [c["step"] for c in curves] == list(range(1, 16))
+    assert curves[-1]["train_loss"] < curves[0]["train_loss"]
+    assert summary["test_acc"] > 0.9 and summary["diverged_at_step"] is None
+    for key in ("steps", "steps_per_epoch", "records", "switch_epochs", "first_switch_from",
+                "test_loss", "final_train_acc", "final_val_acc", "parameters", "device",
+                "threads", "train_seconds", "started_at", "finished_at"):
+        assert key in summary, key
+    assert summary["parameters"] == 784 * 16 + 16 + 16 * 2 + 2
+    assert arrays["first_layer"].shape == (16, 784)
+    assert arrays["unit_class_means"].shape == (16, 2)
+    assert set(model) == {"W1", "b1", "W2", "b2"}
+    again = mlp.train_run(mlp_run(), data)[0]
+    assert again == curves  # seeded: the same run twice gives the same records
+
+
+def test_a_run_whose_loss_is_not_finite_is_recorded_as_diverged():
+    data = tiny_data()
+    curves, summary, _, _ = mlp.train_run(mlp_run(lr=1e30, reduction="sum", dtype="float32"), data)
+    assert summary["diverged_at_step"] is not None
+    assert summary["test_acc"] is None and len(curves) < 15
+    frame = pd.DataFrame(curves, columns=mlp.curve_columns({}))
+    status, _ = aggregate.run_status(frame, summary["test_acc"], 40, 2,
+                                     summary["diverged_at_step"])
+    assert status == "diverged"
+
+
+# ------------------------------------------------------------------------ the runs table
+
+
+def test_runs_table_from_config(raw_config):
+    cfg = resolve(raw_config)
+    runs = ece421.runs(cfg)
+    p = cfg["ece421"]
+    assert len(runs) == (len(p["mlp"]["hidden"]) * len(p["mlp"]["seeds"])
+                         + len(p["cnn"]["l2"]) * len(p["cnn"]["seeds"])) == 24
+    r = runs[("mlp_h1000", 2)]
+    assert (r["trainer"], r["hidden"], r["lr"], r["momentum"], r["epochs"]) == \
+           ("numpy_mlp", 1000, 1e-5, 0.99, 200)
+    # full batch (the seed's 10,000 training images), one step an epoch
+    assert r["batch_size"] == 10000 and r["record_every"] == 1
+    c = runs[("cnn_l2_0.1", 0)]
+    assert c.get("trainer", "torch") == "torch" and c["weight_decay"] == 0.1
+    assert (c["optimizer"], c["batch_size"], c["record_every"]) == ("adam", 35, "epoch")
+    assert c["layers"] == cfg["models"]["ece421_cnn"]
+    assert "batchnorm" in c["layers"]
+    quick = resolve({**raw_config, "preset": "quick"})
+    assert len(ece421.runs(quick)) == 2 * 2 + 2
+    assert ece421.runs(quick)[("mlp_h100", 0)]["batch_size"] == 10000
+    notes = " | ".join(ece421.departures(cfg))
+    assert "epochs 20 (assignment: 50)" in notes and "activity" in notes
+
+
+def test_l2_strengths_must_include_the_unregularised_reference(raw_config):
+    raw_config["ece421"]["cnn"]["l2"] = [0.01, 0.1]
+    with pytest.raises(ConfigError, match="ece421.cnn.l2"):
+        resolve(raw_config)
+
+
+# ------------------------------------------------------------- prose on hand-made tables
+
+P = {"mlp": {"hidden": [100, 500, 2000], "lr": 1e-5, "momentum": 0.99, "epochs": 4,
+             "reduction": "sum", "dtype": "float32", "seeds": [0, 1, 2]},
+     "grad_check": {"images": 50, "steps": 2},
+     "cnn": {"model": "ece421_cnn", "optimizer": "adam", "lr": 0.001, "batch_size": 35,
+             "epochs": 2, "record_every": "epoch", "l2_on": "weights", "l2": [0, 0.01, 0.1, 0.5],
+             "seeds": [0, 1, 2]},
+     "underfit_margin": 0.02}
+PARAMS = {"protocol": P, "cnn_layers": ["conv 3x3x32", "batchnorm", "relu", "maxpool",
+                                        "fc 100", "relu"], "scaling": "unit", "threads": 1}
+
+
+def curve(train_acc, val_acc, epochs=4):
+    e = np.arange(1, epochs + 1)
+    return pd.DataFrame({"step": e, "epoch": e, "lr": 0.1, "train_loss": 1 - train_acc,
+                         "train_acc": train_acc, "val_loss": 1.2 - val_acc, "val_acc": val_acc})
+
+
+def section(tmp_path, mlp_accs, cnn_accs, diverged=()):
+    """mlp_accs: {H: [(train, val, test) per seed]}; cnn_accs: {l2: [...]}."""
+    summaries, curves = [], []
+    for prefix, table, name_of in (("mlp", mlp_accs, ece421.mlp_name),
+                                   ("cnn", cnn_accs, ece421.cnn_name)):
+        for value, seeds in table.items():
+            for seed, (tr, va, te) in enumerate(seeds):
+                name = name_of(value)
+                div = (name, seed) in diverged
+                c = curve(tr, va)[:2] if div else curve(tr, va)
+                run = run_dict("ece421", name, name, seed, epochs=4)
+                paths = write_run(tmp_path / name / str(seed), run, c, None if div else te,
+                                  diverged_at=3 if div else None)
+                summaries.append(paths[0])
+                curves.append(paths[1])
+    runs, by_run = aggregate.load_runs(summaries, curves, 10, 2000)
+    runs["hidden"] = runs.name.map(ece421._hidden)
+    runs["l2"] = runs.name.map(ece421._strength)
+    per_run = ece421.final_points(runs, by_run)
+    tables = {"runs": runs.drop(columns=["hidden", "l2"]),
+              "mlp": ece421.per_setting(per_run[per_run.hidden.notna()], "hidden"),
+              "cnn": ece421.per_setting(per_run[per_run.l2.notna()], "l2")}
+    check = pd.DataFrame([{"hidden": h, "dtype": d, "weights": "initial", "images": 50,
+                           "parameter": "W1", "shape": "784x100", "max_abs_diff": diff,
+                           "max_abs_grad": 0.1, "relative": diff / 0.1}
+                          for h in (100, 500) for d, diff in (("float64", 2e-17),
+                                                              ("float32", 3e-8))])
+    tables["grad_check"] = check
+    facts = {**ece421.facts(per_run, tables["mlp"], tables["cnn"], check, P),
+             "data": {"title": "Fashion-MNIST",
+                      "sizes": {"train": 10000, "val": 6000, "test": 10000}}}
+    tables, facts = through_files(tmp_path, tables, facts)
+    figs = {"mlp": tiny_png(tmp_path), "cnn": tiny_png(tmp_path)}
+    sec = ece421.section(facts, tables, figs, PARAMS, INFO)
+    return {f"ece421-q{q.number}": q.answer for q in sec.questions}, sec, tables, per_run
+
+
+def three(tr, va, te, sd=0.002):
+    return [(tr + k * sd, va + k * sd, te + k * sd) for k in (-1, 0, 1)]
+
+
+MLP = {100: three(0.86, 0.85, 0.84), 500: three(0.88, 0.855, 0.85),
+       2000: three(0.93, 0.85, 0.845)}
+CNN = {0: three(0.99, 0.91, 0.90), 0.01: three(0.985, 0.915, 0.91),
+       0.1: three(0.95, 0.90, 0.89), 0.5: three(0.30, 0.29, 0.29)}
+
+
+def test_h_table_matches_the_runs_and_the_gap_question_is_not_overclaimed(tmp_path):
+    answers, sec, tables, per_run = section(tmp_path, MLP, CNN)
+    mlp_table = tables["mlp"].set_index("hidden")
+    for h, seeds in MLP.items():
+        assert mlp_table.loc[h, "test_acc_mean"] == pytest.approx(np.mean([s[2] for s in seeds]))
+        assert mlp_table.loc[h, "gap_acc_mean"] == pytest.approx(
+            np.mean([s[0] - s[1] for s in seeds]))
+    q1 = answers["ece421-q1"]
+    assert "H 100: training 86.00 %, validation 85.00 % (gap +1.00 points), test 84.00 %" in q1
+    assert "Best mean validation accuracy: H 500, 85.50 % (95 % CI" in q1
+    assert "3 runs: small sample" in q1
+    # 3 against 3 runs: no exact test can reach p < 0.05, so nothing is claimed separated
+    assert "not resolved: with 3 and 3 runs" in q1
+    assert "over-fitting growing with H is not shown" in q1
+    assert "descriptive only" in q1 and "cannot tell them apart" in q1
+    assert "equal" not in q1.replace("unequal", "")
+
+
+def test_l2_answer_names_the_strength_where_training_accuracy_first_drops(tmp_path):
+    answers, sec, _, _ = section(tmp_path, MLP, CNN)
+    q2 = answers["ece421-q2"]
+    assert "more than 2 points below the unregularised CNN's (λ 0, 99.00 %)" in q2
+    assert "under-fitting starts at λ 0.1: training accuracy 4.00 points lower" in q2
+    assert "weight L2" in q2 and "activity regulariser" in q2
+    assert "Best mean validation accuracy: λ 0.01" in q2
+    assert "by the stated rule the CNN starts to under-fit at L2 λ 0.1" in sec.summary
+    assert "not resolved with so few runs" in sec.summary
+
+
+def test_no_strength_under_fits_is_said_so(tmp_path):
+    cnn = {0: three(0.99, 0.91, 0.90), 0.5: three(0.98, 0.90, 0.90)}
+    answers, sec, _, _ = section(tmp_path, MLP, cnn)
+    assert "No strength up to λ 0.5 does, so by this rule none under-fits within 2 epochs" \
+        in answers["ece421-q2"]
+    assert "no L2 strength makes the CNN under-fit" in sec.summary
+
+
+def test_a_diverged_run_is_counted_and_left_out_of_the_means(tmp_path):
+    answers, _, tables, _ = section(tmp_path, MLP, CNN, diverged={("mlp_h2000", 1)})
+    row = tables["mlp"].set_index("hidden").loc[2000]
+    assert row["runs"] == 3 and row["with_final_point"] == 2
+    assert row["status"] == "ok 2/3, diverged 1/3"
+    seeds = MLP[2000]
+    assert row["test_acc_mean"] == pytest.approx((seeds[0][2] + seeds[2][2]) / 2)
+    assert "H 2000: ok 2/3, diverged 1/3" in answers["ece421-q1"]
+    assert "Fates: of 9 runs, 1 diverged; 8 ended ok." in answers["ece421-q1"]
+    assert "Fates: all 12 runs ended ok" in answers["ece421-q2"]
+
+
+def test_gradient_check_answer_quotes_the_table(tmp_path):
+    answers, sec, _, _ = section(tmp_path, MLP, CNN)
+    q3 = answers["ece421-q3"]
+    assert "in float64, the largest |difference| over 2 parameter checks is 2.00e-17" in q3
+    assert "tolerance 1e-10): they agree" in q3
+    assert "in float32, the largest |difference| over 2 parameter checks is 3.00e-08" in q3
+    assert "finite differences" in q3
+    # the study's own split (from its facts), not the global data the report is given
+    assert sec.intro.startswith("On this study's own split of Fashion-MNIST: 10,000 training "
+                                "and 6,000 validation images")
+    assert "1e-05 × 10,000 = 0.1)" in sec.intro
+    assert "hand-written gradients agree with autograd (float64 max |difference| 2.0e-17)" \
+        in sec.summary
+

@@ -1,0 +1,311 @@
+"""Study 6b: seed 002 (ECE421 A2). (a) An MLP 784-H-10 in NumPy with hand-written backprop
+(nnstudies/numpy_mlp.py), full-batch gradient descent with momentum, for several H; its
+gradients checked against torch autograd on real images. (b) A BatchNorm CNN from the zoo with
+Adam under several L2 strengths (torch trainer, weight_decay)."""
+import numpy as np
+import pandas as pd
+
+from .. import aggregate, figures, numpy_mlp
+from ..config import ConfigError, make_run, study_data
+from ..data import DATASETS, load_prepared, split_sizes
+from ..stats import compare, mean_ci, rank_correlation
+from .common import departures as protocol_departures, write_facts
+
+NAME = "ece421"
+TITLE = "Study 6b: ECE421 A2, a NumPy MLP and a BatchNorm CNN under L2"
+# The seed's settings (one run each; notMNIST, which is not reachable here).
+MLP_PROTOCOL = {"hidden": [100, 500, 1000, 2000], "lr": 1e-5, "momentum": 0.99, "epochs": 200,
+                "reduction": "sum", "seeds": 1}
+CNN_PROTOCOL = {"optimizer": "adam", "lr": 0.001, "batch_size": 35, "epochs": 50,
+                "l2": [0, 0.01, 0.1, 0.5], "l2_on": "activity", "seeds": 1}
+PROTOCOL = {"mlp": MLP_PROTOCOL, "cnn": CNN_PROTOCOL}
+TABLES = ["runs", "mlp", "cnn", "curves", "grad_check"]
+# The gradient check agrees when max |hand-written - autograd| <= TOLERANCE x max |gradient|
+# for every parameter (a few hundred to a thousand times each dtype's rounding error; a wrong
+# backward pass is off by about the gradient itself, i.e. a relative error near 1).
+TOLERANCE = {"float64": 1e-10, "float32": 1e-4}
+FINAL = ["train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "gap_acc",
+         "gap_loss"]
+
+
+def _data(cfg):
+    return study_data(cfg, NAME)
+
+
+def mlp_name(hidden):
+    return f"mlp_h{hidden}"
+
+
+def cnn_name(strength):
+    return f"cnn_l2_{strength:g}"
+
+
+def runs(cfg):
+    """The NumPy MLP at every H (one full-batch step per epoch), the CNN at every L2 strength."""
+    p, d = cfg[NAME], _data(cfg)
+    m, c = p["mlp"], p["cnn"]
+    n_train = split_sizes(d["dataset"], d["val_fraction"], d.get("classes"),
+                          d.get("train_subset"), d.get("test_subset"))["train"]
+    out = {}
+    for h in m["hidden"]:
+        for s in m["seeds"]:
+            out[(mlp_name(h), s)] = {
+                "study": NAME, "name": mlp_name(h), "model": f"numpy_mlp_784-{h}-10",
+                "trainer": "numpy_mlp", "seed": s, "activation": "relu", "hidden": h,
+                "layers": [f"fc {h}", "relu"], "optimizer": "gd_momentum", "lr": m["lr"],
+                "momentum": m["momentum"], "batch_size": n_train, "epochs": m["epochs"],
+                "record_every": 1, "scaling": d["scaling"], "validate": True,
+                "record_grad": False, "schedule": None, "dtype": m["dtype"],
+                "reduction": m["reduction"]}
+    for strength in c["l2"]:
+        for s in c["seeds"]:
+            out[(cnn_name(strength), s)] = make_run(cfg, NAME, cnn_name(strength), c["model"], s,
+                                                    c, weight_decay=strength)
+    return out
+
+
+def check(cfg):
+    c = cfg[NAME]["cnn"]
+    if c["model"] not in cfg["models"]:
+        raise ConfigError(f"config key '{NAME}.cnn.model': unknown model {c['model']!r}; "
+                          f"declared models are {sorted(cfg['models'])}")
+    if min(c["l2"]) != 0:
+        raise ConfigError(f"config key '{NAME}.cnn.l2': {c['l2']} has no 0; the unregularised "
+                          "CNN is the reference the under-fitting rule measures against")
+
+
+def departures(cfg):
+    p = cfg[NAME]
+    return (protocol_departures(f"{NAME} MLP", p["mlp"], MLP_PROTOCOL)
+            + protocol_departures(f"{NAME} CNN", p["cnn"], CNN_PROTOCOL)
+            + [f"{NAME}: {DATASETS[_data(cfg)['dataset']].title} instead of the seed's "
+               "notMNIST (not reachable here)"])
+
+
+def inputs(cfg, files):
+    return {"summary": files(NAME, "summary.json"), "curves": files(NAME, "curves.csv")}
+
+
+def params(cfg):
+    p = cfg[NAME]
+    return {"protocol": p, "cnn_layers": cfg["models"][p["cnn"]["model"]],
+            "scaling": _data(cfg)["scaling"], "threads": cfg["train"]["threads"]}
+
+
+def figures_of(params):
+    return ["mlp", "cnn"]
+
+
+def analyse(inp, out, params, info):
+    p = params["protocol"]
+    runs_, curves = aggregate.load_runs(inp.summary, inp.curves, len(info["class_names"]),
+                                        info["sizes"]["test"])
+    runs_.to_csv(out.table("runs"), index=False)  # the columns every study's runs table has
+    runs_["hidden"] = runs_.name.map(_hidden)
+    runs_["l2"] = runs_.name.map(_strength)
+    per_run = final_points(runs_, curves)
+    mlp = per_setting(per_run[per_run.hidden.notna()], "hidden")
+    cnn = per_setting(per_run[per_run.l2.notna()], "l2")
+    mlp.to_csv(out.table("mlp"), index=False)
+    cnn.to_csv(out.table("cnn"), index=False)
+    stats_ = epoch_stats(curves)
+    stats_.to_csv(out.table("curves"), index=False)
+    import torch
+    torch.set_num_threads(params["threads"])
+    data = load_prepared(inp.data)
+    check_ = grad_check(data, p, params["scaling"], len(info["class_names"]))
+    check_.to_csv(out.table("grad_check"), index=False)
+    figures.save(curves_figure(stats_, mlp, "hidden", "H = {:g}"), *out.figure("mlp"))
+    figures.save(curves_figure(stats_, cnn, "l2", "L2 {:g}"), *out.figure("cnn"))
+    write_facts(out.facts, {**facts(per_run, mlp, cnn, check_, p),
+                            # this study's own split (the report's `info` is the global one)
+                            "data": {"title": info.get("title", info.get("dataset")),
+                                     "sizes": info["sizes"]}})
+
+
+def _hidden(name):
+    return float(name[5:]) if name.startswith("mlp_h") else np.nan
+
+
+def _strength(name):
+    return float(name[7:]) if name.startswith("cnn_l2_") else np.nan
+
+
+def final_points(runs_, curves):
+    """One row per run: its last record's training and validation loss and accuracy, its test
+    result, and the gap between training and validation (accuracy: train - val; loss: val -
+    train). A diverged run keeps its row, with no final point (NaN)."""
+    rows = []
+    for r in runs_.itertuples():
+        c = curves[(r.name, r.seed)]
+        ok = r.status != "diverged" and len(c)
+        last = c.iloc[-1] if ok else {}
+        row = {"name": r.name, "seed": r.seed, "hidden": r.hidden, "l2": r.l2,
+               "status": r.status, "epochs": r.epochs, "train_seconds": r.train_seconds,
+               "train_loss": last.get("train_loss", np.nan),
+               "train_acc": last.get("train_acc", np.nan),
+               "val_loss": last.get("val_loss", np.nan), "val_acc": last.get("val_acc", np.nan),
+               "test_loss": r.test_loss if ok else np.nan,
+               "test_acc": r.test_acc if ok else np.nan}
+        row["gap_acc"] = row["train_acc"] - row["val_acc"]
+        row["gap_loss"] = row["val_loss"] - row["train_loss"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def per_setting(per_run, key):
+    """Per H (or L2 strength): mean and std over the runs with a final point, their count, the
+    fates of all runs, and the training seconds."""
+    rows = []
+    for value, g in per_run.groupby(key, sort=True):
+        done = g[g.train_acc.notna()]
+        row = {key: value, "runs": len(g), "with_final_point": len(done),
+               "status": aggregate.status_column(g.status),
+               "worst_status": aggregate.worst_status(g.status),
+               "epochs": int(g.epochs.iloc[0]), "train_seconds_mean": g.train_seconds.mean()}
+        for col in FINAL:
+            row[f"{col}_mean"] = done[col].mean()
+            row[f"{col}_std"] = done[col].std(ddof=1) if len(done) > 1 else np.nan
+        mean, _, half = mean_ci(done.val_acc)
+        row["val_acc_ci_low"], row["val_acc_ci_high"] = mean - half, mean + half
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def grad_check(data, p, scaling, n_classes):
+    """Hand-written gradients against torch autograd on the first `images` training images,
+    for every H, in float64 and float32, at the seeded initial weights and after `steps` of the
+    study's own update on that batch (so that the weights are no longer the initial ones)."""
+    g = p["grad_check"]
+    seed = p["mlp"]["seeds"][0]
+    labels = np.asarray(data["train_y"][:g["images"]], dtype=np.int64)
+    rows = []
+    for dtype in ("float64", "float32"):
+        x = numpy_mlp.flat_images(data["train_x"][:g["images"]], scaling, dtype)
+        for h in p["mlp"]["hidden"]:
+            params_ = numpy_mlp.init_params(x.shape[1], h, n_classes, seed, dtype)
+            velocity = {k: np.zeros_like(v) for k, v in params_.items()}
+            for point in ("initial", f"after {g['steps']} steps"):
+                if point != "initial":
+                    for _ in range(g["steps"]):
+                        _, _, grads = numpy_mlp.loss_and_grads(params_, x, labels,
+                                                               p["mlp"]["reduction"])
+                        numpy_mlp.momentum_step(params_, velocity, grads, p["mlp"]["lr"],
+                                                p["mlp"]["momentum"])
+                for row in numpy_mlp.gradient_check(params_, x, labels):
+                    rows.append({"hidden": h, "dtype": dtype, "weights": point,
+                                 "images": len(labels), **row,
+                                 "relative": row["max_abs_diff"] / row["max_abs_grad"]
+                                 if row["max_abs_grad"] else np.nan})
+    return pd.DataFrame(rows)
+
+
+def facts(per_run, mlp, cnn, check_, p):
+    """The comparisons the prose cites: best H by validation accuracy against the runner-up,
+    the train-validation gap against H, the L2 strength where training accuracy first drops by
+    the stated margin, and the gradient check's verdict per dtype."""
+    out = {"mlp": _ranking(per_run[per_run.hidden.notna()], mlp, "hidden")}
+    ok = mlp[mlp.with_final_point > 0]
+    out["mlp"]["gap_vs_hidden"] = rank_correlation(ok.hidden, ok.gap_acc_mean)
+    out["mlp"]["train_loss_vs_hidden"] = rank_correlation(ok.hidden, ok.train_loss_mean)
+    if len(ok) >= 2:
+        small, large = ok.hidden.min(), ok.hidden.max()
+        gaps = per_run[per_run.hidden.notna()]
+        out["mlp"]["gap_largest_vs_smallest"] = {
+            "small": small, "large": large,
+            **compare(gaps[gaps.hidden == large].gap_acc.dropna(),
+                      gaps[gaps.hidden == small].gap_acc.dropna())}
+    out["cnn"] = _ranking(per_run[per_run.l2.notna()], cnn, "l2")
+    out["cnn"]["underfit"] = underfit(per_run[per_run.l2.notna()], cnn, p["underfit_margin"])
+    out["grad_check"] = {}
+    for dtype, g in check_.groupby("dtype"):
+        out["grad_check"][dtype] = {
+            "max_abs_diff": float(g.max_abs_diff.max()), "max_relative": float(g.relative.max()),
+            "tolerance": TOLERANCE[dtype], "agrees": bool((g.relative <= TOLERANCE[dtype]).all()),
+            "cases": len(g), "images": int(g.images.iloc[0])}
+    return out
+
+
+def _ranking(per_run, table, key):
+    """Best setting by mean validation accuracy (among those with a final point), its
+    interval, and its comparison with the runner-up on the per-run validation accuracies."""
+    done = table[table.with_final_point > 0].sort_values("val_acc_mean", ascending=False)
+    if done.empty:
+        return {"best": None}
+    best = done.iloc[0]
+    out = {"best": float(best[key]), "n": int(best.with_final_point)}
+    if len(done) > 1:
+        second = done.iloc[1]
+        vals = {v: per_run.loc[(per_run[key] == v) & per_run.val_acc.notna(), "val_acc"]
+                for v in (best[key], second[key])}
+        out["runner_up"] = float(second[key])
+        out["vs_runner_up"] = compare(vals[best[key]], vals[second[key]])
+    return out
+
+
+def underfit(per_run, table, margin):
+    """The smallest strength whose mean final training accuracy lies more than `margin` below
+    the unregularised (L2 0) CNN's, with the comparison of those runs; None if none does."""
+    ref = table[table.l2 == 0]
+    if ref.empty or ref.with_final_point.iloc[0] == 0:
+        return {"strength": None, "reference": None, "margin": margin}
+    base = float(ref.train_acc_mean.iloc[0])
+    out = {"strength": None, "reference": base, "margin": margin}
+    for r in table[table.l2 > 0].sort_values("l2").itertuples():
+        if r.with_final_point and r.train_acc_mean < base - margin:
+            acc = per_run.loc[per_run.train_acc.notna()]
+            out.update(strength=float(r.l2), drop=base - r.train_acc_mean,
+                       test=compare(acc[acc.l2 == 0].train_acc, acc[acc.l2 == r.l2].train_acc))
+            break
+    return out
+
+
+def epoch_stats(curves):
+    """Per run name and epoch: mean and std over seeds of the epoch's last record (both
+    trainers record once per epoch here). A diverged seed stops early: later epochs average
+    the seeds still running."""
+    frames = [df.groupby("epoch").tail(1).assign(name=name) for (name, _), df in curves.items()
+              if len(df)]
+    if not frames:
+        return pd.DataFrame(columns=["name", "epoch"])
+    metrics = ["train_loss", "train_acc", "val_loss", "val_acc"]
+    table = pd.concat(frames).groupby(["name", "epoch"])[metrics].agg(["mean", "std"])
+    table.columns = [f"{metric}_{stat}" for metric, stat in table.columns]
+    return table.reset_index()
+
+
+def curves_figure(stats_, table, key, label):
+    """Training (solid) and validation (dashed) loss (left, log scale) and accuracy (right)
+    against epoch, one colour per setting; mean over seeds, band +- 1 std; a marker ends the
+    curve of a setting whose runs did not all end ok."""
+    import matplotlib.pyplot as plt
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, r in enumerate(table.itertuples()):
+        name = mlp_name(int(r.hidden)) if key == "hidden" else cnn_name(r.l2)
+        df = stats_[stats_.name == name]
+        colour = colours[i % len(colours)]
+        text = label.format(getattr(r, key))
+        if df.empty:
+            continue
+        for ax, metric in ((left, "loss"), (right, "acc")):
+            dots = {"marker": "o", "ms": 3} if len(df) < 30 else {}  # 1 epoch: still seen
+            figures._band(ax, df.epoch, df[f"train_{metric}_mean"], df[f"train_{metric}_std"],
+                          color=colour, label=f"{text} training", **dots)
+            figures._band(ax, df.epoch, df[f"val_{metric}_mean"], df[f"val_{metric}_std"],
+                          color=colour, ls="--", label=f"{text} validation", **dots)
+            figures._mark_status(ax, df.epoch.iloc[-1], df[f"train_{metric}_mean"].iloc[-1],
+                                 r.worst_status, colour)
+    left.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="loss")
+    right.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    figures._status_legend(right, list(table.worst_status), fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def section(facts, tables, figs, params, info):
+    """The report section (its prose lives in ece421_text.py, for the file's length)."""
+    from .ece421_text import section as text
+    return text(facts, tables, figs, params, info)

@@ -1,0 +1,269 @@
+"""Study 6b's report section: the tables shown and every answer, from the tables and facts."""
+import pandas as pd
+
+from .. import prose
+from ..report import Section
+from .ece421 import NAME, TITLE
+L2_MEANING = ("weight L2: torch's weight_decay λ adds λ·w to the gradient of every parameter "
+              "(biases and BatchNorm's scale and shift included) before Adam's update, a "
+              "penalty of λ/2·‖w‖² (the seed used Keras' activity regulariser on the two dense "
+              "layers' outputs, a different penalty whose strengths do not carry over)")
+
+
+def _missing(x):
+    """None, or NaN (a facts file's null read back)."""
+    return x is None or x != x
+
+
+def _pm(mean, std, percent=False):
+    """'85.10 ± 0.20' (percent) or '0.4312 ± 0.0040'; one run: no spread shown."""
+    if mean != mean:
+        return "–"
+    if percent:
+        return f"{100 * mean:.2f}" + (f" ± {100 * std:.2f}" if std == std else "")
+    return f"{mean:.4f}" + (f" ± {std:.4f}" if std == std else "")
+
+
+def _shown(table, key, label):
+    return pd.DataFrame({
+        label: table[key].map(lambda v: f"{v:g}"),
+        "runs (with final point)": [f"{r.runs} ({r.with_final_point})"
+                                    for r in table.itertuples()],
+        "fate": table.status,
+        "train loss": [_pm(r.train_loss_mean, r.train_loss_std) for r in table.itertuples()],
+        "train acc. %": [_pm(r.train_acc_mean, r.train_acc_std, True)
+                         for r in table.itertuples()],
+        "val. loss": [_pm(r.val_loss_mean, r.val_loss_std) for r in table.itertuples()],
+        "val. acc. %": [_pm(r.val_acc_mean, r.val_acc_std, True) for r in table.itertuples()],
+        "test loss": [_pm(r.test_loss_mean, r.test_loss_std) for r in table.itertuples()],
+        "test acc. %": [_pm(r.test_acc_mean, r.test_acc_std, True) for r in table.itertuples()],
+        "gap train − val. (points)": [_pm(r.gap_acc_mean, r.gap_acc_std, True)
+                                      for r in table.itertuples()],
+        "s per run": table.train_seconds_mean.map(lambda x: f"{x:,.0f}")})
+
+
+def section(facts, tables, figs, params, info):
+    p = params["protocol"]
+    m, c = p["mlp"], p["cnn"]
+    data = facts.get("data") or {"title": info.get("title"), "sizes": info["sizes"]}
+    sizes = data["sizes"]
+    n = {k: int(v) for k, v in sizes.items()}
+    sec = Section(NAME, TITLE, f"On this study's own split of {data['title'] or 'the data'}: "
+                  f"{n['train']:,} training and {n['val']:,} validation images (the seed's "
+                  f"notMNIST sizes), {n['test']:,} test images. " + _intro(p, params, n["train"]))
+    sec.add_figure(figs["mlp"],
+                   f"NumPy MLP 784-H-10: training (solid) and validation (dashed) cross-entropy "
+                   f"(left, log scale) and accuracy (right) after each of the {m['epochs']} "
+                   "full-batch steps; mean over seeds, band ± 1 std. Markers at a curve's end: "
+                   "a setting with a run that did not end ok (legend).")
+    note = ("Final point: the last epoch's record (training: the weights before the last step, "
+            "on the whole training set; validation: after it). Mean ± std over the runs with a "
+            "final point (a diverged run has none). Gap: training minus validation accuracy.")
+    sec.add_table("NumPy MLP: final point per hidden size H (mean ± std over seeds)",
+                  _shown(tables["mlp"], "hidden", "H"), note=note)
+    sec.add_figure(figs["cnn"],
+                   f"CNN {params['protocol']['cnn']['model']} with Adam: training (solid) and "
+                   f"validation (dashed) loss and accuracy per epoch ({c['epochs']} epoch(s)) at "
+                   "each L2 strength; mean over seeds, band ± 1 std; markers as above.")
+    sec.add_table("CNN: final point per L2 strength (mean ± std over seeds)",
+                  _shown(tables["cnn"], "l2", "L2 λ"),
+                  note="Training: mean over the last epoch's batches in training mode "
+                  "(BatchNorm on batch statistics); loss without the L2 penalty. Validation "
+                  "and test: the model at the end of the epoch, in eval mode.")
+    sec.add_table("Gradient check: hand-written backpropagation against torch autograd",
+                  _check_table(tables["grad_check"]),
+                  note="Largest over the four parameters (W1, b1, W2, b2) and both weight "
+                  "points (initial, after the update steps); relative = max |difference| / max "
+                  "|gradient| of the same parameter.")
+    _answers(sec, facts, tables, p)
+    sec.summary = _summary(facts, tables)
+    return sec
+
+
+def _intro(p, params, n_train):
+    m, c, g = p["mlp"], p["cnn"], p["grad_check"]
+    grad = ("the summed loss, as the seed's code (gW2 = h (p − y)ᵀ summed over the images): the "
+            "step on the mean loss is lr × N for N training images"
+            f" ({m['lr']:g} × {n_train:,} = {m['lr'] * n_train:.3g})"
+            if m["reduction"] == "sum" else "the mean loss")
+    return (f"(a) An MLP 784-H-10 (ReLU, softmax, cross-entropy) written in NumPy "
+            f"(workflow/scripts/nnstudies/numpy_mlp.py), its backward pass derived by hand; H = "
+            f"{', '.join(map(str, m['hidden']))}. Full-batch gradient descent with momentum as "
+            f"the seed: v ← {m['momentum']:g}·v + {m['lr']:g}·g, w ← w − v, velocities from "
+            f"zero, g the gradient of {grad}; {m['epochs']} steps (one per epoch), "
+            f"{m['dtype']}, {len(m['seeds'])} seed(s). Weights Xavier-normal (std "
+            "√(2/(fan_in + fan_out)); the seed's code used that expression as the std's square), "
+            "biases zero; log-softmax shifted by each row's maximum, so no overflow and no "
+            f"log 0. The gradient check uses the first {g['images']} training images. "
+            f"(b) A CNN {' – '.join(params['cnn_layers'])} – fc 10 (the zoo's "
+            f"{c['model']}; the seed put ReLU before BatchNorm) with Adam (lr {c['lr']:g}), "
+            f"batch {c['batch_size']}, {c['epochs']} epoch(s) (the seed: 50), L2 strengths "
+            f"{', '.join(f'{x:g}' for x in c['l2'])}, {len(c['seeds'])} seed(s); {L2_MEANING}.")
+
+
+def _check_table(check):
+    rows = []
+    for (dtype, hidden), g in check.groupby(["dtype", "hidden"], sort=False):
+        rows.append({"dtype": dtype, "H": int(hidden), "images": int(g.images.iloc[0]),
+                     "max |difference|": f"{g.max_abs_diff.max():.2e}",
+                     "max |gradient|": f"{g.max_abs_grad.max():.2e}",
+                     "max relative": f"{g.relative.max():.1e}"})
+    return pd.DataFrame(rows)
+
+
+def _finals(table, key, label):
+    parts = []
+    for r in table.itertuples():
+        head = f"{label} {getattr(r, key):g}"
+        if not r.with_final_point:
+            parts.append(f"{head}: {r.status}, no final point")
+            continue
+        parts.append(f"{head}: training {prose.pct(r.train_acc_mean)}, validation "
+                     f"{prose.pct(r.val_acc_mean)} (gap {prose.pts(r.gap_acc_mean)}), test "
+                     f"{prose.pct(r.test_acc_mean)}" + _fates(r))
+    return "; ".join(parts)
+
+
+def _fates(r):
+    if r.status == "ok":
+        return ""
+    if r.with_final_point < r.runs:
+        return f" ({r.status}; means over the {r.with_final_point} runs with a final point)"
+    return f" ({r.status})"
+
+
+def _short(c):
+    """A comparison's verdict in a few words, for the summary line."""
+    if min(c["n_x"], c["n_y"]) < 2:
+        return "one run on a side: no comparison"
+    if not c["testable"]:
+        return "not resolved with so few runs"
+    return "separated by the data" if c["separated"] else "not separated by the data"
+
+
+def _best(f, table, key, label):
+    if _missing(f.get("best")):
+        return "No setting has a final point, so there is no best."
+    best = table[table[key] == f["best"]].iloc[0]
+    text = (f"Best mean validation accuracy: {label} {f['best']:g}, "
+            + prose.interval(best.val_acc_mean, best.val_acc_ci_low, best.val_acc_ci_high,
+                             f["n"]))
+    if "runner_up" in f:
+        text += (f"; against the runner-up, {label} {f['runner_up']:g}: " + prose.comparison(
+            f"{label} {f['best']:g}", f"{label} {f['runner_up']:g}", f["vs_runner_up"]))
+    return text + "."
+
+
+def _answers(sec, facts, tables, p):
+    mlp, cnn = tables["mlp"], tables["cnn"]
+    f = facts["mlp"]
+    text = ("Expected (textbook): more hidden units give more capacity, so a lower training "
+            "loss; over-fitting shows as a gap between training and validation accuracy that "
+            f"grows with capacity. Measured after {p['mlp']['epochs']} full-batch steps, the "
+            f"same budget for every H: {_finals(mlp, 'hidden', 'H')}. Fates: "
+            + prose.status_counts(_statuses(tables, "mlp_h")) + ". "
+            + _best(f, mlp, "hidden", "H") + " ")
+    text += prose.correlation("Gap against H", f["gap_vs_hidden"]) + "; " + prose.correlation(
+        "final training loss against H", f["train_loss_vs_hidden"]) + ". "
+    gap = f.get("gap_largest_vs_smallest")
+    if gap:
+        text += (f"Gap at H {gap['large']:g} against H {gap['small']:g}: "
+                 f"{prose.pts(gap['diff'])}, {prose.verdict(gap)}. ")
+        if gap["separated"] and gap["diff"] > 0:
+            text += "The data show the gap growing with H: over-fitting increases with capacity. "
+        elif gap["diff"] > 0:
+            text += ("The gap is larger at the largest H, but the data do not resolve it, so "
+                     "over-fitting growing with H is not shown. ")
+        else:
+            text += "The gap does not grow from the smallest to the largest H here. "
+    text += ("Confound: with one learning rate and full-batch steps, a wider hidden layer also "
+             "moves the logits further per step (their change sums over more units), so "
+             "capacity and effective step size move together and this comparison cannot tell "
+             "them apart.")
+    excluded = mlp[mlp.worst_status != "ok"]
+    if len(excluded):
+        text += (" Runs that did not end ok: " + "; ".join(
+            f"H {r.hidden:g}: {r.status}" for r in excluded.itertuples()) + ".")
+    sec.ask("What is the effect of the hidden-layer size H (capacity against over-fitting)?",
+            text)
+    sec.ask("What is the effect of L2 regularisation on the CNN, and at which strength does "
+            "it start to under-fit?", _l2_answer(facts["cnn"], cnn, p,
+                                                 _statuses(tables, "cnn_l2_")))
+    sec.ask("What does the gradient check show?", _check_answer(facts["grad_check"], p))
+
+
+def _statuses(tables, prefix):
+    runs = tables["runs"]
+    return runs.status[runs.name.str.startswith(prefix)]
+
+
+def _l2_answer(f, cnn, p, statuses):
+    u = f["underfit"]
+    margin = u["margin"]
+    text = (f"L2 here is {L2_MEANING}. Expected: L2 pulls the weights toward zero; a small "
+            "strength mostly narrows the gap between training and validation accuracy, a large "
+            "one keeps the network from fitting the training set (under-fitting: training "
+            f"accuracy falls). Measured after {p['cnn']['epochs']} epochs: "
+            f"{_finals(cnn, 'l2', 'λ')}. Fates: {prose.status_counts(statuses)}. Rule: a "
+            "strength under-fits when its mean final "
+            f"training accuracy lies more than {100 * margin:g} points below the unregularised "
+            "CNN's (λ 0")
+    if _missing(u["reference"]):
+        return text + "), which has no final point here, so the rule cannot be applied."
+    text += f", {prose.pct(u['reference'])}). "
+    if _missing(u["strength"]):
+        text += (f"No strength up to λ {cnn.l2.max():g} does, so by this rule none under-fits "
+                 f"within {p['cnn']['epochs']} epochs. ")
+    else:
+        text += (f"By this rule under-fitting starts at λ {u['strength']:g}: training accuracy "
+                 f"{100 * u['drop']:.2f} points lower; λ 0 vs λ {u['strength']:g}: "
+                 f"{prose.verdict(u['test'])}. ")
+    return text + _best(f, cnn, "l2", "λ")
+
+
+def _check_answer(f, p):
+    g = p["grad_check"]
+    parts = []
+    for dtype in ("float64", "float32"):
+        if dtype not in f:
+            continue
+        d = f[dtype]
+        parts.append(f"in {dtype}, the largest |difference| over {d['cases']} parameter checks "
+                     f"is {d['max_abs_diff']:.2e}, at most {d['max_relative']:.1e} of the "
+                     f"largest gradient entry (tolerance {d['tolerance']:g}): "
+                     + ("they agree" if d["agrees"] else "they do NOT agree"))
+    return ("The hand-written backward pass (numpy_mlp.loss_and_grads; gradients of the mean "
+            "cross-entropy, the summed loss's being N times these) against torch autograd "
+            "(nn.functional linear, relu and cross_entropy, backward) on the same weights and "
+            f"the first {g['images']} real training images, for every H, at the seeded initial "
+            f"weights and after {g['steps']} of the study's update steps: " + "; ".join(parts)
+            + ". Rounding alone gives differences of the order of each dtype's precision "
+            "(about 1e-16 in float64, 1e-7 in float32, relative) accumulated over sums of "
+            "hundreds of images; a wrong derivative (a missing ReLU mask, a transposed "
+            "product, a sign) would be off by about the gradient itself, a relative error near "
+            "1. The test suite also checks every parameter's gradient against central finite "
+            "differences on a small float64 network.")
+
+
+def _summary(facts, tables):
+    f, u = facts["mlp"], facts["cnn"]["underfit"]
+    g = facts["grad_check"].get("float64", {})
+    text = "ECE421 A2: "
+    if not _missing(f.get("best")):
+        best = tables["mlp"][tables["mlp"].hidden == f["best"]].iloc[0]
+        text += (f"the NumPy MLP's best mean validation accuracy is at H {f['best']:g} "
+                 f"({prose.pct(best.val_acc_mean)}, {prose.small(f['n'])}"
+                 + (f"; against the runner-up: {_short(f['vs_runner_up'])}"
+                    if "vs_runner_up" in f else "") + "); ")
+    if g:
+        text += (f"hand-written gradients {'agree' if g['agrees'] else 'do NOT agree'} with "
+                 f"autograd (float64 max |difference| {g['max_abs_diff']:.1e}); ")
+    if _missing(u["reference"]):
+        text += "the CNN's L2 rule has no unregularised reference."
+    elif _missing(u["strength"]):
+        text += "no L2 strength makes the CNN under-fit by the stated rule."
+    else:
+        text += (f"by the stated rule the CNN starts to under-fit at L2 λ {u['strength']:g} "
+                 f"(mean training accuracy {100 * u['drop']:.2f} points below λ 0's; "
+                 f"{_short(u['test'])}).")
+    return text
