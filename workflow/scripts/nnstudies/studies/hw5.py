@@ -65,17 +65,13 @@ def check(cfg):
 
 
 def departures(cfg):
-    """The protocol's departures, and this study's data against the seed's (MNIST, all of it)."""
+    """The protocol's departures, and the dataset against the seed's (MNIST); the study's own
+    data settings against the global block are listed by common.study_data_departures."""
     out = protocol_departures(NAME, cfg[NAME], PROTOCOL)
-    mine, shared = study_data(cfg, NAME), cfg["data"]
-    if mine["dataset"] != SEED_DATASET:
-        out.append(f"{NAME}: {DATASETS[mine['dataset']].title} (the seed trained on "
+    dataset = study_data(cfg, NAME)["dataset"]
+    if dataset != SEED_DATASET:
+        out.append(f"{NAME}: {DATASETS[dataset].title} (the seed trained on "
                    f"{DATASETS[SEED_DATASET].title})")
-    if mine.get("train_subset") and mine.get("train_subset") != shared.get("train_subset"):
-        total = sum(DATASETS[mine["dataset"]].train_counts)
-        out.append(f"{NAME}: {mine['train_subset']:,} of the {total:,} training images, split "
-                   "into training and validation (the seed: all, with the test set as "
-                   "validation)")
     return out
 
 
