@@ -68,13 +68,9 @@ def rates(epochs, variants, overfit, p, chance):
     right.set(xscale="log", xlabel="learning rate", ylabel="final validation accuracy",
               title="final validation accuracy")
     _status_legend(left, [s for s in lrs.worst_status if s in STATUS_MARKERS], fontsize=7)
-    right.legend(fontsize=8)
+    _status_legend(right, [s for s in lrs.worst_status if s in STATUS_MARKERS], fontsize=8)
     right.grid(alpha=0.3)
-    left.grid(alpha=0.3)
-    left.set_xlabel("epoch")
-    left.xaxis.get_major_locator().set_params(integer=True)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, (left,))
 
 
 def momentum(epochs, variants, overfit, p, chance):
@@ -90,9 +86,9 @@ def momentum(epochs, variants, overfit, p, chance):
             if not df.empty:
                 _band(ax, df.epoch, df[f"{metric}_mean"], df[f"{metric}_std"],
                       color=COLOURS[i], label=label)
-        ax.axhline(p["target_val_acc"], color="grey", ls=":", lw=1,
-                   label=f"target {100 * p['target_val_acc']:g} %" if metric == "val_acc"
-                   else None)
+        if metric == "val_acc":
+            ax.axhline(p["target_val_acc"], color="grey", ls=":", lw=1,
+                       label=f"target {100 * p['target_val_acc']:g} %")
         ax.set(title=title)
         ax.legend(fontsize=8)
     axes[0].set_ylabel("accuracy")

@@ -40,6 +40,15 @@ def _short(c):
             else f"not separated, p = {c['p']:.2g}")
 
 
+def _compared(items):
+    """'label: +1.20 points, <verdict>' for each (label, compare result); when no test can
+    reach significance at these sizes for any of them, the differences and that verdict once."""
+    if items and all(not c["testable"] and min(c["n_x"], c["n_y"]) >= 2 for _, c in items):
+        return ("; ".join(f"{label} {prose.pts(c['diff'])}" for label, c in items)
+                + f". {'Each is' if len(items) > 1 else 'It is'} {prose.verdict(items[0][1])}")
+    return "; ".join(f"{label} {prose.pts(c['diff'])}, {prose.verdict(c)}" for label, c in items)
+
+
 def _epochs(e):
     return "never" if e is None or e != e else f"{int(e)}"
 
@@ -67,12 +76,13 @@ def section(facts, tables, figs, params, info):
                   f"{sizes['train']:,} training, {sizes['val']:,} validation and "
                   f"{sizes['test']:,} test images; {SEED_DATA}. Variants, each changing one "
                   "setting of the baseline: learning rates "
-                  f"{', '.join(f'{x:g}' for x in _rates(v))}; momentum "
+                  f"{', '.join(f'{x:g}' for x in _rates(v) if x != p['lr'])} (baseline "
+                  f"{p['lr']:g}); momentum "
                   f"{p['momentum_variant']:g}; a second conv block ({p['deeper_model']}: "
                   f"{', '.join(layers[p['deeper_model']])}). Every variant trains the same "
-                  f"{p['epochs']} epochs. The seed's smaller exercises (the 6x6 convolution, "
-                  "dilated output sizes, the receptive field) are worked in Study 2 by the "
-                  "same conv2d code.")
+                  f"{p['epochs']} epochs ({_steps(v)} steps of batch {p['batch_size']}). The "
+                  "seed's smaller exercises (the 6x6 convolution, dilated output sizes, the "
+                  "receptive field) are worked in Study 2 by the same conv2d code.")
     sec.add_figure(figs["baseline"], "Baseline: loss (left) and accuracy (right) per epoch, "
                    "training solid and validation dashed, mean over seeds (band: ± 1 std). "
                    "Dotted verticals: each seed's epoch of lowest validation loss.")
@@ -120,6 +130,11 @@ def section(facts, tables, figs, params, info):
     return sec
 
 
+def _steps(v):
+    steps = v.steps_mean[v.steps_mean.notna()]
+    return f"{steps.max():,.0f}" if len(steps) else "–"
+
+
 def _rates(v):
     return sorted(v.lr[v.role.isin(["baseline", "rate"])])
 
@@ -164,8 +179,9 @@ def _q1(sec, o, p):
         froms = [e for e in base.train_above_val_from if e == e]
         gap_text = (f"At the last epoch the training accuracy exceeds the validation accuracy by "
                     f"{prose.pts(gap.mean())} on average ({', '.join(prose.pts(g) for g in gap)}"
-                    " per seed)" + (f"; it stays above from epoch "
-                                    f"{', '.join(str(int(e)) for e in froms)}" if froms else "")
+                    " per seed)" + (f"; it stays above it from epoch "
+                                    f"{', '.join(str(int(e)) for e in froms)} (per seed)"
+                                    if froms else "")
                     + ". (The training figures are epoch means taken while the weights "
                     "improve, so they understate the end-of-epoch training accuracy.) ")
     why = ("Expected (textbook): once the network starts to fit particulars of its training "
@@ -176,6 +192,20 @@ def _q1(sec, o, p):
                              "over-fitting in the loss within this budget."))
     sec.ask("What do the baseline's curves show, and what might be the reason?",
             rule + "; ".join(rows) + ". " + found + gap_text + why + agree)
+
+
+def _agreement(lr, base, learns, first, last, steps):
+    """Whether a rate's measured fate agrees with the textbook expectation for its size."""
+    if lr > base:
+        return (", as expected of a too-large rate" if not learns else
+                f", so {_rate(lr)} is not too large for this model and data")
+    if learns:
+        return ", as expected of a small rate"
+    if last < first:
+        return (f" (its training loss fell by {first - last:.4f}: the slow descent expected of "
+                f"a small rate, not yet lifting accuracy out of the chance band in {steps} "
+                "steps)")
+    return ", and its loss did not fall: slower still than expected"
 
 
 def _q2(sec, facts, v, p):
@@ -206,7 +236,8 @@ def _q2(sec, facts, v, p):
             + ("it learns" + (", slowly: below the baseline's "
                               f"{prose.pct(v.loc['baseline', 'final_val_acc_mean'])}"
                               if r.final_val_acc_mean < v.loc["baseline", "final_val_acc_mean"]
-                              else "") if learns else "it does not learn by this rule"))
+                              else "") if learns else "it does not learn by this rule")
+            + _agreement(lr, p["lr"], learns, first, last, _steps(v)))
     expect = ("Expected (textbook): a rate far above the baseline's takes steps that overshoot "
               "the minimum, so the loss jumps up or becomes NaN, or it drives ReLU units to "
               "zero output for every image (dead units), after which the network predicts one "
@@ -230,10 +261,10 @@ def _q2(sec, facts, v, p):
                       f"{_label(best['against'], v)} on test accuracy (not used to choose): "
                       + prose.verdict(best["test"]) + ", so the sweep shows no better rate.")
         else:
-            c = best["test"]
-            sweep += (f" Best mean: {_label(best['name'], v)}. Against the baseline on test "
-                      f"accuracy (not used to choose): {prose.comparison(_label(best['name'], v), 'baseline', c)}"
-                      + (f", so {_label(best['name'], v)} is a better rate on this evidence."
+            c, label = best["test"], _label(best["name"], v)
+            sweep += (f" Best mean: {label}. Against the baseline on test accuracy (not used to "
+                      f"choose): {prose.comparison(label, 'baseline', c)}"
+                      + (f", so {label} is a better rate on this evidence."
                          if c["separated"] and c["diff"] > 0 else
                          "; so the sweep does not establish a better rate than the baseline's."))
     sec.ask(f"Do the models with learning rates {' and '.join(f'{x:g}' for x in p['lrs'])} "
@@ -252,15 +283,15 @@ def _q3(sec, facts, o, p, target):
         for n in (name, "baseline"))
     _, turned = _turns(o, name)
     _, base_turned = _turns(o, "baseline")
-    text = (f"Momentum {beta:g} against {p['momentum']:g}, both at lr {p['lr']:g}. Validation "
-            f"accuracy at equal epochs, {prose.comparison('with', 'without', m['epoch1'])} "
-            f"after epoch 1 and {prose.comparison('with', 'without', m['last'])} after epoch "
-            f"{last}; training accuracy in epoch {last}: "
-            f"{prose.comparison('with', 'without', m['train_last'])}; test accuracy: "
-            f"{prose.comparison('with', 'without', m['test'])}. Epochs until the validation "
-            f"accuracy first reaches {prose.pct(target)} (never = not within {last}): {reach}. "
-            f"Validation loss turns up (rule of the first answer) in {len(turned)} seed(s) "
-            f"with momentum, {len(base_turned)} without. ")
+    text = (f"Momentum {beta:g} against {p['momentum']:g}, both at lr {p['lr']:g}; differences "
+            "with minus without: " + _compared([
+                ("validation accuracy after epoch 1", m["epoch1"]),
+                (f"after epoch {last}", m["last"]),
+                (f"training accuracy in epoch {last}", m["train_last"]),
+                ("test accuracy", m["test"])])
+            + f". Epochs until the validation accuracy first reaches {prose.pct(target)} "
+            f"(never = not within {last}): {reach}. Validation loss turns up (rule of the first "
+            f"answer) in {len(turned)} seed(s) with momentum, {len(base_turned)} without. ")
     expect = (f"Expected (textbook): with β = {beta:g} each step adds up past gradients, so "
               f"along directions where they agree the step grows to about 1/(1 − β) = "
               f"{1 / (1 - beta):.3g} times the plain one, while oscillating components cancel: "
@@ -298,11 +329,11 @@ def _q4(sec, facts, v, params):
                   f"the first fully connected layer from {f1:,} to {f2:,} features, and that "
                   "layer holds most of the weights.")
     seconds = d["seconds"]
-    text = (f"{counts} Two blocks against one: test accuracy "
-            f"{prose.comparison('two', 'one', d['test'])}; validation accuracy at the last "
-            f"epoch {prose.comparison('two', 'one', d['val_last'])}; training accuracy in the "
-            f"last epoch {prose.comparison('two', 'one', d['train_last'])}. Training time per "
-            f"run: {seconds['two_blocks']:.0f} s against {seconds['baseline']:.0f} s. ")
+    text = (f"{counts} Differences, two blocks minus one: " + _compared([
+        ("test accuracy", d["test"]), ("validation accuracy at the last epoch", d["val_last"]),
+        ("training accuracy in the last epoch", d["train_last"])])
+        + f". Training time per run (wall clock): {seconds['two_blocks']:.0f} s against "
+        f"{seconds['baseline']:.0f} s. ")
     expect = ("Expected (textbook): a second conv block builds features of features over larger "
               "patches of the image (each unit after it sees more of the input), which usually "
               "helps on images. Confound: the block changes depth, receptive field and parameter "
