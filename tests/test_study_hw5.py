@@ -166,16 +166,22 @@ def analysed(tmp_path, seeds=(0, 1, 2)):
     return {f"hw5-q{q.number}": q.answer for q in sec.questions}, sec, tables
 
 
-def test_questions_are_addressed_by_id(tmp_path):
-    answers, sec, tables = analysed(tmp_path)
+@pytest.fixture(scope="module")
+def three_seeds(tmp_path_factory):
+    """The analysis and section of three hand-made seeds, made once for the tests below."""
+    return analysed(tmp_path_factory.mktemp("hw5"))
+
+
+def test_questions_are_addressed_by_id(three_seeds):
+    answers, sec, tables = three_seeds
     assert list(answers) == ["hw5-q1", "hw5-q2", "hw5-q3", "hw5-q4"]
     assert sec.title.startswith("Study 6a") and len(sec.figures) == 4
     assert "Data: Fashion-MNIST, 5,400 training" in sec.intro and "MNIST (all 60,000" in sec.intro
     assert set(tables["runs"].status) <= {"ok", "stuck"}
 
 
-def test_q1_measures_the_turn_per_seed(tmp_path):
-    answers, _, tables = analysed(tmp_path)
+def test_q1_measures_the_turn_per_seed(three_seeds):
+    answers, _, tables = three_seeds
     q1 = answers["hw5-q1"]
     assert "seed 0: lowest at epoch 3 (0.4000), 0.4700 at the last epoch" in q1
     assert "seed 1: lowest at epoch 3 (0.3980)" in q1
@@ -186,8 +192,8 @@ def test_q1_measures_the_turn_per_seed(tmp_path):
     assert o.loc[("baseline", 0), "min_val_loss_epoch"] == 3
 
 
-def test_q2_large_rate_does_not_learn_and_no_better_rate_is_claimed(tmp_path):
-    answers, sec, tables = analysed(tmp_path)
+def test_q2_large_rate_does_not_learn_and_no_better_rate_is_claimed(three_seeds):
+    answers, sec, tables = three_seeds
     q2 = answers["hw5-q2"]
     assert "lr 1: fate stuck" in q2 and "it does not learn by this rule" in q2
     assert "lr 1e-05: fate ok" in q2 and "it learns, slowly: below the baseline's" in q2
@@ -203,8 +209,8 @@ def test_q2_with_enough_seeds_the_comparison_is_tested(tmp_path):
     assert "so lr 0.1 is a better rate on this evidence" in q2
 
 
-def test_q3_momentum_at_equal_epochs_and_to_the_target(tmp_path):
-    answers, _, _ = analysed(tmp_path)
+def test_q3_momentum_at_equal_epochs_and_to_the_target(three_seeds):
+    answers, _, _ = three_seeds
     q3 = answers["hw5-q3"]
     assert "Momentum 0.9 against 0, both at lr 0.01" in q3
     assert "after epoch 1" in q3 and "not resolved" in q3
@@ -214,8 +220,8 @@ def test_q3_momentum_at_equal_epochs_and_to_the_target(tmp_path):
     assert "learning faster" in q3  # not resolved: no claim that it helps
 
 
-def test_q4_counts_both_models_and_names_the_confound(tmp_path):
-    answers, _, _ = analysed(tmp_path)
+def test_q4_counts_both_models_and_names_the_confound(three_seeds):
+    answers, _, _ = three_seeds
     q4 = answers["hw5-q4"]
     assert "one block (hw5_cnn) 542,230, two blocks (hw5_cnn2) 179,926" in q4
     assert "lowers the count" in q4 and "from 5,408 to 1,600 features" in q4
