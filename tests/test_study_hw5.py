@@ -126,25 +126,30 @@ def specs(seed):
     }
 
 
-def hand_made(tmp_path, seeds=(0, 1, 2)):
+def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False):
+    """Every run's files; with `diverge`, lr 1 ends non-finite at step 20, before any record."""
     summaries, curves = [], []
     for seed in seeds:
         for name, (curve, acc) in specs(seed).items():
+            diverged = 20 if diverge and name == "lr1" else None
+            acc = None if diverged else acc
             v = hw5.variants(PROTOCOL)[name]
             run = run_dict("hw5", name, v["model"], seed, lr=v["lr"], momentum=v["momentum"],
                            epochs=5, batch_size=32)
             s, c = write_run(tmp_path / "runs" / name / f"seed{seed}", run, curve, acc,
-                             steps=5 * 169)
+                             diverged, steps=20 if diverged else 5 * 169)
             summary = json.loads(s.read_text())  # the parameter count the trainer records
             s.write_text(json.dumps({**summary, "parameters": PARAMS[v["model"]]}))
+            if diverged:  # no record before the loss went non-finite
+                curve.iloc[:0].to_csv(c, index=False)
             summaries.append(s)
             curves.append(c)
     return SimpleNamespace(summary=summaries, curves=curves)
 
 
-def analysed(tmp_path, seeds=(0, 1, 2)):
+def analysed(tmp_path, seeds=(0, 1, 2), diverge=False):
     """The study's own analysis on hand-made runs (tables, figures, facts), then its section."""
-    inp = hand_made(tmp_path, seeds)
+    inp = hand_made(tmp_path, seeds, diverge)
     named = {f"table_{t}": tmp_path / f"{t}.csv" for t in hw5.TABLES}
     for f in hw5.FIGURES:
         named[f"png_{f}"], named[f"svg_{f}"] = tmp_path / f"{f}.png", tmp_path / f"{f}.svg"
@@ -227,3 +232,13 @@ def test_q4_counts_both_models_and_names_the_confound(three_seeds):
     assert "lowers the count" in q4 and "from 5,408 to 1,600 features" in q4
     assert "cannot tell the effect of depth from that of the parameter count" in q4
     assert "the data do not show that the second block helps" in q4
+
+
+def test_a_diverged_rate_is_named_and_the_rest_still_answers(tmp_path):
+    answers, sec, tables = analysed(tmp_path, diverge=True)
+    assert set(tables["runs"].status[tables["runs"].name == "lr1"]) == {"diverged"}
+    assert "lr 1: diverged (loss not finite) in 3 of 3 seed(s)" in answers["hw5-q2"]
+    assert "lr 1 " not in answers["hw5-q2"].split("Sweep")[1]  # not ranked among the ok rates
+    o = tables["overfit"].set_index(["name", "seed"])
+    assert o.loc[("lr1", 0), "verdict"] == "not measured"
+    assert "seed 0: lowest at epoch 3" in answers["hw5-q1"]

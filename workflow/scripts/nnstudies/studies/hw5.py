@@ -133,9 +133,10 @@ def describe_variants(variants_, declared):
 def epoch_tables(curves):
     """(one row per run and epoch, mean/std/count over seeds per variant and epoch)."""
     frames = [df.assign(name=name, seed=seed)[["name", "seed", "epoch", *METRICS]]
-              for (name, seed), df in curves.items()]
+              for (name, seed), df in curves.items() if len(df)]  # none: diverged at once
     per_epoch = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["name", "seed", "epoch", *METRICS])
+    per_epoch = per_epoch.astype({m: float for m in METRICS})
     grouped = per_epoch.groupby(["name", "epoch"], sort=False)[METRICS]
     table = grouped.agg(["mean", "std"])
     table.columns = [f"{m}_{s}" for m, s in table.columns]

@@ -10,8 +10,8 @@ from ..stats import STUCK_Z
 
 NAME = "hw5"
 TITLE = "Study 6a: a small CNN's learning rate, momentum and depth (seed 003, HW5)"
-SEED_DATA = ("the seed trained one Keras run on MNIST (all 60,000 training images, with the "
-             "10,000 test images as its validation data)")
+SEED_DATA = ("the seed trained one Keras run on MNIST (all 60,000 training images, 1,875 steps "
+             "per epoch, with the 10,000 test images as its validation data)")
 
 
 def _rate(x):
@@ -49,6 +49,10 @@ def _compared(items):
     return "; ".join(f"{label} {prose.pts(c['diff'])}, {prose.verdict(c)}" for label, c in items)
 
 
+def _num(x):
+    return "–" if x != x else f"{x:.4f}"
+
+
 def _epochs(e):
     return "never" if e is None or e != e else f"{int(e)}"
 
@@ -79,7 +83,7 @@ def section(facts, tables, figs, params, info):
                   f"{', '.join(f'{x:g}' for x in _rates(v) if x != p['lr'])} (baseline "
                   f"{p['lr']:g}); momentum "
                   f"{p['momentum_variant']:g}; a second conv block ({p['deeper_model']}: "
-                  f"{', '.join(layers[p['deeper_model']])}). Every variant trains the same "
+                  f"{', '.join(layers[p['deeper_model']])}). Every variant is given the same "
                   f"{p['epochs']} epochs ({_steps(v)} steps of batch {p['batch_size']}). The "
                   "seed's smaller exercises (the 6x6 convolution, dilated output sizes, the "
                   "receptive field) are worked in Study 2 by the same conv2d code.")
@@ -116,10 +120,10 @@ def section(facts, tables, figs, params, info):
                       "lowest val. loss (epoch)": [
                           "–" if e != e else f"{m:.4f} ({int(e)})"
                           for m, e in zip(o.min_val_loss, o.min_val_loss_epoch)],
-                      "last val. loss": o.last_val_loss.map(lambda x: f"{x:.4f}"),
+                      "last val. loss": o.last_val_loss.map(_num),
                       "train loss there → last": [
-                          f"{a:.4f} → {b:.4f}" for a, b in zip(o.train_loss_at_min,
-                                                               o.last_train_loss)],
+                          f"{_num(a)} → {_num(b)}" for a, b in zip(o.train_loss_at_min,
+                                                                   o.last_train_loss)],
                       "train acc. > val. from epoch": o.train_above_val_from.map(_epochs)}),
                   text=True)
     _q1(sec, tables["overfit"], p)
