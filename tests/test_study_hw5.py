@@ -67,6 +67,16 @@ def test_bad_settings_name_the_key(raw_config, key, value, message):
         resolve(raw_config)
 
 
+def test_data_sizes_name_the_study_key_or_the_global_one(raw_config):
+    raw_config["hw5"]["data"]["train_subset"] = 70000
+    with pytest.raises(ConfigError, match="config key 'hw5.data.train_subset'"):
+        resolve(copy.deepcopy(raw_config))
+    raw_config["hw5"]["data"]["train_subset"] = 6000
+    raw_config["data"]["test_subset"] = 20000  # inherited by hw5: the global key is named
+    with pytest.raises(ConfigError, match="config key 'data.test_subset'"):
+        resolve(raw_config)
+
+
 # ---------------------------------------------------------------------------- MNIST, its data
 
 def test_mnist_is_selectable_and_trains_on_idx_files(tmp_path, raw_config,
