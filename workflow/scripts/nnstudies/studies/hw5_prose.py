@@ -68,7 +68,7 @@ def section(facts, tables, figs, params, info):
     sizes = info["sizes"]
     layers = params["layers"]
     seeds = p["seeds"]
-    data = DATASETS[params["dataset"]].title
+    data = info.get("title") or DATASETS[params["dataset"]].title  # what was prepared and run
     sec = Section(NAME, TITLE,
                   f"{p['model']} ({', '.join(layers[p['model']])}, then the 10-way output "
                   f"layer) with SGD lr {p['lr']:g}, momentum {p['momentum']:g}, batch "
