@@ -14,6 +14,20 @@ SEED_DATA = ("the seed trained one Keras run on MNIST (all 60,000 training image
              "per epoch, with the 10,000 test images as its validation data)")
 
 
+CAPTIONS = {
+    "baseline": "Baseline: loss (left) and accuracy (right) per epoch, training solid and "
+                "validation dashed, mean over seeds (band: ± 1 std). Dotted verticals: each "
+                "seed's epoch of lowest validation loss.",
+    "learning_rates": "Learning rates: training accuracy per epoch (left, mean over seeds, band "
+                      "± 1 std) and final validation accuracy against the rate (right, log axis, "
+                      "bars ± 1 std; dotted: chance). Markers: runs that did not end ok "
+                      "(legend).",
+    "momentum": "Momentum against none: training (left) and validation (right) accuracy per "
+                "epoch, mean over seeds (band ± 1 std); dotted: the stated target accuracy.",
+    "depth": "One conv block against two: training (solid) and validation (dashed) accuracy "
+             "(left) and loss (right) per epoch, mean over seeds (band ± 1 std)."}
+
+
 def _rate(x):
     return f"lr {x:g}"
 
@@ -87,19 +101,8 @@ def section(facts, tables, figs, params, info):
                   f"{p['epochs']} epochs ({_steps(v)} steps of batch {p['batch_size']}). The "
                   "seed's smaller exercises (the 6x6 convolution, dilated output sizes, the "
                   "receptive field) are worked in Study 2 by the same conv2d code.")
-    sec.add_figure(figs["baseline"], "Baseline: loss (left) and accuracy (right) per epoch, "
-                   "training solid and validation dashed, mean over seeds (band: ± 1 std). "
-                   "Dotted verticals: each seed's epoch of lowest validation loss.")
-    sec.add_figure(figs["learning_rates"], "Learning rates: training accuracy per epoch (left, "
-                   "mean over seeds, band ± 1 std) and final validation accuracy against the "
-                   "rate (right, log axis, bars ± 1 std; dotted: chance). Markers: runs that "
-                   "did not end ok (legend).")
-    sec.add_figure(figs["momentum"], "Momentum against none: training (left) and validation "
-                   "(right) accuracy per epoch, mean over seeds (band ± 1 std); dotted: the "
-                   "stated target accuracy.")
-    sec.add_figure(figs["depth"], "One conv block against two: training (solid) and "
-                   "validation (dashed) accuracy (left) and loss (right) per epoch, mean over "
-                   "seeds (band ± 1 std).")
+    for name, caption in CAPTIONS.items():
+        sec.add_figure(figs[name], caption)
     t = tables["variants"]
     target = p["target_val_acc"]
     shown = pd.DataFrame({
