@@ -273,3 +273,89 @@ def test_pick_device():
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="cuda"):
             train.pick_device("cuda")
+
+
+# ---------------------------------------------------------------------------- plumbing
+
+@pytest.mark.parametrize("n_train", [400, 410])
+def test_record_every_epoch_records_each_epochs_last_step(data, n_train):
+    d = data if n_train == 400 else make_data(n_train=n_train, seed=5)
+    curves, summary, _, _ = go(make_run(MLP, epochs=3, record_every="epoch"), d)
+    per_epoch = math.ceil(n_train / 50)
+    assert [r["step"] for r in curves] == [per_epoch, 2 * per_epoch, 3 * per_epoch]
+    assert [r["epoch"] for r in curves] == [1, 2, 3]
+    # a record's training accuracy covers the whole epoch: a fraction of its n_train images
+    assert all(abs(r["train_acc"] * n_train - round(r["train_acc"] * n_train)) < 1e-6
+               for r in curves)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_weight_decay_is_coupled_l2(optimizer):
+    """One step with weight_decay on a zero loss moves w by lr * decay * w (SGD), and changes
+    Adam's step: the decay term is added to the gradient."""
+    w = nn.Parameter(torch.ones(3))
+    opt = train.make_optimizer(make_run(optimizer=optimizer, lr=0.1, weight_decay=0.5), [w])
+    assert opt.defaults["weight_decay"] == 0.5
+    (0 * w.sum()).backward()
+    opt.step()
+    if optimizer == "sgd":
+        assert torch.allclose(w.detach(), torch.full((3,), 1 - 0.1 * 0.5))
+    else:
+        assert (w.detach() < 1).all()
+    default = train.make_optimizer(make_run(optimizer=optimizer), [nn.Parameter(torch.ones(1))])
+    assert default.defaults["weight_decay"] == 0
+
+
+def test_trainer_dispatch():
+    from nnstudies.trainers import TRAINERS, trainer_code, trainer_module
+    assert trainer_module(make_run()) is train
+    assert trainer_module(make_run(trainer="torch")) is train
+    assert "train" in trainer_code(make_run())
+    for name, entry in TRAINERS.items():
+        module = trainer_module({"trainer": name})
+        assert callable(module.train_run) and callable(module.curve_columns)
+        assert entry["module"] in entry["code"]
+
+
+# ---------------------------------------------------------------------------- precision
+
+# Largest change bf16 evaluation may make to a validation/test accuracy on this synthetic data
+# (100 images each: 0.03 = 3 images). Measured: see test below and bench/README.md.
+BF16_ACC_BOUND = 0.03
+
+
+@pytest.mark.parametrize("layers", [MLP, CNN], ids=["mlp", "cnn"])
+def test_precision_fp32_is_the_default_bit_for_bit(data, layers):
+    run = make_run(layers, record_every=4)
+    c1, s1, a1, _ = go(run, data)
+    c2, s2, a2, _ = go(dict(run), data, precision="fp32")
+    assert c1 == c2
+    assert s1["test_acc"] == s2["test_acc"] and s1["test_loss"] == s2["test_loss"]
+    assert s2["precision"] == "fp32"
+    for key in a1:
+        assert np.array_equal(a1[key], a2[key])
+
+
+@pytest.mark.parametrize("layers", [MLP, CNN], ids=["mlp", "cnn"])
+def test_bf16_changes_only_evaluation_within_the_bound(data, layers):
+    run = make_run(layers, record_every=4)
+    c32, s32, a32, m32 = go(run, data)
+    c16, s16, a16, m16 = go(dict(run), data, precision="bf16")
+    assert s16["precision"] == "bf16"
+    # training is float32 either way: same steps, same weights
+    assert [r["train_loss"] for r in c32] == [r["train_loss"] for r in c16]
+    assert [r["train_acc"] for r in c32] == [r["train_acc"] for r in c16]
+    for v32, v16 in zip(m32.state_dict().values(), m16.state_dict().values()):
+        assert torch.equal(v32, v16)
+    val_change = max(abs(a["val_acc"] - b["val_acc"]) for a, b in zip(c32, c16))
+    assert val_change <= BF16_ACC_BOUND
+    assert abs(s32["test_acc"] - s16["test_acc"]) <= BF16_ACC_BOUND
+    np.testing.assert_allclose([r["val_loss"] for r in c16], [r["val_loss"] for r in c32],
+                               rtol=0.05, atol=0.01)
+    # ... and it is really another computation (bf16 rounding shows in the losses)
+    assert [r["val_loss"] for r in c16] != [r["val_loss"] for r in c32]
+
+
+def test_unknown_precision_is_refused(data):
+    with pytest.raises(ValueError, match="precision"):
+        go(make_run(MLP), data, precision="fp16")
