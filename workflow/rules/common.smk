@@ -114,7 +114,11 @@ def study_code(study):
     """The package files a study's analysis and section depend on (its module and the
     studies/<study>_*.py files it is split into)."""
     own = Path(PACKAGE, "studies")
-    return SHARED_CODE + [str(own / f"{study}.py")] + sorted(map(str, own.glob(f"{study}_*.py")))
+    return (
+        SHARED_CODE
+        + [str(own / f"{study}.py")]
+        + sorted(map(str, own.glob(f"{study}_*.py")))
+    )
 
 
 def analysis_outputs(study):
