@@ -84,7 +84,8 @@ def planned_train_jobs(workdir, *args):
 def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     results = quick / "results" / "quick"
     all_runs = pd.read_csv(results / "tables" / "runs.csv")
-    assert set(all_runs.study) == {"architectures", "activations", "learning_rates", "ece421"}
+    assert set(all_runs.study) == {"architectures", "activations", "learning_rates", "hw5",
+                                   "ece421"}
     runs = all_runs[all_runs.study == "architectures"]
     html = (results / "report" / "report.html").read_text()
     assert set(runs.model) == {"mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"}
@@ -99,11 +100,11 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     assert "data:image/png;base64," in html  # figures embedded: the file opens alone
     for section in ("Study 1: basic concepts, computed", "Study 2: a convolution layer in NumPy",
                     "Study 3: architectures", "Study 4: activation functions and gradients",
-                    "Study 5: learning rate",
+                    "Study 5: learning rate", "Study 6a: a small CNN",
                     "Study 6b: ECE421 A2, a NumPy MLP and a BatchNorm CNN under L2"):
-        assert f"<h2>{section}</h2>" in html
+        assert f"<h2>{section}" in html
     counts = {"concepts": 4, "convolution": 6, "architectures": 10, "activations": 3,
-              "learning_rates": 4, "ece421": 3}
+              "learning_rates": 4, "hw5": 4, "ece421": 3}
     for study, n in counts.items():  # every question addressable by id, linked from contents
         assert f'href="#{study}"' in html
         for q in range(1, n + 1):
@@ -119,7 +120,7 @@ def test_curves_have_one_record_per_ten_steps(quick):
         curves = pd.read_csv(summary_path.with_name("curves.csv"))
         run = summary["run"]
         every = run["record_every"]
-        every = summary["steps_per_epoch"] if every == "epoch" else every
+        every = summary["steps_per_epoch"] if every == "epoch" else every  # hw5: once per epoch
         epochs = run["schedule"]["epochs"] if run["schedule"] else run["epochs"]
         assert summary["steps"] == summary["steps_per_epoch"] * epochs
         assert list(curves.step) == list(range(every, summary["steps"] + 1, every))
@@ -132,6 +133,7 @@ def test_figures_exist_in_png_and_svg(quick):
     figures = quick / "results" / "quick" / "figures"
     stems = (["architectures_performance", "activations_unit", "activations_raw",
               "learning_rates_curves", "concepts_reliability", "convolution_maps",
+              "hw5_baseline", "hw5_learning_rates", "hw5_momentum", "hw5_depth",
               "ece421_mlp", "ece421_cnn"]
              + [f"architectures_weights_{m}"
                 for m in ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")])
@@ -186,7 +188,7 @@ def test_editing_the_training_code_reruns_training(quick, edited):
     edited("workflow/scripts/nnstudies/train.py", '"""One training function',
            '# edited\n"""One training function')
     jobs, _ = planned_train_jobs(quick)
-    assert len(jobs) == 28  # every run the torch trainer trains (not ece421's NumPy MLP runs)
+    assert len(jobs) == 40  # every run the torch trainer trains (not ece421's NumPy MLP runs)
     assert not any(run.startswith("mlp_h") for _, run, _ in jobs)
 
 
@@ -237,7 +239,7 @@ def test_every_run_has_a_measured_fate_and_the_notice_lists_the_departures(quick
     results = quick / "results" / "quick"
     runs = pd.read_csv(results / "tables" / "runs.csv")
     assert runs.status.isin(["ok", "diverged", "blew up", "stuck"]).all()
-    for study in ("architectures", "activations", "learning_rates"):
+    for study in ("architectures", "activations", "learning_rates", "hw5"):
         table = pd.read_csv(results / "tables" / f"{study}_runs.csv")
         assert "status" in table and len(table) == (runs.study == study).sum()
     html = (results / "report" / "report.html").read_text()
@@ -246,7 +248,9 @@ def test_every_run_has_a_measured_fate_and_the_notice_lists_the_departures(quick
                       "architectures: 2 seed(s) (assignment: 10)",
                       "6,000 of the 60,000 training images (10 %",
                       "activations: models mlp_1, cnn_3, cnn_5 (mlp_2, cnn_4 left out)",
-                      "learning_rates: epochs 3 (assignment: 20)", "small-sample"):
+                      "learning_rates: epochs 3 (assignment: 20)",
+                      "hw5: epochs 2 (assignment: 10)", "small-sample",
+                      "hw5: Fashion-MNIST (the seed trained on MNIST)"):
         assert departure in notice, departure
 
 
@@ -340,7 +344,7 @@ def test_the_finish_line_names_the_report_and_the_headline_numbers(quick, quick_
     assert "2 runs: small sample" in finish and "against the runner-up" in finish
     # every training job names its log, and the logs show per-step progress
     logs = re.findall(TRAIN_JOB.pattern + r"(\S+)", out)
-    assert len(logs) == 32
+    assert len(logs) == 44
     assert (quick / logs[0][3]).read_text().strip()
 
 

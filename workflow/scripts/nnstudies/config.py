@@ -194,10 +194,11 @@ def check_data(config):
     """What the dataset's known size decides, checked before any job starts: the subsets and
     validation fraction can be drawn, and the convolution study's images exist."""
     from .studies import STUDIES  # the studies import this module: import them late
-    sizes = sizes_of(config["data"])  # first: a study inherits what is wrong with it
+    sizes = sizes_of(config["data"])  # first: a study's data inherits the global block's keys
     for study in STUDIES:  # a study's own data settings
-        if "data" in (config.get(study) or {}):
-            sizes_of(study_data(config, study), where=f"{study}.data.")
+        own = (config.get(study) or {}).get("data")
+        if own:
+            sizes_of(study_data(config, study), where=f"{study}.data.", own=own)
     for i, index in enumerate(config["convolution"]["images"]):
         if index >= sizes["test"]:
             raise ConfigError(f"config key 'convolution.images[{i}]': image {index} does not "
@@ -206,13 +207,15 @@ def check_data(config):
     return sizes
 
 
-def sizes_of(d, where="data."):
-    """Image counts of the prepared splits; ConfigError naming the key if they cannot be drawn."""
+def sizes_of(d, where="data.", own=None):
+    """Image counts of the prepared splits; ConfigError naming the key if they cannot be drawn
+    (`where` + key when `own`, a study's data keys, sets it, else the global data's key)."""
     try:
         return split_sizes(d["dataset"], d["val_fraction"], d.get("classes"),
                            d.get("train_subset"), d.get("test_subset"))
     except SizeError as err:
-        key = where + err.key.split(".", 1)[-1]
+        name = err.key.split(".", 1)[-1]
+        key = (where if own is None or name in own else "data.") + name
         raise ConfigError(f"config key '{key}': {err} "
                           f"({DATASETS[d['dataset']].title})") from None
 

@@ -1,0 +1,249 @@
+"""Study 6a (seed 003, HW5): a small CNN's learning rate, momentum and depth, from its curves.
+
+The seed's single Keras run on MNIST is the material; the protocol here is its settings with
+several seeds, one record per epoch, a stratified validation split and a short rate sweep.
+The prose lives in hw5_prose.py and the figures in hw5_figures.py.
+"""
+import numpy as np
+import pandas as pd
+
+from .. import aggregate, figures
+from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
+from ..data import DATASETS
+from ..models import layer_shapes
+from ..stats import compare
+from . import hw5_figures
+from .common import check_models, departures as protocol_departures, write_facts
+from .hw5_prose import NAME, TITLE, section  # noqa: F401  (the study interface)
+
+PROTOCOL = {"model": "hw5_cnn", "deeper_model": "hw5_cnn2", "optimizer": "sgd", "lr": 0.01,
+            "momentum": 0.0, "batch_size": 32, "epochs": 10, "lrs": [1, 1e-5],
+            "momentum_variant": 0.9}
+SEED_DATASET = "mnist"  # what the seed trained on: all 60,000 MNIST images, test set as validation
+TABLES = ["runs", "variants", "epochs", "overfit"]
+FIGURES = ["baseline", "learning_rates", "momentum", "depth"]
+METRICS = ["train_loss", "train_acc", "val_loss", "val_acc"]
+
+
+def lr_name(lr):
+    return f"lr{lr:g}"
+
+
+def rates(p):
+    """The rates besides the baseline's: the assignment's two, then the sweep (no repeats)."""
+    return list(dict.fromkeys(x for x in [*p["lrs"], *p["sweep"]] if x != p["lr"]))
+
+
+def variants(p):
+    """{run name: what it varies}: the baseline, every other rate, momentum, the second block."""
+    base = {"model": p["model"], "lr": p["lr"], "momentum": p["momentum"]}
+    out = {"baseline": {"role": "baseline", **base}}
+    for lr in rates(p):
+        out[lr_name(lr)] = {"role": "rate", **base, "lr": lr}
+    out[f"momentum{p['momentum_variant']:g}"] = {"role": "momentum", **base,
+                                                 "momentum": p["momentum_variant"]}
+    out["two_blocks"] = {"role": "depth", **base, "model": p["deeper_model"]}
+    return out
+
+
+def runs(cfg):
+    p = cfg[NAME]
+    return {(name, s): make_run(cfg, NAME, name, v["model"], s, p, lr=v["lr"],
+                                momentum=v["momentum"])
+            for name, v in variants(p).items() for s in p["seeds"]}
+
+
+def check(cfg):
+    check_models(cfg, NAME, key="model")
+    check_models(cfg, NAME, key="deeper_model")
+    p = cfg[NAME]
+    if p["momentum_variant"] == p["momentum"]:
+        raise ConfigError(f"config key '{NAME}.momentum_variant': {p['momentum_variant']} is the "
+                          f"baseline's momentum ({NAME}.momentum); the comparison needs another")
+    if p["deeper_model"] == p["model"]:
+        raise ConfigError(f"config key '{NAME}.deeper_model': the same model as {NAME}.model")
+
+
+def departures(cfg):
+    """The protocol's departures, and the dataset against the seed's (MNIST); the study's own
+    data settings against the global block are listed by common.study_data_departures."""
+    out = protocol_departures(NAME, cfg[NAME], PROTOCOL)
+    dataset = study_data(cfg, NAME)["dataset"]
+    if dataset != SEED_DATASET:
+        out.append(f"{NAME}: {DATASETS[dataset].title} (the seed trained on "
+                   f"{DATASETS[SEED_DATASET].title})")
+    return out
+
+
+def inputs(cfg, files):
+    return {"summary": files(NAME, "summary.json"), "curves": files(NAME, "curves.csv")}
+
+
+def params(cfg):
+    p = cfg[NAME]
+    data = study_data(cfg, NAME)
+    shape = INPUT_SHAPES[data["dataset"]]
+    models = {m: cfg["models"][m] for m in (p["model"], p["deeper_model"])}
+    return {"protocol": p, "variants": variants(p), "dataset": data["dataset"],
+            "layers": models,
+            "fc_input": {m: _fc_input(layers, shape) for m, layers in models.items()}}
+
+
+def _fc_input(layers, in_shape):
+    """Features entering the first fully connected layer (what the extra block changes)."""
+    shape = tuple(in_shape)
+    for layer, out in zip(layers, layer_shapes(layers, in_shape)):
+        if layer.startswith("fc"):
+            return int(np.prod(shape))
+        shape = out
+    return int(np.prod(shape))
+
+
+def figures_of(params):
+    return FIGURES
+
+
+def analyse(inp, out, params, info):
+    p = params["protocol"]
+    n_classes = len(info["class_names"])
+    runs_, curves, variants_, _ = aggregate.variant_tables(
+        inp.summary, inp.curves, n_classes, info["sizes"]["test"], p["target_val_acc"])
+    variants_ = describe_variants(variants_, params["variants"])
+    per_epoch, epochs = epoch_tables(curves)
+    overfit = overfit_table(curves)
+    runs_.to_csv(out.table("runs"), index=False)
+    variants_.to_csv(out.table("variants"), index=False)
+    epochs.to_csv(out.table("epochs"), index=False)
+    overfit.to_csv(out.table("overfit"), index=False)
+    for name, draw in (("baseline", hw5_figures.baseline), ("learning_rates", hw5_figures.rates),
+                       ("momentum", hw5_figures.momentum), ("depth", hw5_figures.depth)):
+        figures.save(draw(epochs, variants_, overfit, p, 1 / n_classes),
+                     *out.figure(name))
+    write_facts(out.facts, facts(runs_, variants_, per_epoch, p, n_classes, info["sizes"]))
+
+
+def describe_variants(variants_, declared):
+    """The variant table with what each run varies (role, momentum) and its parameter count."""
+    out = variants_.copy()
+    out.insert(1, "role", out.name.map(lambda n: declared[n]["role"]))
+    out.insert(5, "momentum", out.name.map(lambda n: declared[n]["momentum"]))
+    return out
+
+
+def epoch_tables(curves):
+    """(one row per run and epoch, mean/std/count over seeds per variant and epoch)."""
+    frames = [df.assign(name=name, seed=seed)[["name", "seed", "epoch", *METRICS]]
+              for (name, seed), df in curves.items() if len(df)]  # none: diverged at once
+    per_epoch = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["name", "seed", "epoch", *METRICS])
+    per_epoch = per_epoch.astype({m: float for m in METRICS})
+    grouped = per_epoch.groupby(["name", "epoch"], sort=False)[METRICS]
+    table = grouped.agg(["mean", "std"])
+    table.columns = [f"{m}_{s}" for m, s in table.columns]
+    table["seeds"] = grouped.size()
+    return per_epoch, table.reset_index()
+
+
+def overfit_table(curves):
+    """Per run: where validation loss turns up while training loss still falls.
+
+    Rule: the turn is the epoch with the lowest validation loss, when it comes before the last
+    epoch and the training loss (epoch mean) at the last epoch is below its value there; every
+    later validation loss is then above that minimum. Otherwise the run has no turn within its
+    epochs ('none'); 'training loss rose too' when the validation minimum is followed by a
+    rising training loss as well; 'not measured' with fewer than two finite records."""
+    rows = []
+    for (name, seed), df in curves.items():
+        df = df[np.isfinite(df.val_loss)] if len(df) else df
+        row = {"name": name, "seed": seed, "epochs": len(df)}
+        if len(df) < 2:
+            rows.append({**row, "verdict": "not measured"})
+            continue
+        i = int(df.val_loss.values.argmin())
+        at, last = df.iloc[i], df.iloc[-1]
+        above = (df.train_acc > df.val_acc).values
+        since = next((int(df.epoch.iloc[k]) for k in range(len(df)) if above[k:].all()), None)
+        verdict = ("none" if i == len(df) - 1 else "turns up"
+                   if last.train_loss < at.train_loss else "training loss rose too")
+        rows.append({**row, "verdict": verdict, "min_val_loss_epoch": int(at.epoch),
+                     "min_val_loss": at.val_loss, "last_val_loss": last.val_loss,
+                     "train_loss_at_min": at.train_loss, "last_train_loss": last.train_loss,
+                     "last_gap": last.train_acc - last.val_acc,
+                     "train_above_val_from": since})
+    columns = ["name", "seed", "epochs", "verdict", "min_val_loss_epoch", "min_val_loss",
+               "last_val_loss", "train_loss_at_min", "last_train_loss", "last_gap",
+               "train_above_val_from"]
+    return pd.DataFrame(rows).reindex(columns=columns).sort_values(["name", "seed"],
+                                                                   ignore_index=True)
+
+
+def _column(runs_, name, column):
+    values = runs_.loc[runs_.name == name, column]
+    return values[values.notna()].astype(float)
+
+
+def _at_epoch(per_epoch, name, epoch, column="val_acc"):
+    rows = per_epoch[(per_epoch.name == name) & (per_epoch.epoch == epoch)]
+    return rows[column].astype(float)
+
+
+def epochs_to(per_epoch, name, target, seeds):
+    """{seed: first epoch whose validation accuracy reaches target, or None}."""
+    out = {}
+    for seed in seeds:
+        df = per_epoch[(per_epoch.name == name) & (per_epoch.seed == seed)]
+        hit = df.epoch[df.val_acc >= target]
+        out[int(seed)] = int(hit.iloc[0]) if len(hit) else None
+    return out
+
+
+def facts(runs_, variants_, per_epoch, p, n_classes, sizes):
+    """Every comparison the prose states: the rate sweep, momentum, the second block."""
+    v = variants_.set_index("name")
+    out = {"chance": 1 / n_classes, "sizes": sizes, "n_classes": n_classes}
+    # q2: the best rate by mean final validation accuracy among rates whose runs all ended ok,
+    # compared on test accuracy (not used to choose) with the baseline, or, if it is the
+    # baseline, with the runner-up.
+    lrs = variants_[variants_.role.isin(["baseline", "rate"])]
+    ok = lrs[lrs.worst_status == "ok"].sort_values("final_val_acc_mean", ascending=False)
+    out["rate_order"] = list(ok.name)
+    if len(ok):
+        best = ok.name.iloc[0]
+        other = "baseline" if best != "baseline" else (ok.name.iloc[1] if len(ok) > 1 else None)
+        out["best_rate"] = {"name": best, "against": other, "test": compare(
+            _column(runs_, best, "test_acc"), _column(runs_, other, "test_acc"))
+            if other else None, "val": compare(
+            _column(runs_, best, "final_val_acc"), _column(runs_, other, "final_val_acc"))
+            if other else None}
+    out["rates"] = {}
+    for name in lrs.name:
+        first = per_epoch[(per_epoch.name == name) & (per_epoch.epoch == 1)].train_loss
+        out["rates"][name] = {"first_train_loss": float(first.mean()) if len(first) else None,
+                              "last_train_loss": float(v.loc[name, "final_train_loss_mean"])}
+    # q3: momentum against the baseline at equal epochs and in epochs to the target accuracy.
+    mom = variants_.name[variants_.role == "momentum"].iloc[0]
+    seeds = sorted(runs_.seed.unique())
+    last = int(p["epochs"])
+    out["momentum"] = {
+        "name": mom, "target": p["target_val_acc"],
+        "epoch1": compare(_at_epoch(per_epoch, mom, 1), _at_epoch(per_epoch, "baseline", 1)),
+        "last": compare(_at_epoch(per_epoch, mom, last), _at_epoch(per_epoch, "baseline", last)),
+        "test": compare(_column(runs_, mom, "test_acc"), _column(runs_, "baseline", "test_acc")),
+        "to_target": {n: epochs_to(per_epoch, n, p["target_val_acc"], seeds)
+                      for n in (mom, "baseline")},
+        "train_last": compare(_at_epoch(per_epoch, mom, last, "train_acc"),
+                              _at_epoch(per_epoch, "baseline", last, "train_acc"))}
+    # q4: the second block against one, with both parameter counts.
+    params_ = {n: int(_column(runs_, n, "parameters").iloc[0]) if len(_column(
+        runs_, n, "parameters")) else None for n in ("baseline", "two_blocks")}
+    out["depth"] = {
+        "parameters": params_,
+        "test": compare(_column(runs_, "two_blocks", "test_acc"),
+                        _column(runs_, "baseline", "test_acc")),
+        "val_last": compare(_at_epoch(per_epoch, "two_blocks", last),
+                            _at_epoch(per_epoch, "baseline", last)),
+        "train_last": compare(_at_epoch(per_epoch, "two_blocks", last, "train_acc"),
+                              _at_epoch(per_epoch, "baseline", last, "train_acc")),
+        "seconds": {n: float(_column(runs_, n, "train_seconds").mean())
+                    for n in ("baseline", "two_blocks")}}
+    return out

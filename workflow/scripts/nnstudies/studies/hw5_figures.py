@@ -1,0 +1,111 @@
+"""Study 6a's four figures (the seed's plots), mean over seeds with a ± 1 std band."""
+from ..figures import STATUS_MARKERS, _band, _mark_status, _status_legend, plt
+
+COLOURS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+def _curve(epochs, name):
+    return epochs[epochs.name == name].sort_values("epoch")
+
+
+def _pair(ax, df, metric, colour, label):
+    """Training (solid) and validation (dashed) of one metric."""
+    if df.empty:
+        return
+    _band(ax, df.epoch, df[f"train_{metric}_mean"], df[f"train_{metric}_std"], color=colour,
+          label=f"{label}, training")
+    _band(ax, df.epoch, df[f"val_{metric}_mean"], df[f"val_{metric}_std"], color=colour,
+          ls="--", label=f"{label}, validation")
+
+
+def _finish(fig, axes):
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.tight_layout()
+    return fig
+
+
+def baseline(epochs, variants, overfit, p, chance):
+    """Loss and accuracy of the baseline per epoch; each seed's lowest validation loss marked."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    df = _curve(epochs, "baseline")
+    _pair(left, df, "loss", COLOURS[0], "loss")
+    _pair(right, df, "acc", COLOURS[0], "accuracy")
+    marks = overfit[(overfit.name == "baseline") & overfit.min_val_loss_epoch.notna()]
+    for i, r in enumerate(marks.itertuples()):
+        left.axvline(r.min_val_loss_epoch, color="grey", ls=":", lw=1,
+                     label="lowest val. loss, per seed" if i == 0 else None)
+    left.set(ylabel="cross-entropy loss", title="loss")
+    right.set(ylabel="accuracy", title="accuracy")
+    left.legend(fontsize=8)
+    right.legend(fontsize=8)
+    return _finish(fig, (left, right))
+
+
+def rates(epochs, variants, overfit, p, chance):
+    """Training accuracy per epoch for every rate; final validation accuracy against the rate."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    lrs = variants[variants.role.isin(["baseline", "rate"])].sort_values("lr")
+    for i, r in enumerate(lrs.itertuples()):
+        colour = COLOURS[i % len(COLOURS)]
+        df = _curve(epochs, r.name)
+        label = f"lr {r.lr:g}" + (" (baseline)" if r.role == "baseline" else "")
+        if df.empty:
+            left.plot([], [], color=colour, label=label + f" ({r.status}, no record)")
+            continue
+        _band(left, df.epoch, df.train_acc_mean, df.train_acc_std, color=colour, label=label)
+        _mark_status(left, df.epoch.iloc[-1], df.train_acc_mean.iloc[-1], r.worst_status,
+                     colour)
+        if r.final_val_acc_mean == r.final_val_acc_mean:
+            right.errorbar(r.lr, r.final_val_acc_mean,
+                           yerr=r.final_val_acc_std if r.final_val_acc_std == r.final_val_acc_std
+                           else None, fmt="o", color=colour, capsize=3)
+            _mark_status(right, r.lr, r.final_val_acc_mean, r.worst_status, colour)
+    right.axhline(chance, color="grey", ls=":", lw=1, label="chance")
+    left.set(ylabel="training accuracy (epoch mean)", title="training accuracy per rate")
+    right.set(xscale="log", xlabel="learning rate", ylabel="final validation accuracy",
+              title="final validation accuracy")
+    _status_legend(left, [s for s in lrs.worst_status if s in STATUS_MARKERS], fontsize=7)
+    _status_legend(right, [s for s in lrs.worst_status if s in STATUS_MARKERS], fontsize=8)
+    right.grid(alpha=0.3)
+    return _finish(fig, (left,))
+
+
+def momentum(epochs, variants, overfit, p, chance):
+    """Training and validation accuracy with and without momentum, and the target line."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    name = variants.name[variants.role == "momentum"].iloc[0]
+    shown = ((name, f"momentum {p['momentum_variant']:g}"),
+             ("baseline", f"momentum {p['momentum']:g} (baseline)"))
+    for ax, metric, title in zip(axes, ("train_acc", "val_acc"),
+                                 ("training accuracy (epoch mean)", "validation accuracy")):
+        for i, (n, label) in enumerate(shown):
+            df = _curve(epochs, n)
+            if not df.empty:
+                _band(ax, df.epoch, df[f"{metric}_mean"], df[f"{metric}_std"],
+                      color=COLOURS[i], label=label)
+        if metric == "val_acc":
+            ax.axhline(p["target_val_acc"], color="grey", ls=":", lw=1,
+                       label=f"target {100 * p['target_val_acc']:g} %")
+        ax.set(title=title)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("accuracy")
+    return _finish(fig, axes)
+
+
+def depth(epochs, variants, overfit, p, chance):
+    """One conv block against two: accuracy and loss, training solid, validation dashed."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    for i, (n, label) in enumerate((("baseline", f"one block ({p['model']})"),
+                                    ("two_blocks", f"two blocks ({p['deeper_model']})"))):
+        df = _curve(epochs, n)
+        _pair(left, df, "acc", COLOURS[i], label)
+        _pair(right, df, "loss", COLOURS[i], label)
+    left.set(ylabel="accuracy", title="accuracy")
+    right.set(ylabel="cross-entropy loss", title="loss")
+    left.legend(fontsize=8)
+    right.legend(fontsize=8)
+    return _finish(fig, (left, right))
+

@@ -1,0 +1,373 @@
+"""Study 6a's report section: every sentence from its tables and facts file (hw5.py)."""
+import math
+
+import pandas as pd
+
+from .. import prose
+from ..data import DATASETS
+from ..report import Section
+from ..stats import STUCK_Z
+
+NAME = "hw5"
+TITLE = "Study 6a: a small CNN's learning rate, momentum and depth (seed 003, HW5)"
+SEED_DATA = ("the seed trained one Keras run on MNIST (all 60,000 training images, 1,875 steps "
+             "per epoch, with the 10,000 test images as its validation data)")
+
+
+CAPTIONS = {
+    "baseline": "Baseline: loss (left) and accuracy (right) per epoch, training solid and "
+                "validation dashed, mean over seeds (band: ± 1 std). Dotted verticals: each "
+                "seed's epoch of lowest validation loss.",
+    "learning_rates": "Learning rates: training accuracy per epoch (left, mean over seeds, band "
+                      "± 1 std) and final validation accuracy against the rate (right, log axis, "
+                      "bars ± 1 std; dotted: chance). Markers: runs that did not end ok "
+                      "(legend).",
+    "momentum": "Momentum against none: training (left) and validation (right) accuracy per "
+                "epoch, mean over seeds (band ± 1 std); dotted: the stated target accuracy.",
+    "depth": "One conv block against two: training (solid) and validation (dashed) accuracy "
+             "(left) and loss (right) per epoch, mean over seeds (band ± 1 std)."}
+
+
+def _rate(x):
+    return f"lr {x:g}"
+
+
+def _label(name, v):
+    """A variant as the prose names it."""
+    r = v.loc[name]
+    if r.role == "baseline":
+        return f"baseline ({_rate(r.lr)})"
+    if r.role == "rate":
+        return _rate(r.lr)
+    if r.role == "momentum":
+        return f"momentum {r.momentum:g}"
+    return f"two blocks ({r.model})"
+
+
+def _short(c):
+    """A comparison's verdict in a few words, for the summary."""
+    if min(c["n_x"], c["n_y"]) < 2:
+        return "one run on a side: no comparison"
+    if not c["testable"]:
+        return f"not resolved with {c['n_x']} and {c['n_y']} runs"
+    return (f"separated, p = {c['p']:.2g}" if c["separated"]
+            else f"not separated, p = {c['p']:.2g}")
+
+
+def _compared(items):
+    """'label: +1.20 points, <verdict>' for each (label, compare result); when no test can
+    reach significance at these sizes for any of them, the differences and that verdict once."""
+    if items and all(not c["testable"] and min(c["n_x"], c["n_y"]) >= 2 for _, c in items):
+        return ("; ".join(f"{label} {prose.pts(c['diff'])}" for label, c in items)
+                + f". {'Each is' if len(items) > 1 else 'It is'} {prose.verdict(items[0][1])}")
+    return "; ".join(f"{label} {prose.pts(c['diff'])}, {prose.verdict(c)}" for label, c in items)
+
+
+def _num(x):
+    return "–" if x != x else f"{x:.4f}"
+
+
+def _epochs(e):
+    return "never" if e is None or e != e else f"{int(e)}"
+
+
+def _mean_std(mean, std):
+    if mean != mean:
+        return "–"
+    return f"{100 * mean:.2f}" + ("" if std != std else f" ± {100 * std:.2f}")
+
+
+def section(facts, tables, figs, params, info):
+    p, v = params["protocol"], tables["variants"].set_index("name")
+    sizes = info["sizes"]
+    layers = params["layers"]
+    seeds = p["seeds"]
+    data = info.get("title") or DATASETS[params["dataset"]].title  # what was prepared and run
+    sec = Section(NAME, TITLE,
+                  f"{p['model']} ({', '.join(layers[p['model']])}, then the 10-way output "
+                  f"layer) with SGD lr {p['lr']:g}, momentum {p['momentum']:g}, batch "
+                  f"{p['batch_size']}, {p['epochs']} epochs, {len(seeds)} seed(s) "
+                  f"({', '.join(map(str, seeds))}). Once per epoch: training loss and accuracy "
+                  "(means over that epoch's steps, taken while the weights change) and "
+                  "validation loss and accuracy (end of the epoch, eval mode, the whole "
+                  f"stratified validation split); test accuracy at the end. Data: {data}, "
+                  f"{sizes['train']:,} training, {sizes['val']:,} validation and "
+                  f"{sizes['test']:,} test images; {SEED_DATA}. Variants, each changing one "
+                  "setting of the baseline: learning rates "
+                  f"{', '.join(f'{x:g}' for x in _rates(v) if x != p['lr'])} (baseline "
+                  f"{p['lr']:g}); momentum "
+                  f"{p['momentum_variant']:g}; a second conv block ({p['deeper_model']}: "
+                  f"{', '.join(layers[p['deeper_model']])}). Every variant is given the same "
+                  f"{p['epochs']} epochs ({_steps(v)} steps of batch {p['batch_size']}). The "
+                  "seed's smaller exercises (the 6x6 convolution, dilated output sizes, the "
+                  "receptive field) are worked in Study 2 by the same conv2d code.")
+    for name, caption in CAPTIONS.items():
+        sec.add_figure(figs[name], caption)
+    t = tables["variants"]
+    target = p["target_val_acc"]
+    shown = pd.DataFrame({
+        "variant": [_label(n, v) for n in t.name], "model": t.model,
+        "lr": t.lr.map(lambda x: f"{x:g}"), "momentum": t.momentum.map(lambda x: f"{x:g}"),
+        "runs": t.runs, "fate": t.status,
+        "final train loss": t.final_train_loss_mean.map(lambda x: f"{x:.4g}"),
+        "final val. acc. %": [_mean_std(a, b) for a, b in zip(t.final_val_acc_mean,
+                                                               t.final_val_acc_std)],
+        "test acc. %": [_mean_std(a, b) for a, b in zip(t.test_acc_mean, t.test_acc_std)]})
+    sec.add_table("Per variant (mean ± std over seeds; final = last epoch)", shown)
+    o = tables["overfit"]
+    o = o[o.name.isin([n for n in v.index if v.loc[n, "role"] != "rate"])]
+    sec.add_table("Where validation loss turns up (per run; rule in the first answer)",
+                  pd.DataFrame({
+                      "variant": [_label(n, v) for n in o.name], "seed": o.seed,
+                      "turn": o.verdict,
+                      "lowest val. loss (epoch)": [
+                          "–" if e != e else f"{m:.4f} ({int(e)})"
+                          for m, e in zip(o.min_val_loss, o.min_val_loss_epoch)],
+                      "last val. loss": o.last_val_loss.map(_num),
+                      "train loss there → last": [
+                          f"{_num(a)} → {_num(b)}" for a, b in zip(o.train_loss_at_min,
+                                                                   o.last_train_loss)],
+                      "train acc. > val. from epoch": o.train_above_val_from.map(_epochs)}),
+                  text=True)
+    _q1(sec, tables["overfit"], p)
+    _q2(sec, facts, v, p)
+    _q3(sec, facts, tables["overfit"], p, target)
+    _q4(sec, facts, v, params)
+    sec.summary = _summary(facts, v, data)
+    return sec
+
+
+def _steps(v):
+    steps = v.steps_mean[v.steps_mean.notna()]
+    return f"{steps.max():,.0f}" if len(steps) else "–"
+
+
+def _rates(v):
+    return sorted(v.lr[v.role.isin(["baseline", "rate"])])
+
+
+def _turns(o, name):
+    """Per-seed phrases of the turn rule, and the seeds that turned."""
+    rows, turned = [], []
+    for r in o[o.name == name].itertuples():
+        if r.verdict == "turns up":
+            turned.append(int(r.min_val_loss_epoch))
+            rows.append(f"seed {r.seed}: lowest at epoch {int(r.min_val_loss_epoch)} "
+                        f"({r.min_val_loss:.4f}), {r.last_val_loss:.4f} at the last epoch, "
+                        f"while the training loss fell from {r.train_loss_at_min:.4f} to "
+                        f"{r.last_train_loss:.4f}")
+        elif r.verdict == "none":
+            rows.append(f"seed {r.seed}: still lowest at the last epoch ({r.epochs}), no turn")
+        elif r.verdict == "training loss rose too":
+            rows.append(f"seed {r.seed}: lowest at epoch {int(r.min_val_loss_epoch)}, but "
+                        "the training loss rose after it too")
+        else:
+            rows.append(f"seed {r.seed}: not measured (fewer than two finite records)")
+    return rows, turned
+
+
+def _q1(sec, o, p):
+    rows, turned = _turns(o, "baseline")
+    base = o[o.name == "baseline"]
+    n = len(base)
+    rule = ("Rule: the turn is the epoch of lowest validation loss when it comes before the "
+            "last epoch and the training loss at the last epoch is below its value there. ")
+    if turned:
+        found = (f"The validation loss turns up while the training loss still falls in "
+                 f"{len(turned)} of {n} seeds (epoch {', '.join(map(str, turned))}); ")
+        if len(turned) < n:
+            found += f"in the others it does not within {p['epochs']} epochs. "
+    else:
+        found = (f"In no seed does the validation loss turn up within {p['epochs']} epochs "
+                 "while the training loss falls. ")
+    gap = base.last_gap.dropna()
+    gap_text = ""
+    if len(gap):
+        froms = [e for e in base.train_above_val_from if e == e]
+        gap_text = (f"At the last epoch the training accuracy exceeds the validation accuracy by "
+                    f"{prose.pts(gap.mean())} on average ({', '.join(prose.pts(g) for g in gap)}"
+                    " per seed)" + (f"; it stays above it from epoch "
+                                    f"{', '.join(str(int(e)) for e in froms)} (per seed)"
+                                    if froms else "")
+                    + ". (The training figures are epoch means taken while the weights "
+                    "improve, so they understate the end-of-epoch training accuracy.) ")
+    why = ("Expected (textbook): once the network starts to fit particulars of its training "
+           "images that do not carry over to new ones (over-fitting), the training loss keeps "
+           "falling while the validation loss stops falling and then rises. ")
+    agree = ("Measured: " + ("the turn appears, as expected of over-fitting." if turned else
+                             f"no turn within {p['epochs']} epochs, so these curves do not show "
+                             "over-fitting in the loss within this budget."))
+    sec.ask("What do the baseline's curves show, and what might be the reason?",
+            rule + "; ".join(rows) + ". " + found + gap_text + why + agree)
+
+
+def _agreement(lr, base, learns, first, last, steps):
+    """Whether a rate's measured fate agrees with the textbook expectation for its size."""
+    if lr > base:
+        return (", as expected of a too-large rate" if not learns else
+                f", so {_rate(lr)} is not too large for this model and data")
+    if learns:
+        return ", as expected of a small rate"
+    if last < first:
+        return (f" (its training loss fell by {first - last:.4f}: the slow descent expected of "
+                f"a small rate, not yet lifting accuracy out of the chance band in {steps} "
+                "steps)")
+    return ", and its loss did not fall: slower still than expected"
+
+
+def _q2(sec, facts, v, p):
+    chance = facts["chance"]
+    n_val = facts["sizes"]["val"]
+    band = STUCK_Z * math.sqrt(chance * (1 - chance) / n_val)
+    parts = []
+    for lr in p["lrs"]:
+        name = next((n for n in v.index if v.loc[n, "role"] in ("rate", "baseline")
+                     and v.loc[n, "lr"] == lr), None)
+        if name is None:
+            continue
+        r, f = v.loc[name], facts["rates"][name]
+        if r.worst_status == "diverged":
+            parts.append(f"{_rate(lr)}: diverged (loss not finite) in "
+                         f"{r.diverged} of {r.runs} seed(s) ({r.status}): it does not learn")
+            continue
+        first, last = f["first_train_loss"], f["last_train_loss"]
+        trend = ("fell" if last < first else "did not fall")
+        above = r.final_val_acc_mean > chance + band
+        learns = above and last < first and r.worst_status == "ok"
+        parts.append(
+            f"{_rate(lr)}: fate {r.status}; training loss {first:.4f} in epoch 1, {last:.4f} "
+            f"in the last ({trend}); final validation accuracy "
+            f"{prose.pct(r.final_val_acc_mean)}, test {prose.pct(r.test_acc_mean)}, against "
+            f"chance {prose.pct(chance)} ({'above' if above else 'within'} {STUCK_Z} standard "
+            f"errors of chance on {n_val:,} validation images): "
+            + ("it learns" + (", slowly: below the baseline's "
+                              f"{prose.pct(v.loc['baseline', 'final_val_acc_mean'])}"
+                              if r.final_val_acc_mean < v.loc["baseline", "final_val_acc_mean"]
+                              else "") if learns else "it does not learn by this rule")
+            + _agreement(lr, p["lr"], learns, first, last, _steps(v)))
+    expect = ("Expected (textbook): a rate far above the baseline's takes steps that overshoot "
+              "the minimum, so the loss jumps up or becomes NaN, or it drives ReLU units to "
+              "zero output for every image (dead units), after which the network predicts one "
+              "class: accuracy at chance, loss near ln C = "
+              f"{math.log(facts['n_classes']):.2f}; a rate far below it moves the weights so "
+              "little in the same number of steps that the loss falls slowly and accuracy lags. "
+              "Measured (rule: learns = validation accuracy above the chance band, training "
+              "loss lower in the last epoch than in the first, every seed ok): ")
+    best = facts.get("best_rate")
+    if not best:
+        sweep = " No rate's runs all ended ok, so no best rate is named."
+    else:
+        order = ", ".join(f"{_label(n, v)} {prose.pct(v.loc[n, 'final_val_acc_mean'])}"
+                          for n in facts["rate_order"])
+        sweep = (f" Sweep, by mean final validation accuracy (rates whose runs all ended ok, "
+                 f"best first; equal budgets of {p['epochs']} epochs): {order}.")
+        if best["against"] is None:
+            sweep += " Only one rate ended ok: nothing to compare it with."
+        elif best["name"] == "baseline":
+            sweep += (f" No rate beats the baseline's mean; against the runner-up "
+                      f"{_label(best['against'], v)} on test accuracy (not used to choose): "
+                      + prose.verdict(best["test"]) + ", so the sweep shows no better rate.")
+        else:
+            c, label = best["test"], _label(best["name"], v)
+            sweep += (f" Best mean: {label}. Against the baseline on test accuracy (not used to "
+                      f"choose): {prose.comparison(label, 'baseline', c)}"
+                      + (f", so {label} is a better rate on this evidence."
+                         if c["separated"] and c["diff"] > 0 else
+                         "; so the sweep does not establish a better rate than the baseline's."))
+    sec.ask(f"Do the models with learning rates {' and '.join(f'{x:g}' for x in p['lrs'])} "
+            "learn, and why? Is there a better rate than the baseline's?",
+            expect + "; ".join(parts) + "." + sweep)
+
+
+def _q3(sec, facts, o, p, target):
+    m = facts["momentum"]
+    name = m["name"]
+    beta = p["momentum_variant"]
+    last = p["epochs"]
+    reach = "; ".join(
+        f"{'with' if n == name else 'without'}: " + ", ".join(
+            f"seed {s} {_epochs(e)}" for s, e in m["to_target"][n].items())
+        for n in (name, "baseline"))
+    _, turned = _turns(o, name)
+    _, base_turned = _turns(o, "baseline")
+    text = (f"Momentum {beta:g} against {p['momentum']:g}, both at lr {p['lr']:g}; differences "
+            "with minus without: " + _compared([
+                ("validation accuracy after epoch 1", m["epoch1"]),
+                (f"after epoch {last}", m["last"]),
+                (f"training accuracy in epoch {last}", m["train_last"]),
+                ("test accuracy", m["test"])])
+            + f". Epochs until the validation accuracy first reaches {prose.pct(target)} "
+            f"(never = not within {last}): {reach}. Validation loss turns up (rule of the first "
+            f"answer) in {len(turned)} seed(s) with momentum, {len(base_turned)} without. ")
+    expect = (f"Expected (textbook): with β = {beta:g} each step adds up past gradients, so "
+              f"along directions where they agree the step grows to about 1/(1 − β) = "
+              f"{1 / (1 - beta):.3g} times the plain one, while oscillating components cancel: "
+              "at the same rate, training should progress faster per epoch. Measured: ")
+    early = m["epoch1"]
+    if early["separated"] and early["diff"] > 0:
+        verdict = ("ahead after the first epoch, separated by the data, as expected: it helps "
+                   "in speed at equal epochs")
+    elif early["separated"]:
+        verdict = "behind after the first epoch, separated by the data, against the expectation"
+    else:
+        verdict = ("the difference after the first epoch is " + _short(early)
+                   + ", so the data do not show it learning faster")
+    end = m["last"]
+    final = (f"; at epoch {last} the difference is {_short(end)}"
+             + (", so it also ends higher" if end["separated"] and end["diff"] > 0 else
+                ", so it ends lower" if end["separated"] else ""))
+    sec.ask(f"Does momentum {beta:g} improve training, and in what sense?",
+            text + expect + verdict + final + ".")
+
+
+def _q4(sec, facts, v, params):
+    d = facts["depth"]
+    p = params["protocol"]
+    one, two = p["model"], p["deeper_model"]
+    n1, n2 = d["parameters"]["baseline"], d["parameters"]["two_blocks"]
+    f1, f2 = params["fc_input"][one], params["fc_input"][two]
+    if n1 is None or n2 is None:
+        counts = "Parameter counts: not recorded (a model's runs are missing)."
+        fewer = "changes"
+    else:
+        fewer = "lowers" if n2 < n1 else "raises"
+        counts = (f"Parameters: one block ({one}) {n1:,}, two blocks ({two}) {n2:,}: the "
+                  f"second block {fewer} the count, because its pooling changes the input of "
+                  f"the first fully connected layer from {f1:,} to {f2:,} features, and that "
+                  "layer holds most of the weights.")
+    seconds = d["seconds"]
+    text = (f"{counts} Differences, two blocks minus one: " + _compared([
+        ("test accuracy", d["test"]), ("validation accuracy at the last epoch", d["val_last"]),
+        ("training accuracy in the last epoch", d["train_last"])])
+        + f". Training time per run (wall clock): {seconds['two_blocks']:.0f} s against "
+        f"{seconds['baseline']:.0f} s. ")
+    expect = ("Expected (textbook): a second conv block builds features of features over larger "
+              "patches of the image (each unit after it sees more of the input), which usually "
+              "helps on images. Confound: the block changes depth, receptive field and parameter "
+              f"count (here it {fewer} it) at once, so this comparison cannot tell the effect "
+              "of depth from that of the parameter count or of the smaller fully connected "
+              "layer. Measured: ")
+    c = d["test"]
+    measured = ("two blocks end higher on test accuracy, separated by the data, as expected"
+                if c["separated"] and c["diff"] > 0 else
+                "two blocks end lower on test accuracy, separated by the data, against the "
+                "expectation" if c["separated"] else
+                f"the test-accuracy difference is {_short(c)}, so the data do not show that "
+                "the second block helps")
+    sec.ask("Does the second convolution block help, and why?", text + expect + measured + ".")
+
+
+def _summary(facts, v, data):
+    base = v.loc["baseline"]
+    text = (f"HW5 CNN on {data}: baseline test accuracy {prose.pct(base.test_acc_mean)} "
+            f"({int(base.runs)} seed(s))")
+    best = facts.get("best_rate")
+    if best and best["against"] is not None:
+        text += (f"; best rate by validation {_label(best['name'], v)}"
+                 + (f" (against the baseline on test: {_short(best['test'])})"
+                    if best["name"] != "baseline" else ""))
+    m, d = facts["momentum"], facts["depth"]
+    text += (f"; momentum, validation accuracy after epoch 1: {prose.pts(m['epoch1']['diff'])} "
+             f"({_short(m['epoch1'])}); second block, test accuracy: "
+             f"{prose.pts(d['test']['diff'])} ({_short(d['test'])}).")
+    return text
