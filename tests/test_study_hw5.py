@@ -83,6 +83,7 @@ def test_mnist_is_selectable_and_trains_on_idx_files(tmp_path, raw_config,
                                                      debian_dir):  # noqa: F811
     raw_config["hw5"]["data"] = {"dataset": "mnist", "train_subset": None}
     raw_config["data"]["offline_dir"] = None
+    raw_config["ece421"].pop("data")  # its own split is larger than the fixture's tiny dataset
     cfg = resolve(raw_config)
     mine = study_data(cfg, "hw5")
     assert mine["dataset"] == "mnist" and cfg["data"]["dataset"] == "fashion_mnist"
