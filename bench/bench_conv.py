@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 import threadpoolctl  # noqa: E402
@@ -35,22 +36,10 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from numpy.lib.stride_tricks import as_strided, sliding_window_view  # noqa: E402
 
+from machine import cpu_name  # noqa: E402
 from nnstudies.conv import conv2d, conv2d_loops  # noqa: E402
 
 CASES = {"small": ((5, 1, 28, 28), (8, 1, 4, 4)), "large": ((64, 16, 28, 28), (32, 16, 3, 3))}
-
-
-def cpu_name():
-    """'model name' from /proc/cpuinfo, with the family/model numbers (a VM may say little)."""
-    info = {}
-    try:
-        for line in open("/proc/cpuinfo"):
-            key, _, value = line.partition(":")
-            info.setdefault(key.strip(), value.strip())
-    except OSError:
-        return platform.processor() or "unknown"
-    return (f"{info.get('model name', 'unknown')} (family {info.get('cpu family', '?')}, "
-            f"model {info.get('model', '?')})")
 
 
 def minor_faults_per_call(fn, calls=10):
