@@ -12,7 +12,6 @@ protocol (batch 50, Adam), channels-last as train_run trains CNNs on the CPU, on
 import argparse
 import math
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
