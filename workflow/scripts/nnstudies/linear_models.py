@@ -61,13 +61,13 @@ def loss_and_grads(params, x, y_onehot, reg):
     d_scores = (2.0 / n) * diff
     grads = {}
     if h is None:
-        grads["w1"] = x.T @ d_scores + 2 * reg * params["w1"]
+        grads["w1"] = (d_scores.T @ x).T + 2 * reg * params["w1"]
         grads["b1"] = d_scores.sum(0)
         return loss, grads
-    grads["w2"] = h.T @ d_scores + 2 * reg * params["w2"]
+    grads["w2"] = (d_scores.T @ h).T + 2 * reg * params["w2"]
     grads["b2"] = d_scores.sum(0)
     d_z = (d_scores @ params["w2"].T) * h * (1 - h)
-    grads["w1"] = x.T @ d_z + 2 * reg * params["w1"]
+    grads["w1"] = (d_z.T @ x).T + 2 * reg * params["w1"]
     grads["b1"] = d_z.sum(0)
     return loss, grads
 

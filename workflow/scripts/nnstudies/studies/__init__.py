@@ -13,9 +13,9 @@
 
 Adding a study: a module here, its config section and schema fragment, its test.
 """
-from . import activations, architectures, concepts, convolution, learning_rates
+from . import activations, architectures, assignment4, concepts, convolution, learning_rates
 
-REGISTRY = [concepts, convolution, architectures, activations, learning_rates]
+REGISTRY = [concepts, convolution, architectures, activations, learning_rates, assignment4]
 BY_NAME = {module.NAME: module for module in REGISTRY}
 STUDIES = [module.NAME for module in REGISTRY]
 
