@@ -274,3 +274,53 @@ def test_test_subset_limits_the_convolution_images(raw_config):
 def test_mnist_sizes_are_its_own(raw_config):
     raw_config["data"].update(dataset="mnist", train_subset=54000)  # 5,400 a class: fits
     assert resolve(raw_config)["data"]["dataset"] == "mnist"
+
+
+# ---------------------------------------------------------------------------- per-study data
+
+def test_study_data_overrides_the_global_block(raw_config):
+    from nnstudies.config import prepared_name, study_data
+    c = copy.deepcopy(raw_config)
+    c["architectures"]["data"] = {"dataset": "mnist", "scaling": "symmetric"}
+    cfg = resolve(c)
+    d = study_data(cfg, "architectures")
+    assert d["dataset"] == "mnist" and d["scaling"] == "symmetric"
+    assert d["val_fraction"] == cfg["data"]["val_fraction"]  # the rest from the global block
+    assert study_data(cfg, "activations") == cfg["data"]
+    # runs take the study's scaling; the prepared file is named after the dataset
+    run = next(iter(BY_NAME["architectures"].runs(cfg).values()))
+    assert run["scaling"] == "symmetric"
+    assert prepared_name(cfg, "architectures") == "mnist"
+    assert prepared_name(cfg, "activations") == prepared_name(cfg) == "fashion_mnist"
+
+
+def test_prepared_name_separates_splits_and_shares_equal_ones(raw_config):
+    from nnstudies.config import prepared_name
+    c = copy.deepcopy(raw_config)
+    c["architectures"]["data"] = {"train_subset": 1000}
+    c["activations"]["data"] = {"train_subset": 1000, "scaling": "raw"}  # same split
+    c["learning_rates"]["data"] = {"train_subset": 2000}
+    cfg = resolve(c)
+    a, b, lr = (prepared_name(cfg, s) for s in ("architectures", "activations", "learning_rates"))
+    assert a == b != lr and a.startswith("fashion_mnist-") and a != prepared_name(cfg)
+
+
+def test_study_data_errors_name_the_studys_key(raw_config):
+    c = copy.deepcopy(raw_config)
+    c["architectures"]["data"] = {"train_subset": 10 ** 6}
+    with pytest.raises(ConfigError, match=r"architectures\.data\.train_subset"):
+        resolve(c)
+    c["architectures"]["data"] = {"datset": "mnist"}
+    with pytest.raises(ConfigError, match=r"architectures\.data\.datset.*dataset"):
+        resolve(c)
+
+
+def test_record_every_takes_steps_or_epoch(raw_config):
+    c = copy.deepcopy(raw_config)
+    c["architectures"]["record_every"] = "epoch"
+    assert resolve(c)["architectures"]["record_every"] == "epoch"
+    assert resolve(raw_config, user={"architectures": {"record_every": "7"}}
+                   )["architectures"]["record_every"] == 7
+    c["architectures"]["record_every"] = "epochs"
+    with pytest.raises(ConfigError, match=r"architectures\.record_every.*epoch"):
+        resolve(c)

@@ -273,3 +273,45 @@ def test_pick_device():
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="cuda"):
             train.pick_device("cuda")
+
+
+# ---------------------------------------------------------------------------- plumbing
+
+@pytest.mark.parametrize("n_train", [400, 410])
+def test_record_every_epoch_records_each_epochs_last_step(data, n_train):
+    d = data if n_train == 400 else make_data(n_train=n_train, seed=5)
+    curves, summary, _, _ = go(make_run(MLP, epochs=3, record_every="epoch"), d)
+    per_epoch = math.ceil(n_train / 50)
+    assert [r["step"] for r in curves] == [per_epoch, 2 * per_epoch, 3 * per_epoch]
+    assert [r["epoch"] for r in curves] == [1, 2, 3]
+    # a record's training accuracy covers the whole epoch: a fraction of its n_train images
+    assert all(abs(r["train_acc"] * n_train - round(r["train_acc"] * n_train)) < 1e-6
+               for r in curves)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_weight_decay_is_coupled_l2(optimizer):
+    """One step with weight_decay on a zero loss moves w by lr * decay * w (SGD), and changes
+    Adam's step: the decay term is added to the gradient."""
+    w = nn.Parameter(torch.ones(3))
+    opt = train.make_optimizer(make_run(optimizer=optimizer, lr=0.1, weight_decay=0.5), [w])
+    assert opt.defaults["weight_decay"] == 0.5
+    (0 * w.sum()).backward()
+    opt.step()
+    if optimizer == "sgd":
+        assert torch.allclose(w.detach(), torch.full((3,), 1 - 0.1 * 0.5))
+    else:
+        assert (w.detach() < 1).all()
+    default = train.make_optimizer(make_run(optimizer=optimizer), [nn.Parameter(torch.ones(1))])
+    assert default.defaults["weight_decay"] == 0
+
+
+def test_trainer_dispatch():
+    from nnstudies.trainers import TRAINERS, trainer_code, trainer_module
+    assert trainer_module(make_run()) is train
+    assert trainer_module(make_run(trainer="torch")) is train
+    assert "train" in trainer_code(make_run())
+    for name, entry in TRAINERS.items():
+        module = trainer_module({"trainer": name})
+        assert callable(module.train_run) and callable(module.curve_columns)
+        assert entry["module"] in entry["code"]

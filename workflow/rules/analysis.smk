@@ -8,8 +8,8 @@ for study in STUDIES:
             f"analyse_{study}"
         input:
             **BY_NAME[study].inputs(CFG, run_files),
-            data=PREPARED,
-            data_info=DATA_INFO,
+            data=prepared(study),
+            data_info=prepared_info(study),
             code=study_code(study),
         output:
             **analysis_outputs(study),

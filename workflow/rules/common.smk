@@ -1,11 +1,26 @@
 # Config validation, presets, run tables, paths and input functions shared by all rules.
 import json
+import re
 import sys
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-from nnstudies.config import INPUT_SHAPES, ConfigError, resolve
+from nnstudies.config import (
+    INPUT_SHAPES,
+    ConfigError,
+    prepared_name,
+    resolve,
+    split_settings,
+    study_data,
+)
+from nnstudies.trainers import trainer_code
 from nnstudies.studies import BY_NAME, STUDIES
-from nnstudies.studies.common import data_departures, facts_path, figure_path, table_path
+from nnstudies.studies.common import (
+    data_departures,
+    facts_path,
+    figure_path,
+    study_data_departures,
+    table_path,
+)
 
 
 try:
@@ -20,14 +35,31 @@ RESULTS = CFG["results_dir"].rstrip("/")
 LOGS = f"{RESULTS}/logs"  # with the results they describe: two result folders never share one
 BENCH = f"{RESULTS}/benchmarks"
 DATASET = CFG["data"]["dataset"]
-PREPARED = f"{RESULTS}/data/{DATASET}.npz"
-DATA_INFO = f"{RESULTS}/data/{DATASET}.json"
+# One prepared file per distinct data setting: the global `data` block's, and each study's own
+# where its config section has a `data:` key (see config.prepared_name).
+DATA_NAME = {study: prepared_name(CFG, study) for study in STUDIES}
+DATA_SETTINGS = {prepared_name(CFG): CFG["data"]}
+DATA_SETTINGS.update({DATA_NAME[s]: study_data(CFG, s) for s in STUDIES})
+PREPARED = f"{RESULTS}/data/{prepared_name(CFG)}.npz"
+DATA_INFO = f"{RESULTS}/data/{prepared_name(CFG)}.json"
+
+
+def prepared(study):
+    return f"{RESULTS}/data/{DATA_NAME[study]}.npz"
+
+
+def prepared_info(study):
+    return f"{RESULTS}/data/{DATA_NAME[study]}.json"
+
+
 RUNS = {study: BY_NAME[study].runs(CFG) for study in STUDIES}
 TRAINING = [study for study in STUDIES if RUNS[study]]
 PACKAGE = "workflow/scripts/nnstudies"
 # Code a rule's results depend on: listed as input so that editing it reruns those jobs
-# (Snakemake itself only tracks the rule's own script file).
-TRAIN_CODE = [f"{PACKAGE}/{m}.py" for m in ("data", "models", "train", "schedule")]
+# (Snakemake itself only tracks the rule's own script file). A run's trainer (trainers.py)
+# names the modules its results depend on.
+TRAINER_CODE = sorted({m for runs in RUNS.values() for r in runs.values() for m in trainer_code(r)})
+TRAIN_CODE = [f"{PACKAGE}/{m}.py" for m in TRAINER_CODE]
 SHARED_CODE = [
     f"{PACKAGE}/{m}.py"
     for m in ("aggregate", "figures", "stats", "prose", "report", "conv", "fundamentals")
@@ -37,6 +69,7 @@ SHARED_CODE += TRAIN_CODE + [f"{PACKAGE}/studies/common.py"]
 
 wildcard_constraints:
     study="|".join(STUDIES),
+    data="|".join(re.escape(name) for name in DATA_SETTINGS),
     run=r"[A-Za-z][A-Za-z0-9_.-]*",
     seed=r"\d+",
 
@@ -93,6 +126,16 @@ def run_spec(wildcards):
     return json.dumps(RUNS[wildcards.study][key], sort_keys=True)
 
 
+def train_data(wildcards):
+    return prepared(wildcards.study)
+
+
+def train_code(wildcards):
+    """The package modules this run's trainer depends on (editing one reruns its runs only)."""
+    run = RUNS[wildcards.study][(wildcards.run, int(wildcards.seed))]
+    return [f"{PACKAGE}/{m}.py" for m in trainer_code(run)]
+
+
 def reference_curves(wildcards):
     """A scheduled run reads the plateau of its first rate's constant run (same seed)."""
     run = RUNS[wildcards.study][(wildcards.run, int(wildcards.seed))]
@@ -103,7 +146,11 @@ def reference_curves(wildcards):
 
 def departures():
     """Every way this configuration departs from the assignments' protocol (the report's notice)."""
-    return data_departures(CFG) + [d for s in STUDIES for d in BY_NAME[s].departures(CFG)]
+    return data_departures(CFG) + [
+        d
+        for s in STUDIES
+        for d in study_data_departures(CFG, s) + BY_NAME[s].departures(CFG)
+    ]
 
 
 # What each job asks a scheduler for (Slurm): estimated from the protocol, see
@@ -115,20 +162,21 @@ def _run_of(wildcards):
     return RUNS[wildcards.study][(wildcards.run, int(wildcards.seed))]
 
 
+def _data_of(wildcards):
+    """The study's data settings and its image shape."""
+    d = study_data(CFG, wildcards.study)
+    return d, INPUT_SHAPES[d["dataset"]]
+
+
 def train_mem_mb(wildcards):
     return estimate.train_mem_mb(
-        _run_of(wildcards),
-        CFG["data"],
-        INPUT_SHAPES[DATASET],
-        CFG["train"]["eval_batch"],
+        _run_of(wildcards), *_data_of(wildcards), CFG["train"]["eval_batch"]
     )
 
 
 def train_runtime(wildcards, attempt):
     """Minutes; doubles with each retry (--retries N)."""
-    return estimate.train_runtime(
-        _run_of(wildcards), CFG["data"], INPUT_SHAPES[DATASET], attempt
-    )
+    return estimate.train_runtime(_run_of(wildcards), *_data_of(wildcards), attempt)
 
 
 LIGHT_MEM_MB = estimate.LIGHT_MEM_MB

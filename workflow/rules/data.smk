@@ -1,36 +1,53 @@
 from nnstudies.data import DataError, check_prepared, raw_paths, verify_raw
 
-RAW = [str(p) for p in raw_paths(CFG["data"]["root"], DATASET)]
+# The datasets this configuration uses (the global data block's and any study's own).
+DATASETS_USED = sorted({d["dataset"] for d in DATA_SETTINGS.values()})
+RAW = {ds: [str(p) for p in raw_paths(CFG["data"]["root"], ds)] for ds in DATASETS_USED}
 
 # Checked before any job is scheduled, so that a bad input stops the run before a job that
 # uses it deletes its outputs: raw files present must be the dataset's published ones (SHA-256),
 # and a prepared file present must be the one that was written (its recorded SHA-256).
 try:
-    if all(Path(p).exists() for p in RAW):
-        verify_raw(CFG["data"]["root"], DATASET, CFG["data"].get("offline_dir"))
-    check_prepared(PREPARED, DATA_INFO)
+    for dataset in DATASETS_USED:
+        if all(Path(p).exists() for p in RAW[dataset]):
+            verify_raw(CFG["data"]["root"], dataset, CFG["data"].get("offline_dir"))
+    for name in DATA_SETTINGS:
+        check_prepared(f"{RESULTS}/data/{name}.npz", f"{RESULTS}/data/{name}.json")
 except DataError as err:
     raise WorkflowError(str(err))
 
 
-rule fetch_raw:
-    """The dataset's raw files from its own offline copy, else torchvision; SHA-256 verified."""
-    output:
-        RAW,
-    params:
-        # Not data.offline_dir: where the files come from does not change them (their SHA-256
-        # is pinned), so pointing it elsewhere must not redo the split and every run.
-        dataset=DATASET,
-    threads: 1
-    resources:
-        mem_mb=LIGHT_MEM_MB,
-        runtime=LIGHT_RUNTIME,
-    log:
-        f"{LOGS}/fetch_raw_{DATASET}.log",
-    conda:
-        "../../envs/workflow.yaml"
-    script:
-        "../scripts/fetch_raw.py"
+for dataset in DATASETS_USED:
+
+    rule:
+        """The dataset's raw files from its own offline copy, else torchvision; SHA-256 verified."""
+        name:
+            f"fetch_raw_{dataset}"
+        output:
+            RAW[dataset],
+        params:
+            # Not data.offline_dir: where the files come from does not change them (their
+            # SHA-256 is pinned), so pointing it elsewhere must not redo the split and every run.
+            dataset=dataset,
+        threads: 1
+        resources:
+            mem_mb=LIGHT_MEM_MB,
+            runtime=LIGHT_RUNTIME,
+        log:
+            f"{LOGS}/fetch_raw_{dataset}.log",
+        conda:
+            "../../envs/workflow.yaml"
+        script:
+            "../scripts/fetch_raw.py"
+
+
+def raw_of(wildcards):
+    return RAW[DATA_SETTINGS[wildcards.data]["dataset"]]
+
+
+def split_of(wildcards):
+    """Only what defines the split: changing the data root or scaling does not redo it."""
+    return split_settings(DATA_SETTINGS[wildcards.data])
 
 
 rule prepare_data:
@@ -38,30 +55,19 @@ rule prepare_data:
     input:
         # Not ancient(): with it, Snakemake 9.27 left this job and all after it out of the DAG
         # whenever fetch_raw had to rerun (seen on a dry run: 1 job instead of 37).
-        raw=RAW,
+        raw=raw_of,
         code=f"{PACKAGE}/data.py",
     output:
-        arrays=PREPARED,
-        info=DATA_INFO,
+        arrays=f"{RESULTS}/data/{{data}}.npz",
+        info=f"{RESULTS}/data/{{data}}.json",
     params:
-        # Only what defines the split: changing the data root or scaling does not redo it.
-        data={
-            k: CFG["data"].get(k)
-            for k in (
-                "dataset",
-                "classes",
-                "val_fraction",
-                "split_seed",
-                "train_subset",
-                "test_subset",
-            )
-        },
+        data=split_of,
     threads: 1
     resources:
         mem_mb=LIGHT_MEM_MB,
         runtime=LIGHT_RUNTIME,
     log:
-        f"{LOGS}/prepare_data.log",
+        f"{LOGS}/prepare_data_{{data}}.log",
     conda:
         "../../envs/workflow.yaml"
     script:

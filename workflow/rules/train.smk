@@ -3,9 +3,9 @@ rule train:
     message:
         "train {wildcards.study} {wildcards.run} seed {wildcards.seed}: per-step progress in {log}"
     input:
-        data=PREPARED,
+        data=train_data,
         reference=reference_curves,
-        code=TRAIN_CODE,
+        code=train_code,
     output:
         curves=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/curves.csv",
         summary=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/summary.json",

@@ -12,7 +12,7 @@ from nnstudies.data import DataError, load_prepared  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.outputs import one_line_errors, write_bytes, write_text  # noqa: E402
 from nnstudies.provenance import hardware, package_versions  # noqa: E402
-from nnstudies.train import curve_columns, train_run  # noqa: E402
+from nnstudies.trainers import trainer_module  # noqa: E402
 
 smk = snakemake  # noqa: F821
 run = json.loads(smk.params.run)
@@ -22,7 +22,8 @@ torch.use_deterministic_algorithms(True, warn_only=True)
 log = to_log(smk.log[0])  # tqdm progress and any traceback
 with one_line_errors(DataError):
     data = load_prepared(smk.input.data)  # a corrupt file is named, not a zipfile traceback
-curves, summary, arrays, model = train_run(
+trainer = trainer_module(run)  # torch unless the run names another (trainers.py)
+curves, summary, arrays, model = trainer.train_run(
     run, data, device=smk.params.device, eval_batch=smk.params.eval_batch, log=log,
     reference=pd.read_csv(smk.input.reference) if smk.input.reference else None)
 print(json.dumps(summary), file=log)
@@ -31,13 +32,14 @@ print(json.dumps(summary), file=log)
 # one line naming the file (torch.save and np.save write to memory first, then to the file).
 with one_line_errors():
     write_text(smk.output.curves,
-               pd.DataFrame(curves, columns=curve_columns(run)).to_csv(index=False))
+               pd.DataFrame(curves, columns=trainer.curve_columns(run)).to_csv(index=False))
     for key in ("first_layer", "unit_class_means"):
         buffer = io.BytesIO()
         np.save(buffer, arrays[key])
         write_bytes(smk.output[key], buffer.getvalue())
     buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
+    # an nn.Module's weights, or a NumPy trainer's dict of arrays
+    torch.save(model.state_dict() if hasattr(model, "state_dict") else model, buffer)
     write_bytes(smk.output.model, buffer.getvalue())
     settings = {"device": smk.params.device, "eval_batch": smk.params.eval_batch,
                 "threads": smk.threads}

@@ -1,6 +1,8 @@
 """Config validation, presets and the run tables: a study is data, not code."""
 import copy
 import difflib
+import hashlib
+import json
 import math
 import re
 from pathlib import Path
@@ -88,9 +90,14 @@ def coerce(config):
     validator = jsonschema.Draft202012Validator(yaml.safe_load(SCHEMA.read_text()))
     for _ in range(1000):  # one value per pass; a config has far fewer
         for error in validator.iter_errors(config):
-            if error.validator != "type" or not isinstance(error.instance, str):
+            if not isinstance(error.instance, str):
                 continue
-            wanted = error.validator_value
+            if error.validator == "type":
+                wanted = error.validator_value
+            elif error.validator == "pattern":  # a number or a word, e.g. record_every
+                wanted = error.schema.get("type", "string")
+            else:
+                continue
             wanted = [wanted] if isinstance(wanted, str) else wanted
             numeric = "integer" in wanted or "number" in wanted
             value = as_number(error.instance, "number" not in wanted) if numeric else None
@@ -139,25 +146,75 @@ def resolve(config, user=None):
     from .studies import REGISTRY  # the studies import this module: import them late
     for study in REGISTRY:
         study.check(resolved)
+        check_run_shapes(resolved, study.NAME, study.runs(resolved))
     return resolved
+
+
+def study_data(config, study):
+    """The data settings of one study: the global `data` block with the study's own `data:`
+    keys (dataset, scaling, split and subsets) over it."""
+    return {**config["data"], **(config.get(study) or {}).get("data", {})}
+
+
+SPLIT_KEYS = ("dataset", "classes", "val_fraction", "split_seed", "train_subset", "test_subset")
+
+
+def split_settings(data_settings):
+    """What defines a prepared file (scaling is applied later, in the training job)."""
+    return {k: data_settings.get(k) for k in SPLIT_KEYS}
+
+
+def prepared_name(config, study=None):
+    """The prepared file's name (without .npz) for a study's data, or the global data's: the
+    dataset's name when the split is the global block's, else the name and a short digest of
+    the split, so that every distinct split is prepared once and studies sharing one share it."""
+    split = split_settings(study_data(config, study) if study else config["data"])
+    if split == {**split_settings(config["data"]), "dataset": split["dataset"]}:
+        return split["dataset"]
+    digest = hashlib.sha256(json.dumps(split, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{split['dataset']}-{digest}"
+
+
+def check_run_shapes(config, study, runs):
+    """Every run's layers fit its study's dataset (a study may run on other data)."""
+    d = study_data(config, study)
+    if d is config["data"] or d == config["data"]:
+        return  # the zoo was checked on the global data
+    for (name, _), run in runs.items():
+        if "layers" not in run:
+            continue
+        try:
+            layer_shapes(run["layers"], INPUT_SHAPES[d["dataset"]])
+        except ArchitectureError as err:
+            raise ConfigError(f"config key '{study}': run {name} on "
+                              f"{DATASETS[d['dataset']].title}: {err}") from None
 
 
 def check_data(config):
     """What the dataset's known size decides, checked before any job starts: the subsets and
     validation fraction can be drawn, and the convolution study's images exist."""
-    d = config["data"]
-    try:
-        sizes = split_sizes(d["dataset"], d["val_fraction"], d.get("classes"),
-                            d.get("train_subset"), d.get("test_subset"))
-    except SizeError as err:
-        raise ConfigError(f"config key '{err.key}': {err} "
-                          f"({DATASETS[d['dataset']].title})") from None
+    from .studies import STUDIES  # the studies import this module: import them late
+    for study in STUDIES:  # a study's own data settings
+        if "data" in (config.get(study) or {}):
+            sizes_of(study_data(config, study), where=f"{study}.data.")
+    sizes = sizes_of(config["data"])
     for i, index in enumerate(config["convolution"]["images"]):
         if index >= sizes["test"]:
             raise ConfigError(f"config key 'convolution.images[{i}]': image {index} does not "
                               f"exist: the test split has {sizes['test']} images (0 to "
                               f"{sizes['test'] - 1}) with these data settings")
     return sizes
+
+
+def sizes_of(d, where="data."):
+    """Image counts of the prepared splits; ConfigError naming the key if they cannot be drawn."""
+    try:
+        return split_sizes(d["dataset"], d["val_fraction"], d.get("classes"),
+                           d.get("train_subset"), d.get("test_subset"))
+    except SizeError as err:
+        key = where + err.key.split(".", 1)[-1]
+        raise ConfigError(f"config key '{key}': {err} "
+                          f"({DATASETS[d['dataset']].title})") from None
 
 
 def make_run(config, study, name, model, seed, protocol, **overrides):
@@ -168,7 +225,7 @@ def make_run(config, study, name, model, seed, protocol, **overrides):
         "optimizer": protocol["optimizer"], "lr": protocol.get("lr"),
         "momentum": protocol.get("momentum", 0.0),
         "batch_size": protocol["batch_size"], "epochs": protocol["epochs"],
-        "record_every": protocol["record_every"], "scaling": config["data"]["scaling"],
+        "record_every": protocol["record_every"], "scaling": study_data(config, study)["scaling"],
         "validate": True, "record_grad": False, "schedule": None,
     }
     run.update(overrides)

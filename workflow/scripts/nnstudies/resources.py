@@ -79,8 +79,9 @@ def train_seconds(run, data_cfg, in_shape):
     n_train, n_val, n_test = split_sizes(data_cfg)
     macs = forward_macs(run["layers"], in_shape)
     epochs = trained_epochs(run)
-    steps = epochs * math.ceil(n_train / run["batch_size"])
-    records = steps // run["record_every"]
+    per_epoch = math.ceil(n_train / run["batch_size"])
+    steps = epochs * per_epoch
+    records = steps // (per_epoch if run["record_every"] == "epoch" else run["record_every"])
     images = (epochs * n_train * TRAIN_PASS_FACTOR
               + (records * n_val if run.get("validate", True) else 0)
               + 2 * n_test)  # test accuracy, unit-class means

@@ -29,9 +29,12 @@ def pick_device(name):
 
 
 def make_optimizer(run, params):
+    # weight_decay: L2 on the weights, added to the gradient (coupled, as in the assignments)
+    decay = run.get("weight_decay", 0.0)
     if run["optimizer"] == "adam":
-        return torch.optim.Adam(params, lr=run["lr"])
-    return torch.optim.SGD(params, lr=run["lr"], momentum=run.get("momentum", 0.0))
+        return torch.optim.Adam(params, lr=run["lr"], weight_decay=decay)
+    return torch.optim.SGD(params, lr=run["lr"], momentum=run.get("momentum", 0.0),
+                           weight_decay=decay)
 
 
 def _onednn_plan(model):
@@ -153,6 +156,13 @@ def to_tensors(data, scaling, device):
     return out
 
 
+def record_interval(run, steps_per_epoch):
+    """Steps between records: run["record_every"] steps, or "epoch" for one at each epoch's end
+    (steps are counted across epochs, so step % steps_per_epoch == 0 ends an epoch)."""
+    every = run["record_every"]
+    return steps_per_epoch if every == "epoch" else every
+
+
 def curve_columns(run):
     """The columns of a run's curves.csv (written even when a run diverges before any record)."""
     return (["step", "epoch", "lr", "train_loss", "train_acc"]
@@ -183,9 +193,10 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
     first = first_layer(model)
     loss_fn = nn.CrossEntropyLoss()
 
-    batch, every = run["batch_size"], run["record_every"]
+    batch = run["batch_size"]
     validate, record_grad = run.get("validate", True), run.get("record_grad", False)
     steps_per_epoch = math.ceil(len(x) / batch)
+    every = record_interval(run, steps_per_epoch)
     total_epochs = run["schedule"]["epochs"] if run.get("schedule") else run["epochs"]
     state = {"step": 0, "epoch": 0, "curves": [], "diverged_at": None}
     bar = tqdm(total=steps_per_epoch * total_epochs, file=log, mininterval=10, ascii=True,

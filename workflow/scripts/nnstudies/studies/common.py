@@ -72,6 +72,21 @@ def data_departures(cfg):
     return out
 
 
+def study_data_departures(cfg, study):
+    """How a study's own `data:` settings differ from the global block, one phrase each
+    (a study may run on other data, e.g. the dataset its assignment used)."""
+    own, out = cfg.get(study, {}).get("data", {}), []
+    for key, value in own.items():
+        if value == cfg["data"].get(key):
+            continue
+        if key == "dataset":
+            out.append(f"{study}: runs on {DATASETS[value].title} "
+                       f"(the other studies: {DATASETS[cfg['data'][key]].title})")
+        else:
+            out.append(f"{study}: data.{key} {value} (the other studies: {cfg['data'][key]})")
+    return out
+
+
 def check_models(cfg, study, key="models"):
     """Every model a study names is declared in the zoo."""
     names = cfg[study][key]
