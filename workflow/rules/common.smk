@@ -85,8 +85,10 @@ def run_files(study, kind, keys=None):
 
 
 def study_code(study):
-    """The package files a study's analysis and section depend on."""
-    return SHARED_CODE + [f"{PACKAGE}/studies/{study}.py"]
+    """The package files a study's analysis and section depend on (its module and the
+    modules it is split into, studies/<study>_*.py)."""
+    helpers = sorted(str(p) for p in Path(PACKAGE, "studies").glob(f"{study}_*.py"))
+    return SHARED_CODE + [f"{PACKAGE}/studies/{study}.py"] + helpers
 
 
 def analysis_outputs(study):

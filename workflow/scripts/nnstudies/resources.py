@@ -79,7 +79,7 @@ def train_seconds(run, data_cfg, in_shape):
     n_train, n_val, n_test = split_sizes(data_cfg)
     macs = forward_macs(run["layers"], in_shape)
     epochs = trained_epochs(run)
-    per_epoch = math.ceil(n_train / run["batch_size"])
+    per_epoch = math.ceil(n_train / (run["batch_size"] or n_train))  # None: full batch
     steps = epochs * per_epoch
     records = steps // (per_epoch if run["record_every"] == "epoch" else run["record_every"])
     images = (epochs * n_train * TRAIN_PASS_FACTOR

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import aggregate
+from .. import config
 from ..config import ConfigError, make_run
 from ..data import DATASETS, SCALINGS, load_prepared
 from ..models import layer_shapes, parse_layer
@@ -32,11 +33,7 @@ TABLES = ["runs", "curves", "templates", "sweep", "gd_sgd", "cnn"]
 
 def study_data(cfg):
     """The data settings this study runs on (its own `data:` block over the global one)."""
-    try:
-        from ..config import study_data as merged
-    except ImportError:  # before per-study data existed
-        return cfg["data"]
-    return merged(cfg, NAME)
+    return config.study_data(cfg, NAME)
 
 
 def linear_name(lr, decay):
