@@ -194,12 +194,14 @@ def handmade(target=0.5):
                        "test_acc": [0.75, 0.78], "train_seconds": [100.0, 150.0],
                        "target_loss": target, "updates_to_target": [200, 5400],
                        "passes_to_target": [200, 50], "seconds_to_target": [60.0, 75.0]})
-    cnn = pd.DataFrame({"input": ["32x32x3 (the seed's CIFAR-10)", "28x28x1 (Fashion-MNIST, run)"],
+    cnn = pd.DataFrame({"input": ["32×32×3", "28×28×1"],
+                        "data": ["CIFAR-10 (the seed's)", "Fashion-MNIST (this run)"],
                         "formula": [122570, 93322], "torch": [np.nan, 93322],
-                        "seed_reported": [122570, np.nan]})
+                        "seed_reported": [122570, np.nan], "flattened": ["4×4×64", "3×3×64"]})
     facts = {"main": "linear_lr0.01_decay0.999", "target_loss": target, "own_best": 2,
              "classes": 3, "r_own_mean": 0.433, "r_other_mean": 0.0, "raw_own_best": 1,
              "test_acc": {"linear_lr0.01_decay0.999": 0.8, "gd": 0.75, "sgd": 0.78, "cnn": 0.85},
+             "fate": {"linear_lr0.01_decay0.999": "ok", "gd": "ok", "sgd": "stuck", "cnn": "ok"},
              "cnn_formula_seed": 122570, "cnn_formula_run": 93322, "seeds": [0]}
     return {"templates": tt, "sweep": sweep, "gd_sgd": gs, "cnn": cnn}, facts
 
@@ -227,15 +229,22 @@ def test_prose_claim_by_claim(tmp_path, raw_config):
     assert "In passes over the data (the seed's iterations): SGD first; in parameter " \
            "updates: GD first; in training seconds: GD first" in q2
     assert "learning rate (0.01 against 0.0001)" in q2 and "neither ranking is tested" in q2
+    assert "fewer passes: this run agrees, in passes" in q2
     q3 = answers["assignment4-q3"]
     assert "lr 0.1, decay 1: diverged; lr 0.1, decay 0.999: diverged" in q3
     assert "Lowest final loss among the runs that ended ok: lr 0.01, decay 1." in q3
     assert "at lr 0.01, decay 0.999 (rate 0.0074 at the end) ends 0.0200 higher than decay 1 " \
-           "and rises 1 times against 3" in q3
+           "(rises: 1 against 3)" in q3
     q4 = answers["assignment4-q4"]
     assert "on 32×32×3 input 122,570 parameters, equal to the seed's reported 122,570" in q4
-    assert "93,322; torch counts 93,322 on the trained model, the same" in q4
-    assert "CNN's test accuracy is 85.00 %" in q4 and "tests nothing" in q4
+    assert "28×28×1 (Fashion-MNIST), 93,322; torch counts 93,322 on the trained model, the " \
+           "same" in q4
+    assert "sees 1 input channel(s) instead of 3, and the last pooling hands F64 a 3×3×64 map " \
+           "instead of 4×4×64" in q4
+    assert "CNN's test accuracy is 85.00 %, against linear 80.00 %, two-layer GD 75.00 %, " \
+           "two-layer SGD 78.00 % (stuck)" in q4
+    assert "here too it has the highest test accuracy of these runs" in q4
+    assert "tests nothing" in q4
     assert "SGD first in passes and GD first in seconds" in summary
 
 
@@ -247,3 +256,14 @@ def test_prose_when_one_never_reaches_the_loss(tmp_path, raw_config):
     q2 = answers["assignment4-q2"]
     assert "GD never within its 300 passes (300 updates; fate ok, lowest loss 0.4500)" in q2
     assert "only SGD reaches it" in q2 and "only SGD reaches it in passes" in summary
+
+
+def test_prose_when_the_cnn_is_stuck_and_gd_is_first(tmp_path, raw_config):
+    tables, facts = handmade()
+    tables["gd_sgd"].loc[1, "passes_to_target"] = 250.0
+    facts["fate"]["cnn"] = "stuck"
+    answers, summary = sections(tmp_path, raw_config, tables, facts)
+    assert "this run does not: GD got there in fewer passes" in answers["assignment4-q2"]
+    assert "CNN's test accuracy is 85.00 % (stuck)" in answers["assignment4-q4"]
+    assert "the CNN's run ended stuck, so it does not show that" in answers["assignment4-q4"]
+    assert "CNN test accuracy 85.00 % (stuck)" in summary

@@ -190,7 +190,8 @@ def gd_sgd_table(runs_, curves, target):
             per_pass = c.step.max() / max(c.epoch.max(), 1)
             step, seconds = reach(c, target)
             rows.append({"variant": name, "seed": r.seed, "lr": r.lr,
-                         "batch_size": r.batch_size if r.batch_size == r.batch_size else "all",
+                         "batch_size": (str(int(r.batch_size)) if r.batch_size == r.batch_size
+                                        else "all"),
                          "passes": int(c.epoch.max()), "updates": int(c.step.max()),
                          "updates_per_pass": per_pass, "status": r.status,
                          "start_loss": c.train_loss.iloc[0],
@@ -226,16 +227,28 @@ def sweep_table(runs_, curves, grid):
     return pd.DataFrame(rows)
 
 
+def hwc(shape):
+    """(C, H, W) -> 'H×W×C' as the seed (and Keras) write it."""
+    return "×".join(map(str, (*shape[1:], shape[0])))
+
+
+def flattened(layers, in_shape):
+    """The map the last conv/pool layer hands to the first dense layer, as 'H×W×C'."""
+    shapes = [s for s in [tuple(in_shape)] + layer_shapes(layers, in_shape) if len(s) == 3]
+    return hwc(shapes[-1])
+
+
 def cnn_table(runs_, layers, dataset, image_shape):
     run_shape = tuple(image_shape) if len(image_shape) == 3 else (1, *image_shape)
     cnn = runs_[runs_.name == "cnn"]
     return pd.DataFrame([
-        {"input": "32x32x3 (the seed's CIFAR-10)", "formula": formula_parameters(
-            layers, SEED_SHAPE), "torch": float("nan"), "seed_reported": SEED_CNN_PARAMETERS},
-        {"input": "x".join(map(str, run_shape[1:] + run_shape[:1])) + f" ({dataset}, run)",
+        {"input": hwc(SEED_SHAPE), "data": "CIFAR-10 (the seed's)",
+         "formula": formula_parameters(layers, SEED_SHAPE), "torch": float("nan"),
+         "seed_reported": SEED_CNN_PARAMETERS, "flattened": flattened(layers, SEED_SHAPE)},
+        {"input": hwc(run_shape), "data": f"{dataset} (this run)",
          "formula": formula_parameters(layers, run_shape),
          "torch": float(cnn.parameters.iloc[0]) if len(cnn) else float("nan"),
-         "seed_reported": float("nan")}])
+         "seed_reported": float("nan"), "flattened": flattened(layers, run_shape)}])
 
 
 # -------------------------------------------------------------------------------- analysis
@@ -280,13 +293,14 @@ def analyse(inp, out, params, info):
 
 
 def facts(runs_, tt, sweep, gs, cnn, p, main, target, info):
-    ok = runs_[runs_.status == "ok"]
-    acc = {n: float(g.test_acc.mean()) for n, g in ok.groupby("name")}
+    tested = runs_[runs_.test_acc.notna()]  # every run with a test accuracy, fates beside
+    acc = {n: float(g.test_acc.mean()) for n, g in tested.groupby("name")}
+    fate = {n: aggregate.status_column(g.status) for n, g in runs_.groupby("name")}
     return {"main": main, "target_loss": target,
             "own_best": int(tt.own_is_best.sum()), "classes": len(tt),
             "r_own_mean": float(tt.r_own.mean()), "r_other_mean": float(tt.r_other_mean.mean()),
             "raw_own_best": int(tt.raw_own_is_best.sum()),
-            "test_acc": acc, "dataset": info.get("title"), "seeds": p["seeds"],
+            "test_acc": acc, "fate": fate, "dataset": info.get("title"), "seeds": p["seeds"],
             "statuses": dict(zip(runs_.name + "/" + runs_.seed.astype(str), runs_.status)),
             "cnn_formula_seed": int(cnn.formula.iloc[0]), "cnn_formula_run": int(
                 cnn.formula.iloc[1]), "cnn_torch_run": cnn.torch.iloc[1]}

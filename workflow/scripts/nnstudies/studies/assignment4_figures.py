@@ -92,22 +92,24 @@ def sweep_figure(curves, statuses, grid, name_of, seed):
 
 
 def gd_sgd_iterations_figure(curves, seed, target):
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (a, b, c_ax) = plt.subplots(1, 3, figsize=(15, 4))
     for name, (label, colour) in GD_SGD.items():
         c = curves[(name, seed)]
         per_pass = c.step.max() / max(c.epoch.max(), 1)
-        a.plot(c.step / per_pass, c.train_loss, color=colour, label=f"{label}, training")
-        a.plot(c.step / per_pass, c.test_loss, color=colour, ls="--", lw=0.8,
-               label=f"{label}, test")
+        a.plot(c.step / per_pass, c.train_loss, color=colour, label=label)
         b.plot(np.where(c.step > 0, c.step, 0.5), c.train_loss, color=colour, label=label)
+        c_ax.plot(c.step / per_pass, c.test_acc, color=colour, label=label)
     for ax in (a, b):
         ax.axhline(target, color="grey", ls=":", lw=1, label=f"stated loss {target:.4f}")
+    for ax in (a, b, c_ax):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     a.set(xlabel="passes over the training set (the seed's iterations)",
-          ylabel="squared loss + L2", title="a. loss per pass")
+          ylabel="training loss (squared + L2)", title="a. training loss per pass")
     b.set(xscale="log", xlabel="parameter updates (log; the start drawn at 0.5)",
           ylabel="training loss", title="b. training loss per update")
+    c_ax.set(xlabel="passes over the training set", ylabel="test accuracy",
+             title="c. test accuracy per pass")
     fig.tight_layout()
     return fig
 
@@ -119,7 +121,7 @@ def gd_sgd_time_figure(curves, seed, target):
         ax.plot(c.seconds, c.train_loss, color=colour, label=f"{label}, training")
     ax.axhline(target, color="grey", ls=":", lw=1, label=f"stated loss {target:.4f}")
     ax.set(xlabel="training seconds (updates only, recording excluded)",
-           ylabel="training loss (squared + L2)", title="Loss against wall time")
+           ylabel="training loss (squared + L2)", title="Training loss against training time")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -4,6 +4,19 @@ import pandas as pd
 from .. import prose
 from ..report import Section
 
+SCALING_NAMES = {"unit": "[0, 1]", "symmetric": "[-1, 1]", "raw": "[0, 255]"}
+
+
+def _epochs(n):
+    return f"{n} epoch" + ("" if n == 1 else "s")
+
+
+def _fated(name, facts):
+    """'73.20 %', or '11.00 % (stuck)' for a run that did not end ok."""
+    fate = facts["fate"].get(name, "ok")
+    return prose.pct(facts["test_acc"].get(name, float("nan"))) + (
+        "" if fate == "ok" else f" ({fate})")
+
 
 def _n(x, fmt=",.0f"):
     return "–" if x != x else format(x, fmt)
@@ -18,7 +31,8 @@ def intro(facts, params, info):
         f"The seed ran on CIFAR-10 (32×32×3 colour images, 50,000 training and 10,000 test); "
         f"this run used {info.get('title', params['dataset'])} ({shape}, "
         f"{info['sizes']['train']:,} training, {info['sizes']['val']:,} validation and "
-        f"{info['sizes']['test']:,} test images). Inputs scaled to {params['scaling']}"
+        f"{info['sizes']['test']:,} test images). Inputs scaled to "
+        f"{SCALING_NAMES.get(params['scaling'], params['scaling'])}"
         + (", the training mean image subtracted" if p["center"] else "") + ". "
         f"(a) A linear classifier, squared loss on one-hot targets + L2 (reg {lin['reg']:g}), "
         f"full-batch gradient descent for {lin['iterations']} iterations, lr {lin['lr']:g} "
@@ -32,7 +46,7 @@ def intro(facts, params, info):
         "Both are NumPy with hand-written gradients (checked against finite differences in "
         "the tests). (c) The CNN C32-P-C64-P-C64-P-F64-F10 "
         f"({cnn['model']}), SGD lr {cnn['lr']:g}, momentum {cnn['momentum']:g}, batch "
-        f"{cnn['batch_size']}, {cnn['epochs']} epochs (the seed: 100). {seeds} seed(s)"
+        f"{cnn['batch_size']}, {_epochs(cnn['epochs'])} (the seed: 100). {seeds} seed(s)"
         + (": one run per setting, so there is no spread and no comparison is tested."
            if seeds == 1 else "."))
 
@@ -55,8 +69,9 @@ def section(facts, tables, figs, params, info, name, title):
         note="Mean images as the model saw them (training mean subtracted when centring); the "
              "last column correlates with the class mean image as it is.")
     sec.add_figure(figs["sweep"], "Linear classifier at each learning rate (columns) and decay "
-                   "(lines): training loss (log scale) and test accuracy per iteration; a "
-                   "marker ends a run that did not end ok (legend).")
+                   "(lines, solid and dashed so that coinciding ones stay visible): training loss "
+                   "(log scale) and test accuracy per iteration; a marker ends a run that did "
+                   "not end ok (legend).")
     sweep = tables["sweep"]
     sec.add_table("Learning rate and decay (linear classifier)", pd.DataFrame({
         "lr": sweep.lr.map(lambda x: f"{x:g}"), "decay": sweep.lr_decay.map(lambda x: f"{x:g}"),
@@ -66,8 +81,8 @@ def section(facts, tables, figs, params, info, name, title):
         "rises": sweep.rises, "test acc. %": sweep.final_test_acc.map(prose.cell)}),
         note="rises: iterations whose training loss is above the previous one's.")
     sec.add_figure(figs["gd_sgd_iterations"], "Two-layer network, full-batch GD against "
-                   "mini-batch SGD: loss per pass over the training set (a) and training loss "
-                   "per parameter update (b); dotted: the stated loss.")
+                   "mini-batch SGD: training loss per pass over the training set (a) and per "
+                   "parameter update (b), test accuracy per pass (c); dotted: the stated loss.")
     sec.add_figure(figs["gd_sgd_time"], "The same runs' training loss against training "
                    "seconds (updates only; the recording's evaluations are excluded).")
     gs = tables["gd_sgd"]
@@ -85,8 +100,10 @@ def section(facts, tables, figs, params, info, name, title):
                    "per record.")
     cnn = tables["cnn"]
     sec.add_table("CNN parameters", pd.DataFrame({
-        "input": cnn.input, "formula": cnn.formula.map(_n), "torch": cnn.torch.map(_n),
-        "the seed's report": cnn.seed_reported.map(_n)}), text=True)
+        "input": cnn.input, "data": cnn.data, "formula": cnn.formula.map(_n),
+        "torch (the trained model)": cnn.torch.map(_n),
+        "the seed's report": cnn.seed_reported.map(_n),
+        "map into F64": cnn.flattened}), text=True)
     answers(sec, facts, tables, params)
     sec.summary = summary(facts, tables, params)
     return sec
@@ -153,8 +170,10 @@ def gd_sgd_answer(facts, gs, p):
             f"{_first(rows, 'updates_to_target', 'update')}; in training seconds: "
             f"{_first(rows, 'seconds_to_target', 'second')}. At the end "
             f"({gd.passes} passes each): GD loss {gd.final_train_loss:.4f}, test accuracy "
-            f"{prose.pct(gd.test_acc)}, {gd.train_seconds:.1f} s; SGD "
-            f"{sgd.final_train_loss:.4f}, {prose.pct(sgd.test_acc)}, {sgd.train_seconds:.1f} s. "
+            f"{prose.pct(gd.test_acc)}, {gd.train_seconds:.1f} s, fate {gd.status}; SGD "
+            f"{sgd.final_train_loss:.4f}, {prose.pct(sgd.test_acc)}, {sgd.train_seconds:.1f} s, "
+            f"fate {sgd.status}. The seed reported SGD reaching a given loss in fewer passes: "
+            + _seed_claim(rows) + " "
             "Expected (the seed's argument): per pass, SGD updates the weights "
             f"{sgd.updates_per_pass:,.0f} times where GD updates them once, so it gets further "
             "per pass at about the same arithmetic. Confounds: the two runs also differ in "
@@ -164,13 +183,22 @@ def gd_sgd_answer(facts, gs, p):
             "is tested.")
 
 
+def _seed_claim(rows):
+    first = _first(rows, "passes_to_target", "pass")
+    if first == "SGD first" or first == "only SGD reaches it":
+        return "this run agrees, in passes."
+    if first in ("GD first", "only GD reaches it"):
+        return "this run does not: GD got there in fewer passes."
+    return f"this run does not settle it ({first})."
+
+
 def sweep_answer(sweep, p):
     seed = p["seeds"][0]
     rows = sweep[sweep.seed == seed].sort_values(["lr", "lr_decay"], ascending=[False, False])
     per = "; ".join(
         f"lr {r.lr:g}, decay {r.lr_decay:g}: " + (
             r.status if r.status == "diverged" else
-            f"final loss {r.final_train_loss:.4f}, {r.rises} rises, test "
+            f"final loss {r.final_train_loss:.4g}, {r.rises} rises, test "
             f"{prose.pct(r.final_test_acc)}" + ("" if r.status == "ok" else f" ({r.status})"))
         for r in rows.itertuples())
     ok = rows[rows.status == "ok"]
@@ -186,7 +214,7 @@ def sweep_answer(sweep, p):
         decay_parts.append(
             f"at lr {lr:g}, decay {lo.lr_decay:g} (rate {lo.final_lr:.3g} at the end) ends "
             f"{abs(diff):.4f} {'higher' if diff > 0 else 'lower'} than decay {hi.lr_decay:g}"
-            f" and rises {lo.rises} times against {hi.rises}" if diff != 0 else
+            f" (rises: {lo.rises} against {hi.rises})" if diff != 0 else
             f"at lr {lr:g} both decays end at the same loss")
     decay = (" Decay: " + "; ".join(decay_parts) + "." if decay_parts else "")
     return ("The seed's closing remarks, as expectations: a large rate overshoots and can make "
@@ -208,19 +236,41 @@ def cnn_answer(facts, tables, p):
              f"; torch counts {run_row.torch:,.0f} on the trained model, "
              + ("the same" if int(run_row.torch) == int(run_row.formula) else "a different "
                 "number"))
-    others = ", ".join(f"{name} {prose.pct(acc[name])}" for name in
-                       (facts["main"], "gd", "sgd") if name in acc)
-    cnn_acc = acc.get("cnn", float("nan"))
+    others = ", ".join(f"{label} {_fated(name, facts)}" for name, label in
+                       ((facts["main"], "linear"), ("gd", "two-layer GD"),
+                        ("sgd", "two-layer SGD")) if name in acc)
     return (f"By the formula (a 3×3 conv: (9·C_in + 1)·C_out; a dense layer: (inputs + 1)·"
             f"outputs; pools none): on 32×32×3 input {seed_row.formula:,.0f} parameters, "
-            f"{agree} the seed's reported {seed_row.seed_reported:,.0f}; on the input run, "
-            f"{run_row.input}, {run_row.formula:,.0f}{torch}. The difference: the first conv "
-            "sees 1 channel instead of 3, and three poolings leave a 3×3×64 map (576 inputs to "
-            "F64) instead of 4×4×64 (1,024). After "
-            f"{c['epochs']} epochs (the seed ran 100) the CNN's test accuracy is "
-            f"{prose.pct(cnn_acc)}, against {others} for the linear and two-layer runs. "
+            f"{agree} the seed's reported {seed_row.seed_reported:,.0f}; on the input this run "
+            f"used, {run_row.input} ({run_row.data.replace(' (this run)', '')}), "
+            f"{run_row.formula:,.0f}{torch}. " + _difference(seed_row, run_row) + " After "
+            f"{_epochs(c['epochs'])} (the seed ran 100) the CNN's test accuracy is "
+            f"{_fated('cnn', facts)}, against {others}. The seed's CNN scored higher than its "
+            "other models; "
+            + _cnn_agrees(facts) + " "
             "Unequal budgets and models: each a single run, so this orders these runs and "
             "tests nothing.")
+
+
+def _difference(seed_row, run_row):
+    if seed_row.input == run_row.input:
+        return "The same input shape as the seed's, so the same count."
+    channels = (seed_row.input.split("×")[-1], run_row.input.split("×")[-1])
+    return (f"The difference: the first convolution sees {channels[1]} input channel(s) instead "
+            f"of {channels[0]}, and the last pooling hands F64 a {run_row.flattened} map "
+            f"instead of {seed_row.flattened}.")
+
+
+def _cnn_agrees(facts):
+    acc, fate = facts["test_acc"], facts["fate"]
+    others = [acc[n] for n in (facts["main"], "gd", "sgd") if n in acc]
+    if "cnn" not in acc or not others:
+        return "here there is nothing to compare."
+    if fate.get("cnn", "ok") != "ok":
+        return f"here the CNN's run ended {fate['cnn']}, so it does not show that."
+    higher = acc["cnn"] > max(others)
+    return ("here too it has the highest test accuracy of these runs." if higher else
+            "here it does not have the highest test accuracy of these runs.")
 
 
 def summary(facts, tables, params):
@@ -231,6 +281,6 @@ def summary(facts, tables, params):
             f"{facts['own_best']} of {facts['classes']} classes; to the stated loss, "
             f"{_first(gs, 'passes_to_target', 'pass')} in passes and "
             f"{_first(gs, 'seconds_to_target', 'second')} in seconds; CNN test accuracy "
-            f"{prose.pct(acc.get('cnn', float('nan')))} after {p['cnn']['epochs']} epochs "
+            f"{_fated('cnn', facts)} after {_epochs(p['cnn']['epochs'])} "
             f"({facts['cnn_formula_seed']:,} parameters on 32×32×3, {facts['cnn_formula_run']:,} "
             f"on the input run; {len(p['seeds'])} seed(s)).")
