@@ -84,7 +84,8 @@ def planned_train_jobs(workdir, *args):
 def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     results = quick / "results" / "quick"
     all_runs = pd.read_csv(results / "tables" / "runs.csv")
-    assert set(all_runs.study) == {"architectures", "activations", "learning_rates"}
+    assert set(all_runs.study) == {"architectures", "activations", "learning_rates",
+                                   "assignment4"}
     runs = all_runs[all_runs.study == "architectures"]
     html = (results / "report" / "report.html").read_text()
     assert set(runs.model) == {"mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"}
@@ -99,10 +100,10 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     assert "data:image/png;base64," in html  # figures embedded: the file opens alone
     for section in ("Study 1: basic concepts, computed", "Study 2: a convolution layer in NumPy",
                     "Study 3: architectures", "Study 4: activation functions and gradients",
-                    "Study 5: learning rate"):
+                    "Study 5: learning rate", "Study 6c: Assignment 4 (seed 004)"):
         assert f"<h2>{section}</h2>" in html
     counts = {"concepts": 4, "convolution": 6, "architectures": 10, "activations": 3,
-              "learning_rates": 4}
+              "learning_rates": 4, "assignment4": 4}
     for study, n in counts.items():  # every question addressable by id, linked from contents
         assert f'href="#{study}"' in html
         for q in range(1, n + 1):
@@ -117,6 +118,11 @@ def test_curves_have_one_record_per_ten_steps(quick):
         summary = json.loads(summary_path.read_text())
         curves = pd.read_csv(summary_path.with_name("curves.csv"))
         run = summary["run"]
+        if run.get("trainer", "torch") != "torch":  # NumPy trainers: step 0, then every k, the last
+            curves_steps = list(curves.step)
+            assert curves_steps[0] == 0 and curves_steps[-1] == summary["steps"]
+            assert summary["steps"] == summary["steps_per_epoch"] * run["epochs"]
+            continue
         every = run["record_every"]
         epochs = run["schedule"]["epochs"] if run["schedule"] else run["epochs"]
         assert summary["steps"] == summary["steps_per_epoch"] * epochs
@@ -130,6 +136,8 @@ def test_figures_exist_in_png_and_svg(quick):
     figures = quick / "results" / "quick" / "figures"
     stems = (["architectures_performance", "activations_unit", "activations_raw",
               "learning_rates_curves", "concepts_reliability", "convolution_maps"]
+             + [f"assignment4_{f}" for f in ("linear", "templates", "sweep", "gd_sgd_iterations",
+                                             "gd_sgd_time", "cnn")]
              + [f"architectures_weights_{m}"
                 for m in ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")])
     for stem in stems:
@@ -183,7 +191,16 @@ def test_editing_the_training_code_reruns_training(quick, edited):
     edited("workflow/scripts/nnstudies/train.py", '"""One training function',
            '# edited\n"""One training function')
     jobs, _ = planned_train_jobs(quick)
-    assert len(jobs) == 26  # every run of every study
+    assert len(jobs) == 26 + 1  # every run of every study that trains with torch (assignment4:
+    # its CNN; its 8 NumPy runs depend on linear_models.py, not train.py)
+
+
+def test_editing_the_numpy_trainer_reruns_only_its_runs(quick, edited):
+    edited("workflow/scripts/nnstudies/linear_models.py", '"""Seed 004',
+           '# edited\n"""Seed 004')
+    jobs, _ = planned_train_jobs(quick)
+    assert len(jobs) == 8 and {study for study, _, _ in jobs} == {"assignment4"}
+    assert "cnn" not in {run for _, run, _ in jobs}
 
 
 def test_editing_the_report_template_reruns_only_the_report(quick, edited):
@@ -328,7 +345,7 @@ def test_the_finish_line_names_the_report_and_the_headline_numbers(quick, quick_
     assert "2 runs: small sample" in finish and "against the runner-up" in finish
     # every training job names its log, and the logs show per-step progress
     logs = re.findall(TRAIN_JOB.pattern + r"(\S+)", out)
-    assert len(logs) == 26
+    assert len(logs) == 26 + 9  # assignment4: 6 linear, GD, SGD, CNN
     assert (quick / logs[0][3]).read_text().strip()
 
 

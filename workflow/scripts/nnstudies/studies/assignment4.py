@@ -51,7 +51,8 @@ def _numpy_run(cfg, name, kind, seed, scaling, **kw):
     run = {"study": NAME, "name": name, "model": kind, "seed": seed,
            "activation": "sigmoid" if kind == "two_layer" else "none", "trainer": kind,
            "momentum": 0.0, "scaling": scaling, "validate": True, "record_grad": False,
-           "schedule": None, "center": cfg[NAME]["center"]}
+           "schedule": None, "center": cfg[NAME]["center"],
+           "records_all_splits": True}  # every record: training, validation and test split
     run.update(kw)
     return run
 
