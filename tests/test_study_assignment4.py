@@ -12,7 +12,6 @@ from nnstudies import linear_models as lm
 from nnstudies.config import resolve
 from nnstudies.models import build_model, count_parameters
 from nnstudies.studies import assignment4 as a4
-from nnstudies.studies import assignment4_text as text
 from nnstudies.studies.common import Outputs, read_facts
 
 
@@ -134,7 +133,8 @@ def analysed(tmp_path, raw_config):
     params = a4.params(cfg)
     params["protocol"] = p
     for f in a4.figures_of(params):
-        named[f"png_{f}"], named[f"svg_{f}"] = str(tmp_path / f"{f}.png"), str(tmp_path / f"{f}.svg")
+        named[f"png_{f}"] = str(tmp_path / f"{f}.png")
+        named[f"svg_{f}"] = str(tmp_path / f"{f}.svg")
     info = {"class_names": ["a", "b", "c"], "sizes": {"train": 90, "val": 15, "test": 30},
             "image_shape": [8, 8], "title": "Tiny"}
     a4.analyse(inp, Outputs(named), params, info)

@@ -118,7 +118,7 @@ def test_curves_have_one_record_per_ten_steps(quick):
         summary = json.loads(summary_path.read_text())
         curves = pd.read_csv(summary_path.with_name("curves.csv"))
         run = summary["run"]
-        if run.get("trainer", "torch") != "torch":  # NumPy trainers: step 0, then every k, the last
+        if run.get("trainer", "torch") != "torch":  # NumPy: step 0, then every k, and the last
             curves_steps = list(curves.step)
             assert curves_steps[0] == 0 and curves_steps[-1] == summary["steps"]
             assert summary["steps"] == summary["steps_per_epoch"] * run["epochs"]

@@ -2,8 +2,9 @@
 
 Everything known about a dataset (its raw files and their published digests, its class counts,
 its image shape, where an offline copy lives) is one entry of DATASETS (datasets.py); the rest
-of the workflow asks this table. The prepared dataset is one .npz of uint8 images and int64 labels; scaling to
-floats happens in the training job, so one prepared file serves every input scaling.
+of the workflow asks this table. The prepared dataset is one .npz of uint8 images and int64
+labels; scaling to floats happens in the training job, so one prepared file serves every input
+scaling.
 """
 import gzip
 import hashlib

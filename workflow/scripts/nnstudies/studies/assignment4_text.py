@@ -160,9 +160,10 @@ def gd_sgd_answer(facts, gs, p):
         else:
             parts.append(f"{r.variant.upper()} after {r.passes_to_target:,.2f} passes "
                          f"({r.updates_to_target:,.0f} updates, {r.seconds_to_target:.1f} s)")
-    rule = (f"set in config ({facts['target_loss']:.4f})" if p["two_layer"].get("target_loss")
-            is not None else f"{facts['target_loss']:.4f}, {100 * p['two_layer']['target_fraction']:g} % of the way from "
-            "the starting loss to the lowest loss both runs reach")
+    two = p["two_layer"]
+    rule = (f"set in config ({facts['target_loss']:.4f})" if two.get("target_loss") is not None
+            else f"{facts['target_loss']:.4f}, {100 * two['target_fraction']:g} % of the way "
+                 "from the starting loss to the lowest loss both runs reach")
     gd, sgd = (rows[rows.variant == v].iloc[0] for v in ("gd", "sgd"))
     return (f"The stated loss is {rule}. Training loss first at or below it: "
             f"{'; '.join(parts)}. In passes over the data (the seed's iterations): "
@@ -202,9 +203,9 @@ def sweep_answer(sweep, p):
             f"{prose.pct(r.final_test_acc)}" + ("" if r.status == "ok" else f" ({r.status})"))
         for r in rows.itertuples())
     ok = rows[rows.status == "ok"]
-    best = (f" Lowest final loss among the runs that ended ok: lr {ok.loc[ok.final_train_loss.idxmin()].lr:g}, "
-            f"decay {ok.loc[ok.final_train_loss.idxmin()].lr_decay:g}." if len(ok) else
-            " No run ended ok.")
+    low = ok.loc[ok.final_train_loss.idxmin()] if len(ok) else None
+    best = (f" Lowest final loss among the runs that ended ok: lr {low.lr:g}, decay "
+            f"{low.lr_decay:g}." if low is not None else " No run ended ok.")
     decay_parts = []
     for lr, g in ok.groupby("lr"):
         if g.lr_decay.nunique() < 2:
