@@ -91,19 +91,30 @@ def sweep_figure(curves, statuses, grid, name_of, seed):
     return fig
 
 
-def gd_sgd_iterations_figure(curves, seed, target):
+def _fate(ax, x, y, status, colour, used):
+    """A run that did not end ok ends in its fate's marker (explained by _status_legend)."""
+    if status in STATUS_MARKERS and len(x):
+        used.add(status)
+        _mark_status(ax, np.asarray(x)[-1], np.asarray(y)[-1], status, colour)
+
+
+def gd_sgd_iterations_figure(curves, seed, target, statuses):
     fig, (a, b, c_ax) = plt.subplots(1, 3, figsize=(15, 4))
+    used = set()
     for name, (label, colour) in GD_SGD.items():
         c = curves[(name, seed)]
         per_pass = c.step.max() / max(c.epoch.max(), 1)
         a.plot(c.step / per_pass, c.train_loss, color=colour, label=label)
         b.plot(np.where(c.step > 0, c.step, 0.5), c.train_loss, color=colour, label=label)
         c_ax.plot(c.step / per_pass, c.test_acc, color=colour, label=label)
+        status = statuses.get((name, seed), "ok")
+        _fate(a, c.step / per_pass, c.train_loss, status, colour, used)
+        _fate(c_ax, c.step / per_pass, c.test_acc, status, colour, used)
     for ax in (a, b):
         ax.axhline(target, color="grey", ls=":", lw=1, label=f"stated loss {target:.4f}")
     for ax in (a, b, c_ax):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        _status_legend(ax, used if ax is not b else (), fontsize=8)
     a.set(xlabel="passes over the training set (the seed's iterations)",
           ylabel="training loss (squared + L2)", title="a. training loss per pass")
     b.set(xscale="log", xlabel="parameter updates (log; the start drawn at 0.5)",
@@ -114,31 +125,36 @@ def gd_sgd_iterations_figure(curves, seed, target):
     return fig
 
 
-def gd_sgd_time_figure(curves, seed, target):
+def gd_sgd_time_figure(curves, seed, target, statuses):
     fig, ax = plt.subplots(figsize=(7, 4))
+    used = set()
     for name, (label, colour) in GD_SGD.items():
         c = curves[(name, seed)]
         ax.plot(c.seconds, c.train_loss, color=colour, label=f"{label}, training")
+        _fate(ax, c.seconds, c.train_loss, statuses.get((name, seed), "ok"), colour, used)
     ax.axhline(target, color="grey", ls=":", lw=1, label=f"stated loss {target:.4f}")
     ax.set(xlabel="training seconds (updates only, recording excluded)",
            ylabel="training loss (squared + L2)", title="Training loss against training time")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    _status_legend(ax, used, fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def cnn_figure(curve):
+def cnn_figure(curve, status):
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
-    a.plot(curve.step, curve.train_loss)
+    used = set()
+    a.plot(curve.step, curve.train_loss, color="C0", label="training")
+    _fate(a, curve.step, curve.train_loss, status, "C0", used)
     a.set(xlabel="step", ylabel="training cross-entropy", title="a. training loss")
     b.plot(curve.step, curve.train_acc, label="training (since the last record)")
     if "val_acc" in curve:
         b.plot(curve.step, curve.val_acc, ls="--", label="validation")
+        _fate(b, curve.step, curve.val_acc, status, "C1", used)
     b.set(xlabel="step", ylabel="accuracy", title="b. accuracy")
     for ax in (a, b):
         ax.grid(alpha=0.3)
-    b.legend(fontsize=8)
+        _status_legend(ax, used, fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -149,7 +165,9 @@ def save_all(out, curves, runs_, main, seed, templates, class_means, names, grid
     figures.save(linear_figure(curves[(main, seed)], main), *out.figure("linear"))
     figures.save(templates_figure(templates, class_means, names), *out.figure("templates"))
     figures.save(sweep_figure(curves, statuses, grid, name_of, seed), *out.figure("sweep"))
-    figures.save(gd_sgd_iterations_figure(curves, seed, target),
+    figures.save(gd_sgd_iterations_figure(curves, seed, target, statuses),
                  *out.figure("gd_sgd_iterations"))
-    figures.save(gd_sgd_time_figure(curves, seed, target), *out.figure("gd_sgd_time"))
-    figures.save(cnn_figure(curves[("cnn", seed)]), *out.figure("cnn"))
+    figures.save(gd_sgd_time_figure(curves, seed, target, statuses),
+                 *out.figure("gd_sgd_time"))
+    figures.save(cnn_figure(curves[("cnn", seed)], statuses.get(("cnn", seed), "ok")),
+                 *out.figure("cnn"))

@@ -82,9 +82,11 @@ def section(facts, tables, figs, params, info, name, title):
         note="rises: iterations whose training loss is above the previous one's.")
     sec.add_figure(figs["gd_sgd_iterations"], "Two-layer network, full-batch GD against "
                    "mini-batch SGD: training loss per pass over the training set (a) and per "
-                   "parameter update (b), test accuracy per pass (c); dotted: the stated loss.")
+                   "parameter update (b), test accuracy per pass (c); dotted: the stated loss; a "
+                   "marker ends a run that did not end ok (legend).")
     sec.add_figure(figs["gd_sgd_time"], "The same runs' training loss against training "
-                   "seconds (updates only; the recording's evaluations are excluded).")
+                   "seconds (updates only; the recording's evaluations are excluded); markers as "
+                   "above.")
     gs = tables["gd_sgd"]
     sec.add_table("GD against SGD (two-layer network)", pd.DataFrame({
         "variant": gs.variant, "seed": gs.seed, "lr": gs.lr.map(lambda x: f"{x:g}"),
@@ -97,7 +99,7 @@ def section(facts, tables, figs, params, info, name, title):
         "seconds to it": gs.seconds_to_target.map(lambda x: _n(x, ".1f"))}),
         note=f"Stated loss {facts['target_loss']:.4f}; 'to it': the first record at or below.")
     sec.add_figure(figs["cnn"], "CNN C32-P-C64-P-C64-P-F64-F10: training loss and accuracy "
-                   "per record.")
+                   "per record; a marker ends the run if it did not end ok (legend).")
     cnn = tables["cnn"]
     sec.add_table("CNN parameters", pd.DataFrame({
         "input": cnn.input, "data": cnn.data, "formula": cnn.formula.map(_n),
