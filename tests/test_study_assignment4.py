@@ -229,7 +229,7 @@ def test_prose_claim_by_claim(tmp_path, raw_config):
     assert "In passes over the data (the seed's iterations): SGD first; in parameter " \
            "updates: GD first; in training seconds: GD first" in q2
     assert "learning rate (0.01 against 0.0001)" in q2 and "neither ranking is tested" in q2
-    assert "fewer passes: this run agrees, in passes" in q2
+    assert "fewer passes; this run agrees, in passes" in q2
     q3 = answers["assignment4-q3"]
     assert "lr 0.1, decay 1: diverged; lr 0.1, decay 0.999: diverged" in q3
     assert "Lowest final loss among the runs that ended ok: lr 0.01, decay 1." in q3
@@ -263,7 +263,7 @@ def test_prose_when_the_cnn_is_stuck_and_gd_is_first(tmp_path, raw_config):
     tables["gd_sgd"].loc[1, "passes_to_target"] = 250.0
     facts["fate"]["cnn"] = "stuck"
     answers, summary = sections(tmp_path, raw_config, tables, facts)
-    assert "this run does not: GD got there in fewer passes" in answers["assignment4-q2"]
+    assert "this run does not (GD got there in fewer passes)" in answers["assignment4-q2"]
     assert "CNN's test accuracy is 85.00 % (stuck)" in answers["assignment4-q4"]
     assert "the CNN's run ended stuck, so it does not show that" in answers["assignment4-q4"]
     assert "CNN test accuracy 85.00 % (stuck)" in summary

@@ -99,7 +99,7 @@ def _fate(ax, x, y, status, colour, used):
 
 
 def gd_sgd_iterations_figure(curves, seed, target, statuses):
-    fig, (a, b, c_ax) = plt.subplots(1, 3, figsize=(15, 4))
+    fig, (a, b, c_ax) = plt.subplots(1, 3, figsize=(13, 4.2))
     used = set()
     for name, (label, colour) in GD_SGD.items():
         c = curves[(name, seed)]
@@ -126,7 +126,7 @@ def gd_sgd_iterations_figure(curves, seed, target, statuses):
 
 
 def gd_sgd_time_figure(curves, seed, target, statuses):
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(11, 4))
     used = set()
     for name, (label, colour) in GD_SGD.items():
         c = curves[(name, seed)]

@@ -175,7 +175,7 @@ def gd_sgd_answer(facts, gs, p):
             f"({gd.passes} passes each): GD loss {gd.final_train_loss:.4f}, test accuracy "
             f"{prose.pct(gd.test_acc)}, {gd.train_seconds:.1f} s, fate {gd.status}; SGD "
             f"{sgd.final_train_loss:.4f}, {prose.pct(sgd.test_acc)}, {sgd.train_seconds:.1f} s, "
-            f"fate {sgd.status}. The seed reported SGD reaching a given loss in fewer passes: "
+            f"fate {sgd.status}. The seed reported SGD reaching a given loss in fewer passes; "
             + _seed_claim(rows) + " "
             "Expected (the seed's argument): per pass, SGD updates the weights "
             f"{sgd.updates_per_pass:,.0f} times where GD updates them once, so it gets further "
@@ -191,7 +191,7 @@ def _seed_claim(rows):
     if first == "SGD first" or first == "only SGD reaches it":
         return "this run agrees, in passes."
     if first in ("GD first", "only GD reaches it"):
-        return "this run does not: GD got there in fewer passes."
+        return "this run does not (GD got there in fewer passes)."
     return f"this run does not settle it ({first})."
 
 
