@@ -20,15 +20,16 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/report.smk"
 
+
 from nnstudies import console  # noqa: E402 (common.smk puts the package on the path)
 
 REPORT = [f"{RESULTS}/report/report.html", f"{RESULTS}/report/report.pdf"]
 
 
 rule all:
+    default_target: True
     input:
         REPORT,
-    default_target: True
 
 
 # The console: where to watch a training job, and a finish line (or a failure note) at the end.
@@ -38,9 +39,13 @@ onstart:
 
 
 onsuccess:
-    for line in console.safely(console.finish_lines, REPORT, time.time() - STARTED,
-                               tables=f"{RESULTS}/tables",
-                               tables_used_after=f"{RESULTS}/tables/runs.csv"):
+    for line in console.safely(
+        console.finish_lines,
+        REPORT,
+        time.time() - STARTED,
+        tables=f"{RESULTS}/tables",
+        tables_used_after=f"{RESULTS}/tables/runs.csv",
+    ):
         logger.info(line)
 
 

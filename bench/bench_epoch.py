@@ -20,13 +20,13 @@ With --steps 1080 the extrapolation is the measured time itself.
 import argparse
 import csv
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -36,21 +36,12 @@ from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader, Subset  # noqa: E402
 from torchvision import transforms  # noqa: E402
 
+from machine import cpu_name  # noqa: E402
 from nnstudies import train as ours  # noqa: E402
 from nnstudies.data import prepare, stratified_take  # noqa: E402
 from nnstudies.models import build_model  # noqa: E402
 
 BATCH, EVERY, LR, SEED = 50, 10, 0.001, 0
-
-
-def cpu_name():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def split_indices(train_y, val_fraction, split_seed):

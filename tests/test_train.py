@@ -315,3 +315,47 @@ def test_trainer_dispatch():
         module = trainer_module({"trainer": name})
         assert callable(module.train_run) and callable(module.curve_columns)
         assert entry["module"] in entry["code"]
+
+
+# ---------------------------------------------------------------------------- precision
+
+# Largest change bf16 evaluation may make to a validation/test accuracy on this synthetic data
+# (100 images each: 0.03 = 3 images). Measured: see test below and bench/README.md.
+BF16_ACC_BOUND = 0.03
+
+
+@pytest.mark.parametrize("layers", [MLP, CNN], ids=["mlp", "cnn"])
+def test_precision_fp32_is_the_default_bit_for_bit(data, layers):
+    run = make_run(layers, record_every=4)
+    c1, s1, a1, _ = go(run, data)
+    c2, s2, a2, _ = go(dict(run), data, precision="fp32")
+    assert c1 == c2
+    assert s1["test_acc"] == s2["test_acc"] and s1["test_loss"] == s2["test_loss"]
+    assert s2["precision"] == "fp32"
+    for key in a1:
+        assert np.array_equal(a1[key], a2[key])
+
+
+@pytest.mark.parametrize("layers", [MLP, CNN], ids=["mlp", "cnn"])
+def test_bf16_changes_only_evaluation_within_the_bound(data, layers):
+    run = make_run(layers, record_every=4)
+    c32, s32, a32, m32 = go(run, data)
+    c16, s16, a16, m16 = go(dict(run), data, precision="bf16")
+    assert s16["precision"] == "bf16"
+    # training is float32 either way: same steps, same weights
+    assert [r["train_loss"] for r in c32] == [r["train_loss"] for r in c16]
+    assert [r["train_acc"] for r in c32] == [r["train_acc"] for r in c16]
+    for v32, v16 in zip(m32.state_dict().values(), m16.state_dict().values()):
+        assert torch.equal(v32, v16)
+    val_change = max(abs(a["val_acc"] - b["val_acc"]) for a, b in zip(c32, c16))
+    assert val_change <= BF16_ACC_BOUND
+    assert abs(s32["test_acc"] - s16["test_acc"]) <= BF16_ACC_BOUND
+    np.testing.assert_allclose([r["val_loss"] for r in c16], [r["val_loss"] for r in c32],
+                               rtol=0.05, atol=0.01)
+    # ... and it is really another computation (bf16 rounding shows in the losses)
+    assert [r["val_loss"] for r in c16] != [r["val_loss"] for r in c32]
+
+
+def test_unknown_precision_is_refused(data):
+    with pytest.raises(ValueError, match="precision"):
+        go(make_run(MLP), data, precision="fp16")

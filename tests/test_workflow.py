@@ -393,6 +393,14 @@ def test_snakemake_lint_is_clean():
         result.stdout + result.stderr)
 
 
+def test_snakefmt_check_is_clean():
+    """The Snakemake workflow catalog's formatting check, on the Snakefile and every rule file."""
+    result = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "snakefmt"), "--check", "Snakefile", "workflow/rules"],
+        cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_logs_and_benchmarks_live_with_their_results(quick):
     results = quick / "results" / "quick"
     assert (results / "logs" / "train" / "architectures" / "mlp_1" / "seed0.log").stat().st_size
@@ -497,3 +505,17 @@ def test_a_dataset_never_gets_another_datasets_files(tmp_path):
                                              "fetch_raw_mnist.log").read_text()
     assert not (workdir / "data" / "FashionMNIST").exists()
     assert not (workdir / "results" / "quick" / "data").exists()  # nothing downstream ran
+
+
+def test_a_study_on_its_own_data_gets_its_own_prepared_file(quick):
+    """A study's data: key gives its runs their own prepared split; the others keep theirs."""
+    target = "results/quick/runs/architectures/mlp_1/seed0/summary.json"
+    out = snakemake(quick, "-n", "--cores", "1", "--config", "preset=quick",
+                    "architectures={data: {train_subset: 1000}}", "--", target).stdout
+    own = re.findall(r"results/quick/data/(fashion_mnist-[0-9a-f]{8})\.npz", out)
+    assert own, out
+    assert "results/quick/data/fashion_mnist.npz" not in out  # the shared one is up to date
+    other = snakemake(quick, "-n", "--cores", "1", "--config", "preset=quick",
+                      "architectures={data: {train_subset: 1000}}", "--",
+                      "results/quick/runs/activations/mlp_1-relu-unit/seed0/summary.json").stdout
+    assert "Nothing to be done" in other or "fashion_mnist-" not in other

@@ -13,19 +13,19 @@ for study in STUDIES:
             code=study_code(study),
         output:
             **analysis_outputs(study),
-        params:
-            study=study,
-            settings=BY_NAME[study].params(CFG),
-        threads: CFG["train"]["threads"]
-        resources:
-            mem_mb=LIGHT_MEM_MB,
-            runtime=LIGHT_RUNTIME,
         log:
             f"{LOGS}/analyse_{study}.log",
         benchmark:
             f"{BENCH}/analyse_{study}.tsv"
         conda:
             "../../envs/workflow.yaml"
+        threads: CFG["train"]["threads"]
+        resources:
+            mem_mb=LIGHT_MEM_MB,
+            runtime=LIGHT_RUNTIME,
+        params:
+            study=study,
+            settings=BY_NAME[study].params(CFG),
         script:
             "../scripts/analyse.py"
 
@@ -36,13 +36,13 @@ rule runs_table:
         [table_path(RESULTS, study, "runs") for study in TRAINING],
     output:
         f"{RESULTS}/tables/runs.csv",
-    threads: 1
-    resources:
-        mem_mb=LIGHT_MEM_MB,
-        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/runs_table.log",
     conda:
         "../../envs/workflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
     script:
         "../scripts/runs_table.py"

@@ -12,6 +12,7 @@ from nnstudies.config import (
     split_settings,
     study_data,
 )
+from nnstudies.data import raw_paths
 from nnstudies.trainers import trainer_code
 from nnstudies.studies import BY_NAME, STUDIES
 from nnstudies.studies.common import (
@@ -21,7 +22,6 @@ from nnstudies.studies.common import (
     study_data_departures,
     table_path,
 )
-
 
 try:
     # What --configfile/--config set wins over the preset (precedence: see config.yaml).
@@ -52,17 +52,41 @@ def prepared_info(study):
     return f"{RESULTS}/data/{DATA_NAME[study]}.json"
 
 
+# The datasets this configuration uses (the global data block's and any study's own).
+DATASETS_USED = sorted({d["dataset"] for d in DATA_SETTINGS.values()})
+RAW = {ds: [str(p) for p in raw_paths(CFG["data"]["root"], ds)] for ds in DATASETS_USED}
+
+
+def raw_of(wildcards):
+    return RAW[DATA_SETTINGS[wildcards.data]["dataset"]]
+
+
+def split_of(wildcards):
+    """Only what defines the split: changing the data root or scaling does not redo it."""
+    return split_settings(DATA_SETTINGS[wildcards.data])
+
+
 RUNS = {study: BY_NAME[study].runs(CFG) for study in STUDIES}
 TRAINING = [study for study in STUDIES if RUNS[study]]
 PACKAGE = "workflow/scripts/nnstudies"
 # Code a rule's results depend on: listed as input so that editing it reruns those jobs
 # (Snakemake itself only tracks the rule's own script file). A run's trainer (trainers.py)
 # names the modules its results depend on.
-TRAINER_CODE = sorted({m for runs in RUNS.values() for r in runs.values() for m in trainer_code(r)})
+TRAINER_CODE = sorted(
+    {m for runs in RUNS.values() for r in runs.values() for m in trainer_code(r)}
+)
 TRAIN_CODE = [f"{PACKAGE}/{m}.py" for m in TRAINER_CODE]
 SHARED_CODE = [
     f"{PACKAGE}/{m}.py"
-    for m in ("aggregate", "figures", "stats", "prose", "report", "conv", "fundamentals")
+    for m in (
+        "aggregate",
+        "figures",
+        "stats",
+        "prose",
+        "report",
+        "conv",
+        "fundamentals",
+    )
 ]
 SHARED_CODE += TRAIN_CODE + [f"{PACKAGE}/studies/common.py"]
 
@@ -81,7 +105,9 @@ def run_dir(study, name, seed):
 def run_files(study, kind, keys=None):
     """One file of every run of a study (or of the runs `keys`: (name, seed) pairs),
     e.g. run_files('architectures', 'summary.json')."""
-    return [f"{run_dir(study, name, seed)}/{kind}" for name, seed in keys or RUNS[study]]
+    return [
+        f"{run_dir(study, name, seed)}/{kind}" for name, seed in keys or RUNS[study]
+    ]
 
 
 def study_code(study):
@@ -107,12 +133,14 @@ def analysis_outputs(study):
 
 
 def report_inputs():
-    """Every study's facts file, tables and figures, named <study>__facts,
-    <study>__table__<name> and <study>__figure__<name>: what the report reads."""
+    """Every study's facts file, data description, tables and figures, named <study>__facts,
+    <study>__data_info, <study>__table__<name> and <study>__figure__<name>: what the report
+    reads."""
     named = {}
     for study in STUDIES:
         study_module = BY_NAME[study]
         named[f"{study}__facts"] = facts_path(RESULTS, study)
+        named[f"{study}__data_info"] = prepared_info(study)
         for t in study_module.TABLES:
             named[f"{study}__table__{t}"] = table_path(RESULTS, study, t)
         for f in study_module.figures_of(study_module.params(CFG)):

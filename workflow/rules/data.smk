@@ -1,8 +1,4 @@
-from nnstudies.data import DataError, check_prepared, raw_paths, verify_raw
-
-# The datasets this configuration uses (the global data block's and any study's own).
-DATASETS_USED = sorted({d["dataset"] for d in DATA_SETTINGS.values()})
-RAW = {ds: [str(p) for p in raw_paths(CFG["data"]["root"], ds)] for ds in DATASETS_USED}
+from nnstudies.data import DataError, check_prepared, verify_raw
 
 # Checked before any job is scheduled, so that a bad input stops the run before a job that
 # uses it deletes its outputs: raw files present must be the dataset's published ones (SHA-256),
@@ -25,29 +21,20 @@ for dataset in DATASETS_USED:
             f"fetch_raw_{dataset}"
         output:
             RAW[dataset],
-        params:
-            # Not data.offline_dir: where the files come from does not change them (their
-            # SHA-256 is pinned), so pointing it elsewhere must not redo the split and every run.
-            dataset=dataset,
-        threads: 1
-        resources:
-            mem_mb=LIGHT_MEM_MB,
-            runtime=LIGHT_RUNTIME,
         log:
             f"{LOGS}/fetch_raw_{dataset}.log",
         conda:
             "../../envs/workflow.yaml"
+        threads: 1
+        resources:
+            mem_mb=LIGHT_MEM_MB,
+            runtime=LIGHT_RUNTIME,
+        params:
+            # Not data.offline_dir: where the files come from does not change them (their
+            # SHA-256 is pinned), so pointing it elsewhere must not redo the split and every run.
+            dataset=dataset,
         script:
             "../scripts/fetch_raw.py"
-
-
-def raw_of(wildcards):
-    return RAW[DATA_SETTINGS[wildcards.data]["dataset"]]
-
-
-def split_of(wildcards):
-    """Only what defines the split: changing the data root or scaling does not redo it."""
-    return split_settings(DATA_SETTINGS[wildcards.data])
 
 
 rule prepare_data:
@@ -60,15 +47,15 @@ rule prepare_data:
     output:
         arrays=f"{RESULTS}/data/{{data}}.npz",
         info=f"{RESULTS}/data/{{data}}.json",
-    params:
-        data=split_of,
-    threads: 1
-    resources:
-        mem_mb=LIGHT_MEM_MB,
-        runtime=LIGHT_RUNTIME,
     log:
         f"{LOGS}/prepare_data_{{data}}.log",
     conda:
         "../../envs/workflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=LIGHT_MEM_MB,
+        runtime=LIGHT_RUNTIME,
+    params:
+        data=split_of,
     script:
         "../scripts/prepare_data.py"

@@ -1,16 +1,23 @@
 rule report:
     """HTML (figures embedded) and PDF report: every study's section from its facts, tables and
-    figures, questions addressed by id, a notice of departures from the assignments' protocol."""
+    figures, questions addressed by id, a notice of departures from the assignments' protocol.
+    """
     input:
+        **report_inputs(),
         runs=rules.runs_table.output[0],
         data_info=DATA_INFO,
-        **report_inputs(),
         code=SHARED_CODE
         + [f"{PACKAGE}/studies/{study}.py" for study in STUDIES]
         + ["report/report.html.j2", "report/style.css"],
     output:
         html=f"{RESULTS}/report/report.html",
         pdf=f"{RESULTS}/report/report.pdf",
+    log:
+        f"{LOGS}/report.log",
+    benchmark:
+        f"{BENCH}/report.tsv"
+    conda:
+        "../../envs/workflow.yaml"
     threads: 1
     resources:
         mem_mb=LIGHT_MEM_MB,
@@ -19,11 +26,5 @@ rule report:
         config=CFG,
         settings={study: BY_NAME[study].params(CFG) for study in STUDIES},
         departures=departures(),
-    log:
-        f"{LOGS}/report.log",
-    benchmark:
-        f"{BENCH}/report.tsv"
-    conda:
-        "../../envs/workflow.yaml"
     script:
         "../scripts/make_report.py"

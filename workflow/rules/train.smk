@@ -1,7 +1,5 @@
 rule train:
     """One run (model, seed, protocol) of one study."""
-    message:
-        "train {wildcards.study} {wildcards.run} seed {wildcards.seed}: per-step progress in {log}"
     input:
         data=train_data,
         reference=reference_curves,
@@ -12,20 +10,28 @@ rule train:
         first_layer=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/first_layer.npy",
         unit_class_means=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/unit_class_means.npy",
         model=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/model.pt",
-    params:
-        run=run_spec,
-        device=CFG["train"]["device"],
-        eval_batch=CFG["train"]["eval_batch"],
-    threads: CFG["train"]["threads"]
-    resources:
-        gpu=1 if CFG["train"]["device"] != "cpu" else 0,
-        mem_mb=train_mem_mb,
-        runtime=train_runtime,
     log:
         f"{LOGS}/train/{{study}}/{{run}}/seed{{seed}}.log",
     benchmark:
         f"{BENCH}/train/{{study}}/{{run}}/seed{{seed}}.tsv"
     conda:
         "../../envs/workflow.yaml"
+    threads: CFG["train"]["threads"]
+    resources:
+        gpu=1 if CFG["train"]["device"] != "cpu" else 0,
+        mem_mb=train_mem_mb,
+        runtime=train_runtime,
+    params:
+        # only when not fp32: a new param would make Snakemake rerun every finished fp32 run
+        **(
+            {"precision": CFG["train"]["precision"]}
+            if CFG["train"].get("precision", "fp32") != "fp32"
+            else {}
+        ),
+        run=run_spec,
+        device=CFG["train"]["device"],
+        eval_batch=CFG["train"]["eval_batch"],
+    message:
+        "train {wildcards.study} {wildcards.run} seed {wildcards.seed}: per-step progress in {log}"
     script:
         "../scripts/train_run.py"

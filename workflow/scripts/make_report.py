@@ -16,6 +16,13 @@ from nnstudies.stats import SMALL_SAMPLE, THRESHOLDS  # noqa: E402
 from nnstudies.studies import REGISTRY  # noqa: E402
 from nnstudies.studies.common import read_facts  # noqa: E402
 
+# What train.precision bf16 was measured to change (bench/README.md, bench/bench_bf16.py).
+BF16_BOUND = ("Validation and test accuracies evaluated in bfloat16 (train.precision: bf16; "
+              "training in float32). Measured on one cnn_4 run (Adam, batch 50, full "
+              "Fashion-MNIST split, 2 epochs, 20 validation records of 6000 images): the "
+              "largest change bf16 made to a recorded validation accuracy was 0.0015 (9 "
+              "images), to the test accuracy 0 (bench/README.md).")
+
 smk = snakemake  # noqa: F821
 to_log(smk.log[0])
 started = time.time()
@@ -23,13 +30,18 @@ cfg, settings = smk.params.config, smk.params.settings
 info = json.loads(open(smk.input.data_info).read())
 runs = pd.read_csv(smk.input.runs)
 
-sections, analysis_seconds = [], {}
+sections, analysis_seconds, data_files = [], {}, {}
 for study in REGISTRY:
+    # each study's own prepared data (most share the global one): its section and the methods
+    data_path = smk.input[f"{study.NAME}__data_info"]
+    study_info = json.loads(open(data_path).read())
+    data_files.setdefault(data_path, {"info": study_info, "studies": []})["studies"].append(
+        study.NAME)
     facts = read_facts(smk.input[f"{study.NAME}__facts"])
     tables = {t: pd.read_csv(smk.input[f"{study.NAME}__table__{t}"]) for t in study.TABLES}
     figures = {f: smk.input[f"{study.NAME}__figure__{f}"]
                for f in study.figures_of(settings[study.NAME])}
-    sections.append(study.section(facts, tables, figures, settings[study.NAME], info))
+    sections.append(study.section(facts, tables, figures, settings[study.NAME], study_info))
     analysis_seconds[study.NAME] = facts.get("analysis_seconds", float("nan"))
 
 # Wall time: training from the runs' own clocks, analysis from the facts files.
@@ -50,6 +62,7 @@ context = {
     "title": "Small-network training studies",
     "config": cfg,
     "data": info,
+    "data_files": list(data_files.values()),
     "notice": notice,
     "small_sample": bool(small),
     "small_sample_size": SMALL_SAMPLE,
@@ -63,7 +76,8 @@ context = {
             f"{cfg['train']['threads']}; device: {', '.join(sorted(set(runs.device.dropna())))}.",
             "Training loss and accuracy at a record are the means over the steps since the "
             "previous record; validation accuracy is computed in eval mode on the whole split.",
-        ] + [f"{name.capitalize()}: {rule}." for name, rule in THRESHOLDS.items()],
+        ] + ([BF16_BOUND] if cfg["train"].get("precision", "fp32") == "bf16" else [])
+          + [f"{name.capitalize()}: {rule}." for name, rule in THRESHOLDS.items()],
         "timing": table_html(timing, decimals=3),
         "versions": package_versions(),
         "training_hardware": sorted({f"{c} ({m:g} GiB)" for c, m in

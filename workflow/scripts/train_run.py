@@ -23,9 +23,11 @@ log = to_log(smk.log[0])  # tqdm progress and any traceback
 with one_line_errors(DataError):
     data = load_prepared(smk.input.data)  # a corrupt file is named, not a zipfile traceback
 trainer = trainer_module(run)  # torch unless the run names another (trainers.py)
+precision = smk.params.get("precision", "fp32")
 curves, summary, arrays, model = trainer.train_run(
     run, data, device=smk.params.device, eval_batch=smk.params.eval_batch, log=log,
-    reference=pd.read_csv(smk.input.reference) if smk.input.reference else None)
+    reference=pd.read_csv(smk.input.reference) if smk.input.reference else None,
+    **({"precision": precision} if precision != "fp32" else {}))  # fp32: any trainer's default
 print(json.dumps(summary), file=log)
 
 # Each file is written whole or not at all; a full disk or read-only folder ends the job with
@@ -42,7 +44,7 @@ with one_line_errors():
     torch.save(model.state_dict() if hasattr(model, "state_dict") else model, buffer)
     write_bytes(smk.output.model, buffer.getvalue())
     settings = {"device": smk.params.device, "eval_batch": smk.params.eval_batch,
-                "threads": smk.threads}
+                "threads": smk.threads, "precision": precision}
     write_text(smk.output.summary, json.dumps(
         {"run": run, **summary, "settings": settings, "versions": package_versions(),
          "hardware": hardware()}, indent=2))

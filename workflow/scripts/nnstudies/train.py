@@ -99,13 +99,28 @@ def _run_plan(steps, x):
     return x.to_dense() if blocked else x
 
 
+PRECISIONS = ("fp32", "bf16")
+
+
 @torch.inference_mode()
-def evaluate(model, x, y, chunk):
-    """(mean cross-entropy, accuracy) over the whole of x, in eval mode."""
+def evaluate(model, x, y, chunk, precision="fp32"):
+    """(mean cross-entropy, accuracy) over the whole of x, in eval mode.
+
+    precision "bf16": the forward pass under torch.autocast(bfloat16) (convolutions and linear
+    layers on bf16 inputs and weights; loss and argmax on the logits cast back to float32).
+    Fast only where the hardware has bf16 arithmetic (AVX512-BF16/AMX CPUs, GPUs); see
+    bench/README.md for its measured speed and its bound on the accuracies.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     was_training = model.training
     model.eval()
     forward = model
-    if x.device.type == "cpu" and x.dtype == torch.float32:
+    if precision == "bf16":
+        def forward(inputs):
+            with torch.autocast(inputs.device.type, dtype=torch.bfloat16):
+                return model(inputs).float()
+    elif x.device.type == "cpu" and x.dtype == torch.float32:
         steps = _onednn_plan(model)
         if steps is not None:
             def forward(inputs):
@@ -170,7 +185,8 @@ def curve_columns(run):
             + (["val_loss", "val_acc"] if run.get("validate", True) else []))
 
 
-def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None):
+def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None,
+              precision="fp32"):
     """Train one run; returns curves (list of dicts), a summary dict, arrays to save, the model.
 
     Every `record_every` steps a record holds the training loss and accuracy (means over the
@@ -180,7 +196,11 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
     non-finite stops there: `diverged_at_step` says where, and the job still succeeds.
     A scheduled run (run["schedule"]) needs `reference`: the curves of its first rate's
     constant run, whose plateau sets the first switch.
+    precision ("fp32" | "bf16") applies to the validation and test evaluations only (see
+    evaluate); training is float32 either way.
     """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     started, wall_start = time.perf_counter(), time.time()
     device = pick_device(device)
     tensors = to_tensors(data, run["scaling"], device)
@@ -246,7 +266,7 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
                         record["grad_norm"] = grad_norm
                     if validate:  # after the update: the model as it now stands
                         record["val_loss"], record["val_acc"] = evaluate(
-                            model, tensors["val_x"], tensors["val_y"], eval_batch)
+                            model, tensors["val_x"], tensors["val_y"], eval_batch, precision)
                     state["curves"].append(record)
                     bar.set_postfix(epoch=state["epoch"], loss=f"{train_loss:.3f}",
                                     **({"val_acc": f"{record['val_acc']:.4f}"} if validate else {}),
@@ -304,7 +324,8 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
         model.to(memory_format=torch.contiguous_format)
 
     curves, diverged_at = state["curves"], state["diverged_at"]
-    test_loss, test_acc = (evaluate(model, tensors["test_x"], tensors["test_y"], eval_batch)
+    test_loss, test_acc = (evaluate(model, tensors["test_x"], tensors["test_y"], eval_batch,
+                                    precision)
                            if diverged_at is None else (None, None))
     summary = {
         "steps": state["step"], "steps_per_epoch": steps_per_epoch, "records": len(curves),
@@ -315,7 +336,7 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
         "final_train_acc": curves[-1]["train_acc"] if curves else None,
         "final_val_acc": curves[-1].get("val_acc") if curves else None,
         "parameters": sum(p.numel() for p in model.parameters()),
-        "device": device, "threads": torch.get_num_threads(),
+        "device": device, "threads": torch.get_num_threads(), "precision": precision,
         "train_seconds": time.perf_counter() - started,
         "started_at": wall_start, "finished_at": time.time(),  # wall clock, for the report
     }

@@ -1,7 +1,8 @@
 """Which code trains a run: run["trainer"] names an entry here (default "torch").
 
 Each entry is the trainer's module (it provides `train_run(run, data, device, eval_batch, log,
-reference) -> (curves, summary, arrays, model)` and `curve_columns(run)`, see train.py) and the
+reference[, precision]) -> (curves, summary, arrays, model)` and `curve_columns(run)`, see
+train.py; `precision` is passed only when config train.precision is not fp32) and the
 package modules its results depend on: the training rule lists those as inputs, so editing one
 reruns only the runs that use it.
 """
