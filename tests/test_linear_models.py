@@ -119,3 +119,10 @@ def test_colour_templates_keep_channels():
         data[f"{part}_x"] = np.repeat(data[f"{part}_x"][:, None], 3, axis=1)
     _, _, arrays, _ = lm.train_run(run_of("linear", epochs=2), data)
     assert arrays["first_layer"].shape == (3, 3, 4, 4)
+
+
+def test_the_torch_only_settings_are_accepted_and_ignored():
+    data = tiny_data()
+    _, summary, _, _ = lm.train_run(run_of("linear", epochs=2), data, device="cuda",
+                                    precision="bf16")
+    assert summary["device"] == "cpu"

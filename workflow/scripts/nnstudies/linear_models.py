@@ -131,8 +131,10 @@ def _limit_threads(threads):
     return threadpool_limits(limits=threads)
 
 
-def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None):
-    """Train one run of the linear or two-layer model; (curves, summary, arrays, model)."""
+def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None,
+              precision="fp32"):
+    """Train one run of the linear or two-layer model; (curves, summary, arrays, model).
+    NumPy on the CPU in float32 whatever `device` and `precision` (train.precision) say."""
     threads = _threads()
     with _limit_threads(threads), np.errstate(over="ignore", invalid="ignore"):
         return _train(run, data, eval_batch, log, threads)
