@@ -332,6 +332,8 @@ def test_download_that_does_not_verify_is_removed(tmp_path, debian_dir, monkeypa
 def test_real_datasets_table():
     digests = set()
     for name, entry in data.DATASETS.items():
+        if name == "cifar10":  # tests/test_cifar10.py
+            continue
         assert sum(entry.train_counts) == 60000 and sum(entry.test_counts) == 10000, name
         assert entry.n_classes == 10 and entry.shape == (1, 28, 28)
         for size, digest in entry.files.values():

@@ -85,7 +85,7 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     results = quick / "results" / "quick"
     all_runs = pd.read_csv(results / "tables" / "runs.csv")
     assert set(all_runs.study) == {"architectures", "activations", "learning_rates", "hw5",
-                                   "ece421"}
+                                   "ece421", "assignment4"}
     runs = all_runs[all_runs.study == "architectures"]
     html = (results / "report" / "report.html").read_text()
     assert set(runs.model) == {"mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"}
@@ -101,10 +101,11 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     for section in ("Study 1: basic concepts, computed", "Study 2: a convolution layer in NumPy",
                     "Study 3: architectures", "Study 4: activation functions and gradients",
                     "Study 5: learning rate", "Study 6a: a small CNN",
-                    "Study 6b: ECE421 A2, a NumPy MLP and a BatchNorm CNN under L2"):
+                    "Study 6b: ECE421 A2, a NumPy MLP and a BatchNorm CNN under L2",
+                    "Study 6c: Assignment 4 (seed 004)"):
         assert f"<h2>{section}" in html
     counts = {"concepts": 4, "convolution": 6, "architectures": 10, "activations": 3,
-              "learning_rates": 4, "hw5": 4, "ece421": 3}
+              "learning_rates": 4, "hw5": 4, "ece421": 3, "assignment4": 4}
     for study, n in counts.items():  # every question addressable by id, linked from contents
         assert f'href="#{study}"' in html
         for q in range(1, n + 1):
@@ -119,6 +120,11 @@ def test_curves_have_one_record_per_ten_steps(quick):
         summary = json.loads(summary_path.read_text())
         curves = pd.read_csv(summary_path.with_name("curves.csv"))
         run = summary["run"]
+        if run.get("trainer") in ("linear", "two_layer"):  # step 0, then every k, and the last
+            curves_steps = list(curves.step)
+            assert curves_steps[0] == 0 and curves_steps[-1] == summary["steps"]
+            assert summary["steps"] == summary["steps_per_epoch"] * run["epochs"]
+            continue
         every = run["record_every"]
         every = summary["steps_per_epoch"] if every == "epoch" else every  # hw5: once per epoch
         epochs = run["schedule"]["epochs"] if run["schedule"] else run["epochs"]
@@ -135,6 +141,8 @@ def test_figures_exist_in_png_and_svg(quick):
               "learning_rates_curves", "concepts_reliability", "convolution_maps",
               "hw5_baseline", "hw5_learning_rates", "hw5_momentum", "hw5_depth",
               "ece421_mlp", "ece421_cnn"]
+             + [f"assignment4_{f}" for f in ("linear", "templates", "sweep", "gd_sgd_iterations",
+                                             "gd_sgd_time", "cnn")]
              + [f"architectures_weights_{m}"
                 for m in ("mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5")])
     for stem in stems:
@@ -188,7 +196,9 @@ def test_editing_the_training_code_reruns_training(quick, edited):
     edited("workflow/scripts/nnstudies/train.py", '"""One training function',
            '# edited\n"""One training function')
     jobs, _ = planned_train_jobs(quick)
-    assert len(jobs) == 40  # every run the torch trainer trains (not ece421's NumPy MLP runs)
+    # every run the torch trainer trains: not ece421's NumPy MLP runs nor assignment4's 8 NumPy
+    # runs (they depend on numpy_mlp.py and linear_models.py, not train.py)
+    assert len(jobs) == 40 + 1
     assert not any(run.startswith("mlp_h") for _, run, _ in jobs)
 
 
@@ -198,6 +208,14 @@ def test_editing_the_numpy_trainer_reruns_only_its_runs(quick, edited):
     jobs, _ = planned_train_jobs(quick)
     assert sorted(jobs) == [("ece421", f"mlp_h{h}", str(s)) for h in (100, 500)
                             for s in (0, 1)]
+
+
+def test_editing_the_linear_trainer_reruns_only_its_runs(quick, edited):
+    edited("workflow/scripts/nnstudies/linear_models.py", '"""Seed 004',
+           '# edited\n"""Seed 004')
+    jobs, _ = planned_train_jobs(quick)
+    assert len(jobs) == 8 and {study for study, _, _ in jobs} == {"assignment4"}
+    assert "cnn" not in {run for _, run, _ in jobs}
 
 
 def test_editing_the_report_template_reruns_only_the_report(quick, edited):
@@ -344,7 +362,7 @@ def test_the_finish_line_names_the_report_and_the_headline_numbers(quick, quick_
     assert "2 runs: small sample" in finish and "against the runner-up" in finish
     # every training job names its log, and the logs show per-step progress
     logs = re.findall(TRAIN_JOB.pattern + r"(\S+)", out)
-    assert len(logs) == 44
+    assert len(logs) == 44 + 9  # assignment4: 6 linear, GD, SGD, CNN
     assert (quick / logs[0][3]).read_text().strip()
 
 

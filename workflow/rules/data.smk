@@ -43,7 +43,7 @@ rule prepare_data:
         # Not ancient(): with it, Snakemake 9.27 left this job and all after it out of the DAG
         # whenever fetch_raw had to rerun (seen on a dry run: 1 job instead of 37).
         raw=raw_of,
-        code=f"{PACKAGE}/data.py",
+        code=[f"{PACKAGE}/data.py", f"{PACKAGE}/datasets.py"],  # DATASETS lives in datasets.py
     output:
         arrays=f"{RESULTS}/data/{{data}}.npz",
         info=f"{RESULTS}/data/{{data}}.json",

@@ -1,84 +1,24 @@
 """Dataset preparation: verified raw files, a fixed stratified validation split.
 
-Everything known about a dataset (its raw files and their published SHA-256, its class counts,
-its image shape, where an offline copy lives) is one entry of DATASETS; the rest of the workflow
-asks this table. The prepared dataset is one .npz of uint8 images and int64 labels; scaling to
-floats happens in the training job, so one prepared file serves every input scaling.
+Everything known about a dataset (its raw files and their published digests, its class counts,
+its image shape, where an offline copy lives) is one entry of DATASETS (datasets.py); the rest
+of the workflow asks this table. The prepared dataset is one .npz of uint8 images and int64
+labels; scaling to floats happens in the training job, so one prepared file serves every input
+scaling.
 """
 import gzip
 import hashlib
 import os
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .datasets import DATASETS, IDX_FILES, RAW_FILES, Dataset  # noqa: F401 (re-exported)
 from .outputs import atomic_write
 
 
-@dataclass(frozen=True)
-class Dataset:
-    """What the workflow knows about one dataset before reading any of its files."""
-    title: str              # as people write it, in messages and the report
-    loader: str             # torchvision.datasets class that reads (and downloads) the raw files
-    raw_subdir: str         # the raw folder under data.root, where that class looks
-    files: dict             # raw file -> (bytes, SHA-256 of its published, decompressed content)
-    train_counts: tuple     # examples per class in the official training set
-    test_counts: tuple      # examples per class in the official test set
-    shape: tuple            # (channels, height, width) of one image
-    offline: str = None     # a folder of the gzip'd raw files that a package installs, or None
-    get_it: str = ""        # how to get the files by hand where there is no network
-
-    @property
-    def n_classes(self):
-        return len(self.train_counts)
-
-
-IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
-
-DATASETS = {
-    # Digests: SHA-256 of the four files decompressed from Debian's dataset-fashion-mnist
-    # (0.0~git20200523, whose decompressed IDX files are the upstream ones; computed here).
-    "fashion_mnist": Dataset(
-        title="Fashion-MNIST", loader="FashionMNIST", raw_subdir="FashionMNIST/raw",
-        files={
-            "train-images-idx3-ubyte":
-                (47040016, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-            "train-labels-idx1-ubyte":
-                (60008, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
-            "t10k-images-idx3-ubyte":
-                (7840016, "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-            "t10k-labels-idx1-ubyte":
-                (10008, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
-        },
-        train_counts=(6000,) * 10, test_counts=(1000,) * 10, shape=(1, 28, 28),
-        offline="/usr/share/datasets/fashion-mnist",
-        get_it="install Debian's dataset-fashion-mnist (./setup.sh does it when apt is usable)"),
-    # Digests: SHA-256 of the decompressed upstream files (the .gz files torchvision downloads
-    # and checks by MD5), as published alongside MNIST mirrors by several independent projects;
-    # no offline copy exists here to recompute them.
-    "mnist": Dataset(
-        title="MNIST", loader="MNIST", raw_subdir="MNIST/raw",
-        files={
-            "train-images-idx3-ubyte":
-                (47040016, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-            "train-labels-idx1-ubyte":
-                (60008, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
-            "t10k-images-idx3-ubyte":
-                (7840016, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
-            "t10k-labels-idx1-ubyte":
-                (10008, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
-        },
-        train_counts=(5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949),
-        test_counts=(980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009), shape=(1, 28, 28),
-        offline=None,
-        get_it="download the four .gz files from https://ossci-datasets.s3.amazonaws.com/mnist/ "
-               "and set data.offline_dir to their folder"),
-}
-RAW_FILES = IDX_FILES  # the raw files of the IDX datasets (fashion_mnist, mnist)
 SCALINGS = {"unit": (1 / 255, 0.0), "symmetric": (2 / 255, -1.0), "raw": (1.0, 0.0)}
 
 
@@ -114,8 +54,9 @@ def offline_source(dataset, offline_dir=None):
         Path(DATASETS[dataset].offline) if DATASETS[dataset].offline else None)
 
 
-def sha256(path):
-    digest = hashlib.sha256()
+def sha256(path, algorithm="sha256"):
+    """The file's digest (SHA-256 unless another hashlib algorithm is named)."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
@@ -130,7 +71,8 @@ def how_to_restore(dataset, offline_dir=None):
 
 
 def verify_raw(root, dataset, offline_dir=None):
-    """SHA-256 of every raw file, checked against the published content; {name: digest}.
+    """Digest of every raw file (SHA-256, or the dataset's `digest`), checked against the
+    published content (and its size, where published); {name: digest}.
 
     Raises DataError naming the first file that is missing, truncated or different.
     """
@@ -142,12 +84,12 @@ def verify_raw(root, dataset, offline_dir=None):
             raise DataError(f"{path} is missing: rerun the workflow, "
                             f"{how_to_restore(dataset, offline_dir)}")
         actual_size = path.stat().st_size
-        if actual_size != size:
+        if size is not None and actual_size != size:
             raise DataError(f"{path} has {actual_size} bytes, the published {info.title} file "
                             f"{size} ({'truncated' if actual_size < size else 'too long'}): {fix}")
-        digest = sha256(path)
+        digest = sha256(path, info.digest)
         if digest != expected:
-            raise DataError(f"{path} is not {info.title}'s published {name} (SHA-256 "
+            raise DataError(f"{path} is not {info.title}'s published {name} ({info.digest} "
                             f"{digest[:16]}..., expected {expected[:16]}...): the file is corrupt "
                             f"or from another dataset; {fix}")
         checksums[name] = digest
@@ -164,17 +106,17 @@ def restore_raw(root, dataset, source):
     target.mkdir(parents=True, exist_ok=True)
     for name, (size, expected) in info.files.items():
         gz = Path(source) / f"{name}.gz"
-        digest, n = hashlib.sha256(), 0
+        digest, n = hashlib.new(info.digest), 0
         try:
             with gzip.open(gz, "rb") as src, atomic_write(target / name, "wb") as dst:
                 for block in iter(lambda: src.read(1 << 20), b""):
                     digest.update(block)
                     n += len(block)
                     dst.write(block)
-                if (n, digest.hexdigest()) != (size, expected):
+                if (size not in (None, n)) or digest.hexdigest() != expected:
                     raise DataError(
                         f"{gz} does not decompress to {info.title}'s published {name} ({n} bytes, "
-                        f"SHA-256 {digest.hexdigest()[:16]}...; expected {size} bytes, "
+                        f"{info.digest} {digest.hexdigest()[:16]}...; expected {size} bytes, "
                         f"{expected[:16]}...): is {source} a copy of {info.title}? Point "
                         f"data.offline_dir at one, or {info.get_it}")
         except (EOFError, gzip.BadGzipFile, zlib.error) as err:
@@ -182,11 +124,19 @@ def restore_raw(root, dataset, source):
                             ) from None
 
 
-def download_raw(root, dataset):
-    """Let torchvision download the raw files (it checks the MD5 of each .gz it fetches)."""
+def loader_class(dataset):
+    """The torchvision dataset class that reads (and downloads) the dataset's raw files."""
+    loader = DATASETS[dataset].loader
+    if isinstance(loader, type):
+        return loader
     import torchvision
 
-    cls = getattr(torchvision.datasets, DATASETS[dataset].loader)
+    return getattr(torchvision.datasets, loader)
+
+
+def download_raw(root, dataset):
+    """Let torchvision download the raw files (it checks the MD5 of each file it fetches)."""
+    cls = loader_class(dataset)
     cls(root, train=True, download=True)
     cls(root, train=False, download=True)
 
@@ -207,8 +157,8 @@ def fetch_raw(root, dataset, offline_dir=None):
             raise DataError(
                 f"cannot get the {info.title} raw files: {where}, and torchvision's download "
                 f"failed ({' '.join(str(err).split())[:300] or type(err).__name__}). To "
-                f"get them: {info.get_it}; or decompress the four IDX files into "
-                f"{raw_dir(root, dataset)}/ yourself.") from None
+                f"get them: {info.get_it}; or put its raw files ({', '.join(info.files)}) "
+                f"into {raw_dir(root, dataset)}/ yourself.") from None
     try:
         return verify_raw(root, dataset, offline_dir)
     except DataError:
@@ -219,15 +169,19 @@ def fetch_raw(root, dataset, offline_dir=None):
 
 def load_raw(root, dataset, offline_dir=None):
     """(train_x, train_y, test_x, test_y, class_names, checksums) of verified raw files, read by
-    torchvision's loader (no download: the files are in place and checked first)."""
-    import torchvision
-
+    torchvision's loader (no download: the files are in place and checked first). Colour images
+    come as (N, C, H, W) uint8 (torchvision's CIFAR10 holds them as (N, H, W, C))."""
     checksums = verify_raw(root, dataset, offline_dir)
-    cls = getattr(torchvision.datasets, DATASETS[dataset].loader)
+    cls = loader_class(dataset)
     train = cls(root, train=True, download=False)
     test = cls(root, train=False, download=False)
-    return (train.data.numpy(), train.targets.numpy(), test.data.numpy(), test.targets.numpy(),
-            list(train.classes), checksums)
+
+    def arrays(part):
+        x, y = np.asarray(part.data), np.asarray(part.targets, dtype=np.int64)
+        return (x.transpose(0, 3, 1, 2).copy() if x.ndim == 4 else x), y
+
+    (train_x, train_y), (test_x, test_y) = arrays(train), arrays(test)
+    return train_x, train_y, test_x, test_y, list(train.classes), checksums
 
 
 def stratified_take(labels, per_class, rng, what="subset"):
@@ -337,7 +291,8 @@ def prepare(cfg):
         "sizes": {part: int(len(arrays[f"{part}_y"])) for part in ("train", "val", "test")},
         "val_per_class": np.bincount(arrays["val_y"]).tolist(),
         "split_seed": cfg["split_seed"],
-        "raw_sha256": checksums,
+        "raw_sha256": checksums,  # the dataset's digest (raw_digest names it)
+        "raw_digest": DATASETS[cfg["dataset"]].digest,
     }
     return arrays, info
 

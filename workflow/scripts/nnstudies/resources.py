@@ -79,11 +79,13 @@ def train_seconds(run, data_cfg, in_shape):
     n_train, n_val, n_test = split_sizes(data_cfg)
     macs = forward_macs(run["layers"], in_shape)
     epochs = trained_epochs(run)
-    per_epoch = math.ceil(n_train / run["batch_size"])
+    per_epoch = math.ceil(n_train / (run["batch_size"] or n_train))  # None: full batch
     steps = epochs * per_epoch
     records = steps // (per_epoch if run["record_every"] == "epoch" else run["record_every"])
     images = (epochs * n_train * TRAIN_PASS_FACTOR
               + (records * n_val if run.get("validate", True) else 0)
+              # a run whose records also evaluate the training and test splits (NumPy trainers)
+              + (records * (n_train + n_test) if run.get("records_all_splits") else 0)
               + 2 * n_test)  # test accuracy, unit-class means
     return images * macs / MACS_PER_SECOND + steps * STEP_SECONDS + records * RECORD_SECONDS
 

@@ -11,6 +11,9 @@ import importlib
 TRAINERS = {
     "torch": {"module": "train", "code": ["data", "models", "train", "schedule"]},
     "numpy_mlp": {"module": "numpy_mlp", "code": ["data", "numpy_mlp"]},
+    # Seed 004's NumPy models (hand-written gradients): full-batch GD or mini-batch SGD.
+    "linear": {"module": "linear_models", "code": ["data", "linear_models"]},
+    "two_layer": {"module": "linear_models", "code": ["data", "linear_models"]},
 }
 
 

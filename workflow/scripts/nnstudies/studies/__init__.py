@@ -13,9 +13,11 @@
 
 Adding a study: a module here, its config section and schema fragment, its test.
 """
-from . import activations, architectures, concepts, convolution, ece421, hw5, learning_rates
+from . import (activations, architectures, assignment4, concepts, convolution, ece421, hw5,
+               learning_rates)
 
-REGISTRY = [concepts, convolution, architectures, activations, learning_rates, hw5, ece421]
+REGISTRY = [concepts, convolution, architectures, activations, learning_rates, hw5, ece421,
+            assignment4]
 BY_NAME = {module.NAME: module for module in REGISTRY}
 STUDIES = [module.NAME for module in REGISTRY]
 

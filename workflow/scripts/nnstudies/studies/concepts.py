@@ -96,8 +96,9 @@ def analyse(inp, out, params, info):
         run = s["run"]
         epochs = run["schedule"]["epochs"] if run.get("schedule") else run["epochs"]
         n = params.get("train_sizes", {}).get(run["study"], len(data["train_y"]))
-        per_epoch = math.ceil(n / run["batch_size"])
-        rows.append({"study": run["study"], "N": n, "B": run["batch_size"], "E": epochs,
+        batch = run["batch_size"] or n  # None: full-batch gradient descent (assignment4)
+        per_epoch = math.ceil(n / batch)
+        rows.append({"study": run["study"], "N": n, "B": batch, "E": epochs,
                      "ceil(N/B)": per_epoch, "E*ceil(N/B)": epochs * per_epoch,
                      "batches per epoch (run)": s["steps_per_epoch"],
                      "iterations (run)": s["steps"] if s["diverged_at_step"] is None else None})
@@ -158,7 +159,7 @@ def section(facts, tables, figs, params, info):
             + ("equal up to float32 rounding, as the update rule w_(k+1) = w_k − lr · grad "
                "says." if ratio < 1e-3 else "not equal: the optimiser is not plain SGD."))
     lines, agree = [], True
-    for study, r in iterations.groupby("study", sort=False):
+    for (study, _), r in iterations.groupby(["study", "B"], sort=False):  # a study may mix B
         first = r.iloc[0]
         ran = r["iterations (run)"].dropna()
         agree &= bool((r["ceil(N/B)"] == r["batches per epoch (run)"]).all()

@@ -1,0 +1,173 @@
+"""Figures of Study 6c (seed 004): curves, templates, the lr/decay sweep, GD against SGD, CNN."""
+import numpy as np
+
+from .. import figures
+from ..figures import STATUS_MARKERS, _mark_status, _status_legend, plt
+
+GD_SGD = {"gd": ("full-batch GD", "C0"), "sgd": ("mini-batch SGD", "C3")}
+
+
+def linear_figure(curve, title):
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    for part, style in (("train", "-"), ("test", "--")):
+        a.plot(curve.step, curve[f"{part}_loss"], ls=style, label=f"{part}ing" if part == "train"
+               else "test")
+        b.plot(curve.step, curve[f"{part}_acc"], ls=style, label=f"{part}ing" if part == "train"
+               else "test")
+    a.set(xlabel="iteration (full-batch update)", ylabel="squared loss + L2",
+          title=f"a. loss ({title})")
+    b.set(xlabel="iteration (full-batch update)", ylabel="accuracy", title="b. accuracy")
+    for ax in (a, b):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _pictures(images):
+    """(n, C, H, W) -> pictures for imshow: grey (n, H, W) or RGB (n, H, W, 3) on one shared
+    scale (colour: the whole set mapped to [0, 1] together); and the symmetric grey limit."""
+    if images.shape[1] == 3:
+        lo, hi = images.min(), images.max()
+        return np.transpose((images - lo) / (hi - lo if hi > lo else 1), (0, 2, 3, 1)), None
+    return images[:, 0], float(np.abs(images).max()) or 1.0
+
+
+def templates_figure(templates, class_means, names):
+    """Row 1: the linear classifier's weight template of each class; row 2: that class's mean
+    training image minus the overall mean. One colour scale per row, shared by its images."""
+    n = len(names)
+    fig, axes = plt.subplots(2, n, figsize=(1.35 * n + 1, 3.6), squeeze=False)
+    for row, (images, label) in enumerate(((templates, "template"),
+                                           (class_means, "class mean\n− overall mean"))):
+        pics, limit = _pictures(images)
+        for c in range(n):
+            ax = axes[row, c]
+            im = ax.imshow(pics[c], cmap="RdBu_r" if limit else None,
+                           vmin=-limit if limit else None, vmax=limit)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(names[c], fontsize=8)
+        axes[row, 0].set_ylabel(label, fontsize=8)
+        if limit:
+            fig.colorbar(im, ax=list(axes[row]), fraction=0.015, pad=0.01)
+    return fig
+
+
+def sweep_figure(curves, statuses, grid, name_of, seed):
+    """One column per learning rate: training loss (log) and test accuracy per iteration, one
+    line per decay; a run that did not end ok ends in its marker."""
+    lrs = sorted({lr for lr, _ in grid})
+    decays = sorted({d for _, d in grid}, reverse=True)
+    fig, axes = plt.subplots(2, len(lrs), figsize=(4.2 * len(lrs), 6.5), squeeze=False)
+    used = set()
+    for col, lr in enumerate(lrs):
+        top, bottom = axes[0, col], axes[1, col]
+        for i, d in enumerate(decays):
+            key = (name_of(lr, d), seed)
+            if key not in curves:
+                continue
+            c = curves[key]
+            finite = c[np.isfinite(c.train_loss)]
+            colour = f"C{i}"
+            top.plot(finite.step, finite.train_loss, color=colour, label=f"decay {d:g}",
+                     ls="-" if i == 0 else "--")
+            bottom.plot(finite.step, finite.test_acc, color=colour, label=f"decay {d:g}",
+                        ls="-" if i == 0 else "--")
+            status = statuses.get(key, "ok")
+            if status in STATUS_MARKERS and len(finite):
+                used.add(status)
+                _mark_status(top, finite.step.iloc[-1], finite.train_loss.iloc[-1], status,
+                             colour)
+        top.set(yscale="log", title=f"lr {lr:g}", xlabel="iteration",
+                ylabel="training loss (log)" if col == 0 else None)
+        bottom.set(xlabel="iteration", ylabel="test accuracy" if col == 0 else None)
+        for ax in (top, bottom):
+            ax.grid(alpha=0.3)
+        _status_legend(top, used, fontsize=8)
+        bottom.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _fate(ax, x, y, status, colour, used):
+    """A run that did not end ok ends in its fate's marker (explained by _status_legend)."""
+    if status in STATUS_MARKERS and len(x):
+        used.add(status)
+        _mark_status(ax, np.asarray(x)[-1], np.asarray(y)[-1], status, colour)
+
+
+def gd_sgd_iterations_figure(curves, seed, target, statuses):
+    fig, (a, b, c_ax) = plt.subplots(1, 3, figsize=(13, 4.2))
+    used = set()
+    for name, (label, colour) in GD_SGD.items():
+        c = curves[(name, seed)]
+        per_pass = c.step.max() / max(c.epoch.max(), 1)
+        a.plot(c.step / per_pass, c.train_loss, color=colour, label=label)
+        b.plot(np.where(c.step > 0, c.step, 0.5), c.train_loss, color=colour, label=label)
+        c_ax.plot(c.step / per_pass, c.test_acc, color=colour, label=label)
+        status = statuses.get((name, seed), "ok")
+        _fate(a, c.step / per_pass, c.train_loss, status, colour, used)
+        _fate(c_ax, c.step / per_pass, c.test_acc, status, colour, used)
+    for ax in (a, b):
+        ax.axhline(target, color="grey", ls=":", lw=1, label=f"stated loss {target:.4f}")
+    for ax in (a, b, c_ax):
+        ax.grid(alpha=0.3)
+        _status_legend(ax, used if ax is not b else (), fontsize=8)
+    a.set(xlabel="passes over the training set (the seed's iterations)",
+          ylabel="training loss (squared + L2)", title="a. training loss per pass")
+    b.set(xscale="log", xlabel="parameter updates (log; the start drawn at 0.5)",
+          ylabel="training loss", title="b. training loss per update")
+    c_ax.set(xlabel="passes over the training set", ylabel="test accuracy",
+             title="c. test accuracy per pass")
+    fig.tight_layout()
+    return fig
+
+
+def gd_sgd_time_figure(curves, seed, target, statuses):
+    fig, ax = plt.subplots(figsize=(11, 4))
+    used = set()
+    for name, (label, colour) in GD_SGD.items():
+        c = curves[(name, seed)]
+        ax.plot(c.seconds, c.train_loss, color=colour, label=f"{label}, training")
+        _fate(ax, c.seconds, c.train_loss, statuses.get((name, seed), "ok"), colour, used)
+    ax.axhline(target, color="grey", ls=":", lw=1, label=f"stated loss {target:.4f}")
+    ax.set(xlabel="training seconds (updates only, recording excluded)",
+           ylabel="training loss (squared + L2)", title="Training loss against training time")
+    ax.grid(alpha=0.3)
+    _status_legend(ax, used, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def cnn_figure(curve, status):
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    used = set()
+    a.plot(curve.step, curve.train_loss, color="C0", label="training")
+    _fate(a, curve.step, curve.train_loss, status, "C0", used)
+    a.set(xlabel="step", ylabel="training cross-entropy", title="a. training loss")
+    b.plot(curve.step, curve.train_acc, label="training (since the last record)")
+    if "val_acc" in curve:
+        b.plot(curve.step, curve.val_acc, ls="--", label="validation")
+        _fate(b, curve.step, curve.val_acc, status, "C1", used)
+    b.set(xlabel="step", ylabel="accuracy", title="b. accuracy")
+    for ax in (a, b):
+        ax.grid(alpha=0.3)
+        _status_legend(ax, used, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def save_all(out, curves, runs_, main, seed, templates, class_means, names, grid, target,
+             name_of):
+    statuses = {(r.name, r.seed): r.status for r in runs_.itertuples()}
+    figures.save(linear_figure(curves[(main, seed)], main), *out.figure("linear"))
+    figures.save(templates_figure(templates, class_means, names), *out.figure("templates"))
+    figures.save(sweep_figure(curves, statuses, grid, name_of, seed), *out.figure("sweep"))
+    figures.save(gd_sgd_iterations_figure(curves, seed, target, statuses),
+                 *out.figure("gd_sgd_iterations"))
+    figures.save(gd_sgd_time_figure(curves, seed, target, statuses),
+                 *out.figure("gd_sgd_time"))
+    figures.save(cnn_figure(curves[("cnn", seed)], statuses.get(("cnn", seed), "ok")),
+                 *out.figure("cnn"))

@@ -1,0 +1,289 @@
+"""Study 6c's report section: every sentence from the tables and facts of its analysis."""
+import pandas as pd
+
+from .. import prose
+from ..report import Section
+
+SCALING_NAMES = {"unit": "[0, 1]", "symmetric": "[-1, 1]", "raw": "[0, 255]"}
+
+
+def _epochs(n):
+    return f"{n} epoch" + ("" if n == 1 else "s")
+
+
+def _fated(name, facts):
+    """'73.20 %', or '11.00 % (stuck)' for a run that did not end ok."""
+    fate = facts["fate"].get(name, "ok")
+    return prose.pct(facts["test_acc"].get(name, float("nan"))) + (
+        "" if fate == "ok" else f" ({fate})")
+
+
+def _n(x, fmt=",.0f"):
+    return "–" if x != x else format(x, fmt)
+
+
+def intro(facts, params, info):
+    p = params["protocol"]
+    lin, two, cnn = p["linear"], p["two_layer"], p["cnn"]
+    shape = "×".join(map(str, info["image_shape"]))
+    seeds = len(p["seeds"])
+    return (
+        f"The seed ran on CIFAR-10 (32×32×3 colour images, 50,000 training and 10,000 test); "
+        f"this run used {info.get('title', params['dataset'])} ({shape}, "
+        f"{info['sizes']['train']:,} training, {info['sizes']['val']:,} validation and "
+        f"{info['sizes']['test']:,} test images). Inputs scaled to "
+        f"{SCALING_NAMES.get(params['scaling'], params['scaling'])}"
+        + (", the training mean image subtracted" if p["center"] else "") + ". "
+        f"(a) A linear classifier, squared loss on one-hot targets + L2 (reg {lin['reg']:g}), "
+        f"full-batch gradient descent for {lin['iterations']} iterations, lr {lin['lr']:g} "
+        f"multiplied by {lin['lr_decay']:g} after each; the same model for every lr in "
+        f"{', '.join(f'{x:g}' for x in p['sweep']['lrs'])} and decay in "
+        f"{', '.join(f'{x:g}' for x in p['sweep']['lr_decays'])}. (b) A network with one "
+        f"sigmoid hidden layer of {two['hidden']} units, same loss (reg {two['reg']:g}), by "
+        f"full-batch GD (lr {two['gd']['lr']:g}) and by mini-batch SGD (batch "
+        f"{two['sgd']['batch_size']}, lr {two['sgd']['lr']:g}), {two['iterations']} passes over "
+        f"the training set each, the rate multiplied by {two['lr_decay']:g} after each pass. "
+        "Both are NumPy with hand-written gradients (checked against finite differences in "
+        "the tests). (c) The CNN C32-P-C64-P-C64-P-F64-F10 "
+        f"({cnn['model']}), SGD lr {cnn['lr']:g}, momentum {cnn['momentum']:g}, batch "
+        f"{cnn['batch_size']}, {_epochs(cnn['epochs'])} (the seed: 100). {seeds} seed(s)"
+        + (": one run per setting, so there is no spread and no comparison is tested."
+           if seeds == 1 else "."))
+
+
+def section(facts, tables, figs, params, info, name, title):
+    sec = Section(name, title, intro(facts, params, info))
+    sec.add_figure(figs["linear"], f"Linear classifier ({facts['main']}): training and test "
+                   "loss (squared error + L2) and accuracy per iteration.")
+    sec.add_figure(figs["templates"], "Top: each class's weight template of the linear "
+                   "classifier; bottom: that class's mean training image minus the overall "
+                   "mean. Each row has one colour scale shared by its images (colour inputs: "
+                   "each row mapped to RGB together).")
+    tt = tables["templates"]
+    sec.add_table("Templates against class mean images (Pearson r)", pd.DataFrame({
+        "class": tt["class"], "r with own class": tt.r_own.map(lambda x: f"{x:.3f}"),
+        "r with others, mean": tt.r_other_mean.map(lambda x: f"{x:.3f}"),
+        "r with others, largest": tt.r_other_max.map(lambda x: f"{x:.3f}"),
+        "best match": tt.best_match, "r own (raw mean image)": tt.r_own_raw.map(
+            lambda x: f"{x:.3f}")}), text=True,
+        note="Mean images as the model saw them (training mean subtracted when centring); the "
+             "last column correlates with the class mean image as it is.")
+    sec.add_figure(figs["sweep"], "Linear classifier at each learning rate (columns) and decay "
+                   "(lines, solid and dashed so that coinciding ones stay visible): training loss "
+                   "(log scale) and test accuracy per iteration; a marker ends a run that did "
+                   "not end ok (legend).")
+    sweep = tables["sweep"]
+    sec.add_table("Learning rate and decay (linear classifier)", pd.DataFrame({
+        "lr": sweep.lr.map(lambda x: f"{x:g}"), "decay": sweep.lr_decay.map(lambda x: f"{x:g}"),
+        "seed": sweep.seed, "fate": sweep.status, "iterations": sweep.iterations,
+        "final lr": sweep.final_lr.map(lambda x: f"{x:.3g}"),
+        "final loss": sweep.final_train_loss.map(lambda x: f"{x:.4g}"),
+        "rises": sweep.rises, "test acc. %": sweep.final_test_acc.map(prose.cell)}),
+        note="rises: iterations whose training loss is above the previous one's.")
+    sec.add_figure(figs["gd_sgd_iterations"], "Two-layer network, full-batch GD against "
+                   "mini-batch SGD: training loss per pass over the training set (a) and per "
+                   "parameter update (b), test accuracy per pass (c); dotted: the stated loss; a "
+                   "marker ends a run that did not end ok (legend).")
+    sec.add_figure(figs["gd_sgd_time"], "The same runs' training loss against training "
+                   "seconds (updates only; the recording's evaluations are excluded); markers as "
+                   "above.")
+    gs = tables["gd_sgd"]
+    sec.add_table("GD against SGD (two-layer network)", pd.DataFrame({
+        "variant": gs.variant, "seed": gs.seed, "lr": gs.lr.map(lambda x: f"{x:g}"),
+        "batch": gs.batch_size, "passes": gs.passes, "updates": gs.updates.map(_n),
+        "fate": gs.status, "final loss": gs.final_train_loss.map(lambda x: f"{x:.4f}"),
+        "test acc. %": gs.test_acc.map(prose.cell),
+        "seconds": gs.train_seconds.map(lambda x: f"{x:.1f}"),
+        "passes to stated loss": gs.passes_to_target.map(lambda x: _n(x, ",.2f")),
+        "updates to it": gs.updates_to_target.map(_n),
+        "seconds to it": gs.seconds_to_target.map(lambda x: _n(x, ".1f"))}),
+        note=f"Stated loss {facts['target_loss']:.4f}; 'to it': the first record at or below.")
+    sec.add_figure(figs["cnn"], "CNN C32-P-C64-P-C64-P-F64-F10: training loss and accuracy "
+                   "per record; a marker ends the run if it did not end ok (legend).")
+    cnn = tables["cnn"]
+    sec.add_table("CNN parameters", pd.DataFrame({
+        "input": cnn.input, "data": cnn.data, "formula": cnn.formula.map(_n),
+        "torch (the trained model)": cnn.torch.map(_n),
+        "the seed's report": cnn.seed_reported.map(_n),
+        "map into F64": cnn.flattened}), text=True)
+    answers(sec, facts, tables, params)
+    sec.summary = summary(facts, tables, params)
+    return sec
+
+
+def answers(sec, facts, tables, params):
+    tt, p = tables["templates"], params["protocol"]
+    misses = tt[~tt.own_is_best.astype(bool)]
+    miss = ("" if misses.empty else " Exceptions: " + "; ".join(
+        f"{r['class']} best matches {r.best_match} (r {r.r_other_max:.2f} against {r.r_own:.2f} "
+        "with its own)" for _, r in misses.iterrows()) + ".")
+    sec.ask("What do the weight templates show?",
+            "Expected: the squared loss pulls each class's score towards 1 on its images and 0 "
+            "on the others, so its weights come to resemble what sets that class apart from "
+            f"the rest: a blurred template of the class. Measured on the run {facts['main']} "
+            f"(seed {p['seeds'][0]}): the template of {facts['own_best']} of the "
+            f"{facts['classes']} classes correlates more with its own class's mean image (the "
+            "training mean subtracted) than with any other class's; the mean r with its own "
+            f"class is {facts['r_own_mean']:.2f}, with the other classes "
+            f"{facts['r_other_mean']:.2f}.{miss} Against the mean images as they are (not "
+            f"centred) the own class is the best match for {facts['raw_own_best']} of "
+            f"{facts['classes']}. One trained model: these describe it, they test nothing.")
+    sec.ask("Full-batch gradient descent or mini-batch SGD: which reaches the loss first, in "
+            "iterations and in time?", gd_sgd_answer(facts, tables["gd_sgd"], p))
+    sec.ask("What is the effect of the learning rate and its decay?",
+            sweep_answer(tables["sweep"], p))
+    sec.ask("How many parameters does the CNN have, and how does it do?",
+            cnn_answer(facts, tables, p))
+
+
+def _first(rows, column, unit):
+    reached = rows[rows[column].notna()]
+    if reached.empty:
+        return "neither reaches it"
+    if len(reached) == 1:
+        return f"only {reached.variant.iloc[0].upper()} reaches it"
+    a, b = reached.sort_values(column).iloc[:2].itertuples()
+    if a._asdict()[column] == b._asdict()[column]:
+        return f"both at the same record ({unit})"
+    return f"{a.variant.upper()} first"
+
+
+def gd_sgd_answer(facts, gs, p):
+    seed = p["seeds"][0]
+    rows = gs[gs.seed == seed]
+    if len(rows) < 2:
+        return "The GD and SGD runs are missing."
+    parts = []
+    for r in rows.itertuples():
+        if r.status == "diverged" or r.passes_to_target != r.passes_to_target:
+            parts.append(f"{r.variant.upper()} never within its {r.passes} passes "
+                         f"({r.updates:,} updates; fate {r.status}, lowest loss "
+                         f"{r.min_train_loss:.4f})")
+        else:
+            parts.append(f"{r.variant.upper()} after {r.passes_to_target:,.2f} passes "
+                         f"({r.updates_to_target:,.0f} updates, {r.seconds_to_target:.1f} s)")
+    two = p["two_layer"]
+    rule = (f"set in config ({facts['target_loss']:.4f})" if two.get("target_loss") is not None
+            else f"{facts['target_loss']:.4f}, {100 * two['target_fraction']:g} % of the way "
+                 "from the starting loss to the lowest loss both runs reach")
+    gd, sgd = (rows[rows.variant == v].iloc[0] for v in ("gd", "sgd"))
+    return (f"The stated loss is {rule}. Training loss first at or below it: "
+            f"{'; '.join(parts)}. In passes over the data (the seed's iterations): "
+            f"{_first(rows, 'passes_to_target', 'pass')}; in parameter updates: "
+            f"{_first(rows, 'updates_to_target', 'update')}; in training seconds: "
+            f"{_first(rows, 'seconds_to_target', 'second')}. At the end "
+            f"({gd.passes} passes each): GD loss {gd.final_train_loss:.4f}, test accuracy "
+            f"{prose.pct(gd.test_acc)}, {gd.train_seconds:.1f} s, fate {gd.status}; SGD "
+            f"{sgd.final_train_loss:.4f}, {prose.pct(sgd.test_acc)}, {sgd.train_seconds:.1f} s, "
+            f"fate {sgd.status}. The seed reported SGD reaching a given loss in fewer passes; "
+            + _seed_claim(rows) + " "
+            "Expected (the seed's argument): per pass, SGD updates the weights "
+            f"{sgd.updates_per_pass:,.0f} times where GD updates them once, so it gets further "
+            "per pass at about the same arithmetic. Confounds: the two runs also differ in "
+            f"learning rate ({gd.lr:g} against {sgd.lr:g}), so the comparison cannot tell the "
+            "batch size from the rate apart; each is one run (seed "
+            f"{seed}) and each time one measurement on a shared machine, so neither ranking "
+            "is tested.")
+
+
+def _seed_claim(rows):
+    first = _first(rows, "passes_to_target", "pass")
+    if first == "SGD first" or first == "only SGD reaches it":
+        return "this run agrees, in passes."
+    if first in ("GD first", "only GD reaches it"):
+        return "this run does not (GD got there in fewer passes)."
+    return f"this run does not settle it ({first})."
+
+
+def sweep_answer(sweep, p):
+    seed = p["seeds"][0]
+    rows = sweep[sweep.seed == seed].sort_values(["lr", "lr_decay"], ascending=[False, False])
+    per = "; ".join(
+        f"lr {r.lr:g}, decay {r.lr_decay:g}: " + (
+            r.status if r.status == "diverged" else
+            f"final loss {r.final_train_loss:.4g}, {r.rises} rises, test "
+            f"{prose.pct(r.final_test_acc)}" + ("" if r.status == "ok" else f" ({r.status})"))
+        for r in rows.itertuples())
+    ok = rows[rows.status == "ok"]
+    low = ok.loc[ok.final_train_loss.idxmin()] if len(ok) else None
+    best = (f" Lowest final loss among the runs that ended ok: lr {low.lr:g}, decay "
+            f"{low.lr_decay:g}." if low is not None else " No run ended ok.")
+    decay_parts = []
+    for lr, g in ok.groupby("lr"):
+        if g.lr_decay.nunique() < 2:
+            continue
+        hi, lo = g.loc[g.lr_decay.idxmax()], g.loc[g.lr_decay.idxmin()]
+        diff = lo.final_train_loss - hi.final_train_loss
+        decay_parts.append(
+            f"at lr {lr:g}, decay {lo.lr_decay:g} (rate {lo.final_lr:.3g} at the end) ends "
+            f"{abs(diff):.4f} {'higher' if diff > 0 else 'lower'} than decay {hi.lr_decay:g}"
+            f" (rises: {lo.rises} against {hi.rises})" if diff != 0 else
+            f"at lr {lr:g} both decays end at the same loss")
+    decay = (" Decay: " + "; ".join(decay_parts) + "." if decay_parts else "")
+    return ("The seed's closing remarks, as expectations: a large rate overshoots and can make "
+            "the run unstable (0.1), 0.01 shows some spikes, smaller rates fewer but learn "
+            "slower; a decay damps the steps over time. Measured on the linear classifier "
+            f"(full-batch GD, {int(rows.iterations.max())} iterations, seed {seed}): {per}."
+            f"{best}{decay} Full-batch GD has no sampling noise: a rise in training loss is "
+            "overshooting, not noise. One initialisation per setting: differences are of this "
+            "run and are not tested.")
+
+
+def cnn_answer(facts, tables, p):
+    cnn, acc = tables["cnn"], facts["test_acc"]
+    c = p["cnn"]
+    seed_row, run_row = cnn.iloc[0], cnn.iloc[1]
+    agree = ("equal to" if int(seed_row.formula) == int(seed_row.seed_reported)
+             else "different from")
+    torch = ("" if run_row.torch != run_row.torch else
+             f"; torch counts {run_row.torch:,.0f} on the trained model, "
+             + ("the same" if int(run_row.torch) == int(run_row.formula) else "a different "
+                "number"))
+    others = ", ".join(f"{label} {_fated(name, facts)}" for name, label in
+                       ((facts["main"], "linear"), ("gd", "two-layer GD"),
+                        ("sgd", "two-layer SGD")) if name in acc)
+    return (f"By the formula (a 3×3 conv: (9·C_in + 1)·C_out; a dense layer: (inputs + 1)·"
+            f"outputs; pools none): on 32×32×3 input {seed_row.formula:,.0f} parameters, "
+            f"{agree} the seed's reported {seed_row.seed_reported:,.0f}; on the input this run "
+            f"used, {run_row.input} ({run_row.data.replace(' (this run)', '')}), "
+            f"{run_row.formula:,.0f}{torch}. " + _difference(seed_row, run_row) + " After "
+            f"{_epochs(c['epochs'])} (the seed ran 100) the CNN's test accuracy is "
+            f"{_fated('cnn', facts)}, against {others}. The seed's CNN scored higher than its "
+            "other models; "
+            + _cnn_agrees(facts) + " "
+            "Unequal budgets and models: each a single run, so this orders these runs and "
+            "tests nothing.")
+
+
+def _difference(seed_row, run_row):
+    if seed_row.input == run_row.input:
+        return "The same input shape as the seed's, so the same count."
+    channels = (seed_row.input.split("×")[-1], run_row.input.split("×")[-1])
+    return (f"The difference: the first convolution sees {channels[1]} input channel(s) instead "
+            f"of {channels[0]}, and the last pooling hands F64 a {run_row.flattened} map "
+            f"instead of {seed_row.flattened}.")
+
+
+def _cnn_agrees(facts):
+    acc, fate = facts["test_acc"], facts["fate"]
+    others = [acc[n] for n in (facts["main"], "gd", "sgd") if n in acc]
+    if "cnn" not in acc or not others:
+        return "here there is nothing to compare."
+    if fate.get("cnn", "ok") != "ok":
+        return f"here the CNN's run ended {fate['cnn']}, so it does not show that."
+    higher = acc["cnn"] > max(others)
+    return ("here too it has the highest test accuracy of these runs." if higher else
+            "here it does not have the highest test accuracy of these runs.")
+
+
+def summary(facts, tables, params):
+    p = params["protocol"]
+    acc = facts["test_acc"]
+    gs = tables["gd_sgd"][tables["gd_sgd"].seed == p["seeds"][0]]
+    return (f"Assignment 4: the linear templates match their own class's mean image best for "
+            f"{facts['own_best']} of {facts['classes']} classes; to the stated loss, "
+            f"{_first(gs, 'passes_to_target', 'pass')} in passes and "
+            f"{_first(gs, 'seconds_to_target', 'second')} in seconds; CNN test accuracy "
+            f"{_fated('cnn', facts)} after {_epochs(p['cnn']['epochs'])} "
+            f"({facts['cnn_formula_seed']:,} parameters on 32×32×3, {facts['cnn_formula_run']:,} "
+            f"on the input run; {len(p['seeds'])} seed(s)).")
