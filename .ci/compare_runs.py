@@ -13,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 # Keys and columns that are measurements of the machine or the clock, not results.
-VOLATILE = re.compile(r"seconds|wall|time|hardware|hostname|host$|started|finished|date", re.I)
+VOLATILE = re.compile(r"seconds|wall|time|hardware|hostname|host$|started|finished|(^|_)date($|_)",
+                      re.I)
+CLOCK_HEADER = re.compile(r"\b(seconds|wall|time)\b", re.I)  # a report table's clock column
 
 
 def strip(value):
@@ -37,10 +39,35 @@ def compare_csv(a, b):
     return None
 
 
+def mask_clock_columns(html):
+    """Every table cell under a header that names a clock measurement ("seconds", "wall
+    time", ...) replaced by [clock]: such columns hold times, not results."""
+    def table(match):
+        t = match.group(0)
+        heads = re.findall(r"<th[^>]*>(.*?)</th>", t, flags=re.S)
+        clock = {i for i, h in enumerate(heads) if CLOCK_HEADER.search(h)}
+
+        def row(r):
+            cells = iter(range(10 ** 6))
+            return re.sub(r"<td([^>]*)>.*?</td>", lambda c: f"<td{c.group(1)}>[clock]</td>"
+                          if next(cells) in clock else c.group(0), r.group(0), flags=re.S)
+        return re.sub(r"<tr[^>]*>.*?</tr>", row, t, flags=re.S) if clock else t
+    return re.sub(r"<table.*?</table>", table, html, flags=re.S)
+
+
+CLOCK_FIGURE = re.compile(r"seconds|wall", re.I)  # a figure drawn against the clock
+CLOCK_TEXT = re.compile(r"\b\d+(\.\d+)? s\b")     # "5.2 s" in a sentence
+
+
 def report_text(path):
     """The report's visible text and its embedded figures, with what measures the clock masked:
-    the generation date, the hours of training, the wall-time table."""
-    html = Path(path).read_text()
+    the generation date, the hours of training, the wall-time table, columns of seconds,
+    durations in sentences ("5.2 s") and figures drawn against the clock."""
+    html = mask_clock_columns(Path(path).read_text())
+    # a figure whose caption speaks of seconds or wall time plots the clock: compared by presence
+    html = re.sub(r"(<figure.*?)data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+(.*?</figure>)",
+                  lambda m: (m.group(1) + "[clock figure]" + m.group(2))
+                  if CLOCK_FIGURE.search(m.group(2)) else m.group(0), html, flags=re.S)
     figures = re.findall(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", html)
     html = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S)
     text = unescape(re.sub(r"<[^>]+>", "\n", html))
@@ -51,7 +78,8 @@ def report_text(path):
         in_wall_times = (line == "Wall time") or (in_wall_times and line != "Software and hardware")
         if in_wall_times and re.fullmatch(r"[\d.e+-]+", line) and "." in line:
             line = "<seconds>"
-        lines.append(re.sub(r"[\d.]+ hours of training", "<h> hours of training", line))
+        line = re.sub(r"[\d.]+ hours of training", "<h> hours of training", line)
+        lines.append(CLOCK_TEXT.sub("<s>", line))
     return lines + [f"figure {i}: {len(f)} characters" for i, f in enumerate(figures)], figures
 
 
