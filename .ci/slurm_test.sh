@@ -252,7 +252,7 @@ state=$(sacct -X -n -P -j "$job" -o State | head -1)
 [[ "$state" == CANCELLED* ]] || fail "sacct says '$state' for the cancelled job $job"
 [ ! -e "$SL/$RUN/summary.json" ] || fail "the cancelled job left $RUN/summary.json"
 (cd "$SL" && .venv/bin/snakemake -n "${QUICK[@]}" --workflow-profile none --cores 1 \
-  --rerun-incomplete) | grep "wildcards: study=architectures, run=cnn_3, seed=0" >/dev/null \
+  --rerun-incomplete) | grep -F "train architectures cnn_3 seed 0:" >/dev/null \
   || fail "after the cancel, snakemake does not plan to redo $RUN"
 pass "cancelled job $job mid-run: snakemake failed after $((t1 - t0)) s, sacct says $state," \
   "no summary.json, the job is planned again"
@@ -263,8 +263,10 @@ pass "the rerun finished the study in $(($(date +%s) - t1)) s" \
   "(quick preset through Slurm, cancel included: $(($(date +%s) - t0)) s)"
 
 # --- Every job ran under Slurm ---
-n_jobs=$(cd "$SL" && .venv/bin/snakemake -n --forceall --cores 1 "${QUICK[@]}" \
-  --workflow-profile none 2>/dev/null | grep "^rule " | grep -vc "^rule all:")
+# the dry run's job-stats total, less the local rule `all` (train jobs print their message
+# instead of a "rule train:" block, so the blocks cannot be counted)
+n_jobs=$(($(cd "$SL" && .venv/bin/snakemake -n --forceall --cores 1 "${QUICK[@]}" \
+  --workflow-profile none 2>/dev/null | awk '$1 == "total" {print $2; exit}') - 1))
 sacct -X -n -P -S "$START" -o JobID,State,Comment >"$W/sacct.txt"
 n_done=$(grep -c "|COMPLETED|" "$W/sacct.txt")
 n_train=$(grep "|COMPLETED|" "$W/sacct.txt" | grep -c "|rule_train_")
