@@ -227,6 +227,11 @@ START=$(date +%Y-%m-%dT%H:%M:%S)
 # --- The quick preset through profiles/slurm; one training job is cancelled mid-run ---
 # It must fail like a local job: snakemake goes on with the others (keep-going) and exits
 # non-zero, the job leaves no complete-looking output, and the same command again finishes.
+# The jobs this run will submit: the dry run's job-stats total before it starts (fetch_raw only
+# when the raw files are missing), less the local rule `all`. Train jobs print their message
+# instead of a "rule train:" block, so blocks cannot be counted.
+n_jobs=$(($(cd "$SL" && .venv/bin/snakemake -n --cores 1 "${QUICK[@]}" \
+  --workflow-profile none 2>/dev/null | awk '$1 == "total" {print $2; exit}') - 1))
 RUN=results/quick/runs/architectures/cnn_3/seed0
 LOG=results/quick/logs/train/architectures/cnn_3/seed0.log  # under the results folder (issue 8)
 COMMENT=rule_train_wildcards_architectures_cnn_3_0   # the plugin's job comment
@@ -263,10 +268,6 @@ pass "the rerun finished the study in $(($(date +%s) - t1)) s" \
   "(quick preset through Slurm, cancel included: $(($(date +%s) - t0)) s)"
 
 # --- Every job ran under Slurm ---
-# the dry run's job-stats total, less the local rule `all` (train jobs print their message
-# instead of a "rule train:" block, so the blocks cannot be counted)
-n_jobs=$(($(cd "$SL" && .venv/bin/snakemake -n --forceall --cores 1 "${QUICK[@]}" \
-  --workflow-profile none 2>/dev/null | awk '$1 == "total" {print $2; exit}') - 1))
 sacct -X -n -P -S "$START" -o JobID,State,Comment >"$W/sacct.txt"
 n_done=$(grep -c "|COMPLETED|" "$W/sacct.txt")
 n_train=$(grep "|COMPLETED|" "$W/sacct.txt" | grep -c "|rule_train_")
