@@ -78,7 +78,7 @@ def report_text(path):
         in_wall_times = (line == "Wall time") or (in_wall_times and line != "Software and hardware")
         if in_wall_times and re.fullmatch(r"[\d.e+-]+", line) and "." in line:
             line = "<seconds>"
-        line = re.sub(r"[\d.]+ hours of training", "<h> hours of training", line)
+        line = re.sub(r"[\d.]+ (CPU-)?hours of training", r"<h> \1hours of training", line)
         lines.append(CLOCK_TEXT.sub("<s>", line))
     return lines + [f"figure {i}: {len(f)} characters" for i, f in enumerate(figures)], figures
 
