@@ -426,7 +426,8 @@ def test_logs_and_benchmarks_live_with_their_results(quick):
     assert not (quick / "logs").exists() and not (quick / "benchmarks").exists()
     other = snakemake(quick, "-n", "--cores", "1", "--config", "preset=quick",
                       "results_dir=results/other").stdout
-    assert "results/other/logs/prepare_data_fashion_mnist.log" in other and "results/quick/" not in other
+    assert "results/other/logs/prepare_data_fashion_mnist.log" in other
+    assert "results/quick/" not in other
 
 
 def test_command_line_values_win_over_the_preset(quick, tmp_path):

@@ -3,10 +3,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .models import is_convolutional, weight_layer_count
 from .stats import STATUSES, mean_ci, run_status
+from .lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 RUN_COLUMNS = ["study", "name", "model", "activation", "scaling", "seed", "optimizer", "lr",
                "batch_size", "epochs", "test_acc",

@@ -10,9 +10,11 @@ import shlex
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from . import prose
+from .lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 LOG_TAIL = 15  # lines of a failed job's log shown on the console
 

@@ -2,10 +2,12 @@
 import math
 
 import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from .lazy import lazy_import
+
+matplotlib.use("Agg")  # files only, never a window
+plt = lazy_import("matplotlib.pyplot")
 
 
 def save(fig, png_path, svg_path):

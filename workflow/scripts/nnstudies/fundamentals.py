@@ -3,18 +3,20 @@ identity, feature maps of a kernel bank and how alike they are."""
 import itertools
 
 import numpy as np
-import pandas as pd
-import torch
-from torch import nn
 
 from .conv import conv2d
+from .lazy import lazy_import
+
+pd = lazy_import("pandas")
+torch = lazy_import("torch")
 
 
-@torch.inference_mode()
 def probabilities(model, x, chunk=1000):
     """Softmax class probabilities of a model on images x, in eval mode: (N, classes)."""
     model.eval()
-    return torch.cat([model(x[i:i + chunk]).softmax(1) for i in range(0, len(x), chunk)]).numpy()
+    with torch.inference_mode():
+        return torch.cat([model(x[i:i + chunk]).softmax(1)
+                          for i in range(0, len(x), chunk)]).numpy()
 
 
 def calibration(probs, labels, bins=15):
@@ -45,7 +47,7 @@ def sgd_step_identity(model, x, y, lr):
     before = [p.detach().clone() for p in model.parameters()]
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.0)
     optimizer.zero_grad()
-    nn.functional.cross_entropy(model(x), y).backward()
+    torch.nn.functional.cross_entropy(model(x), y).backward()
     grads = [p.grad.detach().clone() for p in model.parameters()]
     optimizer.step()
     errors = [((w0 - w1) / lr - g).abs().max().item()
@@ -101,8 +103,9 @@ def torch_agreement(cases, seed=0):
         w = rng.standard_normal((o, c, kh, kw))
         b = rng.standard_normal(o)
         ours = conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation)
-        ref = nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b),
-                                   stride=stride, padding=padding, dilation=dilation).numpy()
+        ref = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
+                                         torch.from_numpy(b), stride=stride, padding=padding,
+                                         dilation=dilation).numpy()
         rows.append({"input": f"{n}x{c}x{h}x{w_}", "kernels": f"{o}x{c}x{kh}x{kw}",
                      "stride": stride, "padding": padding, "dilation": dilation,
                      "output": "x".join(map(str, ours.shape)),

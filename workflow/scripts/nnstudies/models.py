@@ -9,9 +9,11 @@ no softmax) is appended.
 import math
 import re
 
-from torch import nn
+from .lazy import lazy_import
 
-ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+torch = lazy_import("torch")
+
+ACTIVATIONS = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}  # torch.nn class names
 
 
 class ArchitectureError(ValueError):
@@ -112,6 +114,7 @@ def layer_shapes(layers, in_shape):
 def build_model(layers, in_shape, num_classes):
     """nn.Sequential from a declared layer list, with the prediction layer appended."""
     layer_shapes(layers, in_shape)  # fail early with a message naming the layer
+    nn = torch.nn
     modules, shape = [], tuple(in_shape)
     for text in layers:
         spec = parse_layer(text)
@@ -131,7 +134,7 @@ def build_model(layers, in_shape, num_classes):
             norm = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
             modules.append(norm(shape[0]))
         else:
-            modules.append(ACTIVATIONS[kind]())
+            modules.append(getattr(nn, ACTIVATIONS[kind])())
         if kind in ("conv", "maxpool"):
             shape = layer_shapes([text], shape)[0]
     if len(shape) == 3:
@@ -142,7 +145,7 @@ def build_model(layers, in_shape, num_classes):
 
 def first_layer(model):
     """The first layer with weights (its weights are the pictures of the architecture study)."""
-    return next(m for m in model if isinstance(m, (nn.Linear, nn.Conv2d)))
+    return next(m for m in model if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)))
 
 
 def count_parameters(model):

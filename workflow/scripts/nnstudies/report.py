@@ -4,8 +4,11 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 import yaml
+
+from .lazy import lazy_import
+
+jinja2 = lazy_import("jinja2")
 
 REPORT_DIR = Path(__file__).resolve().parents[3] / "report"
 

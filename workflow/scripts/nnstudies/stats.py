@@ -7,7 +7,10 @@ thresholds are printed in the report's methods section (`THRESHOLDS`).
 import math
 
 import numpy as np
-from scipy import stats
+
+from .lazy import lazy_import
+
+stats = lazy_import("scipy.stats")
 
 ALPHA = 0.05            # a difference is called "separated" when a test gives p < ALPHA
 CONFIDENCE = 0.95       # intervals: Student t over seeds

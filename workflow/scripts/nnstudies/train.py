@@ -142,7 +142,8 @@ def unit_class_means(model, x, y, n_classes, chunk):
     """
     modules = list(model)
     end = modules.index(first_layer(model)) + 1
-    if end < len(modules) and isinstance(modules[end], tuple(ACTIVATIONS.values())):
+    activations = tuple(getattr(nn, name) for name in ACTIVATIONS.values())
+    if end < len(modules) and isinstance(modules[end], activations):
         end += 1
     head = nn.Sequential(*modules[:end]).eval()
     steps = _onednn_plan(head) if x.device.type == "cpu" and x.dtype == torch.float32 else None

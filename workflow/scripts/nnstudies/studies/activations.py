@@ -1,5 +1,4 @@
 """Study 4: activation functions and gradients (EE449 part 4)."""
-import pandas as pd
 
 from .. import aggregate, figures, prose
 from ..config import make_run
@@ -7,6 +6,9 @@ from ..models import is_convolutional, weight_layer_count
 from ..report import Section
 from ..stats import rank_correlation
 from .common import check_models, departures as protocol_departures, write_facts
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 NAME = "activations"
 TITLE = "Study 4: activation functions and gradients"

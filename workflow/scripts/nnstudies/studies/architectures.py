@@ -1,6 +1,5 @@
 """Study 3: architectures (EE449 part 3). Every zoo model with Adam over several seeds."""
 import numpy as np
-import pandas as pd
 
 from .. import aggregate, figures, prose
 from ..config import make_run
@@ -8,6 +7,9 @@ from ..data import load_prepared, scale
 from ..report import Section
 from ..stats import compare, rank_correlation
 from .common import check_models, departures as protocol_departures, write_facts
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 NAME = "architectures"
 TITLE = "Study 3: architectures"

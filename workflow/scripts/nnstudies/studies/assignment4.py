@@ -9,7 +9,6 @@ assignment4_figures.py.
 import math
 
 import numpy as np
-import pandas as pd
 
 from .. import aggregate
 from .. import config
@@ -19,6 +18,9 @@ from ..models import layer_shapes, parse_layer
 from . import assignment4_figures as a4fig
 from . import assignment4_text as a4text
 from .common import write_facts
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 NAME = "assignment4"
 TITLE = "Study 6c: Assignment 4 (seed 004)"

@@ -1,8 +1,10 @@
 """Study 6c's report section: every sentence from the tables and facts of its analysis."""
-import pandas as pd
 
 from .. import prose
 from ..report import Section
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 SCALING_NAMES = {"unit": "[0, 1]", "symmetric": "[-1, 1]", "raw": "[0, 255]"}
 
@@ -278,7 +280,6 @@ def _cnn_agrees(facts):
 
 def summary(facts, tables, params):
     p = params["protocol"]
-    acc = facts["test_acc"]
     gs = tables["gd_sgd"][tables["gd_sgd"].seed == p["seeds"][0]]
     return (f"Assignment 4: the linear templates match their own class's mean image best for "
             f"{facts['own_best']} of {facts['classes']} classes; to the stated loss, "

@@ -2,8 +2,6 @@
 import json
 import math
 
-import pandas as pd
-import torch
 
 from .. import fundamentals, figures, prose
 from ..aggregate import by_run
@@ -13,6 +11,10 @@ from ..data import load_prepared, scale
 from ..models import build_model, count_parameters
 from ..report import Section
 from .common import check_models, write_facts
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
+torch = lazy_import("torch")
 
 NAME = "concepts"
 TITLE = "Study 1: basic concepts, computed"

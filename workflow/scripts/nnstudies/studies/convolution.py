@@ -1,7 +1,5 @@
 """Study 2: a convolution layer in NumPy (seed 001 part 2, seed 003 questions 3 and 5)."""
 import numpy as np
-import pandas as pd
-import torch
 
 from .. import fundamentals, figures
 from ..config import INPUT_SHAPES, ConfigError
@@ -9,6 +7,10 @@ from ..conv import conv2d, output_size, receptive_fields, zoo_layer_table
 from ..data import load_prepared, scale
 from ..report import Section
 from .common import write_facts
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
+torch = lazy_import("torch")
 
 NAME = "convolution"
 TITLE = "Study 2: a convolution layer in NumPy"

@@ -3,13 +3,15 @@
 gradients checked against torch autograd on real images. (b) A BatchNorm CNN from the zoo with
 Adam under several L2 strengths (torch trainer, weight_decay)."""
 import numpy as np
-import pandas as pd
 
 from .. import aggregate, figures, numpy_mlp
 from ..config import ConfigError, make_run, study_data
 from ..data import DATASETS, load_prepared, split_sizes
 from ..stats import compare, mean_ci, rank_correlation
 from .common import departures as protocol_departures, write_facts
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 NAME = "ece421"
 TITLE = "Study 6b: ECE421 A2, a NumPy MLP and a BatchNorm CNN under L2"

@@ -1,9 +1,11 @@
 """Study 6b's report section: the tables shown and every answer, from the tables and facts."""
-import pandas as pd
 
 from .. import prose
 from ..report import Section
 from .ece421 import NAME, TITLE
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
 L2_MEANING = ("weight L2: torch's weight_decay λ adds λ·w to the gradient of every parameter "
               "(biases and BatchNorm's scale and shift included) before Adam's update, a "
               "penalty of λ/2·‖w‖² (the seed used Keras' activity regulariser on the two dense "

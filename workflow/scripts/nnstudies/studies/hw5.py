@@ -5,7 +5,6 @@ several seeds, one record per epoch, a stratified validation split and a short r
 The prose lives in hw5_prose.py and the figures in hw5_figures.py.
 """
 import numpy as np
-import pandas as pd
 
 from .. import aggregate, figures
 from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
@@ -15,6 +14,9 @@ from ..stats import compare
 from . import hw5_figures
 from .common import check_models, departures as protocol_departures, write_facts
 from .hw5_prose import NAME, TITLE, section  # noqa: F401  (the study interface)
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 PROTOCOL = {"model": "hw5_cnn", "deeper_model": "hw5_cnn2", "optimizer": "sgd", "lr": 0.01,
             "momentum": 0.0, "batch_size": 32, "epochs": 10, "lrs": [1, 1e-5],

@@ -1,7 +1,7 @@
 """Study 6a's four figures (the seed's plots), mean over seeds with a ± 1 std band."""
 from ..figures import STATUS_MARKERS, _band, _mark_status, _status_legend, plt
 
-COLOURS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+COLOURS = [f"C{i}" for i in range(10)]  # the colour cycle, as matplotlib names it
 
 
 def _curve(epochs, name):

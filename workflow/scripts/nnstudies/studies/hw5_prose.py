@@ -1,12 +1,14 @@
 """Study 6a's report section: every sentence from its tables and facts file (hw5.py)."""
 import math
 
-import pandas as pd
 
 from .. import prose
 from ..data import DATASETS
 from ..report import Section
 from ..stats import STUCK_Z
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 NAME = "hw5"
 TITLE = "Study 6a: a small CNN's learning rate, momentum and depth (seed 003, HW5)"

@@ -1,7 +1,6 @@
 """Study 5: learning rate (EE449 part 5): constant rates, a plateau schedule, Adam for reference."""
 import json
 
-import pandas as pd
 
 from .. import aggregate, figures, prose
 from ..config import ConfigError, make_run
@@ -9,6 +8,9 @@ from ..report import Section
 from ..schedule import describe_rule
 from ..stats import compare, rank_correlation
 from .common import check_models, departures as protocol_departures, write_facts
+from ..lazy import lazy_import
+
+pd = lazy_import("pandas")
 
 NAME = "learning_rates"
 TITLE = "Study 5: learning rate"
