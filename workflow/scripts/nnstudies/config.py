@@ -1,6 +1,7 @@
 """Config validation, presets and the run tables: a study is data, not code."""
 import copy
 import difflib
+import functools
 import hashlib
 import json
 import math
@@ -87,7 +88,7 @@ def coerce(config):
     where the schema asks for a number (or null). Anything else is left for check_schema.
     """
     config = copy.deepcopy(config)
-    validator = jsonschema.Draft202012Validator(yaml.safe_load(SCHEMA.read_text()))
+    validator = jsonschema.Draft202012Validator(schema())
     for _ in range(1000):  # one value per pass; a config has far fewer
         for error in validator.iter_errors(config):
             if not isinstance(error.instance, str):
@@ -111,9 +112,14 @@ def coerce(config):
     return config
 
 
+@functools.cache
+def schema():
+    """The config schema, read once per process (every check validates against it)."""
+    return yaml.load(SCHEMA.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def check_schema(config, where="config"):
-    schema = yaml.safe_load(SCHEMA.read_text())
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(config),
+    errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(config),
                     key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"  {where} key {describe(e)}" for e in errors]
