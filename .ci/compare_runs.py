@@ -15,7 +15,7 @@ import pandas as pd
 # Keys and columns that are measurements of the machine or the clock, not results.
 VOLATILE = re.compile(r"seconds|wall|time|hardware|hostname|host$|started|finished|(^|_)date($|_)",
                       re.I)
-CLOCK_HEADER = re.compile(r"\b(seconds|wall|time)\b", re.I)  # a report table's clock column
+CLOCK_HEADER = re.compile(r"\b(seconds|wall|time|memory)\b", re.I)  # the clock or the machine
 
 
 def strip(value):
@@ -40,8 +40,8 @@ def compare_csv(a, b):
 
 
 def mask_clock_columns(html):
-    """Every table cell under a header that names a clock measurement ("seconds", "wall
-    time", ...) replaced by [clock]: such columns hold times, not results."""
+    """Every table cell under a header that names a measurement of the clock or the machine
+    ("seconds", "wall time", "memory") replaced by [clock]: measurements, not results."""
     def table(match):
         t = match.group(0)
         heads = re.findall(r"<th[^>]*>(.*?)</th>", t, flags=re.S)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from nnstudies.studies import STUDIES
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -428,6 +429,27 @@ def test_logs_and_benchmarks_live_with_their_results(quick):
                       "results_dir=results/other").stdout
     assert "results/other/logs/prepare_data_fashion_mnist.log" in other
     assert "results/quick/" not in other
+
+
+def test_methods_sum_the_benchmark_files_per_study(quick):
+    """Each study's row counts its training jobs and its analysis job, and its wall seconds
+    are the sum of those jobs' benchmark files."""
+    results = quick / "results" / "quick"
+    html = (results / "report" / "report.html").read_text()
+    table = re.search(r"<table.*?</table>", html[html.index("benchmark files"):], re.S)[0]
+    head = re.findall(r"<th>(.*?)</th>", table)
+    assert head == ["study", "jobs", "job wall (s)", "job CPU time (s)", "peak job memory (MB)"]
+    rows = [re.findall(r"<td>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+    runs = pd.read_csv(results / "tables" / "runs.csv")
+    assert [r[0] for r in rows] == STUDIES  # registry order
+    for study, jobs, wall, *_ in rows:
+        study_runs = runs[runs.study == study]
+        assert int(jobs) == len(study_runs) + 1, study
+        files = [results / "benchmarks" / f"analyse_{study}.tsv"] + [
+            results / "benchmarks" / "train" / study / r.name / f"seed{r.seed}.tsv"
+            for r in study_runs.itertuples()]
+        measured = sum(pd.read_csv(f, sep="\t").s.sum() for f in files)
+        assert abs(float(wall) - measured) <= 0.001 * measured, study
 
 
 def test_command_line_values_win_over_the_preset(quick, tmp_path):

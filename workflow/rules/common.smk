@@ -153,6 +153,18 @@ def report_inputs():
     return named
 
 
+def benchmark_files():
+    """Snakemake's benchmark file of every training and analysis job, as {path: study}: the
+    report's methods aggregate them per study (what the jobs cost, start-up included).
+    """
+    files = {}
+    for study in STUDIES:
+        for name, seed in RUNS[study]:
+            files[f"{BENCH}/train/{study}/{name}/seed{seed}.tsv"] = study
+        files[f"{BENCH}/analyse_{study}.tsv"] = study
+    return files
+
+
 def run_spec(wildcards):
     """The run dict as canonical JSON: a change to it (layers, epochs, ...) reruns the job."""
     key = (wildcards.run, int(wildcards.seed))

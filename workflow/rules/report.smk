@@ -6,6 +6,7 @@ rule report:
         **report_inputs(),
         runs=rules.runs_table.output[0],
         data_info=DATA_INFO,
+        benchmarks=list(benchmark_files()),
         code=SHARED_CODE
         + [f for study in STUDIES for f in study_files(study)]
         + ["report/report.html.j2", "report/style.css"],
@@ -26,5 +27,6 @@ rule report:
         config=CFG,
         settings={study: BY_NAME[study].params(CFG) for study in STUDIES},
         departures=departures(),
+        benchmark_study=benchmark_files(),
     script:
         "../scripts/make_report.py"

@@ -10,7 +10,7 @@ import pandas as pd
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
 from nnstudies import prose  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
-from nnstudies.provenance import hardware, package_versions  # noqa: E402
+from nnstudies.provenance import benchmark_table, hardware, package_versions  # noqa: E402
 from nnstudies.report import render, table_html  # noqa: E402
 from nnstudies.stats import SMALL_SAMPLE, THRESHOLDS  # noqa: E402
 from nnstudies.studies import REGISTRY  # noqa: E402
@@ -79,6 +79,8 @@ context = {
         ] + ([BF16_BOUND] if cfg["train"].get("precision", "fp32") == "bf16" else [])
           + [f"{name.capitalize()}: {rule}." for name, rule in THRESHOLDS.items()],
         "timing": table_html(timing, decimals=3),
+        "benchmarks": table_html(benchmark_table(smk.params.benchmark_study), decimals=4),
+        "benchmark_dir": f"{cfg['results_dir'].rstrip('/')}/benchmarks",
         "versions": package_versions(),
         "training_hardware": sorted({f"{c} ({m:g} GiB)" for c, m in
                                      zip(runs.cpu.fillna("unknown"), runs.memory_gb.fillna(0))}),

@@ -4,6 +4,8 @@ import platform
 import sys
 from importlib import metadata
 
+import pandas as pd
+
 PACKAGES = ["torch", "torchvision", "numpy", "pandas", "scipy", "matplotlib", "snakemake",
             "jinja2", "weasyprint"]
 
@@ -16,6 +18,21 @@ def package_versions():
         except metadata.PackageNotFoundError:
             versions[name] = None
     return versions
+
+
+def benchmark_table(study_of):
+    """Snakemake's benchmark files ({path: study}) summed per study: jobs, wall and CPU seconds
+    (process start-up and data loading included), and the largest resident memory of a job."""
+    rows = [pd.read_csv(path, sep="\t").assign(study=study) for path, study in study_of.items()]
+    if not rows:
+        return pd.DataFrame(columns=["study", "jobs", "job wall (s)", "job CPU time (s)",
+                                     "peak job memory (MB)"])
+    bench = pd.concat(rows, ignore_index=True)
+    table = bench.groupby("study", sort=False).agg(
+        jobs=("s", "size"), wall=("s", "sum"), cpu=("cpu_time", "sum"),
+        rss=("max_rss", "max")).reset_index()
+    return table.rename(columns={"wall": "job wall (s)", "cpu": "job CPU time (s)",
+                                 "rss": "peak job memory (MB)"})
 
 
 def cpu_model():
