@@ -15,7 +15,8 @@ import pandas as pd
 # Keys and columns that are measurements of the machine or the clock, not results.
 VOLATILE = re.compile(r"seconds|wall|time|hardware|hostname|host$|started|finished|(^|_)date($|_)",
                       re.I)
-CLOCK_HEADER = re.compile(r"\b(seconds|wall|time|memory)\b", re.I)  # the clock or the machine
+# a report table's column that measures the clock or the machine, by name or by unit
+CLOCK_HEADER = re.compile(r"\b(seconds|wall|time|memory)\b|\((s|min|h|MB)\)", re.I)
 
 
 def strip(value):
@@ -56,13 +57,13 @@ def mask_clock_columns(html):
 
 
 CLOCK_FIGURE = re.compile(r"seconds|wall", re.I)  # a figure drawn against the clock
-CLOCK_TEXT = re.compile(r"\b\d+(\.\d+)? s\b")     # "5.2 s" in a sentence
+CLOCK_TEXT = re.compile(r"\b\d+(\.\d+)? (s|min|h)\b")  # "5.2 s", "0.13 h" in a sentence
 
 
 def report_text(path):
     """The report's visible text and its embedded figures, with what measures the clock masked:
     the generation date, the hours of training, the wall-time table, columns of seconds,
-    durations in sentences ("5.2 s") and figures drawn against the clock."""
+    durations in sentences ("5.2 s", "0.13 h") and figures drawn against the clock."""
     html = mask_clock_columns(Path(path).read_text())
     # a figure whose caption speaks of seconds or wall time plots the clock: compared by presence
     html = re.sub(r"(<figure.*?)data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+(.*?</figure>)",
