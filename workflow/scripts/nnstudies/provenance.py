@@ -28,8 +28,11 @@ def benchmark_table(study_of):
         return pd.DataFrame(columns=["study", "jobs", "job wall (s)", "job CPU time (s)",
                                      "peak job memory (MB)"])
     bench = pd.concat(rows, ignore_index=True)
+    def total(values):  # a dash, not 0, where Snakemake could not measure (NaN in the file)
+        return values.sum(min_count=1)
+
     table = bench.groupby("study", sort=False).agg(
-        jobs=("s", "size"), wall=("s", "sum"), cpu=("cpu_time", "sum"),
+        jobs=("s", "size"), wall=("s", total), cpu=("cpu_time", total),
         rss=("max_rss", "max")).reset_index()
     return table.rename(columns={"wall": "job wall (s)", "cpu": "job CPU time (s)",
                                  "rss": "peak job memory (MB)"})
