@@ -41,7 +41,7 @@ def _shown(table, key, label):
         "test acc. %": [_pm(r.test_acc_mean, r.test_acc_std, True) for r in table.itertuples()],
         "gap train − val. (points)": [_pm(r.gap_acc_mean, r.gap_acc_std, True)
                                       for r in table.itertuples()],
-        "s per run": table.train_seconds_mean.map(lambda x: f"{x:,.0f}")})
+        "seconds per run": table.train_seconds_mean.map(lambda x: f"{x:,.0f}")})
 
 
 def section(facts, tables, figs, params, info):
