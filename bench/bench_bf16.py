@@ -11,8 +11,17 @@
 
     .venv/bin/python bench/bench_bf16.py --data results/data/fashion_mnist.npz \
         --epochs 1 --record-every 216
+
+(3) --emulate, for CPUs without bf16 arithmetic, where the real bf16 path runs on reference
+    kernels at ~1/20 of the fp32 speed: the bf16 column is computed in fp32 kernels on
+    operands rounded to bf16 the way autocast rounds them (inputs, weights and biases of every
+    convolution and linear layer, and their outputs). A product of two bf16 numbers is exact in
+    fp32 and the sums are fp32 in both, so the two differ only in the order of the additions.
+    Every --check-every-th validation record and the test evaluation also run the real bf16
+    path on the same weights and count the images on which the two predict different classes.
 """
 import argparse
+import copy
 import json
 import os
 import sys
@@ -32,6 +41,42 @@ from nnstudies.data import load_prepared  # noqa: E402
 from nnstudies.models import build_model  # noqa: E402
 
 
+def round_bf16(t):
+    return t.to(torch.bfloat16).to(torch.float32)
+
+
+def bf16_emulation(model):
+    """A copy of model whose convolutions and linear layers see, hold and return only
+    bf16-representable values, as under torch.autocast(bfloat16), but compute in fp32."""
+    emulated = copy.deepcopy(model).eval()
+    with torch.no_grad():
+        for layer in emulated.modules():
+            if isinstance(layer, (torch.nn.Conv2d, torch.nn.Linear)):
+                for param in layer.parameters(recurse=False):
+                    param.copy_(round_bf16(param))
+                layer.register_forward_pre_hook(lambda _, args: (round_bf16(args[0]),))
+                layer.register_forward_hook(lambda _, args, out: round_bf16(out))
+    return emulated
+
+
+@torch.inference_mode()
+def logits_of(forward, x, chunk):
+    return torch.cat([forward(x[i:i + chunk]).float() for i in range(0, len(x), chunk)])
+
+
+def real_bf16(model):
+    """The forward pass of ours.evaluate's bf16 path."""
+    def forward(inputs):
+        with torch.autocast(inputs.device.type, dtype=torch.bfloat16):
+            return model(inputs).float()
+    return forward
+
+
+def loss_acc(logits, y):
+    loss = torch.nn.functional.cross_entropy(logits, y, reduction="sum").item() / len(y)
+    return loss, (logits.argmax(1) == y).float().mean().item()
+
+
 def main():
     cfg = yaml.safe_load(open(ROOT / "config.yaml"))
     arch = cfg["architectures"]
@@ -43,6 +88,10 @@ def main():
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--record-every", type=int, default=216)
     p.add_argument("--skip-speed", action="store_true")
+    p.add_argument("--emulate", action="store_true",
+                   help="bf16 column by rounding emulation (see the docstring)")
+    p.add_argument("--check-every", type=int, default=81,
+                   help="with --emulate: also run the real bf16 path at every Nth record")
     p.add_argument("--json", default=str(ROOT / "benchmarks" / "bench_bf16.json"))
     args = p.parse_args()
     torch.set_num_threads(1)
@@ -74,11 +123,25 @@ def main():
            "batch_size": arch["batch_size"], "epochs": args.epochs,
            "record_every": args.record_every, "scaling": cfg["data"]["scaling"]}
     pairs = []  # (split size, fp32 (loss, acc), bf16 (loss, acc))
+    checks = []  # --emulate: (record, n, real bf16 acc, emulated acc, images predicted apart)
     plain = ours.evaluate
 
     def both(model, x, y, chunk, precision="fp32"):
         r32 = plain(model, x, y, chunk, "fp32")
-        r16 = plain(model, x, y, chunk, "bf16")
+        if not args.emulate:
+            r16 = plain(model, x, y, chunk, "bf16")
+        else:
+            was_training = model.training
+            emulated = logits_of(bf16_emulation(model), x, chunk)
+            r16 = loss_acc(emulated, y)
+            is_test = len(x) != len(tensors["val_y"])
+            if is_test or len(pairs) % args.check_every == 0:
+                real = logits_of(real_bf16(model.eval()), x, chunk)
+                apart = (real.argmax(1) != emulated.argmax(1)).sum().item()
+                checks.append((len(pairs), len(x), loss_acc(real, y)[1], r16[1], apart))
+                print(f"  check: real bf16 acc {checks[-1][2]:.4f}, emulated {r16[1]:.4f}, "
+                      f"{apart} images predicted apart", flush=True)
+            model.train(was_training)
         pairs.append((len(x), r32, r16))
         print(f"  eval n={len(x)}: fp32 acc {r32[1]:.4f} bf16 acc {r16[1]:.4f}", flush=True)
         return r32
@@ -100,9 +163,17 @@ def main():
         "final_val_acc": {"fp32": val[-1][0][1], "bf16": val[-1][1][1]},
         "test_acc": {"fp32": test[0][0][1], "bf16": test[0][1][1]},
         "test_acc_change": abs(test[0][0][1] - test[0][1][1]),
+        "val_acc_changes_in_images": [round(abs(a[1] - b[1]) * n_val) for a, b in val],
+        "bf16": "emulated (fp32 kernels on bf16-rounded operands)" if args.emulate
+                else "real (torch.autocast)",
     }
+    if args.emulate:
+        acc["emulation_checks"] = [dict(zip(("record", "n", "real_acc", "emulated_acc",
+                                             "images_predicted_apart"), c)) for c in checks]
+        acc["max_real_vs_emulated_acc"] = max(abs(c[2] - c[3]) for c in checks)
     out["accuracy"] = acc
-    print(json.dumps(acc, indent=1))
+    print(json.dumps({k: v for k, v in acc.items() if k != "val_acc_changes_in_images"},
+                     indent=1))
     if args.json != "-":
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(out, indent=1))
