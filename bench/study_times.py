@@ -1,34 +1,91 @@
 """Per-study training time from Snakemake's benchmark files of a measured run (issue 13,
-item 4), with the extrapolation to the full preset's seeds.
+item 4), and what the full preset would take on 1, 2 and 8 cores.
 
     .venv/bin/snakemake --cores N --config preset=measure          # one seed per configuration
-    .venv/bin/python bench/study_times.py results/measure/benchmarks  # the table
+    .venv/bin/python bench/study_times.py results/measure/benchmarks  # the tables
 
-Per study: training jobs, the sum of their wall seconds (`s`) and CPU seconds (`cpu_time`),
-the longest job, and the wall sum scaled to the seeds config.yaml's full preset runs per
-configuration (seeds measured -> the most seeds any `seeds` list in the study's block names;
-studies without one are not scaled). The wall sum is what one core needs when the jobs run one
-after another on an otherwise idle core; `cpu_time` is only a lower bound: Snakemake samples it
-every 30 s once a job has run 15 s, and misses the interval in which the job ends. The wall
-time of the whole invocation on N cores is Snakemake's own (`Elapsed time` at the end of its
-output), to be written next to it.
+First table, the measured run per study: training jobs, the sum of their wall seconds (`s`)
+and CPU seconds (`cpu_time`), the longest job. The wall sum is what one core needs when the
+jobs run one after another; `cpu_time` is only a lower bound: Snakemake samples it every 30 s
+once a job has run 15 s, and misses the interval in which the job ends. The wall time of the
+measured invocation on N cores is Snakemake's own (`Elapsed time` at the end of its output).
+
+Second table, an estimate for the full preset (config.yaml's `preset`, or --preset): every
+training job the workflow would run there (the studies' own run lists, so the seeds and the
+scheduled run's wait for its reference run are the workflow's), each timed by the mean measured
+wall time of the run of the same name, placed on N single-thread cores by a list schedule that
+starts, whenever a core is free, the ready job heading the longest remaining chain (Snakemake
+keeps to that order only where --prioritize names the chain). It leaves out data preparation
+and the analysis jobs (seconds to a minute each) and assumes that a job runs beside others as
+fast as it ran when measured. The last row runs every study in one invocation.
 """
 import argparse
+import heapq
 import sys
+from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
+
+from nnstudies.config import resolve  # noqa: E402
+from nnstudies.studies import BY_NAME, STUDIES  # noqa: E402
 
 
-def seeds_in(block):
-    """The longest `seeds` list anywhere in a study's config block (ece421 has two)."""
-    if not isinstance(block, dict):
-        return 0
-    own = len(block["seeds"]) if isinstance(block.get("seeds"), list) else 0
-    return max([own] + [seeds_in(v) for v in block.values()])
+def measured_jobs(benchmarks):
+    """One row per training job: study, run, seed, wall and CPU seconds."""
+    rows = []
+    for tsv in sorted(Path(benchmarks, "train").glob("*/*/seed*.tsv")):
+        study = tsv.relative_to(Path(benchmarks, "train")).parts[0]
+        b = pd.read_csv(tsv, sep="\t").iloc[-1]
+        rows.append({"study": study, "run": tsv.parent.name, "seed": tsv.stem,
+                     "s": float(b["s"]), "cpu_time": float(b["cpu_time"])})
+    if not rows:
+        sys.exit(f"no train benchmark files under {benchmarks}/train")
+    return pd.DataFrame(rows)
+
+
+def full_jobs(cfg, study, seconds):
+    """{(study, run, seed): (seconds, the job it waits for or None)} for every training job the
+    resolved config runs in `study`, timed by `seconds[(study, run)]`; None when a run of the
+    study was not measured."""
+    jobs = {}
+    for (run, seed), spec in BY_NAME[study].runs(cfg).items():
+        if (study, run) not in seconds:
+            return None
+        waits = (study, spec["reference"], seed) if spec.get("reference") else None
+        jobs[(study, run, seed)] = (seconds[(study, run)], waits)
+    return jobs
+
+
+def wall_on(jobs, cores):
+    """Wall seconds of `jobs` on `cores` single-thread cores: whenever a core is free, start
+    the ready job with the most work chained behind it (itself and the jobs waiting for it)."""
+    after = defaultdict(list)
+    for key, (_, waits) in jobs.items():
+        if waits in jobs:
+            after[waits].append(key)
+
+    @cache
+    def chain(key):
+        return jobs[key][0] + max((chain(k) for k in after[key]), default=0.0)
+
+    ready = [k for k, (_, waits) in jobs.items() if waits not in jobs]
+    running, now, free = [], 0.0, cores
+    while ready or running:
+        ready.sort(key=chain)
+        while free and ready:
+            key = ready.pop()
+            heapq.heappush(running, (now + jobs[key][0], key))
+            free -= 1
+        now, done = heapq.heappop(running)
+        free += 1
+        ready += after[done]
+    return now
 
 
 def main():
@@ -36,32 +93,46 @@ def main():
     p.add_argument("benchmarks",
                    help="the run's benchmarks folder, e.g. results/measure/benchmarks")
     p.add_argument("--config", default=str(ROOT / "config.yaml"))
+    p.add_argument("--preset", help="the preset to estimate (default: the config's `preset`)")
+    p.add_argument("--cores", type=int, nargs="+", default=[1, 2, 8])
     args = p.parse_args()
-    cfg = yaml.safe_load(open(args.config))
-    rows = []
-    for tsv in sorted(Path(args.benchmarks, "train").glob("*/*/seed*.tsv")):
-        study = tsv.relative_to(Path(args.benchmarks, "train")).parts[0]
-        b = pd.read_csv(tsv, sep="\t").iloc[-1]
-        rows.append({"study": study, "run": tsv.parent.name, "seed": tsv.stem,
-                     "s": float(b["s"]), "cpu_time": float(b["cpu_time"])})
-    if not rows:
-        sys.exit(f"no train benchmark files under {args.benchmarks}/train")
-    jobs = pd.DataFrame(rows)
-    table = []
-    for study, g in jobs.groupby("study"):
-        seeds_run = g.groupby("run").seed.nunique().max()
-        full_seeds = seeds_in(cfg.get(study)) or seeds_run
-        scale = full_seeds / seeds_run
-        table.append({"study": study, "jobs": len(g), "seeds measured": seeds_run,
-                      "wall h (sum)": g.s.sum() / 3600, "CPU h (sum)": g.cpu_time.sum() / 3600,
-                      "longest job min": g.s.max() / 60, "full seeds": full_seeds,
-                      "wall h at full seeds": g.s.sum() * scale / 3600})
-    table = pd.DataFrame(table)
-    total = table.select_dtypes("number").sum()
+    measured = measured_jobs(args.benchmarks)
+
+    table = measured.groupby("study").agg(
+        jobs=("s", "size"), **{"wall h (sum)": ("s", "sum"), "CPU h (sum)": ("cpu_time", "sum"),
+                               "longest job min": ("s", "max")})
+    table[["wall h (sum)", "CPU h (sum)"]] /= 3600
+    table["longest job min"] /= 60
+    total = table.sum()
     total["longest job min"] = table["longest job min"].max()
-    total["seeds measured"] = total["full seeds"] = float("nan")
-    table.loc[len(table)] = {"study": "all", **total.to_dict()}
-    print(table.to_markdown(index=False, floatfmt=".2f"))
+    table.loc["all"] = total
+    print(table.reset_index().to_markdown(index=False, floatfmt=".2f"))
+
+    raw = yaml.safe_load(open(args.config))
+    if args.preset:
+        raw["preset"] = args.preset
+    cfg = resolve(raw)
+    seconds = measured.groupby(["study", "run"]).s.mean().to_dict()
+    per_study = {}
+    for study in STUDIES:
+        jobs = full_jobs(cfg, study, seconds)
+        if jobs is None:
+            if study in set(measured.study):
+                print(f"{study}: left out of the estimate: some of its runs were not measured",
+                      file=sys.stderr)
+        elif jobs:
+            per_study[study] = jobs
+    if not per_study:
+        sys.exit("no study has all its runs measured: nothing to estimate")
+    per_study["all (one invocation)"] = {k: v for jobs in per_study.values()
+                                         for k, v in jobs.items()}
+    estimate = pd.DataFrame(
+        [{"study": study, f"jobs ({raw['preset']} preset)": len(jobs),
+          **{f"{n} core{'s' * (n > 1)} h": wall_on(jobs, n) / 3600 for n in args.cores}}
+         for study, jobs in per_study.items()])
+    print(f"\nEstimated wall time of the {raw['preset']} preset's training jobs, from the "
+          "measured jobs:\n")
+    print(estimate.to_markdown(index=False, floatfmt=".2f"))
 
 
 if __name__ == "__main__":

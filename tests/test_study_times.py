@@ -1,5 +1,6 @@
-"""bench/study_times.py on benchmark files in Snakemake's format: sums per study and the
-scaling to the full preset's seeds, also where a study keeps its seeds in sub-blocks."""
+"""bench/study_times.py on benchmark files in Snakemake's format: the measured sums per study,
+and the full preset's wall time on N cores from the workflow's own job list (seeds, and the
+scheduled run's wait for its reference run)."""
 import subprocess
 import sys
 from pathlib import Path
@@ -16,21 +17,47 @@ def bench_file(root, study, run, seed, wall, cpu):
     path.write_text(HEADER + f"{wall}\t0:00:00\t500\t900\t400\t450\t1\t0\t90\t{cpu}\n")
 
 
-def test_study_times_sums_and_scales_to_the_full_seeds(tmp_path):
-    bench = tmp_path / "benchmarks"
-    bench_file(bench, "ece421", "mlp_h100", 0, 360.0, 330.0)
-    bench_file(bench, "ece421", "cnn_l2_0", 0, 1440.0, 1400.0)
-    bench_file(bench, "activations", "cnn_4-relu-unit", 0, 720.0, 700.0)
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({"ece421": {"mlp": {"seeds": [0, 1, 2]},
-                                                 "cnn": {"seeds": [0, 1]}},
-                                      "activations": {"models": ["cnn_4"]}}))
+def study_times(bench, config):
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "study_times.py"), str(bench),
-                           "--config", str(config)], capture_output=True, text=True, timeout=120)
+                           "--config", str(config), "--cores", "1", "2", "8"],
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
-            for line in done.stdout.splitlines()[2:]}
-    # jobs, seeds measured, wall h, CPU h, longest job min, full seeds, wall h at full seeds
-    assert rows["ece421"] == ["2", "1.00", "0.50", "0.48", "24.00", "3.00", "1.50"]
-    assert rows["activations"] == ["1", "1.00", "0.20", "0.19", "12.00", "1.00", "0.20"]
-    assert rows["all"][0] == "3" and rows["all"][-1] == "1.70"
+    measured, estimate = done.stdout.split("\n\nEstimated")
+
+    def rows(text):
+        return {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+                for line in text.strip().splitlines()[2:]}
+    return rows(measured), rows(estimate.split("\n\n", 1)[1]), done.stderr
+
+
+def test_study_times_measured_sums_and_full_preset_on_n_cores(tmp_path):
+    config = yaml.safe_load(open(ROOT / "config.yaml"))
+    config["architectures"].update(models=["mlp_1", "cnn_4"], seeds=[0, 1, 2])
+    config["learning_rates"].update(lrs=[0.1, 0.01, 0.001])
+    config["learning_rates"]["schedule"]["lrs"] = [0.1, 0.01, 0.001]
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+    bench = tmp_path / "benchmarks"
+    # architectures, seed 0 only: 1 h and 2 h, 3 seeds at the full preset
+    bench_file(bench, "architectures", "mlp_1", 0, 3600.0, 3500.0)
+    bench_file(bench, "architectures", "cnn_4", 0, 7200.0, 7000.0)
+    # learning rates: the scheduled run (2.5 h) waits for the lr 0.1 run (1 h)
+    for run, hours in [("lr0.1", 1), ("lr0.01", 3), ("lr0.001", 3), ("schedule", 2.5)]:
+        bench_file(bench, "learning_rates", run, 0, hours * 3600.0, hours * 3500.0)
+    # ece421 with one of its runs missing: measured, but left out of the estimate
+    bench_file(bench, "ece421", "mlp_h100", 0, 360.0, 330.0)
+    measured, estimate, note = study_times(bench, config_file)
+
+    # jobs, wall h, CPU h, longest job min
+    assert measured["architectures"] == ["2", "3.00", "2.92", "120.00"]
+    assert measured["learning_rates"] == ["4", "9.50", "9.24", "180.00"]
+    assert measured["all"][:2] == ["7", "12.60"]
+    # jobs, 1 / 2 / 8 cores h
+    # 2 cores: 2+2+1 h on one, 2+1+1 on the other (9 h do not split evenly); 8 cores: 2 h
+    assert estimate["architectures"] == ["6", "9.00", "5.00", "2.00"]
+    # 2 cores: lr 0.1 and one 3-h run start; at 1 h the other 3-h run (longer chain than the
+    # schedule's 2.5 h), the schedule at 3 h: 5.5 h. 8 cores: the chain lr 0.1 + schedule.
+    assert estimate["learning_rates"] == ["4", "9.50", "5.50", "3.50"]
+    assert "ece421" not in estimate and "ece421" in note
+    assert estimate["all (one invocation)"][0] == "10"
+    assert estimate["all (one invocation)"][1] == "18.50"

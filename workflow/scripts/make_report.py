@@ -11,20 +11,10 @@ sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
 from nnstudies import prose  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.provenance import benchmark_table, hardware, package_versions  # noqa: E402
-from nnstudies.report import render, table_html  # noqa: E402
-from nnstudies.stats import SMALL_SAMPLE, THRESHOLDS  # noqa: E402
+from nnstudies.report import protocol_lines, render, table_html  # noqa: E402
+from nnstudies.stats import SMALL_SAMPLE  # noqa: E402
 from nnstudies.studies import REGISTRY  # noqa: E402
 from nnstudies.studies.common import read_facts  # noqa: E402
-
-# What train.precision bf16 was measured to change (bench/README.md, bench/bench_bf16.py).
-BF16_BOUND = ("Validation and test accuracies evaluated in bfloat16 (train.precision: bf16; "
-              "training in float32). Measured on full-protocol runs of cnn_4, mlp_1 and "
-              "mlp_2 (Adam, batch 50, full Fashion-MNIST split, 15 epochs, 1620 validation "
-              "records of 6000 images each): "
-              "the largest change bf16 made to a recorded validation accuracy was 0.0020 (12 "
-              "images), to a test accuracy 0.0008 (8 of 10000 images) (bench/README.md). The "
-              "scheduled learning-rate run chooses its switch epochs from validation accuracy, "
-              "so there bf16 can also move a switch and with it the training.")
 
 smk = snakemake  # noqa: F821
 to_log(smk.log[0])
@@ -74,13 +64,7 @@ context = {
         f"{runs.train_seconds.sum() / 3600:.2f} CPU-hours of training."],
     "sections": sections,
     "methods": {
-        "protocol": [
-            f"Input scaling: {cfg['data']['scaling']}; threads per training job: "
-            f"{cfg['train']['threads']}; device: {', '.join(sorted(set(runs.device.dropna())))}.",
-            "Training loss and accuracy at a record are the means over the steps since the "
-            "previous record; validation accuracy is computed in eval mode on the whole split.",
-        ] + ([BF16_BOUND] if cfg["train"].get("precision", "fp32") == "bf16" else [])
-          + [f"{name.capitalize()}: {rule}." for name, rule in THRESHOLDS.items()],
+        "protocol": protocol_lines(cfg, runs.device.dropna()),
         "timing": table_html(timing, decimals=3),
         "benchmarks": table_html(benchmark_table(smk.params.benchmark_study), decimals=4),
         "benchmark_dir": f"{cfg['results_dir'].rstrip('/')}/benchmarks",

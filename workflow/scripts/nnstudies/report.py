@@ -7,10 +7,33 @@ from pathlib import Path
 import yaml
 
 from .lazy import lazy_import
+from .stats import THRESHOLDS
 
 jinja2 = lazy_import("jinja2")
 
 REPORT_DIR = Path(__file__).resolve().parents[3] / "report"
+
+# What train.precision bf16 was measured to change (bench/README.md, bench/bench_bf16.py).
+BF16_BOUND = ("Validation and test accuracies evaluated in bfloat16 (train.precision: bf16; "
+              "training in float32). Measured on full-protocol runs of cnn_4, cnn_5, mlp_1 "
+              "and mlp_2 (Adam, batch 50, full Fashion-MNIST split, 15 epochs, 1620 validation "
+              "records of 6000 images each): "
+              "the largest change bf16 made to a recorded validation accuracy was 0.0023 (14 "
+              "images), to a test accuracy 0.0008 (8 of 10000 images) (bench/README.md). The "
+              "scheduled learning-rate run chooses its switch epochs from validation accuracy, "
+              "so there bf16 can also move a switch and with it the training.")
+
+
+def protocol_lines(cfg, devices):
+    """The methods section's protocol: scaling, threads and devices, what a record holds, the
+    bf16 bound when validation and test ran in bf16, and the rules that name a run's fate."""
+    return [
+        f"Input scaling: {cfg['data']['scaling']}; threads per training job: "
+        f"{cfg['train']['threads']}; device: {', '.join(sorted(set(devices)))}.",
+        "Training loss and accuracy at a record are the means over the steps since the "
+        "previous record; validation accuracy is computed in eval mode on the whole split.",
+    ] + ([BF16_BOUND] if cfg["train"].get("precision", "fp32") == "bf16" else []) + [
+        f"{name.capitalize()}: {rule}." for name, rule in THRESHOLDS.items()]
 
 
 @dataclass
