@@ -4,6 +4,7 @@ import pandas as pd
 
 from handmade import INFO, run_dict, through_files, tiny_png, write_run
 from nnstudies import aggregate
+from nnstudies.report import plain
 from nnstudies.studies import activations as act
 
 DEPTH = {"mlp_1": 2, "cnn_3": 4, "cnn_5": 7, "cnn_4": 5}
@@ -26,19 +27,18 @@ def section(tmp_path, spec, scalings=("unit", "raw")):
                                                     scaling=sc), curve(loss, grad), test_acc)
         summaries.append(paths[0])
         curves.append(paths[1])
-    runs, _, variants, _ = aggregate.variant_tables(summaries, curves, 10, 2000)
+    runs, by_run, variants, _ = aggregate.variant_tables(summaries, curves, 10, 2000)
     models = list(dict.fromkeys(m for m, _, _ in spec))
     params = {"protocol": {"models": models, "activations": ["relu", "sigmoid"],
                            "scalings": list(scalings), "lr": 0.01, "momentum": 0.0,
                            "batch_size": 50, "epochs": 1, "seeds": [0], "record_every": 10},
-              "depth": {m: DEPTH[m] for m in models}, "family": {m: FAMILY[m] for m in models},
-              "all_models": sorted(["mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"])}
+              "depth": {m: DEPTH[m] for m in models}, "family": {m: FAMILY[m] for m in models}}
     tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants},
-                                  act.facts(variants, params))
+                                  act.facts(variants, params, runs, by_run))
     png = tiny_png(tmp_path)
     sec = act.section(facts, tables, {s: png for s in scalings}, params, INFO)
-    out = {f"activations-q{q.number}": q.answer for q in sec.questions}
-    return out, sec.summary, sec.intro, runs
+    out = {f"activations-q{q.number}": plain(q.answer, sec) for q in sec.questions}
+    return out, plain(sec.summary, sec), sec.intro, runs
 
 
 HEALTHY = {  # (model, activation, scaling): (loss, gradient norm, test accuracy)
@@ -62,6 +62,9 @@ def test_blown_up_and_stuck_runs_are_named_not_hidden(tmp_path):
     assert "0 of" not in summary and "none diverged" not in summary
     bonus = answers["activations-q3"]
     assert "of 6 variants, 1 blew up, 2 stuck; 3 ended ok" in bonus
+    # the blown-up run's gradient counts here (it is the overshoot); the dead ReLU's is zero
+    assert "on [0, 255] over that on [0, 1]" in bonus and "5 above 1, 1 below" in bonus
+    assert "Verdict: cannot tell" in bonus
     assert "cnn_3 relu: blew up (final loss 5e+09" in bonus
     assert "gradient exactly zero at 100 % of records" in bonus
 
@@ -69,12 +72,14 @@ def test_blown_up_and_stuck_runs_are_named_not_hidden(tmp_path):
 def test_three_models_give_a_descriptive_correlation_and_name_the_confound(tmp_path):
     answers, _, intro, _ = section(tmp_path, HEALTHY, scalings=("unit",))
     q1 = answers["activations-q1"]
-    assert "p =" not in q1 and "descriptive only: with 3 points" in q1
+    assert "p =" not in q1 and "not testable with 3 points" in q1
+    assert "largest" not in q1
     assert "depth and family (MLP against CNN) move together" in q1
-    assert "3 of the 5 zoo models (mlp_1, cnn_3 and cnn_5)" in intro
+    assert "3 model(s) (mlp_1, cnn_3 and cnn_5; the assignment's zoo has 5" in intro
     q2 = answers["activations-q2"]
-    assert q2.startswith("Expected (textbook)") and "Measured: the ReLU gradient norm is" in q2
-    assert "above 1 for 3 of 3 models, as expected" in q2
+    # one run per model: the ratios and a verdict that cannot tell, never "as expected"
+    assert "mlp_1 3; cnn_3 20; cnn_5 100" in q2
+    assert "Verdict: cannot tell" in q2 and "as expected" not in q2
     assert "Not run in this configuration" in answers["activations-q3"]
 
 
@@ -82,6 +87,30 @@ def test_runs_that_did_not_end_ok_are_left_out_of_the_depth_comparison(tmp_path)
     spec = dict(HEALTHY)
     spec[("cnn_5", "sigmoid", "unit")] = (2.3, 0.0, 0.1)  # stuck
     answers, _, _, _ = section(tmp_path, spec, scalings=("unit",))
-    assert "Left out of these comparisons" in answers["activations-q1"]
-    assert "cnn_5 sigmoid (stuck)" in answers["activations-q1"]
-    assert "for cnn_5" not in answers["activations-q2"].split("Left out")[0]
+    # a stuck run stays in: its vanishing gradient is the answer; zero makes no finite ratio
+    assert "Left out" not in answers["activations-q1"]
+    assert "cnn_5 (depth 7) 0" in answers["activations-q1"]
+    assert "cnn_5 no finite value" in answers["activations-q2"]
+
+
+def test_a_blown_up_run_is_left_out_of_the_gradient_comparison(tmp_path):
+    spec = dict(HEALTHY)
+    spec[("cnn_5", "relu", "unit")] = (5e9, 1e3, 0.1)  # blew up
+    answers, _, _, _ = section(tmp_path, spec, scalings=("unit",))
+    assert "cnn_5 relu seed 0 (blew up)" in answers["activations-q1"]
+    assert "cnn_5 (depth 7)" not in answers["activations-q1"].split("sigmoid")[0]
+
+
+def test_five_models_with_growing_ratios_agree_with_the_expectation(tmp_path):
+    DEPTH.update(mlp_2=3)
+    FAMILY.update(mlp_2="MLP")
+    spec = {}
+    for i, m in enumerate(["mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"]):
+        spec[(m, "relu", "unit")] = (0.5, 0.3, 0.85)
+        spec[(m, "sigmoid", "unit")] = (1.0, 0.3 / (2 + 3 * i), 0.6)
+    answers, summary, _, _ = section(tmp_path, spec, scalings=("unit",))
+    q2 = answers["activations-q2"]
+    assert "5 above 1, 0 below; with 5 arms not testable" in q2
+    assert "the ratio rises with depth (Spearman ρ = 1.00 over 5 points, exact p = 0.017" in q2
+    assert q2.count("Verdict: agrees") == 1  # the sign test over 5 arms cannot reach 0.05
+    assert "Verdict: cannot tell" in summary

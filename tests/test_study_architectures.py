@@ -2,6 +2,7 @@
 import numpy as np
 
 from handmade import INFO, ZOO, make_runs, make_weights, spread, through_files, tiny_png
+from nnstudies.report import plain
 from nnstudies.studies import architectures as arch
 
 
@@ -16,7 +17,7 @@ def answers(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivi
                            selectivity or {m: 0.3 for m in accs})
     tables, facts = through_files(tmp_path, {"summary": summary, "pairwise": pairwise,
                                              "weights": weights, "runs": runs},
-                                  arch.facts(summary, runs))
+                                  arch.facts(summary, runs, weights, 10))
     png = tiny_png(tmp_path)
     figs = {name: png for name in arch.figures_of({"models": models})}
     params = {"protocol": {"models": list(accs), "seeds": [0, 1], "optimizer": "adam",
@@ -26,7 +27,7 @@ def answers(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivi
     assert [q.number for q in sec.questions] == list(range(1, 11))
     out = {f"architectures-q{q.number}": q.answer for q in sec.questions}
     out["summary"] = sec.summary
-    return out
+    return {k: plain(v, sec) for k, v in out.items()}
 
 
 def test_pick_is_the_best_mean_even_when_the_worst_has_the_widest_interval(tmp_path):
@@ -35,7 +36,8 @@ def test_pick_is_the_best_mean_even_when_the_worst_has_the_widest_interval(tmp_p
     accs = {"mlp_1": spread(0.85, sd=0.001), "cnn_3": spread(0.84, sd=0.001),
             "cnn_5": spread(0.78, sd=0.08)}
     a = answers(tmp_path, accs)
-    assert a["architectures-q10"].startswith("mlp_1: it has the best mean test accuracy")
+    assert a["architectures-q10"].startswith("Mean test accuracy: the highest mean is mlp_1's")
+    assert "Pick: mlp_1" in a["architectures-q10"]
     assert "cnn_5" not in a["architectures-q10"].split("On other grounds")[0]
     assert "equal" not in a["architectures-q3"].replace("which does not make them equal", "")
 
@@ -47,8 +49,10 @@ def test_two_runs_each_give_no_p_value_and_an_unresolved_ranking(tmp_path):
     assert "p =" not in q3 and "not resolved: with 2 and 2 runs no test can reach p < 0.05" in q3
     assert "2 runs: small sample" in q3
     assert "p =" not in a["architectures-q10"] and "not resolved" in a["architectures-q10"]
-    # four or fewer models: Spearman over 3 points is descriptive only
-    assert "descriptive only: with 3 points no test can reach p < 0.05" in a["architectures-q4"]
+    assert "No pick can be justified" in a["architectures-q10"]
+    # four or fewer models: Spearman over 3 points is not testable
+    assert "not testable with 3 points" in a["architectures-q4"]
+    assert "no rank correlation" not in a["architectures-q4"]
 
 
 def test_separated_and_not_separated_rankings(tmp_path):
@@ -56,14 +60,14 @@ def test_separated_and_not_separated_rankings(tmp_path):
              "cnn_4": spread(0.90)}
     noisy = {m: spread(np.mean(v), sd=0.03) for m, v in clear.items()}
     a, b = answers(tmp_path, clear), answers(tmp_path, noisy)
-    assert "1. cnn_4" in a["architectures-q3"] and "4. mlp_1" in a["architectures-q3"]
+    assert "the highest mean is cnn_4's" in a["architectures-q3"]
     assert "separated by the data (permutation test p = " in a["architectures-q3"]
     assert "not separated by the data" in b["architectures-q3"]
     assert "which does not make them equal" in b["architectures-q3"]
     # cnn_3 is smaller than cnn_4 and not separated from it: named on other grounds only
-    assert b["architectures-q10"].startswith("cnn_4:")
-    assert "the data do not separate cnn_4 from cnn_3, which has 17 % fewer parameters" in (
-        b["architectures-q10"])
+    assert "Pick: cnn_4" in b["architectures-q10"]
+    assert "the data do not separate cnn_4 from cnn_3 (p = " in b["architectures-q10"]
+    assert "which has 17 % fewer parameters" in b["architectures-q10"]
     assert "On other grounds" not in a["architectures-q10"]
 
 
@@ -73,33 +77,37 @@ def test_parameter_count_confounded_with_family(tmp_path):
             "cnn_4": spread(0.90)}
     q4 = answers(tmp_path, accs)["architectures-q4"]
     assert "cannot tell the effect of size from that of fully connected" in q4
-    assert "Spearman ρ = -0.60 over 4 points (descriptive only" in q4
+    assert "not testable with 4 points (Spearman ρ = -0.60" in q4
     q5 = answers(tmp_path, accs)["architectures-q5"]
-    assert "cnn_4 (depth 5, 12,402 parameters) vs cnn_3 (depth 4, 10,306)" in q5
+    assert "deeper cnn_4 (depth 5, 12,402 parameters) and shallower cnn_3 (depth 4, " in q5
     assert "cannot be put on depth alone" in q5
 
 
 def test_gap_wording_for_a_negative_gap(tmp_path):
     accs = {m: spread(0.85 + 0.01 * i) for i, m in enumerate(["mlp_1", "cnn_3", "cnn_4"])}
     a = answers(tmp_path, accs, gaps={"mlp_1": 0.05, "cnn_3": -0.014, "cnn_4": 0.01})
-    assert "from -1.40 points (cnn_3) to +5.00 points (mlp_1)" in a["architectures-q1"]
+    assert "cnn_3 -1.40 points" in a["architectures-q1"]
+    assert "mlp_1 +5.00 points" in a["architectures-q1"]
     assert "negative gap means" in a["architectures-q1"]
-    assert "smallest gap" not in a["architectures-q2"] and "the lowest is cnn_3's" in (
-        a["architectures-q2"])
+    # the widest gap is named by a claim with its test, not by sorting the means
+    assert "Generalisation gap" in a["architectures-q2"]
+    assert "the highest mean is mlp_1's" in a["architectures-q2"]
 
 
 def test_a_blown_up_run_is_counted_in_the_summary(tmp_path):
     runs = make_runs({"mlp_1": spread(0.85), "cnn_3": spread(0.84)})
     runs.loc[0, "status"] = "blew up"
     a = answers(tmp_path, {"mlp_1": None, "cnn_3": None}, runs=runs)
-    assert "of 10 runs, 1 blew up; 9 ended ok" in a["summary"]
+    assert "Of 10 runs, 1 blew up; 9 ended ok" in a["summary"]
 
 
 def test_one_run_per_model_makes_no_comparison(tmp_path):
     a = answers(tmp_path, {"mlp_1": [0.84], "cnn_3": [0.88], "cnn_4": [0.90]})
     assert "(1 run: no spread, no comparison possible)" in a["architectures-q3"]
-    assert "one run on a side: no spread" in a["architectures-q3"]
-    assert a["architectures-q10"].startswith("cnn_4:")
+    assert "no spread, so no ranking is made" in a["architectures-q3"]
+    for q in ("architectures-q3", "architectures-q10", "summary"):
+        assert "highest" not in a[q] and "best" not in a[q]
+    assert "No pick can be justified" in a["architectures-q10"]
 
 
 def test_weight_answers_follow_the_numbers(tmp_path):
@@ -109,7 +117,23 @@ def test_weight_answers_follow_the_numbers(tmp_path):
                 zero_sum={"cnn_3": 0.25, "cnn_4": 0.75},
                 selectivity={"mlp_1": 0.1, "mlp_2": 0.3, "cnn_3": 0.6, "cnn_4": 0.2})
     assert "0.62 (mlp_1)" in a["architectures-q6"] and "75 % of cnn_4's" in a["architectures-q6"]
-    assert "most class-specific first layer is cnn_3's" in a["architectures-q7"]
-    assert "cnn_3 0.60 (strongly specialised" in a["architectures-q7"]
-    assert a["architectures-q8"].startswith("mlp_1's") and "class templates" in (
-        a["architectures-q8"])
+    # one (best) run per model: values, no "most class-specific"
+    assert "most" not in a["architectures-q7"]
+    assert "cnn_3 0.6 (strongly specialised" in a["architectures-q7"]
+    assert "not ranked" in a["architectures-q8"]
+    assert "mlp_1: its pictures can be read as class templates" in a["architectures-q8"]
+
+
+def test_family_order_is_a_tested_claim(tmp_path):
+    # both MLP means above every CNN mean: the family comparison is a claim with its test
+    accs = {"mlp_1": spread(0.86), "mlp_2": spread(0.85), "cnn_3": spread(0.80),
+            "cnn_4": spread(0.81)}
+    q9 = answers(tmp_path, accs)["architectures-q9"]
+    assert "MLPs against CNNs: +5.00 points, separated by the data" in q9
+    assert "does not order" not in q9
+
+
+def test_a_selectivity_just_below_a_band_edge_is_printed_below_it(tmp_path):
+    accs = {m: spread(0.85) for m in ["mlp_1", "cnn_3"]}
+    a = answers(tmp_path, accs, selectivity={"mlp_1": 0.195, "cnn_3": 0.3})
+    assert "mlp_1 0.195 (hardly specialised" in a["architectures-q7"]

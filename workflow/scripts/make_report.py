@@ -59,7 +59,7 @@ context = {
     "notice": notice,
     "small_sample": bool(small),
     "small_sample_size": SMALL_SAMPLE,
-    "summary": [s.summary for s in sections if s.summary] + [
+    "summary": [  # the sections' own summary lines come first (the template places them)
         f"{len(runs)} training runs ({prose.status_counts(runs.status)}); "
         f"{runs.train_seconds.sum() / 3600:.2f} CPU-hours of training."],
     "sections": sections,

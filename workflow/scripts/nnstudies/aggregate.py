@@ -12,7 +12,7 @@ pd = lazy_import("pandas")
 
 RUN_COLUMNS = ["study", "name", "model", "activation", "scaling", "seed", "optimizer", "lr",
                "batch_size", "epochs", "test_acc",
-               "test_loss", "final_train_acc", "final_val_acc", "parameters", "steps",
+               "test_loss", "final_train_acc", "final_val_acc", "parameters", "steps", "steps_trained",
                "diverged_at_step", "train_seconds", "started_at", "finished_at", "threads",
                "device", "cpu", "memory_gb", "status", "status_reason"]
 CURVE_METRICS = ["train_loss", "train_acc", "val_loss", "val_acc", "grad_norm", "lr"]
@@ -179,12 +179,8 @@ VARIANT_NUMBERS = ["test_acc", "final_train_loss", "last_epoch_train_loss",
                    "steps_to_target", "steps"]
 
 
-def summarize_variants(runs, curves, target_val_acc=None):
-    """Per run name (a model variant or a learning rate): mean and std over seeds of the curve
-    numbers and of test accuracy, and the seeds' fates (`status`, `worst_status`, `diverged`).
-
-    `curves` maps (name, seed) -> that run's curve DataFrame.
-    """
+def per_run_numbers(runs, curves, target_val_acc=None):
+    """The runs table with each run's curve numbers (curve_summary) beside it."""
     rows = []
     for _, run in runs.iterrows():
         rows.append({**run.to_dict(),
@@ -193,6 +189,16 @@ def summarize_variants(runs, curves, target_val_acc=None):
     columns = list(dict.fromkeys([*runs.columns, *VARIANT_NUMBERS]))
     per_run = pd.DataFrame(rows).reindex(columns=columns)
     per_run[VARIANT_NUMBERS] = per_run[VARIANT_NUMBERS].astype(float)
+    return per_run
+
+
+def summarize_variants(runs, curves, target_val_acc=None):
+    """Per run name (a model variant or a learning rate): mean and std over seeds of the curve
+    numbers and of test accuracy, and the seeds' fates (`status`, `worst_status`, `diverged`).
+
+    `curves` maps (name, seed) -> that run's curve DataFrame.
+    """
+    per_run = per_run_numbers(runs, curves, target_val_acc)
     keys = ["name", "model", "activation", "scaling", "lr", "epochs"]
     grouped = per_run.groupby(keys, sort=False, dropna=False)
     table = grouped[VARIANT_NUMBERS].agg(["mean", "std"])

@@ -1,6 +1,8 @@
 """Sections and questions -> one HTML file (figures embedded) and the same page as PDF."""
 import base64
 import datetime
+import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from .lazy import lazy_import
 from .stats import THRESHOLDS
 
 jinja2 = lazy_import("jinja2")
+markupsafe = lazy_import("markupsafe")
 
 REPORT_DIR = Path(__file__).resolve().parents[3] / "report"
 
@@ -54,6 +57,19 @@ class Section:
     tables: list = field(default_factory=list)
     questions: list = field(default_factory=list)
     summary: str | None = None
+    claims: list = field(default_factory=list)  # [(key, claim dict)], cited in the text
+
+    def cite(self, claims, key):
+        """Place the claim `claims[key]` (built by nnstudies.claims in the analysis step and
+        read from the facts file) in a sentence: returns a mark the report renders as the
+        claim's sentence with its evidence. Citing one claim twice (a question and the summary)
+        places the same claim object."""
+        claim = claims[key]
+        for i, (_, placed) in enumerate(self.claims):
+            if placed is claim:
+                return CLAIM_MARK.format(i)
+        self.claims.append((key, claim))
+        return CLAIM_MARK.format(len(self.claims) - 1)
 
     def ask(self, question, answer):
         self.questions.append(Question(len(self.questions) + 1, question, answer))
@@ -65,6 +81,82 @@ class Section:
 
     def add_figure(self, path, caption, size="wide"):
         self.figures.append({"src": embed_png(path), "caption": caption, "size": size})
+
+
+CLAIM_MARK = "\u27e6claim {}\u27e7"
+CLAIM_RE = re.compile("\u27e6claim (\\d+)\u27e7")
+
+
+def _number(x):
+    """An evidence number as shown (4 significant digits) with its exact value beside it, so
+    that a reader (and a test) can match it against the facts file."""
+    if x is None or x != x:
+        return '<span class="num">–</span>'
+    shown = f"{x:,}" if isinstance(x, int) else f"{x:.4g}"
+    return f'<span class="num" data-value="{x!r}">{shown}</span>'
+
+
+def _known(x):
+    """A number the facts file holds (null there, NaN once read back, means none)."""
+    return isinstance(x, (int, float)) and x == x
+
+
+def evidence_html(ev):
+    """A claim's evidence: rule, values per arm, test and p (or the smallest attainable p),
+    expectation and verdict for a mechanism, and the table the values come from."""
+    rows = "".join(
+        f"<tr><td>{html.escape(a['arm'])}</td><td>{_number(a['n'])}</td>"
+        f"<td>{_number(a['mean'])}</td><td>{', '.join(_number(v) for v in a['values'])}</td>"
+        "</tr>" for a in ev["arms"])
+    parts = []
+    if isinstance(ev.get("expected"), str):
+        parts.append(f"<p><b>Expected:</b> {html.escape(ev['expected'])} <b>Verdict:</b> "
+                     f"{html.escape(ev['verdict'])}</p>")
+    parts.append(f"<p><b>Rule:</b> {html.escape(ev['rule'])}</p>")
+    if rows:
+        parts.append('<table class="evidence"><tr><th>arm</th><th>runs</th><th>mean</th>'
+                     f"<th>per run</th></tr>{rows}</table>")
+    if isinstance(ev.get("test"), str):
+        test = f"<p><b>Test:</b> {html.escape(ev['test'])}"
+        if _known(ev.get("rho")):
+            test += f"; ρ = {_number(ev['rho'])}"
+        if _known(ev.get("p")):
+            test += f"; p = {_number(ev['p'])}"
+        elif _known(ev.get("min_p")):
+            test += f"; not run: the smallest p it could give is {_number(ev['min_p'])}"
+        else:
+            test += "; not run (fewer than two runs on a side)"
+        parts.append(test + "</p>")
+    parts.append(f"<p><b>Source:</b> <code>{html.escape(ev['source'])}</code></p>")
+    return "".join(parts)
+
+
+def claim_html(study, key, claim, number, anchor):
+    """A claim in place: its sentence, a note number (shown in print) and its evidence in a
+    <details> the reader opens without JavaScript."""
+    ident = f' id="{study}-claim-{number}"' if anchor else ""
+    return (f'<span class="claim"{ident} data-claim="{study}/{key}">'
+            f'<span class="claim-text">{html.escape(claim["text"])}</span>'
+            f'<sup class="claim-note"><a href="#note-{number}">[{number}]</a></sup>'
+            f'<details><summary>evidence</summary><span class="evidence">'
+            f'{evidence_html(claim["evidence"])}</span></details></span>')
+
+
+def with_claims(text, section, anchor=True):
+    """Escape `text` and render each claim mark in it as the section's claim."""
+    out, last = [], 0
+    for m in CLAIM_RE.finditer(text or ""):
+        out.append(html.escape(text[last:m.start()]))
+        key, claim = section.claims[int(m.group(1))]
+        out.append(claim_html(section.study, key, claim, claim["number"], anchor))
+        last = m.end()
+    out.append(html.escape((text or "")[last:]))
+    return markupsafe.Markup("".join(out))
+
+
+def plain(text, section):
+    """The text with each claim mark replaced by the claim's sentence (for the console)."""
+    return CLAIM_RE.sub(lambda m: section.claims[int(m.group(1))][1]["text"], text or "")
 
 
 def embed_png(path):
@@ -80,9 +172,21 @@ def table_html(df, decimals=4, classes="data"):
     return shown.to_html(index=False, border=0, classes=classes, na_rep="–")
 
 
+def number_claims(sections):
+    """Number every placed claim through the report (the PDF's notes)."""
+    n = 0
+    for section in sections:
+        for _, claim in section.claims:
+            n += 1
+            claim["number"] = n
+
+
 def render(context, html_path, pdf_path):
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(REPORT_DIR),
                              autoescape=jinja2.select_autoescape(["html", "j2"]))
+    number_claims(context["sections"])
+    env.filters["claims"] = with_claims
+    env.globals["evidence_html"] = evidence_html
     context = {**context, "style": (REPORT_DIR / "style.css").read_text(),
                "generated": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
                "config_yaml": yaml.safe_dump(context["config"], sort_keys=False,

@@ -26,6 +26,7 @@ def plateau_epoch(accuracy, min_delta, patience, after=0):
 
 
 def describe_rule(min_delta, patience):
-    return (f"the first epoch after which the end-of-epoch validation accuracy does not exceed "
-            f"its best so far by more than {min_delta:g} in any of the next {patience} epochs")
+    return (f"the first epoch after which the validation accuracy at each epoch's last record "
+            f"does not exceed its best so far by more than {min_delta:g} in any of the next "
+            f"{patience} epochs")
 

@@ -219,7 +219,9 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
     steps_per_epoch = math.ceil(len(x) / batch)
     every = record_interval(run, steps_per_epoch)
     total_epochs = run["schedule"]["epochs"] if run.get("schedule") else run["epochs"]
-    state = {"step": 0, "epoch": 0, "curves": [], "diverged_at": None}
+    # "trained" counts every step computed, also those a scheduled run discards when it goes
+    # back to a plateau epoch's weights; "step" is the position of the weights it keeps
+    state = {"step": 0, "epoch": 0, "curves": [], "diverged_at": None, "trained": 0}
     bar = tqdm(total=steps_per_epoch * total_epochs, file=log, mininterval=10, ascii=True,
                desc=f"{run.get('name', 'run')} seed {run['seed']}")
     # CNNs train on the CPU in channels-last (NHWC) layout: oneDNN's convolutions, backward
@@ -247,6 +249,7 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 state["step"] += 1
+                state["trained"] += 1
                 recording = state["step"] % every == 0
                 if recording and record_grad:  # this step's gradient, before the update
                     grad_norm = first.weight.grad.norm().item()
@@ -329,7 +332,8 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
                                     precision)
                            if diverged_at is None else (None, None))
     summary = {
-        "steps": state["step"], "steps_per_epoch": steps_per_epoch, "records": len(curves),
+        "steps": state["step"], "steps_trained": state["trained"],
+        "steps_per_epoch": steps_per_epoch, "records": len(curves),
         "diverged_at_step": diverged_at, "switch_epochs": switches,
         "first_switch_from": (None if not switches else "reference run" if first_from_reference
                               else "own curve"),

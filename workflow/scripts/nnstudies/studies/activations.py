@@ -1,10 +1,10 @@
 """Study 4: activation functions and gradients (EE449 part 4)."""
+import numpy as np
 
-from .. import aggregate, figures, prose
+from .. import aggregate, claims, figures, prose
 from ..config import make_run
 from ..models import is_convolutional, weight_layer_count
 from ..report import Section
-from ..stats import rank_correlation
 from .common import check_models, departures as protocol_departures, write_facts
 from ..lazy import lazy_import
 
@@ -44,8 +44,7 @@ def params(cfg):
     p = cfg[NAME]
     models = {m: cfg["models"][m] for m in p["models"]}
     return {"protocol": p, "depth": {m: weight_layer_count(ls) for m, ls in models.items()},
-            "family": {m: "CNN" if is_convolutional(ls) else "MLP" for m, ls in models.items()},
-            "all_models": sorted(cfg["models"])}
+            "family": {m: "CNN" if is_convolutional(ls) else "MLP" for m, ls in models.items()}}
 
 
 def figures_of(params):
@@ -53,7 +52,7 @@ def figures_of(params):
 
 
 def analyse(inp, out, params, info):
-    runs_, _, variants, curves = aggregate.variant_tables(
+    runs_, by_run, variants, curves = aggregate.variant_tables(
         inp.summary, inp.curves, len(info["class_names"]), info["sizes"]["test"])
     runs_.to_csv(out.table("runs"), index=False)
     variants.to_csv(out.table("variants"), index=False)
@@ -62,32 +61,97 @@ def analyse(inp, out, params, info):
     for scaling in params["protocol"]["scalings"]:
         figures.save(figures.activation_figure(curves, variants, scaling, models),
                      *out.figure(scaling))
-    write_facts(out.facts, facts(variants, params))
+    write_facts(out.facts, facts(variants, params, runs_, by_run))
 
 
-def facts(variants, params):
-    """Depth against gradient norm and against the ReLU/sigmoid ratio, over the models whose
-    runs all ended ok (a stuck or blown-up run's gradient says nothing about depth)."""
+GRADIENT_FATES = ("ok", "stuck")  # a diverged or blown-up run's gradient is the explosion's
+SOURCE = "tables/activations_runs.csv (with each run's curves.csv)"
+RATIO_EXPECTED = ("backpropagation multiplies the gradient reaching the first layer by the "
+                  "derivative of every activation above it; the sigmoid's derivative is at most "
+                  "1/4 and near 0 when it saturates, so each sigmoid layer shrinks the gradient "
+                  "(vanishing gradients), while ReLU's derivative is 1 where a unit is active: "
+                  "the ReLU/sigmoid gradient ratio should exceed 1")
+DEPTH_EXPECTED = "the ReLU/sigmoid ratio should grow with the number of layers above the first"
+RAW_EXPECTED = ("inputs 255 times larger scale the first layer's pre-activations, and with them "
+                "its weight gradient, by up to 255 at the same weights, so SGD at the same rate "
+                "takes far larger first-layer steps: they can overshoot (the loss blows up) or "
+                "push units where they stop learning (dead ReLUs, saturated sigmoids); the "
+                "gradient on [0, 255] should be larger than on [0, 1]")
+
+
+def _by_model(frame, column, models, label=lambda m: m):
+    return {label(m): list(frame.loc[frame.model == m, column]) for m in models
+            if (frame.model == m).any()}
+
+
+def facts(variants, params, runs_, curves):
+    """Every number and claim of the section, from per-run values: gradient norms per model and
+    activation, their trend with depth, the ReLU/sigmoid ratio (same model and seed) and, for
+    inputs in [0, 255], the ratio to the same variant on [0, 1]. Runs that diverged or blew up
+    are left out of the gradient comparisons (their gradient is the explosion's); stuck runs
+    stay in (a vanishing gradient is what they show)."""
+    per_run = aggregate.per_run_numbers(runs_, curves)
+    depth, models = params["depth"], params["protocol"]["models"]
     base = _base_scaling(variants)
-    ok = variants[(variants.scaling == base) & (variants.status == "ok")]
-    out = {"base_scaling": base, "per_activation": {}, "ratio": {}}
-    for act, table in ok.groupby("activation"):
-        depth = table.model.map(params["depth"])
+    unit = per_run[(per_run.scaling == base) & per_run.status.isin(GRADIENT_FATES)
+                   & per_run.grad_norm_mean.notna()]
+    left = per_run[(per_run.scaling == base) & ~per_run.status.isin(GRADIENT_FATES)]
+    found, out = {}, {"base_scaling": base, "per_activation": {},
+                      "left_out": [f"{r.model} {r.activation} seed {r.seed} ({r.status})"
+                                   for r in left.itertuples()]}
+    for act, t in unit.groupby("activation"):
+        found[f"grad_{act}"] = claims.values_only(
+            _by_model(t, "grad_norm_mean", models, lambda m: f"{m} (depth {depth[m]})"),
+            f"With {act}, mean first-layer gradient norm over training per model",
+            source=SOURCE)
+        found[f"depth_{act}"] = claims.trend(
+            [(depth[m], g) for m, g in zip(t.model, t.grad_norm_mean)],
+            f"With {act}, depth against the mean gradient norm (one point per run)",
+            source=SOURCE, x_name="depth", y_name="the gradient norm")
         out["per_activation"][act] = {
-            "models": list(table.model), "depth_vs_grad": rank_correlation(
-                depth, table.grad_norm_mean_mean),
-            "families": sorted(set(table.model.map(params["family"])))}
-    relu = ok[ok.activation == "relu"].set_index("model")
-    sig = ok[ok.activation == "sigmoid"].set_index("model")
-    both = [m for m in relu.index if m in sig.index]
-    if both:
-        ratio = relu.loc[both, "grad_norm_mean_mean"] / sig.loc[both, "grad_norm_mean_mean"]
-        out["ratio"] = {"models": both, "values": ratio.to_dict(),
-                        "depth_vs_ratio": rank_correlation([params["depth"][m] for m in both],
-                                                           ratio),
-                        "sigmoid_higher_loss": [m for m in both if
-                                                sig.loc[m, "final_train_loss_mean"]
-                                                > relu.loc[m, "final_train_loss_mean"]]}
+            "models": [m for m in models if (t.model == m).any()],
+            "families": sorted({params["family"][m] for m in t.model})}
+    key = ["model", "seed"]
+    relu = unit[unit.activation == "relu"].set_index(key).grad_norm_mean
+    sig = unit[unit.activation == "sigmoid"].set_index(key).grad_norm_mean
+    both = relu.index.intersection(sig.index)
+    if len(both):
+        # a sigmoid gradient of exactly zero makes the ratio infinite: no finite value
+        ratio = (relu[both] / sig[both]).replace(np.inf, np.nan).rename("ratio").reset_index()
+        by_model = _by_model(ratio, "ratio", models)
+        found["ratio_values"] = claims.values_only(
+            by_model, "ReLU/sigmoid ratio of the mean first-layer gradient norm (same model "
+            "and seed)", source=SOURCE)
+        found["ratio_above_one"] = claims.mechanism(
+            RATIO_EXPECTED + ".", claims.sign(by_model, "ReLU/sigmoid gradient ratio per "
+                                              "model", reference=1, source=SOURCE), 1)
+        found["ratio_depth"] = claims.mechanism(
+            DEPTH_EXPECTED + ".", claims.trend(
+                [(depth[m], r) for m, r in zip(ratio.model, ratio.ratio)],
+                "Depth against the ReLU/sigmoid ratio (one point per model and seed)",
+                source=SOURCE, x_name="depth", y_name="the ratio"), 1)
+        loss = unit.set_index(key + ["activation"]).final_train_loss.unstack("activation")
+        loss = loss.dropna(subset=["relu", "sigmoid"]) if {"relu", "sigmoid"} <= set(
+            loss.columns) else loss.iloc[0:0]
+        if len(loss):
+            diff = (loss.sigmoid - loss.relu).rename("diff").reset_index()
+            found["loss_sigmoid_minus_relu"] = claims.sign(
+                _by_model(diff, "diff", models), "Final training loss, sigmoid minus ReLU (same "
+                "model and seed), per model", reference=0, source=SOURCE)
+        out["ratio_models"] = sorted(set(ratio.model), key=models.index)
+    raw = per_run[(per_run.scaling == "raw") & per_run.grad_norm_mean.notna()]
+    if base != "raw" and len(raw):
+        ref = per_run[per_run.scaling == base].set_index(key + ["activation"]).grad_norm_mean
+        r = raw.set_index(key + ["activation"]).grad_norm_mean
+        common = r.index.intersection(ref.index)
+        scaled = (r[common] / ref[common]).rename("ratio").reset_index()
+        arms = {f"{m} {a}": list(g.ratio) for (m, a), g in scaled.groupby(
+            ["model", "activation"], sort=False)}
+        found["raw_gradient"] = claims.mechanism(
+            RAW_EXPECTED + ".", claims.sign(
+                arms, "Mean first-layer gradient norm on [0, 255] over that on [0, 1] (same "
+                "variant and seed), per variant", reference=1, source=SOURCE), 1)
+    out["claims"] = found
     return out
 
 
@@ -98,12 +162,13 @@ def _base_scaling(variants):
 def section(facts, tables, figs, params, info):
     p, variants = params["protocol"], tables["variants"]
     models = p["models"]
-    subset = ("every model of the zoo" if sorted(models) == params["all_models"] else
-              f"{len(models)} of the {len(params['all_models'])} zoo models "
-              f"({prose.names(models)})")
+    zoo = PROTOCOL["models"]
+    subset = ("every model of the assignment's zoo" if sorted(models) == sorted(zoo) else
+              f"{len(models)} model(s) ({prose.names(models)}; the assignment's zoo has "
+              f"{len(zoo)}: {prose.names(zoo)})")
     sec = Section(NAME, TITLE,
-                  f"{subset.capitalize()} with {' and '.join(p['activations'])} (every ReLU "
-                  f"replaced), inputs scaled to "
+                  f"{subset[0].upper() + subset[1:]} with {' and '.join(p['activations'])} "
+                  "(every ReLU replaced), inputs scaled to "
                   f"{', '.join(SCALING_NAMES[x] for x in p['scalings'])}; SGD lr {p['lr']}, "
                   f"momentum {p['momentum']}, batch {p['batch_size']}, {p['epochs']} epoch(s), "
                   f"{len(p['seeds'])} seed(s). Every {p['record_every']} steps: training loss "
@@ -127,59 +192,37 @@ def section(facts, tables, figs, params, info):
         "test acc. %": variants.test_acc_mean.map(prose.cell)})
     sec.add_table("Per variant (mean over seeds)", shown)
     _answers(sec, facts, variants, params)
-    ratio = facts["ratio"]
+    found = facts["claims"]
     text = f"Activations, {subset}: {prose.status_counts(tables['runs'].status)}"
-    if ratio:
-        values = pd.Series(ratio["values"])
-        text += (f". Where both variants ended ok, the first-layer gradient with ReLU is "
-                 f"{values.min():.3g}–{values.max():.3g}× the sigmoid one")
+    if "ratio_above_one" in found:
+        text += f". {sec.cite(found, 'ratio_above_one')}"
     sec.summary = text + "."
     return sec
 
 
 def _answers(sec, facts, variants, params):
-    base = facts["base_scaling"]
-    unit = variants[variants.scaling == base]
-    left_out = unit[unit.status != "ok"]
-    excluded = ("" if left_out.empty else " Left out of these comparisons, because their runs "
-                "did not all end ok: " + "; ".join(f"{r.model} {r.activation} ({r.status})"
-                                                  for r in left_out.itertuples()) + ".")
+    found = facts["claims"]
+    excluded = ("" if not facts["left_out"] else " Left out of the gradient comparisons, "
+                "because a diverged or blown-up run's gradient is the explosion's: "
+                + "; ".join(facts["left_out"]) + ".")
     lines = []
     for act, f in facts["per_activation"].items():
-        table = unit[(unit.activation == act) & unit.model.isin(f["models"])]
-        order = table.sort_values("grad_norm_mean_mean", ascending=False)
-        ranked = ", ".join(f"{r.model} ({r.grad_norm_mean_mean:.3g}, depth "
-                           f"{params['depth'][r.model]})" for r in order.itertuples())
-        text = f"With {act}, mean gradient norm over training, largest first: {ranked}"
-        if len(table) >= 3:
-            text += "; " + prose.correlation("depth against gradient norm", f["depth_vs_grad"])
+        text = f"{sec.cite(found, f'grad_{act}')}. {sec.cite(found, f'depth_{act}')}"
         if len(f["families"]) > 1:
             text += ("; depth and family (MLP against CNN) move together among these models, "
                      "so this comparison cannot tell the effect of depth from that of the family")
         lines.append(text + ".")
     sec.ask("How does the gradient magnitude behave across architectures and with depth?",
-            (" ".join(lines) if lines else "No model's runs ended ok, so there is nothing to "
-             "compare.") + excluded)
-    ratio = facts["ratio"]
-    text = ("Expected (textbook): backpropagation multiplies the gradient reaching the first "
-            "layer by the derivative of every activation above it; the sigmoid's derivative is "
-            "at most 1/4 and near 0 when it saturates, so each sigmoid layer shrinks the "
-            "gradient (vanishing gradients), while ReLU's derivative is 1 where a unit is "
-            "active. So the ReLU/sigmoid gradient ratio should exceed 1 and grow with depth.")
-    if ratio:
-        values = ratio["values"]
-        above = [m for m in ratio["models"] if values[m] > 1]
-        text += (" Measured: the ReLU gradient norm is " + ", ".join(
-            f"{values[m]:.3g}× the sigmoid one for {m}" for m in ratio["models"])
-            + f"; above 1 for {len(above)} of {len(values)} models"
-            + (", as expected." if len(above) == len(values) else ", which only partly agrees."))
-        if len(values) >= 3:
-            text += " " + prose.correlation("Depth against the ratio",
-                                            ratio["depth_vs_ratio"]) + "."
-        text += (f" The sigmoid variant ends with the higher training loss (last record) for "
-                 f"{len(ratio['sigmoid_higher_loss'])} of {len(values)} models.")
+            (" ".join(lines) if lines else "No model's runs ended ok or stuck, so there is "
+             "nothing to compare.") + excluded)
+    if "ratio_values" in found:
+        text = (f"{sec.cite(found, 'ratio_values')}. {sec.cite(found, 'ratio_above_one')}. "
+                f"{sec.cite(found, 'ratio_depth')}.")
+        if "loss_sigmoid_minus_relu" in found:
+            text += f" {sec.cite(found, 'loss_sigmoid_minus_relu')}."
     else:
-        text += " Measured: no model has both variants ending ok, so the ratio is not measured."
+        text = (f"Expected: {RATIO_EXPECTED}. Measured: no model has a ReLU and a sigmoid run "
+                "of the same seed that ended ok or stuck, so the ratio is not measured.")
     sec.ask("Why does it behave so?", text + excluded)
     raw = variants[variants.scaling == "raw"]
     if raw.empty:
@@ -191,9 +234,7 @@ def _answers(sec, facts, variants, params):
                       f"gradient exactly zero at {100 * r.grad_zero_share_mean:.0f} % of "
                       "records)" for r in raw.itertuples())
     counts = prose.status_counts(raw.worst_status, "variants")
+    text = (f"{sec.cite(found, 'raw_gradient')}." if "raw_gradient" in found else
+            f"Expected: {RAW_EXPECTED}.")
     sec.ask("(Bonus) What happens with inputs in [0, 255] instead of [0, 1]?",
-            "Expected: inputs 255 times larger make the first layer's pre-activations and "
-            "their gradients about 255 times larger at the same learning rate, so SGD takes "
-            "steps that overshoot (the loss blows up) or push units into a regime where they "
-            "stop learning (dead ReLUs, saturated sigmoids). Measured on [0, 255]: "
-            f"{counts}. Per variant: {fates}.")
+            f"{text} Fates on [0, 255]: {counts}. Per variant: {fates}.")

@@ -1,7 +1,7 @@
 """Study 3: architectures (EE449 part 3). Every zoo model with Adam over several seeds."""
 import numpy as np
 
-from .. import aggregate, figures, prose
+from .. import aggregate, claims, figures, prose
 from ..config import make_run
 from ..data import load_prepared, scale
 from ..report import Section
@@ -80,7 +80,8 @@ def analyse(inp, out, params, info):
                  f"test accuracy {prose.pct(r.best_test_acc)})")
         figures.save(figures.weights_figure(np.load(first_layers[(r.model, r.best_seed)]),
                                             title, image_shape), *out.figure(f"weights_{r.model}"))
-    write_facts(out.facts, facts(summary, runs_))
+    write_facts(out.facts, facts(summary, runs_, weights,
+                                 params["protocol"].get("record_every")))
 
 
 def rank(runs_, models):
@@ -102,17 +103,20 @@ def _accuracies(runs_, models):
             for m in models}
 
 
-def facts(summary, runs_):
-    """Every statistic the prose cites beyond the tables: correlations, confounds, depth pairs."""
+def facts(summary, runs_, weights=None, record_every=None):
+    """Every statistic the prose cites beyond the tables (correlations, confounds, depth
+    pairs), and the claims its answers make, built from per-run values."""
     s = summary.set_index("model")
-    acc = _accuracies(runs_, s.index)
+    order = list(summary["model"])
+    acc = _accuracies(runs_, order)
+    source = "tables/architectures_runs.csv"
     by_size = summary.sort_values("parameters")
     fams = by_size.family.tolist()
     # parameter count and family are confounded when sorting by size never interleaves them
     confounded = len(set(fams)) > 1 and sum(a != b for a, b in zip(fams, fams[1:])) == 1
     within = {fam: rank_correlation(g.parameters, g.test_acc_mean)
               for fam, g in summary.groupby("family") if len(g) >= 3}
-    depth_pairs = []
+    depth_pairs, found = [], {}
     for fam, group in summary.groupby("family"):
         members = list(group.sort_values(["depth", "parameters"])["model"])
         for a, b in zip(members, members[1:]):
@@ -122,14 +126,62 @@ def facts(summary, runs_):
                                 "parameters_a": int(s.loc[a, "parameters"]),
                                 "parameters_b": int(s.loc[b, "parameters"]),
                                 **compare(acc[b], acc[a])})
+            found[f"depth_{b}_vs_{a}"] = claims.difference(
+                b, acc[b], a, acc[a], f"{fam}: test accuracy, deeper {b} (depth "
+                f"{int(s.loc[b, 'depth'])}, {int(s.loc[b, 'parameters']):,} parameters) and "
+                f"shallower {a} (depth {int(s.loc[a, 'depth'])}, "
+                f"{int(s.loc[a, 'parameters']):,})", source=source)
     families = summary.groupby("family").test_acc_mean
+    tested = runs_[runs_.test_acc.notna()]
+    gaps = {m: list(g.final_train_acc - g.test_acc) for m, g in tested.groupby("model")}
+    found["test_accuracy"] = claims.ranking({m: acc[m] for m in sorted(order)},
+                                            "Mean test accuracy", source=source)
+    found["gap"] = claims.ranking(
+        {m: gaps.get(m, []) for m in sorted(order)}, "Generalisation gap (training accuracy at the "
+        "last record minus test accuracy, per run)", source=source)
+    for a, b in zip(order, order[1:]):
+        found[f"next_{a}_vs_{b}"] = claims.difference(a, acc[a], b, acc[b], "Test accuracy",
+                                                      source=source)
+    found["parameters"] = claims.trend(
+        list(zip(summary.parameters, summary.test_acc_mean)),
+        "Parameter count against mean test accuracy (one point per model)",
+        source="tables/architectures_summary.csv", x_name="parameters",
+        y_name="mean test accuracy")
+    fam_acc = {fam: list(tested.loc[tested.model.isin(g.model), "test_acc"])
+               for fam, g in summary.groupby("family")}
+    if len(fam_acc) == 2:
+        (fa, xa), (fb, xb) = sorted(fam_acc.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))
+        found["family"] = claims.difference(
+            f"{fa}s", xa, f"{fb}s", xb, "Test accuracy pooled over the runs of each family",
+            source=source)
+    elif len(fam_acc) > 2:
+        found["family"] = claims.ranking(
+            fam_acc, "Test accuracy pooled over the runs of each family", source=source)
+    if weights is not None and len(weights):
+        w = weights.set_index("model")
+        found["selectivity"] = claims.values_only(
+            {m: [w.loc[m, "selectivity_mean"]] for m in w.index},
+            "Mean first-layer selectivity, each model's best run (one run per model, so the "
+            "models are not ranked)", source="tables/architectures_weights.csv")
+        mlp = w[w.template_r_mean.notna()]
+        if len(mlp):
+            found["template_r"] = claims.values_only(
+                {m: [mlp.loc[m, "template_r_mean"]] for m in mlp.index},
+                "Mean best |r| with a class-mean image, each fully connected model's best run "
+                "(one run per model, so they are not ranked)",
+                source="tables/architectures_weights.csv")
+    steps = runs_.steps.dropna()
+    last = None
+    if record_every and len(steps):
+        total = int(steps.max())
+        last = {"step": total - total % int(record_every), "steps": total,
+                "record_every": int(record_every)}
     return {"parameters_vs_accuracy": rank_correlation(summary.parameters,
                                                        summary.test_acc_mean),
             "size_family_confounded": confounded, "within_family": within,
             "depth_pairs": depth_pairs,
-            "family_spread": (families.max() - families.min()).to_dict(),
             "family_mean": families.mean().to_dict(),
-            "min_runs": int(summary.runs.min())}
+            "min_runs": int(summary.runs.min()), "last_record": last, "claims": found}
 
 
 def section(facts, tables, figs, params, info):
@@ -172,110 +224,117 @@ def section(facts, tables, figs, params, info):
                  "dead_units": "silent units", "preferred_classes": "preferred classes"}),
         decimals=3)
     _answers(sec, summary, s, pairwise, weights, facts, len(info["class_names"]))
-    best = summary.iloc[0]
-    first = pairwise.iloc[0] if len(pairwise) else None
-    sec.summary = (f"Architectures: best mean test accuracy {best.model}, "
-                   + prose.interval(best.test_acc_mean, best.test_acc_ci_low,
-                                    best.test_acc_ci_high, best.runs)
-                   + (f"; against the runner-up {first.worse}: {prose.verdict(first)}"
-                      if first is not None else "")
-                   + f". {prose.status_counts(tables['runs'].status)}.")
+    fates = prose.status_counts(tables["runs"].status)
+    sec.summary = (f"Architectures: {sec.cite(facts['claims'], 'test_accuracy')}. "
+                   f"{fates[0].upper()}{fates[1:]}.")
     return sec
 
 
+def _last_record(facts):
+    last = facts.get("last_record")
+    if not isinstance(last, dict) or last["step"] == last["steps"]:
+        return "the training accuracy at the last record (mean over the steps since the one before)"
+    return (f"the training accuracy at the last record (step {last['step']:,} of "
+            f"{last['steps']:,}: the mean over its {last['record_every']} steps, taken before "
+            "the last updates)")
+
+
 def _answers(sec, summary, s, pairwise, weights, facts, n_classes):
-    best, worst = summary.model.iloc[0], summary.model.iloc[-1]
+    found = facts["claims"]
     gap = s["generalisation_gap"]
-    widest, lowest = gap.idxmax(), gap.idxmin()
+    lowest = gap.idxmin()
     sec.ask("What is generalisation performance?",
             "Generalisation performance is how well a trained model does on data it has not "
             "seen in training, estimated here by accuracy on the held-out test set; the gap is "
-            "the final training accuracy (mean over the last record's steps) minus the test "
-            f"accuracy. In this run the mean gap runs from {prose.pts(gap[lowest])} ({lowest}) "
-            f"to {prose.pts(gap[widest])} ({widest})"
+            f"{_last_record(facts)} minus the test accuracy. Mean gap per model: "
+            + "; ".join(f"{m} {prose.pts(g)}" for m, g in gap.items())
             + ("; a negative gap means the model scored higher on the test set than on its last "
                "training batches." if gap[lowest] < 0 else "."))
     sec.ask("Which plots show it?",
             "Panel c plots test against final training accuracy (a point below the diagonal "
             "generalises worse than it fits); panels b and d show validation accuracy (unseen "
-            "data) against training accuracy during training. At the end, the largest gap is "
-            f"{widest}'s (training {prose.pct(s.loc[widest, 'final_train_acc_mean'])}, "
-            f"validation {prose.pct(s.loc[widest, 'final_val_acc_mean'])}, test "
-            f"{prose.pct(s.loc[widest, 'test_acc_mean'])}); the lowest is {lowest}'s "
-            f"({prose.pts(gap[lowest])}).")
-    ranking = "; ".join(f"{i + 1}. {r.model} " + prose.interval(
+            "data) against training accuracy during training. At the end, per model (training "
+            "/ validation / test): " + "; ".join(
+                f"{m} {prose.pct(s.loc[m, 'final_train_acc_mean'])} / "
+                f"{prose.pct(s.loc[m, 'final_val_acc_mean'])} / "
+                f"{prose.pct(s.loc[m, 'test_acc_mean'])}" for m in s.index)
+            + f". {sec.cite(found, 'gap')}.")
+    means = "; ".join(f"{r.model} " + prose.interval(
         r.test_acc_mean, r.test_acc_ci_low, r.test_acc_ci_high, r.runs)
-        for i, r in enumerate(summary.itertuples()))
-    steps = "; ".join(prose.comparison(r.better, r.worse, r._asdict())
-                      for r in pairwise[pairwise.neighbours].itertuples())
-    sec.ask("Compare the models' generalisation performance.",
-            f"Ranking by mean test accuracy: {ranking}. Neighbours in the ranking: {steps}. "
-            f"From best to worst mean the span is "
-            f"{100 * (s.loc[best, 'test_acc_mean'] - s.loc[worst, 'test_acc_mean']):.2f} "
-            "points.")
-    corr = facts["parameters_vs_accuracy"]
-    text = prose.correlation("Parameter count against mean test accuracy", corr) + ". "
+        for r in summary.sort_values("model").itertuples())
+    text = f"Mean test accuracy per model: {means}. {sec.cite(found, 'test_accuracy')}."
+    order = list(summary.model)
+    if facts["min_runs"] >= 2 and len(order) > 2:
+        text += " Each model against the next lower mean: " + "; ".join(
+            sec.cite(found, f"next_{a}_vs_{b}") for a, b in zip(order, order[1:])) + "."
+    sec.ask("Compare the models' generalisation performance.", text)
+    text = sec.cite(found, "parameters") + ". "
     if facts["size_family_confounded"]:
         text += ("Parameter count and model family move together here (every "
                  f"{'MLP' if summary.sort_values('parameters').family.iloc[-1] == 'MLP' else 'CNN'}"
                  " is larger than every other model), so this comparison cannot tell the effect "
                  "of size from that of fully connected against convolutional layers.")
-    for fam, r in facts["within_family"].items():
-        text += " " + prose.correlation(f"Within the {fam}s", r) + "."
     by_size = summary.sort_values("parameters")
     text += (f" Smallest: {by_size.model.iloc[0]} ({by_size.parameters.iloc[0]:,} parameters, "
              f"{prose.pct(by_size.test_acc_mean.iloc[0])}); largest: {by_size.model.iloc[-1]} "
              f"({by_size.parameters.iloc[-1]:,}, {prose.pct(by_size.test_acc_mean.iloc[-1])}).")
     sec.ask("What is the effect of the number of parameters?", text)
-    lines = [f"{d['family']}: {d['deeper']} (depth {d['depth_b']}, {d['parameters_b']:,} "
-             f"parameters) vs {d['shallower']} (depth {d['depth_a']}, {d['parameters_a']:,}): "
-             f"{prose.pts(d['diff'])}, {prose.verdict(d)}" for d in facts["depth_pairs"]]
+    lines = [sec.cite(found, f"depth_{d['deeper']}_vs_{d['shallower']}")
+             for d in facts["depth_pairs"]]
     sec.ask("What is the effect of depth?",
             ("Depth = layers with weights, prediction layer included; compared within a family, "
              "where depth changes together with the parameter count (both are given), so a "
              "difference cannot be put on depth alone. " + "; ".join(lines) + ".")
             if lines else "No family in this zoo has two models of different depth to compare.")
-    _weight_answers(sec, weights, n_classes)
-    spread, fam_mean = facts["family_spread"], facts["family_mean"]
-    groups = "; ".join(f"{fam}: {prose.names(summary[summary.family == fam].model)} (spread of "
-                       f"mean test accuracy within the family {100 * spread[fam]:.2f} points)"
+    _weight_answers(sec, weights, n_classes, found)
+    fam_mean = facts["family_mean"]
+    groups = "; ".join(f"{fam}: {prose.names(summary[summary.family == fam].model)} (means "
+                       + ", ".join(f"{m} {prose.pct(s.loc[m, 'test_acc_mean'])}"
+                                   for m in summary[summary.family == fam].model) + ")"
                        for fam in fam_mean)
-    if len(fam_mean) > 1:
-        between = max(fam_mean.values()) - min(fam_mean.values())
-        closing = (f"The family means differ by {100 * between:.2f} points, "
-                   + ("more than the spread within any family: in this run the family accounts "
-                      "for most of the differences." if all(v < between for v in spread.values())
-                      else "not more than the spread within a family: the family alone does "
-                      "not order the models here."))
-    else:
-        closing = "The zoo has one family only."
+    closing = (f"{sec.cite(found, 'family')}. Family and parameter count move together in "
+               "this zoo where the parameter answer says so, and the families differ in layer "
+               "types and depth at once, so a difference between them cannot be put on any one "
+               "of these." if "family" in found else "The zoo has one family only.")
     sec.ask("Which architectures are akin, and how do similar ones compare?",
             f"Grouped by their layer lists: {groups}. {closing}")
+    best = summary.model.iloc[0]
+    text = sec.cite(found, "test_accuracy")
     first = pairwise.iloc[0] if len(pairwise) else None
-    text = (f"{best}: it has the best mean test accuracy, "
-            + prose.interval(s.loc[best, "test_acc_mean"], s.loc[best, "test_acc_ci_low"],
-                             s.loc[best, "test_acc_ci_high"], s.loc[best, "runs"]))
-    if first is not None:
-        text += f". Against the runner-up {first.worse}: {prose.verdict(first)}"
+    if first is not None and first.testable:
         smaller = [r for r in pairwise[pairwise.better == best].itertuples()
-                   if not r.separated and s.loc[r.worse, "parameters"] < s.loc[best, "parameters"]]
+                   if r.testable and not r.separated
+                   and s.loc[r.worse, "parameters"] < s.loc[best, "parameters"]]
         if smaller:
             m = smaller[0].worse
             share = 1 - s.loc[m, "parameters"] / s.loc[best, "parameters"]
-            text += (f". On other grounds: the data do not separate {best} from {m}, which has "
+            text += (f". Pick: {best}, for its best mean. On other grounds: the data do not "
+                     f"separate {best} from {m} (p = {smaller[0].p:.2g}), which has "
                      f"{100 * share:.0f} % fewer parameters; a reader who values size may "
                      "prefer it, but nothing here shows the two are equally accurate")
+        elif first.separated:
+            text += f". Pick: {best}: the data separate it from the runner-up"
+        else:
+            text += (f". Pick: {best} on its mean alone; the data do not separate it from "
+                     "the runner-up")
+    else:
+        text += (". No pick can be justified by these runs: with so few runs a model no test "
+                 "can separate any two models")
     sec.ask("Which architecture would you pick, and why?", text + ".")
 
 
-def _weight_answers(sec, weights, n_classes):
+def _band(x):
+    return "strongly" if x > 0.5 else "partly" if x > 0.2 else "hardly"
+
+
+def _weight_answers(sec, weights, n_classes, found):
     w = weights.set_index("model")
     mlp, cnn = w[w.template_r_mean.notna()], w[w.zero_sum_fraction.notna()]
     parts = []
     if len(mlp):
         parts.append("Fully connected first-layer units see the whole image; their weights "
                      "correlate with the class-mean training images at a mean best |r| of "
-                     + ", ".join(f"{r:.2f} ({m})" for m, r in mlp.template_r_mean.items())
+                     + ", ".join(f"{r:.3g} ({m})" for m, r in mlp.template_r_mean.items())
                      + " (read here: |r| ≥ 0.5 a recognisable garment silhouette, 0.3–0.5 a "
                        "partial one, below 0.3 none).")
     if len(cnn):
@@ -291,25 +350,22 @@ def _weight_answers(sec, weights, n_classes):
             "Selectivity of a unit = (response to its preferred class − mean response to the "
             "others) / (their sum), from its mean activation per test class: 0 means no "
             "preference, 1 means it answers one class only (read here: above 0.5 strongly, "
-            "0.2–0.5 partly, below 0.2 hardly specialised). Mean selectivity: "
-            + "; ".join(f"{m} {x:.2f} ("
-                        + ("strongly" if x > 0.5 else "partly" if x > 0.2 else "hardly")
-                        + " specialised, preferred "
-                        f"classes cover {w.loc[m, 'preferred_classes']} of {n_classes}, "
+            "0.2–0.5 partly, below 0.2 hardly specialised). Per model: "
+            + "; ".join(f"{m} {x:.3g} ({_band(x)} specialised, preferred classes cover "
+                        f"{w.loc[m, 'preferred_classes']} of {n_classes}, "
                         f"{w.loc[m, 'dead_units']} silent units)" for m, x in sel.items())
-            + f". The most class-specific first layer is {sel.idxmax()}'s.")
+            + f". {sec.cite(found, 'selectivity')}.")
     if len(mlp):
-        clearest = mlp.template_r_mean.idxmax()
-        r = mlp.loc[clearest, "template_r_mean"]
-        verdict = ("their pictures can be read as class templates" if r >= 0.5 else
-                   "even these resemble class templates only partly" if r >= 0.3 else
-                   "yet even these hardly resemble class templates")
+        bands = "; ".join(
+            f"{m}: " + ("its pictures can be read as class templates" if r >= 0.5 else
+                        "they resemble class templates only partly" if r >= 0.3 else
+                        "they hardly resemble class templates")
+            for m, r in mlp.template_r_mean.items())
         sec.ask("Whose weights are more interpretable?",
-                f"{clearest}'s: its units match class-mean images best (mean best |r| = "
-                f"{r:.2f}); {verdict}. First-layer CNN filters are readable only as local edge "
-                "and brightness detectors.")
+                f"The fully connected first layers are the ones a picture can show: "
+                f"{sec.cite(found, 'template_r')}. By the bands above: {bands}. First-layer CNN "
+                "filters are readable only as local edge and brightness detectors.")
     else:
         sec.ask("Whose weights are more interpretable?",
                 "No fully connected first layer in this zoo: all first layers are local "
                 "convolution filters, readable only as edge and brightness detectors.")
-

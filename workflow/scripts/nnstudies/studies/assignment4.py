@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .. import aggregate
+from .. import aggregate, claims
 from .. import config
 from ..config import ConfigError, make_run
 from ..data import DATASETS, SCALINGS, load_prepared
@@ -295,11 +295,57 @@ def analyse(inp, out, params, info):
     write_facts(out.facts, facts(runs_, tt, sweep, gs, cnn, p, main, target, info))
 
 
+GD_SGD_SOURCE = "tables/assignment4_gd_sgd.csv"
+
+
+def _amount(x, unit):
+    return "never" if x is None or x != x else f"{x:,.2f} {unit}"
+
+
+def claims_for(gs, sweep, test_acc, main, target):
+    """The section's claims: GD against SGD to the stated loss (passes, seconds) and the
+    seed's expectation, the spikes at lr 0.01, test accuracy across the models; `test_acc` maps
+    a run name to its per-seed test accuracies."""
+    found = {}
+    by = {v: g.set_index("seed") for v, g in gs.groupby("variant")}
+    if {"gd", "sgd"} <= set(by):
+        for column, unit in (("passes_to_target", "passes"), ("seconds_to_target", "seconds")):
+            found[f"gd_sgd_{unit}"] = claims.difference(
+                "GD", by["gd"][column], "SGD", by["sgd"][column],
+                f"Two-layer network, {unit} until the training loss first reaches "
+                f"{target:.4f}", fmt=lambda x, u=unit: _amount(x, u), source=GD_SGD_SOURCE,
+                diff_fmt=lambda d, u=unit: f"{d:+,.2f} {u}")
+        found["sgd_fewer_passes"] = claims.mechanism(
+            "per pass, SGD updates the weights once per batch where GD updates them once, so "
+            "it reaches a given loss in fewer passes (the seed's finding).",
+            found["gd_sgd_passes"], expected_sign=1)
+    spikes = sweep[sweep.lr == 0.01]
+    if len(spikes):
+        found["spikes"] = claims.observation(
+            "the seed saw some spikes (rises of the training loss) at lr 0.01.",
+            {f"lr 0.01, decay {d:g}": list(g.rises) for d, g in spikes.groupby("lr_decay")},
+            "rises of the full-batch training loss between records", lambda x: x > 0,
+            "at least one rise", True, fmt=lambda x: f"{x:.0f}",
+            source="tables/assignment4_sweep.csv")
+    found["test_accuracy"] = claims.ranking(
+        {label: test_acc[n] for n, label in
+         ((main, "linear"), ("gd", "two-layer GD"), ("sgd", "two-layer SGD"), ("cnn", "CNN"))
+         if n in test_acc}, "Test accuracy (unequal budgets and models)",
+        source="tables/assignment4_runs.csv")
+    return found
+
+
 def facts(runs_, tt, sweep, gs, cnn, p, main, target, info):
     tested = runs_[runs_.test_acc.notna()]  # every run with a test accuracy, fates beside
     acc = {n: float(g.test_acc.mean()) for n, g in tested.groupby("name")}
     fate = {n: aggregate.status_column(g.status) for n, g in runs_.groupby("name")}
-    return {"main": main, "target_loss": target,
+    found = claims_for(gs, sweep, {n: list(g.test_acc) for n, g in tested.groupby("name")},
+                       main, target)
+    steps = runs_.groupby("name").steps.mean()
+    budgets = {"cnn_steps": float(steps.get("cnn", float("nan"))),
+               "linear_iterations": float(steps.get(main, float("nan"))),
+               "two_layer_passes": int(gs.passes.max()) if len(gs) else None}
+    return {"main": main, "target_loss": target, "claims": found, "budgets": budgets,
             "own_best": int(tt.own_is_best.sum()), "classes": len(tt),
             "r_own_mean": float(tt.r_own.mean()), "r_other_mean": float(tt.r_other_mean.mean()),
             "raw_own_best": int(tt.raw_own_is_best.sum()),

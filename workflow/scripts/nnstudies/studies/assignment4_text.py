@@ -109,7 +109,7 @@ def section(facts, tables, figs, params, info, name, title):
         "the seed's report": cnn.seed_reported.map(_n),
         "map into F64": cnn.flattened}), text=True)
     answers(sec, facts, tables, params)
-    sec.summary = summary(facts, tables, params)
+    sec.summary = summary(sec, facts, params)
     return sec
 
 
@@ -131,30 +131,19 @@ def answers(sec, facts, tables, params):
             f"centred) the own class is the best match for {facts['raw_own_best']} of "
             f"{facts['classes']}. One trained model: these describe it, they test nothing.")
     sec.ask("Full-batch gradient descent or mini-batch SGD: which reaches the loss first, in "
-            "iterations and in time?", gd_sgd_answer(facts, tables["gd_sgd"], p))
+            "iterations and in time?", gd_sgd_answer(sec, facts, tables["gd_sgd"], p))
     sec.ask("What is the effect of the learning rate and its decay?",
-            sweep_answer(tables["sweep"], p))
+            sweep_answer(sec, facts, tables["sweep"], p))
     sec.ask("How many parameters does the CNN have, and how does it do?",
-            cnn_answer(facts, tables, p))
+            cnn_answer(sec, facts, tables, p))
 
 
-def _first(rows, column, unit):
-    reached = rows[rows[column].notna()]
-    if reached.empty:
-        return "neither reaches it"
-    if len(reached) == 1:
-        return f"only {reached.variant.iloc[0].upper()} reaches it"
-    a, b = reached.sort_values(column).iloc[:2].itertuples()
-    if a._asdict()[column] == b._asdict()[column]:
-        return f"both at the same record ({unit})"
-    return f"{a.variant.upper()} first"
-
-
-def gd_sgd_answer(facts, gs, p):
+def gd_sgd_answer(sec, facts, gs, p):
     seed = p["seeds"][0]
     rows = gs[gs.seed == seed]
     if len(rows) < 2:
         return "The GD and SGD runs are missing."
+    found = facts["claims"]
     parts = []
     for r in rows.itertuples():
         if r.status == "diverged" or r.passes_to_target != r.passes_to_target:
@@ -169,71 +158,41 @@ def gd_sgd_answer(facts, gs, p):
             else f"{facts['target_loss']:.4f}, {100 * two['target_fraction']:g} % of the way "
                  "from the starting loss to the lowest loss both runs reach")
     gd, sgd = (rows[rows.variant == v].iloc[0] for v in ("gd", "sgd"))
-    return (f"The stated loss is {rule}. Training loss first at or below it: "
-            f"{'; '.join(parts)}. In passes over the data (the seed's iterations): "
-            f"{_first(rows, 'passes_to_target', 'pass')}; in parameter updates: "
-            f"{_first(rows, 'updates_to_target', 'update')}; in training seconds: "
-            f"{_first(rows, 'seconds_to_target', 'second')}. At the end "
+    return (f"The stated loss is {rule}. Training loss first at or below it (seed {seed}): "
+            f"{'; '.join(parts)}. {sec.cite(found, 'gd_sgd_seconds')}. At the end "
             f"({gd.passes} passes each): GD loss {gd.final_train_loss:.4f}, test accuracy "
             f"{prose.pct(gd.test_acc)}, {gd.train_seconds:.1f} s, fate {gd.status}; SGD "
             f"{sgd.final_train_loss:.4f}, {prose.pct(sgd.test_acc)}, {sgd.train_seconds:.1f} s, "
-            f"fate {sgd.status}. The seed reported SGD reaching a given loss in fewer passes; "
-            + _seed_claim(rows) + " "
-            "Expected (the seed's argument): per pass, SGD updates the weights "
-            f"{sgd.updates_per_pass:,.0f} times where GD updates them once, so it gets further "
-            "per pass at about the same arithmetic. Confounds: the two runs also differ in "
-            f"learning rate ({gd.lr:g} against {sgd.lr:g}), so the comparison cannot tell the "
-            "batch size from the rate apart; each is one run (seed "
-            f"{seed}) and each time one measurement on a shared machine, so neither ranking "
-            "is tested.")
+            f"fate {sgd.status}. {sec.cite(found, 'sgd_fewer_passes')}. Confounds: the two "
+            f"runs also differ in learning rate ({gd.lr:g} against {sgd.lr:g}), so the "
+            "comparison cannot tell the batch size from the rate apart; a time is one "
+            "measurement on a shared machine.")
 
 
-def _seed_claim(rows):
-    first = _first(rows, "passes_to_target", "pass")
-    if first == "SGD first" or first == "only SGD reaches it":
-        return "this run agrees, in passes."
-    if first in ("GD first", "only GD reaches it"):
-        return "this run does not (GD got there in fewer passes)."
-    return f"this run does not settle it ({first})."
-
-
-def sweep_answer(sweep, p):
+def sweep_answer(sec, facts, sweep, p):
     seed = p["seeds"][0]
     rows = sweep[sweep.seed == seed].sort_values(["lr", "lr_decay"], ascending=[False, False])
     per = "; ".join(
         f"lr {r.lr:g}, decay {r.lr_decay:g}: " + (
             r.status if r.status == "diverged" else
-            f"final loss {r.final_train_loss:.4g}, {r.rises} rises, test "
-            f"{prose.pct(r.final_test_acc)}" + ("" if r.status == "ok" else f" ({r.status})"))
+            f"final loss {r.final_train_loss:.4g}, {r.rises} rises, rate at the end "
+            f"{r.final_lr:.3g}, test {prose.pct(r.final_test_acc)}"
+            + ("" if r.status == "ok" else f" ({r.status})"))
         for r in rows.itertuples())
-    ok = rows[rows.status == "ok"]
-    low = ok.loc[ok.final_train_loss.idxmin()] if len(ok) else None
-    best = (f" Lowest final loss among the runs that ended ok: lr {low.lr:g}, decay "
-            f"{low.lr_decay:g}." if low is not None else " No run ended ok.")
-    decay_parts = []
-    for lr, g in ok.groupby("lr"):
-        if g.lr_decay.nunique() < 2:
-            continue
-        hi, lo = g.loc[g.lr_decay.idxmax()], g.loc[g.lr_decay.idxmin()]
-        diff = lo.final_train_loss - hi.final_train_loss
-        decay_parts.append(
-            f"at lr {lr:g}, decay {lo.lr_decay:g} (rate {lo.final_lr:.3g} at the end) ends "
-            f"{abs(diff):.4f} {'higher' if diff > 0 else 'lower'} than decay {hi.lr_decay:g}"
-            f" (rises: {lo.rises} against {hi.rises})" if diff != 0 else
-            f"at lr {lr:g} both decays end at the same loss")
-    decay = (" Decay: " + "; ".join(decay_parts) + "." if decay_parts else "")
+    spikes = facts["claims"].get("spikes")
     return ("The seed's closing remarks, as expectations: a large rate overshoots and can make "
             "the run unstable (0.1), 0.01 shows some spikes, smaller rates fewer but learn "
             "slower; a decay damps the steps over time. Measured on the linear classifier "
-            f"(full-batch GD, {int(rows.iterations.max())} iterations, seed {seed}): {per}."
-            f"{best}{decay} Full-batch GD has no sampling noise: a rise in training loss is "
-            "overshooting, not noise. One initialisation per setting: differences are of this "
-            "run and are not tested.")
+            f"(full-batch GD, {int(rows.iterations.max())} iterations, seed {seed}): {per}. "
+            "Full-batch GD has no sampling noise: a rise in training loss is overshooting, not "
+            "noise. " + (f"{sec.cite(facts['claims'], 'spikes')}. " if spikes else "")
+            + "One initialisation per setting: the settings are listed, not ranked or "
+            "compared.")
 
 
-def cnn_answer(facts, tables, p):
-    cnn, acc = tables["cnn"], facts["test_acc"]
-    c = p["cnn"]
+def cnn_answer(sec, facts, tables, p):
+    cnn = tables["cnn"]
+    c, b = p["cnn"], facts["budgets"]
     seed_row, run_row = cnn.iloc[0], cnn.iloc[1]
     agree = ("equal to" if int(seed_row.formula) == int(seed_row.seed_reported)
              else "different from")
@@ -241,20 +200,21 @@ def cnn_answer(facts, tables, p):
              f"; torch counts {run_row.torch:,.0f} on the trained model, "
              + ("the same" if int(run_row.torch) == int(run_row.formula) else "a different "
                 "number"))
-    others = ", ".join(f"{label} {_fated(name, facts)}" for name, label in
-                       ((facts["main"], "linear"), ("gd", "two-layer GD"),
-                        ("sgd", "two-layer SGD")) if name in acc)
     return (f"By the formula (a 3×3 conv: (9·C_in + 1)·C_out; a dense layer: (inputs + 1)·"
             f"outputs; pools none): on 32×32×3 input {seed_row.formula:,.0f} parameters, "
             f"{agree} the seed's reported {seed_row.seed_reported:,.0f}; on the input this run "
             f"used, {run_row.input} ({run_row.data.replace(' (this run)', '')}), "
             f"{run_row.formula:,.0f}{torch}. " + _difference(seed_row, run_row) + " After "
             f"{_epochs(c['epochs'])} (the seed ran 100) the CNN's test accuracy is "
-            f"{_fated('cnn', facts)}, against {others}. The seed's CNN scored higher than its "
-            "other models; "
-            + _cnn_agrees(facts) + " "
-            "Unequal budgets and models: each a single run, so this orders these runs and "
-            "tests nothing.")
+            f"{_fated('cnn', facts)}. The seed's CNN scored higher than its other models; "
+            f"here: {sec.cite(facts['claims'], 'test_accuracy')}. Unequal budgets and models: "
+            f"the CNN took {_count(b['cnn_steps'])} mini-batch steps, the linear classifier "
+            f"{_count(b['linear_iterations'])} full-batch iterations, the two-layer networks "
+            f"{_count(b['two_layer_passes'])} passes each.")
+
+
+def _count(x):
+    return "–" if x is None or x != x else f"{x:,.0f}"
 
 
 def _difference(seed_row, run_row):
@@ -266,25 +226,11 @@ def _difference(seed_row, run_row):
             f"instead of {seed_row.flattened}.")
 
 
-def _cnn_agrees(facts):
-    acc, fate = facts["test_acc"], facts["fate"]
-    others = [acc[n] for n in (facts["main"], "gd", "sgd") if n in acc]
-    if "cnn" not in acc or not others:
-        return "here there is nothing to compare."
-    if fate.get("cnn", "ok") != "ok":
-        return f"here the CNN's run ended {fate['cnn']}, so it does not show that."
-    higher = acc["cnn"] > max(others)
-    return ("here too it has the highest test accuracy of these runs." if higher else
-            "here it does not have the highest test accuracy of these runs.")
-
-
-def summary(facts, tables, params):
+def summary(sec, facts, params):
     p = params["protocol"]
-    gs = tables["gd_sgd"][tables["gd_sgd"].seed == p["seeds"][0]]
     return (f"Assignment 4: the linear templates match their own class's mean image best for "
-            f"{facts['own_best']} of {facts['classes']} classes; to the stated loss, "
-            f"{_first(gs, 'passes_to_target', 'pass')} in passes and "
-            f"{_first(gs, 'seconds_to_target', 'second')} in seconds; CNN test accuracy "
+            f"{facts['own_best']} of {facts['classes']} classes (one trained model); "
+            f"{sec.cite(facts['claims'], 'gd_sgd_passes')}; CNN test accuracy "
             f"{_fated('cnn', facts)} after {_epochs(p['cnn']['epochs'])} "
             f"({facts['cnn_formula_seed']:,} parameters on 32×32×3, {facts['cnn_formula_run']:,} "
             f"on the input run; {len(p['seeds'])} seed(s)).")

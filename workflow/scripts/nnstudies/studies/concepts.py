@@ -3,7 +3,7 @@ import json
 import math
 
 
-from .. import fundamentals, figures, prose
+from .. import claims, fundamentals, figures, prose
 from ..aggregate import by_run
 from ..config import sizes_of, study_data
 from ..conv import PARAM_FORMULAS, parameter_count_formula
@@ -71,7 +71,8 @@ def analyse(inp, out, params, info):
                                               data["test_y"], p["calibration_bins"])
         eces.append({"model": name, "seed": seed, "ece": ece})
         bins.append(table.assign(model=name, seed=seed))
-    pd.DataFrame(eces).to_csv(out.table("ece"), index=False)
+    eces = pd.DataFrame(eces)
+    eces.to_csv(out.table("ece"), index=False)
     bins = pd.concat(bins)
     pooled = bins.assign(hits=bins.accuracy * bins["count"], conf=bins.confidence * bins["count"])
     pooled = pooled.groupby(["model", "bin_low", "bin_high"], sort=False)[
@@ -113,7 +114,19 @@ def analyse(inp, out, params, info):
                   for name, layers in models.items()
                   for f in [parameter_count_formula(layers, in_shape, n_classes)]]
                  ).to_csv(out.table("parameters"), index=False)
-    write_facts(out.facts, {"identity": identity})
+    write_facts(out.facts, facts(eces, identity))
+
+
+CALIBRATED = 0.05  # a mean ECE below this is read as "close to the posterior"
+
+
+def facts(eces, identity):
+    """The SGD identity's numbers and the calibration claim, from the per-run ECEs."""
+    return {"identity": identity, "claims": {"ece": claims.ranking(
+        {m: list(g.ece) for m, g in eces.groupby("model", sort=False)},
+        "Expected calibration error on the test set (higher: less calibrated)",
+        fmt=lambda x: "–" if x != x else f"{x:.3f}", source="tables/concepts_ece.csv",
+        diff_fmt=lambda d: f"{d:+.3f}")}}
 
 
 def section(facts, tables, figs, params, info):
@@ -126,8 +139,9 @@ def section(facts, tables, figs, params, info):
                   "a real step, the iteration counts of the actual runs, and the parameter-count "
                   "formulas against torch's count for every declared model.")
     sec.add_figure(figs["reliability"], "Reliability diagrams on the test set (all seeds "
-                   "pooled): accuracy against mean confidence per bin; the dotted diagonal is "
-                   "perfect calibration.")
+                   "pooled): bars, the accuracy of each confidence bin; dots, the same accuracy "
+                   "at the bin's mean confidence, each dot's area proportional to the number of "
+                   "test images in its bin; the dotted diagonal is perfect calibration.")
     sec.add_table("Expected calibration error (test set)", per_model.reset_index().rename(
         columns={"mean": "ECE mean", "std": "std", "count": "runs"}), decimals=3)
     sec.add_table("Batches per epoch and iterations: formula and runs", iterations)
@@ -139,18 +153,19 @@ def section(facts, tables, figs, params, info):
     eces = "; ".join(f"{m} {r['mean']:.3f}" + (f" ± {r['std']:.3f}" if r["count"] > 1 else "")
                      + f" (confidence − accuracy {prose.pts(over[m])})"
                      for m, r in per_model.iterrows())
-    worst = per_model["mean"].idxmax()
-    verdict = ("so their softmax outputs are close to the true class probabilities"
-               if per_model["mean"].max() < 0.05 else
-               f"so the outputs approximate the posterior only roughly: {worst} is the least "
-               f"calibrated and {'over' if over[worst] > 0 else 'under'}-confident")
+    above = [m for m, x in per_model["mean"].items() if x >= CALIBRATED]
+    verdict = (f"every mean ECE is below {CALIBRATED}, read here as softmax outputs close to "
+               "the true class probabilities" if not above else
+               f"the mean ECE is {CALIBRATED} or more for {prose.names(above)}: there the "
+               "outputs approximate the posterior only roughly (the sign of confidence − "
+               "accuracy above says whether over- or under-confident)")
     sec.ask("What does a classifier trained with cross-entropy approximate?",
             "Expected: the expected cross-entropy is smallest when the predicted class "
             "probabilities equal the true posterior p(class | image), so a trained network's "
             "softmax approximates that posterior; if it does, a prediction made with confidence "
             "c is right a fraction c of the time. Measured on the test set (expected "
-            f"calibration error, mean over seeds, lower is better): {eces}; every ECE is at "
-            f"most {per_model['mean'].max():.3f}, {verdict}.")
+            f"calibration error, mean over seeds, lower is better): {eces}; {verdict}. "
+            f"{sec.cite(facts['claims'], 'ece')}.")
     identity = facts["identity"]
     ratio = identity["max_abs_error"] / identity["max_abs_grad"]
     sec.ask("With plain SGD, is grad = (w_k − w_(k+1)) / lr?",

@@ -2,12 +2,13 @@
 (nnstudies/numpy_mlp.py), full-batch gradient descent with momentum, for several H; its
 gradients checked against torch autograd on real images. (b) A BatchNorm CNN from the zoo with
 Adam under several L2 strengths (torch trainer, weight_decay)."""
+import math
 import numpy as np
 
-from .. import aggregate, figures, numpy_mlp
+from .. import aggregate, claims, figures, numpy_mlp
 from ..config import ConfigError, make_run, study_data
 from ..data import DATASETS, load_prepared, split_sizes
-from ..stats import compare, mean_ci, rank_correlation
+from ..stats import mean_ci
 from .common import departures as protocol_departures, write_facts
 from ..lazy import lazy_import
 
@@ -119,7 +120,8 @@ def analyse(inp, out, params, info):
     check_.to_csv(out.table("grad_check"), index=False)
     figures.save(curves_figure(stats_, mlp, "hidden", "H = {:g}"), *out.figure("mlp"))
     figures.save(curves_figure(stats_, cnn, "l2", "L2 {:g}"), *out.figure("cnn"))
-    write_facts(out.facts, {**facts(per_run, mlp, cnn, check_, p),
+    write_facts(out.facts, {**facts(per_run, mlp, cnn, check_, p, curves,
+                                    len(info["class_names"])),
                             # this study's own split (the report's `info` is the global one)
                             "data": {"title": info.get("title", info.get("dataset")),
                                      "sizes": info["sizes"]}})
@@ -202,63 +204,73 @@ def grad_check(data, p, scaling, n_classes):
     return pd.DataFrame(rows)
 
 
-def facts(per_run, mlp, cnn, check_, p):
+SOURCE = "tables/ece421_runs.csv (final points: each run's curves.csv)"
+
+
+def _arms(per_run, key, column, label):
+    rows = per_run[per_run[key].notna()]
+    return {f"{label} {v:g}": list(g[column].dropna()) for v, g in rows.groupby(key)}
+
+
+def loss_above_chance(curves, n_classes, prefix="mlp_h"):
+    """Runs whose training loss, once below ln C (a uniform guess), rose above it again:
+    [{name, seed, first_epoch, last_epoch, peak}] (epochs of the excursion above ln C)."""
+    out = []
+    for (name, seed), c in curves.items():
+        if not name.startswith(prefix) or c.empty:
+            continue
+        above = c.train_loss > math.log(n_classes)
+        below_seen = (~above).cummax()
+        excursion = c[above & below_seen.shift(fill_value=False)]
+        if len(excursion):
+            out.append({"name": name, "seed": int(seed), "first_epoch": int(excursion.epoch.min()),
+                        "last_epoch": int(excursion.epoch.max()),
+                        "peak": float(excursion.train_loss.max()),
+                        "before": float(c.train_loss[:excursion.index[0]][~above].iloc[-1])})
+    return out
+
+
+def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
     """The comparisons the prose cites: best H by validation accuracy against the runner-up,
     the train-validation gap against H, the L2 strength where training accuracy first drops by
-    the stated margin, and the gradient check's verdict per dtype."""
-    out = {"mlp": _ranking(per_run[per_run.hidden.notna()], mlp, "hidden")}
-    ok = mlp[mlp.with_final_point > 0]
-    out["mlp"]["gap_vs_hidden"] = rank_correlation(ok.hidden, ok.gap_acc_mean)
-    out["mlp"]["train_loss_vs_hidden"] = rank_correlation(ok.hidden, ok.train_loss_mean)
-    if len(ok) >= 2:
-        small, large = ok.hidden.min(), ok.hidden.max()
-        gaps = per_run[per_run.hidden.notna()]
-        out["mlp"]["gap_largest_vs_smallest"] = {
-            "small": small, "large": large,
-            **compare(gaps[gaps.hidden == large].gap_acc.dropna(),
-                      gaps[gaps.hidden == small].gap_acc.dropna())}
-    out["cnn"] = _ranking(per_run[per_run.l2.notna()], cnn, "l2")
-    out["cnn"]["underfit"] = underfit(per_run[per_run.l2.notna()], cnn, p["underfit_margin"])
+    the stated margin, and the gradient check's verdict per dtype; and the claims built from
+    the per-run final points."""
+    mlp_runs, cnn_runs = per_run[per_run.hidden.notna()], per_run[per_run.l2.notna()]
+    found = {
+        "h_val": claims.ranking(_arms(mlp_runs, "hidden", "val_acc", "H"),
+                                "NumPy MLP: validation accuracy at the last record",
+                                source=SOURCE),
+        "h_gap": claims.trend(list(zip(mlp_runs.hidden, mlp_runs.gap_acc)),
+                              "NumPy MLP: H against the training − validation accuracy gap "
+                              "(one point per run)", source=SOURCE, x_name="H",
+                              y_name="the gap"),
+        "h_train_loss": claims.trend(list(zip(mlp_runs.hidden, mlp_runs.train_loss)),
+                                     "NumPy MLP: H against the final training loss (one point "
+                                     "per run)", source=SOURCE, x_name="H",
+                                     y_name="the training loss"),
+        "l2_val": claims.ranking(_arms(cnn_runs, "l2", "val_acc", "λ"),
+                                 "CNN: validation accuracy at the last record", source=SOURCE),
+    }
+    hs = sorted(mlp_runs.hidden.dropna().unique())
+    if len(hs) >= 2:
+        big, small = mlp_runs[mlp_runs.hidden == hs[-1]], mlp_runs[mlp_runs.hidden == hs[0]]
+        found["h_gap_ends"] = claims.difference(
+            f"H {hs[-1]:g}", big.gap_acc, f"H {hs[0]:g}", small.gap_acc,
+            "NumPy MLP: training − validation accuracy gap", source=SOURCE)
+    strengths = sorted(cnn_runs.l2.dropna().unique())
+    if 0 in strengths and len(strengths) > 1:
+        found["l2_underfit"] = claims.threshold(
+            strengths, {s: list(cnn_runs[cnn_runs.l2 == s].train_acc) for s in strengths}, 0.0,
+            "CNN: under-fitting (training accuracy at the last record lower than at λ 0, by "
+            f"more than {100 * p['underfit_margin']:g} points)", "λ", source=SOURCE,
+            expected_sign=-1, margin=p["underfit_margin"])
+    out = {"claims": found, "loss_above_chance": loss_above_chance(curves or {}, n_classes)}
     out["grad_check"] = {}
     for dtype, g in check_.groupby("dtype"):
         out["grad_check"][dtype] = {
             "max_abs_diff": float(g.max_abs_diff.max()), "max_relative": float(g.relative.max()),
             "tolerance": TOLERANCE[dtype], "agrees": bool((g.relative <= TOLERANCE[dtype]).all()),
             "cases": len(g), "images": int(g.images.iloc[0])}
-    return out
-
-
-def _ranking(per_run, table, key):
-    """Best setting by mean validation accuracy (among those with a final point), its
-    interval, and its comparison with the runner-up on the per-run validation accuracies."""
-    done = table[table.with_final_point > 0].sort_values("val_acc_mean", ascending=False)
-    if done.empty:
-        return {"best": None}
-    best = done.iloc[0]
-    out = {"best": float(best[key]), "n": int(best.with_final_point)}
-    if len(done) > 1:
-        second = done.iloc[1]
-        vals = {v: per_run.loc[(per_run[key] == v) & per_run.val_acc.notna(), "val_acc"]
-                for v in (best[key], second[key])}
-        out["runner_up"] = float(second[key])
-        out["vs_runner_up"] = compare(vals[best[key]], vals[second[key]])
-    return out
-
-
-def underfit(per_run, table, margin):
-    """The smallest strength whose mean final training accuracy lies more than `margin` below
-    the unregularised (L2 0) CNN's, with the comparison of those runs; None if none does."""
-    ref = table[table.l2 == 0]
-    if ref.empty or ref.with_final_point.iloc[0] == 0:
-        return {"strength": None, "reference": None, "margin": margin}
-    base = float(ref.train_acc_mean.iloc[0])
-    out = {"strength": None, "reference": base, "margin": margin}
-    for r in table[table.l2 > 0].sort_values("l2").itertuples():
-        if r.with_final_point and r.train_acc_mean < base - margin:
-            acc = per_run.loc[per_run.train_acc.notna()]
-            out.update(strength=float(r.l2), drop=base - r.train_acc_mean,
-                       test=compare(acc[acc.l2 == 0].train_acc, acc[acc.l2 == r.l2].train_acc))
-            break
     return out
 
 

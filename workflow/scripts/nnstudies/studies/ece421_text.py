@@ -12,11 +12,6 @@ L2_MEANING = ("weight L2: torch's weight_decay λ adds λ·w to the gradient of 
               "layers' outputs, a different penalty whose strengths do not carry over)")
 
 
-def _missing(x):
-    """None, or NaN (a facts file's null read back)."""
-    return x is None or x != x
-
-
 def _pm(mean, std, percent=False):
     """'85.10 ± 0.20' (percent) or '0.4312 ± 0.0040'; one run: no spread shown."""
     if mean != mean:
@@ -78,7 +73,7 @@ def section(facts, tables, figs, params, info):
                   "points (initial, after the update steps); relative = max |difference| / max "
                   "|gradient| of the same parameter.")
     _answers(sec, facts, tables, p)
-    sec.summary = _summary(facts, tables)
+    sec.summary = _summary(sec, facts)
     return sec
 
 
@@ -93,9 +88,10 @@ def _intro(p, params, n_train):
             f"{', '.join(map(str, m['hidden']))}. Full-batch gradient descent with momentum as "
             f"the seed: v ← {m['momentum']:g}·v + {m['lr']:g}·g, w ← w − v, velocities from "
             f"zero, g the gradient of {grad}; {m['epochs']} steps (one per epoch), "
-            f"{m['dtype']}, {len(m['seeds'])} seed(s). Weights Xavier-normal (std "
-            "√(2/(fan_in + fan_out)); the seed's code used that expression as the std's square), "
-            "biases zero; log-softmax shifted by each row's maximum, so no overflow and no "
+            f"{m['dtype']}, {len(m['seeds'])} seed(s). Weights Xavier-normal with std "
+            "√(2/(fan_in + fan_out)) and biases zero (the seed's code passed 2/(fan_in + "
+            "fan_out), Xavier's variance, as np.random.normal's std, so its weights started "
+            "smaller, and drew its biases the same way); log-softmax shifted by each row's maximum, so no overflow and no "
             f"log 0. The gradient check uses the first {g['images']} training images. "
             f"(b) A CNN {' – '.join(params['cnn_layers'])} – fc 10 (the zoo's "
             f"{c['model']}; the seed put ReLU before BatchNorm) with Adam (lr {c['lr']:g}), "
@@ -134,50 +130,29 @@ def _fates(r):
     return f" ({r.status})"
 
 
-def _short(c):
-    """A comparison's verdict in a few words, for the summary line."""
-    if min(c["n_x"], c["n_y"]) < 2:
-        return "one run on a side: no comparison"
-    if not c["testable"]:
-        return "not resolved with so few runs"
-    return "separated by the data" if c["separated"] else "not separated by the data"
-
-
-def _best(f, table, key, label):
-    if _missing(f.get("best")):
-        return "No setting has a final point, so there is no best."
-    best = table[table[key] == f["best"]].iloc[0]
-    text = (f"Best mean validation accuracy: {label} {f['best']:g}, "
-            + prose.interval(best.val_acc_mean, best.val_acc_ci_low, best.val_acc_ci_high,
-                             f["n"]))
-    if "runner_up" in f:
-        text += (f"; against the runner-up, {label} {f['runner_up']:g}: " + prose.comparison(
-            f"{label} {f['best']:g}", f"{label} {f['runner_up']:g}", f["vs_runner_up"]))
-    return text + "."
-
-
 def _answers(sec, facts, tables, p):
     mlp, cnn = tables["mlp"], tables["cnn"]
-    f = facts["mlp"]
+    found = facts["claims"]
     text = ("Expected (textbook): more hidden units give more capacity, so a lower training "
             "loss; over-fitting shows as a gap between training and validation accuracy that "
             f"grows with capacity. Measured after {p['mlp']['epochs']} full-batch steps, the "
-            f"same budget for every H: {_finals(mlp, 'hidden', 'H')}. Fates: "
+            f"same budget for every H: {_finals(mlp, 'hidden', 'H')}. The training accuracy is "
+            "that of the last step's forward pass, before its update; validation is measured "
+            "after it, so the gap mixes one step of training into the comparison. Fates: "
             + prose.status_counts(_statuses(tables, "mlp_h")) + ". "
-            + _best(f, mlp, "hidden", "H") + " ")
-    text += prose.correlation("Gap against H", f["gap_vs_hidden"]) + "; " + prose.correlation(
-        "final training loss against H", f["train_loss_vs_hidden"]) + ". "
-    gap = f.get("gap_largest_vs_smallest")
-    if gap:
-        text += (f"Gap at H {gap['large']:g} against H {gap['small']:g}: "
-                 f"{prose.pts(gap['diff'])}, {prose.verdict(gap)}. ")
-        if gap["separated"] and gap["diff"] > 0:
-            text += "The data show the gap growing with H: over-fitting increases with capacity. "
-        elif gap["diff"] > 0:
-            text += ("The gap is larger at the largest H, but the data do not resolve it, so "
-                     "over-fitting growing with H is not shown. ")
-        else:
-            text += "The gap does not grow from the smallest to the largest H here. "
+            f"{sec.cite(found, 'h_val')}. {sec.cite(found, 'h_gap')}. "
+            f"{sec.cite(found, 'h_train_loss')}. ")
+    if "h_gap_ends" in found:
+        text += f"{sec.cite(found, 'h_gap_ends')}. "
+    excursions = facts.get("loss_above_chance") or []
+    if excursions:
+        text += ("Not a smooth descent: the training loss rose above ln C (the loss of a uniform "
+                 "guess) after having been below it, in " + "; ".join(
+                     f"H {float(e['name'][5:]):g} seed {e['seed']} (epochs "
+                     f"{e['first_epoch']}–{e['last_epoch']}, up to {e['peak']:.3g}"
+                     f" from {e['before']:.3g})" for e in excursions)
+                 + "; with momentum 0.99 a full-batch step keeps most of the previous ones, so "
+                 "it can overshoot before it settles. ")
     text += ("Confound: with one learning rate and full-batch steps, a wider hidden layer also "
              "moves the logits further per step (their change sums over more units), so "
              "capacity and effective step size move together and this comparison cannot tell "
@@ -189,7 +164,7 @@ def _answers(sec, facts, tables, p):
     sec.ask("What is the effect of the hidden-layer size H (capacity against over-fitting)?",
             text)
     sec.ask("What is the effect of L2 regularisation on the CNN, and at which strength does "
-            "it start to under-fit?", _l2_answer(facts["cnn"], cnn, p,
+            "it start to under-fit?", _l2_answer(sec, facts, cnn, p,
                                                  _statuses(tables, "cnn_l2_")))
     sec.ask("What does the gradient check show?", _check_answer(facts["grad_check"], p))
 
@@ -199,29 +174,19 @@ def _statuses(tables, prefix):
     return runs.status[runs.name.str.startswith(prefix)]
 
 
-def _l2_answer(f, cnn, p, statuses):
-    u = f["underfit"]
-    margin = u["margin"]
+def _l2_answer(sec, facts, cnn, p, statuses):
+    found = facts["claims"]
     text = (f"L2 here is {L2_MEANING}. Expected: L2 pulls the weights toward zero; a small "
             "strength mostly narrows the gap between training and validation accuracy, a large "
             "one keeps the network from fitting the training set (under-fitting: training "
             f"accuracy falls). Measured after {p['cnn']['epochs']} "
             f"epoch{'s' if p['cnn']['epochs'] != 1 else ''}: "
-            f"{_finals(cnn, 'l2', 'λ')}. Fates: {prose.status_counts(statuses)}. Rule: a "
-            "strength under-fits when its mean final "
-            f"training accuracy lies more than {100 * margin:g} points below the unregularised "
-            "CNN's (λ 0")
-    if _missing(u["reference"]):
-        return text + "), which has no final point here, so the rule cannot be applied."
-    text += f", {prose.pct(u['reference'])}). "
-    if _missing(u["strength"]):
-        text += (f"No strength up to λ {cnn.l2.max():g} does, so by this rule none under-fits "
-                 f"within {p['cnn']['epochs']} epochs. ")
+            f"{_finals(cnn, 'l2', 'λ')}. Fates: {prose.status_counts(statuses)}. ")
+    if "l2_underfit" in found:
+        text += f"{sec.cite(found, 'l2_underfit')}. "
     else:
-        text += (f"By this rule under-fitting starts at λ {u['strength']:g}: training accuracy "
-                 f"{100 * u['drop']:.2f} points lower; λ 0 vs λ {u['strength']:g}: "
-                 f"{prose.verdict(u['test'])}. ")
-    return text + _best(f, cnn, "l2", "λ")
+        text += "No unregularised (λ 0) run to measure under-fitting against. "
+    return text + f"{sec.cite(found, 'l2_val')}."
 
 
 def _check_answer(f, p):
@@ -248,25 +213,13 @@ def _check_answer(f, p):
             "differences on a small float64 network.")
 
 
-def _summary(facts, tables):
-    f, u = facts["mlp"], facts["cnn"]["underfit"]
+def _summary(sec, facts):
+    found = facts["claims"]
     g = facts["grad_check"].get("float64", {})
-    text = "ECE421 A2: "
-    if not _missing(f.get("best")):
-        best = tables["mlp"][tables["mlp"].hidden == f["best"]].iloc[0]
-        text += (f"the NumPy MLP's best mean validation accuracy is at H {f['best']:g} "
-                 f"({prose.pct(best.val_acc_mean)}, {prose.small(f['n'])}"
-                 + (f"; against the runner-up: {_short(f['vs_runner_up'])}"
-                    if "vs_runner_up" in f else "") + "); ")
+    text = f"ECE421 A2: {sec.cite(found, 'h_val')}; "
     if g:
         text += (f"hand-written gradients {'agree' if g['agrees'] else 'do NOT agree'} with "
                  f"autograd (float64 max |difference| {g['max_abs_diff']:.1e}); ")
-    if _missing(u["reference"]):
-        text += "the CNN's L2 rule has no unregularised reference."
-    elif _missing(u["strength"]):
-        text += "no L2 strength makes the CNN under-fit by the stated rule."
-    else:
-        text += (f"by the stated rule the CNN starts to under-fit at L2 λ {u['strength']:g} "
-                 f"(mean training accuracy {100 * u['drop']:.2f} points below λ 0's; "
-                 f"{_short(u['test'])}).")
+    if "l2_underfit" in found:
+        text += sec.cite(found, "l2_underfit") + "."
     return text

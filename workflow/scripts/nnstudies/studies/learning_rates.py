@@ -2,7 +2,7 @@
 import json
 
 
-from .. import aggregate, figures, prose
+from .. import aggregate, claims, figures, prose
 from ..config import ConfigError, make_run
 from ..report import Section
 from ..schedule import describe_rule
@@ -79,8 +79,8 @@ def figures_of(params):
 def analyse(inp, out, params, info):
     p = params["protocol"]
     n_classes, n_test = len(info["class_names"]), info["sizes"]["test"]
-    runs_, _, variants, curves = aggregate.variant_tables(inp.summary, inp.curves, n_classes,
-                                                          n_test, p["target_val_acc"])
+    runs_, by_run, variants, curves = aggregate.variant_tables(
+        inp.summary, inp.curves, n_classes, n_test, p["target_val_acc"])
     runs_.to_csv(out.table("runs"), index=False)
     variants.to_csv(out.table("variants"), index=False)
     curves.to_csv(out.table("curves"), index=False)
@@ -95,10 +95,26 @@ def analyse(inp, out, params, info):
     steps_per_epoch = json.loads(open(inp.summary[0]).read())["steps_per_epoch"]
     figures.save(figures.learning_rate_figure(curves, variants, steps_per_epoch, switches),
                  *out.figure("curves"))
-    write_facts(out.facts, facts(runs_, variants, adam, adam_curves, switches, p, sources))
+    write_facts(out.facts, facts(runs_, variants, adam, adam_curves, switches, p, sources,
+                                 by_run, steps_per_epoch))
 
 
-def facts(runs_, variants, adam, adam_curves, switches, p, sources=None):
+SOURCE = "tables/learning_rates_runs.csv (with each run's curves.csv)"
+
+
+def _steps_fmt(x):
+    return "–" if x is None or x != x else f"{x:,.0f} steps"
+
+
+def _steps_diff(x):
+    return f"{x:+,.0f} steps"
+
+
+def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=None,
+          steps_per_epoch=None):
+    """The numbers and claims of the section, from per-run values: steps to the target per
+    constant rate, end points, jitter against the rate, the schedule against its first rate
+    and against Adam, and what the scheduled run trained (steps kept and steps computed)."""
     target = p["target_val_acc"]
     first = lr_name(p["schedule"]["lrs"][0])
     tested = runs_[runs_.test_acc.notna()]
@@ -109,18 +125,55 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None):
            "rule": describe_rule(p["schedule"]["min_delta"], p["schedule"]["patience"]),
            "schedule_vs_first": compare(acc.get("schedule", []), acc.get(first, [])),
            "first": first}
-    healthy = variants[(variants.name != "schedule") & (variants.status == "ok")]
-    out["jitter_vs_lr"] = rank_correlation(healthy.lr, healthy.val_acc_jitter_mean)
+    found = {}
+    per_run = (aggregate.per_run_numbers(runs_, by_run, target) if by_run is not None
+               else runs_.assign(steps_to_target=float("nan"), final_val_acc=runs_.final_val_acc,
+                                 val_acc_jitter=float("nan")))
+    const = per_run[per_run.name != "schedule"]
+    rates = sorted(const.lr.unique(), reverse=True)
+    ok_rates = [lr for lr in rates if (const[const.lr == lr].status == "ok").all()]
+    reached = [lr for lr in ok_rates if const[const.lr == lr].steps_to_target.notna().all()]
+    out["never_reached"] = [float(lr) for lr in ok_rates if lr not in reached]
+    found["speed"] = claims.ranking(
+        {f"lr {lr:g}": list(const[const.lr == lr].steps_to_target) for lr in reached},
+        f"Steps until the validation accuracy first reaches {100 * target:g} % (rates whose "
+        "runs all ended ok and all reached it)", fmt=_steps_fmt, source=SOURCE,
+        higher_is_better=False, diff_fmt=_steps_diff)
+    found["end_point"] = claims.ranking(
+        {f"lr {lr:g}": list(const[const.lr == lr].final_val_acc) for lr in ok_rates},
+        "Validation accuracy at the last record (rates whose runs all ended ok)",
+        source=SOURCE)
+    healthy = const[const.lr.isin(ok_rates)]
+    out["jitter_vs_lr"] = rank_correlation(healthy.lr, healthy.val_acc_jitter)
+    found["jitter"] = claims.trend(
+        list(zip(healthy.lr, healthy.val_acc_jitter)), "Learning rate against the jitter of "
+        "validation accuracy over the last epoch (one point per run)", source=SOURCE,
+        x_name="the rate", y_name="the jitter")
+    if "schedule" in acc:
+        found["schedule_vs_first"] = claims.difference(
+            "schedule", acc["schedule"], f"lr {float(first[2:]):g}", acc.get(first, []),
+            "Test accuracy", source=SOURCE)
+    sched = runs_[runs_.name == "schedule"]
+    if len(sched):
+        out["schedule_steps"] = {"kept": float(sched.steps.mean()),
+                                 "trained": float(sched.steps_trained.mean())
+                                 if "steps_trained" in sched else float("nan"),
+                                 "per_epoch": steps_per_epoch}
     if len(adam):
-        reached = [aggregate.curve_summary(c, target).get("steps_to_target")
-                   for c in adam_curves.values()]
+        reached_adam = [aggregate.curve_summary(c, target).get("steps_to_target")
+                        for c in adam_curves.values()]
         out["adam"] = {"seeds": sorted(int(s) for s in adam.seed),
                        "test_acc_mean": float(adam_ok.test_acc.mean()),
                        "steps": float(adam.steps.mean()), "epochs": int(adam.epochs.iloc[0]),
                        "batch_size": int(adam.batch_size.iloc[0]),
-                       "steps_to_target": float(pd.Series(reached, dtype=float).mean()),
+                       "steps_to_target": float(pd.Series(reached_adam, dtype=float).mean()),
                        "status": aggregate.status_column(adam.status),
                        "vs_schedule": compare(acc.get("schedule", []), adam_ok.test_acc)}
+        if "schedule" in acc:
+            found["schedule_vs_adam"] = claims.difference(
+                "schedule", acc["schedule"], "Adam", adam_ok.test_acc, "Test accuracy",
+                source=SOURCE + " and tables/learning_rates_adam_reference.csv")
+    out["claims"] = found
     return out
 
 
@@ -147,7 +200,9 @@ def section(facts, tables, figs, params, info):
     sec.add_figure(figs["curves"],
                    "One column per constant learning rate and one for the scheduled run: "
                    "training loss (top, log scale) and validation accuracy (bottom) against "
-                   "epoch, mean over seeds (band: ± 1 std). In the scheduled run's column the "
+                   "epoch, mean over seeds" + (" (band: ± 1 std)" if len(p["seeds"]) > 1 else
+                                               " (one seed: no band)")
+                   + ". In the scheduled run's column the "
                    "dotted verticals are its switches; markers are explained in the legend.")
     shown = pd.DataFrame({
         "run": variants.name, "lr": variants.lr.map(lambda x: f"{x:g}"),
@@ -161,7 +216,7 @@ def section(facts, tables, figs, params, info):
             lambda x: "never" if x != x else f"{x:,.0f}")})
     sec.add_table("Per learning rate (mean over seeds)", shown)
     _answers(sec, facts, variants, p)
-    sec.summary = _summary(facts, variants, p)
+    sec.summary = _summary(sec, facts, variants, p)
     return sec
 
 
@@ -170,19 +225,20 @@ def _steps(x):
 
 
 def _answers(sec, facts, variants, p):
+    found = facts["claims"]
     const = variants[variants.name != "schedule"].sort_values("lr", ascending=False)
     target = p["target_val_acc"]
     speed = "; ".join(f"lr {r.lr:g}: " + (r.status if r.worst_status != "ok" else
                                           _steps(r.steps_to_target_mean))
                       for r in const.itertuples())
-    reached = const[const.steps_to_target_mean.notna() & (const.worst_status == "ok")]
-    verdict = (f"the first to reach it is lr "
-               f"{reached.loc[reached.steps_to_target_mean.idxmin()].lr:g}"
-               if len(reached) else "no rate reached it within the run")
+    never = facts.get("never_reached") or []
     sec.ask("What is the effect of the learning rate on the speed of convergence?",
             "Expected: a larger rate takes larger steps, so it gets near a good region sooner, "
             "as long as it does not overshoot. Measured, steps until the validation accuracy "
-            f"first reaches {prose.pct(target)}: {speed}; {verdict}.")
+            f"first reaches {prose.pct(target)} (mean over seeds): {speed}. "
+            f"{sec.cite(found, 'speed')}."
+            + (f" Not reached by every run within the budget: "
+               f"{', '.join(f'lr {x:g}' for x in never)}." if never else ""))
     ends = "; ".join(f"lr {r.lr:g}: " + (f"{r.status}" if r.worst_status in ("diverged",) else
                                           f"{prose.pct(r.final_val_acc_mean)} final, "
                                           f"{prose.pct(r.best_val_acc_mean)} best validation, "
@@ -190,41 +246,44 @@ def _answers(sec, facts, variants, p):
                                           + ("" if r.status == "ok" else f" ({r.status})"))
                      for r in const.itertuples())
     healthy = const[const.worst_status == "ok"]
-    best = (f" The best end point among the runs that ended ok is lr "
-            f"{healthy.loc[healthy.final_val_acc_mean.idxmax()].lr:g}'s." if len(healthy) else
-            " No rate's runs all ended ok.")
     jitter = ""
     if len(healthy) >= 2:
         jitter = (" Expected: a large rate keeps bouncing around a minimum instead of settling. "
                   "Measured, the std of record-to-record changes of validation accuracy over the "
-                  "last epoch (points): " + ", ".join(
+                  "last epoch (points, mean over seeds): " + ", ".join(
                       f"lr {r.lr:g} {100 * r.val_acc_jitter_mean:.2f}"
                       for r in healthy.itertuples())
-                  + "; " + prose.correlation("rate against jitter", facts["jitter_vs_lr"]) + ".")
+                  + f". {sec.cite(found, 'jitter')}.")
     sec.ask("What is the effect of the learning rate on converging to a better point?",
-            f"After {int(const.epochs.iloc[0])} epochs: {ends}.{best}{jitter}")
+            f"After {int(const.epochs.iloc[0])} epochs: {ends}. {sec.cite(found, 'end_point')}."
+            + jitter)
     sched = variants[variants.name == "schedule"]
     if sched.empty:
         return
     s = sched.iloc[0]
     first = const[const.name == facts["first"]].iloc[0]
-    budget = (f"the scheduled run trained {s.epochs:g} epochs ({s.steps_mean:,.0f} steps), the "
-              f"constant lr {first.lr:g} run {first.epochs:g} ({first.steps_mean:,.0f})")
-    c = facts["schedule_vs_first"]
+    steps = facts.get("schedule_steps", {})
+    trained, per_epoch = steps.get("trained", float("nan")), steps.get("per_epoch")
+    computed = ("" if trained != trained or trained == s.steps_mean else
+                f", {trained:,.0f} steps computed in all"
+                + (f" ({trained / per_epoch:.3g} epochs' worth)" if per_epoch else "")
+                + ": each switch goes back to the plateau epoch's weights and discards the "
+                "steps after it")
+    budget = (f"the scheduled run's final weights are {s.steps_mean:,.0f} steps ({s.epochs:g} "
+              f"epochs) from the start{computed}; the constant lr {first.lr:g} run trained "
+              f"{first.epochs:g} epochs ({first.steps_mean:,.0f} steps)")
     text = (f"Rule: switch at {facts['rule']}. The scheduled run ends at "
-            f"{prose.pct(s.final_val_acc_mean)} validation and {prose.pct(s.test_acc_mean)} test "
-            f"accuracy against {prose.pct(first.test_acc_mean)} test for constant lr "
-            f"{first.lr:g}: {prose.comparison('schedule', f'lr {first.lr:g}', c)}. Unequal "
-            f"budgets: {budget}, so part of any difference is the extra training. ")
+            f"{prose.pct(s.final_val_acc_mean)} validation accuracy (last record). "
+            f"{sec.cite(found, 'schedule_vs_first')}. Unequal budgets: {budget}, so part of "
+            "any difference is the extra training. ")
     if not facts["switched"]:
         text += ("The rule found no plateau, so the run never switched: it is the first rate "
                  "trained longer, and the comparison measures the extra epochs, not a schedule.")
-    elif c["separated"] and c["diff"] > 0:
-        text += ("It switched and ended better, as a schedule is meant to: the large rate's "
-                 "fast start, then smaller steps that settle (with the longer budget above).")
     else:
-        text += ("It switched, but the data do not show it ending better than the constant "
-                 "rate.")
+        n = max(len(e) for e in facts["switches"].values())
+        text += (f"It switched ({n} switch{'es' if n > 1 else ''} at most per seed, of "
+                 f"{len(p['schedule']['lrs']) - 1} possible); whether it ended better is the "
+                 "comparison above, and only a separated difference says it did.")
     sec.ask("Does the scheduled learning rate work, and in what sense?", text)
     adam = facts.get("adam")
     if not adam:
@@ -234,29 +293,23 @@ def _answers(sec, facts, variants, p):
         return
     sec.ask("How does the schedule compare with Adam?",
             f"Adam on the same model in the architecture study (seeds "
-            f"{', '.join(map(str, adam['seeds']))}; fate: {adam['status']}): test accuracy "
-            f"{prose.pct(adam['test_acc_mean'])}; the scheduled SGD run "
-            f"{prose.pct(s.test_acc_mean)}: "
-            f"{prose.comparison('schedule', 'Adam', adam['vs_schedule'])}. Convergence: Adam "
+            f"{', '.join(map(str, adam['seeds']))}; fate: {adam['status']}). "
+            f"{sec.cite(found, 'schedule_vs_adam')}. Convergence: Adam "
             f"reaches {prose.pct(target)} validation accuracy {_steps(adam['steps_to_target'])}, "
-            f"the schedule {_steps(s.steps_to_target_mean)}. Unequal budgets: Adam trained "
-            f"{adam['epochs']} epochs ({adam['steps']:,.0f} steps of batch {adam['batch_size']}),"
-            f" the schedule {s.epochs:g} epochs ({s.steps_mean:,.0f} steps of batch "
-            f"{p['batch_size']}).")
+            f"the schedule {_steps(s.steps_to_target_mean)} (means over seeds). Unequal "
+            f"budgets: Adam trained {adam['epochs']} epochs ({adam['steps']:,.0f} steps of batch "
+            f"{adam['batch_size']}), the schedule {s.epochs:g} epochs ({s.steps_mean:,.0f} "
+            f"steps of batch {p['batch_size']} kept).")
 
 
-def _summary(facts, variants, p):
-    healthy = variants[variants.worst_status == "ok"]
-    if healthy.empty:
-        return "Learning rates: no rate's runs all ended ok."
-    best = healthy.loc[healthy.test_acc_mean.idxmax()]
-    if best["name"] != "schedule":
-        return (f"Learning rates: best mean test accuracy with constant lr {best.lr:g}, "
-                f"{prose.pct(best.test_acc_mean)} ({len(p['seeds'])} seed(s)).")
-    how = ("it switched " + "; ".join(
-        f"after epoch {', '.join(map(str, eps))} (seed {seed})" for seed, eps in
+def _summary(sec, facts, variants, p):
+    found = facts["claims"]
+    if "schedule_vs_first" not in found:
+        return f"Learning rates: {sec.cite(found, 'end_point')}."
+    how = ("it switched at " + "; ".join(
+        f"epoch {', '.join(map(str, eps))} (seed {seed})" for seed, eps in
         facts["switches"].items() if eps) if facts["switched"] else
         "it never switched, so it is the first rate trained longer")
-    return (f"Learning rates: best mean test accuracy with the scheduled run, "
-            f"{prose.pct(best.test_acc_mean)}, over a longer budget ({best.epochs:g} epochs "
-            f"against {p['epochs']}); {how}.")
+    return (f"Learning rates: scheduled run against its first rate, "
+            f"{sec.cite(found, 'schedule_vs_first')} ({how}; unequal budgets: "
+            f"{p['schedule']['epochs']} against {p['epochs']} epochs).")

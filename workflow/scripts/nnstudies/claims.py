@@ -1,0 +1,306 @@
+"""Claims: the only code that words a comparison, a ranking, an order, a trend, a threshold
+crossing or a measurement's agreement with an expectation (../shared/spec/REPORT.md).
+
+A claim is built from per-run values (never from formatted strings) by one of the builders
+below, which apply the rules once: one run a side gives the values and no comparative word;
+2-4 runs give "not resolved" with the smallest attainable p; otherwise the exact permutation
+test decides "separated" or "not separated" (never "equal"); a correlation that no test can
+make significant is "not testable with n points"; a mechanism is expectation, measurement and
+a verdict (agrees / disagrees / cannot tell) decided by the measurement's own test.
+
+Each builder returns a plain dict {"claim": True, "text": sentence, "evidence": {...}} so that
+the analysis step writes it to the study's facts file and the report renders the same
+sentence with its evidence in place (report.Section.cite). Evidence holds: kind, rule, source
+(the table the values come from), arms [{arm, n, mean, values}], test, p, min_p and, for a
+mechanism, the expectation and its verdict.
+"""
+import math
+
+import numpy as np
+
+from .lazy import lazy_import
+from .stats import ALPHA, compare, mean_ci, rank_correlation
+
+stats = lazy_import("scipy.stats")
+
+PERMUTATION = "exact permutation test of the difference in means (two-sided)"
+SPEARMAN = "Spearman rank correlation, exact permutation p (two-sided)"
+VERDICTS = ("agrees", "disagrees", "cannot tell")
+
+
+def _finite(values):
+    return [float(v) for v in values if v is not None and v == v and abs(v) != math.inf]
+
+
+def _arm(name, values):
+    vals = _finite(values)
+    return {"arm": str(name), "n": len(vals), "mean": float(np.mean(vals)) if vals else None,
+            "values": vals}
+
+
+def _claim(text, kind, rule, source, arms, test=None, p=float("nan"), min_p=float("nan"),
+           **extra):
+    return {"claim": True, "text": text,
+            "evidence": {"kind": kind, "rule": rule, "source": source, "arms": arms,
+                         "test": test, "p": p, "min_p": min_p, **extra}}
+
+
+def fmt_number(x):
+    return "–" if x is None or x != x else f"{x:.3g}"
+
+
+def fmt_pct(x):
+    return "–" if x is None or x != x else f"{100 * x:.2f} %"
+
+
+def _size(n):
+    return "1 run" if n == 1 else f"{n} runs"
+
+
+def _interval(values, fmt):
+    mean, _, half = mean_ci(values)
+    if len(values) < 2:
+        return f"{fmt(mean)} (1 run: no spread)"
+    small = ": small sample" if len(values) < 5 else ""
+    return f"{fmt(mean)} (95 % CI {fmt(mean - half)}–{fmt(mean + half)}, {len(values)} runs{small})"
+
+
+def verdict_words(c):
+    """What a `stats.compare` result says about two means, in words."""
+    n = f"{c['n_x']} and {c['n_y']} runs"
+    if min(c["n_x"], c["n_y"]) < 2:
+        return "one run on a side: no spread, so no comparison can be made"
+    if not c["testable"]:
+        return (f"not resolved: with {n} no test can reach p < {ALPHA} (the smallest p an "
+                f"exact test can give is {c['min_p']:.2g})")
+    if c["separated"]:
+        return f"separated by the data (permutation test p = {c['p']:.2g}, {n})"
+    return (f"not separated by the data (p = {c['p']:.2g}, {n}): too few or too noisy runs "
+            "to tell them apart, which does not make them equal")
+
+
+def values_only(arms, what, fmt=fmt_number, source="", note=""):
+    """The values per arm in the given order, with no comparative word (one run a side, or
+    numbers that are not to be compared)."""
+    ev = [_arm(k, v) for k, v in arms.items()]
+    listed = "; ".join(f"{a['arm']} " + ("no finite value" if not a["n"] else fmt(a["mean"])
+                                         + ("" if a["n"] == 1 else f" (mean of {a['n']})"))
+                       for a in ev)
+    text = f"{what}: {listed}" + (f" ({note})" if note else "")
+    return _claim(text, "values", "values only: no comparison is claimed", source, ev)
+
+
+def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None):
+    """'a against b: +1.20 points, separated by the data (p = 0.01, 10 and 10 runs)'."""
+    c = compare(_finite(xs), _finite(ys))
+    arms = [_arm(a, xs), _arm(b, ys)]
+    if min(c["n_x"], c["n_y"]) < 2:
+        empty = [x["arm"] for x in arms if not x["n"]]
+        why = (f"({' and '.join(empty)}: no finite value" if empty else "(one run each"
+               if c["n_x"] == c["n_y"] == 1 else f"({_size(c['n_x'])} and {_size(c['n_y'])}")
+        return _claim(f"{what}: {a} {fmt(arms[0]['mean'])}, {b} {fmt(arms[1]['mean'])} "
+                      + why + ("" if empty else ": no spread") + ", so no comparison can be "
+                      "made)", "difference", _rule("difference"), source, arms,
+                      PERMUTATION, c["p"], c["min_p"], diff=c["diff"])
+    d = (diff_fmt or _points)(c["diff"])
+    return _claim(f"{what}, {a} against {b}: {d}, {verdict_words(c)}", "difference",
+                  _rule("difference"), source, arms, PERMUTATION, c["p"], c["min_p"],
+                  diff=c["diff"], separated=c["separated"], testable=c["testable"])
+
+
+def _points(diff):
+    return f"{100 * diff:+.2f} points"
+
+
+def _rule(kind):
+    return {
+        "difference": f"two arms are separated when the {PERMUTATION} gives p < {ALPHA}; with "
+                      "one run on a side no comparison is made; where no arrangement can reach "
+                      f"p < {ALPHA} the comparison is not resolved",
+        "ranking": "the best arm by mean is named with its 95 % t interval; whether it is "
+                   f"separated from the runner-up by the {PERMUTATION} (p < {ALPHA}); with one "
+                   "run an arm there is no ranking, only the values",
+        "trend": f"a monotone trend is claimed when the {SPEARMAN} gives p < {ALPHA}; with too "
+                 "few points for any test to reach that, the trend is not testable",
+        "threshold": "the first setting (in the stated order) whose runs are separated from "
+                     f"the reference setting's in the stated direction ({PERMUTATION}, "
+                     f"p < {ALPHA}) by more than the stated margin",
+        "mechanism": "the expectation agrees when its measurement's test separates in the "
+                     "expected direction, disagrees when it separates in the other, and cannot "
+                     "tell otherwise",
+    }[kind]
+
+
+def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=None):
+    """The best arm by mean with its interval, and whether the data separate it from the
+    runner-up. With one run in any arm: the values in the given order, no ranking."""
+    ev = [_arm(k, v) for k, v in arms.items()]
+    ev = [a for a in ev if a["n"]]
+    if len(ev) < 2:
+        return values_only({a["arm"]: a["values"] for a in ev}, what, fmt, source,
+                           "a single arm: nothing to rank")
+    if min(a["n"] for a in ev) < 2:
+        listed = "; ".join(f"{a['arm']} {fmt(a['mean'])} ({_size(a['n'])})" for a in ev)
+        return _claim(f"{what}: {listed}. With one run for "
+                      + ", ".join(a["arm"] for a in ev if a["n"] < 2)
+                      + " there is no spread, so no ranking is made", "ranking",
+                      _rule("ranking"), source, ev, PERMUTATION)
+    order = sorted(ev, key=lambda a: a["mean"], reverse=higher_is_better)
+    best, second = order[0], order[1]
+    c = compare(best["values"], second["values"])
+    word = "highest" if higher_is_better else "lowest"
+    d = (diff_fmt or _points)(c["diff"])
+    text = (f"{what}: the {word} mean is {best['arm']}'s, {_interval(best['values'], fmt)}; "
+            f"against the runner-up {second['arm']} ({fmt(second['mean'])}): {d}, "
+            f"{verdict_words(c)}")
+    return _claim(text, "ranking", _rule("ranking"), source, order, PERMUTATION, c["p"],
+                  c["min_p"], best=best["arm"], runner_up=second["arm"], diff=c["diff"],
+                  separated=c["separated"], testable=c["testable"])
+
+
+def trend(points, what, source="", x_name="x", y_name="y"):
+    """A monotone trend of y with x over per-run points [(x, y), ...] (Spearman, exact p):
+    'rises', 'falls', 'no monotone trend shown' or 'not testable with n points'."""
+    pts = [(float(x), float(y)) for x, y in points if y is not None and y == y and x == x]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    r = rank_correlation(xs, ys)
+    arms = [{"arm": f"{x_name} {x:g}", "n": len([1 for q in pts if q[0] == x]),
+             "mean": float(np.mean([q[1] for q in pts if q[0] == x])),
+             "values": [q[1] for q in pts if q[0] == x]} for x in sorted(set(xs))]
+    base = dict(kind="trend", rule=_rule("trend"), source=source, arms=arms, test=SPEARMAN,
+                p=r["p"], min_p=r["min_p"], rho=r["rho"], n=r["n"])
+    if r["rho"] != r["rho"]:
+        why = ("every value the same" if len(pts) >= 3 else f"{len(pts)} points")
+        return _claim(f"{what}: not testable ({why})", **base, direction=0)
+    if not r["testable"]:
+        return _claim(f"{what}: not testable with {r['n']} points (Spearman ρ = {r['rho']:.2f} "
+                      f"describes them; the smallest p an exact test can give is "
+                      f"{r['min_p']:.2g})", **base, direction=0)
+    if r["p"] < ALPHA:
+        word = "rises" if r["rho"] > 0 else "falls"
+        return _claim(f"{what}: {y_name} {word} with {x_name} (Spearman ρ = {r['rho']:.2f} over "
+                      f"{r['n']} points, exact p = {r['p']:.2g})", **base,
+                      direction=1 if r["rho"] > 0 else -1)
+    return _claim(f"{what}: no monotone trend shown (Spearman ρ = {r['rho']:.2f} over "
+                  f"{r['n']} points, p = {r['p']:.2g}; not shown is not absent)", **base,
+                  direction=0)
+
+
+def direction(claim):
+    """+1 / -1 when a claim's test establishes a direction (a separated difference or ranking,
+    a significant trend), else 0."""
+    ev = claim["evidence"]
+    if ev["kind"] in ("trend", "sign"):
+        return ev.get("direction", 0)
+    if ev.get("separated"):
+        return 1 if ev["diff"] > 0 else -1
+    return 0
+
+
+def mechanism(expectation, measurement, expected_sign=1):
+    """Expectation, then what was measured (a claim with its own test), then the verdict:
+    agrees when the test separates in the expected direction, disagrees when it separates the
+    other way, cannot tell otherwise."""
+    got = direction(measurement)
+    verdict = "cannot tell" if got == 0 else "agrees" if got == expected_sign else "disagrees"
+    ev = measurement["evidence"]
+    text = (f"Expected: {expectation} Measured: {measurement['text']}. Verdict: {verdict}"
+            + (" (the measurement's test does not establish a direction)"
+               if verdict == "cannot tell" else ""))
+    return _claim(text, "mechanism", _rule("mechanism"), ev["source"], ev["arms"], ev["test"],
+                  ev["p"], ev["min_p"], expected=expectation, verdict=verdict,
+                  measurement=ev)
+
+
+def threshold(settings, arms, reference, what, setting_name, fmt=fmt_pct, source="",
+              expected_sign=-1, margin=0.0):
+    """The first setting, in the given order, whose runs are separated from the reference's in
+    the expected direction by more than `margin` (e.g. training accuracy falls by more than a
+    point: under-fitting starts there)."""
+    ref = _finite(arms[reference])
+    ev = [_arm(f"{setting_name} {s:g}", arms[s]) for s in settings]
+    tests = []
+    for s in settings:
+        if s == reference:
+            continue
+        c = compare(_finite(arms[s]), ref)
+        tests.append({"setting": s, **c})
+        if (c["separated"] and np.sign(c["diff"]) == expected_sign
+                and abs(c["diff"]) > margin):
+            return _claim(
+                f"{what}: first at {setting_name} {s:g} ({fmt(np.mean(_finite(arms[s])))} "
+                f"against {fmt(np.mean(ref))} at {setting_name} {reference:g}: "
+                f"{_points(c['diff'])}, {verdict_words(c)})", "threshold", _rule("threshold"),
+                source, ev, PERMUTATION, c["p"], c["min_p"], crossed_at=s, tests=tests,
+                margin=margin)
+    if not any(t["testable"] for t in tests):
+        n = min([len(ref)] + [len(_finite(arms[s])) for s in settings])
+        return _claim(f"{what}: cannot tell with these runs ("
+                      + ("one run a setting: no spread" if n < 2 else
+                         f"{n} runs a setting: no test can reach p < {ALPHA}")
+                      + "; values: " + "; ".join(f"{a['arm']} {fmt(a['mean'])}" for a in ev)
+                      + ")", "threshold", _rule("threshold"), source, ev, PERMUTATION,
+                      crossed_at=None, tests=tests, margin=margin)
+    return _claim(f"{what}: at no {setting_name} up to {max(settings):g} are the runs "
+                  f"separated from {setting_name} {reference:g} in that direction by more than "
+                  f"{_points(margin)[1:]}", "threshold", _rule("threshold"), source, ev,
+                  PERMUTATION, crossed_at=None, tests=tests, margin=margin)
+
+
+
+SIGN = "exact sign test (binomial, two-sided) over the arms"
+
+
+def sign(arms, what, reference=1.0, fmt=fmt_number, source="", above="above", below="below"):
+    """Whether arms' values lie on one side of `reference` more often than chance: an exact
+    sign test over the arms (each arm's mean of its runs is one observation). The values are
+    listed; a side is claimed only when p < ALPHA."""
+    ev = [_arm(k, v) for k, v in arms.items()]
+    ev = [a for a in ev if a["n"]]
+    n_above = sum(a["mean"] > reference for a in ev)
+    n_below = sum(a["mean"] < reference for a in ev)
+    k = n_above + n_below
+    min_p = min(1.0, 2 * 0.5 ** k) if k else float("nan")
+    listed = "; ".join(f"{a['arm']} {fmt(a['mean'])}" for a in ev)
+    base = dict(kind="sign", rule=f"a side of {reference:g} is claimed when the {SIGN} gives "
+                f"p < {ALPHA}", source=source, arms=ev, test=SIGN, min_p=min_p,
+                above=n_above, below=n_below)
+    if not k or min_p >= ALPHA:
+        return _claim(f"{what}: {listed} ({n_above} {above} {reference:g}, {n_below} {below}; "
+                      f"with {k} arms not testable: the smallest p a sign test can give is "
+                      f"{min_p:.2g})", **base, direction=0)
+    p = float(stats.binomtest(n_above, k, 0.5).pvalue)
+    if p < ALPHA:
+        side = above if n_above > n_below else below
+        return _claim(f"{what}: {side} {reference:g} for {max(n_above, n_below)} of {k} arms "
+                      f"({listed}; sign test p = {p:.2g})", **base, p=p,
+                      direction=1 if n_above > n_below else -1)
+    return _claim(f"{what}: {listed} ({n_above} {above} {reference:g}, {n_below} {below}; no "
+                  f"side shown by the sign test, p = {p:.2g})", **base, p=p, direction=0)
+
+
+def observation(expectation, arms, what, predicate, predicate_text, expected, fmt=fmt_number,
+                source=""):
+    """A property of single runs, observed rather than compared between arms (a rise of a
+    full-batch loss, say): each arm's value, whether `predicate` holds for it, and whether that
+    matches `expected` (True: it should hold, for every arm). One run per arm is one
+    initialisation: the verdict is said to be of these runs, not tested across seeds."""
+    ev = [_arm(k, v) for k, v in arms.items()]
+    ev = [a for a in ev if a["n"]]
+    holds = {a["arm"]: bool(all(predicate(v) for v in a["values"])) for a in ev}
+    if not ev:
+        verdict = "cannot tell"
+    else:
+        verdict = "agrees" if all(h == expected for h in holds.values()) else "disagrees"
+    listed = "; ".join(f"{a['arm']} {', '.join(fmt(v) for v in a['values'])}" for a in ev)
+    runs = max((a["n"] for a in ev), default=0)
+    text = (f"Expected: {expectation} Measured, {what}: {listed or 'nothing run'}. Verdict: "
+            f"{verdict}" + (f" (in {'this run' if runs == 1 else 'each of these runs'}: "
+                            f"{predicate_text} {'holds' if expected else 'does not hold'} "
+                            "as expected" + (")" if verdict == "agrees" else
+                                             " for every arm, which it does not)")
+                            if ev else "") + ("; one run per setting is one initialisation, "
+                                              "not a test across seeds" if runs == 1 else ""))
+    return _claim(text, "observation", "an observed property of each run (" + predicate_text
+                  + "), set against the expectation; no comparison between arms", source, ev,
+                  expected=expectation, verdict=verdict, holds=holds)
