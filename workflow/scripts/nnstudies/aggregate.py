@@ -11,8 +11,8 @@ from .lazy import lazy_import
 pd = lazy_import("pandas")
 
 RUN_COLUMNS = ["study", "name", "model", "activation", "scaling", "seed", "optimizer", "lr",
-               "batch_size", "epochs", "test_acc",
-               "test_loss", "final_train_acc", "final_val_acc", "parameters", "steps", "steps_trained",
+               "batch_size", "epochs", "test_acc", "test_loss", "final_train_acc",
+               "final_val_acc", "parameters", "steps", "steps_trained",
                "diverged_at_step", "train_seconds", "started_at", "finished_at", "threads",
                "device", "cpu", "memory_gb", "status", "status_reason"]
 CURVE_METRICS = ["train_loss", "train_acc", "val_loss", "val_acc", "grad_norm", "lr"]

@@ -6,11 +6,10 @@ The prose lives in hw5_prose.py and the figures in hw5_figures.py.
 """
 import numpy as np
 
-from .. import aggregate, figures
+from .. import aggregate, claims, figures
 from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
 from ..data import DATASETS
 from ..models import layer_shapes
-from ..stats import compare
 from . import hw5_figures
 from .common import check_models, departures as protocol_departures, write_facts
 from .hw5_prose import NAME, TITLE, section  # noqa: F401  (the study interface)
@@ -199,53 +198,93 @@ def epochs_to(per_epoch, name, target, seeds):
     return out
 
 
+SOURCE = "tables/hw5_runs.csv and tables/hw5_epochs.csv"
+MOMENTUM_EXPECTED = ("with β = {beta:g} each step adds up past gradients, so along directions "
+                     "where they agree the step grows to about 1/(1 − β) = {gain:.3g} times the "
+                     "plain one while oscillating components cancel: at the same rate, training "
+                     "should progress faster per epoch (higher validation accuracy after epoch "
+                     "1).")
+DEPTH_EXPECTED = ("a second conv block builds features of features over larger patches of the "
+                  "image (each unit after it sees more of the input), which usually helps on "
+                  "images (higher test accuracy).")
+SLOW_EXPECTED = ("a rate far below the baseline's moves the weights so little that the "
+                 "training loss falls slowly (lower in the last epoch than in the first).")
+
+
 def facts(runs_, variants_, per_epoch, p, n_classes, sizes):
-    """Every comparison the prose states: the rate sweep, momentum, the second block."""
+    """Every number and claim the prose states: the rate sweep, momentum, the second block,
+    built from per-run values (runs_ and per-epoch records)."""
     v = variants_.set_index("name")
     out = {"chance": 1 / n_classes, "sizes": sizes, "n_classes": n_classes}
-    # q2: the best rate by mean final validation accuracy among rates whose runs all ended ok,
-    # compared on test accuracy (not used to choose) with the baseline, or, if it is the
-    # baseline, with the runner-up.
+    found = {}
+    last = int(p["epochs"])
+
+    def label(name):
+        r = v.loc[name]
+        return ("baseline" if r.role == "baseline" else f"lr {r.lr:g}" if r.role == "rate"
+                else f"momentum {r.momentum:g}" if r.role == "momentum" else "two blocks")
+
+    def diff(a, b, what, values):
+        return claims.difference(label(a), values(a), label(b), values(b), what, source=SOURCE)
+
+    # q2: rates whose runs all ended ok, ranked by final validation accuracy; the best against
+    # the baseline (or the runner-up, when the best is the baseline) on test accuracy
     lrs = variants_[variants_.role.isin(["baseline", "rate"])]
     ok = lrs[lrs.worst_status == "ok"].sort_values("final_val_acc_mean", ascending=False)
     out["rate_order"] = list(ok.name)
-    if len(ok):
+    found["rates"] = claims.ranking(
+        {label(n): list(_column(runs_, n, "final_val_acc")) for n in sorted(
+            ok.name, key=lambda n: v.loc[n, "lr"])},
+        f"Validation accuracy after the last epoch (rates whose runs all ended ok; equal "
+        f"budgets of {last} epochs)", source=SOURCE)
+    if len(ok) > 1:
         best = ok.name.iloc[0]
-        other = "baseline" if best != "baseline" else (ok.name.iloc[1] if len(ok) > 1 else None)
-        out["best_rate"] = {"name": best, "against": other, "test": compare(
-            _column(runs_, best, "test_acc"), _column(runs_, other, "test_acc"))
-            if other else None, "val": compare(
-            _column(runs_, best, "final_val_acc"), _column(runs_, other, "final_val_acc"))
-            if other else None}
+        other = "baseline" if best != "baseline" else ok.name.iloc[1]
+        out["best_rate"] = {"name": best, "against": other}
+        found["best_rate_test"] = diff(best, other, "Test accuracy (not used to choose)",
+                                       lambda n: _column(runs_, n, "test_acc"))
     out["rates"] = {}
     for name in lrs.name:
         first = per_epoch[(per_epoch.name == name) & (per_epoch.epoch == 1)].train_loss
         out["rates"][name] = {"first_train_loss": float(first.mean()) if len(first) else None,
                               "last_train_loss": float(v.loc[name, "final_train_loss_mean"])}
-    # q3: momentum against the baseline at equal epochs and in epochs to the target accuracy.
+        if v.loc[name, "lr"] < p["lr"]:
+            found[f"loss_fall_{name}"] = claims.mechanism(SLOW_EXPECTED, claims.difference(
+                "last epoch", _at_epoch(per_epoch, name, last, "train_loss"), "epoch 1",
+                _at_epoch(per_epoch, name, 1, "train_loss"), f"{label(name)}: training loss",
+                fmt=claims.fmt_number, source=SOURCE, diff_fmt=lambda d: f"{d:+.4f}"),
+                expected_sign=-1)
+    # q3: momentum against the baseline at equal epochs and in epochs to the target accuracy
     mom = variants_.name[variants_.role == "momentum"].iloc[0]
     seeds = sorted(runs_.seed.unique())
-    last = int(p["epochs"])
-    out["momentum"] = {
-        "name": mom, "target": p["target_val_acc"],
-        "epoch1": compare(_at_epoch(per_epoch, mom, 1), _at_epoch(per_epoch, "baseline", 1)),
-        "last": compare(_at_epoch(per_epoch, mom, last), _at_epoch(per_epoch, "baseline", last)),
-        "test": compare(_column(runs_, mom, "test_acc"), _column(runs_, "baseline", "test_acc")),
-        "to_target": {n: epochs_to(per_epoch, n, p["target_val_acc"], seeds)
-                      for n in (mom, "baseline")},
-        "train_last": compare(_at_epoch(per_epoch, mom, last, "train_acc"),
-                              _at_epoch(per_epoch, "baseline", last, "train_acc"))}
-    # q4: the second block against one, with both parameter counts.
+    beta = p["momentum_variant"]
+    out["momentum"] = {"name": mom, "target": p["target_val_acc"],
+                       "to_target": {n: epochs_to(per_epoch, n, p["target_val_acc"], seeds)
+                                     for n in (mom, "baseline")}}
+    found["momentum_epoch1"] = claims.mechanism(
+        MOMENTUM_EXPECTED.format(beta=beta, gain=1 / (1 - beta)),
+        diff(mom, "baseline", "Validation accuracy after epoch 1",
+             lambda n: _at_epoch(per_epoch, n, 1)), expected_sign=1)
+    found["momentum_last"] = diff(mom, "baseline", f"Validation accuracy after epoch {last}",
+                                  lambda n: _at_epoch(per_epoch, n, last))
+    found["momentum_train_last"] = diff(mom, "baseline", f"Training accuracy in epoch {last}",
+                                        lambda n: _at_epoch(per_epoch, n, last, "train_acc"))
+    found["momentum_test"] = diff(mom, "baseline", "Test accuracy",
+                                  lambda n: _column(runs_, n, "test_acc"))
+    # q4: the second block against one, with both parameter counts
     params_ = {n: int(_column(runs_, n, "parameters").iloc[0]) if len(_column(
         runs_, n, "parameters")) else None for n in ("baseline", "two_blocks")}
-    out["depth"] = {
-        "parameters": params_,
-        "test": compare(_column(runs_, "two_blocks", "test_acc"),
-                        _column(runs_, "baseline", "test_acc")),
-        "val_last": compare(_at_epoch(per_epoch, "two_blocks", last),
-                            _at_epoch(per_epoch, "baseline", last)),
-        "train_last": compare(_at_epoch(per_epoch, "two_blocks", last, "train_acc"),
-                              _at_epoch(per_epoch, "baseline", last, "train_acc")),
-        "seconds": {n: float(_column(runs_, n, "train_seconds").mean())
-                    for n in ("baseline", "two_blocks")}}
+    out["depth"] = {"parameters": params_,
+                    "seconds": {n: float(_column(runs_, n, "train_seconds").mean())
+                                for n in ("baseline", "two_blocks")}}
+    found["depth_test"] = claims.mechanism(DEPTH_EXPECTED, diff(
+        "two_blocks", "baseline", "Test accuracy", lambda n: _column(runs_, n, "test_acc")),
+        expected_sign=1)
+    found["depth_val_last"] = diff("two_blocks", "baseline",
+                                   f"Validation accuracy after epoch {last}",
+                                   lambda n: _at_epoch(per_epoch, n, last))
+    found["depth_train_last"] = diff("two_blocks", "baseline",
+                                     f"Training accuracy in epoch {last}",
+                                     lambda n: _at_epoch(per_epoch, n, last, "train_acc"))
+    out["claims"] = found
     return out

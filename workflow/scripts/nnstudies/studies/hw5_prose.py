@@ -46,25 +46,6 @@ def _label(name, v):
     return f"two blocks ({r.model})"
 
 
-def _short(c):
-    """A comparison's verdict in a few words, for the summary."""
-    if min(c["n_x"], c["n_y"]) < 2:
-        return "one run on a side: no comparison"
-    if not c["testable"]:
-        return f"not resolved with {c['n_x']} and {c['n_y']} runs"
-    return (f"separated, p = {c['p']:.2g}" if c["separated"]
-            else f"not separated, p = {c['p']:.2g}")
-
-
-def _compared(items):
-    """'label: +1.20 points, <verdict>' for each (label, compare result); when no test can
-    reach significance at these sizes for any of them, the differences and that verdict once."""
-    if items and all(not c["testable"] and min(c["n_x"], c["n_y"]) >= 2 for _, c in items):
-        return ("; ".join(f"{label} {prose.pts(c['diff'])}" for label, c in items)
-                + f". {'Each is' if len(items) > 1 else 'It is'} {prose.verdict(items[0][1])}")
-    return "; ".join(f"{label} {prose.pts(c['diff'])}, {prose.verdict(c)}" for label, c in items)
-
-
 def _num(x):
     return "–" if x != x else f"{x:.4f}"
 
@@ -135,7 +116,7 @@ def section(facts, tables, figs, params, info):
     _q2(sec, facts, v, p)
     _q3(sec, facts, tables["overfit"], p, target)
     _q4(sec, facts, v, params)
-    sec.summary = _summary(facts, v, data)
+    sec.summary = _summary(sec, facts, v, data)
     return sec
 
 
@@ -203,18 +184,14 @@ def _q1(sec, o, p):
             rule + "; ".join(rows) + ". " + found + gap_text + why + agree)
 
 
-def _agreement(lr, base, learns, first, last, steps):
+def _agreement(sec, facts, name, lr, base, learns):
     """Whether a rate's measured fate agrees with the textbook expectation for its size."""
     if lr > base:
         return (", as expected of a too-large rate" if not learns else
                 f", so {_rate(lr)} is not too large for this model and data")
     if learns:
         return ", as expected of a small rate"
-    if last < first:
-        return (f" (its training loss fell by {first - last:.4f}: the slow descent expected of "
-                f"a small rate, not yet lifting accuracy out of the chance band in {steps} "
-                "steps)")
-    return ", and its loss did not fall: slower still than expected"
+    return f". {sec.cite(facts['claims'], f'loss_fall_{name}')}"
 
 
 def _q2(sec, facts, v, p):
@@ -242,11 +219,8 @@ def _q2(sec, facts, v, p):
             f"{prose.pct(r.final_val_acc_mean)}, test {prose.pct(r.test_acc_mean)}, against "
             f"chance {prose.pct(chance)} ({'above' if above else 'within'} {STUCK_Z} standard "
             f"errors of chance on {n_val:,} validation images): "
-            + ("it learns" + (", slowly: below the baseline's "
-                              f"{prose.pct(v.loc['baseline', 'final_val_acc_mean'])}"
-                              if r.final_val_acc_mean < v.loc["baseline", "final_val_acc_mean"]
-                              else "") if learns else "it does not learn by this rule")
-            + _agreement(lr, p["lr"], learns, first, last, _steps(v)))
+            + ("it learns by this rule" if learns else "it does not learn by this rule")
+            + _agreement(sec, facts, name, lr, p["lr"], learns))
     expect = ("Expected (textbook): a rate far above the baseline's takes steps that overshoot "
               "the minimum, so the loss jumps up or becomes NaN, or it drives ReLU units to "
               "zero output for every image (dead units), after which the network predicts one "
@@ -255,27 +229,14 @@ def _q2(sec, facts, v, p):
               "little in the same number of steps that the loss falls slowly and accuracy lags. "
               "Measured (rule: learns = validation accuracy above the chance band, training "
               "loss lower in the last epoch than in the first, every seed ok): ")
-    best = facts.get("best_rate")
-    if not best:
-        sweep = " No rate's runs all ended ok, so no best rate is named."
-    else:
-        order = ", ".join(f"{_label(n, v)} {prose.pct(v.loc[n, 'final_val_acc_mean'])}"
-                          for n in facts["rate_order"])
-        sweep = (f" Sweep, by mean final validation accuracy (rates whose runs all ended ok, "
-                 f"best first; equal budgets of {p['epochs']} epochs): {order}.")
-        if best["against"] is None:
-            sweep += " Only one rate ended ok: nothing to compare it with."
-        elif best["name"] == "baseline":
-            sweep += (f" No rate beats the baseline's mean; against the runner-up "
-                      f"{_label(best['against'], v)} on test accuracy (not used to choose): "
-                      + prose.verdict(best["test"]) + ", so the sweep shows no better rate.")
-        else:
-            c, label = best["test"], _label(best["name"], v)
-            sweep += (f" Best mean: {label}. Against the baseline on test accuracy (not used to "
-                      f"choose): {prose.comparison(label, 'baseline', c)}"
-                      + (f", so {label} is a better rate on this evidence."
-                         if c["separated"] and c["diff"] > 0 else
-                         "; so the sweep does not establish a better rate than the baseline's."))
+    found = facts["claims"]
+    sweep = f" {sec.cite(found, 'rates')}."
+    if "best_rate_test" in found:
+        best = facts["best_rate"]
+        sweep += (f" The highest mean against "
+                  f"{'the runner-up' if best['name'] == 'baseline' else 'the baseline'}: "
+                  f"{sec.cite(found, 'best_rate_test')}; only a separated difference there "
+                  "would show a better rate than the baseline's.")
     sec.ask(f"Do the models with learning rates {' and '.join(f'{x:g}' for x in p['lrs'])} "
             "learn, and why? Is there a better rate than the baseline's?",
             expect + "; ".join(parts) + "." + sweep)
@@ -292,34 +253,15 @@ def _q3(sec, facts, o, p, target):
         for n in (name, "baseline"))
     _, turned = _turns(o, name)
     _, base_turned = _turns(o, "baseline")
-    text = (f"Momentum {beta:g} against {p['momentum']:g}, both at lr {p['lr']:g}; differences "
-            "with minus without: " + _compared([
-                ("validation accuracy after epoch 1", m["epoch1"]),
-                (f"after epoch {last}", m["last"]),
-                (f"training accuracy in epoch {last}", m["train_last"]),
-                ("test accuracy", m["test"])])
+    found = facts["claims"]
+    text = (f"Momentum {beta:g} against {p['momentum']:g}, both at lr {p['lr']:g}. "
+            f"{sec.cite(found, 'momentum_epoch1')}. Later: "
+            + "; ".join(sec.cite(found, k) for k in ("momentum_last", "momentum_train_last",
+                                                     "momentum_test"))
             + f". Epochs until the validation accuracy first reaches {prose.pct(target)} "
             f"(never = not within {last}): {reach}. Validation loss turns up (rule of the first "
-            f"answer) in {len(turned)} seed(s) with momentum, {len(base_turned)} without. ")
-    expect = (f"Expected (textbook): with β = {beta:g} each step adds up past gradients, so "
-              f"along directions where they agree the step grows to about 1/(1 − β) = "
-              f"{1 / (1 - beta):.3g} times the plain one, while oscillating components cancel: "
-              "at the same rate, training should progress faster per epoch. Measured: ")
-    early = m["epoch1"]
-    if early["separated"] and early["diff"] > 0:
-        verdict = ("ahead after the first epoch, separated by the data, as expected: it helps "
-                   "in speed at equal epochs")
-    elif early["separated"]:
-        verdict = "behind after the first epoch, separated by the data, against the expectation"
-    else:
-        verdict = ("the difference after the first epoch is " + _short(early)
-                   + ", so the data do not show it learning faster")
-    end = m["last"]
-    final = (f"; at epoch {last} the difference is {_short(end)}"
-             + (", so it also ends higher" if end["separated"] and end["diff"] > 0 else
-                ", so it ends lower" if end["separated"] else ""))
-    sec.ask(f"Does momentum {beta:g} improve training, and in what sense?",
-            text + expect + verdict + final + ".")
+            f"answer) in {len(turned)} seed(s) with momentum, {len(base_turned)} without.")
+    sec.ask(f"Does momentum {beta:g} improve training, and in what sense?", text)
 
 
 def _q4(sec, facts, v, params):
@@ -338,38 +280,20 @@ def _q4(sec, facts, v, params):
                   f"the first fully connected layer from {f1:,} to {f2:,} features, and that "
                   "layer holds most of the weights.")
     seconds = d["seconds"]
-    text = (f"{counts} Differences, two blocks minus one: " + _compared([
-        ("test accuracy", d["test"]), ("validation accuracy at the last epoch", d["val_last"]),
-        ("training accuracy in the last epoch", d["train_last"])])
-        + f". Training time per run (wall clock): {seconds['two_blocks']:.0f} s against "
-        f"{seconds['baseline']:.0f} s. ")
-    expect = ("Expected (textbook): a second conv block builds features of features over larger "
-              "patches of the image (each unit after it sees more of the input), which usually "
-              "helps on images. Confound: the block changes depth, receptive field and parameter "
-              f"count (here it {fewer} it) at once, so this comparison cannot tell the effect "
-              "of depth from that of the parameter count or of the smaller fully connected "
-              "layer. Measured: ")
-    c = d["test"]
-    measured = ("two blocks end higher on test accuracy, separated by the data, as expected"
-                if c["separated"] and c["diff"] > 0 else
-                "two blocks end lower on test accuracy, separated by the data, against the "
-                "expectation" if c["separated"] else
-                f"the test-accuracy difference is {_short(c)}, so the data do not show that "
-                "the second block helps")
-    sec.ask("Does the second convolution block help, and why?", text + expect + measured + ".")
+    found = facts["claims"]
+    text = (f"{counts} Confound: the block changes depth, receptive field and parameter count "
+            f"(here it {fewer} it) at once, so this comparison cannot tell the effect of depth "
+            "from that of the parameter count or of the smaller fully connected layer. "
+            f"{sec.cite(found, 'depth_test')}. Also: {sec.cite(found, 'depth_val_last')}; "
+            f"{sec.cite(found, 'depth_train_last')}. Training time per run (wall clock): "
+            f"{seconds['two_blocks']:.0f} s against {seconds['baseline']:.0f} s.")
+    sec.ask("Does the second convolution block help, and why?", text)
 
 
-def _summary(facts, v, data):
+def _summary(sec, facts, v, data):
     base = v.loc["baseline"]
-    text = (f"HW5 CNN on {data}: baseline test accuracy {prose.pct(base.test_acc_mean)} "
-            f"({int(base.runs)} seed(s))")
-    best = facts.get("best_rate")
-    if best and best["against"] is not None:
-        text += (f"; best rate by validation {_label(best['name'], v)}"
-                 + (f" (against the baseline on test: {_short(best['test'])})"
-                    if best["name"] != "baseline" else ""))
-    m, d = facts["momentum"], facts["depth"]
-    text += (f"; momentum, validation accuracy after epoch 1: {prose.pts(m['epoch1']['diff'])} "
-             f"({_short(m['epoch1'])}); second block, test accuracy: "
-             f"{prose.pts(d['test']['diff'])} ({_short(d['test'])}).")
-    return text
+    found = facts["claims"]
+    return (f"HW5 CNN on {data}: baseline test accuracy {prose.pct(base.test_acc_mean)} "
+            f"({int(base.runs)} seed(s)); {sec.cite(found, 'rates')}; momentum: "
+            f"{sec.cite(found, 'momentum_epoch1')}; second block: "
+            f"{sec.cite(found, 'depth_test')}.")
