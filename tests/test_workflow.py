@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from claim_check import check_report, claims_in
 from nnstudies.studies import STUDIES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,7 +98,9 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     summary = pd.read_csv(results / "tables" / "architectures_summary.csv")
     best = summary.iloc[0]
     assert best.test_acc_mean == runs.groupby("model")["test_acc"].mean().max()
-    assert f"Architectures: best mean test accuracy {best.model}" in html
+    assert f"Architectures: <span class=\"claim\" data-claim=\"architectures/test_accuracy\">" \
+           f"<span class=\"claim-text\">Mean test accuracy: the highest mean is {best.model}'s" \
+        in html
     assert "data:image/png;base64," in html  # figures embedded: the file opens alone
     for section in ("Study 1: basic concepts, computed", "Study 2: a convolution layer in NumPy",
                     "Study 3: architectures", "Study 4: activation functions and gradients",
@@ -252,6 +255,21 @@ def test_fundamentals_sections_report_their_numbers(quick):
     assert "32x32 → 16x16 → 8x8" in exercises.result[2] and "5 in layer 1" in exercises.result[3]
     agreement = pd.read_csv(tables / "convolution_torch_agreement.csv")
     assert agreement.max_abs_diff.max() < 1e-10
+
+
+def test_every_claim_in_the_report_carries_the_evidence_of_its_facts_file(quick):
+    results = quick / "results" / "quick"
+    html = (results / "report" / "report.html").read_text()
+    found = check_report(html, results / "tables")
+    studies = {c["key"].split("/")[0] for c in found}
+    assert {"architectures", "activations", "learning_rates", "concepts", "hw5", "ece421",
+            "assignment4"} <= studies
+    # the summary's lines place the sections' own claims (same keys, same sentences), and the
+    # PDF's numbered notes hold one note per claim placed in a section
+    summary, sections = html.split('<h2 id="summary">')[1].split("</ul>", 1)
+    in_sections = {c["key"] for c in claims_in(sections)}
+    assert {c["key"] for c in claims_in(summary)} <= in_sections
+    assert html.count('<li id="note-') == len(in_sections)
 
 
 def test_every_run_has_a_measured_fate_and_the_notice_lists_the_departures(quick):

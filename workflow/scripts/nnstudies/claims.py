@@ -136,6 +136,8 @@ def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=
     runner-up. With one run in any arm: the values in the given order, no ranking."""
     ev = [_arm(k, v) for k, v in arms.items()]
     ev = [a for a in ev if a["n"]]
+    if not ev:
+        return _claim(f"{what}: no arm has a value", "ranking", _rule("ranking"), source, ev)
     if len(ev) < 2:
         return values_only({a["arm"]: a["values"] for a in ev}, what, fmt, source,
                            "a single arm: nothing to rank")

@@ -96,6 +96,11 @@ def _number(x):
     return f'<span class="num" data-value="{x!r}">{shown}</span>'
 
 
+def _esc(text):
+    """Text content escaped as jinja2 does it, quotes left as they are (not an attribute)."""
+    return html.escape(str(text), quote=False)
+
+
 def _known(x):
     """A number the facts file holds (null there, NaN once read back, means none)."""
     return isinstance(x, (int, float)) and x == x
@@ -105,19 +110,19 @@ def evidence_html(ev):
     """A claim's evidence: rule, values per arm, test and p (or the smallest attainable p),
     expectation and verdict for a mechanism, and the table the values come from."""
     rows = "".join(
-        f"<tr><td>{html.escape(a['arm'])}</td><td>{_number(a['n'])}</td>"
+        f"<tr><td>{_esc(a['arm'])}</td><td>{_number(a['n'])}</td>"
         f"<td>{_number(a['mean'])}</td><td>{', '.join(_number(v) for v in a['values'])}</td>"
         "</tr>" for a in ev["arms"])
     parts = []
     if isinstance(ev.get("expected"), str):
-        parts.append(f"<p><b>Expected:</b> {html.escape(ev['expected'])} <b>Verdict:</b> "
-                     f"{html.escape(ev['verdict'])}</p>")
-    parts.append(f"<p><b>Rule:</b> {html.escape(ev['rule'])}</p>")
+        parts.append(f"<p><b>Expected:</b> {_esc(ev['expected'])} <b>Verdict:</b> "
+                     f"{_esc(ev['verdict'])}</p>")
+    parts.append(f"<p><b>Rule:</b> {_esc(ev['rule'])}</p>")
     if rows:
         parts.append('<table class="evidence"><tr><th>arm</th><th>runs</th><th>mean</th>'
                      f"<th>per run</th></tr>{rows}</table>")
     if isinstance(ev.get("test"), str):
-        test = f"<p><b>Test:</b> {html.escape(ev['test'])}"
+        test = f"<p><b>Test:</b> {_esc(ev['test'])}"
         if _known(ev.get("rho")):
             test += f"; ρ = {_number(ev['rho'])}"
         if _known(ev.get("p")):
@@ -127,7 +132,7 @@ def evidence_html(ev):
         else:
             test += "; not run (fewer than two runs on a side)"
         parts.append(test + "</p>")
-    parts.append(f"<p><b>Source:</b> <code>{html.escape(ev['source'])}</code></p>")
+    parts.append(f"<p><b>Source:</b> <code>{_esc(ev['source'])}</code></p>")
     return "".join(parts)
 
 
@@ -136,7 +141,7 @@ def claim_html(study, key, claim, number, anchor):
     <details> the reader opens without JavaScript."""
     ident = f' id="{study}-claim-{number}"' if anchor else ""
     return (f'<span class="claim"{ident} data-claim="{study}/{key}">'
-            f'<span class="claim-text">{html.escape(claim["text"])}</span>'
+            f'<span class="claim-text">{_esc(claim["text"])}</span>'
             f'<sup class="claim-note"><a href="#note-{number}">[{number}]</a></sup>'
             f'<details><summary>evidence</summary><span class="evidence">'
             f'{evidence_html(claim["evidence"])}</span></details></span>')
@@ -146,11 +151,11 @@ def with_claims(text, section, anchor=True):
     """Escape `text` and render each claim mark in it as the section's claim."""
     out, last = [], 0
     for m in CLAIM_RE.finditer(text or ""):
-        out.append(html.escape(text[last:m.start()]))
+        out.append(_esc(text[last:m.start()]))
         key, claim = section.claims[int(m.group(1))]
         out.append(claim_html(section.study, key, claim, claim["number"], anchor))
         last = m.end()
-    out.append(html.escape((text or "")[last:]))
+    out.append(_esc((text or "")[last:]))
     return markupsafe.Markup("".join(out))
 
 

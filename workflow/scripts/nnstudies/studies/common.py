@@ -83,8 +83,14 @@ def study_data_departures(cfg, study):
             out.append(f"{study}: runs on {DATASETS[value].title} "
                        f"(the other studies: {DATASETS[cfg['data'][key]].title})")
         else:
-            out.append(f"{study}: data.{key} {value} (the other studies: {cfg['data'][key]})")
+            out.append(f"{study}: data.{key} {_setting(value)} (the other studies: "
+                       f"{_setting(cfg['data'][key])})")
     return out
+
+
+def _setting(value):
+    """A data setting as the notice says it: no value (a subset not taken) is the whole set."""
+    return "the whole set" if value is None else f"{value:,}" if isinstance(value, int) else value
 
 
 def check_models(cfg, study, key="models"):

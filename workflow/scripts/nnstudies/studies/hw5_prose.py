@@ -166,11 +166,11 @@ def _q1(sec, o, p):
     gap = base.last_gap.dropna()
     gap_text = ""
     if len(gap):
-        froms = [e for e in base.train_above_val_from if e == e]
+        froms = [f"{int(e)} in seed {s}" for s, e in zip(base.seed, base.train_above_val_from)
+                 if e == e]
         gap_text = (f"At the last epoch the training accuracy exceeds the validation accuracy by "
                     f"{prose.pts(gap.mean())} on average ({', '.join(prose.pts(g) for g in gap)}"
-                    " per seed)" + (f"; it stays above it from epoch "
-                                    f"{', '.join(str(int(e)) for e in froms)} (per seed)"
+                    " per seed)" + (f"; it stays above it from epoch {', '.join(froms)}"
                                     if froms else "")
                     + ". (The training figures are epoch means taken while the weights "
                     "improve, so they understate the end-of-epoch training accuracy.) ")

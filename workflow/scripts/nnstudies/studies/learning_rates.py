@@ -134,15 +134,17 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     ok_rates = [lr for lr in rates if (const[const.lr == lr].status == "ok").all()]
     reached = [lr for lr in ok_rates if const[const.lr == lr].steps_to_target.notna().all()]
     out["never_reached"] = [float(lr) for lr in ok_rates if lr not in reached]
-    found["speed"] = claims.ranking(
-        {f"lr {lr:g}": list(const[const.lr == lr].steps_to_target) for lr in reached},
-        f"Steps until the validation accuracy first reaches {100 * target:g} % (rates whose "
-        "runs all ended ok and all reached it)", fmt=_steps_fmt, source=SOURCE,
-        higher_is_better=False, diff_fmt=_steps_diff)
-    found["end_point"] = claims.ranking(
-        {f"lr {lr:g}": list(const[const.lr == lr].final_val_acc) for lr in ok_rates},
-        "Validation accuracy at the last record (rates whose runs all ended ok)",
-        source=SOURCE)
+    if reached:
+        found["speed"] = claims.ranking(
+            {f"lr {lr:g}": list(const[const.lr == lr].steps_to_target) for lr in reached},
+            f"Steps until the validation accuracy first reaches {100 * target:g} % (rates "
+            "whose runs all ended ok and all reached it)", fmt=_steps_fmt, source=SOURCE,
+            higher_is_better=False, diff_fmt=_steps_diff)
+    if ok_rates:
+        found["end_point"] = claims.ranking(
+            {f"lr {lr:g}": list(const[const.lr == lr].final_val_acc) for lr in ok_rates},
+            "Validation accuracy at the last record (rates whose runs all ended ok)",
+            source=SOURCE)
     healthy = const[const.lr.isin(ok_rates)]
     out["jitter_vs_lr"] = rank_correlation(healthy.lr, healthy.val_acc_jitter)
     found["jitter"] = claims.trend(
@@ -235,8 +237,9 @@ def _answers(sec, facts, variants, p):
     sec.ask("What is the effect of the learning rate on the speed of convergence?",
             "Expected: a larger rate takes larger steps, so it gets near a good region sooner, "
             "as long as it does not overshoot. Measured, steps until the validation accuracy "
-            f"first reaches {prose.pct(target)} (mean over seeds): {speed}. "
-            f"{sec.cite(found, 'speed')}."
+            f"first reaches {prose.pct(target)} (mean over seeds): {speed}."
+            + (f" {sec.cite(found, 'speed')}." if "speed" in found else
+               " No rate's runs all ended ok and all reached it, so none is ranked.")
             + (f" Not reached by every run within the budget: "
                f"{', '.join(f'lr {x:g}' for x in never)}." if never else ""))
     ends = "; ".join(f"lr {r.lr:g}: " + (f"{r.status}" if r.worst_status in ("diverged",) else
@@ -255,8 +258,9 @@ def _answers(sec, facts, variants, p):
                       for r in healthy.itertuples())
                   + f". {sec.cite(found, 'jitter')}.")
     sec.ask("What is the effect of the learning rate on converging to a better point?",
-            f"After {int(const.epochs.iloc[0])} epochs: {ends}. {sec.cite(found, 'end_point')}."
-            + jitter)
+            f"After {int(const.epochs.iloc[0])} epochs: {ends}."
+            + (f" {sec.cite(found, 'end_point')}." if "end_point" in found else
+               " No rate's runs all ended ok, so none is ranked.") + jitter)
     sched = variants[variants.name == "schedule"]
     if sched.empty:
         return
@@ -305,7 +309,8 @@ def _answers(sec, facts, variants, p):
 def _summary(sec, facts, variants, p):
     found = facts["claims"]
     if "schedule_vs_first" not in found:
-        return f"Learning rates: {sec.cite(found, 'end_point')}."
+        return ("Learning rates: " + (f"{sec.cite(found, 'end_point')}." if "end_point" in found
+                                      else "no rate's runs all ended ok."))
     how = ("it switched at " + "; ".join(
         f"epoch {', '.join(map(str, eps))} (seed {seed})" for seed, eps in
         facts["switches"].items() if eps) if facts["switched"] else

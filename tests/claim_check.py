@@ -1,0 +1,89 @@
+"""Reading the claims back out of a rendered report, as a reader's browser sees them."""
+import math
+from html.parser import HTMLParser
+from pathlib import Path
+
+from nnstudies.studies.common import read_facts
+
+
+class ClaimParser(HTMLParser):
+    """Every element of class `claim`: its data-claim key, its sentence, whether it holds a
+    <details> with evidence, and the exact numbers (data-value) of that evidence."""
+
+    def __init__(self):
+        super().__init__()
+        self.claims, self.stack, self.current = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self.current is None:
+            if "claim" in (attrs.get("class") or "").split():
+                self.current = {"key": attrs.get("data-claim"), "text": "", "details": False,
+                                "evidence": "", "values": [], "depth": 0, "where": None}
+                self.stack = [tag]
+            return
+        self.stack.append(tag)
+        classes = (attrs.get("class") or "").split()
+        if tag == "details":
+            self.current["details"] = True
+        if "claim-text" in classes:
+            self.current["where"] = ("text", len(self.stack))
+        elif "evidence" in classes and tag == "span":
+            self.current["where"] = ("evidence", len(self.stack))
+        if "data-value" in attrs:
+            self.current["values"].append(float(attrs["data-value"]))
+
+    def handle_endtag(self, tag):
+        if self.current is None:
+            return
+        where = self.current["where"]
+        if where and len(self.stack) == where[1]:
+            self.current["where"] = None
+        self.stack.pop()
+        if not self.stack:
+            self.claims.append(self.current)
+            self.current = None
+
+    def handle_data(self, data):
+        if self.current is not None and self.current["where"]:
+            self.current[self.current["where"][0]] += data
+
+
+def claims_in(html):
+    parser = ClaimParser()
+    parser.feed(html)
+    return parser.claims
+
+
+def evidence_numbers(ev):
+    """Every number a claim's evidence holds (arms' runs, means and values; p, min_p, ρ)."""
+    out = []
+    for arm in ev["arms"]:
+        out += [arm["n"], arm["mean"], *arm["values"]]
+    out += [ev.get(k) for k in ("p", "min_p", "rho")]
+    if isinstance(ev.get("measurement"), dict):
+        out += evidence_numbers(ev["measurement"])
+    return [float(x) for x in out if isinstance(x, (int, float)) and not math.isnan(x)]
+
+
+def check_report(html, tables):
+    """Assert that every claim element has evidence and that its sentence and numbers are the
+    facts file's (tables/<study>_facts.json); returns the claims found."""
+    found = claims_in(html)
+    facts = {}
+    for c in found:
+        assert c["key"] and "/" in c["key"], c
+        study, key = c["key"].split("/", 1)
+        if study not in facts:
+            facts[study] = read_facts(Path(tables) / f"{study}_facts.json")["claims"]
+        claim = facts[study][key]
+        assert c["details"] and c["evidence"].strip(), f"{c['key']}: no evidence"
+        assert c["text"] == claim["text"], c["key"]
+        expected = evidence_numbers(claim["evidence"])
+        assert c["values"], f"{c['key']}: evidence without numbers"
+        for v in c["values"]:
+            assert any(v == e for e in expected), f"{c['key']}: {v} not in the facts file"
+        for arm in claim["evidence"]["arms"]:
+            assert arm["arm"] in c["evidence"], f"{c['key']}: arm {arm['arm']} not shown"
+        assert claim["evidence"]["source"] in c["evidence"], c["key"]
+    return found

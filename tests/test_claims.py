@@ -1,0 +1,108 @@
+"""The claims layer: each builder applies REPORT.md's rules, and a claim renders with its
+evidence in place."""
+import json
+
+import pytest
+
+from claim_check import claims_in, evidence_numbers
+from handmade import spread
+from nnstudies import claims
+from nnstudies.report import Section, number_claims, plain, with_claims
+
+COMPARATIVE = ("highest", "lowest", "best", "separated", "rises", "falls", "first at")
+
+
+def test_one_run_a_side_gives_the_values_and_no_comparative_word():
+    for c in (claims.difference("a", [0.9], "b", [0.8], "Accuracy"),
+              claims.ranking({"a": [0.9], "b": [0.8], "c": [0.7]}, "Accuracy")):
+        assert "90.00 %" in c["text"] and "80.00 %" in c["text"]
+        assert not any(w in c["text"] for w in COMPARATIVE), c["text"]
+        assert "no" in c["text"] and "spread" in c["text"]
+
+
+def test_a_ranking_lists_one_run_arms_in_the_given_order_not_sorted():
+    c = claims.ranking({"b": [0.7], "a": [0.9]}, "Accuracy")
+    assert c["text"].index("b 70.00 %") < c["text"].index("a 90.00 %")
+
+
+def test_two_to_four_runs_are_not_resolved_with_the_smallest_p():
+    c = claims.ranking({"a": [0.90, 0.91, 0.92], "b": [0.80, 0.81, 0.82]}, "Accuracy")
+    assert "the highest mean is a's" in c["text"]
+    assert "not resolved: with 3 and 3 runs" in c["text"] and "0.1)" in c["text"]
+    assert c["evidence"]["min_p"] == pytest.approx(0.1) and c["evidence"]["p"] != c[
+        "evidence"]["p"]
+
+
+def test_five_runs_a_side_are_tested_and_never_called_equal():
+    apart = claims.difference("a", spread(0.90), "b", spread(0.85), "Accuracy")
+    close = claims.difference("a", spread(0.90, sd=0.05), "b", spread(0.899, sd=0.05),
+                              "Accuracy")
+    assert "+5.00 points, separated by the data (permutation test p = 0.0079" in apart["text"]
+    assert "not separated by the data" in close["text"]
+    assert "does not make them equal" in close["text"]
+
+
+def test_a_trend_no_test_can_reach_is_not_testable_not_absent():
+    c = claims.trend([(1, 0.5), (2, 0.6), (3, 0.7)], "Depth against accuracy")
+    assert "not testable with 3 points" in c["text"] and "no correlation" not in c["text"]
+    rising = claims.trend([(x, x * x) for x in range(1, 6)], "x against y", x_name="x",
+                          y_name="y")
+    assert "y rises with x (Spearman ρ = 1.00 over 5 points, exact p = 0.017" in rising["text"]
+    flat = claims.trend([(x, 1.0) for x in range(1, 6)], "x against y")
+    assert "not testable (every value the same)" in flat["text"]
+
+
+@pytest.mark.parametrize("values, expected_sign, verdict", [
+    ((spread(0.90), spread(0.80)), 1, "agrees"),
+    ((spread(0.90), spread(0.80)), -1, "disagrees"),
+    (([0.90, 0.91], [0.80, 0.81]), 1, "cannot tell"),
+])
+def test_a_mechanism_takes_its_verdict_from_the_measurements_test(values, expected_sign,
+                                                                  verdict):
+    m = claims.mechanism("X should exceed Y.", claims.difference("X", values[0], "Y", values[1],
+                                                                 "Accuracy"), expected_sign)
+    assert m["text"].startswith("Expected: X should exceed Y. Measured: Accuracy, X against Y")
+    assert f"Verdict: {verdict}" in m["text"] and m["evidence"]["verdict"] == verdict
+
+
+def test_a_threshold_needs_a_separated_difference_beyond_the_margin():
+    arms = {0: spread(0.99), 0.1: spread(0.985), 0.5: spread(0.95)}
+    c = claims.threshold([0, 0.1, 0.5], arms, 0, "Under-fitting", "λ", margin=0.01)
+    assert "first at λ 0.5" in c["text"] and c["evidence"]["crossed_at"] == 0.5
+    few = claims.threshold([0, 0.5], {0: [0.99, 0.98], 0.5: [0.5, 0.4]}, 0, "Under-fitting",
+                           "λ")
+    assert "cannot tell with these runs (2 runs a setting" in few["text"]
+    assert "first at" not in few["text"]
+
+
+def test_a_sign_test_claims_a_side_only_when_it_can():
+    five = claims.sign({m: [r] for m, r in zip("abcde", [2, 3, 4, 5, 6])}, "Ratio")
+    six = claims.sign({m: [r] for m, r in zip("abcdef", [2, 3, 4, 5, 6, 7])}, "Ratio")
+    assert "with 5 arms not testable" in five["text"] and claims.direction(five) == 0
+    assert "above 1 for 6 of 6 arms" in six["text"] and claims.direction(six) == 1
+
+
+def test_an_observation_is_said_to_be_of_these_runs():
+    c = claims.observation("spikes at 0.01.", {"lr 0.01": [0]}, "rises", lambda x: x > 0,
+                           "at least one rise", True)
+    assert "Verdict: disagrees" in c["text"] and "one initialisation" in c["text"]
+
+
+def test_a_claim_survives_the_facts_file_and_renders_with_its_evidence(tmp_path):
+    from nnstudies.studies.common import read_facts, write_facts
+    built = {"k": claims.ranking({"a": [0.9, 0.92], "b <b>": [0.8, 0.81]}, "Accuracy",
+                                 source="tables/x_runs.csv")}
+    write_facts(tmp_path / "x_facts.json", {"claims": built})
+    found = read_facts(tmp_path / "x_facts.json")["claims"]
+    json.dumps(built)  # plain data
+    sec = Section("x", "X", "intro")
+    text = f"Before {sec.cite(found, 'k')} & after; again {sec.cite(found, 'k')}."
+    assert len(sec.claims) == 1  # one claim placed twice is one claim
+    number_claims([sec])
+    html = str(with_claims(text, sec))
+    assert "&amp; after" in html and "b &lt;b&gt;" in html
+    (parsed, again) = claims_in(html)
+    assert parsed["key"] == "x/k" and parsed["details"] and parsed["text"] == found["k"]["text"]
+    assert "tables/x_runs.csv" in parsed["evidence"] and "Rule:" in parsed["evidence"]
+    assert set(parsed["values"]) <= set(evidence_numbers(found["k"]["evidence"]))
+    assert plain(text, sec) == f"Before {found['k']['text']} & after; again {found['k']['text']}."
