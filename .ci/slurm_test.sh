@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # The workflow on a real Slurm: stands up a single-node Slurm 22.05 on localhost (munge,
 # MariaDB + slurmdbd for sacct, slurmctld, slurmd; Debian's packages, no systemd) and runs the
-# quick preset through profiles/slurm. One training job is cancelled mid-run (scancel): the run
-# must fail like a local one, leave no complete-looking output for that job, and finish when run
-# again. Then sacct must show every job of the DAG completed under Slurm, and every number must
-# equal a local quick run's. Everything it started is stopped by PID on exit, failure included;
-# the Slurm config files it wrote to /etc/slurm are removed (or the ones found there restored).
+# test preset (PRESET; every study, the test suite's run) through profiles/slurm. One training
+# job is cancelled mid-run (scancel): the run must fail like a local one, leave no
+# complete-looking output for that job, and finish when run again. Then sacct must show every
+# job of the DAG completed under Slurm, and every number must equal a local run's of the same
+# preset. Everything it started is stopped by PID on exit, failure included; the Slurm config
+# files it wrote to /etc/slurm are removed (or the ones found there restored).
 #
 #   .ci/slurm_test.sh                    # root and apt-get needed; skips (exit 0) otherwise
-#   LOCAL_RUN=DIR .ci/slurm_test.sh      # compare with DIR/results/quick (a finished local
-#                                        # quick run) instead of making one (~3 min saved)
+#   LOCAL_RUN=DIR .ci/slurm_test.sh      # compare with DIR/results/$PRESET (a finished local
+#                                        # run) instead of making one (minutes saved)
+#   PRESET=quick .ci/slurm_test.sh       # another preset (default: test)
 #   KEEP=1 .ci/slurm_test.sh             # keep the work folder (logs, both runs) for a look
 #
-# Environment: SLURM_TEST_TIMEOUT (s, each snakemake call; default 2400: the quick preset takes about 20 min through Slurm on 2 cores).
+# Environment: SLURM_TEST_TIMEOUT (s, each snakemake call; default 2400: the quick preset took
+# about 20 min through Slurm on 2 cores).
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PY="$REPO/.venv/bin/python"
 TIMEOUT=${SLURM_TEST_TIMEOUT:-2400}
+PRESET=${PRESET:-test}
 PASSED=0
 say() { echo "slurm_test: $*"; }
 skip() { say "SKIPPED: $*"; exit 0; }
@@ -36,8 +40,8 @@ for port in 6817 6818 6819; do
   fi
 done
 
-if [ -n "${LOCAL_RUN:-}" ] && [ ! -s "$LOCAL_RUN/results/quick/tables/runs.csv" ]; then
-  fail "LOCAL_RUN=$LOCAL_RUN holds no finished quick run (results/quick/tables/runs.csv)"
+if [ -n "${LOCAL_RUN:-}" ] && [ ! -s "$LOCAL_RUN/results/$PRESET/tables/runs.csv" ]; then
+  fail "LOCAL_RUN=$LOCAL_RUN holds no finished $PRESET run (results/$PRESET/tables/runs.csv)"
 fi
 
 debs="slurmctld slurmd slurmdbd slurm-client munge mariadb-server"
@@ -191,7 +195,7 @@ start slurmd /usr/sbin/slurmd -D -N "$HOST"
 wait_for 60 "node $HOST" sh -c "sinfo -h -n $HOST -o %t | grep -qx idle"
 say "Slurm $(sinfo --version | cut -d' ' -f2) up: node $HOST, $CPUS CPUs, $MEM MB"
 
-# --- Runs: a local quick run (or LOCAL_RUN) and the quick preset through profiles/slurm ---
+# --- Runs: a local run (or LOCAL_RUN) and the same preset through profiles/slurm ---
 copy_repo() {
   mkdir -p "$1"
   cp -r "$REPO"/{Snakefile,config.yaml,workflow,report,envs,profiles} "$1"/
@@ -207,7 +211,7 @@ snake() {  # snake DIR ARGS...: bounded by a SIGINT timeout (a wedged status loo
   SNAKE_PID=""
   return $rc
 }
-QUICK=(--config preset=quick)
+QUICK=(--config "preset=$PRESET")
 if [ -n "${LOCAL_RUN:-}" ]; then
   LOCAL=$(cd "$LOCAL_RUN" && pwd)
   say "local run: reusing $LOCAL"
@@ -216,15 +220,15 @@ else
   copy_repo "$LOCAL"
   t0=$(date +%s)
   snake "$LOCAL" --cores 2 "${QUICK[@]}" >"$W/log/local-run.log" 2>&1 \
-    || { tail -n 40 "$W/log/local-run.log"; fail "local quick run"; }
-  say "local quick run (--cores 2): $(($(date +%s) - t0)) s"
+    || { tail -n 40 "$W/log/local-run.log"; fail "local $PRESET run"; }
+  say "local $PRESET run (--cores 2): $(($(date +%s) - t0)) s"
 fi
 
 SL="$W/slurm"
 copy_repo "$SL"
 START=$(date +%Y-%m-%dT%H:%M:%S)
 
-# --- The quick preset through profiles/slurm; one training job is cancelled mid-run ---
+# --- The preset through profiles/slurm; one training job is cancelled mid-run ---
 # It must fail like a local job: snakemake goes on with the others (keep-going) and exits
 # non-zero, the job leaves no complete-looking output, and the same command again finishes.
 # The jobs this run will submit: the dry run's job-stats total before it starts (fetch_raw only
@@ -232,9 +236,9 @@ START=$(date +%Y-%m-%dT%H:%M:%S)
 # instead of a "rule train:" block, so blocks cannot be counted.
 n_jobs=$(($(cd "$SL" && .venv/bin/snakemake -n --cores 1 "${QUICK[@]}" \
   --workflow-profile none 2>/dev/null | awk '$1 == "total" {print $2; exit}') - 1))
-RUN=results/quick/runs/architectures/cnn_3/seed0
-LOG=results/quick/logs/train/architectures/cnn_3/seed0.log  # under the results folder (issue 8)
-COMMENT=rule_train_wildcards_architectures_cnn_3_0   # the plugin's job comment
+RUN=results/$PRESET/runs/architectures/cnn_4/seed0
+LOG=results/$PRESET/logs/train/architectures/cnn_4/seed0.log  # under the results folder (issue 8)
+COMMENT=rule_train_wildcards_architectures_cnn_4_0   # the plugin's job comment
 t0=$(date +%s)
 (cd "$SL" && exec timeout -s INT -k 60 "$TIMEOUT" .venv/bin/snakemake \
   --workflow-profile profiles/slurm "${QUICK[@]}") >"$W/log/slurm-run.log" 2>&1 &
@@ -257,7 +261,7 @@ state=$(sacct -X -n -P -j "$job" -o State | head -1)
 [[ "$state" == CANCELLED* ]] || fail "sacct says '$state' for the cancelled job $job"
 [ ! -e "$SL/$RUN/summary.json" ] || fail "the cancelled job left $RUN/summary.json"
 (cd "$SL" && .venv/bin/snakemake -n "${QUICK[@]}" --workflow-profile none --cores 1 \
-  --rerun-incomplete) | grep -F "train architectures cnn_3 seed 0:" >/dev/null \
+  --rerun-incomplete) | grep -F "train architectures cnn_4 seed 0:" >/dev/null \
   || fail "after the cancel, snakemake does not plan to redo $RUN"
 pass "cancelled job $job mid-run: snakemake failed after $((t1 - t0)) s, sacct says $state," \
   "no summary.json, the job is planned again"
@@ -265,7 +269,7 @@ pass "cancelled job $job mid-run: snakemake failed after $((t1 - t0)) s, sacct s
 snake "$SL" --workflow-profile profiles/slurm "${QUICK[@]}" >"$W/log/rerun.log" 2>&1 \
   || { tail -n 60 "$W/log/rerun.log"; fail "rerun after the cancel"; }
 pass "the rerun finished the study in $(($(date +%s) - t1)) s" \
-  "(quick preset through Slurm, cancel included: $(($(date +%s) - t0)) s)"
+  "($PRESET preset through Slurm, cancel included: $(($(date +%s) - t0)) s)"
 
 # --- Every job ran under Slurm ---
 sacct -X -n -P -S "$START" -o JobID,State,Comment >"$W/sacct.txt"
@@ -275,7 +279,7 @@ n_train=$(grep "|COMPLETED|" "$W/sacct.txt" | grep -c "|rule_train_")
 pass "sacct: $n_done jobs COMPLETED under Slurm ($n_train training) for the $n_jobs of the DAG"
 
 # --- Same numbers as the local run ---
-"$PY" "$REPO/.ci/compare_runs.py" "$LOCAL/results/quick" "$SL/results/quick" \
+"$PY" "$REPO/.ci/compare_runs.py" "$LOCAL/results/$PRESET" "$SL/results/$PRESET" \
   || fail "the Slurm run's numbers differ from the local run's"
 pass "the Slurm run's tables, curves, summaries and report text equal the local run's"
 say "$PASSED passed, 0 failed"

@@ -78,7 +78,8 @@ def test_adam_comparison_states_the_unequal_budgets(tmp_path):
            "epochs (540 steps of batch 50 kept)" in q4
     assert "one run each: no spread" in q4
     q3 = answers["learning_rates-q3"]
-    assert "never switched" not in q3 and "It switched (2 switches at most per seed" in q3
+    assert "never switched" not in q3
+    assert "It switched 2 times (in the seed that switched most" in q3
 
 
 def test_the_summary_is_the_sections_claim(tmp_path):

@@ -26,6 +26,7 @@ for study in STUDIES:
         params:
             study=study,
             settings=BY_NAME[study].params(CFG),
+            caption=BY_NAME[study].CAPTION,
         script:
             "../scripts/analyse.py"
 

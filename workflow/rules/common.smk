@@ -80,6 +80,7 @@ SHARED_CODE = [
     f"{PACKAGE}/{m}.py"
     for m in (
         "aggregate",
+        "claims",
         "figures",
         "stats",
         "prose",
@@ -129,7 +130,7 @@ def analysis_outputs(study):
     for name in study_module.figures_of(study_module.params(CFG)):
         out[f"png_{name}"] = report(
             figure_path(RESULTS, study, name),
-            caption=f"../../report/captions/{study}.rst",
+            caption="../../report/captions/study.rst",  # renders params.caption
             category=study_module.TITLE,
         )
         out[f"svg_{name}"] = figure_path(RESULTS, study, name, "svg")

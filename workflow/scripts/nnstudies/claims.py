@@ -49,6 +49,10 @@ def fmt_number(x):
     return "–" if x is None or x != x else f"{x:.3g}"
 
 
+def fmt_points(x):
+    return "–" if x is None or x != x else f"{100 * x:+.2f} points"
+
+
 def fmt_pct(x):
     return "–" if x is None or x != x else f"{100 * x:.2f} %"
 
@@ -65,9 +69,9 @@ def _interval(values, fmt):
     return f"{fmt(mean)} (95 % CI {fmt(mean - half)}–{fmt(mean + half)}, {len(values)} runs{small})"
 
 
-def verdict_words(c):
+def verdict_words(c, unit="runs"):
     """What a `stats.compare` result says about two means, in words."""
-    n = f"{c['n_x']} and {c['n_y']} runs"
+    n = f"{c['n_x']} and {c['n_y']} {unit}"
     if min(c["n_x"], c["n_y"]) < 2:
         return "one run on a side: no spread, so no comparison can be made"
     if not c["testable"]:
@@ -90,8 +94,9 @@ def values_only(arms, what, fmt=fmt_number, source="", note=""):
     return _claim(text, "values", "values only: no comparison is claimed", source, ev)
 
 
-def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None):
-    """'a against b: +1.20 points, separated by the data (p = 0.01, 10 and 10 runs)'."""
+def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="runs"):
+    """'a against b: +1.20 points, separated by the data (p = 0.01, 10 and 10 runs)'; `unit`
+    names what the values are (runs, or models where each value is a model's mean)."""
     c = compare(_finite(xs), _finite(ys))
     arms = [_arm(a, xs), _arm(b, ys)]
     if min(c["n_x"], c["n_y"]) < 2:
@@ -103,7 +108,7 @@ def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None):
                       "made)", "difference", _rule("difference"), source, arms,
                       PERMUTATION, c["p"], c["min_p"], diff=c["diff"])
     d = (diff_fmt or _points)(c["diff"])
-    return _claim(f"{what}, {a} against {b}: {d}, {verdict_words(c)}", "difference",
+    return _claim(f"{what}, {a} against {b}: {d}, {verdict_words(c, unit)}", "difference",
                   _rule("difference"), source, arms, PERMUTATION, c["p"], c["min_p"],
                   diff=c["diff"], separated=c["separated"], testable=c["testable"])
 
@@ -284,25 +289,27 @@ def sign(arms, what, reference=1.0, fmt=fmt_number, source="", above="above", be
 def observation(expectation, arms, what, predicate, predicate_text, expected, fmt=fmt_number,
                 source=""):
     """A property of single runs, observed rather than compared between arms (a rise of a
-    full-batch loss, say): each arm's value, whether `predicate` holds for it, and whether that
-    matches `expected` (True: it should hold, for every arm). One run per arm is one
-    initialisation: the verdict is said to be of these runs, not tested across seeds."""
+    full-batch loss, say): each arm's values, whether `predicate` holds for them, and whether
+    that matches `expected` (True: it should hold, for every arm). The verdict is of these
+    runs; one run per arm is one initialisation, not a test across seeds."""
     ev = [_arm(k, v) for k, v in arms.items()]
     ev = [a for a in ev if a["n"]]
     holds = {a["arm"]: bool(all(predicate(v) for v in a["values"])) for a in ev}
     if not ev:
         verdict = "cannot tell"
     else:
-        verdict = "agrees" if all(h == expected for h in holds.values()) else "disagrees"
+        verdict = ("agrees" if all(h == expected for h in holds.values()) else "disagrees")
+        verdict += " in these runs"
     listed = "; ".join(f"{a['arm']} {', '.join(fmt(v) for v in a['values'])}" for a in ev)
-    runs = max((a["n"] for a in ev), default=0)
+    off = [arm for arm, h in holds.items() if h != expected]
+    why = ""
+    if ev:
+        why = (f" (expected: {predicate_text} in {'every' if expected else 'no'} run; "
+               + (f"not so in {', '.join(off)})" if off else "so it was)"))
+    single = max((a["n"] for a in ev), default=0) == 1
     text = (f"Expected: {expectation} Measured, {what}: {listed or 'nothing run'}. Verdict: "
-            f"{verdict}" + (f" (in {'this run' if runs == 1 else 'each of these runs'}: "
-                            f"{predicate_text} {'holds' if expected else 'does not hold'} "
-                            "as expected" + (")" if verdict == "agrees" else
-                                             " for every arm, which it does not)")
-                            if ev else "") + ("; one run per setting is one initialisation, "
-                                              "not a test across seeds" if runs == 1 else ""))
+            f"{verdict}{why}" + ("; one run per setting is one initialisation, not a test "
+                                 "across seeds" if single else ""))
     return _claim(text, "observation", "an observed property of each run (" + predicate_text
                   + "), set against the expectation; no comparison between arms", source, ev,
                   expected=expectation, verdict=verdict, holds=holds)

@@ -114,8 +114,15 @@ def coerce(config):
 
 @functools.cache
 def schema():
-    """The config schema, read once per process (every check validates against it)."""
-    return yaml.load(SCHEMA.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    """The config schema, read once per process (every check validates against it): the
+    top-level schema with each study's own fragment (schemas/studies/<study>.yaml) as the
+    required property of that name."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    full = yaml.load(SCHEMA.read_text(), Loader=loader)
+    for fragment in sorted((SCHEMA.parent / "studies").glob("*.yaml")):
+        full["properties"][fragment.stem] = yaml.load(fragment.read_text(), Loader=loader)
+        full["required"].append(fragment.stem)
+    return full
 
 
 def check_schema(config, where="config"):

@@ -58,6 +58,7 @@ class Section:
     questions: list = field(default_factory=list)
     summary: str | None = None
     claims: list = field(default_factory=list)  # [(key, claim dict)], cited in the text
+    anchored: set = field(default_factory=set)  # claims given their id (the first placement)
 
     def cite(self, claims, key):
         """Place the claim `claims[key]` (built by nnstudies.claims in the analysis step and
@@ -153,7 +154,10 @@ def with_claims(text, section, anchor=True):
     for m in CLAIM_RE.finditer(text or ""):
         out.append(_esc(text[last:m.start()]))
         key, claim = section.claims[int(m.group(1))]
-        out.append(claim_html(section.study, key, claim, claim["number"], anchor))
+        first = anchor and claim["number"] not in section.anchored  # one id per claim
+        if first:
+            section.anchored.add(claim["number"])
+        out.append(claim_html(section.study, key, claim, claim["number"], first))
         last = m.end()
     out.append(_esc((text or "")[last:]))
     return markupsafe.Markup("".join(out))

@@ -92,7 +92,8 @@ def rank_correlation(x, y):
     """Spearman's ρ with an exact permutation p-value where one can reach ALPHA.
 
     Returns {rho, n, p, min_p, testable}; with 3 points the smallest attainable two-sided p is
-    2/3! = 0.33, so `testable` is False and `p` NaN: such a ρ describes, it does not test.
+    2/3! = 0.33, so `testable` is False and `p` NaN: such a ρ describes, it does not test. Tied
+    values raise it (two values of x, two points each: 2·2!·2!/4! = 0.33), conservatively.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     n = len(x)
@@ -101,7 +102,10 @@ def rank_correlation(x, y):
     if n < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return out
     out["rho"] = float(stats.spearmanr(x, y)[0])
-    out["min_p"] = min(1.0, 2 / math.factorial(n))
+    # the most extreme pairing, and every reordering within tied values that keeps it, each
+    # way: with ties (H 100, 100, 500, 500) far fewer distinct values of rho exist than n!
+    ties = math.prod(math.factorial(k) for v in (x, y) for k in np.unique(v, return_counts=True)[1])
+    out["min_p"] = min(1.0, 2 * ties / math.factorial(n))
     if out["min_p"] >= ALPHA:
         return out
     out["testable"] = True

@@ -1,23 +1,40 @@
-"""The ordered registry of studies: each is one module with the same small interface.
+"""The registry of studies, found by itself: every module in this package that declares ORDER
+is a study (a module that splits a long study, studies/<study>_*.py, declares none).
 
-    NAME, TITLE        key (config section, file prefix, question ids) and section title
+Each study module has the same small interface:
+
+    NAME, TITLE, ORDER  key (config section, file prefix, question ids), section title, and its
+                        place in the report (ascending)
+    CAPTION            the caption of its figures in Snakemake's --report
     PROTOCOL           the assignment's settings, to list a run's departures from them
     runs(cfg)          {(run name, seed): run dict} for the training jobs ({} if none)
     check(cfg)         raise ConfigError naming the key, before any job starts
-    inputs(cfg, files) the per-run files its analysis reads (files(study, kind) gives paths)
+    inputs(cfg, files) the per-run files its analysis reads (files(study, kind) gives paths;
+                       a study that reads another study's runs names that study here)
     params(cfg)        the configuration its analysis and section read (nothing else)
-    TABLES, figures(params)   names of the tables and figures its analysis writes
-    analyse(inp, out, params) tables, figures and a facts file of every number its prose cites
-    section(facts, tables, figures, params) -> report.Section, questions addressed by id
+    TABLES, figures_of(params)   names of the tables and figures its analysis writes
+    analyse(inp, out, params, info)  tables, figures and a facts file of every number and claim
+                       its prose cites
+    section(facts, tables, figures, params, info) -> report.Section, questions addressed by id
     departures(cfg)    how this configuration departs from PROTOCOL, one phrase each
 
-Adding a study: a module here, its config section and schema fragment, its test.
+Its config section is validated by its schema fragment, workflow/schemas/studies/<NAME>.yaml.
+Adding a study: this module, its config section and schema fragment, its test; nothing else.
 """
-from . import (activations, architectures, assignment4, concepts, convolution, ece421, hw5,
-               learning_rates)
+import importlib
+import pkgutil
 
-REGISTRY = [concepts, convolution, architectures, activations, learning_rates, hw5, ece421,
-            assignment4]
+
+def _discover():
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "ORDER"):
+            found.append(module)
+    return sorted(found, key=lambda m: (m.ORDER, m.NAME))
+
+
+REGISTRY = _discover()
 BY_NAME = {module.NAME: module for module in REGISTRY}
 STUDIES = [module.NAME for module in REGISTRY]
 

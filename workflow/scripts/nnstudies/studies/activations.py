@@ -12,6 +12,9 @@ pd = lazy_import("pandas")
 
 NAME = "activations"
 TITLE = "Study 4: activation functions and gradients"
+ORDER = 40
+CAPTION = ("Study 4: training loss (left) and first-layer gradient norm (right) for every "
+           "model with ReLU (solid) and sigmoid (dashed), for one input scaling.")
 PROTOCOL = {"models": ["mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"],
             "activations": ["relu", "sigmoid"], "optimizer": "sgd", "lr": 0.01, "momentum": 0.0,
             "batch_size": 50, "epochs": 15}
@@ -98,7 +101,9 @@ def facts(variants, params, runs_, curves):
     left = per_run[(per_run.scaling == base) & ~per_run.status.isin(GRADIENT_FATES)]
     found, out = {}, {"base_scaling": base, "per_activation": {},
                       "left_out": [f"{r.model} {r.activation} seed {r.seed} ({r.status})"
-                                   for r in left.itertuples()]}
+                                   for r in left.itertuples()],
+                      "stuck_included": [f"{r.model} {r.activation} seed {r.seed}" for r in
+                                         unit[unit.status != "ok"].itertuples()]}
     for act, t in unit.groupby("activation"):
         found[f"grad_{act}"] = claims.values_only(
             _by_model(t, "grad_norm_mean", models, lambda m: f"{m} (depth {depth[m]})"),
@@ -147,6 +152,10 @@ def facts(variants, params, runs_, curves):
         scaled = (r[common] / ref[common]).rename("ratio").reset_index()
         arms = {f"{m} {a}": list(g.ratio) for (m, a), g in scaled.groupby(
             ["model", "activation"], sort=False)}
+        fates = per_run.set_index(key + ["activation", "scaling"]).status
+        out["raw_not_ok"] = sorted({
+            f"{m} {a} seed {sd} on {SCALING_NAMES[sc]} ({fates[(m, sd, a, sc)]})"
+            for m, sd, a in common for sc in (base, "raw") if fates[(m, sd, a, sc)] != "ok"})
         found["raw_gradient"] = claims.mechanism(
             RAW_EXPECTED + ".", claims.sign(
                 arms, "Mean first-layer gradient norm on [0, 255] over that on [0, 1] (same "
@@ -164,8 +173,8 @@ def section(facts, tables, figs, params, info):
     models = p["models"]
     zoo = PROTOCOL["models"]
     subset = ("every model of the assignment's zoo" if sorted(models) == sorted(zoo) else
-              f"{len(models)} model(s) ({prose.names(models)}; the assignment's zoo has "
-              f"{len(zoo)}: {prose.names(zoo)})")
+              f"models {prose.names(models)} ({len(models)} of the assignment's {len(zoo)}: "
+              f"{prose.names(zoo)})")
     sec = Section(NAME, TITLE,
                   f"{subset[0].upper() + subset[1:]} with {' and '.join(p['activations'])} "
                   "(every ReLU replaced), inputs scaled to "
@@ -193,9 +202,11 @@ def section(facts, tables, figs, params, info):
     sec.add_table("Per variant (mean over seeds)", shown)
     _answers(sec, facts, variants, params)
     found = facts["claims"]
-    text = f"Activations, {subset}: {prose.status_counts(tables['runs'].status)}"
-    if "ratio_above_one" in found:
-        text += f". {sec.cite(found, 'ratio_above_one')}"
+    fates = prose.status_counts(tables["runs"].status)
+    text = f"Activations, {subset}: {fates[0].upper()}{fates[1:]}"
+    if "ratio_values" in found:
+        text += (f". {sec.cite(found, 'ratio_values')}"
+                 + (" (stuck runs included)" if facts.get("stuck_included") else ""))
     sec.summary = text + "."
     return sec
 
@@ -205,6 +216,10 @@ def _answers(sec, facts, variants, params):
     excluded = ("" if not facts["left_out"] else " Left out of the gradient comparisons, "
                 "because a diverged or blown-up run's gradient is the explosion's: "
                 + "; ".join(facts["left_out"]) + ".")
+    if facts.get("stuck_included"):
+        excluded += (" Included although stuck (a small or zero first-layer gradient is what "
+                     "a vanishing gradient or dead units look like): "
+                     + "; ".join(facts["stuck_included"]) + ".")
     lines = []
     for act, f in facts["per_activation"].items():
         text = f"{sec.cite(found, f'grad_{act}')}. {sec.cite(found, f'depth_{act}')}"
@@ -236,5 +251,9 @@ def _answers(sec, facts, variants, params):
     counts = prose.status_counts(raw.worst_status, "variants")
     text = (f"{sec.cite(found, 'raw_gradient')}." if "raw_gradient" in found else
             f"Expected: {RAW_EXPECTED}.")
+    if facts.get("raw_not_ok"):
+        text += (" Every run is in these ratios, also those that did not end ok (a blown-up "
+                 "run's gradient is the overshoot itself, a stuck one's the units that stopped "
+                 "learning): " + "; ".join(facts["raw_not_ok"]) + ".")
     sec.ask("(Bonus) What happens with inputs in [0, 255] instead of [0, 1]?",
             f"{text} Fates on [0, 255]: {counts}. Per variant: {fates}.")

@@ -13,6 +13,11 @@ pd = lazy_import("pandas")
 
 NAME = "architectures"
 TITLE = "Study 3: architectures"
+ORDER = 30
+CAPTION = ("Architecture study: training loss, training (solid) and validation (dashed) "
+           "accuracy against step (mean over seeds, band: one standard deviation), test "
+           "against training accuracy per model, and validation against training accuracy "
+           "during training.")
 PROTOCOL = {"models": ["mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"], "optimizer": "adam",
             "lr": 0.001, "batch_size": 50, "epochs": 15, "seeds": 10}
 TABLES = ["runs", "summary", "pairwise", "curves", "weights"]
@@ -138,7 +143,8 @@ def facts(summary, runs_, weights=None, record_every=None):
                                             "Mean test accuracy", source=source)
     found["gap"] = claims.ranking(
         {m: gaps.get(m, []) for m in sorted(order)}, "Generalisation gap (training accuracy at the "
-        "last record minus test accuracy, per run)", source=source)
+        "last record minus test accuracy, per run; the highest is the widest)", source=source,
+        fmt=claims.fmt_points)
     for a, b in zip(order, order[1:]):
         found[f"next_{a}_vs_{b}"] = claims.difference(a, acc[a], b, acc[b], "Test accuracy",
                                                       source=source)
@@ -147,16 +153,18 @@ def facts(summary, runs_, weights=None, record_every=None):
         "Parameter count against mean test accuracy (one point per model)",
         source="tables/architectures_summary.csv", x_name="parameters",
         y_name="mean test accuracy")
-    fam_acc = {fam: list(tested.loc[tested.model.isin(g.model), "test_acc"])
-               for fam, g in summary.groupby("family")}
+    # one value per model (its mean over seeds): models, not runs, are what a family has many
+    # of, and runs of one model are not independent draws of the family
+    fam_acc = {fam: list(g.test_acc_mean) for fam, g in summary.groupby("family")}
+    what = "Mean test accuracy of each model (one value per model), by family"
     if len(fam_acc) == 2:
         (fa, xa), (fb, xb) = sorted(fam_acc.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))
-        found["family"] = claims.difference(
-            f"{fa}s", xa, f"{fb}s", xb, "Test accuracy pooled over the runs of each family",
-            source=source)
+        found["family"] = claims.difference(f"{fa}s", xa, f"{fb}s", xb, what,
+                                            source="tables/architectures_summary.csv",
+                                            unit="models")
     elif len(fam_acc) > 2:
-        found["family"] = claims.ranking(
-            fam_acc, "Test accuracy pooled over the runs of each family", source=source)
+        found["family"] = claims.ranking(fam_acc, what,
+                                         source="tables/architectures_summary.csv")
     if weights is not None and len(weights):
         w = weights.set_index("model")
         found["selectivity"] = claims.values_only(
@@ -253,8 +261,8 @@ def _answers(sec, summary, s, pairwise, weights, facts, n_classes):
     sec.ask("Which plots show it?",
             "Panel c plots test against final training accuracy (a point below the diagonal "
             "generalises worse than it fits); panels b and d show validation accuracy (unseen "
-            "data) against training accuracy during training. At the end, per model (training "
-            "/ validation / test): " + "; ".join(
+            "data) against training accuracy during training. At the last record, per model "
+            "(training / validation / test, means over seeds): " + "; ".join(
                 f"{m} {prose.pct(s.loc[m, 'final_train_acc_mean'])} / "
                 f"{prose.pct(s.loc[m, 'final_val_acc_mean'])} / "
                 f"{prose.pct(s.loc[m, 'test_acc_mean'])}" for m in s.index)
@@ -292,9 +300,8 @@ def _answers(sec, summary, s, pairwise, weights, facts, n_classes):
                        + ", ".join(f"{m} {prose.pct(s.loc[m, 'test_acc_mean'])}"
                                    for m in summary[summary.family == fam].model) + ")"
                        for fam in fam_mean)
-    closing = (f"{sec.cite(found, 'family')}. Family and parameter count move together in "
-               "this zoo where the parameter answer says so, and the families differ in layer "
-               "types and depth at once, so a difference between them cannot be put on any one "
+    closing = (f"{sec.cite(found, 'family')}. The families differ in layer types, depth and "
+               "parameter count at once, so a difference between them cannot be put on any one "
                "of these." if "family" in found else "The zoo has one family only.")
     sec.ask("Which architectures are akin, and how do similar ones compare?",
             f"Grouped by their layer lists: {groups}. {closing}")
@@ -318,8 +325,8 @@ def _answers(sec, summary, s, pairwise, weights, facts, n_classes):
             text += (f". Pick: {best} on its mean alone; the data do not separate it from "
                      "the runner-up")
     else:
-        text += (". No pick can be justified by these runs: with so few runs a model no test "
-                 "can separate any two models")
+        text += (". No pick can be justified by these runs: with so few runs of each model, "
+                 "no ranking is resolved")
     sec.ask("Which architecture would you pick, and why?", text + ".")
 
 
@@ -339,11 +346,11 @@ def _weight_answers(sec, weights, n_classes, found):
                        "partial one, below 0.3 none).")
     if len(cnn):
         parts.append("Convolution filters are a few pixels wide, so they cannot picture a "
-                     "garment; they are local detectors: " + ", ".join(
-                         f"{100 * f:.0f} % of {m}'s filters nearly cancel (|sum of weights| "
-                         "< 25 % of their summed magnitude: edge or contrast detectors)"
-                         for m, f in cnn.zero_sum_fraction.items())
-                     + ", the rest respond to local brightness.")
+                     "garment; they are local detectors. A filter whose weights nearly cancel "
+                     "(|sum of weights| < 25 % of their summed magnitude) detects edges or "
+                     "contrast, the others respond to local brightness. Filters that nearly "
+                     "cancel: " + ", ".join(f"{100 * f:.0f} % of {m}'s"
+                                            for m, f in cnn.zero_sum_fraction.items()) + ".")
     sec.ask("Are the weight pictures interpretable?", " ".join(parts))
     sel = w.selectivity_mean
     sec.ask("Are the units specialised to particular classes?",

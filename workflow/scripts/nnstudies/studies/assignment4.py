@@ -24,6 +24,11 @@ pd = lazy_import("pandas")
 
 NAME = "assignment4"
 TITLE = "Study 6c: Assignment 4 (seed 004)"
+ORDER = 80
+CAPTION = ("Study 6c (seed 004, Assignment 4): the linear classifier's curves and weight "
+           "templates, its learning-rate and decay sweep, full-batch GD against mini-batch "
+           "SGD for the two-layer network (per pass, per update, per second), and the CNN "
+           "C32-P-C64-P-C64-P-F64-F10.")
 # The seed's settings (its report); the CNN's 100 epochs take hours on one core here.
 PROTOCOL = {"dataset": "cifar10", "linear_iterations": 300, "lr": 0.01, "lr_decay": 0.999,
             "reg": 5e-6, "two_layer_iterations": 300, "sgd_lr": 1e-4, "sgd_batch": 500,

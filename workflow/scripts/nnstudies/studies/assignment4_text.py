@@ -233,4 +233,5 @@ def summary(sec, facts, params):
             f"{sec.cite(facts['claims'], 'sgd_fewer_passes')}; CNN test accuracy "
             f"{_fated('cnn', facts)} after {_epochs(p['cnn']['epochs'])} "
             f"({facts['cnn_formula_seed']:,} parameters on 32×32×3, {facts['cnn_formula_run']:,} "
-            f"on the input run; {len(p['seeds'])} seed(s)).")
+            f"on the input this run used; {len(p['seeds'])} seed"
+            f"{'s' if len(p['seeds']) > 1 else ''}).")

@@ -18,6 +18,9 @@ torch = lazy_import("torch")
 
 NAME = "concepts"
 TITLE = "Study 1: basic concepts, computed"
+ORDER = 10
+CAPTION = ("Study 1: reliability diagrams of the trained architecture-study models on the "
+           "test set; the diagonal is perfect calibration.")
 PROTOCOL = {}
 TABLES = ["ece", "reliability", "iterations", "parameters"]
 
@@ -117,8 +120,6 @@ def analyse(inp, out, params, info):
     write_facts(out.facts, facts(eces, identity))
 
 
-CALIBRATED = 0.05  # a mean ECE below this is read as "close to the posterior"
-
 
 def facts(eces, identity):
     """The SGD identity's numbers and the calibration claim, from the per-run ECEs."""
@@ -153,18 +154,13 @@ def section(facts, tables, figs, params, info):
     eces = "; ".join(f"{m} {r['mean']:.3f}" + (f" ± {r['std']:.3f}" if r["count"] > 1 else "")
                      + f" (confidence − accuracy {prose.pts(over[m])})"
                      for m, r in per_model.iterrows())
-    above = [m for m, x in per_model["mean"].items() if x >= CALIBRATED]
-    verdict = (f"every mean ECE is below {CALIBRATED}, read here as softmax outputs close to "
-               "the true class probabilities" if not above else
-               f"the mean ECE is {CALIBRATED} or more for {prose.names(above)}: there the "
-               "outputs approximate the posterior only roughly (the sign of confidence − "
-               "accuracy above says whether over- or under-confident)")
     sec.ask("What does a classifier trained with cross-entropy approximate?",
             "Expected: the expected cross-entropy is smallest when the predicted class "
             "probabilities equal the true posterior p(class | image), so a trained network's "
             "softmax approximates that posterior; if it does, a prediction made with confidence "
-            "c is right a fraction c of the time. Measured on the test set (expected "
-            f"calibration error, mean over seeds, lower is better): {eces}; {verdict}. "
+            "c is right a fraction c of the time, and the expected calibration error (ECE) is "
+            "near 0. Measured on the test set (ECE, mean ± std over seeds, lower is better; in "
+            f"brackets the mean confidence minus accuracy, positive = over-confident): {eces}. "
             f"{sec.cite(facts['claims'], 'ece')}.")
     identity = facts["identity"]
     ratio = identity["max_abs_error"] / identity["max_abs_grad"]

@@ -14,6 +14,9 @@ torch = lazy_import("torch")
 
 NAME = "convolution"
 TITLE = "Study 2: a convolution layer in NumPy"
+ORDER = 20
+CAPTION = ("Study 2: five test images convolved with the configured bank of 4x4 kernels by "
+           "the NumPy conv2d; each map normalised for display.")
 PROTOCOL = {}
 TABLES = ["torch_agreement", "zoo_layers", "exercises"]
 # Seed 003's worked example: a 6x6 input and a 3x3 kernel, stride 1, no padding.

@@ -16,6 +16,10 @@ pd = lazy_import("pandas")
 
 NAME = "ece421"
 TITLE = "Study 6b: ECE421 A2, a NumPy MLP and a BatchNorm CNN under L2"
+ORDER = 70
+CAPTION = ("Study 6b (ECE421 A2): training and validation loss and accuracy per epoch of the "
+           "NumPy MLP for each hidden size H, and of the BatchNorm CNN for each L2 strength "
+           "(mean over seeds, band ± 1 std).")
 # The seed's settings (one run each; notMNIST, which is not reachable here).
 MLP_PROTOCOL = {"hidden": [100, 500, 1000, 2000], "lr": 1e-5, "momentum": 0.99, "epochs": 200,
                 "reduction": "sum", "seeds": 1}

@@ -147,13 +147,13 @@ def _answers(sec, facts, tables, p):
         text += f"{sec.cite(found, 'h_gap_ends')}. "
     excursions = facts.get("loss_above_chance") or []
     if excursions:
-        text += ("Not a smooth descent: the training loss rose above ln C (the loss of a uniform "
-                 "guess) after having been below it, in " + "; ".join(
+        text += ("The training loss rose above ln C (the loss of a uniform guess) after "
+                 "having been below it, in " + "; ".join(
                      f"H {float(e['name'][5:]):g} seed {e['seed']} (epochs "
                      f"{e['first_epoch']}–{e['last_epoch']}, up to {e['peak']:.3g}"
                      f" from {e['before']:.3g})" for e in excursions)
-                 + "; with momentum 0.99 a full-batch step keeps most of the previous ones, so "
-                 "it can overshoot before it settles. ")
+                 + " (with momentum 0.99 each full-batch step keeps most of the previous "
+                 "ones, a known way to overshoot before settling; not tested here). ")
     text += ("Confound: with one learning rate and full-batch steps, a wider hidden layer also "
              "moves the logits further per step (their change sums over more units), so "
              "capacity and effective step size move together and this comparison cannot tell "
@@ -182,7 +182,10 @@ def _l2_answer(sec, facts, cnn, p, statuses):
             "one keeps the network from fitting the training set (under-fitting: training "
             f"accuracy falls). Measured after {p['cnn']['epochs']} "
             f"epoch{'s' if p['cnn']['epochs'] != 1 else ''}: "
-            f"{_finals(cnn, 'l2', 'λ')}. Fates: {prose.status_counts(statuses)}. ")
+            f"{_finals(cnn, 'l2', 'λ')}. The training accuracy is the mean over the steps "
+            "since the record before (one record per epoch: the whole last epoch, its start "
+            "included), taken while the weights improve, so it understates what the final "
+            f"weights score on the training set. Fates: {prose.status_counts(statuses)}. ")
     if "l2_underfit" in found:
         text += f"{sec.cite(found, 'l2_underfit')}. "
     else:

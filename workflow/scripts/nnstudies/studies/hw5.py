@@ -15,6 +15,11 @@ from .common import check_models, departures as protocol_departures, write_facts
 from .hw5_prose import NAME, TITLE, section  # noqa: F401  (the study interface)
 from ..lazy import lazy_import
 
+ORDER = 60
+CAPTION = ("Study 6a (seed 003, HW5): the small CNN's curves per epoch, mean over seeds with "
+           "a ± 1 std band: the baseline's loss and accuracy, training accuracy per learning "
+           "rate, with and without momentum, one conv block against two.")
+
 pd = lazy_import("pandas")
 
 PROTOCOL = {"model": "hw5_cnn", "deeper_model": "hw5_cnn2", "optimizer": "sgd", "lr": 0.01,

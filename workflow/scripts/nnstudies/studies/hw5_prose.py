@@ -184,14 +184,10 @@ def _q1(sec, o, p):
             rule + "; ".join(rows) + ". " + found + gap_text + why + agree)
 
 
-def _agreement(sec, facts, name, lr, base, learns):
-    """Whether a rate's measured fate agrees with the textbook expectation for its size."""
-    if lr > base:
-        return (", as expected of a too-large rate" if not learns else
-                f", so {_rate(lr)} is not too large for this model and data")
-    if learns:
-        return ", as expected of a small rate"
-    return f". {sec.cite(facts['claims'], f'loss_fall_{name}')}"
+def _loss_fall(sec, facts, name):
+    """A rate below the baseline's: whether its loss fell, as a claim with its test."""
+    key = f"loss_fall_{name}"
+    return f". {sec.cite(facts['claims'], key)}" if key in facts["claims"] else ""
 
 
 def _q2(sec, facts, v, p):
@@ -210,25 +206,24 @@ def _q2(sec, facts, v, p):
                          f"{r.diverged} of {r.runs} seed(s) ({r.status}): it does not learn")
             continue
         first, last = f["first_train_loss"], f["last_train_loss"]
-        trend = ("fell" if last < first else "did not fall")
         above = r.final_val_acc_mean > chance + band
-        learns = above and last < first and r.worst_status == "ok"
+        learns = above and r.worst_status == "ok"
         parts.append(
             f"{_rate(lr)}: fate {r.status}; training loss {first:.4f} in epoch 1, {last:.4f} "
-            f"in the last ({trend}); final validation accuracy "
+            f"in the last (means over seeds); final validation accuracy "
             f"{prose.pct(r.final_val_acc_mean)}, test {prose.pct(r.test_acc_mean)}, against "
             f"chance {prose.pct(chance)} ({'above' if above else 'within'} {STUCK_Z} standard "
             f"errors of chance on {n_val:,} validation images): "
             + ("it learns by this rule" if learns else "it does not learn by this rule")
-            + _agreement(sec, facts, name, lr, p["lr"], learns))
+            + _loss_fall(sec, facts, name))
     expect = ("Expected (textbook): a rate far above the baseline's takes steps that overshoot "
               "the minimum, so the loss jumps up or becomes NaN, or it drives ReLU units to "
               "zero output for every image (dead units), after which the network predicts one "
               "class: accuracy at chance, loss near ln C = "
               f"{math.log(facts['n_classes']):.2f}; a rate far below it moves the weights so "
               "little in the same number of steps that the loss falls slowly and accuracy lags. "
-              "Measured (rule: learns = validation accuracy above the chance band, training "
-              "loss lower in the last epoch than in the first, every seed ok): ")
+              "Measured (rule: learns = mean final validation accuracy above the chance band, "
+              "every seed ok; whether a small rate's loss fell is a claim with its test): ")
     found = facts["claims"]
     sweep = f" {sec.cite(found, 'rates')}."
     if "best_rate_test" in found:
@@ -285,8 +280,9 @@ def _q4(sec, facts, v, params):
             f"(here it {fewer} it) at once, so this comparison cannot tell the effect of depth "
             "from that of the parameter count or of the smaller fully connected layer. "
             f"{sec.cite(found, 'depth_test')}. Also: {sec.cite(found, 'depth_val_last')}; "
-            f"{sec.cite(found, 'depth_train_last')}. Training time per run (wall clock): "
-            f"{seconds['two_blocks']:.0f} s against {seconds['baseline']:.0f} s.")
+            f"{sec.cite(found, 'depth_train_last')}. Training time per run (wall clock, mean "
+            f"over seeds): two blocks {seconds['two_blocks']:.1f} s, one block "
+            f"{seconds['baseline']:.1f} s.")
     sec.ask("Does the second convolution block help, and why?", text)
 
 
@@ -294,6 +290,7 @@ def _summary(sec, facts, v, data):
     base = v.loc["baseline"]
     found = facts["claims"]
     return (f"HW5 CNN on {data}: baseline test accuracy {prose.pct(base.test_acc_mean)} "
-            f"({int(base.runs)} seed(s)); {sec.cite(found, 'rates')}; momentum: "
+            f"({int(base.runs)} seed{'s' if base.runs > 1 else ''}); "
+            f"{sec.cite(found, 'rates')}; momentum: "
             f"{sec.cite(found, 'momentum_epoch1')}; second block: "
             f"{sec.cite(found, 'depth_test')}.")

@@ -14,6 +14,9 @@ pd = lazy_import("pandas")
 
 NAME = "learning_rates"
 TITLE = "Study 5: learning rate"
+ORDER = 50
+CAPTION = ("Study 5: training loss and validation accuracy for each constant learning rate "
+           "and the plateau-scheduled run (dotted lines: its switches).")
 PROTOCOL = {"model": "cnn_4", "lrs": [0.1, 0.01, 0.001], "optimizer": "sgd", "momentum": 0.0,
             "batch_size": 50, "epochs": 20}
 TABLES = ["runs", "variants", "curves", "adam_reference"]
@@ -171,6 +174,13 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
                        "steps_to_target": float(pd.Series(reached_adam, dtype=float).mean()),
                        "status": aggregate.status_column(adam.status),
                        "vs_schedule": compare(acc.get("schedule", []), adam_ok.test_acc)}
+        sched_steps = per_run[per_run.name == "schedule"].steps_to_target
+        if len(sched_steps):
+            found["adam_vs_schedule_steps"] = claims.difference(
+                "Adam", reached_adam, "schedule", sched_steps,
+                f"Steps until the validation accuracy first reaches {100 * target:g} % (a run "
+                "that never reaches it has no value)", fmt=_steps_fmt, source=SOURCE,
+                diff_fmt=_steps_diff)
         if "schedule" in acc:
             found["schedule_vs_adam"] = claims.difference(
                 "schedule", acc["schedule"], "Adam", adam_ok.test_acc, "Test accuracy",
@@ -239,7 +249,7 @@ def _answers(sec, facts, variants, p):
             "as long as it does not overshoot. Measured, steps until the validation accuracy "
             f"first reaches {prose.pct(target)} (mean over seeds): {speed}."
             + (f" {sec.cite(found, 'speed')}." if "speed" in found else
-               " No rate's runs all ended ok and all reached it, so none is ranked.")
+               " No rate has every run ending ok and reaching it, so none is ranked.")
             + (f" Not reached by every run within the budget: "
                f"{', '.join(f'lr {x:g}' for x in never)}." if never else ""))
     ends = "; ".join(f"lr {r.lr:g}: " + (f"{r.status}" if r.worst_status in ("diverged",) else
@@ -256,7 +266,9 @@ def _answers(sec, facts, variants, p):
                   "last epoch (points, mean over seeds): " + ", ".join(
                       f"lr {r.lr:g} {100 * r.val_acc_jitter_mean:.2f}"
                       for r in healthy.itertuples())
-                  + f". {sec.cite(found, 'jitter')}.")
+                  + f". {sec.cite(found, 'jitter')}. A run that has hardly moved from its "
+                  "start shows little jitter too, so the jitter is read with the end points "
+                  "above.")
     sec.ask("What is the effect of the learning rate on converging to a better point?",
             f"After {int(const.epochs.iloc[0])} epochs: {ends}."
             + (f" {sec.cite(found, 'end_point')}." if "end_point" in found else
@@ -285,9 +297,10 @@ def _answers(sec, facts, variants, p):
                  "trained longer, and the comparison measures the extra epochs, not a schedule.")
     else:
         n = max(len(e) for e in facts["switches"].values())
-        text += (f"It switched ({n} switch{'es' if n > 1 else ''} at most per seed, of "
-                 f"{len(p['schedule']['lrs']) - 1} possible); whether it ended better is the "
-                 "comparison above, and only a separated difference says it did.")
+        text += (f"It switched {n} time{'s' if n > 1 else ''} (in the seed that switched "
+                 f"most; {len(p['schedule']['lrs']) - 1} switches are possible); whether it "
+                 "ended better is the comparison above, and only a separated difference says "
+                 "it did.")
     sec.ask("Does the scheduled learning rate work, and in what sense?", text)
     adam = facts.get("adam")
     if not adam:
@@ -298,9 +311,10 @@ def _answers(sec, facts, variants, p):
     sec.ask("How does the schedule compare with Adam?",
             f"Adam on the same model in the architecture study (seeds "
             f"{', '.join(map(str, adam['seeds']))}; fate: {adam['status']}). "
-            f"{sec.cite(found, 'schedule_vs_adam')}. Convergence: Adam "
-            f"reaches {prose.pct(target)} validation accuracy {_steps(adam['steps_to_target'])}, "
-            f"the schedule {_steps(s.steps_to_target_mean)} (means over seeds). Unequal "
+            f"{sec.cite(found, 'schedule_vs_adam')}. Convergence: "
+            + (f"{sec.cite(found, 'adam_vs_schedule_steps')}. "
+               if "adam_vs_schedule_steps" in found else "not measured. ")
+            + "Unequal "
             f"budgets: Adam trained {adam['epochs']} epochs ({adam['steps']:,.0f} steps of batch "
             f"{adam['batch_size']}), the schedule {s.epochs:g} epochs ({s.steps_mean:,.0f} "
             f"steps of batch {p['batch_size']} kept).")
@@ -315,6 +329,6 @@ def _summary(sec, facts, variants, p):
         f"epoch {', '.join(map(str, eps))} (seed {seed})" for seed, eps in
         facts["switches"].items() if eps) if facts["switched"] else
         "it never switched, so it is the first rate trained longer")
-    return (f"Learning rates: scheduled run against its first rate, "
+    return (f"Learning rates, the scheduled run against its first rate: "
             f"{sec.cite(found, 'schedule_vs_first')} ({how}; unequal budgets: "
             f"{p['schedule']['epochs']} against {p['epochs']} epochs).")
