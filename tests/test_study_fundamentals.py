@@ -2,7 +2,7 @@
 exercises computed by the project's own code."""
 import pandas as pd
 
-from handmade import INFO, through_files, tiny_png
+from handmade import INFO, spread, through_files, tiny_png
 from nnstudies.report import plain
 from nnstudies.studies import concepts, convolution
 
@@ -17,33 +17,38 @@ def test_seed_003_exercises_are_computed_not_typed():
 
 
 def similarity(col, row):
+    """Per column (8 kernels) and per row (5 images) spectrum |r| around `col` and `row`."""
     return {"image_shape": [28, 28], "kernel_shape": [4, 4], "map_shape": [25, 25],
-            "kernels": 8, "energy": {"blur": 3.4, "vertical edge": 0.3},
-            "same_kernel_spectrum_r": col, "same_image_spectrum_r": row,
-            "same_image_pixel_r": 0.2, "same_kernel_pixel_r": 0.09}
+            "kernels": 8, "per_kernel_spectrum_r": spread(col, 8, 0.01),
+            "per_image_spectrum_r": spread(row, 5, 0.01),
+            "per_kernel_pixel_r": spread(0.09, 8, 0.01), "per_image_pixel_r": spread(0.2, 5, 0.01)}
 
 
 def convolution_answers(tmp_path, col, row):
     layers = pd.DataFrame({"model": ["cnn_3"] * 3, "layer": ["conv 3x3x16", "relu", "maxpool"],
                            "output": ["16x26x26", "16x26x26", "16x13x13"],
                            "receptive field": ["3x3", "3x3", "4x4"], "jump": ["1", "1", "2"]})
+    s = similarity(col, row)
+    energy = {"blur": spread(3.4, 5, 0.1), "vertical edge": spread(0.3, 5, 0.05)}
     tables, facts = through_files(tmp_path, {
         "torch_agreement": pd.DataFrame({"max_abs_diff": [1e-15, 2e-14]}),
         "zoo_layers": layers, "exercises": convolution.exercises()},
-        {"similarity": similarity(col, row), "max_abs_diff": 2e-14, "agreement_cases": 2})
+        {"similarity": s, "max_abs_diff": 2e-14, "agreement_cases": 2,
+         "claims": convolution.claims_of(s, energy)})
     params = {"convolution": {"images": [0, 1], "kernels": {"blur": [[1]]}}}
     sec = convolution.section(facts, tables, {"maps": tiny_png(tmp_path)}, params, INFO)
     assert [q.number for q in sec.questions] == list(range(1, 7))
-    return {f"convolution-q{q.number}": q.answer for q in sec.questions}, sec
+    return {f"convolution-q{q.number}": plain(q.answer, sec) for q in sec.questions}, sec
 
 
 def test_convolution_answers_follow_the_measured_similarity(tmp_path):
     a, sec = convolution_answers(tmp_path, 0.77, 0.57)
     b, _ = convolution_answers(tmp_path, 0.40, 0.60)
-    assert "mean |r| = 0.77 within a column against 0.57" in a["convolution-q4"]
-    assert "columns are the more alike, as expected" in a["convolution-q4"]
-    assert "not the more alike" in b["convolution-q4"]
-    assert "'blur' (3.4)" in a["convolution-q3"]
+    # eight columns against five rows: a test that can separate them, and its verdict
+    assert "columns against rows: +0.200, separated by the data" in a["convolution-q4"]
+    assert "Verdict: agrees" in a["convolution-q4"]
+    assert "Verdict: disagrees" in b["convolution-q4"]
+    assert "the highest mean is blur's" in a["convolution-q3"]
     # the layer table drops activation rows (they repeat the shape) and keeps one row per model
     assert "relu" not in sec.tables[2]["html"] and "maxpool: 16x13x13, 4x4" in sec.tables[2]["html"]
 

@@ -87,10 +87,20 @@ def map_similarity(maps):
     def mean_r(arrays, pairs):
         return _mean_abs_corr([(arrays[a], arrays[b]) for a, b in pairs])
 
+    def per_column(arrays):  # one value per kernel: its maps on the different images
+        return [mean_r(arrays, [p for p in same_kernel if p[0][1] == k])
+                for k in range(n_kernels)]
+
+    def per_row(arrays):  # one value per image: its maps under the different kernels
+        return [mean_r(arrays, [p for p in same_image if p[0][0] == i])
+                for i in range(n_images)]
+
     return {"same_kernel_spectrum_r": mean_r(spectra, same_kernel),
             "same_image_spectrum_r": mean_r(spectra, same_image),
             "same_kernel_pixel_r": mean_r(maps, same_kernel),
-            "same_image_pixel_r": mean_r(maps, same_image)}
+            "same_image_pixel_r": mean_r(maps, same_image),
+            "per_kernel_spectrum_r": per_column(spectra), "per_image_spectrum_r": per_row(spectra),
+            "per_kernel_pixel_r": per_column(maps), "per_image_pixel_r": per_row(maps)}
 
 
 def torch_agreement(cases, seed=0):

@@ -1,7 +1,7 @@
 """Study 2: a convolution layer in NumPy (seed 001 part 2, seed 003 questions 3 and 5)."""
 import numpy as np
 
-from .. import fundamentals, figures
+from .. import claims, fundamentals, figures
 from ..config import INPUT_SHAPES, ConfigError
 from ..conv import conv2d, output_size, receptive_fields, zoo_layer_table
 from ..data import load_prepared, scale
@@ -104,9 +104,7 @@ def analyse(inp, out, params, info):
     similarity.update(images=p["images"], classes=[int(c) for c in data["test_y"][p["images"]]],
                       map_shape=list(maps.shape[2:]), image_shape=list(images.shape[1:]),
                       kernel_shape=list(np.array(p["kernels"][names[0]]).shape),
-                      kernels=len(names),
-                      # mean |response| per kernel: which features these images contain
-                      energy={k: float(np.abs(maps[:, i]).mean()) for i, k in enumerate(names)})
+                      kernels=len(names))
     agreement = fundamentals.torch_agreement(fundamentals.AGREEMENT_CASES)
     agreement.to_csv(out.table("torch_agreement"), index=False)
     in_shape = (1, *data["test_x"].shape[1:])
@@ -117,9 +115,38 @@ def analyse(inp, out, params, info):
                   for layer, shape, rf, jump in zoo_layer_table(layers, in_shape)]
                  ).to_csv(out.table("zoo_layers"), index=False)
     exercises().to_csv(out.table("exercises"), index=False)
+    energy = {k: [float(np.abs(maps[j, i]).mean()) for j in range(len(images))]
+              for i, k in enumerate(names)}
     write_facts(out.facts, {"similarity": similarity,
                             "max_abs_diff": float(agreement.max_abs_diff.max()),
-                            "agreement_cases": len(agreement)})
+                            "agreement_cases": len(agreement),
+                            "claims": claims_of(similarity, energy)})
+
+
+COLUMN_EXPECTED = ("a column is one kernel, the same feature detector on every image, so it "
+                   "marks the same kind of structure wherever the garment has it: the maps of a "
+                   "column should be more alike in kind of pattern than the maps of a row.")
+SOURCE = "tables/convolution_facts.json (similarity), from the maps in the figure"
+
+
+def claims_of(s, energy):
+    """Columns against rows, one value per column (kernel) and per row (image): the mean |r|
+    over the pairs of maps in it; and the mean |response| per kernel, one value per image."""
+    return {
+        "columns_vs_rows": claims.mechanism(COLUMN_EXPECTED, claims.difference(
+            "columns", s["per_kernel_spectrum_r"], "rows", s["per_image_spectrum_r"],
+            "Amplitude-spectrum |r| between maps (one value per column and per row, the mean "
+            "over its pairs of maps)", fmt=claims.fmt_number, source=SOURCE,
+            diff_fmt=lambda d: f"{d:+.3f}", unit="columns and rows"), expected_sign=1),
+        "rows_vs_columns_pixels": claims.difference(
+            "rows", s["per_image_pixel_r"], "columns", s["per_kernel_pixel_r"],
+            "Pixel-by-pixel |r| between maps (one value per row and per column)",
+            fmt=claims.fmt_number, source=SOURCE, diff_fmt=lambda d: f"{d:+.3f}",
+            unit="rows and columns"),
+        "energy": claims.ranking(energy, "Mean |response| per kernel (one value per image)",
+                                 fmt=claims.fmt_number, source=SOURCE,
+                                 diff_fmt=lambda d: f"{d:+.3g}"),
+    }
 
 
 def section(facts, tables, figs, params, info):
@@ -148,7 +175,6 @@ def section(facts, tables, figs, params, info):
     h, w = s["image_shape"]
     kh, kw = s["kernel_shape"]
     mh, mw = s["map_shape"]
-    energy = pd.Series(s["energy"])
     sec.ask("Why do convolutional networks matter for images?",
             "Neighbouring pixels belong together and a pattern means the same wherever it "
             "appears. A convolution applies one small kernel at every position: it looks at "
@@ -162,26 +188,20 @@ def section(facts, tables, figs, params, info):
             f"padding a {kh}×{kw} kernel on a {h}×{w} image gives a ({h} − {kh} + 1)×"
             f"({w} − {kw} + 1) = {mh}×{mw} map; one kernel has {kh * kw} weights. The general "
             "size with padding P, stride S and dilation D is in the exercises table.")
+    found = facts["claims"]
     sec.ask("What does the output show?",
             "Each map is bright where the image patch under the kernel looks like the kernel "
             "and dark where it looks like its negative: an edge kernel marks edges of its "
-            "orientation, an all-positive kernel gives a blurred copy. On these images the mean "
-            f"|response| is largest for '{energy.idxmax()}' ({energy.max():.3g}) and smallest "
-            f"for '{energy.idxmin()}' ({energy.min():.3g}).")
-    col, row = s["same_kernel_spectrum_r"], s["same_image_spectrum_r"]
+            "orientation, an all-positive kernel gives a blurred copy. How much of each feature "
+            f"these images contain: {sec.cite(found, 'energy')}.")
     sec.ask("Why do the maps of one column look alike across images?",
-            "Expected: a column is one kernel, the same feature detector on every image, so it "
-            "marks the same kind of structure wherever the garment has it. Measured as the "
-            "correlation of the maps' amplitude spectra (the kind of pattern, whatever its "
-            f"position): mean |r| = {col:.2f} within a column against {row:.2f} within a row"
-            + (", so the columns are the more alike, as expected." if col > row else
-               ": with these images and kernels the columns are not the more alike."))
+            "Measured as the correlation of the maps' amplitude spectra (the kind of pattern, "
+            f"whatever its position). {sec.cite(found, 'columns_vs_rows')}.")
     sec.ask("Why does a row not look alike?",
             "A row is one image seen through different kernels, each keeping a different kind "
-            f"of structure and discarding the rest (spectra: mean |r| = {row:.2f}). What a row "
-            "shares is where the garment is: pixel by pixel, maps in one row correlate at "
-            f"{s['same_image_pixel_r']:.2f} against {s['same_kernel_pixel_r']:.2f} within a "
-            "column, whose images put their garments in different places.")
+            "of structure and discarding the rest. What a row shares is where the garment is, "
+            "while the images of a column put their garments in different places: "
+            f"{sec.cite(found, 'rows_vs_columns_pixels')}.")
     fc_weights = h * w * s["kernels"] * mh * mw
     sec.ask("What follows about convolutional layers?",
             f"A layer of {s['kernels']} kernels turns one image into {s['kernels']} feature "
@@ -191,9 +211,6 @@ def section(facts, tables, figs, params, info):
             "training learns the kernels instead of fixing them as here. The NumPy conv2d "
             f"agrees with torch to {facts['max_abs_diff']:.1g} over "
             f"{facts['agreement_cases']} settings of shape, stride, padding and dilation.")
-    share = "share" if col > row else "do not share"
     sec.summary = (f"Convolution: NumPy conv2d matches torch to {facts['max_abs_diff']:.1g}; "
-                   f"maps of one kernel on different images {share}"
-                   " their kind of pattern more than maps of different kernels on one image "
-                   f"(amplitude spectra |r| = {col:.2f} against {row:.2f}).")
+                   f"{sec.cite(found, 'columns_vs_rows')}.")
     return sec
