@@ -1,5 +1,6 @@
 """Reading the claims back out of a rendered report, as a reader's browser sees them."""
 import math
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -87,3 +88,30 @@ def check_report(html, tables):
             assert arm["arm"] in c["evidence"], f"{c['key']}: arm {arm['arm']} not shown"
         assert claim["evidence"]["source"] in c["evidence"], c["key"]
     return found
+
+
+
+CLAIM_MARK_RE = re.compile("\u27e6claim \\d+\u27e7")
+NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def wording(section):
+    """Each text of a section outside its claims, numbers masked: what a decision made outside
+    a claim would change."""
+    texts = {f"{section.study}-q{q.number}": q.answer for q in section.questions}
+    texts.update(intro=section.intro, summary=section.summary or "")
+    return {k: NUMBER.sub("#", CLAIM_MARK_RE.sub("[claim]", v)) for k, v in texts.items()}
+
+
+def assert_wording_ignores_swaps(build, arms, swaps):
+    """The guard against prose that compares: `build(arms)` makes a section from per-arm
+    values ({arm: values}); swapping the values of two arms may change numbers and claims, but
+    no word outside a claim. A sentence whose wording follows which arm is higher decided a
+    comparison itself, and must be a claim (nnstudies.claims)."""
+    base = wording(build(arms))
+    for a, b in swaps:
+        swapped = {**arms, a: arms[b], b: arms[a]}
+        for where, text in wording(build(swapped)).items():
+            assert text == base[where], (
+                f"{where}: wording changes when {a} and {b} swap values:\n  {base[where]}\n"
+                f"  {text}")

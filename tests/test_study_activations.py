@@ -1,7 +1,9 @@
 """Study 4's prose on hand-made runs, addressed by question id (activations-q<n>)."""
 import numpy as np
 import pandas as pd
+import pytest
 
+from claim_check import assert_wording_ignores_swaps
 from handmade import INFO, run_dict, through_files, tiny_png, write_run
 from nnstudies import aggregate
 from nnstudies.report import plain
@@ -20,6 +22,14 @@ def curve(loss, grad, n=10):
 
 def section(tmp_path, spec, scalings=("unit", "raw")):
     """spec: {(model, activation, scaling): (loss, grad, test_acc)} -> {question id: answer}."""
+    sec, runs = build(tmp_path, spec, scalings)
+    out = {f"activations-q{q.number}": plain(q.answer, sec) for q in sec.questions}
+    return out, plain(sec.summary, sec), sec.intro, runs
+
+
+def build(tmp_path, spec, scalings=("unit", "raw")):
+    """The section (claims as marks) and the runs table from hand-made runs."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     summaries, curves = [], []
     for (model, a, sc), (loss, grad, test_acc) in spec.items():
         name = f"{model}-{a}-{sc}"
@@ -37,8 +47,7 @@ def section(tmp_path, spec, scalings=("unit", "raw")):
                                   act.facts(variants, params, runs, by_run))
     png = tiny_png(tmp_path)
     sec = act.section(facts, tables, {s: png for s in scalings}, params, INFO)
-    out = {f"activations-q{q.number}": plain(q.answer, sec) for q in sec.questions}
-    return out, plain(sec.summary, sec), sec.intro, runs
+    return sec, runs
 
 
 HEALTHY = {  # (model, activation, scaling): (loss, gradient norm, test accuracy)
@@ -114,3 +123,16 @@ def test_five_models_with_growing_ratios_agree_with_the_expectation(tmp_path):
     assert "the ratio rises with depth (Spearman ρ = 1.00 over 5 points, exact p = 0.017" in q2
     assert q2.count("Verdict: agrees") == 1  # the sign test over 5 arms cannot reach 0.05
     assert "ReLU/sigmoid ratio of the mean first-layer gradient norm" in summary
+
+
+@pytest.mark.parametrize("scalings", [("unit",), ("unit", "raw")])
+def test_no_wording_outside_a_claim_follows_which_model_is_higher(tmp_path, scalings):
+    spec = dict(HEALTHY)
+    for (m, a, _), v in HEALTHY.items():
+        spec[(m, a, "raw")] = (v[0] * 2, v[1] * 10, v[2])
+    spec = {k: v for k, v in spec.items() if k[2] in scalings}
+    calls = iter(range(100))
+    assert_wording_ignores_swaps(lambda arms: build(tmp_path / str(next(calls)), arms,
+                                                    scalings)[0], spec,
+                                 [(("mlp_1", "relu", "unit"), ("cnn_5", "relu", "unit")),
+                                  (("mlp_1", "sigmoid", "unit"), ("cnn_3", "sigmoid", "unit"))])

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from claim_check import assert_wording_ignores_swaps
 from handmade import INFO, run_dict, through_files, tiny_png, write_run
 from nnstudies import aggregate, numpy_mlp as mlp
 from nnstudies.config import ConfigError, resolve
@@ -302,3 +303,20 @@ def test_gradient_check_answer_quotes_the_table(tmp_path):
     assert "hand-written gradients agree with autograd (float64 max |difference| 2.0e-17)" \
         in sec.summary
 
+
+
+@pytest.mark.parametrize("mlp, cnn", [
+    (MLP, CNN),
+    ({h: [v[0]] for h, v in MLP.items()}, {l2: [v[0]] for l2, v in CNN.items()}),
+])
+def test_no_wording_outside_a_claim_follows_which_setting_is_higher(tmp_path, mlp, cnn):
+    calls = iter(range(100))
+
+    def build(arms):
+        folder = tmp_path / str(next(calls))
+        folder.mkdir()
+        return section(folder, {h: arms[("mlp", h)] for h in mlp},
+                       {l2: arms[("cnn", l2)] for l2 in cnn})[1]
+    arms = {**{("mlp", h): v for h, v in mlp.items()}, **{("cnn", k): v for k, v in cnn.items()}}
+    assert_wording_ignores_swaps(build, arms, [(("mlp", 100), ("mlp", 2000)),
+                                               (("cnn", 0.01), ("cnn", 0.5))])

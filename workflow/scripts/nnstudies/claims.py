@@ -113,6 +113,17 @@ def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="
                   diff=c["diff"], separated=c["separated"], testable=c["testable"])
 
 
+def alternative(best, xs, alt, ys, what, reason, prefer=True):
+    """The best arm against an alternative with another merit (`reason`, e.g. size): the
+    difference with its test and, where the data do not separate them and `prefer`, that a
+    reader who values that merit may take the alternative (never that the two are equal)."""
+    c = difference(best, xs, alt, ys, what)
+    if prefer and c["evidence"].get("testable") and not c["evidence"].get("separated"):
+        c["text"] += (f"; a reader who values {reason} may prefer {alt}, but nothing here "
+                      "shows the two are equally accurate")
+    return c
+
+
 def _points(diff):
     return f"{100 * diff:+.2f} points"
 
