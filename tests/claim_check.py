@@ -20,6 +20,7 @@ class ClaimParser(HTMLParser):
         if self.current is None:
             if "claim" in (attrs.get("class") or "").split():
                 self.current = {"key": attrs.get("data-claim"), "text": "", "details": False,
+                                "short": attrs.get("data-form") == "short",
                                 "evidence": "", "values": [], "depth": 0, "where": None}
                 self.stack = [tag]
             return
@@ -79,7 +80,7 @@ def check_report(html, tables):
             facts[study] = read_facts(Path(tables) / f"{study}_facts.json")["claims"]
         claim = facts[study][key]
         assert c["details"] and c["evidence"].strip(), f"{c['key']}: no evidence"
-        assert c["text"] == claim["text"], c["key"]
+        assert c["text"] == claim["short" if c["short"] else "text"], c["key"]
         expected = evidence_numbers(claim["evidence"])
         assert c["values"], f"{c['key']}: evidence without numbers"
         for v in c["values"]:
@@ -91,7 +92,7 @@ def check_report(html, tables):
 
 
 
-CLAIM_MARK_RE = re.compile("\u27e6claim \\d+\u27e7")
+CLAIM_MARK_RE = re.compile("\u27e6claim \\d+( short)?\u27e7")
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
 
 

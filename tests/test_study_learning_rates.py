@@ -84,5 +84,7 @@ def test_adam_comparison_states_the_unequal_budgets(tmp_path):
 
 def test_the_summary_is_the_sections_claim(tmp_path):
     answers, summary, _ = section(tmp_path, switches=[2], schedule_acc=0.5)
-    claim = "Test accuracy: schedule 50.00 %, lr 0.1 83.00 % (one run each"
-    assert claim in summary and claim in answers["learning_rates-q3"]
+    # the same claim object: its full sentence in the section, its short form in the summary
+    assert "Test accuracy: schedule 50.00 %, lr 0.1 83.00 % (one run each" in answers[
+        "learning_rates-q3"]
+    assert "first rate: schedule 50.00 %, lr 0.1 83.00 % (no comparison)" in summary

@@ -39,8 +39,8 @@ def _arm(name, values):
 
 
 def _claim(text, kind, rule, source, arms, test=None, p=float("nan"), min_p=float("nan"),
-           **extra):
-    return {"claim": True, "text": text,
+           short=None, **extra):
+    return {"claim": True, "text": text, "short": short or text,
             "evidence": {"kind": kind, "rule": rule, "source": source, "arms": arms,
                          "test": test, "p": p, "min_p": min_p, **extra}}
 
@@ -67,6 +67,15 @@ def _interval(values, fmt):
         return f"{fmt(mean)} (1 run: no spread)"
     small = ": small sample" if len(values) < 5 else ""
     return f"{fmt(mean)} (95 % CI {fmt(mean - half)}–{fmt(mean + half)}, {len(values)} runs{small})"
+
+
+def short_verdict(c, unit="runs"):
+    """verdict_words in a few words, for a summary line."""
+    if min(c["n_x"], c["n_y"]) < 2:
+        return "one run on a side: no comparison"
+    if not c["testable"]:
+        return f"not resolved ({c['n_x']} and {c['n_y']} {unit})"
+    return f"{'' if c['separated'] else 'not '}separated (p = {c['p']:.2g})"
 
 
 def verdict_words(c, unit="runs"):
@@ -103,14 +112,16 @@ def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="
         empty = [x["arm"] for x in arms if not x["n"]]
         why = (f"({' and '.join(empty)}: no finite value" if empty else "(one run each"
                if c["n_x"] == c["n_y"] == 1 else f"({_size(c['n_x'])} and {_size(c['n_y'])}")
-        return _claim(f"{what}: {a} {fmt(arms[0]['mean'])}, {b} {fmt(arms[1]['mean'])} "
-                      + why + ("" if empty else ": no spread") + ", so no comparison can be "
-                      "made)", "difference", _rule("difference"), source, arms,
-                      PERMUTATION, c["p"], c["min_p"], diff=c["diff"])
+        values = f"{a} {fmt(arms[0]['mean'])}, {b} {fmt(arms[1]['mean'])}"
+        return _claim(f"{what}: {values} " + why + ("" if empty else ": no spread")
+                      + ", so no comparison can be made)", "difference", _rule("difference"),
+                      source, arms, PERMUTATION, c["p"], c["min_p"], diff=c["diff"],
+                      short=f"{values} (no comparison)")
     d = (diff_fmt or _points)(c["diff"])
     return _claim(f"{what}, {a} against {b}: {d}, {verdict_words(c, unit)}", "difference",
                   _rule("difference"), source, arms, PERMUTATION, c["p"], c["min_p"],
-                  diff=c["diff"], separated=c["separated"], testable=c["testable"])
+                  diff=c["diff"], separated=c["separated"], testable=c["testable"],
+                  short=f"{a} against {b}: {d}, {short_verdict(c, unit)}")
 
 
 def alternative(best, xs, alt, ys, what, reason, prefer=True):
@@ -162,7 +173,8 @@ def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=
         return _claim(f"{what}: {listed}. With one run for "
                       + ", ".join(a["arm"] for a in ev if a["n"] < 2)
                       + " there is no spread, so no ranking is made", "ranking",
-                      _rule("ranking"), source, ev, PERMUTATION)
+                      _rule("ranking"), source, ev, PERMUTATION,
+                      short=f"{what}: {listed} (no ranking)")
     order = sorted(ev, key=lambda a: a["mean"], reverse=higher_is_better)
     best, second = order[0], order[1]
     c = compare(best["values"], second["values"])
@@ -173,7 +185,9 @@ def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=
             f"{verdict_words(c)}")
     return _claim(text, "ranking", _rule("ranking"), source, order, PERMUTATION, c["p"],
                   c["min_p"], best=best["arm"], runner_up=second["arm"], diff=c["diff"],
-                  separated=c["separated"], testable=c["testable"])
+                  separated=c["separated"], testable=c["testable"],
+                  short=f"{what}: {word} mean {best['arm']} {fmt(best['mean'])}, against "
+                        f"{second['arm']} {d}, {short_verdict(c)}")
 
 
 def trend(points, what, source="", x_name="x", y_name="y"):
@@ -215,10 +229,10 @@ def direction(claim):
     return 0
 
 
-def mechanism(expectation, measurement, expected_sign=1):
+def mechanism(expectation, measurement, expected_sign=1, name=None):
     """Expectation, then what was measured (a claim with its own test), then the verdict:
     agrees when the test separates in the expected direction, disagrees when it separates the
-    other way, cannot tell otherwise."""
+    other way, cannot tell otherwise. `name` heads the short form (for a summary line)."""
     got = direction(measurement)
     verdict = "cannot tell" if got == 0 else "agrees" if got == expected_sign else "disagrees"
     ev = measurement["evidence"]
@@ -227,7 +241,8 @@ def mechanism(expectation, measurement, expected_sign=1):
                if verdict == "cannot tell" else ""))
     return _claim(text, "mechanism", _rule("mechanism"), ev["source"], ev["arms"], ev["test"],
                   ev["p"], ev["min_p"], expected=expectation, verdict=verdict,
-                  measurement=ev)
+                  measurement=ev, short=name and f"{name}: {verdict} "
+                                                f"({measurement['short']})")
 
 
 def threshold(settings, arms, reference, what, setting_name, fmt=fmt_pct, source="",

@@ -60,17 +60,18 @@ class Section:
     claims: list = field(default_factory=list)  # [(key, claim dict)], cited in the text
     anchored: set = field(default_factory=set)  # claims given their id (the first placement)
 
-    def cite(self, claims, key):
+    def cite(self, claims, key, short=False):
         """Place the claim `claims[key]` (built by nnstudies.claims in the analysis step and
         read from the facts file) in a sentence: returns a mark the report renders as the
         claim's sentence with its evidence. Citing one claim twice (a question and the summary)
         places the same claim object."""
         claim = claims[key]
+        tail = " short" if short else ""  # the claim's short form (a summary line)
         for i, (_, placed) in enumerate(self.claims):
             if placed is claim:
-                return CLAIM_MARK.format(i)
+                return CLAIM_MARK.format(f"{i}{tail}")
         self.claims.append((key, claim))
-        return CLAIM_MARK.format(len(self.claims) - 1)
+        return CLAIM_MARK.format(f"{len(self.claims) - 1}{tail}")
 
     def ask(self, question, answer):
         self.questions.append(Question(len(self.questions) + 1, question, answer))
@@ -85,7 +86,7 @@ class Section:
 
 
 CLAIM_MARK = "\u27e6claim {}\u27e7"
-CLAIM_RE = re.compile("\u27e6claim (\\d+)\u27e7")
+CLAIM_RE = re.compile("\u27e6claim (\\d+)( short)?\u27e7")
 
 
 def _number(x):
@@ -137,12 +138,17 @@ def evidence_html(ev):
     return "".join(parts)
 
 
-def claim_html(study, key, claim, number, anchor):
-    """A claim in place: its sentence, a note number (shown in print) and its evidence in a
-    <details> the reader opens without JavaScript."""
+def _sentence(claim, short):
+    return claim.get("short", claim["text"]) if short else claim["text"]
+
+
+def claim_html(study, key, claim, number, anchor, short=False):
+    """A claim in place: its sentence (or its short form), a note number (shown in print) and
+    its evidence in a <details> the reader opens without JavaScript."""
     ident = f' id="{study}-claim-{number}"' if anchor else ""
-    return (f'<span class="claim"{ident} data-claim="{study}/{key}">'
-            f'<span class="claim-text">{_esc(claim["text"])}</span>'
+    form = ' data-form="short"' if short else ""
+    return (f'<span class="claim"{ident} data-claim="{study}/{key}"{form}>'
+            f'<span class="claim-text">{_esc(_sentence(claim, short))}</span>'
             f'<sup class="claim-note"><a href="#note-{number}">[{number}]</a></sup>'
             f'<details><summary>evidence</summary><span class="evidence">'
             f'{evidence_html(claim["evidence"])}</span></details></span>')
@@ -157,7 +163,8 @@ def with_claims(text, section, anchor=True):
         first = anchor and claim["number"] not in section.anchored  # one id per claim
         if first:
             section.anchored.add(claim["number"])
-        out.append(claim_html(section.study, key, claim, claim["number"], first))
+        out.append(claim_html(section.study, key, claim, claim["number"], first,
+                              bool(m.group(2))))
         last = m.end()
     out.append(_esc((text or "")[last:]))
     return markupsafe.Markup("".join(out))
@@ -165,7 +172,8 @@ def with_claims(text, section, anchor=True):
 
 def plain(text, section):
     """The text with each claim mark replaced by the claim's sentence (for the console)."""
-    return CLAIM_RE.sub(lambda m: section.claims[int(m.group(1))][1]["text"], text or "")
+    return CLAIM_RE.sub(lambda m: _sentence(section.claims[int(m.group(1))][1],
+                                            bool(m.group(2))), text or "")
 
 
 def embed_png(path):

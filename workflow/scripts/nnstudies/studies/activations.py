@@ -129,7 +129,8 @@ def facts(variants, params, runs_, curves):
             "and seed)", source=SOURCE)
         found["ratio_above_one"] = claims.mechanism(
             RATIO_EXPECTED + ".", claims.sign(by_model, "ReLU/sigmoid gradient ratio per "
-                                              "model", reference=1, source=SOURCE), 1)
+                                              "model", reference=1, source=SOURCE), 1,
+            name="ReLU/sigmoid gradient ratio above 1")
         found["ratio_depth"] = claims.mechanism(
             DEPTH_EXPECTED + ".", claims.trend(
                 [(depth[m], r) for m, r in zip(ratio.model, ratio.ratio)],
@@ -205,7 +206,7 @@ def section(facts, tables, figs, params, info):
     fates = prose.status_counts(tables["runs"].status)
     text = f"Activations, {subset}: {fates[0].upper()}{fates[1:]}"
     if "ratio_values" in found:
-        text += (f". {sec.cite(found, 'ratio_values')}"
+        text += (f". {sec.cite(found, 'ratio_values', True)}"
                  + (" (stuck runs included)" if facts.get("stuck_included") else ""))
     sec.summary = text + "."
     return sec

@@ -247,7 +247,7 @@ def section(facts, tables, figs, params, info):
     _answers(sec, summary, summary.set_index("model"), pairwise, weights, facts,
              len(info["class_names"]))
     fates = prose.status_counts(tables["runs"].status)
-    sec.summary = (f"Architectures: {sec.cite(facts['claims'], 'test_accuracy')}. "
+    sec.summary = (f"Architectures: {sec.cite(facts['claims'], 'test_accuracy', True)}. "
                    f"{fates[0].upper()}{fates[1:]}.")
     return sec
 

@@ -323,7 +323,8 @@ def claims_for(gs, sweep, test_acc, main, target):
         found["sgd_fewer_passes"] = claims.mechanism(
             "per pass, SGD updates the weights once per batch where GD updates them once, so "
             "it reaches a given loss in fewer passes (the seed's finding).",
-            found["gd_sgd_passes"], expected_sign=1)
+            found["gd_sgd_passes"], expected_sign=1,
+            name="SGD reaches the stated loss in fewer passes than GD")
     spikes = sweep[sweep.lr == 0.01]
     if len(spikes):
         found["spikes"] = claims.observation(

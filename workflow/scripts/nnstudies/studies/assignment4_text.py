@@ -230,7 +230,7 @@ def summary(sec, facts, params):
     p = params["protocol"]
     return (f"Assignment 4: the linear templates match their own class's mean image best for "
             f"{facts['own_best']} of {facts['classes']} classes (one trained model); "
-            f"{sec.cite(facts['claims'], 'sgd_fewer_passes')}; CNN test accuracy "
+            f"{sec.cite(facts['claims'], 'sgd_fewer_passes', True)}; CNN test accuracy "
             f"{_fated('cnn', facts)} after {_epochs(p['cnn']['epochs'])} "
             f"({facts['cnn_formula_seed']:,} parameters on 32×32×3, {facts['cnn_formula_run']:,} "
             f"on the input this run used; {len(p['seeds'])} seed"

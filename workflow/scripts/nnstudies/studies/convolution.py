@@ -137,7 +137,9 @@ def claims_of(s, energy):
             "columns", s["per_kernel_spectrum_r"], "rows", s["per_image_spectrum_r"],
             "Amplitude-spectrum |r| between maps (one value per column and per row, the mean "
             "over its pairs of maps)", fmt=claims.fmt_number, source=SOURCE,
-            diff_fmt=lambda d: f"{d:+.3f}", unit="columns and rows"), expected_sign=1),
+            diff_fmt=lambda d: f"{d:+.3f}", unit="columns and rows"), expected_sign=1,
+            name="maps of one kernel (a column) more alike in kind of pattern than maps of "
+                 "one image (a row)"),
         "rows_vs_columns_pixels": claims.difference(
             "rows", s["per_image_pixel_r"], "columns", s["per_kernel_pixel_r"],
             "Pixel-by-pixel |r| between maps (one value per row and per column)",
@@ -212,5 +214,5 @@ def section(facts, tables, figs, params, info):
             f"agrees with torch to {facts['max_abs_diff']:.1g} over "
             f"{facts['agreement_cases']} settings of shape, stride, padding and dilation.")
     sec.summary = (f"Convolution: NumPy conv2d matches torch to {facts['max_abs_diff']:.1g}; "
-                   f"{sec.cite(found, 'columns_vs_rows')}.")
+                   f"{sec.cite(found, 'columns_vs_rows', True)}.")
     return sec

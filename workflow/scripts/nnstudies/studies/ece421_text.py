@@ -220,10 +220,10 @@ def _check_answer(f, p):
 def _summary(sec, facts):
     found = facts["claims"]
     g = facts["grad_check"].get("float64", {})
-    text = f"ECE421 A2: {sec.cite(found, 'h_val')}; "
+    text = f"ECE421 A2: {sec.cite(found, 'h_val', True)}; "
     if g:
         text += (f"hand-written gradients {'agree' if g['agrees'] else 'do NOT agree'} with "
                  f"autograd (float64 max |difference| {g['max_abs_diff']:.1e}); ")
     if "l2_underfit" in found:
-        text += sec.cite(found, "l2_underfit") + "."
+        text += sec.cite(found, "l2_underfit", True) + "."
     return text

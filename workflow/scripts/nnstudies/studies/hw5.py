@@ -269,7 +269,8 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes):
     found["momentum_epoch1"] = claims.mechanism(
         MOMENTUM_EXPECTED.format(beta=beta, gain=1 / (1 - beta)),
         diff(mom, "baseline", "Validation accuracy after epoch 1",
-             lambda n: _at_epoch(per_epoch, n, 1)), expected_sign=1)
+             lambda n: _at_epoch(per_epoch, n, 1)), expected_sign=1,
+        name=f"momentum {beta:g} faster per epoch (validation accuracy after epoch 1)")
     found["momentum_last"] = diff(mom, "baseline", f"Validation accuracy after epoch {last}",
                                   lambda n: _at_epoch(per_epoch, n, last))
     found["momentum_train_last"] = diff(mom, "baseline", f"Training accuracy in epoch {last}",
@@ -284,7 +285,7 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes):
                                 for n in ("baseline", "two_blocks")}}
     found["depth_test"] = claims.mechanism(DEPTH_EXPECTED, diff(
         "two_blocks", "baseline", "Test accuracy", lambda n: _column(runs_, n, "test_acc")),
-        expected_sign=1)
+        expected_sign=1, name="a second conv block helps (test accuracy)")
     found["depth_val_last"] = diff("two_blocks", "baseline",
                                    f"Validation accuracy after epoch {last}",
                                    lambda n: _at_epoch(per_epoch, n, last))

@@ -291,6 +291,5 @@ def _summary(sec, facts, v, data):
     found = facts["claims"]
     return (f"HW5 CNN on {data}: baseline test accuracy {prose.pct(base.test_acc_mean)} "
             f"({int(base.runs)} seed{'s' if base.runs > 1 else ''}); "
-            f"{sec.cite(found, 'rates')}; momentum: "
-            f"{sec.cite(found, 'momentum_epoch1')}; second block: "
-            f"{sec.cite(found, 'depth_test')}.")
+            f"{sec.cite(found, 'rates', True)}; {sec.cite(found, 'momentum_epoch1', True)}; "
+            f"{sec.cite(found, 'depth_test', True)}.")

@@ -323,12 +323,13 @@ def _answers(sec, facts, variants, p):
 def _summary(sec, facts, variants, p):
     found = facts["claims"]
     if "schedule_vs_first" not in found:
-        return ("Learning rates: " + (f"{sec.cite(found, 'end_point')}." if "end_point" in found
-                                      else "no rate's runs all ended ok."))
+        if "end_point" not in found:
+            return "Learning rates: no rate's runs all ended ok."
+        return f"Learning rates: {sec.cite(found, 'end_point', True)}."
     how = ("it switched at " + "; ".join(
         f"epoch {', '.join(map(str, eps))} (seed {seed})" for seed, eps in
         facts["switches"].items() if eps) if facts["switched"] else
         "it never switched, so it is the first rate trained longer")
     return (f"Learning rates, the scheduled run against its first rate: "
-            f"{sec.cite(found, 'schedule_vs_first')} ({how}; unequal budgets: "
+            f"{sec.cite(found, 'schedule_vs_first', True)} ({how}; unequal budgets: "
             f"{p['schedule']['epochs']} against {p['epochs']} epochs).")
