@@ -32,8 +32,14 @@ rule all:
         REPORT,
 
 
-# The console: where to watch a training job, and a finish line (or a failure note) at the end.
+# Before any job: a device the local executor cannot use stops the run (nothing is touched);
+# then the console: where to watch a training job, and a finish line (or a failure note).
 onstart:
+    if workflow.local_exec:
+        try:
+            check_local_device(CFG)
+        except ConfigError as err:
+            raise WorkflowError(str(err))
     for line in console.safely(console.watch_lines, rules):
         logger.info(line)
 

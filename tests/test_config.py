@@ -1,5 +1,6 @@
 """Config validation and presets (nnstudies.config.resolve) on the real config.yaml."""
 import copy
+import re
 
 import pytest
 import yaml
@@ -324,3 +325,32 @@ def test_record_every_takes_steps_or_epoch(raw_config):
     c["architectures"]["record_every"] = "epochs"
     with pytest.raises(ConfigError, match=r"architectures\.record_every.*epoch"):
         resolve(c)
+
+
+@pytest.mark.parametrize("where", ["/", "/usr", "/etc/nnstudies", "/home", "/proc/x",
+                                   "../../../../../../../../.."])
+def test_results_dir_is_refused_in_system_folders(raw_config, where):
+    raw_config["results_dir"] = where
+    with pytest.raises(ConfigError, match="config key 'results_dir': .* a system folder"):
+        resolve(raw_config)
+
+
+@pytest.mark.parametrize("where", ["results/mine", "../elsewhere", "/tmp/nnstudies-results"])
+def test_results_dir_may_be_anywhere_else(raw_config, where):
+    raw_config["results_dir"] = where
+    assert resolve(raw_config)["results_dir"] == where
+
+
+@pytest.mark.parametrize("user, key", [
+    ({"architectures": {"batch_size": 60000}}, "architectures.batch_size"),
+    ({"ece421": {"cnn": {"batch_size": 60000}}}, "ece421.cnn.batch_size"),
+    ({"architectures": {"record_every": 20000}}, "architectures.record_every"),
+    ({"preset": "quick", "hw5": {"epochs": 1, "batch_size": 5000, "record_every": "epoch"}},
+     None),
+])
+def test_a_protocol_that_cannot_train_is_refused_naming_the_key(raw_config, user, key):
+    if key is None:  # one partial batch is not refused when the batch fits: records each epoch
+        assert resolve(raw_config, user=user)
+        return
+    with pytest.raises(ConfigError, match=f"config key '{re.escape(key)}'"):
+        resolve(raw_config, user=user)

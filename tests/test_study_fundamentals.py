@@ -1,6 +1,7 @@
 """Studies 1 and 2: their sections on hand-made tables, questions by id, and seed 003's
 exercises computed by the project's own code."""
 import pandas as pd
+import pytest
 
 from handmade import INFO, spread, through_files, tiny_png
 from nnstudies.report import plain
@@ -80,3 +81,25 @@ def test_concepts_answers_by_id(tmp_path):
     assert "equal up to float32 rounding" in a["concepts-q2"]
     assert "ceil(N/B) = 108" in a["concepts-q3"] and "216 iterations" in a["concepts-q3"]
     assert "for 2 of 2." in a["concepts-q4"]
+
+
+def test_a_model_file_that_is_not_a_state_dict_is_refused_naming_it(tmp_path):
+    import pickle
+
+    import torch
+    good = tmp_path / "model.pt"
+    torch.save({"w": torch.zeros(2)}, good)
+    assert concepts.load_weights(good)["w"].shape == (2,)
+    tampered = tmp_path / "tampered.pt"
+    torch.save({"w": pickle.dumps(object)}, tampered)  # not tensors: refused without running it
+    tampered.write_bytes(tampered.read_bytes()[:40])  # and truncated
+    with pytest.raises(RuntimeError, match=f"{tampered} is not a readable state dict"):
+        concepts.load_weights(tampered)
+
+    class Payload:
+        def __reduce__(self):
+            return (print, ("code ran",))
+    evil = tmp_path / "evil.pt"
+    torch.save({"w": Payload()}, evil)
+    with pytest.raises(RuntimeError, match="evil.pt is not a readable state dict"):
+        concepts.load_weights(evil)

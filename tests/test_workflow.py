@@ -239,6 +239,24 @@ def test_editing_the_linear_trainer_reruns_only_its_runs(quick, edited):
     assert "cnn" not in {run for _, run, _ in jobs}
 
 
+def test_a_device_this_machine_lacks_stops_the_run_and_every_finished_run_survives(quick):
+    # how a run executes is not what it computes: changing the device plans nothing again
+    for device in ("auto", "cuda"):
+        jobs, out = planned_train_jobs(quick, f"train={{device: {device}}}")
+        assert jobs == [] and "Nothing to be done" in out, device
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    before = snapshot(quick / "results")
+    forced = snakemake(quick, "--cores", "2", *QUICK, "train={device: cuda}", "--forcerun",
+                       "train", check=False)
+    assert forced.returncode != 0
+    message = forced.stdout + forced.stderr
+    assert "config key 'train.device': 'cuda', but torch sees no CUDA device" in message
+    assert not TRAIN_JOB.findall(message)  # no job started
+    assert snapshot(quick / "results") == before  # every finished output is still there
+
+
 def test_editing_the_report_template_reruns_only_the_report(quick, edited):
     edited("report/style.css", "@page", "/* edited */ @page")
     jobs, out = planned_train_jobs(quick)

@@ -7,6 +7,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from nnstudies.config import (
     INPUT_SHAPES,
     ConfigError,
+    check_local_device,
     prepared_name,
     resolve,
     split_settings,

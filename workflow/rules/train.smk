@@ -28,8 +28,9 @@ rule train:
             if CFG["train"].get("precision", "fp32") != "fp32"
             else {}
         ),
+        # what the run computes; how it runs (train.device, threads) is not a param: changing
+        # it must not make Snakemake rerun (and first delete) every finished run
         run=run_spec,
-        device=CFG["train"]["device"],
         eval_batch=CFG["train"]["eval_batch"],
     message:
         "train {wildcards.study} {wildcards.run} seed {wildcards.seed}: per-step progress in {log}"

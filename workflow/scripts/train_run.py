@@ -16,6 +16,7 @@ from nnstudies.trainers import trainer_module  # noqa: E402
 
 smk = snakemake  # noqa: F821
 run = json.loads(smk.params.run)
+device = smk.config["train"]["device"]  # how the run executes: not a param (train.smk)
 torch.set_num_threads(smk.threads)
 torch.use_deterministic_algorithms(True, warn_only=True)
 
@@ -25,7 +26,7 @@ with one_line_errors(DataError):
 trainer = trainer_module(run)  # torch unless the run names another (trainers.py)
 precision = smk.params.get("precision", "fp32")
 curves, summary, arrays, model = trainer.train_run(
-    run, data, device=smk.params.device, eval_batch=smk.params.eval_batch, log=log,
+    run, data, device=device, eval_batch=smk.params.eval_batch, log=log,
     reference=pd.read_csv(smk.input.reference) if smk.input.reference else None,
     **({"precision": precision} if precision != "fp32" else {}))  # fp32: any trainer's default
 print(json.dumps(summary), file=log)
@@ -43,7 +44,7 @@ with one_line_errors():
     # an nn.Module's weights, or a NumPy trainer's dict of arrays
     torch.save(model.state_dict() if hasattr(model, "state_dict") else model, buffer)
     write_bytes(smk.output.model, buffer.getvalue())
-    settings = {"device": smk.params.device, "eval_batch": smk.params.eval_batch,
+    settings = {"device": device, "eval_batch": smk.params.eval_batch,
                 "threads": smk.threads, "precision": precision}
     write_text(smk.output.summary, json.dumps(
         {"run": run, **summary, "settings": settings, "versions": package_versions(),

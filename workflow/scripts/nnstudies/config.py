@@ -5,6 +5,7 @@ import functools
 import hashlib
 import json
 import math
+import os
 import re
 from pathlib import Path
 
@@ -156,11 +157,69 @@ def resolve(config, user=None):
             layer_shapes(layers, in_shape)
         except ArchitectureError as err:
             raise ConfigError(f"config key 'models.{model}': {err}") from None
+    check_results_dir(resolved["results_dir"])
     from .studies import REGISTRY  # the studies import this module: import them late
     for study in REGISTRY:
         study.check(resolved)
-        check_run_shapes(resolved, study.NAME, study.runs(resolved))
+        runs = study.runs(resolved)
+        check_run_shapes(resolved, study.NAME, runs)
+        check_run_protocols(resolved, study.NAME, runs)
     return resolved
+
+
+# Folders a results_dir must not be: the file system root and the system's own folders (or,
+# for these trees, anything inside them). Anywhere else is the user's choice.
+SYSTEM_DIRS = {"/", "/home", "/var", "/opt", "/srv", "/mnt", "/media", "/root"}
+SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32",
+                "/proc", "/run", "/sbin", "/sys", "/usr")
+
+
+def check_results_dir(results_dir):
+    where = os.path.normpath(os.path.abspath(results_dir))
+    if where in SYSTEM_DIRS or any(where == t or where.startswith(t + "/")
+                                   for t in SYSTEM_TREES):
+        raise ConfigError(f"config key 'results_dir': {results_dir!r} is {where}, a system "
+                          "folder; the workflow writes data/, runs/, tables/ and more there. "
+                          "Choose a folder of your own (relative paths are inside the "
+                          "workflow's folder).")
+
+
+def _key_path(section, key, value, prefix):
+    """The config path of `key` holding `value` in a study's (nested) section, for messages."""
+    if isinstance(section, dict):
+        for k, v in section.items():
+            if k == key and v == value:
+                return f"{prefix}.{k}"
+            found = _key_path(v, key, value, f"{prefix}.{k}")
+            if found:
+                return found
+    return None
+
+
+def check_run_protocols(config, study, runs):
+    """A run that could not train as asked is refused before any job: a batch larger than its
+    training split, or records further apart than the whole run (it would record nothing)."""
+    train = sizes_of(study_data(config, study))["train"]
+
+    def where(key, value):
+        return _key_path(config[study], key, value, study) or f"{study}.{key}"
+
+    for (name, _), run in runs.items():
+        batch, every = run.get("batch_size"), run.get("record_every")
+        if batch and batch > train:
+            raise ConfigError(
+                f"config key '{where('batch_size', batch)}': batch size {batch:,} is larger "
+                f"than the {train:,} training images of this split (run {name}), so every "
+                "epoch would be one partial batch; lower it or train on more images")
+        if run.get("trainer", "torch") != "torch" or not isinstance(every, int):
+            continue  # NumPy trainers record their first step too; "epoch" records each epoch
+        epochs = run["schedule"]["epochs"] if run.get("schedule") else run["epochs"]
+        steps = epochs * math.ceil(train / (batch or train))
+        if every > steps:
+            raise ConfigError(
+                f"config key '{where('record_every', every)}': one record every {every:,} "
+                f"steps, but run {name} takes {epochs} epoch(s) × ceil({train:,} / {batch}) = "
+                f"{steps:,} steps, so it would record nothing; record more often")
 
 
 def study_data(config, study):
@@ -248,3 +307,16 @@ def make_run(config, study, name, model, seed, protocol, **overrides):
     if run["activation"] != "relu":
         run["layers"] = with_activation(run["layers"], run["activation"])
     return run
+
+
+def check_local_device(config):
+    """Under the local executor every job runs on this machine: a train.device that torch does
+    not see here is refused before any job starts (a cluster's nodes check it in the job)."""
+    if config["train"]["device"] != "cuda":
+        return  # cpu, or auto (which falls back to the CPU)
+    import torch  # only here: planning does not import torch otherwise
+    if not torch.cuda.is_available():
+        raise ConfigError("config key 'train.device': 'cuda', but torch sees no CUDA device on "
+                          "this machine, where the local executor runs every job; set it to "
+                          "auto or cpu, or run on a cluster with GPUs (profiles/slurm). No job "
+                          "was started and no result was touched.")

@@ -24,7 +24,8 @@ def pick_device(name):
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("train.device is 'cuda' but torch sees no CUDA device")
+        raise RuntimeError("config key 'train.device': 'cuda', but torch sees no CUDA device on "
+                           "this node: run where one is, or set train.device to auto or cpu")
     return name
 
 

@@ -69,7 +69,7 @@ def analyse(inp, out, params, info):
     eces, bins = [], []
     for (name, seed), path in by_run(inp.arch_summary, inp.arch_model).items():
         model = build_model(models[name], in_shape, n_classes)
-        model.load_state_dict(torch.load(path))
+        model.load_state_dict(load_weights(path))
         ece, table = fundamentals.calibration(fundamentals.probabilities(model, test_x),
                                               data["test_y"], p["calibration_bins"])
         eces.append({"model": name, "seed": seed, "ece": ece})
@@ -119,6 +119,17 @@ def analyse(inp, out, params, info):
                  ).to_csv(out.table("parameters"), index=False)
     write_facts(out.facts, facts(eces, identity))
 
+
+
+def load_weights(path):
+    """A run's saved state dict, tensors only (weights_only: a tampered file cannot run code);
+    a file that is not one stops the analysis naming it."""
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception as err:  # pickle, zip or weights-only refusal: all mean the same to a user
+        raise RuntimeError(f"{path} is not a readable state dict ({type(err).__name__}: "
+                           f"{str(err).splitlines()[0][:200]}); delete it and rerun to train "
+                           "that run again") from None
 
 
 def facts(eces, identity):
