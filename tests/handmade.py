@@ -89,7 +89,8 @@ def write_run(folder, run, curve, test_acc, diverged_at=None, steps=None, switch
                "final_val_acc": curve["val_acc"].iloc[-1] if "val_acc" in curve else None,
                "parameters": 100, "steps": steps or int(curve.step.max()),
                "steps_per_epoch": 100, "diverged_at_step": diverged_at, "train_seconds": 1.0,
-               "started_at": 0.0, "finished_at": 1.0, "switch_epochs": list(switches)}
+               "started_at": 0.0, "finished_at": 1.0, "switch_epochs": list(switches),
+               "records": len(curve)}
     (folder / "summary.json").write_text(json.dumps(summary))
     curve.to_csv(folder / "curves.csv", index=False)
     return folder / "summary.json", folder / "curves.csv"

@@ -93,7 +93,7 @@ def test_load_runs(tmp_path):
                "activation": "relu", "scaling": "unit", "optimizer": "adam", "lr": 0.001,
                "batch_size": 50, "epochs": 2, "layers": ["fc 32"]}
         summary = {"run": run, "test_acc": acc, "test_loss": 0.5, "final_train_acc": 0.9,
-                   "final_val_acc": 0.8, "parameters": 5, "steps": 10,
+                   "final_val_acc": 0.8, "parameters": 5, "steps": 10, "records": 1,
                    "diverged_at_step": None, "train_seconds": 1.5, "versions": {}}
         path = tmp_path / f"{model}_{seed}.json"
         path.write_text(json.dumps(summary))

@@ -112,6 +112,7 @@ def analysed(tmp_path, raw_config):
             curves = [{"step": 10, "epoch": 1, "lr": 0.001, "train_loss": 1.0, "train_acc": 0.5,
                        "val_loss": 1.0, "val_acc": 0.6}]
             summary = {"test_acc": 0.7, "test_loss": 0.9, "parameters": 93322, "steps": 10,
+                       "records": 1,
                        "diverged_at_step": None, "final_train_acc": 0.5, "final_val_acc": 0.6}
             arrays = {"first_layer": np.zeros((32, 1, 3, 3))}
             run = {**run, "record_every": 10}

@@ -240,10 +240,11 @@ def test_editing_the_linear_trainer_reruns_only_its_runs(quick, edited):
 
 
 def test_a_device_this_machine_lacks_stops_the_run_and_every_finished_run_survives(quick):
-    # how a run executes is not what it computes: changing the device plans nothing again
+    # how a run executes is not what it computes: changing the device trains and analyses
+    # nothing again (the report lists the resolved configuration, so it is rebuilt)
     for device in ("auto", "cuda"):
         jobs, out = planned_train_jobs(quick, f"train={{device: {device}}}")
-        assert jobs == [] and "Nothing to be done" in out, device
+        assert jobs == [] and "rule analyse_" not in out and "rule runs_table" not in out
     import torch
     if torch.cuda.is_available():
         pytest.skip("this machine has a CUDA device")
@@ -563,6 +564,22 @@ def test_bad_inputs_stop_the_run_before_any_job_and_results_survive(quick, tmp_p
         assert snapshot(results) == before, case  # no job ran, nothing was deleted
         npz.write_bytes(good)
         raw.write_bytes(raw_good)
+
+
+def test_a_damaged_curve_stops_the_analysis_naming_the_file(quick, tmp_path):
+    workdir = tmp_path / "damaged"
+    shutil.copytree(quick, workdir, symlinks=True)
+    curves = workdir / "results" / "test" / "runs" / "architectures" / "mlp_1" / "seed0" / (
+        "curves.csv")
+    lines = curves.read_text().splitlines()
+    curves.write_text("\n".join(lines[:-2]) + "\n")  # the last two records lost
+    result = snakemake(workdir, "--cores", "2", *QUICK, check=False)
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert f"{curves.relative_to(workdir)}: has {len(lines) - 3} records where its " \
+           f"summary.json says {len(lines) - 1}" in out
+    assert "--forcerun results/test/runs/architectures/mlp_1/seed0/summary.json" in out
+    assert not (workdir / "results" / "test" / "tables" / "architectures_facts.json").exists()
 
 
 def test_a_dataset_never_gets_another_datasets_files(tmp_path):

@@ -86,6 +86,7 @@ SHARED_CODE = [
         "stats",
         "prose",
         "report",
+        "runfiles",
         "conv",
         "fundamentals",
     )

@@ -1,10 +1,9 @@
 """Run outputs -> pandas tables: one row per run, per-model summaries, mean curves."""
-import json
-from pathlib import Path
 
 import numpy as np
 
 from .models import is_convolutional, weight_layer_count
+from .runfiles import read_curves, read_summary
 from .stats import STATUSES, mean_ci, run_status
 from .lazy import lazy_import
 
@@ -28,9 +27,9 @@ def load_runs(summary_paths, curve_paths, n_classes, n_test):
     """
     rows, curves = [], {}
     for summary_path, curve_path in zip(summary_paths, curve_paths, strict=True):
-        summary = json.loads(Path(summary_path).read_text())
+        summary = read_summary(summary_path)  # checked: a damaged file is named
         run = summary["run"]
-        curve = pd.read_csv(curve_path)
+        curve = read_curves(curve_path, summary)
         status, reason = run_status(curve, summary.get("test_acc"), n_test, n_classes,
                                     summary.get("diverged_at_step"))
         hw = summary.get("hardware", {})
@@ -46,7 +45,7 @@ def load_runs(summary_paths, curve_paths, n_classes, n_test):
 def by_run(summary_paths, paths):
     """{(run name, seed): path} for per-run files given in the same order as their summaries."""
     keys = [(r["name"], r["seed"]) for r in
-            (json.loads(Path(p).read_text())["run"] for p in summary_paths)]
+            (read_summary(p)["run"] for p in summary_paths)]
     return dict(zip(keys, paths, strict=True))
 
 

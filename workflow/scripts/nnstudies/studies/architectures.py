@@ -1,10 +1,10 @@
 """Study 3: architectures (EE449 part 3). Every zoo model with Adam over several seeds."""
-import numpy as np
 
 from .. import aggregate, claims, figures, prose
 from ..config import make_run
 from ..data import load_prepared, scale
 from ..report import Section
+from ..runfiles import load_array
 from ..stats import compare, rank_correlation
 from .common import check_models, departures as protocol_departures, write_facts
 from ..lazy import lazy_import
@@ -72,8 +72,8 @@ def analyse(inp, out, params, info):
     class_means = aggregate.by_run(inp.summary, inp.unit_class_means)
     weights = pd.DataFrame([{"model": r.model, "best_seed": r.best_seed,
                              **aggregate.weight_interpretability(
-                                 np.load(first_layers[(r.model, r.best_seed)]),
-                                 np.load(class_means[(r.model, r.best_seed)]), templates)}
+                                 load_array(first_layers[(r.model, r.best_seed)]),
+                                 load_array(class_means[(r.model, r.best_seed)]), templates)}
                             for r in summary.itertuples()])
     weights.to_csv(out.table("weights"), index=False)
 
@@ -83,7 +83,7 @@ def analyse(inp, out, params, info):
     for r in summary.itertuples():
         title = (f"{r.model}: first-layer weights of its best run (seed {r.best_seed}, "
                  f"test accuracy {prose.pct(r.best_test_acc)})")
-        figures.save(figures.weights_figure(np.load(first_layers[(r.model, r.best_seed)]),
+        figures.save(figures.weights_figure(load_array(first_layers[(r.model, r.best_seed)]),
                                             title, image_shape), *out.figure(f"weights_{r.model}"))
     write_facts(out.facts, facts(summary, runs_, weights,
                                  params["protocol"].get("record_every")))

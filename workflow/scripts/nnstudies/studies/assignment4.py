@@ -15,6 +15,7 @@ from .. import config
 from ..config import ConfigError, make_run
 from ..data import DATASETS, SCALINGS, load_prepared
 from ..models import layer_shapes, parse_layer
+from ..runfiles import load_array
 from . import assignment4_figures as a4fig
 from . import assignment4_text as a4text
 from .common import write_facts
@@ -277,7 +278,7 @@ def analyse(inp, out, params, info):
     y = data["train_y"]
     means = np.stack([x[y == c].mean(0) for c in range(len(names))])
     overall = x.mean(0) if p["center"] else np.zeros(x.shape[1])
-    templates = np.load(inp.templates[0])
+    templates = load_array(inp.templates[0])
     tt = template_table(templates, means, overall, names)
     tt.to_csv(out.table("templates"), index=False)
     grid = [tuple(g) for g in linear_grid(p)]

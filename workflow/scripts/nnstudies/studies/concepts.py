@@ -1,5 +1,4 @@
 """Study 1: basic concepts, computed on this run's own models and runs rather than recited."""
-import json
 import math
 
 
@@ -10,6 +9,7 @@ from ..conv import PARAM_FORMULAS, parameter_count_formula
 from ..data import load_prepared, scale
 from ..models import build_model, count_parameters
 from ..report import Section
+from ..runfiles import read_summary
 from .common import check_models, write_facts
 from ..lazy import lazy_import
 
@@ -98,7 +98,7 @@ def analyse(inp, out, params, info):
     # 3. Batches per epoch and iterations: formula against what every run actually did.
     rows = []
     for path in inp.summary:
-        s = json.loads(open(path).read())
+        s = read_summary(path)
         run = s["run"]
         epochs = run["schedule"]["epochs"] if run.get("schedule") else run["epochs"]
         n = params.get("train_sizes", {}).get(run["study"], len(data["train_y"]))

@@ -1,10 +1,10 @@
 """Study 5: learning rate (EE449 part 5): constant rates, a plateau schedule, Adam for reference."""
-import json
 
 
 from .. import aggregate, claims, figures, prose
 from ..config import ConfigError, make_run
 from ..report import Section
+from ..runfiles import read_summary
 from ..schedule import describe_rule
 from ..stats import compare, rank_correlation
 from .common import check_models, departures as protocol_departures, write_facts
@@ -91,11 +91,11 @@ def analyse(inp, out, params, info):
     adam.to_csv(out.table("adam_reference"), index=False)
     switches, sources = {}, {}
     for path in inp.summary:
-        summary = json.loads(open(path).read())
+        summary = read_summary(path)
         if summary["run"]["name"] == "schedule":
             switches[summary["run"]["seed"]] = summary["switch_epochs"]
             sources[summary["run"]["seed"]] = summary.get("first_switch_from")
-    steps_per_epoch = json.loads(open(inp.summary[0]).read())["steps_per_epoch"]
+    steps_per_epoch = read_summary(inp.summary[0])["steps_per_epoch"]
     figures.save(figures.learning_rate_figure(curves, variants, steps_per_epoch, switches),
                  *out.figure("curves"))
     write_facts(out.facts, facts(runs_, variants, adam, adam_curves, switches, p, sources,
