@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import prose
+from . import claims, prose
 from .lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -63,7 +63,8 @@ def runs_line(runs_csv):
 
 def architecture_line(summary_csv, pairwise_csv=None):
     """The best architecture by mean test accuracy with its interval, and whether the data
-    separate it from the runner-up, in the report's own words (prose.interval, prose.verdict),
+    separate it from the runner-up, in the report's own words (prose.interval,
+    claims.verdict_words),
     or None without the table."""
     summary = _read_csv(summary_csv)
     needed = {"model", "test_acc_mean", "test_acc_ci_low", "test_acc_ci_high", "runs"}
@@ -79,8 +80,8 @@ def architecture_line(summary_csv, pairwise_csv=None):
     if pairwise is not None and {"better", "worse", "testable"} <= set(pairwise.columns):
         row = pairwise[pairwise.better == best["model"]]
         if len(row):
-            line += f"\n  against the runner-up {row.iloc[0]['worse']}: " + prose.verdict(
-                row.iloc[0])
+            line += (f"\n  against the runner-up {row.iloc[0]['worse']}: "
+                     + claims.verdict_words(row.iloc[0]))
     return line
 
 

@@ -1,9 +1,8 @@
-"""Wording shared by every study's report section: numbers in, phrases out, no statistics.
-
-Each phrase follows a rule of ../shared/spec/REPORT.md: a ranking never reads "not separated"
-as "equal", a test that cannot reach significance gives no p-value, few runs are flagged.
+"""Wording shared by every study's report section: numbers in, phrases out, no statistics and no
+comparison (those are claims: nnstudies.claims words every comparison, ranking and verdict).
+Few runs are flagged as a small sample (REPORT.md).
 """
-from .stats import ALPHA, SMALL_SAMPLE
+from .stats import SMALL_SAMPLE
 
 
 def pct(x):
@@ -30,36 +29,6 @@ def interval(mean, low, high, n):
     if n < 2 or low != low:
         return f"{pct(mean)} (1 run: no spread, no comparison possible)"
     return f"{pct(mean)} (95 % CI {100 * low:.2f}–{100 * high:.2f} %, {small(n)})"
-
-
-def verdict(c):
-    """What a `stats.compare` result says about two means, in words."""
-    n = f"{c['n_x']} and {c['n_y']} runs"
-    if min(c["n_x"], c["n_y"]) < 2:
-        return "one run on a side: no spread, so no comparison can be made"
-    if not c["testable"]:
-        return (f"not resolved: with {n} no test can reach p < {ALPHA} (the smallest p an "
-                f"exact test can give is {c['min_p']:.2g})")
-    if c["separated"]:
-        return f"separated by the data (permutation test p = {c['p']:.2g}, {n})"
-    return (f"not separated by the data (p = {c['p']:.2g}, {n}): too few or too noisy runs "
-            "to tell them apart, which does not make them equal")
-
-
-def comparison(a, b, c):
-    """'cnn_4 vs cnn_3: +1.20 points, not separated by the data (p = 0.31, 10 and 10 runs)'."""
-    return f"{a} vs {b}: {pts(c['diff'])}, {verdict(c)}"
-
-
-def correlation(what, r):
-    """A rank correlation with its p-value only where one can be reached."""
-    if r["rho"] != r["rho"]:
-        return f"{what}: no rank correlation (fewer than 3 points, or ties throughout)"
-    text = f"{what}: Spearman ρ = {r['rho']:.2f} over {r['n']} points"
-    if not r["testable"]:
-        return text + (f" (descriptive only: with {r['n']} points no test can reach "
-                       f"p < {ALPHA})")
-    return text + f" (exact permutation p = {r['p']:.2g})"
 
 
 def status_counts(statuses, what="runs"):
