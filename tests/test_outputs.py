@@ -55,3 +55,19 @@ def test_one_line_errors_exit_with_one_line(tmp_path, capsys):
     with pytest.raises(KeyError):  # anything else is a bug: its traceback is kept
         with outputs.one_line_errors():
             raise KeyError("x")
+
+
+def test_a_full_disk_under_the_log_ends_the_job_with_one_line(tmp_path):
+    """/dev/full answers every write with ENOSPC, as a full disk does."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    scripts = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+    code = ("import logging, sys; sys.path.insert(0, %r)\n"
+            "from nnstudies.logs import to_log\n"
+            "to_log('/dev/full')\n"
+            "logging.info('training step 10')\n"
+            "raise ValueError('a traceback to write')\n" % str(scripts))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr == "error: cannot write the log /dev/full: No space left on device\n"
