@@ -147,7 +147,7 @@ def test_curves_have_one_record_per_ten_steps(quick):
 
 def test_figures_exist_in_png_and_svg(quick):
     figures = quick / "results" / "test" / "figures"
-    cfg = resolve(yaml.safe_load((quick / "config.yaml").read_text()), {"preset": "test"})
+    cfg = resolve({**yaml.safe_load((quick / "config.yaml").read_text()), "preset": "test"})
     stems = [f"{s}_{f}" for s in STUDIES for f in BY_NAME[s].figures_of(BY_NAME[s].params(cfg))]
     assert {"architectures_weights_cnn_4", "activations_unit", "learning_rates_curves",
             "assignment4_gd_sgd_time", "hw5_depth", "ece421_cnn"} <= set(stems)
