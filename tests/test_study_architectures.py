@@ -167,3 +167,12 @@ def test_a_selectivity_just_below_a_band_edge_is_printed_below_it(tmp_path):
     accs = {m: spread(0.85) for m in ["mlp_1", "cnn_3"]}
     a = answers(tmp_path, accs, selectivity={"mlp_1": 0.195, "cnn_3": 0.3})
     assert "mlp_1 0.195 (hardly specialised" in a["architectures-q7"]
+
+
+def test_a_family_of_three_models_gets_its_own_size_trend(tmp_path):
+    accs = {"mlp_1": spread(0.85), "cnn_3": spread(0.84), "cnn_4": spread(0.86),
+            "cnn_5": spread(0.83)}
+    q4 = answers(tmp_path, accs)["architectures-q4"]
+    assert "Within the CNNs, parameter count against mean test accuracy (one point per model): " \
+           "not testable with 3 points" in q4
+    assert "Within the MLPs" not in q4  # one MLP: no trend within it

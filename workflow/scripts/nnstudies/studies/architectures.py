@@ -5,7 +5,7 @@ from ..config import make_run
 from ..data import load_prepared, scale
 from ..report import Section
 from ..runfiles import load_array
-from ..stats import compare, rank_correlation
+from ..stats import compare
 from .common import check_models, departures as protocol_departures, write_facts
 from ..lazy import lazy_import
 
@@ -119,8 +119,6 @@ def facts(summary, runs_, weights=None, record_every=None):
     fams = by_size.family.tolist()
     # parameter count and family are confounded when sorting by size never interleaves them
     confounded = len(set(fams)) > 1 and sum(a != b for a, b in zip(fams, fams[1:])) == 1
-    within = {fam: rank_correlation(g.parameters, g.test_acc_mean)
-              for fam, g in summary.groupby("family") if len(g) >= 3}
     depth_pairs, found = [], {}
     for fam, group in summary.groupby("family"):
         members = list(group.sort_values(["depth", "parameters"])["model"])
@@ -193,9 +191,14 @@ def facts(summary, runs_, weights=None, record_every=None):
         total = int(steps.max())
         last = {"step": total - total % int(record_every), "steps": total,
                 "record_every": int(record_every)}
-    return {"parameters_vs_accuracy": rank_correlation(summary.parameters,
-                                                       summary.test_acc_mean),
-            "size_family_confounded": confounded, "within_family": within,
+    for fam, g in summary.groupby("family"):
+        if len(g) >= 3:  # a trend within a family needs three models at least
+            found[f"parameters_within_{fam}"] = claims.trend(
+                list(zip(g.parameters, g.test_acc_mean)), f"Within the {fam}s, parameter count "
+                "against mean test accuracy (one point per model)",
+                source="tables/architectures_summary.csv", x_name="parameters",
+                y_name="mean test accuracy")
+    return {"size_family_confounded": confounded,
             "depth_pairs": depth_pairs,
             "family_mean": families.mean().to_dict(),
             "min_runs": int(summary.runs.min()), "last_record": last, "claims": found,
@@ -289,7 +292,8 @@ def _answers(sec, summary, s, pairwise, weights, facts, n_classes):
         text += " Each model against the next lower mean: " + "; ".join(
             sec.cite(found, key) for key in facts["neighbours"]) + "."
     sec.ask("Compare the models' generalisation performance.", text)
-    text = sec.cite(found, "parameters") + ". "
+    text = sec.cite(found, "parameters") + ". " + "".join(
+        f"{sec.cite(found, key)}. " for key in sorted(found) if key.startswith("parameters_"))
     if facts["size_family_confounded"]:
         text += ("Parameter count and model family move together here (every "
                  f"{'MLP' if summary.sort_values('parameters').family.iloc[-1] == 'MLP' else 'CNN'}"

@@ -6,7 +6,6 @@ from ..config import ConfigError, make_run
 from ..report import Section
 from ..runfiles import read_summary
 from ..schedule import describe_rule
-from ..stats import compare, rank_correlation
 from .common import check_models, departures as protocol_departures, write_facts
 from ..lazy import lazy_import
 
@@ -126,7 +125,6 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     out = {"switches": switches, "switched": any(switches.values()),
            "first_switch_from": sources or {},
            "rule": describe_rule(p["schedule"]["min_delta"], p["schedule"]["patience"]),
-           "schedule_vs_first": compare(acc.get("schedule", []), acc.get(first, [])),
            "first": first}
     found = {}
     per_run = (aggregate.per_run_numbers(runs_, by_run, target) if by_run is not None
@@ -149,7 +147,6 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
             "Validation accuracy at the last record (rates whose runs all ended ok)",
             source=SOURCE)
     healthy = const[const.lr.isin(ok_rates)]
-    out["jitter_vs_lr"] = rank_correlation(healthy.lr, healthy.val_acc_jitter)
     found["jitter"] = claims.trend(
         list(zip(healthy.lr, healthy.val_acc_jitter)), "Learning rate against the jitter of "
         "validation accuracy over the last epoch (one point per run)", source=SOURCE,
@@ -171,9 +168,7 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
                        "test_acc_mean": float(adam_ok.test_acc.mean()),
                        "steps": float(adam.steps.mean()), "epochs": int(adam.epochs.iloc[0]),
                        "batch_size": int(adam.batch_size.iloc[0]),
-                       "steps_to_target": float(pd.Series(reached_adam, dtype=float).mean()),
-                       "status": aggregate.status_column(adam.status),
-                       "vs_schedule": compare(acc.get("schedule", []), adam_ok.test_acc)}
+                       "status": aggregate.status_column(adam.status)}
         sched_steps = per_run[per_run.name == "schedule"].steps_to_target
         if len(sched_steps):
             found["adam_vs_schedule_steps"] = claims.difference(
