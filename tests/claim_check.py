@@ -4,6 +4,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from nnstudies.report import CLAIM_RE
 from nnstudies.studies.common import read_facts
 
 
@@ -92,7 +93,6 @@ def check_report(html, tables):
 
 
 
-CLAIM_MARK_RE = re.compile("\u27e6claim \\d+( short)?\u27e7")
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
@@ -101,7 +101,7 @@ def wording(section):
     a claim would change."""
     texts = {f"{section.study}-q{q.number}": q.answer for q in section.questions}
     texts.update(intro=section.intro, summary=section.summary or "")
-    return {k: NUMBER.sub("#", CLAIM_MARK_RE.sub("[claim]", v)) for k, v in texts.items()}
+    return {k: NUMBER.sub("#", CLAIM_RE.sub("[claim]", v)) for k, v in texts.items()}
 
 
 def assert_wording_ignores_swaps(build, arms, swaps):

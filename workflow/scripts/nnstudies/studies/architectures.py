@@ -119,17 +119,12 @@ def facts(summary, runs_, weights=None, record_every=None):
     fams = by_size.family.tolist()
     # parameter count and family are confounded when sorting by size never interleaves them
     confounded = len(set(fams)) > 1 and sum(a != b for a, b in zip(fams, fams[1:])) == 1
-    depth_pairs, found = [], {}
+    depth_claims, found = [], {}
     for fam, group in summary.groupby("family"):
         members = list(group.sort_values(["depth", "parameters"])["model"])
         for a, b in zip(members, members[1:]):
-            depth_pairs.append({"family": fam, "shallower": a, "deeper": b,
-                                "depth_a": int(s.loc[a, "depth"]),
-                                "depth_b": int(s.loc[b, "depth"]),
-                                "parameters_a": int(s.loc[a, "parameters"]),
-                                "parameters_b": int(s.loc[b, "parameters"]),
-                                **compare(acc[b], acc[a])})
-            found[f"depth_{b}_vs_{a}"] = claims.difference(
+            depth_claims.append(f"depth_{b}_vs_{a}")
+            found[depth_claims[-1]] = claims.difference(
                 b, acc[b], a, acc[a], f"{fam}: test accuracy, deeper {b} (depth "
                 f"{int(s.loc[b, 'depth'])}, {int(s.loc[b, 'parameters']):,} parameters) and "
                 f"shallower {a} (depth {int(s.loc[a, 'depth'])}, "
@@ -199,7 +194,7 @@ def facts(summary, runs_, weights=None, record_every=None):
                 source="tables/architectures_summary.csv", x_name="parameters",
                 y_name="mean test accuracy")
     return {"size_family_confounded": confounded,
-            "depth_pairs": depth_pairs,
+            "depth_claims": depth_claims,
             "family_mean": families.mean().to_dict(),
             "min_runs": int(summary.runs.min()), "last_record": last, "claims": found,
             "neighbours": [f"next_{a}_vs_{b}" for a, b in zip(order, order[1:])]}
@@ -304,8 +299,7 @@ def _answers(sec, summary, s, pairwise, weights, facts, n_classes):
              f"{prose.pct(by_size.test_acc_mean.iloc[0])}); largest: {by_size.model.iloc[-1]} "
              f"({by_size.parameters.iloc[-1]:,}, {prose.pct(by_size.test_acc_mean.iloc[-1])}).")
     sec.ask("What is the effect of the number of parameters?", text)
-    lines = [sec.cite(found, f"depth_{d['deeper']}_vs_{d['shallower']}")
-             for d in facts["depth_pairs"]]
+    lines = [sec.cite(found, key) for key in facts["depth_claims"]]
     sec.ask("What is the effect of depth?",
             ("Depth = layers with weights, prediction layer included; compared within a family, "
              "where depth changes together with the parameter count (both are given), so a "
