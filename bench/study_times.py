@@ -13,7 +13,9 @@ measured invocation on N cores is Snakemake's own (`Elapsed time` at the end of 
 Second table, an estimate for the full preset (config.yaml's `preset`, or --preset): every
 training job the workflow would run there (the studies' own run lists, so the seeds and the
 scheduled run's wait for its reference run are the workflow's), each timed by the mean measured
-wall time of the run of the same name, placed on N single-thread cores by a list schedule that
+wall time of the run of the same name (a scheduled run measured when it still trained its
+first phase itself is cut to its continuation from the reference run's state, read from its
+summary.json under --runs: issue 24), placed on N single-thread cores by a list schedule that
 starts, whenever a core is free, the ready job heading the longest remaining chain (Snakemake
 keeps to that order only where --prioritize names the chain). It leaves out data preparation
 and the analysis jobs (seconds to a minute each) and assumes that a job runs beside others as
@@ -21,6 +23,7 @@ fast as it ran when measured. The last row runs every study in one invocation.
 """
 import argparse
 import heapq
+import json
 import sys
 from collections import defaultdict
 from functools import cache
@@ -47,6 +50,32 @@ def measured_jobs(benchmarks):
     if not rows:
         sys.exit(f"no train benchmark files under {benchmarks}/train")
     return pd.DataFrame(rows)
+
+
+def continuation_seconds(measured, runs_dir, scheduled):
+    """The measured jobs' mean wall seconds per (study, run), with each scheduled run's cut to
+    what it costs now that it continues from its reference run's state at the plateau (issue
+    24): a run measured before that (its summary.json has no `resumed_at_epoch`) trained its
+    first phase itself, so its time is scaled by the share of its steps after the first switch
+    (per-step cost is the same in every phase: one model, one record interval). Returns the
+    seconds and notes on the scheduled runs whose summary.json is not there to tell."""
+    rows, notes = [], []
+    for row in measured.itertuples():
+        s = row.s
+        if (row.study, row.run) in scheduled:
+            path = Path(runs_dir, row.study, row.run, row.seed, "summary.json")
+            if not path.exists():
+                notes.append(f"{row.study} {row.run} {row.seed}: timed as measured (no {path} "
+                             "to tell whether it trained its first phase itself)")
+            else:
+                summary = json.loads(path.read_text())
+                if ("resumed_at_epoch" not in summary
+                        and summary.get("first_switch_from") == "reference run"):
+                    first = summary["switch_epochs"][0] * summary["steps_per_epoch"]
+                    s *= 1 - first / summary["steps_trained"]
+        rows.append((row.study, row.run, s))
+    seconds = pd.DataFrame(rows, columns=["study", "run", "s"])
+    return seconds.groupby(["study", "run"]).s.mean().to_dict(), notes
 
 
 def full_jobs(cfg, study, seconds):
@@ -95,6 +124,8 @@ def main():
     p.add_argument("--config", default=str(ROOT / "config.yaml"))
     p.add_argument("--preset", help="the preset to estimate (default: the config's `preset`)")
     p.add_argument("--cores", type=int, nargs="+", default=[1, 2, 8])
+    p.add_argument("--runs", help="the run's runs folder, for the scheduled runs' summary.json "
+                                  "(default: beside the benchmarks folder)")
     args = p.parse_args()
     measured = measured_jobs(args.benchmarks)
 
@@ -112,7 +143,12 @@ def main():
     if args.preset:
         raw["preset"] = args.preset
     cfg = resolve(raw)
-    seconds = measured.groupby(["study", "run"]).s.mean().to_dict()
+    scheduled = {(study, run) for study in STUDIES
+                 for (run, _), spec in BY_NAME[study].runs(cfg).items() if spec.get("schedule")}
+    seconds, notes = continuation_seconds(
+        measured, args.runs or Path(args.benchmarks).parent / "runs", scheduled)
+    for note in notes:
+        print(note, file=sys.stderr)
     per_study = {}
     for study in STUDIES:
         jobs = full_jobs(cfg, study, seconds)

@@ -93,7 +93,8 @@ def check_report(html, tables):
 
 
 
-NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
+# a number, or the dash that stands for a missing one
+NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?|–")
 
 
 def wording(section):

@@ -78,6 +78,15 @@ def through_files(tmp_path, tables, facts):
     return back, read_facts(tmp_path / "facts.json")
 
 
+def render_section(study, facts, tables, figures, params, info):
+    """A study's section as the report builds it: prose from the facts alone, then its placed
+    tables filled from `tables` by the study's SHOWN declaration."""
+    from nnstudies.report import fill_tables
+    sec = study.section(facts, figures, params, info)
+    fill_tables(sec, study.SHOWN, tables.__getitem__)
+    return sec
+
+
 INFO = {"class_names": CLASS_NAMES, "sizes": {"train": 5400, "val": 600, "test": 2000}}
 
 

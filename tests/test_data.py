@@ -19,20 +19,22 @@ def fake_set(n, seed, n_classes=10, shape=(28, 28)):
     """Images whose pixels are unique per image (image i carries i in its first pixels)."""
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 256, size=(n, *shape), dtype=np.uint8)
-    x[:, 0, 0] = np.arange(n) % 256
-    x[:, 0, 1] = np.arange(n) // 256
+    first = x.reshape(n, -1)  # a view: the first two pixels of each image, whatever its shape
+    first[:, 0] = np.arange(n) % 256
+    first[:, 1] = np.arange(n) // 256
     y = rng.permutation(np.arange(n) % n_classes).astype(np.int64)
     return x, y
 
 
 def image_ids(x):
-    return (x[:, 0, 0].astype(np.int64) + 256 * x[:, 0, 1].astype(np.int64)).tolist()
+    first = x.reshape(len(x), -1).astype(np.int64)
+    return (first[:, 0] + 256 * first[:, 1]).tolist()
 
 
 @pytest.fixture
 def arrays():
-    train_x, train_y = fake_set(1000, 1)
-    test_x, test_y = fake_set(300, 2)
+    train_x, train_y = fake_set(1000, 1, shape=(1, 28, 28))  # as prepared: (N, C, H, W)
+    test_x, test_y = fake_set(300, 2, shape=(1, 28, 28))
     return train_x, train_y, test_x, test_y
 
 
@@ -161,13 +163,13 @@ def test_stratified_take_too_few_examples_raises():
 @pytest.mark.parametrize("scaling,low,high", [("unit", 0, 1), ("symmetric", -1, 1),
                                               ("raw", 0, 255)])
 def test_scale_ranges(scaling, low, high):
-    images = np.arange(256, dtype=np.uint8).reshape(4, 8, 8)
+    images = np.arange(256, dtype=np.uint8).reshape(4, 1, 8, 8)
     x = data.scale(images, scaling)
     assert x.dtype == np.float32 and x.shape == (4, 1, 8, 8)
     assert x.min() == low and x.max() == high
     assert np.all(np.diff(x.ravel()) > 0)  # monotonic, no pixel values merged
     expected = low + (high - low) * images.astype(np.float64) / 255
-    np.testing.assert_allclose(x[:, 0], expected, atol=1e-6)
+    np.testing.assert_allclose(x, expected, atol=1e-6)
 
 
 # ---------------------------------------------------------------------------- IDX loading
@@ -240,7 +242,10 @@ def test_prepare_round_trips_idx_files(tmp_path, debian_dir, dataset, folder_nam
     for name, content in raw.items():
         assert (target / name).read_bytes() == content
         assert info["raw_sha256"][name] == hashlib.sha256(content).hexdigest()
-    # train + val round-trip exactly to the written training set, test unchanged
+    # train + val round-trip exactly to the written training set, test unchanged; every
+    # dataset's images as (N, C, H, W), grey ones with their one channel
+    assert arrays["train_x"].shape[1:] == (1, 28, 28) and info["image_shape"] == [1, 28, 28]
+    train_x, test_x = train_x[:, None], test_x[:, None]
     assert np.array_equal(arrays["test_x"], test_x)
     assert np.array_equal(arrays["test_y"], test_y)
     merged_x = np.concatenate([arrays["train_x"], arrays["val_x"]])
@@ -252,7 +257,7 @@ def test_prepare_round_trips_idx_files(tmp_path, debian_dir, dataset, folder_nam
     assert info["sizes"] == {"train": 90, "val": 10, "test": 20}
     assert info["sizes"] == data.split_sizes(dataset, 0.1)  # known before any file is read
     assert info["val_per_class"] == [1] * 10
-    assert info["image_shape"] == [28, 28]
+    assert info["image_shape"] == [1, 28, 28]
     assert len(info["class_names"]) == 10
     if dataset == "fashion_mnist":
         assert info["class_names"][0] == "T-shirt/top" and info["class_names"][9] == "Ankle boot"
@@ -522,7 +527,7 @@ def test_real_fashion_mnist_full_split():
                                  "val_fraction": 0.1, "split_seed": 0})
     assert info["sizes"] == {"train": 54000, "val": 6000, "test": 10000}
     assert info["val_per_class"] == [600] * 10
-    assert arrays["train_x"].shape == (54000, 28, 28)
+    assert arrays["train_x"].shape == (54000, 1, 28, 28)
     assert np.bincount(arrays["test_y"]).tolist() == [1000] * 10
 
 

@@ -57,8 +57,8 @@ def tiny_data(n_per_class=20, classes=3, seed=0):
     rng = np.random.default_rng(seed)
     def split(n):
         y = np.repeat(np.arange(classes), n)
-        x = rng.integers(0, 60, (len(y), 4, 4)).astype(np.uint8)
-        x[np.arange(len(y)), y, :] = 250  # class c: row c bright
+        x = rng.integers(0, 60, (len(y), 1, 4, 4)).astype(np.uint8)
+        x[np.arange(len(y)), 0, y, :] = 250  # class c: row c bright
         return x, y.astype(np.int64)
     out = {}
     for part, n in (("train", n_per_class), ("val", 5), ("test", 10)):
@@ -116,7 +116,7 @@ def test_divergence_is_recorded_not_raised():
 def test_colour_templates_keep_channels():
     data = tiny_data()
     for part in ("train", "val", "test"):
-        data[f"{part}_x"] = np.repeat(data[f"{part}_x"][:, None], 3, axis=1)
+        data[f"{part}_x"] = np.repeat(data[f"{part}_x"], 3, axis=1)  # (N, 3, H, W)
     _, _, arrays, _ = lm.train_run(run_of("linear", epochs=2), data)
     assert arrays["first_layer"].shape == (3, 3, 4, 4)
 

@@ -46,7 +46,7 @@ def test_recorded_gradient_norm_matches_autograd_on_the_initial_model(data):
     curves, _, _, _ = go(run, full)
     torch.manual_seed(run["seed"])
     model = build_model(CNN, (1, 28, 28), 10)
-    x = torch.tensor(full["train_x"], dtype=torch.float32)[:, None] / 255
+    x = torch.tensor(full["train_x"], dtype=torch.float32) / 255
     nn.functional.cross_entropy(model(x), torch.tensor(full["train_y"])).backward()
     assert curves[0]["grad_norm"] == pytest.approx(first_layer(model).weight.grad.norm().item(),
                                                    rel=1e-4)

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from claim_check import assert_wording_ignores_swaps
-from handmade import INFO, run_dict, through_files, tiny_png, write_run
+from handmade import INFO, run_dict, through_files, tiny_png, write_run, render_section
 from nnstudies import aggregate
 from nnstudies.report import plain
 from nnstudies.studies import activations as act
@@ -46,7 +46,7 @@ def build(tmp_path, spec, scalings=("unit", "raw")):
     tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants},
                                   act.facts(variants, params, runs, by_run))
     png = tiny_png(tmp_path)
-    sec = act.section(facts, tables, {s: png for s in scalings}, params, INFO)
+    sec = render_section(act, facts, tables, {s: png for s in scalings}, params, INFO)
     return sec, runs
 
 

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from claim_check import assert_wording_ignores_swaps
-from handmade import INFO, ZOO, make_runs, make_weights, spread, through_files, tiny_png
+from handmade import (INFO, ZOO, make_runs, make_weights, render_section, spread, through_files,
+                      tiny_png)
 from nnstudies.report import plain
 from nnstudies.studies import architectures as arch
 
@@ -35,7 +36,7 @@ def build(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivity
     params = {"protocol": {"models": list(accs), "seeds": [0, 1], "optimizer": "adam",
                            "lr": 0.001, "batch_size": 50, "epochs": 2, "record_every": 10},
               "models": models}
-    sec = arch.section(facts, tables, figs, params, INFO)
+    sec = render_section(arch, facts, tables, figs, params, INFO)
     assert [q.number for q in sec.questions] == list(range(1, 11))
     return sec
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from handmade import CLASS_NAMES, through_files, tiny_png
+from claim_check import assert_wording_ignores_swaps
+from handmade import CLASS_NAMES, render_section, through_files, tiny_png
 from nnstudies import linear_models as lm
 from nnstudies.config import resolve
 from nnstudies.models import build_model, count_parameters
@@ -72,8 +73,8 @@ def tiny_prepared(tmp_path, classes=3):
     out = {}
     for part, n in (("train", 30), ("val", 5), ("test", 10)):
         y = np.repeat(np.arange(classes), n)
-        x = rng.integers(0, 60, (len(y), 8, 8)).astype(np.uint8)
-        x[np.arange(len(y)), y + 1, :] = 250  # class c: a bright row c + 1
+        x = rng.integers(0, 60, (len(y), 1, 8, 8)).astype(np.uint8)
+        x[np.arange(len(y)), 0, y + 1, :] = 250  # class c: a bright row c + 1
         out[f"{part}_x"], out[f"{part}_y"] = x, y.astype(np.int64)
     path = tmp_path / "data.npz"
     np.savez(path, **out)
@@ -142,7 +143,7 @@ def analysed(tmp_path, raw_config):
     a4.analyse(inp, Outputs(named), params, info)
     tables = {t: pd.read_csv(tmp_path / f"{t}.csv") for t in a4.TABLES}
     figs = {f: named[f"png_{f}"] for f in a4.figures_of(params)}
-    sec = a4.section(read_facts(tmp_path / "facts.json"), tables, figs, params, info)
+    sec = render_section(a4, read_facts(tmp_path / "facts.json"), tables, figs, params, info)
     return tables, sec, {f"assignment4-q{q.number}": plain(q.answer, sec)
                          for q in sec.questions}
 
@@ -209,18 +210,41 @@ def handmade(target=0.5):
     return {"templates": tt, "sweep": sweep, "gd_sgd": gs, "cnn": cnn}, facts
 
 
-def sections(tmp_path, raw_config, tables, facts):
+def test_no_wording_outside_a_claim_follows_which_run_is_ahead(tmp_path, raw_config):
+    """GD's and SGD's measurements swapped, or two models' test accuracies: numbers and claims
+    may change, no word around them."""
+    tables, facts = handmade()
+    gs = tables["gd_sgd"].set_index("variant")
+    arms = {"gd": gs.loc["gd"], "sgd": gs.loc["sgd"],
+            **{f"test {k}": v for k, v in facts["test_acc"].items()}}
+    calls = iter(range(100))
+
+    def build(a):
+        rows = pd.DataFrame([a["gd"], a["sgd"]]).assign(variant=["gd", "sgd"])
+        t = {**tables, "gd_sgd": rows.reset_index(drop=True)}
+        f = {**facts, "test_acc": {k: a[f"test {k}"] for k in facts["test_acc"]}}
+        return sections(tmp_path / str(next(calls)), raw_config, t, f, marked=True)
+
+    assert_wording_ignores_swaps(build, arms, [("gd", "sgd"), ("test linear_lr0.01_decay0.999",
+                                                               "test cnn")])
+
+
+def sections(tmp_path, raw_config, tables, facts, marked=False):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     cfg = resolve(raw_config)
     params = a4.params(cfg)
     facts = {**facts, "claims": a4.claims_for(
         tables["gd_sgd"], tables["sweep"], {n: [a] for n, a in facts["test_acc"].items()},
         facts["main"], facts["target_loss"]),
-        "budgets": {"cnn_steps": 108, "linear_iterations": 300, "two_layer_passes": 300}}
+        "budgets": {"cnn_steps": 108, "linear_iterations": 300, "two_layer_passes": 300},
+        **a4.table_facts(tables["templates"], tables["sweep"], tables["gd_sgd"], tables["cnn"])}
     tables, facts = through_files(tmp_path, tables, facts)
     figs = {f: tiny_png(tmp_path) for f in a4.figures_of(params)}
     info = {"class_names": CLASS_NAMES[:3], "sizes": {"train": 5400, "val": 600, "test": 2000},
             "image_shape": [28, 28], "title": "Fashion-MNIST"}
-    sec = a4.section(facts, tables, figs, params, info)
+    sec = render_section(a4, facts, tables, figs, params, info)
+    if marked:  # the section itself, claims still marks (for the wording guard)
+        return sec
     return ({f"assignment4-q{q.number}": plain(q.answer, sec) for q in sec.questions},
             plain(sec.summary, sec))
 

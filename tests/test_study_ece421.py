@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from claim_check import assert_wording_ignores_swaps
-from handmade import INFO, run_dict, through_files, tiny_png, write_run
+from handmade import INFO, run_dict, through_files, tiny_png, write_run, render_section
 from nnstudies import aggregate, numpy_mlp as mlp
 from nnstudies.config import ConfigError, resolve
 from nnstudies.report import plain
@@ -79,7 +79,7 @@ def tiny_data(n=200, seed=0):
     """Two easy classes of 28x28 uint8 images (bright top half or bright bottom half)."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, n)
-    x = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
+    x = rng.integers(0, 60, (n, 1, 28, 28)).astype(np.uint8)
     for i, label in enumerate(y):
         x[i, :14] += np.uint8(150) if label == 0 else np.uint8(0)
         x[i, 14:] += np.uint8(150) if label == 1 else np.uint8(0)
@@ -184,15 +184,16 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=()):
                 div = (name, seed) in diverged
                 c = curve(tr, va)[:2] if div else curve(tr, va)
                 run = run_dict("ece421", name, name, seed, epochs=4)
+                run["hidden" if prefix == "mlp" else "weight_decay"] = value
                 paths = write_run(tmp_path / name / str(seed), run, c, None if div else te,
                                   diverged_at=3 if div else None)
                 summaries.append(paths[0])
                 curves.append(paths[1])
-    runs, by_run = aggregate.load_runs(summaries, curves, 10, 2000)
-    runs["hidden"] = runs.name.map(ece421._hidden)
-    runs["l2"] = runs.name.map(ece421._strength)
+    runs, by_run = aggregate.load_runs(summaries, curves, 10, 2000,
+                                       fields=("hidden", "weight_decay"))
+    runs["l2"] = runs.weight_decay.where(runs.hidden.isna())
     per_run = ece421.final_points(runs, by_run)
-    tables = {"runs": runs.drop(columns=["hidden", "l2"]),
+    tables = {"runs": runs[aggregate.RUN_COLUMNS],
               "mlp": ece421.per_setting(per_run[per_run.hidden.notna()], "hidden"),
               "cnn": ece421.per_setting(per_run[per_run.l2.notna()], "l2")}
     check = pd.DataFrame([{"hidden": h, "dtype": d, "weights": "initial", "images": 50,
@@ -206,7 +207,7 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=()):
                       "sizes": {"train": 10000, "val": 6000, "test": 10000}}}
     tables, facts = through_files(tmp_path, tables, facts)
     figs = {"mlp": tiny_png(tmp_path), "cnn": tiny_png(tmp_path)}
-    sec = ece421.section(facts, tables, figs, PARAMS, INFO)
+    sec = render_section(ece421, facts, tables, figs, PARAMS, INFO)
     sec.summary = plain(sec.summary, sec)
     return ({f"ece421-q{q.number}": plain(q.answer, sec) for q in sec.questions}, sec, tables,
             per_run)
@@ -271,10 +272,11 @@ def test_no_strength_under_fits_is_said_so(tmp_path):
 
 def test_a_loss_that_rises_above_chance_again_is_reported(tmp_path):
     c = pd.DataFrame({"epoch": [1, 2, 3, 4, 5], "train_loss": [2.0, 0.9, 2.7, 2.5, 0.8]})
-    found = ece421.loss_above_chance({("mlp_h100", 0): c, ("mlp_h500", 0): c.iloc[[0, 1, 4]]},
-                                     10)
-    assert found == [{"name": "mlp_h100", "seed": 0, "first_epoch": 3, "last_epoch": 4,
-                      "peak": 2.7, "before": 0.9}]
+    # a CNN run with the same curve is not an MLP run: the runs' own H says which are
+    found = ece421.loss_above_chance({("mlp_h100", 0): c, ("mlp_h500", 0): c.iloc[[0, 1, 4]],
+                                      ("cnn_l2_0", 0): c}, 10, {"mlp_h100": 100, "mlp_h500": 500})
+    assert found == [{"name": "mlp_h100", "hidden": 100, "seed": 0, "first_epoch": 3,
+                      "last_epoch": 4, "peak": 2.7, "before": 0.9}]
 
 
 def test_a_diverged_run_is_counted_and_left_out_of_the_means(tmp_path):

@@ -3,7 +3,8 @@ exercises computed by the project's own code."""
 import pandas as pd
 import pytest
 
-from handmade import INFO, spread, through_files, tiny_png
+from claim_check import assert_wording_ignores_swaps
+from handmade import INFO, render_section, spread, through_files, tiny_png
 from nnstudies.report import plain
 from nnstudies.studies import concepts, convolution
 
@@ -25,6 +26,37 @@ def similarity(col, row):
             "per_kernel_pixel_r": spread(0.09, 8, 0.01), "per_image_pixel_r": spread(0.2, 5, 0.01)}
 
 
+def convolution_section(tmp_path, arms):
+    """Study 2's section from per-arm values: the spectrum |r| per column and per row, and the
+    mean |response| per kernel."""
+    s = similarity(0.5, 0.5)
+    s["per_kernel_spectrum_r"], s["per_image_spectrum_r"] = arms["columns"], arms["rows"]
+    energy = {k: arms[k] for k in ("blur", "vertical edge")}
+    tables, facts = through_files(tmp_path, {
+        "torch_agreement": pd.DataFrame({"max_abs_diff": [1e-15, 2e-14]}),
+        "zoo_layers": pd.DataFrame({"model": ["cnn_3"], "layer": ["conv 3x3x16"],
+                                    "output": ["16x26x26"], "receptive field": ["3x3"],
+                                    "jump": ["1"]}), "exercises": convolution.exercises()},
+        {"similarity": s, "max_abs_diff": 2e-14, "agreement_cases": 2,
+         "claims": convolution.claims_of(s, energy)})
+    params = {"convolution": {"images": [0, 1], "kernels": {"blur": [[1]]}}}
+    return render_section(convolution, facts, tables, {"maps": tiny_png(tmp_path)}, params,
+                          INFO)
+
+
+def test_no_convolution_wording_outside_a_claim_follows_which_is_higher(tmp_path):
+    arms = {"columns": spread(0.77, 8, 0.01), "rows": spread(0.57, 5, 0.01),
+            "blur": spread(3.4, 5, 0.1), "vertical edge": spread(0.3, 5, 0.05)}
+    assert_wording_ignores_swaps(lambda a: convolution_section(tmp_path, a), arms,
+                                 [("columns", "rows"), ("blur", "vertical edge")])
+
+
+def test_no_concepts_wording_outside_a_claim_follows_which_model_is_higher(tmp_path):
+    arms = {"mlp_1": [0.02, 0.03, 0.025], "cnn_3": [0.08, 0.07, 0.09]}
+    assert_wording_ignores_swaps(lambda a: concepts_section(tmp_path, a), arms,
+                                 [("mlp_1", "cnn_3")])
+
+
 def convolution_answers(tmp_path, col, row):
     layers = pd.DataFrame({"model": ["cnn_3"] * 3, "layer": ["conv 3x3x16", "relu", "maxpool"],
                            "output": ["16x26x26", "16x26x26", "16x13x13"],
@@ -37,7 +69,7 @@ def convolution_answers(tmp_path, col, row):
         {"similarity": s, "max_abs_diff": 2e-14, "agreement_cases": 2,
          "claims": convolution.claims_of(s, energy)})
     params = {"convolution": {"images": [0, 1], "kernels": {"blur": [[1]]}}}
-    sec = convolution.section(facts, tables, {"maps": tiny_png(tmp_path)}, params, INFO)
+    sec = render_section(convolution, facts, tables, {"maps": tiny_png(tmp_path)}, params, INFO)
     assert [q.number for q in sec.questions] == list(range(1, 7))
     return {f"convolution-q{q.number}": plain(q.answer, sec) for q in sec.questions}, sec
 
@@ -54,9 +86,10 @@ def test_convolution_answers_follow_the_measured_similarity(tmp_path):
     assert "relu" not in sec.tables[2]["html"] and "maxpool: 16x13x13, 4x4" in sec.tables[2]["html"]
 
 
-def test_concepts_answers_by_id(tmp_path):
-    ece = pd.DataFrame({"model": ["mlp_1", "mlp_1", "cnn_3"], "seed": [0, 1, 0],
-                        "ece": [0.02, 0.03, 0.08]})
+def concepts_section(tmp_path, eces):
+    """Study 1's section from per-model ECEs ({model: [ECE per seed]})."""
+    ece = pd.DataFrame([{"model": m, "seed": i, "ece": e} for m, values in eces.items()
+                        for i, e in enumerate(values)])
     reliability = pd.DataFrame({"model": ["mlp_1", "cnn_3"], "bin_low": [0.9, 0.9],
                                 "bin_high": [1.0, 1.0], "count": [100, 100],
                                 "accuracy": [0.9, 0.8], "confidence": [0.95, 0.95]})
@@ -71,8 +104,14 @@ def test_concepts_answers_by_id(tmp_path):
     tables, facts = through_files(tmp_path, {"ece": ece, "reliability": reliability,
                                              "iterations": iterations,
                                              "parameters": parameters},
-                                  concepts.facts(ece, identity))
-    sec = concepts.section(facts, tables, {"reliability": tiny_png(tmp_path)}, {}, INFO)
+                                  concepts.facts(ece, identity, reliability, iterations,
+                                                 parameters))
+    return render_section(concepts, facts, tables, {"reliability": tiny_png(tmp_path)}, {},
+                          INFO)
+
+
+def test_concepts_answers_by_id(tmp_path):
+    sec = concepts_section(tmp_path, {"mlp_1": [0.02, 0.03], "cnn_3": [0.08]})
     a = {f"concepts-q{q.number}": plain(q.answer, sec) for q in sec.questions}
     assert "mlp_1 0.025 ± 0.007" in a["concepts-q1"]
     assert "roughly" not in a["concepts-q1"] and "close to the" not in a["concepts-q1"]
@@ -103,3 +142,33 @@ def test_a_model_file_that_is_not_a_state_dict_is_refused_naming_it(tmp_path):
     torch.save({"w": Payload()}, evil)
     with pytest.raises(RuntimeError, match="evil.pt is not a readable state dict"):
         concepts.load_weights(evil)
+
+
+def test_convolution_analysis_runs_on_colour_images(tmp_path, raw_config):
+    """One image convention, (N, C, H, W), for every dataset: with `dataset: cifar10` the
+    study's analysis reads 3-channel 32x32 images (it used to crash on a (1, 3, 32, 32) input
+    shape) and says how it made them grey."""
+    import numpy as np
+    from types import SimpleNamespace
+
+    from nnstudies.config import resolve
+    from nnstudies.studies.common import Outputs, read_facts
+
+    cfg = resolve({**raw_config, "data": {**raw_config["data"], "dataset": "cifar10"}})
+    params = convolution.params(cfg)
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 256, (10, 3, 32, 32), dtype=np.uint8), np.arange(10) % 10
+    np.savez(tmp_path / "d.npz", train_x=x, train_y=y, val_x=x, val_y=y, test_x=x, test_y=y)
+    named = {f"table_{t}": str(tmp_path / f"{t}.csv") for t in convolution.TABLES}
+    named.update(png_maps=str(tmp_path / "maps.png"), svg_maps=str(tmp_path / "maps.svg"),
+                 facts=str(tmp_path / "facts.json"))
+    convolution.analyse(SimpleNamespace(data=str(tmp_path / "d.npz")), Outputs(named), params,
+                        INFO)
+    facts = read_facts(tmp_path / "facts.json")
+    assert facts["similarity"]["channels"] == 3
+    assert facts["similarity"]["image_shape"] == [32, 32]
+    layers = pd.read_csv(named["table_zoo_layers"])
+    assert (layers.model == "cnn_3").any() and "x30x30" in " ".join(layers.output)
+    tables = {t: pd.read_csv(named[f"table_{t}"]) for t in convolution.TABLES}
+    sec = render_section(convolution, facts, tables, {"maps": tiny_png(tmp_path)}, params, INFO)
+    assert "averaged over its 3 channels to one grey channel" in sec.intro

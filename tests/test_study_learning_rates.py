@@ -1,8 +1,10 @@
 """Study 5's prose on hand-made runs, addressed by question id (learning_rates-q<n>)."""
 import numpy as np
 import pandas as pd
+import pytest
+from claim_check import assert_wording_ignores_swaps
 
-from handmade import INFO, run_dict, through_files, tiny_png, write_run
+from handmade import INFO, run_dict, through_files, tiny_png, write_run, render_section
 from nnstudies import aggregate
 from nnstudies.report import plain
 from nnstudies.studies import learning_rates as lr_study
@@ -21,14 +23,25 @@ def curve(val_accs, loss=0.5, steps_per_record=36):
                          "val_acc": val_accs})
 
 
-def section(tmp_path, switches, schedule_acc=0.86):
-    specs = {"lr0.1": (0.1, 3, curve([0.6, 0.75, 0.8, 0.82] * 2), 0.83, None),
-             "lr0.01": (0.01, 3, curve([0.5, 0.6, 0.7, 0.72] * 2), 0.75, None),
-             "lr0.001": (0.001, 3, curve([0.3, 0.4, 0.5, 0.55] * 2), 0.56, None),
-             "lr1000": (1000, 3, curve([0.1]), None, 40),
-             "schedule": (0.1, 5, curve([0.6, 0.75, 0.8, 0.85, 0.86] * 2), schedule_acc, None)}
+SETTINGS = {"lr0.1": (0.1, 3), "lr0.01": (0.01, 3), "lr0.001": (0.001, 3), "lr1000": (1000, 3),
+            "schedule": (0.1, 5)}
+
+
+def outcomes(schedule_acc=0.86):
+    """{run name: (curve, test accuracy, diverged at step)}: what each run measured."""
+    return {"lr0.1": (curve([0.6, 0.75, 0.8, 0.82] * 2), 0.83, None),
+            "lr0.01": (curve([0.5, 0.6, 0.7, 0.72] * 2), 0.75, None),
+            "lr0.001": (curve([0.3, 0.4, 0.5, 0.55] * 2), 0.56, None),
+            "lr1000": (curve([0.1]), None, 40),
+            "schedule": (curve([0.6, 0.75, 0.8, 0.85, 0.86] * 2), schedule_acc, None)}
+
+
+def section(tmp_path, switches, schedule_acc=0.86, measured=None, marked=False):
+    measured = measured or outcomes(schedule_acc)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     summaries, curves = [], []
-    for name, (lr, epochs, c, acc, diverged) in specs.items():
+    for name, (lr, epochs) in SETTINGS.items():
+        c, acc, diverged = measured[name]
         run = run_dict("learning_rates", name, "cnn_4", lr=lr, epochs=epochs)
         paths = write_run(tmp_path / name, run, c, acc, diverged, steps=epochs * 108,
                           switches=switches if name == "schedule" else ())
@@ -42,10 +55,22 @@ def section(tmp_path, switches, schedule_acc=0.86):
     facts = lr_study.facts(runs, variants, adam, adam_curves, {0: list(switches)}, PROTOCOL,
                            by_run=by_run, steps_per_epoch=108)
     tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants}, facts)
-    sec = lr_study.section(facts, tables, {"curves": tiny_png(tmp_path)},
+    sec = render_section(lr_study, facts, tables, {"curves": tiny_png(tmp_path)},
                            {"protocol": PROTOCOL}, INFO)
+    if marked:  # the section itself, claims still marks (for the wording guard)
+        return sec
     out = {f"learning_rates-q{q.number}": plain(q.answer, sec) for q in sec.questions}
     return out, plain(sec.summary, sec), runs
+
+
+@pytest.mark.parametrize("switches", [[], [2, 4]])
+def test_no_wording_outside_a_claim_follows_which_rate_is_higher(tmp_path, switches):
+    """Swapping what two runs measured may change numbers and claims, never a word around
+    them."""
+    calls = iter(range(100))
+    assert_wording_ignores_swaps(
+        lambda m: section(tmp_path / str(next(calls)), switches, measured=m, marked=True),
+        outcomes(), [("lr0.1", "lr0.001"), ("lr0.01", "schedule"), ("lr0.1", "lr0.01")])
 
 
 def test_a_schedule_that_never_switched_did_not_win(tmp_path):
@@ -65,7 +90,7 @@ def test_one_run_a_rate_names_no_first_and_no_best(tmp_path):
     answers, _, _ = section(tmp_path, switches=[2, 4])
     q1, q2 = answers["learning_rates-q1"], answers["learning_rates-q2"]
     assert "first to reach" not in q1 and "no ranking is made" in q1
-    assert "Not reached by every run within the budget: lr 0.001" in q1
+    assert "lr 0.001 never reached it" in q1
     assert "best end point" not in q2 and "no ranking is made" in q2
     # a correlation no test can make significant is not "no correlation"
     assert "not testable with 3 points" in q2 and "no rank correlation" not in q2

@@ -1,10 +1,12 @@
 """bench/study_times.py on benchmark files in Snakemake's format: the measured sums per study,
 and the full preset's wall time on N cores from the workflow's own job list (seeds, and the
 scheduled run's wait for its reference run)."""
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,3 +63,33 @@ def test_study_times_measured_sums_and_full_preset_on_n_cores(tmp_path):
     assert "ece421" not in estimate and "ece421" in note
     assert estimate["all (one invocation)"][0] == "10"
     assert estimate["all (one invocation)"][1] == "18.50"
+    assert "learning_rates schedule seed0: timed as measured" in note  # no summary.json
+
+
+@pytest.mark.parametrize("resumed", [False, True], ids=["retrained-first-phase", "resumed"])
+def test_a_scheduled_run_that_retrained_its_first_phase_is_timed_as_its_continuation(
+        tmp_path, resumed):
+    """Issue 24: the scheduled job now continues from its reference run's state; one measured
+    before (no resumed_at_epoch in its summary) is cut to its steps after the first switch."""
+    config = yaml.safe_load(open(ROOT / "config.yaml"))
+    config["learning_rates"].update(lrs=[0.1, 0.01, 0.001])
+    config["learning_rates"]["schedule"]["lrs"] = [0.1, 0.01, 0.001]
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+    bench = tmp_path / "benchmarks"
+    for run, hours in [("lr0.1", 1), ("lr0.01", 3), ("lr0.001", 3), ("schedule", 4)]:
+        bench_file(bench, "learning_rates", run, 0, hours * 3600.0, hours * 3500.0)
+    summary = tmp_path / "runs" / "learning_rates" / "schedule" / "seed0" / "summary.json"
+    summary.parent.mkdir(parents=True)
+    # first switch at epoch 10 of 100 steps: 1,000 of the 5,000 steps it trained
+    summary.write_text(json.dumps(
+        {"run": {"name": "schedule"}, "switch_epochs": [10, 12], "steps_per_epoch": 100,
+         "steps_trained": 5000, "first_switch_from": "reference run",
+         **({"resumed_at_epoch": 10} if resumed else {})}))
+    _, estimate, note = study_times(bench, config_file)
+    jobs, one_core, _, eight_cores = estimate["learning_rates"]
+    if resumed:  # measured as it runs now: timed as measured, the chain 1 + 4 h
+        assert (jobs, one_core, eight_cores) == ("4", "11.00", "5.00")
+    else:  # 4 h x 4/5 = 3.2 h: the chain 1 + 3.2 h
+        assert (jobs, one_core, eight_cores) == ("4", "10.20", "4.20")
+    assert "timed as measured" not in note

@@ -20,9 +20,9 @@ CNN = ["conv 3x3x8", "relu", "maxpool", "conv 3x3x4", "relu", "maxpool"]
 def synthetic_set(n, rng, n_classes=10):
     """Noise images with a class-coded bright band, so that a tiny network can learn them."""
     y = np.arange(n) % n_classes
-    x = rng.integers(0, 120, size=(n, 28, 28), dtype=np.uint8)
+    x = rng.integers(0, 120, size=(n, 1, 28, 28), dtype=np.uint8)  # (N, C, H, W)
     for c in range(n_classes):
-        x[y == c, 2 * c + 4: 2 * c + 7, 4:24] = 255
+        x[y == c, :, 2 * c + 4: 2 * c + 7, 4:24] = 255
     perm = rng.permutation(n)
     return x[perm], y[perm].astype(np.int64)
 
@@ -54,7 +54,7 @@ def go(run, data, **kw):
 def plain_eval(model, images, labels, scaling="unit"):
     """Loss and accuracy with plain torch, independent of nnstudies.train/data."""
     low, high = {"unit": (0.0, 1.0), "symmetric": (-1.0, 1.0), "raw": (0.0, 255.0)}[scaling]
-    x = torch.tensor(images, dtype=torch.float32)[:, None] / 255 * (high - low) + low
+    x = torch.tensor(images, dtype=torch.float32) / 255 * (high - low) + low
     y = torch.tensor(labels)
     model.eval()
     with torch.no_grad():
@@ -230,7 +230,7 @@ def test_returned_arrays_cnn(data):
     assert arrays["first_layer"].shape == (8, 1, 3, 3)
     means = arrays["unit_class_means"]
     assert means.shape == (8, 10)
-    x = torch.tensor(data["test_x"], dtype=torch.float32)[:, None] / 255
+    x = torch.tensor(data["test_x"], dtype=torch.float32) / 255
     conv = model[0]
     with torch.no_grad():
         h = torch.relu(nn.functional.conv2d(x, conv.weight, conv.bias)).mean(dim=(2, 3)).numpy()

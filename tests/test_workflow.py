@@ -630,7 +630,7 @@ TINY_STUDY = '''"""A study added by its four files alone: this module, its confi
 schema fragment and its test."""
 from .. import aggregate, claims
 from ..config import make_run
-from ..report import Section
+from ..report import Section, Shown
 from .common import write_facts
 
 NAME = "tiny"
@@ -639,6 +639,7 @@ ORDER = 90
 CAPTION = "A tiny study."
 PROTOCOL = {}
 TABLES = ["runs"]
+SHOWN = {"runs": Shown(columns=(("learning rate", "lr"), ("test accuracy", "test_acc")))}
 
 
 def runs(cfg):
@@ -676,8 +677,9 @@ def analyse(inp, out, params, info):
         arms, "Test accuracy", source="tables/tiny_runs.csv")}})
 
 
-def section(facts, tables, figs, params, info):
+def section(facts, figs, params, info):
     sec = Section(NAME, TITLE, "One learning rate, one seed.")
+    sec.add_table("Per run", "runs")
     sec.ask("Which learning rate is better?", sec.cite(facts["claims"], "rate") + ".")
     sec.summary = "Tiny: " + sec.cite(facts["claims"], "rate") + "."
     return sec
@@ -742,6 +744,7 @@ def test_a_study_is_added_by_its_four_files_alone(quick, tmp_path):
     results = workdir / "results" / "test"
     html = (results / "report" / "report.html").read_text()
     assert '<section id="tiny">' in html and 'id="tiny-q1"' in html
+    assert "<th>learning rate</th>" in html  # its table, as its declaration shows it
     assert 'href="#tiny"' in html
     found = [c for c in check_report(html, results / "tables") if c["key"] == "tiny/rate"]
     assert len(found) == 2  # the question and the summary place the same claim

@@ -194,6 +194,12 @@ def reference_curves(wildcards):
     return f"{run_dir(wildcards.study, run['reference'], wildcards.seed)}/curves.csv"
 
 
+def reference_states(wildcards):
+    """... and continues from that run's state at the plateau (epoch states, train.py)."""
+    curves = reference_curves(wildcards)
+    return str(Path(curves).with_name("epoch_states.pt")) if curves else []
+
+
 def departures():
     """Every way this configuration departs from the assignments' protocol (the report's notice)."""
     return data_departures(CFG) + [

@@ -9,7 +9,12 @@ rule report:
         benchmarks=list(benchmark_files()),
         code=SHARED_CODE
         + [f for study in STUDIES for f in study_files(study)]
-        + ["report/report.html.j2", "report/style.css"],
+        + [
+            f"{PACKAGE}/pagefit.py",
+            f"{PACKAGE}/appendix.py",
+            "report/report.html.j2",
+            "report/style.css",
+        ],
     output:
         html=f"{RESULTS}/report/report.html",
         pdf=f"{RESULTS}/report/report.pdf",

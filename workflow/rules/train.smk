@@ -3,6 +3,7 @@ rule train:
     input:
         data=train_data,
         reference=reference_curves,
+        reference_states=reference_states,
         code=train_code,
     output:
         curves=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/curves.csv",
@@ -10,6 +11,10 @@ rule train:
         first_layer=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/first_layer.npy",
         unit_class_means=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/unit_class_means.npy",
         model=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/model.pt",
+        # Written by every run, about 1 KB unless the run keeps its states for a scheduled
+        # run: simpler than a second rule for reference runs (a copy of this one, kept apart
+        # by ruleorder and wildcard constraints), and the DAG stays exact.
+        epoch_states=f"{RESULTS}/runs/{{study}}/{{run}}/seed{{seed}}/epoch_states.pt",
     log:
         f"{LOGS}/train/{{study}}/{{run}}/seed{{seed}}.log",
     benchmark:

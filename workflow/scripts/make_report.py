@@ -8,10 +8,10 @@ import time
 import pandas as pd
 
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
-from nnstudies import prose  # noqa: E402
+from nnstudies import appendix, prose  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.provenance import benchmark_table, hardware, package_versions  # noqa: E402
-from nnstudies.report import protocol_lines, render, table_html  # noqa: E402
+from nnstudies.report import fill_tables, protocol_lines, render, table_html  # noqa: E402
 from nnstudies.stats import SMALL_SAMPLE  # noqa: E402
 from nnstudies.studies import REGISTRY  # noqa: E402
 from nnstudies.studies.common import read_facts  # noqa: E402
@@ -31,10 +31,13 @@ for study in REGISTRY:
     data_files.setdefault(data_path, {"info": study_info, "studies": []})["studies"].append(
         study.NAME)
     facts = read_facts(smk.input[f"{study.NAME}__facts"])
-    tables = {t: pd.read_csv(smk.input[f"{study.NAME}__table__{t}"]) for t in study.TABLES}
     figures = {f: smk.input[f"{study.NAME}__figure__{f}"]
                for f in study.figures_of(settings[study.NAME])}
-    sections.append(study.section(facts, tables, figures, settings[study.NAME], study_info))
+    # prose from the facts alone; the tables it places are rendered from the CSVs
+    section = study.section(facts, figures, settings[study.NAME], study_info)
+    fill_tables(section, study.SHOWN,
+                lambda t, s=study.NAME: pd.read_csv(smk.input[f"{s}__table__{t}"]))
+    sections.append(section)
     analysis_seconds[study.NAME] = facts.get("analysis_seconds", float("nan"))
 
 # Wall time: training from the runs' own clocks, analysis from the facts files.
@@ -63,6 +66,8 @@ context = {
         f"{len(runs)} training runs ({prose.status_counts(runs.status)}); "
         f"{runs.train_seconds.sum() / 3600:.2f} CPU-hours of training."],
     "sections": sections,
+    # every seed's asks, each linked to the element that answers it (studies' ASKED)
+    "appendix": appendix.collect(REGISTRY, sections),
     "methods": {
         "protocol": protocol_lines(cfg, runs.device.dropna()),
         "timing": table_html(timing, decimals=3),

@@ -12,6 +12,8 @@ from nnstudies.data import DataError, load_prepared  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.outputs import one_line_errors, write_bytes, write_text  # noqa: E402
 from nnstudies.provenance import hardware, package_versions  # noqa: E402
+from nnstudies.runfiles import RunFileError  # noqa: E402
+from nnstudies.train import NO_EPOCH_STATES, read_epoch_states  # noqa: E402
 from nnstudies.trainers import trainer_module  # noqa: E402
 
 smk = snakemake  # noqa: F821
@@ -25,10 +27,15 @@ with one_line_errors(DataError):
     data = load_prepared(smk.input.data)  # a corrupt file is named, not a zipfile traceback
 trainer = trainer_module(run)  # torch unless the run names another (trainers.py)
 precision = smk.params.get("precision", "fp32")
+reference = pd.read_csv(smk.input.reference) if smk.input.reference else None
+resume = {}  # a scheduled run: its reference run's epoch states, checked (train.py)
+if smk.input.get("reference_states"):
+    with one_line_errors(RunFileError):
+        resume["reference_states"] = read_epoch_states(smk.input.reference_states, reference)
 curves, summary, arrays, model = trainer.train_run(
-    run, data, device=device, eval_batch=smk.params.eval_batch, log=log,
-    reference=pd.read_csv(smk.input.reference) if smk.input.reference else None,
-    **({"precision": precision} if precision != "fp32" else {}))  # fp32: any trainer's default
+    run, data, device=device, eval_batch=smk.params.eval_batch, log=log, reference=reference,
+    **({"precision": precision} if precision != "fp32" else {}),  # fp32: any trainer's default
+    **resume)
 print(json.dumps(summary), file=log)
 
 # Each file is written whole or not at all; a full disk or read-only folder ends the job with
@@ -44,6 +51,9 @@ with one_line_errors():
     # an nn.Module's weights, or a NumPy trainer's dict of arrays
     torch.save(model.state_dict() if hasattr(model, "state_dict") else model, buffer)
     write_bytes(smk.output.model, buffer.getvalue())
+    buffer = io.BytesIO()  # a reference run's states for its scheduled run; else about 1 KB
+    torch.save(arrays.get("epoch_states", NO_EPOCH_STATES), buffer)
+    write_bytes(smk.output.epoch_states, buffer.getvalue())
     settings = {"device": device, "eval_batch": smk.params.eval_batch,
                 "threads": smk.threads, "precision": precision}
     write_text(smk.output.summary, json.dumps(

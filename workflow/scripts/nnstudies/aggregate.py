@@ -19,8 +19,10 @@ RUN_FIELDS = ["study", "name", "model", "activation", "scaling", "seed", "optimi
               "batch_size", "epochs"]
 
 
-def load_runs(summary_paths, curve_paths, n_classes, n_test):
-    """(one row per run, {(name, seed): curves}) from the runs' summary.json and curves.csv.
+def load_runs(summary_paths, curve_paths, n_classes, n_test, fields=()):
+    """(one row per run, {(name, seed): curves}) from the runs' summary.json and curves.csv;
+    `fields`: more of a run dict's settings as columns (what a study varies, read from the run
+    itself rather than parsed back from its name).
 
     Every row carries the run's measured fate: `status` (ok, diverged, blew up, stuck) and
     `status_reason` (stats.run_status, on `n_classes` classes and `n_test` test images).
@@ -36,9 +38,10 @@ def load_runs(summary_paths, curve_paths, n_classes, n_test):
         rows.append({**{k: run.get(k) for k in RUN_FIELDS},
                      **{k: summary[k] for k in RUN_COLUMNS if k in summary},
                      "cpu": hw.get("cpu"), "memory_gb": hw.get("memory_gb"),
-                     "status": status, "status_reason": reason})
+                     "status": status, "status_reason": reason,
+                     **{k: run.get(k) for k in fields}})
         curves[(run["name"], run["seed"])] = curve
-    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    runs = pd.DataFrame(rows, columns=RUN_COLUMNS + list(fields))
     return runs.sort_values(["study", "name", "seed"], ignore_index=True), curves
 
 

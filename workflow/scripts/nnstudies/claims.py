@@ -92,11 +92,12 @@ def verdict_words(c, unit="runs"):
             "to tell them apart, which does not make them equal")
 
 
-def values_only(arms, what, fmt=fmt_number, source="", note=""):
+def values_only(arms, what, fmt=fmt_number, source="", note="", missing="no finite value"):
     """The values per arm in the given order, with no comparative word (one run a side, or
-    numbers that are not to be compared)."""
+    numbers that are not to be compared); `missing` is said of an arm with no finite value
+    (a target never reached, say)."""
     ev = [_arm(k, v) for k, v in arms.items()]
-    listed = "; ".join(f"{a['arm']} " + ("no finite value" if not a["n"] else fmt(a["mean"])
+    listed = "; ".join(f"{a['arm']} " + (missing if not a["n"] else fmt(a["mean"])
                                          + ("" if a["n"] == 1 else f" (mean of {a['n']})"))
                        for a in ev)
     text = f"{what}: {listed}" + (f" ({note})" if note else "")
@@ -122,6 +123,17 @@ def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="
                   _rule("difference"), source, arms, PERMUTATION, c["p"], c["min_p"],
                   diff=c["diff"], separated=c["separated"], testable=c["testable"],
                   short=f"{a} against {b}: {d}, {short_verdict(c, unit)}")
+
+
+def rule(arm, values, what, holds, rule_text, yes, no, fmt=fmt_pct, source=""):
+    """A stated rule applied to one arm's runs ('learns': its mean above the chance band with
+    every run ok, say): its values and which side of the rule they fall on (`holds`, decided
+    by the caller from these values and the rule); no comparison between arms."""
+    ev = [_arm(arm, values)]
+    shown = ", ".join(fmt(v) for v in ev[0]["values"]) or "no finite value"
+    text = f"{what}, {arm}: {shown}: {yes if holds else no} by the rule"
+    return _claim(text, "rule", rule_text, source, ev, holds=bool(holds),
+                  short=f"{arm}: {yes if holds else no}")
 
 
 def alternative(best, xs, alt, ys, what, reason, prefer=True):

@@ -169,8 +169,9 @@ def fetch_raw(root, dataset, offline_dir=None):
 
 def load_raw(root, dataset, offline_dir=None):
     """(train_x, train_y, test_x, test_y, class_names, checksums) of verified raw files, read by
-    torchvision's loader (no download: the files are in place and checked first). Colour images
-    come as (N, C, H, W) uint8 (torchvision's CIFAR10 holds them as (N, H, W, C))."""
+    torchvision's loader (no download: the files are in place and checked first). Images of
+    every dataset come as (N, C, H, W) uint8: grey ones get their one channel, colour ones are
+    transposed (torchvision's CIFAR10 holds them as (N, H, W, C)) - one convention downstream."""
     checksums = verify_raw(root, dataset, offline_dir)
     cls = loader_class(dataset)
     train = cls(root, train=True, download=False)
@@ -178,7 +179,7 @@ def load_raw(root, dataset, offline_dir=None):
 
     def arrays(part):
         x, y = np.asarray(part.data), np.asarray(part.targets, dtype=np.int64)
-        return (x.transpose(0, 3, 1, 2).copy() if x.ndim == 4 else x), y
+        return (x.transpose(0, 3, 1, 2).copy() if x.ndim == 4 else x[:, None].copy()), y
 
     (train_x, train_y), (test_x, test_y) = arrays(train), arrays(test)
     return train_x, train_y, test_x, test_y, list(train.classes), checksums
@@ -340,13 +341,17 @@ def check_prepared(path, info_path):
 def load_prepared(path):
     try:
         with np.load(path) as f:
-            return {key: f[key] for key in f.files}
+            arrays = {key: f[key] for key in f.files}
     except (zipfile.BadZipFile, EOFError, ValueError, zlib.error) as err:
         raise corrupt(path, str(err) or type(err).__name__) from None
+    for key in ("train_x", "val_x", "test_x"):
+        if key in arrays and arrays[key].ndim != 4:
+            raise corrupt(path, f"{key} has shape {arrays[key].shape}, not (N, C, H, W) (a file "
+                                "prepared by an older version)")
+    return arrays
 
 
 def scale(images_uint8, scaling):
-    """uint8 images -> float tensor data in the configured range, with a channel axis."""
+    """uint8 images (N, C, H, W) -> float32 in the configured range."""
     factor, offset = SCALINGS[scaling]
-    x = images_uint8.astype(np.float32) * np.float32(factor) + np.float32(offset)
-    return x[:, None] if x.ndim == 3 else x
+    return images_uint8.astype(np.float32) * np.float32(factor) + np.float32(offset)

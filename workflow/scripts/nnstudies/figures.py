@@ -1,95 +1,206 @@
-"""Matplotlib figures of the studies; every figure is saved as PNG and SVG."""
+"""Matplotlib figures of the studies; every figure is saved as PNG and SVG.
+
+Figures are drawn at the size they are printed: at most PRINT_WIDTH_IN x PRINT_HEIGHT_IN
+(HALF_WIDTH_IN for two side by side), text in points (at least MIN_FONT_PT), saved at DPI
+pixels per inch, which the report's style sheet prints one to one (image-resolution), so a
+7-pt label is 7 pt on paper. `save` shrinks a figure that is larger (its text keeps its size)
+and writes into the PNG the sentences its caption needs about what was drawn in this run
+(bands, clipped outliers, zeros on a log axis, fate markers): `caption` reads them back.
+"""
 import math
+import textwrap
 
 import matplotlib
 import numpy as np
+from matplotlib.patches import Patch
+from matplotlib.transforms import ScaledTranslation
 
 from .lazy import lazy_import
 
 matplotlib.use("Agg")  # files only, never a window
 plt = lazy_import("matplotlib.pyplot")
 
+DPI = 150                 # report/style.css: figure img { image-resolution: 150dpi }
+PRINT_WIDTH_IN = 6.8      # the A4 text column (210 mm - 2 x 14 mm margin - body padding)
+HALF_WIDTH_IN = 3.3       # a figure of size "half": two side by side
+PRINT_HEIGHT_IN = 7.0     # report/style.css: figure img { max-height: 178mm }
+MIN_FONT_PT = 7
+PAD_IN = 0.04             # the margin savefig leaves around the tight bounding box
+NOTES_KEY = "nnstudies caption notes"
+matplotlib.rcParams.update({
+    "font.size": 8, "axes.titlesize": 8.5, "axes.labelsize": 8, "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5, "legend.fontsize": 7.5, "figure.titlesize": 9,
+    "legend.title_fontsize": 7.5, "lines.linewidth": 1.3, "lines.markersize": 4.5})
+
+
+def _notes(fig):
+    """The figure's caption notes: {key: sentence}, in the order they were made."""
+    if not hasattr(fig, "_nn_notes"):
+        fig._nn_notes = {}
+    return fig._nn_notes
+
+
+def note(fig, key, sentence):
+    """Say in the figure's caption what was drawn (one sentence per key, the last one wins)."""
+    _notes(fig)[key] = sentence
+
+
+def notes_of(fig):
+    """The caption sentences of a figure, bands and markers included."""
+    found = dict(_notes(fig))
+    bands = getattr(fig, "_nn_bands", {"band": 0, "none": 0})
+    if bands["band"] and bands["none"]:
+        found.setdefault("band", "Shaded band: ± 1 standard deviation over seeds, drawn only "
+                         "where a curve has two or more runs.")
+    elif bands["band"]:
+        found.setdefault("band", "Shaded band: ± 1 standard deviation over seeds.")
+    elif bands["none"]:
+        found.setdefault("band", "One run per curve: no band.")
+    return list(found.values())
+
+
+def caption(png_path, text):
+    """`text` followed by what the saved figure says it drew (see `save`); `text` alone when
+    the file has no notes (or is missing)."""
+    try:
+        from PIL import Image
+        with Image.open(png_path) as image:
+            extra = image.text.get(NOTES_KEY, "")
+    except (OSError, ValueError):
+        extra = ""
+    return " ".join([text.rstrip()] + [line for line in extra.splitlines() if line])
+
+
+def _tight_size(fig):
+    """Width and height (inches) of the figure as saved with bbox_inches='tight'."""
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    return box.width, box.height
+
+
+def fit_to_print(fig, width=None, height=PRINT_HEIGHT_IN):
+    """Shrink the figure until its saved (tight) size fits the print box; text keeps its size
+    in points, so it prints at its nominal size. Overlapping fate markers are moved apart."""
+    width = (width or getattr(fig, "_nn_width", PRINT_WIDTH_IN)) - 2 * PAD_IN
+    height -= 2 * PAD_IN
+    for _ in range(4):
+        w, h = _tight_size(fig)
+        if w <= width + 0.01 and h <= height + 0.01:
+            break
+        fw, fh = fig.get_size_inches()
+        fig.set_size_inches(max(fw - max(w - width, 0) - 0.02, 1.0),
+                            max(fh - max(h - height, 0) - 0.02, 1.0))
+        if fig.get_layout_engine() is None:
+            fig.tight_layout()
+    _separate_markers(fig)
+    return fig
+
 
 def save(fig, png_path, svg_path):
-    fig.savefig(png_path, dpi=150, bbox_inches="tight")
-    fig.savefig(svg_path, bbox_inches="tight")
+    fit_to_print(fig)
+    notes = "\n".join(notes_of(fig))
+    fig.savefig(png_path, dpi=DPI, bbox_inches="tight", pad_inches=PAD_IN,
+                metadata={NOTES_KEY: notes})
+    fig.savefig(svg_path, bbox_inches="tight", pad_inches=PAD_IN)
     plt.close(fig)
 
 
 def _band(ax, x, mean, std, **style):
+    """A mean curve with its ± 1 std band where the std is known (two or more runs); the
+    figure's caption notes say which."""
     line, = ax.plot(x, mean, **style)
+    bands = ax.figure.__dict__.setdefault("_nn_bands", {"band": 0, "none": 0})
     if std is not None and np.isfinite(std).any():
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15, lw=0)
+        bands["band"] += 1
+    else:
+        bands["none"] += 1
     return line
 
 
+KEY_COLOUR = "0.35"  # a legend entry in this grey is a style key: it stands for every colour
+
+
 def performance_figure(curves, summary, models):
-    """The 2x2 figure of the architecture study (mean over seeds, band = +- 1 std).
+    """The 2x2 figure of the architecture study (mean over seeds, band = +- 1 std where there
+    are two or more seeds).
 
     a: training loss vs step; b: training (solid) and validation (dashed) accuracy vs step;
     c: test vs final training accuracy, one point per model; d: validation vs training accuracy
-    along training, with the diagonal where they would be equal.
+    along training, with the diagonal where they would be equal. One legend for the figure:
+    the models' colours, the line styles, the diagonal and the fate markers.
     """
-    fig, axes = plt.subplots(2, 2, figsize=(12, 9))
+    fig, axes = plt.subplots(2, 2, figsize=(PRINT_WIDTH_IN, 6.2), layout="constrained")
     (a, b), (c, d) = axes
     colours = dict(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
     for model in models:
         df = curves[curves.model == model]
         col = colours[model]
-        _band(a, df.step, df.train_loss_mean, df.train_loss_std, color=col, label=model)
-        _band(b, df.step, df.train_acc_mean, df.train_acc_std, color=col, label=model)
+        _band(a, df.step, df.train_loss_mean, df.train_loss_std, color=col)
+        _band(b, df.step, df.train_acc_mean, df.train_acc_std, color=col)
         _band(b, df.step, df.val_acc_mean, df.val_acc_std, color=col, ls="--")
-        d.plot(df.train_acc_mean, df.val_acc_mean, color=col, lw=1, label=model)
+        d.plot(df.train_acc_mean, df.val_acc_mean, color=col, lw=1)
         row = summary[summary.model == model].iloc[0]
         has_ci = np.isfinite(row.test_acc_ci_high)
         yerr = row.test_acc_ci_high - row.test_acc_mean if has_ci else None
         c.errorbar(row.final_train_acc_mean, row.test_acc_mean, yerr=yerr, fmt="o", color=col,
-                   capsize=3, label=model)
+                   capsize=3)
         if row.not_ok:  # a model with a run that did not end ok: its worst fate, ringed
             worst = next(s for s in STATUS_MARKERS if s in row.status)
-            _mark_status(c, row.final_train_acc_mean, row.test_acc_mean, worst, col)
+            _mark_status(c, row.final_train_acc_mean, row.test_acc_mean, worst)
     a.set(xlabel="step", ylabel="training loss", title="a. training loss", yscale="log")
-    b.set(xlabel="step", ylabel="accuracy",
-          title="b. training (solid) and validation (dashed) accuracy")
+    b.set(xlabel="step", ylabel="accuracy", title="b. training and validation accuracy")
     c.set(xlabel="final training accuracy", ylabel="test accuracy (95 % CI)",
           title="c. test vs training accuracy")
     d.set(xlabel="training accuracy", ylabel="validation accuracy",
-          title="d. validation vs training accuracy during training")
+          title="d. validation vs training accuracy")
     for ax in (c, d):
         lo = min(ax.get_xlim()[0], ax.get_ylim()[0])
         hi = max(ax.get_xlim()[1], ax.get_ylim()[1])
-        ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls=":", label="equal")
+        ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls=":")
     for ax in axes.flat:
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    _status_legend(c, [s for s in STATUS_MARKERS if summary.status.str.contains(s).any()],
-                   fontsize=8)
-    fig.tight_layout()
+    handles = [plt.Line2D([], [], color=colours[m], lw=2) for m in models]
+    labels = list(models)
+    handles += [plt.Line2D([], [], color=KEY_COLOUR, ls="-"),
+                plt.Line2D([], [], color=KEY_COLOUR, ls="--"),
+                plt.Line2D([], [], color="grey", lw=0.8, ls=":")]
+    labels += ["training (b)", "validation (b)", "equal (c, d)"]
+    statuses = [s for s in STATUS_MARKERS if summary.status.str.contains(s).any()]
+    more, words = status_handles(statuses, fig)
+    fig.legend(handles + more, labels + words, loc="outside upper center",
+               ncol=min(len(handles + more), 6), frameon=False)
     return fig
 
 
 def weights_figure(weights, title, image_shape):
-    """First-layer weights as grey pictures on one shared, symmetric colour scale.
+    """First-layer weights as grey pictures on one shared, symmetric colour scale, at half the
+    text width (two such figures side by side); unit numbers in 7 pt.
 
     Fully connected units are reshaped to the input image; conv filters are kh x kw pictures
     (channel 0 when the input has several channels).
     """
-    if weights.ndim == 2:
-        pictures = weights.reshape(len(weights), *image_shape)
-    else:
-        pictures = weights[:, 0]
+    # (units, C, H, W) either way: a unit's weights as an image, or a filter; channel 0
+    pictures = (weights.reshape(len(weights), *image_shape) if weights.ndim == 2
+                else weights)[:, 0]
     n = len(pictures)
     cols = min(8, n)
     rows = math.ceil(n / cols)
-    limit = np.abs(pictures).max()
-    fig, axes = plt.subplots(rows, cols, figsize=(1.4 * cols, 1.4 * rows + 0.6), squeeze=False)
+    limit = np.abs(pictures).max() or 1.0
+    side = (HALF_WIDTH_IN - 0.55) / cols  # inches per picture (0.55: the colour bar)
+    fig, axes = plt.subplots(rows, cols, figsize=(HALF_WIDTH_IN, side * rows * 1.25 + 0.45),
+                             squeeze=False, layout="constrained")
+    fig._nn_width = HALF_WIDTH_IN
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
             image = ax.imshow(pictures[i], cmap="gray", vmin=-limit, vmax=limit)
-            ax.set_title(str(i), fontsize=7)
-    fig.suptitle(title, fontsize=10)
-    fig.colorbar(image, ax=axes, shrink=0.6, label="weight")
+            ax.set_title(str(i), fontsize=MIN_FONT_PT, pad=1.5)
+    fig.suptitle(textwrap.fill(title, 58), fontsize=7.5)
+    bar = fig.colorbar(image, ax=axes, shrink=0.8, aspect=25, pad=0.02)
+    bar.set_label("weight", fontsize=7.5)
+    bar.ax.tick_params(labelsize=7)
     return fig
 
 
@@ -97,20 +208,62 @@ def weights_figure(weights, title, image_shape):
 STATUS_MARKERS = {"diverged": "X", "blew up": "^", "stuck": "o"}
 
 
-def _mark_status(ax, x, y, status, colour):
-    if status in STATUS_MARKERS:
-        ax.plot([x], [y], marker=STATUS_MARKERS[status], ms=9, mew=1.5, mfc="none",
-                color=colour, ls="none")
+STATUS_COLOUR = "k"  # one colour for every fate marker: the marker's shape says the fate
+
+
+def _mark_status(ax, x, y, status, colour=None):
+    """The fate marker of a run that did not end ok, at (x, y), open and black (the curve it
+    ends has the colour); markers that would overlap are moved apart when the figure is
+    saved (`_separate_markers`). `colour` is accepted for the callers' sake and ignored."""
+    if status in STATUS_MARKERS and np.isfinite(x) and np.isfinite(y):
+        ax.plot([x], [y], marker=STATUS_MARKERS[status], ms=8, mew=1.3, mfc="none",
+                color=STATUS_COLOUR, ls="none", gid="status", zorder=5, clip_on=False)
+
+
+MARKER_NAMES = {"X": "cross", "^": "triangle", "o": "circle"}
+
+
+def status_handles(statuses, fig=None):
+    """Legend handles and labels, one per fate marker used, saying what it means; with `fig`,
+    the figure's caption notes say it too."""
+    used = set(statuses)
+    handles, labels = [], []
+    for status, marker in STATUS_MARKERS.items():
+        if status in used:
+            handles.append(plt.Line2D([], [], marker=marker, mfc="none", ms=7, mew=1.3,
+                                      color=STATUS_COLOUR, ls="none"))
+            labels.append(f"run {status}")
+    if fig is not None and labels:
+        note(fig, "markers", "Open black markers (legend): " + "; ".join(
+            f"{MARKER_NAMES[STATUS_MARKERS[s]]}, run {s}" for s in STATUS_MARKERS
+            if s in used) + ".")
+    return handles, labels
 
 
 def _status_legend(ax, statuses, **legend):
     """Add one legend entry per marker used, saying what it means."""
     handles, labels = ax.get_legend_handles_labels()
-    for status, marker in STATUS_MARKERS.items():
-        if status in set(statuses):
-            handles.append(plt.Line2D([], [], marker=marker, mfc="none", color="k", ls="none"))
-            labels.append(f"run {status}")
-    ax.legend(handles, labels, **legend)
+    more, words = status_handles(statuses, ax.figure)
+    if handles or more:
+        ax.legend(handles + more, labels + words, **legend)
+
+
+def _separate_markers(fig, gap_pt=7.0):
+    """Fate markers drawn on the same spot (two runs stuck at the same loss at the same step)
+    are shifted sideways, gap_pt apart, so that each stays visible."""
+    for ax in fig.axes:
+        marks = [line for line in ax.lines if line.get_gid() == "status"]
+        placed = []
+        for line in marks:
+            x, y = ax.transData.transform((line.get_xdata()[0], line.get_ydata()[0]))
+            shift = 0.0
+            while any(abs(x + shift * fig.dpi / 72 - px) < gap_pt * fig.dpi / 72 * 0.9
+                      and abs(y - py) < gap_pt * fig.dpi / 72 * 0.9 for px, py in placed):
+                shift -= gap_pt  # to the left: the curve's end is the right-most point
+            if shift:
+                line.set_transform(ax.transData + ScaledTranslation(shift / 72, 0,
+                                                                    fig.dpi_scale_trans))
+            placed.append((x + shift * fig.dpi / 72, y))
 
 
 def _floored(values, ax_floor):
@@ -125,102 +278,287 @@ def _log_floor(*series):
     return positive.min() / 3 if len(positive) else 1e-8
 
 
+# Runs whose values are the explosion's: they may leave the range of the others, which they
+# must not flatten (see _axis_range).
+OUTLIER_FATES = ("blew up", "diverged")
+
+
+def _finite(series, log):
+    values = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series] or [[]])
+    values = values[np.isfinite(values)]
+    return values[values > 0] if log else values
+
+
+def _axis_range(regular, outliers, log=False, reach=None):
+    """Axis limits (lo, hi) and whether some values lie beyond them (to be drawn on the edge).
+
+    The range is set by the bulk of the `regular` series: their smallest value and, for the
+    top, each series' 90th percentile (a run's first, transient records do not set it). Every
+    other value, an outlier series' (a run that blew up) or a regular one's, widens the range
+    while it stays within `reach` of it (a multiple of the range's span; on a log axis a
+    factor), else the axis stops and the value is drawn on its edge. None when there is
+    nothing to draw."""
+    reg = [v for v in (_finite([s], log) for s in regular) if len(v)]
+    out = _finite(list(regular) + list(outliers), log)
+    if not reg:  # no regular run: the outliers are the whole picture
+        reg = [v for v in (_finite([s], log) for s in outliers) if len(v)]
+    if not reg:
+        return None
+    lo = min(v.min() for v in reg)
+    hi = max(np.quantile(v, 0.9) if len(v) >= 5 else v.max() for v in reg)
+    if log:
+        reach = reach or 100.0
+        pad = max((hi / lo) ** 0.06, 1.15)
+        lo, hi = lo / pad, hi * pad
+        keep = out[(out <= hi * reach) & (out >= lo / reach)]
+        if len(keep):
+            lo, hi = min(lo, keep.min() / pad), max(hi, keep.max() * pad)
+    else:
+        reach = reach or 1.0
+        span = hi - lo if hi > lo else max(abs(hi), 1.0)
+        lo, hi = lo - 0.06 * span, hi + 0.06 * span
+        keep = out[(out <= hi + reach * span) & (out >= lo - reach * span)]
+        if len(keep):
+            pad = 0.06 * (max(hi, keep.max()) - min(lo, keep.min()))
+            lo, hi = min(lo, keep.min() - pad), max(hi, keep.max() + pad)
+    return lo, hi, bool(((out > hi) | (out < lo)).any())
+
+
+def _beyond(values, found):
+    """Whether some finite value lies outside the range `found` (from _axis_range)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return bool(found) and bool(((v > found[1]) | (v < found[0])).any())
+
+
+def _clip_to(values, lo, hi):
+    """Values drawn on the axis edge where they leave [lo, hi] (NaN stays a gap)."""
+    return np.clip(np.asarray(values, dtype=float), lo, hi)
+
+
+def _say_clipped(ax, items, log):
+    """Write, at the top of a panel, the most extreme value of each clipped series, in its
+    colour: [(label, colour, values)]."""
+    lines = []
+    for label, colour, values in items:
+        v = _finite([values], log)
+        if len(v):
+            lines.append((f"{label}: up to {v.max():.2g}".replace("e+", "e"), colour))
+    for i, (text, colour) in enumerate(lines):
+        ax.text(0.02, 0.985 - 0.075 * i, "↑ " + text, transform=ax.transAxes, ha="left",
+                va="top", fontsize=7, color=colour)
+
+
+def _headroom(lo, hi, log, share=0.14):
+    """An axis top that leaves a band above `hi` for the clipped series and their values."""
+    if log:
+        return hi * (hi / lo) ** (share / (1 - share))
+    return hi + (hi - lo) * share / (1 - share)
+
+
+ACTIVATION_STYLE = {"relu": ("C0", "-"), "sigmoid": ("C3", "--"), "tanh": ("C2", ":")}
+
+
 def activation_figure(curves, variants, scaling, models):
-    """Study 4, one input scaling: training loss (left) and first-layer gradient norm (right)
-    against step; ReLU solid, sigmoid dashed, one colour per model; a marker at the end of a
-    curve whose runs did not end ok; gradient norms of exactly zero drawn at the axis floor."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
-    colours = dict(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
-    styles = {"relu": "-", "sigmoid": "--", "tanh": ":"}
+    """Study 4, one input scaling, small multiples: one column per model, training loss (top,
+    linear) and first-layer gradient norm (bottom, log) against step, one line per activation
+    (its own colour and dash); a fate marker at the end of a curve whose runs did not end ok.
+    Runs that blew up or diverged do not set the axes when they would flatten the others:
+    beyond the others' range they are drawn on the panel's edge, their largest value written
+    there. Gradient norms of exactly zero are drawn on a dotted floor line."""
     shown = variants[variants.scaling == scaling]
-    here = curves[curves.name.isin(shown.name)]
-    floor = _log_floor(here.grad_norm_mean) if len(here) else 1e-8
-    zeros = False
+    models_here = [m for m in models if (shown.model == m).any()] or list(
+        dict.fromkeys(shown.model))
+    acts = [a for a in ACTIVATION_STYLE if (shown.activation == a).any()]
+    n = max(len(models_here), 1)
+    fig, axes = plt.subplots(2, n, figsize=(PRINT_WIDTH_IN, 4.3), squeeze=False,
+                             sharey="row", layout="constrained")
+    series = []  # (model, activation, status, frame)
     for _, v in shown.iterrows():
         df = curves[curves.name == v["name"]]
-        if df.empty:
-            continue
-        style = dict(color=colours[v["model"]], ls=styles[v["activation"]],
-                     label=f"{v['model']} {v['activation']}")
-        _band(left, df.step, df.train_loss_mean, df.train_loss_std, **style)
-        grad = _floored(df.grad_norm_mean, floor)
-        zeros |= bool((df.grad_norm_mean <= 0).any())
-        right.plot(df.step, grad, **style)
-        _mark_status(left, df.step.iloc[-1], df.train_loss_mean.iloc[-1], v["worst_status"],
-                     style["color"])
-        _mark_status(right, df.step.iloc[-1], grad[-1], v["worst_status"], style["color"])
-    left.set(xlabel="step", ylabel="training loss", yscale="log", title="training loss")
-    right.set(xlabel="step", ylabel="‖∂loss/∂W₁‖ (Frobenius)", yscale="log",
-              title="gradient magnitude, first layer"
-              + (" (zeros drawn at the bottom edge)" if zeros else ""))
+        if not df.empty:
+            series.append((v["model"], v["activation"], v["worst_status"], df))
+
+    def split(column):
+        regular = [df[column] for _, _, st, df in series if st not in OUTLIER_FATES]
+        outliers = [df[column] for _, _, st, df in series if st in OUTLIER_FATES]
+        return regular, outliers
+
+    # a linear loss axis unless the losses that set it span orders of magnitude (every run
+    # blew up, say)
+    body = _axis_range(split("train_loss_mean")[0] or split("train_loss_mean")[1], [], log=True)
+    loss_log = bool(body) and body[1] / body[0] > 30
+    loss_range = _axis_range(*split("train_loss_mean"), log=loss_log, reach=3 if loss_log else 1)
+    grads = [df.grad_norm_mean for *_, df in series]
+    floor = _log_floor(*grads) if series else 1e-8
+    zeros = any(bool((g <= 0).any()) for g in grads)
+    regular, outliers = split("grad_norm_mean")
+    grad_range = _axis_range([_floored(g, floor) for g in regular],
+                             [_floored(g, floor) for g in outliers], log=True, reach=10)
+    clipped = {"loss": [], "grad": []}
+    for col, model in enumerate(models_here):
+        top, bottom = axes[0, col], axes[1, col]
+        for m, act, status, df in series:
+            if m != model:
+                continue
+            colour, dash = ACTIVATION_STYLE[act]
+            style = dict(color=colour, ls=dash, lw=1.6 if dash == "-" else 1.3,
+                         zorder=3 if dash == "-" else 4)
+            loss = np.asarray(df.train_loss_mean, dtype=float)
+            grad = _floored(df.grad_norm_mean, floor)
+            if loss_log:
+                loss = np.where(loss > 0, loss, np.nan)
+            if _beyond(loss, loss_range):
+                clipped["loss"].append((top, act, colour, loss))
+                loss = _clip_to(loss, *loss_range[:2])
+            if _beyond(grad, grad_range):
+                clipped["grad"].append((bottom, act, colour, grad))
+                grad = _clip_to(grad, *grad_range[:2])
+            if any(a is top for a, *_ in clipped["loss"][-1:]) and clipped["loss"][-1][1] == act:
+                top.plot(df.step, loss, **style)  # on the edge: no band
+            else:
+                _band(top, df.step, loss, df.train_loss_std, **style)
+            bottom.plot(df.step, grad, **style)
+            last = np.flatnonzero(np.isfinite(loss))
+            if len(last):
+                _mark_status(top, df.step.iloc[last[-1]], loss[last[-1]], status)
+            _mark_status(bottom, df.step.iloc[-1], grad[-1], status)
+        top.set_title(model)
+        top.set_yscale("log" if loss_log else "linear")
+        bottom.set(xlabel="step", yscale="log")
+        if zeros:
+            bottom.axhline(floor, color="grey", lw=0.8, ls=":", zorder=1)
+        for ax in (top, bottom):
+            ax.grid(alpha=0.3)
+    for key, log in (("loss", loss_log), ("grad", True)):
+        for ax in {id(a): a for a, *_ in clipped[key]}.values():
+            _say_clipped(ax, [(act, c, vals) for a, act, c, vals in clipped[key] if a is ax],
+                         log)
+    for row, (found, log) in enumerate(((loss_range, loss_log), (grad_range, True))):
+        if found:  # a clipped row keeps a band above its range for the ↑ values
+            lo, hi, cut = found
+            axes[row, 0].set_ylim(lo, _headroom(lo, hi, log) if cut else hi)
+    axes[0, 0].set_ylabel("training loss")
+    axes[1, 0].set_ylabel("‖∂loss/∂W₁‖ (Frobenius)")
+    handles = [plt.Line2D([], [], color=ACTIVATION_STYLE[a][0], ls=ACTIVATION_STYLE[a][1],
+                          lw=1.6 if ACTIVATION_STYLE[a][1] == "-" else 1.3) for a in acts]
+    labels = [("ReLU" if a == "relu" else a) for a in acts]
     if zeros:
-        right.axhline(floor, color="grey", lw=0.6, ls=":")
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-    _status_legend(left, shown.worst_status, fontsize=7, ncol=2)
-    fig.suptitle(f"Activation functions, inputs scaled '{scaling}' (ReLU solid, sigmoid dashed)")
-    fig.tight_layout()
+        handles.append(plt.Line2D([], [], color="grey", lw=0.8, ls=":"))
+        labels.append(f"gradient exactly 0, drawn at {floor:.1g}")
+    more, words = status_handles([st for *_, st, _ in series], fig)
+    fig.legend(handles + more, labels + words, loc="outside upper center",
+               ncol=len(handles + more), frameon=False)
+    note(fig, "scales", f"Loss on a {'log' if loss_log else 'linear'} axis, gradient norm on "
+         "a log axis.")
+    if zeros:
+        note(fig, "zeros", "A gradient norm of exactly zero, which a log axis cannot show, "
+             f"is drawn on the dotted line at {floor:.1g}.")
+    if clipped["loss"] or clipped["grad"]:
+        note(fig, "clipped", "The axes are set by the bulk of the runs that ended ok or "
+             "stuck; values far beyond (a run that blew up, a run's first records) are drawn "
+             "on the panel's edge, the largest written in the panel (↑).")
     return fig
 
 
 def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
     """Study 5: one column per constant learning rate and one for the scheduled run; training
-    loss (top) and validation accuracy (bottom) against epoch. The scheduled run's switch epochs
-    (per seed) are dotted verticals; a marker ends a curve whose runs did not end ok."""
+    loss (top, log) and validation accuracy (bottom) against epoch. The scheduled run's switch
+    epochs (per seed) are dotted verticals; a marker ends a curve whose runs did not end ok.
+    A variant that blew up or diverged does not set the shared loss axis when it would flatten
+    the others: beyond their range it is drawn on the panel's edge, its largest value written
+    there."""
     names = list(variants.name)
-    fig, axes = plt.subplots(2, len(names), figsize=(3.6 * len(names), 6.4), squeeze=False,
-                             sharey="row")
+    fig, axes = plt.subplots(2, len(names), figsize=(PRINT_WIDTH_IN, 4.6), squeeze=False,
+                             sharey="row", layout="constrained")
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    frames = [curves[curves.name == v["name"]] for _, v in variants.iterrows()]
+    fates = list(variants.worst_status)
+    loss_range = _axis_range(
+        [df.train_loss_mean for df, st in zip(frames, fates) if st not in OUTLIER_FATES],
+        [df.train_loss_mean for df, st in zip(frames, fates) if st in OUTLIER_FATES], log=True,
+        reach=3)
+    cut = bool(loss_range and loss_range[2])
     for i, (_, v) in enumerate(variants.iterrows()):
         top, bottom = axes[0, i], axes[1, i]
-        df = curves[curves.name == v["name"]]
+        df = frames[i]
         colour = colours[i % len(colours)]
         title = "scheduled" if v["name"] == "schedule" else f"lr {v['lr']:g}"
         top.set_title(title + ("" if v["status"] == "ok" else f" ({v['status']})"))
         if not df.empty:
             epoch = df.step / steps_per_epoch
-            _band(top, epoch, df.train_loss_mean, df.train_loss_std, color=colour,
-                  label="training loss")
-            _band(bottom, epoch, df.val_acc_mean, df.val_acc_std, color=colour,
-                  label="validation accuracy")
-            for ax, y in ((top, df.train_loss_mean), (bottom, df.val_acc_mean)):
-                _mark_status(ax, epoch.iloc[-1], y.iloc[-1], v["worst_status"], colour)
+            loss = np.asarray(df.train_loss_mean, dtype=float)
+            if _beyond(loss, loss_range):
+                _say_clipped(top, [("loss", colour, loss)], True)
+                loss = _clip_to(loss, *loss_range[:2])
+                top.plot(epoch, loss, color=colour)
+            else:
+                _band(top, epoch, loss, df.train_loss_std, color=colour)
+            _band(bottom, epoch, df.val_acc_mean, df.val_acc_std, color=colour)
+            for ax, y in ((top, loss), (bottom, np.asarray(df.val_acc_mean, dtype=float))):
+                last = np.flatnonzero(np.isfinite(y))
+                if len(last):
+                    _mark_status(ax, epoch.iloc[last[-1]], y[last[-1]], v["worst_status"])
         if v["name"] == "schedule":
             for k, (seed, epochs) in enumerate(sorted((switches or {}).items())):
                 for j, e in enumerate(epochs):
                     for ax in (top, bottom):
                         ax.axvline(e, color="k", ls=":", lw=1,
                                    label=f"switch (seed {seed})" if j == 0 and k < 3 else None)
-            if not any((switches or {}).values()):
-                bottom.text(0.5, 0.05, "no switch: no plateau found", transform=bottom.transAxes,
-                            ha="center", fontsize=8)
-        top.set(yscale="log", xlabel="epoch")
+            if any((switches or {}).values()):
+                bottom.legend(loc="lower right", fontsize=7)
+            else:
+                bottom.text(0.5, 0.05, "no switch:\nno plateau found",
+                            transform=bottom.transAxes, ha="center", fontsize=7)
+        top.set(yscale="log")
         bottom.set(xlabel="epoch")
         for ax in (top, bottom):
             ax.grid(alpha=0.3)
-        _status_legend(bottom, [v["worst_status"]], fontsize=7, loc="best")
+    if loss_range:
+        lo, hi, _ = loss_range
+        axes[0, 0].set_ylim(lo, _headroom(lo, hi, True) if cut else hi)
     axes[0, 0].set_ylabel("training loss")
     axes[1, 0].set_ylabel("validation accuracy")
-    fig.tight_layout()
+    handles, labels = status_handles(fates, fig)
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(handles),
+                   frameon=False)
+    if cut:
+        note(fig, "clipped", "The shared loss axis is set by the variants that did not blow "
+             "up or diverge; a loss far beyond their range is drawn on the panel's edge, the "
+             "largest written in its panel (↑).")
     return fig
 
 
 def reliability_figure(bins):
     """Study 1: reliability diagram per model (accuracy against mean confidence per bin, pooled
-    over seeds); the diagonal is perfect calibration, marker area ~ number of test images."""
+    over seeds); the diagonal is perfect calibration, marker area ~ number of test images. One
+    legend for the figure says what bars, dots and diagonal are."""
     models = list(dict.fromkeys(bins.model))
-    fig, axes = plt.subplots(1, len(models), figsize=(3.2 * len(models), 3.4), squeeze=False)
+    cols = min(len(models), 5)
+    rows = math.ceil(len(models) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, 1.75 * rows + 0.9),
+                             squeeze=False, sharey=True, layout="constrained")
     for ax, model in zip(axes.flat, models):
         b = bins[(bins.model == model) & (bins["count"] > 0)]
         ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
         ax.bar(b.bin_low, b.accuracy, width=b.bin_high - b.bin_low, align="edge",
-               alpha=0.35, edgecolor="k", lw=0.5)
-        ax.scatter(b.confidence, b.accuracy, s=8 + 200 * b["count"] / b["count"].sum(), zorder=3)
-        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence (top-class probability)",
-               title=model)
+               color="C0", alpha=0.35, edgecolor="k", lw=0.5)
+        ax.scatter(b.confidence, b.accuracy, s=4 + 120 * b["count"] / b["count"].sum(),
+                   color="C1", zorder=3)
+        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence", title=model)
+        ax.set_xticks([0, 0.5, 1])
         ax.grid(alpha=0.3)
-    axes.flat[0].set_ylabel("accuracy")
-    fig.tight_layout()
+    for ax in list(axes.flat)[len(models):]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("accuracy")
+    handles = [Patch(facecolor="C0", alpha=0.35, edgecolor="k", lw=0.5),
+               plt.Line2D([], [], color="C1", marker="o", ls="none", ms=5),
+               plt.Line2D([], [], color="grey", lw=0.8, ls=":")]
+    labels = ["accuracy of the bin", "same, at the bin's mean confidence (area ∝ images)",
+              "perfect calibration"]
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     return fig
 
 
@@ -228,8 +566,10 @@ def feature_map_figure(images, maps, kernel_names):
     """Study 2: input images (first column) and their maps under every kernel of the bank;
     one row per image, one column per kernel, each map normalised to its own range."""
     n_images, n_kernels = maps.shape[:2]
-    fig, axes = plt.subplots(n_images, n_kernels + 1, figsize=(1.5 * (n_kernels + 1),
-                                                                1.6 * n_images + 0.4))
+    side = PRINT_WIDTH_IN / (n_kernels + 1)
+    fig, axes = plt.subplots(n_images, n_kernels + 1, squeeze=False, layout="constrained",
+                             figsize=(PRINT_WIDTH_IN, side * n_images + 0.35))
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
     for i in range(n_images):
         axes[i, 0].imshow(images[i], cmap="gray")
         for k in range(n_kernels):
@@ -240,8 +580,7 @@ def feature_map_figure(images, maps, kernel_names):
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0, 0].set_title("input", fontsize=8)
+    axes[0, 0].set_title("input", fontsize=7.5)
     for k, name in enumerate(kernel_names):
-        axes[0, k + 1].set_title(name, fontsize=8)
-    fig.tight_layout()
+        axes[0, k + 1].set_title(textwrap.fill(name, 12), fontsize=7.5)
     return fig

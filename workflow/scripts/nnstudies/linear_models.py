@@ -215,7 +215,6 @@ def _train(run, data, eval_batch, log, threads):
         "started_at": wall_start, "finished_at": time.time(),
     }
     shape = tuple(data["train_x"].shape[1:])
-    shape = shape if len(shape) == 3 else (1, *shape)
     scores, h = forward(params, x["test"])
     hidden = scores if h is None else h  # the first layer's units: scores, or sigmoid units
     means = np.stack([hidden[labels["test"] == c].mean(0) if (labels["test"] == c).any()

@@ -13,6 +13,7 @@ from .stats import THRESHOLDS
 
 jinja2 = lazy_import("jinja2")
 markupsafe = lazy_import("markupsafe")
+pd = lazy_import("pandas")
 
 REPORT_DIR = Path(__file__).resolve().parents[3] / "report"
 
@@ -76,13 +77,18 @@ class Section:
     def ask(self, question, answer):
         self.questions.append(Question(len(self.questions) + 1, question, answer))
 
-    def add_table(self, title, df, decimals=4, note=None, text=False):
-        """A table; `text` left-aligns every column (for cells of words rather than numbers)."""
-        self.tables.append({"title": title, "note": note,
-                            "html": table_html(df, decimals, "data text" if text else "data")})
+    def add_table(self, title, name, note=None):
+        """Place the study's table `name` (a CSV its analysis wrote), shown as its module's
+        SHOWN[name] declares; the report fills it in (`fill_tables`), so a section never reads
+        a table."""
+        self.tables.append({"title": title, "name": name, "note": note})
 
     def add_figure(self, path, caption, size="wide"):
-        self.figures.append({"src": embed_png(path), "caption": caption, "size": size})
+        """A figure, addressed in the HTML as `<study>-fig-<name>` (the file is
+        `<study>_<name>.png`, common.figure_path)."""
+        name = Path(path).stem.removeprefix(f"{self.study}_")
+        self.figures.append({"src": embed_png(path), "caption": caption, "size": size,
+                             "id": f"{self.study}-fig-{name}"})
 
 
 CLAIM_MARK = "\u27e6claim {}\u27e7"
@@ -189,6 +195,36 @@ def table_html(df, decimals=4, classes="data"):
     return shown.to_html(index=False, border=0, classes=classes, na_rep="–")
 
 
+@dataclass(frozen=True)
+class Shown:
+    """How a report table shows a CSV: `columns` are (header, source) pairs, the source a CSV
+    column (floats to `decimals` significant digits) or a function of a row (a formatted cell),
+    None for every column as it is; `rows`, a function of the table, picks or groups the rows
+    first; `text` left-aligns every column (cells of words rather than numbers)."""
+    columns: tuple = None
+    decimals: int = 4
+    text: bool = False
+    rows: object = None
+
+
+def shown_html(df, shown):
+    """The table `df` as `shown` declares it."""
+    if shown.rows is not None:
+        df = shown.rows(df)
+    if shown.columns is not None:
+        df = pd.DataFrame({header: (df[source] if isinstance(source, str) else
+                                    [source(row) for row in df.itertuples(index=False)])
+                           for header, source in shown.columns}, index=df.index)
+    return table_html(df, shown.decimals, "data text" if shown.text else "data")
+
+
+def fill_tables(section, declared, read):
+    """Render each table a section placed: `declared` is its study's SHOWN, `read(name)` the
+    CSV as a DataFrame."""
+    for table in section.tables:
+        table["html"] = shown_html(read(table["name"]), declared[table["name"]])
+
+
 def number_claims(sections):
     """Number every placed claim through the report (the PDF's notes)."""
     n = 0
@@ -199,6 +235,14 @@ def number_claims(sections):
 
 
 def render(context, html_path, pdf_path):
+    html = render_html(context)
+    Path(html_path).write_text(html)
+    from . import pagefit  # imported late: weasyprint is slow to import and only needed here
+    pagefit.write_pdf(html, str(REPORT_DIR), pdf_path)  # no page left half empty by a figure
+
+
+def render_html(context):
+    """The report's HTML page from its context (render writes it and the PDF)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(REPORT_DIR),
                              autoescape=jinja2.select_autoescape(["html", "j2"]))
     number_claims(context["sections"])
@@ -208,7 +252,4 @@ def render(context, html_path, pdf_path):
                "generated": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
                "config_yaml": yaml.safe_dump(context["config"], sort_keys=False,
                                              default_flow_style=None, width=100)}
-    html = env.get_template("report.html.j2").render(**context)
-    Path(html_path).write_text(html)
-    import weasyprint  # imported late: slow to import and only needed here
-    weasyprint.HTML(string=html, base_url=str(REPORT_DIR)).write_pdf(pdf_path)
+    return env.get_template("report.html.j2").render(**context)

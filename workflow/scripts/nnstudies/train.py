@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from .data import SCALINGS
 from .models import ACTIVATIONS, build_model, first_layer
+from .runfiles import RunFileError
 from .schedule import epoch_end_accuracy, plateau_epoch
 
 
@@ -167,7 +168,6 @@ def to_tensors(data, scaling, device):
         images = torch.from_numpy(data[f"{part}_x"]).to(torch.float32).mul_(factor)
         if offset:
             images.add_(offset)
-        images = images[:, None] if images.ndim == 3 else images
         out[f"{part}_x"] = images.to(device)
         out[f"{part}_y"] = torch.from_numpy(data[f"{part}_y"]).to(device)
     return out
@@ -187,8 +187,58 @@ def curve_columns(run):
             + (["val_loss", "val_acc"] if run.get("validate", True) else []))
 
 
+# Epoch states (issue 24): a constant run that a scheduled run starts from (its run dict has
+# "keep_epoch_states", set by learning_rates.runs()) keeps its full training state at the end
+# of every epoch, since which epoch the schedule needs (the plateau) is known only once the
+# whole curve is. The scheduled run then continues from the state at the plateau instead of
+# recomputing its first phase: the same computation, so the same numbers. Every run writes
+# epoch_states.pt (train.smk); the others write NO_EPOCH_STATES (about 1 KB). Full preset:
+# cnn_4's 20 epochs, about 1.5 MB (weights, SGD state, generators, the curve's records).
+EPOCH_STATES_FORMAT = 1
+NO_EPOCH_STATES = {"format": EPOCH_STATES_FORMAT, "epochs": {}}
+EPOCH_STATE_KEYS = ("model", "optimizer", "shuffle", "rng", "step", "epoch", "trained",
+                    "records", "window_finite")
+# Run keys that do not change what the first phase computes: the rest must be equal between
+# the reference run that saved the states and the scheduled run that continues from them.
+NOT_FIRST_PHASE_KEYS = ("name", "epochs", "schedule", "reference", "keep_epoch_states")
+
+
+def first_phase_spec(run):
+    return {k: v for k, v in run.items() if k not in NOT_FIRST_PHASE_KEYS}
+
+
+def read_epoch_states(path, curves=None):
+    """A run's epoch_states.pt, loaded with torch.load(weights_only=True) and checked: the
+    format, every epoch's fields, and, given the run's curves (DataFrame of its curves.csv),
+    the same records (by step) as those curves."""
+    try:
+        states = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # truncated, not a torch file, or holding other than plain data
+        raise RunFileError(path, f"is not a readable epoch-states file "
+                                 f"({err.__class__.__name__})") from None
+    if not isinstance(states, dict) or states.get("format") != EPOCH_STATES_FORMAT \
+            or not isinstance(states.get("epochs"), dict):
+        raise RunFileError(path, f"is not an epoch-states file of format {EPOCH_STATES_FORMAT}")
+    if not states["epochs"]:
+        return states
+    if not (isinstance(states.get("run"), dict) and isinstance(states.get("curves"), list)):
+        raise RunFileError(path, "lacks its run or its curves")
+    for epoch, saved in states["epochs"].items():
+        missing = [k for k in EPOCH_STATE_KEYS if not isinstance(saved, dict) or k not in saved]
+        if missing:
+            raise RunFileError(path, f"lacks {', '.join(missing)} at epoch {epoch}")
+        if saved["epoch"] != epoch or not 0 <= saved["records"] <= len(states["curves"]):
+            raise RunFileError(path, f"has an inconsistent state at epoch {epoch}")
+    if curves is not None:
+        steps = [r["step"] for r in states["curves"]]
+        if steps != [int(s) for s in curves["step"]]:
+            raise RunFileError(path, f"holds {len(steps)} records that are not those of its "
+                                     f"curves.csv ({len(curves)}): written by another training")
+    return states
+
+
 def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None,
-              precision="fp32"):
+              precision="fp32", reference_states=None):
     """Train one run; returns curves (list of dicts), a summary dict, arrays to save, the model.
 
     Every `record_every` steps a record holds the training loss and accuracy (means over the
@@ -197,7 +247,10 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
     respect to the first layer's weights at that step. A run whose training loss becomes
     non-finite stops there: `diverged_at_step` says where, and the job still succeeds.
     A scheduled run (run["schedule"]) needs `reference`: the curves of its first rate's
-    constant run, whose plateau sets the first switch.
+    constant run, whose plateau sets the first switch; with `reference_states` (that run's
+    epoch states, read_epoch_states) it continues from that run's state at the plateau instead
+    of training its first phase again. A run with run["keep_epoch_states"] returns its epoch
+    states as arrays["epoch_states"].
     precision ("fp32" | "bf16") applies to the validation and test evaluations only (see
     evaluate); training is float32 either way.
     """
@@ -234,8 +287,10 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
     if channels_last:
         model.to(memory_format=torch.channels_last)
 
-    def fit(optimizer, last_epoch, snapshots=None):
-        """Train from the current epoch to `last_epoch`; False if the run diverged."""
+    def fit(optimizer, last_epoch, snapshots=None, kept=None):
+        """Train from the current epoch to `last_epoch`; False if the run diverged. Each
+        epoch's end goes into `snapshots` (weights, order, position) and `kept` (the full
+        state, epoch states) where given."""
         window_loss = torch.zeros((), device=device)
         window_correct = torch.zeros((), dtype=torch.long, device=device)
         window_seen = 0
@@ -282,14 +337,23 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
                 bar.update(1)
             if snapshots is not None:
                 snapshots[state["epoch"]] = snapshot()
+            if kept is not None:  # with the fate of the steps since the last record
+                kept[state["epoch"]] = snapshot(
+                    optimizer, not window_seen or math.isfinite(window_loss.item()))
         if window_seen and not math.isfinite(window_loss.item()):  # steps after the last record
             state["diverged_at"] = state["step"]
             return False
         return True
 
-    def snapshot():
-        return {"model": copy.deepcopy(model.state_dict()), "shuffle": shuffle.get_state(),
-                "step": state["step"], "epoch": state["epoch"], "records": len(state["curves"])}
+    def snapshot(optimizer=None, window_finite=True):
+        saved = {"model": copy.deepcopy(model.state_dict()), "shuffle": shuffle.get_state(),
+                 "step": state["step"], "epoch": state["epoch"],
+                 "records": len(state["curves"])}
+        if optimizer is not None:  # all that a continuation in another process needs
+            saved.update(optimizer=copy.deepcopy(optimizer.state_dict()),
+                         rng=torch.get_rng_state(), trained=state["trained"],
+                         window_finite=window_finite)
+        return saved
 
     def restore(saved):
         model.load_state_dict(saved["model"])
@@ -297,12 +361,32 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
         state.update(step=saved["step"], epoch=saved["epoch"])
         del state["curves"][saved["records"]:]
 
-    switches, first_from_reference = [], False
+    def resume(saved, optimizer, records):
+        """Take over a reference run's epoch state (and its records up to it) as if this run
+        had trained there; False if that run's steps since its last record had diverged."""
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        shuffle.set_state(saved["shuffle"])
+        torch.set_rng_state(saved["rng"])  # the global generator (initialisation; no dropout)
+        state.update(step=saved["step"], epoch=saved["epoch"], trained=saved["trained"])
+        state["curves"][:] = [dict(r) for r in records[:saved["records"]]]
+        bar.update(saved["step"])
+        if not saved["window_finite"]:
+            state["diverged_at"] = state["step"]
+        return saved["window_finite"]
+
+    switches, first_from_reference, resumed_at, epoch_states = [], False, None, None
     if not run.get("schedule"):
-        fit(make_optimizer(run, model.parameters()), run["epochs"])
+        kept = {} if run.get("keep_epoch_states") else None
+        fit(make_optimizer(run, model.parameters()), run["epochs"], kept=kept)
+        if kept is not None:
+            epoch_states = {**NO_EPOCH_STATES, "run": run, "precision": precision,
+                            "device": device, "threads": torch.get_num_threads(),
+                            "curves": state["curves"], "epochs": kept}
     else:
         # Train from scratch at the first rate up to the plateau of its constant-rate run (when
-        # that shorter run has none, the first rate is treated like every later one); for every
+        # that shorter run has none, the first rate is treated like every later one), or take
+        # over that run's state at its plateau (reference_states): the same computation; for every
         # later rate, a new optimiser on the same weights: train on to the end, find this
         # phase's plateau on the run's own curve, and go back to the weights of that epoch.
         sch = run["schedule"]
@@ -311,7 +395,15 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
         for i, lr in enumerate(sch["lrs"]):
             optimizer = make_optimizer({**run, "lr": lr}, model.parameters())
             if i == 0 and first_from_reference:
-                ok = fit(optimizer, plateau)
+                saved, why_not = _state_to_resume(reference_states, {**run, "lr": lr}, plateau,
+                                                  precision, device, steps_per_epoch)
+                if saved is None:
+                    print(f"first phase trained here: {why_not}", file=log)
+                    ok = fit(optimizer, plateau)
+                else:
+                    print(f"first phase: continued from {run.get('reference', 'the reference')}"
+                          f"'s state at epoch {plateau}", file=log)
+                    ok, resumed_at = resume(saved, optimizer, reference_states["curves"]), plateau
             elif i == len(sch["lrs"]) - 1:
                 ok = fit(optimizer, total_epochs)
             else:
@@ -338,6 +430,9 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
         "diverged_at_step": diverged_at, "switch_epochs": switches,
         "first_switch_from": (None if not switches else "reference run" if first_from_reference
                               else "own curve"),
+        # the epoch of the reference run's state this run continued from (None: trained all
+        # it kept itself); steps_trained still counts the first phase, as if trained here
+        "resumed_at_epoch": resumed_at,
         "test_loss": test_loss, "test_acc": test_acc,
         "final_train_acc": curves[-1]["train_acc"] if curves else None,
         "final_val_acc": curves[-1].get("val_acc") if curves else None,
@@ -351,4 +446,27 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
         "unit_class_means": unit_class_means(model, tensors["test_x"], tensors["test_y"],
                                              n_classes, eval_batch),
     }
+    if epoch_states is not None:
+        arrays["epoch_states"] = epoch_states
     return curves, summary, arrays, model
+
+
+def _state_to_resume(states, run, plateau, precision, device, steps_per_epoch):
+    """(the reference run's state at `plateau`, None), or (None, why it cannot stand for this
+    run's first phase: then the run trains that phase itself, which gives the same numbers)."""
+    if not states or not states["epochs"]:
+        return None, "its reference run kept no epoch states"
+    saved = states["epochs"].get(plateau)
+    if saved is None:
+        return None, f"its reference run kept no state at epoch {plateau}"
+    differ = sorted(k for k in set(first_phase_spec(run)) | set(first_phase_spec(states["run"]))
+                    if run.get(k) != states["run"].get(k))
+    if differ:
+        return None, f"its reference run differs in {', '.join(differ)}"
+    here = {"precision": precision, "device": device, "threads": torch.get_num_threads()}
+    other = [k for k, v in here.items() if states.get(k) != v]
+    if other:
+        return None, f"its reference run ran with another {', '.join(other)}"
+    if saved["step"] != plateau * steps_per_epoch:
+        return None, "its reference run has another number of steps per epoch"
+    return saved, None

@@ -13,10 +13,19 @@ Each study module has the same small interface:
                        a study that reads another study's runs names that study here)
     params(cfg)        the configuration its analysis and section read (nothing else)
     TABLES, figures_of(params)   names of the tables and figures its analysis writes
-    analyse(inp, out, params, info)  tables, figures and a facts file of every number and claim
-                       its prose cites
-    section(facts, tables, figures, params, info) -> report.Section, questions addressed by id
+    analyse(inp, out, params, info)  tables, figures and a facts file of every number,
+                       decision and claim its prose cites
+    section(facts, figures, params, info) -> report.Section, questions addressed by id: prose
+                       from the facts alone; it places tables by name (sec.add_table)
+    SHOWN              {table name: report.Shown}: how the report shows each placed table
     departures(cfg)    how this configuration departs from PROTOCOL, one phrase each
+    ASKED              the seed assignments' questions, exercises and figures this study
+                       answers or leaves open, one dict each: {"seed": "003", "ask": "5.1: ...",
+                       "answer": "<html id>"} or {..., "not_reproduced": "why"}, optionally a
+                       "note"; the answer an element of its own section: "<study>",
+                       "<study>-q<n>" (n-th sec.ask), "<study>-fig-<figure name>" or
+                       "<study>-table-<table name>". The report's appendix, "What each
+                       assignment asked", lists them by seed (nnstudies/appendix.py).
 
 Its config section is validated by its schema fragment, workflow/schemas/studies/<NAME>.yaml.
 Adding a study: this module, its config section and schema fragment, its test; nothing else.

@@ -4,8 +4,8 @@ import numpy as np
 from .. import aggregate, claims, figures, prose
 from ..config import make_run
 from ..models import is_convolutional, weight_layer_count
-from ..report import Section
-from .common import check_models, departures as protocol_departures, write_facts
+from ..report import Section, Shown
+from .common import check_models, departures as protocol_departures, records, write_facts
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -19,6 +19,28 @@ PROTOCOL = {"models": ["mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"],
             "activations": ["relu", "sigmoid"], "optimizer": "sgd", "lr": 0.01, "momentum": 0.0,
             "batch_size": 50, "epochs": 15}
 TABLES = ["runs", "variants", "curves"]
+# The seeds' asks this section answers (nnstudies/appendix.py): EE449's activations part (part
+# 3 in seed 000's report, part 4 in seed 001's), and seed 003's sigmoid against ReLU.
+ASKED = [
+    {"seed": "000", "ask": "3 Fig. 4: training loss and first-layer gradient magnitude, ReLU "
+     "against sigmoid", "answer": "activations-fig-unit"},
+    {"seed": "000", "ask": "3 Q1: how does the gradient magnitude behave across architectures "
+     "and with depth?", "answer": "activations-q1"},
+    {"seed": "000", "ask": "3 Q2: why does it behave so?", "answer": "activations-q2"},
+    {"seed": "000", "ask": "3 Q3 (bonus): inputs in [0, 255] instead of [0, 1] (the seed "
+     "answers it inside Q2, for its [-1, 1] inputs)", "answer": "activations-q3"},
+    {"seed": "001", "ask": "4.1 Fig. 12: training losses and gradient magnitudes with ReLU and "
+     "sigmoid", "answer": "activations-fig-unit"},
+    {"seed": "001", "ask": "4.2.1: how does the gradient magnitude behave across "
+     "architectures and with depth?", "answer": "activations-q1"},
+    {"seed": "001", "ask": "4.2.2: why does it behave so?", "answer": "activations-q2"},
+    {"seed": "001", "ask": "4.2.3 (bonus): inputs in [0, 255] instead of [0, 1]",
+     "answer": "activations-q3"},
+    {"seed": "003", "ask": "1.2: the sigmoid and the rectified linear unit (ReLU)",
+     "answer": "activations-q2",
+     "note": "their gradients compared on this run's models, with the textbook expectation; "
+     "the definitions are not recited"},
+]
 SCALING_NAMES = {"unit": "[0, 1]", "symmetric": "[-1, 1]", "raw": "[0, 255]"}
 
 
@@ -82,6 +104,19 @@ RAW_EXPECTED = ("inputs 255 times larger scale the first layer's pre-activations
                 "gradient on [0, 255] should be larger than on [0, 1]")
 
 
+PROSE_COLUMNS = ["model", "activation", "scaling", "status", "worst_status",
+                 "final_train_loss_mean", "test_acc_mean", "grad_zero_share_mean"]
+SHOWN = {"variants": Shown(columns=(
+    ("model", "model"), ("activation", "activation"),
+    ("inputs", lambda r: SCALING_NAMES[r.scaling]), ("runs", "runs"), ("fate", "status"),
+    ("final loss (last record)", lambda r: f"{r.final_train_loss_mean:.4g}"),
+    ("‖g‖ first epoch", lambda r: f"{r.grad_norm_first_epoch_mean:.3g}"),
+    ("‖g‖ last epoch", lambda r: f"{r.grad_norm_last_epoch_mean:.3g}"),
+    ("‖g‖ mean", lambda r: f"{r.grad_norm_mean_mean:.3g}"),
+    ("‖g‖ = 0 share", lambda r: f"{100 * r.grad_zero_share_mean:.0f} %"),
+    ("test acc. %", lambda r: prose.cell(r.test_acc_mean))))}
+
+
 def _by_model(frame, column, models, label=lambda m: m):
     return {label(m): list(frame.loc[frame.model == m, column]) for m in models
             if (frame.model == m).any()}
@@ -100,6 +135,8 @@ def facts(variants, params, runs_, curves):
                    & per_run.grad_norm_mean.notna()]
     left = per_run[(per_run.scaling == base) & ~per_run.status.isin(GRADIENT_FATES)]
     found, out = {}, {"base_scaling": base, "per_activation": {},
+                      "variants": records(variants, PROSE_COLUMNS),
+                      "statuses": list(runs_.status),
                       "left_out": [f"{r.model} {r.activation} seed {r.seed} ({r.status})"
                                    for r in left.itertuples()],
                       "stuck_included": [f"{r.model} {r.activation} seed {r.seed}" for r in
@@ -169,8 +206,8 @@ def _base_scaling(variants):
     return "unit" if "unit" in set(variants.scaling) else variants.scaling.iloc[0]
 
 
-def section(facts, tables, figs, params, info):
-    p, variants = params["protocol"], tables["variants"]
+def section(facts, figs, params, info):
+    p, variants = params["protocol"], pd.DataFrame(facts["variants"])
     models = p["models"]
     zoo = PROTOCOL["models"]
     subset = ("every model of the assignment's zoo" if sorted(models) == sorted(zoo) else
@@ -185,25 +222,14 @@ def section(facts, tables, figs, params, info):
                   "and the Frobenius norm of the gradient of the loss with respect to the first "
                   "layer's weights (for plain SGD equal to ‖w_k − w_(k+1)‖ / lr).")
     for scaling in p["scalings"]:
-        sec.add_figure(figs[scaling],
-                       f"Inputs in {SCALING_NAMES[scaling]}: training loss (left) and first-layer "
-                       "gradient norm (right), log scales; ReLU solid, sigmoid dashed. Markers "
-                       "at a curve's end: a run that did not end ok (legend). A gradient of "
-                       "exactly zero is drawn on the bottom edge of the panel.")
-    shown = pd.DataFrame({
-        "model": variants.model, "activation": variants.activation,
-        "inputs": variants.scaling.map(SCALING_NAMES), "runs": variants.runs,
-        "fate": variants.status,
-        "final loss (last record)": variants.final_train_loss_mean.map(lambda x: f"{x:.4g}"),
-        "‖g‖ first epoch": variants.grad_norm_first_epoch_mean.map(lambda x: f"{x:.3g}"),
-        "‖g‖ last epoch": variants.grad_norm_last_epoch_mean.map(lambda x: f"{x:.3g}"),
-        "‖g‖ mean": variants.grad_norm_mean_mean.map(lambda x: f"{x:.3g}"),
-        "‖g‖ = 0 share": variants.grad_zero_share_mean.map(lambda x: f"{100 * x:.0f} %"),
-        "test acc. %": variants.test_acc_mean.map(prose.cell)})
-    sec.add_table("Per variant (mean over seeds)", shown)
+        sec.add_figure(figs[scaling], figures.caption(
+                       figs[scaling], f"Inputs in {SCALING_NAMES[scaling]}, one column per "
+                       "model: training loss (top) and first-layer gradient norm (bottom) "
+                       "against step; ReLU solid, sigmoid dashed."))
+    sec.add_table("Per variant (mean over seeds)", "variants")
     _answers(sec, facts, variants, params)
     found = facts["claims"]
-    fates = prose.status_counts(tables["runs"].status)
+    fates = prose.status_counts(facts["statuses"])
     text = f"Activations, {subset}: {fates[0].upper()}{fates[1:]}"
     if "ratio_values" in found:
         text += (f". {sec.cite(found, 'ratio_values', True)}"

@@ -3,10 +3,10 @@
 from .. import aggregate, claims, figures, prose
 from ..config import make_run
 from ..data import load_prepared, scale
-from ..report import Section
+from ..report import Section, Shown
 from ..runfiles import load_array
 from ..stats import compare
-from .common import check_models, departures as protocol_departures, write_facts
+from .common import check_models, departures as protocol_departures, records, write_facts
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -21,6 +21,37 @@ CAPTION = ("Architecture study: training loss, training (solid) and validation (
 PROTOCOL = {"models": ["mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"], "optimizer": "adam",
             "lr": 0.001, "batch_size": 50, "epochs": 15, "seeds": 10}
 TABLES = ["runs", "summary", "pairwise", "curves", "weights"]
+_DISCUSSION = ["what is the generalisation performance of a classifier?",
+               "which plots are informative about it?",
+               "compare the models' generalisation performance",
+               "the effect of the number of parameters",
+               "the effect of depth",
+               "are the first-layer weight pictures interpretable?",
+               "are units specialised to particular classes?",
+               "whose weights are more interpretable?",
+               "which architectures are akin, and how do similar ones compare?",
+               "which architecture would you pick, and why?"]
+# The seeds' asks this section answers (nnstudies/appendix.py): EE449's architectures part
+# (part 2 in seed 000's report, part 3 in seed 001's); the discussion questions in order.
+ASKED = [
+    {"seed": "000", "ask": "2.1 Fig. 1: performance plots of the models (training loss, "
+     "training and validation accuracy, test against training accuracy)",
+     "answer": "architectures-fig-performance"},
+    {"seed": "000", "ask": "2.2 Fig. 2: first-layer weights of each architecture",
+     "answer": "architectures-fig-weights_mlp_1",
+     "note": "one figure per model, this one and those after it"},
+    {"seed": "000", "ask": "2.2 Fig. 3: first-layer weights of cnn_5",
+     "answer": "architectures-fig-weights_cnn_5"},
+    *({"seed": "000", "ask": f"2.3 Q{i}: {q}", "answer": f"architectures-q{i}"}
+      for i, q in enumerate(_DISCUSSION, 1)),
+    {"seed": "001", "ask": "3.1 Fig. 6: training results of mlp_1, mlp_2, cnn_3, cnn_4, cnn_5",
+     "answer": "architectures-fig-performance"},
+    *({"seed": "001", "ask": f"3.1 Fig. {fig}: first-layer weights of {model}",
+       "answer": f"architectures-fig-weights_{model}"}
+      for fig, model in zip(range(7, 12), PROTOCOL["models"])),
+    *({"seed": "001", "ask": f"3.2.{i}: {q}", "answer": f"architectures-q{i}"}
+      for i, q in enumerate(_DISCUSSION, 1)),
+]
 RUN_FILES = ["summary.json", "curves.csv", "first_layer.npy", "unit_class_means.npy"]
 
 
@@ -106,6 +137,29 @@ def rank(runs_, models):
 def _accuracies(runs_, models):
     return {m: runs_.loc[(runs_.model == m) & runs_.test_acc.notna(), "test_acc"]
             for m in models}
+
+
+SUMMARY_COLUMNS = ["model", "family", "parameters", "runs", "test_acc_mean", "test_acc_ci_low",
+                   "test_acc_ci_high", "generalisation_gap", "final_train_acc_mean",
+                   "final_val_acc_mean"]
+WEIGHT_COLUMNS = ["model", "template_r_mean", "zero_sum_fraction", "selectivity_mean",
+                  "preferred_classes", "dead_units"]
+SHOWN = {
+    "summary": Shown(columns=(
+        ("model", "model"), ("family", "family"), ("depth", "depth"),
+        ("parameters", lambda r: f"{r.parameters:,}"), ("runs", "runs"), ("fate", "status"),
+        ("test acc. %", lambda r: prose.cell(r.test_acc_mean)),
+        ("std", lambda r: prose.cell(r.test_acc_std)),
+        ("95 % CI", lambda r: f"{prose.cell(r.test_acc_ci_low)}–{prose.cell(r.test_acc_ci_high)}"
+         + ("†" if 1 < r.runs < 5 else "")),
+        ("best (seed)", lambda r: f"{prose.cell(r.best_test_acc)} ({r.best_seed})"),
+        ("final train acc. %", lambda r: prose.cell(r.final_train_acc_mean)),
+        ("gap (points)", lambda r: prose.cell(r.generalisation_gap)))),
+    "weights": Shown(decimals=3, columns=(
+        ("model", "model"), ("best seed", "best_seed"), ("units", "units"),
+        ("template |r|", "template_r_mean"), ("zero-sum share", "zero_sum_fraction"),
+        ("selectivity", "selectivity_mean"), ("silent units", "dead_units"),
+        ("preferred classes", "preferred_classes")))}
 
 
 def facts(summary, runs_, weights=None, record_every=None):
@@ -194,14 +248,17 @@ def facts(summary, runs_, weights=None, record_every=None):
                 source="tables/architectures_summary.csv", x_name="parameters",
                 y_name="mean test accuracy")
     return {"size_family_confounded": confounded,
+            "summary": records(summary, SUMMARY_COLUMNS), "statuses": list(runs_.status),
+            "weights": [] if weights is None else records(weights, WEIGHT_COLUMNS),
             "depth_claims": depth_claims,
             "family_mean": families.mean().to_dict(),
             "min_runs": int(summary.runs.min()), "last_record": last, "claims": found,
             "neighbours": [f"next_{a}_vs_{b}" for a, b in zip(order, order[1:])]}
 
 
-def section(facts, tables, figs, params, info):
-    summary, pairwise, weights = tables["summary"], tables["pairwise"], tables["weights"]
+def section(facts, figs, params, info):
+    summary = pd.DataFrame(facts["summary"], columns=SUMMARY_COLUMNS)
+    weights = pd.DataFrame(facts["weights"], columns=WEIGHT_COLUMNS)
     p = params["protocol"]
     sec = Section(NAME, TITLE,
                   f"Each of {len(p['models'])} models trained {len(p['seeds'])} time(s) (seeds "
@@ -209,42 +266,26 @@ def section(facts, tables, figs, params, info):
                   f"batch {p['batch_size']}, {p['epochs']} epochs; every {p['record_every']} "
                   "steps the training loss and accuracy (mean over those steps) and the accuracy "
                   "on the whole validation split were recorded.")
-    sec.add_figure(figs["performance"],
-                   "Architectures: mean over seeds (band: ± 1 standard deviation). a: training "
+    sec.add_figure(figs["performance"], figures.caption(
+                   figs["performance"], "Architectures: mean over seeds. a: training "
                    "loss; b: training (solid) and validation (dashed) accuracy; c: test vs final "
                    "training accuracy (95 % CI; a marker says when a model had a run that did "
-                   "not end ok); d: validation vs training accuracy during training.")
+                   "not end ok); d: validation vs training accuracy during training."))
     for model in params["models"]:
         sec.add_figure(figs[f"weights_{model}"], f"{model}: first-layer weights of its best run "
                        "(unit or filter number above each picture), grey, one symmetric colour "
                        "scale per model.", size="small")
-    shown = pd.DataFrame({
-        "model": summary.model, "family": summary.family, "depth": summary.depth,
-        "parameters": summary.parameters.map("{:,}".format), "runs": summary.runs,
-        "fate": summary.status, "test acc. %": summary.test_acc_mean.map(prose.cell),
-        "std": summary.test_acc_std.map(prose.cell),
-        "95 % CI": [f"{prose.cell(lo)}–{prose.cell(hi)}" + ("†" if 1 < n < 5 else "")
-                    for lo, hi, n in zip(summary.test_acc_ci_low, summary.test_acc_ci_high,
-                                         summary.runs)],
-        "best (seed)": [f"{prose.cell(a)} ({b})" for a, b in zip(summary.best_test_acc,
-                                                                  summary.best_seed)],
-        "final train acc. %": summary.final_train_acc_mean.map(prose.cell),
-        "gap (points)": summary.generalisation_gap.map(prose.cell)})
-    sec.add_table("Test accuracy by model (best mean first; spread over seeds)", shown,
+    sec.add_table("Test accuracy by model (best mean first; spread over seeds)", "summary",
                   note="† small sample (fewer than 5 runs): the interval is wide and the "
                        "ranking is not resolved." if facts["min_runs"] < 5 else None)
-    sec.add_table("First-layer weights: interpretability numbers (best run)", weights.rename(
-        columns={"best_seed": "best seed", "template_r_mean": "template |r|",
-                 "zero_sum_fraction": "zero-sum share", "selectivity_mean": "selectivity",
-                 "dead_units": "silent units", "preferred_classes": "preferred classes"}),
-        decimals=3)
+    sec.add_table("First-layer weights: interpretability numbers (best run)", "weights")
     # prose lists models in the declared order: an order by value would rank outside a claim
     declared = [m for m in params["models"] if m in set(summary.model)]
     summary = summary.set_index("model").loc[declared].reset_index()
     weights = weights.set_index("model").loc[declared].reset_index()
-    _answers(sec, summary, summary.set_index("model"), pairwise, weights, facts,
+    _answers(sec, summary, summary.set_index("model"), weights, facts,
              len(info["class_names"]))
-    fates = prose.status_counts(tables["runs"].status)
+    fates = prose.status_counts(facts["statuses"])
     sec.summary = (f"Architectures: {sec.cite(facts['claims'], 'test_accuracy', True)}. "
                    f"{fates[0].upper()}{fates[1:]}.")
     return sec
@@ -259,7 +300,7 @@ def _last_record(facts):
             "the last updates)")
 
 
-def _answers(sec, summary, s, pairwise, weights, facts, n_classes):
+def _answers(sec, summary, s, weights, facts, n_classes):
     found = facts["claims"]
     gap = s["generalisation_gap"]
     lowest = gap.idxmin()

@@ -18,7 +18,7 @@ from ..models import layer_shapes, parse_layer
 from ..runfiles import load_array
 from . import assignment4_figures as a4fig
 from . import assignment4_text as a4text
-from .common import write_facts
+from .common import records, write_facts
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -37,6 +37,44 @@ PROTOCOL = {"dataset": "cifar10", "linear_iterations": 300, "lr": 0.01, "lr_deca
 SEED_CNN_PARAMETERS = 122_570  # the seed's Keras summary, on 32x32x3 CIFAR-10
 SEED_SHAPE = (3, 32, 32)
 TABLES = ["runs", "curves", "templates", "sweep", "gd_sgd", "cnn"]
+# The seed's asks this section answers or leaves open (nnstudies/appendix.py): its items 1-4
+# and its closing remarks.
+ASKED = [
+    {"seed": "004", "ask": "1: linear classifier (squared loss, L2 5e-6, GD lr 0.01, decay "
+     "0.999), Fig. 5: losses and accuracies", "answer": "assignment4-fig-linear"},
+    {"seed": "004", "ask": "1 Fig. 6: the weight matrix drawn as one image per class",
+     "answer": "assignment4-fig-templates"},
+    {"seed": "004", "ask": "1: what the weight images show (the seed shows them without "
+     "comment)", "answer": "assignment4-q1"},
+    {"seed": "004", "ask": "2: two-layer network (sigmoid hidden layer, squared loss) by "
+     "full-batch GD, Fig. 10: losses and accuracies",
+     "answer": "assignment4-fig-gd_sgd_iterations"},
+    {"seed": "004", "ask": "3: the same network by mini-batch SGD (batch 500, lr 1e-4), "
+     "Fig. 13: losses and accuracies", "answer": "assignment4-fig-gd_sgd_iterations"},
+    {"seed": "004", "ask": "3: SGD against GD: which reaches a given loss earlier",
+     "answer": "assignment4-q2"},
+    {"seed": "004", "ask": "3: processing time of SGD against GD",
+     "answer": "assignment4-fig-gd_sgd_time"},
+    {"seed": "004", "ask": "4: CNN C32-P-C64-P-C64-P-F64-F10, its learnable parameters "
+     "(122,570)", "answer": "assignment4-table-cnn"},
+    {"seed": "004", "ask": "4 Fig. 18: the CNN's losses and accuracies",
+     "answer": "assignment4-fig-cnn"},
+    {"seed": "004", "ask": "4: the CNN's accuracy against the earlier items'",
+     "answer": "assignment4-q4"},
+    {"seed": "004", "ask": "4: a higher learning rate makes the CNN overshoot",
+     "not_reproduced": "not measured: the CNN runs at one learning rate (0.001); the effect of "
+     "the rate is measured on the linear classifier only (Q3)"},
+    {"seed": "004", "ask": "Closing remarks: the learning rate from 0.1 to 1e-6 (speed, "
+     "overshooting, spikes, getting stuck)", "answer": "assignment4-q3",
+     "note": "on the linear classifier, at the configured rates"},
+    {"seed": "004", "ask": "Closing remarks: the decay of the learning rate against "
+     "instability", "answer": "assignment4-q3"},
+    {"seed": "004", "ask": "Closing remarks: a tick-shaped test loss at some rates "
+     "(over-fitting)", "not_reproduced": "not yet answered: no rule looks for a turn of the "
+     "test loss in these runs"},
+    {"seed": "004", "ask": "Closing remarks: SGD is more useful than GD for large images",
+     "not_reproduced": "not measured: the runs use one image size"},
+]
 
 
 def study_data(cfg):
@@ -342,6 +380,13 @@ def claims_for(gs, sweep, test_acc, main, target):
     return found
 
 
+def table_facts(tt, sweep, gs, cnn):
+    """The small tables the answers walk through, whole (the templates: the classes whose
+    template matches another class's mean image best)."""
+    return {"template_misses": records(tt[~tt.own_is_best.astype(bool)]),
+            "sweep": records(sweep), "gd_sgd": records(gs), "cnn": records(cnn)}
+
+
 def facts(runs_, tt, sweep, gs, cnn, p, main, target, info):
     tested = runs_[runs_.test_acc.notna()]  # every run with a test accuracy, fates beside
     acc = {n: float(g.test_acc.mean()) for n, g in tested.groupby("name")}
@@ -353,6 +398,7 @@ def facts(runs_, tt, sweep, gs, cnn, p, main, target, info):
                "linear_iterations": float(steps.get(main, float("nan"))),
                "two_layer_passes": int(gs.passes.max()) if len(gs) else None}
     return {"main": main, "target_loss": target, "claims": found, "budgets": budgets,
+            **table_facts(tt, sweep, gs, cnn),
             "own_best": int(tt.own_is_best.sum()), "classes": len(tt),
             "r_own_mean": float(tt.r_own.mean()), "r_other_mean": float(tt.r_other_mean.mean()),
             "raw_own_best": int(tt.raw_own_is_best.sum()),
@@ -362,5 +408,8 @@ def facts(runs_, tt, sweep, gs, cnn, p, main, target, info):
                 cnn.formula.iloc[1]), "cnn_torch_run": cnn.torch.iloc[1]}
 
 
-def section(facts, tables, figs, params, info):
-    return a4text.section(facts, tables, figs, params, info, NAME, TITLE)
+def section(facts, figs, params, info):
+    return a4text.section(facts, figs, params, info, NAME, TITLE)
+
+
+SHOWN = a4text.SHOWN

@@ -2,13 +2,13 @@
 import numpy as np
 
 from .. import figures
-from ..figures import STATUS_MARKERS, _mark_status, _status_legend, plt
+from ..figures import PRINT_WIDTH_IN, STATUS_MARKERS, _mark_status, _status_legend, plt
 
 GD_SGD = {"gd": ("full-batch GD", "C0"), "sgd": ("mini-batch SGD", "C3")}
 
 
 def linear_figure(curve, title):
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 3.0), layout="constrained")
     for part, style in (("train", "-"), ("test", "--")):
         a.plot(curve.step, curve[f"{part}_loss"], ls=style, label=f"{part}ing" if part == "train"
                else "test")
@@ -19,8 +19,7 @@ def linear_figure(curve, title):
     b.set(xlabel="iteration (full-batch update)", ylabel="accuracy", title="b. accuracy")
     for ax in (a, b):
         ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
+        ax.legend(fontsize=7)
     return fig
 
 
@@ -37,7 +36,9 @@ def templates_figure(templates, class_means, names):
     """Row 1: the linear classifier's weight template of each class; row 2: that class's mean
     training image minus the overall mean. One colour scale per row, shared by its images."""
     n = len(names)
-    fig, axes = plt.subplots(2, n, figsize=(1.35 * n + 1, 3.6), squeeze=False)
+    fig, axes = plt.subplots(2, n, figsize=(PRINT_WIDTH_IN, 0.62 * PRINT_WIDTH_IN * 2 / n + 0.7),
+                             squeeze=False, layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.02, wspace=0.02, hspace=0.04)
     for row, (images, label) in enumerate(((templates, "template"),
                                            (class_means, "class mean\n− overall mean"))):
         pics, limit = _pictures(images)
@@ -48,8 +49,8 @@ def templates_figure(templates, class_means, names):
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
-                ax.set_title(names[c], fontsize=8)
-        axes[row, 0].set_ylabel(label, fontsize=8)
+                ax.set_title(names[c], fontsize=7)
+        axes[row, 0].set_ylabel(label, fontsize=7)
         if limit:
             fig.colorbar(im, ax=list(axes[row]), fraction=0.015, pad=0.01)
     return fig
@@ -60,7 +61,8 @@ def sweep_figure(curves, statuses, grid, name_of, seed):
     line per decay; a run that did not end ok ends in its marker."""
     lrs = sorted({lr for lr, _ in grid})
     decays = sorted({d for _, d in grid}, reverse=True)
-    fig, axes = plt.subplots(2, len(lrs), figsize=(4.2 * len(lrs), 6.5), squeeze=False)
+    fig, axes = plt.subplots(2, len(lrs), figsize=(PRINT_WIDTH_IN, 4.6), squeeze=False,
+                             layout="constrained")
     used = set()
     for col, lr in enumerate(lrs):
         top, bottom = axes[0, col], axes[1, col]
@@ -85,9 +87,8 @@ def sweep_figure(curves, statuses, grid, name_of, seed):
         bottom.set(xlabel="iteration", ylabel="test accuracy" if col == 0 else None)
         for ax in (top, bottom):
             ax.grid(alpha=0.3)
-        _status_legend(top, used, fontsize=8)
-        bottom.legend(fontsize=8)
-    fig.tight_layout()
+        _status_legend(top, used, fontsize=7)
+        bottom.legend(fontsize=7)
     return fig
 
 
@@ -98,8 +99,17 @@ def _fate(ax, x, y, status, colour, used):
         _mark_status(ax, np.asarray(x)[-1], np.asarray(y)[-1], status, colour)
 
 
+def _figure_legend(fig, ax, used):
+    """One legend below the panels (inside, it would cover curves): the entries `ax` labelled
+    and the fate markers used."""
+    handles, labels = ax.get_legend_handles_labels()
+    more, words = figures.status_handles(used, fig)
+    fig.legend(handles + more, labels + words, loc="outside lower center",
+               ncol=len(handles + more), frameon=False)
+
+
 def gd_sgd_iterations_figure(curves, seed, target, statuses):
-    fig, (a, b, c_ax) = plt.subplots(1, 3, figsize=(13, 4.2))
+    fig, (a, b, c_ax) = plt.subplots(1, 3, figsize=(PRINT_WIDTH_IN, 3.1), layout="constrained")
     used = set()
     for name, (label, colour) in GD_SGD.items():
         c = curves[(name, seed)]
@@ -114,19 +124,18 @@ def gd_sgd_iterations_figure(curves, seed, target, statuses):
         ax.axhline(target, color="grey", ls=":", lw=1, label=f"stated loss {target:.4f}")
     for ax in (a, b, c_ax):
         ax.grid(alpha=0.3)
-        _status_legend(ax, used if ax is not b else (), fontsize=8)
-    a.set(xlabel="passes over the training set (the seed's iterations)",
+    _figure_legend(fig, a, used)
+    a.set(xlabel="passes over the training set\n(the seed's iterations)",
           ylabel="training loss (squared + L2)", title="a. training loss per pass")
-    b.set(xscale="log", xlabel="parameter updates (log; the start drawn at 0.5)",
-          ylabel="training loss", title="b. training loss per update")
+    b.set(xscale="log", xlabel="parameter updates\n(log; the start drawn at 0.5)",
+          ylabel="training loss", title="b. per update")
     c_ax.set(xlabel="passes over the training set", ylabel="test accuracy",
              title="c. test accuracy per pass")
-    fig.tight_layout()
     return fig
 
 
 def gd_sgd_time_figure(curves, seed, target, statuses):
-    fig, ax = plt.subplots(figsize=(11, 4))
+    fig, ax = plt.subplots(figsize=(PRINT_WIDTH_IN, 2.8), layout="constrained")
     used = set()
     for name, (label, colour) in GD_SGD.items():
         c = curves[(name, seed)]
@@ -136,13 +145,12 @@ def gd_sgd_time_figure(curves, seed, target, statuses):
     ax.set(xlabel="training seconds (updates only, recording excluded)",
            ylabel="training loss (squared + L2)", title="Training loss against training time")
     ax.grid(alpha=0.3)
-    _status_legend(ax, used, fontsize=8)
-    fig.tight_layout()
+    _figure_legend(fig, ax, used)
     return fig
 
 
 def cnn_figure(curve, status):
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 3.0), layout="constrained")
     used = set()
     a.plot(curve.step, curve.train_loss, color="C0", label="training")
     _fate(a, curve.step, curve.train_loss, status, "C0", used)
@@ -154,8 +162,7 @@ def cnn_figure(curve, status):
     b.set(xlabel="step", ylabel="accuracy", title="b. accuracy")
     for ax in (a, b):
         ax.grid(alpha=0.3)
-        _status_legend(ax, used, fontsize=8)
-    fig.tight_layout()
+        _status_legend(ax, used, fontsize=7)
     return fig
 
 

@@ -1,7 +1,7 @@
-"""Study 6c's report section: every sentence from the tables and facts of its analysis."""
+"""Study 6c's report section: every sentence from the facts of its analysis."""
 
 from .. import prose
-from ..report import Section
+from ..report import Section, Shown
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -53,7 +53,38 @@ def intro(facts, params, info):
            if seeds == 1 else "."))
 
 
-def section(facts, tables, figs, params, info, name, title):
+def _f(fmt, column):
+    """A cell: the row's `column` formatted with `fmt`."""
+    return lambda r: format(getattr(r, column), fmt)
+
+
+SHOWN = {
+    "templates": Shown(text=True, columns=(
+        ("class", "class"), ("r with own class", _f(".3f", "r_own")),
+        ("r with others, mean", _f(".3f", "r_other_mean")),
+        ("r with others, largest", _f(".3f", "r_other_max")), ("best match", "best_match"),
+        ("r own (raw mean image)", _f(".3f", "r_own_raw")))),
+    "sweep": Shown(columns=(
+        ("lr", _f("g", "lr")), ("decay", _f("g", "lr_decay")), ("seed", "seed"),
+        ("fate", "status"), ("iterations", "iterations"), ("final lr", _f(".3g", "final_lr")),
+        ("final loss", _f(".4g", "final_train_loss")), ("rises", "rises"),
+        ("test acc. %", lambda r: prose.cell(r.final_test_acc)))),
+    "gd_sgd": Shown(columns=(
+        ("variant", "variant"), ("seed", "seed"), ("lr", _f("g", "lr")),
+        ("batch", "batch_size"), ("passes", "passes"), ("updates", lambda r: _n(r.updates)),
+        ("fate", "status"), ("final loss", _f(".4f", "final_train_loss")),
+        ("test acc. %", lambda r: prose.cell(r.test_acc)),
+        ("seconds", _f(".1f", "train_seconds")),
+        ("passes to stated loss", lambda r: _n(r.passes_to_target, ",.2f")),
+        ("updates to it", lambda r: _n(r.updates_to_target)),
+        ("seconds to it", lambda r: _n(r.seconds_to_target, ".1f")))),
+    "cnn": Shown(text=True, columns=(
+        ("input", "input"), ("data", "data"), ("formula", lambda r: _n(r.formula)),
+        ("torch (the trained model)", lambda r: _n(r.torch)),
+        ("the seed's report", lambda r: _n(r.seed_reported)), ("map into F64", "flattened")))}
+
+
+def section(facts, figs, params, info, name, title):
     sec = Section(name, title, intro(facts, params, info))
     sec.add_figure(figs["linear"], f"Linear classifier ({facts['main']}): training and test "
                    "loss (squared error + L2) and accuracy per iteration.")
@@ -61,27 +92,16 @@ def section(facts, tables, figs, params, info, name, title):
                    "classifier; bottom: that class's mean training image minus the overall "
                    "mean. Each row has one colour scale shared by its images (colour inputs: "
                    "each row mapped to RGB together).")
-    tt = tables["templates"]
-    sec.add_table("Templates against class mean images (Pearson r)", pd.DataFrame({
-        "class": tt["class"], "r with own class": tt.r_own.map(lambda x: f"{x:.3f}"),
-        "r with others, mean": tt.r_other_mean.map(lambda x: f"{x:.3f}"),
-        "r with others, largest": tt.r_other_max.map(lambda x: f"{x:.3f}"),
-        "best match": tt.best_match, "r own (raw mean image)": tt.r_own_raw.map(
-            lambda x: f"{x:.3f}")}), text=True,
-        note="Mean images as the model saw them (training mean subtracted when centring); the "
-             "last column correlates with the class mean image as it is.")
+    sec.add_table("Templates against class mean images (Pearson r)", "templates",
+                  note="Mean images as the model saw them (training mean subtracted when "
+                       "centring); the last column correlates with the class mean image as it "
+                       "is.")
     sec.add_figure(figs["sweep"], "Linear classifier at each learning rate (columns) and decay "
                    "(lines, solid and dashed so that coinciding ones stay visible): training loss "
                    "(log scale) and test accuracy per iteration; a marker ends a run that did "
                    "not end ok (legend).")
-    sweep = tables["sweep"]
-    sec.add_table("Learning rate and decay (linear classifier)", pd.DataFrame({
-        "lr": sweep.lr.map(lambda x: f"{x:g}"), "decay": sweep.lr_decay.map(lambda x: f"{x:g}"),
-        "seed": sweep.seed, "fate": sweep.status, "iterations": sweep.iterations,
-        "final lr": sweep.final_lr.map(lambda x: f"{x:.3g}"),
-        "final loss": sweep.final_train_loss.map(lambda x: f"{x:.4g}"),
-        "rises": sweep.rises, "test acc. %": sweep.final_test_acc.map(prose.cell)}),
-        note="rises: iterations whose training loss is above the previous one's.")
+    sec.add_table("Learning rate and decay (linear classifier)", "sweep",
+                  note="rises: iterations whose training loss is above the previous one's.")
     sec.add_figure(figs["gd_sgd_iterations"], "Two-layer network, full-batch GD against "
                    "mini-batch SGD: training loss per pass over the training set (a) and per "
                    "parameter update (b), test accuracy per pass (c); dotted: the stated loss; a "
@@ -89,33 +109,19 @@ def section(facts, tables, figs, params, info, name, title):
     sec.add_figure(figs["gd_sgd_time"], "The same runs' training loss against training "
                    "seconds (updates only; the recording's evaluations are excluded); markers as "
                    "above.")
-    gs = tables["gd_sgd"]
-    sec.add_table("GD against SGD (two-layer network)", pd.DataFrame({
-        "variant": gs.variant, "seed": gs.seed, "lr": gs.lr.map(lambda x: f"{x:g}"),
-        "batch": gs.batch_size, "passes": gs.passes, "updates": gs.updates.map(_n),
-        "fate": gs.status, "final loss": gs.final_train_loss.map(lambda x: f"{x:.4f}"),
-        "test acc. %": gs.test_acc.map(prose.cell),
-        "seconds": gs.train_seconds.map(lambda x: f"{x:.1f}"),
-        "passes to stated loss": gs.passes_to_target.map(lambda x: _n(x, ",.2f")),
-        "updates to it": gs.updates_to_target.map(_n),
-        "seconds to it": gs.seconds_to_target.map(lambda x: _n(x, ".1f"))}),
-        note=f"Stated loss {facts['target_loss']:.4f}; 'to it': the first record at or below.")
+    sec.add_table("GD against SGD (two-layer network)", "gd_sgd",
+                  note=f"Stated loss {facts['target_loss']:.4f}; 'to it': the first record at "
+                       "or below.")
     sec.add_figure(figs["cnn"], "CNN C32-P-C64-P-C64-P-F64-F10: training loss and accuracy "
                    "per record; a marker ends the run if it did not end ok (legend).")
-    cnn = tables["cnn"]
-    sec.add_table("CNN parameters", pd.DataFrame({
-        "input": cnn.input, "data": cnn.data, "formula": cnn.formula.map(_n),
-        "torch (the trained model)": cnn.torch.map(_n),
-        "the seed's report": cnn.seed_reported.map(_n),
-        "map into F64": cnn.flattened}), text=True)
-    answers(sec, facts, tables, params)
+    sec.add_table("CNN parameters", "cnn")
+    answers(sec, facts, params)
     sec.summary = summary(sec, facts, params)
     return sec
 
 
-def answers(sec, facts, tables, params):
-    tt, p = tables["templates"], params["protocol"]
-    misses = tt[~tt.own_is_best.astype(bool)]
+def answers(sec, facts, params):
+    p, misses = params["protocol"], pd.DataFrame(facts["template_misses"])
     miss = ("" if misses.empty else " Exceptions: " + "; ".join(
         f"{r['class']} best matches {r.best_match} (r {r.r_other_max:.2f} against {r.r_own:.2f} "
         "with its own)" for _, r in misses.iterrows()) + ".")
@@ -131,11 +137,11 @@ def answers(sec, facts, tables, params):
             f"centred) the own class is the best match for {facts['raw_own_best']} of "
             f"{facts['classes']}. One trained model: these describe it, they test nothing.")
     sec.ask("Full-batch gradient descent or mini-batch SGD: which reaches the loss first, in "
-            "iterations and in time?", gd_sgd_answer(sec, facts, tables["gd_sgd"], p))
+            "iterations and in time?", gd_sgd_answer(sec, facts, pd.DataFrame(facts["gd_sgd"]), p))
     sec.ask("What is the effect of the learning rate and its decay?",
-            sweep_answer(sec, facts, tables["sweep"], p))
+            sweep_answer(sec, facts, pd.DataFrame(facts["sweep"]), p))
     sec.ask("How many parameters does the CNN have, and how does it do?",
-            cnn_answer(sec, facts, tables, p))
+            cnn_answer(sec, facts, p))
 
 
 def gd_sgd_answer(sec, facts, gs, p):
@@ -190,8 +196,8 @@ def sweep_answer(sec, facts, sweep, p):
             "compared.")
 
 
-def cnn_answer(sec, facts, tables, p):
-    cnn = tables["cnn"]
+def cnn_answer(sec, facts, p):
+    cnn = pd.DataFrame(facts["cnn"])
     c, b = p["cnn"], facts["budgets"]
     seed_row, run_row = cnn.iloc[0], cnn.iloc[1]
     agree = ("equal to" if int(seed_row.formula) == int(seed_row.seed_reported)

@@ -31,6 +31,12 @@ def read_facts(path):
     return nan(json.loads(Path(path).read_text()))
 
 
+def records(df, columns=None):
+    """The rows of a table that a section's prose reads, as facts (the columns it reads, or a
+    small table whole)."""
+    return (df if columns is None else df[list(columns)]).to_dict("records")
+
+
 def departures(study, p, protocol):
     """'architectures: 2 epochs (assignment: 15)' for every setting of a study's config section
     `p` that differs from the assignment's `protocol` (seeds compared by count, models and other

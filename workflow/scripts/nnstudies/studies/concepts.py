@@ -8,7 +8,7 @@ from ..config import sizes_of, study_data
 from ..conv import PARAM_FORMULAS, parameter_count_formula
 from ..data import load_prepared, scale
 from ..models import build_model, count_parameters
-from ..report import Section
+from ..report import Section, Shown
 from ..runfiles import read_summary
 from .common import check_models, write_facts
 from ..lazy import lazy_import
@@ -23,6 +23,35 @@ CAPTION = ("Study 1: reliability diagrams of the trained architecture-study mode
            "test set; the diagonal is perfect calibration.")
 PROTOCOL = {}
 TABLES = ["ece", "reliability", "iterations", "parameters"]
+# The seeds' asks this section answers (nnstudies/appendix.py): EE449 part 1, both reports.
+ASKED = [
+    {"seed": "000", "ask": "1.1 Q1: which function does a classifier trained with "
+     "cross-entropy approximate?", "answer": "concepts-q1"},
+    {"seed": "000", "ask": "1.1 Q2: how the cross-entropy loss brings it about (the question's "
+     "own text is not in the seed, only its answer)", "answer": "concepts-q1",
+     "note": "through the expected loss, smallest at the true posterior, and calibration"},
+    {"seed": "000", "ask": "1.2: the gradient from two successive weights, "
+     "(w_k − w_(k+1)) / lr", "answer": "concepts-q2"},
+    {"seed": "000", "ask": "1.3 Q1: what an epoch and a batch are", "answer": "concepts-q3"},
+    {"seed": "000", "ask": "1.3 Q2: batches per epoch for N images in batches of B",
+     "answer": "concepts-q3"},
+    {"seed": "000", "ask": "1.3 Q3: SGD iterations in E epochs", "answer": "concepts-q3"},
+    {"seed": "000", "ask": "1.4 Q1: the number of parameters of an MLP (formula)",
+     "answer": "concepts-q4"},
+    {"seed": "000", "ask": "1.4 Q2: the number of parameters of a CNN (formula)",
+     "answer": "concepts-q4"},
+    {"seed": "001", "ask": "1.1: which function does a classifier trained with cross-entropy "
+     "approximate?", "answer": "concepts-q1"},
+    {"seed": "001", "ask": "1.2: the gradient from two successive weights, "
+     "(w_k − w_(k+1)) / lr", "answer": "concepts-q2"},
+    {"seed": "001", "ask": "1.3.1: what a batch and an epoch are", "answer": "concepts-q3"},
+    {"seed": "001", "ask": "1.3.2: batches per epoch", "answer": "concepts-q3"},
+    {"seed": "001", "ask": "1.3.3: SGD iterations in E epochs", "answer": "concepts-q3"},
+    {"seed": "001", "ask": "1.4.1: the number of parameters of an MLP (formula)",
+     "answer": "concepts-q4"},
+    {"seed": "001", "ask": "1.4.2: the number of parameters of a CNN (formula)",
+     "answer": "concepts-q4"},
+]
 
 
 def runs(cfg):
@@ -61,7 +90,7 @@ def analyse(inp, out, params, info):
     p, models = params["concepts"], params["models"]
     torch.set_num_threads(params["threads"])
     data = load_prepared(inp.data)
-    in_shape = (1, *data["train_x"].shape[1:])
+    in_shape = tuple(data["train_x"].shape[1:])
     n_classes = len(info["class_names"])
     test_x = torch.from_numpy(scale(data["test_x"], params["scaling"]))
 
@@ -108,16 +137,18 @@ def analyse(inp, out, params, info):
                      "ceil(N/B)": per_epoch, "E*ceil(N/B)": epochs * per_epoch,
                      "batches per epoch (run)": s["steps_per_epoch"],
                      "iterations (run)": s["steps"] if s["diverged_at_step"] is None else None})
-    pd.DataFrame(rows).drop_duplicates().to_csv(out.table("iterations"), index=False)
+    iterations = pd.DataFrame(rows).drop_duplicates()
+    iterations.to_csv(out.table("iterations"), index=False)
 
     # 4. Parameter-count formulas against the framework's count, for every declared model.
-    pd.DataFrame([{"model": name, "kind": f["kind"], "formula": f["expression"],
-                   "formula_count": f["total"],
-                   "framework_count": count_parameters(build_model(layers, in_shape, n_classes))}
-                  for name, layers in models.items()
-                  for f in [parameter_count_formula(layers, in_shape, n_classes)]]
-                 ).to_csv(out.table("parameters"), index=False)
-    write_facts(out.facts, facts(eces, identity))
+    parameters = pd.DataFrame([
+        {"model": name, "kind": f["kind"], "formula": f["expression"],
+         "formula_count": f["total"],
+         "framework_count": count_parameters(build_model(layers, in_shape, n_classes))}
+        for name, layers in models.items()
+        for f in [parameter_count_formula(layers, in_shape, n_classes)]])
+    parameters.to_csv(out.table("parameters"), index=False)
+    write_facts(out.facts, facts(eces, identity, pooled, iterations, parameters))
 
 
 
@@ -132,19 +163,45 @@ def load_weights(path):
                            "that run again") from None
 
 
-def facts(eces, identity):
-    """The SGD identity's numbers and the calibration claim, from the per-run ECEs."""
-    return {"identity": identity, "claims": {"ece": claims.ranking(
-        {m: list(g.ece) for m, g in eces.groupby("model", sort=False)},
-        "Expected calibration error on the test set (higher: less calibrated)",
-        fmt=lambda x: "–" if x != x else f"{x:.3f}", source="tables/concepts_ece.csv",
-        diff_fmt=lambda d: f"{d:+.3f}")}}
+def _ece_per_model(eces):
+    return eces.groupby("model", sort=False).ece.agg(["mean", "std", "count"]).reset_index()
 
 
-def section(facts, tables, figs, params, info):
-    ece, reliability = tables["ece"], tables["reliability"]
-    iterations, parameters = tables["iterations"], tables["parameters"]
-    per_model = ece.groupby("model", sort=False).ece.agg(["mean", "std", "count"])
+SHOWN = {"ece": Shown(rows=_ece_per_model, decimals=3, columns=(
+             ("model", "model"), ("ECE mean", "mean"), ("std", "std"), ("runs", "count"))),
+         "iterations": Shown(), "parameters": Shown()}
+
+
+def facts(eces, identity, reliability, iterations, parameters):
+    """The section's numbers: ECE per model (with its mean over-confidence), the SGD identity,
+    the batch and iteration formulas per study against the runs, the parameter-count check;
+    and the calibration claim, from the per-run ECEs."""
+    over = reliability.groupby("model", sort=False).apply(
+        lambda b: ((b.confidence - b.accuracy) * b["count"]).sum() / b["count"].sum(),
+        include_groups=False)
+    per_model = {r.model: {"mean": r.mean, "std": r.std, "runs": r.count,
+                           "over_confidence": over[r.model]}
+                 for r in _ece_per_model(eces).itertuples()}
+    per_batch, agree = [], True
+    for (study, _), r in iterations.groupby(["study", "B"], sort=False):  # a study may mix B
+        first, ran = r.iloc[0], r["iterations (run)"].dropna()
+        agree &= bool((r["ceil(N/B)"] == r["batches per epoch (run)"]).all()
+                      and (ran == r.loc[ran.index, "E*ceil(N/B)"]).all())
+        per_batch.append({"study": study, "N": first.N, "B": first.B,
+                          "per_epoch": first["ceil(N/B)"], "epochs": sorted(r.E.unique()),
+                          "iterations": sorted(r["E*ceil(N/B)"].unique())})
+    match = parameters.formula_count == parameters.framework_count
+    return {"identity": identity, "ece": per_model, "iterations": per_batch,
+            "iterations_agree": agree, "parameter_models": len(parameters),
+            "parameter_mismatch": list(parameters.model[~match]),
+            "claims": {"ece": claims.ranking(
+                {m: list(g.ece) for m, g in eces.groupby("model", sort=False)},
+                "Expected calibration error on the test set (higher: less calibrated)",
+                fmt=lambda x: "–" if x != x else f"{x:.3f}", source="tables/concepts_ece.csv",
+                diff_fmt=lambda d: f"{d:+.3f}")}}
+
+
+def section(facts, figs, params, info):
     sec = Section(NAME, TITLE,
                   "Each concept shown on this run's own models and data: calibration of the "
                   "architecture study's trained models on the test set, the SGD update rule on "
@@ -154,17 +211,12 @@ def section(facts, tables, figs, params, info):
                    "pooled): bars, the accuracy of each confidence bin; dots, the same accuracy "
                    "at the bin's mean confidence, each dot's area proportional to the number of "
                    "test images in its bin; the dotted diagonal is perfect calibration.")
-    sec.add_table("Expected calibration error (test set)", per_model.reset_index().rename(
-        columns={"mean": "ECE mean", "std": "std", "count": "runs"}), decimals=3)
-    sec.add_table("Batches per epoch and iterations: formula and runs", iterations)
-    sec.add_table("Parameter counts: formula and framework", parameters)
-
-    over = reliability.groupby("model", sort=False).apply(
-        lambda b: ((b.confidence - b.accuracy) * b["count"]).sum() / b["count"].sum(),
-        include_groups=False)
-    eces = "; ".join(f"{m} {r['mean']:.3f}" + (f" ± {r['std']:.3f}" if r["count"] > 1 else "")
-                     + f" (confidence − accuracy {prose.pts(over[m])})"
-                     for m, r in per_model.iterrows())
+    sec.add_table("Expected calibration error (test set)", "ece")
+    sec.add_table("Batches per epoch and iterations: formula and runs", "iterations")
+    sec.add_table("Parameter counts: formula and framework", "parameters")
+    eces = "; ".join(f"{m} {r['mean']:.3f}" + (f" ± {r['std']:.3f}" if r["runs"] > 1 else "")
+                     + f" (confidence − accuracy {prose.pts(r['over_confidence'])})"
+                     for m, r in facts["ece"].items())
     sec.ask("What does a classifier trained with cross-entropy approximate?",
             "Expected: the expected cross-entropy is smallest when the predicted class "
             "probabilities equal the true posterior p(class | image), so a trained network's "
@@ -182,28 +234,22 @@ def section(facts, tables, figs, params, info):
             f"against gradient entries up to {identity['max_abs_grad']:.2g} — "
             + ("equal up to float32 rounding, as the update rule w_(k+1) = w_k − lr · grad "
                "says." if ratio < 1e-3 else "not equal: the optimiser is not plain SGD."))
-    lines, agree = [], True
-    for (study, _), r in iterations.groupby(["study", "B"], sort=False):  # a study may mix B
-        first = r.iloc[0]
-        ran = r["iterations (run)"].dropna()
-        agree &= bool((r["ceil(N/B)"] == r["batches per epoch (run)"]).all()
-                      and (ran == r.loc[ran.index, "E*ceil(N/B)"]).all())
-        lines.append(f"{study}: N = {first.N:,}, B = {first.B} → ceil(N/B) = "
-                     f"{first['ceil(N/B)']:,} batches per epoch; E = "
-                     f"{', '.join(map(str, sorted(r.E.unique())))} → "
-                     f"{', '.join(f'{x:,}' for x in sorted(r['E*ceil(N/B)'].unique()))} "
-                     "iterations")
+    lines = [f"{r['study']}: N = {r['N']:,}, B = {r['B']} → ceil(N/B) = {r['per_epoch']:,} "
+             f"batches per epoch; E = {', '.join(map(str, r['epochs']))} → "
+             f"{', '.join(f'{x:,}' for x in r['iterations'])} iterations"
+             for r in facts["iterations"]]
     sec.ask("How many batches per epoch and iterations in all?",
             "An epoch passes every training image once in batches of B, the last one possibly "
             "smaller: ceil(N/B) batches; E epochs make E·ceil(N/B) iterations. "
             + "; ".join(lines) + ". "
             + ("Every run's recorded batches per epoch and steps equal these formulas (a "
-               "diverged run stops early and is left out of the step check)." if agree else
+               "diverged run stops early and is left out of the step check)."
+               if facts["iterations_agree"] else
                "Some runs' recorded counts differ from the formulas: see the table."))
-    match = parameters.formula_count == parameters.framework_count
+    n, mismatch = facts["parameter_models"], facts["parameter_mismatch"]
     sec.ask("How many parameters does a model have?",
             f"MLP: {PARAM_FORMULAS['mlp']}. CNN: {PARAM_FORMULAS['cnn']}. Evaluated for all "
-            f"{len(parameters)} declared models (table): the formula equals torch's own count "
-            f"for {int(match.sum())} of {len(parameters)}"
-            + ("." if match.all() else f"; it differs for {', '.join(parameters.model[~match])}."))
+            f"{n} declared models (table): the formula equals torch's own count for "
+            f"{n - len(mismatch)} of {n}"
+            + (f"; it differs for {', '.join(mismatch)}." if mismatch else "."))
     return sec

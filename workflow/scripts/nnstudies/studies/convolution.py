@@ -5,7 +5,7 @@ from .. import claims, fundamentals, figures
 from ..config import INPUT_SHAPES, ConfigError
 from ..conv import conv2d, output_size, receptive_fields, zoo_layer_table
 from ..data import load_prepared, scale
-from ..report import Section
+from ..report import Section, Shown
 from .common import write_facts
 from ..lazy import lazy_import
 
@@ -18,7 +18,52 @@ ORDER = 20
 CAPTION = ("Study 2: five test images convolved with the configured bank of 4x4 kernels by "
            "the NumPy conv2d; each map normalised for display.")
 PROTOCOL = {}
+# The seeds' asks this section answers (nnstudies/appendix.py): EE449 part 2 (seed 001) and
+# seed 003's convolution exercises.
+ASKED = [
+    {"seed": "001", "ask": "2.1 Figs. 2 and 4: the NumPy conv2d's output on the sample images "
+     "with the given kernels (as is and normalised)", "answer": "convolution-fig-maps",
+     "note": "drawn normalised, each map to its own range; Fashion-MNIST test images and the "
+     "configured kernel bank, not the course's sample and kernel files"},
+    {"seed": "001", "ask": "2.1 Figs. 3 and 5: the framework's conv2d output, for comparison",
+     "answer": "convolution-table-torch_agreement",
+     "note": "compared with torch number by number (largest difference), not drawn"},
+    {"seed": "001", "ask": "2.2.1: why are CNNs important for images?",
+     "answer": "convolution-q1"},
+    {"seed": "001", "ask": "2.2.2: what is a kernel, and what are its sizes?",
+     "answer": "convolution-q2"},
+    {"seed": "001", "ask": "2.2.3: what does the output show?", "answer": "convolution-q3"},
+    {"seed": "001", "ask": "2.2.4: why do the maps of one column look alike across images?",
+     "answer": "convolution-q4"},
+    {"seed": "001", "ask": "2.2.5: why do the maps of one row not look alike?",
+     "answer": "convolution-q5"},
+    {"seed": "001", "ask": "2.2.6: what follows about convolutional layers?",
+     "answer": "convolution-q6"},
+    {"seed": "003", "ask": "3: the output of the 6x6 input X convolved with the 3x3 kernel F "
+     "(stride 1, no padding)", "answer": "convolution-table-exercises",
+     "note": "its 4x4 size and first row, checked against torch; the other three rows are not "
+     "shown yet"},
+    {"seed": "003", "ask": "5.1: output size of a 16x16 input, F 2, S 2, P 1, dilation 4",
+     "answer": "convolution-table-exercises"},
+    {"seed": "003", "ask": "5.2: output size of a 32x32 input after two layers F 3, S 2, P 1",
+     "answer": "convolution-table-exercises"},
+    {"seed": "003", "ask": "5.3: receptive field in layer 1 of a unit of layer 3 (three 3x3 "
+     "stride-1 layers)", "answer": "convolution-table-exercises"},
+]
 TABLES = ["torch_agreement", "zoo_layers", "exercises"]
+
+
+def _shaping_layers(layers):
+    """One row per model: the layers that change the output size or receptive field."""
+    shaping = layers[~layers.layer.str.split().str[0].isin(["relu", "sigmoid", "tanh",
+                                                            "batchnorm"])]
+    return pd.DataFrame([{"model": model, "layer: output, receptive field": " · ".join(
+        f"{r.layer}: {r.output}, {r['receptive field']}" for _, r in group.iterrows())}
+        for model, group in shaping.groupby("model", sort=False)])
+
+
+SHOWN = {"torch_agreement": Shown(decimals=2), "exercises": Shown(text=True),
+         "zoo_layers": Shown(rows=_shaping_layers, text=True)}
 # Seed 003's worked example: a 6x6 input and a 3x3 kernel, stride 1, no padding.
 EXAMPLE_X = [[1, 0, -2, 3, 4, 1], [2, 9, 5, 6, 0, -1], [0, -3, 1, 3, 4, 4],
              [6, 5, 2, 0, 6, 8], [-5, 4, -3, 1, 3, -2], [4, 1, 2, 8, 9, 7]]
@@ -96,7 +141,8 @@ def exercises():
 def analyse(inp, out, params, info):
     p = params["convolution"]
     data = load_prepared(inp.data)
-    images = scale(data["test_x"][p["images"]], params["scaling"])[:, 0]
+    # one grey channel per image: a colour image's channels averaged (the kernels are 2-D)
+    images = scale(data["test_x"][p["images"]], params["scaling"]).mean(axis=1)
     names = list(p["kernels"])
     maps = fundamentals.feature_maps(images, np.array([p["kernels"][k] for k in names]))
     figures.save(figures.feature_map_figure(images, maps, names), *out.figure("maps"))
@@ -104,10 +150,10 @@ def analyse(inp, out, params, info):
     similarity.update(images=p["images"], classes=[int(c) for c in data["test_y"][p["images"]]],
                       map_shape=list(maps.shape[2:]), image_shape=list(images.shape[1:]),
                       kernel_shape=list(np.array(p["kernels"][names[0]]).shape),
-                      kernels=len(names))
+                      kernels=len(names), channels=int(data["test_x"].shape[1]))
     agreement = fundamentals.torch_agreement(fundamentals.AGREEMENT_CASES)
     agreement.to_csv(out.table("torch_agreement"), index=False)
-    in_shape = (1, *data["test_x"].shape[1:])
+    in_shape = tuple(data["test_x"].shape[1:])
     pd.DataFrame([{"model": model, "layer": layer, "output": "x".join(map(str, shape)),
                    "receptive field": f"{rf[0]}x{rf[1]}",
                    "jump": "–" if jump is None else f"{jump[0]}"}
@@ -151,29 +197,23 @@ def claims_of(s, energy):
     }
 
 
-def section(facts, tables, figs, params, info):
+def section(facts, figs, params, info):
     s = facts["similarity"]
     p = params["convolution"]
     sec = Section(NAME, TITLE,
                   "conv2d (workflow/scripts/nnstudies/conv.py) in NumPy, vectorised, with "
                   "stride, padding and dilation; here stride 1 and no padding as the assignment "
                   f"asks. Test images {', '.join(map(str, p['images']))} convolved with "
-                  f"{len(p['kernels'])} kernels of the configured bank.")
+                  f"{len(p['kernels'])} kernels of the configured bank"
+                  + (f" (each colour image averaged over its {s['channels']} channels to one "
+                     "grey channel first)." if s.get("channels", 1) > 1 else "."))
     sec.add_figure(figs["maps"], "One row per test image (input first), one column per kernel; "
                    "every map normalised to its own range.")
-    sec.add_table("conv2d against torch.nn.functional.conv2d (float64)",
-                  tables["torch_agreement"], decimals=2)
+    sec.add_table("conv2d against torch.nn.functional.conv2d (float64)", "torch_agreement")
     sec.add_table("Seed 003's exercises, computed by the same code (and torch's shapes)",
-                  tables["exercises"], text=True)
-    layers = tables["zoo_layers"]
-    shaping = layers[~layers.layer.str.split().str[0].isin(["relu", "sigmoid", "tanh",
-                                                            "batchnorm"])]
+                  "exercises")
     sec.add_table("Output size and receptive field after each layer that changes them, for "
-                  "every model (activations pass both through)", pd.DataFrame(
-                      [{"model": model, "layer: output, receptive field": " · ".join(
-                          f"{r.layer}: {r.output}, {r['receptive field']}"
-                          for _, r in group.iterrows())}
-                       for model, group in shaping.groupby("model", sort=False)]), text=True)
+                  "every model (activations pass both through)", "zoo_layers")
     h, w = s["image_shape"]
     kh, kw = s["kernel_shape"]
     mh, mw = s["map_shape"]

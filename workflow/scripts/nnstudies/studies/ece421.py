@@ -9,7 +9,7 @@ from .. import aggregate, claims, figures, numpy_mlp
 from ..config import ConfigError, make_run, study_data
 from ..data import DATASETS, load_prepared, split_sizes
 from ..stats import mean_ci
-from .common import departures as protocol_departures, write_facts
+from .common import departures as protocol_departures, records, write_facts
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -27,6 +27,45 @@ CNN_PROTOCOL = {"optimizer": "adam", "lr": 0.001, "batch_size": 35, "epochs": 50
                 "l2": [0, 0.01, 0.1, 0.5], "l2_on": "activity", "seeds": 1}
 PROTOCOL = {"mlp": MLP_PROTOCOL, "cnn": CNN_PROTOCOL}
 TABLES = ["runs", "mlp", "cnn", "curves", "grad_check"]
+_CHECKED = ("checked against torch autograd on real images (largest difference over the four "
+            "parameters); the derivation itself is not recited")
+# The seed's asks this section answers (nnstudies/appendix.py), in its numbering.
+ASKED = [
+    {"seed": "002", "ask": "1.1.1: helper functions in NumPy: ReLU, softmax, a layer's output, "
+     "cross-entropy and its gradient", "answer": "ece421-q3",
+     "note": "the code is workflow/scripts/nnstudies/numpy_mlp.py; the check tests it"},
+    {"seed": "002", "ask": "1.1.2: the gradient of the cross-entropy with respect to the "
+     "softmax's input (p − y)", "answer": "ece421-q3", "note": _CHECKED},
+    {"seed": "002", "ask": "1.2 Q1: the gradient with respect to the output layer's weights",
+     "answer": "ece421-q3", "note": _CHECKED},
+    {"seed": "002", "ask": "1.2 Q2: the gradient with respect to the output layer's biases",
+     "answer": "ece421-q3", "note": _CHECKED},
+    {"seed": "002", "ask": "1.2 Q3: the gradient with respect to the hidden layer's weights",
+     "answer": "ece421-q3", "note": _CHECKED},
+    {"seed": "002", "ask": "1.2 Q4: the gradient with respect to the hidden layer's biases",
+     "answer": "ece421-q3", "note": _CHECKED},
+    {"seed": "002", "ask": "1.3 Figs. 1–2: training and validation loss and accuracy of the "
+     "NumPy MLP, H 1000, full-batch GD with momentum 0.99, lr 1e-5", "answer": "ece421-fig-mlp"},
+    {"seed": "002", "ask": "1.3 Fig. 3: its test loss and accuracy", "answer": "ece421-table-mlp",
+     "note": "the final test point per H, not a curve"},
+    {"seed": "002", "ask": "1.4 Figs. 4–12: the same curves for H 100, 500 and 2000",
+     "answer": "ece421-fig-mlp"},
+    {"seed": "002", "ask": "1.4 Tables 1–2: final loss and accuracy per H on training, "
+     "validation and test", "answer": "ece421-table-mlp"},
+    {"seed": "002", "ask": "1.4: the effect of H (the seed: over-fitting at large H)",
+     "answer": "ece421-q1"},
+    {"seed": "002", "ask": "2.1: the CNN Conv3x3x32–BatchNorm–MaxPool–FC(H)–FC10 in a "
+     "framework", "answer": "ece421",
+     "note": "described in the section's introduction (BatchNorm before the ReLU)"},
+    {"seed": "002", "ask": "2.2 Figs. 13–15: its training, validation and test loss and "
+     "accuracy with Adam, batch 35, 50 epochs, λ 0", "answer": "ece421-fig-cnn",
+     "note": "test as the final point in the CNN table; epochs as configured"},
+    {"seed": "002", "ask": "2.3 Figs. 16–18: training loss and accuracy at L2 λ 0.01, 0.1, 0.5",
+     "answer": "ece421-fig-cnn", "note": "L2 on the weights, not the seed's activity "
+     "regulariser on the dense layers' outputs"},
+    {"seed": "002", "ask": "2.3: the effect of L2 (the seed: λ 0.5 under-fits)",
+     "answer": "ece421-q2"},
+]
 # The gradient check agrees when max |hand-written - autograd| <= TOLERANCE x max |gradient|
 # for every parameter (a few hundred to a thousand times each dtype's rounding error; a wrong
 # backward pass is off by about the gradient itself, i.e. a relative error near 1).
@@ -105,11 +144,12 @@ def figures_of(params):
 
 def analyse(inp, out, params, info):
     p = params["protocol"]
+    # each run's H or L2 strength from its own settings (the MLP's `hidden`, the CNN's
+    # `weight_decay`)
     runs_, curves = aggregate.load_runs(inp.summary, inp.curves, len(info["class_names"]),
-                                        info["sizes"]["test"])
-    runs_.to_csv(out.table("runs"), index=False)  # the columns every study's runs table has
-    runs_["hidden"] = runs_.name.map(_hidden)
-    runs_["l2"] = runs_.name.map(_strength)
+                                        info["sizes"]["test"], fields=("hidden", "weight_decay"))
+    runs_[aggregate.RUN_COLUMNS].to_csv(out.table("runs"), index=False)  # as every study's
+    runs_["l2"] = runs_.weight_decay.where(runs_.hidden.isna())
     per_run = final_points(runs_, curves)
     mlp = per_setting(per_run[per_run.hidden.notna()], "hidden")
     cnn = per_setting(per_run[per_run.l2.notna()], "l2")
@@ -129,14 +169,6 @@ def analyse(inp, out, params, info):
                             # this study's own split (the report's `info` is the global one)
                             "data": {"title": info.get("title", info.get("dataset")),
                                      "sizes": info["sizes"]}})
-
-
-def _hidden(name):
-    return float(name[5:]) if name.startswith("mlp_h") else np.nan
-
-
-def _strength(name):
-    return float(name[7:]) if name.startswith("cnn_l2_") else np.nan
 
 
 def final_points(runs_, curves):
@@ -216,18 +248,20 @@ def _arms(per_run, key, column, label):
     return {f"{label} {v:g}": list(g[column].dropna()) for v, g in rows.groupby(key)}
 
 
-def loss_above_chance(curves, n_classes, prefix="mlp_h"):
-    """Runs whose training loss, once below ln C (a uniform guess), rose above it again:
-    [{name, seed, first_epoch, last_epoch, peak}] (epochs of the excursion above ln C)."""
+def loss_above_chance(curves, n_classes, hidden):
+    """MLP runs (`hidden`: {run name: H}) whose training loss, once below ln C (a uniform
+    guess), rose above it again: [{name, hidden, seed, first_epoch, last_epoch, peak}] (epochs
+    of the excursion above ln C)."""
     out = []
     for (name, seed), c in curves.items():
-        if not name.startswith(prefix) or c.empty:
+        if name not in hidden or c.empty:
             continue
         above = c.train_loss > math.log(n_classes)
         below_seen = (~above).cummax()
         excursion = c[above & below_seen.shift(fill_value=False)]
         if len(excursion):
-            out.append({"name": name, "seed": int(seed), "first_epoch": int(excursion.epoch.min()),
+            out.append({"name": name, "hidden": hidden[name], "seed": int(seed),
+                        "first_epoch": int(excursion.epoch.min()),
                         "last_epoch": int(excursion.epoch.max()),
                         "peak": float(excursion.train_loss.max()),
                         "before": float(c.train_loss[:excursion.index[0]][~above].iloc[-1])})
@@ -268,7 +302,10 @@ def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
             "CNN: under-fitting (training accuracy at the last record lower than at λ 0, by "
             f"more than {100 * p['underfit_margin']:g} points)", "λ", source=SOURCE,
             expected_sign=-1, margin=p["underfit_margin"])
-    out = {"claims": found, "loss_above_chance": loss_above_chance(curves or {}, n_classes)}
+    hidden = dict(zip(mlp_runs.name, mlp_runs.hidden))
+    out = {"claims": found, "loss_above_chance": loss_above_chance(curves or {}, n_classes, hidden),
+           "mlp": records(mlp), "cnn": records(cnn),
+           "statuses": {"mlp": list(mlp_runs.status), "cnn": list(cnn_runs.status)}}
     out["grad_check"] = {}
     for dtype, g in check_.groupby("dtype"):
         out["grad_check"][dtype] = {
@@ -293,12 +330,15 @@ def epoch_stats(curves):
 
 
 def curves_figure(stats_, table, key, label):
-    """Training (solid) and validation (dashed) loss (left, log scale) and accuracy (right)
-    against epoch, one colour per setting; mean over seeds, band +- 1 std; a marker ends the
-    curve of a setting whose runs did not all end ok."""
+    """Training (solid, round dots) and validation (dashed, open squares) loss (left, log
+    scale) and accuracy (right) against epoch, one colour per setting; mean over seeds, band
+    +- 1 std where a setting has two or more runs; a marker ends the curve of a setting whose
+    runs did not all end ok. One legend for the figure, below the panels."""
     import matplotlib.pyplot as plt
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(figures.PRINT_WIDTH_IN, 3.3),
+                                      layout="constrained")
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    handles, labels, epochs = [], [], set()
     for i, r in enumerate(table.itertuples()):
         name = mlp_name(int(r.hidden)) if key == "hidden" else cnn_name(r.l2)
         df = stats_[stats_.name == name]
@@ -306,24 +346,33 @@ def curves_figure(stats_, table, key, label):
         text = label.format(getattr(r, key))
         if df.empty:
             continue
+        epochs |= set(df.epoch)
+        few = len(df) < 30  # few records (1 epoch): the points must be seen, not only lines
+        train = {"marker": "o", "ms": 4} if few else {}
+        val = {"marker": "s", "ms": 4, "mfc": "white"} if few else {}
         for ax, metric in ((left, "loss"), (right, "acc")):
-            dots = {"marker": "o", "ms": 3} if len(df) < 30 else {}  # 1 epoch: still seen
-            figures._band(ax, df.epoch, df[f"train_{metric}_mean"], df[f"train_{metric}_std"],
-                          color=colour, label=f"{text} training", **dots)
-            figures._band(ax, df.epoch, df[f"val_{metric}_mean"], df[f"val_{metric}_std"],
-                          color=colour, ls="--", label=f"{text} validation", **dots)
+            t = figures._band(ax, df.epoch, df[f"train_{metric}_mean"],
+                              df[f"train_{metric}_std"], color=colour, **train)
+            v = figures._band(ax, df.epoch, df[f"val_{metric}_mean"], df[f"val_{metric}_std"],
+                              color=colour, ls="--", **val)
             figures._mark_status(ax, df.epoch.iloc[-1], df[f"train_{metric}_mean"].iloc[-1],
-                                 r.worst_status, colour)
+                                 r.worst_status)
+        handles += [t, v]
+        labels += [f"{text} training", f"{text} validation"]
     left.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="loss")
     right.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     for ax in (left, right):
         ax.grid(alpha=0.3)
-    figures._status_legend(right, list(table.worst_status), fontsize=7, ncol=2)
-    fig.tight_layout()
+        if len(epochs) < 12:  # whole epochs only
+            ax.set_xticks(sorted(epochs))
+        if len(epochs) == 1:
+            ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
+    more, words = figures.status_handles(list(table.worst_status), fig)
+    fig.legend(handles + more, labels + words, loc="outside lower center",
+               ncol=min(len(handles + more), 4), frameon=False)
     return fig
 
 
-def section(facts, tables, figs, params, info):
-    """The report section (its prose lives in ece421_text.py, for the file's length)."""
-    from .ece421_text import section as text
-    return text(facts, tables, figs, params, info)
+# the report section and its tables' declaration live in ece421_text.py, for the file's
+# length (imported last: it reads NAME and TITLE from here)
+from .ece421_text import SHOWN, section  # noqa: E402, F401

@@ -1,7 +1,7 @@
-"""Study 6b's report section: the tables shown and every answer, from the tables and facts."""
+"""Study 6b's report section: the tables shown and every answer, from the facts file."""
 
-from .. import prose
-from ..report import Section
+from .. import figures, prose
+from ..report import Section, Shown
 from .ece421 import NAME, TITLE
 from ..lazy import lazy_import
 
@@ -21,25 +21,37 @@ def _pm(mean, std, percent=False):
     return f"{mean:.4f}" + (f" ± {std:.4f}" if std == std else "")
 
 
-def _shown(table, key, label):
-    return pd.DataFrame({
-        label: table[key].map(lambda v: f"{v:g}"),
-        "runs (with final point)": [f"{r.runs} ({r.with_final_point})"
-                                    for r in table.itertuples()],
-        "fate": table.status,
-        "train loss": [_pm(r.train_loss_mean, r.train_loss_std) for r in table.itertuples()],
-        "train acc. %": [_pm(r.train_acc_mean, r.train_acc_std, True)
-                         for r in table.itertuples()],
-        "val. loss": [_pm(r.val_loss_mean, r.val_loss_std) for r in table.itertuples()],
-        "val. acc. %": [_pm(r.val_acc_mean, r.val_acc_std, True) for r in table.itertuples()],
-        "test loss": [_pm(r.test_loss_mean, r.test_loss_std) for r in table.itertuples()],
-        "test acc. %": [_pm(r.test_acc_mean, r.test_acc_std, True) for r in table.itertuples()],
-        "gap train − val. (points)": [_pm(r.gap_acc_mean, r.gap_acc_std, True)
-                                      for r in table.itertuples()],
-        "seconds per run": table.train_seconds_mean.map(lambda x: f"{x:,.0f}")})
+def _final_columns(key, label):
+    """A final-point table's columns (per H or per L2 strength)."""
+    return ((label, lambda r: f"{getattr(r, key):g}"),
+            ("runs (with final point)", lambda r: f"{r.runs} ({r.with_final_point})"),
+            ("fate", "status"),
+            ("train loss", lambda r: _pm(r.train_loss_mean, r.train_loss_std)),
+            ("train acc. %", lambda r: _pm(r.train_acc_mean, r.train_acc_std, True)),
+            ("val. loss", lambda r: _pm(r.val_loss_mean, r.val_loss_std)),
+            ("val. acc. %", lambda r: _pm(r.val_acc_mean, r.val_acc_std, True)),
+            ("test loss", lambda r: _pm(r.test_loss_mean, r.test_loss_std)),
+            ("test acc. %", lambda r: _pm(r.test_acc_mean, r.test_acc_std, True)),
+            ("gap train − val. (points)", lambda r: _pm(r.gap_acc_mean, r.gap_acc_std, True)),
+            ("seconds per run", lambda r: f"{r.train_seconds_mean:,.0f}"))
 
 
-def section(facts, tables, figs, params, info):
+def _check_rows(check):
+    rows = []
+    for (dtype, hidden), g in check.groupby(["dtype", "hidden"], sort=False):
+        rows.append({"dtype": dtype, "H": int(hidden), "images": int(g.images.iloc[0]),
+                     "max |difference|": f"{g.max_abs_diff.max():.2e}",
+                     "max |gradient|": f"{g.max_abs_grad.max():.2e}",
+                     "max relative": f"{g.relative.max():.1e}"})
+    return pd.DataFrame(rows)
+
+
+SHOWN = {"mlp": Shown(columns=_final_columns("hidden", "H")),
+         "cnn": Shown(columns=_final_columns("l2", "L2 λ")),
+         "grad_check": Shown(rows=_check_rows)}
+
+
+def section(facts, figs, params, info):
     p = params["protocol"]
     m, c = p["mlp"], p["cnn"]
     data = facts.get("data") or {"title": info.get("title"), "sizes": info["sizes"]}
@@ -48,31 +60,31 @@ def section(facts, tables, figs, params, info):
     sec = Section(NAME, TITLE, f"On this study's own split of {data['title'] or 'the data'}: "
                   f"{n['train']:,} training and {n['val']:,} validation images (the seed's "
                   f"notMNIST sizes), {n['test']:,} test images. " + _intro(p, params, n["train"]))
-    sec.add_figure(figs["mlp"],
-                   f"NumPy MLP 784-H-10: training (solid) and validation (dashed) cross-entropy "
-                   f"(left, log scale) and accuracy (right) after each of the {m['epochs']} "
-                   "full-batch steps; mean over seeds, band ± 1 std. Markers at a curve's end: "
-                   "a setting with a run that did not end ok (legend).")
+    sec.add_figure(figs["mlp"], figures.caption(
+                   figs["mlp"], f"NumPy MLP 784-H-10: training (solid) and validation (dashed) "
+                   f"cross-entropy (left, log scale) and accuracy (right) after each of the "
+                   f"{m['epochs']} full-batch steps; mean over seeds."))
     note = ("Final point: the last epoch's record (training: the weights before the last step, "
             "on the whole training set; validation: after it). Mean ± std over the runs with a "
             "final point (a diverged run has none). Gap: training minus validation accuracy.")
     sec.add_table("NumPy MLP: final point per hidden size H (mean ± std over seeds)",
-                  _shown(tables["mlp"], "hidden", "H"), note=note)
-    sec.add_figure(figs["cnn"],
-                   f"CNN {params['protocol']['cnn']['model']} with Adam: training (solid) and "
-                   f"validation (dashed) loss and accuracy per epoch ({c['epochs']} epoch(s)) at "
-                   "each L2 strength; mean over seeds, band ± 1 std; markers as above.")
+                  "mlp", note=note)
+    sec.add_figure(figs["cnn"], figures.caption(
+                   figs["cnn"], f"CNN {params['protocol']['cnn']['model']} with Adam: training "
+                   "(solid line, round dots) and validation (dashed line, open squares) loss and "
+                   f"accuracy per epoch ({c['epochs']} epoch(s)) at each L2 strength; mean over "
+                   "seeds."))
     sec.add_table("CNN: final point per L2 strength (mean ± std over seeds)",
-                  _shown(tables["cnn"], "l2", "L2 λ"),
+                  "cnn",
                   note="Training: mean over the last epoch's batches in training mode "
                   "(BatchNorm on batch statistics); loss without the L2 penalty. Validation "
                   "and test: the model at the end of the epoch, in eval mode.")
     sec.add_table("Gradient check: hand-written backpropagation against torch autograd",
-                  _check_table(tables["grad_check"]),
+                  "grad_check",
                   note="Largest over the four parameters (W1, b1, W2, b2) and both weight "
                   "points (initial, after the update steps); relative = max |difference| / max "
                   "|gradient| of the same parameter.")
-    _answers(sec, facts, tables, p)
+    _answers(sec, facts, p)
     sec.summary = _summary(sec, facts)
     return sec
 
@@ -100,16 +112,6 @@ def _intro(p, params, n_train):
             f"{', '.join(f'{x:g}' for x in c['l2'])}, {len(c['seeds'])} seed(s); {L2_MEANING}.")
 
 
-def _check_table(check):
-    rows = []
-    for (dtype, hidden), g in check.groupby(["dtype", "hidden"], sort=False):
-        rows.append({"dtype": dtype, "H": int(hidden), "images": int(g.images.iloc[0]),
-                     "max |difference|": f"{g.max_abs_diff.max():.2e}",
-                     "max |gradient|": f"{g.max_abs_grad.max():.2e}",
-                     "max relative": f"{g.relative.max():.1e}"})
-    return pd.DataFrame(rows)
-
-
 def _finals(table, key, label):
     parts = []
     for r in table.itertuples():
@@ -131,8 +133,8 @@ def _fates(r):
     return f" ({r.status})"
 
 
-def _answers(sec, facts, tables, p):
-    mlp, cnn = tables["mlp"], tables["cnn"]
+def _answers(sec, facts, p):
+    mlp, cnn = pd.DataFrame(facts["mlp"]), pd.DataFrame(facts["cnn"])
     found = facts["claims"]
     text = ("Expected (textbook): more hidden units give more capacity, so a lower training "
             "loss; over-fitting shows as a gap between training and validation accuracy that "
@@ -140,7 +142,7 @@ def _answers(sec, facts, tables, p):
             f"same budget for every H: {_finals(mlp, 'hidden', 'H')}. The training accuracy is "
             "that of the last step's forward pass, before its update; validation is measured "
             "after it, so the gap mixes one step of training into the comparison. Fates: "
-            + prose.status_counts(_statuses(tables, "mlp_h")) + ". "
+            + prose.status_counts(facts["statuses"]["mlp"]) + ". "
             f"{sec.cite(found, 'h_val')}. {sec.cite(found, 'h_gap')}. "
             f"{sec.cite(found, 'h_train_loss')}. ")
     if "h_gap_ends" in found:
@@ -149,7 +151,7 @@ def _answers(sec, facts, tables, p):
     if excursions:
         text += ("The training loss rose above ln C (the loss of a uniform guess) after "
                  "having been below it, in " + "; ".join(
-                     f"H {float(e['name'][5:]):g} seed {e['seed']} (epochs "
+                     f"H {e['hidden']:g} seed {e['seed']} (epochs "
                      f"{e['first_epoch']}–{e['last_epoch']}, up to {e['peak']:.3g}"
                      f" from {e['before']:.3g})" for e in excursions)
                  + " (with momentum 0.99 each full-batch step keeps most of the previous "
@@ -166,13 +168,8 @@ def _answers(sec, facts, tables, p):
             text)
     sec.ask("What is the effect of L2 regularisation on the CNN, and at which strength does "
             "it start to under-fit?", _l2_answer(sec, facts, cnn, p,
-                                                 _statuses(tables, "cnn_l2_")))
+                                                 facts["statuses"]["cnn"]))
     sec.ask("What does the gradient check show?", _check_answer(facts["grad_check"], p))
-
-
-def _statuses(tables, prefix):
-    runs = tables["runs"]
-    return runs.status[runs.name.str.startswith(prefix)]
 
 
 def _l2_answer(sec, facts, cnn, p, statuses):

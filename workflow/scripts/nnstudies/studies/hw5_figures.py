@@ -1,5 +1,6 @@
 """Study 6a's four figures (the seed's plots), mean over seeds with a ± 1 std band."""
-from ..figures import STATUS_MARKERS, _band, _mark_status, _status_legend, plt
+from ..figures import (PRINT_WIDTH_IN, STATUS_MARKERS, _band, _mark_status, _status_legend,
+                       note, plt)
 
 COLOURS = [f"C{i}" for i in range(10)]  # the colour cycle, as matplotlib names it
 
@@ -18,18 +19,22 @@ def _pair(ax, df, metric, colour, label):
           ls="--", label=f"{label}, validation")
 
 
+def _panels(**kw):
+    """Two panels side by side at the printed width (text in points, see figures.py)."""
+    return plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 3.0), layout="constrained", **kw)
+
+
 def _finish(fig, axes):
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.set_xlabel("epoch")
         ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.tight_layout()
     return fig
 
 
 def baseline(epochs, variants, overfit, p, chance):
     """Loss and accuracy of the baseline per epoch; each seed's lowest validation loss marked."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (left, right) = _panels()
     df = _curve(epochs, "baseline")
     _pair(left, df, "loss", COLOURS[0], "loss")
     _pair(right, df, "acc", COLOURS[0], "accuracy")
@@ -39,43 +44,46 @@ def baseline(epochs, variants, overfit, p, chance):
                      label="lowest val. loss, per seed" if i == 0 else None)
     left.set(ylabel="cross-entropy loss", title="loss")
     right.set(ylabel="accuracy", title="accuracy")
-    left.legend(fontsize=8)
-    right.legend(fontsize=8)
+    left.legend(fontsize=7)
+    right.legend(fontsize=7)
     return _finish(fig, (left, right))
 
 
 def rates(epochs, variants, overfit, p, chance):
     """Training accuracy per epoch for every rate; final validation accuracy against the rate."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (left, right) = _panels()
     lrs = variants[variants.role.isin(["baseline", "rate"])].sort_values("lr")
+    marked = {"left": [], "right": []}  # the fates whose markers are drawn, per panel
     for i, r in enumerate(lrs.itertuples()):
         colour = COLOURS[i % len(COLOURS)]
         df = _curve(epochs, r.name)
         label = f"lr {r.lr:g}" + (" (baseline)" if r.role == "baseline" else "")
-        if df.empty:
-            left.plot([], [], color=colour, label=label + f" ({r.status}, no record)")
+        if df.empty:  # nothing to draw: the caption says so (a legend entry would show nothing)
+            note(fig, f"no record {r.lr:g}", f"{label}: {r.status}, no record to draw.")
             continue
         _band(left, df.epoch, df.train_acc_mean, df.train_acc_std, color=colour, label=label)
         _mark_status(left, df.epoch.iloc[-1], df.train_acc_mean.iloc[-1], r.worst_status,
                      colour)
+        marked["left"].append(r.worst_status)
         if r.final_val_acc_mean == r.final_val_acc_mean:
             right.errorbar(r.lr, r.final_val_acc_mean,
                            yerr=r.final_val_acc_std if r.final_val_acc_std == r.final_val_acc_std
                            else None, fmt="o", color=colour, capsize=3)
             _mark_status(right, r.lr, r.final_val_acc_mean, r.worst_status, colour)
+            marked["right"].append(r.worst_status)
     right.axhline(chance, color="grey", ls=":", lw=1, label="chance")
     left.set(ylabel="training accuracy (epoch mean)", title="training accuracy per rate")
     right.set(xscale="log", xlabel="learning rate", ylabel="final validation accuracy",
               title="final validation accuracy")
-    _status_legend(left, [s for s in lrs.worst_status if s in STATUS_MARKERS], fontsize=7)
-    _status_legend(right, [s for s in lrs.worst_status if s in STATUS_MARKERS], fontsize=8)
+    _status_legend(left, [s for s in marked["left"] if s in STATUS_MARKERS], fontsize=7)
+    _status_legend(right, [s for s in marked["right"] if s in STATUS_MARKERS], fontsize=7)
     right.grid(alpha=0.3)
     return _finish(fig, (left,))
 
 
 def momentum(epochs, variants, overfit, p, chance):
     """Training and validation accuracy with and without momentum, and the target line."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = _panels(sharey=True)
     name = variants.name[variants.role == "momentum"].iloc[0]
     shown = ((name, f"momentum {p['momentum_variant']:g}"),
              ("baseline", f"momentum {p['momentum']:g} (baseline)"))
@@ -90,14 +98,14 @@ def momentum(epochs, variants, overfit, p, chance):
             ax.axhline(p["target_val_acc"], color="grey", ls=":", lw=1,
                        label=f"target {100 * p['target_val_acc']:g} %")
         ax.set(title=title)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     axes[0].set_ylabel("accuracy")
     return _finish(fig, axes)
 
 
 def depth(epochs, variants, overfit, p, chance):
     """One conv block against two: accuracy and loss, training solid, validation dashed."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (left, right) = _panels()
     for i, (n, label) in enumerate((("baseline", f"one block ({p['model']})"),
                                     ("two_blocks", f"two blocks ({p['deeper_model']})"))):
         df = _curve(epochs, n)
@@ -105,7 +113,7 @@ def depth(epochs, variants, overfit, p, chance):
         _pair(right, df, "loss", COLOURS[i], label)
     left.set(ylabel="accuracy", title="accuracy")
     right.set(ylabel="cross-entropy loss", title="loss")
-    left.legend(fontsize=8)
-    right.legend(fontsize=8)
+    left.legend(fontsize=7)
+    right.legend(fontsize=7)
     return _finish(fig, (left, right))
 

@@ -3,10 +3,10 @@
 
 from .. import aggregate, claims, figures, prose
 from ..config import ConfigError, make_run
-from ..report import Section
+from ..report import Section, Shown
 from ..runfiles import read_summary
 from ..schedule import describe_rule
-from .common import check_models, departures as protocol_departures, write_facts
+from .common import check_models, departures as protocol_departures, records, write_facts
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -19,6 +19,31 @@ CAPTION = ("Study 5: training loss and validation accuracy for each constant lea
 PROTOCOL = {"model": "cnn_4", "lrs": [0.1, 0.01, 0.001], "optimizer": "sgd", "momentum": 0.0,
             "batch_size": 50, "epochs": 20}
 TABLES = ["runs", "variants", "curves", "adam_reference"]
+_DISCUSSION = ["the effect of the learning rate on the speed of convergence",
+               "the effect of the learning rate on converging to a better point",
+               "does the scheduled learning rate work, and in what sense?",
+               "the scheduled learning rate against Adam (part on architectures), in accuracy "
+               "and convergence"]
+# The seeds' asks this section answers (nnstudies/appendix.py): EE449's learning-rate part
+# (part 4 in seed 000's report, part 5 in seed 001's).
+ASKED = [
+    {"seed": "000", "ask": "4.1 Fig. 5: training loss and validation accuracy at lr 0.1, 0.01, "
+     "0.001 (no schedule)", "answer": "learning_rates-fig-curves"},
+    {"seed": "000", "ask": "4.2 Fig. 6: validation accuracy with the scheduled learning rate",
+     "answer": "learning_rates-fig-curves", "note": "its last column"},
+    *({"seed": "000", "ask": f"4.3 Q{i}: {q}", "answer": f"learning_rates-q{i}"}
+      for i, q in enumerate(_DISCUSSION, 1)),
+    {"seed": "001", "ask": "5.1 Fig. 13: cnn_4 at lr 0.1, 0.01 and 0.001",
+     "answer": "learning_rates-fig-curves"},
+    {"seed": "001", "ask": "5.1 Fig. 14: validation accuracy, lr 0.1 switched to 0.01",
+     "answer": "learning_rates-fig-curves", "note": "the scheduled run's column"},
+    {"seed": "001", "ask": "5.1 Fig. 15: validation accuracy, lr 0.1 then 0.01 then 0.001",
+     "answer": "learning_rates-fig-curves", "note": "the scheduled run's column"},
+    {"seed": "001", "ask": "5.1 Fig. 16: test accuracy after the scheduled training",
+     "answer": "learning_rates-table-variants"},
+    *({"seed": "001", "ask": f"5.2.{i}: {q}", "answer": f"learning_rates-q{i}"}
+      for i, q in enumerate(_DISCUSSION, 1)),
+]
 
 
 def lr_name(lr):
@@ -31,11 +56,14 @@ def runs(cfg):
     out = {(lr_name(lr), s): make_run(cfg, NAME, lr_name(lr), p["model"], s, p, lr=lr)
            for lr in p["lrs"] for s in p["seeds"]}
     schedule = p["schedule"]
+    reference = lr_name(schedule["lrs"][0])
     for s in p["seeds"]:
         out[("schedule", s)] = make_run(
             cfg, NAME, "schedule", p["model"], s, p, lr=schedule["lrs"][0],
             epochs=schedule["epochs"], schedule=schedule,
-            reference=lr_name(schedule["lrs"][0]))  # its plateau sets the first switch
+            reference=reference)  # its plateau sets the first switch
+        if (reference, s) in out:  # the scheduled run continues from its state at the plateau
+            out[(reference, s)]["keep_epoch_states"] = True
     return out
 
 
@@ -88,20 +116,39 @@ def analyse(inp, out, params, info):
     curves.to_csv(out.table("curves"), index=False)
     adam, adam_curves = aggregate.load_runs(inp.adam_summary, inp.adam_curves, n_classes, n_test)
     adam.to_csv(out.table("adam_reference"), index=False)
-    switches, sources = {}, {}
+    switches, sources, resumed = {}, {}, {}
     for path in inp.summary:
         summary = read_summary(path)
         if summary["run"]["name"] == "schedule":
             switches[summary["run"]["seed"]] = summary["switch_epochs"]
             sources[summary["run"]["seed"]] = summary.get("first_switch_from")
+            resumed[summary["run"]["seed"]] = summary.get("resumed_at_epoch")
     steps_per_epoch = read_summary(inp.summary[0])["steps_per_epoch"]
     figures.save(figures.learning_rate_figure(curves, variants, steps_per_epoch, switches),
                  *out.figure("curves"))
-    write_facts(out.facts, facts(runs_, variants, adam, adam_curves, switches, p, sources,
-                                 by_run, steps_per_epoch))
+    write_facts(out.facts, {**facts(runs_, variants, adam, adam_curves, switches, p, sources,
+                                    by_run, steps_per_epoch),
+                            "resumed_at_epoch": resumed})
 
 
 SOURCE = "tables/learning_rates_runs.csv (with each run's curves.csv)"
+PROSE_COLUMNS = ["name", "lr", "epochs", "steps_mean", "status", "worst_status",
+                 "final_val_acc_mean", "best_val_acc_mean", "test_acc_mean",
+                 "steps_to_target_mean", "val_acc_jitter_mean"]
+
+
+def _count(x):
+    return "–" if x != x else f"{x:,.0f}"
+
+
+SHOWN = {"variants": Shown(columns=(
+    ("run", "name"), ("lr", lambda r: f"{r.lr:g}"), ("epochs", "epochs"),
+    ("steps", lambda r: _count(r.steps_mean)), ("runs", "runs"), ("fate", "status"),
+    ("final val. acc. %", lambda r: prose.cell(r.final_val_acc_mean)),
+    ("best val. acc. %", lambda r: prose.cell(r.best_val_acc_mean)),
+    ("test acc. %", lambda r: prose.cell(r.test_acc_mean)),
+    ("steps to the target", lambda r: "never" if r.steps_to_target_mean != r.steps_to_target_mean
+     else f"{r.steps_to_target_mean:,.0f}")))}
 
 
 def _steps_fmt(x):
@@ -125,7 +172,7 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     out = {"switches": switches, "switched": any(switches.values()),
            "first_switch_from": sources or {},
            "rule": describe_rule(p["schedule"]["min_delta"], p["schedule"]["patience"]),
-           "first": first}
+           "first": first, "variants": records(variants, PROSE_COLUMNS)}
     found = {}
     per_run = (aggregate.per_run_numbers(runs_, by_run, target) if by_run is not None
                else runs_.assign(steps_to_target=float("nan"), final_val_acc=runs_.final_val_acc,
@@ -135,6 +182,12 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     ok_rates = [lr for lr in rates if (const[const.lr == lr].status == "ok").all()]
     reached = [lr for lr in ok_rates if const[const.lr == lr].steps_to_target.notna().all()]
     out["never_reached"] = [float(lr) for lr in ok_rates if lr not in reached]
+    if ok_rates:
+        found["speed_values"] = claims.values_only(
+            {f"lr {lr:g}": list(const[const.lr == lr].steps_to_target) for lr in ok_rates},
+            f"Steps until the validation accuracy first reaches {100 * target:g} % (rates whose "
+            "runs all ended ok; a run that never reaches it has no value)", fmt=_steps_fmt,
+            source=SOURCE, missing="never reached it")
     if reached:
         found["speed"] = claims.ranking(
             {f"lr {lr:g}": list(const[const.lr == lr].steps_to_target) for lr in reached},
@@ -153,7 +206,7 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
         x_name="the rate", y_name="the jitter")
     if "schedule" in acc:
         found["schedule_vs_first"] = claims.difference(
-            "schedule", acc["schedule"], f"lr {float(first[2:]):g}", acc.get(first, []),
+            "schedule", acc["schedule"], f"lr {p['schedule']['lrs'][0]:g}", acc.get(first, []),
             "Test accuracy", source=SOURCE)
     sched = runs_[runs_.name == "schedule"]
     if len(sched):
@@ -184,8 +237,8 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     return out
 
 
-def section(facts, tables, figs, params, info):
-    p, variants = params["protocol"], tables["variants"]
+def section(facts, figs, params, info):
+    p, variants = params["protocol"], pd.DataFrame(facts["variants"])
     sch = p["schedule"]
     sources = facts.get("first_switch_from", {})
     switches = "; ".join(f"seed {seed}: " + (", ".join(
@@ -197,56 +250,51 @@ def section(facts, tables, figs, params, info):
                   f"{p['model']} with SGD (momentum {p['momentum']}), batch {p['batch_size']}, "
                   f"{p['epochs']} epochs at each constant rate "
                   f"{', '.join(f'{x:g}' for x in p['lrs'])}; {len(p['seeds'])} seed(s). "
-                  f"Scheduled run: from scratch at {sch['lrs'][0]:g}, switching to "
+                  f"Scheduled run: from the start at {sch['lrs'][0]:g}, switching to "
                   f"{', then '.join(f'{x:g}' for x in sch['lrs'][1:])} (new optimiser, same "
                   f"weights) at each plateau, {sch['epochs']} epochs in all. The first switch "
                   f"comes from the plateau of the constant lr {sch['lrs'][0]:g} run (same "
                   "seed), or from the scheduled run's own curve when that run shows none; "
                   "each later one from the scheduled run's own curve, rewinding to the plateau "
-                  f"epoch's weights. Plateau rule: {facts['rule']}. Switches: {switches}.")
-    sec.add_figure(figs["curves"],
-                   "One column per constant learning rate and one for the scheduled run: "
-                   "training loss (top, log scale) and validation accuracy (bottom) against "
-                   "epoch, mean over seeds" + (" (band: ± 1 std)" if len(p["seeds"]) > 1 else
-                                               " (one seed: no band)")
-                   + ". In the scheduled run's column the "
-                   "dotted verticals are its switches; markers are explained in the legend.")
-    shown = pd.DataFrame({
-        "run": variants.name, "lr": variants.lr.map(lambda x: f"{x:g}"),
-        "epochs": variants.epochs, "steps": variants.steps_mean.map(
-            lambda x: "–" if x != x else f"{x:,.0f}"),
-        "runs": variants.runs, "fate": variants.status,
-        "final val. acc. %": variants.final_val_acc_mean.map(prose.cell),
-        "best val. acc. %": variants.best_val_acc_mean.map(prose.cell),
-        "test acc. %": variants.test_acc_mean.map(prose.cell),
-        f"steps to {100 * p['target_val_acc']:g} %": variants.steps_to_target_mean.map(
-            lambda x: "never" if x != x else f"{x:,.0f}")})
-    sec.add_table("Per learning rate (mean over seeds)", shown)
+                  f"epoch's weights. Plateau rule: {facts['rule']}. Switches: {switches}."
+                  + _resumed(facts.get("resumed_at_epoch", {}), sch["lrs"][0]))
+    sec.add_figure(figs["curves"], figures.caption(
+                   figs["curves"], "One column per constant learning rate and one for the "
+                   "scheduled run: training loss (top, log scale) and validation accuracy "
+                   "(bottom) against epoch, mean over seeds. In the scheduled run's column the "
+                   "dotted verticals are its switches."))
+    sec.add_table("Per learning rate (mean over seeds; steps to the target: until the validation "
+                  f"accuracy first reaches {100 * p['target_val_acc']:g} %)", "variants")
     _answers(sec, facts, variants, p)
     sec.summary = _summary(sec, facts, variants, p)
     return sec
 
 
-def _steps(x):
-    return "never" if x != x else f"after {x:,.0f} steps"
+def _resumed(resumed, first):
+    """How the scheduled run got its first phase: training is deterministic, so up to the
+    reference's plateau it is the constant-rate run itself, continued from its saved state."""
+    done = {seed: e for seed, e in resumed.items() if e}
+    if not done:
+        return ""
+    return (f" Its first phase (lr {first:g} up to the plateau) is the constant lr {first:g} run "
+            "of the same seed, step for step (training is deterministic), so it continued from "
+            "that run's saved state (weights, optimiser, data order) at epoch "
+            + ", ".join(f"{e} (seed {seed})" for seed, e in done.items()) + " instead of "
+            "training that phase again.")
 
 
 def _answers(sec, facts, variants, p):
     found = facts["claims"]
     const = variants[variants.name != "schedule"].sort_values("lr", ascending=False)
-    target = p["target_val_acc"]
-    speed = "; ".join(f"lr {r.lr:g}: " + (r.status if r.worst_status != "ok" else
-                                          _steps(r.steps_to_target_mean))
-                      for r in const.itertuples())
-    never = facts.get("never_reached") or []
+    fates = "; ".join(f"lr {r.lr:g}: {r.status}" for r in const.itertuples()
+                      if r.worst_status != "ok")
     sec.ask("What is the effect of the learning rate on the speed of convergence?",
             "Expected: a larger rate takes larger steps, so it gets near a good region sooner, "
-            "as long as it does not overshoot. Measured, steps until the validation accuracy "
-            f"first reaches {prose.pct(target)} (mean over seeds): {speed}."
-            + (f" {sec.cite(found, 'speed')}." if "speed" in found else
-               " No rate has every run ending ok and reaching it, so none is ranked.")
-            + (f" Not reached by every run within the budget: "
-               f"{', '.join(f'lr {x:g}' for x in never)}." if never else ""))
+            "as long as it does not overshoot. Measured: "
+            + (f"{sec.cite(found, 'speed_values')}. " if "speed_values" in found else "")
+            + (f"Runs that did not all end ok: {fates}. " if fates else "")
+            + (f"{sec.cite(found, 'speed')}." if "speed" in found else
+               "No rate has every run ending ok and reaching it, so none is ranked."))
     ends = "; ".join(f"lr {r.lr:g}: " + (f"{r.status}" if r.worst_status in ("diverged",) else
                                           f"{prose.pct(r.final_val_acc_mean)} final, "
                                           f"{prose.pct(r.best_val_acc_mean)} best validation, "
@@ -259,7 +307,8 @@ def _answers(sec, facts, variants, p):
         jitter = (" Expected: a large rate keeps bouncing around a minimum instead of settling. "
                   "Measured, the std of record-to-record changes of validation accuracy over the "
                   "last epoch (points, mean over seeds): " + ", ".join(
-                      f"lr {r.lr:g} {100 * r.val_acc_jitter_mean:.2f}"
+                      f"lr {r.lr:g} " + ("–" if r.val_acc_jitter_mean != r.val_acc_jitter_mean
+                                         else f"{100 * r.val_acc_jitter_mean:.2f}")
                       for r in healthy.itertuples())
                   + f". {sec.cite(found, 'jitter')}. A run that has hardly moved from its "
                   "start shows little jitter too, so the jitter is read with the end points "

@@ -1,0 +1,243 @@
+"""The PDF's pages without holes: no page left more than MAX_HOLE empty because the figure or
+table that follows did not fit in what was left of it (REPORT.md, "Figures are for looking at").
+
+A figure or a table does not break across pages (style.css), so one that does not fit in the
+rest of a page moves to the next and leaves a hole. `write_pdf` lays the report out, finds
+such holes (`holes`) and mends each in the document tree before laying it out again, at most
+PASSES times:
+
+* a pushed table breaks across the pages (its header row repeats) when the hole holds its
+  title, header and MIN_ROWS rows and MIN_ROWS rows are left for the next page;
+* else the pushed figure or table, with the figures and tables right after it, moves below
+  the text that follows them in its section (the next paragraphs or answers, as much as
+  fills the hole), as a float does in a printed book; a list of answers is split around it,
+  numbering kept.
+
+The HTML file is not changed: a browser scrolls, it has no pages.
+"""
+from dataclasses import dataclass
+
+import weasyprint  # this module is imported only to write the PDF (report.render)
+from weasyprint.formatting_structure import boxes
+
+MAX_HOLE = 0.15   # the largest share of a page a pushed figure or table may leave empty
+PASSES = 6
+MIN_ROWS = 3      # rows of a split table on either page
+
+
+@dataclass
+class Hole:
+    page: int          # index of the page with the hole (0-based)
+    fill: float        # share of its content height that is used
+    space: float       # empty height at its bottom, CSS px
+    element: object    # the figure or div.table that went to the next page
+    kind: str          # "figure" or "table"
+
+
+def _classes(element):
+    return (element.get("class") or "").split()
+
+
+def _kind(element):
+    """'figure' or 'table' for a block that cannot break across pages, else None."""
+    if element is None:
+        return None
+    if element.tag == "figure":
+        return "figure"
+    if element.tag == "div" and "table" in _classes(element):
+        return "table"
+    return None
+
+
+def _flow_children(box):
+    return [c for c in getattr(box, "children", ())
+            if isinstance(c, (boxes.BlockLevelBox, boxes.LineBox))]
+
+
+def _bottom(box):
+    """The lowest point the box's content reaches on its page (CSS px)."""
+    kids = _flow_children(box)
+    if kids and not isinstance(box, boxes.LineBox):
+        return max(_bottom(c) for c in kids)
+    return box.position_y + box.margin_height()
+
+
+def _elements(box, found):
+    element = getattr(box, "element", None)
+    if element is not None:
+        found.add(id(element))
+    for child in getattr(box, "children", ()):
+        _elements(child, found)
+    return found
+
+
+def _first_rigid(page_box):
+    """The figure or table a page begins with (through the boxes that continue from the
+    previous page: html, body, section), or None when it begins with anything else."""
+    box = page_box
+    while True:
+        kids = [c for c in _flow_children(box) if not isinstance(c, boxes.LineBox)]
+        if not kids:
+            return None
+        box = kids[0]
+        if _kind(getattr(box, "element", None)):
+            return box
+
+
+def page_fill(page):
+    """Share of the page's content height its content uses."""
+    box = page._page_box
+    top, height = box.content_box_y(), box.height
+    return (_bottom(box) - top) / height, top + height - _bottom(box)
+
+
+def holes(document, max_hole=MAX_HOLE):
+    """Pages followed by a pushed figure or table and left more than `max_hole` empty: the
+    next page begins with a figure or table of the same stretch of content (not a new
+    section), which does not continue from this page. A page that ends a section may be
+    short; so may the last page."""
+    found = []
+    pages = document.pages
+    for i in range(len(pages) - 1):
+        fill, space = page_fill(pages[i])
+        if fill >= 1 - max_hole:
+            continue
+        first = _first_rigid(pages[i + 1]._page_box)
+        if first is None or id(first.element) in _elements(pages[i]._page_box, set()):
+            continue
+        found.append(Hole(i, fill, space, first.element, _kind(first.element)))
+    return found
+
+
+def _heights(document):
+    """Laid-out height of every element (summed over its pages), outermost box each."""
+    heights = {}
+
+    def walk(box, parent_element):
+        element = getattr(box, "element", None)
+        if element is not None and element is not parent_element:
+            heights[id(element)] = heights.get(id(element), 0) + box.margin_height()
+        for child in getattr(box, "children", ()):
+            walk(child, element)
+    for page in document.pages:
+        walk(page._page_box, None)
+    return heights
+
+
+def _parents(root):
+    return {id(child): parent for parent in root.iter() for child in parent}
+
+
+def _allow_break(element):
+    element.set("style", (element.get("style") or "") + ";break-inside:auto")
+
+
+def _splits_well(table, space, heights):
+    """Whether the table, broken at the end of a page with `space` left, leaves MIN_ROWS rows
+    (and its title and header) on that page and MIN_ROWS on the next."""
+    rows = list(table.iter("tr"))
+    if len(rows) < 1 + 2 * MIN_ROWS:
+        return False
+    used = sum(heights.get(id(child), 0) for child in table if child.tag != "table")
+    used += heights.get(id(rows[0]), 0)
+    fit = 0
+    for row in rows[1:]:
+        used += heights.get(id(row), 0)
+        if used > space:
+            break
+        fit += 1
+    return fit >= MIN_ROWS and len(rows) - 1 - fit >= MIN_ROWS
+
+
+def _float_down(root, hole, heights):
+    """Move the pushed figure or table, with the figures and tables right after it, below as
+    much of the text that follows them in its section as fills the hole. False when no text
+    follows."""
+    parents = _parents(root)
+    parent = parents[id(hole.element)]
+    siblings = list(parent)
+    at = siblings.index(hole.element)
+    group = [hole.element]
+    for sibling in siblings[at + 1:]:
+        if not _kind(sibling):
+            break
+        group.append(sibling)
+    rest = siblings[at + len(group):]
+    after, split_at, filled = None, None, 0.0
+    for sibling in rest:
+        if _kind(sibling):
+            break  # figures and tables keep their order
+        if sibling.tag == "ol" and "questions" in _classes(sibling):
+            for k, item in enumerate(sibling):
+                after, split_at = sibling, k + 1
+                filled += heights.get(id(item), 0)
+                if filled >= hole.space:
+                    break
+        else:
+            after, split_at = sibling, None
+            filled += heights.get(id(sibling), 0)
+        if filled >= hole.space and sibling.tag != "h3":
+            break
+    if after is None:
+        return False
+    for element in group:
+        parent.remove(element)
+    position = list(parent).index(after) + 1
+    if split_at is not None and split_at < len(after):
+        tail = type(after)("ol", dict(after.attrib))  # the answers after the figure
+        tail.set("start", str(int(after.get("start", "1")) + split_at))
+        for item in list(after)[split_at:]:
+            after.remove(item)
+            tail.append(item)
+        parent.insert(position, tail)
+    for k, element in enumerate(group):
+        parent.insert(position + k, element)
+    return True
+
+
+def _section(parents, element):
+    while element is not None and element.tag != "section":
+        element = parents.get(id(element))
+    return element
+
+
+def mend(root, found, heights):
+    """Mend the first hole of each section in the document tree (a section starts on a new
+    page, style.css: what moves in one does not move the pages of another); returns how many
+    were mended."""
+    parents, seen, first = _parents(root), set(), []
+    for hole in found:
+        section = _section(parents, hole.element)
+        if id(section) not in seen:
+            seen.add(id(section))
+            first.append(hole)
+    done = 0
+    for hole in first:
+        if hole.kind == "table" and _splits_well(hole.element, hole.space, heights):
+            _allow_break(hole.element)
+            done += 1
+        elif _float_down(root, hole, heights):
+            done += 1
+    return done
+
+
+def layout(html, base_url, max_hole=MAX_HOLE, passes=PASSES):
+    """The laid-out document with its holes mended (as far as `passes` allow), and the holes
+    left."""
+    source = weasyprint.HTML(string=html, base_url=base_url)
+    document = source.render()
+    found = holes(document, max_hole)
+    for _ in range(passes):
+        if not found or not mend(source.etree_element, found, _heights(document)):
+            break
+        document = source.render()
+        found = holes(document, max_hole)
+    return document, found
+
+
+def write_pdf(html, base_url, pdf_path, max_hole=MAX_HOLE):
+    """The report's PDF, laid out without holes where they can be mended; returns the holes
+    left (none, as a rule)."""
+    document, found = layout(html, base_url, max_hole)
+    document.write_pdf(pdf_path)
+    return found
