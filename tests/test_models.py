@@ -303,3 +303,76 @@ def fits(layers):
         return True
     except ArchitectureError:
         return False
+
+
+# ---------------------------------------------------------------------------- dropout, identity
+
+def test_dropout_layer_parses_and_builds():
+    assert parse_layer("dropout 0.5") == {"kind": "dropout", "p": 0.5}
+    assert parse_layer("dropout .25") == {"kind": "dropout", "p": 0.25}
+    assert parse_layer("dropout 0") == {"kind": "dropout", "p": 0.0}
+    model = build_model(["conv 3x3x4", "relu", "maxpool", "fc 8", "relu", "dropout 0.3"],
+                        IN_SHAPE, 10)
+    drops = [m for m in model if isinstance(m, nn.Dropout)]
+    assert len(drops) == 1 and drops[0].p == 0.3
+    assert list(model).index(drops[0]) == len(model) - 2  # just before the prediction layer
+    # no weights, no change of shape: the same count as without it
+    plain = build_model(["conv 3x3x4", "relu", "maxpool", "fc 8", "relu"], IN_SHAPE, 10)
+    assert models.count_parameters(model) == models.count_parameters(plain)
+    assert layer_shapes(["conv 3x3x4", "dropout 0.5"], IN_SHAPE) == [(4, 26, 26)] * 2
+
+
+@pytest.mark.parametrize("text", ["dropout 1", "dropout 1.5", "dropout -0.1", "dropout x",
+                                  "dropout 0.5 0.2"])
+def test_bad_dropout_raises(text):
+    with pytest.raises(ArchitectureError, match="cannot parse"):
+        parse_layer(text)
+
+
+def test_dropout_is_active_in_training_mode_only():
+    torch.manual_seed(0)
+    model = build_model(["fc 64", "dropout 0.5"], IN_SHAPE, 10)
+    x = torch.rand(4, *IN_SHAPE)
+    with torch.no_grad():
+        model.train()
+        a, b = model(x), model(x)
+        assert not torch.equal(a, b)  # a new mask each call
+        model.eval()
+        c, d = model(x), model(x)
+    assert torch.equal(c, d)
+    no_dropout = build_model(["fc 64", "identity"], IN_SHAPE, 10)  # same module positions
+    no_dropout.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        assert torch.equal(c, no_dropout.eval()(x))  # eval mode: the identity
+
+
+def test_identity_activation_and_the_linear_map():
+    assert parse_layer("identity") == {"kind": "identity"}
+    layers = models.with_activation(["fc 16", "relu", "fc 8 nobias", "relu"], "identity")
+    assert layers == ["fc 16", "identity", "fc 8 nobias", "identity"]
+    torch.manual_seed(0)
+    model = build_model(layers, IN_SHAPE, 10)
+    w, b = models.collapse_linear(model)
+    assert w.shape == (10, 28 * 28) and b.shape == (10,) and w.dtype == torch.float64
+    x = torch.rand(5, *IN_SHAPE)
+    with torch.no_grad():
+        net = model(x).double()
+    assert torch.allclose(net, x.flatten(1).double() @ w.T + b, atol=1e-5)
+    # by hand: W = W3 W2 W1, b = W3 (W2 b1) + b3 (the second layer has no bias)
+    l1, l2, l3 = [m for m in model if isinstance(m, nn.Linear)]
+    w1, w2, w3 = (m.weight.detach().double() for m in (l1, l2, l3))
+    assert torch.allclose(w, w3 @ w2 @ w1)
+    assert torch.allclose(b, w3 @ (w2 @ l1.bias.detach().double()) + l3.bias.detach().double())
+    # a nonlinearity or a conv: no single linear map
+    assert models.collapse_linear(build_model(["fc 16", "relu"], IN_SHAPE, 10)) is None
+    assert models.collapse_linear(build_model(["conv 3x3x2"], IN_SHAPE, 10)) is None
+    # no hidden layer: the prediction layer itself
+    lin = build_model([], IN_SHAPE, 10)
+    w, b = models.collapse_linear(lin)
+    assert torch.equal(w, list(lin)[-1].weight.detach().double())
+
+
+def test_weighted_layers_name_conv_fc_and_output():
+    model = build_model(["conv 3x3x4", "relu", "maxpool", "fc 8", "relu"], IN_SHAPE, 10)
+    assert [(i, kind) for i, kind, _ in models.weighted_layers(model)] == [
+        (1, "conv"), (2, "fc"), (3, "output")]

@@ -27,8 +27,10 @@ def test_runs_table_from_the_default_config(raw_config):
     p = cfg["hw5"]
     names = {name for name, _ in runs}
     assert names == {"baseline", "lr1", "lr1e-05", "lr0.003", "lr0.03", "lr0.1", "lr0.3",
-                     "momentum0.9", "two_blocks"}
+                     "momentum0.9", "two_blocks", "dropout0.5", "l2_layers", "identity",
+                     "linear"}
     assert len(runs) == len(names) * len(p["seeds"]) and p["seeds"] == [0, 1, 2]
+    assert p["theory_seeds"] is None  # the Part 1-2 variants run the study's seeds
     base = runs[("baseline", 0)]
     assert base["layers"] == ["conv 3x3x32", "relu", "maxpool", "fc 100", "relu"]
     assert (base["optimizer"], base["lr"], base["momentum"], base["batch_size"],
@@ -39,6 +41,18 @@ def test_runs_table_from_the_default_config(raw_config):
     two = runs[("two_blocks", 0)]
     assert two["model"] == "hw5_cnn2" and two["lr"] == 0.01 and two["momentum"] == 0.0
     assert two["layers"][3:6] == ["conv 3x3x64", "relu", "maxpool"]
+    # the seed's Parts 1-2: dropout before the prediction layer, L2 per layer, no nonlinearity
+    drop = runs[("dropout0.5", 0)]
+    assert drop["layers"] == [*base["layers"], "dropout 0.5"] and drop["lr"] == 0.01
+    l2 = runs[("l2_layers", 1)]
+    assert l2["layers"] == base["layers"]
+    assert l2["layer_weight_decay"] == {"conv": 0.001, "fc": 0.05}
+    assert "layer_weight_decay" not in base and "dropout" not in " ".join(base["layers"])
+    ident, lin = runs[("identity", 0)], runs[("linear", 0)]
+    assert ident["layers"] == ["fc 100", "identity", "fc 100", "identity"]
+    assert ident["activation"] == "identity" and lin["layers"] == []
+    assert (ident["lr"], ident["batch_size"], ident["epochs"]) == (0.01, 32, 10)
+    assert hw5.params(cfg)["run_layers"]["dropout"] == drop["layers"]
     assert "hw5" in BY_NAME and hw5.departures(cfg) == [
         "hw5: Fashion-MNIST (the seed trained on MNIST)"]
 
@@ -46,23 +60,33 @@ def test_runs_table_from_the_default_config(raw_config):
 def test_quick_preset_and_the_sweep(raw_config):
     cfg = resolve({**raw_config, "preset": "quick"})
     runs = hw5.runs(cfg)
-    assert sorted({n for n, _ in runs}) == ["baseline", "lr0.1", "lr1", "lr1e-05",
+    assert sorted({n for n, _ in runs}) == ["baseline", "dropout0.5", "identity", "l2_layers",
+                                            "linear", "lr0.1", "lr1", "lr1e-05",
                                             "momentum0.9", "two_blocks"]
-    assert len(runs) == 12 and all(r["epochs"] == 2 for r in runs.values())
+    # two seeds of the assignment's variants, one of each Part 1-2 variant (theory_seeds)
+    assert len(runs) == 12 + 4 and all(r["epochs"] == 2 for r in runs.values())
+    assert {s for n, s in runs if n in ("dropout0.5", "l2_layers", "identity", "linear")} == {0}
     # the quick preset shares the other studies' prepared file
     assert prepared_name(cfg, "hw5") == prepared_name(cfg)
     # a sweep rate equal to the baseline's is the baseline, not a second run
     raw = copy.deepcopy(raw_config)
     raw["hw5"]["sweep"] = [0.01, 0.05]
     assert sorted({n for n, _ in hw5.runs(resolve(raw))}) == [
-        "baseline", "lr0.05", "lr1", "lr1e-05", "momentum0.9", "two_blocks"]
+        "baseline", "dropout0.5", "identity", "l2_layers", "linear", "lr0.05", "lr1", "lr1e-05",
+        "momentum0.9", "two_blocks"]
 
 
 @pytest.mark.parametrize("key,value,message", [
     ("momentum_variant", 0.0, "hw5.momentum_variant"),
     ("deeper_model", "hw5_cnn", "hw5.deeper_model"),
     ("deeper_model", "nope", "unknown model 'nope'"),
-    ("record_every", "often", "record_every")])
+    ("record_every", "often", "record_every"),
+    ("dropout", 1.0, "dropout"),
+    ("layer_weight_decay", {"convs": 0.1}, "layer_weight_decay"),
+    ("layer_weight_decay", {"fc": -1}, "layer_weight_decay"),
+    ("identity_model", "hw5_cnn", "hw5.identity_model"),
+    ("linear_model", "hw5_mlp", "hw5.linear_model"),
+    ("theory_seeds", [], "theory_seeds")])
 def test_bad_settings_name_the_key(raw_config, key, value, message):
     raw_config["hw5"][key] = value
     with pytest.raises(ConfigError, match=message):
@@ -114,8 +138,31 @@ def test_mnist_is_selectable_and_trains_on_idx_files(tmp_path, raw_config,
 PROTOCOL = {"model": "hw5_cnn", "deeper_model": "hw5_cnn2", "optimizer": "sgd", "lr": 0.01,
             "momentum": 0.0, "batch_size": 32, "epochs": 5, "record_every": "epoch",
             "seeds": [0, 1, 2], "lrs": [1, 1e-5], "sweep": [0.1], "momentum_variant": 0.9,
-            "target_val_acc": 0.8}
-PARAMS = {"hw5_cnn": 542_230, "hw5_cnn2": 179_926}
+            "target_val_acc": 0.8, "dropout": 0.5,
+            "layer_weight_decay": {"conv": 0.001, "fc": 0.05}, "identity_model": "hw5_mlp",
+            "linear_model": "linear", "theory_seeds": None}
+PARAMS = {"hw5_cnn": 542_230, "hw5_cnn2": 179_926, "hw5_mlp": 89_610, "linear": 7_850}
+
+
+def norms(conv, fc, out):
+    """A CNN run's final weight norms per layer with weights, as the trainer records them."""
+    return {"weight_norms": [{"layer": 1, "kind": "conv", "norm": conv},
+                             {"layer": 2, "kind": "fc", "norm": fc},
+                             {"layer": 3, "kind": "output", "norm": out}]}
+
+
+def linear_map(matrices, diff, acc):
+    """A linear model's check against its one linear map, as the trainer records it."""
+    return {"linear_map": {"matrices": matrices, "max_abs_diff": diff, "max_abs_logit": 10.0,
+                           "same_class": 1.0, "net_acc": acc, "map_acc": acc}}
+
+
+def decays(variant):
+    """The L2 strength per layer the trainer records for a variant (train.layer_decays)."""
+    chosen = variant.get("layer_weight_decay") or {}
+    return [{"layer": i, "kind": kind, "weight_decay": chosen.get(
+        kind, chosen.get("fc", 0.0) if kind == "output" else 0.0)}
+        for i, kind in ((1, "conv"), (2, "fc"), (3, "output"))]
 
 
 def epochs(val_loss, val_acc, train_loss=None, train_acc=None):
@@ -128,17 +175,26 @@ def epochs(val_loss, val_acc, train_loss=None, train_acc=None):
 
 
 def specs(seed):
-    """{run name: (curve, test accuracy)} of one seed."""
+    """{run name: (curve, test accuracy[, more of its summary])} of one seed."""
     j = 0.002 * seed
     turn = [0.6, 0.45, 0.40 - j, 0.42, 0.47] if seed < 2 else [0.6, 0.5, 0.45, 0.42, 0.40]
     return {
-        "baseline": (epochs(turn, [0.70, 0.76, 0.80 + j, 0.81, 0.81]), 0.80 + j),
+        "baseline": (epochs(turn, [0.70, 0.76, 0.80 + j, 0.81, 0.81]), 0.80 + j,
+                     norms(5.0 + j, 20.0 + j, 3.0 + j)),
         "lr1": (epochs([2.31] * 5, [0.1] * 5, [2.35] * 5, [0.1] * 5), 0.1),
         "lr1e-05": (epochs([2.30, 2.29, 2.28, 2.27, 2.26], [0.15, 0.2, 0.25, 0.3, 0.35],
                            np.linspace(2.3, 2.26, 5), np.linspace(0.1, 0.3, 5)), 0.35 + j),
         "lr0.1": (epochs(turn, [0.78, 0.80, 0.82 + j, 0.83, 0.83]), 0.82 + j),
         "momentum0.9": (epochs(turn, [0.79 + j, 0.81, 0.83, 0.84, 0.84]), 0.83 + j),
         "two_blocks": (epochs(turn, [0.72, 0.78, 0.81, 0.82 + j, 0.82]), 0.815 + j),
+        "dropout0.5": (epochs(turn, [0.71, 0.77, 0.80, 0.81 + j, 0.82],
+                              train_acc=np.linspace(0.65, 0.84, 5)), 0.805 + j),
+        "l2_layers": (epochs(turn, [0.70, 0.75, 0.79, 0.80 + j, 0.80]), 0.795 + j,
+                      norms(4.9 + j, 12.0 + j, 2.5 + j)),
+        "identity": (epochs([0.8, 0.7, 0.65, 0.62, 0.6], [0.70, 0.72, 0.74, 0.75, 0.76 + j]),
+                     0.76 + j, linear_map(3, 2e-6 + 1e-7 * seed, 0.76 + j)),
+        "linear": (epochs([0.8, 0.7, 0.66, 0.63, 0.61], [0.71, 0.73, 0.74, 0.75, 0.77 + j]),
+                   0.77 + j, linear_map(1, 0.0, 0.77 + j)),
     }
 
 
@@ -149,17 +205,20 @@ def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None):
     summaries, curves = [], []
     for i, seed in enumerate(seeds):
         for name in arms:
-            curve, acc = arms[name][i]
+            if i >= len(arms[name]):  # a variant with fewer seeds (theory_seeds)
+                continue
+            curve, acc, *more = arms[name][i]
             diverged = 20 if diverge and name == "lr1" else None
             acc = None if diverged else acc
             v = hw5.variants(PROTOCOL)[name]
             run = run_dict("hw5", name, v["model"], seed, lr=v["lr"], momentum=v["momentum"],
-                           epochs=5, batch_size=32)
+                           epochs=5, batch_size=32, activation=v.get("activation", "relu"))
             s, c = write_run(tmp_path / "runs" / name / f"seed{seed}", run, curve, acc,
                              diverged, steps=20 if diverged else 5 * 169)
             summary = json.loads(s.read_text())  # the parameter count the trainer records
             s.write_text(json.dumps({**summary, "parameters": PARAMS[v["model"]],
-                                     "records": 0 if diverged else len(curve)}))
+                                     "records": 0 if diverged else len(curve),
+                                     "layer_weight_decay": decays(v), **(more or [{}])[0]}))
             if diverged:  # no record before the loss went non-finite
                 curve.iloc[:0].to_csv(c, index=False)
             summaries.append(s)
@@ -167,7 +226,7 @@ def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None):
     return SimpleNamespace(summary=summaries, curves=curves)
 
 
-def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None):
+def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, theory_seeds=None):
     """The study's own analysis on hand-made runs (tables, figures, facts), then its section."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     inp = hand_made(tmp_path, seeds, diverge, arms)
@@ -175,12 +234,16 @@ def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None):
     for f in hw5.FIGURES:
         named[f"png_{f}"], named[f"svg_{f}"] = tmp_path / f"{f}.png", tmp_path / f"{f}.svg"
     named["facts"] = tmp_path / "facts.json"
-    params = {"protocol": {**PROTOCOL, "seeds": list(seeds)},
+    params = {"protocol": {**PROTOCOL, "seeds": list(seeds), "theory_seeds": theory_seeds},
               "variants": hw5.variants(PROTOCOL), "dataset": "fashion_mnist",
               "layers": {"hw5_cnn": ["conv 3x3x32", "relu", "maxpool", "fc 100", "relu"],
                          "hw5_cnn2": ["conv 3x3x32", "relu", "maxpool", "conv 3x3x64", "relu",
-                                      "maxpool", "fc 100", "relu"]},
-              "fc_input": {"hw5_cnn": 5408, "hw5_cnn2": 1600}}
+                                      "maxpool", "fc 100", "relu"],
+                         "hw5_mlp": ["fc 100", "relu", "fc 100", "relu"], "linear": []},
+              "run_layers": {"identity": ["fc 100", "identity", "fc 100", "identity"],
+                             "dropout": ["conv 3x3x32", "relu", "maxpool", "fc 100", "relu",
+                                         "dropout 0.5"]},
+              "fc_input": {"hw5_cnn": 5408, "hw5_cnn2": 1600, "hw5_mlp": 784, "linear": 784}}
     out = Outputs({k: str(v) for k, v in named.items()})
     hw5.analyse(inp, out, params, INFO)
     for f in hw5.FIGURES:
@@ -201,7 +264,8 @@ def three_seeds(tmp_path_factory):
 
 def test_questions_are_addressed_by_id(three_seeds):
     answers, sec, tables = three_seeds
-    assert list(answers) == ["hw5-q1", "hw5-q2", "hw5-q3", "hw5-q4"]
+    # q1-q4 the notebook's questions, then the seed's Parts 1-2 computed (ids stay stable)
+    assert list(answers) == [f"hw5-q{n}" for n in range(1, 8)]
     assert sec.title.startswith("Study 6a") and len(sec.figures) == 4
     assert "Data: Fashion-MNIST, 5,400 training" in sec.intro and "MNIST (all 60,000" in sec.intro
     assert set(tables["runs"].status) <= {"ok", "stuck"}
@@ -283,5 +347,72 @@ def test_no_wording_outside_a_claim_follows_which_variant_is_higher(tmp_path):
         return SimpleNamespace(**{**vars(sec), "summary": sec.marked_summary})
 
     assert_wording_ignores_swaps(build, arms,
-        [("baseline", "lr0.1"), ("momentum0.9", "baseline"), ("two_blocks", "baseline"),
-         ("lr1e-05", "lr0.1")])
+        [("baseline", "lr0.1"), ("momentum0.9", "baseline"), ("two_blocks", "lr1e-05"),
+         ("dropout0.5", "baseline"), ("identity", "linear"), ("l2_layers", "baseline")])
+
+
+# ------------------------------------------------------------- the seed's Parts 1-2, computed
+
+def test_q5_the_identity_mlp_is_one_linear_map_and_meets_the_linear_classifier(three_seeds):
+    answers, _, tables = three_seeds
+    q5 = answers["hw5-q5"]
+    assert "Study 4 (activation functions and gradients)" in q5  # sigmoid against ReLU
+    assert "(fc 100, identity, fc 100, identity, then the prediction layer)" in q5
+    assert "89,610 parameters against 7,850" in q5
+    assert "identity MLP: 2e-07, 2.1e-07, 2.2e-07: it is one linear map" in q5
+    assert "test accuracy is 76.00 %, 76.20 %, 76.40 % against its map's 76.00 %" in q5
+    assert "Test accuracy (same data and protocol), identity MLP against linear classifier: " \
+        "-1.00 points, not resolved" in q5
+    lin = tables["linear"].set_index(["name", "seed"])
+    assert lin.loc[("identity", 0), "matrices"] == 3 and lin.loc[("linear", 2), "matrices"] == 1
+    assert lin.loc[("identity", 0), "relative_diff"] == pytest.approx(2e-7)
+
+
+def test_q5_a_network_off_its_linear_map_fails_the_rule(tmp_path):
+    seeds = (0, 1)
+    arms = {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
+    curve, acc, _ = arms["identity"][1]
+    arms["identity"][1] = (curve, acc, linear_map(3, 0.5, acc))  # 5 % of the largest logit
+    q5 = analysed(tmp_path, seeds, arms=arms)[0]["hw5-q5"]
+    assert "2e-07, 0.05: it is not one linear map by the rule" in q5
+
+
+def test_q6_early_stopping_and_dropout(three_seeds):
+    answers, _, tables = three_seeds
+    q6 = answers["hw5-q6"]
+    assert "that epoch is seed 0 3, seed 1 3, seed 2 5 (of 5; before the last in 2 of 3" in q6
+    # baseline validation accuracy at the chosen epoch (0.80, 0.802, 0.81) against the last
+    assert "validation-chosen epoch against epoch 5: -0.60 points, not resolved" in q6
+    assert "test accuracy is recorded only after the last epoch" in q6
+    assert "(conv 3x3x32, relu, maxpool, fc 100, relu, dropout 0.5)" in q6
+    assert "Training minus validation accuracy in epoch 5, dropout 0.5 against baseline: " \
+        "-12.00 points" in q6 and "Verdict: cannot tell" in q6
+    assert "Test accuracy, dropout 0.5 against baseline: +0.50 points" in q6
+    o = tables["overfit"].set_index(["name", "seed"])
+    assert o.loc[("baseline", 0), "val_acc_at_min"] == pytest.approx(0.80)
+    assert o.loc[("baseline", 0), "last_val_acc"] == pytest.approx(0.81)
+
+
+def test_q7_l2_per_layer_with_each_layers_norm(three_seeds):
+    answers, _, tables = three_seeds
+    q7 = answers["hw5-q7"]
+    assert q7.startswith("Yes. ")
+    assert "layer 1 (conv) λ = 0.001, layer 2 (fc) λ = 0.05, layer 3 (output) λ = 0.05" in q7
+    assert "Final weight norm of layer 2 (fc, λ = 0.05), L2 per layer against baseline: -8" in q7
+    assert "factor 1 − lr·λ = 0.9995" in q7 and "Test accuracy, L2 per layer against" in q7
+    n = tables["weight_norms"]
+    assert set(n.name) == {"baseline", "l2_layers"} and len(n) == 2 * 3 * 3
+    assert set(n.weight_decay[n.name == "baseline"]) == {0.0}
+
+
+def test_one_seed_of_the_part_1_2_variants_says_values_only(tmp_path):
+    """The quick preset: two seeds of the assignment's variants, one of each Part 1-2 one."""
+    seeds = (0, 1)
+    arms = {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
+    for name in ("dropout0.5", "l2_layers", "identity", "linear"):
+        arms[name] = arms[name][:1]
+    answers, sec, _ = analysed(tmp_path, seeds, arms=arms, theory_seeds=[0])
+    assert "1 seed(s) (0)" in answers["hw5-q6"]
+    assert "(1 run and 2 runs: no spread, so no comparison can be made)" in answers["hw5-q6"]
+    assert "(one run each: no spread" in answers["hw5-q5"]
+    assert "comparison" in answers["hw5-q7"] and "separated" not in answers["hw5-q7"]

@@ -359,3 +359,99 @@ def test_bf16_changes_only_evaluation_within_the_bound(data, layers):
 def test_unknown_precision_is_refused(data):
     with pytest.raises(ValueError, match="precision"):
         go(make_run(MLP), data, precision="fp16")
+
+
+# ---------------------------------------------------------------- L2 per layer, dropout, norms
+
+CNN_HW5 = ["conv 3x3x4", "relu", "maxpool", "fc 16", "relu"]
+
+
+def test_layer_weight_decay_selects_layers_most_specific_first():
+    model = build_model(CNN_HW5, (1, 28, 28), 10)
+    decays = train.layer_decays(make_run(CNN_HW5, weight_decay=0.1,
+                                         layer_weight_decay={"conv": 0.5, "fc": 0.2}), model)
+    assert decays == [(1, "conv", 0.5), (2, "fc", 0.2), (3, "output", 0.2)]  # fc: output too
+    decays = train.layer_decays(make_run(CNN_HW5, weight_decay=0.1, layer_weight_decay={
+        "fc": 0.2, "output": 0.0, "2": 0.7}), model)
+    assert decays == [(1, "conv", 0.1), (2, "fc", 0.7), (3, "output", 0.0)]
+    assert train.layer_decays(make_run(CNN_HW5), model) == [
+        (1, "conv", 0.0), (2, "fc", 0.0), (3, "output", 0.0)]
+    for bad in ({"dense": 0.1}, {"4": 0.1}, {"0": 0.1}):
+        with pytest.raises(ValueError, match="select no layer"):
+            train.layer_decays(make_run(CNN_HW5, layer_weight_decay=bad), model)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_per_layer_decay_is_applied_to_each_layers_group(optimizer):
+    """One step on a zero loss: SGD shrinks each layer's weights and biases by its own factor
+    1 - lr * λ; without layer_weight_decay the optimiser gets model.parameters() as before."""
+    torch.manual_seed(0)
+    model = build_model(CNN_HW5, (1, 28, 28), 10)
+    before = [p.detach().clone() for p in model.parameters()]
+    run = make_run(CNN_HW5, optimizer=optimizer, lr=0.1,
+                   layer_weight_decay={"conv": 0.5, "fc": 0.0, "output": 2.0})
+    groups = train.param_groups(run, model)
+    assert [g["layer"] for g in groups] == ["1 conv", "2 fc", "3 output"]
+    assert [g["weight_decay"] for g in groups] == [0.5, 0.0, 2.0]
+    assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))
+    opt = train.make_optimizer(run, groups)
+    (0 * sum(p.sum() for p in model.parameters())).backward()
+    opt.step()
+    after = list(model.parameters())
+    conv_w, fc_w, out_w = after[0], after[2], after[4]
+    if optimizer == "sgd":
+        assert torch.allclose(conv_w, before[0] * (1 - 0.1 * 0.5))
+        assert torch.allclose(after[1], before[1] * (1 - 0.1 * 0.5))  # its bias too
+        assert torch.equal(fc_w, before[2])
+        assert torch.allclose(out_w, before[4] * (1 - 0.1 * 2.0))
+    else:
+        assert not torch.equal(conv_w, before[0]) and torch.equal(fc_w, before[2])
+    plain = make_run(CNN_HW5)
+    assert not isinstance(train.param_groups(plain, model), list)  # model.parameters()
+
+
+def test_batchnorm_parameters_keep_the_global_decay():
+    model = build_model(["conv 3x3x4", "batchnorm", "relu"], (1, 28, 28), 10)
+    groups = train.param_groups(make_run(weight_decay=0.3, layer_weight_decay={"conv": 0.0}),
+                                model)
+    assert groups[-1]["layer"] == "rest" and groups[-1]["weight_decay"] == 0.3
+    assert len(groups[-1]["params"]) == 2  # the norm's scale and shift
+
+
+def test_per_layer_decay_shrinks_that_layers_norm_in_training(data):
+    base = go(make_run(CNN_HW5, optimizer="sgd", lr=0.05), data)[1]
+    run = make_run(CNN_HW5, optimizer="sgd", lr=0.05, layer_weight_decay={"fc": 1.0})
+    _, summary, _, _ = go(run, data)
+    assert [w["layer"] for w in summary["weight_norms"]] == [1, 2, 3]
+    assert [d["weight_decay"] for d in summary["layer_weight_decay"]] == [0.0, 1.0, 1.0]
+    norms = {w["kind"]: w["norm"] for w in summary["weight_norms"]}
+    base_norms = {w["kind"]: w["norm"] for w in base["weight_norms"]}
+    assert norms["fc"] < 0.9 * base_norms["fc"] and norms["output"] < base_norms["output"]
+    assert summary["linear_map"] is None  # relu: not one linear map
+
+
+def test_dropout_is_off_in_evaluation(data):
+    """The final metrics equal an independent evaluation in eval mode (dropout the identity),
+    and a run with dropout 0 trains exactly as the run without the layer."""
+    layers = [*CNN_HW5, "dropout 0.5"]
+    _, summary, _, model = go(make_run(layers), data)
+    loss, acc, _ = plain_eval(model, data["test_x"], data["test_y"])
+    assert summary["test_acc"] == acc and summary["test_loss"] == pytest.approx(loss, rel=1e-5)
+    model.train()
+    x = torch.tensor(data["test_x"][:20], dtype=torch.float32) / 255
+    with torch.no_grad():
+        assert not torch.equal(model(x), model(x))  # in training mode it drops
+    curves0, s0, _, _ = go(make_run([*CNN_HW5, "dropout 0"]), data)
+    curves, s, _, _ = go(make_run([*CNN_HW5, "identity"]), data)
+    assert curves0 == curves and s0["test_acc"] == s["test_acc"]
+
+
+def test_identity_mlp_records_its_linear_map(data):
+    layers = ["fc 32", "identity", "fc 16", "identity"]
+    _, summary, _, model = go(make_run(layers, optimizer="sgd", lr=0.01), data)
+    m = summary["linear_map"]
+    assert m["matrices"] == 3 and m["same_class"] == 1.0
+    assert m["max_abs_diff"] < 1e-4 * m["max_abs_logit"]
+    assert m["net_acc"] == m["map_acc"] == summary["test_acc"]
+    lin = go(make_run([], optimizer="sgd", lr=0.01), data)[1]["linear_map"]
+    assert lin["matrices"] == 1 and lin["max_abs_diff"] < 1e-5

@@ -113,7 +113,7 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
                     "Study 6c: Assignment 4 (seed 004)"):
         assert f"<h2>{section}" in html
     counts = {"concepts": 4, "convolution": 6, "architectures": 10, "activations": 3,
-              "learning_rates": 4, "hw5": 4, "ece421": 3, "assignment4": 4}
+              "learning_rates": 4, "hw5": 7, "ece421": 3, "assignment4": 4}
     for study, n in counts.items():  # every question addressable by id, linked from contents
         assert f'href="#{study}"' in html
         for q in range(1, n + 1):
@@ -199,6 +199,19 @@ def trained_runs(quick, trainers=None):
         if trainers is None or run.get("trainer", "torch") in trainers:
             out.append((run["study"], run["name"], str(run["seed"])))
     return sorted(out)
+
+
+def test_each_run_writes_the_files_its_trainer_declares(quick):
+    """Per-run files come from trainers.py: a NumPy run's model is an .npz archive (its job
+    never imports torch), only the run a scheduled run continues from keeps epoch states."""
+    from nnstudies.trainers import run_files
+    runs = quick / "results" / "test" / "runs"
+    for path in runs.glob("*/*/seed*/summary.json"):
+        run = json.loads(path.read_text())["run"]
+        assert sorted(p.name for p in path.parent.iterdir()) == sorted(run_files(run)), path
+    assert (runs / "ece421" / "mlp_h100" / "seed0" / "model.npz").exists()
+    assert (runs / "learning_rates" / "lr0.1" / "seed0" / "epoch_states.pt").exists()
+    assert not (runs / "learning_rates" / "lr0.01" / "seed0" / "epoch_states.pt").exists()
 
 
 def test_editing_the_epoch_count_reruns_every_training_job(quick, edited):
@@ -306,6 +319,12 @@ def test_every_claim_in_the_report_carries_the_evidence_of_its_facts_file(quick)
     in_sections = {c["key"] for c in claims_in(sections)}
     assert {c["key"] for c in claims_in(summary)} <= in_sections
     assert html.count('<li id="note-') == len(in_sections)
+
+
+def test_every_appendix_link_lands_on_an_element(quick):
+    """The appendix "What each assignment asked": a table per seed, every link resolves."""
+    from appendix_check import check_appendix_links
+    check_appendix_links((quick / "results" / "test" / "report" / "report.html").read_text())
 
 
 def test_every_run_has_a_measured_fate_and_the_notice_lists_the_departures(quick):

@@ -14,7 +14,12 @@ from nnstudies.config import (
     study_data,
 )
 from nnstudies.data import raw_paths
-from nnstudies.trainers import trainer_code
+from nnstudies.trainers import (
+    TRAINERS,
+    run_files as files_of,
+    trainer_code,
+    training_rule,
+)
 from nnstudies.studies import BY_NAME, STUDIES
 from nnstudies.studies.common import (
     data_departures,
@@ -107,10 +112,50 @@ def run_dir(study, name, seed):
 
 def run_files(study, kind, keys=None):
     """One file of every run of a study (or of the runs `keys`: (name, seed) pairs),
-    e.g. run_files('architectures', 'summary.json')."""
-    return [
-        f"{run_dir(study, name, seed)}/{kind}" for name, seed in keys or RUNS[study]
-    ]
+    e.g. run_files('architectures', 'summary.json'); a run whose trainer does not write that
+    kind of file is named (trainers.py declares what each writes)."""
+    keys = keys or list(RUNS[study])
+    for key in keys:
+        if kind not in files_of(RUNS[study][key]):
+            raise WorkflowError(
+                f"{study} reads {kind} of run {key[0]} seed {key[1]}, whose trainer "
+                f"writes only {', '.join(files_of(RUNS[study][key]))} (trainers.py)"
+            )
+    return [f"{run_dir(study, name, seed)}/{kind}" for name, seed in keys]
+
+
+def _training_rules():
+    """{name: {files, runs: {study: [run names]}, gpu}}, one training rule per set of
+    per-run files (a rule declares its outputs once for all its jobs). Each rule's wildcards
+    are limited to its own runs (run_constraint)."""
+    rules_ = {}
+    for study, runs in RUNS.items():
+        for (name, _), run in runs.items():
+            trainer = TRAINERS[run.get("trainer", "torch")]
+            spec = rules_.setdefault(
+                training_rule(run),
+                {"files": files_of(run), "runs": {}, "gpu": trainer["gpu"]},
+            )
+            if spec["files"] != files_of(run):  # one rule name, one set of files
+                raise WorkflowError(
+                    f"the runs of {training_rule(run)} write {spec['files']} and "
+                    f"{files_of(run)} (trainers.py)"
+                )
+            spec["runs"].setdefault(study, set()).add(name)
+    return rules_
+
+
+TRAINING_RULES = _training_rules()
+
+
+def run_constraint(runs):
+    """A regex for the {run} wildcard that matches exactly these (study, run) pairs: each name
+    only behind its own study's folder (a lookbehind), since two studies may use one run name
+    with different trainers (hw5's lr0.1 and learning_rates' lr0.1)."""
+    return "|".join(
+        f"(?<={re.escape(study)}/)(?:{'|'.join(sorted(map(re.escape, names)))})"
+        for study, names in sorted(runs.items())
+    )
 
 
 def study_files(study):

@@ -1,11 +1,12 @@
-"""Snakemake entry point: train one run and write its curves, summary, weights and model."""
+"""Snakemake entry point: train one run and write the files its trainer declares (curves,
+summary, first-layer weights, unit class means, model; epoch states for a run that keeps them).
+A NumPy trainer's job never imports torch (about 2 s of start-up per job)."""
 import io
 import json
 import sys
 
 import numpy as np
 import pandas as pd
-import torch
 
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (the snakemake object is injected)
 from nnstudies.data import DataError, load_prepared  # noqa: E402
@@ -13,14 +14,18 @@ from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.outputs import one_line_errors, write_bytes, write_text  # noqa: E402
 from nnstudies.provenance import hardware, package_versions  # noqa: E402
 from nnstudies.runfiles import RunFileError  # noqa: E402
-from nnstudies.train import NO_EPOCH_STATES, read_epoch_states  # noqa: E402
-from nnstudies.trainers import trainer_module  # noqa: E402
+from nnstudies.trainers import set_threads, trainer_module, trainer_name  # noqa: E402
 
 smk = snakemake  # noqa: F821
 run = json.loads(smk.params.run)
 device = smk.config["train"]["device"]  # how the run executes: not a param (train.smk)
-torch.set_num_threads(smk.threads)
-torch.use_deterministic_algorithms(True, warn_only=True)
+uses_torch = trainer_name(run) == "torch"
+set_threads(smk.threads)
+if uses_torch:
+    import torch
+
+    torch.set_num_threads(smk.threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 log = to_log(smk.log[0])  # tqdm progress and any traceback
 with one_line_errors(DataError):
@@ -30,6 +35,8 @@ precision = smk.params.get("precision", "fp32")
 reference = pd.read_csv(smk.input.reference) if smk.input.reference else None
 resume = {}  # a scheduled run: its reference run's epoch states, checked (train.py)
 if smk.input.get("reference_states"):
+    from nnstudies.train import read_epoch_states
+
     with one_line_errors(RunFileError):
         resume["reference_states"] = read_epoch_states(smk.input.reference_states, reference)
 curves, summary, arrays, model = trainer.train_run(
@@ -38,24 +45,34 @@ curves, summary, arrays, model = trainer.train_run(
     **resume)
 print(json.dumps(summary), file=log)
 
+
+def saved(save, obj):
+    """The bytes `save(buffer, obj)` writes (np.save, np.savez; torch_save)."""
+    buffer = io.BytesIO()
+    save(buffer, obj)
+    return buffer.getvalue()
+
+
+def torch_save(buffer, obj):
+    torch.save(obj, buffer)  # torch's argument order is (object, file)
+
+
 # Each file is written whole or not at all; a full disk or read-only folder ends the job with
-# one line naming the file (torch.save and np.save write to memory first, then to the file).
+# one line naming the file (everything is serialised to memory first, then written).
+out = smk.output
 with one_line_errors():
-    write_text(smk.output.curves,
+    write_text(out.curves,
                pd.DataFrame(curves, columns=trainer.curve_columns(run)).to_csv(index=False))
     for key in ("first_layer", "unit_class_means"):
-        buffer = io.BytesIO()
-        np.save(buffer, arrays[key])
-        write_bytes(smk.output[key], buffer.getvalue())
-    buffer = io.BytesIO()
-    # an nn.Module's weights, or a NumPy trainer's dict of arrays
-    torch.save(model.state_dict() if hasattr(model, "state_dict") else model, buffer)
-    write_bytes(smk.output.model, buffer.getvalue())
-    buffer = io.BytesIO()  # a reference run's states for its scheduled run; else about 1 KB
-    torch.save(arrays.get("epoch_states", NO_EPOCH_STATES), buffer)
-    write_bytes(smk.output.epoch_states, buffer.getvalue())
+        write_bytes(out[key], saved(np.save, arrays[key]))
+    if out.model.endswith(".pt"):  # an nn.Module's weights
+        write_bytes(out.model, saved(torch_save, model.state_dict()))
+    else:  # a NumPy trainer's dict of arrays, as an .npz archive
+        write_bytes(out.model, saved(lambda f, m: np.savez(f, **m), model))
+    if "epoch_states" in out.keys():  # a reference run's states for its scheduled run
+        write_bytes(out.epoch_states, saved(torch_save, arrays["epoch_states"]))
     settings = {"device": device, "eval_batch": smk.params.eval_batch,
                 "threads": smk.threads, "precision": precision}
-    write_text(smk.output.summary, json.dumps(
+    write_text(out.summary, json.dumps(
         {"run": run, **summary, "settings": settings, "versions": package_versions(),
          "hardware": hardware()}, indent=2))

@@ -136,11 +136,11 @@ def rule(arm, values, what, holds, rule_text, yes, no, fmt=fmt_pct, source=""):
                   short=f"{arm}: {yes if holds else no}")
 
 
-def alternative(best, xs, alt, ys, what, reason, prefer=True):
+def alternative(best, xs, alt, ys, what, reason, prefer=True, source=""):
     """The best arm against an alternative with another merit (`reason`, e.g. size): the
     difference with its test and, where the data do not separate them and `prefer`, that a
     reader who values that merit may take the alternative (never that the two are equal)."""
-    c = difference(best, xs, alt, ys, what)
+    c = difference(best, xs, alt, ys, what, source=source)
     if prefer and c["evidence"].get("testable") and not c["evidence"].get("separated"):
         c["text"] += (f"; a reader who values {reason} may prefer {alt}, but nothing here "
                       "shows the two are equally accurate")

@@ -225,8 +225,13 @@ MARKER_NAMES = {"X": "cross", "^": "triangle", "o": "circle"}
 
 def status_handles(statuses, fig=None):
     """Legend handles and labels, one per fate marker used, saying what it means; with `fig`,
+    only the fates whose marker is drawn in it (a run with no finite record has none), and
     the figure's caption notes say it too."""
     used = set(statuses)
+    if fig is not None:
+        drawn = {line.get_marker() for ax in fig.axes for line in ax.lines
+                 if line.get_gid() == "status"}
+        used = {s for s in used if STATUS_MARKERS.get(s) in drawn}
     handles, labels = [], []
     for status, marker in STATUS_MARKERS.items():
         if status in used:
@@ -293,7 +298,7 @@ def _axis_range(regular, outliers, log=False, reach=None):
     """Axis limits (lo, hi) and whether some values lie beyond them (to be drawn on the edge).
 
     The range is set by the bulk of the `regular` series: their smallest value and, for the
-    top, each series' 90th percentile (a run's first, transient records do not set it). Every
+    top, each series' upper quartile (a run's first, transient records do not set it). Every
     other value, an outlier series' (a run that blew up) or a regular one's, widens the range
     while it stays within `reach` of it (a multiple of the range's span; on a log axis a
     factor), else the axis stops and the value is drawn on its edge. None when there is
@@ -305,7 +310,7 @@ def _axis_range(regular, outliers, log=False, reach=None):
     if not reg:
         return None
     lo = min(v.min() for v in reg)
-    hi = max(np.quantile(v, 0.9) if len(v) >= 5 else v.max() for v in reg)
+    hi = max(np.quantile(v, 0.75, method="lower") if len(v) >= 4 else v.max() for v in reg)
     if log:
         reach = reach or 100.0
         pad = max((hi / lo) ** 0.06, 1.15)
@@ -485,7 +490,11 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
         colour = colours[i % len(colours)]
         title = "scheduled" if v["name"] == "schedule" else f"lr {v['lr']:g}"
         top.set_title(title + ("" if v["status"] == "ok" else f" ({v['status']})"))
-        if not df.empty:
+        if df.empty:
+            for ax in (top, bottom):
+                ax.text(0.5, 0.5, "no record", transform=ax.transAxes, ha="center",
+                        va="center", fontsize=7)
+        else:
             epoch = df.step / steps_per_epoch
             loss = np.asarray(df.train_loss_mean, dtype=float)
             if _beyond(loss, loss_range):
@@ -499,6 +508,9 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
                 last = np.flatnonzero(np.isfinite(y))
                 if len(last):
                     _mark_status(ax, epoch.iloc[last[-1]], y[last[-1]], v["worst_status"])
+                else:
+                    ax.text(0.5, 0.5, "no finite value\nrecorded", transform=ax.transAxes,
+                            ha="center", va="center", fontsize=7)
         if v["name"] == "schedule":
             for k, (seed, epochs) in enumerate(sorted((switches or {}).items())):
                 for j, e in enumerate(epochs):

@@ -114,11 +114,8 @@ def parameter_count(params):
 
 
 def _threads():
-    try:
-        import torch
-        return torch.get_num_threads()  # the job's thread count (set by train_run.py)
-    except ImportError:
-        return None
+    from .trainers import job_threads  # the job's thread count (set by train_run.py)
+    return job_threads()
 
 
 def _limit_threads(threads):

@@ -2,7 +2,9 @@
 
 Grammar of one layer (also enforced by the config schema):
     fc N [nobias] | conv KxKxC [stride=S] [pad=P|same] [dilation=D] [nobias]
-    maxpool [K] [stride=S] | relu | sigmoid | tanh | batchnorm
+    maxpool [K] [stride=S] | relu | sigmoid | tanh | identity | batchnorm | dropout P
+identity is no nonlinearity (nn.Identity); dropout P zeroes each input with probability P and
+scales the rest by 1/(1 - P) in training mode only (nn.Dropout: the identity in eval mode).
 A flatten is inserted before the first fc; the prediction layer (fc to the number of classes,
 no softmax) is appended.
 """
@@ -13,7 +15,8 @@ from .lazy import lazy_import
 
 torch = lazy_import("torch")
 
-ACTIVATIONS = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}  # torch.nn class names
+ACTIVATIONS = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh",
+               "identity": "Identity"}  # torch.nn class names
 
 
 class ArchitectureError(ValueError):
@@ -37,6 +40,12 @@ def parse_layer(text):
     if kind == "maxpool":
         size = int(args[0]) if args and "=" not in args[0] else 2
         return {"kind": "maxpool", "size": size, "stride": int(opts.get("stride", size))}
+    if kind == "dropout" and len(args) == 1 and re.fullmatch(r"\d*\.?\d+", args[0]):
+        p = float(args[0])
+        if p < 1:
+            return {"kind": "dropout", "p": p}
+        raise ArchitectureError(f"cannot parse layer {text!r}: a dropout probability is "
+                                "below 1")
     if kind in ACTIVATIONS or kind == "batchnorm":
         if not args:
             return {"kind": kind}
@@ -133,6 +142,8 @@ def build_model(layers, in_shape, num_classes):
         elif kind == "batchnorm":
             norm = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
             modules.append(norm(shape[0]))
+        elif kind == "dropout":
+            modules.append(nn.Dropout(spec["p"]))
         else:
             modules.append(getattr(nn, ACTIVATIONS[kind])())
         if kind in ("conv", "maxpool"):
@@ -159,3 +170,34 @@ def is_convolutional(layers):
 def weight_layer_count(layers):
     """Depth = layers with weights, the prediction layer included."""
     return sum(layer.split()[0] in ("fc", "conv") for layer in layers) + 1
+
+
+def weighted_layers(model):
+    """[(position, kind, module)] of every layer with weights, in order: position counts them
+    from 1 (the prediction layer last), kind is "conv", "fc" or "output" (the prediction
+    layer, which build_model appends). The names of `layer_weight_decay` and weight norms."""
+    found = [m for m in model if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))]
+    return [(i, "output" if i == len(found) else
+             "conv" if isinstance(m, torch.nn.Conv2d) else "fc", m)
+            for i, m in enumerate(found, start=1)]
+
+
+def collapse_linear(model):
+    """(W, b) of the one linear map x -> W x + b that `model` computes in eval mode, in float64
+    from its weights (b = 0 where no layer has a bias), or None when the model has anything
+    but flatten, fully connected, identity and dropout layers (a nonlinearity or a conv).
+
+    A stack of affine maps is affine: W = W_k ... W_1, b = W_k (... (W_2 b_1 + b_2) ...) + b_k.
+    """
+    nn = torch.nn
+    if not all(isinstance(m, (nn.Linear, nn.Flatten, nn.Identity, nn.Dropout)) for m in model):
+        return None
+    w, b = None, None
+    for m in model:
+        if not isinstance(m, nn.Linear):
+            continue
+        wm = m.weight.detach().to(torch.float64).cpu()
+        bm = (m.bias.detach().to(torch.float64).cpu() if m.bias is not None
+              else torch.zeros(wm.shape[0], dtype=torch.float64))
+        w, b = (wm, bm) if w is None else (wm @ w, wm @ b + bm)
+    return w, b

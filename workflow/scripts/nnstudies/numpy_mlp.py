@@ -143,11 +143,8 @@ def curve_columns(run):
 
 
 def _threads():
-    try:
-        import torch  # the job sets torch's thread count (train.threads); BLAS follows it
-        return torch.get_num_threads()
-    except ImportError:
-        return 1
+    from .trainers import job_threads  # the job's train.threads (train_run.py); BLAS follows
+    return job_threads() or 1
 
 
 def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None,

@@ -15,6 +15,7 @@ PASSES times:
 
 The HTML file is not changed: a browser scrolls, it has no pages.
 """
+import logging
 from dataclasses import dataclass
 
 import weasyprint  # this module is imported only to write the PDF (report.render)
@@ -240,4 +241,7 @@ def write_pdf(html, base_url, pdf_path, max_hole=MAX_HOLE):
     left (none, as a rule)."""
     document, found = layout(html, base_url, max_hole)
     document.write_pdf(pdf_path)
+    for hole in found:  # said in the report's log, so that a reader of the log can look
+        logging.warning("PDF page %d is %.0f %% empty: the %s after it did not fit and could "
+                        "not be moved", hole.page + 1, 100 * (1 - hole.fill), hole.kind)
     return found

@@ -36,10 +36,17 @@ def status_counts(statuses, what="runs"):
     statuses = list(statuses)
     bad = {s: statuses.count(s) for s in ("diverged", "blew up", "stuck") if s in statuses}
     if not bad:
-        return f"all {len(statuses)} {what} ended ok (none diverged, blew up or got stuck)"
+        every = {1: "the one", 2: "both"}.get(len(statuses), f"all {len(statuses)}")
+        one = what[:-1] if len(statuses) == 1 and what.endswith("s") else what
+        return f"{every} {one} ended ok (none diverged, blew up or got stuck)"
     parts = [f"{k} {s}" for s, k in bad.items()]
     return (f"of {len(statuses)} {what}, " + ", ".join(parts)
             + f"; {statuses.count('ok')} ended ok")
+
+
+def count(n, word, plural=None):
+    """'1 seed', '3 seeds' (`plural` where adding an s is wrong)."""
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
 def names(items):

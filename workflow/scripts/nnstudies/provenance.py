@@ -144,10 +144,7 @@ def memory_gb():
 def hardware():
     info = {"cpu": cpu_model(), "cores": os.cpu_count(), "memory_gb": memory_gb(),
             "machine": platform.machine(), "system": f"{platform.system()} {platform.release()}"}
-    try:
-        import torch
-        if torch.cuda.is_available():
-            info["gpu"] = torch.cuda.get_device_name(0)
-    except ImportError:
-        pass
+    torch = sys.modules.get("torch")  # only where the job loaded it (a NumPy run never does)
+    if torch is not None and torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
     return info

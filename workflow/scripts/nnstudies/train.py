@@ -16,7 +16,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .data import SCALINGS
-from .models import ACTIVATIONS, build_model, first_layer
+from .models import ACTIVATIONS, build_model, collapse_linear, first_layer, weighted_layers
 from .runfiles import RunFileError
 from .schedule import epoch_end_accuracy, plateau_epoch
 
@@ -30,8 +30,58 @@ def pick_device(name):
     return name
 
 
+LAYER_KINDS = ("conv", "fc", "output")
+
+
+def layer_decays(run, model):
+    """[(position, kind, λ)] per layer with weights (models.weighted_layers): the L2 strength
+    run["layer_weight_decay"] gives it, else the run's global weight_decay.
+
+    layer_weight_decay maps a selector to λ: "conv" (every conv layer), "fc" (every fully
+    connected layer, the prediction layer included), "output" (the prediction layer) or a
+    position "1", "2", ... (1 = the first layer with weights); the most specific selector wins
+    (position, then output, then the kind)."""
+    chosen = run.get("layer_weight_decay") or {}
+    bad = [k for k in chosen if str(k) not in LAYER_KINDS and not str(k).isdigit()]
+    layers = weighted_layers(model)
+    bad += [k for k in chosen if str(k).isdigit() and not 1 <= int(k) <= len(layers)]
+    if bad:
+        raise ValueError(f"layer_weight_decay: {bad} select no layer: use conv, fc, output or "
+                         f"a position 1-{len(layers)} among the layers with weights")
+    chosen = {str(k): float(v) for k, v in chosen.items()}
+    default = run.get("weight_decay", 0.0)
+    return [(i, kind, next((chosen[k] for k in (str(i), kind, "fc" if kind == "output" else kind)
+                            if k in chosen), default))
+            for i, kind, _ in layers]
+
+
+def param_groups(run, model):
+    """What the optimiser trains: model.parameters(), or with run["layer_weight_decay"] one
+    parameter group per layer with weights (its weight and bias) with that layer's λ, and one
+    group of the rest (batch-norm scales and shifts) with the global weight_decay."""
+    if not run.get("layer_weight_decay"):
+        return model.parameters()
+    layers = weighted_layers(model)
+    groups = [{"params": list(m.parameters()), "weight_decay": decay, "layer": f"{i} {kind}"}
+              for (i, kind, decay), (_, _, m) in zip(layer_decays(run, model), layers)]
+    own = {id(p) for g in groups for p in g["params"]}
+    rest = [p for p in model.parameters() if id(p) not in own]
+    if rest:
+        groups.append({"params": rest, "weight_decay": run.get("weight_decay", 0.0),
+                       "layer": "rest"})
+    return groups
+
+
+def weight_norms(model):
+    """[{layer, kind, norm}] the Frobenius norm of each weighted layer's weight (not its bias)."""
+    return [{"layer": i, "kind": kind, "norm": float(m.weight.detach().norm())}
+            for i, kind, m in weighted_layers(model)]
+
+
 def make_optimizer(run, params):
-    # weight_decay: L2 on the weights, added to the gradient (coupled, as in the assignments)
+    # weight_decay: L2 on the weights, added to the gradient (coupled, as in the assignments);
+    # `params` may be parameter groups with their own weight_decay (param_groups), which torch
+    # lets override this default
     decay = run.get("weight_decay", 0.0)
     if run["optimizer"] == "adam":
         return torch.optim.Adam(params, lr=run["lr"], weight_decay=decay)
@@ -137,6 +187,35 @@ def evaluate(model, x, y, chunk, precision="fp32"):
 
 
 @torch.inference_mode()
+def linear_map_check(model, x, y, chunk):
+    """For a model without nonlinearity (models.collapse_linear): the network's eval-mode logits
+    on x against those of its one linear map W x + b (float64): the number of weight matrices
+    multiplied, the largest absolute difference and the largest absolute logit, the share of
+    images whose predicted class is the same, and both accuracies. None for any other model."""
+    collapsed = collapse_linear(model)
+    if collapsed is None:
+        return None
+    w, b = (t.to(x.device) for t in collapsed)
+    was_training = model.training
+    model.eval()
+    diff = top = 0.0
+    same = right_net = right_map = 0
+    for i in range(0, len(x), chunk):
+        xs, ys = x[i:i + chunk], y[i:i + chunk]
+        net = model(xs).to(torch.float64)
+        lin = xs.flatten(1).to(torch.float64) @ w.T + b
+        diff = max(diff, (net - lin).abs().max().item())
+        top = max(top, lin.abs().max().item())
+        same += (net.argmax(1) == lin.argmax(1)).sum().item()
+        right_net += (net.argmax(1) == ys).sum().item()
+        right_map += (lin.argmax(1) == ys).sum().item()
+    model.train(was_training)
+    return {"matrices": sum(isinstance(m, nn.Linear) for m in model),
+            "max_abs_diff": diff, "max_abs_logit": top, "same_class": same / len(x),
+            "net_acc": right_net / len(x), "map_acc": right_map / len(x)}
+
+
+@torch.inference_mode()
 def unit_class_means(model, x, y, n_classes, chunk):
     """Mean response of each first-layer unit (after its activation) per class: (units, classes).
 
@@ -191,8 +270,8 @@ def curve_columns(run):
 # "keep_epoch_states", set by learning_rates.runs()) keeps its full training state at the end
 # of every epoch, since which epoch the schedule needs (the plateau) is known only once the
 # whole curve is. The scheduled run then continues from the state at the plateau instead of
-# recomputing its first phase: the same computation, so the same numbers. Every run writes
-# epoch_states.pt (train.smk); the others write NO_EPOCH_STATES (about 1 KB). Full preset:
+# recomputing its first phase: the same computation, so the same numbers. Only such a run
+# writes epoch_states.pt (trainers.RUN_EXTRA_FILES, its own training rule). Full preset:
 # cnn_4's 20 epochs, about 1.5 MB (weights, SGD state, generators, the curve's records).
 EPOCH_STATES_FORMAT = 1
 NO_EPOCH_STATES = {"format": EPOCH_STATES_FORMAT, "epochs": {}}
@@ -378,7 +457,7 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
     switches, first_from_reference, resumed_at, epoch_states = [], False, None, None
     if not run.get("schedule"):
         kept = {} if run.get("keep_epoch_states") else None
-        fit(make_optimizer(run, model.parameters()), run["epochs"], kept=kept)
+        fit(make_optimizer(run, param_groups(run, model)), run["epochs"], kept=kept)
         if kept is not None:
             epoch_states = {**NO_EPOCH_STATES, "run": run, "precision": precision,
                             "device": device, "threads": torch.get_num_threads(),
@@ -393,7 +472,7 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
         plateau = plateau_epoch(epoch_end_accuracy(reference), sch["min_delta"], sch["patience"])
         first_from_reference = bool(plateau and plateau < total_epochs)
         for i, lr in enumerate(sch["lrs"]):
-            optimizer = make_optimizer({**run, "lr": lr}, model.parameters())
+            optimizer = make_optimizer({**run, "lr": lr}, param_groups(run, model))
             if i == 0 and first_from_reference:
                 saved, why_not = _state_to_resume(reference_states, {**run, "lr": lr}, plateau,
                                                   precision, device, steps_per_epoch)
@@ -437,6 +516,12 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
         "final_train_acc": curves[-1]["train_acc"] if curves else None,
         "final_val_acc": curves[-1].get("val_acc") if curves else None,
         "parameters": sum(p.numel() for p in model.parameters()),
+        "weight_norms": weight_norms(model),
+        "layer_weight_decay": [{"layer": i, "kind": kind, "weight_decay": decay}
+                               for i, kind, decay in layer_decays(run, model)],
+        # a model without nonlinearity: the one linear map it equals, checked on the test set
+        "linear_map": (linear_map_check(model, tensors["test_x"], tensors["test_y"],
+                                        eval_batch) if diverged_at is None else None),
         "device": device, "threads": torch.get_num_threads(), "precision": precision,
         "train_seconds": time.perf_counter() - started,
         "started_at": wall_start, "finished_at": time.time(),  # wall clock, for the report

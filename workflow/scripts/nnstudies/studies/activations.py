@@ -117,6 +117,12 @@ SHOWN = {"variants": Shown(columns=(
     ("test acc. %", lambda r: prose.cell(r.test_acc_mean))))}
 
 
+def _first_grad(curve):
+    """A run's first-layer gradient norm at its first record (NaN without one)."""
+    g = curve.grad_norm.dropna() if "grad_norm" in curve else []
+    return float(g.iloc[0]) if len(g) else float("nan")
+
+
 def _by_model(frame, column, models, label=lambda m: m):
     return {label(m): list(frame.loc[frame.model == m, column]) for m in models
             if (frame.model == m).any()}
@@ -182,10 +188,16 @@ def facts(variants, params, runs_, curves):
                 _by_model(diff, "diff", models), "Final training loss, sigmoid minus ReLU (same "
                 "model and seed), per model", reference=0, source=SOURCE)
         out["ratio_models"] = sorted(set(ratio.model), key=models.index)
-    raw = per_run[(per_run.scaling == "raw") & per_run.grad_norm_mean.notna()]
+    # The expectation is about the same weights: compare the gradient at each run's first
+    # record, before a run that overshoots has changed its weights beyond comparison (a blown-up
+    # run's later gradient is zero once its units died, which says nothing about the scale).
+    per_run["grad_norm_first_record"] = [_first_grad(curves[(r.name, r.seed)])
+                                         for r in per_run.itertuples()]
+    raw = per_run[(per_run.scaling == "raw") & per_run.grad_norm_first_record.notna()]
     if base != "raw" and len(raw):
-        ref = per_run[per_run.scaling == base].set_index(key + ["activation"]).grad_norm_mean
-        r = raw.set_index(key + ["activation"]).grad_norm_mean
+        ref = per_run[per_run.scaling == base].set_index(
+            key + ["activation"]).grad_norm_first_record
+        r = raw.set_index(key + ["activation"]).grad_norm_first_record
         common = r.index.intersection(ref.index)
         scaled = (r[common] / ref[common]).rename("ratio").reset_index()
         arms = {f"{m} {a}": list(g.ratio) for (m, a), g in scaled.groupby(
@@ -196,8 +208,8 @@ def facts(variants, params, runs_, curves):
             for m, sd, a in common for sc in (base, "raw") if fates[(m, sd, a, sc)] != "ok"})
         found["raw_gradient"] = claims.mechanism(
             RAW_EXPECTED + ".", claims.sign(
-                arms, "Mean first-layer gradient norm on [0, 255] over that on [0, 1] (same "
-                "variant and seed), per variant", reference=1, source=SOURCE), 1)
+                arms, "First-layer gradient norm at the first record on [0, 255] over that on "
+                "[0, 1] (same variant and seed), per variant", reference=1, source=SOURCE), 1)
     out["claims"] = found
     return out
 
@@ -217,8 +229,10 @@ def section(facts, figs, params, info):
                   f"{subset[0].upper() + subset[1:]} with {' and '.join(p['activations'])} "
                   "(every ReLU replaced), inputs scaled to "
                   f"{', '.join(SCALING_NAMES[x] for x in p['scalings'])}; SGD lr {p['lr']}, "
-                  f"momentum {p['momentum']}, batch {p['batch_size']}, {p['epochs']} epoch(s), "
-                  f"{len(p['seeds'])} seed(s). Every {p['record_every']} steps: training loss "
+                  f"momentum {p['momentum']}, batch {p['batch_size']}, "
+                  f"{prose.count(p['epochs'], 'epoch')}, "
+                  f"{prose.count(len(p['seeds']), 'seed')}. Every {p['record_every']} steps: "
+                  "training loss "
                   "and the Frobenius norm of the gradient of the loss with respect to the first "
                   "layer's weights (for plain SGD equal to ‖w_k − w_(k+1)‖ / lr).")
     for scaling in p["scalings"]:
@@ -232,8 +246,11 @@ def section(facts, figs, params, info):
     fates = prose.status_counts(facts["statuses"])
     text = f"Activations, {subset}: {fates[0].upper()}{fates[1:]}"
     if "ratio_values" in found:
-        text += (f". {sec.cite(found, 'ratio_values', True)}"
-                 + (" (stuck runs included)" if facts.get("stuck_included") else ""))
+        stuck = len(facts.get("stuck_included") or [])
+        text += (f". Inputs in {SCALING_NAMES[facts['base_scaling']]}"
+                 + (f", {stuck} stuck run{'s' if stuck > 1 else ''} included (a stuck run's "
+                    "gradient is nearly zero)" if stuck else "")
+                 + f": {sec.cite(found, 'ratio_values', True)}")
     sec.summary = text + "."
     return sec
 
@@ -279,8 +296,8 @@ def _answers(sec, facts, variants, params):
     text = (f"{sec.cite(found, 'raw_gradient')}." if "raw_gradient" in found else
             f"Expected: {RAW_EXPECTED}.")
     if facts.get("raw_not_ok"):
-        text += (" Every run is in these ratios, also those that did not end ok (a blown-up "
-                 "run's gradient is the overshoot itself, a stuck one's the units that stopped "
-                 "learning): " + "; ".join(facts["raw_not_ok"]) + ".")
+        text += (" The ratios take each run's first record, before an overshoot has moved its "
+                 "weights far, so runs that did not end ok are in them too: "
+                 + "; ".join(facts["raw_not_ok"]) + ".")
     sec.ask("(Bonus) What happens with inputs in [0, 255] instead of [0, 1]?",
             f"{text} Fates on [0, 255]: {counts}. Per variant: {fates}.")

@@ -190,7 +190,7 @@ def facts(summary, runs_, weights=None, record_every=None):
                                             "Mean test accuracy", source=source)
     found["gap"] = claims.ranking(
         {m: gaps.get(m, []) for m in sorted(order)}, "Generalisation gap (training accuracy at the "
-        "last record minus test accuracy, per run; the highest is the widest)", source=source,
+        "last record minus test accuracy, per run)", source=source,
         fmt=claims.fmt_points)
     for a, b in zip(order, order[1:]):
         found[f"next_{a}_vs_{b}"] = claims.difference(a, acc[a], b, acc[b], "Test accuracy",
@@ -203,7 +203,7 @@ def facts(summary, runs_, weights=None, record_every=None):
             best, acc[best], small, acc[small],
             f"Test accuracy, the highest mean ({best}, {size[best]:,} parameters) against the "
             f"smallest other model ({small}, {size[small]:,} parameters)", "size",
-            prefer=size[small] < size[best])
+            prefer=size[small] < size[best], source=source)
     found["parameters"] = claims.trend(
         list(zip(summary.parameters, summary.test_acc_mean)),
         "Parameter count against mean test accuracy (one point per model)",
@@ -261,7 +261,8 @@ def section(facts, figs, params, info):
     weights = pd.DataFrame(facts["weights"], columns=WEIGHT_COLUMNS)
     p = params["protocol"]
     sec = Section(NAME, TITLE,
-                  f"Each of {len(p['models'])} models trained {len(p['seeds'])} time(s) (seeds "
+                  f"Each of {len(p['models'])} models trained "
+                  f"{prose.count(len(p['seeds']), 'time')} (seeds "
                   f"{', '.join(map(str, p['seeds']))}) with {p['optimizer']} (lr {p['lr']}), "
                   f"batch {p['batch_size']}, {p['epochs']} epochs; every {p['record_every']} "
                   "steps the training loss and accuracy (mean over those steps) and the accuracy "

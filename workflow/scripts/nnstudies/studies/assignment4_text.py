@@ -48,7 +48,8 @@ def intro(facts, params, info):
         "Both are NumPy with hand-written gradients (checked against finite differences in "
         "the tests). (c) The CNN C32-P-C64-P-C64-P-F64-F10 "
         f"({cnn['model']}), SGD lr {cnn['lr']:g}, momentum {cnn['momentum']:g}, batch "
-        f"{cnn['batch_size']}, {_epochs(cnn['epochs'])} (the seed: 100). {seeds} seed(s)"
+        f"{cnn['batch_size']}, {_epochs(cnn['epochs'])} (the seed: 100). "
+        f"{prose.count(seeds, 'seed')}"
         + (": one run per setting, so there is no spread and no comparison is tested."
            if seeds == 1 else "."))
 
@@ -227,16 +228,30 @@ def _difference(seed_row, run_row):
     if seed_row.input == run_row.input:
         return "The same input shape as the seed's, so the same count."
     channels = (seed_row.input.split("×")[-1], run_row.input.split("×")[-1])
-    return (f"The difference: the first convolution sees {channels[1]} input channel(s) instead "
+    return ("The difference: the first convolution sees "
+            f"{prose.count(int(channels[1]), 'input channel')} instead "
             f"of {channels[0]}, and the last pooling hands F64 a {run_row.flattened} map "
             f"instead of {seed_row.flattened}.")
+
+
+def _gd_sgd_caveats(facts):
+    """What the GD/SGD line rests on, in the summary too: the stated loss, the two rates (a
+    confound) and the runs' fates."""
+    rows = pd.DataFrame(facts["gd_sgd"])
+    if rows.empty or not {"gd", "sgd"} <= set(rows.variant):
+        return ""
+    gd, sgd = (rows[rows.variant == v].iloc[0] for v in ("gd", "sgd"))
+    return (f" (stated loss {facts['target_loss']:.4f}; lr {gd.lr:g} against {sgd.lr:g}, so the "
+            f"batch size is not separated from the rate; fates: GD {gd.status}, SGD "
+            f"{sgd.status})")
 
 
 def summary(sec, facts, params):
     p = params["protocol"]
     return (f"Assignment 4: the linear templates match their own class's mean image best for "
             f"{facts['own_best']} of {facts['classes']} classes (one trained model); "
-            f"{sec.cite(facts['claims'], 'sgd_fewer_passes', True)}; CNN test accuracy "
+            f"{sec.cite(facts['claims'], 'sgd_fewer_passes', True)}{_gd_sgd_caveats(facts)}; "
+            "CNN test accuracy "
             f"{_fated('cnn', facts)} after {_epochs(p['cnn']['epochs'])} "
             f"({facts['cnn_formula_seed']:,} parameters on 32×32×3, {facts['cnn_formula_run']:,} "
             f"on the input this run used; {len(p['seeds'])} seed"

@@ -46,7 +46,8 @@ def departures(study, p, protocol):
         have = p.get(key)
         if key == "seeds":
             if len(have) != want:
-                out.append(f"{study}: {len(have)} seed(s) (assignment: {want})")
+                out.append(f"{study}: {len(have)} seed{'s' if len(have) != 1 else ''} "
+                           f"(assignment: {want})")
         elif isinstance(want, list):
             missing = [x for x in want if x not in have]
             extra = [x for x in have if x not in want]

@@ -196,9 +196,9 @@ def facts(eces, identity, reliability, iterations, parameters):
             "parameter_mismatch": list(parameters.model[~match]),
             "claims": {"ece": claims.ranking(
                 {m: list(g.ece) for m, g in eces.groupby("model", sort=False)},
-                "Expected calibration error on the test set (higher: less calibrated)",
+                "Expected calibration error on the test set (lower: better calibrated)",
                 fmt=lambda x: "–" if x != x else f"{x:.3f}", source="tables/concepts_ece.csv",
-                diff_fmt=lambda d: f"{d:+.3f}")}}
+                higher_is_better=False, diff_fmt=lambda d: f"{d:+.3f}")}}
 
 
 def section(facts, figs, params, info):
@@ -234,8 +234,9 @@ def section(facts, figs, params, info):
             f"against gradient entries up to {identity['max_abs_grad']:.2g} — "
             + ("equal up to float32 rounding, as the update rule w_(k+1) = w_k − lr · grad "
                "says." if ratio < 1e-3 else "not equal: the optimiser is not plain SGD."))
-    lines = [f"{r['study']}: N = {r['N']:,}, B = {r['B']} → ceil(N/B) = {r['per_epoch']:,} "
-             f"batches per epoch; E = {', '.join(map(str, r['epochs']))} → "
+    lines = [f"{r['study']}: N = {r['N']:,}, B = {r['B']} → ceil(N/B) = "
+             f"{prose.count(r['per_epoch'], 'batch', 'batches')} per epoch; "
+             f"E = {', '.join(map(str, r['epochs']))} → "
              f"{', '.join(f'{x:,}' for x in r['iterations'])} iterations"
              for r in facts["iterations"]]
     sec.ask("How many batches per epoch and iterations in all?",

@@ -72,7 +72,8 @@ def section(facts, figs, params, info):
     sec.add_figure(figs["cnn"], figures.caption(
                    figs["cnn"], f"CNN {params['protocol']['cnn']['model']} with Adam: training "
                    "(solid line, round dots) and validation (dashed line, open squares) loss and "
-                   f"accuracy per epoch ({c['epochs']} epoch(s)) at each L2 strength; mean over "
+                   f"accuracy per epoch ({prose.count(c['epochs'], 'epoch')}) at each L2 "
+                   "strength; mean over "
                    "seeds."))
     sec.add_table("CNN: final point per L2 strength (mean ± std over seeds)",
                   "cnn",
@@ -100,7 +101,7 @@ def _intro(p, params, n_train):
             f"{', '.join(map(str, m['hidden']))}. Full-batch gradient descent with momentum as "
             f"the seed: v ← {m['momentum']:g}·v + {m['lr']:g}·g, w ← w − v, velocities from "
             f"zero, g the gradient of {grad}; {m['epochs']} steps (one per epoch), "
-            f"{m['dtype']}, {len(m['seeds'])} seed(s). Weights Xavier-normal with std "
+            f"{m['dtype']}, {prose.count(len(m['seeds']), 'seed')}. Weights Xavier-normal with std "
             "√(2/(fan_in + fan_out)) and biases zero (the seed's code passed 2/(fan_in + "
             "fan_out), Xavier's variance, as np.random.normal's std, so its weights started "
             "smaller, and drew its biases the same way); log-softmax shifted by each row's "
@@ -108,8 +109,9 @@ def _intro(p, params, n_train):
             f"log 0. The gradient check uses the first {g['images']} training images. "
             f"(b) A CNN {' – '.join(params['cnn_layers'])} – fc 10 (the zoo's "
             f"{c['model']}; the seed put ReLU before BatchNorm) with Adam (lr {c['lr']:g}), "
-            f"batch {c['batch_size']}, {c['epochs']} epoch(s) (the seed: 50), L2 strengths "
-            f"{', '.join(f'{x:g}' for x in c['l2'])}, {len(c['seeds'])} seed(s); {L2_MEANING}.")
+            f"batch {c['batch_size']}, {prose.count(c['epochs'], 'epoch')} (the seed: 50), L2 "
+            f"strengths {', '.join(f'{x:g}' for x in c['l2'])}, "
+            f"{prose.count(len(c['seeds']), 'seed')}; {L2_MEANING}.")
 
 
 def _finals(table, key, label):

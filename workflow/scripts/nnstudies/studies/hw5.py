@@ -12,7 +12,8 @@ from .. import aggregate, claims, figures
 from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
 from ..data import DATASETS
 from ..stats import STUCK_Z
-from ..models import layer_shapes
+from ..models import layer_shapes, with_activation
+from ..runfiles import read_summary
 from . import hw5_figures
 from .common import check_models, departures as protocol_departures, records, write_facts
 from .hw5_prose import NAME, SHOWN, TITLE, section  # noqa: F401  (the study interface)
@@ -27,26 +28,21 @@ pd = lazy_import("pandas")
 
 PROTOCOL = {"model": "hw5_cnn", "deeper_model": "hw5_cnn2", "optimizer": "sgd", "lr": 0.01,
             "momentum": 0.0, "batch_size": 32, "epochs": 10, "lrs": [1, 1e-5],
-            "momentum_variant": 0.9}
+            "momentum_variant": 0.9, "seeds": 1}
 SEED_DATASET = "mnist"  # what the seed trained on: all 60,000 MNIST images, test set as validation
-TABLES = ["runs", "variants", "epochs", "overfit"]
+TABLES = ["runs", "variants", "epochs", "overfit", "weight_norms", "linear"]
 FIGURES = ["baseline", "learning_rates", "momentum", "depth"]
-_NOT_YET = "not yet answered: the specification asks for it to be measured, and "
 # The seed's asks this section answers or leaves open (nnstudies/appendix.py): its theory parts
 # 1-2 and the notebook (part 4); parts 3 and 5 are Study 2's, 1.2 Study 4's.
 ASKED = [
     {"seed": "003", "ask": "1.1: a multiple-choice question on activation functions",
      "not_reproduced": "the seed holds only its answer (C), not the question or its options"},
     {"seed": "003", "ask": "1.3: what an MLP becomes when every activation is the identity",
-     "not_reproduced": _NOT_YET + "no identity-activation MLP is trained and compared with "
-     "the product of its weights (one linear map) yet"},
+     "answer": "hw5-q5"},
     {"seed": "003", "ask": "2.1: common techniques against over-fitting (the seed: early "
-     "stopping, dropout)", "not_reproduced": _NOT_YET + "neither early stopping (the epoch "
-     "validation chooses against the last) nor dropout (with against without) is run yet; "
-     "Study 6a's Q1 only locates where the baseline's validation loss turns up"},
+     "stopping, dropout)", "answer": "hw5-q6"},
     {"seed": "003", "ask": "2.2: can L1/L2 regularisation be set per layer?",
-     "not_reproduced": _NOT_YET + "no model with a different L2 strength per layer is "
-     "trained yet"},
+     "answer": "hw5-q7"},
     {"seed": "003", "ask": "4 (1): train the baseline CNN and plot its training and "
      "validation loss and accuracy", "answer": "hw5-fig-baseline"},
     {"seed": "003", "ask": "4 Question 1: what do the plots show, and what might be the "
@@ -85,19 +81,61 @@ def variants(p):
     out[f"momentum{p['momentum_variant']:g}"] = {"role": "momentum", **base,
                                                  "momentum": p["momentum_variant"]}
     out["two_blocks"] = {"role": "depth", **base, "model": p["deeper_model"]}
+    # the seed's Parts 1-2, computed (theory_seeds): dropout, L2 per layer, no nonlinearity
+    out[f"dropout{p['dropout']:g}"] = {"role": "dropout", **base, "dropout": p["dropout"]}
+    out["l2_layers"] = {"role": "layer_l2", **base,
+                        "layer_weight_decay": dict(p["layer_weight_decay"])}
+    out["identity"] = {"role": "identity", **base, "model": p["identity_model"],
+                       "activation": "identity"}
+    out["linear"] = {"role": "linear", **base, "model": p["linear_model"]}
     return out
+
+
+THEORY_ROLES = ("dropout", "layer_l2", "identity", "linear")
+
+
+def seeds_of(p, role):
+    """The seeds a variant runs: theory_seeds (or seeds, when null) for the Part 1-2 ones."""
+    if role in THEORY_ROLES and p.get("theory_seeds") is not None:
+        return p["theory_seeds"]
+    return p["seeds"]
+
+
+def run_of(cfg, name, v, seed):
+    p = cfg[NAME]
+    extra = {k: v[k] for k in ("activation", "layer_weight_decay") if k in v}
+    if "dropout" in v:  # the baseline's layers, then dropout before the prediction layer
+        extra["layers"] = dropout_layers(cfg)
+    return make_run(cfg, NAME, name, v["model"], seed, p, lr=v["lr"], momentum=v["momentum"],
+                    **extra)
+
+
+def dropout_layers(cfg):
+    p = cfg[NAME]
+    return [*cfg["models"][p["model"]], f"dropout {p['dropout']:g}"]
 
 
 def runs(cfg):
     p = cfg[NAME]
-    return {(name, s): make_run(cfg, NAME, name, v["model"], s, p, lr=v["lr"],
-                                momentum=v["momentum"])
-            for name, v in variants(p).items() for s in p["seeds"]}
+    return {(name, s): run_of(cfg, name, v, s)
+            for name, v in variants(p).items() for s in seeds_of(p, v["role"])}
 
 
 def check(cfg):
     check_models(cfg, NAME, key="model")
     check_models(cfg, NAME, key="deeper_model")
+    check_models(cfg, NAME, key="identity_model")
+    check_models(cfg, NAME, key="linear_model")
+    p = cfg[NAME]
+    for key, allowed, what in (
+            ("identity_model", ("fc", "relu", "identity", "dropout"),
+             "an MLP of fc layers and relu (which the variant replaces by identity)"),
+            ("linear_model", ("identity", "dropout"), "a model without hidden layers "
+             "(layers: []): the prediction layer alone is the linear classifier")):
+        odd = [x for x in cfg["models"][p[key]] if x.split()[0] not in allowed]
+        if odd:
+            raise ConfigError(f"config key '{NAME}.{key}': {p[key]} has {odd}; it must be "
+                              f"{what}")
     p = cfg[NAME]
     if p["momentum_variant"] == p["momentum"]:
         raise ConfigError(f"config key '{NAME}.momentum_variant': {p['momentum_variant']} is the "
@@ -125,9 +163,13 @@ def params(cfg):
     p = cfg[NAME]
     data = study_data(cfg, NAME)
     shape = INPUT_SHAPES[data["dataset"]]
-    models = {m: cfg["models"][m] for m in (p["model"], p["deeper_model"])}
+    models = {m: cfg["models"][m] for m in (p["model"], p["deeper_model"], p["identity_model"],
+                                            p["linear_model"])}
     return {"protocol": p, "variants": variants(p), "dataset": data["dataset"],
             "layers": models,
+            # the layers each Part 1-2 variant ran (dropout appended; relu -> identity)
+            "run_layers": {"identity": with_activation(models[p["identity_model"]], "identity"),
+                           "dropout": dropout_layers(cfg)},
             "fc_input": {m: _fc_input(layers, shape) for m, layers in models.items()}}
 
 
@@ -159,12 +201,15 @@ def analyse(inp, out, params, info):
     variants_.to_csv(out.table("variants"), index=False)
     epochs.to_csv(out.table("epochs"), index=False)
     overfit.to_csv(out.table("overfit"), index=False)
+    norms, linear = run_extras(inp.summary, params["variants"])
+    norms.to_csv(out.table("weight_norms"), index=False)
+    linear.to_csv(out.table("linear"), index=False)
     for name, draw in (("baseline", hw5_figures.baseline), ("learning_rates", hw5_figures.rates),
                        ("momentum", hw5_figures.momentum), ("depth", hw5_figures.depth)):
         figures.save(draw(epochs, variants_, overfit, p, 1 / n_classes),
                      *out.figure(name))
     write_facts(out.facts, facts(runs_, variants_, per_epoch, p, n_classes, info["sizes"],
-                                 overfit))
+                                 overfit, norms, linear))
 
 
 def describe_variants(variants_, declared):
@@ -214,12 +259,44 @@ def overfit_table(curves):
                      "min_val_loss": at.val_loss, "last_val_loss": last.val_loss,
                      "train_loss_at_min": at.train_loss, "last_train_loss": last.train_loss,
                      "last_gap": last.train_acc - last.val_acc,
+                     "val_acc_at_min": at.val_acc, "last_val_acc": last.val_acc,
                      "train_above_val_from": since})
     columns = ["name", "seed", "epochs", "verdict", "min_val_loss_epoch", "min_val_loss",
                "last_val_loss", "train_loss_at_min", "last_train_loss", "last_gap",
-               "train_above_val_from"]
+               "train_above_val_from", "val_acc_at_min", "last_val_acc"]
     return pd.DataFrame(rows).reindex(columns=columns).sort_values(["name", "seed"],
                                                                    ignore_index=True)
+
+
+NORM_COLUMNS = ["name", "seed", "layer", "kind", "weight_decay", "norm"]
+LINEAR_COLUMNS = ["name", "seed", "matrices", "max_abs_diff", "max_abs_logit", "relative_diff",
+                  "same_class", "net_acc", "map_acc"]
+
+
+def run_extras(summary_paths, declared):
+    """(each weighted layer's final weight norm and L2 strength, per run of the baseline and
+    the L2-per-layer variant; the linear-map check of every run whose model has no
+    nonlinearity) from the runs' summaries (train.weight_norms, train.linear_map_check)."""
+    norms, linear = [], []
+    for path in summary_paths:
+        summary = read_summary(path)
+        name, seed = summary["run"]["name"], summary["run"]["seed"]
+        if declared.get(name, {}).get("role") in ("baseline", "layer_l2"):
+            decay = {d["layer"]: d["weight_decay"]
+                     for d in summary.get("layer_weight_decay") or []}
+            norms += [{"name": name, "seed": seed, "layer": w["layer"], "kind": w["kind"],
+                       "weight_decay": decay.get(w["layer"], 0.0), "norm": w["norm"]}
+                      for w in summary.get("weight_norms") or []]
+        m = summary.get("linear_map")
+        if m:
+            linear.append({"name": name, "seed": seed, **{k: m[k] for k in LINEAR_COLUMNS[2:]
+                                                          if k in m},
+                           "relative_diff": m["max_abs_diff"] / max(m["max_abs_logit"],
+                                                                    1e-300)})
+    return (pd.DataFrame(norms, columns=NORM_COLUMNS).sort_values(
+                ["name", "layer", "seed"], ignore_index=True),
+            pd.DataFrame(linear, columns=LINEAR_COLUMNS).sort_values(
+                ["name", "seed"], ignore_index=True))
 
 
 def _column(runs_, name, column):
@@ -255,7 +332,8 @@ SLOW_EXPECTED = ("a rate far below the baseline's moves the weights so little th
                  "training loss falls slowly (lower in the last epoch than in the first).")
 
 
-def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit):
+def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
+          linear=None):
     """Every number and claim the prose states: the variants and where each run's validation
     loss turns (small tables, whole), the rate sweep, momentum, the second block, built from
     per-run values (runs_ and per-epoch records)."""
@@ -268,7 +346,8 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit):
     def label(name):
         r = v.loc[name]
         return ("baseline" if r.role == "baseline" else f"lr {r.lr:g}" if r.role == "rate"
-                else f"momentum {r.momentum:g}" if r.role == "momentum" else "two blocks")
+                else f"momentum {r.momentum:g}" if r.role == "momentum" else "two blocks"
+                if r.role == "depth" else THEORY_LABELS[r.role].format(**p))
 
     def diff(a, b, what, values):
         return claims.difference(label(a), values(a), label(b), values(b), what, source=SOURCE)
@@ -350,5 +429,102 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit):
     found["depth_train_last"] = diff("two_blocks", "baseline",
                                      f"Training accuracy in epoch {last}",
                                      lambda n: _at_epoch(per_epoch, n, last, "train_acc"))
+    theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, label)
     out["claims"] = found
     return out
+
+
+# The seed's Parts 1-2, computed (questions 5-7 of the section)
+THEORY_LABELS = {"dropout": "dropout {dropout:g}", "layer_l2": "L2 per layer",
+                 "identity": "identity MLP", "linear": "linear classifier"}
+LINEAR_TOLERANCE = 1e-4
+LINEAR_RULE = ("one linear map = on every test image the network's logits and those of W x + b "
+               "(W the product of its weight matrices, b its biases carried through them, in "
+               f"float64) differ by at most {LINEAR_TOLERANCE:g} of the largest |logit|, in "
+               "every run")
+DROPOUT_EXPECTED = ("dropout zeroes each unit's output with probability {p:g} at every training "
+                    "step, so no unit can rely on particular others and the network fits its "
+                    "training images less closely: the gap between training and validation "
+                    "accuracy in the last epoch should be smaller than without it.")
+L2_EXPECTED = ("L2 of strength λ = {lam:g} adds λ·w to the layer's gradient, so every SGD step "
+               "also shrinks its weights by the factor 1 − lr·λ = {shrink:.6g}: the layer's "
+               "weight norm should end below the baseline's (no L2).")
+
+
+def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, label):
+    """Facts and claims of the seed's Parts 1-2: the identity MLP as one linear map and against
+    the linear classifier; early stopping (the epoch validation chooses against the last) and
+    dropout against none; L2 per layer with each layer's final weight norm. A variant without
+    runs is left out (the prose says it was not run)."""
+    roles = {r: n for n, r in zip(variants_.name, variants_.role)}
+    last = int(p["epochs"])
+    overfit_src, norm_src = "tables/hw5_overfit.csv", "tables/hw5_weight_norms.csv"
+    if {"identity", "linear"} <= set(roles) and linear is not None:
+        ident, lin = roles["identity"], roles["linear"]
+        rows = linear[linear.name == ident]
+        out["linear_map"] = {
+            "name": ident, "against": lin, "tolerance": LINEAR_TOLERANCE, "runs": records(rows),
+            "parameters": {n: (int(_column(runs_, n, "parameters").iloc[0])
+                               if len(_column(runs_, n, "parameters")) else None)
+                           for n in (ident, lin)}}
+        if len(rows):
+            rel = [float(x) for x in rows.relative_diff]
+            found["identity_map"] = claims.rule(
+                label(ident), rel, "Largest |network logit − linear-map logit| over the test "
+                "images, relative to the largest |logit|, per run", max(rel) <= LINEAR_TOLERANCE,
+                LINEAR_RULE, "it is one linear map (up to float32 rounding)",
+                "it is not one linear map", fmt=lambda x: f"{x:.2g}",
+                source="tables/hw5_linear.csv")
+        found["identity_test"] = diff(ident, lin, "Test accuracy (same data and protocol)",
+                                      lambda n: _column(runs_, n, "test_acc"))
+        found["identity_val"] = diff(ident, lin, f"Validation accuracy after epoch {last}",
+                                     lambda n: _column(runs_, n, "final_val_acc"))
+    # early stopping: the baseline's epoch of lowest validation loss against its last epoch
+    base = overfit[(overfit.name == "baseline") & overfit.val_acc_at_min.notna()]
+    out["early_stopping"] = {"chosen": {int(r.seed): int(r.min_val_loss_epoch)
+                                        for r in base.itertuples()},
+                             "last": last, "runs": len(base),
+                             "before_last": int((base.min_val_loss_epoch < base.epochs).sum())}
+    found["early_val"] = claims.difference(
+        "validation-chosen epoch", base.val_acc_at_min, f"epoch {last}", base.last_val_acc,
+        "Baseline validation accuracy at the epoch of lowest validation loss (the same "
+        "validation images chose it)", source=overfit_src)
+    if "dropout" in roles:
+        d = roles["dropout"]
+
+        def gap(n):
+            return overfit.loc[overfit.name == n, "last_gap"].dropna()
+
+        found["dropout_gap"] = claims.mechanism(
+            DROPOUT_EXPECTED.format(p=p["dropout"]), claims.difference(
+                label(d), gap(d), label("baseline"), gap("baseline"),
+                f"Training minus validation accuracy in epoch {last}", fmt=claims.fmt_points,
+                source=overfit_src), expected_sign=-1,
+            name=f"dropout {p['dropout']:g} narrows the train-validation gap")
+        found["dropout_val"] = diff(d, "baseline", f"Validation accuracy after epoch {last}",
+                                    lambda n: _column(runs_, n, "final_val_acc"))
+        found["dropout_test"] = diff(d, "baseline", "Test accuracy",
+                                     lambda n: _column(runs_, n, "test_acc"))
+    if "layer_l2" in roles and norms is not None:
+        l2 = roles["layer_l2"]
+        layers = norms[norms.name == l2].drop_duplicates("layer")[["layer", "kind",
+                                                                    "weight_decay"]]
+        mean = norms.groupby(["name", "layer"]).norm.mean()
+        out["layer_l2"] = {"name": l2, "lr": p["lr"], "layers": records(layers),
+                           "mean_norm": {n: {int(k): float(mean[(n, k)]) for k in layers.layer
+                                             if (n, k) in mean.index}
+                                         for n in (l2, "baseline")}}
+        for r in layers.itertuples():
+            def of(n, layer=r.layer):
+                return norms.loc[(norms.name == n) & (norms.layer == layer), "norm"]
+
+            measured = claims.difference(
+                label(l2), of(l2), label("baseline"), of("baseline"),
+                f"Final weight norm of layer {r.layer} ({r.kind}, λ = {r.weight_decay:g})",
+                fmt=claims.fmt_number, source=norm_src, diff_fmt=lambda x: f"{x:+.3g}")
+            found[f"l2_norm_{r.layer}"] = measured if not r.weight_decay else claims.mechanism(
+                L2_EXPECTED.format(lam=r.weight_decay, shrink=1 - p["lr"] * r.weight_decay),
+                measured, expected_sign=-1,
+                name=f"L2 {r.weight_decay:g} shrinks layer {r.layer}'s weights")
+        found["l2_test"] = diff(l2, "baseline", "Test accuracy",
+                                lambda n: _column(runs_, n, "test_acc"))

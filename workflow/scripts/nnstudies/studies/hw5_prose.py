@@ -41,7 +41,7 @@ def _label(name, v):
         return _rate(r.lr)
     if r.role == "momentum":
         return f"momentum {r.momentum:g}"
-    return f"two blocks ({r.model})"
+    return _variant_label(r)
 
 
 def _num(x):
@@ -62,11 +62,28 @@ def _variant_label(r):
     """A variant as the tables name it, from its own row."""
     return (f"baseline ({_rate(r.lr)})" if r.role == "baseline" else _rate(r.lr)
             if r.role == "rate" else f"momentum {r.momentum:g}" if r.role == "momentum"
-            else f"two blocks ({r.model})")
+            else f"two blocks ({r.model})" if r.role == "depth"
+            else THEORY_LABELS.get(r.role, r.role).format(dropout=_dropout_p(r)))
+
+
+# the seed's Parts 1-2 (questions 5-7): how the tables name those variants
+THEORY_LABELS = {"dropout": "dropout {dropout}", "layer_l2": "L2 per layer",
+                 "identity": "identity MLP", "linear": "linear classifier"}
+
+
+def _dropout_p(r):
+    name = getattr(r, "name", "")
+    return name.removeprefix("dropout") if isinstance(name, str) else ""
 
 
 def _overfit_rows(o):
-    return o[o.role != "rate"]
+    return o[o.role.isin(["baseline", "momentum", "depth", "dropout"])]
+
+
+def _norm_rows(t):
+    """Per variant and layer: the mean final weight norm over seeds, with its L2 strength."""
+    g = t.groupby(["name", "layer", "kind", "weight_decay"], sort=False).norm
+    return g.agg(mean_norm="mean", std_norm="std", runs="count").reset_index()
 
 
 SHOWN = {
@@ -83,7 +100,24 @@ SHOWN = {
         ("last val. loss", lambda r: _num(r.last_val_loss)),
         ("train loss there → last",
          lambda r: f"{_num(r.train_loss_at_min)} → {_num(r.last_train_loss)}"),
-        ("train acc. > val. from epoch", lambda r: _epochs(r.train_above_val_from))))}
+        ("train acc. > val. from epoch", lambda r: _epochs(r.train_above_val_from)),
+        ("val. acc. % there → last", lambda r: "–" if r.val_acc_at_min != r.val_acc_at_min
+         else f"{100 * r.val_acc_at_min:.2f} → {100 * r.last_val_acc:.2f}"))),
+    "weight_norms": Shown(rows=_norm_rows, columns=(
+        ("variant", lambda r: "baseline" if r.name == "baseline" else "L2 per layer"),
+        ("layer", lambda r: f"{int(r.layer)} ({r.kind})"),
+        ("L2 λ", lambda r: f"{r.weight_decay:g}"),
+        ("runs", "runs"),
+        ("final weight norm", lambda r: f"{r.mean_norm:.4g}" + (
+            "" if r.std_norm != r.std_norm else f" ± {r.std_norm:.2g}")))),
+    "linear": Shown(columns=(
+        ("variant", lambda r: THEORY_LABELS.get(r.name, r.name)), ("seed", "seed"),
+        ("weight matrices", "matrices"),
+        ("max |logit diff.|", lambda r: f"{r.max_abs_diff:.2g}"),
+        ("relative", lambda r: f"{r.relative_diff:.2g}"),
+        ("same class %", lambda r: f"{100 * r.same_class:.2f}"),
+        ("network test acc. %", lambda r: f"{100 * r.net_acc:.2f}"),
+        ("map test acc. %", lambda r: f"{100 * r.map_acc:.2f}")))}
 
 
 def section(facts, figs, params, info):
@@ -96,7 +130,7 @@ def section(facts, figs, params, info):
     sec = Section(NAME, TITLE,
                   f"{p['model']} ({', '.join(layers[p['model']])}, then the 10-way output "
                   f"layer) with SGD lr {p['lr']:g}, momentum {p['momentum']:g}, batch "
-                  f"{p['batch_size']}, {p['epochs']} epochs, {len(seeds)} seed(s) "
+                  f"{p['batch_size']}, {p['epochs']} epochs, {prose.count(len(seeds), 'seed')} "
                   f"({', '.join(map(str, seeds))}). Once per epoch: training loss and accuracy "
                   "(means over that epoch's steps, taken while the weights change) and "
                   "validation loss and accuracy (end of the epoch, eval mode, the whole "
@@ -110,7 +144,10 @@ def section(facts, figs, params, info):
                   f"{', '.join(layers[p['deeper_model']])}). Every variant is given the same "
                   f"{p['epochs']} epochs ({_steps(v)} steps of batch {p['batch_size']}). The "
                   "seed's smaller exercises (the 6x6 convolution, dilated output sizes, the "
-                  "receptive field) are worked in Study 2 by the same conv2d code.")
+                  "receptive field) are worked in Study 2 by the same conv2d code. Questions "
+                  "5-7 compute the seed's theory Parts 1-2 on four more variants, each "
+                  "described there: an MLP with identity activations and the linear "
+                  "classifier, dropout, and L2 set per layer.")
     for name, caption in CAPTIONS.items():
         sec.add_figure(figs[name], figures.caption(figs[name], caption))
     target = p["target_val_acc"]
@@ -121,6 +158,13 @@ def section(facts, figs, params, info):
     _q2(sec, facts, v, p)
     _q3(sec, facts, overfit, p, target)
     _q4(sec, facts, v, params)
+    sec.add_table("The identity MLP and the linear classifier as one linear map W x + b (per "
+                  "run, test images; rule in the fifth answer)", "linear")
+    sec.add_table("Final weight norm per layer with weights, without and with L2 per layer "
+                  "(mean ± std over seeds)", "weight_norms")
+    _q5(sec, facts, params)
+    _q6(sec, facts, overfit, params)
+    _q7(sec, facts, params)
     sec.summary = _summary(sec, facts, v, data)
     return sec
 
@@ -206,7 +250,8 @@ def _q2(sec, facts, v, p):
         r, f = v.loc[name], facts["rates"][name]
         if r.worst_status == "diverged":
             parts.append(f"{_rate(lr)}: diverged (loss not finite) in {r.diverged} of {r.runs} "
-                         f"seed(s) ({r.status}); {sec.cite(found, f'learns_{name}')}")
+                         f"seed{'s' if r.runs != 1 else ''} ({r.status}); "
+                         f"{sec.cite(found, f'learns_{name}')}")
             continue
         parts.append(
             f"{_rate(lr)}: fate {r.status}; training loss {f['first_train_loss']:.4f} in epoch "
@@ -248,7 +293,8 @@ def _q3(sec, facts, o, p, target):
                                                      "momentum_test"))
             + f". Epochs until the validation accuracy first reaches {prose.pct(target)} "
             f"(never = not within {last}): {reach}. Validation loss turns up (rule of the first "
-            f"answer) in {len(turned)} seed(s) with momentum, {len(base_turned)} without.")
+            f"answer) in {prose.count(len(turned), 'seed')} with momentum, "
+            f"{len(base_turned)} without.")
     sec.ask(f"Does momentum {beta:g} improve training, and in what sense?", text)
 
 
@@ -285,4 +331,118 @@ def _summary(sec, facts, v, data):
     return (f"HW5 CNN on {data}: baseline test accuracy {prose.pct(base.test_acc_mean)} "
             f"({int(base.runs)} seed{'s' if base.runs > 1 else ''}); "
             f"{sec.cite(found, 'rates', True)}; {sec.cite(found, 'momentum_epoch1', True)}; "
-            f"{sec.cite(found, 'depth_test', True)}.")
+            f"{sec.cite(found, 'depth_test', True)}"
+            + (f"; {sec.cite(found, 'dropout_gap', True)}" if "dropout_gap" in found else "")
+            + ".")
+
+
+# ---------------------------------------------------------------- the seed's Parts 1-2, computed
+
+def _theory_seeds(p):
+    seeds = p["theory_seeds"] if p.get("theory_seeds") is not None else p["seeds"]
+    return f"{prose.count(len(seeds), 'seed')} ({', '.join(map(str, seeds))})"
+
+
+def _protocol(p):
+    return (f"the baseline's protocol (SGD lr {p['lr']:g}, momentum {p['momentum']:g}, batch "
+            f"{p['batch_size']}, {p['epochs']} epochs)")
+
+
+def _q5(sec, facts, params):
+    p = params["protocol"]
+    found = facts["claims"]
+    ask = ("What does an MLP become without activation functions? (And sigmoid against "
+           "ReLU?)")
+    text = ("Sigmoid against ReLU (the seed's Part 1.2) is measured in Study 4 (activation "
+            "functions and gradients), which trains this workflow's models with both. ")
+    m = facts.get("linear_map")
+    if m is None:
+        sec.ask(ask, text + "The identity MLP and the linear classifier were not run here.")
+        return
+    ident, lin = m["name"], m["against"]
+    n_ident, n_lin = m["parameters"][ident], m["parameters"][lin]
+    layers = params["run_layers"]["identity"]
+    text += (f"Here {p['identity_model']} is trained with every relu replaced by the identity "
+             f"({', '.join(layers)}, then the prediction layer) and so is the linear classifier "
+             f"(zoo model {p['linear_model']}: the prediction layer alone, one weight matrix "
+             "and bias), "
+             f"both with {_protocol(p)} on the same data, {_theory_seeds(p)}. Algebra: without "
+             "a nonlinearity each layer is affine, x ↦ W_i x + b_i, and affine maps compose to "
+             "an affine map, so the network computes x ↦ W x + b with W = W_k ⋯ W_1 (and b its "
+             "biases carried through): one linear map whatever its depth, the linear "
+             "classifier's function class, here with "
+             + (f"{n_ident:,} parameters against {n_lin:,}. " if n_ident and n_lin else
+                "more parameters. ")
+             + "Checked on the trained weights (the table of linear maps): ")
+    if "identity_map" in found:
+        runs = [r for r in m["runs"] if r["name"] == ident]
+        text += (f"{sec.cite(found, 'identity_map')}. The predicted class is W x + b's on "
+                 + ", ".join(f"{100 * r['same_class']:.2f} %" for r in runs)
+                 + " of the test images (per run), and the network's test accuracy is "
+                 + ", ".join(f"{100 * r['net_acc']:.2f} %" for r in runs)
+                 + " against its map's " + ", ".join(f"{100 * r['map_acc']:.2f} %" for r in runs)
+                 + ". ")
+    else:
+        text += "no run of it ended with finite weights, so the check was not made. "
+    text += ("Expected: it can represent nothing the linear classifier cannot; SGD on a "
+             "product of matrices takes other steps than on one matrix, though, so the two "
+             "need not end at the same accuracy after the same epochs. Measured: "
+             f"{sec.cite(found, 'identity_test')}; {sec.cite(found, 'identity_val')}.")
+    sec.ask(ask, text)
+
+
+def _q6(sec, facts, o, params):
+    p = params["protocol"]
+    found = facts["claims"]
+    e = facts["early_stopping"]
+    chosen = ", ".join(f"seed {s} {ep}" for s, ep in e["chosen"].items()) or "none measured"
+    text = ("The seed names early stopping and dropout; both are measured on the baseline CNN. "
+            "Early stopping (rule: keep the weights of the epoch with the lowest validation "
+            f"loss): that epoch is {chosen} (of {e['last']}; before the last in "
+            f"{e['before_last']} of {e['runs']} runs). {sec.cite(found, 'early_val')}. The "
+            "accuracy at the chosen epoch is measured on the validation images that chose it, "
+            "so it is an optimistic estimate; test accuracy is recorded only after the last "
+            "epoch, so what early stopping does to test accuracy is not measured here. ")
+    if "dropout_gap" not in found:
+        sec.ask("Which techniques counter over-fitting, measured on this CNN?",
+                text + "The dropout variant was not run here.")
+        return
+    name = next(n for n in params["variants"] if params["variants"][n]["role"] == "dropout")
+    _, turned = _turns(o, name)
+    _, base_turned = _turns(o, "baseline")
+    text += (f"Dropout: the baseline's layers with dropout {p['dropout']:g} before the "
+             f"prediction layer ({', '.join(params['run_layers']['dropout'])}), "
+             f"{_protocol(p)}, {_theory_seeds(p)}; it is active in training only (evaluation "
+             "runs in eval mode). Its training accuracy is an epoch mean of the thinned "
+             "network, so the gap mixes the thinning with over-fitting. "
+             f"{sec.cite(found, 'dropout_gap')}. Also: {sec.cite(found, 'dropout_val')}; "
+             f"{sec.cite(found, 'dropout_test')}. Validation loss turns up (rule of the first "
+             f"answer) in {prose.count(len(turned), 'seed')} with dropout, "
+             f"{len(base_turned)} without.")
+    sec.ask("Which techniques counter over-fitting, measured on this CNN?", text)
+
+
+def _q7(sec, facts, params):
+    p = params["protocol"]
+    found = facts["claims"]
+    ask = "Can L1/L2 regularisation be set per layer?"
+    text = ("Yes. A layer's penalty λ‖w‖²/2 adds λ·w to that layer's gradient only, so each "
+            "layer can have its own λ at no extra cost (the seed's answer, that it needs much "
+            "extra computation from the last layer back to each layer, does not hold: the "
+            "penalty's gradient is local). torch's optimisers take parameter groups, each with "
+            "its own weight_decay; the run key layer_weight_decay makes one group per layer "
+            "with weights (its weights and biases, as the global weight_decay does). ")
+    m = facts.get("layer_l2")
+    if m is None:
+        sec.ask(ask, text + "The L2-per-layer variant was not run here.")
+        return
+    text += ("Measured: the baseline with "
+             + ", ".join(f"layer {r['layer']} ({r['kind']}) λ = {r['weight_decay']:g}"
+                         for r in m["layers"])
+             + f", {_protocol(p)}, {_theory_seeds(p)}, against the baseline (no L2). Each "
+             "layer's final weight norm (Frobenius, weights without biases) against the same "
+             "layer's in the baseline: "
+             + "; ".join(sec.cite(found, f"l2_norm_{r['layer']}") for r in m["layers"])
+             + f". {sec.cite(found, 'l2_test')}. Layers are not compared with each other: a "
+             "norm grows with the number of weights, which differs from layer to layer.")
+    sec.ask(ask, text)

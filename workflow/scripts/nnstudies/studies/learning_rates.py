@@ -249,10 +249,12 @@ def section(facts, figs, params, info):
     sec = Section(NAME, TITLE,
                   f"{p['model']} with SGD (momentum {p['momentum']}), batch {p['batch_size']}, "
                   f"{p['epochs']} epochs at each constant rate "
-                  f"{', '.join(f'{x:g}' for x in p['lrs'])}; {len(p['seeds'])} seed(s). "
+                  f"{', '.join(f'{x:g}' for x in p['lrs'])}; "
+                  f"{prose.count(len(p['seeds']), 'seed')}. "
                   f"Scheduled run: from the start at {sch['lrs'][0]:g}, switching to "
                   f"{', then '.join(f'{x:g}' for x in sch['lrs'][1:])} (new optimiser, same "
-                  f"weights) at each plateau, {sch['epochs']} epochs in all. The first switch "
+                  f"weights) at each plateau it finds, {sch['epochs']} epochs at most. The first "
+                  "switch "
                   f"comes from the plateau of the constant lr {sch['lrs'][0]:g} run (same "
                   "seed), or from the scheduled run's own curve when that run shows none; "
                   "each later one from the scheduled run's own curve, rewinding to the plateau "
@@ -273,7 +275,7 @@ def section(facts, figs, params, info):
 def _resumed(resumed, first):
     """How the scheduled run got its first phase: training is deterministic, so up to the
     reference's plateau it is the constant-rate run itself, continued from its saved state."""
-    done = {seed: e for seed, e in resumed.items() if e}
+    done = {seed: int(e) for seed, e in resumed.items() if e == e and e}  # NaN: trained it
     if not done:
         return ""
     return (f" Its first phase (lr {first:g} up to the plateau) is the constant lr {first:g} run "

@@ -1,0 +1,259 @@
+"""Figures a reader can read (issue 21), on hand-made curves: every series the legend names is
+drawn and told apart, outliers do not flatten the others, zeros on a log axis are drawn at its
+floor, text prints at 7 pt or more, and captions say what this run's figure drew."""
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from figure_check import (assert_entries_distinct, assert_figure_checks, assert_legend_drawn,
+                          assert_readable, legend_entries, share_of_axis)
+from handmade import run_dict, tiny_png, write_run
+from nnstudies import aggregate, figures
+from nnstudies.studies import assignment4_figures, ece421, hw5_figures
+
+matplotlib.use("Agg")
+LN10 = float(np.log(10))
+
+
+def _curve(loss, grad, n=10):
+    steps = np.arange(10, 10 * n + 1, 10)
+    return pd.DataFrame({"step": steps, "epoch": 1, "lr": 0.01,
+                         "train_loss": np.broadcast_to(loss, n).astype(float),
+                         "train_acc": 0.5, "grad_norm": np.broadcast_to(grad, n).astype(float)})
+
+
+def _activation_tables(tmp_path, spec, scaling="unit"):
+    summaries, curves = [], []
+    for (model, act), (loss, grad, acc) in spec.items():
+        name = f"{model}-{act}-{scaling}"
+        paths = write_run(tmp_path / name, run_dict("activations", name, model, activation=act,
+                                                    scaling=scaling), _curve(loss, grad), acc)
+        summaries.append(paths[0])
+        curves.append(paths[1])
+    _, _, variants, curves = aggregate.variant_tables(summaries, curves, 10, 2000)
+    return variants, curves
+
+
+# The issue's picture: one blown-up run (loss to 1e12), cnn_5 ReLU falling to 1.16, three runs
+# stuck at ln 10 with their markers at one spot, two ReLU gradients exactly zero.
+ISSUE = {("mlp_1", "relu"): (np.linspace(2.3, 1.3, 10), 0.0, 0.6),
+         ("mlp_1", "sigmoid"): (np.geomspace(2.3, 1e12, 10), np.geomspace(1, 1e9, 10), 0.1),
+         ("cnn_3", "relu"): (LN10, 0.0, 0.1),
+         ("cnn_3", "sigmoid"): (LN10, 1e-3, 0.1),
+         ("cnn_5", "relu"): (np.linspace(2.3, 1.16, 10), np.linspace(0.1, 0.3, 10), 0.6),
+         ("cnn_5", "sigmoid"): (LN10, 1e-4, 0.1)}
+MODELS = ["mlp_1", "cnn_3", "cnn_5"]
+
+
+def _panel(fig, row, model):
+    top = [ax for ax in fig.axes if ax.get_title() == model][0]
+    if row == 0:
+        return top
+    col = [ax for ax in fig.axes if ax.get_title()].index(top)
+    return [ax for ax in fig.axes if not ax.get_title()][col]
+
+
+def _line(ax, colour, dash):
+    return [line for line in ax.lines if line.get_gid() != "status"
+            and matplotlib.colors.to_hex(line.get_color()) == matplotlib.colors.to_hex(colour)
+            and line.get_linestyle() == dash][0]
+
+
+def test_activation_figure_keeps_every_series_visible(tmp_path):
+    variants, curves = _activation_tables(tmp_path, ISSUE)
+    assert set(variants.worst_status) == {"ok", "blew up", "stuck"}
+    fig = figures.activation_figure(curves, variants, "unit", MODELS)
+    assert_figure_checks(fig)  # legend drawn and distinct, 7 pt, stuck markers apart
+    relu, sigmoid = figures.ACTIVATION_STYLE["relu"], figures.ACTIVATION_STYLE["sigmoid"]
+    # the blown-up run does not flatten cnn_5 ReLU's fall: it spans most of the loss axis
+    cnn5 = _panel(fig, 0, "cnn_5")
+    assert share_of_axis(cnn5, _line(cnn5, *relu).get_ydata()) > 0.6
+    # ... it is drawn on the edge, its largest value written in its panel
+    mlp1 = _panel(fig, 0, "mlp_1")
+    blown = _line(mlp1, *sigmoid).get_ydata()
+    lo, hi = mlp1.get_ylim()
+    assert np.all((blown >= lo) & (blown <= hi)) and blown.max() > 2.3
+    assert any(t.get_text().startswith("↑ sigmoid: up to 1e12") for t in mlp1.texts)
+    # zeros on the log axis: drawn on the dotted floor line, inside the panel
+    grad = _panel(fig, 1, "cnn_3")
+    floor = [line for line in grad.lines if line.get_linestyle() == ":"][0].get_ydata()[0]
+    assert np.allclose(_line(grad, *relu).get_ydata(), floor)
+    assert grad.get_ylim()[0] < floor
+    # two stuck runs of cnn_3 end at one spot: two markers, moved apart
+    assert len([line for line in _panel(fig, 0, "cnn_3").lines if line.get_gid() == "status"]) == 2
+    notes = " ".join(figures.notes_of(fig))
+    assert "exactly zero" in notes and "(↑)" in notes and "triangle, run blew up" in notes
+    assert "One run per curve: no band." in notes
+
+
+def test_activation_figure_without_any_regular_run(tmp_path):
+    spec = {("mlp_1", "relu"): (np.geomspace(2.3, 1e9, 10), np.geomspace(1, 1e6, 10), 0.1),
+            ("mlp_1", "sigmoid"): (np.geomspace(2.3, 1e5, 10), np.geomspace(1, 1e3, 10), 0.1)}
+    variants, curves = _activation_tables(tmp_path, spec, "raw")
+    fig = figures.activation_figure(curves, variants, "raw", ["mlp_1"])
+    assert_figure_checks(fig)
+    top = _panel(fig, 0, "mlp_1")
+    assert share_of_axis(top, _line(top, *figures.ACTIVATION_STYLE["sigmoid"]).get_ydata()) > 0.3
+
+
+def _lr_tables(seeds):
+    rows, frames = [], []
+    for i, (name, lr, fate) in enumerate((("lr_0.1", 0.1, "ok"), ("lr_1000", 1000, "blew up"),
+                                          ("lr_1e4", 1e4, "diverged"),
+                                          ("schedule", np.nan, "ok"))):
+        step = np.arange(10, 301, 10)
+        loss = {"blew up": np.geomspace(2.3, 1e12, 30), "diverged": np.full(30, np.nan)}.get(
+            fate, np.linspace(2.3, 0.5, 30))
+        std = np.full(30, 0.05 if seeds > 1 else np.nan)
+        frames.append(pd.DataFrame({"name": name, "step": step, "train_loss_mean": loss,
+                                    "train_loss_std": std, "val_acc_std": std,
+                                    "val_acc_mean": np.clip(1 - loss / 2.6, 0.1, 1)}))
+        rows.append({"name": name, "lr": lr, "status": fate, "worst_status": fate})
+    return pd.DataFrame(rows), pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("seeds", [1, 2])
+def test_learning_rate_figure_clips_a_blow_up_and_says_what_the_band_is(seeds):
+    variants, curves = _lr_tables(seeds)
+    fig = figures.learning_rate_figure(curves, variants, 100, {0: [2]})
+    assert_figure_checks(fig)
+    first = fig.axes[0]  # lr 0.1: its fall is not flattened by lr 1000's 1e12
+    assert share_of_axis(first, first.lines[0].get_ydata()) > 0.4
+    notes = figures.notes_of(fig)
+    assert ("Shaded band: ± 1 standard deviation over seeds." in notes) == (seeds > 1)
+    assert ("One run per curve: no band." in notes) == (seeds == 1)
+    assert any("(↑)" in n for n in notes)
+    # a run with no finite loss has no marker, so no legend entry, and says so in its panel
+    assert "run diverged" not in [label for _, _, label in legend_entries(fig)]
+    assert [t.get_text() for t in fig.axes[2].texts] == ["no finite value\nrecorded"]
+
+
+def test_ece421_training_and_validation_points_differ_with_one_epoch():
+    """One epoch: each setting's training and validation values are single points; they had
+    one colour and one marker (issue 21)."""
+    table = pd.DataFrame({"l2": [0.0, 0.5], "worst_status": ["ok", "stuck"]})
+    stats_ = pd.concat([pd.DataFrame({
+        "name": ece421.cnn_name(l2), "epoch": [1], "train_loss_mean": [0.6 + l2],
+        "train_loss_std": [np.nan], "val_loss_mean": [0.5 + l2], "val_loss_std": [np.nan],
+        "train_acc_mean": [0.8 - l2 / 5], "train_acc_std": [np.nan],
+        "val_acc_mean": [0.85 - l2 / 5], "val_acc_std": [np.nan]}) for l2 in (0.0, 0.5)])
+    fig = ece421.curves_figure(stats_, table, "l2", "L2 {:g}")
+    assert_figure_checks(fig)
+    labels = [label for _, _, label in legend_entries(fig)]
+    assert "L2 0 training" in labels and "L2 0 validation" in labels and "run stuck" in labels
+
+
+def test_reliability_figure_explains_bars_and_dots():
+    edges = np.linspace(0, 1, 6)
+    bins = pd.DataFrame([{"model": m, "bin_low": lo, "bin_high": lo + 0.2,
+                          "confidence": lo + 0.1, "accuracy": lo + 0.05, "count": 10 + k}
+                         for m in ("mlp_1", "cnn_3") for k, lo in enumerate(edges[:-1])])
+    fig = figures.reliability_figure(bins)
+    assert_figure_checks(fig)
+    assert any("area ∝ images" in label for _, _, label in legend_entries(fig))
+
+
+def test_performance_figure():
+    rows = []
+    for k, m in enumerate(("mlp_1", "cnn_3", "cnn_5")):
+        for step in range(10, 201, 10):
+            rows.append({"model": m, "step": step,
+                         "train_loss_mean": 2.3 / (1 + step / 50 * (k + 1)),
+                         "train_loss_std": 0.02, "train_acc_mean": 0.5 + step / 1000,
+                         "train_acc_std": 0.01, "val_acc_mean": 0.45 + step / 1000,
+                         "val_acc_std": 0.01})
+    curves = pd.DataFrame(rows)
+    summary = pd.DataFrame({"model": ["mlp_1", "cnn_3", "cnn_5"],
+                            "final_train_acc_mean": [0.7, 0.72, 0.6],
+                            "test_acc_mean": [0.68, 0.7, 0.1],
+                            "test_acc_ci_high": [0.7, 0.73, 0.12],
+                            "not_ok": [0, 0, 1], "status": ["ok", "ok", "stuck"]})
+    fig = figures.performance_figure(curves, summary, ["mlp_1", "cnn_3", "cnn_5"])
+    assert_figure_checks(fig)
+    assert "Shaded band: ± 1 standard deviation over seeds." in figures.notes_of(fig)
+
+
+@pytest.mark.parametrize("shape", [(32, 784), (16, 1, 3, 3)])
+def test_weights_figure_prints_at_half_width_with_7_pt_labels(shape):
+    weights = np.random.default_rng(0).normal(size=shape)
+    fig = figures.weights_figure(weights, "mlp_1: first-layer weights of its best run (seed 1, "
+                                 "test accuracy 75.85 %)", (1, 28, 28))
+    assert_readable(fig)
+    w, _ = figures._tight_size(fig)
+    assert figures.HALF_WIDTH_IN - 0.3 <= w + 2 * figures.PAD_IN <= figures.HALF_WIDTH_IN + 0.02
+    picture = fig.axes[0].get_window_extent()
+    assert picture.width / fig.dpi > 0.3  # each picture at least 0.3 in (7.6 mm) wide
+
+
+def test_feature_map_figure_is_readable():
+    rng = np.random.default_rng(0)
+    fig = figures.feature_map_figure(rng.random((5, 28, 28)), rng.random((5, 8, 25, 25)),
+                                     [f"kernel number {k}" for k in range(8)])
+    assert_readable(fig)
+
+
+def _hw5_tables():
+    names = [("baseline", "baseline", 0.01, "ok"), ("lr_1", "rate", 1.0, "diverged"),
+             ("lr_1e-05", "rate", 1e-5, "stuck"), ("momentum", "momentum", 0.01, "ok"),
+             ("two_blocks", "depth", 0.01, "ok")]
+    frames = [pd.DataFrame({"name": n, "epoch": [1, 2, 3], "train_acc_mean": [0.5, 0.6, 0.7],
+                            "train_acc_std": 0.01, "val_acc_mean": [0.45, 0.55, 0.6],
+                            "val_acc_std": 0.01, "train_loss_mean": [1.2, 0.9, 0.7],
+                            "train_loss_std": 0.02, "val_loss_mean": [1.3, 1.0, 1.1],
+                            "val_loss_std": 0.02})
+              for n, _, _, fate in names if fate != "diverged"]  # a diverged run: no record
+    variants = pd.DataFrame([{"name": n, "role": r, "lr": lr, "status": fate,
+                              "worst_status": fate, "final_val_acc_mean": np.nan
+                              if fate == "diverged" else 0.6, "final_val_acc_std": 0.01}
+                             for n, r, lr, fate in names])
+    overfit = pd.DataFrame({"name": ["baseline", "baseline"], "min_val_loss_epoch": [2, 2]})
+    p = {"momentum_variant": 0.9, "momentum": 0.0, "target_val_acc": 0.7, "model": "hw5_cnn",
+         "deeper_model": "hw5_cnn2"}
+    return pd.concat(frames, ignore_index=True), variants, overfit, p
+
+
+@pytest.mark.parametrize("draw", ["baseline", "rates", "momentum", "depth"])
+def test_hw5_figures(draw):
+    fig = getattr(hw5_figures, draw)(*_hw5_tables(), 0.1)
+    assert_figure_checks(fig)
+    if draw == "rates":  # the run with no record is said in the caption, not in the legend
+        assert "lr 1: diverged, no record to draw." in figures.notes_of(fig)
+
+
+def test_assignment4_gd_sgd_figures():
+    curve = pd.DataFrame({"step": np.arange(0, 21), "epoch": np.arange(0, 21),
+                          "seconds": np.linspace(0, 2, 21), "train_loss": np.linspace(1, 0.9, 21),
+                          "test_acc": np.linspace(0.1, 0.3, 21)})
+    curves = {("gd", 0): curve, ("sgd", 0): curve.assign(step=curve.step * 10,
+                                                          train_loss=curve.train_loss + 0.01)}
+    statuses = {("sgd", 0): "stuck"}
+    for fig in (assignment4_figures.gd_sgd_iterations_figure(curves, 0, 0.92, statuses),
+                assignment4_figures.gd_sgd_time_figure(curves, 0, 0.92, statuses)):
+        assert_figure_checks(fig)
+
+
+def test_legend_check_catches_an_entry_with_nothing_drawn():
+    fig, ax = figures.plt.subplots(figsize=(4, 3))
+    ax.plot([1, 2], [1, 2], color="C0", label="drawn")
+    ax.plot([], [], color="C1", label="no record")
+    ax.legend()
+    with pytest.raises(AssertionError, match="no record"):
+        assert_legend_drawn(fig)
+    fig, ax = figures.plt.subplots(figsize=(4, 3))
+    ax.plot([1], [1], color="C0", marker="o", label="training")
+    ax.plot([1], [2], color="C0", marker="o", ls="--", label="validation")
+    ax.legend()
+    with pytest.raises(AssertionError, match="look alike"):
+        assert_entries_distinct(fig)
+
+
+def test_caption_adds_what_the_saved_figure_drew(tmp_path):
+    variants, curves = _activation_tables(tmp_path, ISSUE)
+    fig = figures.activation_figure(curves, variants, "unit", MODELS)
+    png, svg = tmp_path / "a.png", tmp_path / "a.svg"
+    figures.save(fig, png, svg)
+    text = figures.caption(png, "Inputs in [0, 1].")
+    assert text.startswith("Inputs in [0, 1]. ") and "drawn on the dotted line" in text
+    assert figures.caption(tiny_png(tmp_path), "Base.") == "Base."
+    assert figures.caption(tmp_path / "missing.png", "Base.") == "Base."

@@ -1,0 +1,140 @@
+"""Pages without holes (issue 21): no page of the PDF is left more than 15 % empty because the
+figure or table after it did not fit; measured on the laid-out pages (and, where pdftoppm is
+installed, on the rendered PDF's pixels). Hand-made pages with the report's own style sheet."""
+import base64
+import io
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from nnstudies import figures, pagefit
+from nnstudies.report import REPORT_DIR
+
+TEXT = ("A sentence of an answer that goes on for a while, so that a paragraph made of many of "
+        "them fills a good part of the page, as the report's answers do. ")
+
+
+def _png(height_in):
+    fig, ax = figures.plt.subplots(figsize=(figures.PRINT_WIDTH_IN, height_in))
+    ax.plot([0, 1], [0, 1])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=figures.DPI)
+    figures.plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _figure(height_in, caption="A figure."):
+    return (f'<figure class="wide"><img src="{_png(height_in)}" alt="">'
+            f"<figcaption>{caption}</figcaption></figure>")
+
+
+def _table(rows, title="A table"):
+    body = "".join(f"<tr><td>row {i}</td><td>{i * 1.5}</td></tr>" for i in range(rows))
+    return (f'<div class="table"><h3>{title}</h3><table class="data"><thead><tr><th>name</th>'
+            f"<th>value</th></tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def _answers(n, sentences=6):
+    items = "".join(f'<li id="s-q{i + 1}"><p class="q">Question {i + 1}?</p>'
+                    f'<div class="a">{TEXT * sentences}</div></li>' for i in range(n))
+    return f'<h3>Questions</h3><ol class="questions">{items}</ol>'
+
+
+def _page(*sections):
+    style = (REPORT_DIR / "style.css").read_text()
+    body = "".join(f'<section id="s{i}"><h2>Section {i}</h2>{content}</section>'
+                   for i, content in enumerate(sections))
+    return f'<html><head><style>{style}</style></head><body>{body}</body></html>'
+
+
+def _render(html):
+    import weasyprint
+    return weasyprint.HTML(string=html, base_url=str(REPORT_DIR)).render()
+
+
+def _elements(page, tag):
+    found = []
+
+    def walk(box):
+        element = getattr(box, "element", None)
+        if element is not None and element.tag == tag and element not in found:
+            found.append(element)
+        for child in getattr(box, "children", ()):
+            walk(child)
+    walk(page._page_box)
+    return found
+
+
+def _tags(document, page):
+    found = []
+
+    def walk(box):
+        element = getattr(box, "element", None)
+        if element is not None and element.tag in ("figure", "li", "div"):
+            found.append((element.tag, element.get("id") or element.get("class")))
+        for child in getattr(box, "children", ()):
+            walk(child)
+    walk(document.pages[page]._page_box)
+    return list(dict.fromkeys(found))
+
+
+def test_a_pushed_figure_moves_below_the_answers_that_fill_its_hole():
+    html = _page(f"<p>{TEXT * 15}</p>" + _figure(4.8) + _answers(6))
+    plain = _render(html)
+    found = pagefit.holes(plain)
+    assert [(h.page, h.kind) for h in found] == [(0, "figure")]  # the hole the issue saw
+    assert found[0].fill < 1 - pagefit.MAX_HOLE
+    document, left = pagefit.layout(html, str(REPORT_DIR))
+    assert left == [] and pagefit.holes(document) == []
+    assert pagefit.page_fill(document.pages[0])[0] >= 1 - pagefit.MAX_HOLE
+    # the answers flowed into the hole; the figure follows them, the list split around it
+    # with its numbering kept
+    first = _tags(document, 0)
+    assert ("li", "s-q1") in first and ("figure", "wide") not in first
+    lists = list({id(e): e for page in document.pages for e in _elements(page, "ol")}.values())
+    assert len(lists) == 2 and lists[1].get("start") == str(len(lists[0]) + 1)
+
+
+def test_a_long_pushed_table_breaks_across_the_pages_a_short_one_moves():
+    long_ = _page(f"<p>{TEXT * 15}</p>" + _table(40) + _answers(3))
+    assert [h.kind for h in pagefit.holes(_render(long_))] == ["table"]
+    document, left = pagefit.layout(long_, str(REPORT_DIR))
+    assert left == [] and ("div", "table") in _tags(document, 0)  # begun on the first page
+    short = _page(f"<p>{TEXT * 24}</p>" + _table(6) + _answers(3))
+    found = pagefit.holes(_render(short))
+    assert [h.kind for h in found] == ["table"]
+    document, left = pagefit.layout(short, str(REPORT_DIR))
+    assert left == []
+    assert ("div", "table") not in _tags(document, 0)  # not split: 6 rows are too few
+
+
+def test_the_end_of_a_section_may_be_short():
+    """A section begins on a new page: the page before it may be short."""
+    html = _page(f"<p>{TEXT * 10}</p>", _figure(4.8) + f"<p>{TEXT * 5}</p>")
+    document = _render(html)
+    assert pagefit.page_fill(document.pages[0])[0] < 0.5
+    assert pagefit.holes(document) == []
+
+
+def test_holes_agree_with_the_rendered_pdf(tmp_path):
+    """The fill measured on the layout is what the PDF shows (pdftoppm, where installed)."""
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm not installed")
+    from PIL import Image
+    html = _page(f"<p>{TEXT * 15}</p>" + _figure(4.8) + _answers(6))
+    for name, document in (("plain", _render(html)),
+                           ("mended", pagefit.layout(html, str(REPORT_DIR))[0])):
+        pdf = tmp_path / f"{name}.pdf"
+        document.write_pdf(pdf)
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf),
+                        str(tmp_path / name)], check=True)
+        pixels = np.asarray(Image.open(next(tmp_path.glob(f"{name}*.png"))).convert("L"))
+        page = document.pages[0]._page_box
+        scale = pixels.shape[0] / page.margin_height()
+        top, bottom = page.content_box_y() * scale, (page.content_box_y() + page.height) * scale
+        inked = np.flatnonzero((pixels < 235).any(axis=1))
+        fill = (inked.max() - top) / (bottom - top)
+        assert abs(fill - pagefit.page_fill(document.pages[0])[0]) < 0.05
+        assert (fill >= 1 - pagefit.MAX_HOLE) == (name == "mended")
