@@ -16,6 +16,12 @@ matplotlib.use("Agg")
 LN10 = float(np.log(10))
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    figures.plt.close("all")
+
+
 def _curve(loss, grad, n=10):
     steps = np.arange(10, 10 * n + 1, 10)
     return pd.DataFrame({"step": steps, "epoch": 1, "lr": 0.01,
@@ -257,3 +263,25 @@ def test_caption_adds_what_the_saved_figure_drew(tmp_path):
     assert text.startswith("Inputs in [0, 1]. ") and "drawn on the dotted line" in text
     assert figures.caption(tiny_png(tmp_path), "Base.") == "Base."
     assert figures.caption(tmp_path / "missing.png", "Base.") == "Base."
+
+
+def test_assignment4_linear_sweep_templates_and_cnn_figures():
+    steps = np.arange(0, 61)
+    curve = pd.DataFrame({"step": steps, "epoch": steps, "train_loss": np.linspace(1, 0.7, 61),
+                          "test_loss": np.linspace(1, 0.75, 61),
+                          "train_acc": np.linspace(0.1, 0.7, 61),
+                          "test_acc": np.linspace(0.1, 0.65, 61),
+                          "val_acc": np.linspace(0.1, 0.6, 61)})
+    assert_figure_checks(assignment4_figures.linear_figure(curve, "linear"))
+    grid = [(lr, d) for lr in (0.1, 0.01) for d in (1.0, 0.999)]
+    name_of = "lr{}_decay{}".format
+    curves = {(name_of(lr, d), 0): curve.assign(train_loss=np.geomspace(1, 1e50, 61))
+              if lr == 0.1 else curve for lr, d in grid}
+    statuses = {(name_of(0.1, d), 0): "blew up" for d in (1.0, 0.999)}
+    assert_figure_checks(assignment4_figures.sweep_figure(curves, statuses, grid, name_of, 0))
+    assert_figure_checks(assignment4_figures.cnn_figure(curve, "stuck"))
+    rng = np.random.default_rng(0)
+    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+             "Sneaker", "Bag", "Ankle boot"]
+    assert_readable(assignment4_figures.templates_figure(rng.normal(size=(10, 1, 28, 28)),
+                                                        rng.normal(size=(10, 1, 28, 28)), names))

@@ -67,6 +67,21 @@ def _elements(page, tag):
     return found
 
 
+def _numbers(document):
+    """The printed numbers of the answers, in page order."""
+    found = []
+
+    def walk(box):
+        if getattr(box, "element_tag", "") == "li::marker" and isinstance(
+                getattr(box, "text", None), str):
+            found.append(box.text)
+        for child in getattr(box, "children", ()):
+            walk(child)
+    for page in document.pages:
+        walk(page._page_box)
+    return found
+
+
 def _tags(document, page):
     found = []
 
@@ -95,6 +110,7 @@ def test_a_pushed_figure_moves_below_the_answers_that_fill_its_hole():
     assert ("li", "s-q1") in first and ("figure", "wide") not in first
     lists = list({id(e): e for page in document.pages for e in _elements(page, "ol")}.values())
     assert len(lists) == 2 and lists[1].get("start") == str(len(lists[0]) + 1)
+    assert _numbers(document) == [f"{n}. " for n in range(1, 7)]  # as printed
 
 
 def test_a_long_pushed_table_breaks_across_the_pages_a_short_one_moves():
@@ -138,3 +154,19 @@ def test_holes_agree_with_the_rendered_pdf(tmp_path):
         fill = (inked.max() - top) / (bottom - top)
         assert abs(fill - pagefit.page_fill(document.pages[0])[0]) < 0.05
         assert (fill >= 1 - pagefit.MAX_HOLE) == (name == "mended")
+
+
+def test_figures_print_one_to_one():
+    """A figure saved at PRINT_WIDTH_IN prints PRINT_WIDTH_IN wide (style.css reads the PNG
+    at figures.DPI), so its 7-pt text prints at 7 pt; a small figure prints at half width."""
+    html = _page(_figure(3.0) + _figure(3.0).replace('class="wide"', 'class="small"'))
+    widths = []
+
+    def walk(box):
+        if getattr(box, "element_tag", None) == "img":
+            widths.append(box.width / 96)
+        for child in getattr(box, "children", ()):
+            walk(child)
+    walk(_render(html).pages[0]._page_box)
+    assert widths[0] == pytest.approx(figures.PRINT_WIDTH_IN, abs=0.02)
+    assert widths[1] <= figures.PRINT_WIDTH_IN * 0.5 and widths[1] >= figures.HALF_WIDTH_IN

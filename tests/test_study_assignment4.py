@@ -274,7 +274,7 @@ def test_prose_claim_by_claim(tmp_path, raw_config):
     assert "on 32×32×3 input 122,570 parameters, equal to the seed's reported 122,570" in q4
     assert "28×28×1 (Fashion-MNIST), 93,322; torch counts 93,322 on the trained model, the " \
            "same" in q4
-    assert "sees 1 input channel(s) instead of 3, and the last pooling hands F64 a 3×3×64 map " \
+    assert "sees 1 input channel instead of 3, and the last pooling hands F64 a 3×3×64 map " \
            "instead of 4×4×64" in q4
     assert "CNN's test accuracy is 85.00 %" in q4
     assert "highest" not in q4 and "no ranking is made" in q4

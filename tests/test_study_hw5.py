@@ -54,7 +54,7 @@ def test_runs_table_from_the_default_config(raw_config):
     assert (ident["lr"], ident["batch_size"], ident["epochs"]) == (0.01, 32, 10)
     assert hw5.params(cfg)["run_layers"]["dropout"] == drop["layers"]
     assert "hw5" in BY_NAME and hw5.departures(cfg) == [
-        "hw5: Fashion-MNIST (the seed trained on MNIST)"]
+        "hw5: 3 seeds (assignment: 1)", "hw5: Fashion-MNIST (the seed trained on MNIST)"]
 
 
 def test_quick_preset_and_the_sweep(raw_config):
@@ -118,7 +118,8 @@ def test_mnist_is_selectable_and_trains_on_idx_files(tmp_path, raw_config,
     assert mine["dataset"] == "mnist" and cfg["data"]["dataset"] == "fashion_mnist"
     assert prepared_name(cfg, "hw5") != prepared_name(cfg)
     assert hw5.params(cfg)["dataset"] == "mnist"
-    assert hw5.departures(cfg) == []  # the seed's own data
+    # the seed's own data: only the seeds (three here, one run in the seed) depart
+    assert hw5.departures(cfg) == ["hw5: 3 seeds (assignment: 1)"]
     assert "hw5: runs on MNIST (the other studies: Fashion-MNIST)" in study_data_departures(
         cfg, "hw5")
     # the small MNIST IDX files the fixture wrote, prepared and trained on as a real job does
@@ -327,7 +328,7 @@ def test_q4_counts_both_models_and_names_the_confound(three_seeds):
 def test_a_diverged_rate_is_named_and_the_rest_still_answers(tmp_path):
     answers, sec, tables = analysed(tmp_path, diverge=True)
     assert set(tables["runs"].status[tables["runs"].name == "lr1"]) == {"diverged"}
-    assert "lr 1: diverged (loss not finite) in 3 of 3 seed(s)" in answers["hw5-q2"]
+    assert "lr 1: diverged (loss not finite) in 3 of 3 seeds" in answers["hw5-q2"]
     ranked = answers["hw5-q2"].split("Validation accuracy after the last epoch (rates whose")[1]
     assert "lr 1 " not in ranked  # not ranked among the ok rates
     o = tables["overfit"].set_index(["name", "seed"])
@@ -412,7 +413,7 @@ def test_one_seed_of_the_part_1_2_variants_says_values_only(tmp_path):
     for name in ("dropout0.5", "l2_layers", "identity", "linear"):
         arms[name] = arms[name][:1]
     answers, sec, _ = analysed(tmp_path, seeds, arms=arms, theory_seeds=[0])
-    assert "1 seed(s) (0)" in answers["hw5-q6"]
+    assert "1 seed (0)" in answers["hw5-q6"]
     assert "(1 run and 2 runs: no spread, so no comparison can be made)" in answers["hw5-q6"]
     assert "(one run each: no spread" in answers["hw5-q5"]
     assert "comparison" in answers["hw5-q7"] and "separated" not in answers["hw5-q7"]

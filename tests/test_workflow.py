@@ -337,7 +337,7 @@ def test_every_run_has_a_measured_fate_and_the_notice_lists_the_departures(quick
     html = (results / "report" / "report.html").read_text()
     notice = html[html.index('id="preset-notice"'):html.index('id="contents"')]
     for departure in ("architectures: epochs 1 (assignment: 15)",
-                      "architectures: 2 seed(s) (assignment: 10)",
+                      "architectures: 2 seeds (assignment: 10)",
                       "3,000 of the 60,000 training images (5 %",
                       "activations: models mlp_1, cnn_3 (mlp_2, cnn_4, cnn_5 left out)",
                       "learning_rates: epochs 3 (assignment: 20)",

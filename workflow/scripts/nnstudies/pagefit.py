@@ -77,10 +77,13 @@ def _first_rigid(page_box):
     previous page: html, body, section), or None when it begins with anything else."""
     box = page_box
     while True:
-        kids = [c for c in _flow_children(box) if not isinstance(c, boxes.LineBox)]
+        kids = _flow_children(box)
         if not kids:
             return None
         box = kids[0]
+        if isinstance(box, boxes.LineBox):  # a line of small figures side by side
+            first = next(iter(box.children), None)
+            return first if _kind(getattr(first, "element", None)) else None
         if _kind(getattr(box, "element", None)):
             return box
 
@@ -186,7 +189,9 @@ def _float_down(root, hole, heights):
     position = list(parent).index(after) + 1
     if split_at is not None and split_at < len(after):
         tail = type(after)("ol", dict(after.attrib))  # the answers after the figure
-        tail.set("start", str(int(after.get("start", "1")) + split_at))
+        start = int(after.get("start", "1")) + split_at
+        tail.set("start", str(start))  # weasyprint numbers by the counter, not the attribute
+        tail.set("style", f"counter-reset: list-item {start - 1}")
         for item in list(after)[split_at:]:
             after.remove(item)
             tail.append(item)

@@ -278,14 +278,17 @@ def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
         "h_val": claims.ranking(_arms(mlp_runs, "hidden", "val_acc", "H"),
                                 "NumPy MLP: validation accuracy at the last record",
                                 source=SOURCE),
-        "h_gap": claims.trend(list(zip(mlp_runs.hidden, mlp_runs.gap_acc)),
-                              "NumPy MLP: H against the training − validation accuracy gap "
-                              "(one point per run)", source=SOURCE, x_name="H",
-                              y_name="the gap"),
-        "h_train_loss": claims.trend(list(zip(mlp_runs.hidden, mlp_runs.train_loss)),
-                                     "NumPy MLP: H against the final training loss (one point "
-                                     "per run)", source=SOURCE, x_name="H",
-                                     y_name="the training loss"),
+        "h_gap": claims.mechanism(
+            "over-fitting shows as a gap between training and validation accuracy that grows "
+            "with capacity.", claims.trend(
+                list(zip(mlp_runs.hidden, mlp_runs.gap_acc)), "NumPy MLP: H against the "
+                "training − validation accuracy gap (one point per run)", source=SOURCE,
+                x_name="H", y_name="the gap"), expected_sign=1),
+        "h_train_loss": claims.mechanism(
+            "more hidden units give more capacity, so a lower training loss.", claims.trend(
+                list(zip(mlp_runs.hidden, mlp_runs.train_loss)), "NumPy MLP: H against the "
+                "final training loss (one point per run)", source=SOURCE, x_name="H",
+                y_name="the training loss"), expected_sign=-1),
         "l2_val": claims.ranking(_arms(cnn_runs, "l2", "val_acc", "λ"),
                                  "CNN: validation accuracy at the last record", source=SOURCE),
     }

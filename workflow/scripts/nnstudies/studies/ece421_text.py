@@ -138,12 +138,11 @@ def _fates(r):
 def _answers(sec, facts, p):
     mlp, cnn = pd.DataFrame(facts["mlp"]), pd.DataFrame(facts["cnn"])
     found = facts["claims"]
-    text = ("Expected (textbook): more hidden units give more capacity, so a lower training "
-            "loss; over-fitting shows as a gap between training and validation accuracy that "
-            f"grows with capacity. Measured after {p['mlp']['epochs']} full-batch steps, the "
-            f"same budget for every H: {_finals(mlp, 'hidden', 'H')}. The training accuracy is "
-            "that of the last step's forward pass, before its update; validation is measured "
-            "after it, so the gap mixes one step of training into the comparison. Fates: "
+    text = (f"Measured after {p['mlp']['epochs']} full-batch steps, the same budget for every "
+            "H (the textbook expectations, with their verdicts, follow): "
+            f"{_finals(mlp, 'hidden', 'H')}. The training accuracy is that of the last step's "
+            "forward pass, before its update; validation is measured after it, so the gap "
+            "mixes one step of training into the comparison. Fates: "
             + prose.status_counts(facts["statuses"]["mlp"]) + ". "
             f"{sec.cite(found, 'h_val')}. {sec.cite(found, 'h_gap')}. "
             f"{sec.cite(found, 'h_train_loss')}. ")
