@@ -62,7 +62,7 @@ CLOCK_TEXT = re.compile(r"[-+]?\b\d+(\.\d+)? (s|min|h|seconds?)\b")  # "5.2 s", 
 # PDF's notes, holds the measured times
 CLOCK_CLAIM = [re.compile(r'(<span class="claim-text">[^<]*\bseconds\b[^<]*</span>'
                           r'<sup class="claim-note">.*?</sup><details>).*?(</details>)', re.S),
-               re.compile(r'(<li id="note-\d+" value="\d+"><span class="claim-text">[^<]*'
+               re.compile(r'(<li id="note-\d+"[^>]*><span class="claim-text">[^<]*'
                           r'\bseconds\b[^<]*</span>).*?(</li>)', re.S)]
 
 

@@ -11,8 +11,11 @@ from nnstudies.studies import concepts, convolution
 
 def test_seed_003_exercises_are_computed_not_typed():
     table = convolution.exercises()
-    assert "first row [68, 23, 30, -24]" in table.result[0]
-    assert table.torch[0] == "[68, 23, 30, -24]"
+    # the whole 4x4 output (checked by hand: 8·9 − (1 + 0 − 2 + 2 + 5 + 0 − 3 + 1) = 68)
+    assert table.result[0] == ("4x4, rows [68, 23, 30, -24]; [-54, -19, 0, 6]; "
+                               "[38, 8, -17, 27]; [20, -47, -19, -13]")
+    assert table.torch[0].endswith("(equal)") and table.torch[0].startswith("[68, 23, 30, -24]")
+    assert table.torch[3].startswith("7x7 input pixels")  # measured, not computed
     assert table.result[1] == "16x16 → 7x7" and table.torch[1] == "7x7"
     assert table.result[2] == "32x32 → 16x16 → 8x8" and table.torch[2] == "8x8"
     assert table.result[3].startswith("3 in layer 2, 5 in layer 1, 7 in the input")

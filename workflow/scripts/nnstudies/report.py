@@ -137,6 +137,8 @@ def evidence_html(ev):
             test += f"; p = {_number(ev['p'])}"
         elif _known(ev.get("min_p")):
             test += f"; not run: the smallest p it could give is {_number(ev['min_p'])}"
+        elif ev.get("kind") == "trend" or "Spearman" in ev["test"]:
+            test += "; not run (too few points, or tied values only, for any test)"
         else:
             test += "; not run (fewer than two runs on a side)"
         parts.append(test + "</p>")

@@ -41,14 +41,14 @@ ASKED = [
      "answer": "convolution-q6"},
     {"seed": "003", "ask": "3: the output of the 6x6 input X convolved with the 3x3 kernel F "
      "(stride 1, no padding)", "answer": "convolution-table-exercises",
-     "note": "its 4x4 size and first row, checked against torch; the other three rows are not "
-     "shown yet"},
+     "note": "the whole 4x4 output, checked against torch"},
     {"seed": "003", "ask": "5.1: output size of a 16x16 input, F 2, S 2, P 1, dilation 4",
      "answer": "convolution-table-exercises"},
     {"seed": "003", "ask": "5.2: output size of a 32x32 input after two layers F 3, S 2, P 1",
      "answer": "convolution-table-exercises"},
     {"seed": "003", "ask": "5.3: receptive field in layer 1 of a unit of layer 3 (three 3x3 "
-     "stride-1 layers)", "answer": "convolution-table-exercises"},
+     "stride-1 layers)", "answer": "convolution-table-exercises",
+     "note": "computed and measured in torch (the input-gradient footprint)"},
 ]
 TABLES = ["torch_agreement", "zoo_layers", "exercises"]
 
@@ -109,15 +109,32 @@ def figures_of(params):
     return ["maps"]
 
 
+def _measured_receptive_field(layers, kernel, size=21):
+    """The receptive field measured, not computed: the input pixels on which one unit of the
+    last of `layers` stride-1 convolutions depends (its input gradient's non-zero footprint)."""
+    x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+    y = x
+    for _ in range(layers):
+        y = torch.nn.functional.conv2d(y, torch.ones(1, 1, kernel, kernel, dtype=torch.float64))
+    y[0, 0, y.shape[-2] // 2, y.shape[-1] // 2].backward()
+    rows, cols = (x.grad[0, 0] != 0).any(1).sum().item(), (x.grad[0, 0] != 0).any(0).sum().item()
+    return f"{rows}x{cols} input pixels (input-gradient footprint of one layer-{layers} unit)"
+
+
 def exercises():
     """Seed 003's exercises computed by the project's own code, each with its formula."""
     y = conv2d(np.array(EXAMPLE_X, float)[None, None], np.array(EXAMPLE_F, float)[None, None])
+    t = torch.nn.functional.conv2d(torch.tensor([[EXAMPLE_X]], dtype=torch.float64),
+                                   torch.tensor([[EXAMPLE_F]], dtype=torch.float64))
+
+    def grid(a):  # the whole output, row by row
+        return "; ".join(str([int(v) for v in row]) for row in a)
+
     rows = [{"exercise": "6x6 X ⋆ 3x3 F (stride 1, no padding)",
              "formula": "W' = (W − F)/S + 1 = (6 − 3)/1 + 1 = 4",
-             "result": "4x4, first row " + str([int(v) for v in y[0, 0, 0]]),
-             "torch": str([int(v) for v in torch.nn.functional.conv2d(
-                 torch.tensor([[EXAMPLE_X]], dtype=torch.float64),
-                 torch.tensor([[EXAMPLE_F]], dtype=torch.float64))[0, 0, 0]])}]
+             "result": "4x4, rows " + grid(y[0, 0]),
+             "torch": grid(t[0, 0].numpy()) + (" (equal)" if np.array_equal(y[0, 0], t[0, 0])
+                                                else " (differs)")}]
     for size, layers in SIZE_EXERCISES:
         sizes, shape = [size], torch.zeros(1, 1, size, size)
         for k, s, p, d in layers:
@@ -134,7 +151,7 @@ def exercises():
                  "formula": "r ← r + (F − 1)·jump, counted back from layer 3",
                  "result": f"{back[0]['rf']} in layer 2, {back[1]['rf']} in layer 1, "
                            f"{receptive_fields([{'kernel': 3}] * 3)[-1]['rf']} in the input",
-                 "torch": "–"})
+                 "torch": _measured_receptive_field(3, 3)})
     return pd.DataFrame(rows)
 
 

@@ -27,8 +27,8 @@ CNN_PROTOCOL = {"optimizer": "adam", "lr": 0.001, "batch_size": 35, "epochs": 50
                 "l2": [0, 0.01, 0.1, 0.5], "l2_on": "activity", "seeds": 1}
 PROTOCOL = {"mlp": MLP_PROTOCOL, "cnn": CNN_PROTOCOL}
 TABLES = ["runs", "mlp", "cnn", "curves", "grad_check"]
-_CHECKED = ("checked against torch autograd on real images (largest difference over the four "
-            "parameters); the derivation itself is not recited")
+_CHECKED = ("the formulas written out and checked against torch autograd on real images "
+            "(largest difference over the four parameters)")
 # The seed's asks this section answers (nnstudies/appendix.py), in its numbering.
 ASKED = [
     {"seed": "002", "ask": "1.1.1: helper functions in NumPy: ReLU, softmax, a layer's output, "
@@ -125,7 +125,27 @@ def departures(cfg):
     return (protocol_departures(f"{NAME} MLP", p["mlp"], MLP_PROTOCOL)
             + protocol_departures(f"{NAME} CNN", p["cnn"], CNN_PROTOCOL)
             + [f"{NAME}: {DATASETS[_data(cfg)['dataset']].title} instead of the seed's "
-               "notMNIST (not reachable here)"])
+               "notMNIST (not reachable here)"] + _seed_code_departures(cfg))
+
+
+# What the seed's code did that its protocol does not list (its notMNIST test split, its
+# Keras CNN's dense layer and Keras' default initialisation).
+SEED_TEST_IMAGES, SEED_DENSE_UNITS = 2724, 1000
+
+
+def _seed_code_departures(cfg):
+    d = _data(cfg)
+    test = split_sizes(d["dataset"], d["val_fraction"], d.get("classes"), d.get("train_subset"),
+                       d.get("test_subset"))["test"]
+    dense = [int(layer.split()[1]) for layer in cfg["models"][cfg[NAME]["cnn"]["model"]]
+             if layer.startswith("fc ")]
+    out = [f"{NAME}: {test:,} test images (the seed: {SEED_TEST_IMAGES:,})"]
+    if dense and dense[0] != SEED_DENSE_UNITS:
+        out.append(f"{NAME} CNN: dense layer of {dense[0]} units (the seed's code: "
+                   f"{SEED_DENSE_UNITS})")
+    out.append(f"{NAME}: torch's default initialisation for the CNN (the seed: Keras' "
+               "defaults, Glorot-uniform weights and zero biases)")
+    return out
 
 
 def inputs(cfg, files):

@@ -191,6 +191,16 @@ def _l2_answer(sec, facts, cnn, p, statuses):
     return text + f"{sec.cite(found, 'l2_val')}."
 
 
+# The seed's derivations, as numpy_mlp.loss_and_grads computes them (N images in rows).
+DERIVATION = (
+    "The derivations (seed 002): for the softmax output p = softmax(o) and the one-hot label y, "
+    "the cross-entropy L = −Σ_k y_k log p_k has ∂L/∂o = p − y. With h = ReLU(x W1 + b1) and "
+    "o = h W2 + b2, backpropagation gives, for the mean loss over N images (X the N×d inputs, "
+    "H the N×H hidden outputs, D = (P − Y)/N): ∂L/∂W2 = Hᵀ D, ∂L/∂b2 = Σ_rows D; "
+    "∂L/∂H = D W2ᵀ, masked by the ReLU's derivative, G = (D W2ᵀ) ⊙ 1[X W1 + b1 > 0]; "
+    "∂L/∂W1 = Xᵀ G, ∂L/∂b1 = Σ_rows G.")
+
+
 def _check_answer(f, p):
     g = p["grad_check"]
     parts = []
@@ -202,8 +212,9 @@ def _check_answer(f, p):
                      f"is {d['max_abs_diff']:.2e}, at most {d['max_relative']:.1e} of the "
                      f"largest gradient entry (tolerance {d['tolerance']:g}): "
                      + ("they agree" if d["agrees"] else "they do NOT agree"))
-    return ("The hand-written backward pass (numpy_mlp.loss_and_grads; gradients of the mean "
-            "cross-entropy, the summed loss's being N times these) against torch autograd "
+    return (f"{DERIVATION} The hand-written backward pass (numpy_mlp.loss_and_grads; gradients "
+            "of the mean cross-entropy, the summed loss's being N times these) against torch "
+            "autograd "
             "(nn.functional linear, relu and cross_entropy, backward) on the same weights and "
             f"the first {g['images']} real training images, for every H, at the seeded initial "
             f"weights and after {g['steps']} of the study's update steps: " + "; ".join(parts)
