@@ -34,8 +34,15 @@ def test_runs_from_config(raw_config):
     assert cnn.get("trainer", "torch") == "torch" and cnn["layers"] == cfg["models"]["a4_cnn"]
     assert (cnn["optimizer"], cnn["lr"], cnn["momentum"], cnn["batch_size"]) == (
         "sgd", 0.001, 0.1, 50)
-    assert a4.departures(cfg) == ["assignment4: Fashion-MNIST instead of the seed's CIFAR-10",
-                                  "assignment4: CNN epochs 10 (seed: 100)"]
+    assert a4.departures(cfg) == [
+        "assignment4: Fashion-MNIST instead of the seed's CIFAR-10",
+        "assignment4: CNN epochs 10 (seed: 100)",
+        "assignment4: two-layer network with 100 sigmoid hidden units (the seed does not give "
+        "its size)",
+        "assignment4: the training mean image subtracted from every input (the seed does not "
+        "show its preprocessing)",
+        "assignment4: SGD reshuffles the training set every pass (the seed's code walks it in a "
+        "fixed order)"]
 
 
 def test_quick_preset_and_the_main_run_outside_the_grid(raw_config):

@@ -158,6 +158,14 @@ def departures(cfg):
             "CNN batch": (p["cnn"]["batch_size"], PROTOCOL["cnn_batch"])}
     out += [f"{NAME}: {what} {have:g} (seed: {want:g})" for what, (have, want) in seed.items()
             if have != want]
+    # choices the seed does not state, made here: said as assumptions
+    out.append(f"{NAME}: two-layer network with {p['two_layer']['hidden']} sigmoid hidden units "
+               "(the seed does not give its size)")
+    if p["center"]:
+        out.append(f"{NAME}: the training mean image subtracted from every input (the seed "
+                   "does not show its preprocessing)")
+    out.append(f"{NAME}: SGD reshuffles the training set every pass (the seed's code walks it "
+               "in a fixed order)")
     return out
 
 
