@@ -18,6 +18,7 @@ from nnstudies.trainers import (
     TRAINERS,
     run_files as files_of,
     trainer_code,
+    trainer_name,
     training_rule,
 )
 from nnstudies.studies import BY_NAME, STUDIES
@@ -131,7 +132,7 @@ def _training_rules():
     rules_ = {}
     for study, runs in RUNS.items():
         for (name, _), run in runs.items():
-            trainer = TRAINERS[run.get("trainer", "torch")]
+            trainer = TRAINERS[trainer_name(run)]
             spec = rules_.setdefault(
                 training_rule(run),
                 {"files": files_of(run), "runs": {}, "gpu": trainer["gpu"]},

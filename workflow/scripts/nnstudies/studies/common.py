@@ -3,6 +3,7 @@ import json
 import math
 from pathlib import Path
 
+from .. import prose
 from ..config import ConfigError
 from ..data import DATASETS
 
@@ -46,8 +47,7 @@ def departures(study, p, protocol):
         have = p.get(key)
         if key == "seeds":
             if len(have) != want:
-                out.append(f"{study}: {len(have)} seed{'s' if len(have) != 1 else ''} "
-                           f"(assignment: {want})")
+                out.append(f"{study}: {prose.count(len(have), 'seed')} (assignment: {want})")
         elif isinstance(want, list):
             missing = [x for x in want if x not in have]
             extra = [x for x in have if x not in want]

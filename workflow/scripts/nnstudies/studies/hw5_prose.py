@@ -33,15 +33,8 @@ def _rate(x):
 
 
 def _label(name, v):
-    """A variant as the prose names it."""
-    r = v.loc[name]
-    if r.role == "baseline":
-        return f"baseline ({_rate(r.lr)})"
-    if r.role == "rate":
-        return _rate(r.lr)
-    if r.role == "momentum":
-        return f"momentum {r.momentum:g}"
-    return _variant_label(r)
+    """A variant as the prose names it (its row in the variants table `v`)."""
+    return _variant_label(v.loc[name])
 
 
 def _num(x):
