@@ -310,8 +310,8 @@ def test_q3_momentum_at_equal_epochs_and_to_the_target(three_seeds):
     assert "Validation accuracy after epoch 1, momentum 0.9 against baseline" in q3
     assert "not resolved" in q3 and "Verdict: cannot tell" in q3
     assert "first reaches 80.00 %" in q3
-    assert "with: seed 0 2, seed 1 2, seed 2 2" in q3  # 0.79, 0.792, 0.794 in epoch 1
-    assert "without: seed 0 3, seed 1 3, seed 2 3" in q3
+    assert "with: epoch 2 in seed 0, epoch 2 in seed 1, epoch 2 in seed 2" in q3
+    assert "without: epoch 3 in seed 0, epoch 3 in seed 1, epoch 3 in seed 2" in q3
     assert "helps" not in q3  # not resolved: no claim that it helps
 
 
@@ -381,7 +381,8 @@ def test_q5_a_network_off_its_linear_map_fails_the_rule(tmp_path):
 def test_q6_early_stopping_and_dropout(three_seeds):
     answers, _, tables = three_seeds
     q6 = answers["hw5-q6"]
-    assert "that epoch is seed 0 3, seed 1 3, seed 2 5 (of 5; before the last in 2 of 3" in q6
+    assert ("that epoch is epoch 3 in seed 0, epoch 3 in seed 1, epoch 5 in seed 2 (of 5; "
+            "before the last in 2 of 3") in q6
     # baseline validation accuracy at the chosen epoch (0.80, 0.802, 0.81) against the last
     assert "validation-chosen epoch against epoch 5: -0.60 points, not resolved" in q6
     assert "test accuracy is recorded only after the last epoch" in q6

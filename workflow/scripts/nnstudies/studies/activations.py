@@ -296,8 +296,10 @@ def _answers(sec, facts, variants, params):
     text = (f"{sec.cite(found, 'raw_gradient')}." if "raw_gradient" in found else
             f"Expected: {RAW_EXPECTED}.")
     if facts.get("raw_not_ok"):
-        text += (" The ratios take each run's first record, before an overshoot has moved its "
-                 "weights far, so runs that did not end ok are in them too: "
+        text += (" The ratios take each run's first record, the nearest this run comes to "
+                 "equal weights; a run that blew up or whose units died within its first steps "
+                 "already shows it there (a ratio near 0), so it counts against the expectation "
+                 "although it is the overshoot itself. Runs that did not end ok: "
                  + "; ".join(facts["raw_not_ok"]) + ".")
     sec.ask("(Bonus) What happens with inputs in [0, 255] instead of [0, 1]?",
             f"{text} Fates on [0, 255]: {counts}. Per variant: {fates}.")

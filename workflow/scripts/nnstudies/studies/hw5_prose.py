@@ -275,7 +275,8 @@ def _q3(sec, facts, o, p, target):
     last = p["epochs"]
     reach = "; ".join(
         f"{'with' if n == name else 'without'}: " + ", ".join(
-            f"seed {s} {_epochs(e)}" for s, e in m["to_target"][n].items())
+            f"{'never' if e is None or e != e else f'epoch {int(e)}'} in seed {s}"
+            for s, e in m["to_target"][n].items())
         for n in (name, "baseline"))
     _, turned = _turns(o, name)
     _, base_turned = _turns(o, "baseline")
@@ -388,7 +389,8 @@ def _q6(sec, facts, o, params):
     p = params["protocol"]
     found = facts["claims"]
     e = facts["early_stopping"]
-    chosen = ", ".join(f"seed {s} {ep}" for s, ep in e["chosen"].items()) or "none measured"
+    chosen = ", ".join(f"epoch {ep} in seed {s}" for s, ep in e["chosen"].items())
+    chosen = chosen or "none measured"
     text = ("The seed names early stopping and dropout; both are measured on the baseline CNN. "
             "Early stopping (rule: keep the weights of the epoch with the lowest validation "
             f"loss): that epoch is {chosen} (of {e['last']}; before the last in "
