@@ -20,3 +20,12 @@ def repo_root():
 def raw_config():
     """config.yaml as snakemake loads it (plain YAML): a fresh dict for every test."""
     return yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+# The files that run the workflow take most of the suite's time: they start first, so that
+# the other files run beside them on the other workers (./test.sh).
+LONGEST_FIRST = ("test_workflow.py",)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: order kept
