@@ -188,8 +188,11 @@ def test_weights_figure_prints_at_half_width_with_7_pt_labels(shape):
     assert_readable(fig)
     w, _ = figures._tight_size(fig)
     assert figures.HALF_WIDTH_IN - 0.3 <= w + 2 * figures.PAD_IN <= figures.HALF_WIDTH_IN + 0.02
-    picture = fig.axes[0].get_window_extent()
-    assert picture.width / fig.dpi > 0.3  # each picture at least 0.3 in (7.6 mm) wide
+    cols = min(8, shape[0])  # the pictures are tiles of one image, eight to a row
+    mosaic = fig.axes[0].get_window_extent()
+    assert mosaic.width / fig.dpi / cols > 0.3  # each picture at least 0.3 in (7.6 mm) wide
+    numbers = [t.get_text() for t in fig.axes[0].texts]
+    assert numbers == [str(i) for i in range(shape[0])]  # every unit numbered
 
 
 def test_feature_map_figure_is_readable():

@@ -21,7 +21,8 @@ def test_runs_from_config(raw_config):
     cfg = resolve(raw_config)
     runs = a4.runs(cfg)
     names = {name for name, _ in runs}
-    linear = {a4.linear_name(lr, d) for lr in (0.1, 0.01, 0.001) for d in (1.0, 0.999)}
+    linear = {a4.linear_name(lr, d) for lr in (0.1, 0.01, 0.001, 1e-4, 1e-6)
+              for d in (1.0, 0.999)}
     assert names == linear | {"gd", "sgd", "cnn"}
     main = runs[("linear_lr0.01_decay0.999", 0)]
     assert (main["trainer"], main["lr"], main["lr_decay"], main["reg"], main["epochs"],
@@ -49,11 +50,21 @@ def test_quick_preset_and_the_main_run_outside_the_grid(raw_config):
     raw_config["preset"] = "quick"
     cfg = resolve(raw_config)
     runs = a4.runs(cfg)
-    assert len(runs) == 6 + 2 + 1
+    # every rate of the sweep once (decay 1), and the main run (decay 0.999) beside it: no
+    # more linear runs than the 3 x 2 grid the preset had before the rates 1e-4 and 1e-6
+    assert len(runs) == 5 + 1 + 2 + 1
+    assert {(r["lr"], r["lr_decay"]) for r in runs.values() if r.get("trainer") == "linear"} == {
+        (0.1, 1.0), (0.01, 1.0), (0.001, 1.0), (1e-4, 1.0), (1e-6, 1.0), (0.01, 0.999)}
     assert runs[("cnn", 0)]["epochs"] == 1 and runs[("gd", 0)]["epochs"] == 20
     raw_config["assignment4"]["linear"]["lr"] = 0.05
     runs = a4.runs(resolve(raw_config))
-    assert ("linear_lr0.05_decay0.999", 0) in runs and len(runs) == 7 + 2 + 1
+    assert ("linear_lr0.05_decay0.999", 0) in runs and len(runs) == 6 + 2 + 1
+
+
+def test_the_test_preset_runs_no_more_linear_runs(raw_config):
+    raw_config["preset"] = "test"
+    runs = a4.runs(resolve(raw_config))
+    assert sum(r.get("trainer") == "linear" for r in runs.values()) == 2
 
 
 def test_cnn_parameters_against_independent_arithmetic(raw_config):
@@ -175,7 +186,18 @@ def test_analysis_on_runs_trained_here(tmp_path, raw_config):
         assert gs.loc[v, "seconds_to_target"] == pytest.approx(hit.seconds)
     cnn = tables["cnn"]
     assert cnn.formula.iloc[0] == 122570 and cnn.torch.iloc[1] == 93322
-    assert len(sec.figures) == 6 and len(answers) == 4
+    assert cnn.torch.iloc[0] == 122570  # torch, on the model built for the seed's 32x32x3
+    # the sweep's spikes and loss falls are those of the recorded curves
+    for r in sweep.itertuples():
+        c = curves[curves.name == a4.linear_name(r.lr, r.lr_decay)]
+        assert r.spikes == a4.spike_count(c.train_loss, r.status == "diverged")
+        assert r.loss_drop == pytest.approx(a4.loss_drop(c.train_loss))
+    ticks = tables["ticks"]
+    assert list(ticks.family) == ["linear classifier"] * 4 + ["two-layer network"] * 2 + ["CNN"]
+    assert list(ticks.split) == ["test"] * 6 + ["validation"]
+    assert ticks.tick.iloc[-1] != ticks.tick.iloc[-1]  # one CNN record: the rule not applied
+    assert "Rule: on the held-out curve" in answers["assignment4-q5"]
+    assert len(sec.figures) == 6 and len(answers) == 5
     assert "the seed ran 100" in answers["assignment4-q4"]
 
 
@@ -188,15 +210,21 @@ def handmade(target=0.5):
                        "best_match": ["T-shirt/top", "Trouser", "T-shirt/top"],
                        "own_is_best": [True, True, False], "r_own_raw": [0.7, 0.6, 0.5],
                        "raw_own_is_best": [True, False, False]})
-    sweep = pd.DataFrame({"lr": [0.1, 0.1, 0.01, 0.01], "lr_decay": [1.0, 0.999, 1.0, 0.999],
-                          "seed": 0, "status": ["diverged", "diverged", "ok", "ok"],
-                          "iterations": [12, 14, 300, 300], "final_lr": [0.1, 0.099, 0.01,
-                                                                         0.0074],
-                          "final_train_loss": [9.0, 9.0, 0.40, 0.42],
-                          "min_train_loss": [0.9, 0.9, 0.40, 0.42], "rises": [5, 6, 3, 1],
-                          "largest_rise": [5.0, 5.0, 0.01, 0.001],
-                          "final_test_acc": [np.nan, np.nan, 0.80, 0.79],
-                          "best_test_acc": [0.5, 0.5, 0.8, 0.79]})
+    # lr, decay, fate, iterations, final rate, final loss, rises, spikes, loss fall, test acc.
+    settings = [(0.1, 1.0, "diverged", 12, 0.1, 9.0, 5, 6, -8.0, np.nan),
+                (0.1, 0.999, "diverged", 14, 0.099, 9.0, 6, 7, -8.0, np.nan),
+                (0.01, 1.0, "ok", 300, 0.01, 0.40, 3, 2, 0.60, 0.80),
+                (0.01, 0.999, "ok", 300, 0.0074, 0.42, 1, 1, 0.58, 0.79),
+                (0.001, 1.0, "ok", 300, 0.001, 0.55, 0, 0, 0.45, 0.72),
+                (0.001, 0.999, "ok", 300, 0.00074, 0.56, 0, 0, 0.44, 0.71),
+                (1e-4, 1.0, "ok", 300, 1e-4, 0.81, 1, 1, 0.19, 0.63),
+                (1e-6, 1.0, "ok", 300, 1e-6, 0.997, 0, 0, 0.003, 0.62)]
+    sweep = pd.DataFrame(settings, columns=["lr", "lr_decay", "status", "iterations",
+                                            "final_lr", "final_train_loss", "rises", "spikes",
+                                            "loss_drop", "final_test_acc"]).assign(
+        seed=0, min_train_loss=lambda d: d.final_train_loss.clip(upper=0.9),
+        largest_rise=0.01, learns=lambda d: d.loss_drop >= a4.NO_LEARNING_DROP,
+        best_test_acc=lambda d: d.final_test_acc.fillna(0.5))
     gs = pd.DataFrame({"variant": ["gd", "sgd"], "seed": 0, "lr": [0.01, 1e-4],
                        "batch_size": ["all", "500"], "passes": [300, 300],
                        "updates": [300, 32400], "updates_per_pass": [1, 108],
@@ -207,14 +235,25 @@ def handmade(target=0.5):
                        "passes_to_target": [200, 50], "seconds_to_target": [60.0, 75.0]})
     cnn = pd.DataFrame({"input": ["32×32×3", "28×28×1"],
                         "data": ["CIFAR-10 (the seed's)", "Fashion-MNIST (this run)"],
-                        "formula": [122570, 93322], "torch": [np.nan, 93322],
+                        "formula": [122570, 93322], "torch": [122570, 93322],
                         "seed_reported": [122570, np.nan], "flattened": ["4×4×64", "3×3×64"]})
     facts = {"main": "linear_lr0.01_decay0.999", "target_loss": target, "own_best": 2,
              "classes": 3, "r_own_mean": 0.433, "r_other_mean": 0.0, "raw_own_best": 1,
              "test_acc": {"linear_lr0.01_decay0.999": 0.8, "gd": 0.75, "sgd": 0.78, "cnn": 0.85},
              "fate": {"linear_lr0.01_decay0.999": "ok", "gd": "ok", "sgd": "stuck", "cnn": "ok"},
              "cnn_formula_seed": 122570, "cnn_formula_run": 93322, "seeds": [0]}
-    return {"templates": tt, "sweep": sweep, "gd_sgd": gs, "cnn": cnn}, facts
+    ticks = pd.DataFrame([
+        ("linear classifier", "lr 0.01, decay 1", "linear_lr0.01_decay1", "test", "ok", 301, 120,
+         120, 0.40, 0.44, 0.10, 0.78, 0.80, 0.02, True),
+        ("linear classifier", "lr 0.1, decay 1", "linear_lr0.1_decay1", "test", "diverged", 13,
+         0, 0, 1.0, 50.0, 49.0, 0.1, 0.2, 0.1, None),
+        ("two-layer network", "GD", "gd", "test", "ok", 301, 300, 300, 0.45, 0.45, 0.0, 0.75,
+         0.75, 0.0, False),
+        ("two-layer network", "SGD", "sgd", "test", "ok", 101, 32400, 300, 0.40, 0.40, 0.0,
+         0.78, 0.78, 0.0, False),
+        ("CNN", "CNN", "cnn", "validation", "ok", 11, 500, 5, 0.30, 0.36, 0.20, 0.85, 0.84,
+         -0.01, False)], columns=[c for c in a4.TICK_COLUMNS if c != "seed"]).assign(seed=0)
+    return {"templates": tt, "sweep": sweep, "gd_sgd": gs, "cnn": cnn, "ticks": ticks}, facts
 
 
 def test_no_wording_outside_a_claim_follows_which_run_is_ahead(tmp_path, raw_config):
@@ -242,9 +281,10 @@ def sections(tmp_path, raw_config, tables, facts, marked=False):
     params = a4.params(cfg)
     facts = {**facts, "claims": a4.claims_for(
         tables["gd_sgd"], tables["sweep"], {n: [a] for n, a in facts["test_acc"].items()},
-        facts["main"], facts["target_loss"]),
+        facts["main"], facts["target_loss"], tables["ticks"]),
         "budgets": {"cnn_steps": 108, "linear_iterations": 300, "two_layer_passes": 300},
-        **a4.table_facts(tables["templates"], tables["sweep"], tables["gd_sgd"], tables["cnn"])}
+        **a4.table_facts(tables["templates"], tables["sweep"], tables["gd_sgd"], tables["cnn"],
+                         tables["ticks"])}
     tables, facts = through_files(tmp_path, tables, facts)
     figs = {f: tiny_png(tmp_path) for f in a4.figures_of(params)}
     info = {"class_names": CLASS_NAMES[:3], "sizes": {"train": 5400, "val": 600, "test": 2000},
@@ -272,13 +312,32 @@ def test_prose_claim_by_claim(tmp_path, raw_config):
     assert "learning rate (0.01 against 0.0001)" in q2
     assert "the seed's finding" in q2 and "Verdict: cannot tell" in q2
     q3 = answers["assignment4-q3"]
-    assert "lr 0.1, decay 1: diverged; lr 0.1, decay 0.999: diverged" in q3
+    assert "lr 0.1, decay 1: diverged (spikes 6); lr 0.1, decay 0.999: diverged (spikes 7)" in q3
+    assert "lr 0.01, decay 0.999: final loss 0.42 (-58.00 % from its start), spikes 1, rate at " \
+           "the end 0.0074, test 79.00 %" in q3
     assert "Lowest" not in q3 and "higher than" not in q3
-    # the seed's spikes at lr 0.01: observed in this run (3 and 1 rises)
-    assert "Measured, rises of the full-batch training loss between records: lr 0.01, decay " \
-           "0.999 1; lr 0.01, decay 1 3. Verdict: agrees" in q3
+    assert "a spike is a record whose training loss exceeds the previous record's by more " \
+           "than 1 % of it" in q3 and "less than 5 % below the loss at the first record" in q3
+    # each remark on the rate against its runs, with the verdict the spike counts give
+    assert "around 0.1 the system may be unstable (the seed's closing remarks). Measured, " \
+           "spikes of the full-batch training loss (a spike: a record more than 1 % above the " \
+           "previous one, or a divergence): lr 0.1, decay 1 (diverged) 6; lr 0.1, decay 0.999 " \
+           "(diverged) 7. Verdict: agrees in these runs" in q3
+    assert "or a divergence): lr 0.01, decay 1 (ok) 2; lr 0.01, decay 0.999 (ok) 1. Verdict: " \
+           "agrees in these runs" in q3
+    # fewer spikes at 0.001 than at 0.01: one run a side, so no comparison and no verdict
+    assert "Spikes of the full-batch training loss at decay 1: lr 0.001 0, lr 0.01 2 (one run " \
+           "each: no spread, so no comparison can be made). Verdict: cannot tell" in q3
+    assert "fewer spikes at" not in q3 and "more spikes" not in q3
+    assert "lr 0.0001, decay 1 (ok) 1. Verdict: disagrees in these runs (expected: no spike in " \
+           "every run; not so in lr 0.0001, decay 1 (ok))" in q3
+    assert "unable to learn properly. Measured, fall of the training loss from the first " \
+           "record to the last, as a fraction of the first: lr 1e-06, decay 1 (ok) 0.30 %. " \
+           "Verdict: agrees in these runs" in q3
+    assert "Not in this configuration's sweep" not in q3
     q4 = answers["assignment4-q4"]
-    assert "on 32×32×3 input 122,570 parameters, equal to the seed's reported 122,570" in q4
+    assert "on 32×32×3 input 122,570 parameters, equal to the seed's reported 122,570; torch " \
+           "counts 122,570 on the model built here for that input, the same" in q4
     assert "28×28×1 (Fashion-MNIST), 93,322; torch counts 93,322 on the trained model, the " \
            "same" in q4
     assert "sees 1 input channel instead of 3, and the last pooling hands F64 a 3×3×64 map " \
@@ -287,6 +346,18 @@ def test_prose_claim_by_claim(tmp_path, raw_config):
     assert "highest" not in q4 and "no ranking is made" in q4
     assert "the CNN took 108 mini-batch steps, the linear classifier 300 full-batch " \
            "iterations, the two-layer networks 300 passes each" in q4
+    q5 = answers["assignment4-q5"]
+    assert "ends more than 2 % above that minimum, and the accuracy ends more than 0.5 points " \
+           "above its value at the minimum" in q5
+    assert "linear classifier: +10.0 %: a tick in lr 0.01, decay 1 (lowest test loss at update " \
+           "120, pass 120; from there to the last record loss +10.0 %, accuracy +2.00 points) " \
+           "by the rule" in q5
+    assert "(1 run the rule applies to; 1 left out: not ended ok or fewer than two records)" in q5
+    assert "two-layer network: +0.0 %, +0.0 %: no tick in any of its 2 runs by the rule" in q5
+    # the CNN's validation loss rises 20 %, but its accuracy falls: no tick
+    assert "Rise of the validation loss from its lowest record to the last (1 run the rule " \
+           "applies to), CNN: +20.0 %: no tick in its 1 run by the rule" in q5
+    assert "does not show that the model predicts only its training images" in q5
     assert "first in" not in summary
     assert "SGD reaches the stated loss in fewer passes than GD: cannot tell (GD 200.00 passes, " \
            "SGD 50.00 passes (no comparison))" in summary
@@ -309,3 +380,182 @@ def test_prose_when_the_cnn_is_stuck(tmp_path, raw_config):
     answers, summary = sections(tmp_path, raw_config, tables, facts)
     assert "CNN's test accuracy is 85.00 % (stuck)" in answers["assignment4-q4"]
     assert "CNN test accuracy 85.00 % (stuck)" in summary
+
+
+# ------------------------------------------------ the seed's closing remarks, on hand-made curves
+
+
+def test_spike_count_on_constructed_curves():
+    assert a4.SPIKE_RISE == 0.01
+    # 0.90 -> 0.95 rises 5.6 %: a spike; 0.94 -> 0.9405 (0.05 %) and 1.0 -> 1.009 are not
+    assert a4.spike_count([1.0, 0.9, 0.95, 0.94, 0.9405]) == 1
+    assert a4.spike_count([1.0, 1.009, 1.0]) == 0 and a4.spike_count([1.0, 1.011, 1.0]) == 1
+    assert a4.spike_count([1.0, 0.8, 0.6, 0.4]) == 0
+    # a divergence is one spike, however many non-finite records follow, and a run that
+    # diverged before recording its non-finite loss counts it all the same, once
+    assert a4.spike_count([1.0, 0.8, np.inf]) == 1
+    assert a4.spike_count([1.0, 0.8, np.nan, np.nan]) == 1
+    assert a4.spike_count([1.0, 0.8], diverged=True) == 1
+    assert a4.spike_count([1.0, 1.5, np.inf], diverged=True) == 2
+
+
+def test_the_no_learning_rule_on_constructed_curves():
+    assert a4.NO_LEARNING_DROP == 0.05
+    assert a4.loss_drop([1.0, 0.99, 0.97]) == pytest.approx(0.03)  # under 5 %: does not learn
+    assert a4.loss_drop([1.0, 0.6, 0.5]) == pytest.approx(0.5)
+    assert a4.loss_drop([1.0, 0.9, np.inf]) == pytest.approx(0.1)  # the last finite record
+    assert a4.loss_drop([1.0, 1.2]) == pytest.approx(-0.2)
+    assert np.isnan(a4.loss_drop([1.0]))
+
+
+def sweep_runs(curves, statuses):
+    """A runs table and curves as aggregate.load_runs gives them, for linear runs only:
+    curves {(lr, decay): training losses per record}."""
+    rows, out = [], {}
+    for (lr, d), losses in curves.items():
+        name = a4.linear_name(lr, d)
+        rows.append({"name": name, "seed": 0, "status": statuses.get((lr, d), "ok"),
+                     "test_acc": 0.5})
+        out[(name, 0)] = pd.DataFrame({"step": range(len(losses)), "lr": lr,
+                                       "train_loss": losses, "test_acc": 0.5})
+    return pd.DataFrame(rows), out
+
+
+def test_sweep_table_and_the_rate_claims_on_constructed_curves():
+    curves = {(0.1, 1.0): [1.0, 3.0, 9.0, np.inf],
+              (0.01, 1.0): [1.0, 0.5, 0.6, 0.4, 0.45],   # two spikes
+              (0.001, 1.0): [1.0, 0.7, 0.6, 0.5, 0.45],  # none
+              (1e-4, 1.0): [1.0, 0.9, 0.92, 0.85, 0.8],  # one (+2.2 %)
+              (1e-6, 1.0): [1.0, 0.999, 0.998, 0.997, 0.996]}  # falls 0.4 %: does not learn
+    runs_, cs = sweep_runs(curves, {(0.1, 1.0): "diverged"})
+    sweep = a4.sweep_table(runs_, cs, list(curves)).set_index("lr")
+    assert list(sweep.spikes) == [3, 2, 0, 1, 0]
+    assert list(sweep.learns) == [False, True, True, True, False]
+    assert sweep.loc[1e-6, "loss_drop"] == pytest.approx(0.004)
+    found = a4.lr_claims(sweep.reset_index())
+    assert set(found) == {"unstable", "spikes", "spikes_fewer_decay1", "no_spikes",
+                          "no_learning"}
+    verdict = {k: c["evidence"].get("verdict") for k, c in found.items()}
+    assert verdict == {"unstable": "agrees in these runs", "spikes": "agrees in these runs",
+                       "spikes_fewer_decay1": "cannot tell",  # one run a side
+                       "no_spikes": "disagrees in these runs",
+                       "no_learning": "agrees in these runs"}
+    assert found["no_learning"]["evidence"]["arms"][0]["values"] == [pytest.approx(0.004)]
+    assert "more than 1 % above the previous one" in found["spikes"]["text"]
+    assert "at least one spike" in found["spikes"]["evidence"]["rule"]
+    # a rate a little above 1e-6 learns: the remark's claim then disagrees
+    curves[(1e-6, 1.0)] = [1.0, 0.9, 0.8, 0.7, 0.6]
+    runs_, cs = sweep_runs(curves, {(0.1, 1.0): "diverged"})
+    found = a4.lr_claims(a4.sweep_table(runs_, cs, list(curves)))
+    assert found["no_learning"]["evidence"]["verdict"] == "disagrees in these runs"
+    # rates the sweep leaves out make no claim
+    only = {k: v for k, v in curves.items() if k[0] in (0.1, 0.01)}
+    runs_, cs = sweep_runs(only, {(0.1, 1.0): "diverged"})
+    assert set(a4.lr_claims(a4.sweep_table(runs_, cs, list(only)))) == {"unstable", "spikes"}
+
+
+def test_the_rate_remarks_left_out_of_the_sweep_are_named(tmp_path, raw_config):
+    tables, facts = handmade()
+    tables["sweep"] = tables["sweep"][tables["sweep"].lr >= 0.01].reset_index(drop=True)
+    raw_config["assignment4"]["sweep"]["lrs"] = [0.1, 0.01]
+    answers, _ = sections(tmp_path, raw_config, tables, facts)
+    assert "Not in this configuration's sweep (lr 0.1, 0.01): the remarks at lr 0.001, 0.0001, " \
+           "1e-06." in answers["assignment4-q3"]
+
+
+def test_tick_rule_on_constructed_curves():
+    assert (a4.TICK_LOSS_RISE, a4.TICK_ACC_RISE) == (0.02, 0.005)
+    loss = [1.0, 0.6, 0.5, 0.55, 0.6]
+    t = a4.tick(loss, [0.5, 0.7, 0.75, 0.78, 0.8])
+    assert t["tick"] and t["at"] == 2
+    assert (t["loss_rise"], t["acc_rise"]) == (pytest.approx(0.2), pytest.approx(0.05))
+    # the loss turns up but the accuracy falls with it: over-fitting of the usual kind, no tick
+    assert not a4.tick(loss, [0.5, 0.7, 0.75, 0.74, 0.7])["tick"]
+    # the accuracy rises by no more than half a point, or the loss by no more than 2 %
+    assert not a4.tick(loss, [0.5, 0.7, 0.75, 0.752, 0.754])["tick"]
+    assert not a4.tick([1.0, 0.6, 0.5, 0.505, 0.509], [0.5, 0.7, 0.75, 0.78, 0.8])["tick"]
+    # a loss that only falls, or one that never falls below its first record
+    assert not a4.tick([1.0, 0.8, 0.6, 0.5], [0.5, 0.6, 0.7, 0.8])["tick"]
+    assert not a4.tick([0.5, 0.6, 0.7], [0.5, 0.6, 0.7])["tick"]
+    # non-finite records are skipped, the minimum located on the curve as recorded
+    t = a4.tick([1.0, np.nan, 0.5, 0.6], [0.5, np.nan, 0.7, 0.8])
+    assert t["tick"] and t["at"] == 2
+    assert a4.tick([0.5], [0.5])["at"] is None
+
+
+def test_tick_table_and_claims_on_constructed_runs():
+    def curve(loss, acc, split="test"):
+        n = len(loss)
+        return pd.DataFrame({"step": [10 * i for i in range(n)], "epoch": range(n), "lr": 0.01,
+                             "train_loss": 1.0, "train_acc": 0.5, f"{split}_loss": loss,
+                             f"{split}_acc": acc})
+    tick_curve = ([1.0, 0.6, 0.5, 0.55, 0.6], [0.5, 0.7, 0.75, 0.78, 0.8])
+    flat = ([1.0, 0.8, 0.6, 0.5, 0.4], [0.5, 0.6, 0.7, 0.8, 0.85])
+    grid = [(0.1, 1.0), (0.01, 1.0)]
+    curves = {(a4.linear_name(0.1, 1.0), 0): curve(*tick_curve),  # diverged: rule not applied
+              (a4.linear_name(0.01, 1.0), 0): curve(*tick_curve),
+              ("gd", 0): curve(*flat), ("sgd", 0): curve(*flat),
+              ("cnn", 0): curve(*tick_curve, split="val")}
+    runs_ = pd.DataFrame({"name": [n for n, _ in curves], "seed": 0,
+                          "status": ["diverged", "ok", "ok", "ok", "ok"]})
+    ticks = a4.tick_table(runs_, curves, grid)
+    assert list(ticks.run) == ["lr 0.1, decay 1", "lr 0.01, decay 1", "GD", "SGD", "CNN"]
+    assert list(ticks.tick) == [None, True, False, False, True]
+    assert list(ticks.split) == ["test"] * 4 + ["validation"]
+    row = ticks.iloc[1]
+    assert (row.min_step, row.min_loss, row.last_loss) == (20, 0.5, 0.6)
+    found = a4.tick_claims(ticks)
+    assert set(found) == {"tick_linear_classifier", "tick_two_layer_network", "tick_cnn"}
+    assert [found[k]["evidence"]["holds"] for k in found] == [True, False, True]
+    lin = found["tick_linear_classifier"]
+    assert lin["evidence"]["arms"][0]["values"] == [pytest.approx(0.2)]  # the ok run only
+    assert "a tick in lr 0.01, decay 1 (lowest test loss at update 20, pass 2; from there to " \
+           "the last record loss +20.0 %, accuracy +5.00 points)" in lin["text"]
+    assert "1 left out: not ended ok or fewer than two records" in lin["text"]
+    assert "no tick in any of its 2 runs" in found["tick_two_layer_network"]["text"]
+    assert "Rise of the validation loss" in found["tick_cnn"]["text"]
+
+
+def test_no_wording_outside_a_claim_follows_the_spike_or_tick_measurements(tmp_path,
+                                                                           raw_config):
+    """Spike counts and loss falls of two rates swapped, or the tick measures of two runs:
+    verdicts and values change, no word around them."""
+    tables, facts = handmade()
+    sweep, ticks = tables["sweep"], tables["ticks"]
+    measured = ["spikes", "loss_drop", "learns"]
+    tick_cols = ["min_step", "min_epoch", "min_loss", "last_loss", "loss_rise", "acc_at_min",
+                 "last_acc", "acc_rise", "tick"]
+    arms = {f"lr {i}": sweep.loc[i, measured] for i in sweep.index}
+    arms.update({f"tick {i}": ticks.loc[i, tick_cols] for i in ticks.index})
+    calls = iter(range(100))
+
+    def build(a):
+        s, t = sweep.copy(), ticks.copy()
+        for i in s.index:
+            s.loc[i, measured] = a[f"lr {i}"].values
+        for i in t.index:
+            t.loc[i, tick_cols] = a[f"tick {i}"].values
+        return sections(tmp_path / str(next(calls)), raw_config,
+                        {**tables, "sweep": s, "ticks": t}, facts, marked=True)
+
+    # lr 0.01 (2 spikes) with lr 0.0001 (1) and lr 1e-6 (learns not); the tick run with GD's
+    assert_wording_ignores_swaps(build, arms, [("lr 2", "lr 6"), ("lr 4", "lr 7"),
+                                               ("tick 0", "tick 2"), ("tick 3", "tick 4")])
+
+
+def test_the_cnn_count_by_torch_on_the_seeds_shape(raw_config):
+    layers = raw_config["models"]["a4_cnn"]
+    assert a4.torch_parameters(layers, a4.SEED_SHAPE) == 122_570 == a4.SEED_CNN_PARAMETERS
+    runs_ = pd.DataFrame({"name": ["cnn"], "parameters": [93_322]})
+    table = a4.cnn_table(runs_, layers, "Fashion-MNIST", [28, 28])
+    assert list(table.torch) == [122_570, 93_322]
+    assert list(table.formula) == [122_570, 93_322] and table.seed_reported.iloc[0] == 122_570
+
+
+def test_the_appendix_links_the_tick_to_its_answer():
+    asked = {e["ask"]: e for e in a4.ASKED}
+    tick = next(e for a, e in asked.items() if "tick" in a)
+    assert tick.get("answer") == "assignment4-q5"
+    large = next(e for a, e in asked.items() if "large images" in a)
+    assert "one image size" in large["not_reproduced"] and "no verdict" in large[
+        "not_reproduced"]

@@ -2,13 +2,15 @@
 config, and the prose on hand-made tables, addressed by question id (ece421-q<n>)."""
 import copy
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 
 from claim_check import assert_wording_ignores_swaps
+from figure_check import assert_figure_checks, legend_entries
 from handmade import INFO, run_dict, through_files, tiny_png, write_run, render_section
-from nnstudies import aggregate, numpy_mlp as mlp
+from nnstudies import aggregate, figures, numpy_mlp as mlp
 from nnstudies.config import ConfigError, resolve
 from nnstudies.report import plain
 from nnstudies.studies import ece421
@@ -167,14 +169,20 @@ PARAMS = {"protocol": P, "cnn_layers": ["conv 3x3x32", "batchnorm", "relu", "max
                                         "fc 100", "relu"], "scaling": "unit", "threads": 1}
 
 
-def curve(train_acc, val_acc, epochs=4):
+def curve(train_acc, val_acc, epochs=4, test_acc=None):
+    """A run's records; with `test_acc`, the test split in every record too (as the NumPy MLP
+    writes them with records_all_splits)."""
     e = np.arange(1, epochs + 1)
-    return pd.DataFrame({"step": e, "epoch": e, "lr": 0.1, "train_loss": 1 - train_acc,
-                         "train_acc": train_acc, "val_loss": 1.2 - val_acc, "val_acc": val_acc})
+    df = pd.DataFrame({"step": e, "epoch": e, "lr": 0.1, "train_loss": 1 - train_acc,
+                       "train_acc": train_acc, "val_loss": 1.2 - val_acc, "val_acc": val_acc})
+    if test_acc is not None:
+        df["test_loss"], df["test_acc"] = 1.25 - test_acc, test_acc
+    return df
 
 
-def section(tmp_path, mlp_accs, cnn_accs, diverged=()):
-    """mlp_accs: {H: [(train, val, test) per seed]}; cnn_accs: {l2: [...]}."""
+def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS):
+    """mlp_accs: {H: [(train, val, test) per seed]}; cnn_accs: {l2: [...]}; `params` the
+    study's (its protocol's mlp.hidden chooses the H of the three splits' figure)."""
     summaries, curves = [], []
     for prefix, table, name_of in (("mlp", mlp_accs, ece421.mlp_name),
                                    ("cnn", cnn_accs, ece421.cnn_name)):
@@ -182,7 +190,8 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=()):
             for seed, (tr, va, te) in enumerate(seeds):
                 name = name_of(value)
                 div = (name, seed) in diverged
-                c = curve(tr, va)[:2] if div else curve(tr, va)
+                c = curve(tr, va, test_acc=te if prefix == "mlp" else None)
+                c = c[:2] if div else c
                 run = run_dict("ece421", name, name, seed, epochs=4)
                 run["hidden" if prefix == "mlp" else "weight_decay"] = value
                 paths = write_run(tmp_path / name / str(seed), run, c, None if div else te,
@@ -202,12 +211,15 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=()):
                           for h in (100, 500) for d, diff in (("float64", 2e-17),
                                                               ("float32", 3e-8))])
     tables["grad_check"] = check
-    facts = {**ece421.facts(per_run, tables["mlp"], tables["cnn"], check, P, by_run, 10),
+    facts = {**ece421.facts(per_run, tables["mlp"], tables["cnn"], check,
+                            params["protocol"], by_run, 10),
              "data": {"title": "Fashion-MNIST",
                       "sizes": {"train": 10000, "val": 6000, "test": 10000}}}
     tables, facts = through_files(tmp_path, tables, facts)
-    figs = {"mlp": tiny_png(tmp_path), "cnn": tiny_png(tmp_path)}
-    sec = render_section(ece421, facts, tables, figs, PARAMS, INFO)
+    # named as the workflow names them, so that each figure gets its own id
+    figs = {n: tiny_png(tmp_path).rename(tmp_path / f"ece421_{n}.png")
+            for n in ece421.figures_of(PARAMS)}
+    sec = render_section(ece421, facts, tables, figs, params, INFO)
     sec.summary = plain(sec.summary, sec)
     return ({f"ece421-q{q.number}": plain(q.answer, sec) for q in sec.questions}, sec, tables,
             per_run)
@@ -322,3 +334,169 @@ def test_no_wording_outside_a_claim_follows_which_setting_is_higher(tmp_path, ml
     arms = {**{("mlp", h): v for h, v in mlp.items()}, **{("cnn", k): v for k, v in cnn.items()}}
     assert_wording_ignores_swaps(build, arms, [(("mlp", 100), ("mlp", 2000)),
                                                (("cnn", 0.01), ("cnn", 0.5))])
+
+
+# ------------------------------------------- the seed's Figures 1-3: three splits at one H
+
+
+def test_records_all_splits_adds_the_test_split_to_every_record_and_changes_no_training():
+    data = tiny_data()
+    plain_curves, _, _, _ = mlp.train_run(mlp_run(), data)
+    curves, summary, _, _ = mlp.train_run(mlp_run(records_all_splits=True), data)
+    columns = mlp.curve_columns({"records_all_splits": True})
+    assert columns[-2:] == ["test_loss", "test_acc"] and "test_acc" not in mlp.curve_columns({})
+    assert [list(c) for c in curves] == [columns] * 15
+    assert all(np.isfinite([c["test_loss"], c["test_acc"]]).all() for c in curves)
+    # recorded after the step, as validation: the last record is the final weights' test
+    assert curves[-1]["test_acc"] == summary["test_acc"]
+    assert curves[-1]["test_loss"] == pytest.approx(summary["test_loss"])
+    assert curves[0]["test_acc"] != curves[-1]["test_acc"]
+    # the same training: the other columns do not move
+    assert [{k: c[k] for k in plain_curves[0]} for c in curves] == plain_curves
+
+
+def test_the_mlp_runs_record_every_split(raw_config):
+    for (name, _), run in ece421.runs(resolve({**raw_config, "preset": "quick"})).items():
+        assert run.get("records_all_splits") is (True if name.startswith("mlp_") else None)
+
+
+@pytest.mark.parametrize("hidden, shown", [
+    ([100, 500, 1000, 2000], 1000), ([2000, 1000], 1000), ([100, 500], 500), ([100], 100),
+    ([100, 2000], 100), ([500, 1500], 1500), ([1500, 500, 100], 1500), ([3000, 900], 900)])
+def test_the_figure_shows_the_seeds_h_or_the_configured_h_closest_to_it(hidden, shown):
+    h, why = ece421.splits_hidden(hidden)
+    assert h == shown
+    if shown == 1000:
+        assert why == "the seed's H"
+    else:  # says that 1000 is not run and which H are
+        assert "closest to the seed's 1000" in why
+        assert f"H = {', '.join(map(str, sorted(hidden)))}" in why
+
+
+def split_curves(seeds, hidden=1000, test=True, steps=40):
+    """{(run name, seed): records} at `hidden` (one seed a little ahead of the other) and one
+    run at another H, which the figure must leave out."""
+    out = {}
+    for h in (hidden, 100):
+        for seed in seeds:
+            c = curve(np.linspace(0.3, 0.9, steps) + 0.01 * seed,
+                      np.linspace(0.3, 0.85, steps), steps, np.linspace(0.3, 0.84, steps)
+                      if test else None)
+            out[(ece421.mlp_name(h), seed)] = c if h == hidden else c * 0.5
+    return out
+
+
+def _series(ax):
+    """{colour: points} of the curves (fate markers aside) in a panel."""
+    return {matplotlib.colors.to_hex(line.get_color()): len(line.get_xdata())
+            for line in ax.lines if line.get_gid() != "status"}
+
+
+def test_the_splits_figure_draws_three_splits_for_each_seed():
+    records = ece421.split_records(split_curves([0, 1, 2]), 1000)
+    assert sorted(records.seed.unique()) == [0, 1, 2] and len(records) == 3 * 40
+    assert records.train_acc.max() < 0.93  # the run at H 100 (halved) is not among them
+    fig = ece421.splits_figure(records, {0: "ok", 1: "blew up", 2: "ok"}, 1000)
+    assert_figure_checks(fig)
+    colours = {matplotlib.colors.to_hex(f"C{i}") for i in range(3)}
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["seed 0", "seed 1", "seed 2"]
+    assert len(fig.axes) == 6  # loss and accuracy for every seed
+    for ax in fig.axes:
+        assert _series(ax) == {c: 40 for c in colours}, ax.get_title()
+    labels = [label for _, _, label in legend_entries(fig)]
+    assert labels == ["training", "validation", "test", "run blew up"]
+    notes = " ".join(figures.notes_of(fig))
+    assert "Each seed's own curves (seed 0, seed 1, seed 2, one column each)." in notes
+    assert "Not recorded" not in notes and "band" not in notes
+
+
+def test_the_splits_figure_of_one_seed_and_of_runs_without_the_test_split():
+    one = ece421.splits_figure(ece421.split_records(split_curves([3]), 1000), {3: "ok"}, 1000)
+    assert_figure_checks(one)
+    assert [ax.get_title() for ax in one.axes] == ["loss (seed 3)", "accuracy (seed 3)"]
+    assert all(len(_series(ax)) == 3 for ax in one.axes)
+    old = ece421.splits_figure(ece421.split_records(split_curves([0, 1], test=False), 1000),
+                               {0: "ok", 1: "ok"}, 1000)
+    assert_figure_checks(old)  # no legend entry for a test curve that is not drawn
+    assert [label for _, _, label in legend_entries(old)] == ["training", "validation"]
+    assert "Not recorded per step, so not drawn: test, seed 0; test, seed 1." in \
+        figures.notes_of(old)
+
+
+def test_with_many_seeds_the_splits_figure_shows_the_mean_and_the_spread():
+    seeds = list(range(ece421.SEED_COLUMNS + 1))
+    fig = ece421.splits_figure(ece421.split_records(split_curves(seeds), 1000),
+                               dict.fromkeys(seeds, "ok"), 1000)
+    assert_figure_checks(fig)
+    assert len(fig.axes) == 2 and all(len(_series(ax)) == 3 for ax in fig.axes)
+    assert all(len(ax.collections) == 3 for ax in fig.axes)  # a band per split
+    notes = " ".join(figures.notes_of(fig))
+    assert "Shaded band: ± 1 standard deviation over seeds." in notes
+    assert "Mean over the seeds still running at each step (0, 1, 2, 3, 4)." in notes
+
+
+def _splits_figure(sec):
+    return next(f for f in sec.figures if f["id"] == "ece421-fig-mlp_splits")
+
+
+def _splits_sentence(answers):
+    """The sentence on the three splits' figure: the end of the answer on H."""
+    q1 = answers["ece421-q1"]
+    return q1[q1.index("The figure of the three splits"):]
+
+
+def test_caption_and_answer_name_the_h_shown_and_why(tmp_path):
+    # H 100, 500, 2000: 500 is the closest to the seed's 1000
+    answers, sec, tables, _ = section(tmp_path, MLP, CNN)
+    caption = _splits_figure(sec)["caption"]
+    assert caption.startswith("The seed's Figures 1–3 at H = 500 (the configured H closest to "
+                              "the seed's 1000, which this configuration does not run: H = "
+                              "100, 500, 2000): NumPy MLP 784-500-10")
+    assert "validation and test: after it" in caption
+    text = _splits_sentence(answers)
+    assert text.startswith("The figure of the three splits shows the NumPy MLP at H = 500")
+    assert "each seed's own curves (3 seeds)" in text
+    # three runs a side: the claim says not resolved, with the values of H 500's last records
+    assert "NumPy MLP at H 500, accuracy at the last step, validation against test: +0.50 " \
+        "points, not resolved: with 3 and 3 runs" in text
+    assert "did not record" not in text
+    assert "ece421-q4" not in answers  # a sentence of the H answer, not a question of its own
+
+
+def test_one_seed_gives_the_last_steps_values_and_no_comparison(tmp_path):
+    mlp_ = {1000: [(0.9, 0.86, 0.85)], 100: [(0.8, 0.79, 0.78)]}
+    params = copy.deepcopy(PARAMS)
+    params["protocol"]["mlp"]["hidden"] = [100, 1000]
+    answers, sec, _, _ = section(tmp_path, mlp_, CNN, params=params)
+    assert "at H = 1000 (the seed's H)" in _splits_figure(sec)["caption"]
+    text = _splits_sentence(answers)
+    assert "at H = 1000 (the seed's H)" in text and "each seed's own curves (1 seed)" in text
+    assert "validation 86.00 %, test 85.00 % (one run each: no spread, so no comparison " \
+        "can be made)" in text
+    for word in ("higher", "lower", "better", "worse", "separated"):
+        assert word not in text
+
+
+def test_a_diverged_seed_is_left_out_of_the_last_step(tmp_path):
+    answers, _, _, _ = section(tmp_path, MLP, CNN, diverged={("mlp_h500", 1)})
+    text = _splits_sentence(answers)
+    assert "each seed's own curves (3 seeds; seed 1 diverged, left out of the last step's " \
+        "values): NumPy MLP at H 500, accuracy at the last step" in text
+    assert "with 2 and 2 runs" in text
+
+
+def test_the_three_splits_figure_answers_the_seeds_figures_1_to_3():
+    asked = {e["ask"].split(":")[0]: e for e in ece421.ASKED}
+    assert asked["1.3 Figs. 1–2"]["answer"] == asked["1.3 Fig. 3"]["answer"] == \
+        "ece421-fig-mlp_splits"
+    assert "mlp_splits" in ece421.figures_of({})
+    assert "mlp_splits" in ece421.TABLES
+
+
+def test_runs_without_a_test_record_give_no_comparison():
+    curves = split_curves([0, 1, 2], test=False)
+    runs = pd.DataFrame({"hidden": [1000] * 3, "seed": [0, 1, 2], "status": ["ok"] * 3})
+    claim, found = ece421.splits_facts(curves, runs, 1000)
+    assert found == {"seeds": [0, 1, 2], "left_out": [], "test_recorded": False}
+    assert "test: no finite value" in claim["text"] and "separated" not in claim["text"]

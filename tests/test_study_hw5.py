@@ -11,7 +11,7 @@ from test_data import debian_dir  # noqa: F401 (a fixture: small IDX files in th
 
 from claim_check import assert_wording_ignores_swaps
 from handmade import INFO, render_section, run_dict, tiny_png, write_run
-from nnstudies import data
+from nnstudies import data, figures
 from nnstudies.config import ConfigError, prepared_name, resolve, study_data
 from nnstudies.report import plain
 from nnstudies.studies import BY_NAME, hw5
@@ -54,7 +54,13 @@ def test_runs_table_from_the_default_config(raw_config):
     assert (ident["lr"], ident["batch_size"], ident["epochs"]) == (0.01, 32, 10)
     assert hw5.params(cfg)["run_layers"]["dropout"] == drop["layers"]
     assert "hw5" in BY_NAME and hw5.departures(cfg) == [
-        "hw5: 3 seeds (assignment: 1)", "hw5: Fashion-MNIST (the seed trained on MNIST)"]
+        "hw5: 3 seeds (assignment: 1)", "hw5: Fashion-MNIST (the seed trained on MNIST)",
+        VALIDATION]
+    assert study_data_departures(cfg, "hw5", hw5.SEED_DATA) == []  # all 60,000, as the seed
+
+
+VALIDATION = ("hw5: validation on a stratified 10% of the training images, held out from "
+              "training (the seed validated on its test set)")
 
 
 def test_quick_preset_and_the_sweep(raw_config):
@@ -94,10 +100,13 @@ def test_bad_settings_name_the_key(raw_config, key, value, message):
 
 
 def test_data_sizes_name_the_study_key_or_the_global_one(raw_config):
-    raw_config["hw5"]["data"]["train_subset"] = 70000
+    raw_config["hw5"]["data"] = {"train_subset": 70000}
     with pytest.raises(ConfigError, match="config key 'hw5.data.train_subset'"):
         resolve(copy.deepcopy(raw_config))
-    raw_config["hw5"]["data"]["train_subset"] = 6000
+    raw_config["hw5"]["data"]["train_subset"] = 6000  # a smaller subset: the seed's value said
+    assert study_data_departures(resolve(copy.deepcopy(raw_config)), "hw5", hw5.SEED_DATA) == [
+        "hw5: data.train_subset 6,000 (the seed: all 60,000 MNIST training images; the other "
+        "studies: the whole set)"]
     raw_config["data"]["test_subset"] = 20000  # inherited by hw5: the global key is named
     with pytest.raises(ConfigError, match="config key 'data.test_subset'"):
         resolve(raw_config)
@@ -119,9 +128,10 @@ def test_mnist_is_selectable_and_trains_on_idx_files(tmp_path, raw_config,
     assert prepared_name(cfg, "hw5") != prepared_name(cfg)
     assert hw5.params(cfg)["dataset"] == "mnist"
     # the seed's own data: only the seeds (three here, one run in the seed) depart
-    assert hw5.departures(cfg) == ["hw5: 3 seeds (assignment: 1)"]
+    assert hw5.departures(cfg) == ["hw5: 3 seeds (assignment: 1)", VALIDATION]
     assert "hw5: runs on MNIST (the other studies: Fashion-MNIST)" in study_data_departures(
         cfg, "hw5")
+
     # the small MNIST IDX files the fixture wrote, prepared and trained on as a real job does
     root = tmp_path / "root"
     data.fetch_raw(root, "mnist", str(tmp_path / "mnist_gz"))
@@ -227,8 +237,10 @@ def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None):
     return SimpleNamespace(summary=summaries, curves=curves)
 
 
-def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, theory_seeds=None):
-    """The study's own analysis on hand-made runs (tables, figures, facts), then its section."""
+def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, theory_seeds=None,
+             draws=True):
+    """The study's own analysis on hand-made runs (tables, figures, facts), then its section;
+    draws=False where a test's monkeypatch leaves the figures unsaved (the prose reads none)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     inp = hand_made(tmp_path, seeds, diverge, arms)
     named = {f"table_{t}": tmp_path / f"{t}.csv" for t in hw5.TABLES}
@@ -248,7 +260,7 @@ def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, theory_seeds=N
     out = Outputs({k: str(v) for k, v in named.items()})
     hw5.analyse(inp, out, params, INFO)
     for f in hw5.FIGURES:
-        assert named[f"png_{f}"].stat().st_size > 5_000
+        assert not draws or named[f"png_{f}"].stat().st_size > 5_000
     tables = {t: pd.read_csv(named[f"table_{t}"]) for t in hw5.TABLES}
     facts = read_facts(named["facts"])
     figs = {f: tiny_png(tmp_path) for f in hw5.FIGURES}
@@ -336,15 +348,17 @@ def test_a_diverged_rate_is_named_and_the_rest_still_answers(tmp_path):
     assert "seed 0: lowest at epoch 3" in answers["hw5-q1"]
 
 
-def test_no_wording_outside_a_claim_follows_which_variant_is_higher(tmp_path):
+def test_no_wording_outside_a_claim_follows_which_variant_is_higher(tmp_path, monkeypatch):
     """Swapping two variants' runs (curves and test accuracies) may change numbers and claims,
     never a word of the prose around them."""
     seeds = (0, 1, 2)
     arms = {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
     calls = iter(range(100))
+    # the figures are drawn but not laid out and saved: seven analyses, prose only
+    monkeypatch.setattr(figures, "save", lambda fig, png, svg: figures.plt.close(fig))
 
     def build(a):
-        sec = analysed(tmp_path / str(next(calls)), seeds, arms=a)[1]
+        sec = analysed(tmp_path / str(next(calls)), seeds, arms=a, draws=False)[1]
         return SimpleNamespace(**{**vars(sec), "summary": sec.marked_summary})
 
     assert_wording_ignores_swaps(build, arms,

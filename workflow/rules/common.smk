@@ -251,7 +251,8 @@ def departures():
     return data_departures(CFG) + [
         d
         for s in STUDIES
-        for d in study_data_departures(CFG, s) + BY_NAME[s].departures(CFG)
+        for d in study_data_departures(CFG, s, getattr(BY_NAME[s], "SEED_DATA", None))
+        + BY_NAME[s].departures(CFG)
     ]
 
 

@@ -1,5 +1,6 @@
-"""Snakemake entry point: the report, one section per registered study, from its facts,
-tables and figures (nothing is computed here but sums of recorded times)."""
+"""Snakemake entry point: the HTML report (make_pdf.py pages it as a PDF), one section per
+registered study, from its facts, tables and figures (nothing is computed here but sums of
+recorded times)."""
 import json
 import logging
 import sys
@@ -85,5 +86,5 @@ context = {
 # reused) to this point.
 context["methods"]["report_seconds"] = time.time() - started
 context["methods"]["whole_run_hours"] = (time.time() - first_start) / 3600
-render(context, smk.output.html, smk.output.pdf)
-logging.info("wrote %s and %s", smk.output.html, smk.output.pdf)
+render(context, smk.output.html)
+logging.info("wrote %s", smk.output.html)

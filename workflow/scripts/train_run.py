@@ -3,7 +3,6 @@ summary, first-layer weights, unit class means, model; epoch states for a run th
 A NumPy trainer's job never imports torch (about 2 s of start-up per job)."""
 import io
 import json
-import os
 import sys
 
 import numpy as np
@@ -26,12 +25,7 @@ if uses_torch:
     import torch
 
     torch.set_num_threads(smk.threads)
-    if device != "cpu":
-        # Only CUDA has non-deterministic kernels among the layers this workflow uses (conv,
-        # linear, pooling, batch norm, dropout); on the CPU the call would only cost 1 s per
-        # job, loading torch's compiler configuration.
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS's condition for it
-        torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 log = to_log(smk.log[0])  # tqdm progress and any traceback
 with one_line_errors(DataError):

@@ -20,7 +20,9 @@ v <- gamma v + alpha g, w <- w - v, velocities starting at zero. `run["reduction
 gradient g is: "sum" (the seed's code: gW2 = h (p - y)^T summed over the images, so the step
 grows with the training-set size) or "mean". One step per epoch; each epoch's record holds the
 training loss and accuracy of the weights before the step (the batch the gradient was taken
-on) and the validation loss and accuracy after it, as the torch trainer records.
+on) and the validation loss and accuracy after it, as the torch trainer records. A run with
+`records_all_splits` also records the test loss and accuracy after each step (the seed's
+Figure 3: the test curve), at the cost of one pass over the test split per step.
 """
 import math
 import time
@@ -139,7 +141,8 @@ def flat_images(images, scaling, dtype):
 
 
 def curve_columns(run):
-    return ["step", "epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc"]
+    return (["step", "epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc"]
+            + (["test_loss", "test_acc"] if run.get("records_all_splits") else []))
 
 
 def _threads():
@@ -152,9 +155,11 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
     """Train one run of the NumPy MLP; the torch trainer's interface and outputs.
 
     run: hidden, lr, momentum, epochs, seed, scaling, dtype ("float32" | "float64"),
-    reduction ("sum" | "mean"). A training loss that is not finite stops the run:
-    `diverged_at_step` says at which step, and there is no test result. `precision` (the torch
-    trainer's bf16 evaluation) does not apply: everything runs in the run's dtype.
+    reduction ("sum" | "mean"), records_all_splits (optional: the test split in every
+    record, evaluated after the step as validation). A training loss that is not finite
+    stops the run: `diverged_at_step` says at which step, and there is no test result.
+    `precision` (the torch trainer's bf16 evaluation) does not apply: everything runs in the
+    run's dtype.
     """
     if device not in ("cpu", "auto"):
         raise ValueError(f"the NumPy MLP runs on the CPU only; train.device is {device!r}")
@@ -165,6 +170,9 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
     y = np.asarray(data["train_y"], dtype=np.int64)
     val_x = flat_images(data["val_x"], run["scaling"], dtype)
     val_y = np.asarray(data["val_y"], dtype=np.int64)
+    test_x = flat_images(data["test_x"], run["scaling"], dtype)
+    test_y = np.asarray(data["test_y"], dtype=np.int64)
+    every_split = bool(run.get("records_all_splits"))  # the test split in every record too
     n_classes = int(max(data["train_y"].max(), data["test_y"].max())) + 1
     params = init_params(x.shape[1], run["hidden"], n_classes, run["seed"], dtype)
     velocity = {k: np.zeros_like(v) for k, v in params.items()}
@@ -181,13 +189,14 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
             val_loss, val_acc = evaluate(params, val_x, val_y)
             curves.append({"step": step, "epoch": epoch, "lr": run["lr"], "train_loss": loss,
                            "train_acc": acc, "val_loss": val_loss, "val_acc": val_acc})
+            if every_split:  # after the step, as validation
+                curves[-1]["test_loss"], curves[-1]["test_acc"] = evaluate(params, test_x,
+                                                                           test_y)
             if log is not None and (epoch % 10 == 0 or epoch == run["epochs"]):
                 print(f"{run.get('name', 'run')} seed {run['seed']}: epoch {epoch}, "
                       f"loss {loss:.4f}, val acc {val_acc:.4f}", file=log, flush=True)
         if diverged_at is None and not all(np.isfinite(v).all() for v in params.values()):
             diverged_at = step  # the last step left non-finite weights
-        test_x = flat_images(data["test_x"], run["scaling"], dtype)
-        test_y = np.asarray(data["test_y"], dtype=np.int64)
         test_loss, test_acc = (evaluate(params, test_x, test_y) if diverged_at is None
                                else (None, None))
         unit_means = unit_class_means(params, test_x, test_y, n_classes)

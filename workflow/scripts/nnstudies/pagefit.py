@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import weasyprint  # this module is imported only to write the PDF (report.render)
 from weasyprint.formatting_structure import boxes
 
+from .outputs import write_bytes
+
 MAX_HOLE = 0.15   # the largest share of a page a pushed figure or table may leave empty
 PASSES = 6
 MIN_ROWS = 3      # rows of a split table on either page
@@ -245,7 +247,7 @@ def write_pdf(html, base_url, pdf_path, max_hole=MAX_HOLE):
     """The report's PDF, laid out without holes where they can be mended; returns the holes
     left (none, as a rule)."""
     document, found = layout(html, base_url, max_hole)
-    document.write_pdf(pdf_path)
+    write_bytes(pdf_path, document.write_pdf())  # whole or not at all
     for hole in found:  # said in the report's log, so that a reader of the log can look
         logging.warning("PDF page %d is %.0f %% empty: the %s after it did not fit and could "
                         "not be moved", hole.page + 1, 100 * (1 - hole.fill), hole.kind)

@@ -236,15 +236,12 @@ def number_claims(sections):
             claim["number"] = n
 
 
-def render(context, html_path, pdf_path):
-    html = render_html(context)
-    Path(html_path).write_text(html)
-    from . import pagefit  # imported late: weasyprint is slow to import and only needed here
-    pagefit.write_pdf(html, str(REPORT_DIR), pdf_path)  # no page left half empty by a figure
+def render(context, html_path):
+    Path(html_path).write_text(render_html(context))
 
 
 def render_html(context):
-    """The report's HTML page from its context (render writes it and the PDF)."""
+    """The report's HTML page from its context (render writes it; make_pdf.py pages it)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(REPORT_DIR),
                              autoescape=jinja2.select_autoescape(["html", "j2"]))
     number_claims(context["sections"])

@@ -10,11 +10,11 @@ import math
 
 import numpy as np
 
-from .. import aggregate, claims
+from .. import aggregate, claims, prose
 from .. import config
 from ..config import ConfigError, make_run
 from ..data import DATASETS, SCALINGS, load_prepared
-from ..models import layer_shapes, parse_layer
+from ..models import build_model, count_parameters, layer_shapes, parse_layer
 from ..runfiles import load_array
 from . import assignment4_figures as a4fig
 from . import assignment4_text as a4text
@@ -36,7 +36,25 @@ PROTOCOL = {"dataset": "cifar10", "linear_iterations": 300, "lr": 0.01, "lr_deca
             "cnn_epochs": 100, "cnn_lr": 0.001, "cnn_momentum": 0.1, "cnn_batch": 50}
 SEED_CNN_PARAMETERS = 122_570  # the seed's Keras summary, on 32x32x3 CIFAR-10
 SEED_SHAPE = (3, 32, 32)
-TABLES = ["runs", "curves", "templates", "sweep", "gd_sgd", "cnn"]
+TABLES = ["runs", "curves", "templates", "sweep", "gd_sgd", "cnn", "ticks"]
+# The seed's closing remarks as rules on the records, each threshold named once; RULES words
+# them for the section and for each claim's evidence.
+SPIKE_RISE = 0.01        # spike: the training loss more than 1 % above the previous record's
+NO_LEARNING_DROP = 0.05  # does not learn: the training loss ends less than 5 % below its start
+TICK_LOSS_RISE = 0.02    # tick: the held-out loss ends more than 2 % above its minimum, ...
+TICK_ACC_RISE = 0.005    # ... its accuracy more than 0.5 points above its value at that minimum
+RULES = {
+    "spike": f"a record whose training loss exceeds the previous record's by more than "
+             f"{100 * SPIKE_RISE:g} % of it; a loss that turns infinite or NaN (divergence) "
+             "counts as one spike",
+    "does not learn": f"the last finite training loss is less than {100 * NO_LEARNING_DROP:g} % "
+                      "below the loss at the first record (before any update)",
+    "tick": "on the held-out curve (the test split where the run records it, else the "
+            "validation split) of a run that ended ok, with two records or more: the loss "
+            "reaches its minimum after the first record, ends more than "
+            f"{100 * TICK_LOSS_RISE:g} % above that minimum, and the accuracy ends more than "
+            f"{100 * TICK_ACC_RISE:g} points above its value at the minimum",
+}
 # The seed's asks this section answers or leaves open (nnstudies/appendix.py): its items 1-4
 # and its closing remarks.
 ASKED = [
@@ -70,10 +88,15 @@ ASKED = [
     {"seed": "004", "ask": "Closing remarks: the decay of the learning rate against "
      "instability", "answer": "assignment4-q3"},
     {"seed": "004", "ask": "Closing remarks: a tick-shaped test loss at some rates "
-     "(over-fitting)", "not_reproduced": "not yet answered: no rule looks for a turn of the "
-     "test loss in these runs"},
+     "(over-fitting)", "answer": "assignment4-q5",
+     "note": "a stated rule on every run's held-out curve; the CNN's is its validation curve"},
     {"seed": "004", "ask": "Closing remarks: SGD is more useful than GD for large images",
-     "not_reproduced": "not measured: the runs use one image size"},
+     "not_reproduced": "not measured: every run here uses one image size. Testing it needs GD "
+     "and SGD at a second size (the images 2×2-pooled, say), which the NumPy trainer does not "
+     "make, and compares wall-clock times of one seed on a shared machine: one run a side, so "
+     "the report could give the four times but no verdict. Expected from the arithmetic, not "
+     "measured: a pass costs both methods in proportion to the pixel count, and SGD's updates "
+     "per pass (Q2) do not depend on the image size"},
 ]
 
 
@@ -266,6 +289,28 @@ def default_target(curves, fraction):
     return float(start - fraction * (start - floor))
 
 
+def spike_count(losses, diverged=False):
+    """Spikes of a training-loss curve (RULES["spike"]): records more than SPIKE_RISE above the
+    previous one, plus one for a divergence (a non-finite record after a finite one, or, when
+    the run stopped before recording its non-finite loss, the `diverged` run itself)."""
+    loss = np.asarray(losses, dtype=float)
+    prev, cur = loss[:-1], loss[1:]
+    known = np.isfinite(prev)
+    rises = known & np.isfinite(cur) & (cur - prev > SPIKE_RISE * prev)
+    blowups = int((known & ~np.isfinite(cur)).sum())
+    return int(rises.sum()) + blowups + int(bool(diverged) and not blowups)
+
+
+def loss_drop(losses):
+    """How far the last finite training loss lies below the first record's, as a fraction of
+    it (RULES["does not learn"]: below NO_LEARNING_DROP)."""
+    loss = np.asarray(losses, dtype=float)
+    finite = loss[np.isfinite(loss)]
+    if len(finite) < 2 or not np.isfinite(loss[0]) or loss[0] == 0:
+        return float("nan")
+    return float(1 - finite[-1] / loss[0])
+
+
 def sweep_table(runs_, curves, grid):
     rows = []
     for lr, decay in grid:
@@ -273,13 +318,78 @@ def sweep_table(runs_, curves, grid):
             c = curves[(r.name, r.seed)]
             finite = c[np.isfinite(c.train_loss)]
             rises = finite.train_loss.diff()
+            drop = loss_drop(c.train_loss)
             rows.append({"lr": lr, "lr_decay": decay, "seed": r.seed, "status": r.status,
                          "iterations": int(c.step.max()), "final_lr": c.lr.iloc[-1],
                          "final_train_loss": finite.train_loss.iloc[-1],
                          "min_train_loss": finite.train_loss.min(),
                          "rises": int((rises > 0).sum()), "largest_rise": rises.max(),
+                         "spikes": spike_count(c.train_loss, r.status == "diverged"),
+                         "loss_drop": drop, "learns": bool(drop >= NO_LEARNING_DROP),
                          "final_test_acc": r.test_acc, "best_test_acc": finite.test_acc.max()})
     return pd.DataFrame(rows)
+
+
+def tick(loss, acc):
+    """The tick rule (RULES["tick"], fate aside) on one held-out curve: {tick, at (the record
+    of the minimum loss), loss_rise (last loss over the minimum, minus 1), acc_rise (last
+    accuracy minus the accuracy at the minimum)}."""
+    loss, acc = np.asarray(loss, dtype=float), np.asarray(acc, dtype=float)
+    keep = np.isfinite(loss) & np.isfinite(acc)
+    loss, acc, where = loss[keep], acc[keep], np.flatnonzero(keep)
+    if len(loss) < 2:
+        return {"tick": False, "at": None, "loss_rise": float("nan"), "acc_rise": float("nan")}
+    m = int(np.argmin(loss))
+    rise = float(loss[-1] / loss[m] - 1) if loss[m] > 0 else float("nan")
+    gain = float(acc[-1] - acc[m])
+    return {"tick": bool(m > 0 and rise > TICK_LOSS_RISE and gain > TICK_ACC_RISE),
+            "at": int(where[m]), "loss_rise": rise, "acc_rise": gain}
+
+
+def _tick_runs(runs_, grid):
+    """(run name, label, family) of every run with a held-out curve, in the section's order:
+    the linear sweep (largest rate first), the two-layer network, the CNN."""
+    order = sorted(grid, key=lambda g: (-g[0], -g[1]))
+    out = [(linear_name(lr, d), f"lr {lr:g}, decay {d:g}", "linear classifier")
+           for lr, d in order]
+    out += [("gd", "GD", "two-layer network"), ("sgd", "SGD", "two-layer network"),
+            ("cnn", "CNN", "CNN")]
+    present = set(runs_.name)
+    return [o for o in out if o[0] in present]
+
+
+def tick_table(runs_, curves, grid):
+    """Per run: its held-out curve (test where recorded, else validation), the record of its
+    lowest loss, the loss and accuracy from there to the last record, and the tick rule (None,
+    not applied, for a run that did not end ok, whose loss may rise because it diverges, and
+    for a curve of fewer than two records)."""
+    rows = []
+    for name, label, family in _tick_runs(runs_, grid):
+        for r in runs_[runs_.name == name].itertuples():
+            c = curves[(name, r.seed)]
+            split = next((s for s in ("test", "val") if f"{s}_loss" in c
+                          and c[f"{s}_loss"].notna().any()), None)
+            if split is None:
+                continue
+            t = tick(c[f"{split}_loss"], c[f"{split}_acc"])
+            at = c.iloc[t["at"]] if t["at"] is not None else None
+            last = c[np.isfinite(c[f"{split}_loss"])].iloc[-1]
+            rows.append({
+                "family": family, "run": label, "name": name, "seed": r.seed,
+                "split": "test" if split == "test" else "validation", "status": r.status,
+                "records": len(c), "min_step": float("nan") if at is None else at.step,
+                "min_epoch": float("nan") if at is None else at.epoch,
+                "min_loss": float("nan") if at is None else at[f"{split}_loss"],
+                "last_loss": last[f"{split}_loss"], "loss_rise": t["loss_rise"],
+                "acc_at_min": float("nan") if at is None else at[f"{split}_acc"],
+                "last_acc": last[f"{split}_acc"], "acc_rise": t["acc_rise"],
+                "tick": t["tick"] if r.status == "ok" and t["at"] is not None else None})
+    return pd.DataFrame(rows, columns=TICK_COLUMNS)
+
+
+TICK_COLUMNS = ["family", "run", "name", "seed", "split", "status", "records", "min_step",
+                "min_epoch", "min_loss", "last_loss", "loss_rise", "acc_at_min", "last_acc",
+                "acc_rise", "tick"]
 
 
 def hwc(shape):
@@ -293,12 +403,18 @@ def flattened(layers, in_shape):
     return hwc(shapes[-1])
 
 
+def torch_parameters(layers, in_shape, n_classes=10):
+    """The parameters torch counts on the zoo model built for `in_shape` (imports torch)."""
+    return count_parameters(build_model(layers, tuple(in_shape), n_classes))
+
+
 def cnn_table(runs_, layers, dataset, image_shape):
     run_shape = tuple(image_shape) if len(image_shape) == 3 else (1, *image_shape)
     cnn = runs_[runs_.name == "cnn"]
     return pd.DataFrame([
         {"input": hwc(SEED_SHAPE), "data": "CIFAR-10 (the seed's)",
-         "formula": formula_parameters(layers, SEED_SHAPE), "torch": float("nan"),
+         "formula": formula_parameters(layers, SEED_SHAPE),
+         "torch": float(torch_parameters(layers, SEED_SHAPE)),
          "seed_reported": SEED_CNN_PARAMETERS, "flattened": flattened(layers, SEED_SHAPE)},
         {"input": hwc(run_shape), "data": f"{dataset} (this run)",
          "formula": formula_parameters(layers, run_shape),
@@ -339,12 +455,14 @@ def analyse(inp, out, params, info):
     cnn = cnn_table(runs_, params["cnn_layers"], info.get("title", params["dataset"]),
                     info["image_shape"])
     cnn.to_csv(out.table("cnn"), index=False)
+    ticks = tick_table(runs_, curves, grid)
+    ticks.to_csv(out.table("ticks"), index=False)
     main = linear_name(p["linear"]["lr"], p["linear"]["lr_decay"])
     seed = p["seeds"][0]
     shape = templates.shape[1:]
     a4fig.save_all(out, curves, runs_, main, seed, templates, (means - overall).reshape(
         -1, *shape), names, grid, target, linear_name)
-    write_facts(out.facts, facts(runs_, tt, sweep, gs, cnn, p, main, target, info))
+    write_facts(out.facts, facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks))
 
 
 GD_SGD_SOURCE = "tables/assignment4_gd_sgd.csv"
@@ -354,10 +472,102 @@ def _amount(x, unit):
     return "never" if x is None or x != x else f"{x:,.2f} {unit}"
 
 
-def claims_for(gs, sweep, test_acc, main, target):
+SWEEP_SOURCE = "tables/assignment4_sweep.csv"
+TICK_SOURCE = "tables/assignment4_ticks.csv"
+# The seed's closing remarks on the rate, each as the expectation one claim tests (its lr).
+LR_EXPECTED = {
+    "unstable": (0.1, "around 0.1 the system may be unstable (the seed's closing remarks)."),
+    "spikes": (0.01, "around 0.01 there might be some spikes."),
+    "spikes_fewer": (0.001, "at 0.001 the spikes reduce (fewer than at 0.01)."),
+    "no_spikes": (1e-4, "at 0.0001 a proper curved line without spikes."),
+    "no_learning": (1e-6, "at 1e-6 or lower the system might be unable to learn properly."),
+}
+
+
+def _at_lr(sweep, lr, lower=False):
+    hit = np.isclose(sweep.lr, lr, rtol=1e-9, atol=0)
+    return sweep[hit | (sweep.lr < lr) if lower else hit]
+
+
+def _by_setting(rows, column):
+    """{'lr 0.01, decay 0.999 (fate)': [value per seed]} in the sweep's order."""
+    return {f"lr {lr:g}, decay {d:g} ({aggregate.status_column(g.status)})": list(g[column])
+            for (lr, d), g in rows.groupby(["lr", "lr_decay"], sort=False)}
+
+
+def lr_claims(sweep):
+    """The seed's remarks on the rate against the linear sweep, one claim each where the sweep
+    has the rate: spikes (RULES["spike"]) at 0.1, 0.01 and 0.0001 observed run by run, fewer
+    at 0.001 than at 0.01 (a difference, at each decay: one run a side makes no comparison), and
+    no learning (RULES["does not learn"]) at 1e-6 and below."""
+    found, sweep = {}, sweep.sort_values(["lr", "lr_decay"], ascending=False)
+    spikes = {"what": "spikes of the full-batch training loss (a spike: a record more than "
+                      f"{100 * SPIKE_RISE:g} % above the previous one, or a divergence)",
+              "fmt": lambda x: f"{x:.0f}", "source": SWEEP_SOURCE}
+    for key, holds, text, expected in (("unstable", lambda x: x > 0, "at least one spike", True),
+                                        ("spikes", lambda x: x > 0, "at least one spike", True),
+                                        ("no_spikes", lambda x: x == 0, "no spike", True)):
+        lr, expectation = LR_EXPECTED[key]
+        rows = _at_lr(sweep, lr)
+        if len(rows):
+            found[key] = claims.observation(expectation, _by_setting(rows, "spikes"),
+                                            predicate=holds, predicate_text=text,
+                                            expected=expected, **spikes)
+    lr, expectation = LR_EXPECTED["spikes_fewer"]
+    for d, g in sweep.groupby("lr_decay", sort=False):
+        low, high = _at_lr(g, lr), _at_lr(g, 0.01)
+        if len(low) and len(high):
+            found[f"spikes_fewer_decay{d:g}"] = claims.mechanism(expectation, claims.difference(
+                "lr 0.001", low.spikes, "lr 0.01", high.spikes,
+                f"Spikes of the full-batch training loss at decay {d:g}", fmt=lambda x: f"{x:.0f}",
+                source=SWEEP_SOURCE, diff_fmt=lambda x: f"{x:+.1f} spikes"), expected_sign=-1,
+                name=f"fewer spikes at lr 0.001 than at 0.01 (decay {d:g})")
+    lr, expectation = LR_EXPECTED["no_learning"]
+    rows = _at_lr(sweep, lr, lower=True)
+    if len(rows):
+        found["no_learning"] = claims.observation(
+            expectation, _by_setting(rows, "loss_drop"),
+            "fall of the training loss from the first record to the last, as a fraction of the "
+            "first", lambda x: x < NO_LEARNING_DROP,
+            f"a fall under {100 * NO_LEARNING_DROP:g} % (does not learn, by the rule)", True,
+            fmt=lambda x: f"{100 * x:.2f} %", source=SWEEP_SOURCE)
+    return found
+
+
+def _tick_at(r):
+    return (f"{r.run} (lowest {r.split} loss at update {r.min_step:,.0f}, pass {r.min_epoch:.0f}; "
+            f"from there to the last record loss {100 * r.loss_rise:+.1f} %, accuracy "
+            f"{100 * r.acc_rise:+.2f} points)")
+
+
+def tick_claims(ticks):
+    """The tick rule (RULES["tick"]) for each family of runs: the rise of its held-out loss
+    from the minimum to the last record, run by run, and the runs where the rule holds, with
+    where; runs that did not end ok are left out (named by the count)."""
+    found = {}
+    if ticks is None or not len(ticks):
+        return found
+    for family, g in ticks.groupby("family", sort=False):
+        ok = g[g.tick.notna()]
+        hits = ok[ok.tick.astype(bool)]
+        split = " and ".join(sorted(set(g.split), reverse=True))
+        left = ("" if len(ok) == len(g) else f"; {len(g) - len(ok)} left out: not ended ok or "
+                "fewer than two records")
+        found["tick_" + family.lower().replace(" ", "_").replace("-", "_")] = claims.rule(
+            family, list(ok.loss_rise), f"Rise of the {split} loss from its lowest record to the "
+            f"last ({prose.count(len(ok), 'run')} the rule applies to{left})", len(hits) > 0,
+            RULES["tick"], "a tick in " + "; ".join(_tick_at(r) for r in hits.itertuples()),
+            f"no tick in {'its' if len(ok) == 1 else 'any of its'} {prose.count(len(ok), 'run')}"
+            if len(ok) else "the rule applies to none of them",
+            fmt=lambda x: f"{100 * x:+.1f} %", source=TICK_SOURCE)
+    return found
+
+
+def claims_for(gs, sweep, test_acc, main, target, ticks=None):
     """The section's claims: GD against SGD to the stated loss (passes, seconds) and the
-    seed's expectation, the spikes at lr 0.01, test accuracy across the models; `test_acc` maps
-    a run name to its per-seed test accuracies."""
+    seed's expectation, its remarks on the rate (lr_claims), the tick rule on every held-out
+    curve (tick_claims), test accuracy across the models; `test_acc` maps a run name to its
+    per-seed test accuracies."""
     found = {}
     by = {v: g.set_index("seed") for v, g in gs.groupby("variant")}
     if {"gd", "sgd"} <= set(by):
@@ -372,14 +582,8 @@ def claims_for(gs, sweep, test_acc, main, target):
             "it reaches a given loss in fewer passes (the seed's finding).",
             found["gd_sgd_passes"], expected_sign=1,
             name="SGD reaches the stated loss in fewer passes than GD")
-    spikes = sweep[sweep.lr == 0.01]
-    if len(spikes):
-        found["spikes"] = claims.observation(
-            "the seed saw some spikes (rises of the training loss) at lr 0.01.",
-            {f"lr 0.01, decay {d:g}": list(g.rises) for d, g in spikes.groupby("lr_decay")},
-            "rises of the full-batch training loss between records", lambda x: x > 0,
-            "at least one rise", True, fmt=lambda x: f"{x:.0f}",
-            source="tables/assignment4_sweep.csv")
+    found.update(lr_claims(sweep))
+    found.update(tick_claims(ticks))
     found["test_accuracy"] = claims.ranking(
         {label: test_acc[n] for n, label in
          ((main, "linear"), ("gd", "two-layer GD"), ("sgd", "two-layer SGD"), ("cnn", "CNN"))
@@ -388,32 +592,36 @@ def claims_for(gs, sweep, test_acc, main, target):
     return found
 
 
-def table_facts(tt, sweep, gs, cnn):
+def table_facts(tt, sweep, gs, cnn, ticks=None):
     """The small tables the answers walk through, whole (the templates: the classes whose
-    template matches another class's mean image best)."""
+    template matches another class's mean image best), and the rules they were measured by."""
+    ticks = pd.DataFrame(columns=TICK_COLUMNS) if ticks is None else ticks
     return {"template_misses": records(tt[~tt.own_is_best.astype(bool)]),
-            "sweep": records(sweep), "gd_sgd": records(gs), "cnn": records(cnn)}
+            "sweep": records(sweep), "gd_sgd": records(gs), "cnn": records(cnn),
+            "ticks": records(ticks), "rules": RULES,
+            "lr_expected": {k: lr for k, (lr, _) in LR_EXPECTED.items()}}
 
 
-def facts(runs_, tt, sweep, gs, cnn, p, main, target, info):
+def facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks=None):
     tested = runs_[runs_.test_acc.notna()]  # every run with a test accuracy, fates beside
     acc = {n: float(g.test_acc.mean()) for n, g in tested.groupby("name")}
     fate = {n: aggregate.status_column(g.status) for n, g in runs_.groupby("name")}
     found = claims_for(gs, sweep, {n: list(g.test_acc) for n, g in tested.groupby("name")},
-                       main, target)
+                       main, target, ticks)
     steps = runs_.groupby("name").steps.mean()
     budgets = {"cnn_steps": float(steps.get("cnn", float("nan"))),
                "linear_iterations": float(steps.get(main, float("nan"))),
                "two_layer_passes": int(gs.passes.max()) if len(gs) else None}
     return {"main": main, "target_loss": target, "claims": found, "budgets": budgets,
-            **table_facts(tt, sweep, gs, cnn),
+            **table_facts(tt, sweep, gs, cnn, ticks),
             "own_best": int(tt.own_is_best.sum()), "classes": len(tt),
             "r_own_mean": float(tt.r_own.mean()), "r_other_mean": float(tt.r_other_mean.mean()),
             "raw_own_best": int(tt.raw_own_is_best.sum()),
             "test_acc": acc, "fate": fate, "dataset": info.get("title"), "seeds": p["seeds"],
             "statuses": dict(zip(runs_.name + "/" + runs_.seed.astype(str), runs_.status)),
             "cnn_formula_seed": int(cnn.formula.iloc[0]), "cnn_formula_run": int(
-                cnn.formula.iloc[1]), "cnn_torch_run": cnn.torch.iloc[1]}
+                cnn.formula.iloc[1]), "cnn_torch_run": cnn.torch.iloc[1],
+            "cnn_torch_seed": cnn.torch.iloc[0]}
 
 
 def section(facts, figs, params, info):

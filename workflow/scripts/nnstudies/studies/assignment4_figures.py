@@ -56,16 +56,36 @@ def templates_figure(templates, class_means, names):
     return fig
 
 
+def _log_ticks(ax, values):
+    """Three labelled ticks (lowest, geometric middle, highest of the finite values drawn) on
+    a log axis: a column whose loss moves by less than a decade (lr 1e-6) would otherwise
+    carry long minor labels that squeeze five columns to nothing."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not len(v):
+        return
+    lo, hi = v.min(), v.max()
+    ticks = np.geomspace(lo, hi, 3) if hi > lo else [lo]
+    # the fewest significant digits (3 at least) that keep the three labels apart
+    digits = next((n for n in range(3, 8) if len({f"{t:.{n}g}" for t in ticks}) == len(ticks)),
+                  8)
+    ax.yaxis.set_major_locator(figures.matplotlib.ticker.FixedLocator(ticks))
+    ax.yaxis.set_minor_locator(figures.matplotlib.ticker.NullLocator())
+    ax.yaxis.set_major_formatter(figures.matplotlib.ticker.FuncFormatter(
+        lambda x, _: f"{x:.{digits}g}"))
+
+
 def sweep_figure(curves, statuses, grid, name_of, seed):
     """One column per learning rate: training loss (log) and test accuracy per iteration, one
-    line per decay; a run that did not end ok ends in its marker."""
+    line per decay; a run that did not end ok ends in its marker; one legend below."""
     lrs = sorted({lr for lr, _ in grid})
     decays = sorted({d for _, d in grid}, reverse=True)
-    fig, axes = plt.subplots(2, len(lrs), figsize=(PRINT_WIDTH_IN, 4.6), squeeze=False,
+    fig, axes = plt.subplots(2, len(lrs), figsize=(PRINT_WIDTH_IN, 5.0), squeeze=False,
                              layout="constrained")
-    used = set()
+    used, legend = set(), {}
     for col, lr in enumerate(lrs):
         top, bottom = axes[0, col], axes[1, col]
+        drawn = []
         for i, d in enumerate(decays):
             key = (name_of(lr, d), seed)
             if key not in curves:
@@ -73,22 +93,27 @@ def sweep_figure(curves, statuses, grid, name_of, seed):
             c = curves[key]
             finite = c[np.isfinite(c.train_loss)]
             colour = f"C{i}"
-            top.plot(finite.step, finite.train_loss, color=colour, label=f"decay {d:g}",
-                     ls="-" if i == 0 else "--")
-            bottom.plot(finite.step, finite.test_acc, color=colour, label=f"decay {d:g}",
-                        ls="-" if i == 0 else "--")
+            line, = top.plot(finite.step, finite.train_loss, color=colour, label=f"decay {d:g}",
+                             ls="-" if i == 0 else "--")
+            legend.setdefault(f"decay {d:g}", line)
+            bottom.plot(finite.step, finite.test_acc, color=colour, ls="-" if i == 0 else "--")
+            drawn += list(finite.train_loss)
             status = statuses.get(key, "ok")
             if status in STATUS_MARKERS and len(finite):
                 used.add(status)
                 _mark_status(top, finite.step.iloc[-1], finite.train_loss.iloc[-1], status,
                              colour)
-        top.set(yscale="log", title=f"lr {lr:g}", xlabel="iteration",
-                ylabel="training loss (log)" if col == 0 else None)
+        top.set(yscale="log", title=f"lr {lr:g}", ylabel="training loss (log)" if col == 0
+                else None)
+        _log_ticks(top, drawn)
         bottom.set(xlabel="iteration", ylabel="test accuracy" if col == 0 else None)
         for ax in (top, bottom):
             ax.grid(alpha=0.3)
-        _status_legend(top, used, fontsize=7)
-        bottom.legend(fontsize=7)
+            ax.xaxis.set_major_locator(figures.matplotlib.ticker.MaxNLocator(2, integer=True))
+            ax.tick_params(labelsize=7)
+    more, words = figures.status_handles(used, fig)
+    fig.legend(list(legend.values()) + more, list(legend) + words, loc="outside lower center",
+               ncol=len(legend) + len(more), frameon=False)
     return fig
 
 

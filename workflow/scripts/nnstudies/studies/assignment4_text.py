@@ -24,6 +24,12 @@ def _n(x, fmt=",.0f"):
     return "–" if x != x else format(x, fmt)
 
 
+def _change(x):
+    """A percentage change, signed: two decimals, or three significant digits when a run
+    that blew up makes it astronomic."""
+    return "–" if x != x else f"{x:+.2f}" if abs(x) < 1e4 else f"{x:+.3g}"
+
+
 def intro(facts, params, info):
     p = params["protocol"]
     lin, two, cnn = p["linear"], p["two_layer"], p["cnn"]
@@ -68,7 +74,8 @@ SHOWN = {
     "sweep": Shown(columns=(
         ("lr", _f("g", "lr")), ("decay", _f("g", "lr_decay")), ("seed", "seed"),
         ("fate", "status"), ("iterations", "iterations"), ("final lr", _f(".3g", "final_lr")),
-        ("final loss", _f(".4g", "final_train_loss")), ("rises", "rises"),
+        ("final loss", _f(".4g", "final_train_loss")), ("rises", "rises"), ("spikes", "spikes"),
+        ("loss change %", lambda r: _change(-100 * r.loss_drop)),
         ("test acc. %", lambda r: prose.cell(r.final_test_acc)))),
     "gd_sgd": Shown(columns=(
         ("variant", "variant"), ("seed", "seed"), ("lr", _f("g", "lr")),
@@ -81,8 +88,24 @@ SHOWN = {
         ("seconds to it", lambda r: _n(r.seconds_to_target, ".1f")))),
     "cnn": Shown(text=True, columns=(
         ("input", "input"), ("data", "data"), ("formula", lambda r: _n(r.formula)),
-        ("torch (the trained model)", lambda r: _n(r.torch)),
-        ("the seed's report", lambda r: _n(r.seed_reported)), ("map into F64", "flattened")))}
+        ("torch", lambda r: _n(r.torch)),
+        ("the seed's report", lambda r: _n(r.seed_reported)), ("map into F64", "flattened"))),
+    "ticks": Shown(columns=(
+        ("run", lambda r: f"{r.family}: {r.run}" if r.family != r.run else r.run),
+        ("seed", "seed"), ("curve", "split"), ("fate", "status"),
+        ("lowest loss at update", lambda r: _n(r.min_step)),
+        ("pass", lambda r: _n(r.min_epoch)), ("lowest loss", _f(".4g", "min_loss")),
+        ("last loss", _f(".4g", "last_loss")),
+        ("loss change %", lambda r: _change(100 * r.loss_rise)),
+        ("acc. change (points)", lambda r: _n(100 * r.acc_rise, "+.2f")),
+        ("tick", lambda r: _tick_cell(r.tick))))}
+
+
+def _tick_cell(x):
+    """The rule's outcome as read back from the CSV: True/False, or empty (not applied)."""
+    if x is None or x != x:
+        return "not applied"
+    return "yes" if str(x) == "True" else "no"
 
 
 def section(facts, figs, params, info, name, title):
@@ -99,10 +122,14 @@ def section(facts, figs, params, info, name, title):
                        "is.")
     sec.add_figure(figs["sweep"], "Linear classifier at each learning rate (columns) and decay "
                    "(lines, solid and dashed so that coinciding ones stay visible): training loss "
-                   "(log scale) and test accuracy per iteration; a marker ends a run that did "
-                   "not end ok (legend).")
+                   "(log scale, each column its own, ticked at its lowest, middle and highest "
+                   "value) and test accuracy per iteration; a marker ends a run that did not end "
+                   "ok (legend).")
+    rules = facts.get("rules", {})
     sec.add_table("Learning rate and decay (linear classifier)", "sweep",
-                  note="rises: iterations whose training loss is above the previous one's.")
+                  note="rises: iterations whose training loss is above the previous one's; "
+                       f"spikes: {rules.get('spike', '–')}; loss change: from the first "
+                       "record to the last finite one, as a percentage of the first.")
     sec.add_figure(figs["gd_sgd_iterations"], "Two-layer network, full-batch GD against "
                    "mini-batch SGD: training loss per pass over the training set (a) and per "
                    "parameter update (b), test accuracy per pass (c); dotted: the stated loss; a "
@@ -115,7 +142,12 @@ def section(facts, figs, params, info, name, title):
                        "or below.")
     sec.add_figure(figs["cnn"], "CNN C32-P-C64-P-C64-P-F64-F10: training loss and accuracy "
                    "per record; a marker ends the run if it did not end ok (legend).")
-    sec.add_table("CNN parameters", "cnn")
+    sec.add_table("CNN parameters", "cnn",
+                  note="torch: on 32×32×3 the model built here for the seed's input (not "
+                       "trained), on this run's input the trained model.")
+    sec.add_table("Tick rule on the held-out curves", "ticks",
+                  note=f"Tick: {rules.get('tick', '–')}. Loss and accuracy changes: from the "
+                       "record of the lowest loss to the last record.")
     answers(sec, facts, params)
     sec.summary = summary(sec, facts, params)
     return sec
@@ -143,6 +175,8 @@ def answers(sec, facts, params):
             sweep_answer(sec, facts, pd.DataFrame(facts["sweep"]), p))
     sec.ask("How many parameters does the CNN have, and how does it do?",
             cnn_answer(sec, facts, p))
+    sec.ask("Does the test loss take the shape of a tick (test loss and test accuracy both "
+            "rising)?", tick_answer(sec, facts))
 
 
 def gd_sgd_answer(sec, facts, gs, p):
@@ -176,25 +210,68 @@ def gd_sgd_answer(sec, facts, gs, p):
             "measurement on a shared machine.")
 
 
+# The order in which the rate remarks' claims are cited (assignment4.LR_EXPECTED's keys).
+LR_REMARKS = ("unstable", "spikes", "spikes_fewer", "no_spikes", "no_learning")
+
+
 def sweep_answer(sec, facts, sweep, p):
     seed = p["seeds"][0]
     rows = sweep[sweep.seed == seed].sort_values(["lr", "lr_decay"], ascending=[False, False])
     per = "; ".join(
         f"lr {r.lr:g}, decay {r.lr_decay:g}: " + (
-            r.status if r.status == "diverged" else
-            f"final loss {r.final_train_loss:.4g}, {r.rises} rises, rate at the end "
-            f"{r.final_lr:.3g}, test {prose.pct(r.final_test_acc)}"
-            + ("" if r.status == "ok" else f" ({r.status})"))
+            f"{r.status} (spikes {r.spikes})" if r.status == "diverged" else
+            f"final loss {r.final_train_loss:.4g} ({_change(-100 * r.loss_drop)} % from its "
+            "start), "
+            f"spikes {r.spikes}, rate at the end {r.final_lr:.3g}, test "
+            f"{prose.pct(r.final_test_acc)}" + ("" if r.status == "ok" else f" ({r.status})"))
         for r in rows.itertuples())
-    spikes = facts["claims"].get("spikes")
+    found, rules = facts["claims"], facts["rules"]
+    cited, absent = [], []
+    for key in LR_REMARKS:
+        keys = [k for k in found if k == key or k.startswith(f"{key}_decay")]
+        cited += [sec.cite(found, k) for k in keys]
+        if not keys:
+            absent.append(f"{facts['lr_expected'][key]:g}")
+    lrs = p["sweep"]["lrs"]
     return ("The seed's closing remarks, as expectations: a large rate overshoots and can make "
-            "the run unstable (0.1), 0.01 shows some spikes, smaller rates fewer but learn "
-            "slower; a decay damps the steps over time. Measured on the linear classifier "
-            f"(full-batch GD, {int(rows.iterations.max())} iterations, seed {seed}): {per}. "
-            "Full-batch GD has no sampling noise: a rise in training loss is overshooting, not "
-            "noise. " + (f"{sec.cite(facts['claims'], 'spikes')}. " if spikes else "")
-            + "One initialisation per setting: the settings are listed, not ranked or "
-            "compared.")
+            "the run unstable (0.1), 0.01 shows some spikes, 0.001 fewer, 0.0001 a smooth curve, "
+            "and at 1e-6 or lower the model may not learn; a decay damps the steps over time. "
+            f"Rules: a spike is {rules['spike']}; a run does not learn when "
+            f"{rules['does not learn']}. Measured on the linear classifier (full-batch GD, "
+            f"{int(rows.iterations.max())} iterations, seed {seed}): {per}. Full-batch GD has "
+            "no sampling noise: a rise in training loss is overshooting, not noise. "
+            + "".join(f"{c}. " for c in cited)
+            + (f"Not in this configuration's sweep (lr {', '.join(f'{x:g}' for x in lrs)}): "
+               f"the remark{'s' if len(absent) > 1 else ''} at lr {', '.join(absent)}. "
+               if absent else "")
+            + "The rule on learning reads the objective; the accuracy is listed beside it "
+            "because it need not follow: the loss counts how far every score is from its "
+            "one-hot target, the accuracy only which score is largest. "
+            + ("One initialisation per setting: the settings are listed, not ranked or "
+               "compared." if len(p["seeds"]) == 1 else ""))
+
+
+def tick_answer(sec, facts):
+    found = facts["claims"]
+    keys = [k for k in found if k.startswith("tick_")]
+    if not keys:
+        return "No run recorded a held-out curve, so the rule was not applied."
+    return ("The seed's remark, as an expectation: at some learning rates the test loss falls "
+            "and then rises again while the test accuracy rises too, so that the loss curve "
+            "takes the shape of a tick; the seed read it as over-fitting, the model predicting "
+            f"only its training images. Rule: {facts['rules']['tick']}. The linear classifier "
+            "and the two-layer network record the test split at every record; the CNN records "
+            "the validation split (the torch trainer measures the test split once, at the "
+            "end), the part the seed's validation_data=(test_images, test_labels) gave its "
+            "test split. Measured (table: tick rule on the held-out curves): "
+            + "; ".join(sec.cite(found, k) for k in keys) + ". What the pattern shows where it "
+            "appears: the loss grows with how far the scores are from their targets (for the "
+            "CNN's cross-entropy, how little probability the true class gets), the accuracy "
+            "counts only whether the largest score is the right one; both rise together when "
+            "the model gets more held-out images right while its errors on the others grow: "
+            "growing over-confidence. That alone does not show that the model predicts only "
+            "its training images: its accuracy on held-out images is still rising. Each run "
+            "is one initialisation; the rule describes runs and compares none.")
 
 
 def cnn_answer(sec, facts, p):
@@ -203,13 +280,18 @@ def cnn_answer(sec, facts, p):
     seed_row, run_row = cnn.iloc[0], cnn.iloc[1]
     agree = ("equal to" if int(seed_row.formula) == int(seed_row.seed_reported)
              else "different from")
+    seed_torch = ("" if seed_row.torch != seed_row.torch else
+                  f"; torch counts {seed_row.torch:,.0f} on the model built here for that "
+                  "input, " + ("the same" if int(seed_row.torch) == int(seed_row.formula)
+                               else "a different number"))
     torch = ("" if run_row.torch != run_row.torch else
              f"; torch counts {run_row.torch:,.0f} on the trained model, "
              + ("the same" if int(run_row.torch) == int(run_row.formula) else "a different "
                 "number"))
     return (f"By the formula (a 3×3 conv: (9·C_in + 1)·C_out; a dense layer: (inputs + 1)·"
             f"outputs; pools none): on 32×32×3 input {seed_row.formula:,.0f} parameters, "
-            f"{agree} the seed's reported {seed_row.seed_reported:,.0f}; on the input this run "
+            f"{agree} the seed's reported {seed_row.seed_reported:,.0f}{seed_torch}; on the "
+            "input this run "
             f"used, {run_row.input} ({run_row.data.replace(' (this run)', '')}), "
             f"{run_row.formula:,.0f}{torch}. " + _difference(seed_row, run_row) + " After "
             f"{_epochs(c['epochs'])} (the seed ran 100) the CNN's test accuracy is "

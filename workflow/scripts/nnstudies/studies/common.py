@@ -79,18 +79,20 @@ def data_departures(cfg):
     return out
 
 
-def study_data_departures(cfg, study):
+def study_data_departures(cfg, study, seed_data=None):
     """How a study's own `data:` settings differ from the global block, one phrase each
-    (a study may run on other data, e.g. the dataset its assignment used)."""
+    (a study may run on other data, e.g. the dataset its assignment used). `seed_data` says,
+    per key, what the study's assignment used (a study module's SEED_DATA)."""
     own, out = cfg.get(study, {}).get("data", {}), []
     for key, value in own.items():
         if value == cfg["data"].get(key):
             continue
+        seed = f"the seed: {seed_data[key]}; " if key in (seed_data or {}) else ""
         if key == "dataset":
             out.append(f"{study}: runs on {DATASETS[value].title} "
-                       f"(the other studies: {DATASETS[cfg['data'][key]].title})")
+                       f"({seed}the other studies: {DATASETS[cfg['data'][key]].title})")
         else:
-            out.append(f"{study}: data.{key} {_setting(value)} (the other studies: "
+            out.append(f"{study}: data.{key} {_setting(value)} ({seed}the other studies: "
                        f"{_setting(cfg['data'][key])})")
     return out
 

@@ -19,14 +19,15 @@ TITLE = "Study 6b: ECE421 A2, a NumPy MLP and a BatchNorm CNN under L2"
 ORDER = 70
 CAPTION = ("Study 6b (ECE421 A2): training and validation loss and accuracy per epoch of the "
            "NumPy MLP for each hidden size H, and of the BatchNorm CNN for each L2 strength "
-           "(mean over seeds, band ± 1 std).")
+           "(mean over seeds, band ± 1 std); training, validation and test curves of the MLP "
+           "at the seed's H 1000 or the configured H closest to it.")
 # The seed's settings (one run each; notMNIST, which is not reachable here).
 MLP_PROTOCOL = {"hidden": [100, 500, 1000, 2000], "lr": 1e-5, "momentum": 0.99, "epochs": 200,
                 "reduction": "sum", "seeds": 1}
 CNN_PROTOCOL = {"optimizer": "adam", "lr": 0.001, "batch_size": 35, "epochs": 50,
                 "l2": [0, 0.01, 0.1, 0.5], "l2_on": "activity", "seeds": 1}
 PROTOCOL = {"mlp": MLP_PROTOCOL, "cnn": CNN_PROTOCOL}
-TABLES = ["runs", "mlp", "cnn", "curves", "grad_check"]
+TABLES = ["runs", "mlp", "cnn", "curves", "grad_check", "mlp_splits"]
 _CHECKED = ("the formulas written out and checked against torch autograd on real images "
             "(largest difference over the four parameters)")
 # The seed's asks this section answers (nnstudies/appendix.py), in its numbering.
@@ -45,11 +46,15 @@ ASKED = [
     {"seed": "002", "ask": "1.2 Q4: the gradient with respect to the hidden layer's biases",
      "answer": "ece421-q3", "note": _CHECKED},
     {"seed": "002", "ask": "1.3 Figs. 1–2: training and validation loss and accuracy of the "
-     "NumPy MLP, H 1000, full-batch GD with momentum 0.99, lr 1e-5", "answer": "ece421-fig-mlp"},
-    {"seed": "002", "ask": "1.3 Fig. 3: its test loss and accuracy", "answer": "ece421-table-mlp",
-     "note": "the final test point per H, not a curve"},
+     "NumPy MLP, H 1000, full-batch GD with momentum 0.99, lr 1e-5",
+     "answer": "ece421-fig-mlp_splits", "note": "at H 1000 where configured, else the "
+     "configured H closest to it (its caption says which); each seed's curves"},
+    {"seed": "002", "ask": "1.3 Fig. 3: its test loss and accuracy",
+     "answer": "ece421-fig-mlp_splits", "note": "the test split recorded after every step, "
+     "in the same figure"},
     {"seed": "002", "ask": "1.4 Figs. 4–12: the same curves for H 100, 500 and 2000",
-     "answer": "ece421-fig-mlp"},
+     "answer": "ece421-fig-mlp", "note": "training and validation per H; test as the final "
+     "point per H in the MLP table"},
     {"seed": "002", "ask": "1.4 Tables 1–2: final loss and accuracy per H on training, "
      "validation and test", "answer": "ece421-table-mlp"},
     {"seed": "002", "ask": "1.4: the effect of H (the seed: over-fitting at large H)",
@@ -102,7 +107,9 @@ def runs(cfg):
                 "momentum": m["momentum"], "batch_size": n_train, "epochs": m["epochs"],
                 "record_every": 1, "scaling": d["scaling"], "validate": True,
                 "record_grad": False, "schedule": None, "dtype": m["dtype"],
-                "reduction": m["reduction"]}
+                "reduction": m["reduction"],
+                # every record: training, validation and test split (the seed's Figs. 1-3)
+                "records_all_splits": True}
     for strength in c["l2"]:
         for s in c["seeds"]:
             out[(cnn_name(strength), s)] = make_run(cfg, NAME, cnn_name(strength), c["model"], s,
@@ -126,6 +133,11 @@ def departures(cfg):
             + protocol_departures(f"{NAME} CNN", p["cnn"], CNN_PROTOCOL)
             + [f"{NAME}: {DATASETS[_data(cfg)['dataset']].title} instead of the seed's "
                "notMNIST (not reachable here)"] + _seed_code_departures(cfg))
+
+
+# What the seed's data was, for the notice's lines on this study's own data settings.
+SEED_DATA = {"train_subset": "10,000 training and 6,000 validation notMNIST images, 16,000 in "
+             "all", "val_fraction": "6,000 of its 16,000 images, 0.375"}
 
 
 # What the seed's code did that its protocol does not list (its notMNIST test split, its
@@ -159,7 +171,36 @@ def params(cfg):
 
 
 def figures_of(params):
-    return ["mlp", "cnn"]
+    return ["mlp", "mlp_splits", "cnn"]
+
+
+# The seed's Figures 1-3 (training, validation and test curves) are of its H 1000; a
+# configuration without it (the quick and test presets) shows the configured H closest to it.
+SEED_HIDDEN = 1000
+SPLITS = {"train": "training", "val": "validation", "test": "test"}
+
+
+def splits_hidden(hidden):
+    """(H, why): the H whose three splits' curves are drawn; the seed's 1000 when configured,
+    else the configured H closest to it (a tie goes to the larger)."""
+    hs = sorted({int(h) for h in hidden})
+    if SEED_HIDDEN in hs:
+        return SEED_HIDDEN, "the seed's H"
+    h = min(hs, key=lambda v: (abs(v - SEED_HIDDEN), -v))
+    return h, (f"the configured H closest to the seed's {SEED_HIDDEN}, which this "
+               f"configuration does not run: H = {', '.join(map(str, hs))}")
+
+
+def split_records(curves, hidden):
+    """Every record of the MLP runs at `hidden`: one row per seed and step with the three
+    splits' loss and accuracy (NaN where a run did not record a split: a run without
+    records_all_splits has no test columns)."""
+    columns = ["seed", "step", "epoch"] + [f"{s}_{m}" for s in SPLITS for m in ("loss", "acc")]
+    frames = [df.assign(seed=int(seed)) for (name, seed), df in sorted(curves.items())
+              if name == mlp_name(hidden) and len(df)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True).reindex(columns=columns)
 
 
 def analyse(inp, out, params, info):
@@ -183,6 +224,12 @@ def analyse(inp, out, params, info):
     check_ = grad_check(data, p, params["scaling"], len(info["class_names"]))
     check_.to_csv(out.table("grad_check"), index=False)
     figures.save(curves_figure(stats_, mlp, "hidden", "H = {:g}"), *out.figure("mlp"))
+    shown_h, _ = splits_hidden(p["mlp"]["hidden"])
+    splits = split_records(curves, shown_h)
+    splits.to_csv(out.table("mlp_splits"), index=False)
+    at_h = per_run[per_run.hidden == shown_h]
+    figures.save(splits_figure(splits, dict(zip(at_h.seed, at_h.status)), shown_h),
+                 *out.figure("mlp_splits"))
     figures.save(curves_figure(stats_, cnn, "l2", "L2 {:g}"), *out.figure("cnn"))
     write_facts(out.facts, {**facts(per_run, mlp, cnn, check_, p, curves,
                                     len(info["class_names"])),
@@ -261,6 +308,7 @@ def grad_check(data, p, scaling, n_classes):
 
 
 SOURCE = "tables/ece421_runs.csv (final points: each run's curves.csv)"
+SPLITS_SOURCE = "tables/ece421_mlp_splits.csv (each seed's last record)"
 
 
 def _arms(per_run, key, column, label):
@@ -291,8 +339,9 @@ def loss_above_chance(curves, n_classes, hidden):
 def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
     """The comparisons the prose cites: best H by validation accuracy against the runner-up,
     the train-validation gap against H, the L2 strength where training accuracy first drops by
-    the stated margin, and the gradient check's verdict per dtype; and the claims built from
-    the per-run final points."""
+    the stated margin, the gradient check's verdict per dtype, and the validation against the
+    test accuracy at the last step of the H the three splits' figure shows; and the claims
+    built from the per-run final points."""
     mlp_runs, cnn_runs = per_run[per_run.hidden.notna()], per_run[per_run.l2.notna()]
     found = {
         "h_val": claims.ranking(_arms(mlp_runs, "hidden", "val_acc", "H"),
@@ -325,8 +374,11 @@ def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
             "CNN: under-fitting (training accuracy at the last record lower than at λ 0, by "
             f"more than {100 * p['underfit_margin']:g} points)", "λ", source=SOURCE,
             expected_sign=-1, margin=p["underfit_margin"])
+    shown_h, why = splits_hidden(p["mlp"]["hidden"])
+    found["splits_gap"], splits = splits_facts(curves or {}, mlp_runs, shown_h)
     hidden = dict(zip(mlp_runs.name, mlp_runs.hidden))
-    out = {"claims": found, "loss_above_chance": loss_above_chance(curves or {}, n_classes, hidden),
+    out = {"claims": found, "splits": {**splits, "hidden": shown_h, "why": why},
+           "loss_above_chance": loss_above_chance(curves or {}, n_classes, hidden),
            "mlp": records(mlp), "cnn": records(cnn),
            "statuses": {"mlp": list(mlp_runs.status), "cnn": list(cnn_runs.status)}}
     out["grad_check"] = {}
@@ -336,6 +388,23 @@ def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
             "tolerance": TOLERANCE[dtype], "agrees": bool((g.relative <= TOLERANCE[dtype]).all()),
             "cases": len(g), "images": int(g.images.iloc[0])}
     return out
+
+
+def splits_facts(curves, mlp_runs, hidden):
+    """The validation against the test accuracy at the last step of the runs at `hidden`
+    (a diverged run stopped early: its last record is not the last step, so it is left out),
+    and which seeds that is."""
+    records = split_records(curves, hidden)
+    status = dict(zip(mlp_runs[mlp_runs.hidden == hidden].seed.astype(int),
+                      mlp_runs[mlp_runs.hidden == hidden].status))
+    last = records.groupby("seed").tail(1)
+    left_out = [int(s) for s in last.seed if status.get(int(s)) == "diverged"]
+    last = last[~last.seed.isin(left_out)]
+    claim = claims.difference("validation", last.val_acc, "test", last.test_acc,
+                              f"NumPy MLP at H {hidden}, accuracy at the last step",
+                              source=SPLITS_SOURCE)
+    return claim, {"seeds": sorted(int(s) for s in records.seed.unique()),
+                   "left_out": left_out, "test_recorded": bool(records.test_acc.notna().any())}
 
 
 def epoch_stats(curves):
@@ -393,6 +462,109 @@ def curves_figure(stats_, table, key, label):
     more, words = figures.status_handles(list(table.worst_status), fig)
     fig.legend(handles + more, labels + words, loc="outside lower center",
                ncol=min(len(handles + more), 4), frameon=False)
+    return fig
+
+
+# How each split is drawn: colour, dash, marker, marker face (None: filled). Markers are
+# staggered along the curves, so that validation and test stay visible where they coincide.
+SPLIT_STYLE = {"train": ("C0", "-", "o", None), "val": ("C1", "--", "s", "white"),
+               "test": ("C2", ":", "x", None)}
+SEED_COLUMNS = 4  # one column per seed up to this many; more: mean over seeds, band +- 1 std
+
+
+def _split_style(split, n):
+    colour, dash, marker, face = SPLIT_STYLE[split]
+    every = max(1, n // 12)
+    offset = {"train": 0, "val": every // 3, "test": 2 * every // 3}[split]
+    return dict(color=colour, ls=dash, marker=marker, ms=3.5, mfc=face or colour,
+                markevery=(offset, every))
+
+
+def splits_figure(records, statuses, hidden):
+    """The seed's Figures 1-3 at one H (`records`: split_records): training, validation and
+    test cross-entropy (log scale) and accuracy against the full-batch step. Up to SEED_COLUMNS
+    seeds, each seed's own curves, one column per seed (loss above accuracy; one seed: side by
+    side); more seeds: the mean over seeds with a +- 1 std band. A fate marker ends the
+    training curves of a run that did not end ok (`statuses`: {seed: status}); a split a run
+    did not record is not drawn, and the caption says so."""
+    import matplotlib.pyplot as plt
+    seeds = sorted(int(s) for s in records.seed.unique())
+    per_seed = len(seeds) <= SEED_COLUMNS
+    if len(seeds) > 1 and per_seed:
+        fig, grid = plt.subplots(2, len(seeds), figsize=(figures.PRINT_WIDTH_IN, 4.4),
+                                 sharex=True, sharey="row", squeeze=False,
+                                 layout="constrained")
+        panels = list(zip(grid[0], grid[1]))
+    else:
+        fig, pair = plt.subplots(1, 2, figsize=(figures.PRINT_WIDTH_IN, 3.0),
+                                 layout="constrained")
+        panels = [tuple(pair)]
+    groups = ([(f"seed {s}", records[records.seed == s], [statuses.get(s, "ok")])
+               for s in seeds] if per_seed else
+              [(f"mean over {len(seeds)} seeds", records, [statuses.get(s, "ok") for s in seeds])])
+    floor = figures._log_floor(*[records[f"{s}_loss"] for s in SPLITS])
+    drawn, zeros, missing = set(), False, []
+    for (loss_ax, acc_ax), (title, df, fates) in zip(panels, groups):
+        if not per_seed:  # mean and std per step over the seeds still running
+            df = df.groupby("step")[[f"{s}_{m}" for s in SPLITS for m in ("loss", "acc")]].agg(
+                ["mean", "std"])
+            df.columns = [f"{c}_{stat}" for c, stat in df.columns]
+            df = df.reset_index()
+        suffix = "" if per_seed else "_mean"
+        for split in SPLITS:
+            values = {m: np.asarray(df[f"{split}_{m}{suffix}"], dtype=float)
+                      for m in ("loss", "acc")}
+            if not np.isfinite(values["acc"]).any():
+                missing.append(f"{SPLITS[split]}, {title}")
+                continue
+            drawn.add(split)
+            zeros |= bool((values["loss"] <= 0).any())
+            style = _split_style(split, len(df))
+            for ax, m in ((loss_ax, "loss"), (acc_ax, "acc")):
+                y = figures._floored(values[m], floor) if m == "loss" else values[m]
+                if per_seed:
+                    ax.plot(df.step, y, **style)
+                else:
+                    figures._band(ax, df.step, y, df[f"{split}_{m}_std"], **style)
+        worst = aggregate.worst_status(fates)
+        for ax, m in ((loss_ax, "loss"), (acc_ax, "acc")):
+            y = np.asarray(df[f"train_{m}{suffix}"], dtype=float)
+            if m == "loss":
+                y = figures._floored(y, floor)
+            if len(y):
+                figures._mark_status(ax, df.step.iloc[-1], y[-1], worst)
+        loss_ax.set(yscale="log", title=f"loss ({title})" if len(panels) == 1 else title)
+        acc_ax.set(xlabel="full-batch step")
+        if len(panels) == 1:
+            acc_ax.set(title=f"accuracy ({title})")
+            loss_ax.set(xlabel="full-batch step")
+    panels[0][0].set_ylabel("cross-entropy")
+    panels[0][1].set_ylabel("accuracy")
+    for ax in fig.axes:
+        ax.grid(alpha=0.3)
+    if not len(seeds):
+        for ax in fig.axes:
+            ax.text(0.5, 0.5, f"no record at H {hidden}", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=7)
+    handles = [plt.Line2D([], [], color=c, ls=d, marker=mk, ms=3.5, mfc=f or c)
+               for split, (c, d, mk, f) in SPLIT_STYLE.items() if split in drawn]
+    labels = [SPLITS[split] for split in SPLIT_STYLE if split in drawn]
+    more, words = figures.status_handles(list(statuses.values()), fig)
+    if handles or more:
+        fig.legend(handles + more, labels + words, loc="outside lower center",
+                   ncol=len(handles + more), frameon=False)
+    if per_seed and len(seeds):
+        figures.note(fig, "seeds", "Each seed's own curves (" + ", ".join(
+            f"seed {s}" for s in seeds) + (", one column each)." if len(seeds) > 1 else ")."))
+    elif len(seeds):
+        figures.note(fig, "seeds", f"Mean over the seeds still running at each step "
+                     f"({', '.join(map(str, seeds))}).")
+    if missing:
+        figures.note(fig, "missing", "Not recorded per step, so not drawn: "
+                     f"{'; '.join(missing)}.")
+    if zeros:
+        figures.note(fig, "zeros", "A loss of exactly zero, which a log axis cannot show, is "
+                     f"drawn at {floor:.1g}.")
     return fig
 
 

@@ -2,7 +2,7 @@
 
 from .. import figures, prose
 from ..report import Section, Shown
-from .ece421 import NAME, TITLE
+from .ece421 import NAME, SEED_COLUMNS, TITLE, splits_hidden
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -64,6 +64,14 @@ def section(facts, figs, params, info):
                    figs["mlp"], f"NumPy MLP 784-H-10: training (solid) and validation (dashed) "
                    f"cross-entropy (left, log scale) and accuracy (right) after each of the "
                    f"{m['epochs']} full-batch steps; mean over seeds."))
+    h, why = splits_hidden(m["hidden"])
+    sec.add_figure(figs["mlp_splits"], figures.caption(
+                   figs["mlp_splits"], f"The seed's Figures 1–3 at H = {h} ({why}): NumPy MLP "
+                   f"784-{h}-10, training (solid, dots), validation (dashed, open squares) and "
+                   "test (dotted, crosses) cross-entropy (log scale) and accuracy after each of "
+                   f"the {m['epochs']} full-batch steps. Training: the weights before the step, "
+                   "on the whole training set (the batch its gradient was taken on); "
+                   "validation and test: after it."))
     note = ("Final point: the last epoch's record (training: the weights before the last step, "
             "on the whole training set; validation: after it). Mean ± std over the runs with a "
             "final point (a diverged run has none). Gap: training minus validation accuracy.")
@@ -165,12 +173,31 @@ def _answers(sec, facts, p):
     if len(excluded):
         text += (" Runs that did not end ok: " + "; ".join(
             f"H {r.hidden:g}: {r.status}" for r in excluded.itertuples()) + ".")
+    # the seed's Figures 1-3 (one H, three splits) follow its answer on H (the seed's 1.4)
+    text += " " + _splits_sentence(sec, facts)
     sec.ask("What is the effect of the hidden-layer size H (capacity against over-fitting)?",
             text)
     sec.ask("What is the effect of L2 regularisation on the CNN, and at which strength does "
             "it start to under-fit?", _l2_answer(sec, facts, cnn, p,
                                                  facts["statuses"]["cnn"]))
     sec.ask("What does the gradient check show?", _check_answer(facts["grad_check"], p))
+
+
+def _splits_sentence(sec, facts):
+    """One sentence: what the three splits' figure shows, and the last step's validation
+    against test accuracy (a claim: one run a side gives the values only)."""
+    s = facts["splits"]
+    n = prose.count(len(s["seeds"]), "seed")
+    if s["left_out"]:  # stopped early: their last record is not the last step
+        n += (f"; seed {', '.join(map(str, s['left_out']))} diverged, left out of the last "
+              "step's values")
+    seeds = (f"each seed's own curves ({n})" if len(s["seeds"]) <= SEED_COLUMNS
+             else f"the mean over the seeds ({n})")
+    unrecorded = ("" if s["test_recorded"] else
+                  ", without a test curve: these runs did not record the test split per step")
+    return (f"The figure of the three splits shows the NumPy MLP at H = {s['hidden']} "
+            f"({s['why']}) after every full-batch step, {seeds}{unrecorded}: "
+            f"{sec.cite(facts['claims'], 'splits_gap')}.")
 
 
 def _l2_answer(sec, facts, cnn, p, statuses):

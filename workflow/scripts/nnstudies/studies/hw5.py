@@ -144,14 +144,20 @@ def check(cfg):
         raise ConfigError(f"config key '{NAME}.deeper_model': the same model as {NAME}.model")
 
 
+# What the seed's data was, for the notice's lines on this study's own data settings.
+SEED_DATA = {"train_subset": "all 60,000 MNIST training images", "dataset": "MNIST"}
+
+
 def departures(cfg):
     """The protocol's departures, and the dataset against the seed's (MNIST); the study's own
     data settings against the global block are listed by common.study_data_departures."""
     out = protocol_departures(NAME, cfg[NAME], PROTOCOL)
-    dataset = study_data(cfg, NAME)["dataset"]
-    if dataset != SEED_DATASET:
-        out.append(f"{NAME}: {DATASETS[dataset].title} (the seed trained on "
+    data = study_data(cfg, NAME)
+    if data["dataset"] != SEED_DATASET:
+        out.append(f"{NAME}: {DATASETS[data['dataset']].title} (the seed trained on "
                    f"{DATASETS[SEED_DATASET].title})")
+    out.append(f"{NAME}: validation on a stratified {data['val_fraction']:.0%} of the training "
+               "images, held out from training (the seed validated on its test set)")
     return out
 
 
