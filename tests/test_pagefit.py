@@ -170,3 +170,21 @@ def test_figures_print_one_to_one():
     walk(_render(html).pages[0]._page_box)
     assert widths[0] == pytest.approx(figures.PRINT_WIDTH_IN, abs=0.02)
     assert widths[1] <= figures.PRINT_WIDTH_IN * 0.5 and widths[1] >= figures.HALF_WIDTH_IN
+
+
+def test_sections_laid_out_alone_make_the_pages_of_the_whole_and_keep_their_links():
+    """layout() lays each section out alone (a section starts on a new page): the pages are
+    those of the whole document laid out at once (a section's first page keeps its heading's
+    top margin there: a page's fill differs by about 1 %), holes are mended section by
+    section, and a link into another section still lands on its target in the PDF."""
+    link = '<p><a href="#s-q2">the second answer of section 1</a></p>'
+    for k in range(8):  # more text before the figure each time: holes come and go
+        html = _page(link + TEXT * 4, TEXT * (5 * k) + _figure(5.0) + _answers(6))
+        whole = _render(html)
+        document, left = pagefit.layout(html, str(REPORT_DIR), passes=0)  # nothing mended
+        assert len(document.pages) == len(whole.pages)
+        by_page = {h.page: h for h in pagefit.holes(whole)}
+        assert all(abs(h.fill - by_page[h.page].fill) < 0.02 for h in left if h.page in by_page)
+        assert pagefit.layout(html, str(REPORT_DIR))[1] == []  # mended, section by section
+    pdf = pagefit.layout(html, str(REPORT_DIR))[0].write_pdf(uncompressed_pdf=True)
+    assert b"/Link" in pdf and b"/Dest" in pdf and b"(s-q2)" in pdf  # resolved by its name

@@ -2,9 +2,9 @@
 table that follows did not fit in what was left of it (REPORT.md, "Figures are for looking at").
 
 A figure or a table does not break across pages (style.css), so one that does not fit in the
-rest of a page moves to the next and leaves a hole. `write_pdf` lays the report out, finds
-such holes (`holes`) and mends each in the document tree before laying it out again, at most
-PASSES times:
+rest of a page moves to the next and leaves a hole. `write_pdf` lays the report out part by
+part (each section alone: `layout`), finds such holes (`holes`) and mends each in the part's
+tree before laying the part out again, at most PASSES times:
 
 * a pushed table breaks across the pages (its header row repeats) when the hole holds its
   title, header and MIN_ROWS rows and MIN_ROWS rows are left for the next page;
@@ -17,9 +17,12 @@ The HTML file is not changed: a browser scrolls, it has no pages.
 """
 import logging
 from dataclasses import dataclass
+from html import escape
+from xml.etree import ElementTree
 
 import weasyprint  # this module is imported only to write the PDF (report.render)
 from weasyprint.formatting_structure import boxes
+from weasyprint.text.fonts import FontConfiguration
 
 from .outputs import write_bytes
 
@@ -229,18 +232,54 @@ def mend(root, found, heights):
     return done
 
 
+def parts(body):
+    """The body's children cut where each section starts: [what comes before the first
+    section, first section, ...]. A section starts on a new page (style.css) and mending moves
+    content only within its section, so each part can be laid out alone."""
+    out = [[]]
+    for child in body:
+        if child.tag == "section" and out[-1]:
+            out.append([])
+        out[-1].append(child)
+    return out
+
+
+def _alone(root, part):
+    """An HTML page of the document's head and the elements of `part` alone."""
+    def html(element):
+        return ElementTree.tostring(element, encoding="unicode", method="html")
+
+    def attributes(element):
+        return "".join(f' {k}="{escape(v, quote=True)}"' for k, v in element.attrib.items())
+
+    body = root.find("body")
+    return (f"<!DOCTYPE html><html{attributes(root)}>{html(root.find('head'))}"
+            f"<body{attributes(body)}>{''.join(html(e) for e in part)}</body></html>")
+
+
 def layout(html, base_url, max_hole=MAX_HOLE, passes=PASSES):
     """The laid-out document with its holes mended (as far as `passes` allow), and the holes
-    left."""
-    source = weasyprint.HTML(string=html, base_url=base_url)
-    document = source.render()
-    found = holes(document, max_hole)
-    for _ in range(passes):
-        if not found or not mend(source.etree_element, found, _heights(document)):
-            break
-        document = source.render()
+    left. Each part (`parts`) is laid out alone and again only while it has holes to mend: a
+    section's pages do not depend on the others', and laying out the whole report once per
+    pass took 4 times its time. The parts' pages, in order, make the document (one font
+    configuration for all, so the PDF embeds every font a part used; links between parts
+    resolve by anchor name when the PDF is written)."""
+    fonts = FontConfiguration()
+    root = weasyprint.HTML(string=html, base_url=base_url).etree_element
+    documents, left = [], []
+    for part in parts(root.find("body")):
+        source = weasyprint.HTML(string=_alone(root, part), base_url=base_url)
+        document = source.render(font_config=fonts)
         found = holes(document, max_hole)
-    return document, found
+        for _ in range(passes):
+            if not found or not mend(source.etree_element, found, _heights(document)):
+                break
+            document = source.render(font_config=fonts)
+            found = holes(document, max_hole)
+        before = sum(len(d.pages) for d in documents)
+        left += [Hole(h.page + before, h.fill, h.space, h.element, h.kind) for h in found]
+        documents.append(document)
+    return documents[0].copy([p for d in documents for p in d.pages]), left
 
 
 def write_pdf(html, base_url, pdf_path, max_hole=MAX_HOLE):
