@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-HEAVY = ["torch", "pandas", "scipy.stats", "matplotlib.pyplot", "jinja2"]
+HEAVY = ["torch", "pandas", "scipy.stats", "matplotlib", "jinja2"]
 
 # What workflow/rules/common.smk does while Snakemake parses the workflow: resolve the config
 # (preset included) and ask every study for its runs, inputs, settings, figures, departures

@@ -18,7 +18,9 @@ import yaml
 from claim_check import check_report, claims_in
 from nnstudies.config import resolve
 from nnstudies.studies import BY_NAME, STUDIES
-from workflow_run import TRAIN_JOB, finished_run, planned_train_jobs, snakemake
+from workflow_run import QUICK, finished_run, snakemake, snapshot
+
+TRAIN_JOB = re.compile(r"train (\w+) ([\w.-]+) seed (\d+): per-step progress in ")  # its message
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +33,11 @@ def quick(tmp_path_factory):
 def quick_console(tmp_path_factory):
     """What the run printed (stdout + stderr)."""
     return finished_run(tmp_path_factory)[1]
+
+
+def planned_train_jobs(workdir, *args):
+    out = snakemake(workdir, "-n", "--cores", "2", *QUICK, *args).stdout
+    return sorted(TRAIN_JOB.findall(out)), out
 
 
 def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
@@ -196,6 +203,25 @@ def test_editing_the_linear_trainer_reruns_only_its_runs(quick, edited):
     assert "cnn" not in {run for _, run, _ in jobs}
 
 
+def test_a_device_this_machine_lacks_stops_the_run_and_every_finished_run_survives(quick):
+    # how a run executes is not what it computes: changing the device trains and analyses
+    # nothing again (the report lists the resolved configuration, so it is rebuilt)
+    for device in ("auto", "cuda"):
+        jobs, out = planned_train_jobs(quick, f"train={{device: {device}}}")
+        assert jobs == [] and "rule analyse_" not in out and "rule runs_table" not in out
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    before = snapshot(quick / "results")
+    forced = snakemake(quick, "--cores", "2", *QUICK, "train={device: cuda}", "--forcerun",
+                       "train", check=False)
+    assert forced.returncode != 0
+    message = forced.stdout + forced.stderr
+    assert "config key 'train.device': 'cuda', but torch sees no CUDA device" in message
+    assert not TRAIN_JOB.findall(message)  # no job started
+    assert snapshot(quick / "results") == before  # every finished output is still there
+
+
 def test_editing_the_report_template_reruns_only_the_report(quick, edited):
     edited("report/style.css", "@page", "/* edited */ @page")
     jobs, out = planned_train_jobs(quick)
@@ -307,6 +333,34 @@ def test_a_diverging_learning_rate_leaves_a_complete_report(quick):
     assert (results / "report" / "report.pdf").stat().st_size > 50_000
 
 
+# Each case is a path through the checks that must stop Snakemake before any job (the schema, a
+# preset, the zoo's layer grammar, a study's own check, numbers as text). Misspelt keys, wrong
+# types, unknown models, impossible architectures and data sizes are refused by the same code,
+# tested without a workflow call in test_config.py.
+BAD_CONFIGS = {
+    "misspelt top-level key": ("architecture:\n  epochs: 3\n", "architecture"),
+    "bad layer": ("models:\n  mlp_1: [fc32, relu]\n", "models.mlp_1.0"),
+    "unknown preset": ("preset: fast\n", "preset"),
+    "learning-rate study on mlp_1": ("learning_rates:\n  model: mlp_1\n", "learning_rates.model"),
+    "text that is no number": ("architectures:\n  lr: fast\n", "architectures.lr"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_stops_before_any_job_naming_the_key(quick, tmp_path, case):
+    text, key = BAD_CONFIGS[case]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    before = {p: p.stat().st_mtime for p in (quick / "results").rglob("*") if p.is_file()}
+    result = snakemake(quick, "--cores", "1", "--configfile", str(bad), check=False)
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert f"'{key}'" in message, message
+    assert "invalid configuration" in message or "config key" in message
+    after = {p: p.stat().st_mtime for p in (quick / "results").rglob("*") if p.is_file()}
+    assert after == before  # nothing already computed is touched
+
+
 def test_the_finish_line_names_the_report_and_the_headline_numbers(quick, quick_console):
     out = quick_console
     assert "\x1b[" not in out  # output to a pipe: plain text, no ANSI escapes
@@ -359,3 +413,35 @@ def test_methods_sum_the_benchmark_files_per_study(quick):
             for r in study_runs.itertuples()]
         measured = sum(pd.read_csv(f, sep="\t").s.sum() for f in files)
         assert abs(float(wall) - measured) <= 0.001 * measured, study
+
+
+def test_command_line_values_win_over_the_preset(quick, tmp_path):
+    """--config and --configfile values beat the preset's, numbers typed as text included."""
+    out = snakemake(quick, "-n", "--cores", "1", "--config", "preset=test",
+                    "architectures={epochs: 5}").stdout
+    jobs = sorted(TRAIN_JOB.findall(out))
+    assert len(jobs) == 6 and {study for study, _, _ in jobs} == {"architectures"}
+    user = tmp_path / "user.yaml"
+    user.write_text("architectures:\n  epochs: 5\n  lr: 1e-3\n")  # 1e-3: text to YAML
+    out = snakemake(quick, "-n", "--cores", "1", "--configfile", str(user),
+                    "--config", "preset=test").stdout
+    assert sorted(TRAIN_JOB.findall(out)) == jobs
+    # the other direction: config.yaml's own value (epochs 15) gives way to the preset's 1
+    jobs, out = planned_train_jobs(quick)
+    assert jobs == [] and "Nothing to be done" in out
+
+
+
+
+def test_a_study_on_its_own_data_gets_its_own_prepared_file(quick):
+    """A study's data: key gives its runs their own prepared split; the others keep theirs."""
+    target = "results/test/runs/architectures/mlp_1/seed0/summary.json"
+    out = snakemake(quick, "-n", "--cores", "1", "--config", "preset=test",
+                    "architectures={data: {train_subset: 1000}}", "--", target).stdout
+    own = re.findall(r"results/test/data/(fashion_mnist-[0-9a-f]{8})\.npz", out)
+    assert own, out
+    assert "results/test/data/fashion_mnist.npz" not in out  # the shared one is up to date
+    other = snakemake(quick, "-n", "--cores", "1", "--config", "preset=test",
+                      "architectures={data: {train_subset: 1000}}", "--",
+                      "results/test/runs/activations/mlp_1-relu-unit/seed0/summary.json").stdout
+    assert "Nothing to be done" in other or "fashion_mnist-" not in other

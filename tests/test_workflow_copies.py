@@ -1,108 +1,16 @@
 """Tests on copies of the test-preset run (tests/workflow_run.py) or on a fresh copy of the
-repository: a device the machine lacks, refused configurations, command-line precedence, a
-study's own data, damaged inputs and failing jobs, a study added by its four files, the
-terminal display, the lint and format checks. Apart from the shared run's folder, so that these run on
+repository: damaged inputs and failing jobs, a study added by its four files, the terminal
+display, the lint and format checks. Apart from the shared run's folder, so that these run on
 another worker while test_workflow.py's tests edit that folder."""
 import gzip
 import os
-import re
 import shutil
 import subprocess
 import sys
 
 import pytest
 from claim_check import check_report
-from workflow_run import (QUICK, REPO, TRAIN_JOB, VENV_PYTHON, copy_repo, planned_train_jobs,
-                          pristine_copy, snakemake, snapshot)
-
-@pytest.fixture(scope="module")
-def quick(tmp_path_factory):
-    """A copy of the finished run, shared by this file's tests that leave its files as they
-    are (dry runs, refused configurations)."""
-    return pristine_copy(tmp_path_factory, tmp_path_factory.mktemp("copied") / "run")
-
-
-def test_a_device_this_machine_lacks_stops_the_run_and_every_finished_run_survives(quick):
-    # how a run executes is not what it computes: changing the device trains and analyses
-    # nothing again (the report lists the resolved configuration, so it is rebuilt)
-    for device in ("auto", "cuda"):
-        jobs, out = planned_train_jobs(quick, f"train={{device: {device}}}")
-        assert jobs == [] and "rule analyse_" not in out and "rule runs_table" not in out
-    import torch
-    if torch.cuda.is_available():
-        pytest.skip("this machine has a CUDA device")
-    before = snapshot(quick / "results")
-    forced = snakemake(quick, "--cores", "2", *QUICK, "train={device: cuda}", "--forcerun",
-                       "train", check=False)
-    assert forced.returncode != 0
-    message = forced.stdout + forced.stderr
-    assert "config key 'train.device': 'cuda', but torch sees no CUDA device" in message
-    assert not TRAIN_JOB.findall(message)  # no job started
-    assert snapshot(quick / "results") == before  # every finished output is still there
-
-
-BAD_CONFIGS = {
-    "misspelt key": ("architectures:\n  epoch: 3\n", "architectures.epoch"),
-    "misspelt top-level key": ("architecture:\n  epochs: 3\n", "architecture"),
-    "wrong type": ("architectures:\n  epochs: fifteen\n", "architectures.epochs"),
-    "unknown model": ("architectures:\n  models: [mlp_1, cnn_9]\n", "architectures.models[1]"),
-    "impossible architecture": (
-        "models:\n  cnn_3: [conv 7x7x8, conv 7x7x8, conv 7x7x8, conv 7x7x8, conv 7x7x8]\n",
-        "models.cnn_3"),
-    "bad layer": ("models:\n  mlp_1: [fc32, relu]\n", "models.mlp_1.0"),
-    "unknown preset": ("preset: fast\n", "preset"),
-    "learning-rate study on mlp_1": ("learning_rates:\n  model: mlp_1\n", "learning_rates.model"),
-    "training subset larger than the dataset": ("data:\n  train_subset: 70000\n",
-                                                "data.train_subset"),
-    "convolution image outside the test split": ("convolution:\n  images: [0, 10000]\n",
-                                                 "convolution.images[1]"),
-    "text that is no number": ("architectures:\n  lr: fast\n", "architectures.lr"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
-def test_bad_config_stops_before_any_job_naming_the_key(quick, tmp_path, case):
-    text, key = BAD_CONFIGS[case]
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(text)
-    before = {p: p.stat().st_mtime for p in (quick / "results").rglob("*") if p.is_file()}
-    result = snakemake(quick, "--cores", "1", "--configfile", str(bad), check=False)
-    assert result.returncode != 0
-    message = result.stdout + result.stderr
-    assert f"'{key}'" in message, message
-    assert "invalid configuration" in message or "config key" in message
-    after = {p: p.stat().st_mtime for p in (quick / "results").rglob("*") if p.is_file()}
-    assert after == before  # nothing already computed is touched
-
-
-def test_command_line_values_win_over_the_preset(quick, tmp_path):
-    """--config and --configfile values beat the preset's, numbers typed as text included."""
-    out = snakemake(quick, "-n", "--cores", "1", "--config", "preset=test",
-                    "architectures={epochs: 5}").stdout
-    jobs = sorted(TRAIN_JOB.findall(out))
-    assert len(jobs) == 6 and {study for study, _, _ in jobs} == {"architectures"}
-    user = tmp_path / "user.yaml"
-    user.write_text("architectures:\n  epochs: 5\n  lr: 1e-3\n")  # 1e-3: text to YAML
-    out = snakemake(quick, "-n", "--cores", "1", "--configfile", str(user),
-                    "--config", "preset=test").stdout
-    assert sorted(TRAIN_JOB.findall(out)) == jobs
-    # the other direction: config.yaml's own value (epochs 15) gives way to the preset's 1
-    jobs, out = planned_train_jobs(quick)
-    assert jobs == [] and "Nothing to be done" in out
-
-
-def test_a_study_on_its_own_data_gets_its_own_prepared_file(quick):
-    """A study's data: key gives its runs their own prepared split; the others keep theirs."""
-    target = "results/test/runs/architectures/mlp_1/seed0/summary.json"
-    out = snakemake(quick, "-n", "--cores", "1", "--config", "preset=test",
-                    "architectures={data: {train_subset: 1000}}", "--", target).stdout
-    own = re.findall(r"results/test/data/(fashion_mnist-[0-9a-f]{8})\.npz", out)
-    assert own, out
-    assert "results/test/data/fashion_mnist.npz" not in out  # the shared one is up to date
-    other = snakemake(quick, "-n", "--cores", "1", "--config", "preset=test",
-                      "architectures={data: {train_subset: 1000}}", "--",
-                      "results/test/runs/activations/mlp_1-relu-unit/seed0/summary.json").stdout
-    assert "Nothing to be done" in other or "fashion_mnist-" not in other
+from workflow_run import QUICK, REPO, VENV_PYTHON, copy_repo, pristine_copy, snakemake, snapshot
 
 
 def test_a_failed_job_is_named_with_its_log_and_how_to_resume(tmp_path_factory, tmp_path):

@@ -5,7 +5,6 @@ wait for it and use the same folder. A copy of it, made before any test can edit
 folder, is what tests that damage or extend a run start from (`pristine_copy`)."""
 import fcntl
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,6 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 QUICK = ["--config", "preset=test"]
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
-TRAIN_JOB = re.compile(r"train (\w+) ([\w.-]+) seed (\d+): per-step progress in ")  # its message
 
 
 def snakemake(workdir, *args, check=True):
@@ -88,8 +86,3 @@ def pristine_copy(tmp_path_factory, dest):
 def snapshot(folder):
     """Every file under `folder`: its modification time and bytes."""
     return {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*") if p.is_file()}
-
-
-def planned_train_jobs(workdir, *args):
-    out = snakemake(workdir, "-n", "--cores", "2", *QUICK, *args).stdout
-    return sorted(TRAIN_JOB.findall(out)), out

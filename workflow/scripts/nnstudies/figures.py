@@ -10,15 +10,9 @@ and writes into the PNG the sentences its caption needs about what was drawn in 
 import math
 import textwrap
 
-import matplotlib
 import numpy as np
-from matplotlib.patches import Patch
-from matplotlib.transforms import ScaledTranslation
 
 from .lazy import lazy_import
-
-matplotlib.use("Agg")  # files only, never a window
-plt = lazy_import("matplotlib.pyplot")
 
 DPI = 150                 # report/style.css: figure img { image-resolution: 150dpi }
 PRINT_WIDTH_IN = 6.8      # the A4 text column (210 mm - 2 x 14 mm margin - body padding)
@@ -27,10 +21,24 @@ PRINT_HEIGHT_IN = 7.0     # report/style.css: figure img { max-height: 178mm }
 MIN_FONT_PT = 7
 PAD_IN = 0.04             # the margin savefig leaves around the tight bounding box
 NOTES_KEY = "nnstudies caption notes"
-matplotlib.rcParams.update({
-    "font.size": 8, "axes.titlesize": 8.5, "axes.labelsize": 8, "xtick.labelsize": 7.5,
-    "ytick.labelsize": 7.5, "legend.fontsize": 7.5, "figure.titlesize": 9,
-    "legend.title_fontsize": 7.5, "lines.linewidth": 1.3, "lines.markersize": 4.5})
+
+
+def _configure():
+    """Matplotlib's settings for these figures, before pyplot is first imported (the
+    workflow's planning imports this module and never draws: matplotlib is not loaded then)."""
+    import matplotlib
+    matplotlib.use("Agg")  # files only, never a window
+    matplotlib.rcParams.update({
+        "font.size": 8, "axes.titlesize": 8.5, "axes.labelsize": 8, "xtick.labelsize": 7.5,
+        "ytick.labelsize": 7.5, "legend.fontsize": 7.5, "figure.titlesize": 9,
+        "legend.title_fontsize": 7.5, "lines.linewidth": 1.3, "lines.markersize": 4.5})
+
+
+plt = lazy_import("matplotlib.pyplot", before=_configure)
+patches = lazy_import("matplotlib.patches")
+ticker = lazy_import("matplotlib.ticker")
+transforms = lazy_import("matplotlib.transforms")
+matplotlib = lazy_import("matplotlib")
 
 
 def _notes(fig):
@@ -277,7 +285,7 @@ def _separate_markers(fig, gap_pt=7.0):
                       and abs(y - py) < gap_pt * fig.dpi / 72 * 0.9 for px, py in placed):
                 shift -= gap_pt  # to the left: the curve's end is the right-most point
             if shift:
-                line.set_transform(ax.transData + ScaledTranslation(shift / 72, 0,
+                line.set_transform(ax.transData + transforms.ScaledTranslation(shift / 72, 0,
                                                                     fig.dpi_scale_trans))
             placed.append((x + shift * fig.dpi / 72, y))
 
@@ -576,7 +584,7 @@ def reliability_figure(bins):
         ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel("accuracy")
-    handles = [Patch(facecolor="C0", alpha=0.35, edgecolor="k", lw=0.5),
+    handles = [patches.Patch(facecolor="C0", alpha=0.35, edgecolor="k", lw=0.5),
                plt.Line2D([], [], color="C1", marker="o", ls="none", ms=5),
                plt.Line2D([], [], color="grey", lw=0.8, ls=":")]
     labels = ["accuracy of the bin", "same, at the bin's mean confidence (area ∝ images)",

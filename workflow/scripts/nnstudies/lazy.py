@@ -18,14 +18,18 @@ import sys
 
 
 class LazyModule:
-    """Stands for the module `name`; imports it when one of its attributes is first read."""
+    """Stands for the module `name`; imports it when one of its attributes is first read,
+    after calling `before()` when given (settings that must precede the import)."""
 
-    def __init__(self, name):
+    def __init__(self, name, before=None):
         self._name = name
         self._module = None
+        self._before = before
 
     def __getattr__(self, attr):  # only for names not set in __init__
         if self._module is None:
+            if self._before is not None:
+                self._before()
             self._module = importlib.import_module(self._name)
         return getattr(self._module, attr)
 
@@ -34,10 +38,13 @@ class LazyModule:
         return f"<lazy module {self._name!r}, {state}>"
 
 
-def lazy_import(name):
-    """The module `name` if already imported, else a stand-in that imports it on first use."""
+def lazy_import(name, before=None):
+    """The module `name` if already imported (after `before()`, when given), else a stand-in
+    that imports it on first use."""
     if name in sys.modules:
+        if before is not None:
+            before()
         return sys.modules[name]
     if importlib.util.find_spec(name.partition(".")[0]) is None:  # fail here, not at first use
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-    return LazyModule(name)
+    return LazyModule(name, before)
