@@ -103,6 +103,27 @@ def test_collect_links_present_elements_in_the_seeds_order_and_explains_absent_o
     assert (seeds["003"]["answered"], seeds["003"]["not_reproduced"]) == (1, 2)
 
 
+def test_a_sections_notes_from_its_configuration_replace_the_declared_ones(tmp_path):
+    """A note that depends on the configuration (which of the seed's settings it runs) comes
+    from the section (`asked_notes`, set by the study's section() from its params); an ask
+    without one keeps its declared note, and a section without any changes nothing."""
+    sec = _demo_section(tmp_path)
+    plain = {r["ask"]: r["note"] for r in appendix.collect([DEMO], [sec])[1]["rows"]}
+    sec.asked_notes = {"2: the curves": "the seed's lr 0.1 is not run here; left panel"}
+    rows = {r["ask"]: r for r in appendix.collect([DEMO], [sec])[1]["rows"]}
+    assert plain["2: the curves"] == "left panel"
+    assert rows["2: the curves"]["note"] == "the seed's lr 0.1 is not run here; left panel"
+    assert rows["2: the curves"]["href"] == "demo-fig-curves"
+    assert rows["1: the scores"]["note"] is None and plain["1: the scores"] is None
+    other = Section("other", "Study 8", "intro")  # another study's notes do not apply
+    other.asked_notes = {"2: the curves": "not this one"}
+    rows = {r["ask"]: r for r in appendix.collect([DEMO], [_demo_section(tmp_path), other])[
+        1]["rows"]}
+    assert rows["2: the curves"]["note"] == "left panel"
+    html = render_html(_context([sec], appendix.collect([DEMO], [sec])))
+    assert "(the seed&#39;s lr 0.1 is not run here; left panel)" in html  # escaped, in place
+
+
 def _context(sections, asked):
     return {"title": "Demo report", "config": {"preset": "demo"},
             "data": {"dataset": "demo", "sizes": {"train": 1, "val": 1, "test": 1}},

@@ -10,10 +10,12 @@ import pytest
 from claim_check import assert_wording_ignores_swaps
 from figure_check import assert_figure_checks, legend_entries
 from handmade import INFO, run_dict, through_files, tiny_png, write_run, render_section
-from nnstudies import aggregate, figures, numpy_mlp as mlp
+from nnstudies import aggregate, appendix, figures, numpy_mlp as mlp
 from nnstudies.config import ConfigError, resolve
 from nnstudies.report import plain
 from nnstudies.studies import ece421
+from nnstudies.studies.common import study_data_departures
+from nnstudies.studies.ece421_text import _epoch_list
 from nnstudies.train import curve_columns as torch_columns
 
 # ----------------------------------------------------------------------- the NumPy network
@@ -147,7 +149,66 @@ def test_runs_table_from_config(raw_config):
     assert len(ece421.runs(quick)) == 2 * 2 + 2
     assert ece421.runs(quick)[("mlp_h100", 0)]["batch_size"] == 10000
     notes = " | ".join(ece421.departures(cfg))
-    assert "epochs 20 (assignment: 50)" in notes and "activity" in notes
+    assert "activity regulariser" in notes
+
+
+def test_the_notice_says_each_departure_in_plain_words(raw_config):
+    """Every line gives the seed's value in words, not a config key; the study's own split is
+    the seed's 10,000 / 6,000, so it is said to be the seed's, not listed as a departure."""
+    quick = resolve({**raw_config, "preset": "quick"})
+    data = study_data_departures(quick, "ece421", ece421.SEED_DATA)
+    assert data == ["ece421: 10,000 training and 6,000 validation images, the seed's sizes "
+                    "(the other studies: 5,400 and 600)"]
+    lines = ece421.departures(quick)
+    for line in [
+            "ece421 MLP: H 100, 500 (1000, 2000 left out)",
+            "ece421 MLP: epochs 30 (assignment: 200)",
+            "ece421 CNN: L2 λ 0, 0.5 (0.01, 0.1 left out)",
+            "ece421 CNN: L2 on all weights (the seed: Keras' activity regulariser on the two "
+            "dense layers' outputs)",
+            "ece421 CNN: dense layer of 100 units (the seed's code: Dense(H) with H = 1000 from "
+            "its Part 1)",
+            "ece421 CNN: BatchNorm before ReLU (the seed's code: ReLU in the convolution, then "
+            "BatchNorm)",
+            "ece421 MLP: weights drawn with std √(2/(fan_in + fan_out)), 0.048 for the first "
+            "layer at H 100 (the seed's code: std 2/(fan_in + fan_out), 0.0023 there, Xavier's "
+            "variance passed as np.random.normal's scale)",
+            "ece421 MLP: biases start at zero (the seed's code: drawn from a normal with std "
+            "2/(784 + H), the output layer's too)",
+            "ece421 MLP: momentum velocities start at zero (the seed's code: 1e-05 in every "
+            "entry)"]:
+        assert line in lines, line
+    for key in ("l2_on", "hidden", "l2 ", "data.", "train_subset", "val_fraction"):
+        assert not any(key in line for line in lines + data), key
+    # a split other than the seed's is listed with the seed's sizes; a zoo CNN with the seed's
+    # layer order and dense width has no line on them
+    raw = copy.deepcopy(raw_config)
+    raw["ece421"]["data"]["train_subset"] = 8000
+    raw["models"]["ece421_cnn"] = ["conv 3x3x32", "relu", "batchnorm", "maxpool", "fc 1000",
+                                   "relu"]
+    cfg = resolve(raw)
+    assert study_data_departures(cfg, "ece421", ece421.SEED_DATA) == [
+        "ece421: 5,000 training and 3,000 validation images (the seed: 10,000 training and "
+        "6,000 validation notMNIST images; the other studies: 54,000 and 6,000)"]
+    notes = " | ".join(ece421.departures(cfg))
+    assert "BatchNorm before ReLU" not in notes and "dense layer of" not in notes
+
+
+def test_the_mlp_starts_as_the_notice_says():
+    """Xavier-normal weights with std sqrt(2 / (fan_in + fan_out)), zero biases, and velocities
+    from zero: the first step is exactly -lr x the gradient (the seed's 1e-5 would add to it)."""
+    params = mlp.init_params(784, 500, 10, 0, "float64")
+    assert params["W1"].std() == pytest.approx(np.sqrt(2 / (784 + 500)), rel=0.01)
+    assert params["W2"].std() == pytest.approx(np.sqrt(2 / (500 + 10)), rel=0.05)
+    assert not params["b1"].any() and not params["b2"].any()
+    data = tiny_data()
+    run = mlp_run(epochs=1)
+    first = mlp.init_params(784, 16, 2, 0, "float64")
+    x = mlp.flat_images(data["train_x"], "unit", "float64")
+    _, _, grads = mlp.loss_and_grads(first, x, data["train_y"], "mean")
+    model = mlp.train_run(run, data)[3]
+    for k in first:
+        np.testing.assert_allclose(model[k], first[k] - run["lr"] * grads[k], err_msg=k)
 
 
 def test_l2_strengths_must_include_the_unregularised_reference(raw_config):
@@ -180,9 +241,10 @@ def curve(train_acc, val_acc, epochs=4, test_acc=None):
     return df
 
 
-def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS):
+def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=None):
     """mlp_accs: {H: [(train, val, test) per seed]}; cnn_accs: {l2: [...]}; `params` the
-    study's (its protocol's mlp.hidden chooses the H of the three splits' figure)."""
+    study's (its protocol's mlp.hidden chooses the H of the three splits' figure); `losses`:
+    {(H, seed): training loss per epoch} of MLP runs whose loss is given (1 - train, else)."""
     summaries, curves = [], []
     for prefix, table, name_of in (("mlp", mlp_accs, ece421.mlp_name),
                                    ("cnn", cnn_accs, ece421.cnn_name)):
@@ -191,6 +253,8 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS):
                 name = name_of(value)
                 div = (name, seed) in diverged
                 c = curve(tr, va, test_acc=te if prefix == "mlp" else None)
+                if prefix == "mlp" and (value, seed) in (losses or {}):
+                    c["train_loss"] = losses[(value, seed)]
                 c = c[:2] if div else c
                 run = run_dict("ece421", name, name, seed, epochs=4)
                 run["hidden" if prefix == "mlp" else "weight_decay"] = value
@@ -287,8 +351,39 @@ def test_a_loss_that_rises_above_chance_again_is_reported(tmp_path):
     # a CNN run with the same curve is not an MLP run: the runs' own H says which are
     found = ece421.loss_above_chance({("mlp_h100", 0): c, ("mlp_h500", 0): c.iloc[[0, 1, 4]],
                                       ("cnn_l2_0", 0): c}, 10, {"mlp_h100": 100, "mlp_h500": 500})
-    assert found == [{"name": "mlp_h100", "hidden": 100, "seed": 0, "first_epoch": 3,
-                      "last_epoch": 4, "peak": 2.7, "before": 0.9}]
+    assert found == [{"name": "mlp_h100", "hidden": 100, "seed": 0, "epochs": [3, 4],
+                      "peak": 2.7, "peak_epoch": 3, "low": 0.9, "low_epoch": 2}]
+
+
+# The quick run's H 500 seed 0: above ln C = 2.30 at epochs 14 and 16 only (1.91 at 15 is
+# below it); its lowest loss before epoch 14 is 0.86, at epoch 9 (epoch 13's 1.61 is not it).
+REVIEWED = [2.5, 2.12, 1.85, 1.46, 1.21, 1.07, 0.91, 1.03, 0.86, 0.98, 1.03, 1.28, 1.61, 2.52,
+            1.91, 2.42, 1.65, 1.01, 0.82]
+
+
+def test_the_epochs_above_ln_c_are_each_named_with_the_peak_and_the_low_before():
+    c = pd.DataFrame({"epoch": range(1, 20), "train_loss": REVIEWED})
+    back = c.copy()
+    back.loc[[14, 15, 16], "train_loss"] = [3.3, 3.4, 2.31]  # epochs 15-17 above, 18 below
+    back.loc[18, "train_loss"] = 2.4  # and 19 above again
+    found = ece421.loss_above_chance({("mlp_h500", 0): c, ("mlp_h100", 1): back}, 10,
+                                     {"mlp_h500": 500, "mlp_h100": 100})
+    assert found[0] == {"name": "mlp_h500", "hidden": 500, "seed": 0, "epochs": [14, 16],
+                        "peak": 2.52, "peak_epoch": 14, "low": 0.86, "low_epoch": 9}
+    assert found[1]["epochs"] == [14, 15, 16, 17, 19] and found[1]["peak_epoch"] == 16
+    assert _epoch_list([14, 16]) == "epochs 14 and 16"
+    assert _epoch_list([14, 15, 16, 17, 19]) == "epochs 14–17 and 19"
+    assert _epoch_list([3]) == "epoch 3" and _epoch_list([2, 3]) == "epochs 2–3"
+
+
+def test_the_answer_words_the_rise_above_ln_c_from_the_records(tmp_path):
+    # H 100 seed 0's training loss: 0.95, 2.6 (above ln 10), 1.9 (below), 2.4 (above)
+    answers, _, _, _ = section(tmp_path, MLP, CNN, losses={(100, 0): [0.95, 2.6, 1.9, 2.4]})
+    q1 = answers["ece421-q1"]
+    assert "The training loss rose above ln C = 2.30 (the loss of a uniform guess) after " \
+        "having been below it, in H 100 seed 0 (above it at epochs 2 and 4, up to 2.6 at " \
+        "epoch 2, after a low of 0.95 at epoch 1)" in q1
+    assert "2–4" not in q1 and "from 1.9" not in q1
 
 
 def test_a_diverged_run_is_counted_and_left_out_of_the_means(tmp_path):
@@ -455,12 +550,22 @@ def test_caption_and_answer_name_the_h_shown_and_why(tmp_path):
                               "100, 500, 2000): NumPy MLP 784-500-10")
     assert "validation and test: after it" in caption
     text = _splits_sentence(answers)
-    assert text.startswith("The figure of the three splits shows the NumPy MLP at H = 500")
-    assert "each seed's own curves (3 seeds)" in text
-    # three runs a side: the claim says not resolved, with the values of H 500's last records
-    assert "NumPy MLP at H 500, accuracy at the last step, validation against test: +0.50 " \
-        "points, not resolved: with 3 and 3 runs" in text
-    assert "did not record" not in text
+    # separate sentences: what the figure shows (which H, why, a column per seed), then the
+    # paired differences per seed with their mean and why no test was made
+    assert text.startswith("The figure of the three splits (captioned “The seed's Figures "
+                           "1–3 at H = 500”) shows the NumPy MLP at H = 500 (the configured H "
+                           "closest to the seed's 1000, which this configuration does not "
+                           "run: H = 100, 500, 2000): its training, validation and test loss "
+                           "and accuracy after every full-batch step, one column per seed "
+                           "(3 seeds: 0, 1 and 2). NumPy MLP at H 500")
+    # validation and test of the same run: per-seed differences (val - test = 0.005 each)
+    assert "NumPy MLP at H 500, accuracy at the last step, validation minus test, per seed " \
+        "(the same run's weights on both splits): seed 0 +0.50 points; seed 1 +0.50 points; " \
+        "seed 2 +0.50 points (mean +0.50 points; not testable with 3 pairs: the smallest " \
+        "two-sided p an exact paired test (sign or sign-flip over the seeds) can give is " \
+        "0.25, so no paired test was made)." in text
+    for word in ("against", "separated", "resolved", "did not record", "step, each seed"):
+        assert word not in text, word
     assert "ece421-q4" not in answers  # a sentence of the H answer, not a question of its own
 
 
@@ -471,9 +576,9 @@ def test_one_seed_gives_the_last_steps_values_and_no_comparison(tmp_path):
     answers, sec, _, _ = section(tmp_path, mlp_, CNN, params=params)
     assert "at H = 1000 (the seed's H)" in _splits_figure(sec)["caption"]
     text = _splits_sentence(answers)
-    assert "at H = 1000 (the seed's H)" in text and "each seed's own curves (1 seed)" in text
-    assert "validation 86.00 %, test 85.00 % (one run each: no spread, so no comparison " \
-        "can be made)" in text
+    assert "at H = 1000 (the seed's H)" in text and "for its one seed (seed 0)." in text
+    assert "validation minus test, per seed (the same run's weights on both splits): seed 0 " \
+        "+1.00 points (one pair: no spread, so no test)" in text
     for word in ("higher", "lower", "better", "worse", "separated"):
         assert word not in text
 
@@ -481,9 +586,23 @@ def test_one_seed_gives_the_last_steps_values_and_no_comparison(tmp_path):
 def test_a_diverged_seed_is_left_out_of_the_last_step(tmp_path):
     answers, _, _, _ = section(tmp_path, MLP, CNN, diverged={("mlp_h500", 1)})
     text = _splits_sentence(answers)
-    assert "each seed's own curves (3 seeds; seed 1 diverged, left out of the last step's " \
-        "values): NumPy MLP at H 500, accuracy at the last step" in text
-    assert "with 2 and 2 runs" in text
+    assert "one column per seed (3 seeds: 0, 1 and 2). Seed 1 diverged and is left out of " \
+        "the last step's values. NumPy MLP at H 500" in text
+    assert "seed 0 +0.50 points; seed 2 +0.50 points (mean +0.50 points; not testable with " \
+        "2 pairs: the smallest two-sided p an exact paired test (sign or sign-flip over the " \
+        "seeds) can give is 0.5, so no paired test was made)" in text
+
+
+def test_enough_pairs_are_tested_by_the_exact_sign_test():
+    """Six seeds: an exact paired test can reach p < 0.05 (2 / 2^6 = 0.031): the claims
+    layer's sign test over the seeds' differences, each seed one observation."""
+    claim = ece421.paired_difference({s: 0.01 + 0.001 * s for s in range(6)}, "val − test")
+    assert claim["evidence"]["kind"] == "sign" and claim["evidence"]["p"] == pytest.approx(
+        0.03125)
+    assert "above 0 for 6 of 6" in claim["text"] and "sign test p = 0.031" in claim["text"]
+    five = ece421.paired_difference({s: 0.01 for s in range(5)}, "val − test")
+    assert five["evidence"]["kind"] == "values" and "not testable with 5 pairs" in five["text"]
+    assert "0.062, so no paired test was made" in five["text"]
 
 
 def test_the_three_splits_figure_answers_the_seeds_figures_1_to_3():
@@ -499,4 +618,36 @@ def test_runs_without_a_test_record_give_no_comparison():
     runs = pd.DataFrame({"hidden": [1000] * 3, "seed": [0, 1, 2], "status": ["ok"] * 3})
     claim, found = ece421.splits_facts(curves, runs, 1000)
     assert found == {"seeds": [0, 1, 2], "left_out": [], "test_recorded": False}
-    assert "test: no finite value" in claim["text"] and "separated" not in claim["text"]
+    assert "test no finite value (no run has both at its last step, so no difference is " \
+        "taken)" in claim["text"] and "separated" not in claim["text"]
+
+
+# ------------------------------------------- the appendix rows of the seed's H and λ values
+
+
+def test_appendix_rows_say_which_of_the_seeds_values_are_not_run(raw_config, tmp_path):
+    quick = ece421.asked_notes(ece421.params(resolve({**raw_config, "preset": "quick"})))
+    by_start = {ask.split(":")[0]: note for ask, note in quick.items()}
+    assert by_start["1.3 Figs. 1–2"] == (
+        "the seed's H 1000 is not run here (this configuration runs H 100, 500): the figure "
+        "is of H 500, the configured H closest to it; each seed's curves (its caption says at "
+        "which H)")
+    assert by_start["1.4 Figs. 4–12"].startswith(
+        "the seed's H 2000 is not run here (this configuration runs H 100, 500); training")
+    assert by_start["1.4 Tables 1–2"] == ("the seed's H 1000 and 2000 are not run here (this "
+                                          "configuration runs H 100, 500)")
+    assert by_start["2.3 Figs. 16–18"].startswith(
+        "the seed's λ 0.01 and 0.1 are not run here (this configuration runs λ 0, 0.5); L2 on")
+    assert by_start["1.4"] == by_start["1.4 Tables 1–2"]  # the effect of H
+    assert "2.2 Figs. 13–15" not in by_start  # its λ 0 is run
+    assert not any(ask.startswith(("1.1", "1.2", "2.1")) for ask in quick)
+    # the full configuration runs every H and λ of the seed: the declared notes stand
+    assert ece421.asked_notes(ece421.params(resolve(raw_config))) == {}
+    # the section hands its notes to the appendix, which shows them in place of the declared
+    _, sec, _, _ = section(tmp_path, MLP, CNN)  # H 100, 500, 2000; every λ
+    assert set(sec.asked_notes) == {e["ask"] for e in ece421.ASKED
+                                    if e["ask"].startswith(("1.3", "1.4 Tables", "1.4:"))}
+    rows = {r["ask"]: r for r in appendix.collect([ece421], [sec])[0]["rows"]}
+    fig3 = next(ask for ask in rows if ask.startswith("1.3 Fig. 3"))
+    assert rows[fig3]["note"].startswith("the seed's H 1000 is not run here (this "
+                                         "configuration runs H 100, 500, 2000)")

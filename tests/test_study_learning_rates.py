@@ -113,3 +113,14 @@ def test_the_summary_is_the_sections_claim(tmp_path):
     assert "Test accuracy: schedule 50.00 %, lr 0.1 83.00 % (one run each" in answers[
         "learning_rates-q3"]
     assert "first rate: schedule 50.00 %, lr 0.1 83.00 % (no comparison)" in summary
+
+
+def test_the_scheduled_runs_epochs_are_a_departure_with_the_assignments_value(raw_config):
+    from nnstudies.config import resolve
+    assert lr_study.departures(resolve(raw_config)) == []  # 20 epochs, the schedule to 30
+    quick = lr_study.departures(resolve({**raw_config, "preset": "quick"}))
+    assert quick == ["learning_rates: epochs 3 (assignment: 20)",
+                     "learning_rates, the scheduled run: epochs 5 (assignment: 30)"]
+    raw_config["learning_rates"]["schedule"]["lrs"] = [0.1, 0.01]
+    assert lr_study.departures(resolve(raw_config)) == [
+        "learning_rates, the scheduled run: learning rates 0.1, 0.01 (0.001 left out)"]

@@ -33,7 +33,7 @@ def load_runs(summary_paths, curve_paths, n_classes, n_test, fields=()):
         run = summary["run"]
         curve = read_curves(curve_path, summary)
         status, reason = run_status(curve, summary.get("test_acc"), n_test, n_classes,
-                                    summary.get("diverged_at_step"))
+                                    summary.get("diverged_at_step"), run.get("trainer"))
         hw = summary.get("hardware", {})
         rows.append({**{k: run.get(k) for k in RUN_FIELDS},
                      **{k: summary[k] for k in RUN_COLUMNS if k in summary},

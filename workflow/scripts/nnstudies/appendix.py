@@ -10,7 +10,10 @@ Each study module declares the asks it answers (or leaves unanswered) in ASKED, 
 `answer` is the HTML id of an element of that study's own section: the section (`<study>`), a
 question (`<study>-q<n>`, numbered in the order of its `sec.ask` calls), a figure
 (`<study>-fig-<name>`, `name` as in figures_of) or a table (`<study>-table-<name>`, as placed by
-`sec.add_table`). An optional `note` says how far the element answers the ask. An answer whose
+`sec.add_table`). An optional `note` says how far the element answers the ask. A note that
+depends on the configuration (which of the seed's settings it runs) comes from the study's
+section: its `asked_notes`, {ask: note} set by its section() from the study's params, replaces
+the declared note of that ask. An answer whose
 element this configuration does not produce (a model or scaling left out by a preset) is shown
 as not in this report, never as a dead link."""
 import re
@@ -85,11 +88,13 @@ def collect(modules, sections):
     """The appendix: one entry per seed with its title and one row per ask (in the seed's
     order): the ask, and a link (href, label) or the reason it is not reproduced."""
     found = elements(sections)
+    notes = {sec.study: getattr(sec, "asked_notes", None) or {} for sec in sections}
     rows = {seed: [] for seed in SEEDS}
     for module in modules:
         check(module)
         for entry in getattr(module, "ASKED", []):
-            row = {"ask": entry["ask"], "note": entry.get("note"), "study": module.NAME}
+            note = notes.get(module.NAME, {}).get(entry["ask"], entry.get("note"))
+            row = {"ask": entry["ask"], "note": note, "study": module.NAME}
             if "answer" not in entry:
                 row["reason"] = entry["not_reproduced"]
             elif entry["answer"] in found:

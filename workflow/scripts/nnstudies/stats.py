@@ -16,7 +16,7 @@ ALPHA = 0.05            # a difference is called "separated" when a test gives p
 CONFIDENCE = 0.95       # intervals: Student t over seeds
 SMALL_SAMPLE = 5        # fewer runs than this: intervals and tests are flagged as small-sample
 EXACT_LIMIT = 200_000   # permutation tests enumerate every arrangement up to this many
-BLOWUP_FACTOR = 10      # blew up: training loss above BLOWUP_FACTOR * ln C ...
+BLOWUP_FACTOR = 10      # blew up: training loss above BLOWUP_FACTOR * chance_loss ...
 BLOWUP_RECORDS = 3      # ... in each of the last BLOWUP_RECORDS records
 STUCK_Z = 3             # stuck: final accuracy within STUCK_Z binomial standard errors of 1/C
 
@@ -28,8 +28,10 @@ THRESHOLDS = {
     "interval": f"{100 * CONFIDENCE:g} % Student t interval over seeds; flagged small-sample "
                 f"below {SMALL_SAMPLE} runs",
     "diverged": "the training loss became NaN or infinite (the run stops there)",
-    "blew up": f"the training loss exceeded {BLOWUP_FACTOR} × ln C (C classes; ln C is the loss "
-               f"of a uniform guess) in each of the last {BLOWUP_RECORDS} records",
+    "blew up": f"the training loss exceeded {BLOWUP_FACTOR} × the loss of a uniform guess (1/C "
+               "for every class of C: ln C under cross-entropy, (C − 1)/C under the squared "
+               "error on one-hot targets of the NumPy linear and two-layer models) in each of "
+               f"the last {BLOWUP_RECORDS} records",
     "stuck": f"the final accuracy lies within {STUCK_Z} binomial standard errors of chance "
              "(1/C) on the images it was measured on, or the first layer's gradient is exactly "
              "zero at the last record",
@@ -120,16 +122,34 @@ def rank_correlation(x, y):
     return out
 
 
-def run_status(curves, test_acc, n_test, n_classes, diverged_at_step):
-    """(status, reason): a run's fate measured from its records (see THRESHOLDS)."""
+# Trainers whose loss is the squared error on one-hot targets (nnstudies/linear_models.py);
+# every other trainer minimises the cross-entropy.
+SQUARED_LOSS_TRAINERS = ("linear", "two_layer")
+
+
+def chance_loss(n_classes, trainer=None):
+    """(value, words): the loss of predicting 1/C for every class under the loss `trainer`
+    minimises, the yardstick of "blew up". Cross-entropy: ln C. The squared error summed over
+    the classes and averaged over the images (linear_models.py; zero weights add no L2 term):
+    (1 − 1/C)² + (C − 1)/C² = (C − 1)/C, whatever the labels."""
+    if trainer in SQUARED_LOSS_TRAINERS:
+        value = (n_classes - 1) / n_classes
+        return value, (f"(C − 1)/C = {value:.2f}, the squared loss of predicting 1/C for "
+                       "every class")
+    value = math.log(n_classes)
+    return value, f"ln C = {value:.2f}"
+
+
+def run_status(curves, test_acc, n_test, n_classes, diverged_at_step, trainer=None):
+    """(status, reason): a run's fate measured from its records (see THRESHOLDS); `trainer`
+    (the run's) chooses the loss a uniform guess is measured by (chance_loss)."""
     if diverged_at_step is not None and diverged_at_step == diverged_at_step:
         return "diverged", f"loss not finite at step {int(diverged_at_step):,}"
-    chance_loss = math.log(n_classes)
+    chance, words = chance_loss(n_classes, trainer)
     if len(curves) >= BLOWUP_RECORDS:
         tail = curves["train_loss"].iloc[-BLOWUP_RECORDS:]
-        if (tail > BLOWUP_FACTOR * chance_loss).all():
-            return "blew up", (f"last training loss {tail.iloc[-1]:.3g} against ln C = "
-                               f"{chance_loss:.2f}")
+        if (tail > BLOWUP_FACTOR * chance).all():
+            return "blew up", f"last training loss {tail.iloc[-1]:.3g} against {words}"
     if "grad_norm" in curves and len(curves) and curves["grad_norm"].iloc[-1] == 0:
         return "stuck", "first-layer gradient exactly zero at the last record"
     if test_acc is not None and test_acc == test_acc:

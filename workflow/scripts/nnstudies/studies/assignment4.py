@@ -12,8 +12,9 @@ import numpy as np
 
 from .. import aggregate, claims, prose
 from .. import config
+from .. import linear_models as lm
 from ..config import ConfigError, make_run
-from ..data import DATASETS, SCALINGS, load_prepared
+from ..data import DATASETS, SCALINGS, load_prepared, split_sizes
 from ..models import build_model, count_parameters, layer_shapes, parse_layer
 from ..runfiles import load_array
 from . import assignment4_figures as a4fig
@@ -33,7 +34,8 @@ CAPTION = ("Study 6c (seed 004, Assignment 4): the linear classifier's curves an
 # The seed's settings (its report); the CNN's 100 epochs take hours on one core here.
 PROTOCOL = {"dataset": "cifar10", "linear_iterations": 300, "lr": 0.01, "lr_decay": 0.999,
             "reg": 5e-6, "two_layer_iterations": 300, "sgd_lr": 1e-4, "sgd_batch": 500,
-            "cnn_epochs": 100, "cnn_lr": 0.001, "cnn_momentum": 0.1, "cnn_batch": 50}
+            "cnn_epochs": 100, "cnn_lr": 0.001, "cnn_momentum": 0.1, "cnn_batch": 50,
+            "gd_lr": 0.01, "train_images": 50_000}
 SEED_CNN_PARAMETERS = 122_570  # the seed's Keras summary, on 32x32x3 CIFAR-10
 SEED_SHAPE = (3, 32, 32)
 TABLES = ["runs", "curves", "templates", "sweep", "gd_sgd", "cnn", "ticks"]
@@ -169,8 +171,6 @@ def departures(cfg):
     if d != PROTOCOL["dataset"]:
         out.append(f"{NAME}: {DATASETS[d].title} instead of the seed's CIFAR-10")
     seed = {"linear iterations": (p["linear"]["iterations"], PROTOCOL["linear_iterations"]),
-            "two-layer iterations": (p["two_layer"]["iterations"],
-                                     PROTOCOL["two_layer_iterations"]),
             "CNN epochs": (p["cnn"]["epochs"], PROTOCOL["cnn_epochs"]),
             "linear lr": (p["linear"]["lr"], PROTOCOL["lr"]),
             "linear lr decay": (p["linear"]["lr_decay"], PROTOCOL["lr_decay"]),
@@ -181,6 +181,19 @@ def departures(cfg):
             "CNN batch": (p["cnn"]["batch_size"], PROTOCOL["cnn_batch"])}
     out += [f"{NAME}: {what} {have:g} (seed: {want:g})" for what, (have, want) in seed.items()
             if have != want]
+    passes = p["two_layer"]["iterations"]
+    if passes != PROTOCOL["two_layer_iterations"]:
+        out.append(f"{NAME}: two-layer network: {prose.count(passes, 'pass', 'passes')} over the "
+                   f"training set (the seed: {PROTOCOL['two_layer_iterations']} epochs)")
+    n_train = training_images(cfg)
+    per_pass = sgd_updates_per_pass(n_train, p["two_layer"]["sgd"]["batch_size"])
+    seed_per_pass = sgd_updates_per_pass(PROTOCOL["train_images"], PROTOCOL["sgd_batch"])
+    if (per_pass, n_train) != (seed_per_pass, PROTOCOL["train_images"]):
+        out.append(f"{NAME} SGD: {prose.count(per_pass, 'update')} per pass on {n_train:,} "
+                   f"training images (the seed: {seed_per_pass} on "
+                   f"{PROTOCOL['train_images']:,})")
+    out.append(f"{NAME} CNN: validation on a held-out split of the training images (the seed "
+               "validated on its test set: validation_data=(test_images, test_labels))")
     # choices the seed does not state, made here: said as assumptions
     out.append(f"{NAME}: two-layer network with {p['two_layer']['hidden']} sigmoid hidden units "
                "(the seed does not give its size)")
@@ -190,6 +203,18 @@ def departures(cfg):
     out.append(f"{NAME}: SGD reshuffles the training set every pass (the seed's code walks it "
                "in a fixed order)")
     return out
+
+
+def training_images(cfg):
+    """The training images this study's runs train on (the split its data settings give)."""
+    d = study_data(cfg)
+    return split_sizes(d["dataset"], d["val_fraction"], d.get("classes"), d.get("train_subset"),
+                       d.get("test_subset"))["train"]
+
+
+def sgd_updates_per_pass(n_train, batch):
+    """Updates in one pass of mini-batch SGD (linear_models.py: the last batch may be short)."""
+    return math.ceil(n_train / batch)
 
 
 def inputs(cfg, files):
@@ -326,24 +351,29 @@ def sweep_table(runs_, curves, grid):
                          "rises": int((rises > 0).sum()), "largest_rise": rises.max(),
                          "spikes": spike_count(c.train_loss, r.status == "diverged"),
                          "loss_drop": drop, "learns": bool(drop >= NO_LEARNING_DROP),
-                         "final_test_acc": r.test_acc, "best_test_acc": finite.test_acc.max()})
+                         "final_test_acc": r.test_acc, "best_test_acc": finite.test_acc.max(),
+                         "first_test_acc": c.test_acc.iloc[0],
+                         "last_test_acc": finite.test_acc.iloc[-1]})
     return pd.DataFrame(rows)
 
 
 def tick(loss, acc):
     """The tick rule (RULES["tick"], fate aside) on one held-out curve: {tick, at (the record
-    of the minimum loss), loss_rise (last loss over the minimum, minus 1), acc_rise (last
-    accuracy minus the accuracy at the minimum)}."""
+    of the minimum loss), after (finite records after it: 0 when the loss is lowest at the last
+    record, so that no rise could be seen), loss_rise (last loss over the minimum, minus 1),
+    acc_rise (last accuracy minus the accuracy at the minimum)}."""
     loss, acc = np.asarray(loss, dtype=float), np.asarray(acc, dtype=float)
     keep = np.isfinite(loss) & np.isfinite(acc)
     loss, acc, where = loss[keep], acc[keep], np.flatnonzero(keep)
     if len(loss) < 2:
-        return {"tick": False, "at": None, "loss_rise": float("nan"), "acc_rise": float("nan")}
+        return {"tick": False, "at": None, "after": None, "loss_rise": float("nan"),
+                "acc_rise": float("nan")}
     m = int(np.argmin(loss))
     rise = float(loss[-1] / loss[m] - 1) if loss[m] > 0 else float("nan")
     gain = float(acc[-1] - acc[m])
     return {"tick": bool(m > 0 and rise > TICK_LOSS_RISE and gain > TICK_ACC_RISE),
-            "at": int(where[m]), "loss_rise": rise, "acc_rise": gain}
+            "at": int(where[m]), "after": len(loss) - 1 - m, "loss_rise": rise,
+            "acc_rise": gain}
 
 
 def _tick_runs(runs_, grid):
@@ -378,6 +408,7 @@ def tick_table(runs_, curves, grid):
                 "family": family, "run": label, "name": name, "seed": r.seed,
                 "split": "test" if split == "test" else "validation", "status": r.status,
                 "records": len(c), "min_step": float("nan") if at is None else at.step,
+                "records_after_min": float("nan") if at is None else t["after"],
                 "min_epoch": float("nan") if at is None else at.epoch,
                 "min_loss": float("nan") if at is None else at[f"{split}_loss"],
                 "last_loss": last[f"{split}_loss"], "loss_rise": t["loss_rise"],
@@ -388,8 +419,8 @@ def tick_table(runs_, curves, grid):
 
 
 TICK_COLUMNS = ["family", "run", "name", "seed", "split", "status", "records", "min_step",
-                "min_epoch", "min_loss", "last_loss", "loss_rise", "acc_at_min", "last_acc",
-                "acc_rise", "tick"]
+                "records_after_min", "min_epoch", "min_loss", "last_loss", "loss_rise",
+                "acc_at_min", "last_acc", "acc_rise", "tick"]
 
 
 def hwc(shape):
@@ -469,7 +500,76 @@ GD_SGD_SOURCE = "tables/assignment4_gd_sgd.csv"
 
 
 def _amount(x, unit):
-    return "never" if x is None or x != x else f"{x:,.2f} {unit}"
+    """'2.00 passes', '0.0585 seconds' (3 significant digits, as the text and the table), or
+    'never'."""
+    if x is None or x != x:
+        return "never"
+    return f"{a4text.seconds(x)} {unit}" if unit == "seconds" else f"{x:,.2f} {unit}"
+
+
+def _signed(d, unit):
+    if unit != "seconds":
+        return f"{d:+,.2f} {unit}"
+    return f"{'-' if d < 0 else '+'}{a4text.seconds(abs(d))} {unit}"
+
+
+def constant_output_loss(n_classes, reg=0.0):
+    """The objective of linear_models.py (its own loss_and_grads) for a model that outputs 1/C
+    for every class whatever its input: weights 0 (no L2 term), biases 1/C, on one image of each
+    class. Any mix of classes gives the same value: each one-hot target is 1 − 1/C from one
+    output and 1/C from the C − 1 others, (1 − 1/C)² + (C − 1)/C² = (C − 1)/C."""
+    params = {"w1": np.zeros((1, n_classes)), "b1": np.full(n_classes, 1 / n_classes)}
+    return lm.loss_and_grads(params, np.zeros((n_classes, 1)), np.eye(n_classes), reg)[0]
+
+
+def per_pass(p, n_train):
+    """Per pass over the training set, here and in the seed: SGD's updates (training images /
+    batch size, the last batch short where it does not divide) and their summed step (updates ×
+    lr), against GD's one update of its lr."""
+    two = p["two_layer"]
+
+    def one(n, batch, sgd_lr, gd_lr):
+        k = sgd_updates_per_pass(n, batch)
+        return {"train_images": n, "batch": batch, "updates": k,
+                "last_batch": n - (k - 1) * batch, "sgd_lr": sgd_lr, "step_sum": k * sgd_lr,
+                "gd_lr": gd_lr}
+
+    return {"run": one(n_train, two["sgd"]["batch_size"], two["sgd"]["lr"], two["gd"]["lr"]),
+            "seed": one(PROTOCOL["train_images"], PROTOCOL["sgd_batch"], PROTOCOL["sgd_lr"],
+                        PROTOCOL["gd_lr"])}
+
+
+def tick_budgets(p):
+    """{family: (budget here, the seed's, unit, units)} of the runs the tick rule reads."""
+    return {"linear classifier": (p["linear"]["iterations"], PROTOCOL["linear_iterations"],
+                                  "iteration", "iterations"),
+            "two-layer network": (p["two_layer"]["iterations"],
+                                  PROTOCOL["two_layer_iterations"], "pass", "passes"),
+            "CNN": (p["cnn"]["epochs"], PROTOCOL["cnn_epochs"], "epoch", "epochs")}
+
+
+def setting_facts(p, info):
+    """What the prose and the claims take from the configuration and the data's sizes: SGD's
+    updates per pass (per_pass), the loss of a constant output 1/C for every class under the
+    two-layer network's objective, and the budgets of the runs the tick rule reads."""
+    return {"per_pass": per_pass(p, info["sizes"]["train"]),
+            "constant_loss": constant_output_loss(len(info["class_names"]),
+                                                  p["two_layer"]["reg"]),
+            "tick_budgets": tick_budgets(p)}
+
+
+def target_claim(target, constant):
+    """Whether the stated loss lies above the loss of a constant output of 1/C for every class:
+    a loss the outputs' mean alone reaches, so that reaching it shows no class learned."""
+    return claims.rule(
+        "the stated loss", [target], "Against the loss of a constant output of 1/C for every "
+        f"class ({constant:.4f}: weights 0, biases 1/C, by the same objective)",
+        target > constant, "a stated loss above the loss of a constant output of 1/C for every "
+        "class is reached by fitting the outputs' mean alone, which needs no class learned",
+        "above it: fitting the outputs' mean alone reaches it, so reaching it shows that mean "
+        "fitted, not the classes learned,",
+        "at or below it: reaching it takes more than fitting the outputs' mean,",
+        fmt=lambda x: f"{x:.4f}", source=GD_SGD_SOURCE)
 
 
 SWEEP_SOURCE = "tables/assignment4_sweep.csv"
@@ -482,6 +582,15 @@ LR_EXPECTED = {
     "no_spikes": (1e-4, "at 0.0001 a proper curved line without spikes."),
     "no_learning": (1e-6, "at 1e-6 or lower the system might be unable to learn properly."),
 }
+DECAY_EXPECTED = ("a decay of the rate (a factor below 1) avoids the instability a rate shows "
+                  "without it (the seed's closing remarks: change the Lr decay parameter to "
+                  "avoid the system being unstable).")
+SPIKES_WHAT = ("spikes of the full-batch training loss (a spike: a record more than "
+               f"{100 * SPIKE_RISE:g} % above the previous one, or a divergence)")
+
+
+def _count(x):
+    return f"{x:.0f}"
 
 
 def _at_lr(sweep, lr, lower=False):
@@ -495,17 +604,33 @@ def _by_setting(rows, column):
             for (lr, d), g in rows.groupby(["lr", "lr_decay"], sort=False)}
 
 
+def _moved(first, last):
+    """'rose from 8.05 % to 57.00 %' (the test accuracy from the first record to the last)."""
+    if first != first or last != last:
+        return "not recorded"
+    if last == first:
+        return f"stayed at {prose.pct(last)}"
+    return f"{'rose' if last > first else 'fell'} from {prose.pct(first)} to {prose.pct(last)}"
+
+
+def _iterations(rows, seed=PROTOCOL["linear_iterations"]):
+    """'within 60 iterations (the seed: 300)': the budget the rule on learning read."""
+    its = sorted({int(x) for x in rows.iterations})
+    span = f"{its[0]:,}" if len(its) == 1 else f"{its[0]:,}–{its[-1]:,}"
+    return f"within {span} iterations (the seed: {seed:,})"
+
+
 def lr_claims(sweep):
     """The seed's remarks on the rate against the linear sweep, one claim each where the sweep
-    has the rate: spikes (RULES["spike"]) at 0.1, 0.01 and 0.0001 observed run by run, fewer
-    at 0.001 than at 0.01 (a difference, at each decay: one run a side makes no comparison), and
-    no learning (RULES["does not learn"]) at 1e-6 and below."""
+    has the rate: instability (at least one spike, RULES["spike"], in every run) at 0.1 and no
+    spike at 0.0001, observed run by run; spikes at 0.01, which the seed said there might be
+    (borne out when a run there has one); fewer at 0.001 than at 0.01 (a difference, at each
+    decay: one run a side makes no comparison, and with none at either there is no reduction
+    to see); no learning (RULES["does not learn"]) at 1e-6 and below, within the budget, with
+    the test accuracy beside it; and the decay (decay_claims)."""
     found, sweep = {}, sweep.sort_values(["lr", "lr_decay"], ascending=False)
-    spikes = {"what": "spikes of the full-batch training loss (a spike: a record more than "
-                      f"{100 * SPIKE_RISE:g} % above the previous one, or a divergence)",
-              "fmt": lambda x: f"{x:.0f}", "source": SWEEP_SOURCE}
+    spikes = {"what": SPIKES_WHAT, "fmt": _count, "source": SWEEP_SOURCE}
     for key, holds, text, expected in (("unstable", lambda x: x > 0, "at least one spike", True),
-                                        ("spikes", lambda x: x > 0, "at least one spike", True),
                                         ("no_spikes", lambda x: x == 0, "no spike", True)):
         lr, expectation = LR_EXPECTED[key]
         rows = _at_lr(sweep, lr)
@@ -513,24 +638,89 @@ def lr_claims(sweep):
             found[key] = claims.observation(expectation, _by_setting(rows, "spikes"),
                                             predicate=holds, predicate_text=text,
                                             expected=expected, **spikes)
+    lr, expectation = LR_EXPECTED["spikes"]
+    rows = _at_lr(sweep, lr)
+    if len(rows):  # "might": one run with a spike bears it out, runs without do not refute it
+        n, k = len(rows), int((rows.spikes > 0).sum())
+        runs = prose.count(n, "run")
+        found["spikes"] = claims.rule(
+            "; ".join(_by_setting(rows, "spikes")), list(rows.spikes),
+            f"Expected: {expectation} Measured, {SPIKES_WHAT}", k > 0,
+            f"the remark (there might be some spikes at lr {lr:g}) is borne out when a run at "
+            "that rate has at least one spike; a run without one does not refute a 'might'",
+            f"spikes in {k} of its {runs}: the remark borne out in these runs",
+            f"no spike in its {runs}: the remark not borne out in these runs, nor refuted",
+            fmt=_count, source=SWEEP_SOURCE)
     lr, expectation = LR_EXPECTED["spikes_fewer"]
     for d, g in sweep.groupby("lr_decay", sort=False):
         low, high = _at_lr(g, lr), _at_lr(g, 0.01)
-        if len(low) and len(high):
-            found[f"spikes_fewer_decay{d:g}"] = claims.mechanism(expectation, claims.difference(
-                "lr 0.001", low.spikes, "lr 0.01", high.spikes,
-                f"Spikes of the full-batch training loss at decay {d:g}", fmt=lambda x: f"{x:.0f}",
-                source=SWEEP_SOURCE, diff_fmt=lambda x: f"{x:+.1f} spikes"), expected_sign=-1,
-                name=f"fewer spikes at lr 0.001 than at 0.01 (decay {d:g})")
+        if not (len(low) and len(high)):
+            continue
+        what = f"Spikes of the full-batch training loss at decay {d:g}"
+        if not (low.spikes.any() or high.spikes.any()):  # a count is exact for its run
+            each = ("one initialisation each" if len(low) == len(high) == 1 else
+                    f"{prose.count(len(low), 'run')} and {prose.count(len(high), 'run')}")
+            found[f"spikes_fewer_decay{d:g}"] = claims.values_only(
+                {"lr 0.001": low.spikes, "lr 0.01": high.spikes},
+                f"Expected: {expectation} Measured, {what[0].lower()}{what[1:]}", _count,
+                SWEEP_SOURCE, f"0 spikes at both: no reduction to see in these runs, {each}")
+            continue
+        found[f"spikes_fewer_decay{d:g}"] = claims.mechanism(expectation, claims.difference(
+            "lr 0.001", low.spikes, "lr 0.01", high.spikes, what, fmt=_count,
+            source=SWEEP_SOURCE, diff_fmt=lambda x: f"{x:+.1f} spikes"), expected_sign=-1,
+            name=f"fewer spikes at lr 0.001 than at 0.01 (decay {d:g})")
     lr, expectation = LR_EXPECTED["no_learning"]
     rows = _at_lr(sweep, lr, lower=True)
     if len(rows):
+        acc = "; ".join(f"lr {r.lr:g}, decay {r.lr_decay:g}: "
+                        f"{_moved(r.first_test_acc, r.last_test_acc)}"
+                        for r in rows.itertuples())
         found["no_learning"] = claims.observation(
-            expectation, _by_setting(rows, "loss_drop"),
-            "fall of the training loss from the first record to the last, as a fraction of the "
-            "first", lambda x: x < NO_LEARNING_DROP,
-            f"a fall under {100 * NO_LEARNING_DROP:g} % (does not learn, by the rule)", True,
-            fmt=lambda x: f"{100 * x:.2f} %", source=SWEEP_SOURCE)
+            expectation, _by_setting(rows.assign(fall=100 * rows.loss_drop), "fall"),
+            "fall of the training loss from the first record to the last, as a percentage of "
+            f"the first (the test accuracy over the same records: {acc}; the rule reads the "
+            "loss)", lambda x: x < 100 * NO_LEARNING_DROP,
+            f"a fall under {100 * NO_LEARNING_DROP:g} %: does not learn {_iterations(rows)} by "
+            "the rule", True, fmt=lambda x: f"{x:.2f} %", source=SWEEP_SOURCE)
+    found.update(decay_claims(sweep))
+    return found
+
+
+def decay_claims(sweep):
+    """The seed's remark that a decay of the rate avoids instability. 'decay': where a decay
+    (factor below 1) ran, and the spikes (RULES["spike"]) of the runs without decay, a rate
+    being unstable without decay where one of them has a spike; with no decayed run at such a
+    rate the claim says the remark is not measured here. 'decay_lr<rate>', for each unstable
+    rate with decayed runs: whether those had no spike, observed run by run."""
+    if not len(sweep):
+        return {}
+    plain = sweep[np.isclose(sweep.lr_decay, 1.0)]
+    decayed = sweep[sweep.lr_decay < 1]
+    unstable = sorted({lr for lr, g in plain.groupby("lr") if (g.spikes > 0).any()},
+                      reverse=True)
+    measured = [lr for lr in sorted(set(decayed.lr), reverse=True) if lr in unstable]
+    ran = ("no run with a decay factor below 1" if decayed.empty else
+           "decayed runs: " + "; ".join(
+               f"decay {d:g} at lr {prose.names([f'{lr:g}' for lr in g.lr.unique()])}"
+               for d, g in decayed.groupby("lr_decay", sort=False)))
+    if plain.empty:
+        verdict = "no run without decay shows which rates are unstable"
+    else:
+        verdict = ("unstable without decay (a spike): " + (
+            f"lr {prose.names([f'{lr:g}' for lr in unstable])}" if unstable else "no rate"))
+    tail = (f"decayed runs at a rate unstable without decay: "
+            f"lr {prose.names([f'{lr:g}' for lr in measured])}" if measured else
+            "no decayed run is at a rate that is unstable without decay, so the remark is not "
+            "measured here")
+    found = {"decay": claims.values_only(
+        _by_setting(plain, "spikes") if len(plain) else {"decay 1": []},
+        f"Expected: {DECAY_EXPECTED} Measured, {SPIKES_WHAT} without decay (factor 1)", _count,
+        SWEEP_SOURCE, f"{ran}; {verdict}; {tail}", missing="not run")}
+    for lr in measured:
+        found[f"decay_lr{lr:g}"] = claims.observation(
+            f"with a decay, lr {lr:g} is no longer unstable (it has a spike without decay).",
+            _by_setting(_at_lr(decayed, lr), "spikes"), SPIKES_WHAT, lambda x: x == 0,
+            "no spike", True, fmt=_count, source=SWEEP_SOURCE)
     return found
 
 
@@ -540,10 +730,63 @@ def _tick_at(r):
             f"{100 * r.acc_rise:+.2f} points)")
 
 
-def tick_claims(ticks):
+def _left_out(g):
+    """'1 blew up, 1 with fewer than two records': why the rule skips a family's runs."""
+    skipped = g[g.tick.isna()]
+    why = pd.Series(["with fewer than two records" if s == "ok" else s
+                     for s in skipped.status]).value_counts(sort=False)
+    return ", ".join(f"{n} {w}" for w, n in why.items())
+
+
+def _budgets(families, budgets):
+    """' (the linear classifier 60 iterations, ...; the seed: 300 and 300)' for `families`."""
+    present = [f for f in (budgets or {}) if f in set(families)]
+    if not present:
+        return ""
+    have = ", ".join(f"the {f} {prose.count(int(budgets[f][0]), budgets[f][2], budgets[f][3])}"
+                     for f in present)
+    return f" ({have}; the seed: {prose.names([f'{budgets[f][1]:,}' for f in present])})"
+
+
+def _at_last(ok, budgets):
+    """How many of the runs the rule applies to had their lowest held-out loss at the last
+    record: those end before any rise could begin and cannot test the remark."""
+    n, k = len(ok), int((ok.records_after_min == 0).sum())
+    scope = _budgets(ok.family, budgets)
+    if n == 1:
+        head = ("In the one run that ended ok the held-out loss was " + (
+            f"still at its lowest at the last record{scope}: it ends before a rise could begin, "
+            "so it cannot test the remark; it neither confirms nor refutes it" if k else
+            f"lowest before the last record{scope}: the rule reads its rise"))
+    elif k == n:
+        head = (f"In every run that ended ok ({n}) the held-out loss was still at its lowest at "
+                f"the last record{scope}: these runs end before a rise could begin, so they "
+                "cannot test the remark; they neither confirm nor refute it")
+    elif k:
+        head = (f"In {k} of the {n} runs that ended ok the held-out loss was still at its "
+                f"lowest at the last record{scope}: those {k} end before a rise could begin, so "
+                f"they cannot test the remark; the rule reads the rise of the other {n - k}")
+    else:
+        head = (f"In none of the {n} runs that ended ok was the held-out loss lowest at the "
+                f"last record{scope}: each has records after its lowest, and the rule reads "
+                "their rise")
+    arms = {(r if f == r else f"{f}, {r}"): list(g.records_after_min)
+            for (f, r), g in ok.groupby(["family", "run"], sort=False)}
+    return claims.values_only(arms, f"{head}. Records after the lowest held-out loss, per run "
+                              "that ended ok", _records, TICK_SOURCE)
+
+
+def _records(x):
+    return f"{x:,.0f} record" + ("" if x == 1 else "s")
+
+
+def tick_claims(ticks, budgets=None):
     """The tick rule (RULES["tick"]) for each family of runs: the rise of its held-out loss
     from the minimum to the last record, run by run, and the runs where the rule holds, with
-    where; runs that did not end ok are left out (named by the count)."""
+    where; runs that did not end ok are left out (named by the count and their fates), and a
+    family none of whose runs the rule applies to says so (holds: None, not applied).
+    'ticks_at_last': how many of the runs it applies to were still at their lowest loss at the
+    last record, with their budgets (`budgets`, tick_budgets) against the seed's."""
     found = {}
     if ticks is None or not len(ticks):
         return found
@@ -551,23 +794,33 @@ def tick_claims(ticks):
         ok = g[g.tick.notna()]
         hits = ok[ok.tick.astype(bool)]
         split = " and ".join(sorted(set(g.split), reverse=True))
-        left = ("" if len(ok) == len(g) else f"; {len(g) - len(ok)} left out: not ended ok or "
-                "fewer than two records")
-        found["tick_" + family.lower().replace(" ", "_").replace("-", "_")] = claims.rule(
-            family, list(ok.loss_rise), f"Rise of the {split} loss from its lowest record to the "
-            f"last ({prose.count(len(ok), 'run')} the rule applies to{left})", len(hits) > 0,
+        key = "tick_" + family.lower().replace(" ", "_").replace("-", "_")
+        what = f"Rise of the {split} loss from its lowest record to the last"
+        if ok.empty:
+            c = claims.values_only({family: []}, what, source=TICK_SOURCE,
+                                   missing=f"not applied (left out: {_left_out(g)})")
+            c["evidence"].update(rule=RULES["tick"], holds=None)
+            found[key] = c
+            continue
+        left = "" if len(ok) == len(g) else f"; left out: {_left_out(g)}"
+        found[key] = claims.rule(
+            family, list(ok.loss_rise),
+            f"{what} ({prose.count(len(ok), 'run')} the rule applies to{left})", len(hits) > 0,
             RULES["tick"], "a tick in " + "; ".join(_tick_at(r) for r in hits.itertuples()),
-            f"no tick in {'its' if len(ok) == 1 else 'any of its'} {prose.count(len(ok), 'run')}"
-            if len(ok) else "the rule applies to none of them",
+            f"no tick in {'its' if len(ok) == 1 else 'any of its'} {prose.count(len(ok), 'run')}",
             fmt=lambda x: f"{100 * x:+.1f} %", source=TICK_SOURCE)
+    ok = ticks[ticks.tick.notna()]
+    if len(ok):
+        found["ticks_at_last"] = _at_last(ok, budgets)
     return found
 
 
-def claims_for(gs, sweep, test_acc, main, target, ticks=None):
+def claims_for(gs, sweep, test_acc, main, target, ticks=None, budgets=None, constant=None):
     """The section's claims: GD against SGD to the stated loss (passes, seconds) and the
-    seed's expectation, its remarks on the rate (lr_claims), the tick rule on every held-out
-    curve (tick_claims), test accuracy across the models; `test_acc` maps a run name to its
-    per-seed test accuracies."""
+    seed's expectation, the stated loss against a constant output's (`constant`), its remarks
+    on the rate and the decay (lr_claims), the tick rule on every held-out curve (tick_claims,
+    `budgets` the runs' budgets), test accuracy across the models; `test_acc` maps a run name
+    to its per-seed test accuracies."""
     found = {}
     by = {v: g.set_index("seed") for v, g in gs.groupby("variant")}
     if {"gd", "sgd"} <= set(by):
@@ -576,14 +829,16 @@ def claims_for(gs, sweep, test_acc, main, target, ticks=None):
                 "GD", by["gd"][column], "SGD", by["sgd"][column],
                 f"Two-layer network, {unit} until the training loss first reaches "
                 f"{target:.4f}", fmt=lambda x, u=unit: _amount(x, u), source=GD_SGD_SOURCE,
-                diff_fmt=lambda d, u=unit: f"{d:+,.2f} {u}")
+                diff_fmt=lambda d, u=unit: _signed(d, u))
         found["sgd_fewer_passes"] = claims.mechanism(
             "per pass, SGD updates the weights once per batch where GD updates them once, so "
             "it reaches a given loss in fewer passes (the seed's finding).",
             found["gd_sgd_passes"], expected_sign=1,
             name="SGD reaches the stated loss in fewer passes than GD")
+    if constant is not None and target == target:
+        found["target_constant"] = target_claim(target, constant)
     found.update(lr_claims(sweep))
-    found.update(tick_claims(ticks))
+    found.update(tick_claims(ticks, budgets))
     found["test_accuracy"] = claims.ranking(
         {label: test_acc[n] for n, label in
          ((main, "linear"), ("gd", "two-layer GD"), ("sgd", "two-layer SGD"), ("cnn", "CNN"))
@@ -606,14 +861,15 @@ def facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks=None):
     tested = runs_[runs_.test_acc.notna()]  # every run with a test accuracy, fates beside
     acc = {n: float(g.test_acc.mean()) for n, g in tested.groupby("name")}
     fate = {n: aggregate.status_column(g.status) for n, g in runs_.groupby("name")}
+    setting = setting_facts(p, info)
     found = claims_for(gs, sweep, {n: list(g.test_acc) for n, g in tested.groupby("name")},
-                       main, target, ticks)
+                       main, target, ticks, setting["tick_budgets"], setting["constant_loss"])
     steps = runs_.groupby("name").steps.mean()
     budgets = {"cnn_steps": float(steps.get("cnn", float("nan"))),
                "linear_iterations": float(steps.get(main, float("nan"))),
                "two_layer_passes": int(gs.passes.max()) if len(gs) else None}
     return {"main": main, "target_loss": target, "claims": found, "budgets": budgets,
-            **table_facts(tt, sweep, gs, cnn, ticks),
+            **table_facts(tt, sweep, gs, cnn, ticks), **setting,
             "own_best": int(tt.own_is_best.sum()), "classes": len(tt),
             "r_own_mean": float(tt.r_own.mean()), "r_other_mean": float(tt.r_other_mean.mean()),
             "raw_own_best": int(tt.raw_own_is_best.sum()),

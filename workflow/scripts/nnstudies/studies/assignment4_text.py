@@ -1,4 +1,5 @@
 """Study 6c's report section: every sentence from the facts of its analysis."""
+import re
 
 from .. import prose
 from ..report import Section, Shown
@@ -24,10 +25,39 @@ def _n(x, fmt=",.0f"):
     return "–" if x != x else format(x, fmt)
 
 
-def _change(x):
-    """A percentage change, signed: two decimals, or three significant digits when a run
-    that blew up makes it astronomic."""
-    return "–" if x != x else f"{x:+.2f}" if abs(x) < 1e4 else f"{x:+.3g}"
+def _num(x, fmt="g"):
+    """A number as the text writes it: 1e-6, 9.5e54 (no '+' and no leading zero in the
+    exponent)."""
+    return re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", format(x, fmt))
+
+
+def _change(rel):
+    """The change of a loss from one record to a later one, given as later / earlier − 1: a
+    signed percentage, or a factor ('×9.5e54') when the loss grew more than 100-fold."""
+    if rel != rel:
+        return "–"
+    if rel + 1 > 100:
+        return "×" + (f"{rel + 1:,.0f}" if rel + 1 < 1e4 else _num(rel + 1, ".2g"))
+    return f"{100 * rel:+.2f} %"
+
+
+def seconds(x):
+    """Seconds to 3 significant digits, as the text, the claims and the tables give them."""
+    if x != x:
+        return "–"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return format(x, "#.3g").rstrip(".")
+
+
+def _sig4(x):
+    """4 significant digits, trailing zeros kept (1.000)."""
+    return "–" if x != x else _num(x, "#.4g").replace(".e", "e")
+
+
+def _listed(values):
+    """'0.1, 0.01 and 1e-6'."""
+    return prose.names([_num(x) for x in values])
 
 
 def intro(facts, params, info):
@@ -44,9 +74,9 @@ def intro(facts, params, info):
         + (", the training mean image subtracted" if p["center"] else "") + ". "
         f"(a) A linear classifier, squared loss on one-hot targets + L2 (reg {lin['reg']:g}), "
         f"full-batch gradient descent for {lin['iterations']} iterations, lr {lin['lr']:g} "
-        f"multiplied by {lin['lr_decay']:g} after each; the same model for every lr in "
-        f"{', '.join(f'{x:g}' for x in p['sweep']['lrs'])} and decay in "
-        f"{', '.join(f'{x:g}' for x in p['sweep']['lr_decays'])}. (b) A network with one "
+        f"multiplied by {lin['lr_decay']:g} after each; the same model at lr "
+        f"{_listed(p['sweep']['lrs'])}, each with decay factor "
+        f"{_listed(p['sweep']['lr_decays'])}. (b) A network with one "
         f"sigmoid hidden layer of {two['hidden']} units, same loss (reg {two['reg']:g}), by "
         f"full-batch GD (lr {two['gd']['lr']:g}) and by mini-batch SGD (batch "
         f"{two['sgd']['batch_size']}, lr {two['sgd']['lr']:g}), {two['iterations']} passes over "
@@ -73,30 +103,31 @@ SHOWN = {
         ("r own (raw mean image)", _f(".3f", "r_own_raw")))),
     "sweep": Shown(columns=(
         ("lr", _f("g", "lr")), ("decay", _f("g", "lr_decay")), ("seed", "seed"),
-        ("fate", "status"), ("iterations", "iterations"), ("final lr", _f(".3g", "final_lr")),
-        ("final loss", _f(".4g", "final_train_loss")), ("rises", "rises"), ("spikes", "spikes"),
-        ("loss change %", lambda r: _change(-100 * r.loss_drop)),
+        ("fate", "status"), ("iterations", "iterations"),
+        ("rate of the last update", _f(".3g", "final_lr")),
+        ("final training loss", lambda r: _num(r.final_train_loss, ".4g")), ("rises", "rises"),
+        ("spikes", "spikes"), ("loss change", lambda r: _change(-r.loss_drop)),
         ("test acc. %", lambda r: prose.cell(r.final_test_acc)))),
     "gd_sgd": Shown(columns=(
         ("variant", "variant"), ("seed", "seed"), ("lr", _f("g", "lr")),
         ("batch", "batch_size"), ("passes", "passes"), ("updates", lambda r: _n(r.updates)),
         ("fate", "status"), ("final loss", _f(".4f", "final_train_loss")),
         ("test acc. %", lambda r: prose.cell(r.test_acc)),
-        ("seconds", _f(".1f", "train_seconds")),
+        ("seconds", lambda r: seconds(r.train_seconds)),
         ("passes to stated loss", lambda r: _n(r.passes_to_target, ",.2f")),
         ("updates to it", lambda r: _n(r.updates_to_target)),
-        ("seconds to it", lambda r: _n(r.seconds_to_target, ".1f")))),
+        ("seconds to it", lambda r: seconds(r.seconds_to_target)))),
     "cnn": Shown(text=True, columns=(
         ("input", "input"), ("data", "data"), ("formula", lambda r: _n(r.formula)),
         ("torch", lambda r: _n(r.torch)),
         ("the seed's report", lambda r: _n(r.seed_reported)), ("map into F64", "flattened"))),
     "ticks": Shown(columns=(
-        ("run", lambda r: f"{r.family}: {r.run}" if r.family != r.run else r.run),
+        ("model", "family"), ("setting", lambda r: "–" if r.family == r.run else r.run),
         ("seed", "seed"), ("curve", "split"), ("fate", "status"),
         ("lowest loss at update", lambda r: _n(r.min_step)),
-        ("pass", lambda r: _n(r.min_epoch)), ("lowest loss", _f(".4g", "min_loss")),
-        ("last loss", _f(".4g", "last_loss")),
-        ("loss change %", lambda r: _change(100 * r.loss_rise)),
+        ("pass", lambda r: _n(r.min_epoch)), ("lowest loss", lambda r: _sig4(r.min_loss)),
+        ("last loss", lambda r: _sig4(r.last_loss)),
+        ("loss change", lambda r: _change(r.loss_rise)),
         ("acc. change (points)", lambda r: _n(100 * r.acc_rise, "+.2f")),
         ("tick", lambda r: _tick_cell(r.tick))))}
 
@@ -129,7 +160,8 @@ def section(facts, figs, params, info, name, title):
     sec.add_table("Learning rate and decay (linear classifier)", "sweep",
                   note="rises: iterations whose training loss is above the previous one's; "
                        f"spikes: {rules.get('spike', '–')}; loss change: from the first "
-                       "record to the last finite one, as a percentage of the first.")
+                       "record to the last finite one, as a percentage of the first, or as a "
+                       "factor (×) where the loss grew more than 100-fold.")
     sec.add_figure(figs["gd_sgd_iterations"], "Two-layer network, full-batch GD against "
                    "mini-batch SGD: training loss per pass over the training set (a) and per "
                    "parameter update (b), test accuracy per pass (c); dotted: the stated loss; a "
@@ -193,21 +225,47 @@ def gd_sgd_answer(sec, facts, gs, p):
                          f"{r.min_train_loss:.4f})")
         else:
             parts.append(f"{r.variant.upper()} after {r.passes_to_target:,.2f} passes "
-                         f"({r.updates_to_target:,.0f} updates, {r.seconds_to_target:.1f} s)")
+                         f"({r.updates_to_target:,.0f} updates, {seconds(r.seconds_to_target)} s)")
     two = p["two_layer"]
     rule = (f"set in config ({facts['target_loss']:.4f})" if two.get("target_loss") is not None
             else f"{facts['target_loss']:.4f}, {100 * two['target_fraction']:g} % of the way "
                  "from the starting loss to the lowest loss both runs reach")
     gd, sgd = (rows[rows.variant == v].iloc[0] for v in ("gd", "sgd"))
-    return (f"The stated loss is {rule}. Training loss first at or below it (seed {seed}): "
-            f"{'; '.join(parts)}. {sec.cite(found, 'gd_sgd_seconds')}. At the end "
+    constant = (f" {sec.cite(found, 'target_constant')}." if "target_constant" in found else "")
+    return (f"The stated loss is {rule}.{constant} Training loss first at or below it (seed "
+            f"{seed}): {'; '.join(parts)}. {sec.cite(found, 'gd_sgd_seconds')}. At the end "
             f"({gd.passes} passes each): GD loss {gd.final_train_loss:.4f}, test accuracy "
-            f"{prose.pct(gd.test_acc)}, {gd.train_seconds:.1f} s, fate {gd.status}; SGD "
-            f"{sgd.final_train_loss:.4f}, {prose.pct(sgd.test_acc)}, {sgd.train_seconds:.1f} s, "
-            f"fate {sgd.status}. {sec.cite(found, 'sgd_fewer_passes')}. Confounds: the two "
+            f"{prose.pct(gd.test_acc)}, {seconds(gd.train_seconds)} s, fate {gd.status}; SGD "
+            f"{sgd.final_train_loss:.4f}, {prose.pct(sgd.test_acc)}, "
+            f"{seconds(sgd.train_seconds)} s, fate {sgd.status}. "
+            f"{sec.cite(found, 'sgd_fewer_passes')}.{_per_pass(facts, p)} Confounds: the two "
             f"runs also differ in learning rate ({gd.lr:g} against {sgd.lr:g}), so the "
             "comparison cannot tell the batch size from the rate apart; a time is one "
             "measurement on a shared machine.")
+
+
+def _per_pass(facts, p):
+    """' Per pass over the training set, SGD makes ...': its updates per pass and their summed
+    step against GD's one step, from the configuration and the data's sizes, and the seed's."""
+    pp = facts.get("per_pass")
+    if not pp:
+        return ""
+
+    def updates(d):
+        n, b, k = d["train_images"], d["batch"], d["updates"]
+        exact = n % b == 0
+        return (f"{n:,} / {b:,} = " + (prose.count(k, "update") if exact else
+                                       f"{_num(n / b, '.3g')}, so {prose.count(k, 'update')} "
+                                       f"(the last on {d['last_batch']:,} images)"))
+
+    run, seed = pp["run"], pp["seed"]
+    return (f" Per pass over the training set, SGD makes {updates(run)} of lr "
+            f"{_num(run['sgd_lr'])}, a summed step of {run['updates']:,} × {_num(run['sgd_lr'])} "
+            f"= {_num(run['step_sum'], '.3g')}, against GD's one update of lr "
+            f"{_num(run['gd_lr'])} (at the starting rates; both are multiplied by "
+            f"{p['two_layer']['lr_decay']:g} after each pass); the seed: {updates(seed)}, "
+            f"{seed['updates']:,} × {_num(seed['sgd_lr'])} = {_num(seed['step_sum'], '.3g')}, "
+            f"against GD's {_num(seed['gd_lr'])}.")
 
 
 # The order in which the rate remarks' claims are cited (assignment4.LR_EXPECTED's keys).
@@ -220,10 +278,10 @@ def sweep_answer(sec, facts, sweep, p):
     per = "; ".join(
         f"lr {r.lr:g}, decay {r.lr_decay:g}: " + (
             f"{r.status} (spikes {r.spikes})" if r.status == "diverged" else
-            f"final loss {r.final_train_loss:.4g} ({_change(-100 * r.loss_drop)} % from its "
-            "start), "
-            f"spikes {r.spikes}, rate at the end {r.final_lr:.3g}, test "
-            f"{prose.pct(r.final_test_acc)}" + ("" if r.status == "ok" else f" ({r.status})"))
+            f"final training loss {_num(r.final_train_loss, '.4g')} (change from its start: "
+            f"{_change(-r.loss_drop)}), spikes {r.spikes}, rate of the last update "
+            f"{r.final_lr:.3g}, test {prose.pct(r.final_test_acc)}"
+            + ("" if r.status == "ok" else f" ({r.status})"))
         for r in rows.itertuples())
     found, rules = facts["claims"], facts["rules"]
     cited, absent = [], []
@@ -232,6 +290,8 @@ def sweep_answer(sec, facts, sweep, p):
         cited += [sec.cite(found, k) for k in keys]
         if not keys:
             absent.append(f"{facts['lr_expected'][key]:g}")
+    # the decay remark: where the decay ran, and each unstable rate it was run at
+    cited += [sec.cite(found, k) for k in found if k == "decay" or k.startswith("decay_lr")]
     lrs = p["sweep"]["lrs"]
     return ("The seed's closing remarks, as expectations: a large rate overshoots and can make "
             "the run unstable (0.1), 0.01 shows some spikes, 0.001 fewer, 0.0001 a smooth curve, "
@@ -262,9 +322,11 @@ def tick_answer(sec, facts):
             f"only its training images. Rule: {facts['rules']['tick']}. The linear classifier "
             "and the two-layer network record the test split at every record; the CNN records "
             "the validation split (the torch trainer measures the test split once, at the "
-            "end), the part the seed's validation_data=(test_images, test_labels) gave its "
-            "test split. Measured (table: tick rule on the held-out curves): "
-            + "; ".join(sec.cite(found, k) for k in keys) + ". What the pattern shows where it "
+            "end): the CNN's validation split plays the part the seed gave its test split "
+            "through validation_data=(test_images, test_labels). Measured (table: tick rule on "
+            "the held-out curves): " + "; ".join(sec.cite(found, k) for k in keys) + ". "
+            + (f"{sec.cite(found, 'ticks_at_last')}. " if "ticks_at_last" in found else "")
+            + "What the pattern shows where it "
             "appears: the loss grows with how far the scores are from their targets (for the "
             "CNN's cross-entropy, how little probability the true class gets), the accuracy "
             "counts only whether the largest score is the right one; both rise together when "

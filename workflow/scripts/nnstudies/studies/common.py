@@ -5,7 +5,7 @@ from pathlib import Path
 
 from .. import prose
 from ..config import ConfigError
-from ..data import DATASETS
+from ..data import DATASETS, split_sizes
 
 
 def write_facts(path, facts):
@@ -38,25 +38,27 @@ def records(df, columns=None):
     return (df if columns is None else df[list(columns)]).to_dict("records")
 
 
-def departures(study, p, protocol):
+def departures(study, p, protocol, words=None, source="assignment"):
     """'architectures: 2 epochs (assignment: 15)' for every setting of a study's config section
     `p` that differs from the assignment's `protocol` (seeds compared by count, models and other
-    lists as sets, naming what is left out)."""
-    out = []
+    lists as sets, naming what is left out). `words` names a setting in plain words where its
+    config key is not ({"hidden": "H"}); `source` names whose value the protocol's is ("the
+    seed")."""
+    out, words = [], words or {}
     for key, want in protocol.items():
-        have = p.get(key)
+        have, label = p.get(key), words.get(key, key)
         if key == "seeds":
             if len(have) != want:
-                out.append(f"{study}: {prose.count(len(have), 'seed')} (assignment: {want})")
+                out.append(f"{study}: {prose.count(len(have), 'seed')} ({source}: {want})")
         elif isinstance(want, list):
             missing = [x for x in want if x not in have]
             extra = [x for x in have if x not in want]
             if missing or extra:
-                out.append(f"{study}: {key} {', '.join(map(str, have))}"
+                out.append(f"{study}: {label} {', '.join(map(str, have))}"
                            + (f" ({', '.join(map(str, missing))} left out)" if missing else "")
                            + (f" ({', '.join(map(str, extra))} added)" if extra else ""))
         elif have != want:
-            out.append(f"{study}: {key} {have} (assignment: {want})")
+            out.append(f"{study}: {label} {have} ({source}: {want})")
     return out
 
 
@@ -79,27 +81,64 @@ def data_departures(cfg):
     return out
 
 
+# A study's own data settings that set the sizes of its split (said as the sizes they give),
+# and the others in words.
+SIZE_KEYS = ("train_subset", "val_fraction", "test_subset", "classes")
+DATA_WORDS = {"scaling": "input scaling", "split_seed": "seed of the validation split",
+              "root": "data folder", "offline_dir": "folder of raw files"}
+
+
 def study_data_departures(cfg, study, seed_data=None):
-    """How a study's own `data:` settings differ from the global block, one phrase each
-    (a study may run on other data, e.g. the dataset its assignment used). `seed_data` says,
-    per key, what the study's assignment used (a study module's SEED_DATA)."""
-    own, out = cfg.get(study, {}).get("data", {}), []
-    for key, value in own.items():
-        if value == cfg["data"].get(key):
-            continue
-        seed = f"the seed: {seed_data[key]}; " if key in (seed_data or {}) else ""
-        if key == "dataset":
-            out.append(f"{study}: runs on {DATASETS[value].title} "
-                       f"({seed}the other studies: {DATASETS[cfg['data'][key]].title})")
-        else:
-            out.append(f"{study}: data.{key} {_setting(value)} ({seed}the other studies: "
-                       f"{_setting(cfg['data'][key])})")
+    """How a study's own `data:` settings differ from the global block, in plain words (a study
+    may run on other data, e.g. the dataset or the split sizes its assignment used): its
+    dataset; the training, validation and test sizes its subsets and validation fraction give
+    (one line, against the other studies'); any other setting. `seed_data`, a study module's
+    SEED_DATA, says what its assignment used: "dataset" (a dataset's title), "sizes" ({"train",
+    "val"} counts, where the assignment had a validation split of its own) and "split" (those
+    sizes in words). A setting that gives the seed's own value is said to be the seed's, not
+    listed as a departure from it."""
+    own, other, seed = cfg.get(study, {}).get("data", {}), cfg["data"], seed_data or {}
+    changed = {k: v for k, v in own.items() if v != other.get(k)}
+    out = []
+    if "dataset" in changed:
+        title, theirs = DATASETS[changed["dataset"]].title, DATASETS[other["dataset"]].title
+        same = seed.get("dataset") == title
+        out.append(f"{study}: runs on {title}" + (", the seed's dataset (" if same else " (")
+                   + (f"the seed: {seed['dataset']}; " if seed.get("dataset") and not same
+                      else "") + f"the other studies: {theirs})")
+    if set(changed) & set(SIZE_KEYS):
+        mine, others = _sizes({**other, **own}), _sizes(other)
+        sizes = seed.get("sizes")
+        same = bool(sizes) and all(mine[k] == v for k, v in sizes.items())
+        said = (f"the seed: {seed['split']}; " if seed.get("split") and not same else "")
+        out.append(f"{study}: {mine['train']:,} training and {mine['val']:,} validation images"
+                   + (", the seed's sizes (" if same else " (") + f"{said}the other studies: "
+                   f"{others['train']:,} and {others['val']:,})")
+        if mine["test"] != others["test"]:
+            out.append(f"{study}: {mine['test']:,} test images (the other studies: "
+                       f"{others['test']:,})")
+        if "classes" in changed:
+            out.append(f"{study}: classes {_setting(changed['classes'])} (the other studies: "
+                       f"{_setting(other.get('classes'), 'all')})")
+    for key in [k for k in changed if k not in ("dataset", *SIZE_KEYS)]:
+        out.append(f"{study}: {DATA_WORDS.get(key, key)} {_setting(changed[key])} (the other "
+                   f"studies: {_setting(other.get(key))})")
     return out
 
 
-def _setting(value):
+def _sizes(settings):
+    """{train, val, test}: the split sizes a data block gives (no file read)."""
+    return split_sizes(settings["dataset"], settings["val_fraction"], settings.get("classes"),
+                       settings.get("train_subset"), settings.get("test_subset"))
+
+
+def _setting(value, none="the whole set"):
     """A data setting as the notice says it: no value (a subset not taken) is the whole set."""
-    return "the whole set" if value is None else f"{value:,}" if isinstance(value, int) else value
+    if value is None:
+        return none
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def check_models(cfg, study, key="models"):

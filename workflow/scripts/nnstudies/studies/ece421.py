@@ -5,10 +5,10 @@ Adam under several L2 strengths (torch trainer, weight_decay)."""
 import math
 import numpy as np
 
-from .. import aggregate, claims, figures, numpy_mlp
-from ..config import ConfigError, make_run, study_data
+from .. import aggregate, claims, figures, numpy_mlp, prose
+from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
 from ..data import DATASETS, load_prepared, split_sizes
-from ..stats import mean_ci
+from ..stats import ALPHA, mean_ci
 from .common import departures as protocol_departures, records, write_facts
 from ..lazy import lazy_import
 
@@ -47,8 +47,8 @@ ASKED = [
      "answer": "ece421-q3", "note": _CHECKED},
     {"seed": "002", "ask": "1.3 Figs. 1–2: training and validation loss and accuracy of the "
      "NumPy MLP, H 1000, full-batch GD with momentum 0.99, lr 1e-5",
-     "answer": "ece421-fig-mlp_splits", "note": "at H 1000 where configured, else the "
-     "configured H closest to it (its caption says which); each seed's curves"},
+     "answer": "ece421-fig-mlp_splits", "note": "each seed's curves (its caption says at "
+     "which H)"},
     {"seed": "002", "ask": "1.3 Fig. 3: its test loss and accuracy",
      "answer": "ece421-fig-mlp_splits", "note": "the test split recorded after every step, "
      "in the same figure"},
@@ -71,6 +71,41 @@ ASKED = [
     {"seed": "002", "ask": "2.3: the effect of L2 (the seed: λ 0.5 under-fits)",
      "answer": "ece421-q2"},
 ]
+# The seed's H or λ values an ask covers, by the ask's start: its appendix row says which of
+# them this configuration does not run (asked_notes; λ 0 is always run, see check).
+ASKED_SETTINGS = {"1.3 Figs. 1–2": ("mlp", "hidden", "H", [1000]),
+                  "1.3 Fig. 3": ("mlp", "hidden", "H", [1000]),
+                  "1.4 Figs. 4–12": ("mlp", "hidden", "H", [100, 500, 2000]),
+                  "1.4 Tables 1–2": ("mlp", "hidden", "H", [100, 500, 1000, 2000]),
+                  "1.4: the effect of H": ("mlp", "hidden", "H", [100, 500, 1000, 2000]),
+                  "2.3 Figs. 16–18": ("cnn", "l2", "λ", [0.01, 0.1, 0.5]),
+                  "2.3: the effect of L2": ("cnn", "l2", "λ", [0, 0.01, 0.1, 0.5])}
+
+
+def asked_notes(params):
+    """{ask: note} for the appendix rows (ASKED) that cover settings of the seed this
+    configuration does not run: which of the seed's values are not run here and which are,
+    before the declared note (the section hands them to nnstudies/appendix.py)."""
+    p, out = params["protocol"], {}
+    for entry in ASKED:
+        start = next((k for k in ASKED_SETTINGS if entry["ask"].startswith(k)), None)
+        if start is None:
+            continue
+        part, key, symbol, wanted = ASKED_SETTINGS[start]
+        have = p[part][key]
+        missing = [v for v in wanted if v not in have]
+        if not missing:
+            continue
+        note = (f"the seed's {symbol} {prose.names(f'{v:g}' for v in missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not run here (this configuration "
+                f"runs {symbol} {', '.join(f'{v:g}' for v in have)})")
+        if entry["answer"] == "ece421-fig-mlp_splits":
+            note += (f": the figure is of H {splits_hidden(have)[0]}, the configured H "
+                     "closest to it")
+        out[entry["ask"]] = note + (f"; {entry['note']}" if entry.get("note") else "")
+    return out
+
+
 # The gradient check agrees when max |hand-written - autograd| <= TOLERANCE x max |gradient|
 # for every parameter (a few hundred to a thousand times each dtype's rounding error; a wrong
 # backward pass is off by about the gradient itself, i.e. a relative error near 1).
@@ -127,37 +162,71 @@ def check(cfg):
                           "CNN is the reference the under-fitting rule measures against")
 
 
+# The protocol's settings in plain words (the notice of departures).
+MLP_WORDS = {"hidden": "H", "lr": "learning rate", "reduction": "loss reduction"}
+CNN_WORDS = {"l2": "L2 λ", "lr": "learning rate", "batch_size": "batch size",
+             "optimizer": "optimiser"}
+L2_ON = {"weights": "L2 on all weights"}  # schema: weights only (torch's weight_decay)
+SEED_L2_ON = "Keras' activity regulariser on the two dense layers' outputs"
+
+
 def departures(cfg):
     p = cfg[NAME]
-    return (protocol_departures(f"{NAME} MLP", p["mlp"], MLP_PROTOCOL)
-            + protocol_departures(f"{NAME} CNN", p["cnn"], CNN_PROTOCOL)
-            + [f"{NAME}: {DATASETS[_data(cfg)['dataset']].title} instead of the seed's "
-               "notMNIST (not reachable here)"] + _seed_code_departures(cfg))
+    cnn_protocol = {k: v for k, v in CNN_PROTOCOL.items() if k != "l2_on"}  # said below
+    out = (protocol_departures(f"{NAME} MLP", p["mlp"], MLP_PROTOCOL, MLP_WORDS)
+           + protocol_departures(f"{NAME} CNN", p["cnn"], cnn_protocol, CNN_WORDS))
+    if p["cnn"]["l2_on"] != CNN_PROTOCOL["l2_on"]:
+        out.append(f"{NAME} CNN: {L2_ON.get(p['cnn']['l2_on'], p['cnn']['l2_on'])} (the seed: "
+                   f"{SEED_L2_ON})")
+    return (out + [f"{NAME}: {DATASETS[_data(cfg)['dataset']].title} instead of the seed's "
+                   "notMNIST (not reachable here)"] + _seed_code_departures(cfg))
 
 
-# What the seed's data was, for the notice's lines on this study's own data settings.
-SEED_DATA = {"train_subset": "10,000 training and 6,000 validation notMNIST images, 16,000 in "
-             "all", "val_fraction": "6,000 of its 16,000 images, 0.375"}
+# What the seed's data was, for the notice's line on this study's own split
+# (common.study_data_departures): its notMNIST sizes, which this study's split can equal.
+SEED_DATA = {"dataset": "notMNIST", "sizes": {"train": 10000, "val": 6000},
+             "split": "10,000 training and 6,000 validation notMNIST images"}
 
 
 # What the seed's code did that its protocol does not list (its notMNIST test split, its
-# Keras CNN's dense layer and Keras' default initialisation).
-SEED_TEST_IMAGES, SEED_DENSE_UNITS = 2724, 1000
+# Keras CNN's dense layer and layer order, Keras' default initialisation, and its NumPy MLP's
+# initialisation: np.random.normal(0, 2/(fan_in + fan_out)) for the weights and, with
+# 2/(784 + H), for both layers' biases; every velocity starting at 1e-5).
+SEED_TEST_IMAGES, SEED_DENSE_UNITS, SEED_VELOCITY = 2724, 1000, 1e-5
 
 
 def _seed_code_departures(cfg):
     d = _data(cfg)
     test = split_sizes(d["dataset"], d["val_fraction"], d.get("classes"), d.get("train_subset"),
                        d.get("test_subset"))["test"]
-    dense = [int(layer.split()[1]) for layer in cfg["models"][cfg[NAME]["cnn"]["model"]]
-             if layer.startswith("fc ")]
+    layers = cfg["models"][cfg[NAME]["cnn"]["model"]]
+    dense = [int(layer.split()[1]) for layer in layers if layer.startswith("fc ")]
     out = [f"{NAME}: {test:,} test images (the seed: {SEED_TEST_IMAGES:,})"]
     if dense and dense[0] != SEED_DENSE_UNITS:
-        out.append(f"{NAME} CNN: dense layer of {dense[0]} units (the seed's code: "
-                   f"{SEED_DENSE_UNITS})")
+        out.append(f"{NAME} CNN: dense layer of {dense[0]} units (the seed's code: Dense(H) "
+                   f"with H = {SEED_DENSE_UNITS} from its Part 1)")
+    if batchnorm_before_relu(layers):
+        out.append(f"{NAME} CNN: BatchNorm before ReLU (the seed's code: ReLU in the "
+                   "convolution, then BatchNorm)")
     out.append(f"{NAME}: torch's default initialisation for the CNN (the seed: Keras' "
                "defaults, Glorot-uniform weights and zero biases)")
+    h, n_in = min(cfg[NAME]["mlp"]["hidden"]), math.prod(INPUT_SHAPES[d["dataset"]])
+    out += [f"{NAME} MLP: weights drawn with std √(2/(fan_in + fan_out)), "
+            f"{math.sqrt(2 / (n_in + h)):.2g} for the first layer at H {h} (the seed's code: "
+            f"std 2/(fan_in + fan_out), {2 / (n_in + h):.2g} there, Xavier's variance passed "
+            "as np.random.normal's scale)",
+            f"{NAME} MLP: biases start at zero (the seed's code: drawn from a normal with std "
+            f"2/({n_in} + H), the output layer's too)",
+            f"{NAME} MLP: momentum velocities start at zero (the seed's code: "
+            f"{SEED_VELOCITY:g} in every entry)"]
     return out
+
+
+def batchnorm_before_relu(layers):
+    """Whether a convolution is followed by BatchNorm and then ReLU (the seed's Keras code put
+    the ReLU in the convolution, before BatchNorm)."""
+    return any(a.startswith("conv") and b == "batchnorm" and c == "relu"
+               for a, b, c in zip(layers, layers[1:], layers[2:]))
 
 
 def inputs(cfg, files):
@@ -318,21 +387,25 @@ def _arms(per_run, key, column, label):
 
 def loss_above_chance(curves, n_classes, hidden):
     """MLP runs (`hidden`: {run name: H}) whose training loss, once below ln C (a uniform
-    guess), rose above it again: [{name, hidden, seed, first_epoch, last_epoch, peak}] (epochs
-    of the excursion above ln C)."""
+    guess), rose above it again: [{name, hidden, seed, epochs, peak, peak_epoch, low,
+    low_epoch}]. `epochs` are the records above ln C after the first one below it, each named
+    (a record back below ln C between two of them is not one of them); `peak` the highest loss
+    among them; `low` the lowest loss before the first of them."""
     out = []
     for (name, seed), c in curves.items():
         if name not in hidden or c.empty:
             continue
+        c = c.reset_index(drop=True)
         above = c.train_loss > math.log(n_classes)
-        below_seen = (~above).cummax()
-        excursion = c[above & below_seen.shift(fill_value=False)]
-        if len(excursion):
-            out.append({"name": name, "hidden": hidden[name], "seed": int(seed),
-                        "first_epoch": int(excursion.epoch.min()),
-                        "last_epoch": int(excursion.epoch.max()),
-                        "peak": float(excursion.train_loss.max()),
-                        "before": float(c.train_loss[:excursion.index[0]][~above].iloc[-1])})
+        rose = above & (~above).cummax().shift(fill_value=False)
+        if not rose.any():
+            continue
+        top = c.train_loss[rose].idxmax()
+        low = c.train_loss.iloc[:int(rose.idxmax())].idxmin()
+        out.append({"name": name, "hidden": hidden[name], "seed": int(seed),
+                    "epochs": [int(e) for e in c.epoch[rose]],
+                    "peak": float(c.train_loss[top]), "peak_epoch": int(c.epoch[top]),
+                    "low": float(c.train_loss[low]), "low_epoch": int(c.epoch[low])})
     return out
 
 
@@ -379,6 +452,7 @@ def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
     hidden = dict(zip(mlp_runs.name, mlp_runs.hidden))
     out = {"claims": found, "splits": {**splits, "hidden": shown_h, "why": why},
            "loss_above_chance": loss_above_chance(curves or {}, n_classes, hidden),
+           "ln_c": math.log(n_classes),
            "mlp": records(mlp), "cnn": records(cnn),
            "statuses": {"mlp": list(mlp_runs.status), "cnn": list(cnn_runs.status)}}
     out["grad_check"] = {}
@@ -391,20 +465,49 @@ def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
 
 
 def splits_facts(curves, mlp_runs, hidden):
-    """The validation against the test accuracy at the last step of the runs at `hidden`
-    (a diverged run stopped early: its last record is not the last step, so it is left out),
-    and which seeds that is."""
+    """Validation minus test accuracy at the last step of each run at `hidden`, a paired
+    comparison (both splits measured on the same run's weights; paired_difference), and which
+    seeds that is: a diverged run stopped early, so its last record is not the last step and
+    it is left out."""
     records = split_records(curves, hidden)
     status = dict(zip(mlp_runs[mlp_runs.hidden == hidden].seed.astype(int),
                       mlp_runs[mlp_runs.hidden == hidden].status))
     last = records.groupby("seed").tail(1)
     left_out = [int(s) for s in last.seed if status.get(int(s)) == "diverged"]
     last = last[~last.seed.isin(left_out)]
-    claim = claims.difference("validation", last.val_acc, "test", last.test_acc,
-                              f"NumPy MLP at H {hidden}, accuracy at the last step",
-                              source=SPLITS_SOURCE)
+    what = f"NumPy MLP at H {hidden}, accuracy at the last step"
+    pairs = last[last.val_acc.notna() & last.test_acc.notna()]
+    if len(pairs):
+        claim = paired_difference(
+            {int(r.seed): float(r.val_acc - r.test_acc) for r in pairs.itertuples()},
+            f"{what}, validation minus test, per seed (the same run's weights on both splits)",
+            source=SPLITS_SOURCE)
+    else:  # no run recorded the test split per step: no pair to take a difference of
+        claim = claims.values_only({"validation": list(last.val_acc), "test": list(
+            last.test_acc)}, what, source=SPLITS_SOURCE, note="no run has both at its last "
+            "step, so no difference is taken")
     return claim, {"seeds": sorted(int(s) for s in records.seed.unique()),
                    "left_out": left_out, "test_recorded": bool(records.test_acc.notna().any())}
+
+
+def paired_difference(diffs, what, source=""):
+    """Two measurements of the same runs, as their per-run differences ({seed: difference}):
+    with enough pairs for an exact paired test to reach p < ALPHA, the claims layer's exact sign
+    test over the seeds (each seed's difference one observation, against 0); with fewer, the
+    differences and their mean as values only, saying that no paired test was made and why
+    (with n pairs the smallest two-sided p an exact sign or sign-flip test can give is
+    2 / 2^n)."""
+    arms = {f"seed {s}": [d] for s, d in sorted(diffs.items())}
+    n = len(arms)
+    min_p = min(1.0, 2 * 0.5 ** n)
+    if min_p < ALPHA:
+        return claims.sign(arms, what, reference=0.0, fmt=claims.fmt_points, source=source)
+    mean = claims.fmt_points(float(np.mean(list(diffs.values()))))
+    note = ("one pair: no spread, so no test" if n == 1 else
+            f"mean {mean}; not testable with {n} pairs: the smallest two-sided p an exact "
+            f"paired test (sign or sign-flip over the seeds) can give is {min_p:.2g}, so no "
+            "paired test was made")
+    return claims.values_only(arms, what, fmt=claims.fmt_points, source=source, note=note)
 
 
 def epoch_stats(curves):
@@ -426,7 +529,7 @@ def curves_figure(stats_, table, key, label):
     scale) and accuracy (right) against epoch, one colour per setting; mean over seeds, band
     +- 1 std where a setting has two or more runs; a marker ends the curve of a setting whose
     runs did not all end ok. One legend for the figure, below the panels."""
-    import matplotlib.pyplot as plt
+    plt = figures.plt  # configured for these figures on first use (figures._configure)
     fig, (left, right) = plt.subplots(1, 2, figsize=(figures.PRINT_WIDTH_IN, 3.3),
                                       layout="constrained")
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -487,7 +590,7 @@ def splits_figure(records, statuses, hidden):
     side); more seeds: the mean over seeds with a +- 1 std band. A fate marker ends the
     training curves of a run that did not end ok (`statuses`: {seed: status}); a split a run
     did not record is not drawn, and the caption says so."""
-    import matplotlib.pyplot as plt
+    plt = figures.plt  # configured for these figures on first use (figures._configure)
     seeds = sorted(int(s) for s in records.seed.unique())
     per_seed = len(seeds) <= SEED_COLUMNS
     if len(seeds) > 1 and per_seed:

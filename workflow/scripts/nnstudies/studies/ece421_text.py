@@ -2,7 +2,7 @@
 
 from .. import figures, prose
 from ..report import Section, Shown
-from .ece421 import NAME, SEED_COLUMNS, TITLE, splits_hidden
+from .ece421 import NAME, SEED_COLUMNS, SEED_VELOCITY, TITLE, asked_notes, splits_hidden
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -95,6 +95,8 @@ def section(facts, figs, params, info):
                   "|gradient| of the same parameter.")
     _answers(sec, facts, p)
     sec.summary = _summary(sec, facts)
+    # the appendix's rows on the seed's H and λ say which of them this configuration runs
+    sec.asked_notes = asked_notes(params)
     return sec
 
 
@@ -108,7 +110,8 @@ def _intro(p, params, n_train):
             f"(workflow/scripts/nnstudies/numpy_mlp.py), its backward pass derived by hand; H = "
             f"{', '.join(map(str, m['hidden']))}. Full-batch gradient descent with momentum as "
             f"the seed: v ← {m['momentum']:g}·v + {m['lr']:g}·g, w ← w − v, velocities from "
-            f"zero, g the gradient of {grad}; {m['epochs']} steps (one per epoch), "
+            f"zero (the seed's code: {SEED_VELOCITY:g}), g the gradient of {grad}; "
+            f"{m['epochs']} steps (one per epoch), "
             f"{m['dtype']}, {prose.count(len(m['seeds']), 'seed')}. Weights Xavier-normal with std "
             "√(2/(fan_in + fan_out)) and biases zero (the seed's code passed 2/(fan_in + "
             "fan_out), Xavier's variance, as np.random.normal's std, so its weights started "
@@ -158,11 +161,12 @@ def _answers(sec, facts, p):
         text += f"{sec.cite(found, 'h_gap_ends')}. "
     excursions = facts.get("loss_above_chance") or []
     if excursions:
-        text += ("The training loss rose above ln C (the loss of a uniform guess) after "
-                 "having been below it, in " + "; ".join(
-                     f"H {e['hidden']:g} seed {e['seed']} (epochs "
-                     f"{e['first_epoch']}–{e['last_epoch']}, up to {e['peak']:.3g}"
-                     f" from {e['before']:.3g})" for e in excursions)
+        text += (f"The training loss rose above ln C = {facts['ln_c']:.2f} (the loss of a "
+                 "uniform guess) after having been below it, in " + "; ".join(
+                     f"H {e['hidden']:g} seed {e['seed']} (above it at "
+                     f"{_epoch_list(e['epochs'])}, up to {e['peak']:.3g} at epoch "
+                     f"{e['peak_epoch']}, after a low of {e['low']:.3g} at epoch "
+                     f"{e['low_epoch']})" for e in excursions)
                  + " (with momentum 0.99 each full-batch step keeps most of the previous "
                  "ones, a known way to overshoot before settling; not tested here). ")
     text += ("Confound: with one learning rate and full-batch steps, a wider hidden layer also "
@@ -183,21 +187,43 @@ def _answers(sec, facts, p):
     sec.ask("What does the gradient check show?", _check_answer(facts["grad_check"], p))
 
 
+def _epoch_list(epochs):
+    """'epoch 14', 'epochs 14 and 16', 'epochs 15–17 and 19': each run of consecutive epochs
+    as a range, so that no epoch outside the list is inside a range."""
+    runs = []
+    for e in sorted(epochs):
+        if runs and e == runs[-1][1] + 1:
+            runs[-1][1] = e
+        else:
+            runs.append([e, e])
+    parts = [f"{a}" if a == b else f"{a}–{b}" for a, b in runs]
+    return ("epoch " if len(epochs) == 1 else "epochs ") + prose.names(parts)
+
+
 def _splits_sentence(sec, facts):
-    """One sentence: what the three splits' figure shows, and the last step's validation
-    against test accuracy (a claim: one run a side gives the values only)."""
+    """What the three splits' figure shows (which H and why, how the seeds are laid out), then
+    the last step's validation minus test accuracy per seed (a paired claim)."""
     s = facts["splits"]
-    n = prose.count(len(s["seeds"]), "seed")
+    seeds, h = s["seeds"], s["hidden"]
+    if not seeds:
+        layout = "no run at this H recorded any step"
+    elif len(seeds) == 1:
+        layout = f"for its one seed (seed {seeds[0]})"
+    elif len(seeds) <= SEED_COLUMNS:
+        layout = f"one column per seed ({prose.count(len(seeds), 'seed')}: " \
+                 f"{prose.names(seeds)})"
+    else:
+        layout = f"the mean over the {len(seeds)} seeds with a ± 1 std band"
+    text = (f"The figure of the three splits (captioned “The seed's Figures 1–3 at H = {h}”) "
+            f"shows the NumPy MLP at H = {h} ({s['why']}): its training, validation and test "
+            f"loss and accuracy after every full-batch step, {layout}.")
+    if not s["test_recorded"]:
+        text += " It has no test curve: these runs did not record the test split per step."
     if s["left_out"]:  # stopped early: their last record is not the last step
-        n += (f"; seed {', '.join(map(str, s['left_out']))} diverged, left out of the last "
-              "step's values")
-    seeds = (f"each seed's own curves ({n})" if len(s["seeds"]) <= SEED_COLUMNS
-             else f"the mean over the seeds ({n})")
-    unrecorded = ("" if s["test_recorded"] else
-                  ", without a test curve: these runs did not record the test split per step")
-    return (f"The figure of the three splits shows the NumPy MLP at H = {s['hidden']} "
-            f"({s['why']}) after every full-batch step, {seeds}{unrecorded}: "
-            f"{sec.cite(facts['claims'], 'splits_gap')}.")
+        text += (f" Seed {prose.names(s['left_out'])} diverged and "
+                 f"{'is' if len(s['left_out']) == 1 else 'are'} left out of the last step's "
+                 "values.")
+    return text + f" {sec.cite(facts['claims'], 'splits_gap')}."
 
 
 def _l2_answer(sec, facts, cnn, p, statuses):

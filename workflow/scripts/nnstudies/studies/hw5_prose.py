@@ -309,14 +309,17 @@ def _q4(sec, facts, v, params):
                   "layer holds most of the weights.")
     seconds = d["seconds"]
     found = facts["claims"]
-    text = (f"{counts} Confound: the block changes depth, receptive field and parameter count "
+    # the seed's question is about the training accuracy: its measurement leads
+    text = (f"{sec.cite(found, 'depth_train_last')}. The training accuracy is the mean over "
+            "the epoch's steps, taken while the weights change. "
+            f"{counts} Confound: the block changes depth, receptive field and parameter count "
             f"(here it {fewer} it) at once, so this comparison cannot tell the effect of depth "
             "from that of the parameter count or of the smaller fully connected layer. "
-            f"{sec.cite(found, 'depth_test')}. Also: {sec.cite(found, 'depth_val_last')}; "
-            f"{sec.cite(found, 'depth_train_last')}. Training time per run (wall clock, mean "
+            f"{sec.cite(found, 'depth_test')}; {sec.cite(found, 'depth_val_last')} (both on "
+            "images it was not trained on). Training time per run (wall clock, mean "
             f"over seeds): two blocks {seconds['two_blocks']:.1f} s, one block "
             f"{seconds['baseline']:.1f} s.")
-    sec.ask("Does the second convolution block help, and why?", text)
+    sec.ask("Does the second convolution block improve the training accuracy, and why?", text)
 
 
 def _summary(sec, facts, v, data):
@@ -325,7 +328,7 @@ def _summary(sec, facts, v, data):
     return (f"HW5 CNN on {data}: baseline test accuracy {prose.pct(base.test_acc_mean)} "
             f"({int(base.runs)} seed{'s' if base.runs > 1 else ''}); "
             f"{sec.cite(found, 'rates', True)}; {sec.cite(found, 'momentum_epoch1', True)}; "
-            f"{sec.cite(found, 'depth_test', True)}"
+            f"{sec.cite(found, 'depth_train_last', True)}"
             + (f"; {sec.cite(found, 'dropout_gap', True)}" if "dropout_gap" in found else "")
             + ".")
 

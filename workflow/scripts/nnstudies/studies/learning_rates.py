@@ -18,6 +18,9 @@ CAPTION = ("Study 5: training loss and validation accuracy for each constant lea
            "and the plateau-scheduled run (dotted lines: its switches).")
 PROTOCOL = {"model": "cnn_4", "lrs": [0.1, 0.01, 0.001], "optimizer": "sgd", "momentum": 0.0,
             "batch_size": 50, "epochs": 20}
+# The scheduled run (the spec's Study 5): from 0.1, switched to 0.01 and then 0.001 at the
+# plateaus, to 30 epochs.
+SCHEDULE_PROTOCOL = {"lrs": [0.1, 0.01, 0.001], "epochs": 30}
 TABLES = ["runs", "variants", "curves", "adam_reference"]
 _DISCUSSION = ["the effect of the learning rate on the speed of convergence",
                "the effect of the learning rate on converging to a better point",
@@ -78,7 +81,10 @@ def check(cfg):
 
 
 def departures(cfg):
-    return protocol_departures(NAME, cfg[NAME], PROTOCOL)
+    """The constant-rate runs' departures, then the scheduled run's (its epochs and rates)."""
+    return (protocol_departures(NAME, cfg[NAME], PROTOCOL)
+            + protocol_departures(f"{NAME}, the scheduled run", cfg[NAME]["schedule"],
+                                  SCHEDULE_PROTOCOL, {"lrs": "learning rates"}))
 
 
 def adam_seeds(cfg):
