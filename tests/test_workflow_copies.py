@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from claim_check import check_report
+from test_data import flip_byte  # the same one-byte damage as the data tests
 from workflow_run import QUICK, REPO, VENV_PYTHON, copy_repo, pristine_copy, snakemake, snapshot
 
 
@@ -70,14 +71,6 @@ def own_copy(tmp_path_factory, tmp_path):
     (workdir / "data").unlink()
     shutil.copytree(REPO / "data" / "FashionMNIST", workdir / "data" / "FashionMNIST")
     return workdir
-
-
-def flip_byte(path, offset):
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        byte = f.read(1)
-        f.seek(offset)
-        f.write(bytes([byte[0] ^ 0xFF]))
 
 
 def test_bad_inputs_stop_the_run_before_any_job_and_results_survive(tmp_path_factory, tmp_path):

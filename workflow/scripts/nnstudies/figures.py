@@ -38,7 +38,6 @@ plt = lazy_import("matplotlib.pyplot", before=_configure)
 patches = lazy_import("matplotlib.patches")
 ticker = lazy_import("matplotlib.ticker")
 transforms = lazy_import("matplotlib.transforms")
-matplotlib = lazy_import("matplotlib")
 
 
 def _notes(fig):

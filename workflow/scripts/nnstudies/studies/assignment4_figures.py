@@ -69,9 +69,9 @@ def _log_ticks(ax, values):
     # the fewest significant digits (3 at least) that keep the three labels apart
     digits = next((n for n in range(3, 8) if len({f"{t:.{n}g}" for t in ticks}) == len(ticks)),
                   8)
-    ax.yaxis.set_major_locator(figures.matplotlib.ticker.FixedLocator(ticks))
-    ax.yaxis.set_minor_locator(figures.matplotlib.ticker.NullLocator())
-    ax.yaxis.set_major_formatter(figures.matplotlib.ticker.FuncFormatter(
+    ax.yaxis.set_major_locator(figures.ticker.FixedLocator(ticks))
+    ax.yaxis.set_minor_locator(figures.ticker.NullLocator())
+    ax.yaxis.set_major_formatter(figures.ticker.FuncFormatter(
         lambda x, _: f"{x:.{digits}g}"))
 
 
@@ -109,7 +109,7 @@ def sweep_figure(curves, statuses, grid, name_of, seed):
         bottom.set(xlabel="iteration", ylabel="test accuracy" if col == 0 else None)
         for ax in (top, bottom):
             ax.grid(alpha=0.3)
-            ax.xaxis.set_major_locator(figures.matplotlib.ticker.MaxNLocator(2, integer=True))
+            ax.xaxis.set_major_locator(figures.ticker.MaxNLocator(2, integer=True))
             ax.tick_params(labelsize=7)
     more, words = figures.status_handles(used, fig)
     fig.legend(list(legend.values()) + more, list(legend) + words, loc="outside lower center",
