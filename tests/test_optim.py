@@ -106,7 +106,8 @@ def test_training_does_not_import_the_compiler():
             "for rule in ('sgd', 'adam'):\n"
             "    o = Optimizer(rule, m.parameters(), lr=0.1)\n"
             "    o.zero_grad(); m(torch.ones(1, 3)).sum().backward(); o.step(); o.state_dict()\n"
-            "print(sorted(k for k in sys.modules if k.startswith(('torch._dynamo', 'torch._inductor'))))")
+            "print(sorted(k for k in sys.modules\n"
+            "             if k.startswith(('torch._dynamo', 'torch._inductor'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(SCRIPTS)})
     assert out.stdout.strip() == "[]"
