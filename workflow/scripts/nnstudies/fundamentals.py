@@ -41,11 +41,14 @@ def calibration(probs, labels, bins=15):
 
 
 def sgd_step_identity(model, x, y, lr):
-    """One real plain-SGD step: the largest |grad - (w_k - w_(k+1)) / lr| over all weights,
-    the largest |grad| for scale, and the number of weights compared."""
+    """One real plain-SGD step, the optimizer every study trains with (optim.py): the largest
+    |grad - (w_k - w_(k+1)) / lr| over all weights, the largest |grad| for scale, and the number
+    of weights compared."""
+    from .optim import Optimizer  # imports torch: not at planning (lazy.py)
+
     model.train()
     before = [p.detach().clone() for p in model.parameters()]
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.0)
+    optimizer = Optimizer("sgd", model.parameters(), lr=lr, momentum=0.0)
     optimizer.zero_grad()
     torch.nn.functional.cross_entropy(model(x), y).backward()
     grads = [p.grad.detach().clone() for p in model.parameters()]
