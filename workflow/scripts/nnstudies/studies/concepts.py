@@ -228,7 +228,8 @@ def section(facts, figs, params, info):
     identity = facts["identity"]
     ratio = identity["max_abs_error"] / identity["max_abs_grad"]
     sec.ask("With plain SGD, is grad = (w_k − w_(k+1)) / lr?",
-            f"One real SGD step of {identity['model']} (lr {identity['lr']:g}, a batch of "
+            f"One real SGD step of {identity['model']} with the optimiser the studies train with "
+            f"(lr {identity['lr']:g}, a batch of "
             f"{identity['batch']} training images, {identity['weights']:,} weights): the "
             f"largest |grad − (w_k − w_(k+1)) / lr| is {identity['max_abs_error']:.2g}, "
             f"against gradient entries up to {identity['max_abs_grad']:.2g} — "
