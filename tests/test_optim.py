@@ -111,3 +111,21 @@ def test_training_does_not_import_the_compiler():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(SCRIPTS)})
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("rule,hyper", SETTINGS, ids=[f"{r}-{h}" for r, h in SETTINGS])
+def test_the_gpus_foreach_path_gives_torch_optims_numbers(rule, hyper, monkeypatch):
+    """On the GPU both take torch's foreach kernels by default (foreach=None); forced here on
+    the CPU, against torch.optim with foreach=True."""
+    import nnstudies.optim as optim
+
+    for name in ("sgd", "adam"):
+        kernel = getattr(optim, name)
+        monkeypatch.setattr(optim, name,
+                            lambda *a, _kernel=kernel, **k: _kernel(*a, **{**k, "foreach": True}))
+    ours, batches = model_and_batches()
+    theirs, _ = model_and_batches()
+    for a, b in zip(train(ours, Optimizer(rule, ours.parameters(), **hyper), batches),
+                    train(theirs, TORCH[rule](theirs.parameters(), foreach=True, **hyper),
+                          batches)):
+        assert torch.equal(a, b)

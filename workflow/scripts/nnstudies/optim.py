@@ -58,7 +58,10 @@ class Optimizer:
                 self._adam(group, params, grads)
 
     def _sgd(self, group, params, grads):
-        buffers = [self.state.get(p, {}).get("momentum_buffer") for p in params]
+        # no buffers without momentum, as torch.optim.SGD passes them (its foreach path on
+        # the GPU groups them with the parameters)
+        buffers = ([self.state.get(p, {}).get("momentum_buffer") for p in params]
+                   if group["momentum"] != 0 else [])
         sgd(params, grads, buffers, weight_decay=group["weight_decay"],
             momentum=group["momentum"], lr=group["lr"], dampening=0.0, nesterov=False,
             maximize=False, foreach=None)
