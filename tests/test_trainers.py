@@ -48,3 +48,31 @@ print("ok")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_a_trainers_code_list_holds_every_package_module_it_imports():
+    """Editing a module a trainer imports must rerun its runs (train_code in common.smk): its
+    "code" list names its own module and every nnstudies module that one imports, directly or
+    through another."""
+    import ast
+
+    from nnstudies.trainers import TRAINERS
+
+    package = SCRIPTS / "nnstudies"
+
+    def imported(module, seen):
+        tree = ast.parse((package / f"{module}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                for name in names:
+                    if (package / f"{name}.py").exists() and name not in seen:
+                        seen.add(name)
+                        imported(name, seen)
+        return seen
+
+    for name, trainer in TRAINERS.items():
+        needed = imported(trainer["module"], {trainer["module"]})
+        # the registry and the file helpers do not change what a run computes
+        needed -= {"trainers", "lazy", "runfiles", "outputs", "datasets"}
+        assert needed <= set(trainer["code"]), (name, sorted(needed - set(trainer["code"])))

@@ -14,7 +14,7 @@ import importlib
 # an .npz archive: its job never imports torch.
 COMMON_FILES = ["curves.csv", "summary.json", "first_layer.npy", "unit_class_means.npy"]
 TRAINERS = {
-    "torch": {"module": "train", "code": ["data", "models", "train", "schedule"],
+    "torch": {"module": "train", "code": ["data", "models", "optim", "train", "schedule"],
               "files": COMMON_FILES + ["model.pt"], "rule": "train", "gpu": True},
     "numpy_mlp": {"module": "numpy_mlp", "code": ["data", "numpy_mlp"],
                   "files": COMMON_FILES + ["model.npz"], "rule": "train_numpy", "gpu": False},
