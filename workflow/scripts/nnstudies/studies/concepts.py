@@ -198,7 +198,8 @@ def facts(eces, identity, reliability, iterations, parameters):
                 {m: list(g.ece) for m, g in eces.groupby("model", sort=False)},
                 "Expected calibration error on the test set (lower: better calibrated)",
                 fmt=lambda x: "–" if x != x else f"{x:.3f}", source="tables/concepts_ece.csv",
-                higher_is_better=False, diff_fmt=lambda d: f"{d:+.3f}")}}
+                # two significant digits: a difference below 0.0005 is not "-0.000"
+                higher_is_better=False, diff_fmt=lambda d: f"{d:+.2g}")}}
 
 
 def section(facts, figs, params, info):
