@@ -78,10 +78,15 @@ def caption(png_path, text):
     return " ".join([text.rstrip()] + [line for line in extra.splitlines() if line])
 
 
+def _tight_box(fig):
+    """The figure's bounding box (inches) as bbox_inches='tight' finds it, before the pad."""
+    fig.canvas.draw()
+    return fig.get_tightbbox(fig.canvas.get_renderer())
+
+
 def _tight_size(fig):
     """Width and height (inches) of the figure as saved with bbox_inches='tight'."""
-    fig.canvas.draw()
-    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    box = _tight_box(fig)
     return box.width, box.height
 
 
@@ -106,9 +111,13 @@ def fit_to_print(fig, width=None, height=PRINT_HEIGHT_IN):
 def save(fig, png_path, svg_path):
     fit_to_print(fig)
     notes = "\n".join(notes_of(fig))
-    fig.savefig(png_path, dpi=DPI, bbox_inches="tight", pad_inches=PAD_IN,
-                metadata={NOTES_KEY: notes})
-    fig.savefig(svg_path, bbox_inches="tight", pad_inches=PAD_IN)
+    # The saved area measured once and the layout frozen: with bbox_inches="tight" or a layout
+    # engine, every savefig first lays out and draws the figure once more to measure it, so
+    # each figure was laid out about five times (bench/README.md, "Drawing a figure once").
+    box = _tight_box(fig).padded(PAD_IN)
+    fig.set_layout_engine(None)  # the axes keep the positions the last layout gave them
+    fig.savefig(png_path, dpi=DPI, bbox_inches=box, metadata={NOTES_KEY: notes})
+    fig.savefig(svg_path, bbox_inches=box)
     plt.close(fig)
 
 
