@@ -751,7 +751,8 @@ def test_the_tables_as_shown():
         assert f"<th>{header}</th>" in html
     assert "final lr" not in html and "<th>final loss</th>" not in html
     assert "<td>×9.5e54</td>" in html and "<td>9.508e54</td>" in html
-    assert "<td>-58.00 %</td>" in html  # under 100-fold: a percentage
+    # under 100-fold: a percentage, its % kept on the number's line (a no-break space)
+    assert "<td>-58.00\u00a0%</td>" in html
     assert "e+56" not in html
     ticks = tables["ticks"]
     ticks.loc[1, ["min_loss", "last_loss", "loss_rise"]] = [1.0000273, 9.454e54, 9.454e54]

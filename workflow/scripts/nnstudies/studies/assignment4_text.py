@@ -41,6 +41,11 @@ def _change(rel):
     return f"{100 * rel:+.2f} %"
 
 
+def _change_cell(rel):
+    """_change for a table cell: the number and its % on one line (a no-break space)."""
+    return _change(rel).replace(" %", "\u00a0%")
+
+
 def seconds(x):
     """Seconds to 3 significant digits, as the text, the claims and the tables give them."""
     if x != x:
@@ -106,7 +111,7 @@ SHOWN = {
         ("fate", "status"), ("iterations", "iterations"),
         ("rate of the last update", _f(".3g", "final_lr")),
         ("final training loss", lambda r: _num(r.final_train_loss, ".4g")), ("rises", "rises"),
-        ("spikes", "spikes"), ("loss change", lambda r: _change(-r.loss_drop)),
+        ("spikes", "spikes"), ("loss change", lambda r: _change_cell(-r.loss_drop)),
         ("test acc. %", lambda r: prose.cell(r.final_test_acc)))),
     "gd_sgd": Shown(columns=(
         ("variant", "variant"), ("seed", "seed"), ("lr", _f("g", "lr")),
@@ -127,7 +132,7 @@ SHOWN = {
         ("lowest loss at update", lambda r: _n(r.min_step)),
         ("pass", lambda r: _n(r.min_epoch)), ("lowest loss", lambda r: _sig4(r.min_loss)),
         ("last loss", lambda r: _sig4(r.last_loss)),
-        ("loss change", lambda r: _change(r.loss_rise)),
+        ("loss change", lambda r: _change_cell(r.loss_rise)),
         ("acc. change (points)", lambda r: _n(100 * r.acc_rise, "+.2f")),
         ("tick", lambda r: _tick_cell(r.tick))))}
 
