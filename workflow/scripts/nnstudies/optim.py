@@ -39,13 +39,10 @@ class Optimizer:
                              for g in groups]
         self.state = {}  # parameter -> its buffers, created at its first step (as torch's)
 
-    def zero_grad(self, set_to_none=True):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    p.grad.zero_()
+    def zero_grad(self):
+        """As torch.optim's default (set_to_none=True): the gradients go."""
+        for p in self._params():
+            p.grad = None
 
     @torch.no_grad()
     def step(self):
@@ -88,12 +85,9 @@ class Optimizer:
     def state_dict(self):
         """torch.optim's layout: buffers by parameter index, groups with indices for params."""
         index = {p: i for i, p in enumerate(self._params())}
-        groups, start = [], 0
-        for group in self.param_groups:
-            groups.append({**group, "params": list(range(start, start + len(group["params"])))})
-            start += len(group["params"])
         return {"state": {index[p]: dict(s) for p, s in self.state.items()},
-                "param_groups": groups}
+                "param_groups": [{**g, "params": [index[p] for p in g["params"]]}
+                                 for g in self.param_groups]}
 
     def load_state_dict(self, saved):
         """A state dict of this class or of torch.optim's SGD or Adam for the same parameters:

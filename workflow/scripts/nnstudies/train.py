@@ -383,7 +383,7 @@ def train_run(run, data, device="cpu", eval_batch=1000, log=None, reference=None
                 idx = order[start:start + batch]
                 logits = model(x[idx])
                 loss = loss_fn(logits, y[idx])
-                optimizer.zero_grad(set_to_none=True)
+                optimizer.zero_grad()
                 loss.backward()
                 state["step"] += 1
                 state["trained"] += 1
