@@ -98,7 +98,7 @@ def train_step_seconds(layers, shape, n_classes, run, steps, repeats, pool=2000)
             idx = torch.randint(0, pool, (batch,), generator=gen)
             logits = model(x[idx])
             loss = loss_fn(logits, y[idx])
-            optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad()
             loss.backward()
             optimizer.step()
 

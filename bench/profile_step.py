@@ -49,7 +49,7 @@ def main():
     def step():
         idx = torch.randint(0, 2000, (batch,))
         loss = loss_fn(model(x[idx]), y[idx])
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad()
         loss.backward()
         optimizer.step()
 
