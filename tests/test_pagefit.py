@@ -3,6 +3,7 @@ figure or table after it did not fit; measured on the laid-out pages (and, where
 installed, on the rendered PDF's pixels). Hand-made pages with the report's own style sheet."""
 import base64
 import io
+import os
 import shutil
 import subprocess
 
@@ -188,3 +189,62 @@ def test_sections_laid_out_alone_make_the_pages_of_the_whole_and_keep_their_link
         assert pagefit.layout(html, str(REPORT_DIR))[1] == []  # mended, section by section
     pdf = pagefit.layout(html, str(REPORT_DIR))[0].write_pdf(uncompressed_pdf=True)
     assert b"/Link" in pdf and b"/Dest" in pdf and b"(s-q2)" in pdf  # resolved by its name
+
+
+def _printed(document):
+    """Each page's text boxes and figures, where they stand: what a reader of the PDF sees."""
+    def walk(box, found):
+        text = getattr(box, "text", None)
+        if text or getattr(box, "element_tag", None) == "img":
+            found.append((text, round(box.position_x, 2), round(box.position_y, 2)))
+        for child in getattr(box, "children", ()):
+            walk(child, found)
+        return found
+    return [walk(page._page_box, []) for page in document.pages]
+
+
+def test_two_processes_lay_out_the_same_pages():
+    """workers=2 (the report_pdf job's two threads) mends sections in a forked process too and
+    lays them out once more from its mended HTML: the same pages, holes and links as one
+    process; a claim's evidence, hidden in print, is not laid out either way."""
+    claim = ('<div class="a"><span class="claim"><span class="claim-text">A claim.</span>'
+             '<details><summary>evidence</summary><span class="evidence">hidden in print'
+             '</span></details></span></div>')  # a <p> would not hold a <details>
+    sections = [claim + TEXT * (5 * k) + _figure(5.0) + _answers(4) + _table(40)
+                for k in range(5)]
+    html = _page('<p><a href="#s3">the fourth section</a></p>', *sections)
+    one, left_one = pagefit.layout(html, str(REPORT_DIR), workers=1)
+    two, left_two = pagefit.layout(html, str(REPORT_DIR), workers=2)
+    assert _printed(two) == _printed(one) and len(one.pages) > 6
+    assert [(h.page, h.kind) for h in left_two] == [(h.page, h.kind) for h in left_one]
+    pdf = two.write_pdf(uncompressed_pdf=True)
+    assert b"/Link" in pdf and b"(s3)" in pdf
+
+
+def test_what_print_hides_is_not_laid_out():
+    """A claim's <details> (its evidence, for a browser) is removed before layout: style.css
+    hides it in print, so the pages are those of the whole report rendered as it is."""
+    import weasyprint
+    claim = ('<div class="a"><span class="claim"><span class="claim-text">A claim.</span>'
+             '<details><summary>evidence</summary><span class="evidence">hidden</span>'
+             '</details></span> More text.</div>')
+    html = _page(claim * 20)
+    source = weasyprint.HTML(string=html, base_url=str(REPORT_DIR))
+    assert len(list(source.etree_element.iter("details"))) == 20
+    pagefit._drop_unprinted(source.etree_element)
+    assert list(source.etree_element.iter("details")) == []
+    assert _printed(source.render()) == _printed(_render(html))
+
+
+def test_a_failing_second_layout_process_is_said(monkeypatch):
+    """The forked process's error ends the layout with its traceback, not a hang."""
+    parent, mend_part = os.getpid(), pagefit._mend_part
+
+    def broken_in_the_child(*args, **kwargs):
+        if os.getpid() != parent:
+            raise ValueError("a broken part")
+        return mend_part(*args, **kwargs)
+    html = _page(TEXT, TEXT * 3, TEXT * 9)
+    monkeypatch.setattr(pagefit, "_mend_part", broken_in_the_child)
+    with pytest.raises(RuntimeError, match="second process failed(.|\n)*a broken part"):
+        pagefit.layout(html, str(REPORT_DIR), workers=2)

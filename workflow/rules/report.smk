@@ -49,7 +49,8 @@ rule report_pdf:
         f"{BENCH}/report_pdf.tsv"
     conda:
         "../../envs/workflow.yaml"
-    threads: 1
+    # two processes lay the sections out (pagefit.layout): the PDF is the run's last job, alone
+    threads: 2
     resources:
         mem_mb=LIGHT_MEM_MB,
         runtime=LIGHT_RUNTIME,

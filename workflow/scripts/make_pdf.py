@@ -14,5 +14,5 @@ to_log(smk.log[0])
 with open(smk.input.html, encoding="utf-8") as f:
     html = f.read()
 with one_line_errors():
-    pagefit.write_pdf(html, str(REPORT_DIR), smk.output.pdf)
+    pagefit.write_pdf(html, str(REPORT_DIR), smk.output.pdf, workers=min(smk.threads, 2))
 logging.info("wrote %s", smk.output.pdf)

@@ -6,14 +6,13 @@ import json
 import sys
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (the snakemake object is injected)
 from nnstudies.data import DataError, load_prepared  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.outputs import one_line_errors, write_bytes, write_text  # noqa: E402
 from nnstudies.provenance import hardware, package_versions  # noqa: E402
-from nnstudies.runfiles import RunFileError  # noqa: E402
+from nnstudies.runfiles import RunFileError, curves_csv  # noqa: E402
 from nnstudies.trainers import set_threads, trainer_module, trainer_name  # noqa: E402
 
 smk = snakemake  # noqa: F821
@@ -37,7 +36,11 @@ with one_line_errors(DataError):
     data = load_prepared(smk.input.data)  # a corrupt file is named, not a zipfile traceback
 trainer = trainer_module(run)  # torch unless the run names another (trainers.py)
 precision = smk.params.get("precision", "fp32")
-reference = pd.read_csv(smk.input.reference) if smk.input.reference else None
+reference = None
+if smk.input.reference:  # a scheduled run: its reference run's curves (pandas only here)
+    import pandas as pd
+
+    reference = pd.read_csv(smk.input.reference)
 resume = {}  # a scheduled run: its reference run's epoch states, checked (train.py)
 if smk.input.get("reference_states"):
     from nnstudies.train import read_epoch_states
@@ -66,8 +69,7 @@ def torch_save(buffer, obj):
 # one line naming the file (everything is serialised to memory first, then written).
 out = smk.output
 with one_line_errors():
-    write_text(out.curves,
-               pd.DataFrame(curves, columns=trainer.curve_columns(run)).to_csv(index=False))
+    write_text(out.curves, curves_csv(curves, trainer.curve_columns(run)))
     for key in ("first_layer", "unit_class_means"):
         write_bytes(out[key], saved(np.save, arrays[key]))
     if out.model.endswith(".pt"):  # an nn.Module's weights

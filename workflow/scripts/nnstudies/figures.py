@@ -92,29 +92,34 @@ def _tight_size(fig):
 
 def fit_to_print(fig, width=None, height=PRINT_HEIGHT_IN):
     """Shrink the figure until its saved (tight) size fits the print box; text keeps its size
-    in points, so it prints at its nominal size. Overlapping fate markers are moved apart."""
+    in points, so it prints at its nominal size. Overlapping fate markers are moved apart.
+    Returns the figure's tight box (inches) as it now stands, or None when it changed after
+    it was last measured (save then measures it again)."""
     width = (width or getattr(fig, "_nn_width", PRINT_WIDTH_IN)) - 2 * PAD_IN
     height -= 2 * PAD_IN
     for _ in range(4):
-        w, h = _tight_size(fig)
-        if w <= width + 0.01 and h <= height + 0.01:
+        box = _tight_box(fig)
+        if box.width <= width + 0.01 and box.height <= height + 0.01:
             break
         fw, fh = fig.get_size_inches()
-        fig.set_size_inches(max(fw - max(w - width, 0) - 0.02, 1.0),
-                            max(fh - max(h - height, 0) - 0.02, 1.0))
+        fig.set_size_inches(max(fw - max(box.width - width, 0) - 0.02, 1.0),
+                            max(fh - max(box.height - height, 0) - 0.02, 1.0))
         if fig.get_layout_engine() is None:
             fig.tight_layout()
-    _separate_markers(fig)
-    return fig
+        box = None
+    if _separate_markers(fig):
+        box = None
+    return box
 
 
 def save(fig, png_path, svg_path):
-    fit_to_print(fig)
+    box = fit_to_print(fig)
     notes = "\n".join(notes_of(fig))
     # The saved area measured once and the layout frozen: with bbox_inches="tight" or a layout
     # engine, every savefig first lays out and draws the figure once more to measure it, so
     # each figure was laid out about five times (bench/README.md, "Drawing a figure once").
-    box = _tight_box(fig).padded(PAD_IN)
+    # fit_to_print's last measurement is that area unless the figure changed since.
+    box = (box or _tight_box(fig)).padded(PAD_IN)
     fig.set_layout_engine(None)  # the axes keep the positions the last layout gave them
     fig.savefig(png_path, dpi=DPI, bbox_inches=box, metadata={NOTES_KEY: notes})
     fig.savefig(svg_path, bbox_inches=box)
@@ -282,7 +287,8 @@ def _status_legend(ax, statuses, **legend):
 
 def _separate_markers(fig, gap_pt=7.0):
     """Fate markers drawn on the same spot (two runs stuck at the same loss at the same step)
-    are shifted sideways, gap_pt apart, so that each stays visible."""
+    are shifted sideways, gap_pt apart, so that each stays visible. True if any moved."""
+    moved = False
     for ax in fig.axes:
         marks = [line for line in ax.lines if line.get_gid() == "status"]
         placed = []
@@ -295,7 +301,9 @@ def _separate_markers(fig, gap_pt=7.0):
             if shift:
                 line.set_transform(ax.transData + transforms.ScaledTranslation(shift / 72, 0,
                                                                     fig.dpi_scale_trans))
+                moved = True
             placed.append((x + shift * fig.dpi / 72, y))
+    return moved
 
 
 def _floored(values, ax_floor):

@@ -11,8 +11,11 @@ pd = lazy_import("pandas")
 torch = lazy_import("torch")
 
 
-def probabilities(model, x, chunk=1000):
-    """Softmax class probabilities of a model on images x, in eval mode: (N, classes)."""
+def probabilities(model, x, chunk=100):
+    """Softmax class probabilities of a model on images x, in eval mode: (N, classes).
+
+    100 images at a time: a CNN's activations then stay in cache (half the time of 1000 at a
+    time, in fresh buffers); each image's probabilities are the same either way."""
     model.eval()
     with torch.inference_mode():
         return torch.cat([model(x[i:i + chunk]).softmax(1)

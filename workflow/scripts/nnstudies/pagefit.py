@@ -16,6 +16,8 @@ tree before laying the part out again, at most PASSES times:
 The HTML file is not changed: a browser scrolls, it has no pages.
 """
 import logging
+import multiprocessing
+import traceback
 from dataclasses import dataclass
 from html import escape
 from xml.etree import ElementTree
@@ -246,46 +248,122 @@ def parts(body):
 
 def _alone(root, part):
     """An HTML page of the document's head and the elements of `part` alone."""
-    def html(element):
-        return ElementTree.tostring(element, encoding="unicode", method="html")
-
     def attributes(element):
         return "".join(f' {k}="{escape(v, quote=True)}"' for k, v in element.attrib.items())
 
     body = root.find("body")
-    return (f"<!DOCTYPE html><html{attributes(root)}>{html(root.find('head'))}"
-            f"<body{attributes(body)}>{''.join(html(e) for e in part)}</body></html>")
+    return (f"<!DOCTYPE html><html{attributes(root)}>{_html(root.find('head'))}"
+            f"<body{attributes(body)}>{''.join(_html(e) for e in part)}</body></html>")
 
 
-def layout(html, base_url, max_hole=MAX_HOLE, passes=PASSES):
+def _html(element):
+    return ElementTree.tostring(element, encoding="unicode", method="html")
+
+
+def _drop_unprinted(root):
+    """Remove what style.css hides in print, so that it costs no style computation: each
+    claim's <details> (its evidence for a browser; the PDF prints it in the section's claim
+    notes). They held 37 % of the report's elements; no link points into them."""
+    for claim in root.iter():
+        if "claim" in _classes(claim):
+            for details in [c for c in claim if c.tag == "details"]:
+                claim.remove(details)
+
+
+def _mend_part(source, fonts, max_hole, passes):
+    """Lay out one part and mend its holes, at most `passes` times: (document, holes left)."""
+    document = source.render(font_config=fonts)
+    found = holes(document, max_hole)
+    for _ in range(passes):
+        if not found or not mend(source.etree_element, found, _heights(document)):
+            break
+        document = source.render(font_config=fonts)
+        found = holes(document, max_hole)
+    return document, found
+
+
+def _layout_two(sources, sizes, base_url, fonts, max_hole, passes):
+    """[(document, holes left)] of every part, mended in two processes: each takes the largest
+    part not yet taken (`sizes`: its elements; a large section needs most of the time and
+    the most passes); the forked one sends each of its parts back as mended HTML, which this
+    one lays out once more (a document does not pickle)."""
+    context = multiprocessing.get_context("fork")  # the child shares the parsed sources
+    order = sorted(range(len(sources)), key=lambda i: -sizes[i])
+    taken = context.Value("i", 0)
+
+    def claim():
+        with taken.get_lock():
+            if taken.value == len(order):
+                return None
+            taken.value += 1
+            return order[taken.value - 1]
+
+    def child(pipe):
+        try:
+            done = []
+            while (i := claim()) is not None:
+                source = weasyprint.HTML(string=sources[i], base_url=base_url)
+                _mend_part(source, fonts, max_hole, passes)
+                done.append((i, "<!DOCTYPE html>" + _html(source.etree_element)))
+            pipe.send(done)  # at the end: a send blocks until this process reads it
+        except BaseException:  # said in the parent's error, which ends the job
+            pipe.send(traceback.format_exc())
+
+    receive, send = context.Pipe(duplex=False)
+    worker = context.Process(target=child, args=(send,), daemon=True)
+    worker.start()
+    laid_out = [None] * len(sources)
+    while (i := claim()) is not None:
+        laid_out[i] = _mend_part(weasyprint.HTML(string=sources[i], base_url=base_url), fonts,
+                                 max_hole, passes)
+    while not receive.poll(1):
+        if not worker.is_alive():
+            raise RuntimeError(f"the PDF layout's second process ended (exit code "
+                               f"{worker.exitcode}) before it had laid out its parts")
+    message = receive.recv()
+    if isinstance(message, str):
+        raise RuntimeError(f"the PDF layout's second process failed:\n{message}")
+    for i, mended in message:
+        document = weasyprint.HTML(string=mended, base_url=base_url).render(font_config=fonts)
+        laid_out[i] = document, holes(document, max_hole)
+    worker.join()
+    return laid_out
+
+
+def layout(html, base_url, max_hole=MAX_HOLE, passes=PASSES, workers=1):
     """The laid-out document with its holes mended (as far as `passes` allow), and the holes
     left. Each part (`parts`) is laid out alone and again only while it has holes to mend: a
     section's pages do not depend on the others', and laying out the whole report once per
     pass took 4 times its time. The parts' pages, in order, make the document (one font
     configuration for all, so the PDF embeds every font a part used; links between parts
-    resolve by anchor name when the PDF is written)."""
+    resolve by anchor name when the PDF is written).
+
+    workers=2: a forked process mends parts too (`_layout_two`); the pages are the same."""
     fonts = FontConfiguration()
     root = weasyprint.HTML(string=html, base_url=base_url).etree_element
+    _drop_unprinted(root)
+    cut = parts(root.find("body"))
+    sources = [_alone(root, part) for part in cut]
+    laid_out = [None] * len(sources)
+    if workers > 1 and len(sources) > 1:
+        sizes = [sum(1 for e in part for _ in e.iter()) for part in cut]
+        laid_out = _layout_two(sources, sizes, base_url, fonts, max_hole, passes)
+    else:
+        for i, text in enumerate(sources):
+            laid_out[i] = _mend_part(weasyprint.HTML(string=text, base_url=base_url), fonts,
+                                     max_hole, passes)
     documents, left = [], []
-    for part in parts(root.find("body")):
-        source = weasyprint.HTML(string=_alone(root, part), base_url=base_url)
-        document = source.render(font_config=fonts)
-        found = holes(document, max_hole)
-        for _ in range(passes):
-            if not found or not mend(source.etree_element, found, _heights(document)):
-                break
-            document = source.render(font_config=fonts)
-            found = holes(document, max_hole)
+    for document, found in laid_out:
         before = sum(len(d.pages) for d in documents)
         left += [Hole(h.page + before, h.fill, h.space, h.element, h.kind) for h in found]
         documents.append(document)
     return documents[0].copy([p for d in documents for p in d.pages]), left
 
 
-def write_pdf(html, base_url, pdf_path, max_hole=MAX_HOLE):
-    """The report's PDF, laid out without holes where they can be mended; returns the holes
-    left (none, as a rule)."""
-    document, found = layout(html, base_url, max_hole)
+def write_pdf(html, base_url, pdf_path, max_hole=MAX_HOLE, workers=1):
+    """The report's PDF, laid out without holes where they can be mended (in `workers`
+    processes, 1 or 2: see layout); returns the holes left (none, as a rule)."""
+    document, found = layout(html, base_url, max_hole, workers=workers)
     write_bytes(pdf_path, document.write_pdf())  # whole or not at all
     for hole in found:  # said in the report's log, so that a reader of the log can look
         logging.warning("PDF page %d is %.0f %% empty: the %s after it did not fit and could "

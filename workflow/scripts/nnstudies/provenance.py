@@ -4,7 +4,9 @@ import platform
 import sys
 from importlib import metadata
 
-import pandas as pd
+from .lazy import lazy_import
+
+pd = lazy_import("pandas")  # the benchmark table only (the training jobs record versions)
 
 PACKAGES = ["torch", "torchvision", "numpy", "pandas", "scipy", "matplotlib", "snakemake",
             "jinja2", "weasyprint"]
