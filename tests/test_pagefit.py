@@ -248,3 +248,19 @@ def test_a_failing_second_layout_process_is_said(monkeypatch):
     monkeypatch.setattr(pagefit, "_mend_part", broken_in_the_child)
     with pytest.raises(RuntimeError, match="second process failed(.|\n)*a broken part"):
         pagefit.layout(html, str(REPORT_DIR), workers=2)
+
+
+def test_a_failing_layout_leaves_no_second_process(monkeypatch):
+    """When this process's own layout fails, the forked one is ended too (it would otherwise
+    lay out every part left and wait on its pipe for ever)."""
+    import multiprocessing
+    parent, mend_part = os.getpid(), pagefit._mend_part
+
+    def broken_in_the_parent(*args, **kwargs):
+        if os.getpid() == parent:
+            raise ValueError("a broken part")
+        return mend_part(*args, **kwargs)
+    monkeypatch.setattr(pagefit, "_mend_part", broken_in_the_parent)
+    with pytest.raises(ValueError, match="a broken part"):
+        pagefit.layout(_page(TEXT, TEXT * 3, TEXT * 9), str(REPORT_DIR), workers=2)
+    assert multiprocessing.active_children() == []

@@ -285,8 +285,8 @@ def _mend_part(source, fonts, max_hole, passes):
 def _layout_two(sources, sizes, base_url, fonts, max_hole, passes):
     """[(document, holes left)] of every part, mended in two processes: each takes the largest
     part not yet taken (`sizes`: its elements; a large section needs most of the time and
-    the most passes); the forked one sends each of its parts back as mended HTML, which this
-    one lays out once more (a document does not pickle)."""
+    the most passes); the forked one sends its parts back as mended HTML, which this one lays
+    out once more (a document does not pickle)."""
     context = multiprocessing.get_context("fork")  # the child shares the parsed sources
     order = sorted(range(len(sources)), key=lambda i: -sizes[i])
     taken = context.Value("i", 0)
@@ -305,29 +305,33 @@ def _layout_two(sources, sizes, base_url, fonts, max_hole, passes):
                 source = weasyprint.HTML(string=sources[i], base_url=base_url)
                 _mend_part(source, fonts, max_hole, passes)
                 done.append((i, "<!DOCTYPE html>" + _html(source.etree_element)))
-            pipe.send(done)  # at the end: a send blocks until this process reads it
+            pipe.send(done)  # once, at the end: a large send waits for the reader
         except BaseException:  # said in the parent's error, which ends the job
             pipe.send(traceback.format_exc())
 
     receive, send = context.Pipe(duplex=False)
     worker = context.Process(target=child, args=(send,), daemon=True)
     worker.start()
-    laid_out = [None] * len(sources)
-    while (i := claim()) is not None:
-        laid_out[i] = _mend_part(weasyprint.HTML(string=sources[i], base_url=base_url), fonts,
-                                 max_hole, passes)
-    while not receive.poll(1):
-        if not worker.is_alive():
-            raise RuntimeError(f"the PDF layout's second process ended (exit code "
-                               f"{worker.exitcode}) before it had laid out its parts")
-    message = receive.recv()
-    if isinstance(message, str):
-        raise RuntimeError(f"the PDF layout's second process failed:\n{message}")
-    for i, mended in message:
-        document = weasyprint.HTML(string=mended, base_url=base_url).render(font_config=fonts)
-        laid_out[i] = document, holes(document, max_hole)
-    worker.join()
-    return laid_out
+    try:
+        laid_out = [None] * len(sources)
+        while (i := claim()) is not None:
+            laid_out[i] = _mend_part(weasyprint.HTML(string=sources[i], base_url=base_url),
+                                     fonts, max_hole, passes)
+        while not receive.poll(1):
+            if not worker.is_alive() and not receive.poll(0):
+                raise RuntimeError(f"the PDF layout's second process ended (exit code "
+                                   f"{worker.exitcode}) before it had laid out its parts")
+        message = receive.recv()
+        if isinstance(message, str):
+            raise RuntimeError(f"the PDF layout's second process failed:\n{message}")
+        for i, mended in message:
+            document = weasyprint.HTML(string=mended, base_url=base_url).render(
+                font_config=fonts)
+            laid_out[i] = document, holes(document, max_hole)
+        return laid_out
+    finally:  # also when this process failed: the other one must not wait on its pipe
+        worker.terminate()
+        worker.join()
 
 
 def layout(html, base_url, max_hole=MAX_HOLE, passes=PASSES, workers=1):
@@ -345,7 +349,8 @@ def layout(html, base_url, max_hole=MAX_HOLE, passes=PASSES, workers=1):
     cut = parts(root.find("body"))
     sources = [_alone(root, part) for part in cut]
     laid_out = [None] * len(sources)
-    if workers > 1 and len(sources) > 1:
+    # two processes where the system can fork (not Windows): else one, the same pages
+    if workers > 1 and len(sources) > 1 and "fork" in multiprocessing.get_all_start_methods():
         sizes = [sum(1 for e in part for _ in e.iter()) for part in cut]
         laid_out = _layout_two(sources, sizes, base_url, fonts, max_hole, passes)
     else:

@@ -219,7 +219,7 @@ def linear_map_check(model, x, y, chunk):
             "net_acc": right_net / len(x), "map_acc": right_map / len(x)}
 
 
-MEANS_CHUNK_BYTES = 4 << 20  # first-layer maps per chunk in unit_class_means: stays in cache
+MEANS_CHUNK_BYTES = 4 << 20  # first-layer maps per chunk in unit_class_means (see there)
 
 
 @torch.inference_mode()
@@ -239,10 +239,11 @@ def unit_class_means(model, x, y, n_classes, chunk):
     def forward(inputs):
         return head(inputs) if steps is None else _run_plan(steps, inputs)
     # The maps are reduced chunk by chunk, each at most MEANS_CHUNK_BYTES: whole eval batches
-    # of a conv layer's maps (87 MB for 1000 images of hw5's CNN) are concatenated and
+    # of a conv layer's maps (87 MB for 1000 images of hw5's CNN) were concatenated and
     # converted in fresh buffers, and their page faults took 1.1 s of a 1.2 s call on the
-    # test set. The means do not depend on the chunk: each image's maps are its own.
-    per_image = forward(x[:1]).numel() * x.element_size()
+    # test set; small chunks reuse memory the allocator already holds. The means do not
+    # depend on the chunk: each image's maps are its own.
+    per_image = max(1, forward(x[:1]).numel() * x.element_size())
     chunk = max(1, min(chunk, MEANS_CHUNK_BYTES // per_image))
     sums = torch.zeros(n_classes, first_layer(model).weight.shape[0], device=x.device)
     for i in range(0, len(x), chunk):
