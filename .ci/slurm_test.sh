@@ -79,6 +79,9 @@ cleanup() {
     for _ in $(seq 100); do kill -0 "${PIDS[i]}" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "${PIDS[i]}" 2>/dev/null
   done
+  # the job step of the job cancelled mid-run can outlive its scancel here (its snakemake was left
+  # sleeping, orphaned, once the daemons stopped): end whatever still runs from this test's folder
+  pkill -KILL -f -- "$W/" 2>/dev/null
   for f in "${ETC_WRITTEN[@]}"; do
     rm -f "$f"
     [ -e "$W/etc-backup/$(basename "$f")" ] && cp -p "$W/etc-backup/$(basename "$f")" "$f"
