@@ -127,8 +127,8 @@ def assert_entries_distinct(fig):
 def assert_readable(fig, width=None):
     """After fit_to_print the saved figure fits its print box (printed one to one) and every
     visible text is at least MIN_FONT_PT."""
-    figures.fit_to_print(fig)
-    w, h = figures._tight_size(fig)
+    box = figures.fit_to_print(fig) or figures._tight_box(fig)  # the area save writes
+    w, h = box.width, box.height
     width = width or getattr(fig, "_nn_width", figures.PRINT_WIDTH_IN)
     assert w + 2 * figures.PAD_IN <= width + 0.02
     assert h + 2 * figures.PAD_IN <= figures.PRINT_HEIGHT_IN + 0.02

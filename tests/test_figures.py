@@ -186,7 +186,7 @@ def test_weights_figure_prints_at_half_width_with_7_pt_labels(shape):
     fig = figures.weights_figure(weights, "mlp_1: first-layer weights of its best run (seed 1, "
                                  "test accuracy 75.85 %)", (1, 28, 28))
     assert_readable(fig)
-    w, _ = figures._tight_size(fig)
+    w = figures._tight_box(fig).width
     assert figures.HALF_WIDTH_IN - 0.3 <= w + 2 * figures.PAD_IN <= figures.HALF_WIDTH_IN + 0.02
     cols = min(8, shape[0])  # the pictures are tiles of one image, eight to a row
     mosaic = fig.axes[0].get_window_extent()

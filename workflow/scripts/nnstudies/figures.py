@@ -84,12 +84,6 @@ def _tight_box(fig):
     return fig.get_tightbbox(fig.canvas.get_renderer())
 
 
-def _tight_size(fig):
-    """Width and height (inches) of the figure as saved with bbox_inches='tight'."""
-    box = _tight_box(fig)
-    return box.width, box.height
-
-
 def fit_to_print(fig, width=None, height=PRINT_HEIGHT_IN):
     """Shrink the figure until its saved (tight) size fits the print box; text keeps its size
     in points, so it prints at its nominal size. Overlapping fate markers are moved apart.

@@ -348,15 +348,13 @@ def layout(html, base_url, max_hole=MAX_HOLE, passes=PASSES, workers=1):
     _drop_unprinted(root)
     cut = parts(root.find("body"))
     sources = [_alone(root, part) for part in cut]
-    laid_out = [None] * len(sources)
     # two processes where the system can fork (not Windows): else one, the same pages
     if workers > 1 and len(sources) > 1 and "fork" in multiprocessing.get_all_start_methods():
         sizes = [sum(1 for e in part for _ in e.iter()) for part in cut]
         laid_out = _layout_two(sources, sizes, base_url, fonts, max_hole, passes)
     else:
-        for i, text in enumerate(sources):
-            laid_out[i] = _mend_part(weasyprint.HTML(string=text, base_url=base_url), fonts,
-                                     max_hole, passes)
+        laid_out = [_mend_part(weasyprint.HTML(string=text, base_url=base_url), fonts, max_hole,
+                               passes) for text in sources]
     documents, left = [], []
     for document, found in laid_out:
         before = sum(len(d.pages) for d in documents)
