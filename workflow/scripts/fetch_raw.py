@@ -6,6 +6,7 @@ sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
 from nnstudies.data import DataError, fetch_raw, root_of  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.outputs import one_line_errors  # noqa: E402
+from nnstudies.process import end_job  # noqa: E402
 
 smk = snakemake  # noqa: F821
 to_log(smk.log[0])
@@ -15,3 +16,4 @@ with one_line_errors(DataError):
     checksums = fetch_raw(root, smk.params.dataset, smk.config["data"].get("offline_dir"))
 for name, digest in checksums.items():
     logging.info("%s: SHA-256 %s (the published content)", name, digest)
+end_job()  # the outputs are closed: skip the interpreter's teardown (process.end_job)

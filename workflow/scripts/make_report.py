@@ -11,6 +11,7 @@ import pandas as pd
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
 from nnstudies import appendix, prose  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
+from nnstudies.process import end_job  # noqa: E402
 from nnstudies.provenance import benchmark_table, hardware, package_versions  # noqa: E402
 from nnstudies.report import fill_tables, protocol_lines, render, table_html  # noqa: E402
 from nnstudies.stats import SMALL_SAMPLE  # noqa: E402
@@ -88,3 +89,4 @@ context["methods"]["report_seconds"] = time.time() - started
 context["methods"]["whole_run_hours"] = (time.time() - first_start) / 3600
 render(context, smk.output.html)
 logging.info("wrote %s", smk.output.html)
+end_job()  # the outputs are closed: skip the interpreter's teardown (process.end_job)

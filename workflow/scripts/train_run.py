@@ -11,6 +11,7 @@ sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (the snakemake object is i
 from nnstudies.data import DataError, load_prepared  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.outputs import one_line_errors, write_bytes, write_text  # noqa: E402
+from nnstudies.process import end_job, keep_freed_memory  # noqa: E402
 from nnstudies.provenance import hardware, package_versions  # noqa: E402
 from nnstudies.runfiles import RunFileError, curves_csv  # noqa: E402
 from nnstudies.trainers import set_threads, trainer_module, trainer_name  # noqa: E402
@@ -32,6 +33,7 @@ if uses_torch:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 log = to_log(smk.log[0])  # tqdm progress and any traceback
+keep_freed_memory()  # reuse freed memory, no page faults per step (process.py)
 with one_line_errors(DataError):
     data = load_prepared(smk.input.data)  # a corrupt file is named, not a zipfile traceback
 trainer = trainer_module(run)  # torch unless the run names another (trainers.py)
@@ -83,3 +85,4 @@ with one_line_errors():
     write_text(out.summary, json.dumps(
         {"run": run, **summary, "settings": settings, "versions": package_versions(),
          "hardware": hardware()}, indent=2))
+end_job()  # the outputs are closed: skip the interpreter's teardown (process.end_job)
