@@ -10,6 +10,9 @@ over the 54000 training images, and after every 10th step a validation pass over
 (b) ours: nnstudies.train.train_run(run, data, 'cpu', eval_batch) with epochs=1 (the whole call,
     i.e. also its tensor conversion, its final test-set evaluation and unit_class_means).
 
+Both run in a process whose glibc malloc keeps freed memory for reuse, as a workflow job's does
+(process.keep_freed_memory; --default-malloc leaves it as it is, as before 2026-12-04).
+
 With --steps N < 1080 only the first N steps (and their N/10 validations) are run, and the epoch
 time is extrapolated from the time between records (each record interval is exactly 10 steps plus
 one validation):  epoch = t(first record) + 107 * mean interval + t(after the last record).
@@ -36,7 +39,7 @@ from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader, Subset  # noqa: E402
 from torchvision import transforms  # noqa: E402
 
-from machine import cpu_name  # noqa: E402
+from machine import add_malloc_option, cpu_name, set_malloc  # noqa: E402
 from nnstudies import train as ours  # noqa: E402
 from nnstudies.data import prepare, stratified_take  # noqa: E402
 from nnstudies.models import build_model  # noqa: E402
@@ -144,8 +147,10 @@ def main():
                         help="our evaluate() chunk (default: config train.eval_batch)")
     parser.add_argument("--csv", default=str(ROOT / "benchmarks" / "bench_epoch.csv"),
                         help="CSV output path, '-' for stdout only")
+    add_malloc_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    malloc = set_malloc(args)
 
     root, dcfg = str(ROOT / cfg["data"]["root"]), cfg["data"]
     arrays, info = prepare(dict(root=root, dataset="fashion_mnist",
@@ -165,7 +170,7 @@ def main():
 
     print(f"# {cpu_name()}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"steps timed {steps}/{steps_per_epoch}, repeats {args.repeats}, "
-          f"our eval_batch {args.eval_batch}", flush=True)
+          f"our eval_batch {args.eval_batch}, {malloc}", flush=True)
     rows = []
     for name in args.models:
         layers = cfg["models"][name]

@@ -39,7 +39,7 @@ import torch  # noqa: E402
 import yaml  # noqa: E402
 from torch import nn  # noqa: E402
 
-from machine import cpu_name  # noqa: E402
+from machine import add_malloc_option, cpu_name, set_malloc  # noqa: E402
 from nnstudies import data as nndata  # noqa: E402
 from nnstudies import train as ours  # noqa: E402
 from nnstudies.models import build_model  # noqa: E402
@@ -120,8 +120,10 @@ def main():
     p.add_argument("--wall", action="store_true", help="time with the wall clock, not CPU time")
     p.add_argument("--csv", default=str(ROOT / "benchmarks" / "bench_roofline.csv"),
                    help="CSV output path, '-' for stdout only")
+    add_malloc_option(p)
     args = p.parse_args()
     torch.set_num_threads(1)
+    malloc = set_malloc(args)
     global CLOCK
     if args.wall:
         CLOCK = time.perf_counter
@@ -142,7 +144,8 @@ def main():
           f"{torch.ops.mkldnn._is_mkldnn_bf16_supported()}); 1 thread; batch "
           f"{run['batch_size']} {run['optimizer']}; validation {n_val} images, eval_batch "
           f"{eval_batch}; steps {steps}, repeats {repeats}; "
-          f"{'wall' if args.wall else 'process CPU'} time" + (" [--quick]" if args.quick else ""),
+          f"{'wall' if args.wall else 'process CPU'} time; {malloc}"
+          + (" [--quick]" if args.quick else ""),
           flush=True)
     mm = {"fp32": [], "bf16": []}
     for dtype, key in ((torch.float32, "fp32"), (torch.bfloat16, "bf16")):

@@ -23,7 +23,7 @@ import yaml  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
 
-from machine import cpu_name  # noqa: E402
+from machine import add_malloc_option, cpu_name, set_malloc  # noqa: E402
 from bench_roofline import best_time, matmul_rate  # noqa: E402
 from nnstudies import train as ours  # noqa: E402
 from nnstudies.models import build_model  # noqa: E402
@@ -36,8 +36,10 @@ def main():
     p.add_argument("--model", default="cnn_4")
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--repeats", type=int, default=5)
+    add_malloc_option(p)
     args = p.parse_args()
     torch.set_num_threads(1)
+    malloc = set_malloc(args)
     batch, shape = arch["batch_size"], (1, 28, 28)
     torch.manual_seed(0)
     model = build_model(cfg["models"][args.model], shape, 10).to(memory_format=torch.channels_last)
@@ -58,7 +60,7 @@ def main():
     fp32, _ = matmul_rate(torch.float32, 2048, 3, 20.0)
     print(f"# {cpu_name()}; torch {torch.__version__} "
           f"({torch.backends.cpu.get_cpu_capability()}); 1 thread; {args.model}, batch {batch}; "
-          f"fp32 2048 matmul {fp32:.1f} GFLOP/s (process CPU time)")
+          f"fp32 2048 matmul {fp32:.1f} GFLOP/s (process CPU time); {malloc}")
     step_s = best_time(lambda: [step() for _ in range(args.steps)], args.repeats) / args.steps
     print(f"# step: {step_s * 1e3:.2f} ms (CPU time, best of {args.repeats} x {args.steps})\n")
 

@@ -221,6 +221,25 @@ def test_two_processes_lay_out_the_same_pages():
     assert b"/Link" in pdf and b"(s3)" in pdf
 
 
+@pytest.mark.parametrize("slow", ["this", "other"])
+def test_two_processes_give_the_same_pages_whichever_finishes_first(monkeypatch, slow):
+    """The same pages when the forked process is done long before this one (its parts wait
+    in the pipe) and long after (this one waits for them)."""
+    import time
+    parent, mend_part = os.getpid(), pagefit._mend_part
+
+    def slowed(*args, **kwargs):
+        if (os.getpid() == parent) == (slow == "this"):
+            time.sleep(0.3)
+        return mend_part(*args, **kwargs)
+    html = _page(*[TEXT * (3 * k + 1) + _figure(5.0) + _answers(3) for k in range(6)])
+    one, left_one = pagefit.layout(html, str(REPORT_DIR), workers=1)
+    monkeypatch.setattr(pagefit, "_mend_part", slowed)
+    two, left_two = pagefit.layout(html, str(REPORT_DIR), workers=2)
+    assert _printed(two) == _printed(one)
+    assert [(h.page, h.kind) for h in left_two] == [(h.page, h.kind) for h in left_one]
+
+
 def test_what_print_hides_is_not_laid_out():
     """A claim's <details> (its evidence, for a browser) is removed before layout: style.css
     hides it in print, so the pages are those of the whole report rendered as it is."""
