@@ -116,8 +116,8 @@ def ours_epoch(layers, name, arrays, steps, eval_batch):
     marks, val_len = [], len(arrays["val_y"])
     plain_evaluate = ours.evaluate
 
-    def timed_evaluate(model, x, y, chunk):
-        result = plain_evaluate(model, x, y, chunk)
+    def timed_evaluate(model, x, y, chunk, *precision):
+        result = plain_evaluate(model, x, y, chunk, *precision)
         if len(x) == val_len and len(marks) < steps // EVERY:
             marks.append(time.perf_counter() - started)
         return result
@@ -147,12 +147,14 @@ def main():
                         help="our evaluate() chunk (default: config train.eval_batch)")
     parser.add_argument("--csv", default=str(ROOT / "benchmarks" / "bench_epoch.csv"),
                         help="CSV output path, '-' for stdout only")
+    parser.add_argument("--data-root", help="folder holding FashionMNIST/raw (default: config "
+                                            "data.root, where a workflow run puts it)")
     add_malloc_option(parser)
     args = parser.parse_args()
     torch.set_num_threads(1)
     malloc = set_malloc(args)
 
-    root, dcfg = str(ROOT / cfg["data"]["root"]), cfg["data"]
+    root, dcfg = args.data_root or str(ROOT / cfg["data"]["root"]), cfg["data"]
     arrays, info = prepare(dict(root=root, dataset="fashion_mnist",
                                 val_fraction=dcfg["val_fraction"], split_seed=dcfg["split_seed"]))
     steps_per_epoch = -(-len(arrays["train_y"]) // BATCH)
@@ -164,8 +166,9 @@ def main():
                                                 transform=transforms.ToTensor())
     train_idx, val_idx = split_indices(dataset.targets.numpy(), dcfg["val_fraction"],
                                        dcfg["split_seed"])
-    assert np.array_equal(dataset.data.numpy()[val_idx], arrays["val_x"])
-    assert np.array_equal(dataset.data.numpy()[train_idx], arrays["train_x"])
+    # the prepared arrays carry a channel axis: (N, 1, 28, 28)
+    assert np.array_equal(dataset.data.numpy()[val_idx], arrays["val_x"][:, 0])
+    assert np.array_equal(dataset.data.numpy()[train_idx], arrays["train_x"][:, 0])
     train_set, val_set = Subset(dataset, train_idx), Subset(dataset, val_idx)
 
     print(f"# {cpu_name()}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
