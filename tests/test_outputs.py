@@ -71,4 +71,3 @@ def test_a_full_disk_under_the_log_ends_the_job_with_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stderr == "error: cannot write the log /dev/full: No space left on device\n"
-
