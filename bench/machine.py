@@ -23,5 +23,6 @@ def add_malloc_option(parser):
 
 def set_malloc(args):
     """Keep freed memory as a workflow job does, unless --default-malloc; says which."""
-    return "default malloc" if args.default_malloc or not keep_freed_memory() \
-        else "malloc keeps freed memory"
+    if not args.default_malloc and keep_freed_memory():
+        return "malloc keeps freed memory"
+    return "default malloc"
