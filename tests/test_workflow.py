@@ -76,6 +76,14 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
 
 
+def test_the_report_carries_its_stylesheet_verbatim(quick, repo_root):
+    """A <style> element decodes no entities: an escaped quote (&#34;) dropped the body's font
+    in the browser and in the PDF."""
+    html = (quick / "results" / "test" / "report" / "report.html").read_text()
+    style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    assert style == (repo_root / "report" / "style.css").read_text()
+
+
 def test_curves_have_one_record_per_ten_steps(quick):
     for summary_path in (quick / "results" / "test" / "runs").glob("*/*/seed*/summary.json"):
         summary = json.loads(summary_path.read_text())
