@@ -160,3 +160,29 @@ def test_the_link_check_finds_a_dead_link(tmp_path):
 def test_without_an_appendix_the_report_has_none(tmp_path):
     html = render_html(_context([_demo_section(tmp_path)], []))
     assert 'id="appendix"' not in html and "#appendix" not in html
+
+
+def _assignment4_section(reasons):
+    from nnstudies.studies import assignment4
+    sec = Section(assignment4.NAME, assignment4.TITLE, "intro")
+    for n in range(1, 6):
+        sec.ask(f"Question {n}?", "Answer.")
+    sec.asked_reasons = reasons
+    return assignment4, sec
+
+
+def test_an_ask_the_configuration_does_not_measure_is_not_reproduced_with_its_reason():
+    """Seed 004's decay remark is answered by Study 6c's Q3 only where a decayed run is at a
+    rate unstable without decay; elsewhere the section declares, from its facts, why it is not
+    measured (asked_reasons), and the appendix counts it as not reproduced, with that reason."""
+    module, sec = _assignment4_section({})
+    ask = module.DECAY_ASK
+    row = next(r for r in appendix.collect([module], [sec])[0]["rows"] if r["ask"] == ask)
+    assert row["href"] == "assignment4-q3"  # measured: answered
+    why = module.asked_reasons({"decay_not_measured": "no decayed run is at a rate that is "
+                                "unstable without decay (...)"})
+    module, sec = _assignment4_section(why)
+    seed = appendix.collect([module], [sec])[0]
+    row = next(r for r in seed["rows"] if r["ask"] == ask)
+    assert "href" not in row and row["reason"] == why[ask]
+    assert row["reason"].startswith("not measured in this configuration: no decayed run")

@@ -33,6 +33,21 @@ def test_two_to_four_runs_are_not_resolved_with_the_smallest_p():
         "evidence"]["p"]
 
 
+def test_a_ranking_summary_keeps_the_interval_and_flags_one_past_the_possible_range():
+    c = claims.ranking({"a": [0.99, 0.90], "b": [0.80, 0.81]}, "Accuracy")
+    # the t interval over 2 runs reaches past 100 %, which no accuracy can
+    assert "95 % CI" in c["short"] and "2 runs: small sample" in c["short"]
+    assert "it reaches above 100.00 %, where no value can lie" in c["text"]
+    inside = claims.ranking({"a": [0.90, 0.91], "b": [0.80, 0.81]}, "Accuracy")
+    assert "where no value can lie" not in inside["text"]
+    ece = claims.ranking({"a": [0.01, 0.05], "b": [0.2, 0.3]}, "ECE", fmt=claims.fmt_number,
+                         higher_is_better=False, bounds=(0.0, 1.0))
+    assert "it reaches below 0, where no value can lie" in ece["text"]
+    free = claims.ranking({"a": [0.01, 0.05], "b": [0.2, 0.3]}, "Gap", fmt=claims.fmt_number,
+                          higher_is_better=False)
+    assert "where no value can lie" not in free["text"]
+
+
 def test_five_runs_a_side_are_tested_and_never_called_equal():
     apart = claims.difference("a", spread(0.90), "b", spread(0.85), "Accuracy")
     close = claims.difference("a", spread(0.90, sd=0.05), "b", spread(0.899, sd=0.05),

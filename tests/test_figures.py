@@ -90,7 +90,7 @@ def test_activation_figure_keeps_every_series_visible(tmp_path):
     assert len([line for line in _panel(fig, 0, "cnn_3").lines if line.get_gid() == "status"]) == 2
     notes = " ".join(figures.notes_of(fig))
     assert "exactly zero" in notes and "(↑)" in notes and "triangle, run blew up" in notes
-    assert "One run per curve: no band." in notes
+    assert "One run per curve (a mean over one seed is that run): no band." in notes
 
 
 def test_activation_figure_without_any_regular_run(tmp_path):
@@ -128,7 +128,8 @@ def test_learning_rate_figure_clips_a_blow_up_and_says_what_the_band_is(seeds):
     assert share_of_axis(first, first.lines[0].get_ydata()) > 0.4
     notes = figures.notes_of(fig)
     assert ("Shaded band: ± 1 standard deviation over seeds." in notes) == (seeds > 1)
-    assert ("One run per curve: no band." in notes) == (seeds == 1)
+    one_run = "One run per curve (a mean over one seed is that run): no band."
+    assert (one_run in notes) == (seeds == 1)
     assert any("(↑)" in n for n in notes)
     # a run with no finite loss has no marker, so no legend entry, and says so in its panel
     assert "run diverged" not in [label for _, _, label in legend_entries(fig)]
@@ -281,7 +282,9 @@ def test_assignment4_linear_sweep_templates_and_cnn_figures():
     curves = {(name_of(lr, d), 0): curve.assign(train_loss=np.geomspace(1, 1e50, 61))
               if lr == 0.1 else curve for lr, d in grid}
     statuses = {(name_of(0.1, d), 0): "blew up" for d in (1.0, 0.999)}
-    assert_figure_checks(assignment4_figures.sweep_figure(curves, statuses, grid, name_of, 0))
+    from nnstudies.studies.assignment4 import loss_drop
+    assert_figure_checks(assignment4_figures.sweep_figure(curves, statuses, grid, name_of, 0,
+                                                          loss_drop))
     assert_figure_checks(assignment4_figures.cnn_figure(curve, "stuck"))
     rng = np.random.default_rng(0)
     names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",

@@ -79,6 +79,10 @@ def test_two_runs_each_give_no_p_value_and_an_unresolved_ranking(tmp_path):
     assert "p =" not in q3 and "not resolved: with 2 and 2 runs no test can reach p < 0.05" in q3
     assert "2 runs: small sample" in q3
     assert "p =" not in a["architectures-q10"] and "not resolved" in a["architectures-q10"]
+    # accuracy does not decide: the question still gets an answer on the other grounds
+    assert "Accuracy does not decide the pick here" in a["architectures-q10"]
+    assert "on size, the smallest model is cnn_3 (10,306 parameters)" in a["architectures-q10"]
+    assert "on training time, the fastest is" in a["architectures-q10"]
     # four or fewer models: Spearman over 3 points is not testable
     assert "not testable with 3 points" in a["architectures-q4"]
     assert "no rank correlation" not in a["architectures-q4"]
@@ -99,6 +103,8 @@ def test_separated_and_not_separated_rankings(tmp_path):
            "(cnn_3, 10,306 parameters)" in q10 and "not separated by the data (p = " in q10
     assert "a reader who values size may prefer cnn_3" in q10
     assert "may prefer" not in a["architectures-q10"]  # separated: accuracy decides
+    assert "The pick: the highest mean above, which the data separate" in a["architectures-q10"]
+    assert "Accuracy does not decide" in b["architectures-q10"]
 
 
 def test_parameter_count_confounded_with_family(tmp_path):

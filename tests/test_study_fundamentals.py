@@ -80,10 +80,25 @@ def convolution_answers(tmp_path, col, row):
 def test_convolution_answers_follow_the_measured_similarity(tmp_path):
     a, sec = convolution_answers(tmp_path, 0.77, 0.57)
     b, _ = convolution_answers(tmp_path, 0.40, 0.60)
-    # eight columns against five rows: a test that can separate them, and its verdict
-    assert "columns against rows: +0.200, separated by the data" in a["convolution-q4"]
-    assert "Verdict: agrees" in a["convolution-q4"]
-    assert "Verdict: disagrees" in b["convolution-q4"]
+    # columns and rows share the same maps: the values are given, no independent-samples test
+    # and no verdict but "cannot tell", whichever arm is higher
+    for answers in (a, b):
+        for q in ("convolution-q4", "convolution-q5"):
+            assert "not testable by an independent-samples permutation test: the arms share " \
+                   "maps" in answers[q]
+            assert "Verdict: cannot tell" in answers[q]
+            assert "separated" not in answers[q] and "p =" not in answers[q]
+    assert "columns 0.77 (mean of 8); rows 0.57 (mean of 5)" in a["convolution-q4"]
+    assert "rows 0.2 (mean of 5); columns 0.09 (mean of 8)" in a["convolution-q5"]
+    # the summary's short form carries the same caveat
+    summary = plain(sec.summary, sec)
+    assert "cannot tell (columns 0.77, rows 0.57; not testable by an independent-samples " \
+           "permutation test: the arms share maps)" in summary and "separated" not in summary
+    # headings do not presume which maps look alike: that depends on the measure
+    headings = [q.question for q in sec.questions]
+    assert "Do the maps of one column look alike across images?" in headings
+    assert "Do the maps of one row look alike?" in headings
+    assert not any("not look alike" in h for h in headings)
     # the kernels are listed, not ranked: blur's weights do not sum to zero (brightness)
     assert "blur 3.4" in a["convolution-q3"] and "highest" not in a["convolution-q3"]
     # the layer table drops activation rows (they repeat the shape) and keeps one row per model
@@ -97,9 +112,11 @@ def concepts_section(tmp_path, eces):
     reliability = pd.DataFrame({"model": ["mlp_1", "cnn_3"], "bin_low": [0.9, 0.9],
                                 "bin_high": [1.0, 1.0], "count": [100, 100],
                                 "accuracy": [0.9, 0.8], "confidence": [0.95, 0.95]})
-    iterations = pd.DataFrame({"study": ["architectures"], "N": [5400], "B": [50], "E": [2],
-                               "ceil(N/B)": [108], "E*ceil(N/B)": [216],
-                               "batches per epoch (run)": [108], "iterations (run)": [216]})
+    iterations = pd.DataFrame({"study": ["architectures", "learning_rates"], "N": [5400] * 2,
+                               "B": [50] * 2, "E": [2, 5], "ceil(N/B)": [108] * 2,
+                               "E*ceil(N/B)": [216, 540], "batches per epoch (run)": [108] * 2,
+                               "iterations (run)": [216, 540],
+                               "iterations computed (run)": [216, 648]})  # a scheduled run
     parameters = pd.DataFrame({"model": ["mlp_1", "cnn_3"], "kind": ["mlp", "cnn"],
                                "formula": ["x", "y"], "formula_count": [25450, 10306],
                                "framework_count": [25450, 10306]})
@@ -123,7 +140,15 @@ def test_concepts_answers_by_id(tmp_path):
     assert "least" not in a["concepts-q1"] and "no ranking is made" in a["concepts-q1"]
     assert "equal up to float32 rounding" in a["concepts-q2"]
     assert "ceil(N/B) = 108" in a["concepts-q3"] and "216 iterations" in a["concepts-q3"]
+    # kept steps match the formula; the scheduled run's extra computed steps are named
+    assert "kept steps equal these formulas" in a["concepts-q3"]
+    assert "The learning_rates runs of E = 5 computed 648 steps to keep 540" in a["concepts-q3"]
+    assert "architectures runs of E = 2 computed" not in a["concepts-q3"]
     assert "for 2 of 2." in a["concepts-q4"]
+    # no "Expected ... near 0" without a verdict: the direction is described, no verdict drawn
+    assert "Expected:" not in a["concepts-q1"].split("Expected calibration error")[0]
+    assert "Over-confident (confidence above accuracy) for 2 of 2 models, under-confident for 0" \
+        in a["concepts-q1"] and "no verdict on the theory" in a["concepts-q1"]
 
 
 def test_a_model_file_that_is_not_a_state_dict_is_refused_naming_it(tmp_path):

@@ -42,13 +42,14 @@ for study in REGISTRY:
     sections.append(section)
     analysis_seconds[study.NAME] = facts.get("analysis_seconds", float("nan"))
 
-# Wall time: training from the runs' own clocks, analysis from the facts files.
+# Wall time: training from the runs' own clocks (wall clock around the training loop),
+# analysis from the facts files.
 timing = []
 for study in REGISTRY:
     r = runs[runs.study == study.NAME]
     timing.append({
         "study": study.NAME, "training runs": len(r),
-        "training CPU time (h)": r.train_seconds.sum() / 3600 if len(r) else 0.0,
+        "training time, runs summed (h)": r.train_seconds.sum() / 3600 if len(r) else 0.0,
         "training wall span (h)": (r.finished_at.max() - r.started_at.min()) / 3600
         if len(r) else float("nan"),
         "analysis (s)": analysis_seconds[study.NAME]})
@@ -66,7 +67,8 @@ context = {
     "small_sample_size": SMALL_SAMPLE,
     "summary": [  # the sections' own summary lines come first (the template places them)
         f"{len(runs)} training runs ({prose.status_counts(runs.status)}); "
-        f"{runs.train_seconds.sum() / 3600:.2f} CPU-hours of training."],
+        f"{runs.train_seconds.sum() / 3600:.2f} hours of training (each run's own clock, "
+        "summed over runs)."],
     "sections": sections,
     # every seed's asks, each linked to the element that answers it (studies' ASKED)
     "appendix": appendix.collect(REGISTRY, sections),

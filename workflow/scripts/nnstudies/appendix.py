@@ -13,7 +13,9 @@ question (`<study>-q<n>`, numbered in the order of its `sec.ask` calls), a figur
 `sec.add_table`). An optional `note` says how far the element answers the ask. A note that
 depends on the configuration (which of the seed's settings it runs) comes from the study's
 section: its `asked_notes`, {ask: note} set by its section() from the study's params, replaces
-the declared note of that ask. An answer whose
+the declared note of that ask; its `asked_reasons`, {ask: reason} set the same way from the
+facts, lists an ask this configuration does not measure as not reproduced, with that reason.
+An answer whose
 element this configuration does not produce (a model or scaling left out by a preset) is shown
 as not in this report, never as a dead link."""
 import re
@@ -89,13 +91,17 @@ def collect(modules, sections):
     order): the ask, and a link (href, label) or the reason it is not reproduced."""
     found = elements(sections)
     notes = {sec.study: getattr(sec, "asked_notes", None) or {} for sec in sections}
+    reasons = {sec.study: getattr(sec, "asked_reasons", None) or {} for sec in sections}
     rows = {seed: [] for seed in SEEDS}
     for module in modules:
         check(module)
         for entry in getattr(module, "ASKED", []):
             note = notes.get(module.NAME, {}).get(entry["ask"], entry.get("note"))
             row = {"ask": entry["ask"], "note": note, "study": module.NAME}
-            if "answer" not in entry:
+            reason = reasons.get(module.NAME, {}).get(entry["ask"])
+            if reason:  # the section: this configuration does not measure it
+                row["reason"] = reason
+            elif "answer" not in entry:
                 row["reason"] = entry["not_reproduced"]
             elif entry["answer"] in found:
                 row.update(href=entry["answer"], label=found[entry["answer"]])

@@ -61,12 +61,21 @@ def _size(n):
     return "1 run" if n == 1 else f"{n} runs"
 
 
-def _interval(values, fmt):
+def _interval(values, fmt, bounds=None):
+    """'mean (95 % CI low–high, n runs)'; where the t interval passes a bound no value can
+    (`bounds`, e.g. 0 and 1 for an accuracy), it says so rather than clipping it quietly."""
     mean, _, half = mean_ci(values)
     if len(values) < 2:
         return f"{fmt(mean)} (1 run: no spread)"
     small = ": small sample" if len(values) < 5 else ""
-    return f"{fmt(mean)} (95 % CI {fmt(mean - half)}–{fmt(mean + half)}, {len(values)} runs{small})"
+    low, high = bounds or (-math.inf, math.inf)
+    past = [f"below {fmt(low)}" if mean - half < low else "",
+            f"above {fmt(high)}" if mean + half > high else ""]
+    past = " and ".join(p for p in past if p)
+    outside = (f"; it reaches {past}, where no value can lie: too few runs for a t interval "
+               "to be accurate") if past else ""
+    return (f"{fmt(mean)} (95 % CI {fmt(mean - half)}–{fmt(mean + half)}, {len(values)} "
+            f"runs{small}{outside})")
 
 
 def short_verdict(c, unit="runs"):
@@ -117,12 +126,12 @@ def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="
         return _claim(f"{what}: {values} " + why + ("" if empty else ": no spread")
                       + ", so no comparison can be made)", "difference", _rule("difference"),
                       source, arms, PERMUTATION, c["p"], c["min_p"], diff=c["diff"],
-                      short=f"{values} (no comparison)")
+                      short=f"{what}: {values} (no comparison)")
     d = (diff_fmt or _points)(c["diff"])
     return _claim(f"{what}, {a} against {b}: {d}, {verdict_words(c, unit)}", "difference",
                   _rule("difference"), source, arms, PERMUTATION, c["p"], c["min_p"],
                   diff=c["diff"], separated=c["separated"], testable=c["testable"],
-                  short=f"{a} against {b}: {d}, {short_verdict(c, unit)}")
+                  short=f"{what}, {a} against {b}: {d}, {short_verdict(c, unit)}")
 
 
 def rule(arm, values, what, holds, rule_text, yes, no, fmt=fmt_pct, source=""):
@@ -156,9 +165,10 @@ def _rule(kind):
         "difference": f"two arms are separated when the {PERMUTATION} gives p < {ALPHA}; with "
                       "one run on a side no comparison is made; where no arrangement can reach "
                       f"p < {ALPHA} the comparison is not resolved",
-        "ranking": "the best arm by mean is named with its 95 % t interval; whether it is "
-                   f"separated from the runner-up by the {PERMUTATION} (p < {ALPHA}); with one "
-                   "run an arm there is no ranking, only the values",
+        "ranking": "the arm with the highest mean (the lowest, where the sentence says so) "
+                   "is named with its 95 % t interval; whether it is separated from the "
+                   f"runner-up by the {PERMUTATION} (p < {ALPHA}); with one run an arm there is "
+                   "no ranking, only the values",
         "trend": f"a monotone trend is claimed when the {SPEARMAN} gives p < {ALPHA}; with too "
                  "few points for any test to reach that, the trend is not testable",
         "threshold": "the first setting (in the stated order) whose runs are separated from "
@@ -170,9 +180,14 @@ def _rule(kind):
     }[kind]
 
 
-def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=None):
+def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=None,
+            bounds=None):
     """The best arm by mean with its interval, and whether the data separate it from the
-    runner-up. With one run in any arm: the values in the given order, no ranking."""
+    runner-up. With one run in any arm: the values in the given order, no ranking. `bounds`:
+    the values no arm can pass (an interval past them is flagged); a fraction shown as a
+    percentage (fmt_pct) lies in [0, 1] unless told otherwise."""
+    if bounds is None and fmt is fmt_pct:
+        bounds = (0.0, 1.0)
     ev = [_arm(k, v) for k, v in arms.items()]
     ev = [a for a in ev if a["n"]]
     if not ev:
@@ -192,13 +207,14 @@ def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=
     c = compare(best["values"], second["values"])
     word = "highest" if higher_is_better else "lowest"
     d = (diff_fmt or _points)(c["diff"])
-    text = (f"{what}: the {word} mean is {best['arm']}'s, {_interval(best['values'], fmt)}; "
+    interval = _interval(best["values"], fmt, bounds)
+    text = (f"{what}: the {word} mean is {best['arm']}'s, {interval}; "
             f"against the runner-up {second['arm']} ({fmt(second['mean'])}): {d}, "
             f"{verdict_words(c)}")
     return _claim(text, "ranking", _rule("ranking"), source, order, PERMUTATION, c["p"],
                   c["min_p"], best=best["arm"], runner_up=second["arm"], diff=c["diff"],
                   separated=c["separated"], testable=c["testable"],
-                  short=f"{what}: {word} mean {best['arm']} {fmt(best['mean'])}, against "
+                  short=f"{what}: {word} mean {best['arm']} {interval}, against "
                         f"{second['arm']} {d}, {short_verdict(c)}")
 
 
@@ -248,9 +264,10 @@ def mechanism(expectation, measurement, expected_sign=1, name=None):
     got = direction(measurement)
     verdict = "cannot tell" if got == 0 else "agrees" if got == expected_sign else "disagrees"
     ev = measurement["evidence"]
+    why = ("no test is run on these values" if ev["kind"] == "values" else
+           "the measurement's test does not establish a direction")
     text = (f"Expected: {expectation} Measured: {measurement['text']}. Verdict: {verdict}"
-            + (" (the measurement's test does not establish a direction)"
-               if verdict == "cannot tell" else ""))
+            + (f" ({why})" if verdict == "cannot tell" else ""))
     return _claim(text, "mechanism", _rule("mechanism"), ev["source"], ev["arms"], ev["test"],
                   ev["p"], ev["min_p"], expected=expectation, verdict=verdict,
                   measurement=ev, short=name and f"{name}: {verdict} "

@@ -62,7 +62,8 @@ def notes_of(fig):
     elif bands["band"]:
         found.setdefault("band", "Shaded band: ± 1 standard deviation over seeds.")
     elif bands["none"]:
-        found.setdefault("band", "One run per curve: no band.")
+        found.setdefault("band", "One run per curve (a mean over one seed is that run): no "
+                         "band.")
     return list(found.values())
 
 

@@ -49,6 +49,11 @@ def count(n, word, plural=None):
     return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
+def over_seeds(n):
+    """How a per-variant number is taken: 'mean over 3 seeds', or 'one seed' (no mean)."""
+    return "one seed" if n == 1 else f"mean over {n} seeds"
+
+
 def names(items):
     items = [str(i) for i in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -32,9 +32,11 @@ THRESHOLDS = {
                "for every class of C: ln C under cross-entropy, (C − 1)/C under the squared "
                "error on one-hot targets of the NumPy linear and two-layer models) in each of "
                f"the last {BLOWUP_RECORDS} records",
-    "stuck": f"the final accuracy lies within {STUCK_Z} binomial standard errors of chance "
-             "(1/C) on the images it was measured on, or the first layer's gradient is exactly "
-             "zero at the last record",
+    "stuck": f"the test accuracy (after the last update) lies within {STUCK_Z} binomial "
+             "standard errors of chance (1/C) on the number of test images, or the first "
+             "layer's gradient is exactly zero at the last record; a run's fate is decided on "
+             "the test set alone, so a run called ok may still be near chance on the smaller "
+             "validation set",
 }
 
 
@@ -153,9 +155,14 @@ def run_status(curves, test_acc, n_test, n_classes, diverged_at_step, trainer=No
     if "grad_norm" in curves and len(curves) and curves["grad_norm"].iloc[-1] == 0:
         return "stuck", "first-layer gradient exactly zero at the last record"
     if test_acc is not None and test_acc == test_acc:
-        chance = 1 / n_classes
-        noise = STUCK_Z * math.sqrt(chance * (1 - chance) / n_test)
-        if test_acc <= chance + noise:
+        if test_acc <= chance_band(n_classes, n_test):
             return "stuck", (f"test accuracy {100 * test_acc:.1f} % within {STUCK_Z} standard "
-                             f"errors of chance ({100 * chance:.0f} %)")
+                             f"errors of chance ({100 / n_classes:.0f} %)")
     return "ok", ""
+
+
+def chance_band(n_classes, n_images):
+    """The highest accuracy still within chance (the stuck rule): 1/C plus STUCK_Z binomial
+    standard errors on `n_images` images."""
+    chance = 1 / n_classes
+    return chance + STUCK_Z * math.sqrt(chance * (1 - chance) / n_images)

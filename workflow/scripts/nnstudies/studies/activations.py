@@ -240,17 +240,18 @@ def section(facts, figs, params, info):
                        figs[scaling], f"Inputs in {SCALING_NAMES[scaling]}, one column per "
                        "model: training loss (top) and first-layer gradient norm (bottom) "
                        "against step; ReLU solid, sigmoid dashed."))
-    sec.add_table("Per variant (mean over seeds)", "variants")
+    sec.add_table(f"Per variant ({prose.over_seeds(len(p['seeds']))})", "variants")
     _answers(sec, facts, variants, params)
     found = facts["claims"]
     fates = prose.status_counts(facts["statuses"])
     text = f"Activations, {subset}: {fates[0].upper()}{fates[1:]}"
-    if "ratio_values" in found:
+    if "ratio_above_one" in found:  # the claim's verdict and its run counts, as the section
         stuck = len(facts.get("stuck_included") or [])
+        sizes = {a["n"] for a in found["ratio_values"]["evidence"]["arms"]}
         text += (f". Inputs in {SCALING_NAMES[facts['base_scaling']]}"
-                 + (f", {stuck} stuck run{'s' if stuck > 1 else ''} included (a stuck run's "
-                    "gradient is nearly zero)" if stuck else "")
-                 + f": {sec.cite(found, 'ratio_values', True)}")
+                 + (f", {prose.count(stuck, 'stuck run')} included" if stuck else "")
+                 + (f", {prose.count(sizes.pop(), 'run')} per model" if len(sizes) == 1 else "")
+                 + f": {sec.cite(found, 'ratio_above_one', True)}")
     sec.summary = text + "."
     return sec
 

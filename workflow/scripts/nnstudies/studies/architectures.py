@@ -141,7 +141,7 @@ def _accuracies(runs_, models):
 
 SUMMARY_COLUMNS = ["model", "family", "parameters", "runs", "test_acc_mean", "test_acc_ci_low",
                    "test_acc_ci_high", "generalisation_gap", "final_train_acc_mean",
-                   "final_val_acc_mean"]
+                   "final_val_acc_mean", "train_seconds_mean"]
 WEIGHT_COLUMNS = ["model", "template_r_mean", "zero_sum_fraction", "selectivity_mean",
                   "preferred_classes", "dead_units"]
 SHOWN = {
@@ -153,7 +153,7 @@ SHOWN = {
         ("95 % CI", lambda r: f"{prose.cell(r.test_acc_ci_low)}–{prose.cell(r.test_acc_ci_high)}"
          + ("†" if 1 < r.runs < 5 else "")),
         ("best (seed)", lambda r: f"{prose.cell(r.best_test_acc)} ({r.best_seed})"),
-        ("final train acc. %", lambda r: prose.cell(r.final_train_acc_mean)),
+        ("train acc. %, last record", lambda r: prose.cell(r.final_train_acc_mean)),
         ("gap (points)", lambda r: prose.cell(r.generalisation_gap)))),
     "weights": Shown(decimals=3, columns=(
         ("model", "model"), ("best seed", "best_seed"), ("units", "units"),
@@ -358,11 +358,27 @@ def _answers(sec, summary, s, weights, facts, n_classes):
                "of these." if "family" in found else "The zoo has one family only.")
     sec.ask("Which architectures are akin, and how do similar ones compare?",
             f"Grouped by their layer lists: {groups}. {closing}")
-    text = (f"By accuracy: {sec.cite(found, 'test_accuracy')}. The pick by accuracy alone is "
-            "the highest mean where the data separate it from the runner-up; where they do "
-            "not, accuracy does not decide, and size or speed may"
-            + (f". On other grounds: {sec.cite(found, 'smaller')}" if "smaller" in found else ""))
-    sec.ask("Which architecture would you pick, and why?", text + ".")
+    text = (f"By accuracy: {sec.cite(found, 'test_accuracy')}. "
+            + _pick(found["test_accuracy"]["evidence"], summary.set_index("model"))
+            + (f" On other grounds: {sec.cite(found, 'smaller')}." if "smaller" in found else ""))
+    sec.ask("Which architecture would you pick, and why?", text)
+
+
+def _pick(ranked, s):
+    """The pick: the highest mean where the data separate it from the runner-up; else accuracy
+    does not decide, and the smallest and the fastest model are named (neither depends on
+    which model scored higher, so the text outside the claims compares nothing)."""
+    if ranked.get("separated"):  # named by the claim
+        return "The pick: the highest mean above, which the data separate from the runner-up."
+    small = s.parameters.idxmin()
+    grounds = [f"on size, the smallest model is {small} ({int(s.parameters[small]):,} "
+               "parameters)"]
+    if s.train_seconds_mean.notna().any():
+        fast = s.train_seconds_mean.idxmin()
+        grounds.append(f"on training time, the fastest is {fast} "
+                       f"({s.train_seconds_mean[fast]:.2g} s a run)")
+    return ("Accuracy does not decide the pick here (the data do not separate the highest mean "
+            "from the runner-up): " + "; ".join(grounds) + ".")
 
 
 def _band(x):

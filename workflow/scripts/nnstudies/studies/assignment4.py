@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .. import aggregate, claims, prose
+from .. import aggregate, claims, prose, stats
 from .. import config
 from .. import linear_models as lm
 from ..config import ConfigError, make_run
@@ -51,6 +51,9 @@ RULES = {
              "counts as one spike",
     "does not learn": f"the last finite training loss is less than {100 * NO_LEARNING_DROP:g} % "
                       "below the loss at the first record (before any update)",
+    "above chance": "the test accuracy at the last finite record lies above the chance band: "
+                    f"1/C plus {stats.STUCK_Z} binomial standard errors on the test images, the "
+                    "band within which the report calls a run stuck",
     "tick": "on the held-out curve (the test split where the run records it, else the "
             "validation split) of a run that ended ok, with two records or more: the loss "
             "reaches its minimum after the first record, ends more than "
@@ -58,7 +61,10 @@ RULES = {
             f"{100 * TICK_ACC_RISE:g} points above its value at the minimum",
 }
 # The seed's asks this section answers or leaves open (nnstudies/appendix.py): its items 1-4
-# and its closing remarks.
+# and its closing remarks. The decay remark is answered only where a decayed run is at a rate
+# unstable without decay (decay_not_measured); elsewhere the section declares it not reproduced
+# (asked_reasons).
+DECAY_ASK = "Closing remarks: the decay of the learning rate against instability"
 ASKED = [
     {"seed": "004", "ask": "1: linear classifier (squared loss, L2 5e-6, GD lr 0.01, decay "
      "0.999), Fig. 5: losses and accuracies", "answer": "assignment4-fig-linear"},
@@ -87,8 +93,7 @@ ASKED = [
     {"seed": "004", "ask": "Closing remarks: the learning rate from 0.1 to 1e-6 (speed, "
      "overshooting, spikes, getting stuck)", "answer": "assignment4-q3",
      "note": "on the linear classifier, at the configured rates"},
-    {"seed": "004", "ask": "Closing remarks: the decay of the learning rate against "
-     "instability", "answer": "assignment4-q3"},
+    {"seed": "004", "ask": DECAY_ASK, "answer": "assignment4-q3"},
     {"seed": "004", "ask": "Closing remarks: a tick-shaped test loss at some rates "
      "(over-fitting)", "answer": "assignment4-q5",
      "note": "a stated rule on every run's held-out curve; the CNN's is its validation curve"},
@@ -336,7 +341,11 @@ def loss_drop(losses):
     return float(1 - finite[-1] / loss[0])
 
 
-def sweep_table(runs_, curves, grid):
+def sweep_table(runs_, curves, grid, n_classes, n_test):
+    """One row per linear run: its spikes, the fall of its loss (RULES["does not learn"]) and
+    its test accuracy, with the chance band it is read against (RULES["above chance"], on the
+    `n_test` test images of `n_classes` classes)."""
+    band = stats.chance_band(n_classes, n_test)
     rows = []
     for lr, decay in grid:
         for r in runs_[runs_.name == linear_name(lr, decay)].itertuples():
@@ -353,7 +362,7 @@ def sweep_table(runs_, curves, grid):
                          "loss_drop": drop, "learns": bool(drop >= NO_LEARNING_DROP),
                          "final_test_acc": r.test_acc, "best_test_acc": finite.test_acc.max(),
                          "first_test_acc": c.test_acc.iloc[0],
-                         "last_test_acc": finite.test_acc.iloc[-1]})
+                         "last_test_acc": finite.test_acc.iloc[-1], "chance_band": band})
     return pd.DataFrame(rows)
 
 
@@ -475,7 +484,7 @@ def analyse(inp, out, params, info):
     tt = template_table(templates, means, overall, names)
     tt.to_csv(out.table("templates"), index=False)
     grid = [tuple(g) for g in linear_grid(p)]
-    sweep = sweep_table(runs_, curves, grid)
+    sweep = sweep_table(runs_, curves, grid, len(names), info["sizes"]["test"])
     sweep.to_csv(out.table("sweep"), index=False)
     two = p["two_layer"]
     pair = [curves[(n, p["seeds"][0])] for n in ("gd", "sgd")]
@@ -492,7 +501,7 @@ def analyse(inp, out, params, info):
     seed = p["seeds"][0]
     shape = templates.shape[1:]
     a4fig.save_all(out, curves, runs_, main, seed, templates, (means - overall).reshape(
-        -1, *shape), names, grid, target, linear_name)
+        -1, *shape), names, grid, target, linear_name, loss_drop)
     write_facts(out.facts, facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks))
 
 
@@ -558,14 +567,25 @@ def setting_facts(p, info):
             "tick_budgets": tick_budgets(p)}
 
 
+MEAN_FIT_ONLY = "reaching it shows only the outputs' mean fitted, not a class learned"
+
+
+def mean_fit_only(target, constant):
+    """Whether the stated loss lies above the loss of a constant output of 1/C for every class
+    (`constant`; None: not known): a loss the outputs' mean alone reaches, which voids what
+    reaching it measures, in every form of the claims that rest on it (the summary's too)."""
+    return constant is not None and constant == constant and target > constant
+
+
 def target_claim(target, constant):
     """Whether the stated loss lies above the loss of a constant output of 1/C for every class:
     a loss the outputs' mean alone reaches, so that reaching it shows no class learned."""
     return claims.rule(
         "the stated loss", [target], "Against the loss of a constant output of 1/C for every "
         f"class ({constant:.4f}: weights 0, biases 1/C, by the same objective)",
-        target > constant, "a stated loss above the loss of a constant output of 1/C for every "
-        "class is reached by fitting the outputs' mean alone, which needs no class learned",
+        mean_fit_only(target, constant), "a stated loss above the loss of a constant output "
+        "of 1/C for every class is reached by fitting the outputs' mean alone, which needs no "
+        "class learned",
         "above it: fitting the outputs' mean alone reaches it, so reaching it shows that mean "
         "fitted, not the classes learned,",
         "at or below it: reaching it takes more than fitting the outputs' mean,",
@@ -672,28 +692,83 @@ def lr_claims(sweep):
     lr, expectation = LR_EXPECTED["no_learning"]
     rows = _at_lr(sweep, lr, lower=True)
     if len(rows):
-        acc = "; ".join(f"lr {r.lr:g}, decay {r.lr_decay:g}: "
-                        f"{_moved(r.first_test_acc, r.last_test_acc)}"
-                        for r in rows.itertuples())
-        found["no_learning"] = claims.observation(
-            expectation, _by_setting(rows.assign(fall=100 * rows.loss_drop), "fall"),
-            "fall of the training loss from the first record to the last, as a percentage of "
-            f"the first (the test accuracy over the same records: {acc}; the rule reads the "
-            "loss)", lambda x: x < 100 * NO_LEARNING_DROP,
-            f"a fall under {100 * NO_LEARNING_DROP:g} %: does not learn {_iterations(rows)} by "
-            "the rule", True, fmt=lambda x: f"{x:.2f} %", source=SWEEP_SOURCE)
+        found["no_learning"] = learning_claim(rows, expectation)
     found.update(decay_claims(sweep))
     return found
 
 
-def decay_claims(sweep):
-    """The seed's remark that a decay of the rate avoids instability. 'decay': where a decay
-    (factor below 1) ran, and the spikes (RULES["spike"]) of the runs without decay, a rate
-    being unstable without decay where one of them has a spike; with no decayed run at such a
-    rate the claim says the remark is not measured here. 'decay_lr<rate>', for each unstable
-    rate with decayed runs: whether those had no spike, observed run by run."""
-    if not len(sweep):
-        return {}
+def _learning_rules(r):
+    """(the loss rule's reading, the accuracy's) of one sweep row: True where it says the run
+    does not learn, None where it cannot be read (no finite fall, no test accuracy)."""
+    loss = None if r.loss_drop != r.loss_drop else bool(r.loss_drop < NO_LEARNING_DROP)
+    acc = None if r.last_test_acc != r.last_test_acc else bool(r.last_test_acc <= r.chance_band)
+    return loss, acc
+
+
+def _accuracy_at(r):
+    """'lr 1e-06, decay 1: rose from 8.05 % to 57.00 %, above the chance band'."""
+    _, acc = _learning_rules(r)
+    where = ("" if acc is None else ", within the chance band" if acc else
+             ", above the chance band")
+    return f"lr {r.lr:g}, decay {r.lr_decay:g}: {_moved(r.first_test_acc, r.last_test_acc)}{where}"
+
+
+def _split(r):
+    """What each rule says of a run where they disagree."""
+    loss, _ = _learning_rules(r)
+    drop = f"{100 * NO_LEARNING_DROP:g} %"
+    return (f"lr {r.lr:g}, decay {r.lr_decay:g}: " + (
+        f"its loss fell by less than {drop} (does not learn, by the loss rule) while its test "
+        "accuracy ended above the chance band (learns, by the accuracy)" if loss else
+        f"its loss fell by {drop} or more (learns, by the loss rule) while its test accuracy "
+        "ended within the chance band (does not learn, by the accuracy)"))
+
+
+def _fall(x):
+    return f"{x:.2f} %"
+
+
+def learning_claim(rows, expectation):
+    """The remark that a rate this low may not learn, read by two rules that can disagree: the
+    fall of the training loss (RULES["does not learn"]) and the test accuracy against the
+    chance band (RULES["above chance"]). Where the two agree in every run, the verdict is
+    theirs, observed run by run; where they disagree in a run, it is cannot tell, and the claim
+    says what each rule says of that run: never "does not learn" while the test accuracy lies
+    above the chance band."""
+    fall = rows.assign(fall=100 * rows.loss_drop)
+    read = [_learning_rules(r) for r in rows.itertuples()]
+    split = [r for r, (loss, acc) in zip(rows.itertuples(), read)
+             if None not in (loss, acc) and loss != acc]
+    band = rows.chance_band.iloc[0]
+    what = ("fall of the training loss from the first record to the last, as a percentage of "
+            "the first (the test accuracy over the same records: "
+            + "; ".join(_accuracy_at(r) for r in rows.itertuples())
+            + f"; the chance band: up to {prose.pct(band)}, 1/C plus {stats.STUCK_Z} binomial "
+            "standard errors on the test images)")
+    if not split:
+        return claims.observation(
+            expectation, _by_setting(fall, "fall"), what, lambda x: x < 100 * NO_LEARNING_DROP,
+            f"a fall under {100 * NO_LEARNING_DROP:g} %, the test accuracy within the chance "
+            f"band where recorded: does not learn {_iterations(rows)} by both rules", True,
+            fmt=_fall, source=SWEEP_SOURCE)
+    c = claims.rule(
+        "; ".join(_by_setting(fall, "fall")), list(fall.fall),
+        f"Expected: {expectation} Measured, {what}", False,
+        "the remark is borne out where the loss rule and the test accuracy both say a run "
+        "does not learn, refuted where both say it learns, and cannot be told where they "
+        f"disagree. Loss rule: {RULES['does not learn']}; accuracy: learns when "
+        f"{RULES['above chance']}", "",
+        f"the two rules disagree {_iterations(rows)}: " + "; ".join(_split(r) for r in split)
+        + ". Verdict: cannot tell; the remark neither borne out nor refuted",
+        fmt=_fall, source=SWEEP_SOURCE)
+    c["evidence"].update(verdict="cannot tell", holds=None)
+    return c
+
+
+def _decay_scope(sweep):
+    """What the sweep holds for the decay remark: (runs without decay, decayed runs, the rates
+    unstable without decay (a spike, RULES["spike"]), those of them with decayed runs, and the
+    words for where the decay ran and which rates are unstable)."""
     plain = sweep[np.isclose(sweep.lr_decay, 1.0)]
     decayed = sweep[sweep.lr_decay < 1]
     unstable = sorted({lr for lr, g in plain.groupby("lr") if (g.spikes > 0).any()},
@@ -708,20 +783,54 @@ def decay_claims(sweep):
     else:
         verdict = ("unstable without decay (a spike): " + (
             f"lr {prose.names([f'{lr:g}' for lr in unstable])}" if unstable else "no rate"))
+    return plain, decayed, unstable, measured, f"{ran}; {verdict}"
+
+
+NO_DECAYED_UNSTABLE = "no decayed run is at a rate that is unstable without decay"
+
+
+def decay_not_measured(sweep):
+    """Why this sweep cannot test the decay remark, or None where it can (a decayed run at a
+    rate unstable without decay): the appendix then lists the remark as not reproduced, with
+    this reason, rather than linking an answer that measures nothing."""
+    if sweep is None or not len(sweep):
+        return "no linear sweep ran"
+    *_, measured, scope = _decay_scope(sweep)
+    return None if measured else f"{NO_DECAYED_UNSTABLE} ({scope})"
+
+
+def decay_claims(sweep):
+    """The seed's remark that a decay of the rate avoids instability. 'decay': where a decay
+    (factor below 1) ran, and the spikes (RULES["spike"]) of the runs without decay, a rate
+    being unstable without decay where one of them has a spike; with no decayed run at such a
+    rate the claim says the remark is not measured here. 'decay_lr<rate>', for each unstable
+    rate with decayed runs: whether those had no spike, observed run by run."""
+    if not len(sweep):
+        return {}
+    plain, decayed, unstable, measured, scope = _decay_scope(sweep)
     tail = (f"decayed runs at a rate unstable without decay: "
             f"lr {prose.names([f'{lr:g}' for lr in measured])}" if measured else
-            "no decayed run is at a rate that is unstable without decay, so the remark is not "
-            "measured here")
+            f"{NO_DECAYED_UNSTABLE}, so the remark is not measured here")
     found = {"decay": claims.values_only(
         _by_setting(plain, "spikes") if len(plain) else {"decay 1": []},
         f"Expected: {DECAY_EXPECTED} Measured, {SPIKES_WHAT} without decay (factor 1)", _count,
-        SWEEP_SOURCE, f"{ran}; {verdict}; {tail}", missing="not run")}
+        SWEEP_SOURCE, f"{scope}; {tail}", missing="not run")}
     for lr in measured:
         found[f"decay_lr{lr:g}"] = claims.observation(
             f"with a decay, lr {lr:g} is no longer unstable (it has a spike without decay).",
             _by_setting(_at_lr(decayed, lr), "spikes"), SPIKES_WHAT, lambda x: x == 0,
             "no spike", True, fmt=_count, source=SWEEP_SOURCE)
     return found
+
+
+def asked_reasons(facts):
+    """{ask: reason} for the asks ASKED links to an answer that this configuration's runs do
+    not measure (from the facts): the appendix lists them as not reproduced, with the reason."""
+    why = facts.get("decay_not_measured")
+    if not isinstance(why, str):  # None, read back from the facts file as NaN: measured
+        return {}
+    return {DECAY_ASK: f"not measured in this configuration: {why}; Q3 gives the spikes at "
+                       "each rate without decay"}
 
 
 def _tick_at(r):
@@ -750,22 +859,23 @@ def _budgets(families, budgets):
 
 def _at_last(ok, budgets):
     """How many of the runs the rule applies to had their lowest held-out loss at the last
-    record: those end before any rise could begin and cannot test the remark."""
+    record: those show no rise within their budget (which says nothing of a rise after it) and
+    cannot test the remark."""
     n, k = len(ok), int((ok.records_after_min == 0).sum())
     scope = _budgets(ok.family, budgets)
     if n == 1:
         head = ("In the one run that ended ok the held-out loss was " + (
-            f"still at its lowest at the last record{scope}: it ends before a rise could begin, "
-            "so it cannot test the remark; it neither confirms nor refutes it" if k else
+            f"still at its lowest at the last record{scope}: no rise within this budget, so it "
+            "cannot test the remark; it neither confirms nor refutes it" if k else
             f"lowest before the last record{scope}: the rule reads its rise"))
     elif k == n:
         head = (f"In every run that ended ok ({n}) the held-out loss was still at its lowest at "
-                f"the last record{scope}: these runs end before a rise could begin, so they "
-                "cannot test the remark; they neither confirm nor refute it")
+                f"the last record{scope}: no rise within this budget, so these runs cannot "
+                "test the remark; they neither confirm nor refute it")
     elif k:
         head = (f"In {k} of the {n} runs that ended ok the held-out loss was still at its "
-                f"lowest at the last record{scope}: those {k} end before a rise could begin, so "
-                f"they cannot test the remark; the rule reads the rise of the other {n - k}")
+                f"lowest at the last record{scope}: no rise within this budget, so those {k} "
+                f"cannot test the remark; the rule reads the rise of the other {n - k}")
     else:
         head = (f"In none of the {n} runs that ended ok was the held-out loss lowest at the "
                 f"last record{scope}: each has records after its lowest, and the rule reads "
@@ -823,13 +933,20 @@ def claims_for(gs, sweep, test_acc, main, target, ticks=None, budgets=None, cons
     to its per-seed test accuracies."""
     found = {}
     by = {v: g.set_index("seed") for v, g in gs.groupby("variant")}
+    void = mean_fit_only(target, constant)
     if {"gd", "sgd"} <= set(by):
         for column, unit in (("passes_to_target", "passes"), ("seconds_to_target", "seconds")):
-            found[f"gd_sgd_{unit}"] = claims.difference(
+            c = claims.difference(
                 "GD", by["gd"][column], "SGD", by["sgd"][column],
                 f"Two-layer network, {unit} until the training loss first reaches "
-                f"{target:.4f}", fmt=lambda x, u=unit: _amount(x, u), source=GD_SGD_SOURCE,
+                f"{target:.4f}" + (f" (above the loss of a constant output, {constant:.4f}, "
+                                   f"so {MEAN_FIT_ONLY})" if void else ""),
+                fmt=lambda x, u=unit: _amount(x, u), source=GD_SGD_SOURCE,
                 diff_fmt=lambda d, u=unit: _signed(d, u))
+            if void and MEAN_FIT_ONLY not in c["short"]:  # what voids it, in every form
+                c["short"] += (f"; the stated loss lies above the loss of a constant output "
+                               f"({constant:.4f}), so {MEAN_FIT_ONLY}")
+            found[f"gd_sgd_{unit}"] = c
         found["sgd_fewer_passes"] = claims.mechanism(
             "per pass, SGD updates the weights once per batch where GD updates them once, so "
             "it reaches a given loss in fewer passes (the seed's finding).",
@@ -849,12 +966,14 @@ def claims_for(gs, sweep, test_acc, main, target, ticks=None, budgets=None, cons
 
 def table_facts(tt, sweep, gs, cnn, ticks=None):
     """The small tables the answers walk through, whole (the templates: the classes whose
-    template matches another class's mean image best), and the rules they were measured by."""
+    template matches another class's mean image best), the rules they were measured by, and
+    why the sweep cannot test the decay remark (None where it can; decay_not_measured)."""
     ticks = pd.DataFrame(columns=TICK_COLUMNS) if ticks is None else ticks
     return {"template_misses": records(tt[~tt.own_is_best.astype(bool)]),
             "sweep": records(sweep), "gd_sgd": records(gs), "cnn": records(cnn),
             "ticks": records(ticks), "rules": RULES,
-            "lr_expected": {k: lr for k, (lr, _) in LR_EXPECTED.items()}}
+            "lr_expected": {k: lr for k, (lr, _) in LR_EXPECTED.items()},
+            "decay_not_measured": decay_not_measured(sweep)}
 
 
 def facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks=None):
@@ -881,7 +1000,9 @@ def facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks=None):
 
 
 def section(facts, figs, params, info):
-    return a4text.section(facts, figs, params, info, NAME, TITLE)
+    sec = a4text.section(facts, figs, params, info, NAME, TITLE)
+    sec.asked_reasons = asked_reasons(facts)  # read by the appendix (see asked_reasons)
+    return sec
 
 
 SHOWN = a4text.SHOWN

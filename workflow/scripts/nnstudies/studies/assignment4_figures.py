@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import figures
 from ..figures import PRINT_WIDTH_IN, STATUS_MARKERS, _mark_status, _status_legend, plt
+from .assignment4_text import _change
 
 GD_SGD = {"gd": ("full-batch GD", "C0"), "sgd": ("mini-batch SGD", "C3")}
 
@@ -75,9 +76,20 @@ def _log_ticks(ax, values):
         lambda x, _: f"{x:.{digits}g}"))
 
 
-def sweep_figure(curves, statuses, grid, name_of, seed):
+def _loss_changes(ax, lines, changes):
+    """Each line's change of the training loss in its own panel: every panel has its own log
+    axis ticked at its own extremes, so a 0.07 % fall looks as steep as a 53 % one; the legend
+    (placed where it covers least) gives the numbers, as the sweep table does."""
+    if lines:
+        ax.legend(lines, changes, loc="best", fontsize=7, title="loss change", title_fontsize=7,
+                  handlelength=1.6, borderpad=0.3, labelspacing=0.2, framealpha=0.85)
+
+
+def sweep_figure(curves, statuses, grid, name_of, seed, drop_of):
     """One column per learning rate: training loss (log) and test accuracy per iteration, one
-    line per decay; a run that did not end ok ends in its marker; one legend below."""
+    line per decay, each loss panel stating its lines' change from the first record to the last
+    finite one (`drop_of`, assignment4.loss_drop: the table's); a run that did not end ok ends
+    in its marker; one legend below."""
     lrs = sorted({lr for lr, _ in grid})
     decays = sorted({d for _, d in grid}, reverse=True)
     fig, axes = plt.subplots(2, len(lrs), figsize=(PRINT_WIDTH_IN, 5.0), squeeze=False,
@@ -85,7 +97,7 @@ def sweep_figure(curves, statuses, grid, name_of, seed):
     used, legend = set(), {}
     for col, lr in enumerate(lrs):
         top, bottom = axes[0, col], axes[1, col]
-        drawn = []
+        drawn, lines, changes = [], [], []
         for i, d in enumerate(decays):
             key = (name_of(lr, d), seed)
             if key not in curves:
@@ -96,6 +108,8 @@ def sweep_figure(curves, statuses, grid, name_of, seed):
             line, = top.plot(finite.step, finite.train_loss, color=colour, label=f"decay {d:g}",
                              ls="-" if i == 0 else "--")
             legend.setdefault(f"decay {d:g}", line)
+            lines.append(line)
+            changes.append(_change(-drop_of(c.train_loss)))
             bottom.plot(finite.step, finite.test_acc, color=colour, ls="-" if i == 0 else "--")
             drawn += list(finite.train_loss)
             status = statuses.get(key, "ok")
@@ -106,6 +120,7 @@ def sweep_figure(curves, statuses, grid, name_of, seed):
         top.set(yscale="log", title=f"lr {lr:g}", ylabel="training loss (log)" if col == 0
                 else None)
         _log_ticks(top, drawn)
+        _loss_changes(top, lines, changes)
         bottom.set(xlabel="iteration", ylabel="test accuracy" if col == 0 else None)
         for ax in (top, bottom):
             ax.grid(alpha=0.3)
@@ -192,11 +207,12 @@ def cnn_figure(curve, status):
 
 
 def save_all(out, curves, runs_, main, seed, templates, class_means, names, grid, target,
-             name_of):
+             name_of, drop_of):
     statuses = {(r.name, r.seed): r.status for r in runs_.itertuples()}
     figures.save(linear_figure(curves[(main, seed)], main), *out.figure("linear"))
     figures.save(templates_figure(templates, class_means, names), *out.figure("templates"))
-    figures.save(sweep_figure(curves, statuses, grid, name_of, seed), *out.figure("sweep"))
+    figures.save(sweep_figure(curves, statuses, grid, name_of, seed, drop_of),
+                 *out.figure("sweep"))
     figures.save(gd_sgd_iterations_figure(curves, seed, target, statuses),
                  *out.figure("gd_sgd_iterations"))
     figures.save(gd_sgd_time_figure(curves, seed, target, statuses),

@@ -159,7 +159,9 @@ def section(facts, figs, params, info, name, title):
     sec.add_figure(figs["sweep"], "Linear classifier at each learning rate (columns) and decay "
                    "(lines, solid and dashed so that coinciding ones stay visible): training loss "
                    "(log scale, each column its own, ticked at its lowest, middle and highest "
-                   "value) and test accuracy per iteration; a marker ends a run that did not end "
+                   "value, so that equal slopes are not equal changes: each panel states its "
+                   "lines' change from the first record to the last finite one, as the table "
+                   "does) and test accuracy per iteration; a marker ends a run that did not end "
                    "ok (legend).")
     rules = facts.get("rules", {})
     sec.add_table("Learning rate and decay (linear classifier)", "sweep",
@@ -302,16 +304,19 @@ def sweep_answer(sec, facts, sweep, p):
             "the run unstable (0.1), 0.01 shows some spikes, 0.001 fewer, 0.0001 a smooth curve, "
             "and at 1e-6 or lower the model may not learn; a decay damps the steps over time. "
             f"Rules: a spike is {rules['spike']}; a run does not learn when "
-            f"{rules['does not learn']}. Measured on the linear classifier (full-batch GD, "
+            f"{rules['does not learn']}, and its test accuracy says it learns when "
+            f"{rules['above chance']}. Measured on the linear classifier (full-batch GD, "
             f"{int(rows.iterations.max())} iterations, seed {seed}): {per}. Full-batch GD has "
             "no sampling noise: a rise in training loss is overshooting, not noise. "
             + "".join(f"{c}. " for c in cited)
             + (f"Not in this configuration's sweep (lr {', '.join(f'{x:g}' for x in lrs)}): "
                f"the remark{'s' if len(absent) > 1 else ''} at lr {', '.join(absent)}. "
                if absent else "")
-            + "The rule on learning reads the objective; the accuracy is listed beside it "
-            "because it need not follow: the loss counts how far every score is from its "
-            "one-hot target, the accuracy only which score is largest. "
+            + "The loss rule reads the objective, the accuracy the held-out predictions, and "
+            "the two need not agree: the loss counts how far every score is from its one-hot "
+            "target, the accuracy only which score is largest, so the right score can come out "
+            "on top while the loss has hardly fallen; where they disagree the verdict is cannot "
+            "tell. "
             + ("One initialisation per setting: the settings are listed, not ranked or "
                "compared." if len(p["seeds"]) == 1 else ""))
 
@@ -384,15 +389,15 @@ def _difference(seed_row, run_row):
 
 
 def _gd_sgd_caveats(facts):
-    """What the GD/SGD line rests on, in the summary too: the stated loss, the two rates (a
-    confound) and the runs' fates."""
+    """What the GD/SGD line rests on, in the summary too: the two rates (a confound) and the
+    runs' fates (the stated loss, and what voids reaching it, are in the claim's own short
+    form)."""
     rows = pd.DataFrame(facts["gd_sgd"])
     if rows.empty or not {"gd", "sgd"} <= set(rows.variant):
         return ""
     gd, sgd = (rows[rows.variant == v].iloc[0] for v in ("gd", "sgd"))
-    return (f" (stated loss {facts['target_loss']:.4f}; lr {gd.lr:g} against {sgd.lr:g}, so the "
-            f"batch size is not separated from the rate; fates: GD {gd.status}, SGD "
-            f"{sgd.status})")
+    return (f" (lr {gd.lr:g} against {sgd.lr:g}, so the batch size is not separated from the "
+            f"rate; fates: GD {gd.status}, SGD {sgd.status})")
 
 
 def summary(sec, facts, params):

@@ -136,7 +136,11 @@ def analyse(inp, out, params, info):
         rows.append({"study": run["study"], "N": n, "B": batch, "E": epochs,
                      "ceil(N/B)": per_epoch, "E*ceil(N/B)": epochs * per_epoch,
                      "batches per epoch (run)": s["steps_per_epoch"],
-                     "iterations (run)": s["steps"] if s["diverged_at_step"] is None else None})
+                     "iterations (run)": s["steps"] if s["diverged_at_step"] is None else None,
+                     # a scheduled run goes back to the epoch where its rate switches, so it
+                     # computes more steps than its curve keeps
+                     "iterations computed (run)": s.get("steps_trained", s["steps"])
+                     if s["diverged_at_step"] is None else None})
     iterations = pd.DataFrame(rows).drop_duplicates()
     iterations.to_csv(out.table("iterations"), index=False)
 
@@ -190,16 +194,23 @@ def facts(eces, identity, reliability, iterations, parameters):
         per_batch.append({"study": study, "N": first.N, "B": first.B,
                           "per_epoch": first["ceil(N/B)"], "epochs": sorted(r.E.unique()),
                           "iterations": sorted(r["E*ceil(N/B)"].unique())})
+    computed = iterations.get("iterations computed (run)", iterations["iterations (run)"])
+    extra = iterations[computed > iterations["iterations (run)"]]
     match = parameters.formula_count == parameters.framework_count
     return {"identity": identity, "ece": per_model, "iterations": per_batch,
-            "iterations_agree": agree, "parameter_models": len(parameters),
+            "iterations_agree": agree,
+            "iterations_extra": [{"study": r["study"], "E": int(r["E"]),
+                                  "kept": int(r["iterations (run)"]),
+                                  "computed": int(r["iterations computed (run)"])}
+                                 for r in extra.to_dict("records")],
+            "parameter_models": len(parameters),
             "parameter_mismatch": list(parameters.model[~match]),
             "claims": {"ece": claims.ranking(
                 {m: list(g.ece) for m, g in eces.groupby("model", sort=False)},
                 "Expected calibration error on the test set (lower: better calibrated)",
                 fmt=lambda x: "–" if x != x else f"{x:.3f}", source="tables/concepts_ece.csv",
                 # two significant digits: a difference below 0.0005 is not "-0.000"
-                higher_is_better=False, diff_fmt=lambda d: f"{d:+.2g}")}}
+                higher_is_better=False, diff_fmt=lambda d: f"{d:+.2g}", bounds=(0.0, 1.0))}}
 
 
 def section(facts, figs, params, info):
@@ -218,13 +229,18 @@ def section(facts, figs, params, info):
     eces = "; ".join(f"{m} {r['mean']:.3f}" + (f" ± {r['std']:.3f}" if r["runs"] > 1 else "")
                      + f" (confidence − accuracy {prose.pts(r['over_confidence'])})"
                      for m, r in facts["ece"].items())
+    over = sum(r["over_confidence"] > 0 for r in facts["ece"].values())
+    under = sum(r["over_confidence"] < 0 for r in facts["ece"].values())
     sec.ask("What does a classifier trained with cross-entropy approximate?",
-            "Expected: the expected cross-entropy is smallest when the predicted class "
+            "In theory: the expected cross-entropy is smallest when the predicted class "
             "probabilities equal the true posterior p(class | image), so a trained network's "
-            "softmax approximates that posterior; if it does, a prediction made with confidence "
-            "c is right a fraction c of the time, and the expected calibration error (ECE) is "
-            "near 0. Measured on the test set (ECE, mean ± std over seeds, lower is better; in "
-            f"brackets the mean confidence minus accuracy, positive = over-confident): {eces}. "
+            "softmax approximates that posterior; where it equals it, a prediction made with "
+            "confidence c is right a fraction c of the time, and the expected calibration error "
+            "(ECE) is 0. Measured on the test set (ECE, mean ± std over seeds, lower is better; "
+            "in brackets the mean confidence minus accuracy, positive = over-confident): "
+            f"{eces}. Over-confident (confidence above accuracy) for {over} of "
+            f"{len(facts['ece'])} models, under-confident for {under}. No threshold makes an "
+            "ECE 'near 0', so no verdict on the theory is drawn from it. "
             f"{sec.cite(facts['claims'], 'ece')}.")
     identity = facts["identity"]
     ratio = identity["max_abs_error"] / identity["max_abs_grad"]
@@ -245,10 +261,14 @@ def section(facts, figs, params, info):
             "An epoch passes every training image once in batches of B, the last one possibly "
             "smaller: ceil(N/B) batches; E epochs make E·ceil(N/B) iterations. "
             + "; ".join(lines) + ". "
-            + ("Every run's recorded batches per epoch and steps equal these formulas (a "
+            + ("Every run's recorded batches per epoch and kept steps equal these formulas (a "
                "diverged run stops early and is left out of the step check)."
                if facts["iterations_agree"] else
-               "Some runs' recorded counts differ from the formulas: see the table."))
+               "Some runs' recorded counts differ from the formulas: see the table.")
+            + "".join(f" The {r['study']} runs of E = {r['E']} computed {r['computed']:,} steps "
+                      f"to keep {r['kept']:,}: a scheduled run goes back to the epoch where its "
+                      "rate switches and trains on from there."
+                      for r in facts.get("iterations_extra", [])))
     n, mismatch = facts["parameter_models"], facts["parameter_mismatch"]
     sec.ask("How many parameters does a model have?",
             f"MLP: {PARAM_FORMULAS['mlp']}. CNN: {PARAM_FORMULAS['cnn']}. Evaluated for all "

@@ -256,11 +256,18 @@ def overfit_table(curves):
     epoch and the training loss (epoch mean) at the last epoch is below its value there; every
     later validation loss is then above that minimum. Otherwise the run has no turn within its
     epochs ('none'); 'training loss rose too' when the validation minimum is followed by a
-    rising training loss as well; 'not measured' with fewer than two finite records."""
+    rising training loss as well; 'not measured' with fewer than two finite records. Every run
+    with a finite record also gets its best validation accuracy (and its epoch) and its last:
+    a run that learned and then fell back is told from one that never learned by them."""
     rows = []
     for (name, seed), df in curves.items():
         df = df[np.isfinite(df.val_loss)] if len(df) else df
         row = {"name": name, "seed": seed, "epochs": len(df)}
+        if len(df):
+            best = int(df.val_acc.values.argmax())
+            row.update(best_val_acc=df.val_acc.iloc[best],
+                       best_val_acc_epoch=int(df.epoch.iloc[best]),
+                       last_val_acc=df.val_acc.iloc[-1])
         if len(df) < 2:
             rows.append({**row, "verdict": "not measured"})
             continue
@@ -278,7 +285,8 @@ def overfit_table(curves):
                      "train_above_val_from": since})
     columns = ["name", "seed", "epochs", "verdict", "min_val_loss_epoch", "min_val_loss",
                "last_val_loss", "train_loss_at_min", "last_train_loss", "last_gap",
-               "train_above_val_from", "val_acc_at_min", "last_val_acc"]
+               "train_above_val_from", "val_acc_at_min", "last_val_acc", "best_val_acc",
+               "best_val_acc_epoch"]
     return pd.DataFrame(rows).reindex(columns=columns).sort_values(["name", "seed"],
                                                                    ignore_index=True)
 
@@ -335,6 +343,7 @@ def epochs_to(per_epoch, name, target, seeds):
 
 
 SOURCE = "tables/hw5_runs.csv and tables/hw5_epochs.csv"
+OVERFIT_SOURCE = "tables/hw5_overfit.csv"
 MOMENTUM_EXPECTED = ("with β = {beta:g} each step adds up past gradients, so along directions "
                      "where they agree the step grows to about 1/(1 − β) = {gain:.3g} times the "
                      "plain one while oscillating components cancel: at the same rate, training "
@@ -344,8 +353,115 @@ DEPTH_EXPECTED = ("a second conv block builds features of features over larger p
                   "image (each unit after it sees more of the input), which usually lets a "
                   "network fit images better: a higher training accuracy after the same "
                   "epochs.")
+LARGE_EXPECTED = ("a rate far above the baseline's takes steps that overshoot the minimum, so "
+                  "the loss jumps up or becomes NaN, or it drives ReLU units to zero output for "
+                  "every image (dead units), after which the network predicts one class: it "
+                  "ends at chance ({chance:.2f} %), its loss near ln C = {ln_c:.2f}.")
 SLOW_EXPECTED = ("a rate far below the baseline's moves the weights so little that the "
                  "training loss falls slowly (lower in the last epoch than in the first).")
+
+
+def _mean(values):
+    return float(values.mean()) if len(values) else None
+
+
+def _finite_or_none(x):
+    return float(x) if x is not None and x == x and abs(x) != math.inf else None
+
+
+# A run's course by the learns rule: where it ends against the line (chance plus STUCK_Z
+# standard errors) and where it was at its best
+COURSE_FATES = {"diverged": "diverged (loss not finite)", "blew up": "blew up",
+                "stuck": "got stuck"}
+UNIFORM_COURSES = ("learns", "does not learn")  # a rate whose runs all share one is told whole
+
+
+def fell_back(best, final, n_val):
+    """Whether the final validation accuracy lies below the best by more than STUCK_Z
+    standard errors of the difference of two accuracies on n_val images."""
+    se = math.sqrt((best * (1 - best) + final * (1 - final)) / n_val)
+    return best - final > STUCK_Z * se
+
+
+def course(status, best, final, line, n_val):
+    """One run's course: 'learns' (ended ok above the line), 'learns, but falls back from its
+    best' (ended above the line, beyond noise below its best), 'learned, then fell back to
+    chance' (best above the line, final not), 'learned, then <fate>' (best above the line,
+    then diverged, blew up or stuck above it) or 'does not learn' (never above the line, or
+    no finite record)."""
+    if best is None or best <= line:
+        return "does not learn"
+    above = final is not None and final > line
+    if status == "ok" and above:
+        return "learns, but falls back from its best" if fell_back(best, final, n_val) \
+            else "learns"
+    if status in ("diverged", "blew up") or above:
+        return f"learned, then {COURSE_FATES[status]}"
+    return "learned, then fell back to chance"
+
+
+def run_courses(runs_, per_epoch, overfit, name, line, n_val):
+    """Per run of a variant (by seed): its fate, best validation accuracy and its epoch, final
+    validation accuracy, course, the training loss of its first and last epochs, test
+    accuracy."""
+    o = overfit.set_index(["name", "seed"])
+    out = []
+    for r in runs_[runs_.name == name].sort_values("seed").itertuples():
+        seed = int(r.seed)
+        at = o.loc[(name, seed)] if (name, seed) in o.index else None
+        best = _finite_or_none(at.best_val_acc) if at is not None else None
+        final = _finite_or_none(at.last_val_acc) if at is not None else None
+        rec = per_epoch[(per_epoch.name == name) & (per_epoch.seed == seed)].sort_values(
+            "epoch")
+        out.append({"seed": seed, "status": r.status, "best": best, "final": final,
+                    "best_epoch": (int(at.best_val_acc_epoch) if best is not None else None),
+                    "course": course(r.status, best, final, line, n_val),
+                    "first_train_loss": _finite_or_none(rec.train_loss.iloc[0]) if len(rec)
+                    else None,
+                    "last_train_loss": _finite_or_none(rec.train_loss.iloc[-1]) if len(rec)
+                    else None,
+                    "test_acc": _finite_or_none(r.test_acc)})
+    return out
+
+
+def rate_facts(out, found, name, label, runs_, per_epoch, overfit, line, n_val, large,
+               large_expected, learns_rule):
+    """An asked rate's runs by the learns rule: one claim for the rate when its runs share a
+    course (all learn, or none was ever above the line), else one claim per run with its best
+    and final validation accuracy; for a rate above the baseline's, the expectation that it
+    ends at chance, observed on the runs that did not diverge."""
+    steps = _column(runs_, name, "steps")  # the longest of its runs (one diverged stops early)
+    steps = int(steps.max()) if len(steps) else 0
+    never = f"it does not learn within {steps:,} steps (the seed: {SEED_STEPS:,})"
+    runs = run_courses(runs_, per_epoch, overfit, name, line, n_val)
+    kinds = {r["course"] for r in runs}
+    out["runs"] = runs
+    out["per_seed"] = len(kinds) > 1 or not kinds <= set(UNIFORM_COURSES)
+    if not out["per_seed"]:
+        learns = kinds == {"learns"}
+        # the final accuracies show that each run learns; the best ones that none ever did
+        key, what = ("final", "Final validation accuracy per run") if learns else (
+            "best", "Best validation accuracy in any epoch, per run")
+        found[f"learns_{name}"] = claims.rule(
+            label, [r[key] for r in runs if r[key] is not None], what, learns, learns_rule,
+            "it learns", never, source=OVERFIT_SOURCE)
+    for r in runs if out["per_seed"] else []:
+        said = never if r["course"] == "does not learn" else f"it {r['course']}"
+        values = [x for x in (r["best"], r["final"]) if x is not None]
+        found[f"learns_{name}_seed{r['seed']}"] = claims.rule(
+            f"{label}, seed {r['seed']}", values,
+            "Best validation accuracy" + (f" (epoch {r['best_epoch']})"
+                                          if r["best_epoch"] is not None else "") + " and final",
+            r["course"].startswith("learns"), learns_rule, said, said, source=OVERFIT_SOURCE)
+    kept = [r["final"] for r in runs if r["status"] != "diverged" and r["final"] is not None]
+    if large and kept:
+        gone = len(runs) - len(kept)
+        found[f"at_chance_{name}"] = claims.observation(
+            large_expected, {label: kept}, "final validation accuracy per run" + (
+                f" that did not diverge ({gone} of {len(runs)} diverged or left no record, "
+                "which the expectation allows)" if gone else ""),
+            lambda x: x <= line, f"a final validation accuracy at most {100 * line:.2f} % "
+            "(not above chance by the rule)", True, fmt=claims.fmt_pct, source=OVERFIT_SOURCE)
 
 
 def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
@@ -388,28 +504,32 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
                                               "the baseline"),
             lambda n: _column(runs_, n, "test_acc"))
     out["rates"] = {}
-    # "learns": the rule each asked rate is held to (a fate-like rule, not a comparison)
+    # "learns": the rule each asked rate is held to, run by run (a fate-like rule, not a
+    # comparison); a run's best epoch counts as well as its last, so that a run which learned
+    # and then fell back is not reported as one that never learned
     band = STUCK_Z * math.sqrt(out["chance"] * (1 - out["chance"]) / sizes["val"])
-    learns_rule = (f"learns = mean final validation accuracy above chance "
+    line = out["chance"] + band
+    learns_rule = (f"a run learns when it ends ok with a final validation accuracy above chance "
                    f"({100 * out['chance']:.2f} %) by more than {STUCK_Z} standard errors on "
-                   f"{sizes['val']:,} validation images, i.e. above "
-                   f"{100 * (out['chance'] + band):.2f} %, with every run ok")
+                   f"{sizes['val']:,} validation images, i.e. above {100 * line:.2f} %; it "
+                   "learned, then fell back when its best validation accuracy (any epoch) was "
+                   "above that line and its final is not; a run that ends above the line falls "
+                   f"back from its best when its final lies more than {STUCK_Z} standard errors "
+                   "of the difference below its best; a rate learns when every run learns "
+                   "(each run is given when its runs differ in course)")
     out["learns_rule"] = learns_rule
+    out["learns_line"] = line
     out["seed_steps"] = SEED_STEPS
+    out["large_expected"] = LARGE_EXPECTED.format(chance=100 * out["chance"],
+                                                  ln_c=math.log(n_classes))
     for name in lrs.name:
+        out["rates"][name] = {
+            "first_train_loss": _mean(_at_epoch(per_epoch, name, 1, "train_loss")),
+            "last_train_loss": _mean(_column(variants_, name, "last_epoch_train_loss_mean"))}
         if v.loc[name, "lr"] in p["lrs"]:
-            r = v.loc[name]
-            steps = _column(runs_, name, "steps")  # the longest of its runs (one diverged
-            steps = int(steps.max()) if len(steps) else 0  # stops early)
-            found[f"learns_{name}"] = claims.rule(
-                label(name), _column(runs_, name, "final_val_acc"),
-                "Final validation accuracy per run", r.worst_status == "ok"
-                and r.final_val_acc_mean > out["chance"] + band, learns_rule,
-                "it learns", f"it does not learn within {steps:,} steps (the seed: "
-                f"{SEED_STEPS:,})", source=SOURCE)
-        first = per_epoch[(per_epoch.name == name) & (per_epoch.epoch == 1)].train_loss
-        out["rates"][name] = {"first_train_loss": float(first.mean()) if len(first) else None,
-                              "last_train_loss": float(v.loc[name, "final_train_loss_mean"])}
+            rate_facts(out["rates"][name], found, name, label(name), runs_, per_epoch, overfit,
+                       line, sizes["val"], v.loc[name, "lr"] > p["lr"], out["large_expected"],
+                       learns_rule)
         if v.loc[name, "lr"] < p["lr"]:
             found[f"loss_fall_{name}"] = claims.mechanism(SLOW_EXPECTED, claims.difference(
                 "last epoch", _at_epoch(per_epoch, name, last, "train_loss"), "epoch 1",
@@ -442,10 +562,15 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
                                 for n in ("baseline", "two_blocks")}}
     # the seed asked about the training accuracy: its comparison is the measured expectation;
     # validation and test accuracy (images not trained on) follow
+    # the short form (the summary line) carries the confound the section states
+    n1, n2 = params_["baseline"], params_["two_blocks"]
+    confound = (f" (confounded with the parameter count, which it "
+                f"{'lowers' if n2 < n1 else 'raises'} from {n1:,} to {n2:,})"
+                if n1 and n2 and n1 != n2 else "")
     found["depth_train_last"] = claims.mechanism(DEPTH_EXPECTED, diff(
         "two_blocks", "baseline", f"Training accuracy in epoch {last}",
         lambda n: _at_epoch(per_epoch, n, last, "train_acc")), expected_sign=1,
-        name="a second conv block raises the training accuracy")
+        name=f"a second conv block raises the training accuracy{confound}")
     found["depth_test"] = diff("two_blocks", "baseline", "Test accuracy",
                                lambda n: _column(runs_, n, "test_acc"))
     found["depth_val_last"] = diff("two_blocks", "baseline",
@@ -501,16 +626,18 @@ def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, 
                                       lambda n: _column(runs_, n, "test_acc"))
         found["identity_val"] = diff(ident, lin, f"Validation accuracy after epoch {last}",
                                      lambda n: _column(runs_, n, "final_val_acc"))
-    # early stopping: the baseline's epoch of lowest validation loss against its last epoch
+    # early stopping: the baseline's epoch of lowest validation loss against its last epoch;
+    # where it chose the last epoch in every run, both arms are the same numbers: no claim
     base = overfit[(overfit.name == "baseline") & overfit.val_acc_at_min.notna()]
+    before = int((base.min_val_loss_epoch < base.epochs).sum())
     out["early_stopping"] = {"chosen": {int(r.seed): int(r.min_val_loss_epoch)
                                         for r in base.itertuples()},
-                             "last": last, "runs": len(base),
-                             "before_last": int((base.min_val_loss_epoch < base.epochs).sum())}
-    found["early_val"] = claims.difference(
-        "validation-chosen epoch", base.val_acc_at_min, f"epoch {last}", base.last_val_acc,
-        "Baseline validation accuracy at the epoch of lowest validation loss (the same "
-        "validation images chose it)", source=overfit_src)
+                             "last": last, "runs": len(base), "before_last": before}
+    if before:
+        found["early_val"] = claims.difference(
+            "validation-chosen epoch", base.val_acc_at_min, f"epoch {last}", base.last_val_acc,
+            "Baseline validation accuracy at the epoch of lowest validation loss (the same "
+            "validation images chose it)", source=overfit_src)
     if "dropout" in roles:
         d = roles["dropout"]
 

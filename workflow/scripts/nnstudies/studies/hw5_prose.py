@@ -1,5 +1,4 @@
 """Study 6a's report section: every sentence from its tables and facts file (hw5.py)."""
-import math
 
 
 from .. import figures, prose
@@ -41,6 +40,10 @@ def _num(x):
     return "–" if x != x else f"{x:.4f}"
 
 
+def _num_g(x):
+    return "–" if x != x else f"{x:.4g}"
+
+
 def _epochs(e):
     return "never" if e is None or e != e else f"{int(e)}"
 
@@ -69,8 +72,28 @@ def _dropout_p(r):
     return name.removeprefix("dropout") if isinstance(name, str) else ""
 
 
+# the per-run table of turns shows the baseline's runs and those of the variants set against
+# it in a question (its number); its title names them (every run is in tables/hw5_overfit.csv)
+OVERFIT_ROLES = {"baseline": 1, "momentum": 3, "depth": 4, "dropout": 6}
+
+
 def _overfit_rows(o):
-    return o[o.role.isin(["baseline", "momentum", "depth", "dropout"])]
+    return o[o.role.isin(list(OVERFIT_ROLES))]
+
+
+def _overfit_title(v):
+    """The turn table's title, naming the subset of variants it shows and why."""
+    shown = sorted((r for r in v.reset_index().itertuples() if r.role in OVERFIT_ROLES
+                    and r.role != "baseline"), key=lambda r: OVERFIT_ROLES[r.role])
+    asked = sorted({OVERFIT_ROLES[r.role] for r in shown})
+    questions = (f"question{'s' if len(asked) > 1 else ''} "
+                 + prose.names(asked) if asked else "")
+    others = (~v.role.isin(list(OVERFIT_ROLES))).any()
+    return ("Where validation loss turns up, per run of the baseline"
+            + (f" and of the variants {questions} set against it "
+               f"({', '.join(_variant_label(r) for r in shown)})" if shown else "")
+            + ("; the other variants' runs are in tables/hw5_overfit.csv" if others else "")
+            + " (rule in the first answer)")
 
 
 def _norm_rows(t):
@@ -83,7 +106,8 @@ SHOWN = {
     "variants": Shown(columns=(
         ("variant", _variant_label), ("model", "model"), ("lr", lambda r: f"{r.lr:g}"),
         ("momentum", lambda r: f"{r.momentum:g}"), ("runs", "runs"), ("fate", "status"),
-        ("final train loss", lambda r: f"{r.final_train_loss_mean:.4g}"),
+        ("train loss, mean over the last epoch",
+         lambda r: _num_g(r.last_epoch_train_loss_mean)),
         ("final val. acc. %", lambda r: _mean_std(r.final_val_acc_mean, r.final_val_acc_std)),
         ("test acc. %", lambda r: _mean_std(r.test_acc_mean, r.test_acc_std)))),
     "overfit": Shown(text=True, rows=_overfit_rows, columns=(
@@ -145,8 +169,7 @@ def section(facts, figs, params, info):
         sec.add_figure(figs[name], figures.caption(figs[name], caption))
     target = p["target_val_acc"]
     sec.add_table("Per variant (mean ± std over seeds; final = last epoch)", "variants")
-    sec.add_table("Where validation loss turns up (per run; rule in the first answer)",
-                  "overfit")
+    sec.add_table(_overfit_title(v), "overfit")
     _q1(sec, overfit, p)
     _q2(sec, facts, v, p)
     _q3(sec, facts, overfit, p, target)
@@ -232,6 +255,19 @@ def _loss_fall(sec, facts, name):
     return f". {sec.cite(facts['claims'], key)}" if key in facts["claims"] else ""
 
 
+def _loss(x):
+    return "–" if x is None else f"{x:.4f}"
+
+
+def _seed_course(sec, found, name, r):
+    """One run of a rate whose runs differ in course: its losses, test accuracy and course."""
+    test = "–" if r["test_acc"] is None else prose.pct(r["test_acc"])
+    key = f"learns_{name}_seed{r['seed']}"
+    return (f"seed {r['seed']} ({r['status']}), training loss {_loss(r['first_train_loss'])} "
+            f"in epoch 1 and {_loss(r['last_train_loss'])} in the last, test {test}: "
+            f"{sec.cite(found, key)}")
+
+
 def _q2(sec, facts, v, p):
     found = facts["claims"]
     parts = []
@@ -241,31 +277,34 @@ def _q2(sec, facts, v, p):
         if name is None:
             continue
         r, f = v.loc[name], facts["rates"][name]
-        if r.worst_status == "diverged":
-            parts.append(f"{_rate(lr)}: diverged (loss not finite) in {r.diverged} of {r.runs} "
-                         f"seed{'s' if r.runs != 1 else ''} ({r.status}); "
-                         f"{sec.cite(found, f'learns_{name}')}")
-            continue
-        parts.append(
-            f"{_rate(lr)}: fate {r.status}; training loss {f['first_train_loss']:.4f} in epoch "
-            f"1, {f['last_train_loss']:.4f} in the last (means over seeds); test "
-            f"{prose.pct(r.test_acc_mean)}; {sec.cite(found, f'learns_{name}')}"
-            + _loss_fall(sec, facts, name))
-    expect = ("Expected (textbook): a rate far above the baseline's takes steps that overshoot "
-              "the minimum, so the loss jumps up or becomes NaN, or it drives ReLU units to "
-              "zero output for every image (dead units), after which the network predicts one "
-              "class: accuracy at chance, loss near ln C = "
-              f"{math.log(facts['n_classes']):.2f}; a rate far below it moves the weights so "
-              "little in the same number of steps that the loss falls slowly and accuracy lags. "
-              f"Measured (rule: {facts['learns_rule']}; whether a small rate's loss fell is a "
-              "claim with its test): ")
+        head = (f"{_rate(lr)}: diverged (loss not finite) in {r.diverged} of {r.runs} "
+                f"seed{'s' if r.runs != 1 else ''} ({r.status})" if r.diverged
+                else f"{_rate(lr)}: fate {r.status}")
+        if f.get("per_seed"):  # the seeds differ in course: a mean would hide it
+            text = (f"{head}; its seeds differ in course, so each is given: "
+                    + "; ".join(_seed_course(sec, found, name, x) for x in f["runs"]))
+        elif r.diverged:
+            text = f"{head}; {sec.cite(found, f'learns_{name}')}"
+        else:
+            text = (f"{head}; training loss {_loss(f['first_train_loss'])} in epoch 1, "
+                    f"{_loss(f['last_train_loss'])} in the last (means over seeds); test "
+                    f"{prose.pct(r.test_acc_mean)}; {sec.cite(found, f'learns_{name}')}")
+        text += "."
+        if f"at_chance_{name}" in found:
+            text += f" {sec.cite(found, f'at_chance_{name}')}."
+        elif lr > p["lr"]:  # every run diverged: no final accuracy to hold it to
+            text += (f" Expected (textbook): {facts['large_expected']} Measured: no run "
+                     "has a final validation accuracy.")
+        if f"loss_fall_{name}" in found:
+            text += f" {sec.cite(found, f'loss_fall_{name}')}."
+        parts.append(text)
     sweep = f" {sec.cite(found, 'rates')}."
     if "best_rate_test" in found:
         sweep += (f" {sec.cite(found, 'best_rate_test')}; only a separated difference there "
                   "would show a better rate than the baseline's.")
     sec.ask(f"Do the models with learning rates {' and '.join(f'{x:g}' for x in p['lrs'])} "
             "learn, and why? Is there a better rate than the baseline's?",
-            expect + "; ".join(parts) + "." + sweep)
+            f"Rule: {facts['learns_rule']}. " + " ".join(parts) + sweep)
 
 
 def _q3(sec, facts, o, p, target):
@@ -396,11 +435,19 @@ def _q6(sec, facts, o, params):
     chosen = chosen or "none measured"
     text = ("The seed names early stopping and dropout; both are measured on the baseline CNN. "
             "Early stopping (rule: keep the weights of the epoch with the lowest validation "
-            f"loss): that epoch is {chosen} (of {e['last']}; before the last in "
-            f"{e['before_last']} of {e['runs']} runs). {sec.cite(found, 'early_val')}. The "
-            "accuracy at the chosen epoch is measured on the validation images that chose it, "
-            "so it is an optimistic estimate; test accuracy is recorded only after the last "
-            "epoch, so what early stopping does to test accuracy is not measured here. ")
+            f"loss): that epoch is {chosen} (of {e['last']}). ")
+    at_last = e["runs"] - e["before_last"]
+    if not e["runs"]:
+        text += "No baseline run has two finite records, so there is nothing to compare. "
+    elif "early_val" not in found:  # both arms would be the same numbers
+        text += ("Early stopping chose the last epoch in every run: nothing to compare (it "
+                 "keeps the weights training ends with). ")
+    else:
+        text += (f"It chose the last epoch itself in {at_last} of {e['runs']} runs (where both "
+                 f"arms hold the same value). {sec.cite(found, 'early_val')}. The accuracy at "
+                 "the chosen epoch is measured on the validation images that chose it, so it "
+                 "is an optimistic estimate; test accuracy is recorded only after the last "
+                 "epoch, so what early stopping does to test accuracy is not measured here. ")
     if "dropout_gap" not in found:
         sec.ask("Which techniques counter over-fitting, measured on this CNN?",
                 text + "The dropout variant was not run here.")

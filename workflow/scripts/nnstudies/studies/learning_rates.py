@@ -148,7 +148,7 @@ def _count(x):
 
 
 SHOWN = {"variants": Shown(columns=(
-    ("run", "name"), ("lr", lambda r: f"{r.lr:g}"), ("epochs", "epochs"),
+    ("run", "name"), ("starting lr", lambda r: f"{r.lr:g}"), ("epochs", "epochs"),
     ("steps", lambda r: _count(r.steps_mean)), ("runs", "runs"), ("fate", "status"),
     ("final val. acc. %", lambda r: prose.cell(r.final_val_acc_mean)),
     ("best val. acc. %", lambda r: prose.cell(r.best_val_acc_mean)),
@@ -285,8 +285,9 @@ def section(facts, figs, params, info):
                    "scheduled run: training loss (top, log scale) and validation accuracy "
                    "(bottom) against epoch, mean over seeds. In the scheduled run's column the "
                    "dotted verticals are its switches."))
-    sec.add_table("Per learning rate (mean over seeds; steps to the target: until the validation "
-                  f"accuracy first reaches {100 * p['target_val_acc']:g} %)", "variants")
+    sec.add_table(f"Per learning rate ({prose.over_seeds(len(p['seeds']))}; steps to the "
+                  "target: until the validation accuracy first reaches "
+                  f"{100 * p['target_val_acc']:g} %)", "variants")
     _answers(sec, facts, variants, p)
     sec.summary = _summary(sec, facts, variants, p)
     return sec
@@ -395,6 +396,6 @@ def _summary(sec, facts, variants, p):
         f"epoch {', '.join(map(str, eps))} (seed {seed})" for seed, eps in
         facts["switches"].items() if eps) if facts["switched"] else
         "it never switched, so it is the first rate trained longer")
-    return (f"Learning rates, the scheduled run against its first rate: "
+    return (f"Learning rates, the scheduled run against its first rate. "
             f"{sec.cite(found, 'schedule_vs_first', True)} ({how}; unequal budgets: "
             f"{p['schedule']['epochs']} against {p['epochs']} epochs).")
