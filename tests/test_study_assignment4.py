@@ -425,7 +425,7 @@ def test_prose_claim_by_claim(tmp_path, raw_config):
     assert "SGD reaches the stated loss in fewer passes than GD: cannot tell (Two-layer " \
            "network, passes until the training loss first reaches 0.5000: GD 200.00 passes, SGD " \
            "50.00 passes (no comparison)) (lr 0.01 against 0.0001" in summary
-    assert "mean fitted" not in summary  # 0.5 lies below a constant output's 2/3
+    assert "needs no class learned" not in summary  # 0.5 lies below a constant output's 2/3
 
 
 def test_prose_when_one_never_reaches_the_loss(tmp_path, raw_config):
@@ -802,8 +802,8 @@ def test_the_stated_loss_against_a_constant_output(tmp_path, raw_config):
     answers, _ = sections(tmp_path, raw_config, tables, facts)
     assert "Against the loss of a constant output of 1/C for every class (0.6667: weights 0, " \
            "biases 1/C, by the same objective), the stated loss: 0.9000: above it: fitting the " \
-           "outputs' mean alone reaches it, so reaching it shows that mean fitted, not the " \
-           "classes learned, by the rule" in answers["assignment4-q2"]
+           "outputs' mean alone reaches it, so reaching it needs no class learned, by the rule" \
+        in answers["assignment4-q2"]
     assert a4.target_claim(0.9, 2 / 3)["evidence"]["holds"] is True
 
 
@@ -878,7 +878,7 @@ def test_blow_up_is_measured_against_the_runs_own_loss(tmp_path):
 def test_a_stated_loss_above_a_constant_outputs_voids_every_form_of_the_claim(tmp_path,
                                                                                 raw_config):
     """The quick preset's stated loss, 0.9202, lies above a constant output's, 0.9000: reaching
-    it shows only the outputs' mean fitted. That qualifier is in every form of each claim that
+    it needs no class learned. That qualifier is in every form of each claim that
     rests on it, the summary line included; a stated loss below it adds none."""
     tables, facts = handmade(target=0.9)  # 3 classes: a constant output's loss is 2/3
     answers, summary = sections(tmp_path, raw_config, tables, facts)
@@ -886,17 +886,17 @@ def test_a_stated_loss_above_a_constant_outputs_voids_every_form_of_the_claim(tm
                           constant=2 / 3)
     for key in ("gd_sgd_passes", "gd_sgd_seconds", "sgd_fewer_passes"):
         for form in ("text", "short"):
-            assert "reaching it shows only the outputs' mean fitted, not a class learned" in \
+            assert "reaching it needs no class learned: fitting the outputs' mean is enough" in \
                 found[key][form], (key, form)
     assert "SGD reaches the stated loss in fewer passes than GD: cannot tell (" in summary
     assert "0.9000" in summary and "above the loss of a constant output" in summary
-    assert "reaching it shows only the outputs' mean fitted, not a class learned" in summary
+    assert "reaching it needs no class learned: fitting the outputs' mean is enough" in summary
     assert "passes until the training loss first reaches 0.9000 (above the loss of a constant " \
-           "output, 0.6667, so reaching it shows only the outputs' mean fitted, not a class " \
-           "learned)" in answers["assignment4-q2"]
+           "output, 0.6667, so reaching it needs no class learned: fitting the outputs' mean " \
+           "is enough)" in answers["assignment4-q2"]
     below = a4.claims_for(tables["gd_sgd"], tables["sweep"], {}, facts["main"], 0.5,
                           constant=2 / 3)
-    assert not any("mean fitted" in below[k][f] for k in ("gd_sgd_passes", "sgd_fewer_passes")
+    assert not any("needs no class" in below[k][f] for k in ("gd_sgd_passes", "sgd_fewer_passes")
                    for f in ("text", "short"))
     assert a4.mean_fit_only(0.9202, 0.9) and not a4.mean_fit_only(0.9, 0.9)
     assert not a4.mean_fit_only(0.9202, None)

@@ -10,7 +10,7 @@ import pytest
 from claim_check import assert_wording_ignores_swaps
 from figure_check import assert_figure_checks, legend_entries
 from handmade import INFO, run_dict, through_files, tiny_png, write_run, render_section
-from nnstudies import aggregate, appendix, figures, numpy_mlp as mlp
+from nnstudies import aggregate, appendix, claims, figures, numpy_mlp as mlp
 from nnstudies.config import ConfigError, resolve
 from nnstudies.report import plain
 from nnstudies.studies import ece421
@@ -596,11 +596,11 @@ def test_a_diverged_seed_is_left_out_of_the_last_step(tmp_path):
 def test_enough_pairs_are_tested_by_the_exact_sign_test():
     """Six seeds: an exact paired test can reach p < 0.05 (2 / 2^6 = 0.031): the claims
     layer's sign test over the seeds' differences, each seed one observation."""
-    claim = ece421.paired_difference({s: 0.01 + 0.001 * s for s in range(6)}, "val − test")
+    claim = claims.paired({s: 0.01 + 0.001 * s for s in range(6)}, "val − test")
     assert claim["evidence"]["kind"] == "sign" and claim["evidence"]["p"] == pytest.approx(
         0.03125)
     assert "above 0 for 6 of 6" in claim["text"] and "sign test p = 0.031" in claim["text"]
-    five = ece421.paired_difference({s: 0.01 for s in range(5)}, "val − test")
+    five = claims.paired({s: 0.01 for s in range(5)}, "val − test")
     assert five["evidence"]["kind"] == "values" and "not testable with 5 pairs" in five["text"]
     assert "0.062, so no paired test was made" in five["text"]
 

@@ -134,15 +134,41 @@ def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="
                   short=f"{what}, {a} against {b}: {d}, {short_verdict(c, unit)}")
 
 
-def rule(arm, values, what, holds, rule_text, yes, no, fmt=fmt_pct, source=""):
+def rule(arm, values, what, holds, rule_text, yes, no, fmt=fmt_pct, source="", labels=None):
     """A stated rule applied to one arm's runs ('learns': its mean above the chance band with
     every run ok, say): its values and which side of the rule they fall on (`holds`, decided
-    by the caller from these values and the rule); no comparison between arms."""
-    ev = [_arm(arm, values)]
-    shown = ", ".join(fmt(v) for v in ev[0]["values"]) or "no finite value"
-    text = f"{what}, {arm}: {shown}: {yes if holds else no} by the rule"
+    by the caller from these values and the rule); no comparison between arms. With `labels`
+    the values are one run's measurements of different things (its best and its final
+    accuracy, say), each shown and kept in the evidence under its label, never averaged."""
+    if labels:
+        ev = [_arm(f"{arm}, {label}", [v]) for label, v in zip(labels, values)]
+        shown = ", ".join(f"{label} {fmt(v)}" for label, v in zip(labels, values))
+    else:
+        ev = [_arm(arm, values)]
+        shown = ", ".join(fmt(v) for v in ev[0]["values"])
+    text = f"{what}, {arm}: {shown or 'no finite value'}: {yes if holds else no} by the rule"
     return _claim(text, "rule", rule_text, source, ev, holds=bool(holds),
                   short=f"{arm}: {yes if holds else no}")
+
+
+def paired(diffs, what, fmt=fmt_points, source=""):
+    """Two measurements of the same runs, as their per-run differences ({seed: difference}):
+    an arm's runs are not independent of the other's, so no two-sample test. With enough pairs
+    for an exact paired test to reach p < ALPHA, the sign test over the seeds (each seed's
+    difference one observation, against 0); with fewer, the differences and their mean as
+    values only, saying why no test was made (with n pairs the smallest two-sided p an exact
+    sign or sign-flip test can give is 2 / 2^n)."""
+    arms = {f"seed {s}": [d] for s, d in sorted(diffs.items())}
+    n = len(arms)
+    min_p = min(1.0, 2 * 0.5 ** n)
+    if min_p < ALPHA:
+        return sign(arms, what, reference=0.0, fmt=fmt, source=source)
+    mean = fmt(float(np.mean(list(diffs.values())))) if n else "–"
+    note = ("no pair: nothing to compare" if n == 0 else "one pair: no spread, so no test"
+            if n == 1 else f"mean {mean}; not testable with {n} pairs: the smallest two-sided "
+            f"p an exact paired test (sign or sign-flip over the seeds) can give is "
+            f"{min_p:.2g}, so no paired test was made")
+    return values_only(arms, what, fmt=fmt, source=source, note=note)
 
 
 def alternative(best, xs, alt, ys, what, reason, prefer=True, source=""):

@@ -141,7 +141,7 @@ def _accuracies(runs_, models):
 
 SUMMARY_COLUMNS = ["model", "family", "parameters", "runs", "test_acc_mean", "test_acc_ci_low",
                    "test_acc_ci_high", "generalisation_gap", "final_train_acc_mean",
-                   "final_val_acc_mean", "train_seconds_mean"]
+                   "final_val_acc_mean"]
 WEIGHT_COLUMNS = ["model", "template_r_mean", "zero_sum_fraction", "selectivity_mean",
                   "preferred_classes", "dead_units"]
 SHOWN = {
@@ -186,8 +186,11 @@ def facts(summary, runs_, weights=None, record_every=None):
     families = summary.groupby("family").test_acc_mean
     tested = runs_[runs_.test_acc.notna()]
     gaps = {m: list(g.final_train_acc - g.test_acc) for m, g in tested.groupby("model")}
+    # the budget in the claim itself, so that its summary line says it too (REPORT.md)
+    budget = (f" after {prose.count(int(runs_.epochs.max()), 'epoch')}"
+              if "epochs" in runs_ and runs_.epochs.notna().any() else "")
     found["test_accuracy"] = claims.ranking({m: acc[m] for m in sorted(order)},
-                                            "Mean test accuracy", source=source)
+                                            f"Mean test accuracy{budget}", source=source)
     found["gap"] = claims.ranking(
         {m: gaps.get(m, []) for m in sorted(order)}, "Generalisation gap (training accuracy at the "
         "last record minus test accuracy, per run)", source=source,
@@ -195,14 +198,19 @@ def facts(summary, runs_, weights=None, record_every=None):
     for a, b in zip(order, order[1:]):
         found[f"next_{a}_vs_{b}"] = claims.difference(a, acc[a], b, acc[b], "Test accuracy",
                                                       source=source)
-    if len(order) > 1:  # the highest mean against the smallest other model
-        best = order[0]
-        small = min((m for m in order if m != best), key=lambda m: s.loc[m, "parameters"])
+    if len(order) > 1:  # the highest mean against a smaller model the data do not separate
+        best = order[0]  # from it (REPORT.md), else against the smallest other model
+        others = sorted((m for m in order if m != best), key=lambda m: s.loc[m, "parameters"])
+        close = [m for m in others if s.loc[m, "parameters"] < s.loc[best, "parameters"]
+                 and _tested_not_separated(acc[best], acc[m])]
+        small = (close or others)[0]
         size = {m: int(s.loc[m, "parameters"]) for m in (best, small)}
+        which = ("the smallest model the data do not separate from it" if close else
+                 "the smallest other model")
         found["smaller"] = claims.alternative(
             best, acc[best], small, acc[small],
-            f"Test accuracy, the highest mean ({best}, {size[best]:,} parameters) against the "
-            f"smallest other model ({small}, {size[small]:,} parameters)", "size",
+            f"Test accuracy, the highest mean ({best}, {size[best]:,} parameters) against "
+            f"{which} ({small}, {size[small]:,} parameters)", "size",
             prefer=size[small] < size[best], source=source)
     found["parameters"] = claims.trend(
         list(zip(summary.parameters, summary.test_acc_mean)),
@@ -264,7 +272,8 @@ def section(facts, figs, params, info):
                   f"Each of {len(p['models'])} models trained "
                   f"{prose.count(len(p['seeds']), 'time')} (seeds "
                   f"{', '.join(map(str, p['seeds']))}) with {p['optimizer']} (lr {p['lr']}), "
-                  f"batch {p['batch_size']}, {p['epochs']} epochs; every {p['record_every']} "
+                  f"batch {p['batch_size']}, {prose.count(p['epochs'], 'epoch')}; every "
+                  f"{p['record_every']} "
                   "steps the training loss and accuracy (mean over those steps) and the accuracy "
                   "on the whole validation split were recorded.")
     sec.add_figure(figs["performance"], figures.caption(
@@ -359,26 +368,27 @@ def _answers(sec, summary, s, weights, facts, n_classes):
     sec.ask("Which architectures are akin, and how do similar ones compare?",
             f"Grouped by their layer lists: {groups}. {closing}")
     text = (f"By accuracy: {sec.cite(found, 'test_accuracy')}. "
-            + _pick(found["test_accuracy"]["evidence"], summary.set_index("model"))
+            + _pick(found["test_accuracy"]["evidence"])
             + (f" On other grounds: {sec.cite(found, 'smaller')}." if "smaller" in found else ""))
     sec.ask("Which architecture would you pick, and why?", text)
 
 
-def _pick(ranked, s):
-    """The pick: the highest mean where the data separate it from the runner-up; else accuracy
-    does not decide, and the smallest and the fastest model are named (neither depends on
-    which model scored higher, so the text outside the claims compares nothing)."""
-    if ranked.get("separated"):  # named by the claim
+def _tested_not_separated(xs, ys):
+    c = compare(xs, ys)
+    return c["testable"] and not c["separated"]
+
+
+def _pick(ranked):
+    """The pick by accuracy: the highest mean where the data separate it from the runner-up;
+    where a test could and did not, another ground decides (the claim that follows); where no
+    test could, no pick."""
+    if ranked.get("separated"):  # named by the claim: the text outside it compares nothing
         return "The pick: the highest mean above, which the data separate from the runner-up."
-    small = s.parameters.idxmin()
-    grounds = [f"on size, the smallest model is {small} ({int(s.parameters[small]):,} "
-               "parameters)"]
-    if s.train_seconds_mean.notna().any():
-        fast = s.train_seconds_mean.idxmin()
-        grounds.append(f"on training time, the fastest is {fast} "
-                       f"({s.train_seconds_mean[fast]:.2g} s a run)")
-    return ("Accuracy does not decide the pick here (the data do not separate the highest mean "
-            "from the runner-up): " + "; ".join(grounds) + ".")
+    if ranked.get("testable"):
+        return ("Accuracy does not decide the pick: the data do not separate the highest mean "
+                "from the runner-up, so another ground (size, speed) may.")
+    return ("No pick can be made from these runs: too few for any test to separate the highest "
+            "mean from the runner-up.")
 
 
 def _band(x):

@@ -567,7 +567,7 @@ def setting_facts(p, info):
             "tick_budgets": tick_budgets(p)}
 
 
-MEAN_FIT_ONLY = "reaching it shows only the outputs' mean fitted, not a class learned"
+MEAN_FIT_ONLY = "reaching it needs no class learned: fitting the outputs' mean is enough"
 
 
 def mean_fit_only(target, constant):
@@ -586,8 +586,8 @@ def target_claim(target, constant):
         mean_fit_only(target, constant), "a stated loss above the loss of a constant output "
         "of 1/C for every class is reached by fitting the outputs' mean alone, which needs no "
         "class learned",
-        "above it: fitting the outputs' mean alone reaches it, so reaching it shows that mean "
-        "fitted, not the classes learned,",
+        "above it: fitting the outputs' mean alone reaches it, so reaching it needs no class "
+        "learned,",
         "at or below it: reaching it takes more than fitting the outputs' mean,",
         fmt=lambda x: f"{x:.4f}", source=GD_SGD_SOURCE)
 

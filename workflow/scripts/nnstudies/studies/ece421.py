@@ -8,7 +8,7 @@ import numpy as np
 from .. import aggregate, claims, figures, numpy_mlp, prose
 from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
 from ..data import DATASETS, load_prepared, split_sizes
-from ..stats import ALPHA, mean_ci
+from ..stats import mean_ci
 from .common import departures as protocol_departures, records, write_facts
 from ..lazy import lazy_import
 
@@ -466,7 +466,7 @@ def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
 
 def splits_facts(curves, mlp_runs, hidden):
     """Validation minus test accuracy at the last step of each run at `hidden`, a paired
-    comparison (both splits measured on the same run's weights; paired_difference), and which
+    comparison (both splits measured on the same run's weights; claims.paired), and which
     seeds that is: a diverged run stopped early, so its last record is not the last step and
     it is left out."""
     records = split_records(curves, hidden)
@@ -478,7 +478,7 @@ def splits_facts(curves, mlp_runs, hidden):
     what = f"NumPy MLP at H {hidden}, accuracy at the last step"
     pairs = last[last.val_acc.notna() & last.test_acc.notna()]
     if len(pairs):
-        claim = paired_difference(
+        claim = claims.paired(
             {int(r.seed): float(r.val_acc - r.test_acc) for r in pairs.itertuples()},
             f"{what}, validation minus test, per seed (the same run's weights on both splits)",
             source=SPLITS_SOURCE)
@@ -488,26 +488,6 @@ def splits_facts(curves, mlp_runs, hidden):
             "step, so no difference is taken")
     return claim, {"seeds": sorted(int(s) for s in records.seed.unique()),
                    "left_out": left_out, "test_recorded": bool(records.test_acc.notna().any())}
-
-
-def paired_difference(diffs, what, source=""):
-    """Two measurements of the same runs, as their per-run differences ({seed: difference}):
-    with enough pairs for an exact paired test to reach p < ALPHA, the claims layer's exact sign
-    test over the seeds (each seed's difference one observation, against 0); with fewer, the
-    differences and their mean as values only, saying that no paired test was made and why
-    (with n pairs the smallest two-sided p an exact sign or sign-flip test can give is
-    2 / 2^n)."""
-    arms = {f"seed {s}": [d] for s, d in sorted(diffs.items())}
-    n = len(arms)
-    min_p = min(1.0, 2 * 0.5 ** n)
-    if min_p < ALPHA:
-        return claims.sign(arms, what, reference=0.0, fmt=claims.fmt_points, source=source)
-    mean = claims.fmt_points(float(np.mean(list(diffs.values()))))
-    note = ("one pair: no spread, so no test" if n == 1 else
-            f"mean {mean}; not testable with {n} pairs: the smallest two-sided p an exact "
-            f"paired test (sign or sign-flip over the seeds) can give is {min_p:.2g}, so no "
-            "paired test was made")
-    return claims.values_only(arms, what, fmt=claims.fmt_points, source=source, note=note)
 
 
 def epoch_stats(curves):

@@ -90,7 +90,7 @@ def _overfit_title(v):
                  + prose.names(asked) if asked else "")
     others = (~v.role.isin(list(OVERFIT_ROLES))).any()
     return ("Where validation loss turns up, per run of the baseline"
-            + (f" and of the variants {questions} set against it "
+            + (f" and of the variants compared with it in {questions} "
                f"({', '.join(_variant_label(r) for r in shown)})" if shown else "")
             + ("; the other variants' runs are in tables/hw5_overfit.csv" if others else "")
             + " (rule in the first answer)")
@@ -147,7 +147,8 @@ def section(facts, figs, params, info):
     sec = Section(NAME, TITLE,
                   f"{p['model']} ({', '.join(layers[p['model']])}, then the 10-way output "
                   f"layer) with SGD lr {p['lr']:g}, momentum {p['momentum']:g}, batch "
-                  f"{p['batch_size']}, {p['epochs']} epochs, {prose.count(len(seeds), 'seed')} "
+                  f"{p['batch_size']}, {prose.count(p['epochs'], 'epoch')}, "
+                  f"{prose.count(len(seeds), 'seed')} "
                   f"({', '.join(map(str, seeds))}). Once per epoch: training loss and accuracy "
                   "(means over that epoch's steps, taken while the weights change) and "
                   "validation loss and accuracy (end of the epoch, eval mode, the whole "
@@ -159,7 +160,8 @@ def section(facts, figs, params, info):
                   f"{p['lr']:g}); momentum "
                   f"{p['momentum_variant']:g}; a second conv block ({p['deeper_model']}: "
                   f"{', '.join(layers[p['deeper_model']])}). Every variant is given the same "
-                  f"{p['epochs']} epochs ({_steps(v)} steps of batch {p['batch_size']}). The "
+                  f"{prose.count(p['epochs'], 'epoch')} ({_steps(v)} steps of batch "
+                  f"{p['batch_size']}). The "
                   "seed's smaller exercises (the 6x6 convolution, dilated output sizes, the "
                   "receptive field) are worked in Study 2 by the same conv2d code. Questions "
                   "5-7 compute the seed's theory Parts 1-2 on four more variants, each "
@@ -226,7 +228,8 @@ def _q1(sec, o, p):
         if len(turned) < n:
             found += f"in the others it does not within {p['epochs']} epochs. "
     else:
-        found = (f"In no seed does the validation loss turn up within {p['epochs']} epochs "
+        found = ("In no seed does the validation loss turn up within "
+                 f"{prose.count(p['epochs'], 'epoch')} "
                  "while the training loss falls. ")
     gap = base.last_gap.dropna()
     gap_text = ""
@@ -243,7 +246,8 @@ def _q1(sec, o, p):
            "images that do not carry over to new ones (over-fitting), the training loss keeps "
            "falling while the validation loss stops falling and then rises. ")
     agree = ("Measured: " + ("the turn appears, as expected of over-fitting." if turned else
-                             f"no turn within {p['epochs']} epochs, so these curves do not show "
+                             f"no turn within {prose.count(p['epochs'], 'epoch')}, so these "
+                             "curves do not show "
                              "over-fitting in the loss within this budget."))
     sec.ask("What do the baseline's curves show, and what might be the reason?",
             rule + "; ".join(rows) + ". " + found + gap_text + why + agree)
@@ -281,7 +285,7 @@ def _q2(sec, facts, v, p):
                 f"seed{'s' if r.runs != 1 else ''} ({r.status})" if r.diverged
                 else f"{_rate(lr)}: fate {r.status}")
         if f.get("per_seed"):  # the seeds differ in course: a mean would hide it
-            text = (f"{head}; its seeds differ in course, so each is given: "
+            text = (f"{head}; its seeds behave differently, so each is given: "
                     + "; ".join(_seed_course(sec, found, name, x) for x in f["runs"]))
         elif r.diverged:
             text = f"{head}; {sec.cite(found, f'learns_{name}')}"
@@ -381,7 +385,7 @@ def _theory_seeds(p):
 
 def _protocol(p):
     return (f"the baseline's protocol (SGD lr {p['lr']:g}, momentum {p['momentum']:g}, batch "
-            f"{p['batch_size']}, {p['epochs']} epochs)")
+            f"{p['batch_size']}, {prose.count(p['epochs'], 'epoch')})")
 
 
 def _q5(sec, facts, params):
@@ -443,8 +447,8 @@ def _q6(sec, facts, o, params):
         text += ("Early stopping chose the last epoch in every run: nothing to compare (it "
                  "keeps the weights training ends with). ")
     else:
-        text += (f"It chose the last epoch itself in {at_last} of {e['runs']} runs (where both "
-                 f"arms hold the same value). {sec.cite(found, 'early_val')}. The accuracy at "
+        text += (f"It chose the last epoch itself in {at_last} of {e['runs']} runs (a "
+                 f"difference of 0 there). {sec.cite(found, 'early_val')}. The accuracy at "
                  "the chosen epoch is measured on the validation images that chose it, so it "
                  "is an optimistic estimate; test accuracy is recorded only after the last "
                  "epoch, so what early stopping does to test accuracy is not measured here. ")

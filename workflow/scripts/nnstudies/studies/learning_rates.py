@@ -268,12 +268,13 @@ def section(facts, figs, params, info):
         for seed, eps in facts["switches"].items())
     sec = Section(NAME, TITLE,
                   f"{p['model']} with SGD (momentum {p['momentum']}), batch {p['batch_size']}, "
-                  f"{p['epochs']} epochs at each constant rate "
+                  f"{prose.count(p['epochs'], 'epoch')} at each constant rate "
                   f"{', '.join(f'{x:g}' for x in p['lrs'])}; "
                   f"{prose.count(len(p['seeds']), 'seed')}. "
                   f"Scheduled run: from the start at {sch['lrs'][0]:g}, switching to "
                   f"{', then '.join(f'{x:g}' for x in sch['lrs'][1:])} (new optimiser, same "
-                  f"weights) at each plateau it finds, {sch['epochs']} epochs at most. The first "
+                  f"weights) at each plateau it finds, {prose.count(sch['epochs'], 'epoch')} at "
+                  "most. The first "
                   "switch "
                   f"comes from the plateau of the constant lr {sch['lrs'][0]:g} run (same "
                   "seed), or from the scheduled run's own curve when that run shows none; "
@@ -336,7 +337,7 @@ def _answers(sec, facts, variants, p):
                   "start shows little jitter too, so the jitter is read with the end points "
                   "above.")
     sec.ask("What is the effect of the learning rate on converging to a better point?",
-            f"After {int(const.epochs.iloc[0])} epochs: {ends}."
+            f"After {prose.count(int(const.epochs.iloc[0]), 'epoch')}: {ends}."
             + (f" {sec.cite(found, 'end_point')}." if "end_point" in found else
                " No rate's runs all ended ok, so none is ranked.") + jitter)
     sched = variants[variants.name == "schedule"]
@@ -353,7 +354,7 @@ def _answers(sec, facts, variants, p):
                 "steps after it")
     budget = (f"the scheduled run's final weights are {s.steps_mean:,.0f} steps ({s.epochs:g} "
               f"epochs) from the start{computed}; the constant lr {first.lr:g} run trained "
-              f"{first.epochs:g} epochs ({first.steps_mean:,.0f} steps)")
+              f"{prose.count(int(first.epochs), 'epoch')} ({first.steps_mean:,.0f} steps)")
     text = (f"Rule: switch at {facts['rule']}. The scheduled run ends at "
             f"{prose.pct(s.final_val_acc_mean)} validation accuracy (last record). "
             f"{sec.cite(found, 'schedule_vs_first')}. Unequal budgets: {budget}, so part of "
@@ -363,8 +364,9 @@ def _answers(sec, facts, variants, p):
                  "trained longer, and the comparison measures the extra epochs, not a schedule.")
     else:
         n = max(len(e) for e in facts["switches"].values())
-        text += (f"It switched {n} time{'s' if n > 1 else ''} (in the seed that switched "
-                 f"most; {len(p['schedule']['lrs']) - 1} switches are possible); whether it "
+        most = "in the seed that switched most; " if len(facts["switches"]) > 1 else ""
+        possible = prose.count(len(p["schedule"]["lrs"]) - 1, "switch", "switches")
+        text += (f"It switched {prose.count(n, 'time')} ({most}{possible} possible); whether it "
                  "ended better is the comparison above, and only a separated difference says "
                  "it did.")
     sec.ask("Does the scheduled learning rate work, and in what sense?", text)
@@ -381,8 +383,9 @@ def _answers(sec, facts, variants, p):
             + (f"{sec.cite(found, 'adam_vs_schedule_steps')}. "
                if "adam_vs_schedule_steps" in found else "not measured. ")
             + "Unequal "
-            f"budgets: Adam trained {adam['epochs']} epochs ({adam['steps']:,.0f} steps of batch "
-            f"{adam['batch_size']}), the schedule {s.epochs:g} epochs ({s.steps_mean:,.0f} "
+            f"budgets: Adam trained {prose.count(adam['epochs'], 'epoch')} "
+            f"({adam['steps']:,.0f} steps of batch {adam['batch_size']}), the schedule "
+            f"{prose.count(int(s.epochs), 'epoch')} ({s.steps_mean:,.0f} "
             f"steps of batch {p['batch_size']} kept).")
 
 
@@ -398,4 +401,4 @@ def _summary(sec, facts, variants, p):
         "it never switched, so it is the first rate trained longer")
     return (f"Learning rates, the scheduled run against its first rate. "
             f"{sec.cite(found, 'schedule_vs_first', True)} ({how}; unequal budgets: "
-            f"{p['schedule']['epochs']} against {p['epochs']} epochs).")
+            f"{p['schedule']['epochs']} against {prose.count(p['epochs'], 'epoch')}).")
