@@ -80,6 +80,13 @@ def test_activation_figure_keeps_every_series_visible(tmp_path):
     blown = _line(mlp1, *sigmoid).get_ydata()
     lo, hi = mlp1.get_ylim()
     assert np.all((blown >= lo) & (blown <= hi)) and blown.max() > 2.3
+    # ... on the edge, as the caption says: at the panel's top, not below it (clipped to the
+    # range's top while the axis leaves a band above it drew it inside the panel)
+    assert blown.max() == pytest.approx(hi, rel=1e-9)
+    marker = [line for line in mlp1.lines if line.get_marker() == "^"][0]
+    assert marker.get_ydata()[0] == pytest.approx(hi, rel=1e-9)  # its fate marker with it
+    grad = _line(_panel(fig, 1, "mlp_1"), *sigmoid).get_ydata()
+    assert grad.max() == pytest.approx(_panel(fig, 1, "mlp_1").get_ylim()[1], rel=1e-9)
     assert any(t.get_text().startswith("↑ sigmoid: up to 1e12") for t in mlp1.texts)
     # zeros on the log axis: drawn on the dotted floor line, inside the panel
     grad = _panel(fig, 1, "cnn_3")
@@ -291,3 +298,51 @@ def test_assignment4_linear_sweep_templates_and_cnn_figures():
              "Sneaker", "Bag", "Ankle boot"]
     assert_readable(assignment4_figures.templates_figure(rng.normal(size=(10, 1, 28, 28)),
                                                         rng.normal(size=(10, 1, 28, 28)), names))
+
+
+def _hw5_runs():
+    """Two seeds per rate as in the quick report: at lr 1 seed 1 reaches 58 % validation
+    accuracy at epoch 1 and falls back to chance, seed 2 never leaves chance; their mean
+    training accuracy (0.19 at epoch 1) hides it."""
+    courses = {"baseline": ([0.50, 0.69], [0.51, 0.70], [0.62, 0.67], [0.63, 0.68]),
+               "lr_1e-05": ([0.10, 0.10], [0.10, 0.10], [0.10, 0.10], [0.10, 0.10]),
+               "lr_1": ([0.28, 0.10], [0.10, 0.10], [0.5833, 0.10], [0.10, 0.10])}
+    per_epoch = pd.concat([pd.DataFrame({"name": n, "seed": seed, "epoch": [1, 2],
+                                         "train_acc": c[seed - 1], "val_acc": c[seed + 1]})
+                           for n, c in courses.items() for seed in (1, 2)], ignore_index=True)
+    epochs = per_epoch.groupby(["name", "epoch"], as_index=False).agg(
+        train_acc_mean=("train_acc", "mean"), train_acc_std=("train_acc", "std"))
+    last = per_epoch[per_epoch.epoch == 2]
+    overfit = per_epoch.groupby(["name", "seed"], as_index=False).agg(
+        best_val_acc=("val_acc", "max")).merge(last[["name", "seed", "val_acc"]]).rename(
+        columns={"val_acc": "last_val_acc"})
+    finals = last.groupby("name").val_acc.agg(["mean", "std"])
+    variants = pd.DataFrame([{"name": n, "role": role, "lr": lr, "status": fate,
+                              "worst_status": fate, "final_val_acc_mean": finals.loc[n, "mean"],
+                              "final_val_acc_std": finals.loc[n, "std"]}
+                             for n, role, lr, fate in (("baseline", "baseline", 0.01, "ok"),
+                                                       ("lr_1e-05", "rate", 1e-5, "stuck"),
+                                                       ("lr_1", "rate", 1.0, "stuck"))])
+    return epochs, variants, overfit, per_epoch
+
+
+def test_hw5_rates_figure_shows_each_run_a_mean_would_hide(tmp_path):
+    epochs, variants, overfit, per_epoch = _hw5_runs()
+    for runs in (None, per_epoch):  # the figure as the workflow calls it, and with each run
+        fig = hw5_figures.rates(epochs, variants, overfit, {}, 0.1, per_epoch=runs)
+        assert_figure_checks(fig)
+        left, right = fig.axes
+        # right: lr 1's seed 1, best 58 % in an epoch, is drawn; the mean final (10 %) is not it
+        bests = [y for line in right.lines if line.get_marker() == "_"
+                 for y in line.get_ydata()]
+        assert 0.5833 in bests
+        notes = " ".join(figures.notes_of(fig))
+        assert "best in any epoch" in notes
+        # left, with each run: lr 1's seed 1 at 0.28 (its mean, 0.19, alone hid it)
+        thin = [line for line in left.lines
+                if line.get_linewidth() < 1 and line.get_gid() != "status"]
+        assert bool(thin) == (runs is not None)
+        if runs is not None:
+            assert any(line.get_ydata()[0] == 0.28 for line in thin)
+            assert "thin lines, each seed's run" in notes
+    figures.save(fig, tmp_path / "rates.png", tmp_path / "rates.svg")

@@ -356,6 +356,7 @@ def test_q2_a_seed_that_learned_then_fell_back_is_given_per_seed(tmp_path):
     assert [(a["arm"], a["n"]) for a in arms] == [("lr 1, seed 1, best (epoch 1)", 1),
                                                   ("lr 1, seed 1, final", 1)]
     assert "training loss 2.0900 in epoch 1 and 2.3100 in the last, test 10.00 %" in q2
+    assert "By the rule it learns in 0 of 2 runs, so the rate does not." in q2
     assert "(means over seeds)" not in q2.split("lr 1e-05")[0]  # no mean for lr 1
     assert "Measured, final validation accuracy per run: lr 1 10.00 %, 10.00 %. Verdict: " \
         "agrees in these runs" in q2

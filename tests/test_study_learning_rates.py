@@ -126,3 +126,15 @@ def test_the_scheduled_runs_epochs_are_a_departure_with_the_assignments_value(ra
     raw_config["learning_rates"]["schedule"]["lrs"] = [0.1, 0.01]
     assert lr_study.departures(resolve(raw_config)) == [
         "learning_rates, the scheduled run: learning rates 0.1, 0.01 (0.001 left out)"]
+
+
+def test_the_appendix_says_when_the_schedule_made_fewer_switches_than_a_seed_figure_shows(
+        tmp_path):
+    """The seed's Fig. 15 shows lr 0.1 then 0.01 then 0.001: a run that switched once never
+    trained at the third rate, and the appendix note says so; two switches need no note."""
+    once = section(tmp_path / "once", switches=[2], marked=True).asked_notes
+    assert once == {lr_study.SWITCH_ASKS[2]: "the scheduled run's column, partly: it switched "
+                    "1 time, so it never trained at lr 0.001"}
+    never = section(tmp_path / "never", switches=[], marked=True).asked_notes
+    assert set(never) == set(lr_study.SWITCH_ASKS.values())
+    assert section(tmp_path / "twice", switches=[2, 4], marked=True).asked_notes == {}

@@ -360,14 +360,16 @@ def _axis_range(regular, outliers, log=False, reach=None):
 
 
 def _beyond(values, found):
-    """Whether some finite value lies outside the range `found` (from _axis_range)."""
+    """Whether some finite value lies outside `found`: (lo, hi, ...) from _axis_range or
+    _axis_limits."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     return bool(found) and bool(((v > found[1]) | (v < found[0])).any())
 
 
 def _clip_to(values, lo, hi):
-    """Values drawn on the axis edge where they leave [lo, hi] (NaN stays a gap)."""
+    """Values drawn on the axis edge where they leave [lo, hi] (NaN stays a gap); [lo, hi]
+    are the axis limits as set (`_axis_limits`), so that the edge is the panel's frame."""
     return np.clip(np.asarray(values, dtype=float), lo, hi)
 
 
@@ -381,14 +383,26 @@ def _say_clipped(ax, items, log):
             lines.append((f"{label}: up to {v.max():.2g}".replace("e+", "e"), colour))
     for i, (text, colour) in enumerate(lines):
         ax.text(0.02, 0.985 - 0.075 * i, "↑ " + text, transform=ax.transAxes, ha="left",
-                va="top", fontsize=7, color=colour)
+                va="top", fontsize=7, color=colour, zorder=6,  # legible over the curves
+                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=0.5))
 
 
 def _headroom(lo, hi, log, share=0.14):
-    """An axis top that leaves a band above `hi` for the clipped series and their values."""
+    """An axis top that leaves a band above `hi` for the values written
+    there (↑) over the curves."""
     if log:
         return hi * (hi / lo) ** (share / (1 - share))
     return hi + (hi - lo) * share / (1 - share)
+
+
+def _axis_limits(found, log):
+    """The axis limits (lo, top) for a range from _axis_range: with values beyond it, the top
+    leaves a band for their written values, and the clipped values are drawn at that top
+    (the frame), not at the range's `hi` inside the panel. None when there is no range."""
+    if not found:
+        return None
+    lo, hi, cut = found
+    return lo, _headroom(lo, hi, log) if cut else hi
 
 
 ACTIVATION_STYLE = {"relu": ("C0", "-"), "sigmoid": ("C3", "--"), "tanh": ("C2", ":")}
@@ -430,6 +444,8 @@ def activation_figure(curves, variants, scaling, models):
     regular, outliers = split("grad_norm_mean")
     grad_range = _axis_range([_floored(g, floor) for g in regular],
                              [_floored(g, floor) for g in outliers], log=True, reach=10)
+    loss_limits = _axis_limits(loss_range, loss_log)
+    grad_limits = _axis_limits(grad_range, True)
     clipped = {"loss": [], "grad": []}
     for col, model in enumerate(models_here):
         top, bottom = axes[0, col], axes[1, col]
@@ -443,17 +459,21 @@ def activation_figure(curves, variants, scaling, models):
             grad = _floored(df.grad_norm_mean, floor)
             if loss_log:
                 loss = np.where(loss > 0, loss, np.nan)
-            if _beyond(loss, loss_range):
+            if _beyond(loss, loss_limits):
                 clipped["loss"].append((top, act, colour, loss))
-                loss = _clip_to(loss, *loss_range[:2])
-            if _beyond(grad, grad_range):
+                loss = _clip_to(loss, *loss_limits)
+            if _beyond(grad, grad_limits):
                 clipped["grad"].append((bottom, act, colour, grad))
-                grad = _clip_to(grad, *grad_range[:2])
+                grad = _clip_to(grad, *grad_limits)
+            # a clipped series is drawn whole on the frame (not half hidden by it), no band
+            on_edge = dict(style, clip_on=False)
             if any(a is top for a, *_ in clipped["loss"][-1:]) and clipped["loss"][-1][1] == act:
-                top.plot(df.step, loss, **style)  # on the edge: no band
+                top.plot(df.step, loss, **on_edge)
             else:
                 _band(top, df.step, loss, df.train_loss_std, **style)
-            bottom.plot(df.step, grad, **style)
+            cut = any(a is bottom for a, *_ in clipped["grad"][-1:]) and (
+                clipped["grad"][-1][1] == act)
+            bottom.plot(df.step, grad, **(on_edge if cut else style))
             last = np.flatnonzero(np.isfinite(loss))
             if len(last):
                 _mark_status(top, df.step.iloc[last[-1]], loss[last[-1]], status)
@@ -469,10 +489,9 @@ def activation_figure(curves, variants, scaling, models):
         for ax in {id(a): a for a, *_ in clipped[key]}.values():
             _say_clipped(ax, [(act, c, vals) for a, act, c, vals in clipped[key] if a is ax],
                          log)
-    for row, (found, log) in enumerate(((loss_range, loss_log), (grad_range, True))):
-        if found:  # a clipped row keeps a band above its range for the ↑ values
-            lo, hi, cut = found
-            axes[row, 0].set_ylim(lo, _headroom(lo, hi, log) if cut else hi)
+    for row, limits in enumerate((loss_limits, grad_limits)):
+        if limits:  # shared by the row
+            axes[row, 0].set_ylim(*limits)
     axes[0, 0].set_ylabel("training loss")
     axes[1, 0].set_ylabel("‖∂loss/∂W₁‖ (Frobenius)")
     handles = [plt.Line2D([], [], color=ACTIVATION_STYLE[a][0], ls=ACTIVATION_STYLE[a][1],
@@ -514,6 +533,7 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
         [df.train_loss_mean for df, st in zip(frames, fates) if st in OUTLIER_FATES], log=True,
         reach=3)
     cut = bool(loss_range and loss_range[2])
+    limits = _axis_limits(loss_range, True)  # clipped values on the frame, not inside it
     for i, (_, v) in enumerate(variants.iterrows()):
         top, bottom = axes[0, i], axes[1, i]
         df = frames[i]
@@ -527,10 +547,10 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
         else:
             epoch = df.step / steps_per_epoch
             loss = np.asarray(df.train_loss_mean, dtype=float)
-            if _beyond(loss, loss_range):
+            if _beyond(loss, limits):
                 _say_clipped(top, [("loss", colour, loss)], True)
-                loss = _clip_to(loss, *loss_range[:2])
-                top.plot(epoch, loss, color=colour)
+                loss = _clip_to(loss, *limits)
+                top.plot(epoch, loss, color=colour, clip_on=False)
             else:
                 _band(top, epoch, loss, df.train_loss_std, color=colour)
             _band(bottom, epoch, df.val_acc_mean, df.val_acc_std, color=colour)
@@ -556,9 +576,8 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
         bottom.set(xlabel="epoch")
         for ax in (top, bottom):
             ax.grid(alpha=0.3)
-    if loss_range:
-        lo, hi, _ = loss_range
-        axes[0, 0].set_ylim(lo, _headroom(lo, hi, True) if cut else hi)
+    if limits:
+        axes[0, 0].set_ylim(*limits)
     axes[0, 0].set_ylabel("training loss")
     axes[1, 0].set_ylabel("validation accuracy")
     handles, labels = status_handles(fates, fig)

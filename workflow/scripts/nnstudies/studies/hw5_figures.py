@@ -1,6 +1,7 @@
-"""Study 6a's four figures (the seed's plots), mean over seeds with a ± 1 std band."""
-from ..figures import (PRINT_WIDTH_IN, STATUS_MARKERS, _band, _mark_status, _status_legend,
-                       note, plt)
+"""Study 6a's four figures (the seed's plots), mean over seeds with a ± 1 std band; the
+learning-rate figure also shows each run, whose course a mean may hide."""
+from ..figures import (KEY_COLOUR, PRINT_WIDTH_IN, STATUS_MARKERS, _band, _mark_status,
+                       _status_legend, note, plt)
 
 COLOURS = [f"C{i}" for i in range(10)]  # the colour cycle, as matplotlib names it
 
@@ -49,11 +50,36 @@ def baseline(epochs, variants, overfit, p, chance):
     return _finish(fig, (left, right))
 
 
-def rates(epochs, variants, overfit, p, chance):
-    """Training accuracy per epoch for every rate; final validation accuracy against the rate."""
+def _seed_offsets(n, gap=0.2, width=0.4):
+    """Factors that set n runs of one rate in a row to the right of its mean's dot on the log
+    axis (`gap` and `width` in decades), clear of the dot and of its fate marker."""
+    step = min(0.1, width / max(n - 1, 1))
+    return [10 ** (gap + step * k) for k in range(n)]
+
+
+def _seed_courses(ax, lr, runs, colour):
+    """Each run's course at its rate: its final validation accuracy (dot) joined by a thin
+    line to its best in any epoch (bar), runs in a row right of the mean. A mean hides a run
+    that learned and fell back while the others never learned (it only lifts the mean a
+    little)."""
+    runs = runs[runs.best_val_acc.notna()].sort_values("seed")
+    if runs.empty:
+        return False
+    x = [lr * f for f in _seed_offsets(len(runs))]
+    ax.vlines(x, runs.last_val_acc, runs.best_val_acc, color=colour, lw=0.8, zorder=2)
+    ax.plot(x, runs.best_val_acc, ls="none", marker="_", ms=7, mew=1.3, color=colour, zorder=3)
+    ax.plot(x, runs.last_val_acc, ls="none", marker=".", ms=5, color=colour, zorder=3)
+    return True
+
+
+def rates(epochs, variants, overfit, p, chance, per_epoch=None):
+    """Training accuracy per epoch for every rate (with `per_epoch`, one row per run and
+    epoch: each run's curve thinly behind the mean of a rate with two or more runs); final
+    validation accuracy against the rate, mean ± std and each run's final and best."""
     fig, (left, right) = _panels()
     lrs = variants[variants.role.isin(["baseline", "rate"])].sort_values("lr")
     marked = {"left": [], "right": []}  # the fates whose markers are drawn, per panel
+    seeds_drawn = {"left": False, "right": False}
     for i, r in enumerate(lrs.itertuples()):
         colour = COLOURS[i % len(COLOURS)]
         df = _curve(epochs, r.name)
@@ -61,20 +87,43 @@ def rates(epochs, variants, overfit, p, chance):
         if df.empty:  # nothing to draw: the caption says so (a legend entry would show nothing)
             note(fig, f"no record {r.lr:g}", f"{label}: {r.status}, no record to draw.")
             continue
-        _band(left, df.epoch, df.train_acc_mean, df.train_acc_std, color=colour, label=label)
+        runs = per_epoch[per_epoch.name == r.name] if per_epoch is not None else None
+        if runs is not None and runs.seed.nunique() > 1:  # the runs themselves, not a band
+            for _, run in runs.groupby("seed"):
+                run = run.sort_values("epoch")
+                left.plot(run.epoch, run.train_acc, color=colour, lw=0.6, alpha=0.6, zorder=1)
+            left.plot(df.epoch, df.train_acc_mean, color=colour, label=label, zorder=2)
+            seeds_drawn["left"] = True
+        else:
+            _band(left, df.epoch, df.train_acc_mean, df.train_acc_std, color=colour,
+                  label=label)
         _mark_status(left, df.epoch.iloc[-1], df.train_acc_mean.iloc[-1], r.worst_status,
                      colour)
         marked["left"].append(r.worst_status)
         if r.final_val_acc_mean == r.final_val_acc_mean:
             right.errorbar(r.lr, r.final_val_acc_mean,
                            yerr=r.final_val_acc_std if r.final_val_acc_std == r.final_val_acc_std
-                           else None, fmt="o", color=colour, capsize=3)
+                           else None, fmt="o", color=colour, capsize=3, zorder=4)
             _mark_status(right, r.lr, r.final_val_acc_mean, r.worst_status, colour)
             marked["right"].append(r.worst_status)
+        if "best_val_acc" in overfit:
+            seeds_drawn["right"] |= _seed_courses(right, r.lr, overfit[overfit.name == r.name],
+                                                  colour)
     right.axhline(chance, color="grey", ls=":", lw=1, label="chance")
+    if seeds_drawn["right"]:  # style keys: grey stands for every rate's colour
+        right.plot([], [], ls="none", marker=".", ms=5, color=KEY_COLOUR,
+                   label="final, per run")
+        right.plot([], [], ls="none", marker="_", ms=7, mew=1.3, color=KEY_COLOUR,
+                   label="best in any epoch, per run")
+        note(fig, "runs right", "Right: large dots, the mean final validation accuracy over "
+             "seeds; to its right, every run's final accuracy (small dot) joined by a line to "
+             "its best in any epoch (bar), so that a run which learned and fell back is seen.")
+    if seeds_drawn["left"]:
+        note(fig, "runs left", "Left: thin lines, each seed's run, behind their mean (thick) "
+             "for a rate with two or more seeds.")
     left.set(ylabel="training accuracy (epoch mean)", title="training accuracy per rate")
-    right.set(xscale="log", xlabel="learning rate", ylabel="final validation accuracy",
-              title="final validation accuracy")
+    right.set(xscale="log", xlabel="learning rate", ylabel="validation accuracy",
+              title="final validation accuracy (and best per run)")
     _status_legend(left, [s for s in marked["left"] if s in STATUS_MARKERS], fontsize=7)
     _status_legend(right, [s for s in marked["right"] if s in STATUS_MARKERS], fontsize=7)
     right.grid(alpha=0.3)

@@ -20,7 +20,8 @@ CAPTIONS = {
                 "lowest validation loss.",
     "learning_rates": "Learning rates: training accuracy per epoch (left, mean over seeds) and "
                       "final validation accuracy against the rate (right, log axis, bars ± 1 "
-                      "std where there are two or more seeds; dotted: chance).",
+                      "std where there are two or more seeds; dotted: chance); the notes "
+                      "below say how each run is drawn.",
     "momentum": "Momentum against none: training (left) and validation (right) accuracy per "
                 "epoch, mean over seeds; dotted: the stated target accuracy.",
     "depth": "One conv block against two: training (solid) and validation (dashed) accuracy "
@@ -285,8 +286,11 @@ def _q2(sec, facts, v, p):
                 f"seed{'s' if r.runs != 1 else ''} ({r.status})" if r.diverged
                 else f"{_rate(lr)}: fate {r.status}")
         if f.get("per_seed"):  # the seeds differ in course: a mean would hide it
+            learned = sum(x["course"].startswith("learns") for x in f["runs"])
             text = (f"{head}; its seeds behave differently, so each is given: "
-                    + "; ".join(_seed_course(sec, found, name, x) for x in f["runs"]))
+                    + "; ".join(_seed_course(sec, found, name, x) for x in f["runs"])
+                    + f". By the rule it learns in {learned} of {len(f['runs'])} runs, so "
+                    f"the rate {'learns' if learned == len(f['runs']) else 'does not'}")
         elif r.diverged:
             text = f"{head}; {sec.cite(found, f'learns_{name}')}"
         else:

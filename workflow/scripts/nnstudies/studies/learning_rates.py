@@ -29,6 +29,10 @@ _DISCUSSION = ["the effect of the learning rate on the speed of convergence",
                "and convergence"]
 # The seeds' asks this section answers (nnstudies/appendix.py): EE449's learning-rate part
 # (part 4 in seed 000's report, part 5 in seed 001's).
+# the seed's figures of a schedule, by the number of switches each shows: where the run made
+# fewer, the appendix says so (section: asked_notes)
+SWITCH_ASKS = {1: "5.1 Fig. 14: validation accuracy, lr 0.1 switched to 0.01",
+               2: "5.1 Fig. 15: validation accuracy, lr 0.1 then 0.01 then 0.001"}
 ASKED = [
     {"seed": "000", "ask": "4.1 Fig. 5: training loss and validation accuracy at lr 0.1, 0.01, "
      "0.001 (no schedule)", "answer": "learning_rates-fig-curves"},
@@ -38,10 +42,10 @@ ASKED = [
       for i, q in enumerate(_DISCUSSION, 1)),
     {"seed": "001", "ask": "5.1 Fig. 13: cnn_4 at lr 0.1, 0.01 and 0.001",
      "answer": "learning_rates-fig-curves"},
-    {"seed": "001", "ask": "5.1 Fig. 14: validation accuracy, lr 0.1 switched to 0.01",
-     "answer": "learning_rates-fig-curves", "note": "the scheduled run's column"},
-    {"seed": "001", "ask": "5.1 Fig. 15: validation accuracy, lr 0.1 then 0.01 then 0.001",
-     "answer": "learning_rates-fig-curves", "note": "the scheduled run's column"},
+    {"seed": "001", "ask": SWITCH_ASKS[1], "answer": "learning_rates-fig-curves",
+     "note": "the scheduled run's column"},
+    {"seed": "001", "ask": SWITCH_ASKS[2], "answer": "learning_rates-fig-curves",
+     "note": "the scheduled run's column"},
     {"seed": "001", "ask": "5.1 Fig. 16: test accuracy after the scheduled training",
      "answer": "learning_rates-table-variants"},
     *({"seed": "001", "ask": f"5.2.{i}: {q}", "answer": f"learning_rates-q{i}"}
@@ -209,7 +213,8 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     if ok_rates:
         found["end_point"] = claims.ranking(
             {f"lr {lr:g}": list(const[const.lr == lr].final_val_acc) for lr in ok_rates},
-            "Validation accuracy at the last record (rates whose runs all ended ok)",
+            "Validation accuracy at the last record (rates whose runs all ended ok; a fate is "
+            "judged on the test set, so an ok run may still be near chance here)",
             source=SOURCE)
     healthy = const[const.lr.isin(ok_rates)]
     found["jitter"] = claims.mechanism(JITTER_EXPECTED, claims.trend(
@@ -291,6 +296,14 @@ def section(facts, figs, params, info):
                   f"{100 * p['target_val_acc']:g} %)", "variants")
     _answers(sec, facts, variants, p)
     sec.summary = _summary(sec, facts, variants, p)
+    made = max((len(e) for e in facts["switches"].values()), default=0)
+    lrs = p["schedule"]["lrs"]
+    sec.asked_notes = {
+        ask: (f"the scheduled run's column, partly: it switched {prose.count(made, 'time')}, so "
+              f"it never trained at lr {lrs[made + 1]:g}" if made + 1 < len(lrs) else
+              f"the scheduled run's column, partly: the schedule here has "
+              f"{prose.count(len(lrs), 'rate')} ({', '.join(f'{x:g}' for x in lrs)})")
+        for shown, ask in SWITCH_ASKS.items() if made < shown}
     return sec
 
 
