@@ -4,9 +4,12 @@ crossing or a measurement's agreement with an expectation (../shared/spec/REPORT
 A claim is built from per-run values (never from formatted strings) by one of the builders
 below, which apply the rules once: one run a side gives the values and no comparative word;
 2-4 runs give "not resolved" with the smallest attainable p; otherwise the exact permutation
-test decides "separated" or "not separated" (never "equal"); a correlation that no test can
-make significant is "not testable with n points"; a mechanism is expectation, measurement and
-a verdict (agrees / disagrees / cannot tell) decided by the measurement's own test.
+test decides "separated" or "not separated" (never "equal"); two measurements of the same
+runs are paired (a sign test over the seeds, or the differences alone when no paired test can
+reach the threshold); a correlation that no test can make significant is "not testable with n
+points"; a mechanism is expectation, measurement and a verdict (agrees / disagrees / cannot
+tell) decided by the measurement's own test. A claim's short form (a summary line) keeps what
+it measures, its interval and its verdict.
 
 Each builder returns a plain dict {"claim": True, "text": sentence, "evidence": {...}} so that
 the analysis step writes it to the study's facts file and the report renders the same
