@@ -42,7 +42,7 @@ def test_a_ranking_summary_keeps_the_interval_and_flags_one_past_the_possible_ra
     assert "where no value can lie" not in inside["text"]
     ece = claims.ranking({"a": [0.01, 0.05], "b": [0.2, 0.3]}, "ECE", fmt=claims.fmt_number,
                          higher_is_better=False, bounds=(0.0, 1.0))
-    assert "it reaches below 0, where no value can lie" in ece["text"]
+    assert "it reaches below 0, where no value can lie" in ece["text"]  # not "0.000"
     free = claims.ranking({"a": [0.01, 0.05], "b": [0.2, 0.3]}, "Gap", fmt=claims.fmt_number,
                           higher_is_better=False)
     assert "where no value can lie" not in free["text"]
@@ -121,3 +121,22 @@ def test_a_claim_survives_the_facts_file_and_renders_with_its_evidence(tmp_path)
     assert "tables/x_runs.csv" in parsed["evidence"] and "Rule:" in parsed["evidence"]
     assert set(parsed["values"]) <= set(evidence_numbers(found["k"]["evidence"]))
     assert plain(text, sec) == f"Before {found['k']['text']} & after; again {found['k']['text']}."
+
+
+def test_a_cannot_tell_says_why_no_direction_was_shown():
+    """No test at these sizes is not a test that found no direction; a one-run arm is named."""
+    untested = claims.mechanism("x rises.", claims.difference("a", [0.9, 0.91], "b", [0.8, 0.81],
+                                                              "Accuracy"))
+    assert "cannot tell (no test can be run at these sizes)" in untested["text"]
+    tested = claims.mechanism("x rises.", claims.difference("a", spread(0.9, sd=0.05), "b",
+                                                            spread(0.899, sd=0.05), "Accuracy"))
+    assert "(the measurement's test does not establish a direction)" in tested["text"]
+    one = claims.difference("dropout", [0.8], "baseline", [0.7, 0.72, 0.71], "Accuracy")
+    assert "(dropout has one run: no spread, so no comparison can be made)" in one["text"]
+
+
+def test_a_short_form_inside_a_sentence_lowercases_ordinary_words_only():
+    assert claims.mid_sentence("Validation accuracy: a") == "validation accuracy: a"
+    assert claims.mid_sentence("Two-layer network, x") == "two-layer network, x"
+    for name in ("ReLU/sigmoid ratio", "SGD reaches", "NumPy MLP", "H 500", "ECE"):
+        assert claims.mid_sentence(name) == name

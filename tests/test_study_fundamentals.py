@@ -147,7 +147,8 @@ def test_concepts_answers_by_id(tmp_path):
     assert "for 2 of 2." in a["concepts-q4"]
     # no "Expected ... near 0" without a verdict: the direction is described, no verdict drawn
     assert "Expected:" not in a["concepts-q1"].split("Expected calibration error")[0]
-    assert "Over-confident (confidence above accuracy) for 2 of 2 models, under-confident for 0" \
+    assert "Mean confidence above accuracy for 2 of 2 models, below it for 0 (read from the " \
+        "means, no test)" \
         in a["concepts-q1"] and "no verdict on the theory" in a["concepts-q1"]
 
 

@@ -544,6 +544,6 @@ def test_one_seed_of_the_part_1_2_variants_says_values_only(tmp_path):
         arms[name] = arms[name][:1]
     answers, sec, _ = analysed(tmp_path, seeds, arms=arms, theory_seeds=[0], draws=False)
     assert "1 seed (0)" in answers["hw5-q6"]
-    assert "(1 run and 2 runs: no spread, so no comparison can be made)" in answers["hw5-q6"]
+    assert " has one run: no spread, so no comparison can be made)" in answers["hw5-q6"]
     assert "(one run each: no spread" in answers["hw5-q5"]
     assert "comparison" in answers["hw5-q7"] and "separated" not in answers["hw5-q7"]

@@ -114,7 +114,7 @@ def test_the_summary_is_the_sections_claim(tmp_path):
         "learning_rates-q3"]
     # the short form names what it compares (test accuracy, not the validation accuracy
     # the section's neighbouring numbers give)
-    assert "first rate. Test accuracy: schedule 50.00 %, lr 0.1 83.00 % (no comparison)" in summary
+    assert "first rate, test accuracy: schedule 50.00 %, lr 0.1 83.00 % (no comparison)" in summary
 
 
 def test_the_scheduled_runs_epochs_are_a_departure_with_the_assignments_value(raw_config):

@@ -57,7 +57,7 @@ def test_report_names_every_model_with_the_accuracy_in_runs_csv(quick):
     assert best.test_acc_mean == runs.groupby("model")["test_acc"].mean().max()
     # the summary line carries the ranking's budget (epochs) and names the best model
     assert re.search('Architectures: <span class="claim" data-claim="architectures/test_'
-                     'accuracy" data-form="short"><span class="claim-text">Mean test accuracy '
+                     'accuracy" data-form="short"><span class="claim-text">mean test accuracy '
                      rf"after \d+ epochs?: highest mean {re.escape(best.model)} ", html)
     assert "data:image/png;base64," in html  # figures embedded: the file opens alone
     for section in ("Study 1: basic concepts, computed", "Study 2: a convolution layer in NumPy",

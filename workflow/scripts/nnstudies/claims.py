@@ -18,6 +18,7 @@ sentence with its evidence in place (report.Section.cite). Evidence holds: kind,
 mechanism, the expectation and its verdict.
 """
 import math
+import re
 
 import numpy as np
 
@@ -48,6 +49,15 @@ def _claim(text, kind, rule, source, arms, test=None, p=float("nan"), min_p=floa
                          "test": test, "p": p, "min_p": min_p, **extra}}
 
 
+def mid_sentence(text):
+    """`text` placed inside a sentence: an ordinary capitalised first word ("Validation") is
+    lower-cased, a name ("ReLU", "SGD", "NumPy") is not."""
+    word = re.split(r"[\s,:(]", text, maxsplit=1)[0]
+    if len(word) > 1 and word[0].isupper() and word[1:].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def fmt_number(x):
     return "–" if x is None or x != x else f"{x:.3g}"
 
@@ -72,8 +82,11 @@ def _interval(values, fmt, bounds=None):
         return f"{fmt(mean)} (1 run: no spread)"
     small = ": small sample" if len(values) < 5 else ""
     low, high = bounds or (-math.inf, math.inf)
-    past = [f"below {fmt(low)}" if mean - half < low else "",
-            f"above {fmt(high)}" if mean + half > high else ""]
+    def bound(b):  # 0 and 1 as the quantity is read: "0", or "100.00 %" for a percentage
+        return fmt(b) if fmt is fmt_pct else f"{b:g}"
+
+    past = [f"below {bound(low)}" if mean - half < low else "",
+            f"above {bound(high)}" if mean + half > high else ""]
     past = " and ".join(p for p in past if p)
     outside = (f"; it reaches {past}, where no value can lie: too few runs for a t interval "
                "to be accurate") if past else ""
@@ -123,8 +136,9 @@ def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="
     arms = [_arm(a, xs), _arm(b, ys)]
     if min(c["n_x"], c["n_y"]) < 2:
         empty = [x["arm"] for x in arms if not x["n"]]
+        single = [x["arm"] for x in arms if x["n"] == 1]
         why = (f"({' and '.join(empty)}: no finite value" if empty else "(one run each"
-               if c["n_x"] == c["n_y"] == 1 else f"({_size(c['n_x'])} and {_size(c['n_y'])}")
+               if len(single) == 2 else f"({single[0]} has one run")
         values = f"{a} {fmt(arms[0]['mean'])}, {b} {fmt(arms[1]['mean'])}"
         return _claim(f"{what}: {values} " + why + ("" if empty else ": no spread")
                       + ", so no comparison can be made)", "difference", _rule("difference"),
@@ -293,14 +307,16 @@ def mechanism(expectation, measurement, expected_sign=1, name=None):
     got = direction(measurement)
     verdict = "cannot tell" if got == 0 else "agrees" if got == expected_sign else "disagrees"
     ev = measurement["evidence"]
+    tested = ev.get("p") is not None and ev["p"] == ev["p"]  # NaN: no test could run
     why = ("no test is run on these values" if ev["kind"] == "values" else
-           "the measurement's test does not establish a direction")
+           "the measurement's test does not establish a direction" if tested else
+           "no test can be run at these sizes")
     text = (f"Expected: {expectation} Measured: {measurement['text']}. Verdict: {verdict}"
             + (f" ({why})" if verdict == "cannot tell" else ""))
     return _claim(text, "mechanism", _rule("mechanism"), ev["source"], ev["arms"], ev["test"],
                   ev["p"], ev["min_p"], expected=expectation, verdict=verdict,
                   measurement=ev, short=name and f"{name}: {verdict} "
-                                                f"({measurement['short']})")
+                                                f"({mid_sentence(measurement['short'])})")
 
 
 def threshold(settings, arms, reference, what, setting_name, fmt=fmt_pct, source="",
@@ -388,7 +404,7 @@ def observation(expectation, arms, what, predicate, predicate_text, expected, fm
     off = [arm for arm, h in holds.items() if h != expected]
     why = ""
     if ev:
-        why = (f" (expected: {predicate_text} in {'every' if expected else 'no'} run; "
+        why = (f" (expected in {'every' if expected else 'no'} run: {predicate_text}; "
                + (f"not so in {', '.join(off)})" if off else "so it was)"))
     single = max((a["n"] for a in ev), default=0) == 1
     text = (f"Expected: {expectation} Measured, {what}: {listed or 'nothing run'}. Verdict: "

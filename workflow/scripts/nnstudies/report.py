@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from .lazy import lazy_import
+from . import claims
 from .stats import THRESHOLDS
 
 jinja2 = lazy_import("jinja2")
@@ -147,7 +148,10 @@ def evidence_html(ev):
 
 
 def _sentence(claim, short):
-    return claim.get("short", claim["text"]) if short else claim["text"]
+    """The claim's sentence, or its short form, which always sits inside a summary line: an
+    ordinary capitalised first word ("Validation") is lower-cased there, a name ("ReLU",
+    "SGD", "NumPy") is not."""
+    return claims.mid_sentence(claim.get("short", claim["text"])) if short else claim["text"]
 
 
 def claim_html(study, key, claim, number, anchor, short=False):

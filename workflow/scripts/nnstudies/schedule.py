@@ -27,6 +27,6 @@ def plateau_epoch(accuracy, min_delta, patience, after=0):
 
 def describe_rule(min_delta, patience):
     return (f"the first epoch after which the validation accuracy at each epoch's last record "
-            f"does not exceed its best so far by more than {min_delta:g} in any of the next "
-            f"{patience} epochs")
+            f"does not exceed its best so far by more than {min_delta:g} in "
+            + ("the next epoch" if patience == 1 else f"any of the next {patience} epochs"))
 

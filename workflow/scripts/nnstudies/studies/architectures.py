@@ -369,8 +369,14 @@ def _answers(sec, summary, s, weights, facts, n_classes):
             f"Grouped by their layer lists: {groups}. {closing}")
     text = (f"By accuracy: {sec.cite(found, 'test_accuracy')}. "
             + _pick(found["test_accuracy"]["evidence"])
-            + (f" On other grounds: {sec.cite(found, 'smaller')}." if "smaller" in found else ""))
+            + (f" {_other_grounds(found['test_accuracy']['evidence'])} "
+               f"{sec.cite(found, 'smaller')}." if "smaller" in found else ""))
     sec.ask("Which architecture would you pick, and why?", text)
+
+
+def _other_grounds(ranked):
+    """What heads the size comparison: a ground for the pick only where a test could run."""
+    return "On other grounds:" if ranked.get("testable") else "For the record, on size:"
 
 
 def _tested_not_separated(xs, ys):

@@ -238,8 +238,8 @@ def section(facts, figs, params, info):
             "confidence c is right a fraction c of the time, and the expected calibration error "
             "(ECE) is 0. Measured on the test set (ECE, mean ± std over seeds, lower is better; "
             "in brackets the mean confidence minus accuracy, positive = over-confident): "
-            f"{eces}. Over-confident (confidence above accuracy) for {over} of "
-            f"{len(facts['ece'])} models, under-confident for {under}. No threshold makes an "
+            f"{eces}. Mean confidence above accuracy for {over} of {len(facts['ece'])} "
+            f"models, below it for {under} (read from the means, no test). No threshold makes an "
             "ECE 'near 0', so no verdict on the theory is drawn from it. "
             f"{sec.cite(facts['claims'], 'ece')}.")
     identity = facts["identity"]

@@ -50,10 +50,10 @@ def baseline(epochs, variants, overfit, p, chance):
     return _finish(fig, (left, right))
 
 
-def _seed_offsets(n, gap=0.2, width=0.4):
+def _seed_offsets(n, gap=0.08, width=0.16):
     """Factors that set n runs of one rate in a row to the right of its mean's dot on the log
     axis (`gap` and `width` in decades), clear of the dot and of its fate marker."""
-    step = min(0.1, width / max(n - 1, 1))
+    step = min(0.05, width / max(n - 1, 1))  # within a fifth of a decade: read as its rate
     return [10 ** (gap + step * k) for k in range(n)]
 
 
@@ -116,8 +116,10 @@ def rates(epochs, variants, overfit, p, chance, per_epoch=None):
         right.plot([], [], ls="none", marker="_", ms=7, mew=1.3, color=KEY_COLOUR,
                    label="best in any epoch, per run")
         note(fig, "runs right", "Right: large dots, the mean final validation accuracy over "
-             "seeds; to its right, every run's final accuracy (small dot) joined by a line to "
-             "its best in any epoch (bar), so that a run which learned and fell back is seen.")
+             "seeds; just right of it, every run's final accuracy (small dot) joined by a line "
+             "to its best in any epoch (short dash), so that a run which learned and fell back "
+             "is seen. A fate marker sits on a rate's mean and shows the worst fate among its "
+             "runs.")
     if seeds_drawn["left"]:
         note(fig, "runs left", "Left: thin lines, each seed's run, behind their mean (thick) "
              "for a rate with two or more seeds.")

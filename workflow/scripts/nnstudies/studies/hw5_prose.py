@@ -237,10 +237,10 @@ def _q1(sec, o, p):
     if len(gap):
         froms = [f"{int(e)} in seed {s}" for s, e in zip(base.seed, base.train_above_val_from)
                  if e == e]
-        gap_text = (f"At the last epoch the training accuracy exceeds the validation accuracy by "
+        gap_text = (f"At the last epoch, training minus validation accuracy is "
                     f"{prose.pts(gap.mean())} on average ({', '.join(prose.pts(g) for g in gap)}"
-                    " per seed)" + (f"; it stays above it from epoch {', '.join(froms)}"
-                                    if froms else "")
+                    " per seed)" + (f"; the training accuracy stays above the validation "
+                                    f"accuracy from epoch {', '.join(froms)}" if froms else "")
                     + ". (The training figures are epoch means taken while the weights "
                     "improve, so they understate the end-of-epoch training accuracy.) ")
     why = ("Expected (textbook): once the network starts to fit particulars of its training "

@@ -412,6 +412,6 @@ def _summary(sec, facts, variants, p):
         f"epoch {', '.join(map(str, eps))} (seed {seed})" for seed, eps in
         facts["switches"].items() if eps) if facts["switched"] else
         "it never switched, so it is the first rate trained longer")
-    return (f"Learning rates, the scheduled run against its first rate. "
+    return (f"Learning rates: the scheduled run against its first rate, "
             f"{sec.cite(found, 'schedule_vs_first', True)} ({how}; unequal budgets: "
             f"{p['schedule']['epochs']} against {prose.count(p['epochs'], 'epoch')}).")
