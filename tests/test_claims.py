@@ -140,3 +140,10 @@ def test_a_short_form_inside_a_sentence_lowercases_ordinary_words_only():
     assert claims.mid_sentence("Two-layer network, x") == "two-layer network, x"
     for name in ("ReLU/sigmoid ratio", "SGD reaches", "NumPy MLP", "H 500", "ECE"):
         assert claims.mid_sentence(name) == name
+
+
+def test_an_arm_without_a_value_says_why_in_the_callers_words():
+    c = claims.difference("Adam", [float("nan")], "schedule", [340.0], "Steps to 70 %",
+                          missing="never reached it within its run")
+    assert "(Adam: never reached it within its run, so no comparison can be made)" in c["text"]
+    assert "no finite value" in claims.difference("a", [], "b", [1.0], "x")["text"]

@@ -129,15 +129,17 @@ def values_only(arms, what, fmt=fmt_number, source="", note="", missing="no fini
     return _claim(text, "values", "values only: no comparison is claimed", source, ev)
 
 
-def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="runs"):
+def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="runs",
+               missing="no finite value"):
     """'a against b: +1.20 points, separated by the data (p = 0.01, 10 and 10 runs)'; `unit`
-    names what the values are (runs, or models where each value is a model's mean)."""
+    names what the values are (runs, or models where each value is a model's mean);
+    `missing` is said of an arm with no finite value (a target never reached, say)."""
     c = compare(_finite(xs), _finite(ys))
     arms = [_arm(a, xs), _arm(b, ys)]
     if min(c["n_x"], c["n_y"]) < 2:
         empty = [x["arm"] for x in arms if not x["n"]]
         single = [x["arm"] for x in arms if x["n"] == 1]
-        why = (f"({' and '.join(empty)}: no finite value" if empty else "(one run each"
+        why = (f"({' and '.join(empty)}: {missing}" if empty else "(one run each"
                if len(single) == 2 else f"({single[0]} has one run")
         values = f"{a} {fmt(arms[0]['mean'])}, {b} {fmt(arms[1]['mean'])}"
         return _claim(f"{what}: {values} " + why + ("" if empty else ": no spread")

@@ -253,7 +253,7 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
                 "Adam", reached_adam, "schedule", sched_steps,
                 f"Steps until the validation accuracy first reaches {100 * target:g} % (a run "
                 "that never reaches it has no value)", fmt=_steps_fmt, source=SOURCE,
-                diff_fmt=_steps_diff)
+                diff_fmt=_steps_diff, missing="never reached it within its run")
         if "schedule" in acc:
             found["schedule_vs_adam"] = claims.difference(
                 "schedule", acc["schedule"], "Adam", adam_ok.test_acc, "Test accuracy",
@@ -390,7 +390,8 @@ def _answers(sec, facts, variants, p):
                 "run of it to compare with.")
         return
     sec.ask("How does the schedule compare with Adam?",
-            f"Adam on the same model in the architecture study (seeds "
+            f"Adam on the same model in the architecture study "
+            f"({'seed' if len(adam['seeds']) == 1 else 'seeds'} "
             f"{', '.join(map(str, adam['seeds']))}; fate: {adam['status']}). "
             f"{sec.cite(found, 'schedule_vs_adam')}. Convergence: "
             + (f"{sec.cite(found, 'adam_vs_schedule_steps')}. "
