@@ -459,21 +459,20 @@ def activation_figure(curves, variants, scaling, models):
             grad = _floored(df.grad_norm_mean, floor)
             if loss_log:
                 loss = np.where(loss > 0, loss, np.nan)
-            if _beyond(loss, loss_limits):
+            loss_cut, grad_cut = _beyond(loss, loss_limits), _beyond(grad, grad_limits)
+            if loss_cut:
                 clipped["loss"].append((top, act, colour, loss))
                 loss = _clip_to(loss, *loss_limits)
-            if _beyond(grad, grad_limits):
+            if grad_cut:
                 clipped["grad"].append((bottom, act, colour, grad))
                 grad = _clip_to(grad, *grad_limits)
             # a clipped series is drawn whole on the frame (not half hidden by it), no band
             on_edge = dict(style, clip_on=False)
-            if any(a is top for a, *_ in clipped["loss"][-1:]) and clipped["loss"][-1][1] == act:
+            if loss_cut:
                 top.plot(df.step, loss, **on_edge)
             else:
                 _band(top, df.step, loss, df.train_loss_std, **style)
-            cut = any(a is bottom for a, *_ in clipped["grad"][-1:]) and (
-                clipped["grad"][-1][1] == act)
-            bottom.plot(df.step, grad, **(on_edge if cut else style))
+            bottom.plot(df.step, grad, **(on_edge if grad_cut else style))
             last = np.flatnonzero(np.isfinite(loss))
             if len(last):
                 _mark_status(top, df.step.iloc[last[-1]], loss[last[-1]], status)

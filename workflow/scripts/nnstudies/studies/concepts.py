@@ -194,8 +194,7 @@ def facts(eces, identity, reliability, iterations, parameters):
         per_batch.append({"study": study, "N": first.N, "B": first.B,
                           "per_epoch": first["ceil(N/B)"], "epochs": sorted(r.E.unique()),
                           "iterations": sorted(r["E*ceil(N/B)"].unique())})
-    computed = iterations.get("iterations computed (run)", iterations["iterations (run)"])
-    extra = iterations[computed > iterations["iterations (run)"]]
+    extra = iterations[iterations["iterations computed (run)"] > iterations["iterations (run)"]]
     match = parameters.formula_count == parameters.framework_count
     return {"identity": identity, "ece": per_model, "iterations": per_batch,
             "iterations_agree": agree,
@@ -268,7 +267,7 @@ def section(facts, figs, params, info):
             + "".join(f" The {r['study']} runs of E = {r['E']} computed {r['computed']:,} steps "
                       f"to keep {r['kept']:,}: a scheduled run goes back to the epoch where its "
                       "rate switches and trains on from there."
-                      for r in facts.get("iterations_extra", [])))
+                      for r in facts["iterations_extra"]))
     n, mismatch = facts["parameter_models"], facts["parameter_mismatch"]
     sec.ask("How many parameters does a model have?",
             f"MLP: {PARAM_FORMULAS['mlp']}. CNN: {PARAM_FORMULAS['cnn']}. Evaluated for all "

@@ -12,7 +12,7 @@ import numpy as np
 from .. import aggregate, claims, figures
 from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
 from ..data import DATASETS
-from ..stats import STUCK_Z
+from ..stats import STUCK_Z, chance_band
 from ..models import layer_shapes, with_activation
 from ..runfiles import read_summary
 from . import hw5_figures
@@ -284,8 +284,7 @@ def overfit_table(curves):
                      "min_val_loss": at.val_loss, "last_val_loss": last.val_loss,
                      "train_loss_at_min": at.train_loss, "last_train_loss": last.train_loss,
                      "last_gap": last.train_acc - last.val_acc,
-                     "val_acc_at_min": at.val_acc, "last_val_acc": last.val_acc,
-                     "train_above_val_from": since})
+                     "val_acc_at_min": at.val_acc, "train_above_val_from": since})
     columns = ["name", "seed", "epochs", "verdict", "min_val_loss_epoch", "min_val_loss",
                "last_val_loss", "train_loss_at_min", "last_train_loss", "last_gap",
                "train_above_val_from", "val_acc_at_min", "last_val_acc", "best_val_acc",
@@ -519,8 +518,7 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
     # "learns": the rule each asked rate is held to, run by run (a fate-like rule, not a
     # comparison); a run's best epoch counts as well as its last, so that a run which learned
     # and then fell back is not reported as one that never learned
-    band = STUCK_Z * math.sqrt(out["chance"] * (1 - out["chance"]) / sizes["val"])
-    line = out["chance"] + band
+    line = chance_band(n_classes, sizes["val"])  # the stuck rule's band, on validation
     learns_rule = (f"a run learns when it ends ok with its final validation accuracy above "
                    f"{100 * line:.2f} % (chance, {100 * out['chance']:.2f} %, plus {STUCK_Z} "
                    f"standard errors on {sizes['val']:,} validation images); it learned, then "

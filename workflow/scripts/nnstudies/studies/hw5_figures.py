@@ -59,7 +59,7 @@ def _seed_offsets(n, gap=0.08, width=0.16):
 
 def _seed_courses(ax, lr, runs, colour):
     """Each run's course at its rate: its final validation accuracy (dot) joined by a thin
-    line to its best in any epoch (bar), runs in a row right of the mean. A mean hides a run
+    line to its best in any epoch (short dash), runs in a row right of the mean. A mean hides a run
     that learned and fell back while the others never learned (it only lifts the mean a
     little)."""
     runs = runs[runs.best_val_acc.notna()].sort_values("seed")

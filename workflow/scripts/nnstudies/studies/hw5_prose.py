@@ -254,12 +254,6 @@ def _q1(sec, o, p):
             rule + "; ".join(rows) + ". " + found + gap_text + why + agree)
 
 
-def _loss_fall(sec, facts, name):
-    """A rate below the baseline's: whether its loss fell, as a claim with its test."""
-    key = f"loss_fall_{name}"
-    return f". {sec.cite(facts['claims'], key)}" if key in facts["claims"] else ""
-
-
 def _loss(x):
     return "–" if x is None else f"{x:.4f}"
 
