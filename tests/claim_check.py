@@ -50,7 +50,8 @@ class ClaimParser(HTMLParser):
 
     def handle_data(self, data):
         if self.current is not None and self.current["where"]:
-            self.current[self.current["where"][0]] += data
+            # a no-break space (a number's "%", report.NUMBER_PERCENT) reads as a space
+            self.current[self.current["where"][0]] += data.replace("\u00a0", " ")
 
 
 def claims_in(html):

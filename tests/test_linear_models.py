@@ -111,6 +111,10 @@ def test_divergence_is_recorded_not_raised():
                                          data)
     assert summary["diverged_at_step"] is not None and summary["test_acc"] is None
     assert len(curves) <= summary["diverged_at_step"] + 1
+    # the record after the last step overflowed: it is not kept, so the run's files read back
+    # as a diverged run's (runfiles.read_curves refuses a non-finite training loss)
+    assert all(np.isfinite(c["train_loss"]) for c in curves)
+    assert summary["records"] == len(curves) and np.isfinite(summary["final_train_loss"])
 
 
 def test_colour_templates_keep_channels():

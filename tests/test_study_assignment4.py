@@ -337,9 +337,9 @@ def test_prose_claim_by_claim(tmp_path, raw_config):
            "GD's one update of lr 0.01" in q2
     assert "the seed: 50,000 / 500 = 100 updates, 100 × 0.0001 = 0.01, against GD's 0.01." in q2
     # the stated loss 0.5 lies below a constant output's 2/3 (3 classes)
-    assert "Against the loss of a constant output of 1/C for every class (0.6667: weights 0, " \
-           "biases 1/C, by the same objective), the stated loss: 0.5000: at or below it: " \
-           "reaching it takes more than fitting the outputs' mean" in q2
+    assert "Against the loss of a constant output of 1/C for every class (0.6667, with " \
+           "weights 0 and biases 1/C under the same objective), the stated loss: 0.5000: at " \
+           "or below it; reaching it takes more than fitting the outputs' mean" in q2
     assert "not the classes learned" not in q2
     assert "learning rate (0.01 against 0.0001)" in q2
     assert "the seed's finding" in q2 and "Verdict: cannot tell" in q2
@@ -800,9 +800,10 @@ def test_the_stated_loss_against_a_constant_output(tmp_path, raw_config):
     assert loss == pytest.approx(a4.constant_output_loss(4, 5e-6)) == pytest.approx(0.75)
     tables, facts = handmade(target=0.9)  # 3 classes: a constant output's loss is 2/3
     answers, _ = sections(tmp_path, raw_config, tables, facts)
-    assert "Against the loss of a constant output of 1/C for every class (0.6667: weights 0, " \
-           "biases 1/C, by the same objective), the stated loss: 0.9000: above it: fitting the " \
-           "outputs' mean alone reaches it, so reaching it needs no class learned, by the rule" \
+    assert "Against the loss of a constant output of 1/C for every class (0.6667, with " \
+           "weights 0 and biases 1/C under the same objective), the stated loss: 0.9000: above " \
+           "it; fitting the outputs' mean alone reaches it, so reaching it needs no class " \
+           "learned, by the rule" \
         in answers["assignment4-q2"]
     assert a4.target_claim(0.9, 2 / 3)["evidence"]["holds"] is True
 

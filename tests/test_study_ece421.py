@@ -309,6 +309,8 @@ def test_h_table_matches_the_runs_and_the_gap_question_is_not_overclaimed(tmp_pa
     q1 = answers["ece421-q1"]
     assert "H 100: training 86.00 %, validation 85.00 % (gap +1.00 points), test 84.00 %" in q1
     assert "the highest mean is H 500's, 85.50 % (95 % CI" in q1
+    # the ranking states its budget (REPORT.md: equal budgets)
+    assert "NumPy MLP: validation accuracy at the last record after 4 full-batch steps: " in q1
     assert "3 runs: small sample" in q1
     # 3 against 3 runs: no exact test can reach p < 0.05, so nothing is claimed separated
     assert "not resolved: with 3 and 3 runs" in q1

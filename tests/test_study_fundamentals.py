@@ -107,7 +107,8 @@ def test_convolution_answers_follow_the_measured_similarity(tmp_path):
 
 def concepts_section(tmp_path, eces):
     """Study 1's section from per-model ECEs ({model: [ECE per seed]})."""
-    ece = pd.DataFrame([{"model": m, "seed": i, "ece": e} for m, values in eces.items()
+    ece = pd.DataFrame([{"model": m, "seed": i, "ece": e, "epochs": 2}
+                        for m, values in eces.items()
                         for i, e in enumerate(values)])
     reliability = pd.DataFrame({"model": ["mlp_1", "cnn_3"], "bin_low": [0.9, 0.9],
                                 "bin_high": [1.0, 1.0], "count": [100, 100],
@@ -135,6 +136,9 @@ def test_concepts_answers_by_id(tmp_path):
     sec = concepts_section(tmp_path, {"mlp_1": [0.02, 0.03], "cnn_3": [0.08]})
     a = {f"concepts-q{q.number}": plain(q.answer, sec) for q in sec.questions}
     assert "mlp_1 0.025 ± 0.007" in a["concepts-q1"]
+    # the ranking states the models' training budget (REPORT.md: equal budgets)
+    assert "Expected calibration error on the test set after 2 epochs of training" \
+        in a["concepts-q1"]
     assert "roughly" not in a["concepts-q1"] and "close to the" not in a["concepts-q1"]
     # one run of cnn_3: no "least calibrated"
     assert "least" not in a["concepts-q1"] and "no ranking is made" in a["concepts-q1"]

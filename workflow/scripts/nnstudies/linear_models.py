@@ -162,12 +162,14 @@ def _train(run, data, eval_batch, log, threads):
         for part in parts:
             row[f"{part}_loss"], row[f"{part}_acc"] = evaluate(
                 params, x[part], labels[part], n_classes, reg, chunk)
-        curves.append(row)
         if log is not None:
             print(f"step {step}/{total} epoch {epoch} lr {lr:.3g} {train_time:.1f} s: "
                   f"train loss {row['train_loss']:.4f} acc {row['train_acc']:.4f}, "
                   f"test acc {row['test_acc']:.4f}", file=log, flush=True)
-        return math.isfinite(row["train_loss"])
+        finite = math.isfinite(row["train_loss"])
+        if finite:  # a diverged run ends at its last finite record (runfiles.read_curves)
+            curves.append(row)
+        return finite
 
     record(0)
     for epoch in range(1, run["epochs"] + 1):

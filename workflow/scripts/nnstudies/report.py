@@ -240,6 +240,9 @@ def number_claims(sections):
             claim["number"] = n
 
 
+NUMBER_PERCENT = re.compile(r"(?<=\d) %")  # a number's space before its "%" (render_html)
+
+
 def render(context, html_path):
     Path(html_path).write_text(render_html(context))
 
@@ -255,4 +258,5 @@ def render_html(context):
                "generated": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
                "config_yaml": yaml.safe_dump(context["config"], sort_keys=False,
                                              default_flow_style=None, width=100)}
-    return env.get_template("report.html.j2").render(**context)
+    page = env.get_template("report.html.j2").render(**context)
+    return NUMBER_PERCENT.sub("\u00a0%", page)  # "75.90 %" never breaks before its "%"

@@ -24,7 +24,9 @@ STATUSES = ["ok", "diverged", "blew up", "stuck"]
 THRESHOLDS = {
     "separated": f"an exact permutation test of the difference in mean (two-sided) gives "
                  f"p < {ALPHA}; where even the most extreme arrangement cannot reach that "
-                 "(too few runs), no p-value is given",
+                 "(too few runs), no p-value is given. Each p is that comparison's own, not "
+                 "corrected for the report's many comparisons: among arms that truly do not "
+                 f"differ, about {100 * ALPHA:g} % of comparisons are separated by chance",
     "interval": f"{100 * CONFIDENCE:g} % Student t interval over seeds; flagged small-sample "
                 f"below {SMALL_SAMPLE} runs",
     "diverged": "the training loss became NaN or infinite (the run stops there)",

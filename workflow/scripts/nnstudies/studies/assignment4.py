@@ -582,13 +582,13 @@ def target_claim(target, constant):
     a loss the outputs' mean alone reaches, so that reaching it shows no class learned."""
     return claims.rule(
         "the stated loss", [target], "Against the loss of a constant output of 1/C for every "
-        f"class ({constant:.4f}: weights 0, biases 1/C, by the same objective)",
+        f"class ({constant:.4f}, with weights 0 and biases 1/C under the same objective)",
         mean_fit_only(target, constant), "a stated loss above the loss of a constant output "
         "of 1/C for every class is reached by fitting the outputs' mean alone, which needs no "
         "class learned",
-        "above it: fitting the outputs' mean alone reaches it, so reaching it needs no class "
+        "above it; fitting the outputs' mean alone reaches it, so reaching it needs no class "
         "learned,",
-        "at or below it: reaching it takes more than fitting the outputs' mean,",
+        "at or below it; reaching it takes more than fitting the outputs' mean,",
         fmt=lambda x: f"{x:.4f}", source=GD_SGD_SOURCE)
 
 

@@ -96,12 +96,14 @@ def analyse(inp, out, params, info):
 
     # 1. Calibration of every trained architecture-study model on the test set.
     eces, bins = [], []
+    epochs = {(r["name"], r["seed"]): r["epochs"]  # each model's budget, for the ranking
+              for r in (read_summary(path)["run"] for path in inp.arch_summary)}
     for (name, seed), path in by_run(inp.arch_summary, inp.arch_model).items():
         model = build_model(models[name], in_shape, n_classes)
         model.load_state_dict(load_weights(path))
         ece, table = fundamentals.calibration(fundamentals.probabilities(model, test_x),
                                               data["test_y"], p["calibration_bins"])
-        eces.append({"model": name, "seed": seed, "ece": ece})
+        eces.append({"model": name, "seed": seed, "ece": ece, "epochs": epochs[name, seed]})
         bins.append(table.assign(model=name, seed=seed))
     eces = pd.DataFrame(eces)
     eces.to_csv(out.table("ece"), index=False)
@@ -206,7 +208,9 @@ def facts(eces, identity, reliability, iterations, parameters):
             "parameter_mismatch": list(parameters.model[~match]),
             "claims": {"ece": claims.ranking(
                 {m: list(g.ece) for m, g in eces.groupby("model", sort=False)},
-                "Expected calibration error on the test set (lower: better calibrated)",
+                "Expected calibration error on the test set after "
+                + " or ".join(prose.count(int(e), "epoch") for e in sorted(eces.epochs.unique()))
+                + " of training (lower: better calibrated)",
                 fmt=lambda x: "–" if x != x else f"{x:.3f}", source="tables/concepts_ece.csv",
                 # two significant digits: a difference below 0.0005 is not "-0.000"
                 higher_is_better=False, diff_fmt=lambda d: f"{d:+.2g}", bounds=(0.0, 1.0))}}

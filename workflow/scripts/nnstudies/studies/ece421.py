@@ -385,6 +385,16 @@ def _arms(per_run, key, column, label):
     return {f"{label} {v:g}": list(g[column].dropna()) for v, g in rows.groupby(key)}
 
 
+def _budget(runs_, unit):
+    """' after 30 full-batch steps': the runs' common budget, or each one where they differ
+    (a config may give one H another epochs), so that a ranking says what it compares."""
+    epochs = sorted({int(e) for e in runs_.epochs.dropna()})
+    if not epochs:
+        return ""
+    return " after " + " or ".join(prose.count(e, unit) for e in epochs) + (
+        " (unequal budgets)" if len(epochs) > 1 else "")
+
+
 def loss_above_chance(curves, n_classes, hidden):
     """MLP runs (`hidden`: {run name: H}) whose training loss, once below ln C (a uniform
     guess), rose above it again: [{name, hidden, seed, epochs, peak, peak_epoch, low,
@@ -418,8 +428,8 @@ def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
     mlp_runs, cnn_runs = per_run[per_run.hidden.notna()], per_run[per_run.l2.notna()]
     found = {
         "h_val": claims.ranking(_arms(mlp_runs, "hidden", "val_acc", "H"),
-                                "NumPy MLP: validation accuracy at the last record",
-                                source=SOURCE),
+                                "NumPy MLP: validation accuracy at the last record"
+                                + _budget(mlp_runs, "full-batch step"), source=SOURCE),
         "h_gap": claims.mechanism(
             "over-fitting shows as a gap between training and validation accuracy that grows "
             "with capacity.", claims.trend(
@@ -432,7 +442,8 @@ def facts(per_run, mlp, cnn, check_, p, curves=None, n_classes=10):
                 "final training loss (one point per run)", source=SOURCE, x_name="H",
                 y_name="the training loss"), expected_sign=-1),
         "l2_val": claims.ranking(_arms(cnn_runs, "l2", "val_acc", "λ"),
-                                 "CNN: validation accuracy at the last record", source=SOURCE),
+                                 "CNN: validation accuracy at the last record"
+                                 + _budget(cnn_runs, "epoch"), source=SOURCE),
     }
     hs = sorted(mlp_runs.hidden.dropna().unique())
     if len(hs) >= 2:
