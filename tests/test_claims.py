@@ -64,7 +64,28 @@ def test_a_trend_no_test_can_reach_is_not_testable_not_absent():
                           y_name="y")
     assert "y rises with x (Spearman ρ = 1.00 over 5 points, exact p = 0.017" in rising["text"]
     flat = claims.trend([(x, 1.0) for x in range(1, 6)], "x against y")
-    assert "not testable (every value the same)" in flat["text"]
+    assert "not testable (y: every value the same)" in flat["text"]
+    # one setting only (other rates dropped): the x values are what is constant, not the y
+    one_x = claims.trend([(0.03, 150), (0.03, 220), (0.03, 130)], "lr against steps",
+                         x_name="lr", y_name="steps")
+    assert "not testable (one lr only)" in one_x["text"]
+    # 6 runs at 2 settings: the ties, not the 6 points, keep every p above 0.05
+    tied = claims.trend([(h, h + k) for h in (50, 200) for k in (1, 2, 3)], "H against gap",
+                        x_name="H")
+    assert "not testable with 6 points at 2 values of H" in tied["text"]
+
+
+def test_an_interval_over_identical_runs_says_no_spread_not_a_zero_width_interval():
+    c = claims.ranking({"linear": [0.771429, 0.771429], "CNN": [0.5, 0.6]}, "Test accuracy")
+    assert "77.14 % (the same in all 2 runs: no spread)" in c["text"]
+    assert "77.14 %–77.14 %" not in c["text"]
+
+
+def test_a_threshold_no_test_can_reach_gives_the_smallest_p_it_could():
+    c = claims.threshold([0, 0.01, 0.1], {0: [0.9, 0.91], 0.01: [0.8, 0.82], 0.1: [0.5, 0.52]},
+                         0, "Training accuracy drops", "λ")
+    assert "2 runs a setting: no test can reach p < 0.05" in c["text"]
+    assert c["evidence"]["min_p"] == pytest.approx(1 / 3)
 
 
 @pytest.mark.parametrize("values, expected_sign, verdict", [

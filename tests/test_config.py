@@ -354,3 +354,45 @@ def test_a_protocol_that_cannot_train_is_refused_naming_the_key(raw_config, user
         return
     with pytest.raises(ConfigError, match=f"config key '{re.escape(key)}'"):
         resolve(raw_config, user=user)
+
+
+def test_the_notice_gives_the_data_as_run_a_class_subset_its_chance_and_the_scaling(raw_config):
+    from nnstudies.studies.common import data_departures
+
+    raw_config["data"].update(classes=[0, 1, 2, 3, 4, 5, 6], scaling="symmetric",
+                              train_subset=6000, test_subset=2000)
+    lines = data_departures(resolve(raw_config))
+    # 6000 over 7 classes is 857 a class: 5,999 images of the 42,000 of these classes
+    assert lines == [
+        "data: 7 of the 10 classes (0, 1, 2, 3, 4, 5, 6), so chance is 1/7 = 14.29 % and a "
+        "uniform guess's loss ln 7 = 1.946 (all 10: 10 % and 2.303)",
+        "data: 5,999 of the 42,000 training images of these classes (14 %, split into 5,404 "
+        "for training and 595 for validation)",
+        "data: 1,995 of the 7,000 test images of these classes (28 %)",
+        "data: inputs scaled to [−1, 1] (the assignments: [0, 1])"]
+    quick = data_departures(resolve(raw_config | {"preset": "quick", "data": {
+        **raw_config["data"], "classes": None, "scaling": "unit"}}))
+    assert quick == ["data: 6,000 of the 60,000 training images (10 %, split into 5,400 for "
+                     "training and 600 for validation)", "data: 2,000 of the 10,000 test "
+                     "images (20 %)"]
+
+
+def test_a_list_setting_with_nothing_in_common_is_given_against_the_assignments():
+    from nnstudies.studies.common import departures
+
+    assert departures("learning_rates", {"lrs": [0.3, 0.03]}, {"lrs": [0.1, 0.01]}) == [
+        "learning_rates: lrs 0.3, 0.03 (assignment: 0.1, 0.01)"]
+    assert departures("learning_rates", {"lrs": [0.1, 1000]}, {"lrs": [0.1, 0.01]}) == [
+        "learning_rates: lrs 0.1, 1000 (0.01 left out; 1000 added)"]
+
+
+def test_a_momentum_adam_would_ignore_is_refused_and_an_sgd_one_is_a_departure(raw_config):
+    bad = copy.deepcopy(raw_config)
+    bad["architectures"]["momentum"] = 0.9  # with the default optimizer, adam
+    with pytest.raises(ConfigError, match=r"'architectures.momentum': momentum 0.9 is an SGD "
+                                          r"setting, but run mlp_1 trains with adam"):
+        resolve(bad)
+    raw_config["architectures"].update(optimizer="sgd", lr=0.05, momentum=0.9)
+    lines = BY_NAME["architectures"].departures(resolve(raw_config))
+    assert "architectures: optimizer sgd (assignment: adam)" in lines
+    assert "architectures: momentum 0.9 (assignment: 0.0)" in lines

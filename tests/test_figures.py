@@ -143,6 +143,29 @@ def test_learning_rate_figure_clips_a_blow_up_and_says_what_the_band_is(seeds):
     assert [t.get_text() for t in fig.axes[2].texts] == ["no finite value\nrecorded"]
 
 
+@pytest.mark.parametrize("switches, expected", [
+    ({0: [2], 1: [2], 2: [2]}, {2: "switch, all 3 seeds"}),
+    ({0: [2], 1: [3], 2: [2]}, {2: "switch, seeds 0, 2", 3: "switch, seed 1"}),
+    ({0: [1], 1: [2], 2: [3], 3: [4]}, {1: "switch (a seed's)"})])  # too many to tell apart
+def test_learning_rate_figure_draws_one_switch_line_per_epoch_with_its_seeds(switches, expected):
+    """Seeds that switched at the same epoch share one dotted line and one legend entry (three
+    lines on top of each other with three entries was what the figure drew)."""
+    variants, curves = _lr_tables(3)
+    fig = figures.learning_rate_figure(curves, variants, 100, switches)
+    assert_figure_checks(fig)
+    bottom = _schedule_bottom(fig, variants)
+    lines = [ln for ln in bottom.lines if ln.get_label().startswith("switch")]
+    assert {ln.get_xdata()[0]: ln.get_label() for ln in lines} == expected
+    assert [t.get_text() for t in bottom.get_legend().get_texts()] == list(expected.values())
+
+
+def _schedule_bottom(fig, variants):
+    """The scheduled run's validation panel (bottom row, its column)."""
+    column = list(variants.name).index("schedule")
+    return [ax for ax in fig.axes if ax.get_subplotspec().rowspan.start == 1
+            and ax.get_subplotspec().colspan.start == column][0]
+
+
 def test_ece421_training_and_validation_points_differ_with_one_epoch():
     """One epoch: each setting's training and validation values are single points; they had
     one colour and one marker (issue 21)."""

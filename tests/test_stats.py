@@ -95,7 +95,11 @@ def test_run_status_rules():
     # only the last records count: a loss that blew up early and recovered is not "blew up"
     assert stats.run_status(curve([5e9, 3e9, 1e9, 0.5, 0.4, 0.3]), 0.8, 2000, 10,
                             None)[0] == "ok"
-    assert stats.run_status(ok, 0.11, 2000, 10, None)[0] == "stuck"
+    assert stats.run_status(ok, 0.11, 2000, 10, None) == (
+        "stuck", "test accuracy 11.0 % within 3 standard errors above chance (10 %)")
+    # the rule is one-sided: an accuracy far below chance is stuck too, and said to be below
+    assert stats.run_status(ok, 0.1008, 1995, 7, None) == (
+        "stuck", "test accuracy 10.1 % below chance (14.3 %)")
     assert stats.run_status(ok, 0.15, 2000, 10, None)[0] == "ok"
     dead = curve([2.3, 2.3, 2.3], grads=[0.1, 0.0, 0.0])
     assert stats.run_status(dead, 0.5, 2000, 10, None)[0] == "stuck"

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from claim_check import assert_wording_ignores_swaps
-from handmade import INFO, run_dict, through_files, tiny_png, write_run, render_section
+from handmade import INFO, ZOO, run_dict, through_files, tiny_png, write_run, render_section
 from nnstudies import aggregate
 from nnstudies.report import plain
 from nnstudies.studies import activations as act
@@ -42,7 +42,9 @@ def build(tmp_path, spec, scalings=("unit", "raw")):
     params = {"protocol": {"models": models, "activations": ["relu", "sigmoid"],
                            "scalings": list(scalings), "lr": 0.01, "momentum": 0.0,
                            "batch_size": 50, "epochs": 1, "seeds": [0], "record_every": 10},
-              "depth": {m: DEPTH[m] for m in models}, "family": {m: FAMILY[m] for m in models}}
+              "depth": {m: DEPTH[m] for m in models}, "family": {m: FAMILY[m] for m in models},
+              "first_layer_weights": {m: act.first_layer_weights(ZOO[m], (1, 28, 28))
+                                      for m in models}}
     tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants},
                                   act.facts(variants, params, runs, by_run))
     png = tiny_png(tmp_path)
@@ -123,7 +125,9 @@ def test_five_models_with_growing_ratios_agree_with_the_expectation(tmp_path):
     assert "the ratio rises with depth (Spearman ρ = 1.00 over 5 points, exact p = 0.017" in q2
     assert q2.count("Verdict: agrees") == 1  # the sign test over 5 arms cannot reach 0.05
     # the summary carries the section's verdict and run counts, and no mechanism of its own
-    assert "1 run per model: ReLU/sigmoid gradient ratio above 1: cannot tell" in summary
+    assert ("The ReLU/sigmoid ratios use inputs in [0, 1] and one seed (one ReLU and one "
+            "sigmoid run per model). ReLU/sigmoid gradient ratio above 1: cannot tell") in summary
+    assert "1 run per model" not in summary
     assert "gradient is nearly zero" not in summary
 
 
@@ -138,3 +142,20 @@ def test_no_wording_outside_a_claim_follows_which_model_is_higher(tmp_path, scal
                                                     scalings)[0], spec,
                                  [(("mlp_1", "relu", "unit"), ("cnn_5", "relu", "unit")),
                                   (("mlp_1", "sigmoid", "unit"), ("cnn_3", "sigmoid", "unit"))])
+
+
+def test_gradient_norms_of_first_layers_of_different_sizes_name_the_confound(tmp_path):
+    """REPORT.md, confounds: a Frobenius norm grows with the number of weights it sums over, so
+    norms of first layers of 25,088 and 144 weights are given per weight too, with the caveat."""
+    assert act.first_layer_weights(ZOO["mlp_1"], (1, 28, 28)) == 784 * 32
+    assert act.first_layer_weights(ZOO["cnn_3"], (1, 28, 28)) == 3 * 3 * 16
+    assert act.first_layer_weights(ZOO["cnn_3"], (3, 32, 32)) == 3 * 3 * 3 * 16
+    answers, _, _, _ = section(tmp_path, HEALTHY, scalings=("unit",))
+    q1 = answers["activations-q1"]
+    # mlp_1: 0.3 / sqrt(25,088); cnn_3: 0.2 / sqrt(144); cnn_5: 0.1 / sqrt(72)
+    assert ("With relu, that norm per first-layer weight (norm / √weights, the weights' root "
+            "mean square gradient): mlp_1 (25,088 weights) 0.00189; cnn_3 (144 weights) "
+            "0.0167; cnn_5 (72 weights) 0.0118") in q1
+    assert ("grows as the square root of their number (mlp_1 25,088, cnn_3 144, cnn_5 72): the "
+            "norms, and their trend with depth, cannot tell depth or family from the size of "
+            "the first layer") in q1

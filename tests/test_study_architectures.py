@@ -193,3 +193,35 @@ def test_a_family_of_three_models_gets_its_own_size_trend(tmp_path):
     assert "Within the CNNs, parameter count against mean test accuracy (one point per model): " \
            "not testable with 3 points" in q4
     assert "Within the MLPs" not in q4  # one MLP: no trend within it
+
+
+def test_a_best_mean_that_is_also_the_smallest_model_is_not_set_against_a_larger_one(tmp_path):
+    """REPORT.md's ranking rule: with the fewest parameters the best mean has no smaller rival;
+    the answer says so and what the ranking's test says (4, 6 and 2 seeds)."""
+    four = {"mlp_2": spread(0.70, 4, 0.02), "cnn_3": spread(0.715, 4, 0.02),
+            "cnn_4": spread(0.49, 4, 0.1)}
+    q10 = answers(tmp_path / "4", four)["architectures-q10"]
+    assert ("On other grounds: Parameters per model, fewest first: cnn_3 10,306; cnn_4 12,402; "
+            "mlp_2 27,818 (cnn_3 has the highest mean and the fewest parameters; the data do "
+            "not separate it from the runner-up mlp_2, which has 170 % more parameters: on "
+            "size, the pick is cnn_3).") in q10
+    assert "smallest other model" not in q10 and "cnn_3 against cnn_4" not in q10
+    six = {"mlp_2": spread(0.70, 6), "cnn_3": spread(0.72, 6), "cnn_4": spread(0.60, 6)}
+    q10 = answers(tmp_path / "6", six)["architectures-q10"]
+    assert "The pick: the highest mean above, which the data separate" in q10
+    assert "(cnn_3, the highest mean, has the fewest too: size agrees with accuracy; the " \
+           "runner-up mlp_2 has 170 % more parameters)" in q10
+    two = {"mlp_2": [0.70, 0.71], "cnn_3": [0.72, 0.73], "cnn_4": [0.60, 0.61]}
+    q10 = answers(tmp_path / "2", two)["architectures-q10"]
+    assert "No pick can be made from these runs" in q10 and "the pick is" not in q10
+    assert "For the record, on size: Parameters per model, fewest first: cnn_3 10,306" in q10
+    assert "too few runs for a test to separate it from the runner-up mlp_2" in q10
+
+
+def test_a_family_of_one_model_is_named_not_compared(tmp_path):
+    # one MLP: its family has no spread across models, and its one model is no "one run"
+    accs = {"mlp_2": spread(0.70, 4), "cnn_3": spread(0.715, 4), "cnn_4": spread(0.49, 4)}
+    q9 = answers(tmp_path, accs)["architectures-q9"]
+    assert q9.endswith("The MLP family has one model (mlp_2): no spread across models, so the "
+                       "families are not compared.")
+    assert "one run" not in q9 and "MLPs" not in q9

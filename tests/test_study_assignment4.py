@@ -90,12 +90,15 @@ def test_cnn_parameters_against_independent_arithmetic(raw_config):
                + (4 * 4 * 64 + 1) * 64        # after pool: 4x4x64 = 1024 inputs to F64
                + (64 + 1) * 10)
     assert by_hand == 122_570 == a4.SEED_CNN_PARAMETERS
-    assert a4.formula_parameters(layers, (3, 32, 32)) == by_hand
+    assert a4.formula_parameters(layers, (3, 32, 32), 10) == by_hand
     assert count_parameters(build_model(layers, (3, 32, 32), 10)) == by_hand
     on_fashion = ((9 + 1) * 32 + (9 * 32 + 1) * 64 + (9 * 64 + 1) * 64
                   + (3 * 3 * 64 + 1) * 64 + 65 * 10)  # 28 -> 14 -> 7 -> 3
-    assert on_fashion == 93_322 == a4.formula_parameters(layers, (1, 28, 28))
+    assert on_fashion == 93_322 == a4.formula_parameters(layers, (1, 28, 28), 10)
     assert count_parameters(build_model(layers, (1, 28, 28), 10)) == on_fashion
+    # 7 classes: the prediction layer F64 -> F7 has 3 x 65 fewer (the variant's 93,127)
+    assert a4.formula_parameters(layers, (1, 28, 28), 7) == on_fashion - 3 * 65 == 93_127
+    assert count_parameters(build_model(layers, (1, 28, 28), 7)) == 93_127
 
 
 # ------------------------------------------------------------------ analysis on real runs
@@ -145,7 +148,8 @@ def analysed(tmp_path, raw_config):
         else:  # the CNN: a hand-made torch-style record
             curves = [{"step": 10, "epoch": 1, "lr": 0.001, "train_loss": 1.0, "train_acc": 0.5,
                        "val_loss": 1.0, "val_acc": 0.6}]
-            summary = {"test_acc": 0.7, "test_loss": 0.9, "parameters": 93322, "steps": 10,
+            summary = {"test_acc": 0.7, "test_loss": 0.9, "steps": 10,
+                       "parameters": a4.torch_parameters(run["layers"], (1, 8, 8), 3),
                        "records": 1,
                        "diverged_at_step": None, "final_train_acc": 0.5, "final_val_acc": 0.6}
             arrays = {"first_layer": np.zeros((32, 1, 3, 3))}
@@ -200,7 +204,9 @@ def test_analysis_on_runs_trained_here(tmp_path, raw_config):
         assert gs.loc[v, "updates_to_target"] == hit.step
         assert gs.loc[v, "seconds_to_target"] == pytest.approx(hit.seconds)
     cnn = tables["cnn"]
-    assert cnn.formula.iloc[0] == 122570 and cnn.torch.iloc[1] == 93322
+    assert cnn.formula.iloc[0] == 122570 and list(cnn.classes) == [10, 3]
+    assert cnn.torch.iloc[1] == cnn.formula.iloc[1] == a4.formula_parameters(
+        raw_config["models"]["a4_cnn"], (1, 8, 8), 3)
     assert cnn.torch.iloc[0] == 122570  # torch, on the model built for the seed's 32x32x3
     # the sweep's spikes and loss falls are those of the recorded curves
     for r in sweep.itertuples():
@@ -252,7 +258,8 @@ def handmade(target=0.5):
                        "passes_to_target": [200, 50], "seconds_to_target": [60.0, 75.0]})
     cnn = pd.DataFrame({"input": ["32×32×3", "28×28×1"],
                         "data": ["CIFAR-10 (the seed's)", "Fashion-MNIST (this run)"],
-                        "formula": [122570, 93322], "torch": [122570, 93322],
+                        "classes": [10, 10], "formula": [122570, 93322],
+                        "torch": [122570, 93322],
                         "seed_reported": [122570, np.nan], "flattened": ["4×4×64", "3×3×64"]})
     facts = {"main": "linear_lr0.01_decay0.999", "target_loss": target, "own_best": 2,
              "classes": 3, "r_own_mean": 0.433, "r_other_mean": 0.0, "raw_own_best": 1,
@@ -369,13 +376,12 @@ def test_prose_claim_by_claim(tmp_path, raw_config):
     # does not learn by the loss (a 0.3 % fall), learns by the test accuracy (62 % against 3
     # classes' chance band, 36.50 %): the rules disagree, so the verdict is cannot tell
     assert "unable to learn properly. Measured, fall of the training loss from the first " \
-           "record to the last, as a percentage of the first (the test accuracy over the same " \
-           "records: lr 1e-06, decay 1: rose from 10.00 % to 62.00 %, above the chance band; " \
-           "the chance band: up to 36.50 %, 1/C plus 3 binomial standard errors on the test " \
-           "images), lr 1e-06, decay 1 (ok): 0.30 %: the two rules disagree within 300 " \
-           "iterations (the seed: 300): lr 1e-06, decay 1: its loss fell by less than 5 % (does " \
-           "not learn, by the loss rule) while its test accuracy ended above the chance band " \
-           "(learns, by the accuracy). Verdict: cannot tell" in q3
+           "record to the last, as a percentage of the first (the chance band reaches 36.50 %, " \
+           "1/C plus 3 binomial standard errors on the test images), lr 1e-06, decay 1 (ok): " \
+           "0.30 %: the two rules disagree within 300 iterations (the seed ran 300). At lr " \
+           "1e-06, decay 1, the training loss fell by 0.30 % (less than 5 %, so the run does " \
+           "not learn by the loss rule) while the test accuracy rose from 10.00 % to 62.00 % " \
+           "(above the chance band, so it learns by the accuracy). Verdict: cannot tell" in q3
     assert "agrees in these runs (expected in every run: a fall under 5 %" not in q3
     assert "its test accuracy says it learns when the test accuracy at the last finite record " \
            "lies above the chance band" in q3
@@ -390,11 +396,12 @@ def test_prose_claim_by_claim(tmp_path, raw_config):
     assert "not measured here" not in q3
     assert "Not in this configuration's sweep" not in q3
     q4 = answers["assignment4-q4"]
-    assert "on 32×32×3 input 122,570 parameters, equal to the seed's reported 122,570; torch " \
-           "counts 122,570 on the model built here for that input, the same" in q4
-    assert "28×28×1 (Fashion-MNIST), 93,322; torch counts 93,322 on the trained model, the " \
-           "same" in q4
-    assert "sees 1 input channel instead of 3, and the last pooling hands F64 a 3×3×64 map " \
+    assert "on 32×32×3 input and 10 classes, 122,570 parameters, equal to the seed's " \
+           "reported 122,570; torch counts the same on the model built here for that input" in q4
+    assert "28×28×1 (Fashion-MNIST), and its 10 classes, 93,322; torch counts the same on the " \
+           "trained model" in q4
+    assert "prediction layer" not in q4  # 10 classes, as the seed's
+    assert "sees 1 input channel instead of 3 and the last pooling hands F64 a 3×3×64 map " \
            "instead of 4×4×64" in q4
     assert "CNN's test accuracy is 85.00 %" in q4
     assert "highest" not in q4 and "no ranking is made" in q4
@@ -510,9 +517,9 @@ def test_sweep_table_and_the_rate_claims_on_constructed_curves():
     # the loss's fall in percent, in the evidence as in the text
     assert found["no_learning"]["evidence"]["arms"][0]["values"] == [pytest.approx(0.4)]
     assert "1e-06, decay 1 (ok) 0.40 %" in found["no_learning"]["text"]
-    assert "within 4 iterations (the seed: 300)" in found["no_learning"]["text"]
-    assert "test accuracy over the same records: lr 1e-06, decay 1: stayed at 50.00 %" in \
-        found["no_learning"]["text"]
+    assert "within 4 iterations (the seed ran 300)" in found["no_learning"]["text"]
+    assert "over the same records the test accuracy stayed at 50.00 % at lr 1e-06, decay 1" \
+        in found["no_learning"]["text"]
     assert "more than 1 % above the previous one" in found["spikes"]["text"]
     assert "at least one spike" in found["unstable"]["evidence"]["rule"]
     # 0.01 "might" have spikes: borne out by a spike, never "in every run"
@@ -564,12 +571,12 @@ def test_no_learning_is_cannot_tell_where_the_loss_and_the_accuracy_disagree():
     found = a4.lr_claims(sweep)["no_learning"]
     assert found["evidence"]["verdict"] == "cannot tell" and found["evidence"]["holds"] is None
     text = found["text"]
-    assert "rose from 8.05 % to 57.00 %, above the chance band; the chance band: up to " \
-           "12.01 %, 1/C plus 3 binomial standard errors on the test images" in text
-    assert "the two rules disagree within 3 iterations (the seed: 300): lr 1e-06, decay 1: its " \
-           "loss fell by less than 5 % (does not learn, by the loss rule) while its test " \
-           "accuracy ended above the chance band (learns, by the accuracy). Verdict: cannot " \
-           "tell; the remark neither borne out nor refuted" in text
+    assert "(the chance band reaches 12.01 %, 1/C plus 3 binomial standard errors on the " \
+           "test images), lr 1e-06, decay 1 (ok): 0.07 %: the two rules disagree within 3 " \
+           "iterations (the seed ran 300). At lr 1e-06, decay 1, the training loss fell by " \
+           "0.07 % (less than 5 %, so the run does not learn by the loss rule) while the test " \
+           "accuracy rose from 8.05 % to 57.00 % (above the chance band, so it learns by the " \
+           "accuracy). Verdict: cannot tell; the remark neither borne out nor refuted" in text
     assert "agrees" not in text and "by both rules" not in text
     assert found["evidence"]["arms"][0]["values"] == [pytest.approx(0.07)]
     assert "above the chance band" in found["evidence"]["rule"]
@@ -577,25 +584,63 @@ def test_no_learning_is_cannot_tell_where_the_loss_and_the_accuracy_disagree():
     runs_, cs = one_rate([1.0, 0.8, 0.7, 0.6], [0.1, 0.1, 0.11, 0.1])
     found = a4.lr_claims(a4.sweep_table(runs_, cs, [(1e-6, 1.0)], 10, 2000))["no_learning"]
     assert found["evidence"]["verdict"] == "cannot tell"
-    assert "its loss fell by 5 % or more (learns, by the loss rule) while its test accuracy " \
-           "ended within the chance band (does not learn, by the accuracy)" in found["text"]
+    assert "the training loss fell by 40.00 % (5 % or more, so the run learns by the loss " \
+           "rule) while the test accuracy stayed at 10.00 % (within the chance band, so it does " \
+           "not learn by the accuracy)" in found["text"]
     # both at chance: the remark agrees, by both rules
     runs_, cs = one_rate([1.0, 0.9998, 0.9996, 0.9993], [0.08, 0.1, 0.11, 0.115])
     found = a4.lr_claims(a4.sweep_table(runs_, cs, [(1e-6, 1.0)], 10, 2000))["no_learning"]
     assert found["evidence"]["verdict"] == "agrees in these runs"
-    assert "rose from 8.00 % to 11.50 %, within the chance band" in found["text"]
+    assert "(over the same records the test accuracy rose from 8.00 % to 11.50 % at lr " \
+           "1e-06, decay 1, within the chance band; the chance band reaches 12.01 %" \
+           in found["text"]
     assert "(expected in every run: a fall under 5 %, the test accuracy within the chance " \
-           "band where recorded: does not learn within 3 iterations (the seed: 300) by both " \
+           "band where recorded: does not learn within 3 iterations (the seed ran 300) by both " \
            "rules; so it was)" in found["text"]
-    # one run of two disagreeing is enough: cannot tell, naming only that run
+    # one run of two disagreeing is enough: cannot tell; each run has its sentence, 'while'
+    # only where its two rules disagree
     runs_a, cs_a = one_rate([1.0, 0.9998, 0.9996, 0.9993], [0.08, 0.1, 0.11, 0.115])
     runs_b, cs_b = one_rate([1.0, 0.9998, 0.9996, 0.9993], rising, lr=1e-7)
     sweep = a4.sweep_table(pd.concat([runs_a, runs_b]), {**cs_a, **cs_b},
                            [(1e-6, 1.0), (1e-7, 1.0)], 10, 2000)
     found = a4.lr_claims(sweep)["no_learning"]
     assert found["evidence"]["verdict"] == "cannot tell"
-    assert "(the seed: 300): lr 1e-07, decay 1: its loss fell" in found["text"]
-    assert "lr 1e-06, decay 1: its loss" not in found["text"]
+    assert "the two rules disagree in 1 of the 2 runs within 3 iterations (the seed ran " \
+           "300). At lr 1e-06, decay 1, the training loss fell by 0.07 % (less than 5 %, so " \
+           "the run does not learn by the loss rule) and the test accuracy rose from 8.00 % to " \
+           "11.50 % (within the chance band, so it does not learn by the accuracy). At lr " \
+           "1e-07, decay 1, the training loss fell by 0.07 % (less than 5 %, so the run does " \
+           "not learn by the loss rule) while the test accuracy rose" in found["text"]
+
+
+def test_no_learning_names_each_run_by_its_seed_where_several_ran():
+    """Two seeds at lr 1e-6 (the variant report's): each run's sentence names its seed, so two
+    runs never read alike; one sentence a run, not a chain of colons."""
+    runs_0, cs_0 = one_rate([1.0, 0.9998, 0.9996, 0.9993], [0.0697, 0.2, 0.4, 0.5779])
+    runs_1, cs_1 = one_rate([1.0, 0.9998, 0.9996, 0.9993], [0.1178, 0.3, 0.4, 0.5579])
+    runs_1 = runs_1.assign(seed=1)
+    cs_1 = {(name, 1): c for (name, _), c in cs_1.items()}
+    sweep = a4.sweep_table(pd.concat([runs_0, runs_1]), {**cs_0, **cs_1}, [(1e-6, 1.0)], 7,
+                           1995)
+    text = a4.lr_claims(sweep)["no_learning"]["text"]
+    assert "the two rules disagree in 2 of the 2 runs within 3 iterations (the seed ran 300). " \
+           "At lr 1e-06, decay 1, seed 0, the training loss fell by 0.07 % (less than 5 %, so " \
+           "the run does not learn by the loss rule) while the test accuracy rose from 6.97 % " \
+           "to 57.79 % (above the chance band, so it learns by the accuracy). At lr 1e-06, " \
+           "decay 1, seed 1, the training loss fell by 0.07 %" in text
+    assert "rose from 11.78 % to 55.79 % (above the chance band" in text
+    assert "decay 1: " not in text and text.count(":") <= 4
+    # both rules agree in both runs: the accuracies, seed by seed, in the measurement
+    runs_1, cs_1 = one_rate([1.0, 0.9998, 0.9996, 0.9993], [0.08, 0.1, 0.11, 0.115])
+    runs_1 = runs_1.assign(seed=1)
+    cs_1 = {(name, 1): c for (name, _), c in cs_1.items()}
+    runs_0, cs_0 = one_rate([1.0, 0.9998, 0.9996, 0.9993], [0.09, 0.1, 0.11, 0.11])
+    sweep = a4.sweep_table(pd.concat([runs_0, runs_1]), {**cs_0, **cs_1}, [(1e-6, 1.0)], 10,
+                           2000)
+    text = a4.lr_claims(sweep)["no_learning"]["text"]
+    assert "(over the same records the test accuracy rose from 9.00 % to 11.00 % at lr 1e-06, " \
+           "decay 1, seed 0, within the chance band; rose from 8.00 % to 11.50 % at lr 1e-06, " \
+           "decay 1, seed 1, within the chance band; the chance band reaches 12.01 %" in text
 
 
 def test_the_rate_remarks_left_out_of_the_sweep_are_named(tmp_path, raw_config):
@@ -692,9 +737,9 @@ def test_no_wording_outside_a_claim_follows_the_spike_or_tick_measurements(tmp_p
 
 def test_the_cnn_count_by_torch_on_the_seeds_shape(raw_config):
     layers = raw_config["models"]["a4_cnn"]
-    assert a4.torch_parameters(layers, a4.SEED_SHAPE) == 122_570 == a4.SEED_CNN_PARAMETERS
+    assert a4.torch_parameters(layers, a4.SEED_SHAPE, 10) == 122_570 == a4.SEED_CNN_PARAMETERS
     runs_ = pd.DataFrame({"name": ["cnn"], "parameters": [93_322]})
-    table = a4.cnn_table(runs_, layers, "Fashion-MNIST", [28, 28])
+    table = a4.cnn_table(runs_, layers, "Fashion-MNIST", [28, 28], 10)
     assert list(table.torch) == [122_570, 93_322]
     assert list(table.formula) == [122_570, 93_322] and table.seed_reported.iloc[0] == 122_570
 
@@ -818,6 +863,56 @@ def test_seconds_have_three_significant_digits_in_text_claim_and_table(tmp_path,
     assert "test accuracy 75.00 %, 0.549 s, fate ok" in q2
     html = shown_html(tables["gd_sgd"], a4.SHOWN["gd_sgd"])
     assert "<td>0.0585</td>" in html and "<td>0.549</td>" in html and "<td>75.0</td>" in html
+
+
+def seven_classes(tables, facts):
+    """The hand-made tables on 7 classes (the variant report's): the CNN's count by the
+    formula and by torch, F64 -> F7."""
+    cnn = tables["cnn"]
+    cnn.loc[1, ["classes", "formula", "torch"]] = [7, 93_127, 93_127]
+    return tables, {**facts, "cnn_formula_run": 93_127}
+
+
+def test_the_cnn_count_is_for_the_runs_classes(tmp_path, raw_config):
+    """On 7 classes the formula and torch count the same model (93,127, F64 -> F7), the answer
+    explains the difference from the seed's 122,570 by what differs, the prediction layer
+    included, and the summary cites the run's count; the model is named F64-F7."""
+    layers = raw_config["models"]["a4_cnn"]
+    runs_ = pd.DataFrame({"name": ["cnn"], "parameters": [93_127]})
+    table = a4.cnn_table(runs_, layers, "Fashion-MNIST", [1, 28, 28], 7)
+    assert list(table.formula) == [122_570, 93_127] and list(table.classes) == [10, 7]
+    assert list(table.torch) == [122_570, 93_127]
+    # a count torch gives that the formula does not is an error, not a sentence
+    with pytest.raises(ValueError, match="formula gives 93,127 parameters, torch counts 93,322"):
+        a4.cnn_table(runs_.assign(parameters=93_322), layers, "Fashion-MNIST", [1, 28, 28], 7)
+    assert a4.cnn_short_name(layers, 7) == "C32-P-C64-P-C64-P-F64-F7"
+    assert a4.cnn_short_name(layers, 10) == "C32-P-C64-P-C64-P-F64-F10"
+    tables, facts = seven_classes(*handmade())
+    answers, summary = sections(tmp_path, raw_config, tables, facts)
+    q4 = answers["assignment4-q4"]
+    assert "28×28×1 (Fashion-MNIST), and its 7 classes, 93,127; torch counts the same on the " \
+           "trained model. The difference: the first convolution sees 1 input channel instead " \
+           "of 3, the last pooling hands F64 a 3×3×64 map instead of 4×4×64 and the prediction " \
+           "layer has 7 outputs (one per class) instead of 10." in q4
+    assert "93,322" not in q4 + summary and "a different number" not in q4
+    assert "(122,570 parameters on 32×32×3, 93,127 on the input and the 7 classes this run " \
+           "used; 1 seed)" in summary
+    sec = sections(tmp_path / "marked", raw_config, tables, facts, marked=True)
+    text = sec.intro + " ".join(f["caption"] for f in sec.figures)
+    assert "The CNN C32-P-C64-P-C64-P-F64-F7 (a4_cnn)" in sec.intro
+    assert "CNN C32-P-C64-P-C64-P-F64-F7: training loss" in text and "F10" not in text
+
+
+def test_figures_of_one_seed_say_which_where_several_ran(tmp_path, raw_config):
+    tables, facts = handmade()
+    raw_config["assignment4"]["seeds"] = [0, 1]
+    sec = sections(tmp_path, raw_config, tables, facts, marked=True)
+    # every figure draws seed 0's runs: linear, templates, sweep, GD/SGD (two), CNN
+    assert len(sec.figures) == 6
+    assert all(f["caption"].endswith(" Seed 0 shown (of 2 seeds).") for f in sec.figures)
+    raw_config["assignment4"]["seeds"] = [0]
+    sec = sections(tmp_path / "one", raw_config, tables, facts, marked=True)
+    assert not any("shown (of" in f["caption"] for f in sec.figures)
 
 
 def test_the_tables_as_shown():

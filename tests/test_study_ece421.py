@@ -1,6 +1,7 @@
 """Study 6b (ECE421 A2): the NumPy MLP's gradients and training step, the runs table from
 config, and the prose on hand-made tables, addressed by question id (ece421-q<n>)."""
 import copy
+import math
 
 import matplotlib
 import numpy as np
@@ -241,10 +242,13 @@ def curve(train_acc, val_acc, epochs=4, test_acc=None):
     return df
 
 
-def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=None):
+def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=None,
+            classes=10, sizes=None, cnn_epochs=4):
     """mlp_accs: {H: [(train, val, test) per seed]}; cnn_accs: {l2: [...]}; `params` the
     study's (its protocol's mlp.hidden chooses the H of the three splits' figure); `losses`:
-    {(H, seed): training loss per epoch} of MLP runs whose loss is given (1 - train, else)."""
+    {(H, seed): training loss per epoch} of MLP runs whose loss is given (1 - train, else);
+    `classes` and `sizes` those of the study's split; `cnn_epochs` the CNN's records (one an
+    epoch)."""
     summaries, curves = [], []
     for prefix, table, name_of in (("mlp", mlp_accs, ece421.mlp_name),
                                    ("cnn", cnn_accs, ece421.cnn_name)):
@@ -252,17 +256,19 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=Non
             for seed, (tr, va, te) in enumerate(seeds):
                 name = name_of(value)
                 div = (name, seed) in diverged
-                c = curve(tr, va, test_acc=te if prefix == "mlp" else None)
+                c = curve(tr, va, epochs=4 if prefix == "mlp" else cnn_epochs,
+                          test_acc=te if prefix == "mlp" else None)
                 if prefix == "mlp" and (value, seed) in (losses or {}):
                     c["train_loss"] = losses[(value, seed)]
                 c = c[:2] if div else c
-                run = run_dict("ece421", name, name, seed, epochs=4)
+                run = run_dict("ece421", name, name, seed,
+                               epochs=4 if prefix == "mlp" else cnn_epochs)
                 run["hidden" if prefix == "mlp" else "weight_decay"] = value
                 paths = write_run(tmp_path / name / str(seed), run, c, None if div else te,
                                   diverged_at=3 if div else None)
                 summaries.append(paths[0])
                 curves.append(paths[1])
-    runs, by_run = aggregate.load_runs(summaries, curves, 10, 2000,
+    runs, by_run = aggregate.load_runs(summaries, curves, classes, 2000,
                                        fields=("hidden", "weight_decay"))
     runs["l2"] = runs.weight_decay.where(runs.hidden.isna())
     per_run = ece421.final_points(runs, by_run)
@@ -276,9 +282,9 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=Non
                                                               ("float32", 3e-8))])
     tables["grad_check"] = check
     facts = {**ece421.facts(per_run, tables["mlp"], tables["cnn"], check,
-                            params["protocol"], by_run, 10),
-             "data": {"title": "Fashion-MNIST",
-                      "sizes": {"train": 10000, "val": 6000, "test": 10000}}}
+                            params["protocol"], by_run, classes),
+             "data": {"title": "Fashion-MNIST", "classes": classes, "inputs": 784,
+                      "sizes": sizes or {"train": 10000, "val": 6000, "test": 10000}}}
     tables, facts = through_files(tmp_path, tables, facts)
     # named as the workflow names them, so that each figure gets its own id
     figs = {n: tiny_png(tmp_path).rename(tmp_path / f"ece421_{n}.png")
@@ -339,6 +345,64 @@ def test_l2_threshold_with_enough_runs_names_the_first_strength(tmp_path):
     answers, sec, _, _ = section(tmp_path, MLP, cnn)
     assert "by more than 2 points): first at λ 0.1 (95.00 % against 99.00 % at λ 0: " \
            "-4.00 points, separated by the data" in answers["ece421-q2"]
+
+
+def test_one_epoch_of_the_cnn_cannot_tell_under_fitting(tmp_path):
+    """One record a run (one epoch, a record an epoch): its training accuracy is the mean over
+    every step since initialisation, so the under-fitting rule would measure how fast each λ
+    learns: the values are given and the question is said to be out of reach at this budget,
+    even where five runs a side would separate them."""
+    def five(tr):
+        return [(tr + k * 0.002, 0.9, 0.9) for k in (-2, -1, 0, 1, 2)]
+    cnn = {0: five(0.99), 0.01: five(0.985), 0.1: five(0.95), 0.5: five(0.30)}
+    answers, sec, _, _ = section(tmp_path, MLP, cnn, cnn_epochs=1)
+    q2 = answers["ece421-q2"]
+    assert "Each run has one record, so its training accuracy is the mean over every step " \
+        "since initialisation" in q2
+    assert "CNN: training accuracy at the last record after 1 epoch: λ 0 99.00 % (mean of 5); " \
+        "λ 0.01 98.50 % (mean of 5); λ 0.1 95.00 % (mean of 5); λ 0.5 30.00 % (mean of 5) " \
+        "(one record per run, so this is the mean over every step since initialisation: it " \
+        "measures how fast each λ learns, not how well the trained network fits the training " \
+        "set, and under-fitting cannot be told at this budget)" in q2
+    for words in ("first at λ", "under-fitting (training accuracy", "since the record before",
+                  "one record per epoch"):
+        assert words not in q2, words
+    assert "under-fitting cannot be told at this budget" in sec.summary
+    # two records a run: the last one's window starts after the first, the rule applies
+    answers, _, _, _ = section(tmp_path / "two", MLP, cnn, cnn_epochs=2)
+    assert "first at λ 0.1 (95.00 % against 99.00 % at λ 0" in answers["ece421-q2"]
+    assert "since the record before (one record per epoch" in answers["ece421-q2"]
+
+
+def test_the_class_count_and_input_size_name_the_mlp_and_the_cnn(raw_config, tmp_path):
+    """784-H-C and fc C from the study's data (7 classes here), never a fixed 10: the runs'
+    model names, the intro and both MLP captions; the default configuration keeps 784-H-10."""
+    assert ece421.runs(resolve(raw_config))[("mlp_h1000", 0)]["model"] == \
+        "numpy_mlp_784-1000-10"
+    raw_config["data"]["classes"] = [0, 1, 2, 3, 4, 5, 6]
+    runs = ece421.runs(resolve(raw_config))
+    assert runs[("mlp_h1000", 0)]["model"] == "numpy_mlp_784-1000-7"
+    _, sec, _, _ = section(tmp_path, MLP, CNN, classes=7)
+    captions = " ".join(f["caption"] for f in sec.figures)
+    assert "(a) An MLP 784-H-7 (ReLU" in sec.intro
+    assert "relu – maxpool – fc 100 – relu – fc 7 (the zoo's ece421_cnn" in sec.intro
+    assert "NumPy MLP 784-H-7: training (solid)" in captions and "NumPy MLP 784-500-7," in captions
+    assert "-10" not in sec.intro + captions and "fc 10 " not in sec.intro
+    _, sec, _, _ = section(tmp_path / "ten", MLP, CNN)
+    captions = " ".join(f["caption"] for f in sec.figures)
+    assert "(a) An MLP 784-H-10 (ReLU" in sec.intro and "relu – fc 10 (the zoo's" in sec.intro
+    assert "NumPy MLP 784-H-10: training" in captions and "NumPy MLP 784-500-10," in captions
+
+
+@pytest.mark.parametrize("train, val, words", [
+    (10000, 6000, "(the seed's notMNIST sizes)"),
+    (10003, 5992, "(close to the seed's notMNIST sizes, 10,000 and 6,000)"),
+    (2500, 1500, "(the seed's notMNIST split: 10,000 and 6,000)")])
+def test_the_split_is_called_the_seeds_sizes_only_where_it_is(tmp_path, train, val, words):
+    _, sec, _, _ = section(tmp_path, MLP, CNN, sizes={"train": train, "val": val, "test": 2000})
+    assert sec.intro.startswith(f"On this study's own split of Fashion-MNIST: {train:,} "
+                                f"training and {val:,} validation images {words}, 2,000 test "
+                                "images. ")
 
 
 def test_no_strength_under_fits_is_said_so(tmp_path):
@@ -414,6 +478,14 @@ def test_gradient_check_answer_quotes_the_table(tmp_path):
     assert "hand-written gradients agree with autograd (float64 max |difference| 2.0e-17)" \
         in sec.summary
 
+
+
+def test_a_gradient_that_is_exactly_zero_in_both_agrees():
+    """Dead ReLU units after a few steps: autograd and the hand-written gradient are both 0,
+    which is exact agreement (it read 'do NOT agree' through a 0/0)."""
+    assert ece421._relative(0.0, 0.0) == 0.0
+    assert ece421._relative(1e-9, 0.0) == math.inf
+    assert ece421._relative(2e-17, 0.1) == pytest.approx(2e-16)
 
 
 @pytest.mark.parametrize("mlp, cnn", [

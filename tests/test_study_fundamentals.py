@@ -29,6 +29,10 @@ def similarity(col, row):
             "per_kernel_pixel_r": spread(0.09, 8, 0.01), "per_image_pixel_r": spread(0.2, 5, 0.01)}
 
 
+# a bank of two 2x2 kernels: one whose weights sum to zero, one whose weights do not
+BANK = {"blur": [[1, 1], [1, 1]], "vertical edge": [[1, -1], [1, -1]]}
+
+
 def convolution_section(tmp_path, arms):
     """Study 2's section from per-arm values: the spectrum |r| per column and per row, and the
     mean |response| per kernel."""
@@ -41,7 +45,7 @@ def convolution_section(tmp_path, arms):
                                     "output": ["16x26x26"], "receptive field": ["3x3"],
                                     "jump": ["1"]}), "exercises": convolution.exercises()},
         {"similarity": s, "max_abs_diff": 2e-14, "agreement_cases": 2,
-         "claims": convolution.claims_of(s, energy)})
+         "claims": convolution.claims_of(s, energy, BANK, "unit")})
     params = {"convolution": {"images": [0, 1], "kernels": {"blur": [[1]]}}}
     return render_section(convolution, facts, tables, {"maps": tiny_png(tmp_path)}, params,
                           INFO)
@@ -60,7 +64,8 @@ def test_no_concepts_wording_outside_a_claim_follows_which_model_is_higher(tmp_p
                                  [("mlp_1", "cnn_3")])
 
 
-def convolution_answers(tmp_path, col, row):
+def convolution_answers(tmp_path, col, row, scaling="unit", bank=BANK):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     layers = pd.DataFrame({"model": ["cnn_3"] * 3, "layer": ["conv 3x3x16", "relu", "maxpool"],
                            "output": ["16x26x26", "16x26x26", "16x13x13"],
                            "receptive field": ["3x3", "3x3", "4x4"], "jump": ["1", "1", "2"]})
@@ -70,7 +75,7 @@ def convolution_answers(tmp_path, col, row):
         "torch_agreement": pd.DataFrame({"max_abs_diff": [1e-15, 2e-14]}),
         "zoo_layers": layers, "exercises": convolution.exercises()},
         {"similarity": s, "max_abs_diff": 2e-14, "agreement_cases": 2,
-         "claims": convolution.claims_of(s, energy)})
+         "claims": convolution.claims_of(s, energy, bank, scaling)})
     params = {"convolution": {"images": [0, 1], "kernels": {"blur": [[1]]}}}
     sec = render_section(convolution, facts, tables, {"maps": tiny_png(tmp_path)}, params, INFO)
     assert [q.number for q in sec.questions] == list(range(1, 7))
@@ -101,8 +106,25 @@ def test_convolution_answers_follow_the_measured_similarity(tmp_path):
     assert not any("not look alike" in h for h in headings)
     # the kernels are listed, not ranked: blur's weights do not sum to zero (brightness)
     assert "blur 3.4" in a["convolution-q3"] and "highest" not in a["convolution-q3"]
+    assert "a kernel whose weights do not sum to zero, here blur, answers brightness too, so " \
+           "the kernels are not ranked" in a["convolution-q3"]
     # the layer table drops activation rows (they repeat the shape) and keeps one row per model
     assert "relu" not in sec.tables[2]["html"] and "maxpool: 16x13x13, 4x4" in sec.tables[2]["html"]
+
+
+def test_why_kernels_are_not_ranked_follows_the_input_scaling(tmp_path):
+    """On [-1, 1] black is -1: a kernel whose weights do not sum to zero answers the distance
+    from mid-grey, largest on a black background, not brightness."""
+    q3 = convolution_answers(tmp_path / "s", 0.77, 0.57, "symmetric")[0]["convolution-q3"]
+    assert ("inputs in [-1, 1] put black at −1 and mid-grey at 0: a kernel whose weights do not "
+            "sum to zero, here blur, answers the distance from mid-grey too, as strongly on a "
+            "black background as on white; the kernels are not ranked") in q3
+    assert "brightness" not in q3
+    q3 = convolution_answers(tmp_path / "r", 0.77, 0.57, "raw")[0]["convolution-q3"]
+    assert "here blur, answers brightness too" in q3
+    edges = {"blur": [[1, -1], [1, -1]], "vertical edge": [[1, -1], [-1, 1]]}
+    q3 = convolution_answers(tmp_path / "z", 0.77, 0.57, "symmetric", edges)[0]["convolution-q3"]
+    assert "every kernel's weights sum to zero" in q3 and "mid-grey" not in q3
 
 
 def concepts_section(tmp_path, eces):

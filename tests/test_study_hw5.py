@@ -218,9 +218,11 @@ def specs(seed):
     }
 
 
-def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None):
+def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, diverged_at=None):
     """Every run's files; with `diverge`, lr 1 ends non-finite at step 20, before any record;
-    `arms`: {run name: [(curve, test accuracy) per seed]} instead of specs()."""
+    `arms`: {run name: [(curve, test accuracy) per seed]} instead of specs(); `diverged_at`:
+    {(run name, seed): the step its loss went non-finite, after the records its curve holds}."""
+    diverged_at = diverged_at or {}
     arms = arms or {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
     summaries, curves = [], []
     for i, seed in enumerate(seeds):
@@ -228,18 +230,18 @@ def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None):
             if i >= len(arms[name]):  # a variant with fewer seeds (theory_seeds)
                 continue
             curve, acc, *more = arms[name][i]
-            diverged = 20 if diverge and name == "lr1" else None
+            diverged = 20 if diverge and name == "lr1" else diverged_at.get((name, seed))
             acc = None if diverged else acc
             v = hw5.variants(PROTOCOL)[name]
             run = run_dict("hw5", name, v["model"], seed, lr=v["lr"], momentum=v["momentum"],
                            epochs=5, batch_size=32, activation=v.get("activation", "relu"))
             s, c = write_run(tmp_path / "runs" / name / f"seed{seed}", run, curve, acc,
-                             diverged, steps=20 if diverged else 5 * 169)
+                             diverged, steps=diverged or 5 * 169)
             summary = json.loads(s.read_text())  # the parameter count the trainer records
             s.write_text(json.dumps({**summary, "parameters": PARAMS[v["model"]],
-                                     "records": 0 if diverged else len(curve),
+                                     "records": 0 if diverge and diverged else len(curve),
                                      "layer_weight_decay": decays(v), **(more or [{}])[0]}))
-            if diverged:  # no record before the loss went non-finite
+            if diverge and diverged:  # no record before the loss went non-finite
                 curve.iloc[:0].to_csv(c, index=False)
             summaries.append(s)
             curves.append(c)
@@ -247,17 +249,19 @@ def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None):
 
 
 def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, theory_seeds=None,
-             draws=True):
+             draws=True, diverged_at=None, protocol=None, info=INFO):
     """The study's own analysis on hand-made runs (tables, figures, facts), then its section;
-    draws=False for a test of the prose alone: the figures are not laid out and saved."""
+    draws=False for a test of the prose alone: the figures are not laid out and saved;
+    `protocol`: settings over PROTOCOL (its variants are the runs analysed)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    inp = hand_made(tmp_path, seeds, diverge, arms)
+    inp = hand_made(tmp_path, seeds, diverge, arms, diverged_at)
+    protocol = {**PROTOCOL, **(protocol or {})}
     named = {f"table_{t}": tmp_path / f"{t}.csv" for t in hw5.TABLES}
     for f in hw5.FIGURES:
         named[f"png_{f}"], named[f"svg_{f}"] = tmp_path / f"{f}.png", tmp_path / f"{f}.svg"
     named["facts"] = tmp_path / "facts.json"
-    params = {"protocol": {**PROTOCOL, "seeds": list(seeds), "theory_seeds": theory_seeds},
-              "variants": hw5.variants(PROTOCOL), "dataset": "fashion_mnist",
+    params = {"protocol": {**protocol, "seeds": list(seeds), "theory_seeds": theory_seeds},
+              "variants": hw5.variants(protocol), "dataset": "fashion_mnist",
               "layers": {"hw5_cnn": ["conv 3x3x32", "relu", "maxpool", "fc 100", "relu"],
                          "hw5_cnn2": ["conv 3x3x32", "relu", "maxpool", "conv 3x3x64", "relu",
                                       "maxpool", "fc 100", "relu"],
@@ -271,7 +275,7 @@ def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, theory_seeds=N
     if not draws:  # figures made but not laid out and saved: the prose reads none of them
         figures.save = lambda fig, png, svg: figures.plt.close(fig)
     try:
-        hw5.analyse(inp, out, params, INFO)
+        hw5.analyse(inp, out, params, info)
     finally:
         figures.save = save
     for f in hw5.FIGURES:
@@ -279,7 +283,7 @@ def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, theory_seeds=N
     tables = {t: pd.read_csv(named[f"table_{t}"]) for t in hw5.TABLES}
     facts = read_facts(named["facts"])
     figs = {f: tiny_png(tmp_path) for f in hw5.FIGURES}
-    sec = render_section(hw5, facts, tables, figs, params, INFO)
+    sec = render_section(hw5, facts, tables, figs, params, info)
     sec.marked_summary, sec.summary = sec.summary, plain(sec.summary, sec)
     return {f"hw5-q{q.number}": plain(q.answer, sec) for q in sec.questions}, sec, tables
 
@@ -356,7 +360,7 @@ def test_q2_a_seed_that_learned_then_fell_back_is_given_per_seed(tmp_path):
     assert [(a["arm"], a["n"]) for a in arms] == [("lr 1, seed 1, best (epoch 1)", 1),
                                                   ("lr 1, seed 1, final", 1)]
     assert "training loss 2.0900 in epoch 1 and 2.3100 in the last, test 10.00 %" in q2
-    assert "By the rule it learns in 0 of 2 runs, so the rate does not." in q2
+    assert "By the rule it learns in 0 of 2 runs, so the rate does not learn." in q2
     assert "(means over seeds)" not in q2.split("lr 1e-05")[0]  # no mean for lr 1
     assert "Measured, final validation accuracy per run: lr 1 10.00 %, 10.00 %. Verdict: " \
         "agrees in these runs" in q2
@@ -367,6 +371,96 @@ def test_q2_a_seed_that_learned_then_fell_back_is_given_per_seed(tmp_path):
     assert o.loc[("lr1", 1), "best_val_acc"] == pytest.approx(0.5833)
     assert o.loc[("lr1", 1), "best_val_acc_epoch"] == 1
     assert o.loc[("lr1", 1), "last_val_acc"] == pytest.approx(0.1)
+
+
+def diverged_last_step_arms(seeds=(0, 1, 2)):
+    """specs() with lr 1 learning above every other rate in seeds 0 and 2, and diverging in
+    seed 1 at the last step (845), after epoch 4's record (the variantB report's lr 0.5)."""
+    arms = {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
+    turn = [0.6, 0.45, 0.40, 0.42, 0.47]
+    arms["lr1"] = [(epochs(turn, [0.80, 0.84, 0.85, 0.86, 0.86]), 0.87),
+                   (epochs(turn[:4], [0.80, 0.83, 0.84, 0.84], [1.0, 0.8, 0.6, 0.5],
+                           [0.7, 0.8, 0.85, 0.86]), 0.0),
+                   (epochs(turn, [0.81, 0.85, 0.86, 0.87, 0.87]), 0.88)]
+    return arms
+
+
+@pytest.fixture(scope="module")
+def diverged_last_step(tmp_path_factory):
+    return analysed(tmp_path_factory.mktemp("hw5_div"), arms=diverged_last_step_arms(),
+                    diverged_at={("lr1", 1): 845}, draws=False)
+
+
+def test_q2_ranks_each_rate_on_its_ok_runs_and_names_a_failed_one(diverged_last_step):
+    """A rate with a diverged run is ranked on the runs that ended ok, with the counts: its
+    mean may be the highest, and the answer says it is not reliable (it was dropped before)."""
+    answers, sec, _ = diverged_last_step
+    q2 = answers["hw5-q2"]
+    assert ("Validation accuracy after the last epoch, over each rate's runs that ended ok (lr "
+            "1: 2 runs ended ok, 1 of 3 diverged; every run of the other rates ended ok; equal "
+            "budgets of 5 epochs): the highest mean is lr 1's, 86.50 %") in q2
+    assert "against the runner-up lr 0.1 (83.00 %)" in q2
+    arms = {a["arm"]: a["values"] for a in dict(sec.claims)["rates"]["evidence"]["arms"]}
+    assert arms["lr 1"] == pytest.approx([0.86, 0.87])  # the diverged seed is not in it
+    assert ("The mean of lr 1 stands on the runs that ended ok alone; a rate with a run that "
+            "did not end ok does not train reliably") in q2
+    assert "lr 1 against baseline" in q2  # test accuracy over the same (ok) runs
+    assert "By the rule it learns in 2 of 3 runs, so the rate does not learn reliably." in q2
+    # the summary carries the counts with the ranking
+    assert "(lr 1: 2 runs ended ok, 1 of 3 diverged;" in sec.summary
+    assert "highest mean lr 1 86.50 %" in sec.summary
+
+
+def test_q2_a_diverged_seed_has_no_final_point(diverged_last_step):
+    """A run that diverged has no last epoch: where it stopped is said, its last finite record
+    is neither its 'final' nor its 'last epoch' value, and the variant table's final means
+    leave it out and say over how many runs they are."""
+    answers, sec, tables = diverged_last_step
+    q2 = answers["hw5-q2"]
+    assert ("seed 1 (diverged at step 845, after epoch 4's record; training loss 1.0000 in "
+            "epoch 1; no test accuracy): Validation accuracy, lr 1, seed 1: best (epoch 3) "
+            "84.00 %: it learned, then diverged (loss not finite) by the rule") in q2
+    assert "seed 1, best (epoch 3) 84.00 %, final" not in q2
+    assert "0.5000 in the last" not in q2
+    v = tables["variants"].set_index("name")
+    assert (v.loc["lr1", "runs"], v.loc["lr1", "with_final_point"]) == (3, 2)
+    assert v.loc["lr1", "final_val_acc_mean"] == pytest.approx(0.865)  # not (.86+.84+.87)/3
+    assert v.loc["lr1", "last_epoch_train_loss_mean"] == pytest.approx(0.2)  # not 0.3
+    assert v.loc["lr1", "test_acc_mean"] == pytest.approx(0.875)
+    assert v.loc["baseline", "with_final_point"] == 3
+    column = dict(hw5.SHOWN["variants"].columns)["runs (with final point)"]
+    assert column(next(v.reset_index().loc[lambda t: t.name == "lr1"].itertuples())) == "3 (2)"
+    title = next(t["title"] for t in sec.tables if t["name"] == "variants")
+    assert "a diverged run has none" in title
+
+
+def test_q2_without_a_sweep_says_the_better_rate_is_looked_for_among_the_asked(tmp_path):
+    arms = {name: [specs(seed)[name] for seed in (0, 1)] for name in specs(0)}
+    del arms["lr0.1"]
+    answers, _, _ = analysed(tmp_path, (0, 1), arms=arms, protocol={"sweep": []},
+                             draws=False)
+    assert ("No rate sweep was configured (hw5.sweep is empty), so whether a better rate exists "
+            "is answered only from the asked rates (1 and 1e-05) and the baseline's (0.01). "
+            "Validation accuracy after the last epoch") in answers["hw5-q2"]
+
+
+def test_summary_and_intro_words(tmp_path):
+    """The output layer's width is the data's class count; the summary names the momentum
+    measure once; weight norms of one comparison share their decimals (2.00, not 2)."""
+    seeds = (0, 1)
+    arms = {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
+    for name in ("dropout0.5", "l2_layers", "identity", "linear"):
+        arms[name] = arms[name][:1]
+    info = {**INFO, "class_names": INFO["class_names"][:7]}
+    answers, sec, _ = analysed(tmp_path, seeds, arms=arms, theory_seeds=[0], draws=False,
+                               info=info)
+    assert "relu, then the 7-way output layer) with SGD" in sec.intro
+    assert "momentum 0.9 faster per epoch: cannot tell (validation accuracy after epoch 1, " \
+        "momentum 0.9 against baseline" in sec.summary
+    assert sec.summary.count("validation accuracy after epoch 1") == 1
+    # baseline 3.000 and 3.002 (mean 3.001) beside 2.5: both with two decimals
+    assert "Final weight norm of layer 3 (output, λ = 0.05): L2 per layer 2.50, baseline " \
+        "3.00 (L2 per layer has one run" in answers["hw5-q7"]
 
 
 @pytest.mark.parametrize("status,best,final,expected", [
@@ -455,8 +549,12 @@ def test_a_diverged_rate_is_named_and_the_rest_still_answers(tmp_path):
     answers, sec, tables = analysed(tmp_path, diverge=True)
     assert set(tables["runs"].status[tables["runs"].name == "lr1"]) == {"diverged"}
     assert "lr 1: diverged (loss not finite) in 3 of 3 seeds" in answers["hw5-q2"]
-    ranked = answers["hw5-q2"].split("Validation accuracy after the last epoch (rates whose")[1]
-    assert "lr 1 " not in ranked  # not ranked among the ok rates
+    ranked = answers["hw5-q2"].split("Validation accuracy after the last epoch, over each")[1]
+    # named with its runs' fates, not ranked: no run of it ended ok
+    assert ("rate's runs that ended ok (lr 1: no run ended ok, 3 of 3 diverged; every run of "
+            "the other rates ended ok; equal budgets of 5 epochs)") in ranked
+    arms = dict(sec.claims)["rates"]["evidence"]["arms"]
+    assert "lr 1" not in [a["arm"] for a in arms]
     o = tables["overfit"].set_index(["name", "seed"])
     assert o.loc[("lr1", 0), "verdict"] == "not measured"
     assert "seed 0: lowest at epoch 3" in answers["hw5-q1"]

@@ -305,7 +305,7 @@ def test_every_run_has_a_measured_fate_and_the_notice_lists_the_departures(quick
                       "3,000 of the 60,000 training images (5 %",
                       "activations: models mlp_1, cnn_3 (mlp_2, cnn_4, cnn_5 left out)",
                       "learning_rates: epochs 3 (assignment: 20)",
-                      "learning_rates: lrs 0.1, 0.01, 1000 (0.001 left out) (1000 added)",
+                      "learning_rates: lrs 0.1, 0.01, 1000 (0.001 left out; 1000 added)",
                       "hw5: epochs 2 (assignment: 10)", "small-sample",
                       "hw5: Fashion-MNIST (the seed trained on MNIST)"):
         assert departure in notice, departure

@@ -12,7 +12,8 @@ sys.path.insert(0, snakemake.scriptdir)  # noqa: F821
 from nnstudies import appendix, prose  # noqa: E402
 from nnstudies.logs import to_log  # noqa: E402
 from nnstudies.process import end_job  # noqa: E402
-from nnstudies.provenance import benchmark_table, hardware, package_versions  # noqa: E402
+from nnstudies.provenance import (  # noqa: E402
+    HARDWARE_WORDS, benchmark_table, hardware, package_versions)
 from nnstudies.report import fill_tables, protocol_lines, render, table_html  # noqa: E402
 from nnstudies.stats import SMALL_SAMPLE  # noqa: E402
 from nnstudies.studies import REGISTRY  # noqa: E402
@@ -78,9 +79,9 @@ context = {
         "benchmarks": table_html(benchmark_table(smk.params.benchmark_study), decimals=4),
         "benchmark_dir": f"{cfg['results_dir'].rstrip('/')}/benchmarks",
         "versions": package_versions(),
-        "training_hardware": sorted({f"{c} ({m:g} GiB)" for c, m in
+        "training_hardware": sorted({f"{c} ({m:g} GiB of memory)" for c, m in
                                      zip(runs.cpu.fillna("unknown"), runs.memory_gb.fillna(0))}),
-        "hardware": hardware(),
+        "hardware": {HARDWARE_WORDS.get(k, k): v for k, v in hardware().items()},
         "threads": sorted(set(runs.threads.dropna().astype(int))),
     },
 }

@@ -80,6 +80,8 @@ def _interval(values, fmt, bounds=None):
     mean, _, half = mean_ci(values)
     if len(values) < 2:
         return f"{fmt(mean)} (1 run: no spread)"
+    if len(set(values)) == 1:  # a t interval of width 0 would read as a certainty
+        return f"{fmt(mean)} (the same in all {len(values)} runs: no spread)"
     small = ": small sample" if len(values) < 5 else ""
     low, high = bounds or (-math.inf, math.inf)
     def bound(b):  # 0 and 1 as the quantity is read: "0", or "100.00 %" for a percentage
@@ -187,7 +189,10 @@ def paired(diffs, what, fmt=fmt_points, source=""):
             if n == 1 else f"mean {mean}; not testable with {n} pairs: the smallest two-sided "
             f"p an exact paired test (sign or sign-flip over the seeds) can give is "
             f"{min_p:.2g}, so no paired test was made")
-    return values_only(arms, what, fmt=fmt, source=source, note=note)
+    c = values_only(arms, what, fmt=fmt, source=source, note=note)
+    if n > 1:  # a summary line: the mean difference and why there is no verdict
+        c["short"] = f"{what}: mean {mean} over {n} pairs, not testable"
+    return c
 
 
 def alternative(best, xs, alt, ys, what, reason, prefer=True, source=""):
@@ -275,10 +280,14 @@ def trend(points, what, source="", x_name="x", y_name="y"):
     base = dict(kind="trend", rule=_rule("trend"), source=source, arms=arms, test=SPEARMAN,
                 p=r["p"], min_p=r["min_p"], rho=r["rho"], n=r["n"])
     if r["rho"] != r["rho"]:
-        why = ("every value the same" if len(pts) >= 3 else f"{len(pts)} points")
+        why = (f"{len(pts)} points" if len(pts) < 3 else
+               f"one {x_name} only" if len(set(xs)) == 1 else f"{y_name}: every value the same")
         return _claim(f"{what}: not testable ({why})", **base, direction=0)
     if not r["testable"]:
-        return _claim(f"{what}: not testable with {r['n']} points (Spearman ρ = {r['rho']:.2f} "
+        # ties cap the p as much as few points do: 6 runs at 2 settings are 2 ranks of x
+        at = (f"{r['n']} points" if len(set(xs)) == len(xs) else
+              f"{r['n']} points at {len(set(xs))} values of {x_name}")
+        return _claim(f"{what}: not testable with {at} (Spearman ρ = {r['rho']:.2f} "
                       f"describes them; the smallest p an exact test can give is "
                       f"{r['min_p']:.2g})", **base, direction=0)
     if r["p"] < ALPHA:
@@ -349,6 +358,8 @@ def threshold(settings, arms, reference, what, setting_name, fmt=fmt_pct, source
                          f"{n} runs a setting: no test can reach p < {ALPHA}")
                       + "; values: " + "; ".join(f"{a['arm']} {fmt(a['mean'])}" for a in ev)
                       + ")", "threshold", _rule("threshold"), source, ev, PERMUTATION,
+                      min_p=max((t["min_p"] for t in tests if t["min_p"] == t["min_p"]),
+                                default=float("nan")),
                       crossed_at=None, tests=tests, margin=margin)
     return _claim(f"{what}: at no {setting_name} up to {max(settings):g} are the runs "
                   f"separated from {setting_name} {reference:g} in that direction by more than "

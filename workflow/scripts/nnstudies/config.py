@@ -198,7 +198,8 @@ def _key_path(section, key, value, prefix):
 
 def check_run_protocols(config, study, runs):
     """A run that could not train as asked is refused before any job: a batch larger than its
-    training split, or records further apart than the whole run (it would record nothing)."""
+    training split, records further apart than the whole run (it would record nothing), or a
+    momentum that its optimizer (Adam) would silently ignore."""
     train = sizes_of(study_data(config, study))["train"]
 
     def where(key, value):
@@ -206,6 +207,11 @@ def check_run_protocols(config, study, runs):
 
     for (name, _), run in runs.items():
         batch, every = run.get("batch_size"), run.get("record_every")
+        if run.get("optimizer") == "adam" and run.get("momentum"):  # Adam has no such setting
+            raise ConfigError(
+                f"config key '{where('momentum', run['momentum'])}': momentum "
+                f"{run['momentum']:g} is an SGD setting, but run {name} trains with adam, which "
+                "would ignore it; set it to 0, or set the optimizer to sgd")
         if batch and batch > train:
             raise ConfigError(
                 f"config key '{where('batch_size', batch)}': batch size {batch:,} is larger "

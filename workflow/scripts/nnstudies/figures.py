@@ -514,13 +514,18 @@ def activation_figure(curves, variants, scaling, models):
     return fig
 
 
+# the scheduled run's switch lines, one style per switch epoch (colour and dash both differ:
+# a legend tells vertical lines apart by either)
+SWITCH_STYLES = (("k", ":"), ("0.5", "-."), ("saddlebrown", "--"))
+
+
 def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
     """Study 5: one column per constant learning rate and one for the scheduled run; training
     loss (top, log) and validation accuracy (bottom) against epoch. The scheduled run's switch
-    epochs (per seed) are dotted verticals; a marker ends a curve whose runs did not end ok.
-    A variant that blew up or diverged does not set the shared loss axis when it would flatten
-    the others: beyond their range it is drawn on the panel's edge, its largest value written
-    there."""
+    epochs are verticals, one per epoch at which a seed switched, labelled with its seeds; a
+    marker ends a curve whose runs did not end ok. A variant that blew up or diverged does not
+    set the shared loss axis when it would flatten the others: beyond their range it is drawn
+    on the panel's edge, its largest value written there."""
     names = list(variants.name)
     fig, axes = plt.subplots(2, len(names), figsize=(PRINT_WIDTH_IN, 4.6), squeeze=False,
                              sharey="row", layout="constrained")
@@ -561,12 +566,26 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
                     ax.text(0.5, 0.5, "no finite value\nrecorded", transform=ax.transAxes,
                             ha="center", va="center", fontsize=7)
         if v["name"] == "schedule":
-            for k, (seed, epochs) in enumerate(sorted((switches or {}).items())):
-                for j, e in enumerate(epochs):
-                    for ax in (top, bottom):
-                        ax.axvline(e, color="k", ls=":", lw=1,
-                                   label=f"switch (seed {seed})" if j == 0 and k < 3 else None)
-            if any((switches or {}).values()):
+            # one line per distinct switch epoch, labelled with the seeds that switched there
+            # (seeds switching at the same epoch would draw lines on top of each other)
+            at = {}
+            for seed, epochs in sorted((switches or {}).items(), key=lambda x: int(x[0])):
+                for e in epochs:
+                    at.setdefault(e, []).append(str(seed))
+            # each in its own style; past SWITCH_STYLES epochs, one black dotted style and one
+            # entry (the section lists each seed's switches)
+            for k, (e, seeds) in enumerate(sorted(at.items())):
+                label = (f"switch, all {len(seeds)} seeds" if len(seeds) == len(switches) > 1
+                         else f"switch, seed{'s' if len(seeds) > 1 else ''} {', '.join(seeds)}")
+                if len(at) > len(SWITCH_STYLES):
+                    colour, dash = SWITCH_STYLES[0]
+                    label = "switch (a seed's)" if k == 0 else None
+                else:
+                    colour, dash = SWITCH_STYLES[k]
+                for ax in (top, bottom):
+                    ax.axvline(e, color=colour, ls=dash, lw=1,
+                               label=label if ax is bottom else None)
+            if at:
                 bottom.legend(loc="lower right", fontsize=7)
             else:
                 bottom.text(0.5, 0.05, "no switch:\nno plateau found",

@@ -57,3 +57,14 @@ def over_seeds(n):
 def names(items):
     items = [str(i) for i in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+OPTIMIZER_NAMES = {"adam": "Adam", "sgd": "SGD"}
+
+
+def optimizer(p):
+    """'Adam (lr 0.001)', 'SGD (lr 0.05, momentum 0.9)': a training setting's optimiser as a
+    reader names it, its momentum where it has one."""
+    name = OPTIMIZER_NAMES.get(p["optimizer"], p["optimizer"])
+    momentum = f", momentum {p['momentum']:g}" if p.get("momentum") else ""
+    return f"{name} (lr {p['lr']:g}{momentum})"

@@ -143,6 +143,11 @@ def memory_gb():
         return None
 
 
+# hardware()'s keys as the report's methods table names them
+HARDWARE_WORDS = {"cpu": "CPU", "cores": "cores", "memory_gb": "memory (GiB)",
+                  "machine": "architecture", "system": "operating system", "gpu": "GPU"}
+
+
 def hardware():
     info = {"cpu": cpu_model(), "cores": os.cpu_count(), "memory_gb": memory_gb(),
             "machine": platform.machine(), "system": f"{platform.system()} {platform.release()}"}

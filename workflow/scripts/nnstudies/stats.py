@@ -34,8 +34,9 @@ THRESHOLDS = {
                "for every class of C: ln C under cross-entropy, (C − 1)/C under the squared "
                "error on one-hot targets of the NumPy linear and two-layer models) in each of "
                f"the last {BLOWUP_RECORDS} records",
-    "stuck": f"the test accuracy (after the last update) lies within {STUCK_Z} binomial "
-             "standard errors of chance (1/C) on the number of test images, or the first "
+    "stuck": f"the test accuracy (after the last update) is at most {STUCK_Z} binomial "
+             "standard errors above chance (1/C) on the number of test images (below chance "
+             "counts too), or the first "
              "layer's gradient is exactly zero at the last record; a run's fate is decided on "
              "the test set alone, so a run called ok may still be near chance on the smaller "
              "validation set",
@@ -157,9 +158,11 @@ def run_status(curves, test_acc, n_test, n_classes, diverged_at_step, trainer=No
     if "grad_norm" in curves and len(curves) and curves["grad_norm"].iloc[-1] == 0:
         return "stuck", "first-layer gradient exactly zero at the last record"
     if test_acc is not None and test_acc == test_acc:
-        if test_acc <= chance_band(n_classes, n_test):
-            return "stuck", (f"test accuracy {100 * test_acc:.1f} % within {STUCK_Z} standard "
-                             f"errors of chance ({100 / n_classes:.0f} %)")
+        if test_acc <= chance_band(n_classes, n_test):  # one-sided: below chance is stuck too
+            where = ("below chance" if test_acc < 1 / n_classes else
+                     f"within {STUCK_Z} standard errors above chance")
+            return "stuck", (f"test accuracy {100 * test_acc:.1f} % {where} "
+                             f"({100 / n_classes:.3g} %)")
     return "ok", ""
 
 

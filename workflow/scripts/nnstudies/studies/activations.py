@@ -1,9 +1,11 @@
 """Study 4: activation functions and gradients (EE449 part 4)."""
+import math
+
 import numpy as np
 
 from .. import aggregate, claims, figures, prose
-from ..config import make_run
-from ..models import is_convolutional, weight_layer_count
+from ..config import INPUT_SHAPES, make_run, study_data
+from ..models import is_convolutional, walk, weight_layer_count
 from ..report import Section, Shown
 from .common import check_models, departures as protocol_departures, records, write_facts
 from ..lazy import lazy_import
@@ -68,8 +70,24 @@ def inputs(cfg, files):
 def params(cfg):
     p = cfg[NAME]
     models = {m: cfg["models"][m] for m in p["models"]}
+    in_shape = INPUT_SHAPES[study_data(cfg, NAME)["dataset"]]
     return {"protocol": p, "depth": {m: weight_layer_count(ls) for m, ls in models.items()},
-            "family": {m: "CNN" if is_convolutional(ls) else "MLP" for m, ls in models.items()}}
+            "family": {m: "CNN" if is_convolutional(ls) else "MLP" for m, ls in models.items()},
+            "first_layer_weights": {m: first_layer_weights(ls, in_shape)
+                                    for m, ls in models.items()}}
+
+
+def first_layer_weights(layers, in_shape):
+    """The number of weights (bias left out) of the first layer with weights, whose gradient
+    norm the runs record: inputs × units for fc, kh × kw × input channels × filters for conv;
+    None for a model whose first such layer is the prediction layer (its size depends on the
+    number of classes)."""
+    for _, spec, shape_in, _, _ in walk(layers, in_shape):
+        if spec["kind"] == "fc":
+            return math.prod(shape_in) * spec["out"]
+        if spec["kind"] == "conv":
+            return spec["kh"] * spec["kw"] * shape_in[0] * spec["out"]
+    return None
 
 
 def figures_of(params):
@@ -147,11 +165,22 @@ def facts(variants, params, runs_, curves):
                                    for r in left.itertuples()],
                       "stuck_included": [f"{r.model} {r.activation} seed {r.seed}" for r in
                                          unit[unit.status != "ok"].itertuples()]}
+    # the norm sums over the first layer's weights, so it grows with their number (as its
+    # square root at equal gradients per weight): per weight, the layers' sizes drop out
+    size = {m: n for m, n in (params.get("first_layer_weights") or {}).items() if n}
+    out["first_layer_weights"] = {m: size[m] for m in models if m in size}
     for act, t in unit.groupby("activation"):
         found[f"grad_{act}"] = claims.values_only(
             _by_model(t, "grad_norm_mean", models, lambda m: f"{m} (depth {depth[m]})"),
             f"With {act}, mean first-layer gradient norm over training per model",
             source=SOURCE)
+        sized = t[t.model.isin(list(size))]
+        if len({size[m] for m in sized.model}) > 1:
+            sized = sized.assign(rms=sized.grad_norm_mean / sized.model.map(size) ** 0.5)
+            found[f"grad_rms_{act}"] = claims.values_only(
+                _by_model(sized, "rms", models, lambda m: f"{m} ({size[m]:,} weights)"),
+                f"With {act}, that norm per first-layer weight (norm / √weights, the "
+                "weights' root mean square gradient)", source=SOURCE)
         found[f"depth_{act}"] = claims.trend(
             [(depth[m], g) for m, g in zip(t.model, t.grad_norm_mean)],
             f"With {act}, depth against the mean gradient norm (one point per run)",
@@ -247,11 +276,17 @@ def section(facts, figs, params, info):
     text = f"Activations, {subset}: {fates[0].upper()}{fates[1:]}"
     if "ratio_above_one" in found:  # the claim's verdict and its run counts, as the section
         stuck = len(facts.get("stuck_included") or [])
-        sizes = {a["n"] for a in found["ratio_values"]["evidence"]["arms"]}
-        text += (f". Inputs in {SCALING_NAMES[facts['base_scaling']]}"
+        # one ratio per model and seed: a ReLU run over the sigmoid run of the same seed
+        sizes = sorted({a["n"] for a in found["ratio_values"]["evidence"]["arms"] if a["n"]})
+        seeds = ("" if not sizes else
+                 " and one seed (one ReLU and one sigmoid run per model)" if sizes == [1] else
+                 f" and {sizes[0]} seeds (one ReLU and one sigmoid run per model and seed)"
+                 if len(sizes) == 1 else f" and {sizes[0]} to {sizes[-1]} seeds per model (one "
+                 "ReLU and one sigmoid run per seed)")
+        text += (f". The ReLU/sigmoid ratios use inputs in "
+                 f"{SCALING_NAMES[facts['base_scaling']]}{seeds}"
                  + (f", {prose.count(stuck, 'stuck run')} included" if stuck else "")
-                 + (f", {prose.count(sizes.pop(), 'run')} per model" if len(sizes) == 1 else "")
-                 + f": {sec.cite(found, 'ratio_above_one', True)}")
+                 + f". {sec.cite(found, 'ratio_above_one', True)}")
     sec.summary = text + "."
     return sec
 
@@ -267,11 +302,21 @@ def _answers(sec, facts, variants, params):
                      + "; ".join(facts["stuck_included"]) + ".")
     lines = []
     for act, f in facts["per_activation"].items():
-        text = f"{sec.cite(found, f'grad_{act}')}. {sec.cite(found, f'depth_{act}')}"
+        text = f"{sec.cite(found, f'grad_{act}')}. " + (
+            f"{sec.cite(found, f'grad_rms_{act}')}. " if f"grad_rms_{act}" in found else "")
+        text += sec.cite(found, f"depth_{act}")
         if len(f["families"]) > 1:
             text += ("; depth and family (MLP against CNN) move together among these models, "
                      "so this comparison cannot tell the effect of depth from that of the family")
         lines.append(text + ".")
+    if any(k.startswith("grad_rms_") for k in found):
+        sizes = facts["first_layer_weights"]
+        lines.append("The norm adds up the squared gradients of all first-layer weights, so at "
+                     "equal gradients per weight it grows as the square root of their number ("
+                     + ", ".join(f"{m} {n:,}" for m, n in sizes.items()) + "): the norms, "
+                     "and their trend with depth, cannot tell depth or family from the size of "
+                     "the first layer. The per-weight values take the size out, not the other "
+                     "differences between the models.")
     sec.ask("How does the gradient magnitude behave across architectures and with depth?",
             (" ".join(lines) if lines else "No model's runs ended ok or stuck, so there is "
              "nothing to compare.") + excluded)

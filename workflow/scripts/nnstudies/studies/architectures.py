@@ -19,7 +19,7 @@ CAPTION = ("Architecture study: training loss, training (solid) and validation (
            "against training accuracy per model, and validation against training accuracy "
            "during training.")
 PROTOCOL = {"models": ["mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"], "optimizer": "adam",
-            "lr": 0.001, "batch_size": 50, "epochs": 15, "seeds": 10}
+            "lr": 0.001, "momentum": 0.0, "batch_size": 50, "epochs": 15, "seeds": 10}
 TABLES = ["runs", "summary", "pairwise", "curves", "weights"]
 _DISCUSSION = ["what is the generalisation performance of a classifier?",
                "which plots are informative about it?",
@@ -139,6 +139,47 @@ def _accuracies(runs_, models):
             for m in models}
 
 
+def _size_claim(order, s, acc, ranked, source):
+    """The pick's other ground, size (REPORT.md). Where a model is smaller than the highest
+    mean: the highest mean against the smallest such model the data do not separate from it,
+    else against the smallest other model. Where none is smaller: the parameter counts (exact,
+    so no test), saying that the highest mean has the fewest and what the ranking's test says
+    of it against the runner-up."""
+    best = order[0]
+    size = {m: int(s.loc[m, "parameters"]) for m in order}
+    others = sorted(order[1:], key=size.get)
+    if size[best] > size[others[0]]:
+        close = [m for m in others if size[m] < size[best]
+                 and _tested_not_separated(acc[best], acc[m])]
+        small = (close or others)[0]
+        which = ("the smallest model the data do not separate from it" if close else
+                 "the smallest other model")
+        return claims.alternative(
+            best, acc[best], small, acc[small],
+            f"Test accuracy, the highest mean ({best}, {size[best]:,} parameters) against "
+            f"{which} ({small}, {size[small]:,} parameters)", "size",
+            prefer=size[small] < size[best], source=source)
+    runner = ranked.get("runner_up", order[1])
+    more = f"{100 * (size[runner] / size[best] - 1):.0f} % more parameters"
+    if "testable" not in ranked:  # one run a model: the ranking names no highest mean
+        note = (f"{best} has the fewest; with one run for a model accuracy is not ranked, so "
+                "it is not weighed against size")
+    elif ranked["separated"]:
+        note = (f"{best}, the highest mean, has the fewest too: size agrees with accuracy; "
+                f"the runner-up {runner} has {more}")
+    elif ranked["testable"]:
+        note = (f"{best} has the highest mean and the fewest parameters; the data do not "
+                f"separate it from the runner-up {runner}, which has {more}: on size, the pick "
+                f"is {best}")
+    else:
+        note = (f"{best} has the highest mean and the fewest parameters; too few runs for a "
+                f"test to separate it from the runner-up {runner}, which has {more}")
+    return claims.values_only({m: [size[m]] for m in [best] + others},
+                              "Parameters per model, fewest first",
+                              fmt=lambda n: f"{n:,.0f}", note=note,
+                              source="tables/architectures_summary.csv")
+
+
 SUMMARY_COLUMNS = ["model", "family", "parameters", "runs", "test_acc_mean", "test_acc_ci_low",
                    "test_acc_ci_high", "generalisation_gap", "final_train_acc_mean",
                    "final_val_acc_mean"]
@@ -198,20 +239,9 @@ def facts(summary, runs_, weights=None, record_every=None):
     for a, b in zip(order, order[1:]):
         found[f"next_{a}_vs_{b}"] = claims.difference(a, acc[a], b, acc[b], "Test accuracy",
                                                       source=source)
-    if len(order) > 1:  # the highest mean against a smaller model the data do not separate
-        best = order[0]  # from it (REPORT.md), else against the smallest other model
-        others = sorted((m for m in order if m != best), key=lambda m: s.loc[m, "parameters"])
-        close = [m for m in others if s.loc[m, "parameters"] < s.loc[best, "parameters"]
-                 and _tested_not_separated(acc[best], acc[m])]
-        small = (close or others)[0]
-        size = {m: int(s.loc[m, "parameters"]) for m in (best, small)}
-        which = ("the smallest model the data do not separate from it" if close else
-                 "the smallest other model")
-        found["smaller"] = claims.alternative(
-            best, acc[best], small, acc[small],
-            f"Test accuracy, the highest mean ({best}, {size[best]:,} parameters) against "
-            f"{which} ({small}, {size[small]:,} parameters)", "size",
-            prefer=size[small] < size[best], source=source)
+    if len(order) > 1:
+        found["smaller"] = _size_claim(order, s, acc, found["test_accuracy"]["evidence"],
+                                       source)
     found["parameters"] = claims.trend(
         list(zip(summary.parameters, summary.test_acc_mean)),
         "Parameter count against mean test accuracy (one point per model)",
@@ -220,6 +250,10 @@ def facts(summary, runs_, weights=None, record_every=None):
     # one value per model (its mean over seeds): models, not runs, are what a family has many
     # of, and runs of one model are not independent draws of the family
     fam_acc = {fam: list(g.test_acc_mean) for fam, g in summary.groupby("family")}
+    # a family of one model has no spread across models: it is named, not compared (a
+    # difference or ranking would call its one model "one run")
+    single = {fam: xs for fam, xs in fam_acc.items() if len(xs) == 1}
+    fam_acc = {fam: xs for fam, xs in fam_acc.items() if fam not in single}
     what = "Mean test accuracy of each model (one value per model), by family"
     if len(fam_acc) == 2:
         (fa, xa), (fb, xb) = sorted(fam_acc.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))
@@ -227,8 +261,7 @@ def facts(summary, runs_, weights=None, record_every=None):
                                             source="tables/architectures_summary.csv",
                                             unit="models")
     elif len(fam_acc) > 2:
-        found["family"] = claims.ranking(fam_acc, what,
-                                         source="tables/architectures_summary.csv")
+        found["family"] = claims.ranking(fam_acc, what, source="tables/architectures_summary.csv")
     if weights is not None and len(weights):
         w = weights.set_index("model")
         found["selectivity"] = claims.values_only(
@@ -260,6 +293,8 @@ def facts(summary, runs_, weights=None, record_every=None):
             "weights": [] if weights is None else records(weights, WEIGHT_COLUMNS),
             "depth_claims": depth_claims,
             "family_mean": families.mean().to_dict(),
+            "single_model_families": {fam: g.model.iloc[0] for fam, g in
+                                      summary.groupby("family") if fam in single},
             "min_runs": int(summary.runs.min()), "last_record": last, "claims": found,
             "neighbours": [f"next_{a}_vs_{b}" for a, b in zip(order, order[1:])]}
 
@@ -271,7 +306,7 @@ def section(facts, figs, params, info):
     sec = Section(NAME, TITLE,
                   f"Each of {len(p['models'])} models trained "
                   f"{prose.count(len(p['seeds']), 'time')} (seeds "
-                  f"{', '.join(map(str, p['seeds']))}) with {p['optimizer']} (lr {p['lr']}), "
+                  f"{', '.join(map(str, p['seeds']))}) with {prose.optimizer(p)}, "
                   f"batch {p['batch_size']}, {prose.count(p['epochs'], 'epoch')}; every "
                   f"{p['record_every']} "
                   "steps the training loss and accuracy (mean over those steps) and the accuracy "
@@ -362,9 +397,20 @@ def _answers(sec, summary, s, weights, facts, n_classes):
                        + ", ".join(f"{m} {prose.pct(s.loc[m, 'test_acc_mean'])}"
                                    for m in summary[summary.family == fam].model) + ")"
                        for fam in fam_mean)
-    closing = (f"{sec.cite(found, 'family')}. The families differ in layer types, depth and "
-               "parameter count at once, so a difference between them cannot be put on any one "
-               "of these." if "family" in found else "The zoo has one family only.")
+    singles = facts.get("single_model_families") or {}
+    lone = " and ".join(f"the {fam} family has one model ({m})" for fam, m in singles.items())
+    lone = lone and f"{lone[0].upper()}{lone[1:]}: no spread across models, so "
+    if "family" in found:
+        closing = (f"{sec.cite(found, 'family')}. The families differ in layer types, depth "
+                   "and parameter count at once, so a difference between them cannot be put "
+                   "on any one of these.")
+        if lone:
+            closing += (f" {lone}{'they are' if len(singles) > 1 else 'it is'} left out of "
+                        "this comparison.")
+    elif lone:
+        closing = f"{lone}the families are not compared."
+    else:
+        closing = "The zoo has one family only."
     sec.ask("Which architectures are akin, and how do similar ones compare?",
             f"Grouped by their layer lists: {groups}. {closing}")
     text = (f"By accuracy: {sec.cite(found, 'test_accuracy')}. "

@@ -1,5 +1,5 @@
 """Study 6c: seed 004 (Assignment 4): linear templates, gradient descent against mini-batch SGD,
-and the C32-P-C64-P-C64-P-F64-F10 CNN.
+and the seed's C32-P-C64-P-C64-P-F64-F10 CNN (its last layer one output per class here).
 
 The linear classifier and the two-layer sigmoid network are NumPy models with hand-written
 gradients (nnstudies/linear_models.py, trainers "linear" and "two_layer"); the CNN is a zoo
@@ -30,14 +30,14 @@ ORDER = 80
 CAPTION = ("Study 6c (seed 004, Assignment 4): the linear classifier's curves and weight "
            "templates, its learning-rate and decay sweep, full-batch GD against mini-batch "
            "SGD for the two-layer network (per pass, per update, per second), and the CNN "
-           "C32-P-C64-P-C64-P-F64-F10.")
+           "(the seed's C32-P-C64-P-C64-P-F64-F10, one output per class).")
 # The seed's settings (its report); the CNN's 100 epochs take hours on one core here.
 PROTOCOL = {"dataset": "cifar10", "linear_iterations": 300, "lr": 0.01, "lr_decay": 0.999,
             "reg": 5e-6, "two_layer_iterations": 300, "sgd_lr": 1e-4, "sgd_batch": 500,
             "cnn_epochs": 100, "cnn_lr": 0.001, "cnn_momentum": 0.1, "cnn_batch": 50,
             "gd_lr": 0.01, "train_images": 50_000}
 SEED_CNN_PARAMETERS = 122_570  # the seed's Keras summary, on 32x32x3 CIFAR-10
-SEED_SHAPE = (3, 32, 32)
+SEED_SHAPE, SEED_CLASSES = (3, 32, 32), 10
 TABLES = ["runs", "curves", "templates", "sweep", "gd_sgd", "cnn", "ticks"]
 # The seed's closing remarks as rules on the records, each threshold named once; RULES words
 # them for the section and for each claim's evidence.
@@ -242,7 +242,7 @@ def figures_of(params):
 # ------------------------------------------------------------------------------ arithmetic
 
 
-def formula_parameters(layers, in_shape, n_classes=10):
+def formula_parameters(layers, in_shape, n_classes):
     """Parameters of a zoo model from the formula, no torch: a conv layer has
     (kh * kw * C_in + 1) * C_out, a fully connected one (inputs + 1) * outputs (fewer without
     bias), the appended prediction layer (inputs + 1) * classes; pools and activations none."""
@@ -443,23 +443,45 @@ def flattened(layers, in_shape):
     return hwc(shapes[-1])
 
 
-def torch_parameters(layers, in_shape, n_classes=10):
+def torch_parameters(layers, in_shape, n_classes):
     """The parameters torch counts on the zoo model built for `in_shape` (imports torch)."""
     return count_parameters(build_model(layers, tuple(in_shape), n_classes))
 
 
-def cnn_table(runs_, layers, dataset, image_shape):
+def cnn_short_name(layers, n_classes):
+    """The seed's way of writing a CNN, 'C32-P-C64-P-C64-P-F64-F10': C for a convolution (its
+    output channels), P for a pooling, F for a dense layer (its units), BN for BatchNorm, D for
+    dropout; activations left out; the appended prediction layer F<classes> last."""
+    short = {"conv": lambda s: f"C{s['out']}", "maxpool": lambda s: "P",
+             "fc": lambda s: f"F{s['out']}", "batchnorm": lambda s: "BN",
+             "dropout": lambda s: "D"}
+    parts = [short[spec["kind"]](spec) for spec in map(parse_layer, layers)
+             if spec["kind"] in short]
+    return "-".join(parts + [f"F{n_classes}"])
+
+
+def cnn_table(runs_, layers, dataset, image_shape, n_classes):
+    """The CNN's parameters by the formula and by torch, on the seed's input and classes
+    (32x32x3, 10; torch on a model built here) and on this run's (torch: the trained model's
+    count). Both count the same model, so a difference is a bug in one of them: an error, not
+    a row the prose would have to explain."""
     run_shape = tuple(image_shape) if len(image_shape) == 3 else (1, *image_shape)
     cnn = runs_[runs_.name == "cnn"]
-    return pd.DataFrame([
-        {"input": hwc(SEED_SHAPE), "data": "CIFAR-10 (the seed's)",
-         "formula": formula_parameters(layers, SEED_SHAPE),
-         "torch": float(torch_parameters(layers, SEED_SHAPE)),
+    table = pd.DataFrame([
+        {"input": hwc(SEED_SHAPE), "data": "CIFAR-10 (the seed's)", "classes": SEED_CLASSES,
+         "formula": formula_parameters(layers, SEED_SHAPE, SEED_CLASSES),
+         "torch": float(torch_parameters(layers, SEED_SHAPE, SEED_CLASSES)),
          "seed_reported": SEED_CNN_PARAMETERS, "flattened": flattened(layers, SEED_SHAPE)},
-        {"input": hwc(run_shape), "data": f"{dataset} (this run)",
-         "formula": formula_parameters(layers, run_shape),
+        {"input": hwc(run_shape), "data": f"{dataset} (this run)", "classes": n_classes,
+         "formula": formula_parameters(layers, run_shape, n_classes),
          "torch": float(cnn.parameters.iloc[0]) if len(cnn) else float("nan"),
          "seed_reported": float("nan"), "flattened": flattened(layers, run_shape)}])
+    for r in table.itertuples():
+        if r.torch == r.torch and int(r.torch) != r.formula:
+            raise ValueError(f"{NAME} CNN on {r.input} with {r.classes} classes: the formula "
+                             f"gives {r.formula:,} parameters, torch counts {int(r.torch):,}; "
+                             "formula_parameters and the model torch builds disagree")
+    return table
 
 
 # -------------------------------------------------------------------------------- analysis
@@ -493,7 +515,7 @@ def analyse(inp, out, params, info):
     gs = gd_sgd_table(runs_, curves, target)
     gs.to_csv(out.table("gd_sgd"), index=False)
     cnn = cnn_table(runs_, params["cnn_layers"], info.get("title", params["dataset"]),
-                    info["image_shape"])
+                    info["image_shape"], len(names))
     cnn.to_csv(out.table("cnn"), index=False)
     ticks = tick_table(runs_, curves, grid)
     ticks.to_csv(out.table("ticks"), index=False)
@@ -634,10 +656,10 @@ def _moved(first, last):
 
 
 def _iterations(rows, seed=PROTOCOL["linear_iterations"]):
-    """'within 60 iterations (the seed: 300)': the budget the rule on learning read."""
+    """'within 60 iterations (the seed ran 300)': the budget the rule on learning read."""
     its = sorted({int(x) for x in rows.iterations})
     span = f"{its[0]:,}" if len(its) == 1 else f"{its[0]:,}–{its[-1]:,}"
-    return f"within {span} iterations (the seed: {seed:,})"
+    return f"within {span} iterations (the seed ran {seed:,})"
 
 
 def lr_claims(sweep):
@@ -705,23 +727,39 @@ def _learning_rules(r):
     return loss, acc
 
 
-def _accuracy_at(r):
-    """'lr 1e-06, decay 1: rose from 8.05 % to 57.00 %, above the chance band'."""
+def _run_label(r, several):
+    """'lr 1e-06, decay 1', with ', seed 0' where several seeds ran (else two runs read alike)."""
+    return f"lr {r.lr:g}, decay {r.lr_decay:g}" + (f", seed {r.seed}" if several else "")
+
+
+def _accuracy_at(r, several):
+    """'rose from 8.05 % to 57.00 % at lr 1e-06, decay 1, above the chance band'."""
     _, acc = _learning_rules(r)
     where = ("" if acc is None else ", within the chance band" if acc else
              ", above the chance band")
-    return f"lr {r.lr:g}, decay {r.lr_decay:g}: {_moved(r.first_test_acc, r.last_test_acc)}{where}"
+    return f"{_moved(r.first_test_acc, r.last_test_acc)} at {_run_label(r, several)}{where}"
 
 
-def _split(r):
-    """What each rule says of a run where they disagree."""
-    loss, _ = _learning_rules(r)
+def _readings(r, several):
+    """One sentence on what each rule says of a run, joined by 'while' where they disagree."""
+    loss, acc = _learning_rules(r)
     drop = f"{100 * NO_LEARNING_DROP:g} %"
-    return (f"lr {r.lr:g}, decay {r.lr_decay:g}: " + (
-        f"its loss fell by less than {drop} (does not learn, by the loss rule) while its test "
-        "accuracy ended above the chance band (learns, by the accuracy)" if loss else
-        f"its loss fell by {drop} or more (learns, by the loss rule) while its test accuracy "
-        "ended within the chance band (does not learn, by the accuracy)"))
+    if loss is None:
+        loss_text = "the training loss has no finite fall (the loss rule cannot be read)"
+    else:
+        moved = (f"fell by {_fall(100 * r.loss_drop)}" if r.loss_drop >= 0 else
+                 f"rose by {_fall(-100 * r.loss_drop)}")
+        loss_text = f"the training loss {moved} " + (
+            f"(less than {drop}, so the run does not learn by the loss rule)" if loss else
+            f"({drop} or more, so the run learns by the loss rule)")
+    if acc is None:
+        acc_text = "the test accuracy was not recorded"
+    else:
+        acc_text = f"the test accuracy {_moved(r.first_test_acc, r.last_test_acc)} " + (
+            "(within the chance band, so it does not learn by the accuracy)" if acc else
+            "(above the chance band, so it learns by the accuracy)")
+    joint = "while" if None not in (loss, acc) and loss != acc else "and"
+    return f"At {_run_label(r, several)}, {loss_text} {joint} {acc_text}."
 
 
 def _fall(x):
@@ -733,33 +771,37 @@ def learning_claim(rows, expectation):
     fall of the training loss (RULES["does not learn"]) and the test accuracy against the
     chance band (RULES["above chance"]). Where the two agree in every run, the verdict is
     theirs, observed run by run; where they disagree in a run, it is cannot tell, and the claim
-    says what each rule says of that run: never "does not learn" while the test accuracy lies
-    above the chance band."""
+    says, one sentence a run, what each rule says of it: never "does not learn" while the test
+    accuracy lies above the chance band. Runs are named by their seed where several ran."""
     fall = rows.assign(fall=100 * rows.loss_drop)
     read = [_learning_rules(r) for r in rows.itertuples()]
     split = [r for r, (loss, acc) in zip(rows.itertuples(), read)
              if None not in (loss, acc) and loss != acc]
-    band = rows.chance_band.iloc[0]
+    several = rows.seed.nunique() > 1
+    band = (f"the chance band reaches {prose.pct(rows.chance_band.iloc[0])}, 1/C plus "
+            f"{stats.STUCK_Z} binomial standard errors on the test images")
     what = ("fall of the training loss from the first record to the last, as a percentage of "
-            "the first (the test accuracy over the same records: "
-            + "; ".join(_accuracy_at(r) for r in rows.itertuples())
-            + f"; the chance band: up to {prose.pct(band)}, 1/C plus {stats.STUCK_Z} binomial "
-            "standard errors on the test images)")
+            "the first")
     if not split:
+        accuracy = "; ".join(_accuracy_at(r, several) for r in rows.itertuples())
         return claims.observation(
-            expectation, _by_setting(fall, "fall"), what, lambda x: x < 100 * NO_LEARNING_DROP,
+            expectation, _by_setting(fall, "fall"),
+            f"{what} (over the same records the test accuracy {accuracy}; {band})",
+            lambda x: x < 100 * NO_LEARNING_DROP,
             f"a fall under {100 * NO_LEARNING_DROP:g} %, the test accuracy within the chance "
             f"band where recorded: does not learn {_iterations(rows)} by both rules", True,
             fmt=_fall, source=SWEEP_SOURCE)
+    where = "" if len(rows) == 1 else f" in {len(split)} of the {len(rows)} runs"
     c = claims.rule(
         "; ".join(_by_setting(fall, "fall")), list(fall.fall),
-        f"Expected: {expectation} Measured, {what}", False,
+        f"Expected: {expectation} Measured, {what} ({band})", False,
         "the remark is borne out where the loss rule and the test accuracy both say a run "
         "does not learn, refuted where both say it learns, and cannot be told where they "
         f"disagree. Loss rule: {RULES['does not learn']}; accuracy: learns when "
         f"{RULES['above chance']}", "",
-        f"the two rules disagree {_iterations(rows)}: " + "; ".join(_split(r) for r in split)
-        + ". Verdict: cannot tell; the remark neither borne out nor refuted",
+        f"the two rules disagree{where} {_iterations(rows)}. "
+        + " ".join(_readings(r, several) for r in rows.itertuples())
+        + " Verdict: cannot tell; the remark neither borne out nor refuted",
         fmt=_fall, source=SWEEP_SOURCE)
     c["evidence"].update(verdict="cannot tell", holds=None)
     return c

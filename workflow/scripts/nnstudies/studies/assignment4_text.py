@@ -2,6 +2,7 @@
 import re
 
 from .. import prose
+from ..models import parse_layer
 from ..report import Section, Shown
 from ..lazy import lazy_import
 
@@ -65,6 +66,19 @@ def _listed(values):
     return prose.names([_num(x) for x in values])
 
 
+def cnn_name(params, facts):
+    """This run's CNN as the seed writes it, 'C32-P-C64-P-C64-P-F64-F7' on 7 classes (the
+    classes of the CNN table's row for this run)."""
+    from .assignment4 import cnn_short_name  # imported here: assignment4 imports this module
+    return cnn_short_name(params["cnn_layers"], int(pd.DataFrame(facts["cnn"]).classes.iloc[1]))
+
+
+def seed_shown(p):
+    """' Seed 0 shown (of 2 seeds).' for a figure of one seed's runs, where several ran."""
+    seeds = p["seeds"]
+    return f" Seed {seeds[0]} shown (of {len(seeds)} seeds)." if len(seeds) > 1 else ""
+
+
 def intro(facts, params, info):
     p = params["protocol"]
     lin, two, cnn = p["linear"], p["two_layer"], p["cnn"]
@@ -87,7 +101,7 @@ def intro(facts, params, info):
         f"{two['sgd']['batch_size']}, lr {two['sgd']['lr']:g}), {two['iterations']} passes over "
         f"the training set each, the rate multiplied by {two['lr_decay']:g} after each pass. "
         "Both are NumPy with hand-written gradients (checked against finite differences in "
-        "the tests). (c) The CNN C32-P-C64-P-C64-P-F64-F10 "
+        f"the tests). (c) The CNN {cnn_name(params, facts)} "
         f"({cnn['model']}), SGD lr {cnn['lr']:g}, momentum {cnn['momentum']:g}, batch "
         f"{cnn['batch_size']}, {_epochs(cnn['epochs'])} (the seed: 100). "
         f"{prose.count(seeds, 'seed')}"
@@ -123,7 +137,8 @@ SHOWN = {
         ("updates to it", lambda r: _n(r.updates_to_target)),
         ("seconds to it", lambda r: seconds(r.seconds_to_target)))),
     "cnn": Shown(text=True, columns=(
-        ("input", "input"), ("data", "data"), ("formula", lambda r: _n(r.formula)),
+        ("input", "input"), ("data", "data"), ("classes", "classes"),
+        ("formula", lambda r: _n(r.formula)),
         ("torch", lambda r: _n(r.torch)),
         ("the seed's report", lambda r: _n(r.seed_reported)), ("map into F64", "flattened"))),
     "ticks": Shown(columns=(
@@ -146,12 +161,13 @@ def _tick_cell(x):
 
 def section(facts, figs, params, info, name, title):
     sec = Section(name, title, intro(facts, params, info))
+    shown = seed_shown(params["protocol"])
     sec.add_figure(figs["linear"], f"Linear classifier ({facts['main']}): training and test "
-                   "loss (squared error + L2) and accuracy per iteration.")
+                   f"loss (squared error + L2) and accuracy per iteration.{shown}")
     sec.add_figure(figs["templates"], "Top: each class's weight template of the linear "
                    "classifier; bottom: that class's mean training image minus the overall "
                    "mean. Each row has one colour scale shared by its images (colour inputs: "
-                   "each row mapped to RGB together).")
+                   f"each row mapped to RGB together).{shown}")
     sec.add_table("Templates against class mean images (Pearson r)", "templates",
                   note="Mean images as the model saw them (training mean subtracted when "
                        "centring); the last column correlates with the class mean image as it "
@@ -162,7 +178,7 @@ def section(facts, figs, params, info, name, title):
                    "value, so that equal slopes are not equal changes: each panel states its "
                    "lines' change from the first record to the last finite one, as the table "
                    "does) and test accuracy per iteration; a marker ends a run that did not end "
-                   "ok (legend).")
+                   f"ok (legend).{shown}")
     rules = facts.get("rules", {})
     sec.add_table("Learning rate and decay (linear classifier)", "sweep",
                   note="rises: iterations whose training loss is above the previous one's; "
@@ -172,18 +188,20 @@ def section(facts, figs, params, info, name, title):
     sec.add_figure(figs["gd_sgd_iterations"], "Two-layer network, full-batch GD against "
                    "mini-batch SGD: training loss per pass over the training set (a) and per "
                    "parameter update (b), test accuracy per pass (c); dotted: the stated loss; a "
-                   "marker ends a run that did not end ok (legend).")
+                   f"marker ends a run that did not end ok (legend).{shown}")
     sec.add_figure(figs["gd_sgd_time"], "The same runs' training loss against training "
                    "seconds (updates only; the recording's evaluations are excluded); markers as "
-                   "above.")
+                   f"above.{shown}")
     sec.add_table("GD against SGD (two-layer network)", "gd_sgd",
                   note=f"Stated loss {facts['target_loss']:.4f}; 'to it': the first record at "
                        "or below.")
-    sec.add_figure(figs["cnn"], "CNN C32-P-C64-P-C64-P-F64-F10: training loss and accuracy "
-                   "per record; a marker ends the run if it did not end ok (legend).")
+    sec.add_figure(figs["cnn"], f"CNN {cnn_name(params, facts)}: training "
+                   "loss and accuracy per record; a marker ends the run if it did not end ok "
+                   f"(legend).{shown}")
     sec.add_table("CNN parameters", "cnn",
-                  note="torch: on 32×32×3 the model built here for the seed's input (not "
-                       "trained), on this run's input the trained model.")
+                  note="torch: on 32×32×3 and 10 classes the model built here for the "
+                       "seed's input (not trained), on this run's input and classes the trained "
+                       "model. The analysis stops with an error where the two counts differ.")
     sec.add_table("Tick rule on the held-out curves", "ticks",
                   note=f"Tick: {rules.get('tick', '–')}. Loss and accuracy changes: from the "
                        "record of the lowest loss to the last record.")
@@ -213,7 +231,7 @@ def answers(sec, facts, params):
     sec.ask("What is the effect of the learning rate and its decay?",
             sweep_answer(sec, facts, pd.DataFrame(facts["sweep"]), p))
     sec.ask("How many parameters does the CNN have, and how does it do?",
-            cnn_answer(sec, facts, p))
+            cnn_answer(sec, facts, params))
     sec.ask("Does the test loss take the shape of a tick (test loss and test accuracy both "
             "rising)?", tick_answer(sec, facts))
 
@@ -346,26 +364,25 @@ def tick_answer(sec, facts):
             "is one initialisation; the rule describes runs and compares none.")
 
 
-def cnn_answer(sec, facts, p):
+def cnn_answer(sec, facts, params):
+    p = params["protocol"]
     cnn = pd.DataFrame(facts["cnn"])
     c, b = p["cnn"], facts["budgets"]
     seed_row, run_row = cnn.iloc[0], cnn.iloc[1]
     agree = ("equal to" if int(seed_row.formula) == int(seed_row.seed_reported)
              else "different from")
+    # the analysis (assignment4.cnn_table) stops where torch's count differs from the formula's
     seed_torch = ("" if seed_row.torch != seed_row.torch else
-                  f"; torch counts {seed_row.torch:,.0f} on the model built here for that "
-                  "input, " + ("the same" if int(seed_row.torch) == int(seed_row.formula)
-                               else "a different number"))
+                  "; torch counts the same on the model built here for that input")
     torch = ("" if run_row.torch != run_row.torch else
-             f"; torch counts {run_row.torch:,.0f} on the trained model, "
-             + ("the same" if int(run_row.torch) == int(run_row.formula) else "a different "
-                "number"))
+             "; torch counts the same on the trained model")
     return (f"By the formula (a 3×3 conv: (9·C_in + 1)·C_out; a dense layer: (inputs + 1)·"
-            f"outputs; pools none): on 32×32×3 input {seed_row.formula:,.0f} parameters, "
+            f"outputs, the last one output per class; pools none): on 32×32×3 input and "
+            f"{int(seed_row.classes)} classes, {seed_row.formula:,.0f} parameters, "
             f"{agree} the seed's reported {seed_row.seed_reported:,.0f}{seed_torch}; on the "
-            "input this run "
-            f"used, {run_row.input} ({run_row.data.replace(' (this run)', '')}), "
-            f"{run_row.formula:,.0f}{torch}. " + _difference(seed_row, run_row) + " After "
+            f"input this run used, {run_row.input} ({run_row.data.replace(' (this run)', '')}), "
+            f"and its {int(run_row.classes)} classes, {run_row.formula:,.0f}{torch}. "
+            + _difference(seed_row, run_row, _first_dense(params["cnn_layers"])) + " After "
             f"{_epochs(c['epochs'])} (the seed ran 100) the CNN's test accuracy is "
             f"{_fated('cnn', facts)}. The seed's CNN scored higher than its other models; "
             f"here: {sec.cite(facts['claims'], 'test_accuracy')}. Unequal budgets and models: "
@@ -378,14 +395,30 @@ def _count(x):
     return "–" if x is None or x != x else f"{x:,.0f}"
 
 
-def _difference(seed_row, run_row):
-    if seed_row.input == run_row.input:
-        return "The same input shape as the seed's, so the same count."
+def _first_dense(layers):
+    """'F64': the CNN's first dense layer as the seed names it (where the map goes), or 'the
+    prediction layer' for a CNN without a dense layer of its own."""
+    units = [spec["out"] for spec in map(parse_layer, layers) if spec["kind"] == "fc"]
+    return f"F{units[0]}" if units else "the prediction layer"
+
+
+def _difference(seed_row, run_row, dense):
+    """What makes this run's count differ from the seed's: only what does differ (the input's
+    channels, the map the convolutions hand the first dense layer, the classes)."""
+    if int(seed_row.formula) == int(run_row.formula):
+        return "The same count as the seed's."
     channels = (seed_row.input.split("×")[-1], run_row.input.split("×")[-1])
-    return ("The difference: the first convolution sees "
-            f"{prose.count(int(channels[1]), 'input channel')} instead "
-            f"of {channels[0]}, and the last pooling hands F64 a {run_row.flattened} map "
-            f"instead of {seed_row.flattened}.")
+    parts = []
+    if channels[0] != channels[1]:
+        parts.append(f"the first convolution sees "
+                     f"{prose.count(int(channels[1]), 'input channel')} instead of {channels[0]}")
+    if seed_row.flattened != run_row.flattened:
+        parts.append(f"the last pooling hands {dense} a {run_row.flattened} map instead of "
+                     f"{seed_row.flattened}")
+    if int(seed_row.classes) != int(run_row.classes):
+        parts.append(f"the prediction layer has {int(run_row.classes)} outputs (one per class) "
+                     f"instead of {int(seed_row.classes)}")
+    return "The difference: " + prose.names(parts) + "."
 
 
 def _gd_sgd_caveats(facts):
@@ -400,6 +433,13 @@ def _gd_sgd_caveats(facts):
             f"rate; fates: GD {gd.status}, SGD {sgd.status})")
 
 
+def _run_classes(facts):
+    """' and the 7 classes' where this run's class count (the CNN table's) is not the seed's."""
+    seed_row, run_row = (pd.DataFrame(facts["cnn"]).iloc[i] for i in (0, 1))
+    same = int(seed_row.classes) == int(run_row.classes)
+    return "" if same else f" and the {int(run_row.classes)} classes"
+
+
 def summary(sec, facts, params):
     p = params["protocol"]
     return (f"Assignment 4: the linear templates match their own class's mean image best for "
@@ -408,5 +448,5 @@ def summary(sec, facts, params):
             "CNN test accuracy "
             f"{_fated('cnn', facts)} after {_epochs(p['cnn']['epochs'])} "
             f"({facts['cnn_formula_seed']:,} parameters on 32×32×3, {facts['cnn_formula_run']:,} "
-            f"on the input this run used; {len(p['seeds'])} seed"
+            f"on the input{_run_classes(facts)} this run used; {len(p['seeds'])} seed"
             f"{'s' if len(p['seeds']) > 1 else ''}).")

@@ -53,32 +53,54 @@ def departures(study, p, protocol, words=None, source="assignment"):
         elif isinstance(want, list):
             missing = [x for x in want if x not in have]
             extra = [x for x in have if x not in want]
-            if missing or extra:
-                out.append(f"{study}: {label} {', '.join(map(str, have))}"
-                           + (f" ({', '.join(map(str, missing))} left out)" if missing else "")
-                           + (f" ({', '.join(map(str, extra))} added)" if extra else ""))
+            if missing and extra and len(missing) == len(want):  # nothing in common
+                out.append(f"{study}: {label} {', '.join(map(str, have))} ({source}: "
+                           f"{', '.join(map(str, want))})")
+            elif missing or extra:
+                changes = ([f"{', '.join(map(str, missing))} left out"] if missing else []) + (
+                    [f"{', '.join(map(str, extra))} added"] if extra else [])
+                out.append(f"{study}: {label} {', '.join(map(str, have))} "
+                           f"({'; '.join(changes)})")
         elif have != want:
             out.append(f"{study}: {label} {have} ({source}: {want})")
     return out
 
 
 def data_departures(cfg):
-    """The data settings that depart from the assignments (full Fashion-MNIST, all classes)."""
+    """The data settings that depart from the assignments (full Fashion-MNIST, all classes,
+    inputs in [0, 1]), with the sizes the split really has (a class subset shrinks the pool a
+    subset is drawn from, and a stratified subset rounds down to whole images per class)."""
     d, out = cfg["data"], []
-    if d["dataset"] != "fashion_mnist":
-        out.append(f"data: {DATASETS[d['dataset']].title} instead of Fashion-MNIST")
-    if d.get("classes"):
-        out.append(f"data: classes {d['classes']} only")
     known = DATASETS[d["dataset"]]
-    train, test = sum(known.train_counts), sum(known.test_counts)
+    if d["dataset"] != "fashion_mnist":
+        out.append(f"data: {known.title} instead of Fashion-MNIST")
+    kept = list(d.get("classes") or range(known.n_classes))
+    k = len(kept)
+    of_these = ""
+    if d.get("classes"):
+        out.append(f"data: {k} of the {known.n_classes} classes ({_setting(kept)}), so chance "
+                   f"is 1/{k} = {100 / k:.2f} % and a uniform guess's loss ln {k} = "
+                   f"{math.log(k):.3f} (all {known.n_classes}: {100 / known.n_classes:g} % and "
+                   f"{math.log(known.n_classes):.3f})")
+        of_these = " of these classes"
+    sizes = _sizes(d)
+    pool_train = sum(known.train_counts[c] for c in kept)
+    pool_test = sum(known.test_counts[c] for c in kept)
     if d.get("train_subset"):
-        out.append(f"data: {d['train_subset']:,} of the {train:,} training images "
-                   f"({100 * d['train_subset'] / train:.0f} %, split into training and "
-                   "validation)")
+        used = sizes["train"] + sizes["val"]
+        out.append(f"data: {used:,} of the {pool_train:,} training images{of_these} "
+                   f"({100 * used / pool_train:.0f} %, split into {sizes['train']:,} for "
+                   f"training and {sizes['val']:,} for validation)")
     if d.get("test_subset"):
-        out.append(f"data: {d['test_subset']:,} of the {test:,} test images "
-                   f"({100 * d['test_subset'] / test:.0f} %)")
+        out.append(f"data: {sizes['test']:,} of the {pool_test:,} test images{of_these} "
+                   f"({100 * sizes['test'] / pool_test:.0f} %)")
+    if d["scaling"] != "unit":
+        out.append(f"data: inputs scaled to {SCALING_RANGES[d['scaling']]} (the assignments: "
+                   f"{SCALING_RANGES['unit']})")
     return out
+
+
+SCALING_RANGES = {"unit": "[0, 1]", "symmetric": "[−1, 1]", "raw": "[0, 255]"}
 
 
 # A study's own data settings that set the sizes of its split (said as the sizes they give),

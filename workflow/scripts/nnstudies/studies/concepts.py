@@ -142,8 +142,15 @@ def analyse(inp, out, params, info):
                      # a scheduled run goes back to the epoch where its rate switches, so it
                      # computes more steps than its curve keeps
                      "iterations computed (run)": s.get("steps_trained", s["steps"])
-                     if s["diverged_at_step"] is None else None})
-    iterations = pd.DataFrame(rows).drop_duplicates()
+                     if s["diverged_at_step"] is None else None,
+                     # a diverged run stopped early: its counts are left blank, and said so
+                     "runs": "diverged" if s["diverged_at_step"] is not None else "finished"})
+    # one row per distinct setting, with how many runs it stands for
+    iterations = pd.DataFrame(rows)
+    iterations = iterations.groupby(list(iterations.columns), sort=False,
+                                    dropna=False).size().reset_index(name="count")
+    iterations["runs"] = iterations["count"].astype(str) + " " + iterations["runs"]
+    iterations = iterations.drop(columns="count")
     iterations.to_csv(out.table("iterations"), index=False)
 
     # 4. Parameter-count formulas against the framework's count, for every declared model.
@@ -248,13 +255,16 @@ def section(facts, figs, params, info):
     identity = facts["identity"]
     ratio = identity["max_abs_error"] / identity["max_abs_grad"]
     sec.ask("With plain SGD, is grad = (w_k − w_(k+1)) / lr?",
-            f"One real SGD step of {identity['model']} with the optimiser the studies train with "
-            f"(lr {identity['lr']:g}, a batch of "
-            f"{identity['batch']} training images, {identity['weights']:,} weights): the "
+            f"One real step of {identity['model']} with the workflow's SGD optimiser, plain (no "
+            f"momentum; lr {identity['lr']:g}, a batch of "
+            f"{identity['batch']} training images, {identity['weights']:,} parameters, "
+            f"weights and biases): the "
             f"largest |grad − (w_k − w_(k+1)) / lr| is {identity['max_abs_error']:.2g}, "
             f"against gradient entries up to {identity['max_abs_grad']:.2g} — "
             + ("equal up to float32 rounding, as the update rule w_(k+1) = w_k − lr · grad "
-               "says." if ratio < 1e-3 else "not equal: the optimiser is not plain SGD."))
+               "says." if ratio < 1e-3 else "not equal: the optimiser is not plain SGD.")
+            + " With momentum (a run set to SGD with momentum) the step is lr times the "
+            "velocity, which adds past gradients, so the identity holds at the first step only.")
     lines = [f"{r['study']}: N = {r['N']:,}, B = {r['B']} → ceil(N/B) = "
              f"{prose.count(r['per_epoch'], 'batch', 'batches')} per epoch; "
              f"E = {', '.join(map(str, r['epochs']))} → "

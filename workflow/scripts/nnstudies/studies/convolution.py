@@ -1,7 +1,7 @@
 """Study 2: a convolution layer in NumPy (seed 001 part 2, seed 003 questions 3 and 5)."""
 import numpy as np
 
-from .. import claims, fundamentals, figures
+from .. import claims, fundamentals, figures, prose
 from ..config import INPUT_SHAPES, ConfigError
 from ..conv import conv2d, output_size, receptive_fields, zoo_layer_table
 from ..data import load_prepared, scale
@@ -183,7 +183,8 @@ def analyse(inp, out, params, info):
     write_facts(out.facts, {"similarity": similarity,
                             "max_abs_diff": float(agreement.max_abs_diff.max()),
                             "agreement_cases": len(agreement),
-                            "claims": claims_of(similarity, energy)})
+                            "claims": claims_of(similarity, energy, p["kernels"],
+                                                params["scaling"])})
 
 
 COLUMN_EXPECTED = ("a column is one kernel, the same feature detector on every image, so it "
@@ -208,9 +209,27 @@ def _shared_maps(arms, what):
     return c
 
 
-def claims_of(s, energy):
+def _energy_caveat(kernels, scaling):
+    """Why the kernels' mean |responses| are not ranked. A kernel whose weights do not sum to
+    zero also answers the patch's level: its brightness on inputs in [0, 1] or [0, 255]; on
+    [-1, 1], where black is -1 and mid-grey 0, the distance from mid-grey, so a black patch
+    (an empty background) answers as strongly as a white one."""
+    offset = [name for name, k in kernels.items() if not np.isclose(np.sum(k), 0)]
+    if not offset:
+        return ("every kernel's weights sum to zero, but a response scales with the size of "
+                "the weights, so the kernels are not ranked")
+    which = f"a kernel whose weights do not sum to zero, here {prose.names(offset)},"
+    if scaling == "symmetric":
+        return (f"inputs in [-1, 1] put black at −1 and mid-grey at 0: {which} answers the "
+                "distance from mid-grey too, as strongly on a black background as on white; "
+                "the kernels are not ranked")
+    return f"{which} answers brightness too, so the kernels are not ranked"
+
+
+def claims_of(s, energy, kernels, scaling):
     """Columns against rows, one value per column (kernel) and per row (image): the mean |r|
-    over the pairs of maps in it; and the mean |response| per kernel, one value per image."""
+    over the pairs of maps in it; and the mean |response| per kernel, one value per image
+    (`kernels`: the bank, `scaling`: the inputs' range, for why those are not ranked)."""
     return {
         "columns_vs_rows": claims.mechanism(COLUMN_EXPECTED, _shared_maps(
             {"columns": s["per_kernel_spectrum_r"], "rows": s["per_image_spectrum_r"]},
@@ -224,12 +243,12 @@ def claims_of(s, energy):
             "its pairs of maps)"), expected_sign=1,
             name="maps of one image (a row) more alike pixel by pixel than maps of one kernel "
                  "(a column)"),
-        # not ranked: a kernel whose weights do not sum to zero also answers plain brightness,
-        # so its larger response is built in, not more of a feature in the images
+        # not ranked: a kernel whose weights do not sum to zero also answers the patch's
+        # level, so its larger response is built in, not more of a feature in the images
         "energy": claims.values_only(
-            energy, "Mean |response| per kernel (mean over the images; a kernel whose weights "
-            "do not sum to zero, like the blur, answers brightness too, so the kernels are "
-            "not ranked)", fmt=claims.fmt_number, source=SOURCE),
+            energy, "Mean |response| per kernel (mean over the images; "
+            f"{_energy_caveat(kernels, scaling)})",
+            fmt=claims.fmt_number, source=SOURCE),
     }
 
 

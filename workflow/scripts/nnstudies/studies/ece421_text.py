@@ -1,8 +1,10 @@
 """Study 6b's report section: the tables shown and every answer, from the facts file."""
+import math
 
 from .. import figures, prose
 from ..report import Section, Shown
-from .ece421 import NAME, SEED_COLUMNS, SEED_VELOCITY, TITLE, asked_notes, splits_hidden
+from .ece421 import (NAME, SEED_COLUMNS, SEED_DATA, SEED_VELOCITY, TITLE, asked_notes,
+                     mlp_shape, splits_hidden)
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -51,23 +53,46 @@ SHOWN = {"mlp": Shown(columns=_final_columns("hidden", "H")),
          "grad_check": Shown(rows=_check_rows)}
 
 
+# Within this fraction of the seed's notMNIST sizes a split is "close to" them (a stratified
+# split over C classes rounds each class's share: 10,003 and 5,992 on 7 classes).
+CLOSE_TO_SEED = 0.01
+
+
+def _seed_sizes(n):
+    """How the split's training and validation sizes stand to the seed's 10,000 and 6,000:
+    'the seed's notMNIST sizes' only where they are equal."""
+    seed = SEED_DATA["sizes"]
+    sizes = f"{seed['train']:,} and {seed['val']:,}"
+    if all(n[k] == seed[k] for k in seed):
+        return "the seed's notMNIST sizes"
+    if all(abs(n[k] - seed[k]) <= CLOSE_TO_SEED * seed[k] for k in seed):
+        return f"close to the seed's notMNIST sizes, {sizes}"
+    return f"the seed's notMNIST split: {sizes}"
+
+
 def section(facts, figs, params, info):
     p = params["protocol"]
     m, c = p["mlp"], p["cnn"]
-    data = facts.get("data") or {"title": info.get("title"), "sizes": info["sizes"]}
+    data = facts.get("data") or {"title": info.get("title"), "sizes": info["sizes"],
+                                 "classes": len(info["class_names"]),
+                                 "inputs": math.prod(info["image_shape"])}
     sizes = data["sizes"]
     n = {k: int(v) for k, v in sizes.items()}
+    n_in, n_classes = int(data["inputs"]), int(data["classes"])
     sec = Section(NAME, TITLE, f"On this study's own split of {data['title'] or 'the data'}: "
-                  f"{n['train']:,} training and {n['val']:,} validation images (the seed's "
-                  f"notMNIST sizes), {n['test']:,} test images. " + _intro(p, params, n["train"]))
+                  f"{n['train']:,} training and {n['val']:,} validation images "
+                  f"({_seed_sizes(n)}), {n['test']:,} test images. "
+                  + _intro(p, params, n["train"], n_in, n_classes))
     sec.add_figure(figs["mlp"], figures.caption(
-                   figs["mlp"], f"NumPy MLP 784-H-10: training (solid) and validation (dashed) "
+                   figs["mlp"], f"NumPy MLP {mlp_shape(n_in, 'H', n_classes)}: training (solid) "
+                   "and validation (dashed) "
                    f"cross-entropy (left, log scale) and accuracy (right) after each of the "
                    f"{m['epochs']} full-batch steps; mean over seeds."))
     h, why = splits_hidden(m["hidden"])
     sec.add_figure(figs["mlp_splits"], figures.caption(
                    figs["mlp_splits"], f"The seed's Figures 1–3 at H = {h} ({why}): NumPy MLP "
-                   f"784-{h}-10, training (solid, dots), validation (dashed, open squares) and "
+                   f"{mlp_shape(n_in, h, n_classes)}, training (solid, dots), validation (dashed, "
+                   "open squares) and "
                    "test (dotted, crosses) cross-entropy (log scale) and accuracy after each of "
                    f"the {m['epochs']} full-batch steps. Training: the weights before the step, "
                    "on the whole training set (the batch its gradient was taken on); "
@@ -100,13 +125,14 @@ def section(facts, figs, params, info):
     return sec
 
 
-def _intro(p, params, n_train):
+def _intro(p, params, n_train, n_in, n_classes):
     m, c, g = p["mlp"], p["cnn"], p["grad_check"]
     grad = ("the summed loss, as the seed's code (gW2 = h (p − y)ᵀ summed over the images): the "
             "step on the mean loss is lr × N for N training images"
             f" ({m['lr']:g} × {n_train:,} = {m['lr'] * n_train:.3g})"
             if m["reduction"] == "sum" else "the mean loss")
-    return (f"(a) An MLP 784-H-10 (ReLU, softmax, cross-entropy) written in NumPy "
+    return (f"(a) An MLP {mlp_shape(n_in, 'H', n_classes)} (ReLU, softmax, cross-entropy) "
+            "written in NumPy "
             f"(workflow/scripts/nnstudies/numpy_mlp.py), its backward pass derived by hand; H = "
             f"{', '.join(map(str, m['hidden']))}. Full-batch gradient descent with momentum as "
             f"the seed: v ← {m['momentum']:g}·v + {m['lr']:g}·g, w ← w − v, velocities from "
@@ -118,7 +144,7 @@ def _intro(p, params, n_train):
             "smaller, and drew its biases the same way); log-softmax shifted by each row's "
             "maximum, so no overflow and no "
             f"log 0. The gradient check uses the first {g['images']} training images. "
-            f"(b) A CNN {' – '.join(params['cnn_layers'])} – fc 10 (the zoo's "
+            f"(b) A CNN {' – '.join(params['cnn_layers'] + [f'fc {n_classes}'])} (the zoo's "
             f"{c['model']}; the seed put ReLU before BatchNorm) with Adam (lr {c['lr']:g}), "
             f"batch {c['batch_size']}, {prose.count(c['epochs'], 'epoch')} (the seed: 50), L2 "
             f"strengths {', '.join(f'{x:g}' for x in c['l2'])}, "
@@ -233,15 +259,28 @@ def _l2_answer(sec, facts, cnn, p, statuses):
             "one keeps the network from fitting the training set (under-fitting: training "
             f"accuracy falls). Measured after {p['cnn']['epochs']} "
             f"epoch{'s' if p['cnn']['epochs'] != 1 else ''}: "
-            f"{_finals(cnn, 'l2', 'λ')}. The training accuracy is the mean over the steps "
-            "since the record before (one record per epoch: the whole last epoch, its start "
-            "included), taken while the weights improve, so it understates what the final "
-            f"weights score on the training set. Fates: {prose.status_counts(statuses)}. ")
+            f"{_finals(cnn, 'l2', 'λ')}. {_train_acc_window(facts, p)} "
+            f"Fates: {prose.status_counts(statuses)}. ")
     if "l2_underfit" in found:
         text += f"{sec.cite(found, 'l2_underfit')}. "
     else:
         text += "No unregularised (λ 0) run to measure under-fitting against. "
     return text + f"{sec.cite(found, 'l2_val')}."
+
+
+def _train_acc_window(facts, p):
+    """What the CNN's training accuracy at the last record averages over: the steps since the
+    record before, or, where a run has one record only, every step since initialisation (then
+    the under-fitting rule would measure how fast each λ learns: the claim says so)."""
+    if facts["cnn_records"] == 1:
+        return ("Each run has one record, so its training accuracy is the mean over every step "
+                "since initialisation, not what the final weights score on the training set.")
+    every = p["cnn"]["record_every"]
+    window = ("one record per epoch: the whole last epoch, its start included" if
+              every == "epoch" else f"a record every {prose.count(every, 'step')}")
+    return (f"The training accuracy is the mean over the steps since the record before "
+            f"({window}), taken while the weights improve, so it understates what the final "
+            "weights score on the training set.")
 
 
 # The seed's derivations, as numpy_mlp.loss_and_grads computes them (N images in rows).

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .. import aggregate, claims, figures
+from .. import aggregate, claims, figures, prose
 from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
 from ..data import DATASETS
 from ..stats import STUCK_Z, chance_band
@@ -208,11 +208,14 @@ def analyse(inp, out, params, info):
     n_classes = len(info["class_names"])
     runs_, curves, variants_, _ = aggregate.variant_tables(
         inp.summary, inp.curves, n_classes, info["sizes"]["test"], p["target_val_acc"])
-    variants_ = describe_variants(variants_, params["variants"])
+    variants_ = final_points(describe_variants(variants_, params["variants"]), runs_, curves,
+                             p["target_val_acc"])
     per_epoch, epochs = epoch_tables(curves)
-    # each run's turn with what its variant changes (the report labels the rows by it)
+    # each run's turn with what its variant changes (the report labels the rows by it) and its
+    # fate (a diverged run's last finite record is not its last epoch)
     overfit = overfit_table(curves).merge(
-        variants_[["name", "role", "model", "lr", "momentum"]], on="name", how="left")
+        variants_[["name", "role", "model", "lr", "momentum"]], on="name", how="left").merge(
+        runs_[["name", "seed", "status"]], on=["name", "seed"], how="left")
     runs_.to_csv(out.table("runs"), index=False)
     variants_.to_csv(out.table("variants"), index=False)
     epochs.to_csv(out.table("epochs"), index=False)
@@ -236,6 +239,26 @@ def describe_variants(variants_, declared):
     out.insert(1, "role", out.name.map(lambda n: declared[n]["role"]))
     out.insert(5, "momentum", out.name.map(lambda n: declared[n]["momentum"]))
     return out
+
+
+# The numbers of a run's final point (its last epoch and its test): a diverged run has none, as
+# its last finite record is not the last epoch's (the shared variant table averages it in)
+FINAL_NUMBERS = ["test_acc", "final_train_loss", "last_epoch_train_loss",
+                 "grad_norm_last_epoch", "final_val_acc", "val_acc_jitter"]
+
+
+def final_points(variants_, runs_, curves, target_val_acc):
+    """The variant table with its final-point numbers (FINAL_NUMBERS) as mean and std over the
+    runs that did not diverge, and how many those are (with_final_point)."""
+    per_run = aggregate.per_run_numbers(runs_, curves, target_val_acc)
+    done = per_run[per_run.status != "diverged"].groupby("name")
+    out = variants_.set_index("name")
+    for column in FINAL_NUMBERS:
+        out[f"{column}_mean"] = done[column].mean().reindex(out.index)
+        out[f"{column}_std"] = done[column].std().reindex(out.index)
+    out.insert(out.columns.get_loc("runs") + 1, "with_final_point",
+               done.size().reindex(out.index).fillna(0).astype(int))
+    return out.reset_index()
 
 
 def epoch_tables(curves):
@@ -329,6 +352,32 @@ def _column(runs_, name, column):
     return values[values.notna()].astype(float)
 
 
+def _final(runs_, name, column="final_val_acc"):
+    """A variant's final-point values per run, leaving out the diverged runs (no last epoch)."""
+    return _column(runs_[runs_.status != "diverged"], name, column)
+
+
+FATE_WORDS = {"diverged": "diverged", "blew up": "blew up", "stuck": "got stuck"}
+
+
+def fate_counts(runs_, names, label):
+    """'lr 0.5: 2 runs ended ok, 1 of 3 diverged' for each variant with a run that did not end
+    ok, then what the others did: the runs a statistic over the ok runs stands on."""
+    parts = []
+    for name in names:
+        statuses = list(runs_.status[runs_.name == name])
+        bad = [(s, statuses.count(s)) for s in FATE_WORDS if s in statuses]
+        if bad:
+            ok = statuses.count("ok")
+            parts.append(f"{label(name)}: {prose.count(ok, 'run') if ok else 'no run'} ended "
+                         "ok, " + ", ".join(f"{k} of {len(statuses)} {FATE_WORDS[s]}"
+                                            for s, k in bad))
+    if not parts:
+        return "every run ended ok"
+    return "; ".join(parts) + ("; every run of the other rates ended ok"
+                               if len(parts) < len(list(names)) else "")
+
+
 def _at_epoch(per_epoch, name, epoch, column="val_acc"):
     rows = per_epoch[(per_epoch.name == name) & (per_epoch.epoch == epoch)]
     return rows[column].astype(float)
@@ -419,7 +468,9 @@ def run_courses(runs_, per_epoch, overfit, name, line, n_val):
         seed = int(r.seed)
         at = o.loc[(name, seed)] if (name, seed) in o.index else None
         best = _finite_or_none(at.best_val_acc) if at is not None else None
-        final = _finite_or_none(at.last_val_acc) if at is not None else None
+        # a diverged run has no final point: its last finite record is not the last epoch's
+        diverged = r.status == "diverged"
+        final = _finite_or_none(at.last_val_acc) if at is not None and not diverged else None
         rec = per_epoch[(per_epoch.name == name) & (per_epoch.seed == seed)].sort_values(
             "epoch")
         out.append({"seed": seed, "status": r.status, "best": best, "final": final,
@@ -427,8 +478,11 @@ def run_courses(runs_, per_epoch, overfit, name, line, n_val):
                     "course": course(r.status, best, final, line, n_val),
                     "first_train_loss": _finite_or_none(rec.train_loss.iloc[0]) if len(rec)
                     else None,
-                    "last_train_loss": _finite_or_none(rec.train_loss.iloc[-1]) if len(rec)
-                    else None,
+                    "last_train_loss": _finite_or_none(rec.train_loss.iloc[-1])
+                    if len(rec) and not diverged else None,
+                    "last_record_epoch": int(rec.epoch.iloc[-1]) if len(rec) else None,
+                    "diverged_at_step": int(r.diverged_at_step) if diverged
+                    and r.diverged_at_step == r.diverged_at_step else None,
                     "test_acc": _finite_or_none(r.test_acc)})
     return out
 
@@ -495,25 +549,32 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
     def diff(a, b, what, values):
         return claims.difference(label(a), values(a), label(b), values(b), what, source=SOURCE)
 
-    # q2: rates whose runs all ended ok, ranked by final validation accuracy; the best against
-    # the baseline (or the runner-up, when the best is the baseline) on test accuracy
+    # q2: every rate ranked by final validation accuracy over its runs that ended ok, with the
+    # counts (a rate with a failed run may have the best mean and still not train reliably);
+    # the best against the baseline (or the runner-up, when the best is the baseline) on test
+    # accuracy, over the same runs
     lrs = variants_[variants_.role.isin(["baseline", "rate"])]
-    ok = lrs[lrs.worst_status == "ok"].sort_values("final_val_acc_mean", ascending=False)
-    out["rate_order"] = list(ok.name)
+    ok_runs = runs_[runs_.status == "ok"]
+    by_lr = sorted(lrs.name, key=lambda n: v.loc[n, "lr"])
+    means = {n: _column(ok_runs, n, "final_val_acc").mean() for n in by_lr}
+    order = sorted((n for n in by_lr if means[n] == means[n]), key=lambda n: -means[n])
+    out["rate_order"] = order
+    out["rate_fates"] = fate_counts(runs_, by_lr, label)
+    out["rate_runs"] = {n: {"ok": int((ok_runs.name == n).sum()),
+                            "runs": int((runs_.name == n).sum())} for n in by_lr}
     found["rates"] = claims.ranking(
-        {label(n): list(_column(runs_, n, "final_val_acc")) for n in sorted(
-            ok.name, key=lambda n: v.loc[n, "lr"])},
-        f"Validation accuracy after the last epoch (rates whose runs all ended ok; equal "
-        f"budgets of {last} epochs)", source=SOURCE)
-    if len(ok) > 1:
-        best = ok.name.iloc[0]
-        other = "baseline" if best != "baseline" else ok.name.iloc[1]
+        {label(n): list(_column(ok_runs, n, "final_val_acc")) for n in by_lr},
+        f"Validation accuracy after the last epoch, over each rate's runs that ended ok "
+        f"({out['rate_fates']}; equal budgets of {last} epochs)", source=SOURCE)
+    if len(order) > 1:
+        best = order[0]
+        other = "baseline" if best != "baseline" else order[1]
         out["best_rate"] = {"name": best, "against": other}
         found["best_rate_test"] = diff(
-            best, other, "Test accuracy (not used to choose) of the rate with the highest mean "
-            "validation accuracy against " + ("the runner-up" if best == "baseline" else
-                                              "the baseline"),
-            lambda n: _column(runs_, n, "test_acc"))
+            best, other, "Test accuracy (not used to choose; the same runs) of the rate with "
+            "the highest mean validation accuracy against " + (
+                "the runner-up" if best == "baseline" else "the baseline"),
+            lambda n: _column(ok_runs, n, "test_acc"))
     out["rates"] = {}
     # "learns": the rule each asked rate is held to, run by run (a fate-like rule, not a
     # comparison); a run's best epoch counts as well as its last, so that a run which learned
@@ -557,7 +618,7 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
         MOMENTUM_EXPECTED.format(beta=beta, gain=1 / (1 - beta)),
         diff(mom, "baseline", "Validation accuracy after epoch 1",
              lambda n: _at_epoch(per_epoch, n, 1)), expected_sign=1,
-        name=f"momentum {beta:g} faster per epoch (validation accuracy after epoch 1)")
+        name=f"momentum {beta:g} faster per epoch")  # the measurement names the epoch
     found["momentum_last"] = diff(mom, "baseline", f"Validation accuracy after epoch {last}",
                                   lambda n: _at_epoch(per_epoch, n, last))
     found["momentum_train_last"] = diff(mom, "baseline", f"Training accuracy in epoch {last}",
@@ -635,10 +696,12 @@ def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, 
         found["identity_test"] = diff(ident, lin, "Test accuracy (same data and protocol)",
                                       lambda n: _column(runs_, n, "test_acc"))
         found["identity_val"] = diff(ident, lin, f"Validation accuracy after epoch {last}",
-                                     lambda n: _column(runs_, n, "final_val_acc"))
+                                     lambda n: _final(runs_, n))
     # early stopping: the baseline's epoch of lowest validation loss against its last epoch;
     # where it chose the last epoch in every run, both arms are the same numbers: no claim
-    base = overfit[(overfit.name == "baseline") & overfit.val_acc_at_min.notna()]
+    # (a diverged run has no last epoch to compare with)
+    base = overfit[(overfit.name == "baseline") & overfit.val_acc_at_min.notna()
+                   & (overfit.status != "diverged")]
     before = int((base.min_val_loss_epoch < base.epochs).sum())
     out["early_stopping"] = {"chosen": {int(r.seed): int(r.min_val_loss_epoch)
                                         for r in base.itertuples()},
@@ -652,8 +715,9 @@ def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, 
     if "dropout" in roles:
         d = roles["dropout"]
 
-        def gap(n):
-            return overfit.loc[overfit.name == n, "last_gap"].dropna()
+        def gap(n):  # at the last epoch: a diverged run has none
+            return overfit.loc[(overfit.name == n) & (overfit.status != "diverged"),
+                               "last_gap"].dropna()
 
         found["dropout_gap"] = claims.mechanism(
             DROPOUT_EXPECTED.format(p=p["dropout"]), claims.difference(
@@ -662,7 +726,7 @@ def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, 
                 source=overfit_src), expected_sign=-1,
             name=f"dropout {p['dropout']:g} narrows the train-validation gap")
         found["dropout_val"] = diff(d, "baseline", f"Validation accuracy after epoch {last}",
-                                    lambda n: _column(runs_, n, "final_val_acc"))
+                                    lambda n: _final(runs_, n))
         found["dropout_test"] = diff(d, "baseline", "Test accuracy",
                                      lambda n: _column(runs_, n, "test_acc"))
     if "layer_l2" in roles and norms is not None:
@@ -678,13 +742,23 @@ def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, 
             def of(n, layer=r.layer):
                 return norms.loc[(norms.name == n) & (norms.layer == layer), "norm"]
 
+            fmt, diff_fmt = _fixed_decimals([*of(l2), *of("baseline")])
             measured = claims.difference(
                 label(l2), of(l2), label("baseline"), of("baseline"),
                 f"Final weight norm of layer {r.layer} ({r.kind}, λ = {r.weight_decay:g})",
-                fmt=claims.fmt_number, source=norm_src, diff_fmt=lambda x: f"{x:+.3g}")
+                fmt=fmt, source=norm_src, diff_fmt=diff_fmt)
             found[f"l2_norm_{r.layer}"] = measured if not r.weight_decay else claims.mechanism(
                 L2_EXPECTED.format(lam=r.weight_decay, shrink=1 - p["lr"] * r.weight_decay),
                 measured, expected_sign=-1,
                 name=f"L2 {r.weight_decay:g} shrinks layer {r.layer}'s weights")
         found["l2_test"] = diff(l2, "baseline", "Test accuracy",
                                 lambda n: _column(runs_, n, "test_acc"))
+
+
+def _fixed_decimals(values):
+    """(format, signed format) with the same decimals for every value of one comparison: three
+    significant digits of the largest, so that 2.002 reads 2.00 beside 1.77, not 2."""
+    top = max((abs(x) for x in values if x == x and x), default=1.0)
+    decimals = max(0, 2 - math.floor(math.log10(top)))
+    return (lambda x: "–" if x is None or x != x else f"{x:.{decimals}f}",
+            lambda x: f"{x:+.{decimals}f}")

@@ -61,15 +61,19 @@ def _seed_courses(ax, lr, runs, colour):
     """Each run's course at its rate: its final validation accuracy (dot) joined by a thin
     line to its best in any epoch (short dash), runs in a row right of the mean. A mean hides a run
     that learned and fell back while the others never learned (it only lifts the mean a
-    little)."""
+    little). A diverged run has no final point (its last finite record is not the last
+    epoch's): its best alone. Returns (drawn, a diverged run's best drawn alone)."""
     runs = runs[runs.best_val_acc.notna()].sort_values("seed")
     if runs.empty:
-        return False
+        return False, False
     x = [lr * f for f in _seed_offsets(len(runs))]
-    ax.vlines(x, runs.last_val_acc, runs.best_val_acc, color=colour, lw=0.8, zorder=2)
+    final = (runs.status != "diverged").values if "status" in runs else [True] * len(runs)
+    xf = [xi for xi, f in zip(x, final) if f]
+    done = runs[final]
+    ax.vlines(xf, done.last_val_acc, done.best_val_acc, color=colour, lw=0.8, zorder=2)
     ax.plot(x, runs.best_val_acc, ls="none", marker="_", ms=7, mew=1.3, color=colour, zorder=3)
-    ax.plot(x, runs.last_val_acc, ls="none", marker=".", ms=5, color=colour, zorder=3)
-    return True
+    ax.plot(xf, done.last_val_acc, ls="none", marker=".", ms=5, color=colour, zorder=3)
+    return True, not all(final)
 
 
 def rates(epochs, variants, overfit, p, chance, per_epoch=None):
@@ -80,6 +84,7 @@ def rates(epochs, variants, overfit, p, chance, per_epoch=None):
     lrs = variants[variants.role.isin(["baseline", "rate"])].sort_values("lr")
     marked = {"left": [], "right": []}  # the fates whose markers are drawn, per panel
     seeds_drawn = {"left": False, "right": False}
+    best_alone = False  # a diverged run's best, with no final point beside it
     for i, r in enumerate(lrs.itertuples()):
         colour = COLOURS[i % len(COLOURS)]
         df = _curve(epochs, r.name)
@@ -107,8 +112,9 @@ def rates(epochs, variants, overfit, p, chance, per_epoch=None):
             _mark_status(right, r.lr, r.final_val_acc_mean, r.worst_status, colour)
             marked["right"].append(r.worst_status)
         if "best_val_acc" in overfit:
-            seeds_drawn["right"] |= _seed_courses(right, r.lr, overfit[overfit.name == r.name],
-                                                  colour)
+            drawn, alone = _seed_courses(right, r.lr, overfit[overfit.name == r.name], colour)
+            seeds_drawn["right"] |= drawn
+            best_alone |= alone
     right.axhline(chance, color="grey", ls=":", lw=1, label="chance")
     if seeds_drawn["right"]:  # style keys: grey stands for every rate's colour
         right.plot([], [], ls="none", marker=".", ms=5, color=KEY_COLOUR,
@@ -119,7 +125,8 @@ def rates(epochs, variants, overfit, p, chance, per_epoch=None):
              "seeds; just right of it, every run's final accuracy (small dot) joined by a line "
              "to its best in any epoch (short dash), so that a run which learned and fell back "
              "is seen. A fate marker sits on a rate's mean and shows the worst fate among its "
-             "runs.")
+             "runs." + (" A diverged run has no final point (its mean leaves it out): its best "
+                        "alone is drawn." if best_alone else ""))
     if seeds_drawn["left"]:
         note(fig, "runs left", "Left: thin lines, each seed's run, behind their mean (thick) "
              "for a rate with two or more seeds.")

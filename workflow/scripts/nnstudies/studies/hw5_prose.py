@@ -106,7 +106,9 @@ def _norm_rows(t):
 SHOWN = {
     "variants": Shown(columns=(
         ("variant", _variant_label), ("model", "model"), ("lr", lambda r: f"{r.lr:g}"),
-        ("momentum", lambda r: f"{r.momentum:g}"), ("runs", "runs"), ("fate", "status"),
+        ("momentum", lambda r: f"{r.momentum:g}"),
+        ("runs (with final point)", lambda r: f"{r.runs} ({r.with_final_point})"),
+        ("fate", "status"),
         ("train loss, mean over the last epoch",
          lambda r: _num_g(r.last_epoch_train_loss_mean)),
         ("final val. acc. %", lambda r: _mean_std(r.final_val_acc_mean, r.final_val_acc_std)),
@@ -146,8 +148,9 @@ def section(facts, figs, params, info):
     seeds = p["seeds"]
     data = info.get("title") or DATASETS[params["dataset"]].title  # what was prepared and run
     sec = Section(NAME, TITLE,
-                  f"{p['model']} ({', '.join(layers[p['model']])}, then the 10-way output "
-                  f"layer) with SGD lr {p['lr']:g}, momentum {p['momentum']:g}, batch "
+                  f"{p['model']} ({', '.join(layers[p['model']])}, then the "
+                  f"{facts['n_classes']}-way output layer) with SGD lr {p['lr']:g}, "
+                  f"momentum {p['momentum']:g}, batch "
                   f"{p['batch_size']}, {prose.count(p['epochs'], 'epoch')}, "
                   f"{prose.count(len(seeds), 'seed')} "
                   f"({', '.join(map(str, seeds))}). Once per epoch: training loss and accuracy "
@@ -171,7 +174,8 @@ def section(facts, figs, params, info):
     for name, caption in CAPTIONS.items():
         sec.add_figure(figs[name], figures.caption(figs[name], caption))
     target = p["target_val_acc"]
-    sec.add_table("Per variant (mean ± std over seeds; final = last epoch)", "variants")
+    sec.add_table("Per variant (mean ± std over the runs with a final point, the last epoch "
+                  "and the test: a diverged run has none; final = last epoch)", "variants")
     sec.add_table(_overfit_title(v), "overfit")
     _q1(sec, overfit, p)
     _q2(sec, facts, v, p)
@@ -259,9 +263,18 @@ def _loss(x):
 
 
 def _seed_course(sec, found, name, r):
-    """One run of a rate whose runs differ in course: its losses, test accuracy and course."""
-    test = "–" if r["test_acc"] is None else prose.pct(r["test_acc"])
+    """One run of a rate whose runs differ in course: its losses, test accuracy and course; a
+    diverged run has no last epoch and no test, only where it stopped."""
     key = f"learns_{name}_seed{r['seed']}"
+    if r["status"] == "diverged":
+        at = ("" if r.get("diverged_at_step") is None
+              else f" at step {r['diverged_at_step']:,}")
+        if r.get("last_record_epoch") is None:
+            return f"seed {r['seed']} (diverged{at}, before any record): {sec.cite(found, key)}"
+        return (f"seed {r['seed']} (diverged{at}, after epoch {r['last_record_epoch']}'s "
+                f"record; training loss {_loss(r['first_train_loss'])} in epoch 1; no test "
+                f"accuracy): {sec.cite(found, key)}")
+    test = "–" if r["test_acc"] is None else prose.pct(r["test_acc"])
     return (f"seed {r['seed']} ({r['status']}), training loss {_loss(r['first_train_loss'])} "
             f"in epoch 1 and {_loss(r['last_train_loss'])} in the last, test {test}: "
             f"{sec.cite(found, key)}")
@@ -284,7 +297,9 @@ def _q2(sec, facts, v, p):
             text = (f"{head}; its seeds behave differently, so each is given: "
                     + "; ".join(_seed_course(sec, found, name, x) for x in f["runs"])
                     + f". By the rule it learns in {learned} of {len(f['runs'])} runs, so "
-                    f"the rate {'learns' if learned == len(f['runs']) else 'does not'}")
+                    "the rate " + ("learns" if learned == len(f["runs"]) else
+                                   "does not learn" if not learned else
+                                   "does not learn reliably"))
         elif r.diverged:
             text = f"{head}; {sec.cite(found, f'learns_{name}')}"
         else:
@@ -300,13 +315,33 @@ def _q2(sec, facts, v, p):
         if f"loss_fall_{name}" in found:
             text += f" {sec.cite(found, f'loss_fall_{name}')}."
         parts.append(text)
-    sweep = f" {sec.cite(found, 'rates')}."
+    sweep = f" {_sweep_scope(p, v)}{sec.cite(found, 'rates')}."
+    # said of each rate ranked on part of its runs, wherever it ranks
+    partly = [_rate(v.loc[n, "lr"]) for n, k in facts["rate_runs"].items()
+              if 0 < k["ok"] < k["runs"]]
+    if partly:
+        sweep += (f" The mean{'s' if len(partly) > 1 else ''} of {prose.names(partly)} "
+                  f"stand{'' if len(partly) > 1 else 's'} on the runs that ended ok alone; a "
+                  "rate with a run that did not end ok does not train reliably at these "
+                  "settings, whatever its mean.")
     if "best_rate_test" in found:
         sweep += (f" {sec.cite(found, 'best_rate_test')}; only a separated difference there "
                   "would show a better rate than the baseline's.")
     sec.ask(f"Do the models with learning rates {' and '.join(f'{x:g}' for x in p['lrs'])} "
             "learn, and why? Is there a better rate than the baseline's?",
             f"Rule: {facts['learns_rule']}. " + " ".join(parts) + sweep)
+
+
+def _sweep_scope(p, v):
+    """Where the question of a better rate is looked for: with no sweep beyond the asked
+    rates (hw5.sweep), only among them and the baseline's."""
+    if [x for x in p.get("sweep") or [] if x != p["lr"] and x not in p["lrs"]]:
+        return ""
+    asked = prose.names([f"{x:g}" for x in p["lrs"]])
+    return (f"No rate sweep was configured (hw5.sweep "
+            f"{'is empty' if not p.get('sweep') else 'adds no other rate'}), so whether a "
+            f"better rate exists is answered only from the asked rates ({asked}) and the "
+            f"baseline's ({p['lr']:g}). ")
 
 
 def _q3(sec, facts, o, p, target):

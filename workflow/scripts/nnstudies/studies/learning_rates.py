@@ -1,5 +1,5 @@
 """Study 5: learning rate (EE449 part 5): constant rates, a plateau schedule, Adam for reference."""
-
+import math
 
 from .. import aggregate, claims, figures, prose
 from ..config import ConfigError, make_run
@@ -15,7 +15,7 @@ NAME = "learning_rates"
 TITLE = "Study 5: learning rate"
 ORDER = 50
 CAPTION = ("Study 5: training loss and validation accuracy for each constant learning rate "
-           "and the plateau-scheduled run (dotted lines: its switches).")
+           "and the plateau-scheduled run (vertical lines: its switches).")
 PROTOCOL = {"model": "cnn_4", "lrs": [0.1, 0.01, 0.001], "optimizer": "sgd", "momentum": 0.0,
             "batch_size": 50, "epochs": 20}
 # The scheduled run (the spec's Study 5): from 0.1, switched to 0.01 and then 0.001 at the
@@ -51,6 +51,9 @@ ASKED = [
     *({"seed": "001", "ask": f"5.2.{i}: {q}", "answer": f"learning_rates-q{i}"}
       for i, q in enumerate(_DISCUSSION, 1)),
 ]
+
+# the asks for the schedule against Adam (section: asked_notes, asked_reasons)
+ADAM_ASKS = [a["ask"] for a in ASKED if a["answer"] == f"{NAME}-q4"]
 
 
 def lr_name(lr):
@@ -122,9 +125,12 @@ def analyse(inp, out, params, info):
     runs_, by_run, variants, curves = aggregate.variant_tables(
         inp.summary, inp.curves, n_classes, n_test, p["target_val_acc"])
     runs_.to_csv(out.table("runs"), index=False)
+    variants = with_reached_counts(variants, runs_, by_run, p["target_val_acc"])
     variants.to_csv(out.table("variants"), index=False)
     curves.to_csv(out.table("curves"), index=False)
-    adam, adam_curves = aggregate.load_runs(inp.adam_summary, inp.adam_curves, n_classes, n_test)
+    # momentum too: the reference is named by what ran (reference_arm)
+    adam, adam_curves = aggregate.load_runs(inp.adam_summary, inp.adam_curves, n_classes, n_test,
+                                            fields=("momentum",))
     adam.to_csv(out.table("adam_reference"), index=False)
     switches, sources, resumed = {}, {}, {}
     for path in inp.summary:
@@ -139,6 +145,14 @@ def analyse(inp, out, params, info):
     write_facts(out.facts, {**facts(runs_, variants, adam, adam_curves, switches, p, sources,
                                     by_run, steps_per_epoch),
                             "resumed_at_epoch": resumed})
+
+
+def with_reached_counts(variants, runs_, by_run, target):
+    """The variants table with `reached_target`: how many of each variant's runs reached the
+    target (its steps_to_target_mean is the mean over those runs only)."""
+    per_run = aggregate.per_run_numbers(runs_, by_run, target)
+    reached = per_run.groupby("name").steps_to_target.count()
+    return variants.assign(reached_target=[int(reached.get(n, 0)) for n in variants.name])
 
 
 SOURCE = "tables/learning_rates_runs.csv (with each run's curves.csv)"
@@ -157,8 +171,17 @@ SHOWN = {"variants": Shown(columns=(
     ("final val. acc. %", lambda r: prose.cell(r.final_val_acc_mean)),
     ("best val. acc. %", lambda r: prose.cell(r.best_val_acc_mean)),
     ("test acc. %", lambda r: prose.cell(r.test_acc_mean)),
-    ("steps to the target", lambda r: "never" if r.steps_to_target_mean != r.steps_to_target_mean
-     else f"{r.steps_to_target_mean:,.0f}")))}
+    ("steps to the target", lambda r: _steps_cell(r))))}
+
+
+def _steps_cell(r):
+    """Mean steps to the target over the runs that reached it, with their count where not
+    every run did ('95 (2 of 3)')."""
+    if r.steps_to_target_mean != r.steps_to_target_mean:
+        return "never"
+    reached = getattr(r, "reached_target", r.runs)
+    return f"{r.steps_to_target_mean:,.0f}" + ("" if reached == r.runs else
+                                               f" ({reached:.0f} of {r.runs})")
 
 
 SPEED_EXPECTED = ("a larger rate takes larger steps, so it gets near a good region sooner, as "
@@ -173,6 +196,75 @@ def _steps_fmt(x):
 
 def _steps_diff(x):
     return f"{x:+,.0f} steps"
+
+
+
+
+def reference_arm(adam):
+    """What the schedule is compared with in Q4, read from the architecture study's runs (the
+    reference table): the assignment asks for Adam, but a configuration may run that study with
+    another optimiser, and the arm is then named by what ran ('SGD (lr 0.05, momentum 0.9)')."""
+    row = adam.iloc[0]
+    optimizer = str(row["optimizer"])
+    momentum = row.get("momentum")
+    momentum = None if momentum is None or momentum != momentum else float(momentum)
+    name = prose.OPTIMIZER_NAMES.get(optimizer, optimizer)
+    settings = prose.optimizer({"optimizer": optimizer, "lr": row["lr"], "momentum": momentum})
+    is_adam = optimizer == "adam"
+    return {"optimizer": optimizer, "name": name, "lr": float(row["lr"]), "momentum": momentum,
+            "is_adam": is_adam, "settings": settings, "label": "Adam" if is_adam else settings}
+
+
+def _fates(statuses):
+    """'2 of 3 runs stuck, 1 diverged' for the runs that did not end ok; '' when all did."""
+    statuses = list(statuses)
+    bad = [(s, statuses.count(s)) for s in ("diverged", "blew up", "stuck") if s in statuses]
+    return ", ".join((f"{k} of {len(statuses)} {'run' if len(statuses) == 1 else 'runs'} "
+                      if i == 0 else f"{k} ") + s for i, (s, k) in enumerate(bad))
+
+
+LATER = {"stuck": "ended stuck", "diverged": "then diverged", "blew up": "then blew up"}
+
+
+def _reach_counts(const, rates):
+    """' (lr 0.3: 2 of 3 runs reached it, 1 never did, 2 of those ended stuck)' for each rate
+    with a run that reached the target whose runs did not all reach it or did not all end ok
+    ('' when none; a rate none of whose runs reached it is said so with its value)."""
+    parts = []
+    for lr in rates:
+        group = const[const.lr == lr]
+        hit = group[group.steps_to_target.notna()]
+        if not len(hit) or len(hit) == len(group) and (group.status == "ok").all():
+            continue
+        part = f"lr {lr:g}: {len(hit)} of {prose.count(len(group), 'run')} reached it"
+        if len(hit) < len(group):
+            part += f", {len(group) - len(hit)} never did"
+        later = [((hit.status == s).sum(), LATER[s]) for s in LATER if (hit.status == s).any()]
+        part += "".join(f", {k} of those {fate}" if i == 0 else f", {k} {fate}"
+                        for i, (k, fate) in enumerate(later))
+        parts.append(part)
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _schedule_vs_first(runs_, first, first_lr):
+    """The scheduled run against the constant run of its first rate, seed by seed: the
+    schedule of seed s continues that run of seed s (its state at the plateau), so the two
+    arms are paired, not independent. A seed whose run has no test accuracy (diverged) has no
+    pair; each arm's fates are named where some runs did not end ok."""
+    by_seed = {name: dict(zip(g.seed, g.test_acc)) for name, g in runs_.groupby("name")}
+    sched, const = by_seed.get("schedule", {}), by_seed.get(first, {})
+    diffs = {int(s): float(sched[s] - const[s]) for s in sched
+             if s in const and sched[s] == sched[s] and const[s] == const[s]}
+    fates = [f"{label}: {_fates(runs_[runs_.name == name].status)}"
+             for name, label in ((first, f"lr {first_lr:g}"), ("schedule", "the scheduled run"))
+             if (runs_[runs_.name == name].status != "ok").any()]
+    unpaired = len(set(sched) | set(const)) - len(diffs)
+    notes = fates + ([f"{prose.count(unpaired, 'seed')} without a test accuracy on both sides "
+                      "left out"] if unpaired else [])
+    return claims.paired(
+        diffs, f"Test accuracy, the scheduled run minus the constant lr {first_lr:g} run of the "
+        "same seed, which it continues" + (f" ({'; '.join(notes)})" if notes else ""),
+        source=SOURCE)
 
 
 def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=None,
@@ -196,20 +288,22 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     const = per_run[per_run.name != "schedule"]
     rates = sorted(const.lr.unique(), reverse=True)
     ok_rates = [lr for lr in rates if (const[const.lr == lr].status == "ok").all()]
-    reached = [lr for lr in ok_rates if const[const.lr == lr].steps_to_target.notna().all()]
-    out["never_reached"] = [float(lr) for lr in ok_rates if lr not in reached]
-    if ok_rates:
+    # Reaching the target comes before a run's fate (a run may reach it, then get stuck or
+    # diverge): every run that reached it counts, and the rates whose runs did not all reach
+    # it or did not all end ok are named with their counts.
+    steps = {lr: list(const[const.lr == lr].steps_to_target) for lr in rates}
+    reached = [lr for lr in rates if any(x == x for x in steps[lr])]
+    speed = f"Steps until the validation accuracy first reaches {100 * target:g} %"
+    if rates:
         found["speed_values"] = claims.values_only(
-            {f"lr {lr:g}": list(const[const.lr == lr].steps_to_target) for lr in ok_rates},
-            f"Steps until the validation accuracy first reaches {100 * target:g} % (rates whose "
-            "runs all ended ok; a run that never reaches it has no value)", fmt=_steps_fmt,
+            {f"lr {lr:g}": steps[lr] for lr in rates}, f"{speed}, over the runs that reached "
+            "it whatever their fate afterwards" + _reach_counts(const, rates), fmt=_steps_fmt,
             source=SOURCE, missing="never reached it")
-    if reached:
+    if len(reached) >= 2:
         found["speed"] = claims.ranking(
-            {f"lr {lr:g}": list(const[const.lr == lr].steps_to_target) for lr in reached},
-            f"Steps until the validation accuracy first reaches {100 * target:g} % (rates "
-            "whose runs all ended ok and all reached it)", fmt=_steps_fmt, source=SOURCE,
-            higher_is_better=False, diff_fmt=_steps_diff)
+            {f"lr {lr:g}": steps[lr] for lr in reached}, f"{speed} (each rate with a run that "
+            "reached it, over those runs)", fmt=_steps_fmt, source=SOURCE,
+            higher_is_better=False, diff_fmt=_steps_diff, bounds=(0, math.inf))
     if ok_rates:
         found["end_point"] = claims.ranking(
             {f"lr {lr:g}": list(const[const.lr == lr].final_val_acc) for lr in ok_rates},
@@ -222,17 +316,15 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
         "validation accuracy over the last epoch (one point per run)", source=SOURCE,
         x_name="the rate", y_name="the jitter"), expected_sign=1,
         name="a larger rate jitters more")
-    if reached:
+    if len(reached) >= 2:
         done = const[const.lr.isin(reached)]
         found["speed_trend"] = claims.mechanism(SPEED_EXPECTED, claims.trend(
             list(zip(done.lr, done.steps_to_target)), "Learning rate against the steps to the "
-            "target (one point per run; rates whose runs all ended ok and reached it)",
+            "target (one point per run that reached it, whatever its fate afterwards)",
             source=SOURCE, x_name="the rate", y_name="the steps"), expected_sign=-1,
             name="a larger rate reaches the target sooner")
     if "schedule" in acc:
-        found["schedule_vs_first"] = claims.difference(
-            "schedule", acc["schedule"], f"lr {p['schedule']['lrs'][0]:g}", acc.get(first, []),
-            "Test accuracy", source=SOURCE)
+        found["schedule_vs_first"] = _schedule_vs_first(runs_, first, p["schedule"]["lrs"][0])
     sched = runs_[runs_.name == "schedule"]
     if len(sched):
         out["schedule_steps"] = {"kept": float(sched.steps.mean()),
@@ -242,21 +334,22 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     if len(adam):
         reached_adam = [aggregate.curve_summary(c, target).get("steps_to_target")
                         for c in adam_curves.values()]
+        ref = reference_arm(adam)
         out["adam"] = {"seeds": sorted(int(s) for s in adam.seed),
                        "test_acc_mean": float(adam_ok.test_acc.mean()),
                        "steps": float(adam.steps.mean()), "epochs": int(adam.epochs.iloc[0]),
                        "batch_size": int(adam.batch_size.iloc[0]),
-                       "status": aggregate.status_column(adam.status)}
+                       "status": aggregate.status_column(adam.status), **ref}
         sched_steps = per_run[per_run.name == "schedule"].steps_to_target
         if len(sched_steps):
             found["adam_vs_schedule_steps"] = claims.difference(
-                "Adam", reached_adam, "schedule", sched_steps,
+                ref["label"], reached_adam, "schedule", sched_steps,
                 f"Steps until the validation accuracy first reaches {100 * target:g} % (a run "
                 "that never reaches it has no value)", fmt=_steps_fmt, source=SOURCE,
                 diff_fmt=_steps_diff, missing="never reached it within its run")
         if "schedule" in acc:
             found["schedule_vs_adam"] = claims.difference(
-                "schedule", acc["schedule"], "Adam", adam_ok.test_acc, "Test accuracy",
+                "schedule", acc["schedule"], ref["label"], adam_ok.test_acc, "Test accuracy",
                 source=SOURCE + " and tables/learning_rates_adam_reference.csv")
     out["claims"] = found
     return out
@@ -290,10 +383,14 @@ def section(facts, figs, params, info):
                    figs["curves"], "One column per constant learning rate and one for the "
                    "scheduled run: training loss (top, log scale) and validation accuracy "
                    "(bottom) against epoch, mean over seeds. In the scheduled run's column the "
-                   "dotted verticals are its switches."))
+                   "verticals are its switches, one per epoch at which a seed switched (the "
+                   "legend names its seeds)."))
     sec.add_table(f"Per learning rate ({prose.over_seeds(len(p['seeds']))}; steps to the "
                   "target: until the validation accuracy first reaches "
-                  f"{100 * p['target_val_acc']:g} %)", "variants")
+                  f"{100 * p['target_val_acc']:g} %"
+                  + ("" if len(p["seeds"]) == 1 else ", mean over the runs that reached it, "
+                     "with their count where not all did")
+                  + ")", "variants")
     _answers(sec, facts, variants, p)
     sec.summary = _summary(sec, facts, variants, p)
     made = max((len(e) for e in facts["switches"].values()), default=0)
@@ -304,6 +401,17 @@ def section(facts, figs, params, info):
               f"the scheduled run's column, partly: the schedule here has "
               f"{prose.count(len(lrs), 'rate')} ({', '.join(f'{x:g}' for x in lrs)})")
         for shown, ask in SWITCH_ASKS.items() if made < shown}
+    # the asks for the schedule against Adam: partly answered when the architecture study ran
+    # another optimiser, not at all when it has no run of this model
+    reference = facts.get("adam")
+    if reference and not reference.get("is_adam", True):
+        sec.asked_notes.update({ask: f"partly: the schedule is compared with "
+                                f"{reference['settings']}, what the architecture study ran "
+                                "here, not with Adam" for ask in ADAM_ASKS})
+    elif not reference:
+        sec.asked_reasons = {ask: f"{p['model']} is not in this configuration's architecture "
+                             "study, so there is no run to compare the schedule with"
+                             for ask in ADAM_ASKS}
     return sec
 
 
@@ -329,8 +437,8 @@ def _answers(sec, facts, variants, p):
             (f"{sec.cite(found, 'speed_values')}. " if "speed_values" in found else "")
             + (f"Runs that did not all end ok: {fates}. " if fates else "")
             + (f"{sec.cite(found, 'speed')}. {sec.cite(found, 'speed_trend')}."
-               if "speed" in found else f"Expected: {SPEED_EXPECTED} No rate has every run "
-               "ending ok and reaching it, so none is ranked and the expectation cannot be "
+               if "speed" in found else f"Expected: {SPEED_EXPECTED} Fewer than two rates "
+               "have a run that reached it, so none is ranked and the expectation cannot be "
                "checked."))
     ends = "; ".join(f"lr {r.lr:g}: " + (f"{r.status}" if r.worst_status in ("diverged",) else
                                           f"{prose.pct(r.final_val_acc_mean)} final, "
@@ -369,9 +477,11 @@ def _answers(sec, facts, variants, p):
               f"epochs) from the start{computed}; the constant lr {first.lr:g} run trained "
               f"{prose.count(int(first.epochs), 'epoch')} ({first.steps_mean:,.0f} steps)")
     text = (f"Rule: switch at {facts['rule']}. The scheduled run ends at "
-            f"{prose.pct(s.final_val_acc_mean)} validation accuracy (last record). "
-            f"{sec.cite(found, 'schedule_vs_first')}. Unequal budgets: {budget}, so part of "
-            "any difference is the extra training. ")
+            f"{prose.pct(s.final_val_acc_mean)} validation accuracy (last record). Test "
+            f"accuracy, {prose.over_seeds(len(p['seeds']))}: the scheduled run "
+            f"{prose.pct(s.test_acc_mean)}, the constant lr {first.lr:g} run "
+            f"{prose.pct(first.test_acc_mean)}. {sec.cite(found, 'schedule_vs_first')}. "
+            f"Unequal budgets: {budget}, so part of any difference is the extra training. ")
     if not facts["switched"]:
         text += ("The rule found no plateau, so the run never switched: it is the first rate "
                  "trained longer, and the comparison measures the extra epochs, not a schedule.")
@@ -380,8 +490,8 @@ def _answers(sec, facts, variants, p):
         most = "in the seed that switched most; " if len(facts["switches"]) > 1 else ""
         possible = prose.count(len(p["schedule"]["lrs"]) - 1, "switch", "switches")
         text += (f"It switched {prose.count(n, 'time')} ({most}{possible} possible); whether it "
-                 "ended better is the comparison above, and only a separated difference says "
-                 "it did.")
+                 "ended better is the seed-by-seed comparison above, and only a paired test "
+                 "that shows a side says it did.")
     sec.ask("Does the scheduled learning rate work, and in what sense?", text)
     adam = facts.get("adam")
     if not adam:
@@ -389,18 +499,42 @@ def _answers(sec, facts, variants, p):
                 "The learning-rate model is not in the architecture study, so there is no Adam "
                 "run of it to compare with.")
         return
+    ref = adam.get("label", "Adam")
+    seeds = (f"{'seed' if len(adam['seeds']) == 1 else 'seeds'} "
+             f"{', '.join(map(str, adam['seeds']))}")
+    if adam.get("is_adam", True):
+        intro = (f"{adam.get('settings', 'Adam')} on the same model in the architecture "
+                 f"study ({seeds}; fate: {adam['status']}). ")
+    else:
+        intro = (f"The assignment asks for Adam; the architecture study of this configuration "
+                 f"ran {adam['settings']}, so the schedule is compared with its runs of the "
+                 f"same model instead ({seeds}; fate: {adam['status']}). Confound: "
+                 f"{_reference_confound(adam, p)}, so the comparison cannot tell the schedule "
+                 "from the optimiser settings. ")
     sec.ask("How does the schedule compare with Adam?",
-            f"Adam on the same model in the architecture study "
-            f"({'seed' if len(adam['seeds']) == 1 else 'seeds'} "
-            f"{', '.join(map(str, adam['seeds']))}; fate: {adam['status']}). "
-            f"{sec.cite(found, 'schedule_vs_adam')}. Convergence: "
+            intro + f"{sec.cite(found, 'schedule_vs_adam')}. Convergence: "
             + (f"{sec.cite(found, 'adam_vs_schedule_steps')}. "
                if "adam_vs_schedule_steps" in found else "not measured. ")
             + "Unequal "
-            f"budgets: Adam trained {prose.count(adam['epochs'], 'epoch')} "
+            f"budgets: {ref} trained {prose.count(adam['epochs'], 'epoch')} "
             f"({adam['steps']:,.0f} steps of batch {adam['batch_size']}), the schedule "
             f"{prose.count(int(s.epochs), 'epoch')} ({s.steps_mean:,.0f} "
             f"steps of batch {p['batch_size']} kept).")
+
+
+def _reference_confound(ref, p):
+    """What differs between the reference run and the schedule besides the schedule itself:
+    the optimiser, its momentum, its (constant) rate."""
+    mine = prose.OPTIMIZER_NAMES.get(p["optimizer"], p["optimizer"])
+    parts = []
+    if ref["optimizer"] != p["optimizer"]:
+        parts.append(f"the optimiser ({ref['name']} against the schedule's {mine})")
+    elif ref.get("momentum") is not None and ref["momentum"] != p["momentum"]:
+        parts.append(f"the momentum ({ref['momentum']:g} against the schedule's "
+                     f"{p['momentum']:g})")
+    rates = ", then ".join(f"{x:g}" for x in p["schedule"]["lrs"])
+    parts.append(f"the rate (a constant {ref['lr']:g} against the schedule's {rates})")
+    return "the two differ in " + " and ".join(parts) + " as well"
 
 
 def _summary(sec, facts, variants, p):
@@ -409,10 +543,30 @@ def _summary(sec, facts, variants, p):
         if "end_point" not in found:
             return "Learning rates: no rate's runs all ended ok."
         return f"Learning rates: {sec.cite(found, 'end_point', True)}."
-    how = ("it switched at " + "; ".join(
-        f"epoch {', '.join(map(str, eps))} (seed {seed})" for seed, eps in
-        facts["switches"].items() if eps) if facts["switched"] else
-        "it never switched, so it is the first rate trained longer")
-    return (f"Learning rates: the scheduled run against its first rate, "
-            f"{sec.cite(found, 'schedule_vs_first', True)} ({how}; unequal budgets: "
-            f"{p['schedule']['epochs']} against {prose.count(p['epochs'], 'epoch')}).")
+    how = (f"It switched {switch_epochs(facts['switches'])}" if facts["switched"] else
+           "It never switched, so it is the first rate trained longer")
+    return (f"Learning rates: {sec.cite(found, 'schedule_vs_first', True)}. {how}; unequal "
+            f"budgets: {p['schedule']['epochs']} against {prose.count(p['epochs'], 'epoch')}.")
+
+
+def switch_epochs(switches):
+    """When the scheduled run switched, seeds with the same switch epochs together: 'after
+    epoch 1 in all 3 seeds', 'after epoch 1 (seeds 0, 2) and after epochs 2 and 4 (seed 1);
+    seed 3 never switched'."""
+    groups = {}
+    for seed, epochs in sorted(switches.items(), key=lambda item: int(item[0])):
+        groups.setdefault(tuple(epochs), []).append(str(seed))
+    never = groups.pop((), [])
+
+    def after(epochs):
+        return f"after {'epoch' if len(epochs) == 1 else 'epochs'} {prose.names(epochs)}"
+
+    def seeds(group):
+        return f"{'seed' if len(group) == 1 else 'seeds'} {', '.join(group)}"
+
+    if len(groups) == 1 and not never:
+        (epochs, group), = groups.items()
+        return after(epochs) + ("" if len(group) == 1 else " in both seeds" if len(group) == 2
+                                else f" in all {len(group)} seeds")
+    return (" and ".join(f"{after(epochs)} ({seeds(group)})" for epochs, group in groups.items())
+            + (f"; {seeds(never)} never switched" if never else ""))
