@@ -175,3 +175,24 @@ def test_all_units_silent():
                                             np.ones((10, 4)))
     assert out["dead_units"] == 2 and out["selectivity_mean"] == 0.0
     assert out["preferred_classes"] == 0
+
+
+def test_a_diverged_run_has_no_final_point_in_the_variant_means():
+    """Its last finite record is wherever it stopped, not the last epoch: the final numbers
+    are over the runs that did not diverge, and the table says how many."""
+    def curve(val_accs):
+        n = len(val_accs)
+        return pd.DataFrame({"step": range(1, n + 1), "epoch": range(1, n + 1),
+                             "train_loss": [1.0] * n, "val_acc": val_accs})
+
+    runs = pd.DataFrame({"name": ["lr1"] * 3, "model": "cnn", "activation": "relu",
+                         "scaling": "unit", "lr": 1.0, "epochs": 3, "seed": [0, 1, 2],
+                         "test_acc": [0.8, np.nan, 0.7], "steps": [3, 1, 3],
+                         "diverged_at_step": [np.nan, 2, np.nan],
+                         "status": ["ok", "diverged", "ok"]})
+    curves = {("lr1", 0): curve([0.5, 0.7, 0.8]), ("lr1", 1): curve([0.2]),
+              ("lr1", 2): curve([0.5, 0.6, 0.6])}
+    row = aggregate.summarize_variants(runs, curves).iloc[0]
+    assert row.runs == 3 and row.with_final_point == 2
+    assert row.final_val_acc_mean == pytest.approx(0.7)  # not (0.8 + 0.2 + 0.6) / 3
+    assert row.best_val_acc_mean == pytest.approx((0.8 + 0.2 + 0.6) / 3)  # reached, all runs

@@ -181,6 +181,12 @@ VARIANT_NUMBERS = ["test_acc", "final_train_loss", "last_epoch_train_loss",
                    "steps_to_target", "steps"]
 
 
+# A run's final point (its last record and last epoch, its test): a diverged run has none, its
+# last finite record being wherever it stopped; the variant means leave it out and say so
+FINAL_NUMBERS = ["test_acc", "final_train_loss", "last_epoch_train_loss",
+                 "grad_norm_last_epoch", "final_val_acc", "val_acc_jitter"]
+
+
 def per_run_numbers(runs, curves, target_val_acc=None):
     """The runs table with each run's curve numbers (curve_summary) beside it."""
     rows = []
@@ -191,12 +197,14 @@ def per_run_numbers(runs, curves, target_val_acc=None):
     columns = list(dict.fromkeys([*runs.columns, *VARIANT_NUMBERS]))
     per_run = pd.DataFrame(rows).reindex(columns=columns)
     per_run[VARIANT_NUMBERS] = per_run[VARIANT_NUMBERS].astype(float)
+    per_run.loc[per_run.status == "diverged", FINAL_NUMBERS] = np.nan
     return per_run
 
 
 def summarize_variants(runs, curves, target_val_acc=None):
     """Per run name (a model variant or a learning rate): mean and std over seeds of the curve
-    numbers and of test accuracy, and the seeds' fates (`status`, `worst_status`, `diverged`).
+    numbers and of test accuracy (final-point numbers over the runs that did not diverge:
+    `with_final_point`), and the seeds' fates (`status`, `worst_status`, `diverged`).
 
     `curves` maps (name, seed) -> that run's curve DataFrame.
     """
@@ -206,6 +214,7 @@ def summarize_variants(runs, curves, target_val_acc=None):
     table = grouped[VARIANT_NUMBERS].agg(["mean", "std"])
     table.columns = [f"{metric}_{stat}" for metric, stat in table.columns]
     table["runs"] = grouped.size()
+    table["with_final_point"] = grouped["status"].agg(lambda s: int((s != "diverged").sum()))
     table["status"] = grouped["status"].agg(status_column)
     table["worst_status"] = grouped["status"].agg(worst_status)
     table["diverged"] = grouped["status"].agg(lambda s: int((s == "diverged").sum()))

@@ -19,6 +19,16 @@ def cell(x):
     return f"{100 * x:.2f}" if x == x else "–"
 
 
+def sig(x, digits=3):
+    """A number as a table cell to `digits` significant digits; NaN (no value) as a dash."""
+    return f"{x:.{digits}g}" if x == x else "–"
+
+
+def runs_cell(r):
+    """A variant's runs, with how many have a final point where some diverged: '3 (2)'."""
+    return f"{r.runs}" if r.with_final_point == r.runs else f"{r.runs} ({r.with_final_point})"
+
+
 def small(n):
     """The small-sample flag for an interval or test over n runs."""
     return f"{n} runs: small sample" if 1 < n < SMALL_SAMPLE else f"{n} runs"

@@ -126,11 +126,12 @@ PROSE_COLUMNS = ["model", "activation", "scaling", "status", "worst_status",
                  "final_train_loss_mean", "test_acc_mean", "grad_zero_share_mean"]
 SHOWN = {"variants": Shown(columns=(
     ("model", "model"), ("activation", "activation"),
-    ("inputs", lambda r: SCALING_NAMES[r.scaling]), ("runs", "runs"), ("fate", "status"),
-    ("final loss (last record)", lambda r: f"{r.final_train_loss_mean:.4g}"),
-    ("‖g‖ first epoch", lambda r: f"{r.grad_norm_first_epoch_mean:.3g}"),
-    ("‖g‖ last epoch", lambda r: f"{r.grad_norm_last_epoch_mean:.3g}"),
-    ("‖g‖ mean", lambda r: f"{r.grad_norm_mean_mean:.3g}"),
+    ("inputs", lambda r: SCALING_NAMES[r.scaling]),
+    ("runs (with final point)", prose.runs_cell), ("fate", "status"),
+    ("final loss (last record)", lambda r: prose.sig(r.final_train_loss_mean, 4)),
+    ("‖g‖ first epoch", lambda r: prose.sig(r.grad_norm_first_epoch_mean)),
+    ("‖g‖ last epoch", lambda r: prose.sig(r.grad_norm_last_epoch_mean)),
+    ("‖g‖ mean", lambda r: prose.sig(r.grad_norm_mean_mean)),
     ("‖g‖ = 0 share", lambda r: f"{100 * r.grad_zero_share_mean:.0f} %"),
     ("test acc. %", lambda r: prose.cell(r.test_acc_mean))))}
 

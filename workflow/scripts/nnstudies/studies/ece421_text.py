@@ -26,7 +26,7 @@ def _pm(mean, std, percent=False):
 def _final_columns(key, label):
     """A final-point table's columns (per H or per L2 strength)."""
     return ((label, lambda r: f"{getattr(r, key):g}"),
-            ("runs (with final point)", lambda r: f"{r.runs} ({r.with_final_point})"),
+            ("runs (with final point)", prose.runs_cell),
             ("fate", "status"),
             ("train loss", lambda r: _pm(r.train_loss_mean, r.train_loss_std)),
             ("train acc. %", lambda r: _pm(r.train_acc_mean, r.train_acc_std, True)),

@@ -208,8 +208,7 @@ def analyse(inp, out, params, info):
     n_classes = len(info["class_names"])
     runs_, curves, variants_, _ = aggregate.variant_tables(
         inp.summary, inp.curves, n_classes, info["sizes"]["test"], p["target_val_acc"])
-    variants_ = final_points(describe_variants(variants_, params["variants"]), runs_, curves,
-                             p["target_val_acc"])
+    variants_ = describe_variants(variants_, params["variants"])
     per_epoch, epochs = epoch_tables(curves)
     # each run's turn with what its variant changes (the report labels the rows by it) and its
     # fate (a diverged run's last finite record is not its last epoch)
@@ -239,26 +238,6 @@ def describe_variants(variants_, declared):
     out.insert(1, "role", out.name.map(lambda n: declared[n]["role"]))
     out.insert(5, "momentum", out.name.map(lambda n: declared[n]["momentum"]))
     return out
-
-
-# The numbers of a run's final point (its last epoch and its test): a diverged run has none, as
-# its last finite record is not the last epoch's (the shared variant table averages it in)
-FINAL_NUMBERS = ["test_acc", "final_train_loss", "last_epoch_train_loss",
-                 "grad_norm_last_epoch", "final_val_acc", "val_acc_jitter"]
-
-
-def final_points(variants_, runs_, curves, target_val_acc):
-    """The variant table with its final-point numbers (FINAL_NUMBERS) as mean and std over the
-    runs that did not diverge, and how many those are (with_final_point)."""
-    per_run = aggregate.per_run_numbers(runs_, curves, target_val_acc)
-    done = per_run[per_run.status != "diverged"].groupby("name")
-    out = variants_.set_index("name")
-    for column in FINAL_NUMBERS:
-        out[f"{column}_mean"] = done[column].mean().reindex(out.index)
-        out[f"{column}_std"] = done[column].std().reindex(out.index)
-    out.insert(out.columns.get_loc("runs") + 1, "with_final_point",
-               done.size().reindex(out.index).fillna(0).astype(int))
-    return out.reset_index()
 
 
 def epoch_tables(curves):

@@ -107,7 +107,7 @@ SHOWN = {
     "variants": Shown(columns=(
         ("variant", _variant_label), ("model", "model"), ("lr", lambda r: f"{r.lr:g}"),
         ("momentum", lambda r: f"{r.momentum:g}"),
-        ("runs (with final point)", lambda r: f"{r.runs} ({r.with_final_point})"),
+        ("runs (with final point)", prose.runs_cell),
         ("fate", "status"),
         ("train loss, mean over the last epoch",
          lambda r: _num_g(r.last_epoch_train_loss_mean)),

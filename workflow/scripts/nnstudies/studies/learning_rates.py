@@ -167,7 +167,8 @@ def _count(x):
 
 SHOWN = {"variants": Shown(columns=(
     ("run", "name"), ("starting lr", lambda r: f"{r.lr:g}"), ("epochs", "epochs"),
-    ("steps", lambda r: _count(r.steps_mean)), ("runs", "runs"), ("fate", "status"),
+    ("steps", lambda r: _count(r.steps_mean)), ("runs (with final point)", prose.runs_cell),
+    ("fate", "status"),
     ("final val. acc. %", lambda r: prose.cell(r.final_val_acc_mean)),
     ("best val. acc. %", lambda r: prose.cell(r.best_val_acc_mean)),
     ("test acc. %", lambda r: prose.cell(r.test_acc_mean)),
