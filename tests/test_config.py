@@ -396,3 +396,11 @@ def test_a_momentum_adam_would_ignore_is_refused_and_an_sgd_one_is_a_departure(r
     lines = BY_NAME["architectures"].departures(resolve(raw_config))
     assert "architectures: optimizer sgd (assignment: adam)" in lines
     assert "architectures: momentum 0.9 (assignment: 0.0)" in lines
+
+
+def test_a_subset_as_large_as_its_classes_is_no_departure(raw_config):
+    from nnstudies.studies.common import data_departures
+
+    raw_config["data"].update(classes=[3, 8], test_subset=2000)  # both classes' 1,000 each
+    raw_config["ece421"]["data"]["train_subset"] = 10000  # its 16,000 exceed two classes
+    assert not any("test images" in line for line in data_departures(resolve(raw_config)))

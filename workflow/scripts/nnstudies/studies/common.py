@@ -86,12 +86,12 @@ def data_departures(cfg):
     sizes = _sizes(d)
     pool_train = sum(known.train_counts[c] for c in kept)
     pool_test = sum(known.test_counts[c] for c in kept)
-    if d.get("train_subset"):
-        used = sizes["train"] + sizes["val"]
+    used = sizes["train"] + sizes["val"]
+    if d.get("train_subset") and used < pool_train:  # a subset as large as the pool is all
         out.append(f"data: {used:,} of the {pool_train:,} training images{of_these} "
                    f"({100 * used / pool_train:.0f} %, split into {sizes['train']:,} for "
                    f"training and {sizes['val']:,} for validation)")
-    if d.get("test_subset"):
+    if d.get("test_subset") and sizes["test"] < pool_test:
         out.append(f"data: {sizes['test']:,} of the {pool_test:,} test images{of_these} "
                    f"({100 * sizes['test'] / pool_test:.0f} %)")
     if d["scaling"] != "unit":
