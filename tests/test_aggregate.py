@@ -196,3 +196,4 @@ def test_a_diverged_run_has_no_final_point_in_the_variant_means():
     assert row.runs == 3 and row.with_final_point == 2
     assert row.final_val_acc_mean == pytest.approx(0.7)  # not (0.8 + 0.2 + 0.6) / 3
     assert row.best_val_acc_mean == pytest.approx((0.8 + 0.2 + 0.6) / 3)  # reached, all runs
+    assert row.steps_mean == 3  # the budget the finished runs trained, not where one stopped

@@ -77,7 +77,7 @@ def test_a_trend_no_test_can_reach_is_not_testable_not_absent():
 
 def test_an_interval_over_identical_runs_says_no_spread_not_a_zero_width_interval():
     c = claims.ranking({"linear": [0.771429, 0.771429], "CNN": [0.5, 0.6]}, "Test accuracy")
-    assert "77.14 % (the same in all 2 runs: no spread)" in c["text"]
+    assert "77.14 % (the same in both runs: no spread)" in c["text"]
     assert "77.14 %–77.14 %" not in c["text"]
 
 
@@ -168,3 +168,9 @@ def test_an_arm_without_a_value_says_why_in_the_callers_words():
                           missing="never reached it within its run")
     assert "(Adam: never reached it within its run, so no comparison can be made)" in c["text"]
     assert "no finite value" in claims.difference("a", [], "b", [1.0], "x")["text"]
+
+
+def test_a_paired_difference_of_zero_does_not_count_towards_the_smallest_p():
+    c = claims.paired({0: 0.0135, 1: 0.0, 2: 0.5784}, "Test accuracy, schedule minus lr 0.3")
+    assert "not testable with 3 pairs (1 of them with no difference)" in c["text"]
+    assert "can give is 0.5" in c["text"]

@@ -369,7 +369,7 @@ def test_the_notice_gives_the_data_as_run_a_class_subset_its_chance_and_the_scal
         "data: 5,999 of the 42,000 training images of these classes (14 %, split into 5,404 "
         "for training and 595 for validation)",
         "data: 1,995 of the 7,000 test images of these classes (28 %)",
-        "data: inputs scaled to [−1, 1] (the assignments: [0, 1])"]
+        "data: inputs scaled to [−1, 1] (the default: [0, 1])"]
     quick = data_departures(resolve(raw_config | {"preset": "quick", "data": {
         **raw_config["data"], "classes": None, "scaling": "unit"}}))
     assert quick == ["data: 6,000 of the 60,000 training images (10 %, split into 5,400 for "

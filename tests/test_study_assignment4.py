@@ -15,6 +15,7 @@ from nnstudies.config import resolve
 from nnstudies.models import build_model, count_parameters
 from nnstudies.report import plain, shown_html
 from nnstudies.studies import assignment4 as a4
+from nnstudies.studies import assignment4_text as a4_text
 from nnstudies.studies.common import Outputs, read_facts
 
 
@@ -1049,3 +1050,23 @@ def test_each_sweep_panel_states_its_loss_change():
     assert all(ax.get_legend().get_title().get_text() == "loss change" for ax in fig.axes[:3])
     assert all(ax.get_legend() is None for ax in fig.axes[3:])  # the accuracy panels
     a4fig.plt.close(fig)
+
+
+def test_no_learning_cannot_be_read_from_a_run_whose_loss_ran_away():
+    """Raw [0, 255] inputs: at lr 1e-6 the loss rose 1e31-fold (blew up). That is a step too
+    large, not too small: the 'too small to learn' remark gets no verdict from it."""
+    runs_, cs = one_rate([1.0, 1e3, 1e12, 1e31], [0.4, 0.9, 0.07, 0.07])
+    runs_["status"] = "blew up"  # as stats.run_status measures it from these losses
+    sweep = a4.sweep_table(runs_, cs, [(1e-6, 1.0)], 2, 2000)
+    found = a4.lr_claims(sweep)["no_learning"]
+    assert found["evidence"]["verdict"] == "cannot tell"
+    assert "lr 1e-06, decay 1: blew up): their loss ran away, which is a step too large" \
+        in found["text"]
+    assert "-1e+33 %" in found["text"]  # the rise to 4 significant digits, not 34 digits
+    assert "does not learn" not in found["text"]
+
+
+def test_the_templates_say_when_their_run_did_not_end_ok():
+    assert a4_text._main_fate({"main": "lin", "fate": {"lin": "ok"}}) == ""
+    assert a4_text._main_fate({"main": "lin", "fate": {"lin": "diverged"}}) == (
+        ", which ended diverged: its weights are where it stopped")

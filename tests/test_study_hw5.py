@@ -404,7 +404,8 @@ def test_q2_ranks_each_rate_on_its_ok_runs_and_names_a_failed_one(diverged_last_
     assert arms["lr 1"] == pytest.approx([0.86, 0.87])  # the diverged seed is not in it
     assert ("The mean of lr 1 stands on the runs that ended ok alone; a rate with a run that "
             "did not end ok does not train reliably") in q2
-    assert "lr 1 against baseline" in q2  # test accuracy over the same (ok) runs
+    # test accuracy over the same (ok) runs, the arm named with its fates
+    assert "lr 1 (ok 2/3, diverged 1/3) against baseline" in q2
     assert "By the rule it learns in 2 of 3 runs, so the rate does not learn reliably." in q2
     # the summary carries the counts with the ranking
     assert "(lr 1: 2 runs ended ok, 1 of 3 diverged;" in sec.summary

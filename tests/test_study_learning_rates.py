@@ -290,3 +290,15 @@ def test_with_no_reference_run_the_appendix_lists_the_adam_ask_as_not_reproduced
     assert sec.asked_reasons == {a: "cnn_3 is not in this configuration's architecture study, "
                                  "so there is no run to compare the schedule with"
                                  for a in lr_study.ADAM_ASKS}
+
+
+def test_steps_to_the_target_reached_before_the_first_switch_are_not_the_schedules():
+    """Variant B: every scheduled run that reached 70 % did so in its first phase, at lr 0.3:
+    those steps are the constant run's, so they are listed, not compared with the reference."""
+    def sched(reached):
+        return pd.DataFrame({"seed": [0, 1, 2], "steps_to_target": reached})
+
+    assert lr_study._reached_before_switch(sched([100, None, 90]), SAME_SWITCH, 108)
+    assert not lr_study._reached_before_switch(sched([100, None, 150]), SAME_SWITCH, 108)
+    assert lr_study._reached_before_switch(sched([400, 500, 90]), {0: [], 1: [], 2: [1]}, 108)
+    assert not lr_study._reached_before_switch(sched([None] * 3), SAME_SWITCH, 108)

@@ -305,7 +305,7 @@ def test_every_run_has_a_measured_fate_and_the_notice_lists_the_departures(quick
                       "3,000 of the 60,000 training images (5 %",
                       "activations: models mlp_1, cnn_3 (mlp_2, cnn_4, cnn_5 left out)",
                       "learning_rates: epochs 3 (assignment: 20)",
-                      "learning_rates: lrs 0.1, 0.01, 1000 (0.001 left out; 1000 added)",
+                      "learning_rates: learning rates 0.1, 0.01, 1000 (0.001 left out; 1000 added)",
                       "hw5: epochs 2 (assignment: 10)", "small-sample",
                       "hw5: Fashion-MNIST (the seed trained on MNIST)"):
         assert departure in notice, departure
@@ -442,6 +442,17 @@ def test_command_line_values_win_over_the_preset(quick, tmp_path):
     assert jobs == [] and "Nothing to be done" in out
 
 
+
+
+def test_no_adam_reference_when_the_lr_model_is_not_an_architecture(quick):
+    """The learning-rate study reads the architecture study's runs of its own model only: with
+    none (its model not among the architectures), it reads no run, not every run."""
+    out = snakemake(quick, "-n", "--cores", "1", "--config", "preset=test",
+                    "learning_rates={model: cnn_3}", "--",
+                    "results/test/tables/learning_rates_facts.json").stdout
+    job = re.search(r"rule analyse_learning_rates:\n\s+input: (.*)", out)
+    assert job, out
+    assert "runs/architectures/" not in job.group(1)
 
 
 def test_a_study_on_its_own_data_gets_its_own_prepared_file(quick):

@@ -115,7 +115,7 @@ def run_files(study, kind, keys=None):
     """One file of every run of a study (or of the runs `keys`: (name, seed) pairs),
     e.g. run_files('architectures', 'summary.json'); a run whose trainer does not write that
     kind of file is named (trainers.py declares what each writes)."""
-    keys = keys or list(RUNS[study])
+    keys = list(RUNS[study]) if keys is None else keys  # [] is no run, not every run
     for key in keys:
         if kind not in files_of(RUNS[study][key]):
             raise WorkflowError(

@@ -181,10 +181,11 @@ VARIANT_NUMBERS = ["test_acc", "final_train_loss", "last_epoch_train_loss",
                    "steps_to_target", "steps"]
 
 
-# A run's final point (its last record and last epoch, its test): a diverged run has none, its
-# last finite record being wherever it stopped; the variant means leave it out and say so
+# A run's final point (its last record and last epoch, its test, the steps it trained): a
+# diverged run has none, having stopped wherever its loss ran away; the variant means leave it
+# out and say so
 FINAL_NUMBERS = ["test_acc", "final_train_loss", "last_epoch_train_loss",
-                 "grad_norm_last_epoch", "final_val_acc", "val_acc_jitter"]
+                 "grad_norm_last_epoch", "final_val_acc", "val_acc_jitter", "steps"]
 
 
 def per_run_numbers(runs, curves, target_val_acc=None):

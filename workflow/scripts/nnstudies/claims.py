@@ -70,6 +70,10 @@ def fmt_pct(x):
     return "–" if x is None or x != x else f"{100 * x:.2f} %"
 
 
+def _count(n, word):
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _size(n):
     return "1 run" if n == 1 else f"{n} runs"
 
@@ -81,7 +85,8 @@ def _interval(values, fmt, bounds=None):
     if len(values) < 2:
         return f"{fmt(mean)} (1 run: no spread)"
     if len(set(values)) == 1:  # a t interval of width 0 would read as a certainty
-        return f"{fmt(mean)} (the same in all {len(values)} runs: no spread)"
+        every = "both" if len(values) == 2 else f"all {len(values)}"
+        return f"{fmt(mean)} (the same in {every} runs: no spread)"
     small = ": small sample" if len(values) < 5 else ""
     low, high = bounds or (-math.inf, math.inf)
     def bound(b):  # 0 and 1 as the quantity is read: "0", or "100.00 %" for a percentage
@@ -181,14 +186,18 @@ def paired(diffs, what, fmt=fmt_points, source=""):
     sign or sign-flip test can give is 2 / 2^n)."""
     arms = {f"seed {s}": [d] for s, d in sorted(diffs.items())}
     n = len(arms)
-    min_p = min(1.0, 2 * 0.5 ** n)
+    # a pair with no difference carries no sign: the sign test drops it, and sign-flipping
+    # it changes nothing, so only the nonzero pairs bound the p
+    nonzero = sum(1 for d in diffs.values() if d != 0)
+    min_p = min(1.0, 2 * 0.5 ** nonzero)
     if min_p < ALPHA:
         return sign(arms, what, reference=0.0, fmt=fmt, source=source)
     mean = fmt(float(np.mean(list(diffs.values())))) if n else "–"
     note = ("no pair: nothing to compare" if n == 0 else "one pair: no spread, so no test"
-            if n == 1 else f"mean {mean}; not testable with {n} pairs: the smallest two-sided "
-            f"p an exact paired test (sign or sign-flip over the seeds) can give is "
-            f"{min_p:.2g}, so no paired test was made")
+            if n == 1 else f"mean {mean}; not testable with {n} pairs"
+            + (f" ({n - nonzero} of them with no difference)" if nonzero < n else "")
+            + ": the smallest two-sided p an exact paired test (sign or sign-flip over the "
+            f"seeds) can give is {min_p:.2g}, so no paired test was made")
     c = values_only(arms, what, fmt=fmt, source=source, note=note)
     if n > 1:  # a summary line: the mean difference and why there is no verdict
         c["short"] = f"{what}: mean {mean} over {n} pairs, not testable"
@@ -280,7 +289,7 @@ def trend(points, what, source="", x_name="x", y_name="y"):
     base = dict(kind="trend", rule=_rule("trend"), source=source, arms=arms, test=SPEARMAN,
                 p=r["p"], min_p=r["min_p"], rho=r["rho"], n=r["n"])
     if r["rho"] != r["rho"]:
-        why = (f"{len(pts)} points" if len(pts) < 3 else
+        why = (_count(len(pts), "point") if len(pts) < 3 else
                f"one {x_name} only" if len(set(xs)) == 1 else f"{y_name}: every value the same")
         return _claim(f"{what}: not testable ({why})", **base, direction=0)
     if not r["testable"]:
@@ -387,8 +396,8 @@ def sign(arms, what, reference=1.0, fmt=fmt_number, source="", above="above", be
                 above=n_above, below=n_below)
     if not k or min_p >= ALPHA:
         return _claim(f"{what}: {listed} ({n_above} {above} {reference:g}, {n_below} {below}; "
-                      f"with {k} arms not testable: the smallest p a sign test can give is "
-                      f"{min_p:.2g})", **base, direction=0)
+                      f"with {_count(k, 'arm')} not testable: the smallest p a sign test can "
+                      f"give is {min_p:.2g})", **base, direction=0)
     p = float(stats.binomtest(n_above, k, 0.5).pvalue)
     if p < ALPHA:
         side = above if n_above > n_below else below

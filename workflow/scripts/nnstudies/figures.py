@@ -543,7 +543,9 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
         df = frames[i]
         colour = colours[i % len(colours)]
         title = "scheduled" if v["name"] == "schedule" else f"lr {v['lr']:g}"
-        top.set_title(title + ("" if v["status"] == "ok" else f" ({v['status']})"))
+        # a mixed fate ("ok 1/3, stuck 2/3") on its own line: a panel is narrower than it
+        top.set_title(title + ("" if v["status"] == "ok" else f"\n({v['status']})"),
+                      fontsize=9)
         if df.empty:
             for ax in (top, bottom):
                 ax.text(0.5, 0.5, "no record", transform=ax.transAxes, ha="center",

@@ -19,6 +19,13 @@ def cell(x):
     return f"{100 * x:.2f}" if x == x else "–"
 
 
+def loss(x):
+    """A loss to 4 decimals; a blown-up one (10,000 and over) to 4 significant digits, not 30."""
+    if x is None or x != x:
+        return "–"
+    return f"{x:.4f}" if abs(x) < 1e4 else f"{x:.4g}"
+
+
 def sig(x, digits=3):
     """A number as a table cell to `digits` significant digits; NaN (no value) as a dash."""
     return f"{x:.{digits}g}" if x == x else "–"

@@ -376,10 +376,15 @@ def _answers(sec, summary, s, weights, facts, n_classes):
     text = sec.cite(found, "parameters") + ". " + "".join(
         f"{sec.cite(found, key)}. " for key in sorted(found) if key.startswith("parameters_"))
     if facts["size_family_confounded"]:
-        text += ("Parameter count and model family move together here (every "
-                 f"{'MLP' if summary.sort_values('parameters').family.iloc[-1] == 'MLP' else 'CNN'}"
-                 " is larger than every other model), so this comparison cannot tell the effect "
-                 "of size from that of fully connected against convolutional layers.")
+        big = summary.sort_values("parameters").family.iloc[-1]  # the larger family
+        small = "CNN" if big == "MLP" else "MLP"
+        def members(family):
+            names = list(summary[summary.family == family].model)
+            return f"the {family} {names[0]}" if len(names) == 1 else f"every {family}"
+        text += ("Parameter count and model family move together here "
+                 f"({members(big)} is larger than {members(small)}), so this comparison cannot "
+                 "tell the effect of size from that of fully connected against convolutional "
+                 "layers.")
     by_size = summary.sort_values("parameters")
     text += (f" Smallest: {by_size.model.iloc[0]} ({by_size.parameters.iloc[0]:,} parameters, "
              f"{prose.pct(by_size.test_acc_mean.iloc[0])}); largest: {by_size.model.iloc[-1]} "

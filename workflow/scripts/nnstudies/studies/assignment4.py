@@ -186,6 +186,8 @@ def departures(cfg):
             "CNN batch": (p["cnn"]["batch_size"], PROTOCOL["cnn_batch"])}
     out += [f"{NAME}: {what} {have:g} (seed: {want:g})" for what, (have, want) in seed.items()
             if have != want]
+    if len(p["seeds"]) != 1:  # the seed ran each model once
+        out.append(f"{NAME}: {prose.count(len(p['seeds']), 'seed')} (the seed: 1)")
     passes = p["two_layer"]["iterations"]
     if passes != PROTOCOL["two_layer_iterations"]:
         out.append(f"{NAME}: two-layer network: {prose.count(passes, 'pass', 'passes')} over the "
@@ -763,7 +765,11 @@ def _readings(r, several):
 
 
 def _fall(x):
-    return f"{x:.2f} %"
+    return f"{x:.2f} %" if abs(x) < 1e4 else f"{x:.3g} %"  # a blow-up's rise, not 34 digits
+
+
+LOSS_FALL = ("fall of the training loss from the first record to the last, as a percentage of "
+             "the first")
 
 
 def learning_claim(rows, expectation):
@@ -774,14 +780,27 @@ def learning_claim(rows, expectation):
     says, one sentence a run, what each rule says of it: never "does not learn" while the test
     accuracy lies above the chance band. Runs are named by their seed where several ran."""
     fall = rows.assign(fall=100 * rows.loss_drop)
+    unstable = rows[rows.status.isin(["diverged", "blew up"])]
+    if len(unstable):  # a loss that runs away overshoots: the remark is about too small a step
+        runs = "; ".join(f"lr {r.lr:g}, decay {r.lr_decay:g}"
+                         + (f", seed {r.seed}" if rows.seed.nunique() > 1 else "")
+                         + f": {r.status}" for r in unstable.itertuples())
+        c = claims.values_only(
+            _by_setting(fall, "fall"), f"Expected: {expectation} Measured, {LOSS_FALL}",
+            fmt=_fall, source=SWEEP_SOURCE,
+            note=f"{len(unstable)} of {len(rows)} runs did not stay stable ({runs}): their "
+                 "loss ran away, which is a step too large for these inputs, not too small; "
+                 "whether this rate is too small to learn cannot be read from them. Verdict: "
+                 "cannot tell")
+        c["evidence"].update(expected=expectation, verdict="cannot tell")
+        return c
     read = [_learning_rules(r) for r in rows.itertuples()]
     split = [r for r, (loss, acc) in zip(rows.itertuples(), read)
              if None not in (loss, acc) and loss != acc]
     several = rows.seed.nunique() > 1
     band = (f"the chance band reaches {prose.pct(rows.chance_band.iloc[0])}, 1/C plus "
             f"{stats.STUCK_Z} binomial standard errors on the test images")
-    what = ("fall of the training loss from the first record to the last, as a percentage of "
-            "the first")
+    what = LOSS_FALL
     if not split:
         accuracy = "; ".join(_accuracy_at(r, several) for r in rows.itertuples())
         return claims.observation(

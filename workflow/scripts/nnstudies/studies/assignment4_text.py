@@ -219,7 +219,8 @@ def answers(sec, facts, params):
             "Expected: the squared loss pulls each class's score towards 1 on its images and 0 "
             "on the others, so its weights come to resemble what sets that class apart from "
             f"the rest: a blurred template of the class. Measured on the run {facts['main']} "
-            f"(seed {p['seeds'][0]}): the template of {facts['own_best']} of the "
+            f"(seed {p['seeds'][0]}{_main_fate(facts)}): the template of {facts['own_best']} of "
+            "the "
             f"{facts['classes']} classes correlates more with its own class's mean image (the "
             "training mean subtracted) than with any other class's; the mean r with its own "
             f"class is {facts['r_own_mean']:.2f}, with the other classes "
@@ -429,8 +430,8 @@ def _gd_sgd_caveats(facts):
     if rows.empty or not {"gd", "sgd"} <= set(rows.variant):
         return ""
     gd, sgd = (rows[rows.variant == v].iloc[0] for v in ("gd", "sgd"))
-    return (f" (lr {gd.lr:g} against {sgd.lr:g}, so the batch size is not separated from the "
-            f"rate; fates: GD {gd.status}, SGD {sgd.status})")
+    return (f" (lr {gd.lr:g} against {sgd.lr:g}, so the effect of the batch size cannot be "
+            f"told from the rate's; fates: GD {gd.status}, SGD {sgd.status})")
 
 
 def _run_classes(facts):
@@ -440,10 +441,18 @@ def _run_classes(facts):
     return "" if same else f" and the {int(run_row.classes)} classes"
 
 
+def _main_fate(facts):
+    """', which diverged' where the templates' run did not end ok: its weights are where it
+    stopped, not a trained classifier's."""
+    fate = facts["fate"].get(facts["main"], "ok")
+    return "" if fate == "ok" else f", which ended {fate}: its weights are where it stopped"
+
+
 def summary(sec, facts, params):
     p = params["protocol"]
     return (f"Assignment 4: the linear templates match their own class's mean image best for "
-            f"{facts['own_best']} of {facts['classes']} classes (one trained model); "
+            f"{facts['own_best']} of {facts['classes']} classes (one trained model"
+            f"{_main_fate(facts)}); "
             f"{sec.cite(facts['claims'], 'sgd_fewer_passes', True)}{_gd_sgd_caveats(facts)}; "
             "CNN test accuracy "
             f"{_fated('cnn', facts)} after {_epochs(p['cnn']['epochs'])} "

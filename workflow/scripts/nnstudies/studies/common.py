@@ -95,7 +95,7 @@ def data_departures(cfg):
         out.append(f"data: {sizes['test']:,} of the {pool_test:,} test images{of_these} "
                    f"({100 * sizes['test'] / pool_test:.0f} %)")
     if d["scaling"] != "unit":
-        out.append(f"data: inputs scaled to {SCALING_RANGES[d['scaling']]} (the assignments: "
+        out.append(f"data: inputs scaled to {SCALING_RANGES[d['scaling']]} (the default: "
                    f"{SCALING_RANGES['unit']})")
     return out
 

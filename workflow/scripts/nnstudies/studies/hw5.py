@@ -525,8 +525,12 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
                 else f"momentum {r.momentum:g}" if r.role == "momentum" else "two blocks"
                 if r.role == "depth" else THEORY_LABELS[r.role].format(**p))
 
+    def fated(name):  # an arm whose runs did not all end ok says so wherever it is cited
+        status = v.loc[name].status
+        return label(name) + ("" if status == "ok" else f" ({status})")
+
     def diff(a, b, what, values):
-        return claims.difference(label(a), values(a), label(b), values(b), what, source=SOURCE)
+        return claims.difference(fated(a), values(a), fated(b), values(b), what, source=SOURCE)
 
     # q2: every rate ranked by final validation accuracy over its runs that ended ok, with the
     # counts (a rate with a failed run may have the best mean and still not train reliably);

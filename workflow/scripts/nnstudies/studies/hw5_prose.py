@@ -37,10 +37,6 @@ def _label(name, v):
     return _variant_label(v.loc[name])
 
 
-def _num(x):
-    return "–" if x != x else f"{x:.4f}"
-
-
 def _num_g(x):
     return "–" if x != x else f"{x:.4g}"
 
@@ -116,10 +112,10 @@ SHOWN = {
     "overfit": Shown(text=True, rows=_overfit_rows, columns=(
         ("variant", _variant_label), ("seed", "seed"), ("turn", "verdict"),
         ("lowest val. loss (epoch)", lambda r: "–" if r.min_val_loss_epoch != r.min_val_loss_epoch
-         else f"{r.min_val_loss:.4f} ({int(r.min_val_loss_epoch)})"),
-        ("last val. loss", lambda r: _num(r.last_val_loss)),
+         else f"{prose.loss(r.min_val_loss)} ({int(r.min_val_loss_epoch)})"),
+        ("last val. loss", lambda r: prose.loss(r.last_val_loss)),
         ("train loss there → last",
-         lambda r: f"{_num(r.train_loss_at_min)} → {_num(r.last_train_loss)}"),
+         lambda r: f"{prose.loss(r.train_loss_at_min)} → {prose.loss(r.last_train_loss)}"),
         ("train acc. > val. from epoch", lambda r: _epochs(r.train_above_val_from)),
         ("val. acc. % there → last", lambda r: "–" if r.val_acc_at_min != r.val_acc_at_min
          else f"{100 * r.val_acc_at_min:.2f} → {100 * r.last_val_acc:.2f}"))),
@@ -208,9 +204,9 @@ def _turns(o, name):
         if r.verdict == "turns up":
             turned.append(int(r.min_val_loss_epoch))
             rows.append(f"seed {r.seed}: lowest at epoch {int(r.min_val_loss_epoch)} "
-                        f"({r.min_val_loss:.4f}), {r.last_val_loss:.4f} at the last epoch, "
-                        f"while the training loss fell from {r.train_loss_at_min:.4f} to "
-                        f"{r.last_train_loss:.4f}")
+                        f"({prose.loss(r.min_val_loss)}), {prose.loss(r.last_val_loss)} at the "
+                        f"last epoch, while the training loss fell from "
+                        f"{prose.loss(r.train_loss_at_min)} to {prose.loss(r.last_train_loss)}")
         elif r.verdict == "none":
             rows.append(f"seed {r.seed}: still lowest at the last epoch ({r.epochs}), no turn")
         elif r.verdict == "training loss rose too":
@@ -258,10 +254,6 @@ def _q1(sec, o, p):
             rule + "; ".join(rows) + ". " + found + gap_text + why + agree)
 
 
-def _loss(x):
-    return "–" if x is None else f"{x:.4f}"
-
-
 def _seed_course(sec, found, name, r):
     """One run of a rate whose runs differ in course: its losses, test accuracy and course; a
     diverged run has no last epoch and no test, only where it stopped."""
@@ -272,11 +264,11 @@ def _seed_course(sec, found, name, r):
         if r.get("last_record_epoch") is None:
             return f"seed {r['seed']} (diverged{at}, before any record): {sec.cite(found, key)}"
         return (f"seed {r['seed']} (diverged{at}, after epoch {r['last_record_epoch']}'s "
-                f"record; training loss {_loss(r['first_train_loss'])} in epoch 1; no test "
+                f"record; training loss {prose.loss(r['first_train_loss'])} in epoch 1; no test "
                 f"accuracy): {sec.cite(found, key)}")
     test = "–" if r["test_acc"] is None else prose.pct(r["test_acc"])
-    return (f"seed {r['seed']} ({r['status']}), training loss {_loss(r['first_train_loss'])} "
-            f"in epoch 1 and {_loss(r['last_train_loss'])} in the last, test {test}: "
+    return (f"seed {r['seed']} ({r['status']}), training loss {prose.loss(r['first_train_loss'])} "
+            f"in epoch 1 and {prose.loss(r['last_train_loss'])} in the last, test {test}: "
             f"{sec.cite(found, key)}")
 
 
@@ -303,8 +295,8 @@ def _q2(sec, facts, v, p):
         elif r.diverged:
             text = f"{head}; {sec.cite(found, f'learns_{name}')}"
         else:
-            text = (f"{head}; training loss {_loss(f['first_train_loss'])} in epoch 1, "
-                    f"{_loss(f['last_train_loss'])} in the last (means over seeds); test "
+            text = (f"{head}; training loss {prose.loss(f['first_train_loss'])} in epoch 1, "
+                    f"{prose.loss(f['last_train_loss'])} in the last (means over seeds); test "
                     f"{prose.pct(r.test_acc_mean)}; {sec.cite(found, f'learns_{name}')}")
         text += "."
         if f"at_chance_{name}" in found:
