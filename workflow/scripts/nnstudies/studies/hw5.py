@@ -630,7 +630,7 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
     found["depth_val_last"] = diff("two_blocks", "baseline",
                                    f"Validation accuracy after epoch {last}",
                                    lambda n: _at_epoch(per_epoch, n, last))
-    theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, label)
+    theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, fated)
     out["claims"] = found
     return out
 
