@@ -1070,3 +1070,8 @@ def test_the_templates_say_when_their_run_did_not_end_ok():
     assert a4_text._main_fate({"main": "lin", "fate": {"lin": "ok"}}) == ""
     assert a4_text._main_fate({"main": "lin", "fate": {"lin": "diverged"}}) == (
         ", which ended diverged: its weights are where it stopped")
+
+
+def test_a_mean_count_of_records_keeps_its_fraction():
+    assert a4._records(1 / 3) == "0.33 records"  # runs with 1, 0 and 0: not "0 records"
+    assert a4._records(1.0) == "1 record" and a4._records(0.0) == "0 records"

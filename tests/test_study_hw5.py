@@ -310,6 +310,10 @@ def test_q1_measures_the_turn_per_seed(three_seeds):
     assert "seed 1: lowest at epoch 3 (0.3980)" in q1
     assert "seed 2: still lowest at the last epoch (5), no turn" in q1
     assert "in 2 of 3 seeds (epoch 3, 3); in the others it does not within 5 epochs" in q1
+    # the direction is read, not its size against the noise: consistent, not established
+    assert "the turn appears in 2 of 3 seeds (the validation loss rises by +0.0700" in q1
+    assert "consistent with over-fitting without establishing it" in q1
+    assert "as expected of over-fitting" not in q1
     o = tables["overfit"].set_index(["name", "seed"])
     assert o.loc[("baseline", 2), "verdict"] == "none"
     assert o.loc[("baseline", 0), "min_val_loss_epoch"] == 3

@@ -302,3 +302,17 @@ def test_steps_to_the_target_reached_before_the_first_switch_are_not_the_schedul
     assert not lr_study._reached_before_switch(sched([100, None, 150]), SAME_SWITCH, 108)
     assert lr_study._reached_before_switch(sched([400, 500, 90]), {0: [], 1: [], 2: [1]}, 108)
     assert not lr_study._reached_before_switch(sched([None] * 3), SAME_SWITCH, 108)
+
+
+def test_the_resumed_epochs_are_grouped_as_the_switches_are():
+    text = lr_study._resumed({0: 1, 1: 1, 2: 1}, 0.3)
+    assert "saved state (weights, optimiser, data order) at epoch 1 in all 3 seeds instead" in text
+    assert "at epoch 1 (seed 0) and at epoch 2 (seed 1) instead" in lr_study._resumed(
+        {0: 1, 1: 2}, 0.1)
+    assert lr_study._resumed({0: float("nan")}, 0.1) == ""  # it trained its first phase itself
+
+
+def test_a_schedule_seed_that_diverged_before_any_plateau_is_not_said_to_never_switch():
+    text = lr_study.switch_epochs({0: [1, 2], 1: []}, diverged={1: 20})
+    assert text == "after epochs 1 and 2 (seed 0); seed 1 diverged at step 20 before any plateau"
+    assert "never switched" in lr_study.switch_epochs({0: [1], 1: []})

@@ -948,7 +948,9 @@ def _at_last(ok, budgets):
 
 
 def _records(x):
-    return f"{x:,.0f} record" + ("" if x == 1 else "s")
+    """'3 records'; a mean over runs keeps its fraction ('0.33 records', not '0')."""
+    count = f"{x:,.0f}" if x == int(x) else f"{x:.2g}"
+    return f"{count} record" + ("" if x == 1 else "s")
 
 
 def tick_claims(ticks, budgets=None):
@@ -1044,9 +1046,10 @@ def facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks=None):
     setting = setting_facts(p, info)
     found = claims_for(gs, sweep, {n: list(g.test_acc) for n, g in tested.groupby("name")},
                        main, target, ticks, setting["tick_budgets"], setting["constant_loss"])
-    steps = runs_.groupby("name").steps.mean()
+    # the budgets as set: a diverged run's steps are where it stopped, not what it was given
+    steps = runs_[runs_.status != "diverged"].groupby("name").steps.mean()
     budgets = {"cnn_steps": float(steps.get("cnn", float("nan"))),
-               "linear_iterations": float(steps.get(main, float("nan"))),
+               "linear_iterations": float(p["linear"]["iterations"]),
                "two_layer_passes": int(gs.passes.max()) if len(gs) else None}
     return {"main": main, "target_loss": target, "claims": found, "budgets": budgets,
             **table_facts(tt, sweep, gs, cnn, ticks), **setting,

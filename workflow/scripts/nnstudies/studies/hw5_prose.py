@@ -246,10 +246,17 @@ def _q1(sec, o, p):
     why = ("Expected (textbook): once the network starts to fit particulars of its training "
            "images that do not carry over to new ones (over-fitting), the training loss keeps "
            "falling while the validation loss stops falling and then rises. ")
-    agree = ("Measured: " + ("the turn appears, as expected of over-fitting." if turned else
-                             f"no turn within {prose.count(p['epochs'], 'epoch')}, so these "
-                             "curves do not show "
-                             "over-fitting in the loss within this budget."))
+    rises = [f"+{prose.loss(r.last_val_loss - r.min_val_loss)}"
+             for r in base.itertuples() if r.verdict == "turns up"]
+    agree = ("Measured: " + (
+        f"the turn appears in {len(turned)} of {prose.count(n, 'seed')} (the validation loss "
+        f"rises by {', '.join(rises)}{' per seed' if len(rises) > 1 else ''} from its lowest "
+        "to the last epoch), the direction over-fitting gives; the rule reads the direction "
+        "only, not "
+        "whether the rise is larger than the runs' noise, so it is consistent with "
+        "over-fitting without establishing it." if turned else
+        f"no turn within {prose.count(p['epochs'], 'epoch')}, so these curves do not show "
+        "over-fitting in the loss within this budget."))
     sec.ask("What do the baseline's curves show, and what might be the reason?",
             rule + "; ".join(rows) + ". " + found + gap_text + why + agree)
 

@@ -339,6 +339,9 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
             name="a larger rate reaches the target sooner")
     if "schedule" in acc:
         found["schedule_vs_first"] = _schedule_vs_first(runs_, first, p["schedule"]["lrs"][0])
+    gone = runs_[(runs_.name == "schedule") & (runs_.status == "diverged")]
+    out["schedule_diverged"] = {int(r.seed): int(r.diverged_at_step) for r in gone.itertuples()
+                                if r.diverged_at_step == r.diverged_at_step}
     sched = runs_[(runs_.name == "schedule") & (runs_.status != "diverged")]  # its budget
     if len(sched):
         out["schedule_steps"] = {"kept": float(sched.steps.mean()),
@@ -449,9 +452,9 @@ def _resumed(resumed, first):
         return ""
     return (f" Its first phase (lr {first:g} up to the plateau) is the constant lr {first:g} run "
             "of the same seed, step for step (training is deterministic), so it continued from "
-            "that run's saved state (weights, optimiser, data order) at epoch "
-            + ", ".join(f"{e} (seed {seed})" for seed, e in done.items()) + " instead of "
-            "training that phase again.")
+            "that run's saved state (weights, optimiser, data order) "
+            + switch_epochs({seed: [e] for seed, e in done.items()}, "at")
+            + " instead of training that phase again.")
 
 
 def _answers(sec, facts, variants, p):
@@ -569,30 +572,37 @@ def _summary(sec, facts, variants, p):
         if "end_point" not in found:
             return "Learning rates: no rate's runs all ended ok."
         return f"Learning rates: {sec.cite(found, 'end_point', True)}."
-    how = (f"It switched {switch_epochs(facts['switches'])}" if facts["switched"] else
+    when = switch_epochs(facts["switches"], diverged=facts.get("schedule_diverged"))
+    how = (f"It switched {when}" if facts["switched"] else
            "It never switched, so it is the first rate trained longer")
     return (f"Learning rates: {sec.cite(found, 'schedule_vs_first', True)}. {how}; unequal "
             f"budgets: {p['schedule']['epochs']} against {prose.count(p['epochs'], 'epoch')}.")
 
 
-def switch_epochs(switches):
+def switch_epochs(switches, word="after", diverged=None):
     """When the scheduled run switched, seeds with the same switch epochs together: 'after
     epoch 1 in all 3 seeds', 'after epoch 1 (seeds 0, 2) and after epochs 2 and 4 (seed 1);
-    seed 3 never switched'."""
-    groups = {}
+    seed 3 never switched' (`word`: 'at' for where a run resumed). A seed in `diverged`
+    ({seed: step}) that made no switch diverged before any plateau: said so, not 'never
+    switched'."""
+    groups, diverged = {}, {str(k): v for k, v in (diverged or {}).items()}
     for seed, epochs in sorted(switches.items(), key=lambda item: int(item[0])):
         groups.setdefault(tuple(epochs), []).append(str(seed))
     never = groups.pop((), [])
+    lost = [f"seed {seed} diverged at step {diverged[seed]:,} before any plateau"
+            for seed in never if seed in diverged]
+    never = [seed for seed in never if seed not in diverged]
 
     def after(epochs):
-        return f"after {'epoch' if len(epochs) == 1 else 'epochs'} {prose.names(epochs)}"
+        return f"{word} {'epoch' if len(epochs) == 1 else 'epochs'} {prose.names(epochs)}"
 
     def seeds(group):
         return f"{'seed' if len(group) == 1 else 'seeds'} {', '.join(group)}"
 
-    if len(groups) == 1 and not never:
+    if len(groups) == 1 and not never and not lost:
         (epochs, group), = groups.items()
         return after(epochs) + ("" if len(group) == 1 else " in both seeds" if len(group) == 2
                                 else f" in all {len(group)} seeds")
     return (" and ".join(f"{after(epochs)} ({seeds(group)})" for epochs, group in groups.items())
-            + (f"; {seeds(never)} never switched" if never else ""))
+            + (f"; {seeds(never)} never switched" if never else "")
+            + "".join(f"; {x}" for x in lost))
