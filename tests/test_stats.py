@@ -92,6 +92,9 @@ def test_run_status_rules():
     blown = curve([2.3, 5e9, 4e9, 6e9])
     status, reason = stats.run_status(blown, 0.10, 2000, 10, None)
     assert status == "blew up" and "6e+09" in reason
+    # a run with fewer records than the rule reads (one per epoch, 2 epochs) is read on all
+    assert stats.run_status(curve([225.0, 180.0]), 0.6, 2000, 2, None)[0] == "blew up"
+    assert stats.run_status(curve([225.0, 0.5]), 0.9, 2000, 2, None)[0] == "ok"
     # only the last records count: a loss that blew up early and recovered is not "blew up"
     assert stats.run_status(curve([5e9, 3e9, 1e9, 0.5, 0.4, 0.3]), 0.8, 2000, 10,
                             None)[0] == "ok"

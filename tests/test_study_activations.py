@@ -124,6 +124,8 @@ def test_five_models_with_growing_ratios_agree_with_the_expectation(tmp_path):
     assert "5 above 1, 0 below; with 5 arms not testable" in q2
     assert "the ratio rises with depth (Spearman ρ = 1.00 over 5 points, exact p = 0.017" in q2
     assert q2.count("Verdict: agrees") == 1  # the sign test over 5 arms cannot reach 0.05
+    # the depths are two MLPs then three CNNs: the ratio's trend names that confound
+    assert "the ratio's trend cannot tell the effect of depth from that of the family" in q2
     # the summary carries the section's verdict and run counts, and no mechanism of its own
     assert ("The ReLU/sigmoid ratios use inputs in [0, 1] and one seed (one ReLU and one "
             "sigmoid run per model). ReLU/sigmoid gradient ratio above 1: cannot tell") in summary

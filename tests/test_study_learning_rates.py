@@ -292,16 +292,20 @@ def test_with_no_reference_run_the_appendix_lists_the_adam_ask_as_not_reproduced
                                  for a in lr_study.ADAM_ASKS}
 
 
-def test_steps_to_the_target_reached_before_the_first_switch_are_not_the_schedules():
-    """Variant B: every scheduled run that reached 70 % did so in its first phase, at lr 0.3:
-    those steps are the constant run's, so they are listed, not compared with the reference."""
-    def sched(reached):
-        return pd.DataFrame({"seed": [0, 1, 2], "steps_to_target": reached})
+def test_steps_to_the_target_the_schedule_shares_with_its_first_rate_are_not_compared():
+    """Variant B: every scheduled run that reached 70 % did so at the step its constant lr 0.3
+    run did (the shared first phase): those steps are the first rate's. The quick preset's
+    schedule reached it at step 340, past the constant run's 324 steps: its own."""
+    def runs(reached):
+        return pd.DataFrame({"seed": range(len(reached)), "steps_to_target": reached})
 
-    assert lr_study._reached_before_switch(sched([100, None, 90]), SAME_SWITCH, 108)
-    assert not lr_study._reached_before_switch(sched([100, None, 150]), SAME_SWITCH, 108)
-    assert lr_study._reached_before_switch(sched([400, 500, 90]), {0: [], 1: [], 2: [1]}, 108)
-    assert not lr_study._reached_before_switch(sched([None] * 3), SAME_SWITCH, 108)
+    first = runs([100, None, 90])
+    assert lr_study._reached_as_first_rate(runs([100, None, 90]), first)
+    assert not lr_study._reached_as_first_rate(runs([100, None, 150]), first)
+    assert not lr_study._reached_as_first_rate(runs([100, 130, 90]), first)  # seed 1: its own
+    assert not lr_study._reached_as_first_rate(runs([None] * 3), first)
+    # the quick preset: the constant run never reached it, the schedule did after 324 steps
+    assert not lr_study._reached_as_first_rate(runs([340]), runs([None]))
 
 
 def test_the_resumed_epochs_are_grouped_as_the_switches_are():
@@ -316,3 +320,11 @@ def test_a_schedule_seed_that_diverged_before_any_plateau_is_not_said_to_never_s
     text = lr_study.switch_epochs({0: [1, 2], 1: []}, diverged={1: 20})
     assert text == "after epochs 1 and 2 (seed 0); seed 1 diverged at step 20 before any plateau"
     assert "never switched" in lr_study.switch_epochs({0: [1], 1: []})
+
+
+def test_a_mean_over_seeds_names_the_runs_it_stands_on_where_one_diverged():
+    from types import SimpleNamespace as Row
+    assert lr_study._over(2, Row(with_final_point=2), Row(with_final_point=2)) == \
+        "mean over 2 seeds"
+    assert lr_study._over(2, Row(with_final_point=1), Row(with_final_point=1)) == \
+        "over the runs that did not diverge (1 of 2 and 1 of 2)"

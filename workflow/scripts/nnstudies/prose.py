@@ -57,7 +57,8 @@ def status_counts(statuses, what="runs"):
         one = what[:-1] if len(statuses) == 1 and what.endswith("s") else what
         return f"{every} {one} ended ok (none diverged, blew up or got stuck)"
     parts = [f"{k} {s}" for s, k in bad.items()]
-    return (f"of {len(statuses)} {what}, " + ", ".join(parts)
+    one = what[:-1] if len(statuses) == 1 and what.endswith("s") else what
+    return (f"of {len(statuses)} {one}, " + ", ".join(parts)
             + f"; {statuses.count('ok')} ended ok")
 
 

@@ -33,7 +33,7 @@ THRESHOLDS = {
     "blew up": f"the training loss exceeded {BLOWUP_FACTOR} × the loss of a uniform guess (1/C "
                "for every class of C: ln C under cross-entropy, (C − 1)/C under the squared "
                "error on one-hot targets of the NumPy linear and two-layer models) in each of "
-               f"the last {BLOWUP_RECORDS} records",
+               f"the last {BLOWUP_RECORDS} records (in every record of a run with fewer)",
     "stuck": f"the test accuracy (after the last update) is at most {STUCK_Z} binomial "
              "standard errors above chance (1/C) on the number of test images (below chance "
              "counts too), or the first "
@@ -151,7 +151,7 @@ def run_status(curves, test_acc, n_test, n_classes, diverged_at_step, trainer=No
     if diverged_at_step is not None and diverged_at_step == diverged_at_step:
         return "diverged", f"loss not finite at step {int(diverged_at_step):,}"
     chance, words = chance_loss(n_classes, trainer)
-    if len(curves) >= BLOWUP_RECORDS:
+    if len(curves):  # a run with fewer records (one a epoch, 2 epochs) is read on all of them
         tail = curves["train_loss"].iloc[-BLOWUP_RECORDS:]
         if (tail > BLOWUP_FACTOR * chance).all():
             return "blew up", f"last training loss {tail.iloc[-1]:.3g} against {words}"

@@ -323,7 +323,11 @@ def _answers(sec, facts, variants, params):
              "nothing to compare.") + excluded)
     if "ratio_values" in found:
         text = (f"{sec.cite(found, 'ratio_values')}. {sec.cite(found, 'ratio_above_one')}. "
-                f"{sec.cite(found, 'ratio_depth')}.")
+                f"{sec.cite(found, 'ratio_depth')}")
+        families = {fam for f in facts["per_activation"].values() for fam in f["families"]}
+        text += ("; depth and family (MLP against CNN) move together among these models, so "
+                 "the ratio's trend cannot tell the effect of depth from that of the family."
+                 if len(families) > 1 else ".")
         if "loss_sigmoid_minus_relu" in found:
             text += f" {sec.cite(found, 'loss_sigmoid_minus_relu')}."
     else:

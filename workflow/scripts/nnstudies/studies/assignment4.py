@@ -560,16 +560,20 @@ def per_pass(p, n_train):
     batch size, the last batch short where it does not divide) and their summed step (updates ×
     lr), against GD's one update of its lr."""
     two = p["two_layer"]
+    return {"run": one_pass(n_train, two["sgd"]["batch_size"], two["sgd"]["lr"],
+                            two["gd"]["lr"]),
+            "seed": seed_pass()}
 
-    def one(n, batch, sgd_lr, gd_lr):
-        k = sgd_updates_per_pass(n, batch)
-        return {"train_images": n, "batch": batch, "updates": k,
-                "last_batch": n - (k - 1) * batch, "sgd_lr": sgd_lr, "step_sum": k * sgd_lr,
-                "gd_lr": gd_lr}
 
-    return {"run": one(n_train, two["sgd"]["batch_size"], two["sgd"]["lr"], two["gd"]["lr"]),
-            "seed": one(PROTOCOL["train_images"], PROTOCOL["sgd_batch"], PROTOCOL["sgd_lr"],
-                        PROTOCOL["gd_lr"])}
+def one_pass(n, batch, sgd_lr, gd_lr):
+    k = sgd_updates_per_pass(n, batch)
+    return {"train_images": n, "batch": batch, "updates": k, "last_batch": n - (k - 1) * batch,
+            "sgd_lr": sgd_lr, "step_sum": k * sgd_lr, "gd_lr": gd_lr}
+
+
+def seed_pass():
+    return one_pass(PROTOCOL["train_images"], PROTOCOL["sgd_batch"], PROTOCOL["sgd_lr"],
+                    PROTOCOL["gd_lr"])
 
 
 def tick_budgets(p):
@@ -1010,9 +1014,13 @@ def claims_for(gs, sweep, test_acc, main, target, ticks=None, budgets=None, cons
                 c["short"] += (f"; the stated loss lies above the loss of a constant output "
                                f"({constant:.4f}), so {MEAN_FIT_ONLY}")
             found[f"gd_sgd_{unit}"] = c
+        seed = seed_pass()  # the seed's updates and summed step per pass
         found["sgd_fewer_passes"] = claims.mechanism(
             "per pass, SGD updates the weights once per batch where GD updates them once, so "
-            "it reaches a given loss in fewer passes (the seed's finding).",
+            "with a summed step per pass no smaller than GD's step (the seed's: "
+            f"{seed['updates']} × {seed['sgd_lr']:g} = {seed['step_sum']:g}, "
+            f"GD's {seed['gd_lr']:g}) it reaches a given loss in fewer passes (the seed's "
+            "finding); with a smaller summed step the arithmetic does not predict it.",
             found["gd_sgd_passes"], expected_sign=1,
             name="SGD reaches the stated loss in fewer passes than GD")
     if constant is not None and target == target:

@@ -166,8 +166,9 @@ def section(facts, figs, params, info, name, title):
                    f"loss (squared error + L2) and accuracy per iteration.{shown}")
     sec.add_figure(figs["templates"], "Top: each class's weight template of the linear "
                    "classifier; bottom: that class's mean training image minus the overall "
-                   "mean. Each row has one colour scale shared by its images (colour inputs: "
-                   f"each row mapped to RGB together).{shown}")
+                   "mean. Each row has one colour scale shared by its images"
+                   + (" (colour inputs: each row mapped to RGB together)"
+                      if info.get("image_shape", [1])[0] == 3 else "") + f".{shown}")
     sec.add_table("Templates against class mean images (Pearson r)", "templates",
                   note="Mean images as the model saw them (training mean subtracted when "
                        "centring); the last column correlates with the class mean image as it "

@@ -264,7 +264,10 @@ def section(facts, figs, params, info):
             + ("equal up to float32 rounding, as the update rule w_(k+1) = w_k − lr · grad "
                "says." if ratio < 1e-3 else "not equal: the optimiser is not plain SGD.")
             + " With momentum (a run set to SGD with momentum) the step is lr times the "
-            "velocity, which adds past gradients, so the identity holds at the first step only.")
+            "velocity, which adds past gradients, so the identity holds at the first step only; "
+            "with Adam (the architecture study's optimiser unless set otherwise) the step is lr "
+            "times a running mean of gradients divided by the root of a running mean of their "
+            "squares, so it does not hold at any step.")
     lines = [f"{r['study']}: N = {r['N']:,}, B = {r['B']} → ceil(N/B) = "
              f"{prose.count(r['per_epoch'], 'batch', 'batches')} per epoch; "
              f"E = {', '.join(map(str, r['epochs']))} → "

@@ -660,6 +660,14 @@ def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, 
     roles = {r: n for n, r in zip(variants_.name, variants_.role)}
     last = int(p["epochs"])
     overfit_src, norm_src = "tables/hw5_overfit.csv", "tables/hw5_weight_norms.csv"
+    # the theory variants may run fewer seeds than the baseline (theory_seeds): the baseline is
+    # read on the same seeds, so that no seed-to-seed difference enters a one-seed comparison
+    theory = variants_.name[variants_.role.isin(list(THEORY_LABELS))]
+    seeds = set(runs_[runs_.name.isin(theory)].seed)
+    if seeds:
+        runs_ = runs_[runs_.seed.isin(seeds)]
+        overfit = overfit[overfit.seed.isin(seeds)]
+        norms = norms[norms.seed.isin(seeds)] if norms is not None else None
     if {"identity", "linear"} <= set(roles) and linear is not None:
         ident, lin = roles["identity"], roles["linear"]
         rows = linear[linear.name == ident]

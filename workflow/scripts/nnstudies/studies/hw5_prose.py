@@ -225,7 +225,8 @@ def _q1(sec, o, p):
             "last epoch and the training loss at the last epoch is below its value there. ")
     if turned:
         found = (f"The validation loss turns up while the training loss still falls in "
-                 f"{len(turned)} of {n} seeds (epoch {', '.join(map(str, turned))}); ")
+                 f"{len(turned)} of {prose.count(n, 'seed')} (epoch "
+                 f"{', '.join(map(str, turned))}); ")
         if len(turned) < n:
             found += f"in the others it does not within {p['epochs']} epochs. "
     else:
@@ -326,7 +327,8 @@ def _q2(sec, facts, v, p):
     if "best_rate_test" in found:
         sweep += (f" {sec.cite(found, 'best_rate_test')}; only a separated difference there "
                   "would show a better rate than the baseline's.")
-    sec.ask(f"Do the models with learning rates {' and '.join(f'{x:g}' for x in p['lrs'])} "
+    sec.ask(f"Do the models with learning rate{'s' if len(p['lrs']) > 1 else ''} "
+            f"{' and '.join(f'{x:g}' for x in p['lrs'])} "
             "learn, and why? Is there a better rate than the baseline's?",
             f"Rule: {facts['learns_rule']}. " + " ".join(parts) + sweep)
 

@@ -269,16 +269,15 @@ def _schedule_vs_first(runs_, first, first_lr):
         source=SOURCE)
 
 
-def _reached_before_switch(sched_runs, switches, steps_per_epoch):
-    """True when every scheduled run that reached the target did so before its first switch
-    (a run that never switched counts as before): its steps are then its first rate's."""
+def _reached_as_first_rate(sched_runs, first_runs):
+    """True when every scheduled run that reached the target did so at the very step the
+    constant first-rate run of its seed did: the two share that phase update for update
+    (training is deterministic), so the schedule's steps are its first rate's. A schedule that
+    reached it later (after a switch, or past the end of a shorter constant run) is its own."""
     reached = sched_runs[sched_runs.steps_to_target.notna()]
-    if not len(reached) or not steps_per_epoch:
-        return False
-    def first_switch_step(seed):
-        epochs = switches.get(seed) or switches.get(str(seed)) or []
-        return epochs[0] * steps_per_epoch if epochs else float("inf")
-    return all(r.steps_to_target <= first_switch_step(int(r.seed)) for r in reached.itertuples())
+    first = dict(zip(first_runs.seed.astype(int), first_runs.steps_to_target))
+    return bool(len(reached)) and all(
+        first.get(int(r.seed)) == r.steps_to_target for r in reached.itertuples())
 
 
 def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=None,
@@ -359,17 +358,17 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
                        "status": aggregate.status_column(adam.status), **ref}
         sched_runs = per_run[per_run.name == "schedule"]
         sched_steps = sched_runs.steps_to_target
-        before = _reached_before_switch(sched_runs, switches, steps_per_epoch)
+        before = _reached_as_first_rate(sched_runs, per_run[per_run.name == first])
         if before:  # the schedule's steps are its first rate's: nothing of the schedule in them
             first_lr = p["schedule"]["lrs"][0]
             found["adam_vs_schedule_steps"] = claims.values_only(
                 {ref["label"]: reached_adam, "schedule": list(sched_steps)},
                 f"Steps until the validation accuracy first reaches {100 * target:g} %",
                 fmt=_steps_fmt, source=SOURCE, missing="never reached it within its run",
-                note=f"every scheduled run that reached it did so before its first switch, "
-                     f"at its starting lr {first_lr:g}: those are the constant lr {first_lr:g} "
-                     "run's steps (the same seed, the same updates), so they say nothing of "
-                     "the schedule, and no comparison is made")
+                note=f"every scheduled run that reached it did so at the step the constant "
+                     f"lr {first_lr:g} run of its seed did, before any switch: the two share "
+                     "that phase update for update, so these are the first rate's steps, they "
+                     "say nothing of the schedule, and no comparison is made")
         elif len(sched_steps):
             found["adam_vs_schedule_steps"] = claims.difference(
                 ref["label"], reached_adam, "schedule", sched_steps,
@@ -414,7 +413,11 @@ def section(facts, figs, params, info):
                    "(bottom) against epoch, mean over seeds. In the scheduled run's column the "
                    "verticals are its switches, one per epoch at which a seed switched (the "
                    "legend names its seeds)."))
-    sec.add_table(f"Per learning rate ({prose.over_seeds(len(p['seeds']))}; steps to the "
+    some_diverged = "with_final_point" in variants and bool(
+        (variants.with_final_point < variants.runs).any())
+    sec.add_table(f"Per learning rate ({prose.over_seeds(len(p['seeds']))}"
+                  + ("; final values over the runs that did not diverge" if some_diverged
+                     else "") + "; steps to the "
                   "target: until the validation accuracy first reaches "
                   f"{100 * p['target_val_acc']:g} %"
                   + ("" if len(p["seeds"]) == 1 else ", mean over the runs that reached it, "
@@ -442,6 +445,14 @@ def section(facts, figs, params, info):
                              "study, so there is no run to compare the schedule with"
                              for ask in ADAM_ASKS}
     return sec
+
+
+def _over(n_seeds, *rows):
+    """'mean over 3 seeds', or the runs each mean stands on where a diverged run has none."""
+    if all(getattr(r, "with_final_point", n_seeds) == n_seeds for r in rows):
+        return prose.over_seeds(n_seeds)
+    return ("over the runs that did not diverge (" + " and ".join(
+        f"{r.with_final_point} of {n_seeds}" for r in rows) + ")")
 
 
 def _resumed(resumed, first):
@@ -483,6 +494,8 @@ def _answers(sec, facts, variants, p):
                       f"lr {r.lr:g} " + ("–" if r.val_acc_jitter_mean != r.val_acc_jitter_mean
                                          else f"{100 * r.val_acc_jitter_mean:.2f}")
                       for r in healthy.itertuples())
+                  + "".join(f"; lr {r.lr:g} left out ({r.status})"
+                            for r in const[const.worst_status != "ok"].itertuples())
                   + f". {sec.cite(found, 'jitter')}. A run that has hardly moved from its "
                   "start shows little jitter too, so the jitter is read with the end points "
                   "above.")
@@ -507,7 +520,7 @@ def _answers(sec, facts, variants, p):
               f"{prose.count(int(first.epochs), 'epoch')} ({_count(first.steps_mean)} steps)")
     text = (f"Rule: switch at {facts['rule']}. The scheduled run ends at "
             f"{prose.pct(s.final_val_acc_mean)} validation accuracy (last record). Test "
-            f"accuracy, {prose.over_seeds(len(p['seeds']))}: the scheduled run "
+            f"accuracy, {_over(len(p['seeds']), s, first)}: the scheduled run "
             f"{prose.pct(s.test_acc_mean)}, the constant lr {first.lr:g} run "
             f"{prose.pct(first.test_acc_mean)}. {sec.cite(found, 'schedule_vs_first')}. "
             f"Unequal budgets: {budget}, so part of any difference is the extra training. ")
