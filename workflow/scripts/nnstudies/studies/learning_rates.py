@@ -200,8 +200,6 @@ def _steps_diff(x):
     return f"{x:+,.0f} steps"
 
 
-
-
 def reference_arm(adam):
     """What the schedule is compared with in Q4, read from the architecture study's runs (the
     reference table): the assignment asks for Adam, but a configuration may run that study with
