@@ -137,6 +137,8 @@ def test_a_claim_survives_the_facts_file_and_renders_with_its_evidence(tmp_path)
     number_claims([sec])
     html = str(with_claims(text, sec))
     assert "&amp; after" in html and "b &lt;b&gt;" in html
+    # the print note number is joined to its claim: it never starts a line of its own
+    assert '</span><sup class="claim-note">\u2060<a href="#note-1">[1]</a></sup>' in html
     (parsed, again) = claims_in(html)
     assert parsed["key"] == "x/k" and parsed["details"] and parsed["text"] == found["k"]["text"]
     assert "tables/x_runs.csv" in parsed["evidence"] and "Rule:" in parsed["evidence"]

@@ -453,7 +453,7 @@ def test_the_answer_words_the_rise_above_ln_c_from_the_records(tmp_path):
 
 
 def test_a_diverged_run_is_counted_and_left_out_of_the_means(tmp_path):
-    answers, _, tables, _ = section(tmp_path, MLP, CNN, diverged={("mlp_h2000", 1)})
+    answers, _, tables, per_run = section(tmp_path, MLP, CNN, diverged={("mlp_h2000", 1)})
     row = tables["mlp"].set_index("hidden").loc[2000]
     assert row["runs"] == 3 and row["with_final_point"] == 2
     assert row["status"] == "ok 2/3, diverged 1/3"
@@ -461,6 +461,9 @@ def test_a_diverged_run_is_counted_and_left_out_of_the_means(tmp_path):
     assert row["test_acc_mean"] == pytest.approx((seeds[0][2] + seeds[2][2]) / 2)
     assert "H 2000: ok 2/3, diverged 1/3" in answers["ece421-q1"]
     assert "Fates: of 9 runs, 1 diverged; 8 ended ok." in answers["ece421-q1"]
+    # the rankings name that setting with its fates wherever they cite it
+    arms = ece421._arms(per_run[per_run.hidden.notna()], "hidden", "val_acc", "H")
+    assert list(arms) == ["H 100", "H 500", "H 2000 (ok 2/3, diverged 1/3)"]
     assert "Fates: all 12 runs ended ok" in answers["ece421-q2"]
 
 

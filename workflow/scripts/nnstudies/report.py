@@ -161,7 +161,8 @@ def claim_html(study, key, claim, number, anchor, short=False):
     form = ' data-form="short"' if short else ""
     return (f'<span class="claim"{ident} data-claim="{study}/{key}"{form}>'
             f'<span class="claim-text">{_esc(_sentence(claim, short))}</span>'
-            f'<sup class="claim-note"><a href="#note-{number}">[{number}]</a></sup>'
+            # a word joiner: the note number never starts a line of its own
+            f'<sup class="claim-note">\u2060<a href="#note-{number}">[{number}]</a></sup>'
             f'<details><summary>evidence</summary><span class="evidence">'
             f'{evidence_html(claim["evidence"])}</span></details></span>')
 

@@ -395,8 +395,16 @@ SPLITS_SOURCE = "tables/ece421_mlp_splits.csv (each seed's last record)"
 
 
 def _arms(per_run, key, column, label):
+    """{'H 100': values} per setting; a setting whose runs did not all end ok carries their
+    fates in its name ('H 100 (stuck)'), so that every claim citing it says so."""
     rows = per_run[per_run[key].notna()]
-    return {f"{label} {v:g}": list(g[column].dropna()) for v, g in rows.groupby(key)}
+    return {f"{label} {v:g}" + _fated(g.status): list(g[column].dropna())
+            for v, g in rows.groupby(key)}
+
+
+def _fated(statuses):
+    status = aggregate.status_column(statuses)
+    return "" if status == "ok" else f" ({status})"
 
 
 def _relative(diff, grad):
