@@ -22,6 +22,7 @@ import re
 
 import numpy as np
 
+from . import prose
 from .lazy import lazy_import
 from .stats import ALPHA, compare, mean_ci, rank_correlation
 
@@ -68,10 +69,6 @@ def fmt_points(x):
 
 def fmt_pct(x):
     return "–" if x is None or x != x else f"{100 * x:.2f} %"
-
-
-def _count(n, word):
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _size(n):
@@ -289,7 +286,7 @@ def trend(points, what, source="", x_name="x", y_name="y"):
     base = dict(kind="trend", rule=_rule("trend"), source=source, arms=arms, test=SPEARMAN,
                 p=r["p"], min_p=r["min_p"], rho=r["rho"], n=r["n"])
     if r["rho"] != r["rho"]:
-        why = (_count(len(pts), "point") if len(pts) < 3 else
+        why = (prose.count(len(pts), "point") if len(pts) < 3 else
                f"one {x_name} only" if len(set(xs)) == 1 else f"{y_name}: every value the same")
         return _claim(f"{what}: not testable ({why})", **base, direction=0)
     if not r["testable"]:
@@ -396,7 +393,7 @@ def sign(arms, what, reference=1.0, fmt=fmt_number, source="", above="above", be
                 above=n_above, below=n_below)
     if not k or min_p >= ALPHA:
         return _claim(f"{what}: {listed} ({n_above} {above} {reference:g}, {n_below} {below}; "
-                      f"with {_count(k, 'arm')} not testable: the smallest p a sign test can "
+                      f"with {prose.count(k, 'arm')} not testable: the smallest p a sign test can "
                       f"give is {min_p:.2g})", **base, direction=0)
     p = float(stats.binomtest(n_above, k, 0.5).pvalue)
     if p < ALPHA:

@@ -31,6 +31,12 @@ def sig(x, digits=3):
     return f"{x:.{digits}g}" if x == x else "–"
 
 
+def fated(label, status):
+    """'lr 0.5 (ok 2/3, diverged 1/3)': an arm whose runs did not all end ok says so wherever
+    a claim cites it; 'lr 0.5' when they did."""
+    return label if status == "ok" else f"{label} ({status})"
+
+
 def runs_cell(r):
     """A variant's runs, with how many have a final point where some diverged: '3 (2)'."""
     return f"{r.runs}" if r.with_final_point == r.runs else f"{r.runs} ({r.with_final_point})"

@@ -17,9 +17,8 @@ def _epochs(n):
 
 def _fated(name, facts):
     """'73.20 %', or '11.00 % (stuck)' for a run that did not end ok."""
-    fate = facts["fate"].get(name, "ok")
-    return prose.pct(facts["test_acc"].get(name, float("nan"))) + (
-        "" if fate == "ok" else f" ({fate})")
+    return prose.fated(prose.pct(facts["test_acc"].get(name, float("nan"))),
+                       facts["fate"].get(name, "ok"))
 
 
 def _n(x, fmt=",.0f"):

@@ -3,7 +3,6 @@ import math
 
 
 from .. import claims, fundamentals, figures, prose
-from ..aggregate import by_run
 from ..config import sizes_of, study_data
 from ..conv import PARAM_FORMULAS, parameter_count_formula
 from ..data import load_prepared, scale
@@ -96,14 +95,14 @@ def analyse(inp, out, params, info):
 
     # 1. Calibration of every trained architecture-study model on the test set.
     eces, bins = [], []
-    epochs = {(r["name"], r["seed"]): r["epochs"]  # each model's budget, for the ranking
-              for r in (read_summary(path)["run"] for path in inp.arch_summary)}
-    for (name, seed), path in by_run(inp.arch_summary, inp.arch_model).items():
+    arch_runs = [read_summary(path)["run"] for path in inp.arch_summary]
+    for run, path in zip(arch_runs, inp.arch_model, strict=True):  # summaries and models align
+        name, seed = run["name"], run["seed"]
         model = build_model(models[name], in_shape, n_classes)
         model.load_state_dict(load_weights(path))
         ece, table = fundamentals.calibration(fundamentals.probabilities(model, test_x),
                                               data["test_y"], p["calibration_bins"])
-        eces.append({"model": name, "seed": seed, "ece": ece, "epochs": epochs[name, seed]})
+        eces.append({"model": name, "seed": seed, "ece": ece, "epochs": run["epochs"]})
         bins.append(table.assign(model=name, seed=seed))
     eces = pd.DataFrame(eces)
     eces.to_csv(out.table("ece"), index=False)

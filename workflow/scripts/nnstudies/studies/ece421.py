@@ -398,13 +398,8 @@ def _arms(per_run, key, column, label):
     """{'H 100': values} per setting; a setting whose runs did not all end ok carries their
     fates in its name ('H 100 (stuck)'), so that every claim citing it says so."""
     rows = per_run[per_run[key].notna()]
-    return {f"{label} {v:g}" + _fated(g.status): list(g[column].dropna())
-            for v, g in rows.groupby(key)}
-
-
-def _fated(statuses):
-    status = aggregate.status_column(statuses)
-    return "" if status == "ok" else f" ({status})"
+    return {prose.fated(f"{label} {v:g}", aggregate.status_column(g.status)):
+            list(g[column].dropna()) for v, g in rows.groupby(key)}
 
 
 def _relative(diff, grad):

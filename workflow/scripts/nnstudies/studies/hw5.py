@@ -525,9 +525,8 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
                 else f"momentum {r.momentum:g}" if r.role == "momentum" else "two blocks"
                 if r.role == "depth" else THEORY_LABELS[r.role].format(**p))
 
-    def fated(name):  # an arm whose runs did not all end ok says so wherever it is cited
-        status = v.loc[name].status
-        return label(name) + ("" if status == "ok" else f" ({status})")
+    def fated(name):
+        return prose.fated(label(name), v.loc[name].status)
 
     def diff(a, b, what, values):
         return claims.difference(fated(a), values(a), fated(b), values(b), what, source=SOURCE)

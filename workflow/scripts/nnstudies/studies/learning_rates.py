@@ -473,7 +473,7 @@ def _answers(sec, facts, variants, p):
                       if r.worst_status != "ok")
     sec.ask("What is the effect of the learning rate on the speed of convergence?",
             (f"{sec.cite(found, 'speed_values')}. " if "speed_values" in found else "")
-            + (f"Runs that did not all end ok: {fates}. " if fates else "")
+            + (f"Rates whose runs did not all end ok: {fates}. " if fates else "")
             + (f"{sec.cite(found, 'speed')}. {sec.cite(found, 'speed_trend')}."
                if "speed" in found else f"Expected: {SPEED_EXPECTED} Fewer than two rates "
                "have a run that reached it, so none is ranked and the expectation cannot be "
