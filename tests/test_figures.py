@@ -369,3 +369,46 @@ def test_hw5_rates_figure_shows_each_run_a_mean_would_hide(tmp_path):
             assert any(line.get_ydata()[0] == 0.28 for line in thin)
             assert "thin lines, each seed's run" in notes
     figures.save(fig, tmp_path / "rates.png", tmp_path / "rates.svg")
+
+
+@pytest.mark.parametrize("low, high, plain", [(1.4, 1.85, True), (0.2, 3, True),
+                                              (40, 300, True), (1e-8, 10, False),
+                                              (1e3, 1e6, False)])
+def test_log_axis_labels_are_plain_numbers_within_its_usual_range(low, high, plain):
+    """A narrow log axis reads 1.6, not 1.6×10⁰; one that reaches past 0.001 or 10,000 keeps
+    its powers of ten on every label (no mix of both on one axis)."""
+    fig, ax = figures.plt.subplots()
+    ax.set_yscale("log")
+    ax.plot([0, 1], [low, high])
+    ax.set_ylim(low, high)
+    figures.fit_to_print(fig)
+    labels = [t.get_text() for t in ax.get_yticklabels() + ax.get_yticklabels(minor=True)
+              if t.get_text()]
+    figures.plt.close(fig)
+    assert labels
+    powers = [label for label in labels if "10^" in label]
+    assert (not powers) if plain else len(powers) == len(labels), labels
+
+
+@pytest.mark.parametrize("n_classes, drawn", [
+    (10, "accuracy 1/10 = 0.1, loss ln 10 = 2.303"), (2, "loss ln 2 = 0.693"), (None, None)])
+def test_learning_rate_figure_draws_chance_where_its_axes_show_it(n_classes, drawn):
+    """A stuck run sits at the uniform guess's loss ln C and at accuracy 1/C: the figure draws
+    those levels where its axes already reach them, never stretching an axis for them (ln 2
+    = 0.69 lies within the losses here, 1/2 above the accuracies the panels show)."""
+    variants, curves = _lr_tables(2)
+    curves["val_acc_mean"] = np.clip(curves.val_acc_mean, 0.05, 0.3)
+    plain = figures.learning_rate_figure(curves, variants, 100, {0: [2]})
+    limits = [ax.get_ylim() for ax in plain.axes]
+    fig = figures.learning_rate_figure(curves, variants, 100, {0: [2]}, n_classes)
+    assert_figure_checks(fig)
+    assert [ax.get_ylim() for ax in fig.axes] == limits
+    labels = [label for _, _, label in legend_entries(fig)]
+    assert labels.count("chance") == (1 if drawn else 0)
+    notes = [n for n in figures.notes_of(fig) if "chance" in n]
+    assert notes == ([f"Broad pale line: chance, where a network that learned nothing sits (a "
+                      f"uniform guess over the {n_classes} classes: {drawn})."] if drawn else [])
+    levels = {round(ln.get_ydata()[0], 4) for ax in fig.axes for ln in ax.lines
+              if ln.get_color() == figures.CHANCE_STYLE["color"]}
+    if n_classes == 2:
+        assert round(np.log(2), 4) in levels and 0.5 not in levels

@@ -1075,3 +1075,14 @@ def test_the_templates_say_when_their_run_did_not_end_ok():
 def test_a_mean_count_of_records_keeps_its_fraction():
     assert a4._records(1 / 3) == "0.33 records"  # runs with 1, 0 and 0: not "0 records"
     assert a4._records(1.0) == "1 record" and a4._records(0.0) == "0 records"
+
+
+def test_stated_loss_lies_within_reach_of_every_run():
+    """The GD/SGD target is set from every seed's pair: the run with the highest floor still
+    reaches it (seed 0's pair alone would put it below the other seed's lowest loss)."""
+    runs = [pd.DataFrame({"train_loss": losses}) for losses in
+            ([2.0, 1.0, 0.2], [2.0, 0.8, 0.1], [1.9, 1.2, 0.9], [2.1, 1.4, 1.0])]
+    target = a4.default_target(runs, 0.9)
+    assert target == pytest.approx(2.1 - 0.9 * (2.1 - 1.0))
+    assert all((r.train_loss <= target).any() for r in runs)
+    assert not (runs[3].train_loss <= a4.default_target(runs[:2], 0.9)).any()

@@ -85,11 +85,33 @@ def _tight_box(fig):
     return fig.get_tightbbox(fig.canvas.get_renderer())
 
 
+def _plain_log_labels(fig):
+    """A log axis whose view lies within 0.001 to 10,000 labelled in plain numbers (1.6, 0.05,
+    300): matplotlib's default writes a narrow axis's ticks as 1.6×10⁰. A wider axis keeps
+    its powers of ten throughout. The same ticks are labelled; only their text changes."""
+    class PlainLogFormatter(ticker.LogFormatterSciNotation):
+        def __call__(self, x, pos=None):
+            label = super().__call__(x, pos)
+            lo, hi = sorted(self.axis.get_view_interval())
+            return f"{x:.4g}" if label and 1e-3 <= lo and hi < 1e4 else label
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() != "log":
+                continue
+            for minor in (False, True):
+                old = axis.get_minor_formatter() if minor else axis.get_major_formatter()
+                if type(old) is ticker.LogFormatterSciNotation:  # the default, not one set
+                    new = PlainLogFormatter(old._base, labelOnlyBase=old.labelOnlyBase)
+                    (axis.set_minor_formatter if minor else axis.set_major_formatter)(new)
+
+
 def fit_to_print(fig, width=None, height=PRINT_HEIGHT_IN):
     """Shrink the figure until its saved (tight) size fits the print box; text keeps its size
     in points, so it prints at its nominal size. Overlapping fate markers are moved apart.
     Returns the figure's tight box (inches) as it now stands, or None when it changed after
     it was last measured (save then measures it again)."""
+    _plain_log_labels(fig)
     width = (width or getattr(fig, "_nn_width", PRINT_WIDTH_IN)) - 2 * PAD_IN
     height -= 2 * PAD_IN
     for _ in range(4):
@@ -137,14 +159,15 @@ def _band(ax, x, mean, std, **style):
 KEY_COLOUR = "0.35"  # a legend entry in this grey is a style key: it stands for every colour
 
 
-def performance_figure(curves, summary, models):
+def performance_figure(curves, summary, models, n_classes=None):
     """The 2x2 figure of the architecture study (mean over seeds, band = +- 1 std where there
     are two or more seeds).
 
     a: training loss vs step; b: training (solid) and validation (dashed) accuracy vs step;
     c: test vs final training accuracy, one point per model; d: validation vs training accuracy
     along training, with the diagonal where they would be equal. One legend for the figure:
-    the models' colours, the line styles, the diagonal and the fate markers.
+    the models' colours, the line styles, the diagonal, the fate markers and, given
+    `n_classes`, the chance levels (loss ln C in a, accuracy 1/C in b).
     """
     fig, axes = plt.subplots(2, 2, figsize=(PRINT_WIDTH_IN, 6.2), layout="constrained")
     (a, b), (c, d) = axes
@@ -182,6 +205,8 @@ def performance_figure(curves, summary, models):
                 plt.Line2D([], [], color=KEY_COLOUR, ls="--"),
                 plt.Line2D([], [], color="grey", lw=0.8, ls=":")]
     labels += ["training (b)", "validation (b)", "equal (c, d)"]
+    chance, chance_label = chance_lines(n_classes, accuracy=[b], loss=[a])
+    handles, labels = handles + chance, labels + chance_label
     statuses = [s for s in STATUS_MARKERS if summary.status.str.contains(s).any()]
     more, words = status_handles(statuses, fig)
     fig.legend(handles + more, labels + words, loc="outside upper center",
@@ -278,6 +303,36 @@ def _status_legend(ax, statuses, **legend):
     more, words = status_handles(statuses, ax.figure)
     if handles or more:
         ax.legend(handles + more, labels + words, **legend)
+
+
+# a broad pale line behind the curves: told apart from every dotted or dashed key
+CHANCE_STYLE = dict(color="0.8", ls="-", lw=2.6, zorder=0.5)
+
+
+def chance_lines(n_classes, accuracy=(), loss=()):
+    """The levels a run that learned nothing sits at: accuracy 1/C on the `accuracy` axes, the
+    uniform guess's loss ln C on the `loss` axes, each drawn only where its axis already shows
+    it (a reference line never stretches an axis); the caption notes give the values. Returns
+    the legend handle and label ([], [] when none was drawn or without a class count)."""
+    if not n_classes:
+        return [], []
+    drawn, fig = [], None
+    for axes, level, what in (
+            (accuracy, 1 / n_classes, f"accuracy 1/{n_classes} = {1 / n_classes:.3g}"),
+            (loss, math.log(n_classes), f"loss ln {n_classes} = {math.log(n_classes):.3f}")):
+        for ax in axes:
+            limits = ax.get_ylim()
+            if min(limits) < level < max(limits):
+                ax.axhline(level, **CHANCE_STYLE)
+                ax.set_ylim(limits)
+                drawn.append(what)
+                fig = ax.figure
+    if not drawn:
+        return [], []
+    note(fig, "chance", "Broad pale line: chance, where a network that learned nothing sits "
+         f"(a uniform guess over the {n_classes} classes: "
+         + ", ".join(dict.fromkeys(drawn)) + ").")
+    return [plt.Line2D([], [], **CHANCE_STYLE)], ["chance"]
 
 
 def _separate_markers(fig, gap_pt=7.0):
@@ -408,13 +463,14 @@ def _axis_limits(found, log):
 ACTIVATION_STYLE = {"relu": ("C0", "-"), "sigmoid": ("C3", "--"), "tanh": ("C2", ":")}
 
 
-def activation_figure(curves, variants, scaling, models):
+def activation_figure(curves, variants, scaling, models, n_classes=None):
     """Study 4, one input scaling, small multiples: one column per model, training loss (top,
     linear) and first-layer gradient norm (bottom, log) against step, one line per activation
     (its own colour and dash); a fate marker at the end of a curve whose runs did not end ok.
     Runs that blew up or diverged do not set the axes when they would flatten the others:
     beyond the others' range they are drawn on the panel's edge, their largest value written
-    there. Gradient norms of exactly zero are drawn on a dotted floor line."""
+    there. Gradient norms of exactly zero are drawn on a dotted floor line. Given
+    `n_classes`, the uniform guess's loss ln C is a dotted grey line."""
     shown = variants[variants.scaling == scaling]
     models_here = [m for m in models if (shown.model == m).any()] or list(
         dict.fromkeys(shown.model))
@@ -499,6 +555,8 @@ def activation_figure(curves, variants, scaling, models):
     if zeros:
         handles.append(plt.Line2D([], [], color="grey", lw=0.8, ls=":"))
         labels.append(f"gradient exactly 0, drawn at {floor:.1g}")
+    chance, chance_label = chance_lines(n_classes, loss=axes[0])
+    handles, labels = handles + chance, labels + chance_label
     more, words = status_handles([st for *_, st, _ in series], fig)
     fig.legend(handles + more, labels + words, loc="outside upper center",
                ncol=len(handles + more), frameon=False)
@@ -519,13 +577,14 @@ def activation_figure(curves, variants, scaling, models):
 SWITCH_STYLES = (("k", ":"), ("0.5", "-."), ("saddlebrown", "--"))
 
 
-def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
+def learning_rate_figure(curves, variants, steps_per_epoch, switches=None, n_classes=None):
     """Study 5: one column per constant learning rate and one for the scheduled run; training
     loss (top, log) and validation accuracy (bottom) against epoch. The scheduled run's switch
     epochs are verticals, one per epoch at which a seed switched, labelled with its seeds; a
     marker ends a curve whose runs did not end ok. A variant that blew up or diverged does not
     set the shared loss axis when it would flatten the others: beyond their range it is drawn
-    on the panel's edge, its largest value written there."""
+    on the panel's edge, its largest value written there. Given `n_classes`, the chance
+    levels (loss ln C, accuracy 1/C) are dotted grey lines."""
     names = list(variants.name)
     fig, axes = plt.subplots(2, len(names), figsize=(PRINT_WIDTH_IN, 4.6), squeeze=False,
                              sharey="row", layout="constrained")
@@ -600,7 +659,9 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None):
         axes[0, 0].set_ylim(*limits)
     axes[0, 0].set_ylabel("training loss")
     axes[1, 0].set_ylabel("validation accuracy")
+    chance, chance_label = chance_lines(n_classes, accuracy=axes[1], loss=axes[0])
     handles, labels = status_handles(fates, fig)
+    handles, labels = chance + handles, chance_label + labels
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncol=len(handles),
                    frameon=False)

@@ -102,7 +102,8 @@ def analyse(inp, out, params, info):
     curves.to_csv(out.table("curves"), index=False)
     models = params["protocol"]["models"]
     for scaling in params["protocol"]["scalings"]:
-        figures.save(figures.activation_figure(curves, variants, scaling, models),
+        figures.save(figures.activation_figure(curves, variants, scaling, models,
+                                               len(info["class_names"])),
                      *out.figure(scaling))
     write_facts(out.facts, facts(variants, params, runs_, by_run))
 

@@ -108,7 +108,8 @@ def analyse(inp, out, params, info):
                             for r in summary.itertuples()])
     weights.to_csv(out.table("weights"), index=False)
 
-    figures.save(figures.performance_figure(stats_, summary, list(models)),
+    figures.save(figures.performance_figure(stats_, summary, list(models),
+                                                 len(info["class_names"])),
                  *out.figure("performance"))
     image_shape = data["train_x"].shape[1:]
     for r in summary.itertuples():

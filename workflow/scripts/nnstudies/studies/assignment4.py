@@ -314,8 +314,8 @@ def gd_sgd_table(runs_, curves, target):
 
 
 def default_target(curves, fraction):
-    """The loss `fraction` of the way from the higher starting loss to the lowest loss that
-    both runs reach (the larger of their minima)."""
+    """The loss `fraction` of the way from the highest starting loss to the lowest loss that
+    every run reaches (the largest of their minima): the GD and SGD runs of every seed."""
     start = max(c.train_loss.iloc[0] for c in curves)
     floor = max(c.train_loss.min() for c in curves)
     return float(start - fraction * (start - floor))
@@ -511,9 +511,10 @@ def analyse(inp, out, params, info):
     sweep = sweep_table(runs_, curves, grid, len(names), info["sizes"]["test"])
     sweep.to_csv(out.table("sweep"), index=False)
     two = p["two_layer"]
-    pair = [curves[(n, p["seeds"][0])] for n in ("gd", "sgd")]
+    # one target for every seed: each GD and SGD run reaches its floor
+    both = [curves[(n, seed)] for n in ("gd", "sgd") for seed in p["seeds"]]
     target = two["target_loss"] if two.get("target_loss") is not None else default_target(
-        pair, two["target_fraction"])
+        both, two["target_fraction"])
     gs = gd_sgd_table(runs_, curves, target)
     gs.to_csv(out.table("gd_sgd"), index=False)
     cnn = cnn_table(runs_, params["cnn_layers"], info.get("title", params["dataset"]),

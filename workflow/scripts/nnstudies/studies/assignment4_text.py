@@ -255,7 +255,10 @@ def gd_sgd_answer(sec, facts, gs, p):
     two = p["two_layer"]
     rule = (f"set in config ({facts['target_loss']:.4f})" if two.get("target_loss") is not None
             else f"{facts['target_loss']:.4f}, {100 * two['target_fraction']:g} % of the way "
-                 "from the starting loss to the lowest loss both runs reach")
+                 "from the starting loss to the lowest loss both runs reach"
+                 + ("" if len(p["seeds"]) == 1 else
+                    f" (highest start, lowest loss reached by all {2 * len(p['seeds'])} runs "
+                    f"of the {len(p['seeds'])} seeds)"))
     gd, sgd = (rows[rows.variant == v].iloc[0] for v in ("gd", "sgd"))
     constant = (f" {sec.cite(found, 'target_constant')}." if "target_constant" in found else "")
     return (f"The stated loss is {rule}.{constant} Training loss first at or below it (seed "

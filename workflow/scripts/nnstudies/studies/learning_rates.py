@@ -141,7 +141,8 @@ def analyse(inp, out, params, info):
             sources[summary["run"]["seed"]] = summary.get("first_switch_from")
             resumed[summary["run"]["seed"]] = summary.get("resumed_at_epoch")
     steps_per_epoch = read_summary(inp.summary[0])["steps_per_epoch"]
-    figures.save(figures.learning_rate_figure(curves, variants, steps_per_epoch, switches),
+    figures.save(figures.learning_rate_figure(curves, variants, steps_per_epoch, switches,
+                                              n_classes),
                  *out.figure("curves"))
     write_facts(out.facts, {**facts(runs_, variants, adam, adam_curves, switches, p, sources,
                                     by_run, steps_per_epoch),
