@@ -2,6 +2,7 @@
 drawn and told apart, outliers do not flatten the others, zeros on a log axis are drawn at its
 floor, text prints at 7 pt or more, and captions say what this run's figure drew."""
 import matplotlib
+import matplotlib.collections
 import numpy as np
 import pandas as pd
 import pytest
@@ -97,7 +98,8 @@ def test_activation_figure_keeps_every_series_visible(tmp_path):
     assert len([line for line in _panel(fig, 0, "cnn_3").lines if line.get_gid() == "status"]) == 2
     notes = " ".join(figures.notes_of(fig))
     assert "exactly zero" in notes and "(↑)" in notes and "triangle, run blew up" in notes
-    assert "One run per curve (a mean over one seed is that run): no band." in notes
+    assert ("No band: one run per curve (a mean over one seed is that run), or runs that "
+            "agree exactly.") in notes
 
 
 def test_activation_figure_without_any_regular_run(tmp_path):
@@ -135,7 +137,8 @@ def test_learning_rate_figure_clips_a_blow_up_and_says_what_the_band_is(seeds):
     assert share_of_axis(first, first.lines[0].get_ydata()) > 0.4
     notes = figures.notes_of(fig)
     assert ("Shaded band: ± 1 standard deviation over seeds." in notes) == (seeds > 1)
-    one_run = "One run per curve (a mean over one seed is that run): no band."
+    one_run = ("No band: one run per curve (a mean over one seed is that run), or runs that "
+               "agree exactly.")
     assert (one_run in notes) == (seeds == 1)
     assert any("(↑)" in n for n in notes)
     # a run with no finite loss has no marker, so no legend entry, and says so in its panel
@@ -145,6 +148,7 @@ def test_learning_rate_figure_clips_a_blow_up_and_says_what_the_band_is(seeds):
 
 @pytest.mark.parametrize("switches, expected", [
     ({0: [2], 1: [2], 2: [2]}, {2: "switch, all 3 seeds"}),
+    ({0: [2], 1: [2]}, {2: "switch, both seeds"}),
     ({0: [2], 1: [3], 2: [2]}, {2: "switch, seeds 0, 2", 3: "switch, seed 1"}),
     ({0: [1], 1: [2], 2: [3], 3: [4]}, {1: "switch (a seed's)"})])  # too many to tell apart
 def test_learning_rate_figure_draws_one_switch_line_per_epoch_with_its_seeds(switches, expected):
@@ -179,6 +183,50 @@ def test_ece421_training_and_validation_points_differ_with_one_epoch():
     assert_figure_checks(fig)
     labels = [label for _, _, label in legend_entries(fig)]
     assert "L2 0 training" in labels and "L2 0 validation" in labels and "run stuck" in labels
+
+
+def _ece421_one_epoch(std, runs=2, with_final_point=2):
+    """The CNN's curves of review D: one record per run (one epoch), two λ, `std` over seeds."""
+    table = pd.DataFrame({"l2": [0.0, 0.05], "worst_status": ["ok", "ok"], "runs": runs,
+                          "with_final_point": with_final_point})
+    stats_ = pd.concat([pd.DataFrame({
+        "name": ece421.cnn_name(l2), "epoch": [1], "train_loss_mean": [0.637 + l2],
+        "train_loss_std": [std], "val_loss_mean": [0.514 + l2], "val_loss_std": [std],
+        "train_acc_mean": [0.756 - l2], "train_acc_std": [std],
+        "val_acc_mean": [0.807 - l2], "val_acc_std": [std]}) for l2 in (0.0, 0.05)])
+    return ece421.curves_figure(stats_, table, "l2", "L2 {:g}")
+
+
+def test_ece421_one_epoch_shows_its_spread_as_error_bars_side_by_side():
+    """Review D, finding 10: with one record per run the caption promised a shaded band of
+    zero width. The spread over seeds is an error bar, each series beside the others at the
+    one epoch so that no bar covers another, and the caption says so; runs that agree
+    exactly draw none and the caption promises none."""
+    fig = _ece421_one_epoch(0.006)
+    assert_figure_checks(fig)
+    notes = " ".join(figures.notes_of(fig))
+    assert "Shaded band" not in notes
+    assert "rror bar: ± 1 standard deviation over seeds." in notes
+    assert "side by side around epoch 1" in notes
+    for ax in fig.axes:
+        xs = [float(line.get_xdata()[0]) for line in ax.lines if line.get_gid() != "status"
+              and len(line.get_xdata()) == 1 and line.get_marker() not in ("", "None", "_")]
+        assert len(xs) == 4 and len(set(xs)) == 4, xs  # two λ, training and validation
+        assert all(0.5 < x < 1.5 for x in xs)
+        bars = [c for c in ax.collections
+                if isinstance(c, matplotlib.collections.LineCollection)]
+        heights = [abs(seg[1][1] - seg[0][1]) for c in bars for seg in c.get_segments()]
+        assert len(heights) == 4 and min(heights) > 0  # a bar per series, each with width
+    same = " ".join(figures.notes_of(_ece421_one_epoch(0.0)))
+    assert "band" not in same.lower().replace("no band", "") and "rror bar" not in same
+    assert "No band" in same
+
+
+def test_ece421_curves_say_a_diverged_seed_leaves_the_mean():
+    notes = " ".join(figures.notes_of(_ece421_one_epoch(0.006, runs=3,
+                                                         with_final_point=[3, 2])))
+    assert "A diverged run stops early: after it, its setting's curve is the mean over the " \
+        "seeds still running (L2 0.05: 2 of 3 at the end)." in notes
 
 
 def test_reliability_figure_explains_bars_and_dots():
@@ -261,6 +309,52 @@ def test_hw5_figures(draw):
         assert "lr 1: diverged, no record to draw." in figures.notes_of(fig)
 
 
+def _lines_under_legends(fig, samples=60):
+    """The labels (or gids) of the lines some legend's box covers, each line sampled along its
+    segments: a two-epoch curve has only its ends as points."""
+    fig.canvas.draw()
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    boxes = [lg.get_window_extent() for lg in legends]
+    covered = []
+    for ax in fig.axes:
+        for line in ax.lines:
+            x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+            if len(x) < 2 or not np.isfinite(x).all() or not np.isfinite(y).all():
+                continue
+            t = np.linspace(0, 1, samples)[:, None]
+            xs = (x[:-1] + t * (x[1:] - x[:-1])).ravel()
+            ys = (y[:-1] + t * (y[1:] - y[:-1])).ravel()
+            points = line.get_transform().transform(np.column_stack([xs, ys]))
+            if any(box.contains(px, py) for box in boxes for px, py in points):
+                covered.append(line.get_label())
+    return covered
+
+
+def _hw5_variant_d_epochs():
+    """Variant D's one block against two (2 epochs): the one-block losses run along the
+    bottom right of the loss panel, where a legend inside it sat."""
+    rows = [("baseline", 1, 1.2396, 0.5795, 0.9199, 0.6167),
+            ("baseline", 2, 0.8416, 0.6625, 0.7545, 0.6992),
+            ("two_blocks", 1, 1.5813, 0.3173, 1.5333, 0.4958),
+            ("two_blocks", 2, 1.3924, 0.5538, 1.2037, 0.5675)]
+    return pd.DataFrame([{"name": n, "epoch": e, "train_loss_mean": tl, "train_loss_std": 0.02,
+                          "train_acc_mean": ta, "train_acc_std": 0.01, "val_loss_mean": vl,
+                          "val_loss_std": 0.03, "val_acc_mean": va, "val_acc_std": 0.03}
+                         for n, e, tl, ta, vl, va in rows])
+
+
+@pytest.mark.parametrize("draw", ["baseline", "rates", "momentum", "depth"])
+def test_hw5_legends_cover_no_curve(draw):
+    """Variant D's depth figure hid the one-block validation loss under its legend: every
+    Study 6a figure keeps its legend clear of its curves (below the panels)."""
+    epochs, variants, overfit, p = _hw5_tables()
+    if draw == "depth":
+        epochs = _hw5_variant_d_epochs()
+    fig = getattr(hw5_figures, draw)(epochs, variants, overfit, p, 0.1)
+    assert_figure_checks(fig)
+    assert not _lines_under_legends(fig)
+
+
 def test_assignment4_gd_sgd_figures():
     curve = pd.DataFrame({"step": np.arange(0, 21), "epoch": np.arange(0, 21),
                           "seconds": np.linspace(0, 2, 21), "train_loss": np.linspace(1, 0.9, 21),
@@ -315,12 +409,66 @@ def test_assignment4_linear_sweep_templates_and_cnn_figures():
     from nnstudies.studies.assignment4 import loss_drop
     assert_figure_checks(assignment4_figures.sweep_figure(curves, statuses, grid, name_of, 0,
                                                           loss_drop))
-    assert_figure_checks(assignment4_figures.cnn_figure(curve, "stuck"))
+    assert_figure_checks(assignment4_figures.cnn_figure({0: (curve, "stuck")}, 10))
     rng = np.random.default_rng(0)
     names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
              "Sneaker", "Bag", "Ankle boot"]
     assert_readable(assignment4_figures.templates_figure(rng.normal(size=(10, 1, 28, 28)),
                                                         rng.normal(size=(10, 1, 28, 28)), names))
+
+
+def _boxes_overlap(a, b):
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_assignment4_cnn_figure_draws_every_seed_and_chance_clear_of_its_legend():
+    """Variant D's CNN: seed 0 stuck (accuracy 0.21-0.24, loss 1.609-1.615), seed 1 ok. Both
+    runs are drawn; chance (1/5 and ln 5) is drawn, the stuck run's axes stretched to show it;
+    the legend sits below the panels, covering no curve (inside, it hid the training
+    accuracy's minimum)."""
+    steps = np.arange(10, 101, 10)
+    stuck = pd.DataFrame({"step": steps, "train_loss": np.linspace(1.6115, 1.613, 10),
+                          "train_acc": [0.234, 0.218, 0.216, 0.206, 0.23, 0.238, 0.216, 0.226,
+                                        0.218, 0.236],
+                          "val_loss": np.linspace(1.6112, 1.6107, 10),
+                          "val_acc": np.linspace(0.222, 0.243, 10)})
+    ok = stuck.assign(train_loss=stuck.train_loss - 0.004, train_acc=stuck.train_acc + 0.1,
+                      val_loss=stuck.val_loss - 0.003, val_acc=stuck.val_acc + 0.11)
+    fig = assignment4_figures.cnn_figure({0: (stuck, "stuck"), 1: (ok, "ok")}, 5)
+    assert_figure_checks(fig)
+    loss, acc = fig.axes
+    colours = {matplotlib.colors.to_hex(line.get_color()) for line in acc.lines
+               if line.get_gid() != "status" and len(line.get_xdata()) > 1}
+    assert {matplotlib.colors.to_hex(c) for c in ("C0", "C1")} <= colours  # both seeds
+    levels = {round(float(line.get_ydata()[0]), 4) for ax in fig.axes for line in ax.lines
+              if line.get_color() == figures.CHANCE_STYLE["color"]}
+    assert levels == {0.2, round(np.log(5), 4)}
+    low, high = acc.get_ylim()
+    assert low < 0.2 - 0.01 * (high - low)  # chance clear of the axis' edge
+    assert not any(ax.get_legend() for ax in fig.axes) and len(fig.legends) == 1
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[:2] == ["seed 0 (stuck)", "seed 1"] and "chance" in labels
+    fig.canvas.draw()
+    box = fig.legends[0].get_window_extent()
+    assert not any(_boxes_overlap(box, ax.get_window_extent()) for ax in fig.axes)
+    assert "accuracy 1/5 = 0.2, loss ln 5 = 1.609" in " ".join(figures.notes_of(fig))
+
+
+def test_assignment4_accuracy_panels_draw_chance():
+    steps = np.arange(0, 21)
+    curve = pd.DataFrame({"step": steps, "epoch": steps, "seconds": np.linspace(0, 2, 21),
+                          "train_loss": np.linspace(1, 0.8, 21),
+                          "test_loss": np.linspace(1, 0.82, 21),
+                          "train_acc": np.linspace(0.15, 0.7, 21),
+                          "test_acc": np.linspace(0.15, 0.65, 21)})
+    curves = {("gd", 0): curve, ("sgd", 0): curve.assign(test_acc=0.2)}
+    for fig in (assignment4_figures.linear_figure(curve, "linear", 5),
+                assignment4_figures.gd_sgd_iterations_figure(curves, 0, 0.9, {}, 5)):
+        assert_figure_checks(fig)
+        assert "chance" in [t.get_text() for t in fig.legends[0].get_texts()]
+        assert not any(ax.get_legend() for ax in fig.axes)
+        assert any(line.get_color() == figures.CHANCE_STYLE["color"] for ax in fig.axes
+                   for line in ax.lines)
 
 
 def _hw5_runs():
@@ -412,3 +560,30 @@ def test_learning_rate_figure_draws_chance_where_its_axes_show_it(n_classes, dra
               if ln.get_color() == figures.CHANCE_STYLE["color"]}
     if n_classes == 2:
         assert round(np.log(2), 4) in levels and 0.5 not in levels
+
+
+@pytest.mark.parametrize("smallest", [0.0458, 2.9e-7, 1.0, 12.0, 0.03])
+def test_zero_floor_is_a_number_its_legend_prints_exactly(smallest):
+    """Zeros on a log axis sit below a third of the smallest positive value, at a value the
+    legend's "drawn at {floor:.1g}" writes exactly (0.0153 printed as 0.02 was 30 % off)."""
+    floor = figures._log_floor(np.array([0.0, smallest, 5 * smallest]))
+    assert 0 < floor <= smallest / 3 * (1 + 1e-12)
+    assert float(f"{floor:.1g}") == floor
+
+
+@pytest.mark.parametrize("x, std, drawn, note", [
+    ([1, 2, 3], [0.1, 0.1, 0.1], "band", "Shaded band: ± 1 standard deviation over seeds."),
+    ([1], [0.1], "bar", "Error bar: ± 1 standard deviation over seeds."),
+    ([1, 2, 3], [0.0, 0.0, 0.0], None, "No band: one run per curve (a mean over one seed is "
+     "that run), or runs that agree exactly.")])
+def test_a_curve_shows_its_spread_only_where_it_has_width(x, std, drawn, note):
+    """A spread over one x is an error bar (a band there has no width: the ECE421 CNN's one
+    record per run was promised a band nobody could see); a zero spread draws nothing and the
+    caption says so."""
+    fig, ax = figures.plt.subplots()
+    line = figures._band(ax, np.array(x), np.full(len(x), 0.5), np.array(std), color="C0")
+    fills = [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
+    assert len(fills) == (1 if drawn == "band" else 0)
+    assert len(ax.containers) == (1 if drawn == "bar" else 0)
+    assert (line.get_marker() == "o") == (len(x) == 1)  # one point: a dot, not an empty line
+    assert any(n.endswith(note) for n in figures.notes_of(fig)), figures.notes_of(fig)

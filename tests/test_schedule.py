@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from nnstudies.models import build_model, first_layer
-from nnstudies.schedule import epoch_end_accuracy, plateau_epoch
+from nnstudies.schedule import describe_rule, epoch_end_accuracy, plateau_epoch
 from test_train import CNN, go, make_data, make_run
 
 torch.set_num_threads(1)
@@ -70,6 +70,18 @@ def curve(values):
 ])
 def test_plateau_rule_on_hand_made_curves(values, delta, patience, after, expected):
     assert plateau_epoch(curve(values), delta, patience, after) == expected
+
+
+def test_the_rule_prints_its_threshold_in_points_as_the_report_prints_accuracy():
+    """min_delta is a fraction; the report writes accuracies in %, so 0.01 reads "1 point"."""
+    assert describe_rule(0.01, 1) == (
+        "the first epoch after which the best end-of-epoch validation accuracy so far (since the "
+        "start or the last switch) is not beaten by more than 1 point at the end of the next "
+        "epoch")
+    assert describe_rule(0.005, 2).endswith(
+        "not beaten by more than 0.5 points at the end of any of the next 2 epochs")
+    assert "by more than 7 points" in describe_rule(0.07, 1)
+    assert "is not beaten at the end of the next epoch" in describe_rule(0.0, 1)
 
 
 def test_epoch_end_accuracy_takes_the_last_record_of_each_epoch():

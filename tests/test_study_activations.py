@@ -5,7 +5,7 @@ import pytest
 
 from claim_check import assert_wording_ignores_swaps
 from handmade import INFO, ZOO, run_dict, through_files, tiny_png, write_run, render_section
-from nnstudies import aggregate
+from nnstudies import aggregate, appendix
 from nnstudies.report import plain
 from nnstudies.studies import activations as act
 
@@ -20,15 +20,16 @@ def curve(loss, grad, n=10):
                          "train_acc": 0.5, "grad_norm": np.broadcast_to(grad, n).astype(float)})
 
 
-def section(tmp_path, spec, scalings=("unit", "raw")):
+def section(tmp_path, spec, scalings=("unit", "raw"), data_scaling="unit"):
     """spec: {(model, activation, scaling): (loss, grad, test_acc)} -> {question id: answer}."""
-    sec, runs = build(tmp_path, spec, scalings)
+    sec, runs = build(tmp_path, spec, scalings, data_scaling)
     out = {f"activations-q{q.number}": plain(q.answer, sec) for q in sec.questions}
     return out, plain(sec.summary, sec), sec.intro, runs
 
 
-def build(tmp_path, spec, scalings=("unit", "raw")):
-    """The section (claims as marks) and the runs table from hand-made runs."""
+def build(tmp_path, spec, scalings=("unit", "raw"), data_scaling="unit"):
+    """The section (claims as marks) and the runs table from hand-made runs; loss and grad may
+    be one value for every record or one per record (10 records)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     summaries, curves = [], []
     for (model, a, sc), (loss, grad, test_acc) in spec.items():
@@ -42,11 +43,12 @@ def build(tmp_path, spec, scalings=("unit", "raw")):
     params = {"protocol": {"models": models, "activations": ["relu", "sigmoid"],
                            "scalings": list(scalings), "lr": 0.01, "momentum": 0.0,
                            "batch_size": 50, "epochs": 1, "seeds": [0], "record_every": 10},
+              "data_scaling": data_scaling,
               "depth": {m: DEPTH[m] for m in models}, "family": {m: FAMILY[m] for m in models},
               "first_layer_weights": {m: act.first_layer_weights(ZOO[m], (1, 28, 28))
                                       for m in models}}
     tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants},
-                                  act.facts(variants, params, runs, by_run))
+                                  act.facts(variants, params, runs, by_run, 10))
     png = tiny_png(tmp_path)
     sec = render_section(act, facts, tables, {s: png for s in scalings}, params, INFO)
     return sec, runs
@@ -161,3 +163,120 @@ def test_gradient_norms_of_first_layers_of_different_sizes_name_the_confound(tmp
     assert ("grows as the square root of their number (mlp_1 25,088, cnn_3 144, cnn_5 72): the "
             "norms, and their trend with depth, cannot tell depth or family from the size of "
             "the first layer") in q1
+
+
+def test_the_main_questions_use_the_configured_scaling_not_the_tables_sort_order():
+    """The base scaling comes from the configuration: the other studies' data scaling where
+    it was run, else the first configured scaling other than the bonus's [0, 255]; [0, 255]
+    only when nothing else ran (never the first row of a table sorted by run name)."""
+    run = {"unit", "symmetric", "raw"}
+    assert act.base_scaling(["symmetric", "raw"], "unit", run)[0] == "symmetric"
+    assert act.base_scaling(["raw", "symmetric"], "unit", run)[0] == "symmetric"
+    assert act.base_scaling(["unit", "symmetric", "raw"], "symmetric", run)[0] == "symmetric"
+    assert act.base_scaling(["unit", "symmetric"], "raw", run)[0] == "unit"
+    assert act.base_scaling(["raw"], "unit", {"raw"}) == ("raw", "the only scaling run here")
+
+
+SYMMETRIC = {(m, a, "symmetric"): v for (m, a, _), v in HEALTHY.items()}
+RAW = {  # [0, 255]: ReLU blows up or dies, the sigmoids' first-record gradients grow
+    ("mlp_1", "relu", "raw"): ([1e4] + [2.3] * 9, [5.0] + [0.0] * 9, 0.10),
+    ("mlp_1", "sigmoid", "raw"): (1.0, 0.5, 0.6),
+    ("cnn_3", "relu", "raw"): (5e9, 1e3, 0.10),
+    ("cnn_3", "sigmoid", "raw"): (2.3, 0.2, 0.10),
+    ("cnn_5", "relu", "raw"): (0.9, 0.5, 0.7), ("cnn_5", "sigmoid", "raw"): (1.5, 0.1, 0.5)}
+
+
+def test_symmetric_and_raw_answer_q1_q2_from_the_symmetric_runs_and_name_them(tmp_path):
+    """Variant D's configuration (scalings [symmetric, raw], data scaling unit): the runs on
+    [-1, 1] answer Q1 and Q2, each answer says so, and so does the summary."""
+    answers, summary, _, _ = section(tmp_path, {**SYMMETRIC, **RAW},
+                                     scalings=("symmetric", "raw"))
+    for q in ("activations-q1", "activations-q2"):
+        assert answers[q].startswith("Runs on inputs in [-1, 1] (the first configured scaling "
+                                     "other than the bonus's [0, 255]). ")
+    assert ("With relu on inputs in [-1, 1], mean first-layer gradient norm over training per "
+            "model: mlp_1 (depth 2) 0.3; cnn_3 (depth 4) 0.2; cnn_5 (depth 7) 0.1"
+            in answers["activations-q1"])
+    assert ("ReLU/sigmoid ratio of the mean first-layer gradient norm (same model and seed, "
+            "inputs in [-1, 1]): mlp_1 3; cnn_3 20; cnn_5 100" in answers["activations-q2"])
+    assert "Left out" not in answers["activations-q2"]  # the [0, 255] runs are the bonus's
+    assert ("The ReLU/sigmoid ratios use inputs in [-1, 1] and one seed (one ReLU and one "
+            "sigmoid run per model)") in summary
+
+
+def test_the_bonus_compares_with_the_base_scaling_and_ends_with_a_verdict(tmp_path):
+    """Against [-1, 1] the map is x -> 127.5 x + 127.5, not x -> 255 x; the answer names the
+    reference, measures the gradient ratio and gives the claim's verdict, and sets each
+    variant's outcome on [0, 255] beside its outcome on [-1, 1]."""
+    answers, _, _, _ = section(tmp_path, {**SYMMETRIC, **RAW}, scalings=("symmetric", "raw"))
+    bonus = answers["activations-q3"]
+    assert bonus.startswith("Compared with inputs in [-1, 1], the scaling of Q1 and Q2; [0, 1] "
+                            "is not run here. Expected: an input x in [-1, 1] becomes "
+                            "127.5 x + 127.5 in [0, 255] (127.5 times the range, shifted; the "
+                            "largest input magnitude goes from 1 to 255).")
+    assert "255 times larger" not in bonus and "on [0, 1]" not in bonus
+    assert ("First-layer gradient norm at the first record on [0, 255] over that on [-1, 1] "
+            "(same variant and seed), per variant: above 1 for 6 of 6 arms (mlp_1 relu 16.7; "
+            "mlp_1 sigmoid 5; cnn_3 relu 5e+03; cnn_3 sigmoid 20; cnn_5 relu 5; cnn_5 sigmoid "
+            "100; sign test p = 0.031). Verdict: agrees.") in bonus
+    assert ("Test accuracy on [0, 255] minus on [-1, 1] (same variant and seed), per variant: "
+            "mlp_1 relu -75.00 points") in bonus
+    assert "mlp_1 relu: stuck (final loss 2.3, test 10.00 %" in bonus
+    assert "on [-1, 1]: ok, test 85.00 %)" in bonus
+    # on [0, 1] the map is a pure stretch
+    answers, _, _, _ = section(tmp_path / "unit", {**HEALTHY, **RAW})
+    assert "Expected: an input x in [0, 1] becomes 255 x in [0, 255] (255 times the range; " in (
+        answers["activations-q3"])
+
+
+def test_a_bonus_with_nothing_to_compare_says_why_it_was_not_measured(tmp_path):
+    answers, summary, _, _ = section(tmp_path, RAW, scalings=("raw",))
+    assert answers["activations-q1"].startswith("Runs on inputs in [0, 255] (the only scaling "
+                                                "run here). ")
+    bonus = answers["activations-q3"]
+    assert bonus.startswith("Expected: inputs in [0, 255]")
+    assert ("Not measured: only [0, 255] was run, so there is no other scaling to compare it "
+            "with.") in bonus
+
+
+def test_a_run_that_blew_up_and_then_died_is_not_a_vanishing_gradient_example(tmp_path):
+    """A ReLU run whose loss is 1e4 (far above 10 × ln 10) at its first record, then back near
+    ln 10 with its units dead (gradient exactly zero): its fate is stuck, but its zero gradient
+    is the overshoot's aftermath, so it is left out like a blown-up run, and named so."""
+    spec = dict(HEALTHY)
+    spec[("mlp_1", "relu", "unit")] = ([1e4] + [2.3] * 9, [5.0] + [0.0] * 9, 0.10)
+    answers, summary, _, runs = section(tmp_path, spec, scalings=("unit",))
+    assert dict(zip(runs.name, runs.status))["mlp_1-relu-unit"] == "stuck"
+    named = ("mlp_1 relu seed 0 (blew up at step 10: training loss 1e+04, above 10 × ln C = "
+             "23; then its units died, its first-layer gradient exactly zero at the end)")
+    for q in ("activations-q1", "activations-q2"):
+        assert named in answers[q].split("Left out of the gradient comparisons")[1]
+        assert "Included although stuck" not in answers[q]
+    assert "mlp_1 (depth 2)" not in answers["activations-q1"].split("With sigmoid")[0]
+    assert ("(same model and seed, inputs in [0, 1]): cnn_3 20; cnn_5 100"
+            in answers["activations-q2"])
+    assert "for cnn_3 and cnn_5 only, 2 of 3 models" in summary
+
+
+def _figure_rows(sec):
+    """The appendix rows of the seeds' ReLU-against-sigmoid figures (seeds 000 and 001)."""
+    return {r["ask"]: r for seed in appendix.collect([act], [sec]) for r in seed["rows"]
+            if " Fig. " in r["ask"]}
+
+
+def test_the_seeds_figure_is_answered_by_the_base_scalings_figure(tmp_path):
+    """The appendix row of the seeds' ReLU-against-sigmoid figure points at the section whose
+    figure for the base scaling answers it, whatever that scaling is; 'partly' where it is not
+    the seeds' [-1, 1]."""
+    sec, _ = build(tmp_path / "d", {**SYMMETRIC, **RAW}, scalings=("symmetric", "raw"))
+    rows = _figure_rows(sec)
+    assert len(rows) == 2
+    for row in rows.values():
+        assert row["href"] == "activations" and "reason" not in row
+        assert row["note"] == "the figure for inputs in [-1, 1], the scaling of Q1 and Q2"
+    sec, _ = build(tmp_path / "u", HEALTHY, scalings=("unit",))
+    for row in _figure_rows(sec).values():
+        assert row["href"] == "activations"
+        assert row["note"] == ("partly: the figure for inputs in [0, 1], the scaling of Q1 and "
+                               "Q2; the seed's inputs were in [-1, 1], not run here")
+    assert "(the runs of Q1 and Q2)" in sec.figures[0]["caption"]

@@ -1,38 +1,70 @@
 """Study 3's prose on hand-made tables, addressed by question id (architectures-q<n>)."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from claim_check import assert_wording_ignores_swaps
-from handmade import (INFO, ZOO, make_runs, make_weights, render_section, spread, through_files,
-                      tiny_png)
+from handmade import INFO, ZOO, make_runs, render_section, spread, through_files, tiny_png
+from nnstudies import appendix
 from nnstudies.report import plain
 from nnstudies.studies import architectures as arch
 
 
 def answers(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivity=None,
-            runs=None):
-    """{question id: answer} of the section built from these runs, plus the summary line."""
-    sec = build(tmp_path, accs, gaps, template_r, zero_sum, selectivity, runs)
+            runs=None, silent=None):
+    """{question id: answer} of the section built from these runs, plus the summary line and
+    the section's opening."""
+    sec = build(tmp_path, accs, gaps, template_r, zero_sum, selectivity, runs, silent)
     out = {f"architectures-q{q.number}": q.answer for q in sec.questions}
-    out["summary"] = sec.summary
+    out["summary"], out["intro"] = sec.summary, sec.intro
     return {k: plain(v, sec) for k, v in out.items()}
 
 
+def _per_seed(value, n):
+    """A per-run number given for every run (a list) or once for all of them."""
+    return list(value) if isinstance(value, (list, tuple)) else [value] * n
+
+
+def unit_weights(runs, summary, template_r, zero_sum, selectivity, silent=None):
+    """The weights table as the analysis writes it: one row per run (unit_statistics), each
+    number given per model, once or per seed."""
+    best = dict(zip(summary.model, summary.best_seed))
+    rows = []
+    for model, g in runs.groupby("model", sort=False):
+        conv, n = model.startswith("cnn"), len(g)
+        units = 16 if conv else 32
+        for i, seed in enumerate(g.seed):
+            quiet = _per_seed((silent or {}).get(model, 1), n)[i]
+            rows.append({"model": model, "seed": seed, "best": seed == best[model],
+                         "status": "ok", "units": units, "silent_units": quiet,
+                         "zero_units": quiet, "silent_list": " ".join(map(str, range(quiet))),
+                         "template_r_mean": np.nan if conv else
+                         _per_seed(template_r[model], n)[i],
+                         "zero_sum_fraction": _per_seed(zero_sum[model], n)[i] if conv else
+                         np.nan,
+                         "selectivity_mean": _per_seed(selectivity[model], n)[i],
+                         "preferred_classes": 7})
+    return pd.DataFrame(rows, columns=arch.WEIGHT_COLUMNS)
+
+
 def build(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivity=None,
-          runs=None):
+          runs=None, silent=None):
     """The section built from these runs (claims as marks)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     runs = make_runs(accs, gaps) if runs is None else runs
     models = {m: ZOO[m] for m in accs}
     summary, pairwise = arch.rank(runs, models)
-    weights = make_weights(summary, template_r or {m: 0.4 for m in accs},
+    weights = unit_weights(runs, summary, template_r or {m: 0.4 for m in accs},
                            zero_sum or {m: 0.5 for m in accs},
-                           selectivity or {m: 0.3 for m in accs})
+                           selectivity or {m: 0.3 for m in accs}, silent)
     tables, facts = through_files(tmp_path, {"summary": summary, "pairwise": pairwise,
                                              "weights": weights, "runs": runs},
                                   arch.facts(summary, runs, weights, 10))
     png = tiny_png(tmp_path)
-    figs = {name: png for name in arch.figures_of({"models": models})}
+    figs = {}
+    for name in arch.figures_of({"models": models}):  # named as the workflow names them
+        figs[name] = tmp_path / f"architectures_{name}.png"
+        figs[name].write_bytes(png.read_bytes())
     params = {"protocol": {"models": list(accs), "seeds": [0, 1], "optimizer": "adam",
                            "lr": 0.001, "batch_size": 50, "epochs": 2, "record_every": 10},
               "models": models}
@@ -96,10 +128,11 @@ def test_separated_and_not_separated_rankings(tmp_path):
     assert "separated by the data (permutation test p = " in a["architectures-q3"]
     assert "not separated by the data" in b["architectures-q3"]
     assert "which does not make them equal" in b["architectures-q3"]
-    # cnn_3 is smaller than cnn_4 and not separated from it: named on other grounds only
+    # the runner-up cnn_3 is smaller than cnn_4 and not separated from it: named on other
+    # grounds only
     q10 = b["architectures-q10"]
-    assert ("the highest mean (cnn_4, 12,402 parameters) against the smallest model the data "
-            "do not separate from it (cnn_3, 10,306 parameters)") in q10
+    assert ("the highest mean (cnn_4, 12,402 parameters) against the runner-up (cnn_3, 10,306 "
+            "parameters, 17 % fewer parameters)") in q10
     assert "not separated by the data (p = " in q10
     assert "a reader who values size may prefer cnn_3" in q10
     assert "may prefer" not in a["architectures-q10"]  # separated: accuracy decides
@@ -107,14 +140,14 @@ def test_separated_and_not_separated_rankings(tmp_path):
     assert "Accuracy does not decide the pick" in b["architectures-q10"]
 
 
-def test_the_smaller_alternative_is_one_the_data_do_not_separate_from_the_best(tmp_path):
-    """REPORT.md: recommend on other grounds a model the data do not separate from the best;
-    never the smallest model when the data show it worse."""
+def test_the_smaller_alternative_is_the_runner_up_not_a_worse_model(tmp_path):
+    """REPORT.md: recommend on other grounds the runner-up the data do not separate from the
+    best; never the smallest model when the data show it worse."""
     accs = {"mlp_1": spread(0.86, sd=0.02), "cnn_3": spread(0.855, sd=0.02),
             "cnn_4": spread(0.70)}  # cnn_4 is smaller than mlp_1 but clearly worse
     q10 = answers(tmp_path, accs)["architectures-q10"]
-    assert "the smallest model the data do not separate from it (cnn_3, 10,306 parameters)" \
-        in q10 and "a reader who values size may prefer cnn_3" in q10
+    assert "against the runner-up (cnn_3, 10,306 parameters, 60 % fewer parameters)" in q10
+    assert "a reader who values size may prefer cnn_3" in q10 and "cnn_4" not in q10
 
 
 def test_parameter_count_confounded_with_family(tmp_path):
@@ -129,15 +162,25 @@ def test_parameter_count_confounded_with_family(tmp_path):
     assert "cannot be put on depth alone" in q5
 
 
-def test_gap_wording_for_a_negative_gap(tmp_path):
+def test_the_gap_is_labelled_a_running_mean_and_not_ranked(tmp_path):
+    """The training figure is a running mean over the last record's batches, taken while the
+    weights improve: said where it appears (with its standard error), never ranked as a gap."""
     accs = {m: spread(0.85 + 0.01 * i) for i, m in enumerate(["mlp_1", "cnn_3", "cnn_4"])}
-    a = answers(tmp_path, accs, gaps={"mlp_1": 0.05, "cnn_3": -0.014, "cnn_4": 0.01})
-    assert "cnn_3 -1.40 points" in a["architectures-q1"]
-    assert "mlp_1 +5.00 points" in a["architectures-q1"]
-    assert "negative gap means" in a["architectures-q1"]
-    # the widest gap is named by a claim with its test, not by sorting the means
-    assert "Generalisation gap" in a["architectures-q2"]
-    assert "the highest mean is mlp_1's" in a["architectures-q2"]
+    sec = build(tmp_path, accs, gaps={"mlp_1": 0.05, "cnn_3": -0.014, "cnn_4": 0.01})
+    q1, q2 = (plain(q.answer, sec) for q in sec.questions[:2])
+    assert "cnn_3 -1.40 points" in q1 and "mlp_1 +5.00 points" in q1
+    assert "a running mean over its 10 steps" in q1 and "while they improve" in q1
+    # 10 steps of 50 images; cnn_3's running mean (about 0.85) has the largest standard
+    # error: sqrt(0.85 * 0.15 / 500) = 1.6 points
+    assert "it rests on 500 images, so its standard error is up to 1.6 points per run" in q1
+    assert "not a like-for-like gap" in q1 and "a negative difference can mean" in q1
+    for text in (q1, q2):
+        assert "highest mean" not in text and "runner-up" not in text
+    assert "training accuracy at the last record (a running mean" in q2
+    assert "final training" not in q2 and "running mean" in sec.figures[0]["caption"]
+    headers = [h for h, _ in arch.SHOWN["summary"].columns]
+    assert "train acc. %, running mean at last record" in headers
+    assert "gap (points)" not in headers
 
 
 def test_a_blown_up_run_is_counted_in_the_summary(tmp_path):
@@ -153,7 +196,9 @@ def test_one_run_per_model_makes_no_comparison(tmp_path):
     assert "no spread, so no ranking is made" in a["architectures-q3"]
     for q in ("architectures-q3", "summary"):
         assert "highest" not in a[q] and "best" not in a[q]
-    assert "one run each: no spread, so no comparison" in a["architectures-q10"]
+    assert "with one run for a model accuracy is not ranked, so it is not weighed against " \
+           "size" in a["architectures-q10"]
+    assert "Every model has one run: no spread, so no comparison is made." in a["intro"]
 
 
 def test_weight_answers_follow_the_numbers(tmp_path):
@@ -162,12 +207,14 @@ def test_weight_answers_follow_the_numbers(tmp_path):
     a = answers(tmp_path, accs, template_r={"mlp_1": 0.62, "mlp_2": 0.21},
                 zero_sum={"cnn_3": 0.25, "cnn_4": 0.75},
                 selectivity={"mlp_1": 0.1, "mlp_2": 0.3, "cnn_3": 0.6, "cnn_4": 0.2})
-    assert "0.62 (mlp_1)" in a["architectures-q6"] and "75 % of cnn_4's" in a["architectures-q6"]
-    # one (best) run per model: values, no "most class-specific"
+    assert "mlp_1 0.62 in all 5 runs" in a["architectures-q6"]
+    assert "cnn_4 75 % in all 5 runs" in a["architectures-q6"]
+    # values over the runs, no "most class-specific"
     assert "most" not in a["architectures-q7"]
-    assert "cnn_3 0.6 (strongly specialised" in a["architectures-q7"]
+    assert "mlp_2 0.3 in all 5 runs, partly specialised in all 5 runs" in a["architectures-q7"]
     assert "not ranked" in a["architectures-q8"]
-    assert "mlp_1: its pictures can be read as class templates" in a["architectures-q8"]
+    assert "mlp_1: its pictures can be read as class templates in all 5 runs" in \
+        a["architectures-q8"]
 
 
 def test_family_order_is_a_tested_claim_over_models_not_runs(tmp_path):
@@ -183,7 +230,7 @@ def test_family_order_is_a_tested_claim_over_models_not_runs(tmp_path):
 def test_a_selectivity_just_below_a_band_edge_is_printed_below_it(tmp_path):
     accs = {m: spread(0.85) for m in ["mlp_1", "cnn_3"]}
     a = answers(tmp_path, accs, selectivity={"mlp_1": 0.195, "cnn_3": 0.3})
-    assert "mlp_1 0.195 (hardly specialised" in a["architectures-q7"]
+    assert "mlp_1 0.195 in all 5 runs, hardly specialised in all 5 runs" in a["architectures-q7"]
 
 
 def test_a_family_of_three_models_gets_its_own_size_trend(tmp_path):
@@ -209,8 +256,8 @@ def test_a_best_mean_that_is_also_the_smallest_model_is_not_set_against_a_larger
     six = {"mlp_2": spread(0.70, 6), "cnn_3": spread(0.72, 6), "cnn_4": spread(0.60, 6)}
     q10 = answers(tmp_path / "6", six)["architectures-q10"]
     assert "The pick: the highest mean above, which the data separate" in q10
-    assert "(cnn_3, the highest mean, has the fewest too: size agrees with accuracy; the " \
-           "runner-up mlp_2 has 170 % more parameters)" in q10
+    assert "(cnn_3, the highest mean, has the fewest parameters: size agrees with accuracy; " \
+           "the runner-up mlp_2 has 170 % more parameters)" in q10
     two = {"mlp_2": [0.70, 0.71], "cnn_3": [0.72, 0.73], "cnn_4": [0.60, 0.61]}
     q10 = answers(tmp_path / "2", two)["architectures-q10"]
     assert "No pick can be made from these runs" in q10 and "the pick is" not in q10
@@ -225,3 +272,186 @@ def test_a_family_of_one_model_is_named_not_compared(tmp_path):
     assert q9.endswith("The MLP family has one model (mlp_2): no spread across models, so the "
                        "families are not compared.")
     assert "one run" not in q9 and "MLPs" not in q9
+
+
+# ---------------------------------------------------------------- what the tests can reach
+
+THREE_RUNS = {"mlp_2": spread(0.765, 3, 0.005), "cnn_3": spread(0.743, 3, 0.007),
+              "cnn_5": spread(0.69, 3, 0.018)}  # variant D: intervals apart, no test can tell
+
+
+def test_the_opening_says_no_comparison_can_reach_significance_with_three_runs(tmp_path):
+    """With 3 runs a side the exact test's smallest p is 0.1: said once, up front, with the
+    intervals' assumption, so that two intervals apart are not read against 'not resolved'."""
+    a = answers(tmp_path, THREE_RUNS)
+    assert ("the 95 % intervals are Student t intervals, which assume normally spread "
+            "accuracies, and show the spread, not the test") in a["intro"]
+    assert ("With 3 runs a model the smallest p that test can give is 0.1, so no comparison of "
+            "two models here can reach p < 0.05: each is not resolved, even where two "
+            "intervals do not overlap.") in a["intro"]
+    assert "With 3 runs a model no comparison here can reach p < 0.05." in a["summary"]
+
+
+def test_the_opening_names_the_comparisons_that_cannot_reach_significance(tmp_path):
+    accs = {"mlp_1": spread(0.84, 2), "cnn_3": spread(0.88), "cnn_4": spread(0.90)}
+    a = answers(tmp_path, accs)
+    assert ("With these runs (cnn_3 5, cnn_4 5, mlp_1 2) the comparisons of cnn_3 with mlp_1 "
+            "and cnn_4 with mlp_1 cannot reach p < 0.05") in a["intro"]
+    assert "no comparison here can reach" not in a["summary"]
+    five = answers(tmp_path / "5", {m: spread(0.8 + 0.01 * i) for i, m in
+                                    enumerate(["mlp_1", "cnn_3"])})
+    assert "With 5 runs a model it can give p as small as 0.0079." in five["intro"]
+
+
+# ---------------------------------------------------------------- still learning at the end
+
+def test_last_epoch_gain_is_the_fitted_rise_over_the_last_epoch():
+    steps = np.arange(10, 201, 10)
+    rising = pd.DataFrame({"step": steps, "epoch": np.where(steps <= 100, 1, 2),
+                           "val_acc": 0.3 + 0.0005 * steps})
+    assert arch.last_epoch_gain(rising, 200, 2) == pytest.approx(0.05)  # 0.0005 x 100 steps
+    flat = rising.assign(val_acc=0.7)
+    assert arch.last_epoch_gain(flat, 200, 2) == pytest.approx(0.0)
+    # one record an epoch: the last 3 records
+    per_epoch = pd.DataFrame({"step": [100, 200, 300], "epoch": [1, 2, 3],
+                              "val_acc": [0.5, 0.6, 0.7]})
+    assert arch.last_epoch_gain(per_epoch, 300, 3) == pytest.approx(0.1)
+    assert np.isnan(arch.last_epoch_gain(per_epoch.iloc[:0], 300, 3))
+
+
+def test_a_ranking_while_validation_accuracy_still_rises_says_it_measures_the_budget(tmp_path):
+    runs = make_runs(THREE_RUNS)
+    gains = {"mlp_2": [0.003, 0.002, 0.001], "cnn_3": [0.05, 0.06, 0.04],
+             "cnn_5": [-0.005, 0.08, 0.08]}
+    runs["val_gain_last_epoch"] = [g for m in THREE_RUNS for g in gains[m]]
+    a = answers(tmp_path, THREE_RUNS, runs=runs)
+    q3 = a["architectures-q3"]
+    assert "Last-epoch gain, cnn_3: +5.00 points, +6.00 points, +4.00 points: still rising " \
+           "by the rule" in q3
+    assert "Last-epoch gain, mlp_2: +0.30 points, +0.20 points, +0.10 points: no longer " \
+           "rising by the rule" in q3
+    said = ("Validation accuracy was still rising at the end of the budget (2 epochs; the "
+            "assignment's 15) for cnn_3 and cnn_5, so {} measures learning within this budget")
+    assert said.format("this ranking") + ": it cannot tell a model that learns faster" in q3
+    for q in ("architectures-q4", "architectures-q5"):
+        assert said.format("this comparison") + "." in a[q]
+    assert said.format("the pick") in a["architectures-q10"]
+    assert said.format("the ranking") in a["summary"]
+    # a learning rate that is not the assignment's may suit the models differently
+    facts = {"rising": ["cnn_3"], "runs_per_model": {"cnn_3": 3, "mlp_2": 3}}
+    p = {"epochs": 15, "optimizer": "adam", "lr": 0.003}
+    assert arch._rising_text(facts, p, "this ranking", full=True).endswith(
+        "(15 epochs) for cnn_3, so this ranking measures learning within this budget: it "
+        "cannot tell a model that learns faster from one that would end higher; lr 0.003, not "
+        "the assignment's 0.001, may suit the models differently.")
+    # which models still rise is said in the models' own order, not the accuracies'
+    def with_gains(accs, calls=iter(range(100))):
+        runs = make_runs(accs)
+        runs["val_gain_last_epoch"] = runs.model.map({"mlp_2": 0.05, "cnn_3": 0.0,
+                                                      "cnn_5": 0.05})
+        return build(tmp_path / f"swap{next(calls)}", accs, runs=runs)
+    assert_wording_ignores_swaps(with_gains, THREE_RUNS, [("mlp_2", "cnn_5")])
+    levelled = runs.assign(val_gain_last_epoch=0.001)
+    b = answers(tmp_path / "flat", THREE_RUNS, runs=levelled)
+    assert all("still rising at the end" not in text for text in b.values())
+
+
+# ---------------------------------------------------------------- units: every run, silent ones out
+
+def test_unit_statistics_leave_silent_units_out():
+    templates = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])
+    weights = np.array([[1.0, 0.2, 0.1, 0.0], [0.0, 1.0, 0.3, 0.2], [0.5, 0.5, 0.1, 0.9],
+                        [0.3, 0.1, 0.7, 0.2]])
+    # unit 2 answers one class at 0.001 where unit 0 reaches 5: near-silent, selectivity 1
+    means = np.array([[5.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.001, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    out = arch.unit_statistics(weights, means, templates)
+    assert (out["units"], out["silent_units"], out["zero_units"]) == (4, 2, 1)
+    assert out["silent_list"] == "2 3"
+    assert out["selectivity_mean"] == pytest.approx(0.5)  # units 0 (1) and 1 (0) only
+    kept = arch.aggregate.weight_interpretability(weights[:2], means[:2], templates)
+    assert out["template_r_mean"] == pytest.approx(kept["template_r_mean"])
+    none = arch.unit_statistics(weights, np.zeros((4, 3)), templates)
+    assert none["silent_units"] == 4 and np.isnan(none["selectivity_mean"])
+
+
+def test_unit_bands_need_every_run_and_are_not_applied_to_conv_filters(tmp_path):
+    a = answers(tmp_path, THREE_RUNS, template_r={"mlp_2": [0.41, 0.37, 0.38]},
+                zero_sum={"cnn_3": 0.625, "cnn_5": 0.25},
+                selectivity={"mlp_2": [0.663, 0.532, 0.486], "cnn_3": 0.6, "cnn_5": 0.07},
+                silent={"mlp_2": [12, 15, 16], "cnn_3": [1, 0, 3], "cnn_5": 0})
+    q6, q7, q8 = (a[f"architectures-q{i}"] for i in (6, 7, 8))
+    assert ("Silent units per run, over each model's runs: mlp_2 12–16 of 32 (12–16 with no "
+            "response to any test image); cnn_3 0–3 of 16") in q6
+    assert "left out of every mean below" in q6
+    assert ("mlp_2 0.56 (mean of 3 runs, 0.486–0.663), no single band (partly to strongly "
+            "across its 3 runs)") in q7
+    assert "strongly specialised" not in q7
+    # a conv filter's selectivity is of its map averaged over the image: no band
+    assert "cnn_3 0.6 in all 3 runs, preferred classes cover" in q7
+    assert "Conv filters are not read on these bands" in q7
+    assert "mlp_2: they resemble class templates only partly in all 3 runs" in q8
+    one = answers(tmp_path / "1", {"mlp_2": [0.76], "cnn_3": [0.74]},
+                  selectivity={"mlp_2": 0.66, "cnn_3": 0.1})
+    assert "mlp_2 0.66 (one run), one run, so no band is read" in one["architectures-q7"]
+
+
+def test_silent_units_are_named_in_the_caption_and_marked_in_the_figure(tmp_path):
+    sec = build(tmp_path, THREE_RUNS, silent={"mlp_2": 3, "cnn_3": 0, "cnn_5": 1})
+    captions = {f["id"]: f["caption"] for f in sec.figures}
+    assert ("Silent units (numbers in red; at most 1 % of the layer's largest response to any "
+            "test class): 0, 1, 2 (3 of 32).") in captions["architectures-fig-weights_mlp_2"]
+    assert "No silent unit in this run." in captions["architectures-fig-weights_cnn_3"]
+    from nnstudies import figures
+    fig = figures.weights_figure(np.random.default_rng(0).normal(size=(4, 4)), "t", (1, 2, 2))
+    arch.mark_silent(fig, ["1", "3"])
+    colours = {t.get_text(): t.get_color() for t in fig.axes[0].texts}
+    assert colours["1"] == colours["3"] == arch.SILENT_COLOUR != colours["0"]
+
+
+# ---------------------------------------------------------------- the appendix
+
+def test_the_appendix_links_what_this_configuration_draws_and_says_partly(tmp_path):
+    sec = build(tmp_path, THREE_RUNS)
+    seeds = {s["seed"]: {r["ask"]: r for r in s["rows"]} for s in appendix.collect([arch], [sec])}
+    each = seeds["000"][arch.EACH_WEIGHTS_ASK]
+    assert each["href"] == "architectures"
+    assert each["note"] == ("partly: the section's first-layer weight figures of mlp_2, cnn_3 "
+                            "and cnn_5; the assignment's mlp_1 and cnn_4 are not run here")
+    assert seeds["000"]["2.2 Fig. 3: first-layer weights of cnn_5"]["href"] == \
+        "architectures-fig-weights_cnn_5"
+    for ask in arch.PERFORMANCE_ASKS:
+        row = seeds[arch._seed_of(ask)][ask]
+        assert row["href"] == "architectures-fig-performance"
+        assert row["note"] == ("partly: mlp_2, cnn_3 and cnn_5 only; the assignment's mlp_1 "
+                               "and cnn_4 are not run here")
+    mlp_1 = seeds["001"]["3.1 Fig. 7: first-layer weights of mlp_1"]
+    assert mlp_1["reason"] == ("mlp_1 is not in this configuration's architecture study (it "
+                               "runs mlp_2, cnn_3 and cnn_5)")
+    assert all("architectures-" not in r.get("reason", "") for rows in seeds.values()
+               for r in rows.values())  # no internal id for the reader
+    assert all("href" in r for r in seeds["000"].values())
+    every = {m: spread(0.8 + 0.01 * i, 3) for i, m in enumerate(arch.PROTOCOL["models"])}
+    full = appendix.collect([arch], [build(tmp_path / "all", every)])
+    notes = [r["note"] or "" for s in full for r in s["rows"]]
+    assert not any("partly" in n for n in notes)
+    assert ("the section's first-layer weight figures of mlp_1, mlp_2, cnn_3, cnn_4 and cnn_5, "
+            "one per model") in notes
+
+
+# ---------------------------------------------------------------- size against the runner-up
+
+def test_the_size_ground_is_weighed_against_the_runner_up(tmp_path):
+    # cnn_5 is smaller than the runner-up cnn_3 and not separated from the best either: the
+    # runner-up, not the smallest, is what a reader would otherwise take
+    accs = {"cnn_4": spread(0.86, sd=0.02), "cnn_3": spread(0.858, sd=0.02),
+            "cnn_5": spread(0.855, sd=0.02)}
+    q10 = answers(tmp_path, accs)["architectures-q10"]
+    assert ("against the runner-up (cnn_3, 10,306 parameters, 17 % fewer parameters)") in q10
+    assert "may prefer cnn_3" in q10 and "cnn_5" not in q10.split("On other grounds")[1]
+    # no test can run: no model is singled out for its size, least of all the worst
+    q10 = answers(tmp_path / "3", THREE_RUNS)["architectures-q10"]
+    assert ("Parameters per model, fewest first: cnn_5 7,786; cnn_3 10,306; mlp_2 27,818 "
+            "(mlp_2 has the highest mean; too few runs for a test to separate it from the "
+            "runner-up cnn_3, which has 63 % fewer parameters, so size is not weighed against "
+            "accuracy)") in q10
+    assert "smallest other model" not in q10 and "against cnn_5" not in q10

@@ -243,12 +243,13 @@ def curve(train_acc, val_acc, epochs=4, test_acc=None):
 
 
 def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=None,
-            classes=10, sizes=None, cnn_epochs=4):
+            classes=10, sizes=None, cnn_epochs=4, vals=None):
     """mlp_accs: {H: [(train, val, test) per seed]}; cnn_accs: {l2: [...]}; `params` the
     study's (its protocol's mlp.hidden chooses the H of the three splits' figure); `losses`:
     {(H, seed): training loss per epoch} of MLP runs whose loss is given (1 - train, else);
-    `classes` and `sizes` those of the study's split; `cnn_epochs` the CNN's records (one an
-    epoch)."""
+    `vals`: {(H, seed): validation accuracy per epoch} of MLP runs whose curve is given (the
+    same every epoch, else); `classes` and `sizes` those of the study's split; `cnn_epochs`
+    the CNN's records (one an epoch)."""
     summaries, curves = [], []
     for prefix, table, name_of in (("mlp", mlp_accs, ece421.mlp_name),
                                    ("cnn", cnn_accs, ece421.cnn_name)):
@@ -260,6 +261,9 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=Non
                           test_acc=te if prefix == "mlp" else None)
                 if prefix == "mlp" and (value, seed) in (losses or {}):
                     c["train_loss"] = losses[(value, seed)]
+                if prefix == "mlp" and (value, seed) in (vals or {}):
+                    c["val_acc"] = vals[(value, seed)]
+                    c["val_loss"] = 1.2 - c["val_acc"]
                 c = c[:2] if div else c
                 run = run_dict("ece421", name, name, seed,
                                epochs=4 if prefix == "mlp" else cnn_epochs)
@@ -281,10 +285,11 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=Non
                           for h in (100, 500) for d, diff in (("float64", 2e-17),
                                                               ("float32", 3e-8))])
     tables["grad_check"] = check
+    sizes = sizes or {"train": 10000, "val": 6000, "test": 10000}
     facts = {**ece421.facts(per_run, tables["mlp"], tables["cnn"], check,
-                            params["protocol"], by_run, classes),
+                            params["protocol"], by_run, classes, sizes["val"]),
              "data": {"title": "Fashion-MNIST", "classes": classes, "inputs": 784,
-                      "sizes": sizes or {"train": 10000, "val": 6000, "test": 10000}}}
+                      "sizes": sizes}}
     tables, facts = through_files(tmp_path, tables, facts)
     # named as the workflow names them, so that each figure gets its own id
     figs = {n: tiny_png(tmp_path).rename(tmp_path / f"ece421_{n}.png")
@@ -452,6 +457,91 @@ def test_the_answer_words_the_rise_above_ln_c_from_the_records(tmp_path):
     assert "2–4" not in q1 and "from 1.9" not in q1
 
 
+# ------------------------------- a last-step comparison of runs that had not settled there
+
+# H 100 learns fast, then falls back; H 2000 is still climbing at the last of the 4 steps: the
+# highest H changes within the last half of the steps (3-4), and H 100 seed s ends far below
+# its best (85 % at step 2, 70 % at step 4: 15 points, about 20 standard errors on 6,000).
+SWINGING = {**{(100, s): [0.5 + 0.001 * s, 0.85 + 0.001 * s, 0.8 + 0.001 * s, 0.7 + 0.001 * s]
+               for s in range(3)},
+            **{(2000, s): [0.5 + 0.001 * s, 0.6 + 0.001 * s, 0.65 + 0.001 * s,
+                           0.75 + 0.001 * s] for s in range(3)}}
+
+
+def test_a_ranking_of_runs_still_swinging_at_the_last_step_says_so(tmp_path):
+    """Review D, finding 8: H ranked at the last of 30 steps of runs still swinging, H 20
+    below its own best, the ordering different at another stopping step. The ranking says the
+    runs had not settled, the check shows why, the run that fell back is named (there and in
+    the summary), and the ranking at each run's best step is given too. Momentum's memory is
+    the configuration's (0.9 here: 10 steps), never a fixed 0.99."""
+    mlp_ = {100: three(0.9, 0.7, 0.69), 2000: three(0.9, 0.75, 0.74)}
+    params = copy.deepcopy(PARAMS)
+    params["protocol"]["mlp"].update(hidden=[100, 2000], momentum=0.9)
+    answers, sec, _, _ = section(tmp_path, mlp_, CNN, params=params, vals=SWINGING)
+    q1 = answers["ece421-q1"]
+    assert "NumPy MLP: validation accuracy at the last record after 4 full-batch steps, where " \
+        "the runs had not settled: the highest mean is H 2000's" in q1
+    assert "NumPy MLP: validation accuracy over the last 2 of the 4 steps (3–4), where a " \
+        "different H has the highest mean at step 3, mean per H: H 100 moved by 10.00 " \
+        "points, H 2000 moved by 10.00 points, the top two at step 4 apart by 5.00 points: " \
+        "not settled by the rule" in q1
+    for seed in range(3):
+        assert f"NumPy MLP: validation accuracy, H 100 seed {seed}: best (step 2) " \
+            f"{85 + 0.1 * seed:.2f} %, last (step 4) {70 + 0.1 * seed:.2f} %: fell back from " \
+            "its best by the rule" in q1
+    assert "H 2000 seed" not in q1.split("Runs whose last validation")[1].split(". ")[0]
+    assert "Read at each run's best step instead: NumPy MLP: validation accuracy at each " \
+        "run's best step (of 4 full-batch steps; the step picked on the validation set " \
+        "itself, so an optimistic reading): the highest mean is H 100's" in q1
+    assert "With momentum 0.9 each full-batch step carries the gradients of about the last " \
+        "1/(1 − 0.9) = 10 steps, more than the 4-step budget" in q1
+    assert "0.99" not in q1
+    assert "where the runs had not settled: highest mean H 2000" in sec.summary
+    assert "H 100 seed 0: fell back from its best" in sec.summary
+
+
+def test_runs_that_settled_are_said_to_have_settled(tmp_path):
+    """Flat curves: every check holds, nothing fell back, no best-step reading is added; the
+    CNN's ranking gets its own check (4 epochs)."""
+    answers, sec, _, _ = section(tmp_path, MLP, CNN)
+    q1, q2 = answers["ece421-q1"], answers["ece421-q2"]
+    assert "had not settled" not in q1 + q2 + sec.summary
+    assert "validation accuracy over the last 2 of the 4 steps (3–4), where the same H has " \
+        "the highest mean at every step, mean per H: H 100 moved by 0.00 points" in q1
+    assert "training loss over the last 2 of the 4 steps (3–4), where the H keep step 4's " \
+        "order at every step" in q1 and ": settled by the rule" in q1
+    assert "No run's last validation accuracy lies more than 3 standard errors below its " \
+        "best." in q1
+    assert "best step" not in q1
+    assert "With momentum 0.99 each full-batch step carries the gradients of about the last " \
+        "1/(1 − 0.99) = 100 steps, more than the 4-step budget" in q1
+    assert "Had the runs settled by the last epoch, where this ranking is read? CNN: " \
+        "validation accuracy over the last 2 of the 4 epochs (3–4), where the same λ has the " \
+        "highest mean at every epoch" in q2
+
+
+def test_the_settling_check_reads_the_order_and_the_movement_of_the_last_half():
+    steps = pd.Index(range(1, 9), name="epoch")
+    # the same H highest throughout, but H 20 moves 6 points while the two are 4 apart
+    means = pd.DataFrame({20: [0.5, 0.6, 0.7, 0.6, 0.62, 0.66, 0.6, 0.61],
+                          300: [0.5, 0.6, 0.7, 0.7, 0.68, 0.7, 0.66, 0.65]}, index=steps)
+    check = ece421.settling(means, top_only=True)
+    assert (check["first"], check["last"], check["records"], check["of"]) == (5, 8, 4, 8)
+    assert check["changed"] == [] and check["rests_on"] == pytest.approx(0.04)
+    assert check["moved"][20] == pytest.approx(0.06) and not check["settled"]
+    # a ranking that changes hands in the last half (step 6), each mean moving little
+    means[20] = [0.5, 0.6, 0.7, 0.6, 0.64, 0.69, 0.64, 0.64]
+    means[300] = [0.5, 0.6, 0.7, 0.7, 0.68, 0.68, 0.68, 0.68]
+    check = ece421.settling(means, top_only=True)
+    assert check["changed"] == [6] and not check["settled"]
+    # settled: same order and every move within the 4 points that separate them
+    means[20] = [0.1, 0.9, 0.3, 0.6, 0.63, 0.64, 0.64, 0.64]
+    assert ece421.settling(means, top_only=True)["settled"]
+    # too few records, or one setting: no check
+    assert ece421.settling(means.iloc[:3], True) is None
+    assert ece421.settling(means[[20]], True) is None
+
+
 def test_a_diverged_run_is_counted_and_left_out_of_the_means(tmp_path):
     answers, _, tables, per_run = section(tmp_path, MLP, CNN, diverged={("mlp_h2000", 1)})
     row = tables["mlp"].set_index("hidden").loc[2000]
@@ -474,6 +564,9 @@ def test_gradient_check_answer_quotes_the_table(tmp_path):
     assert "tolerance 1e-10): they agree" in q3
     assert "in float32, the largest |difference| over 2 parameter checks is 3.00e-08" in q3
     assert "finite differences" in q3
+    # the check runs on one seed's weights, and says which (review D, finding 2)
+    assert "at the initial weights of seed 0 (one seed, the MLP's first) and after 2 of the " \
+        "study's update steps" in q3
     # the study's own split (from its facts), not the global data the report is given
     assert sec.intro.startswith("On this study's own split of Fashion-MNIST: 10,000 training "
                                 "and 6,000 validation images")
@@ -552,8 +645,8 @@ def split_curves(seeds, hidden=1000, test=True, steps=40):
     for h in (hidden, 100):
         for seed in seeds:
             c = curve(np.linspace(0.3, 0.9, steps) + 0.01 * seed,
-                      np.linspace(0.3, 0.85, steps), steps, np.linspace(0.3, 0.84, steps)
-                      if test else None)
+                      np.linspace(0.3, 0.85, steps) + 0.002 * seed, steps,
+                      np.linspace(0.3, 0.84, steps) + 0.002 * seed if test else None)
             out[(ece421.mlp_name(h), seed)] = c if h == hidden else c * 0.5
     return out
 

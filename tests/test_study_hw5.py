@@ -218,11 +218,14 @@ def specs(seed):
     }
 
 
-def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, diverged_at=None):
+def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, diverged_at=None,
+              protocol=None):
     """Every run's files; with `diverge`, lr 1 ends non-finite at step 20, before any record;
     `arms`: {run name: [(curve, test accuracy) per seed]} instead of specs(); `diverged_at`:
-    {(run name, seed): the step its loss went non-finite, after the records its curve holds}."""
+    {(run name, seed): the step its loss went non-finite, after the records its curve holds};
+    `protocol`: the settings whose variants the arms are (PROTOCOL)."""
     diverged_at = diverged_at or {}
+    declared = hw5.variants(protocol or PROTOCOL)
     arms = arms or {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
     summaries, curves = [], []
     for i, seed in enumerate(seeds):
@@ -232,7 +235,7 @@ def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, diverged_at=N
             curve, acc, *more = arms[name][i]
             diverged = 20 if diverge and name == "lr1" else diverged_at.get((name, seed))
             acc = None if diverged else acc
-            v = hw5.variants(PROTOCOL)[name]
+            v = declared[name]
             run = run_dict("hw5", name, v["model"], seed, lr=v["lr"], momentum=v["momentum"],
                            epochs=5, batch_size=32, activation=v.get("activation", "relu"))
             s, c = write_run(tmp_path / "runs" / name / f"seed{seed}", run, curve, acc,
@@ -254,8 +257,8 @@ def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, theory_seeds=N
     draws=False for a test of the prose alone: the figures are not laid out and saved;
     `protocol`: settings over PROTOCOL (its variants are the runs analysed)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    inp = hand_made(tmp_path, seeds, diverge, arms, diverged_at)
     protocol = {**PROTOCOL, **(protocol or {})}
+    inp = hand_made(tmp_path, seeds, diverge, arms, diverged_at, protocol)
     named = {f"table_{t}": tmp_path / f"{t}.csv" for t in hw5.TABLES}
     for f in hw5.FIGURES:
         named[f"png_{f}"], named[f"svg_{f}"] = tmp_path / f"{f}.png", tmp_path / f"{f}.svg"
@@ -463,9 +466,10 @@ def test_summary_and_intro_words(tmp_path):
     assert "momentum 0.9 faster per epoch: cannot tell (validation accuracy after epoch 1, " \
         "momentum 0.9 against baseline" in sec.summary
     assert sec.summary.count("validation accuracy after epoch 1") == 1
-    # the baseline on the theory variants' seed (3.000, seed 0) beside 2.5: two decimals each
-    assert "Final weight norm of layer 3 (output, λ = 0.05): L2 per layer 2.50, baseline " \
-        "3.00 (one run each" in answers["hw5-q7"]
+    # the baseline on the theory variants' seed (3.000, seed 0) beside 2.5: the same
+    # decimals each (four significant digits of the larger), the baseline named with its seed
+    assert "Final weight norm of layer 3 (output, λ = 0.05): L2 per layer 2.500, baseline " \
+        "(seed 0) 3.000 (one run each" in answers["hw5-q7"]
 
 
 @pytest.mark.parametrize("status,best,final,expected", [
@@ -487,8 +491,8 @@ def test_q6_early_stopping_at_the_last_epoch_everywhere_compares_nothing(tmp_pat
     same numbers: no comparison is built, and the answer says why."""
     answers, sec, _ = analysed(tmp_path, (0, 1), arms=fell_back_arms(), draws=False)
     q6 = answers["hw5-q6"]
-    assert "that epoch is epoch 5 in seed 0, epoch 5 in seed 1 (of 5). Early stopping chose " \
-        "the last epoch in every run: nothing to compare" in q6
+    assert "that epoch is epoch 5 in seed 0, epoch 5 in seed 1 (of 5 epochs). Early stopping " \
+        "chose the last epoch in every run: nothing to compare" in q6
     assert "validation-chosen epoch against" not in q6 and "not resolved" not in q6.split(
         "Dropout:")[0]
     assert "early_val" not in {key for key, _ in sec.claims}
@@ -610,8 +614,9 @@ def test_q5_a_network_off_its_linear_map_fails_the_rule(tmp_path):
 def test_q6_early_stopping_and_dropout(three_seeds):
     answers, _, tables = three_seeds
     q6 = answers["hw5-q6"]
-    assert ("that epoch is epoch 3 in seed 0, epoch 3 in seed 1, epoch 5 in seed 2 (of 5). It "
-            "chose the last epoch itself in 1 of 3 runs (a difference of 0 there)") in q6
+    assert ("that epoch is epoch 3 in seed 0, epoch 3 in seed 1, epoch 5 in seed 2 (of 5 "
+            "epochs). It chose the last epoch itself in 1 of 3 runs (a difference of 0 "
+            "there)") in q6
     # baseline validation accuracy at the chosen epoch (0.80, 0.802, 0.81) against the last:
     # the same runs on both sides, so a paired claim (3 pairs: no test can reach 0.05)
     assert "lowest validation loss minus at epoch 5, per seed" in q6
@@ -619,8 +624,10 @@ def test_q6_early_stopping_and_dropout(three_seeds):
     assert "validation-chosen epoch against" not in q6
     assert "test accuracy is recorded only after the last epoch" in q6
     assert "(conv 3x3x32, relu, maxpool, fc 100, relu, dropout 0.5)" in q6
-    assert "Training minus validation accuracy in epoch 5, dropout 0.5 against baseline: " \
-        "-12.00 points" in q6 and "Verdict: cannot tell" in q6
+    # the baseline over-fits (a gap of +14 points): the gap's size is compared
+    assert "Size of the gap between training and validation accuracy in epoch 5 (|training − " \
+        "validation|), dropout 0.5 against baseline: -12.00 points" in q6
+    assert "Verdict: cannot tell" in q6
     assert "Test accuracy, dropout 0.5 against baseline: +0.50 points" in q6
     o = tables["overfit"].set_index(["name", "seed"])
     assert o.loc[("baseline", 0), "val_acc_at_min"] == pytest.approx(0.80)
@@ -651,3 +658,165 @@ def test_one_seed_of_the_part_1_2_variants_says_values_only(tmp_path):
     assert "(one run each: no spread, so no comparison can be made)" in answers["hw5-q6"]
     assert "(one run each: no spread" in answers["hw5-q5"]
     assert "comparison" in answers["hw5-q7"] and "separated" not in answers["hw5-q7"]
+
+
+# ------------------------------------------- a configuration nearer the baseline (variant D)
+
+# 10 times either side of the baseline's rate, where the seed's were 100 and 1,000 times
+NEAR = {"lrs": [0.1, 0.001], "sweep": [0.02]}
+
+
+def near_arms(seeds=(0, 1)):
+    """The variant D report's shape: lr 0.1 (10 times the baseline's) learns best, lr 0.001
+    learns with a smaller fall of its training loss, the baseline's validation loss never turns
+    and its training accuracy stays below its validation accuracy (a negative gap); one seed
+    (0) of each Part 1-2 variant."""
+    out = {}
+    for seed in seeds:
+        j = 0.002 * seed
+        base = specs(seed)
+        falling = [0.6, 0.5, 0.45, 0.42, 0.40 - j]
+        below = np.linspace(0.6, 0.75 + j, 5)  # training accuracy below validation's 0.81
+        arms = {
+            "baseline": (epochs(falling, [0.70, 0.76, 0.80, 0.81, 0.81 + j], train_acc=below),
+                         0.80 + j, base["baseline"][2]),
+            "lr0.1": (epochs(falling, [0.78, 0.80, 0.82, 0.83, 0.83 + j], train_acc=below),
+                      0.82 + j),
+            "lr0.001": (epochs(falling, [0.5, 0.55, 0.58, 0.6, 0.6 + j],
+                               np.linspace(1.5, 1.4 - j, 5), below), 0.6 + j),
+            "lr0.02": (epochs(falling, [0.74, 0.78, 0.80, 0.82, 0.82 + j], train_acc=below),
+                       0.81 + j),
+            "momentum0.9": base["momentum0.9"], "two_blocks": base["two_blocks"],
+            "dropout0.5": (epochs(falling, [0.71, 0.77, 0.80, 0.81, 0.80],
+                                  train_acc=np.linspace(0.55, 0.70, 5)), 0.79),
+            "l2_layers": base["l2_layers"], "identity": base["identity"],
+            "linear": base["linear"]}
+        for name, spec in arms.items():
+            out.setdefault(name, []).append(spec)
+    for name in ("dropout0.5", "l2_layers", "identity", "linear"):
+        out[name] = out[name][:1]
+    return out
+
+
+@pytest.fixture(scope="module")
+def near(tmp_path_factory):
+    return analysed(tmp_path_factory.mktemp("hw5_near"), (0, 1), arms=near_arms(),
+                    theory_seeds=[0], draws=False, protocol=NEAR)
+
+
+def test_q2_a_large_rate_nearer_than_the_assignments_is_measured_not_judged(near):
+    """lr 0.1 is 10 times the baseline's, not the assignment's 100: 'it overshoots and ends at
+    chance' is not held to it (that gave 'disagrees'); its runs say it is below the limit."""
+    answers, sec, _ = near
+    q2 = answers["hw5-q2"]
+    assert ("Here lr 0.1 is 10 times the baseline's 0.01, nearer to it than the assignment's "
+            "lr 1 (100 times its 0.01), so whether lr 0.1 is beyond the limit is what these "
+            "runs measure, and the expectation gets no verdict.") in q2
+    assert ("Runs that learn by the rule, lr 0.1: 2 of 2: every run learns, so lr 0.1 is below "
+            "this network's stability limit within 845 steps") in q2
+    assert "at_chance_lr0.1" not in dict(sec.claims)
+    assert "disagrees" not in q2.split("lr 0.001:")[0]
+
+
+def test_q2_slowly_is_held_to_the_baseline_over_the_same_epochs(near):
+    """'Falls slowly' needs the baseline's fall beside it: the fall per seed in both arms, and
+    their difference, not the small rate's fall alone."""
+    answers, sec, _ = near
+    q2 = answers["hw5-q2"]
+    assert ("Training loss fall from epoch 1 to epoch 5 (epoch means), per seed: lr 0.001 "
+            "0.1000 (seed 0), 0.1020 (seed 1); baseline 0.8000 (seed 0), 0.8000 (seed 1).") in q2
+    assert ("Expected: lr 0.001 is 10 times smaller than the baseline's 0.01, against the "
+            "assignment's lr 1e-05 (1,000 times smaller than its 0.01): its steps are 10 times "
+            "smaller") in q2
+    assert ("Measured: Fall of the training loss from epoch 1 to epoch 5 (epoch 1's mean minus "
+            "epoch 5's; larger = faster), lr 0.001 against baseline: -0.6990, not resolved") in q2
+    arms = dict(sec.claims)["loss_fall_lr0.001"]["evidence"]["arms"]
+    assert [a["arm"] for a in arms] == ["lr 0.001", "baseline"]
+
+
+def test_q2_a_best_rate_at_the_edge_is_not_bracketed(near):
+    answers, sec, _ = near
+    q2 = answers["hw5-q2"]
+    assert ("the highest mean is lr 0.1's" in q2 and "; lr 0.1 is the largest rate tried, so "
+            "the best is not bracketed: a larger rate may do better.") in q2
+    assert ("The ranking is at an equal budget of 5 epochs (845 steps; the assignment trained "
+            "18,750): it ranks how far each rate gets within that budget") in q2
+    assert "lr 0.1 is the largest rate tried (not bracketed)" in sec.summary
+
+
+def test_q4_says_the_budget_stands_in_for_what_a_network_can_fit(near):
+    q4 = near[0]["hw5-q4"]
+    assert ("it measures how fast each network learns, not how well the trained network fits "
+            "the training set") in q4
+    assert "Training accuracy (epoch means, mean over seeds) in epoch 1: one block 60.00 %, " \
+        "two blocks 70.00 %; in epoch 5: one block 75.10 %, two blocks 95.00 %." in q4
+
+
+def test_q6_dropout_is_not_judged_where_the_baseline_does_not_over_fit(near):
+    """No turn and a negative gap: nothing for dropout to narrow, so no verdict, and both gaps
+    side by side; every number on the baseline's seed 0 alone says so."""
+    answers, sec, _ = near
+    q6 = answers["hw5-q6"]
+    assert ("Premise: Training minus validation accuracy in epoch 5 (validation loss turns up "
+            "in 0 of 1 run), baseline (seed 0): -6.00 points: no over-fitting for dropout 0.5 to "
+            "reduce") in q6
+    assert ("Measured: Training minus validation accuracy in epoch 5: dropout 0.5 -10.00 "
+            "points; baseline (seed 0) -6.00 points (no comparison") in q6
+    assert "narrows the train-validation gap: cannot tell" not in sec.summary
+    assert "baseline (seed 0): no over-fitting for dropout 0.5 to reduce" in sec.summary
+    assert "Test accuracy: dropout 0.5 79.00 %, baseline (seed 0) 80.00 %" in q6
+    # early stopping reads the baseline alone: both of its seeds, not the dropout's one
+    assert "that epoch is epoch 5 in seed 0, epoch 5 in seed 1 (of 5 epochs)" in q6
+    assert "in 0 of 1 run (seed 0) with dropout and 0 of 2 runs (seeds 0, 1) of the baseline" \
+        in q6
+
+
+def test_q7_and_its_table_set_the_same_seeds_side_by_side(near):
+    """The weight-norm table reads the baseline on the L2 variant's seed, as the text does, and
+    both print the same digits."""
+    answers, sec, tables = near
+    q7 = answers["hw5-q7"]
+    assert "against the baseline (no L2) on the same seed (0)" in q7
+    assert "Final weight norm of layer 1 (conv, λ = 0.001): L2 per layer 4.900, baseline " \
+        "(seed 0) 5.000" in q7
+    shown = hw5.SHOWN["weight_norms"]
+    rows = shown.rows(tables["weight_norms"])
+    cells = [{k: (f(r) if callable(f) else getattr(r, f)) for k, f in shown.columns}
+             for r in rows.itertuples()]
+    base = next(c for c in cells if c["variant"] == "baseline" and c["layer"] == "1 (conv)")
+    assert base["seeds"] == "0" and base["final weight norm"] == "5.000"
+    title = next(t["title"] for t in sec.tables if t["name"] == "weight_norms")
+    assert "on the seed the L2 variant ran (0; mean ± std where two or more)" in title
+
+
+def test_appendix_rows_say_which_asked_settings_are_not_run(near):
+    _, sec, _ = near
+    notes = sec.asked_notes
+    ask = next(a["ask"] for a in hw5.ASKED if a["ask"].startswith("4 Question 2"))
+    assert notes[ask] == ("partly: the seed's lr 1 and 1e-05 are not run here; this "
+                          "configuration runs lr 0.1, 0.001 against a baseline at lr 0.01")
+    assert not any(a.startswith("4 (3)") for a in notes)  # momentum 0.9, as the seed
+    other = hw5.asked_notes({**PROTOCOL, "momentum_variant": 0.5, "batch_size": 64})
+    assert other[next(a["ask"] for a in hw5.ASKED if a["ask"].startswith("4 (3)"))] == \
+        "partly: momentum 0.5 is run here, not the seed's 0.9"
+    assert other[next(a["ask"] for a in hw5.ASKED if a["ask"].startswith("4 (1)"))] == \
+        "partly: the baseline here trains with batch size 64 (the seed: 32)"
+    assert hw5.asked_notes(PROTOCOL) == {}
+
+
+def test_dropout_narrows_is_scored_on_the_gaps_size(tmp_path):
+    """The baseline over-fits a little (+2 points); dropout leaves a gap of -10 points: wider,
+    though lower. Scored on the signed difference it read as the expected narrowing."""
+    seeds = (0, 1, 2, 3, 4)
+    arms = {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
+    for i, seed in enumerate(seeds):
+        j = 0.002 * seed
+        curve, acc, more = arms["baseline"][i]
+        arms["baseline"][i] = (curve.assign(train_acc=np.linspace(0.7, 0.83 + j, 5)), acc, more)
+        curve, acc = arms["dropout0.5"][i]
+        arms["dropout0.5"][i] = (curve.assign(train_acc=np.linspace(0.6, 0.72 + j, 5)), acc)
+    answers, sec, _ = analysed(tmp_path, seeds, arms=arms, draws=False)
+    gap = dict(sec.claims)["dropout_gap"]
+    assert gap["evidence"]["verdict"] == "disagrees"
+    assert "Size of the gap between training and validation accuracy in epoch 5" in \
+        answers["hw5-q6"]

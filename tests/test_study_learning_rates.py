@@ -53,7 +53,7 @@ def section(tmp_path, switches, schedule_acc=0.86, measured=None, marked=False):
                            curve([0.7, 0.8, 0.85]), 0.88, steps=216)
     adam, adam_curves = aggregate.load_runs([adam_paths[0]], [adam_paths[1]], 10, 2000)
     facts = lr_study.facts(runs, variants, adam, adam_curves, {0: list(switches)}, PROTOCOL,
-                           by_run=by_run, steps_per_epoch=108)
+                           by_run=by_run, steps_per_epoch=108, n_classes=10, n_val=600)
     tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants}, facts)
     sec = render_section(lr_study, facts, tables, {"curves": tiny_png(tmp_path)},
                            {"protocol": PROTOCOL}, INFO)
@@ -189,7 +189,7 @@ def seeded_section(tmp_path, switches, reference=None):
     ref, ref_curves = aggregate.load_runs([p[0] for p in ref_paths], [p[1] for p in ref_paths],
                                           10, 2000, fields=("momentum",))
     facts = lr_study.facts(runs, variants, ref, ref_curves, switches, SEEDED, by_run=by_run,
-                           steps_per_epoch=108)
+                           steps_per_epoch=108, n_classes=10, n_val=600)
     tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants}, facts)
     sec = render_section(lr_study, facts, tables, {"curves": tiny_png(tmp_path)},
                          {"protocol": SEEDED}, INFO)
@@ -208,12 +208,16 @@ def test_the_schedule_is_compared_with_the_reference_that_ran_not_with_adam(tmp_
     q4 = answers["learning_rates-q4"]
     assert q4.startswith("The assignment asks for Adam; the architecture study of this "
                          "configuration ran SGD (lr 0.05, momentum 0.9), so the schedule is "
-                         "compared with its runs of the same model instead (seeds 0, 1, 2; "
-                         "fate: ok). Confound: the two differ in the momentum (0.9 against "
-                         "the schedule's 0) and the rate (a constant 0.05 against the "
-                         "schedule's 0.3, then 0.03) as well, so the comparison cannot tell "
+                         "compared with all 3 of its runs of the same model instead (seeds 0, "
+                         "1, 2; fate: ok): the runs of the two studies are independent, so the "
+                         "comparison is unpaired and the reference's mean is the one the "
+                         "architecture study reports. Confound: the two differ in the momentum "
+                         "(0.9 against the schedule's 0) and the rate (a constant 0.05 against "
+                         "the schedule's 0.3, then 0.03) as well, so the comparison cannot tell "
                          "the schedule from the optimiser settings.")
-    assert "Test accuracy, schedule against SGD (lr 0.05, momentum 0.9):" in q4
+    # both arms carry their fates in place
+    assert ("Test accuracy, schedule (ok 2/3, stuck 1/3) against SGD (lr 0.05, momentum 0.9; "
+            "ok):") in q4
     assert "against Adam" not in q4 and "Adam trained" not in q4
     assert "Unequal budgets: SGD (lr 0.05, momentum 0.9) trained 1 epoch" in q4
     assert sec.asked_notes.keys() >= set(lr_study.ADAM_ASKS) and len(lr_study.ADAM_ASKS) == 2
@@ -225,9 +229,9 @@ def test_the_schedule_is_compared_with_the_reference_that_ran_not_with_adam(tmp_
 def test_an_adam_reference_is_named_adam_with_its_rate(tmp_path):
     answers, _, sec = seeded_section(tmp_path, SAME_SWITCH, {"optimizer": "adam", "lr": 0.001})
     q4 = answers["learning_rates-q4"]
-    assert q4.startswith("Adam (lr 0.001) on the same model in the architecture study (seeds "
-                         "0, 1, 2; fate: ok).")
-    assert "schedule against Adam:" in q4 and "asks for Adam" not in q4
+    assert q4.startswith("Adam (lr 0.001) on the same model in the architecture study, all 3 "
+                         "of its runs (seeds 0, 1, 2; fate: ok):")
+    assert "schedule (ok 2/3, stuck 1/3) against Adam (ok):" in q4 and "asks for Adam" not in q4
     assert not set(lr_study.ADAM_ASKS) & set(sec.asked_notes)
 
 
@@ -328,3 +332,126 @@ def test_a_mean_over_seeds_names_the_runs_it_stands_on_where_one_diverged():
         "mean over 2 seeds"
     assert lr_study._over(2, Row(with_final_point=1), Row(with_final_point=1)) == \
         "over the runs that did not diverge (1 of 2 and 1 of 2)"
+
+
+# ------------------------------------- nothing learned (variant D: every run at chance, ln C)
+
+LN10 = float(np.log(10))
+
+
+def at_chance(spike=False):
+    """A curve at chance (10 classes) with the loss of a uniform guess; `spike`: single records
+    at 30 % inside epochs 2 and 3, every epoch's end back at 10 %."""
+    return curve([0.1, 0.1, 0.3 if spike else 0.1, 0.1] * 2, loss=LN10)
+
+
+def nothing_learned():
+    return {"lr0.1": (at_chance(spike=True), 0.1, None), "lr0.01": (at_chance(), 0.1, None),
+            "lr0.001": (at_chance(), 0.1, None), "lr1000": (curve([0.1]), None, 40),
+            "schedule": (curve([0.1] * 10, loss=LN10), 0.1, None)}
+
+
+def test_a_study_where_no_run_learned_opens_with_it_and_answers_nothing(tmp_path):
+    """Every run stuck at chance or diverged: the section and the summary open with that (test
+    accuracy against 1/C, loss against ln C), each question says it cannot be answered, and no
+    difference or best value between such arms is given as a result."""
+    sec = section(tmp_path, [2], measured=nothing_learned(), marked=True)
+    intro, summary = plain(sec.intro, sec), plain(sec.summary, sec)
+    a = {f"learning_rates-q{q.number}": plain(q.answer, sec) for q in sec.questions}
+    assert intro.startswith(
+        "No run of this study learned: of 5 runs, 4 ended stuck, 1 diverged; test accuracy "
+        "10.00 % in every run, against chance 1/10 = 10.00 %; training loss over the last epoch "
+        "2.3026 in every run, against ln 10 = 2.3026 (the loss of a uniform guess); no epoch "
+        "ended with a validation accuracy above 13.67 % (chance plus 3 standard errors on 600 "
+        "validation images). So the questions below cannot be answered from these runs")
+    assert summary.startswith("Learning rates: no run learned: of 5 runs, 4 ended stuck, 1 "
+                              "diverged; test accuracy 10.00 % in every run")
+    assert "So the study's questions cannot be answered from these runs." in summary
+    assert "+0.00 points" not in summary and "+0.00 points" not in a["learning_rates-q3"]
+    assert a["learning_rates-q1"].startswith("No constant-rate run (lr 1000, 0.1, 0.01, 0.001) "
+                                             "learned: of 4 runs, 3 ended stuck, 1 diverged")
+    assert "cannot be measured from these runs" in a["learning_rates-q1"]
+    # the 30 % records of a run at chance are noise: no "best" is printed, in prose or table note
+    q2 = a["learning_rates-q2"]
+    assert "cannot be answered from these runs" in q2
+    assert "best" not in q2 and "30.00" not in q2
+    assert "never ended an epoch above chance" in sec.tables[0]["note"]
+    q3 = a["learning_rates-q3"]
+    assert q3.startswith("Neither the scheduled run nor the constant lr 0.1 run it continues "
+                         "learned: both runs ended stuck;")
+    assert "So whether the schedule works cannot be answered from these runs." in q3
+    # the switch on the untrained network's plateau is named as such, in the section and summary
+    assert ("The switch came on a plateau at chance (best end-of-epoch validation accuracy "
+            "10.00 %, not above 13.67 %, the stuck rule's band): the run had not started "
+            "learning, so that switch is not the schedule the assignment describes") in q3
+    assert "The switch came on a plateau at chance" in intro
+    assert summary.endswith("The schedule switched after epoch 2, on a plateau at chance "
+                            "(10.00 %), before the run had started learning.")
+
+
+def test_the_reference_comparison_names_both_fates_and_a_gap_to_a_run_that_never_learned(
+        tmp_path):
+    q4 = section(tmp_path, [2], measured=nothing_learned())[0]["learning_rates-q4"]
+    assert "Test accuracy: schedule (stuck) 10.00 %, Adam (ok) 88.00 %" in q4
+    assert ("The scheduled runs never left chance, so this gap is between a network that "
+            "learned and one that did not") in q4
+
+
+def test_a_schedule_and_first_rate_at_chance_are_not_compared_while_other_rates_are(tmp_path):
+    """Only lr 0.1 and the schedule that continues it stay at chance: the rates that learned
+    are still compared, lr 0.1's best record is withheld, and Q3 and the summary say that
+    whether the schedule works cannot be answered."""
+    measured = {**outcomes(), "lr0.1": (at_chance(spike=True), 0.1, None),
+                "schedule": (curve([0.1] * 10, loss=LN10), 0.1, None)}
+    answers, summary, _ = section(tmp_path, [2], measured=measured)
+    q2 = answers["learning_rates-q2"]
+    assert ("lr 0.1: 10.00 % final, test 10.00 % (stuck; it never left chance, so its best "
+            "record is not given)") in q2
+    assert "lr 0.01: 72.00 % final, 72.00 % best validation" in q2
+    assert answers["learning_rates-q3"].startswith("Neither the scheduled run nor the constant "
+                                                   "lr 0.1 run it continues learned")
+    assert summary.startswith("Learning rates: neither the scheduled run nor the constant lr "
+                              "0.1 run learned (both runs ended stuck; test accuracy 10.00 % in "
+                              "every run, against chance 1/10 = 10.00 %; training loss over the "
+                              "last epoch 2.3026 in every run, against ln 10 = 2.3026), so "
+                              "whether the "
+                              "schedule works cannot be answered from these runs. It switched "
+                              "after epoch 2, on a plateau at chance (10.00 %)")
+
+
+def test_only_the_switches_made_at_chance_are_named():
+    facts = {"chance": {"line": 0.2155}, "switches": {"0": [1], "1": [2], "2": [1]},
+             "switch_levels": {"0": [0.2], "1": [0.61], "2": [0.205]}}
+    assert lr_study._chance_plateaus(facts).startswith(
+        "The switches after epoch 1 (seeds 0, 2) came on a plateau at chance (best end-of-epoch "
+        "validation accuracy 20.00–20.50 %")
+    assert lr_study._chance_plateaus(facts, short=True) == \
+        "after epoch 1 (seeds 0, 2) on a plateau at chance (20.00–20.50 %)"
+    learned = {**facts, "switch_levels": {"0": [0.6], "1": [0.61], "2": [0.7]}}
+    assert lr_study._chance_plateaus(learned) == ""
+
+
+def test_the_reference_is_every_run_of_the_architecture_study_not_the_shared_seeds():
+    """Unpaired, so all of the reference's runs: its mean is the one Study 3 reports."""
+    cfg = {"learning_rates": {"model": "cnn_5", "seeds": [0, 1]},
+           "architectures": {"models": ["cnn_3", "cnn_5"], "seeds": [0, 1, 2]}}
+    assert lr_study.adam_seeds(cfg) == [0, 1, 2]
+    assert lr_study.adam_seeds({**cfg, "architectures": {"models": ["cnn_3"],
+                                                         "seeds": [0, 1, 2]}}) == []
+
+
+def test_the_appendix_marks_the_rate_figures_partly_answered_with_another_model_or_rates(
+        tmp_path):
+    """Variant B's cnn_3 at 0.3, 0.03, 0.003 (the schedule 0.3 then 0.03) answers the seeds'
+    cnn_4 figures at 0.1, 0.01, 0.001 only in part; the appendix rows say how."""
+    notes = seeded_section(tmp_path, SAME_SWITCH)[2].asked_notes
+    for ask in ("4.1 Fig. 5: training loss and validation accuracy at lr 0.1, 0.01, 0.001 (no "
+                "schedule)", "5.1 Fig. 13: cnn_4 at lr 0.1, 0.01 and 0.001"):
+        assert notes[ask] == ("partly: cnn_3, not the assignment's cnn_4; lr 0.1, 0.01 and "
+                              "0.001 not run (here: 0.3, 0.03, 0.003)")
+    assert notes["5.1 Fig. 14: validation accuracy, lr 0.1 switched to 0.01"] == (
+        "the scheduled run's column, partly: lr 0.3 then 0.03, not 0.1 then 0.01; cnn_3, not "
+        "the assignment's cnn_4")
+    assert notes["4.2 Fig. 6: validation accuracy with the scheduled learning rate"] == (
+        "its last column, partly: cnn_3, not the assignment's cnn_4; the schedule here runs 0.3 "
+        "then 0.03, not 0.1 then 0.01 then 0.001")

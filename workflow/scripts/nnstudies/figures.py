@@ -55,15 +55,17 @@ def note(fig, key, sentence):
 def notes_of(fig):
     """The caption sentences of a figure, bands and markers included."""
     found = dict(_notes(fig))
-    bands = getattr(fig, "_nn_bands", {"band": 0, "none": 0})
-    if bands["band"] and bands["none"]:
-        found.setdefault("band", "Shaded band: ± 1 standard deviation over seeds, drawn only "
-                         "where a curve has two or more runs.")
-    elif bands["band"]:
-        found.setdefault("band", "Shaded band: ± 1 standard deviation over seeds.")
+    bands = {"band": 0, "bar": 0, "none": 0, **getattr(fig, "_nn_bands", {})}
+    spread = " and ".join(what for what, key in (("shaded band", "band"), ("error bar", "bar"))
+                          if bands[key]).capitalize()
+    if spread and bands["none"]:
+        found.setdefault("band", f"{spread}: ± 1 standard deviation over seeds, drawn only "
+                         "where a curve has two or more runs that differ.")
+    elif spread:
+        found.setdefault("band", f"{spread}: ± 1 standard deviation over seeds.")
     elif bands["none"]:
-        found.setdefault("band", "One run per curve (a mean over one seed is that run): no "
-                         "band.")
+        found.setdefault("band", "No band: one run per curve (a mean over one seed is that "
+                         "run), or runs that agree exactly.")
     return list(found.values())
 
 
@@ -145,14 +147,27 @@ def save(fig, png_path, svg_path):
 
 def _band(ax, x, mean, std, **style):
     """A mean curve with its ± 1 std band where the std is known (two or more runs); the
-    figure's caption notes say which."""
+    figure's caption notes say which. A curve of one point is a dot, its spread an error bar
+    (a band over one x has no width)."""
+    mean = np.asarray(mean, dtype=float)
+    single = np.isfinite(mean).sum() == 1
+    if single:
+        style = {"marker": "o", "ms": 4, **style}
     line, = ax.plot(x, mean, **style)
-    bands = ax.figure.__dict__.setdefault("_nn_bands", {"band": 0, "none": 0})
-    if std is not None and np.isfinite(std).any():
-        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15, lw=0)
-        bands["band"] += 1
-    else:
+    bands = ax.figure.__dict__.setdefault("_nn_bands", {"band": 0, "bar": 0, "none": 0})
+    spread = None if std is None else np.asarray(std, dtype=float)
+    # a spread of zero (runs that agree to the last bit) draws nothing: the caption says so
+    if spread is None or not (np.isfinite(spread) & (spread > 0)).any():
         bands["none"] += 1
+    elif single:
+        at = np.isfinite(mean)
+        ax.errorbar(np.asarray(x)[at], mean[at], yerr=spread[at], color=line.get_color(),
+                    ls="none", capsize=3, lw=1)
+        bands["bar"] += 1
+    else:
+        ax.fill_between(x, mean - spread, mean + spread, color=line.get_color(), alpha=0.15,
+                        lw=0)
+        bands["band"] += 1
     return line
 
 
@@ -363,9 +378,15 @@ def _floored(values, ax_floor):
 
 
 def _log_floor(*series):
+    """Where a log axis draws zeros: below a third of the smallest positive value, at a
+    one-digit number (0.01, 3e-05), so that the legend's "drawn at" prints it exactly."""
     positive = np.concatenate([np.asarray(s, dtype=float)[np.asarray(s, dtype=float) > 0]
                                for s in series] or [np.array([1.0])])
-    return positive.min() / 3 if len(positive) else 1e-8
+    if not len(positive):
+        return 1e-8
+    third = positive.min() / 3
+    power = 10.0 ** math.floor(math.log10(third))
+    return float(f"{math.floor(third / power * (1 + 1e-12)) * power:.0e}")
 
 
 # Runs whose values are the explosion's: they may leave the range of the others, which they
@@ -636,7 +657,8 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None, n_cla
             # each in its own style; past SWITCH_STYLES epochs, one black dotted style and one
             # entry (the section lists each seed's switches)
             for k, (e, seeds) in enumerate(sorted(at.items())):
-                label = (f"switch, all {len(seeds)} seeds" if len(seeds) == len(switches) > 1
+                label = ("switch, both seeds" if len(seeds) == len(switches) == 2 else
+                         f"switch, all {len(seeds)} seeds" if len(seeds) == len(switches) > 2
                          else f"switch, seed{'s' if len(seeds) > 1 else ''} {', '.join(seeds)}")
                 if len(at) > len(SWITCH_STYLES):
                     colour, dash = SWITCH_STYLES[0]

@@ -26,7 +26,11 @@ def plateau_epoch(accuracy, min_delta, patience, after=0):
 
 
 def describe_rule(min_delta, patience):
-    return (f"the first epoch after which the validation accuracy at each epoch's last record "
-            f"does not exceed its best so far by more than {min_delta:g} in "
+    """The rule in words; `min_delta` is a fraction of accuracy, printed in points because the
+    report writes accuracies in % (0.01 is 1 point, not 0.01 points)."""
+    points = round(100 * min_delta, 10)  # 0.07 is 7 points, not 7.000000000000001
+    margin = "" if points == 0 else (
+        f" by more than {points:g} {'point' if points == 1 else 'points'}")
+    return ("the first epoch after which the best end-of-epoch validation accuracy so far (since "
+            f"the start or the last switch) is not beaten{margin} at the end of "
             + ("the next epoch" if patience == 1 else f"any of the next {patience} epochs"))
-

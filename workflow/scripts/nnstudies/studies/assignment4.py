@@ -45,6 +45,9 @@ SPIKE_RISE = 0.01        # spike: the training loss more than 1 % above the prev
 NO_LEARNING_DROP = 0.05  # does not learn: the training loss ends less than 5 % below its start
 TICK_LOSS_RISE = 0.02    # tick: the held-out loss ends more than 2 % above its minimum, ...
 TICK_ACC_RISE = 0.005    # ... its accuracy more than 0.5 points above its value at that minimum
+STILL_FALLING = 0.001    # still falling: the loss fell more than 0.1 % over the last tenth
+SAME_RUN = 1e-4          # one run: a setting's seeds end at one loss, to within 0.01 % of it,
+SAME_ACC = 0.002         # ... and at one accuracy, to within 0.2 points (a few tied images)
 RULES = {
     "spike": f"a record whose training loss exceeds the previous record's by more than "
              f"{100 * SPIKE_RISE:g} % of it; a loss that turns infinite or NaN (divergence) "
@@ -59,6 +62,12 @@ RULES = {
             "reaches its minimum after the first record, ends more than "
             f"{100 * TICK_LOSS_RISE:g} % above that minimum, and the accuracy ends more than "
             f"{100 * TICK_ACC_RISE:g} points above its value at the minimum",
+    "still falling": f"the training loss fell by more than {100 * STILL_FALLING:g} % over the "
+                     "last tenth of the records (from the record there to the last one)",
+    "same run": "the runs of one setting that differ only by seed end with one fate, at one "
+                f"loss to within {100 * SAME_RUN:g} % of it and at one accuracy to within "
+                f"{100 * SAME_ACC:g} points: the seed changed nothing that shows, so they are "
+                "one run, counted once and never as independent samples",
 }
 # The seed's asks this section answers or leaves open (nnstudies/appendix.py): its items 1-4
 # and its closing remarks. The decay remark is answered only where a decayed run is at a rate
@@ -343,6 +352,59 @@ def loss_drop(losses):
     return float(1 - finite[-1] / loss[0])
 
 
+def end_fall(losses):
+    """How far the training loss fell over the last tenth of the finite records (at least the
+    last step), as a fraction of the loss there (RULES["still falling"])."""
+    finite = np.asarray(losses, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if len(finite) < 2 or finite[-1 - max(1, len(finite) // 10)] == 0:
+        return float("nan")
+    return float(1 - finite[-1] / finite[-1 - max(1, len(finite) // 10)])
+
+
+def seeds_agree(rows, loss, acc=None):
+    """Whether a setting's runs (`rows`, one per seed) are one run (RULES["same run"]): two or
+    more, one fate, their final `loss` equal to within SAME_RUN of it and their accuracy `acc`
+    (where recorded) to within SAME_ACC. The linear classifier's are, by construction:
+    full-batch GD draws no batches, so its seed only draws starting weights of standard
+    deviation 1e-5, which the updates outweigh."""
+    if len(rows) < 2 or loss not in rows or rows.status.nunique() > 1:
+        return False
+    v = rows[loss].to_numpy(dtype=float)
+    if not np.isfinite(v).all() or v.max() - v.min() > SAME_RUN * np.abs(v).max():
+        return False
+    a = rows[acc].to_numpy(dtype=float) if acc in rows else np.array([])
+    a = a[np.isfinite(a)]
+    return bool(not len(a) or a.max() - a.min() <= SAME_ACC)
+
+
+def distinct_runs(rows, keys, loss, acc=None):
+    """`rows` with each setting (grouped by `keys`) whose seeds are one run (seeds_agree on
+    `loss` and `acc`) kept once, as its first seed's row; column 'seeds': the seeds a row
+    stands for."""
+    if not len(rows):
+        return rows.assign(seeds=pd.Series(dtype=int))
+    kept = [g.iloc[:1].assign(seeds=len(g)) if seeds_agree(g, loss, acc) else g.assign(seeds=1)
+            for _, g in rows.groupby(keys, sort=False)]
+    return pd.concat(kept, ignore_index=True)
+
+
+def copies_facts(sweep):
+    """How many of the sweep's settings are one run over their seeds (seeds_agree), and how
+    far those seeds' final training losses (relative) and test accuracies lie apart."""
+    settings = list(sweep.groupby(["lr", "lr_decay"], sort=False)) if len(sweep) else []
+    same = [g for _, g in settings if seeds_agree(g, "final_train_loss", "final_test_acc")]
+
+    def spread(g, column, relative=False):
+        v = g[column].to_numpy(dtype=float)
+        return (v.max() - v.min()) / (np.abs(v).max() if relative else 1)
+    return {"settings": len(settings), "merged": len(same),
+            "seeds": max((len(g) for g in same), default=0),
+            "loss_rel": max((spread(g, "final_train_loss", True) for g in same), default=0.0),
+            "acc_points": 100 * max((spread(g, "final_test_acc") for g in same
+                                     if g.final_test_acc.notna().all()), default=0.0)}
+
+
 def sweep_table(runs_, curves, grid, n_classes, n_test):
     """One row per linear run: its spikes, the fall of its loss (RULES["does not learn"]) and
     its test accuracy, with the chance band it is read against (RULES["above chance"], on the
@@ -356,6 +418,7 @@ def sweep_table(runs_, curves, grid, n_classes, n_test):
             rises = finite.train_loss.diff()
             drop = loss_drop(c.train_loss)
             rows.append({"lr": lr, "lr_decay": decay, "seed": r.seed, "status": r.status,
+                         "end_fall": end_fall(c.train_loss),
                          "iterations": int(c.step.max()), "final_lr": c.lr.iloc[-1],
                          "final_train_loss": finite.train_loss.iloc[-1],
                          "min_train_loss": finite.train_loss.min(),
@@ -647,10 +710,17 @@ def _at_lr(sweep, lr, lower=False):
     return sweep[hit | (sweep.lr < lr) if lower else hit]
 
 
+def _one_run(rows):
+    """'; its 2 seeds give one run' where `rows` (distinct_runs) stand for several seeds."""
+    n = int(rows.seeds.max()) if "seeds" in rows and len(rows) else 1
+    return f"; its {n} seeds give one run" if n > 1 else ""
+
+
 def _by_setting(rows, column):
-    """{'lr 0.01, decay 0.999 (fate)': [value per seed]} in the sweep's order."""
-    return {f"lr {lr:g}, decay {d:g} ({aggregate.status_column(g.status)})": list(g[column])
-            for (lr, d), g in rows.groupby(["lr", "lr_decay"], sort=False)}
+    """{'lr 0.01, decay 0.999 (fate)': [value per run]} in the sweep's order; a setting whose
+    seeds are one run (distinct_runs) has one value and says so."""
+    return {f"lr {lr:g}, decay {d:g} ({aggregate.status_column(g.status)}{_one_run(g)})":
+            list(g[column]) for (lr, d), g in rows.groupby(["lr", "lr_decay"], sort=False)}
 
 
 def _moved(first, last):
@@ -678,6 +748,8 @@ def lr_claims(sweep):
     to see); no learning (RULES["does not learn"]) at 1e-6 and below, within the budget, with
     the test accuracy beside it; and the decay (decay_claims)."""
     found, sweep = {}, sweep.sort_values(["lr", "lr_decay"], ascending=False)
+    # a setting whose seeds are one run counts once: copies are no independent evidence
+    sweep = distinct_runs(sweep, ["lr", "lr_decay"], "final_train_loss", "final_test_acc")
     spikes = {"what": SPIKES_WHAT, "fmt": _count, "source": SWEEP_SOURCE}
     for key, holds, text, expected in (("unstable", lambda x: x > 0, "at least one spike", True),
                                         ("no_spikes", lambda x: x == 0, "no spike", True)):
@@ -724,6 +796,146 @@ def lr_claims(sweep):
         found["no_learning"] = learning_claim(rows, expectation)
     found.update(decay_claims(sweep))
     return found
+
+
+def _order(groups):
+    """+1 where the value rises with the factor in every group, -1 where it falls, 0 otherwise;
+    `groups`: [[(factor, [values of its runs]), ...] in ascending factor, ...]. A step counts
+    only where every run of one setting ends beyond every run of the next (no overlap)."""
+    signs = set()
+    for group in groups:
+        for (_, low), (_, high) in zip(group, group[1:]):
+            signs.add(1 if min(high) > max(low) else -1 if max(high) < min(low) else 0)
+    return signs.pop() if len(signs) == 1 else 0
+
+
+def _grouped(ok, factor, within):
+    """{value of `within`: [(factor value, [final training losses]), ...]} for each value of
+    `within` at which two or more values of `factor` ran (the others enter no order)."""
+    out = {}
+    for w, g in ok.groupby(within, sort=False):
+        settings = [(f, list(h.final_train_loss)) for f, h in g.groupby(factor)]
+        if len(settings) > 1:
+            out[w] = settings
+    return out
+
+
+def _order_labels(ok, groups, factor, within, name, other):
+    """Per run of the grouped settings, its label ('lr 0.03 (decay 1)', ', seed 1' where the
+    setting has several distinct runs) and final training loss, largest factor first."""
+    labels, values = [], []
+    for w, settings in groups.items():
+        for f, _ in sorted(settings, reverse=True):
+            rows = ok[(ok[factor] == f) & (ok[within] == w)]
+            for r in rows.itertuples():
+                labels.append(f"{name} {f:g} ({other} {w:g})"
+                              + (f", seed {r.seed}" if len(rows) > 1 else ""))
+                values.append(r.final_train_loss)
+    return labels, values
+
+
+def _untested(ok):
+    """Why the effect of the rate and the decay is described and not tested."""
+    if (ok.seeds > 1).any() and ok.groupby(["lr", "lr_decay"]).size().max() == 1:
+        return ("each setting's seeds give one run, so there is one run per setting and no "
+                "spread")
+    if ok.groupby(["lr", "lr_decay"]).size().max() == 1:
+        return "one run per setting, so no spread"
+    return "several runs per setting, set in order without a test"
+
+
+def _loss4(x):
+    return f"{x:.4g}"
+
+
+def effect_claims(sweep):
+    """The effect of the rate and of the decay on the linear classifier, described and not
+    tested (a table of settings, not an experiment with replicates): 'rate_effect', the final
+    training loss of the runs that ended ok at each rate, within each decay that ran two rates
+    or more; 'decay_effect', at each decay, within each rate that ran two decays or more; both
+    name an order only where every run of a setting ends beyond every run of the next, in
+    every group (_order). 'still_falling': whether each run's loss was still falling at the
+    end (RULES["still falling"]), which makes the orders ones of speed within the budget.
+    Settings whose seeds are one run count once (distinct_runs)."""
+    if not len(sweep):
+        return {}
+    ok = distinct_runs(sweep[sweep.status == "ok"].sort_values(
+        ["lr", "lr_decay"], ascending=False), ["lr", "lr_decay"], "final_train_loss",
+        "final_test_acc")
+    found = {}
+    if not len(ok):
+        return found
+    its = _iterations(ok).removeprefix("within ")
+    why = _untested(ok)
+    left = sweep[sweep.status != "ok"]
+    out = (f"; left out, not ended ok: {prose.names(sorted(_by_setting(left, 'status')))}"
+           if len(left) else "")
+    rates = _grouped(ok, "lr", "lr_decay")
+    if rates:
+        sign = _order(list(rates.values()))
+        labels, values = _order_labels(ok, rates, "lr", "lr_decay", "lr", "decay")
+        found["rate_effect"] = claims.rule(
+            "linear classifier", values, f"Final training loss after {its}, rate by rate "
+            f"within each decay (described, not tested: {why}{out})", sign != 0,
+            "described, not tested: within each decay factor, the runs that ended ok set in "
+            "the order of their rate; an order is named where every run at each rate ends "
+            "below (or above) every run at the next rate, at every decay that ran two rates "
+            "or more",
+            "at every decay that ran two rates or more, "
+            f"{'lower' if sign < 0 else 'higher'} at each larger rate",
+            "in no single order of the rates (runs overlap, or the order differs between "
+            "decays)", fmt=_loss4, source=SWEEP_SOURCE, labels=labels)
+    decays = _grouped(ok, "lr_decay", "lr")
+    if decays:
+        sign = _order(list(decays.values()))
+        labels, values = _order_labels(ok, decays, "lr_decay", "lr", "decay", "lr")
+        left_rate = "; ".join(
+            f"decay {d:g} leaves {float((g.final_lr / g.lr).iloc[0]):.2g} of the starting rate "
+            "at the last update" for d, g in ok[ok.lr_decay < 1].groupby("lr_decay", sort=False)
+            if any(d in [f for f, _ in s] for s in decays.values()))
+        found["decay_effect"] = claims.rule(
+            "linear classifier", values, f"Final training loss after {its}, decay by decay "
+            f"within each rate ({left_rate}; described, not tested: {why}{out})", sign != 0,
+            "described, not tested: within each rate, the runs that ended ok set in the order "
+            "of their decay factor; an order is named where every run at each decay factor "
+            "ends below (or above) every run at the next, at every rate that ran two decay "
+            "factors or more",
+            "at every rate that ran two decay factors or more, "
+            f"{'higher' if sign < 0 else 'lower'} at each smaller decay factor (a faster decay "
+            "of the rate)",
+            "in no single order of the decay factors (runs overlap, or the order differs "
+            "between rates)", fmt=_loss4, source=SWEEP_SOURCE, labels=labels)
+    falls = ok.assign(fall=100 * ok.end_fall) if "end_fall" in ok else None
+    if falls is not None and falls.fall.notna().any():
+        flat = falls[~(falls.end_fall > STILL_FALLING)]
+        settled = prose.names([f"lr {r.lr:g}, decay {r.lr_decay:g}"
+                               for r in flat.itertuples()]) if len(flat) else ""
+        several = falls.groupby(["lr", "lr_decay"]).lr.transform("size") > 1
+        found["still_falling"] = claims.rule(
+            "linear classifier", list(falls.fall),
+            "Fall of the training loss over the last tenth of the records, per run that ended "
+            "ok", flat.empty, RULES["still falling"],
+            f"the orders are of how far each setting gets within {its}, not of where it would "
+            "settle: still falling at the end in every run",
+            f"not falling any more in {len(flat)} of the {len(falls)} runs ({settled}): those "
+            "runs had settled within the budget", fmt=_fall, source=SWEEP_SOURCE,
+            labels=[f"lr {r.lr:g} (decay {r.lr_decay:g})" + (f", seed {r.seed}" if many else "")
+                    for r, many in zip(falls.itertuples(), several)])
+    return found
+
+
+def unpaired_settings(sweep):
+    """The settings (lr, decay) whose rate ran at no other decay and whose decay ran at no
+    other rate: they enter neither order of effect_claims; set beside the other settings they
+    would mix the rate with the decay."""
+    pairs = set(zip(sweep.lr, sweep.lr_decay)) if len(sweep) else set()
+    out = []
+    for lr, d in sorted(pairs, key=lambda x: (-x[0], -x[1])):
+        other_decays = {e for r, e in pairs if r == lr and e != d}
+        other_rates = {r for r, e in pairs if e == d and r != lr}
+        if not other_decays and not other_rates:
+            out.append((float(lr), float(d)))
+    return out
 
 
 def _learning_rules(r):
@@ -929,27 +1141,54 @@ def _at_last(ok, budgets):
     cannot test the remark."""
     n, k = len(ok), int((ok.records_after_min == 0).sum())
     scope = _budgets(ok.family, budgets)
+    once = _once_by_family(ok)
+    among = f" ({once})" if once else ""  # the runs counted, where seeds were merged
     if n == 1:
         head = ("In the one run that ended ok the held-out loss was " + (
             f"still at its lowest at the last record{scope}: no rise within this budget, so it "
             "cannot test the remark; it neither confirms nor refutes it" if k else
             f"lowest before the last record{scope}: the rule reads its rise"))
     elif k == n:
-        head = (f"In every run that ended ok ({n}) the held-out loss was still at its lowest at "
-                f"the last record{scope}: no rise within this budget, so these runs cannot "
-                "test the remark; they neither confirm nor refute it")
+        head = (f"In every run that ended ok ({n}{'; ' + once if once else ''}) the held-out "
+                f"loss was still at its lowest at the last record{scope}: no rise within this "
+                "budget, so these runs cannot test the remark; they neither confirm nor refute "
+                "it")
     elif k:
-        head = (f"In {k} of the {n} runs that ended ok the held-out loss was still at its "
-                f"lowest at the last record{scope}: no rise within this budget, so those {k} "
-                f"cannot test the remark; the rule reads the rise of the other {n - k}")
+        head = (f"In {k} of the {n} runs that ended ok{among} the held-out loss was still at "
+                f"its lowest at the last record{scope}: no rise within this budget, so those "
+                f"{k} cannot test the remark; the rule reads the rise of the other {n - k}")
     else:
-        head = (f"In none of the {n} runs that ended ok was the held-out loss lowest at the "
-                f"last record{scope}: each has records after its lowest, and the rule reads "
-                "their rise")
+        head = (f"In none of the {n} runs that ended ok{among} was the held-out loss lowest at "
+                f"the last record{scope}: each has records after its lowest, and the rule "
+                "reads their rise")
     arms = {(r if f == r else f"{f}, {r}"): list(g.records_after_min)
             for (f, r), g in ok.groupby(["family", "run"], sort=False)}
     return claims.values_only(arms, f"{head}. Records after the lowest held-out loss, per run "
                               "that ended ok", _records, TICK_SOURCE)
+
+
+def _counted_once(rows):
+    """'; at 5 settings the 2 seeds give one run, counted once' (distinct_runs)."""
+    same = rows[rows.seeds > 1] if "seeds" in rows else rows.iloc[:0]
+    if same.empty:
+        return ""
+    where = ("at its one setting" if len(same) == 1 and len(rows) == 1 else
+             f"at {prose.count(len(same), 'setting')}")
+    return f"; {where} the {int(same.seeds.max())} seeds give one run, counted once"
+
+
+def _once_by_family(rows):
+    """'the linear classifier's 2 seeds give one run at each of its 5 settings, counted once'
+    where some of `rows` stand for several seeds (distinct_runs)."""
+    if "seeds" not in rows or not (rows.seeds > 1).any():
+        return ""
+    parts = []
+    for family, g in rows[rows.seeds > 1].groupby("family", sort=False):
+        n_family = int((rows.family == family).sum())
+        where = (f"at each of its {len(g)} settings" if len(g) == n_family and len(g) > 1
+                 else f"at {prose.count(len(g), 'setting')}")
+        parts.append(f"the {family}'s {int(g.seeds.max())} seeds give one run {where}")
+    return f"{prose.names(parts)}, counted once"
 
 
 def _records(x):
@@ -968,6 +1207,8 @@ def tick_claims(ticks, budgets=None):
     found = {}
     if ticks is None or not len(ticks):
         return found
+    # a setting whose seeds are one run (its held-out losses agree) counts once
+    ticks = distinct_runs(ticks, ["family", "run"], "last_loss", "last_acc")
     for family, g in ticks.groupby("family", sort=False):
         ok = g[g.tick.notna()]
         hits = ok[ok.tick.astype(bool)]
@@ -983,7 +1224,8 @@ def tick_claims(ticks, budgets=None):
         left = "" if len(ok) == len(g) else f"; left out: {_left_out(g)}"
         found[key] = claims.rule(
             family, list(ok.loss_rise),
-            f"{what} ({prose.count(len(ok), 'run')} the rule applies to{left})", len(hits) > 0,
+            f"{what} ({prose.count(len(ok), 'run')} the rule applies to{left}"
+            f"{_counted_once(ok)})", len(hits) > 0,
             RULES["tick"], "a tick in " + "; ".join(_tick_at(r) for r in hits.itertuples()),
             f"no tick in {'its' if len(ok) == 1 else 'any of its'} {prose.count(len(ok), 'run')}",
             fmt=lambda x: f"{100 * x:+.1f} %", source=TICK_SOURCE)
@@ -993,12 +1235,96 @@ def tick_claims(ticks, budgets=None):
     return found
 
 
-def claims_for(gs, sweep, test_acc, main, target, ticks=None, budgets=None, constant=None):
+SGD_FEWER_PASSES = ("per pass, SGD updates the weights once per batch where GD updates them "
+                    "once, so with a summed step per pass no smaller than GD's step (the "
+                    "seed's: {updates} × {sgd_lr:g} = {step_sum:g}, GD's {gd_lr:g}) it reaches "
+                    "a given loss in fewer passes (the seed's finding); with a smaller summed "
+                    "step the arithmetic does not predict it.")
+
+
+def _departure(run, seed):
+    """What makes this run's SGD steps per pass differ from the seed's: '5,400 training images
+    in batches of 500 make 11 updates per pass, where the seed's 50,000 in batches of 500 made
+    100', and the rates where they differ."""
+    parts = []
+    if (run["train_images"], run["batch"]) != (seed["train_images"], seed["batch"]):
+        parts.append(f"{run['train_images']:,} training images in batches of {run['batch']:,} "
+                     f"make {prose.count(run['updates'], 'update')} per pass, where the seed's "
+                     f"{seed['train_images']:,} in batches of {seed['batch']:,} made "
+                     f"{seed['updates']:,}")
+    parts += [f"{who} lr {run[key]:g} where the seed's was {seed[key]:g}"
+              for who, key in (("SGD", "sgd_lr"), ("GD", "gd_lr")) if run[key] != seed[key]]
+    return prose.names(parts) if parts else "the seed's own settings"
+
+
+def step_premise(pp):
+    """The premise of the seed's 'SGD needs fewer passes', checked on the configuration before
+    the expectation is posed: SGD's summed step per pass (its updates per pass × its rate, at
+    the starting rates; both decay alike) no smaller than GD's one step. Where it fails, the
+    expectation predicts nothing here and gets no verdict; the claim says why."""
+    run, seed = pp["run"], pp["seed"]
+    holds = run["step_sum"] >= run["gd_lr"] * (1 - 1e-12)
+    return claims.rule(
+        "SGD's summed step per pass", [run["step_sum"]],
+        f"Against GD's one step per pass (lr {run['gd_lr']:g}, at the starting rates; both are "
+        "multiplied by the same decay after each pass)", holds,
+        "the seed's expectation that SGD reaches a given loss in fewer passes rests on SGD's "
+        "summed step per pass (updates per pass × lr) being no smaller than GD's one step; "
+        "where it is smaller the arithmetic predicts nothing, and the expectation is not "
+        "scored",
+        f"no smaller than GD's step ({run['step_sum']:.3g} against {run['gd_lr']:g}): the "
+        "seed's expectation that SGD needs fewer passes applies",
+        f"smaller than GD's step ({run['step_sum']:.3g} against {run['gd_lr']:g}; here "
+        f"{_departure(run, seed)}), so the seed's expectation that SGD needs fewer passes does "
+        "not apply and gets no verdict",
+        fmt=lambda x: f"{run['updates']:,} × {run['sgd_lr']:g} = {x:.3g}", source=GD_SGD_SOURCE)
+
+
+MODEL_LABELS = {"gd": "two-layer GD", "sgd": "two-layer SGD", "cnn": "CNN"}  # and the linear
+
+
+def _ranking_scope(tested, distinct, labels):
+    """'CNN: 1 run ended ok, 1 of 2 stuck; linear: its 2 seeds give one run, counted once':
+    the runs a ranking over the runs that ended ok stands on (as HW5 ranks its rates)."""
+    parts = []
+    for name, label in labels.items():
+        statuses = list(tested.status[tested.name == name])
+        bad = [(f, statuses.count(f)) for f in aggregate.STATUSES if f != "ok" and f in statuses]
+        if bad:
+            ok = statuses.count("ok")
+            parts.append(f"{label}: {prose.count(ok, 'run') if ok else 'no run'} ended ok, "
+                         + ", ".join(f"{k} of {len(statuses)} {f}" for f, k in bad))
+        seeds = distinct.seeds[distinct.name == name]
+        if len(seeds) and seeds.max() > 1:
+            parts.append(f"{label}: its {int(seeds.max())} seeds give one run, counted once")
+    return "; ".join(parts) if parts else "every run ended ok"
+
+
+def accuracy_ranking(tested, main):
+    """Test accuracy across the models over each model's runs that ended ok (a stuck run's
+    accuracy is chance's, not the model's), runs whose seeds are one run counted once
+    (distinct_runs on the test loss), the counts in the claim; `tested`: one row per run with
+    a test accuracy (name, seed, status, test_acc, test_loss)."""
+    labels = {main: "linear", **MODEL_LABELS}
+    tested = tested[tested.name.isin(list(labels))]
+    ok = tested[tested.status == "ok"]
+    distinct = distinct_runs(ok, ["name"], "test_loss", "test_acc")
+    return claims.ranking(
+        {label: list(distinct.test_acc[distinct.name == n]) for n, label in labels.items()
+         if n in set(tested.name)},
+        "Test accuracy over each model's runs that ended ok ("
+        f"{_ranking_scope(tested, distinct, labels)}; unequal budgets and models)",
+        source="tables/assignment4_runs.csv")
+
+
+def claims_for(gs, sweep, tested, main, target, ticks=None, budgets=None, constant=None,
+               per_pass=None):
     """The section's claims: GD against SGD to the stated loss (passes, seconds) and the
-    seed's expectation, the stated loss against a constant output's (`constant`), its remarks
-    on the rate and the decay (lr_claims), the tick rule on every held-out curve (tick_claims,
-    `budgets` the runs' budgets), test accuracy across the models; `test_acc` maps a run name
-    to its per-seed test accuracies."""
+    seed's expectation where its premise holds (step_premise on `per_pass`), the stated loss
+    against a constant output's (`constant`), its remarks on the rate and the decay
+    (lr_claims) and what the sweep shows of them (effect_claims), the tick rule on every
+    held-out curve (tick_claims, `budgets` the runs' budgets), test accuracy across the models
+    (accuracy_ranking; `tested`: one row per run with a test accuracy, or None)."""
     found = {}
     by = {v: g.set_index("seed") for v, g in gs.groupby("variant")}
     void = mean_fit_only(target, constant)
@@ -1015,24 +1341,19 @@ def claims_for(gs, sweep, test_acc, main, target, ticks=None, budgets=None, cons
                 c["short"] += (f"; the stated loss lies above the loss of a constant output "
                                f"({constant:.4f}), so {MEAN_FIT_ONLY}")
             found[f"gd_sgd_{unit}"] = c
-        seed = seed_pass()  # the seed's updates and summed step per pass
-        found["sgd_fewer_passes"] = claims.mechanism(
-            "per pass, SGD updates the weights once per batch where GD updates them once, so "
-            "with a summed step per pass no smaller than GD's step (the seed's: "
-            f"{seed['updates']} × {seed['sgd_lr']:g} = {seed['step_sum']:g}, "
-            f"GD's {seed['gd_lr']:g}) it reaches a given loss in fewer passes (the seed's "
-            "finding); with a smaller summed step the arithmetic does not predict it.",
-            found["gd_sgd_passes"], expected_sign=1,
-            name="SGD reaches the stated loss in fewer passes than GD")
+        if per_pass:
+            found["sgd_step_premise"] = step_premise(per_pass)
+        if not per_pass or found["sgd_step_premise"]["evidence"]["holds"]:
+            found["sgd_fewer_passes"] = claims.mechanism(
+                SGD_FEWER_PASSES.format(**seed_pass()), found["gd_sgd_passes"],
+                expected_sign=1, name="SGD reaches the stated loss in fewer passes than GD")
     if constant is not None and target == target:
         found["target_constant"] = target_claim(target, constant)
+    found.update(effect_claims(sweep))
     found.update(lr_claims(sweep))
     found.update(tick_claims(ticks, budgets))
-    found["test_accuracy"] = claims.ranking(
-        {label: test_acc[n] for n, label in
-         ((main, "linear"), ("gd", "two-layer GD"), ("sgd", "two-layer SGD"), ("cnn", "CNN"))
-         if n in test_acc}, "Test accuracy (unequal budgets and models)",
-        source="tables/assignment4_runs.csv")
+    if tested is not None and len(tested):
+        found["test_accuracy"] = accuracy_ranking(tested, main)
     return found
 
 
@@ -1048,13 +1369,16 @@ def table_facts(tt, sweep, gs, cnn, ticks=None):
             "decay_not_measured": decay_not_measured(sweep)}
 
 
+TESTED = ["name", "seed", "status", "test_acc", "test_loss"]
+
+
 def facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks=None):
     tested = runs_[runs_.test_acc.notna()]  # every run with a test accuracy, fates beside
     acc = {n: float(g.test_acc.mean()) for n, g in tested.groupby("name")}
     fate = {n: aggregate.status_column(g.status) for n, g in runs_.groupby("name")}
     setting = setting_facts(p, info)
-    found = claims_for(gs, sweep, {n: list(g.test_acc) for n, g in tested.groupby("name")},
-                       main, target, ticks, setting["tick_budgets"], setting["constant_loss"])
+    found = claims_for(gs, sweep, tested[TESTED], main, target, ticks,
+                       setting["tick_budgets"], setting["constant_loss"], setting["per_pass"])
     # the budgets as set: a diverged run's steps are where it stopped, not what it was given
     steps = runs_[runs_.status != "diverged"].groupby("name").steps.mean()
     budgets = {"cnn_steps": float(steps.get("cnn", float("nan"))),
@@ -1066,6 +1390,8 @@ def facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks=None):
             "r_own_mean": float(tt.r_own.mean()), "r_other_mean": float(tt.r_other_mean.mean()),
             "raw_own_best": int(tt.raw_own_is_best.sum()),
             "test_acc": acc, "fate": fate, "dataset": info.get("title"), "seeds": p["seeds"],
+            "test_runs": records(tested[TESTED]), "sweep_copies": copies_facts(sweep),
+            "unpaired": unpaired_settings(sweep),
             "statuses": dict(zip(runs_.name + "/" + runs_.seed.astype(str), runs_.status)),
             "cnn_formula_seed": int(cnn.formula.iloc[0]), "cnn_formula_run": int(
                 cnn.formula.iloc[1]), "cnn_torch_run": cnn.torch.iloc[1],

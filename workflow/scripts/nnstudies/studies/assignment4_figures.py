@@ -1,14 +1,18 @@
-"""Figures of Study 6c (seed 004): curves, templates, the lr/decay sweep, GD against SGD, CNN."""
+"""Figures of Study 6c (seed 004): curves, templates, the lr/decay sweep, GD against SGD, CNN.
+Accuracy axes draw chance (1/C) where they show it, the CNN's loss axis ln C too (the squared
+loss of the NumPy models has no ln C); every legend sits below the panels, clear of the data."""
+import math
+
 import numpy as np
 
 from .. import figures
-from ..figures import PRINT_WIDTH_IN, STATUS_MARKERS, _mark_status, _status_legend, plt
+from ..figures import KEY_COLOUR, PRINT_WIDTH_IN, STATUS_MARKERS, _mark_status, plt
 from .assignment4_text import _change
 
 GD_SGD = {"gd": ("full-batch GD", "C0"), "sgd": ("mini-batch SGD", "C3")}
 
 
-def linear_figure(curve, title):
+def linear_figure(curve, title, n_classes=None):
     fig, (a, b) = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 3.0), layout="constrained")
     for part, style in (("train", "-"), ("test", "--")):
         a.plot(curve.step, curve[f"{part}_loss"], ls=style, label=f"{part}ing" if part == "train"
@@ -20,7 +24,7 @@ def linear_figure(curve, title):
     b.set(xlabel="iteration (full-batch update)", ylabel="accuracy", title="b. accuracy")
     for ax in (a, b):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+    _figure_legend(fig, a, set(), figures.chance_lines(n_classes, accuracy=[b]))
     return fig
 
 
@@ -85,7 +89,7 @@ def _loss_changes(ax, lines, changes):
                   handlelength=1.6, borderpad=0.3, labelspacing=0.2, framealpha=0.85)
 
 
-def sweep_figure(curves, statuses, grid, name_of, seed, drop_of):
+def sweep_figure(curves, statuses, grid, name_of, seed, drop_of, n_classes=None):
     """One column per learning rate: training loss (log) and test accuracy per iteration, one
     line per decay, each loss panel stating its lines' change from the first record to the last
     finite one (`drop_of`, assignment4.loss_drop: the table's); a run that did not end ok ends
@@ -126,9 +130,11 @@ def sweep_figure(curves, statuses, grid, name_of, seed, drop_of):
             ax.grid(alpha=0.3)
             ax.xaxis.set_major_locator(figures.ticker.MaxNLocator(2, integer=True))
             ax.tick_params(labelsize=7)
+    chance, chance_label = figures.chance_lines(n_classes, accuracy=list(axes[1]))
     more, words = figures.status_handles(used, fig)
-    fig.legend(list(legend.values()) + more, list(legend) + words, loc="outside lower center",
-               ncol=len(legend) + len(more), frameon=False)
+    fig.legend(list(legend.values()) + chance + more, list(legend) + chance_label + words,
+               loc="outside lower center", ncol=len(legend) + len(chance + more),
+               frameon=False)
     return fig
 
 
@@ -139,16 +145,17 @@ def _fate(ax, x, y, status, colour, used):
         _mark_status(ax, np.asarray(x)[-1], np.asarray(y)[-1], status, colour)
 
 
-def _figure_legend(fig, ax, used):
-    """One legend below the panels (inside, it would cover curves): the entries `ax` labelled
-    and the fate markers used."""
+def _figure_legend(fig, ax, used, extra=([], [])):
+    """One legend below the panels (inside, it would cover curves): the entries `ax` labelled,
+    `extra` (handles, labels: the chance line) and the fate markers used."""
     handles, labels = ax.get_legend_handles_labels()
+    handles, labels = handles + list(extra[0]), labels + list(extra[1])
     more, words = figures.status_handles(used, fig)
     fig.legend(handles + more, labels + words, loc="outside lower center",
                ncol=len(handles + more), frameon=False)
 
 
-def gd_sgd_iterations_figure(curves, seed, target, statuses):
+def gd_sgd_iterations_figure(curves, seed, target, statuses, n_classes=None):
     fig, (a, b, c_ax) = plt.subplots(1, 3, figsize=(PRINT_WIDTH_IN, 3.1), layout="constrained")
     used = set()
     for name, (label, colour) in GD_SGD.items():
@@ -164,7 +171,7 @@ def gd_sgd_iterations_figure(curves, seed, target, statuses):
         ax.axhline(target, color="grey", ls=":", lw=1, label=f"stated loss {target:.4f}")
     for ax in (a, b, c_ax):
         ax.grid(alpha=0.3)
-    _figure_legend(fig, a, used)
+    _figure_legend(fig, a, used, figures.chance_lines(n_classes, accuracy=[c_ax]))
     a.set(xlabel="passes over the training set\n(the seed's iterations)",
           ylabel="training loss (squared + L2)", title="a. training loss per pass")
     b.set(xscale="log", xlabel="parameter updates\n(log; the start drawn at 0.5)",
@@ -189,33 +196,66 @@ def gd_sgd_time_figure(curves, seed, target, statuses):
     return fig
 
 
-def cnn_figure(curve, status):
-    fig, (a, b) = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 3.0), layout="constrained")
-    used = set()
-    a.plot(curve.step, curve.train_loss, color="C0", label="training")
-    _fate(a, curve.step, curve.train_loss, status, "C0", used)
-    a.set(xlabel="step", ylabel="training cross-entropy", title="a. training loss")
-    b.plot(curve.step, curve.train_acc, label="training (since the last record)")
-    if "val_acc" in curve:
-        b.plot(curve.step, curve.val_acc, ls="--", label="validation")
-        _fate(b, curve.step, curve.val_acc, status, "C1", used)
-    b.set(xlabel="step", ylabel="accuracy", title="b. accuracy")
+def _show_level(ax, level, margin=0.06):
+    """Stretch `ax` so that `level` lies inside it, clear of its edges by `margin` of its
+    height: a stuck run is read against chance, so a figure of one must show where chance lies,
+    not only the run's few hundredths of range."""
+    lo, hi = ax.get_ylim()
+    pad = margin * (max(hi, level) - min(lo, level))
+    ax.set_ylim(min(lo, level - pad), max(hi, level + pad))
+
+
+def cnn_figure(runs, n_classes=None):
+    """Every seed's CNN run, in its own colour: training (solid) and validation (dashed) loss
+    (a) and accuracy (b) per record; a run that did not end ok ends in its fate's marker.
+    Chance (1/C, ln C) is drawn where the axes show it; where a run is stuck the axes are
+    stretched to show it. `runs`: {seed: (curve, status)}. One legend below the panels."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 3.2), layout="constrained")
+    used, handles, labels, styles = set(), [], [], {"-": "training"}
+    for i, (seed, (curve, status)) in enumerate(runs.items()):
+        colour = f"C{i}"
+        a.plot(curve.step, curve.train_loss, color=colour)
+        b.plot(curve.step, curve.train_acc, color=colour)
+        for ax, column in ((a, "val_loss"), (b, "val_acc")):
+            if column in curve and curve[column].notna().any():
+                ax.plot(curve.step, curve[column], color=colour, ls="--")
+                styles["--"] = "validation"
+        held = "val_acc" if "val_acc" in curve and curve.val_acc.notna().any() else "train_acc"
+        _fate(a, curve.step, curve.train_loss, status, colour, used)
+        _fate(b, curve.step, curve[held], status, colour, used)
+        handles.append(plt.Line2D([], [], color=colour, lw=2))
+        labels.append(f"seed {seed}" + ("" if status == "ok" else f" ({status})"))
+    handles += [plt.Line2D([], [], color=KEY_COLOUR, ls=ls) for ls in styles]
+    labels += list(styles.values())
+    a.set(xlabel="step", ylabel="cross-entropy", title="a. loss")
+    b.set(xlabel="step", ylabel="accuracy\n(training: since the previous record)",
+          title="b. accuracy")
+    if n_classes and any(status == "stuck" for _, status in runs.values()):
+        _show_level(a, math.log(n_classes))
+        _show_level(b, 1 / n_classes)
+    chance, chance_label = figures.chance_lines(n_classes, accuracy=[b], loss=[a])
     for ax in (a, b):
         ax.grid(alpha=0.3)
-        _status_legend(ax, used, fontsize=7)
+    more, words = figures.status_handles(used, fig)
+    entries = handles + chance + more
+    fig.legend(entries, labels + chance_label + words, loc="outside lower center",
+               ncol=min(len(entries), 4), frameon=False)
     return fig
 
 
 def save_all(out, curves, runs_, main, seed, templates, class_means, names, grid, target,
              name_of, drop_of):
     statuses = {(r.name, r.seed): r.status for r in runs_.itertuples()}
-    figures.save(linear_figure(curves[(main, seed)], main), *out.figure("linear"))
+    n = len(names)
+    figures.save(linear_figure(curves[(main, seed)], main, n), *out.figure("linear"))
     figures.save(templates_figure(templates, class_means, names), *out.figure("templates"))
-    figures.save(sweep_figure(curves, statuses, grid, name_of, seed, drop_of),
+    figures.save(sweep_figure(curves, statuses, grid, name_of, seed, drop_of, n),
                  *out.figure("sweep"))
-    figures.save(gd_sgd_iterations_figure(curves, seed, target, statuses),
+    figures.save(gd_sgd_iterations_figure(curves, seed, target, statuses, n),
                  *out.figure("gd_sgd_iterations"))
     figures.save(gd_sgd_time_figure(curves, seed, target, statuses),
                  *out.figure("gd_sgd_time"))
-    figures.save(cnn_figure(curves[("cnn", seed)], statuses.get(("cnn", seed), "ok")),
-                 *out.figure("cnn"))
+    # every seed's CNN run: one run a seed, and their fates may differ
+    cnn = {s: (curves[("cnn", s)], statuses.get(("cnn", s), "ok"))
+           for (name, s) in sorted(curves) if name == "cnn"}
+    figures.save(cnn_figure(cnn, n), *out.figure("cnn"))

@@ -155,19 +155,51 @@ def exercises():
     return pd.DataFrame(rows)
 
 
+# How many test images the similarity and response statistics use: the figure's images first,
+# then the test images after them in order; as many other test images again are the reference
+# that each image's maps are compared with (its column). More than the figure's 5, so that a
+# paired test over the images can reach p < 0.05 (with 5 pairs the smallest two-sided p a sign
+# test can give is 1/16).
+SIMILARITY_IMAGES = 20
+
+
+def similarity_images(figure, n_test, count=SIMILARITY_IMAGES):
+    """The test images whose maps are compared (the figure's first, `count` in all) and the
+    reference images their columns are compared with (up to `count` others); a test set too
+    small for both splits what it has."""
+    figure = list(dict.fromkeys(figure))
+    others = [i for i in range(n_test) if i not in set(figure)]
+    n = max(len(figure), min(count, n_test // 2))
+    compared = figure + others[:n - len(figure)]
+    return compared, others[n - len(figure):n - len(figure) + count]
+
+
 def analyse(inp, out, params, info):
     p = params["convolution"]
     data = load_prepared(inp.data)
-    # one grey channel per image: a colour image's channels averaged (the kernels are 2-D)
-    images = scale(data["test_x"][p["images"]], params["scaling"]).mean(axis=1)
     names = list(p["kernels"])
-    maps = fundamentals.feature_maps(images, np.array([p["kernels"][k] for k in names]))
+    bank = np.array([p["kernels"][k] for k in names])
+
+    def grey(indices):  # one grey channel per image: a colour image's channels averaged
+        return scale(data["test_x"][indices], params["scaling"]).mean(axis=1)
+
+    images = grey(p["images"])
+    maps = fundamentals.feature_maps(images, bank)
     figures.save(figures.feature_map_figure(images, maps, names), *out.figure("maps"))
-    similarity = fundamentals.map_similarity(maps)
-    similarity.update(images=p["images"], classes=[int(c) for c in data["test_y"][p["images"]]],
-                      map_shape=list(maps.shape[2:]), image_shape=list(images.shape[1:]),
-                      kernel_shape=list(np.array(p["kernels"][names[0]]).shape),
-                      kernels=len(names), channels=int(data["test_x"].shape[1]))
+    compared, reference = similarity_images(p["images"], len(data["test_y"]))
+    compared_images, reference_images = grey(compared), grey(reference)
+    compared_maps = fundamentals.feature_maps(compared_images, bank)
+    # no reference left (a test set no larger than the figure): the other compared images
+    similarity = fundamentals.map_similarity(
+        compared_maps, fundamentals.feature_maps(reference_images, bank) if reference else None)
+    similarity.update(
+        images=p["images"], compared=compared, reference=reference or compared,
+        image_pixel_r=fundamentals.image_similarity(
+            compared_images, reference_images if reference else None),
+        classes=[int(c) for c in data["test_y"][p["images"]]],
+        map_shape=list(maps.shape[2:]), image_shape=list(images.shape[1:]),
+        kernel_shape=list(bank.shape[1:]), kernels=len(names),
+        channels=int(data["test_x"].shape[1]))
     agreement = fundamentals.torch_agreement(fundamentals.AGREEMENT_CASES)
     agreement.to_csv(out.table("torch_agreement"), index=False)
     in_shape = tuple(data["test_x"].shape[1:])
@@ -178,75 +210,120 @@ def analyse(inp, out, params, info):
                   for layer, shape, rf, jump in zoo_layer_table(layers, in_shape)]
                  ).to_csv(out.table("zoo_layers"), index=False)
     exercises().to_csv(out.table("exercises"), index=False)
-    energy = {k: [float(np.abs(maps[j, i]).mean()) for j in range(len(images))]
-              for i, k in enumerate(names)}
     write_facts(out.facts, {"similarity": similarity,
                             "max_abs_diff": float(agreement.max_abs_diff.max()),
                             "agreement_cases": len(agreement),
-                            "claims": claims_of(similarity, energy, p["kernels"],
-                                                params["scaling"])})
+                            "claims": claims_of(similarity, feature_amounts(compared_maps, bank,
+                                                                            names),
+                                                p["kernels"], params["scaling"])})
+
+
+def feature_amounts(maps, bank, names):
+    """Per kernel, one value per image: the mean |response| divided by the kernel's L2 norm,
+    so that a kernel with larger weights does not answer more for that alone (the response to
+    a patch is the kernel's norm times the patch's component along the kernel)."""
+    norms = np.sqrt((bank ** 2).sum(axis=(1, 2)))
+    amounts = np.abs(maps).mean(axis=(2, 3)) / norms  # (images, kernels)
+    return {k: [float(v) for v in amounts[:, i]] for i, k in enumerate(names)}
 
 
 COLUMN_EXPECTED = ("a column is one kernel, the same feature detector on every image, so it "
                    "marks the same kind of structure wherever the garment has it: the maps of a "
                    "column should be more alike in kind of pattern than the maps of a row.")
-ROW_EXPECTED = ("a row is one image, so its maps show the same garment in the same place, while "
-                "the images of a column put their garments in different places: pixel by "
-                "pixel, the maps of a row should be more alike than the maps of a column.")
-SOURCE = "tables/convolution_facts.json (similarity), from the maps in the figure"
-# Every map sits in one column and in one row, so the two arms' values are built from the same
-# maps: not independent samples, and with one value per kernel against one per image there is
-# no one-to-one pairing for a paired test either. The values are given, no side is claimed.
-SHARED_MAPS = "not testable by an independent-samples permutation test: the arms share maps"
 
 
-def _shared_maps(arms, what):
-    """Columns and rows of the same grid of maps, values only, with why no test is run; the
-    short form (a summary line) carries the same caveat."""
-    c = claims.values_only(arms, what, fmt=claims.fmt_number, source=SOURCE, note=SHARED_MAPS)
-    c["short"] = ", ".join(f"{a['arm']} {claims.fmt_number(a['mean'])}"
-                           for a in c["evidence"]["arms"]) + f"; {SHARED_MAPS}"
+def row_expected(image_r):
+    """Why the maps of a row should not look alike, with the premise a pixel comparison rests
+    on measured, not assumed: how far the images themselves put their content in the same
+    places (`image_r`, their mean pixel |r|)."""
+    return ("a row is one image seen through different kernels, each keeping a different kind "
+            "of structure (an orientation, a scale) and discarding the rest, so the maps of a "
+            "row should differ; the maps of a column share their kernel, and match pixel by "
+            "pixel as far as their images do (these test images correlate pixel by pixel with "
+            f"mean |r| {image_r:.2f}): pixel by pixel, an image's maps should be less alike "
+            "with each other than with the same kernel's maps on other images.")
+
+
+SOURCE = "tables/convolution_facts.json (similarity)"
+
+
+def _per_image(similarity, measure, first, what, short_what):
+    """One pair of values per compared image (its row and its column, both built from its own
+    maps): their difference `first` minus the other, per image, and whether one sign wins more
+    often than chance, by the exact sign test over the images."""
+    row, column = similarity[f"row_{measure}_r"], similarity[f"column_{measure}_r"]
+    diffs = [r - c if first == "row" else c - r for r, c in zip(row, column)]
+    c = claims.sign({f"image {i}": [d] for i, d in zip(similarity["compared"], diffs)}, what,
+                    reference=0.0, fmt=lambda x: f"{x:+.2f}", source=SOURCE)
+    # the summary line: the counts and the test, not every image's value (claims.sign lists
+    # them all in its sentence)
+    ev = c["evidence"]
+    k = ev["above"] + ev["below"]
+    c["short"] = (f"{short_what}: above 0 in {ev['above']} of "
+                  f"{prose.count(len(diffs), 'image')}, below in {ev['below']}, "
+                  + (f"sign test p = {ev['p']:.2g}" if ev["p"] == ev["p"] else
+                     f"not testable with {k}: the smallest p a sign test can give is "
+                     f"{ev['min_p']:.2g}"))
     return c
 
 
 def _energy_caveat(kernels, scaling):
-    """Why the kernels' mean |responses| are not ranked. A kernel whose weights do not sum to
-    zero also answers the patch's level: its brightness on inputs in [0, 1] or [0, 255]; on
-    [-1, 1], where black is -1 and mid-grey 0, the distance from mid-grey, so a black patch
-    (an empty background) answers as strongly as a white one."""
+    """How the kernels' mean |responses| are made comparable, and why they are still not
+    ranked. A response scales with the kernel's weights, so each is divided by the kernel's L2
+    norm. A kernel whose weights do not sum to zero also answers the patch's level: its
+    brightness on inputs in [0, 1] or [0, 255]; on [-1, 1], where black is -1 and mid-grey 0,
+    the distance from mid-grey, so a black patch (an empty background) answers as strongly as
+    a white one."""
+    norms = {}
+    for name, k in kernels.items():
+        norms.setdefault(float(f"{np.sqrt(np.sum(np.square(k))):.3g}"), []).append(name)
+    listed = "; ".join(f"{norm:g} for {prose.names(names)}" for norm, names in norms.items())
+    scale_note = ("the L2 norm, the root of the kernel's summed squared weights, is "
+                  f"{listed}: a kernel with larger weights answers more for that alone")
     offset = [name for name, k in kernels.items() if not np.isclose(np.sum(k), 0)]
     if not offset:
-        return ("every kernel's weights sum to zero, but a response scales with the size of "
-                "the weights, so the kernels are not ranked")
+        return (f"{scale_note}; every kernel's weights sum to zero; the kernels are listed, "
+                "not ranked")
     which = f"a kernel whose weights do not sum to zero, here {prose.names(offset)},"
     if scaling == "symmetric":
-        return (f"inputs in [-1, 1] put black at −1 and mid-grey at 0: {which} answers the "
-                "distance from mid-grey too, as strongly on a black background as on white; "
-                "the kernels are not ranked")
-    return f"{which} answers brightness too, so the kernels are not ranked"
+        return (f"{scale_note}; inputs in [-1, 1] put black at −1 and mid-grey at 0: {which} "
+                "answers the distance from mid-grey too, as strongly on a black background as "
+                "on white; the kernels are not ranked")
+    return f"{scale_note}; {which} answers brightness too, so the kernels are not ranked"
 
 
-def claims_of(s, energy, kernels, scaling):
-    """Columns against rows, one value per column (kernel) and per row (image): the mean |r|
-    over the pairs of maps in it; and the mean |response| per kernel, one value per image
-    (`kernels`: the bank, `scaling`: the inputs' range, for why those are not ranked)."""
+def _others(s):
+    """'20 other test images': the images a column is compared with (where there were no
+    reference images, the other compared images)."""
+    return prose.count(len(s["reference"]) - (s["reference"] == s["compared"]),
+                       "other test image")
+
+
+def claims_of(s, amounts, kernels, scaling):
+    """Columns against rows, one pair of values per compared image (similarity `s`); and the
+    mean |response| per kernel per image, divided by the kernel's norm (`amounts`; `kernels`:
+    the bank, `scaling`: the inputs' range, for why those are not ranked)."""
+    others = _others(s)
     return {
-        "columns_vs_rows": claims.mechanism(COLUMN_EXPECTED, _shared_maps(
-            {"columns": s["per_kernel_spectrum_r"], "rows": s["per_image_spectrum_r"]},
-            "Amplitude-spectrum |r| between maps (one value per column and per row, the mean "
-            "over its pairs of maps)"), expected_sign=1,
+        "columns_vs_rows": claims.mechanism(COLUMN_EXPECTED, _per_image(
+            s, "spectrum", "column",
+            f"Amplitude-spectrum |r| per image: its column (each of its maps against the same "
+            f"kernel's maps on {others}) minus its row (its maps against each other)",
+            "amplitude-spectrum |r|, column minus row"), expected_sign=1,
             name="maps of one kernel (a column) more alike in kind of pattern than maps of "
                  "one image (a row)"),
-        "rows_vs_columns_pixels": claims.mechanism(ROW_EXPECTED, _shared_maps(
-            {"rows": s["per_image_pixel_r"], "columns": s["per_kernel_pixel_r"]},
-            "Pixel-by-pixel |r| between maps (one value per row and per column, the mean over "
-            "its pairs of maps)"), expected_sign=1,
-            name="maps of one image (a row) more alike pixel by pixel than maps of one kernel "
+        "rows_vs_columns_pixels": claims.mechanism(row_expected(s["image_pixel_r"]), _per_image(
+            s, "pixel", "row",
+            f"Pixel-by-pixel |r| per image: its row (its maps against each other) minus its "
+            f"column (each of its maps against the same kernel's maps on {others})",
+            "pixel |r|, row minus column"), expected_sign=-1,
+            name="maps of one image (a row) less alike pixel by pixel than maps of one kernel "
                  "(a column)"),
         # not ranked: a kernel whose weights do not sum to zero also answers the patch's
         # level, so its larger response is built in, not more of a feature in the images
         "energy": claims.values_only(
-            energy, "Mean |response| per kernel (mean over the images; "
+            amounts, "Mean |response| divided by the kernel's L2 norm, per kernel (mean "
+            "over the images; "
             f"{_energy_caveat(kernels, scaling)})",
             fmt=claims.fmt_number, source=SOURCE),
     }
@@ -286,21 +363,28 @@ def section(facts, figs, params, info):
             f"({w} − {kw} + 1) = {mh}×{mw} map; one kernel has {kh * kw} weights. The general "
             "size with padding P, stride S and dilation D is in the exercises table.")
     found = facts["claims"]
+    n, shown = len(s["compared"]), len(set(s["images"]))
+    compared = f"{n} test images (the figure's {shown}" + (f" and {n - shown} more)"
+                                                            if n > shown else ")")
     sec.ask("What does the output show?",
             "Each map is bright where the image patch under the kernel looks like the kernel "
             "and dark where it looks like its negative: an edge kernel marks edges of its "
             "orientation, an all-positive kernel gives a blurred copy. How much of each feature "
-            f"these images contain: {sec.cite(found, 'energy')}.")
+            f"{compared} contain: {sec.cite(found, 'energy')}.")
     # neutral headings: which maps look more alike depends on the measure (kind of pattern
     # or pixel by pixel), and the answers give both measurements
+    pairing = (f"One pair of values per image, for {compared}: its row, the mean |r| "
+               "between its maps under the different kernels, and its column, the mean |r| "
+               "between each of its maps and the same kernel's maps on "
+               f"{_others(s)}. Both come from the same image's maps, so the two are "
+               "compared image by image (a sign test over the images), not as independent "
+               "samples.")
     sec.ask("Do the maps of one column look alike across images?",
             "Measured as the correlation of the maps' amplitude spectra (the kind of pattern, "
-            f"whatever its position). {sec.cite(found, 'columns_vs_rows')}.")
+            f"whatever its position). {pairing} {sec.cite(found, 'columns_vs_rows')}.")
     sec.ask("Do the maps of one row look alike?",
-            "A row is one image seen through different kernels, each keeping a different kind "
-            "of structure and discarding the rest: its maps can differ in kind of pattern "
-            "(question 4) and still share where the garment is. Measured here pixel by pixel. "
-            f"{sec.cite(found, 'rows_vs_columns_pixels')}.")
+            "Measured here pixel by pixel (where each map responds), one pair of values per "
+            f"image as in question 4. {sec.cite(found, 'rows_vs_columns_pixels')}.")
     fc_weights = h * w * s["kernels"] * mh * mw
     sec.ask("What follows about convolutional layers?",
             f"A layer of {s['kernels']} kernels turns one image into {s['kernels']} feature "

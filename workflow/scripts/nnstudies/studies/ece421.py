@@ -8,7 +8,7 @@ import numpy as np
 from .. import aggregate, claims, figures, numpy_mlp, prose
 from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
 from ..data import DATASETS, load_prepared, split_sizes
-from ..stats import mean_ci
+from ..stats import STUCK_Z, mean_ci
 from .common import departures as protocol_departures, records, write_facts
 from ..lazy import lazy_import
 
@@ -19,8 +19,9 @@ TITLE = "Study 6b: ECE421 A2, a NumPy MLP and a BatchNorm CNN under L2"
 ORDER = 70
 CAPTION = ("Study 6b (ECE421 A2): training and validation loss and accuracy per epoch of the "
            "NumPy MLP for each hidden size H, and of the BatchNorm CNN for each L2 strength "
-           "(mean over seeds, band ± 1 std); training, validation and test curves of the MLP "
-           "at the seed's H 1000 or the configured H closest to it.")
+           "(mean over seeds, their spread drawn where the seeds differ); training, "
+           "validation and test curves of the MLP at the seed's H 1000 or the configured H "
+           "closest to it.")
 # The seed's settings (one run each; notMNIST, which is not reachable here).
 MLP_PROTOCOL = {"hidden": [100, 500, 1000, 2000], "lr": 1e-5, "momentum": 0.99, "epochs": 200,
                 "reduction": "sum", "seeds": 1}
@@ -313,7 +314,7 @@ def analyse(inp, out, params, info):
                  *out.figure("mlp_splits"))
     figures.save(curves_figure(stats_, cnn, "l2", "L2 {:g}"), *out.figure("cnn"))
     write_facts(out.facts, {**facts(per_run, mlp, cnn, check_, p, curves,
-                                    len(info["class_names"])),
+                                    len(info["class_names"]), info["sizes"]["val"]),
                             # this study's own split (the report's `info` is the global one):
                             # its sizes, classes and inputs per image (the MLP's 784-H-C)
                             "data": {"title": info.get("title", info.get("dataset")),
@@ -444,39 +445,213 @@ def loss_above_chance(curves, n_classes, hidden):
     return out
 
 
-def facts(per_run, mlp, cnn, check_, p, curves, n_classes):
+CURVES_SOURCE = "each MLP run's curves.csv (runs/ece421/mlp_h<H>/seed<n>/)"
+SETTLED_SOURCE = ("tables/ece421_curves.csv (mean per setting and epoch over the runs with a "
+                  "final point; each run's curves.csv)")
+# The comparisons read at the last record whose runs the settling check looks at: {key: (part,
+# column, top_only)}; top_only where the claim names the highest setting (a ranking: which
+# one is highest must hold), not where it sets every setting in order (a trend, a difference).
+SETTLED = {"val_acc": ("mlp", "val_acc", True), "gap_acc": ("mlp", "gap_acc", False),
+           "train_loss": ("mlp", "train_loss", False), "cnn_val_acc": ("cnn", "val_acc", True)}
+# part: (the study's name for it, its setting's column and symbol, one record is a ...)
+PARTS = {"mlp": ("NumPy MLP", "hidden", "H", "step"), "cnn": ("CNN", "l2", "λ", "epoch")}
+COLUMN_WORDS = {"val_acc": "validation accuracy", "gap_acc": "training − validation accuracy "
+                "gap", "train_loss": "training loss"}
+SETTLED_RULE = ("a comparison read at the last record is of settled runs when, over the last "
+                "half of the records, the mean per setting keeps the last record's order at "
+                "every record (for a ranking: the same setting highest) and no setting's mean "
+                "moves (highest minus lowest there) by more than the difference the comparison "
+                "rests on at the last record (for a ranking: the top two; otherwise the closest "
+                "two settings); steps with momentum can swing for about 1/(1 − momentum) "
+                "steps, so a short budget may end anywhere in a swing")
+
+
+def step_means(curves, runs_, column, key="hidden"):
+    """Per epoch (rows; the MLP's epoch is one step) and setting (`key`'s value, columns): the
+    mean of `column` at the epoch's last record over that setting's runs with a final point (a
+    diverged run stops early and is left out, as in the rankings), on the epochs every one of
+    them recorded; 'gap_acc' is training minus validation accuracy."""
+    frames = []
+    for r in runs_[runs_.val_acc.notna()].itertuples():
+        c = curves.get((r.name, r.seed))
+        if c is None or not len(c):
+            continue
+        c = c.groupby("epoch").tail(1)
+        value = c.train_acc - c.val_acc if column == "gap_acc" else c[column]
+        frames.append(pd.DataFrame({"epoch": c.epoch.to_numpy(), "setting": getattr(r, key),
+                                    "run": len(frames), "value": value.to_numpy()}))
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames)
+    every = table.groupby("epoch").run.nunique() == len(frames)
+    table = table[table.epoch.isin(every[every].index)]
+    return table.groupby(["epoch", "setting"]).value.mean().unstack("setting").sort_index()
+
+
+def settling(means, top_only):
+    """Whether the last record's comparison of the per-setting means (`means`: step_means) is
+    of runs that had settled, over the last half of the records (SETTLED_RULE): the records
+    there whose order differs from the last one's (`top_only`: whose highest setting
+    differs), how far each setting's mean moved there, and the difference the comparison rests
+    on. None with fewer than two settings or fewer than two records in that half."""
+    if means.shape[1] < 2 or len(means) < 4:
+        return None
+    window = means.iloc[len(means) // 2:]
+    last = window.iloc[-1].sort_values(ascending=False, kind="stable")
+
+    def order(row):
+        ranked = tuple(row.sort_values(ascending=False, kind="stable").index)
+        return ranked[:1] if top_only else ranked
+    changed = [int(at) for at, row in window.iterrows() if order(row) != order(last)]
+    apart = -last.diff().dropna()
+    rests_on = float(apart.iloc[0] if top_only else apart.min())
+    moved = {float(v): float(window[v].max() - window[v].min()) for v in window.columns}
+    return {"first": int(window.index[0]), "last": int(window.index[-1]),
+            "records": len(window), "of": len(means), "changed": changed, "moved": moved,
+            "rests_on": rests_on, "top_only": top_only,
+            "settled": not changed and all(m <= rests_on for m in moved.values())}
+
+
+def _unsettled(check):
+    """What a last-record comparison's claim adds where its runs had not settled there."""
+    return ", where the runs had not settled" if check and not check["settled"] else ""
+
+
+def settled_claim(check, key):
+    """The settling check of one measure as a rule applied to the per-setting means
+    (claims.rule): how far each setting's mean moved over the last half of the records
+    against the difference the comparison rests on, and at which records the order (the
+    highest setting) was not the last one's."""
+    part, column, _ = SETTLED[key]
+    study, _, symbol, unit = PARTS[part]
+    fmt = ((lambda x: f"{x:.4g}") if column == "train_loss" else
+           (lambda x: f"{100 * x:.2f} points"))
+    last = f"{unit} {check['last']}"
+    if check["changed"]:
+        where = (f"a different {symbol} has the highest mean" if check["top_only"] else
+                 f"the {symbol} are in another order than at {last}")
+        where += f" at {span_list(check['changed'], unit)}"
+    else:
+        where = (f"the same {symbol} has the highest mean at every {unit}" if check["top_only"]
+                 else f"the {symbol} keep {last}'s order at every {unit}")
+    what = (f"{study}: {COLUMN_WORDS[column]} over the last {check['records']} of the "
+            f"{check['of']} {unit}s ({check['first']}–{check['last']}), where {where}")
+    labels = ([f"{symbol} {v:g} moved by" for v in check["moved"]]
+              + [f"the {'top' if check['top_only'] else 'closest'} two at {last} apart by"])
+    return claims.rule(f"mean per {symbol}", list(check["moved"].values())
+                       + [check["rests_on"]], what, check["settled"], SETTLED_RULE, "settled",
+                       "not settled", fmt=fmt, source=SETTLED_SOURCE, labels=labels)
+
+
+def best_record(c):
+    """(step, validation accuracy) of a run's record with the highest validation accuracy."""
+    c = c[np.isfinite(c.val_acc)]
+    i = int(c.val_acc.to_numpy().argmax())
+    return int(c.step.iloc[i]), float(c.val_acc.iloc[i])
+
+
+def fell_back(best, final, n_val):
+    """Whether the final validation accuracy lies below the best by more than STUCK_Z
+    standard errors of the difference of two accuracies on n_val images (HW5's rule)."""
+    se = math.sqrt((best * (1 - best) + final * (1 - final)) / n_val)
+    return best - final > STUCK_Z * se
+
+
+def fell_back_claims(curves, runs_, n_val):
+    """{key: claims.rule} for each MLP run with a final point whose last validation accuracy
+    lies below its best by more than STUCK_Z standard errors on `n_val` images: a last-step
+    ranking names them (HW5's rule)."""
+    out = {}
+    rule = (f"a run falls back from its best when its last validation accuracy lies more than "
+            f"{STUCK_Z} standard errors of the difference below its best at any step "
+            f"(binomial, on {n_val:,} validation images)")
+    for r in runs_[runs_.val_acc.notna()].sort_values(["hidden", "seed"]).itertuples():
+        c = curves.get((r.name, r.seed))
+        if c is None or not np.isfinite(c.val_acc).any():
+            continue
+        step, best = best_record(c)
+        last = c[np.isfinite(c.val_acc)].iloc[-1]
+        if fell_back(best, float(last.val_acc), n_val):
+            out[f"fell_back_{r.name}_{int(r.seed)}"] = claims.rule(
+                f"H {r.hidden:g} seed {int(r.seed)}", [best, float(last.val_acc)],
+                "NumPy MLP: validation accuracy", True, rule, "fell back from its best",
+                "held its best", source=CURVES_SOURCE,
+                labels=[f"best (step {step})", f"last (step {int(last.step)})"])
+    return out
+
+
+def span_list(values, unit):
+    """'step 14', 'steps 14 and 16', 'steps 15–17 and 19': each run of consecutive values as a
+    range, so that no value outside the list is inside a range."""
+    runs = []
+    for v in sorted(values):
+        if runs and v == runs[-1][1] + 1:
+            runs[-1][1] = v
+        else:
+            runs.append([v, v])
+    parts = [f"{a}" if a == b else f"{a}–{b}" for a, b in runs]
+    return (f"{unit} " if len(values) == 1 else f"{unit}s ") + prose.names(parts)
+
+
+def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
     """The comparisons the prose cites: best H by validation accuracy against the runner-up,
     the train-validation gap against H, the L2 strength where training accuracy first drops by
     the stated margin (underfit_claim), the gradient check's verdict per dtype, and the
     validation against the test accuracy at the last step of the H the three splits' figure
     shows; and the claims built from the per-run final points (`curves`: each run's records,
-    {(name, seed): frame}; `n_classes`: the classes of this study's data)."""
+    {(name, seed): frame}; `n_classes`: the classes of this study's data; `n_val`: its
+    validation images). The MLP's comparisons read the last step: whether the runs had settled
+    there (settling) is said in each of them, with the runs that fell back from their best."""
     mlp_runs, cnn_runs = per_run[per_run.hidden.notna()], per_run[per_run.l2.notna()]
+    checks = {key: settling(step_means(curves, cnn_runs if part == "cnn" else mlp_runs,
+                                       column, PARTS[part][1]), top)
+              for key, (part, column, top) in SETTLED.items()}
+    steps = _budget(mlp_runs, "full-batch step")
     found = {
         "h_val": claims.ranking(_arms(mlp_runs, "hidden", "val_acc", "H"),
-                                "NumPy MLP: validation accuracy at the last record"
-                                + _budget(mlp_runs, "full-batch step"), source=SOURCE),
+                                "NumPy MLP: validation accuracy at the last record" + steps
+                                + _unsettled(checks["val_acc"]), source=SOURCE),
         "h_gap": claims.mechanism(
             "over-fitting shows as a gap between training and validation accuracy that grows "
             "with capacity.", claims.trend(
                 list(zip(mlp_runs.hidden, mlp_runs.gap_acc)), "NumPy MLP: H against the "
-                "training − validation accuracy gap (one point per run)", source=SOURCE,
-                x_name="H", y_name="the gap"), expected_sign=1),
+                "training − validation accuracy gap (one point per run)"
+                + _unsettled(checks["gap_acc"]), source=SOURCE, x_name="H", y_name="the gap"),
+            expected_sign=1),
         "h_train_loss": claims.mechanism(
             "more hidden units give more capacity, so a lower training loss.", claims.trend(
                 list(zip(mlp_runs.hidden, mlp_runs.train_loss)), "NumPy MLP: H against the "
-                "final training loss (one point per run)", source=SOURCE, x_name="H",
-                y_name="the training loss"), expected_sign=-1),
+                "final training loss (one point per run)" + _unsettled(checks["train_loss"]),
+                source=SOURCE, x_name="H", y_name="the training loss"), expected_sign=-1),
         "l2_val": claims.ranking(_arms(cnn_runs, "l2", "val_acc", "λ"),
                                  "CNN: validation accuracy at the last record"
-                                 + _budget(cnn_runs, "epoch"), source=SOURCE),
+                                 + _budget(cnn_runs, "epoch")
+                                 + _unsettled(checks["cnn_val_acc"]), source=SOURCE),
     }
     hs = sorted(mlp_runs.hidden.dropna().unique())
     if len(hs) >= 2:
         big, small = mlp_runs[mlp_runs.hidden == hs[-1]], mlp_runs[mlp_runs.hidden == hs[0]]
         found["h_gap_ends"] = claims.difference(
             f"H {hs[-1]:g}", big.gap_acc, f"H {hs[0]:g}", small.gap_acc,
-            "NumPy MLP: training − validation accuracy gap", source=SOURCE)
+            "NumPy MLP: training − validation accuracy gap" + _unsettled(checks["gap_acc"]),
+            source=SOURCE)
+    for key, check in checks.items():
+        if check is not None:
+            found[f"settled_{key}"] = settled_claim(check, key)
+    back = fell_back_claims(curves, mlp_runs, n_val)
+    found.update(back)
+    if back or any(c is not None and not c["settled"] for key, c in checks.items()
+                   if SETTLED[key][0] == "mlp"):
+        # the last step is one point of a swing: the runs' best steps give another reading
+        found["h_best_val"] = claims.ranking(
+            {f"H {h:g}": [best_record(curves[(r.name, r.seed)])[1]
+                          for r in g.itertuples()]
+             for h, g in mlp_runs[mlp_runs.val_acc.notna()].groupby("hidden")},
+            "NumPy MLP: validation accuracy at each run's best step (of "
+            + " or ".join(prose.count(int(e), "full-batch step")
+                          for e in sorted(set(mlp_runs.epochs.dropna())))
+            + "; the step picked on the validation set itself, so an optimistic reading)",
+            source=CURVES_SOURCE)
     fewest = cnn_records(cnn_runs, curves)
     if 0 in set(cnn_runs.l2.dropna()) and cnn_runs.l2.nunique() > 1:
         found["l2_underfit"] = underfit_claim(cnn_runs, p["underfit_margin"], fewest)
@@ -484,6 +659,8 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes):
     found["splits_gap"], splits = splits_facts(curves, mlp_runs, shown_h)
     hidden = dict(zip(mlp_runs.name, mlp_runs.hidden))
     out = {"claims": found, "splits": {**splits, "hidden": shown_h, "why": why},
+           "settled": {key: None if c is None else c["settled"] for key, c in checks.items()},
+           "fell_back": sorted(back), "fell_back_z": STUCK_Z,
            "cnn_records": fewest,
            "loss_above_chance": loss_above_chance(curves, n_classes, hidden),
            "ln_c": math.log(n_classes),
@@ -570,36 +747,58 @@ def epoch_stats(curves):
     return table.reset_index()
 
 
+# With one record per setting every point sits at the same epoch: each series is set this
+# far (in epochs) beside the next, so that no point or error bar covers another's.
+SIDE_STEP = 0.08
+
+
 def curves_figure(stats_, table, key, label):
     """Training (solid, round dots) and validation (dashed, open squares) loss (left, log
-    scale) and accuracy (right) against epoch, one colour per setting; mean over seeds, band
-    +- 1 std where a setting has two or more runs; a marker ends the curve of a setting whose
-    runs did not all end ok. One legend for the figure, below the panels."""
+    scale) and accuracy (right) against epoch, one colour per setting; mean over seeds, its
+    spread +- 1 std (a band, or an error bar at a single epoch) where a setting's runs differ;
+    a marker ends the curve of a setting whose runs did not all end ok. With a single epoch
+    the series stand side by side around it. One legend for the figure, below the panels."""
     plt = figures.plt  # configured for these figures on first use (figures._configure)
     fig, (left, right) = plt.subplots(1, 2, figsize=(figures.PRINT_WIDTH_IN, 3.3),
                                       layout="constrained")
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    handles, labels, epochs = [], [], set()
-    for i, r in enumerate(table.itertuples()):
-        name = mlp_name(int(r.hidden)) if key == "hidden" else cnn_name(r.l2)
+    names = [mlp_name(int(r.hidden)) if key == "hidden" else cnn_name(r.l2)
+             for r in table.itertuples()]
+    drawn = stats_[stats_.name.isin(names)] if len(stats_) else stats_
+    handles, labels, epochs = [], [], set(drawn.get("epoch", []))
+    shown = [n for n in names if n in set(drawn.get("name", []))]
+    # one epoch: 2 series per setting side by side, centred on it
+    side = ({n: SIDE_STEP * (2 * k - (2 * len(shown) - 1) / 2) for k, n in enumerate(shown)}
+            if len(epochs) == 1 else {})
+    for i, (r, name) in enumerate(zip(table.itertuples(), names)):
         df = stats_[stats_.name == name]
         colour = colours[i % len(colours)]
         text = label.format(getattr(r, key))
         if df.empty:
             continue
-        epochs |= set(df.epoch)
         few = len(df) < 30  # few records (1 epoch): the points must be seen, not only lines
         train = {"marker": "o", "ms": 4} if few else {}
         val = {"marker": "s", "ms": 4, "mfc": "white"} if few else {}
+        x = df.epoch + side.get(name, 0.0)
         for ax, metric in ((left, "loss"), (right, "acc")):
-            t = figures._band(ax, df.epoch, df[f"train_{metric}_mean"],
+            t = figures._band(ax, x, df[f"train_{metric}_mean"],
                               df[f"train_{metric}_std"], color=colour, **train)
-            v = figures._band(ax, df.epoch, df[f"val_{metric}_mean"], df[f"val_{metric}_std"],
-                              color=colour, ls="--", **val)
-            figures._mark_status(ax, df.epoch.iloc[-1], df[f"train_{metric}_mean"].iloc[-1],
+            v = figures._band(ax, x + (SIDE_STEP if side else 0.0), df[f"val_{metric}_mean"],
+                              df[f"val_{metric}_std"], color=colour, ls="--", **val)
+            figures._mark_status(ax, x.iloc[-1], df[f"train_{metric}_mean"].iloc[-1],
                                  r.worst_status)
         handles += [t, v]
         labels += [f"{text} training", f"{text} validation"]
+    if side:
+        figures.note(fig, "side", f"One epoch: each setting's training and validation points "
+                     f"stand side by side around epoch {min(epochs)}.")
+    stopped = [r for r in table.itertuples() if "runs" in table
+               and r.with_final_point < r.runs]
+    if stopped:  # a diverged run stops early: its setting's later epochs average fewer seeds
+        figures.note(fig, "stopped", "A diverged run stops early: after it, its setting's "
+                     "curve is the mean over the seeds still running (" + "; ".join(
+                         label.format(getattr(r, key)) + f": {r.with_final_point} of {r.runs}"
+                         for r in stopped) + " at the end).")
     left.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="loss")
     right.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     for ax in (left, right):

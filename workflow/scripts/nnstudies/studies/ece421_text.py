@@ -4,7 +4,7 @@ import math
 from .. import figures, prose
 from ..report import Section, Shown
 from .ece421 import (NAME, SEED_COLUMNS, SEED_DATA, SEED_VELOCITY, TITLE, asked_notes,
-                     mlp_shape, splits_hidden)
+                     mlp_shape, span_list, splits_hidden)
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -185,6 +185,7 @@ def _answers(sec, facts, p):
             f"{sec.cite(found, 'h_train_loss')}. ")
     if "h_gap_ends" in found:
         text += f"{sec.cite(found, 'h_gap_ends')}. "
+    text += _settling(sec, facts, p["mlp"])
     excursions = facts.get("loss_above_chance") or []
     if excursions:
         text += (f"The training loss rose above ln C = {facts['ln_c']:.2f} (the loss of a "
@@ -193,8 +194,8 @@ def _answers(sec, facts, p):
                      f"{_epoch_list(e['epochs'])}, up to {e['peak']:.3g} at epoch "
                      f"{e['peak_epoch']}, after a low of {e['low']:.3g} at epoch "
                      f"{e['low_epoch']})" for e in excursions)
-                 + " (with momentum 0.99 each full-batch step keeps most of the previous "
-                 "ones, a known way to overshoot before settling; not tested here). ")
+                 + " (with momentum each full-batch step carries the velocity of the "
+                 "steps before, a known way to overshoot before settling; not tested here). ")
     text += ("Confound: with one learning rate and full-batch steps, a wider hidden layer also "
              "moves the logits further per step (their change sums over more units), so "
              "capacity and effective step size move together and this comparison cannot tell "
@@ -214,16 +215,40 @@ def _answers(sec, facts, p):
 
 
 def _epoch_list(epochs):
-    """'epoch 14', 'epochs 14 and 16', 'epochs 15–17 and 19': each run of consecutive epochs
-    as a range, so that no epoch outside the list is inside a range."""
-    runs = []
-    for e in sorted(epochs):
-        if runs and e == runs[-1][1] + 1:
-            runs[-1][1] = e
-        else:
-            runs.append([e, e])
-    parts = [f"{a}" if a == b else f"{a}–{b}" for a, b in runs]
-    return ("epoch " if len(epochs) == 1 else "epochs ") + prose.names(parts)
+    """'epoch 14', 'epochs 14 and 16', 'epochs 15–17 and 19' (span_list)."""
+    return span_list(epochs, "epoch")
+
+
+def _settling(sec, facts, m):
+    """The MLP's comparisons are read at the last step: whether the runs had settled there
+    (one rule claim per measure), how long momentum remembers (from the configuration), the
+    runs that fell back from their best and, where either shows, the ranking at each run's
+    best step."""
+    found = facts["claims"]
+    keys = [k for k in ("settled_val_acc", "settled_gap_acc", "settled_train_loss")
+            if k in found]
+    text = ""
+    if keys:
+        text += ("Had the runs settled by the last step, where these comparisons are read? "
+                 + "".join(f"{sec.cite(found, k)}. " for k in keys))
+    beta = m["momentum"]
+    if beta > 0:
+        memory = 1 / (1 - beta)
+        text += (f"With momentum {beta:g} each full-batch step carries the gradients of about "
+                 f"the last 1/(1 − {beta:g}) = {memory:.3g} steps"
+                 + (f", more than the {m['epochs']}-step budget" if memory > m["epochs"] else "")
+                 + ", so the curves can swing for that long. ")
+    z = facts.get("fell_back_z")
+    back = facts.get("fell_back") or []
+    if back:
+        text += (f"Runs whose last validation accuracy lies more than {z} standard errors "
+                 "below their best: " + "; ".join(sec.cite(found, k) for k in back) + ". ")
+    elif z is not None:
+        text += (f"No run's last validation accuracy lies more than {z} standard errors below "
+                 "its best. ")
+    if "h_best_val" in found:
+        text += f"Read at each run's best step instead: {sec.cite(found, 'h_best_val')}. "
+    return text
 
 
 def _splits_sentence(sec, facts):
@@ -265,7 +290,11 @@ def _l2_answer(sec, facts, cnn, p, statuses):
         text += f"{sec.cite(found, 'l2_underfit')}. "
     else:
         text += "No unregularised (λ 0) run to measure under-fitting against. "
-    return text + f"{sec.cite(found, 'l2_val')}."
+    text += f"{sec.cite(found, 'l2_val')}."
+    if "settled_cnn_val_acc" in found:
+        text += (" Had the runs settled by the last epoch, where this ranking is read? "
+                 f"{sec.cite(found, 'settled_cnn_val_acc')}.")
+    return text
 
 
 def _train_acc_window(facts, p):
@@ -308,8 +337,9 @@ def _check_answer(f, p):
             "of the mean cross-entropy, the summed loss's being N times these) against torch "
             "autograd "
             "(nn.functional linear, relu and cross_entropy, backward) on the same weights and "
-            f"the first {g['images']} real training images, for every H, at the seeded initial "
-            f"weights and after {g['steps']} of the study's update steps: " + "; ".join(parts)
+            f"the first {g['images']} real training images, for every H, at the initial "
+            f"weights of seed {p['mlp']['seeds'][0]} (one seed, the MLP's first) and after "
+            f"{g['steps']} of the study's update steps: " + "; ".join(parts)
             + ". Rounding alone gives differences of the order of each dtype's precision "
             "(about 1e-16 in float64, 1e-7 in float32, relative) accumulated over sums of "
             "hundreds of images; a wrong derivative (a missing ReLU mask, a transposed "
@@ -322,6 +352,9 @@ def _summary(sec, facts):
     found = facts["claims"]
     g = facts["grad_check"].get("float64", {})
     text = f"ECE421 A2: {sec.cite(found, 'h_val', True)}; "
+    back = facts.get("fell_back") or []
+    if back:  # the last-step ranking names the runs that fell back from their best
+        text += ", ".join(sec.cite(found, k, True) for k in back) + "; "
     if g:
         text += (f"hand-written gradients {'agree' if g['agrees'] else 'do NOT agree'} with "
                  f"autograd (float64 max |difference| {g['max_abs_diff']:.1e}); ")

@@ -17,7 +17,7 @@ from ..models import layer_shapes, with_activation
 from ..runfiles import read_summary
 from . import hw5_figures
 from .common import check_models, departures as protocol_departures, records, write_facts
-from .hw5_prose import NAME, SHOWN, TITLE, section  # noqa: F401  (the study interface)
+from .hw5_prose import NAME, SHOWN, TITLE, norm_format, section  # noqa: F401  (the interface)
 from ..lazy import lazy_import
 
 ORDER = 60
@@ -69,6 +69,51 @@ ASKED = [
      "accuracy, and why?", "answer": "hw5-q4"},
 ]
 METRICS = ["train_loss", "train_acc", "val_loss", "val_acc"]
+# The notebook asks whose answer rests on a setting the seed fixed: the baseline's training
+# (4 (1), Question 1), the asked rates (4 (2), Question 2), the momentum (4 (3), Question 3).
+# Where this configuration runs another value, the appendix row says so (asked_notes).
+ASKED_SETTINGS = {"4 (1)": "baseline", "4 Question 1": "baseline", "4 (2)": "lrs",
+                  "4 Question 2": "lrs", "4 (3)": "momentum", "4 Question 3": "momentum"}
+BASELINE_SETTINGS = ("optimizer", "lr", "momentum", "batch_size")
+
+
+def asked_notes(p):
+    """{ask: note} for the appendix rows (ASKED, ASKED_SETTINGS) answered at settings other than
+    the seed's: which of its values are not run here and what is run instead (the section
+    hands them to nnstudies/appendix.py)."""
+    def baseline():
+        changed = [f"{WORDS.get(k, k)} {p[k]:g}" if isinstance(p[k], (int, float))
+                   else f"{WORDS.get(k, k)} {p[k]}" for k in BASELINE_SETTINGS
+                   if p[k] != PROTOCOL[k]]
+        seed = [f"{PROTOCOL[k]:g}" if isinstance(PROTOCOL[k], (int, float))
+                else f"{PROTOCOL[k]}" for k in BASELINE_SETTINGS if p[k] != PROTOCOL[k]]
+        return (f"partly: the baseline here trains with {', '.join(changed)} (the seed: "
+                f"{', '.join(seed)})") if changed else None
+
+    def lrs():
+        missing = [x for x in PROTOCOL["lrs"] if x not in p["lrs"]]
+        if not missing and p["lr"] == PROTOCOL["lr"]:
+            return None
+        run = ", ".join(f"{x:g}" for x in p["lrs"])
+        return ((f"partly: the seed's lr {prose.names([f'{x:g}' for x in missing])} "
+                 f"{'is' if len(missing) == 1 else 'are'} not run here; " if missing else
+                 "partly: ")
+                + f"this configuration runs lr {run} against a baseline at lr {p['lr']:g}"
+                + ("" if p["lr"] == PROTOCOL["lr"] else f" (the seed's: {PROTOCOL['lr']:g})"))
+
+    def momentum():
+        if p["momentum_variant"] == PROTOCOL["momentum_variant"]:
+            return None
+        return (f"partly: momentum {p['momentum_variant']:g} is run here, not the seed's "
+                f"{PROTOCOL['momentum_variant']:g}")
+
+    notes = {"baseline": baseline(), "lrs": lrs(), "momentum": momentum()}
+    out = {}
+    for entry in ASKED:
+        start = next((k for k in ASKED_SETTINGS if entry["ask"].startswith(k)), None)
+        if start and notes[ASKED_SETTINGS[start]]:
+            out[entry["ask"]] = notes[ASKED_SETTINGS[start]]
+    return out
 
 
 def lr_name(lr):
@@ -390,12 +435,41 @@ DEPTH_EXPECTED = ("a second conv block builds features of features over larger p
                   "image (each unit after it sees more of the input), which usually lets a "
                   "network fit images better: a higher training accuracy after the same "
                   "epochs.")
-LARGE_EXPECTED = ("a rate far above the baseline's takes steps that overshoot the minimum, so "
-                  "the loss jumps up or becomes NaN, or it drives ReLU units to zero output for "
-                  "every image (dead units), after which the network predicts one class: it "
-                  "ends at chance ({chance:.2f} %), its loss near ln C = {ln_c:.2f}.")
-SLOW_EXPECTED = ("a rate far below the baseline's moves the weights so little that the "
-                 "training loss falls slowly (lower in the last epoch than in the first).")
+LARGE_EXPECTED = ("a rate beyond the network's stability limit takes steps that overshoot the "
+                  "minimum, so the loss jumps up or becomes NaN, or it drives ReLU units to zero "
+                  "output for every image (dead units), after which the network predicts one "
+                  "class: it ends at chance ({chance:.2f} %), its loss near ln C = {ln_c:.2f}.")
+# The assignment's rates against its baseline's (lr 0.01): lr 1 is 100 times above it, 1e-5
+# 1,000 times below. A rate is 'far above' or 'far below' in the assignment's sense only at a
+# ratio at least as large; otherwise the runs measure where it lies (rate_premise).
+SEED_RATIOS = {"above": max(PROTOCOL["lrs"]) / PROTOCOL["lr"],
+               "below": PROTOCOL["lr"] / min(PROTOCOL["lrs"])}
+LIMIT_RULE = ("a rate above the baseline's is below this network's stability limit (within "
+              "these steps) when every run learns by the rule above; at or beyond it when no "
+              "run does; near it when only some do")
+SLOW_EXPECTED = ("{here}, against {seed}: its steps are {ratio} times smaller, so over "
+                 "the same {last} epochs its training loss should fall less than the "
+                 "baseline's.")
+
+
+def times(ratio):
+    """A ratio of two rates in words: '10', '1,000', '2.5'."""
+    return f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.2g}"
+
+
+def rate_premise(lr, base):
+    """How far `lr` lies from the baseline's rate, against the assignment's asked rate on the
+    same side: the ratio, whether it is at least the assignment's (then 'far above' or 'far
+    below' holds as the assignment meant it) and both in words."""
+    side = "above" if lr > base else "below"
+    ratio = lr / base if side == "above" else base / lr
+    seed_lr = max(PROTOCOL["lrs"]) if side == "above" else min(PROTOCOL["lrs"])
+    seed = SEED_RATIOS[side]
+    than = "" if side == "above" else "smaller than "
+    return {"lr": lr, "side": side, "ratio": ratio, "far": ratio >= seed * (1 - 1e-9),
+            "here": f"lr {lr:g} is {times(ratio)} times {than}the baseline's {base:g}",
+            "seed": (f"the assignment's lr {seed_lr:g} ({times(seed)} times {than}its "
+                     f"{PROTOCOL['lr']:g})")}
 
 
 def _mean(values):
@@ -466,12 +540,12 @@ def run_courses(runs_, per_epoch, overfit, name, line, n_val):
     return out
 
 
-def rate_facts(out, found, name, label, runs_, per_epoch, overfit, line, n_val, large,
+def rate_facts(out, found, name, label, runs_, per_epoch, overfit, line, n_val, premise,
                large_expected, learns_rule):
     """An asked rate's runs by the learns rule: one claim for the rate when its runs share a
     course (all learn, or none was ever above the line), else one claim per run with its best
-    and final validation accuracy; for a rate above the baseline's, the expectation that it
-    ends at chance, observed on the runs that did not diverge."""
+    and final validation accuracy; for a rate above the baseline's, its place against the
+    stability limit (large_rate_facts)."""
     steps = _column(runs_, name, "steps")  # the longest of its runs (one diverged stops early)
     steps = int(steps.max()) if len(steps) else 0
     # the rule reads epoch ends only: a run that rose and fell within an epoch is not seen
@@ -497,15 +571,44 @@ def rate_facts(out, found, name, label, runs_, per_epoch, overfit, line, n_val, 
             f"{label}, seed {r['seed']}", [x for _, x in shown], "Validation accuracy",
             r["course"].startswith("learns"), learns_rule, said, said, source=OVERFIT_SOURCE,
             labels=[k for k, _ in shown])
+    if premise["side"] == "above":
+        large_rate_facts(out, found, name, label, runs, line, steps, premise, large_expected)
+
+
+def large_rate_facts(out, found, name, label, runs, line, steps, premise, large_expected):
+    """A rate above the baseline's against the textbook's 'overshoots, ends at chance'. Where it
+    is as far above as the assignment's lr 1 (premise['far']), the expectation is held to its
+    runs (at_chance_*, a verdict). Nearer, that premise is not established: the runs measure
+    whether the rate is below the stability limit (limit_*), with no verdict."""
     kept = [r["final"] for r in runs if r["status"] != "diverged" and r["final"] is not None]
-    if large and kept:
-        gone = len(runs) - len(kept)
-        found[f"at_chance_{name}"] = claims.observation(
-            large_expected, {label: kept}, "final validation accuracy per run" + (
-                f" that did not diverge ({gone} of {len(runs)} diverged or left no record, "
-                "which the expectation allows)" if gone else ""),
-            lambda x: x <= line, f"a final validation accuracy at most {100 * line:.2f} % "
-            "(not above chance by the rule)", True, fmt=claims.fmt_pct, source=OVERFIT_SOURCE)
+    if premise["far"]:
+        out["expected"] = (f"{large_expected} Here {premise['here']}, as far above it as "
+                           f"{premise['seed']} or further, a rate the assignment expected to "
+                           "fail.")
+        if kept:
+            gone = len(runs) - len(kept)
+            found[f"at_chance_{name}"] = claims.observation(
+                out["expected"], {label: kept}, "final validation accuracy per run" + (
+                    f" that did not diverge ({gone} of {len(runs)} diverged or left no record, "
+                    "which the expectation allows)" if gone else ""),
+                lambda x: x <= line, f"a final validation accuracy at most {100 * line:.2f} % "
+                "(not above chance by the rule)", True, fmt=claims.fmt_pct,
+                source=OVERFIT_SOURCE)
+        return
+    out["expected"] = (f"{large_expected} Here {premise['here']}, nearer to it than "
+                       f"{premise['seed']}, so whether {label} is beyond the limit is what these "
+                       "runs measure, and the expectation gets no verdict.")
+    learned = sum(r["course"].startswith("learns") for r in runs)
+    where = (f"every run learns, so {label} is below this network's stability limit within "
+             f"{steps:,} steps" if learned == len(runs) else
+             f"no run learns, so {label} is at or beyond this network's stability limit "
+             "here" if not learned else
+             f"{learned} of {len(runs)} runs learn, so {label} is near this network's "
+             "stability limit here")
+    # the runs' accuracies are in the learns claim just before: this one counts them
+    found[f"limit_{name}"] = claims.rule(
+        label, [learned], "Runs that learn by the rule", learned == len(runs), LIMIT_RULE,
+        where, where, fmt=lambda k: f"{k:.0f} of {len(runs)}", source=OVERFIT_SOURCE)
 
 
 def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
@@ -548,6 +651,7 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
         {label(n): list(_column(ok_runs, n, "final_val_acc")) for n in by_lr},
         f"Validation accuracy after the last epoch, over each rate's runs that ended ok "
         f"({out['rate_fates']}; equal budgets of {last} epochs)", source=SOURCE)
+    bracket(found["rates"], {label(n): float(v.loc[n, "lr"]) for n in by_lr})
     if len(order) > 1:
         best = order[0]
         other = "baseline" if best != "baseline" else order[1]
@@ -576,19 +680,18 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
     out["large_expected"] = LARGE_EXPECTED.format(chance=100 * out["chance"],
                                                   ln_c=math.log(n_classes))
     for name in lrs.name:
+        lr = v.loc[name, "lr"]
         out["rates"][name] = {
             "first_train_loss": _mean(_at_epoch(per_epoch, name, 1, "train_loss")),
             "last_train_loss": _mean(_column(variants_, name, "last_epoch_train_loss_mean"))}
-        if v.loc[name, "lr"] in p["lrs"]:
-            rate_facts(out["rates"][name], found, name, label(name), runs_, per_epoch, overfit,
-                       line, sizes["val"], v.loc[name, "lr"] > p["lr"], out["large_expected"],
-                       learns_rule)
-        if v.loc[name, "lr"] < p["lr"]:  # the same runs at two epochs: a paired claim
-            first, end = (_by_seed(per_epoch, name, e, "train_loss") for e in (1, last))
-            found[f"loss_fall_{name}"] = claims.mechanism(SLOW_EXPECTED, claims.paired(
-                {s: end[s] - first[s] for s in first.keys() & end.keys()},
-                f"{label(name)}: training loss in the last epoch minus in epoch 1, per seed",
-                fmt=lambda d: f"{d:+.4f}", source=SOURCE), expected_sign=-1)
+        if lr not in p["lrs"] or lr == p["lr"]:
+            continue
+        premise = rate_premise(lr, p["lr"])
+        out["rates"][name]["premise"] = premise
+        rate_facts(out["rates"][name], found, name, label(name), runs_, per_epoch, overfit,
+                   line, sizes["val"], premise, out["large_expected"], learns_rule)
+        if premise["side"] == "below" and last > 1:
+            slow_facts(out, found, name, fated, runs_, per_epoch, premise, last)
     # q3: momentum against the baseline at equal epochs and in epochs to the target accuracy
     mom = variants_.name[variants_.role == "momentum"].iloc[0]
     seeds = sorted(runs_.seed.unique())
@@ -610,9 +713,12 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
     # q4: the second block against one, with both parameter counts
     params_ = {n: int(_column(runs_, n, "parameters").iloc[0]) if len(_column(
         runs_, n, "parameters")) else None for n in ("baseline", "two_blocks")}
+    # each epoch's training accuracy (mean over seeds): how fast each network starts
     out["depth"] = {"parameters": params_,
                     "seconds": {n: float(_column(runs_, n, "train_seconds").mean())
-                                for n in ("baseline", "two_blocks")}}
+                                for n in ("baseline", "two_blocks")},
+                    "train_acc": {n: [float(x) for x in per_epoch[per_epoch.name == n].groupby(
+                        "epoch").train_acc.mean()] for n in ("baseline", "two_blocks")}}
     # the seed asked about the training accuracy: its comparison is the measured expectation;
     # validation and test accuracy (images not trained on) follow
     # the short form (the summary line) carries the confound the section states
@@ -629,9 +735,56 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
     found["depth_val_last"] = diff("two_blocks", "baseline",
                                    f"Validation accuracy after epoch {last}",
                                    lambda n: _at_epoch(per_epoch, n, last))
-    theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, fated)
+    theory_facts(out, found, runs_, variants_, overfit, norms, linear, p, fated)
     out["claims"] = found
     return out
+
+
+def bracket(ranking, lrs):
+    """Whether a ranking's best rate lies inside the rates tried ({arm: rate}) or at an edge,
+    added to its sentence and short form: at an edge the best is not bracketed, and a rate
+    beyond it may do better."""
+    best = ranking["evidence"].get("best")
+    ranked = [a["arm"] for a in ranking["evidence"]["arms"]]
+    if best is None or len(ranked) < 2:
+        return
+    tried = sorted(lrs[a] for a in ranked)
+    edge = ("largest" if lrs[best] == tried[-1] else "smallest" if lrs[best] == tried[0]
+            else None)
+    ranking["evidence"]["edge"] = edge
+    named = best if best != "baseline" else f"the baseline's lr {lrs[best]:g}"
+    if edge:
+        beyond = "larger" if edge == "largest" else "smaller"
+        ranking["text"] += (f"; {named} is the {edge} rate tried, so the best is not bracketed: "
+                            f"a {beyond} rate may do better")
+        ranking["short"] += f"; {named} is the {edge} rate tried (not bracketed)"
+    else:
+        ranking["text"] += (f"; {named} lies inside the rates tried ({tried[0]:g} to "
+                            f"{tried[-1]:g})")
+
+
+def loss_falls(runs_, per_epoch, name, last):
+    """{seed: training loss in epoch 1 minus in epoch `last`} of a variant's runs that reached
+    the last epoch (a diverged run has no last epoch): positive when the loss fell."""
+    done = set(runs_.seed[(runs_.name == name) & (runs_.status != "diverged")].astype(int))
+    first, end = (_by_seed(per_epoch, name, e, "train_loss") for e in (1, last))
+    return {s: first[s] - end[s] for s in sorted(first.keys() & end.keys() & done)}
+
+
+def slow_facts(out, found, name, fated, runs_, per_epoch, premise, last):
+    """A rate below the baseline's: 'its loss falls slowly' is held to the baseline over the
+    same epochs, the fall from epoch 1 to the last per run in each arm (loss_falls)."""
+    falls = {n: loss_falls(runs_, per_epoch, n, last) for n in (name, "baseline")}
+    out["loss_falls"] = {**out.get("loss_falls", {}), **falls}
+    found[f"loss_fall_{name}"] = claims.mechanism(
+        SLOW_EXPECTED.format(here=premise["here"], seed=premise["seed"],
+                             ratio=times(premise["ratio"]), last=last),
+        claims.difference(
+            fated(name), list(falls[name].values()), fated("baseline"),
+            list(falls["baseline"].values()), f"Fall of the training loss from epoch 1 to "
+            f"epoch {last} (epoch 1's mean minus epoch {last}'s; larger = faster)",
+            fmt=lambda x: prose.loss(x), diff_fmt=lambda d: f"{d:+.4f}", source=SOURCE),
+        expected_sign=-1, name=f"lr {premise['lr']:g} trains more slowly than the baseline")
 
 
 # The seed's Parts 1-2, computed (questions 5-7 of the section)
@@ -644,14 +797,24 @@ LINEAR_RULE = ("one linear map = on every test image the network's logits and th
                "every run")
 DROPOUT_EXPECTED = ("dropout zeroes each unit's output with probability {p:g} at every training "
                     "step, so no unit can rely on particular others and the network fits its "
-                    "training images less closely: the gap between training and validation "
-                    "accuracy in the last epoch should be smaller than without it.")
+                    "training images less closely: where the baseline over-fits, the size of "
+                    "the gap between training and validation accuracy in the last epoch should "
+                    "be smaller with dropout than without.")
+OVERFITS_RULE = ("the baseline leaves dropout something to reduce when, over the runs compared, "
+                 "its validation loss turns up in a run (rule of the first answer) or its "
+                 "training accuracy ends above its validation accuracy on average (a positive "
+                 "gap); otherwise the expectation's premise does not hold and it gets no verdict")
 L2_EXPECTED = ("L2 of strength λ = {lam:g} adds λ·w to the layer's gradient, so every SGD step "
                "also shrinks its weights by the factor 1 − lr·λ = {shrink:.6g}: the layer's "
                "weight norm should end below the baseline's (no L2).")
 
 
-def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, label):
+def seeds_words(seeds):
+    """'seed 0', 'seeds 0, 1'."""
+    return f"seed{'s' if len(seeds) != 1 else ''} {', '.join(map(str, seeds))}"
+
+
+def theory_facts(out, found, runs_, variants_, overfit, norms, linear, p, fated):
     """Facts and claims of the seed's Parts 1-2: the identity MLP as one linear map and against
     the linear classifier; early stopping (the epoch validation chooses against the last) and
     dropout against none; L2 per layer with each layer's final weight norm. A variant without
@@ -659,14 +822,44 @@ def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, 
     roles = {r: n for n, r in zip(variants_.name, variants_.role)}
     last = int(p["epochs"])
     overfit_src, norm_src = "tables/hw5_overfit.csv", "tables/hw5_weight_norms.csv"
+    # early stopping reads the baseline alone: every one of its runs (a diverged run has no
+    # last epoch to compare with)
+    base = overfit[(overfit.name == "baseline") & overfit.val_acc_at_min.notna()
+                   & (overfit.status != "diverged")]
+    before = int((base.min_val_loss_epoch < base.epochs).sum())
+    out["early_stopping"] = {"chosen": {int(r.seed): int(r.min_val_loss_epoch)
+                                        for r in base.itertuples()},
+                             "last": last, "runs": len(base), "before_last": before}
+    if before:
+        found["early_val"] = claims.paired(  # the same runs at two epochs
+            {int(r.seed): r.val_acc_at_min - r.last_val_acc for r in base.itertuples()},
+            f"Baseline validation accuracy at the epoch of lowest validation loss minus at "
+            f"epoch {last}, per seed (the same validation images chose that epoch)",
+            source=overfit_src)
     # the theory variants may run fewer seeds than the baseline (theory_seeds): the baseline is
-    # read on the same seeds, so that no seed-to-seed difference enters a one-seed comparison
+    # read on the same seeds, so that no seed-to-seed difference enters a one-seed comparison,
+    # and named with them wherever it is not all of its runs
     theory = variants_.name[variants_.role.isin(list(THEORY_LABELS))]
-    seeds = set(runs_[runs_.name.isin(theory)].seed)
+    seeds = sorted(int(x) for x in set(runs_[runs_.name.isin(theory)].seed))
+    every = sorted(int(x) for x in set(runs_.seed[runs_.name == "baseline"]))
     if seeds:
         runs_ = runs_[runs_.seed.isin(seeds)]
         overfit = overfit[overfit.seed.isin(seeds)]
         norms = norms[norms.seed.isin(seeds)] if norms is not None else None
+    on = [x for x in every if x in seeds] if seeds else every
+    out["theory_seeds"] = {"seeds": seeds, "baseline": on, "baseline_all": every}
+
+    def label(n):
+        if n != "baseline" or on == every:
+            return fated(n)
+        status = aggregate.status_column(runs_.status[runs_.name == "baseline"]) if on else "ok"
+        return (f"baseline ({seeds_words(on) if on else 'no run on these seeds'}"
+                + ("" if status == "ok" else f"; {status}") + ")")
+
+    def diff(a, b, what, values, **kw):
+        return claims.difference(label(a), values(a), label(b), values(b), what,
+                                 source=SOURCE, **kw)
+
     if {"identity", "linear"} <= set(roles) and linear is not None:
         ident, lin = roles["identity"], roles["linear"]
         rows = linear[linear.name == ident]
@@ -687,38 +880,8 @@ def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, 
                                       lambda n: _column(runs_, n, "test_acc"))
         found["identity_val"] = diff(ident, lin, f"Validation accuracy after epoch {last}",
                                      lambda n: _final(runs_, n))
-    # early stopping: the baseline's epoch of lowest validation loss against its last epoch;
-    # where it chose the last epoch in every run, both arms are the same numbers: no claim
-    # (a diverged run has no last epoch to compare with)
-    base = overfit[(overfit.name == "baseline") & overfit.val_acc_at_min.notna()
-                   & (overfit.status != "diverged")]
-    before = int((base.min_val_loss_epoch < base.epochs).sum())
-    out["early_stopping"] = {"chosen": {int(r.seed): int(r.min_val_loss_epoch)
-                                        for r in base.itertuples()},
-                             "last": last, "runs": len(base), "before_last": before}
-    if before:
-        found["early_val"] = claims.paired(  # the same runs at two epochs
-            {int(r.seed): r.val_acc_at_min - r.last_val_acc for r in base.itertuples()},
-            f"Baseline validation accuracy at the epoch of lowest validation loss minus at "
-            f"epoch {last}, per seed (the same validation images chose that epoch)",
-            source=overfit_src)
     if "dropout" in roles:
-        d = roles["dropout"]
-
-        def gap(n):  # at the last epoch: a diverged run has none
-            return overfit.loc[(overfit.name == n) & (overfit.status != "diverged"),
-                               "last_gap"].dropna()
-
-        found["dropout_gap"] = claims.mechanism(
-            DROPOUT_EXPECTED.format(p=p["dropout"]), claims.difference(
-                label(d), gap(d), label("baseline"), gap("baseline"),
-                f"Training minus validation accuracy in epoch {last}", fmt=claims.fmt_points,
-                source=overfit_src), expected_sign=-1,
-            name=f"dropout {p['dropout']:g} narrows the train-validation gap")
-        found["dropout_val"] = diff(d, "baseline", f"Validation accuracy after epoch {last}",
-                                    lambda n: _final(runs_, n))
-        found["dropout_test"] = diff(d, "baseline", "Test accuracy",
-                                     lambda n: _column(runs_, n, "test_acc"))
+        dropout_facts(out, found, roles["dropout"], label, diff, runs_, overfit, p, last)
     if "layer_l2" in roles and norms is not None:
         l2 = roles["layer_l2"]
         layers = norms[norms.name == l2].drop_duplicates("layer")[["layer", "kind",
@@ -732,7 +895,8 @@ def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, 
             def of(n, layer=r.layer):
                 return norms.loc[(norms.name == n) & (norms.layer == layer), "norm"]
 
-            fmt, diff_fmt = _fixed_decimals([*of(l2), *of("baseline")])
+            # the decimals the weight-norm table shows for this layer (hw5_prose.norm_format)
+            fmt, diff_fmt = norm_format([*of(l2), *of("baseline")])
             measured = claims.difference(
                 label(l2), of(l2), label("baseline"), of("baseline"),
                 f"Final weight norm of layer {r.layer} ({r.kind}, λ = {r.weight_decay:g})",
@@ -745,10 +909,45 @@ def theory_facts(out, found, diff, runs_, variants_, overfit, norms, linear, p, 
                                 lambda n: _column(runs_, n, "test_acc"))
 
 
-def _fixed_decimals(values):
-    """(format, signed format) with the same decimals for every value of one comparison: three
-    significant digits of the largest, so that 2.002 reads 2.00 beside 1.77, not 2."""
-    top = max((abs(x) for x in values if x == x and x), default=1.0)
-    decimals = max(0, 2 - math.floor(math.log10(top)))
-    return (lambda x: "–" if x is None or x != x else f"{x:.{decimals}f}",
-            lambda x: f"{x:+.{decimals}f}")
+def dropout_facts(out, found, d, label, diff, runs_, overfit, p, last):
+    """Dropout against the baseline on the same seeds. Its expectation (a narrower gap) has a
+    premise: the baseline over-fits, so that there is a gap to narrow (OVERFITS_RULE). Where it
+    does, the size of the gap, |training − validation accuracy|, is compared (a gap may be
+    either sign, and narrower means smaller in size); where it does not, the premise is the
+    claim, and both arms' gaps are given with no comparison."""
+    overfit_src = "tables/hw5_overfit.csv"
+
+    def ended(n):  # a diverged run has no last epoch
+        return overfit[(overfit.name == n) & (overfit.status != "diverged")
+                       & overfit.last_gap.notna()]
+
+    gaps = {n: [float(x) for x in ended(n).last_gap] for n in (d, "baseline")}
+    turned = int((ended("baseline").verdict == "turns up").sum())
+    overfits = bool(gaps["baseline"]) and (turned > 0 or float(np.mean(gaps["baseline"])) > 0)
+    what = f"Training minus validation accuracy in epoch {last}"
+    out["dropout"] = {"name": d, "baseline_turns": turned, "overfits": overfits,
+                      "expected": DROPOUT_EXPECTED.format(p=p["dropout"])}
+    name = f"dropout {p['dropout']:g} narrows the train-validation gap"
+    if overfits:
+        found["dropout_gap"] = claims.mechanism(
+            out["dropout"]["expected"], claims.difference(
+                label(d), [abs(g) for g in gaps[d]], label("baseline"),
+                [abs(g) for g in gaps["baseline"]],
+                f"Size of the gap between training and validation accuracy in epoch {last} "
+                "(|training − validation|)", fmt=lambda x: f"{100 * x:.2f} points",
+                source=overfit_src), expected_sign=-1, name=name)
+    else:
+        found["dropout_gap"] = claims.rule(
+            label("baseline"), gaps["baseline"], f"{what} (validation loss turns up in "
+            f"{turned} of {prose.count(len(gaps['baseline']), 'run')})", False, OVERFITS_RULE,
+            "", f"no over-fitting for dropout {p['dropout']:g} to reduce, so its expectation "
+            "(a narrower train-validation gap) is not tested", fmt=claims.fmt_points,
+            source=overfit_src)
+        found["dropout_gap_values"] = claims.values_only(
+            {label(d): gaps[d], label("baseline"): gaps["baseline"]}, what,
+            fmt=claims.fmt_points, source=overfit_src,
+            note="no comparison: the baseline has no over-fitting to reduce")
+    found["dropout_val"] = diff(d, "baseline", f"Validation accuracy after epoch {last}",
+                                lambda n: _final(runs_, n))
+    found["dropout_test"] = diff(d, "baseline", "Test accuracy",
+                                 lambda n: _column(runs_, n, "test_acc"))

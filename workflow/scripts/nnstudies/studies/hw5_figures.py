@@ -1,7 +1,7 @@
 """Study 6a's four figures (the seed's plots), mean over seeds with a ± 1 std band; the
 learning-rate figure also shows each run, whose course a mean may hide."""
-from ..figures import (KEY_COLOUR, PRINT_WIDTH_IN, STATUS_MARKERS, _band, _mark_status,
-                       _status_legend, note, plt)
+from ..figures import (KEY_COLOUR, PRINT_WIDTH_IN, STATUS_MARKERS, _band, _mark_status, note,
+                       plt, status_handles)
 
 COLOURS = [f"C{i}" for i in range(10)]  # the colour cycle, as matplotlib names it
 
@@ -10,14 +10,31 @@ def _curve(epochs, name):
     return epochs[epochs.name == name].sort_values("epoch")
 
 
-def _pair(ax, df, metric, colour, label):
-    """Training (solid) and validation (dashed) of one metric."""
+def _pair(ax, df, metric, colour, label=None):
+    """Training (solid) and validation (dashed) of one metric; `label` heads both entries."""
     if df.empty:
         return
+    head = f"{label}, " if label else ""
     _band(ax, df.epoch, df[f"train_{metric}_mean"], df[f"train_{metric}_std"], color=colour,
-          label=f"{label}, training")
+          label=f"{head}training")
     _band(ax, df.epoch, df[f"val_{metric}_mean"], df[f"val_{metric}_std"], color=colour,
-          ls="--", label=f"{label}, validation")
+          ls="--", label=f"{head}validation")
+
+
+def _legend_below(fig, axes, more=((), ()), ncol=3):
+    """One legend below the panels, with every entry of `axes` once (by label) and `more`
+    (handles, labels), in `ncol` columns filled top down: inside a panel a legend may cover
+    a curve, wherever the curves run."""
+    handles, labels = [], []
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(h)
+                labels.append(label)
+    handles, labels = handles + list(more[0]), labels + list(more[1])
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", frameon=False, fontsize=7,
+                   ncol=min(len(handles), ncol))
 
 
 def _panels(**kw):
@@ -37,16 +54,15 @@ def baseline(epochs, variants, overfit, p, chance):
     """Loss and accuracy of the baseline per epoch; each seed's lowest validation loss marked."""
     fig, (left, right) = _panels()
     df = _curve(epochs, "baseline")
-    _pair(left, df, "loss", COLOURS[0], "loss")
-    _pair(right, df, "acc", COLOURS[0], "accuracy")
+    _pair(left, df, "loss", COLOURS[0])  # one colour: the panel titles say what is drawn
+    _pair(right, df, "acc", COLOURS[0])
     marks = overfit[(overfit.name == "baseline") & overfit.min_val_loss_epoch.notna()]
     for i, r in enumerate(marks.itertuples()):
         left.axvline(r.min_val_loss_epoch, color="grey", ls=":", lw=1,
                      label="lowest val. loss, per seed" if i == 0 else None)
     left.set(ylabel="cross-entropy loss", title="loss")
     right.set(ylabel="accuracy", title="accuracy")
-    left.legend(fontsize=7)
-    right.legend(fontsize=7)
+    _legend_below(fig, (left, right))
     return _finish(fig, (left, right))
 
 
@@ -133,8 +149,8 @@ def rates(epochs, variants, overfit, p, chance, per_epoch=None):
     left.set(ylabel="training accuracy (epoch mean)", title="training accuracy per rate")
     right.set(xscale="log", xlabel="learning rate", ylabel="validation accuracy",
               title="final validation accuracy (and best per run)")
-    _status_legend(left, [s for s in marked["left"] if s in STATUS_MARKERS], fontsize=7)
-    _status_legend(right, [s for s in marked["right"] if s in STATUS_MARKERS], fontsize=7)
+    fates = [s for s in marked["left"] + marked["right"] if s in STATUS_MARKERS]
+    _legend_below(fig, (left, right), status_handles(fates, fig))
     right.grid(alpha=0.3)
     return _finish(fig, (left,))
 
@@ -156,8 +172,8 @@ def momentum(epochs, variants, overfit, p, chance):
             ax.axhline(p["target_val_acc"], color="grey", ls=":", lw=1,
                        label=f"target {100 * p['target_val_acc']:g} %")
         ax.set(title=title)
-        ax.legend(fontsize=7)
     axes[0].set_ylabel("accuracy")
+    _legend_below(fig, axes)
     return _finish(fig, axes)
 
 
@@ -171,7 +187,6 @@ def depth(epochs, variants, overfit, p, chance):
         _pair(right, df, "loss", COLOURS[i], label)
     left.set(ylabel="accuracy", title="accuracy")
     right.set(ylabel="cross-entropy loss", title="loss")
-    left.legend(fontsize=7)
-    right.legend(fontsize=7)
+    _legend_below(fig, (left, right), ncol=2)  # a column per model
     return _finish(fig, (left, right))
 

@@ -1,5 +1,5 @@
 """Study 6a's report section: every sentence from its tables and facts file (hw5.py)."""
-
+import math
 
 from .. import figures, prose
 from ..data import DATASETS
@@ -93,10 +93,43 @@ def _overfit_title(v):
             + " (rule in the first answer)")
 
 
+def norm_decimals(values):
+    """The decimals of one layer's weight norms, the same for every value of a comparison:
+    four significant digits of the largest (3.433 beside 3.432; three would read 3.43 twice)."""
+    top = max((abs(x) for x in values if x == x and x), default=1.0)
+    return max(0, 3 - math.floor(math.log10(top)))
+
+
+def norm_format(values):
+    """(format, signed format) of one layer's weight norms, in the text (hw5.theory_facts) and
+    in the weight-norm table alike."""
+    d = norm_decimals(values)
+    return (lambda x: "–" if x is None or x != x else f"{x:.{d}f}", lambda x: f"{x:+.{d}f}")
+
+
+def _seeds(seeds):
+    return ", ".join(str(int(s)) for s in sorted(seeds))
+
+
 def _norm_rows(t):
-    """Per variant and layer: the mean final weight norm over seeds, with its L2 strength."""
-    g = t.groupby(["name", "layer", "kind", "weight_decay"], sort=False).norm
-    return g.agg(mean_norm="mean", std_norm="std", runs="count").reset_index()
+    """Per variant and layer: the mean final weight norm over seeds, with its L2 strength. The
+    baseline is read on the L2 variant's seeds (a variant of the seed's Parts 1-2 may run fewer,
+    theory_seeds), as the text compares them: both arms on the same seeds."""
+    others = set(t.seed[t.name != "baseline"])
+    if others:
+        t = t[t.seed.isin(others)]
+    decimals = {layer: norm_decimals(list(g.norm)) for layer, g in t.groupby("layer")}
+    g = t.groupby(["name", "layer", "kind", "weight_decay"], sort=False)
+    out = g.norm.agg(mean_norm="mean", std_norm="std", runs="count").reset_index()
+    out["seeds"] = [_seeds(t.seed[(t.name == r.name) & (t.layer == r.layer)])
+                    for r in out.itertuples()]
+    out["decimals"] = out.layer.map(decimals)
+    return out
+
+
+def _norm_cell(r):
+    d = int(r.decimals)
+    return f"{r.mean_norm:.{d}f}" + ("" if r.std_norm != r.std_norm else f" ± {r.std_norm:.{d}f}")
 
 
 SHOWN = {
@@ -123,9 +156,8 @@ SHOWN = {
         ("variant", lambda r: "baseline" if r.name == "baseline" else "L2 per layer"),
         ("layer", lambda r: f"{int(r.layer)} ({r.kind})"),
         ("L2 λ", lambda r: f"{r.weight_decay:g}"),
-        ("runs", "runs"),
-        ("final weight norm", lambda r: f"{r.mean_norm:.4g}" + (
-            "" if r.std_norm != r.std_norm else f" ± {r.std_norm:.2g}")))),
+        ("seeds", "seeds"),
+        ("final weight norm", _norm_cell))),
     "linear": Shown(columns=(
         ("variant", lambda r: THEORY_LABELS.get(r.name, r.name)), ("seed", "seed"),
         ("weight matrices", "matrices"),
@@ -171,7 +203,8 @@ def section(facts, figs, params, info):
         sec.add_figure(figs[name], figures.caption(figs[name], caption))
     target = p["target_val_acc"]
     sec.add_table("Per variant (mean ± std over the runs with a final point, the last epoch "
-                  "and the test: a diverged run has none; final = last epoch)", "variants")
+                  "and the test: a diverged run has none; final = last epoch"
+                  + _theory_rows(facts, seeds) + ")", "variants")
     sec.add_table(_overfit_title(v), "overfit")
     _q1(sec, overfit, p)
     _q2(sec, facts, v, p)
@@ -179,13 +212,42 @@ def section(facts, figs, params, info):
     _q4(sec, facts, v, params)
     sec.add_table("The identity MLP and the linear classifier as one linear map W x + b (per "
                   "run, test images; rule in the fifth answer)", "linear")
-    sec.add_table("Final weight norm per layer with weights, without and with L2 per layer "
-                  "(mean ± std over seeds)", "weight_norms")
+    sec.add_table(_norm_title(facts), "weight_norms")
     _q5(sec, facts, params)
     _q6(sec, facts, overfit, params)
     _q7(sec, facts, params)
     sec.summary = _summary(sec, facts, v, data)
+    from .hw5 import asked_notes  # hw5 imports this module: its seed settings, at call time
+    sec.asked_notes = asked_notes(p)
     return sec
+
+
+def _on_seeds(facts):
+    """The baseline's seeds that the Part 1-2 variants are compared on, when not all of its
+    seeds (theory_seeds), else None."""
+    t = facts.get("theory_seeds") or {}
+    return t["baseline"] if t and t["baseline"] != t["baseline_all"] else None
+
+
+def _theory_rows(facts, seeds):
+    """The variants table sets rows of different seeds side by side where the Part 1-2
+    variants run fewer (theory_seeds): said in its title."""
+    if _on_seeds(facts) is None:
+        return ""
+    theory = facts["theory_seeds"]["seeds"]
+    return (f"; the variants of questions 5-7 ran seed{'s' if len(theory) != 1 else ''} "
+            f"{_seeds(theory)} only, the others seed{'s' if len(seeds) != 1 else ''} "
+            f"{_seeds(seeds)}")
+
+
+def _norm_title(facts):
+    on = _on_seeds(facts)
+    if on is None:
+        return ("Final weight norm per layer with weights, without and with L2 per layer (mean "
+                "± std over seeds)")
+    return (f"Final weight norm per layer with weights, without and with L2 per layer, on the "
+            f"seed{'s' if len(on) != 1 else ''} the L2 variant ran ({_seeds(on)}; mean ± std "
+            "where two or more); the baseline's other runs are in tables/hw5_weight_norms.csv")
 
 
 def _steps(v):
@@ -307,15 +369,29 @@ def _q2(sec, facts, v, p):
                     f"{prose.loss(f['last_train_loss'])} in the last (means over seeds); test "
                     f"{prose.pct(r.test_acc_mean)}; {sec.cite(found, f'learns_{name}')}")
         text += "."
-        if f"at_chance_{name}" in found:
+        if f"at_chance_{name}" in found:  # as far above as the assignment's: a verdict
             text += f" {sec.cite(found, f'at_chance_{name}')}."
+        elif f"limit_{name}" in found:  # nearer: the runs say where the limit is
+            text += (f" Expected (textbook): {f['expected']} Measured: "
+                     f"{sec.cite(found, f'limit_{name}')}.")
         elif lr > p["lr"]:  # every run diverged: no final accuracy to hold it to
-            text += (f" Expected (textbook): {facts['large_expected']} Measured: no run "
-                     "has a final validation accuracy.")
+            text += (f" Expected (textbook): {f['expected']} Measured: no run has a final "
+                     "validation accuracy.")
         if f"loss_fall_{name}" in found:
-            text += f" {sec.cite(found, f'loss_fall_{name}')}."
+            falls = facts["loss_falls"]
+            text += (f" Training loss fall from epoch 1 to epoch {p['epochs']} (epoch means), "
+                     "per seed: " + "; ".join(
+                         f"{_rate(v.loc[n, 'lr']) if n != 'baseline' else 'baseline'} "
+                         + (", ".join(f"{prose.loss(x)} (seed {s})" for s, x in falls[n].items())
+                            or "no run with a last epoch")
+                         for n in (name, "baseline"))
+                     + f". {sec.cite(found, f'loss_fall_{name}')}.")
         parts.append(text)
-    sweep = f" {_sweep_scope(p, v)}{sec.cite(found, 'rates')}."
+    sweep = (f" {_sweep_scope(p, v)}{sec.cite(found, 'rates')}. The ranking is at an equal "
+             f"budget of {prose.count(p['epochs'], 'epoch')} ({_steps(v)} steps; the "
+             f"assignment trained {facts['seed_steps']:,}): it ranks how far each rate gets "
+             "within that budget, which favours larger steps the shorter the budget, not where "
+             "each rate would end.")
     # said of each rate ranked on part of its runs, wherever it ranks
     partly = [_rate(v.loc[n, "lr"]) for n, k in facts["rate_runs"].items()
               if 0 < k["ok"] < k["runs"]]
@@ -387,8 +463,18 @@ def _q4(sec, facts, v, params):
     seconds = d["seconds"]
     found = facts["claims"]
     # the seed's question is about the training accuracy: its measurement leads
-    text = (f"{sec.cite(found, 'depth_train_last')}. The training accuracy is the mean over "
-            "the epoch's steps, taken while the weights change. "
+    last = p["epochs"]
+    acc = d["train_acc"]
+    by_epoch = "; ".join(
+        f"in epoch {e}: one block {_pct_at(acc['baseline'], e)}, two blocks "
+        f"{_pct_at(acc['two_blocks'], e)}" for e in sorted({1, last}))
+    # the same words as Study 6b's CNN answer, where a budget stands in for what a net can fit
+    text = (f"{sec.cite(found, 'depth_train_last')}. The expectation is about what a trained "
+            f"network can fit; the measurement is the training accuracy in epoch {last}, after "
+            f"{_steps(v)} steps (the assignment trained {facts['seed_steps']:,}), a mean over "
+            "the epoch's steps taken while the weights change: it measures how fast each "
+            "network learns, not how well the trained network fits the training set. Training "
+            f"accuracy (epoch means, mean over seeds) {by_epoch}. "
             f"{counts} Confound: the block changes depth, receptive field and parameter count "
             f"(here it {fewer} it) at once, so this comparison cannot tell the effect of depth "
             "from that of the parameter count or of the smaller fully connected layer. "
@@ -397,6 +483,11 @@ def _q4(sec, facts, v, params):
             f"over seeds): two blocks {seconds['two_blocks']:.1f} s, one block "
             f"{seconds['baseline']:.1f} s.")
     sec.ask("Does the second convolution block improve the training accuracy, and why?", text)
+
+
+def _pct_at(values, epoch):
+    """The value of a per-epoch list at `epoch` (1-based), as a percentage; '–' past its end."""
+    return prose.pct(values[epoch - 1]) if 0 < epoch <= len(values) else "–"
 
 
 def _summary(sec, facts, v, data):
@@ -473,7 +564,8 @@ def _q6(sec, facts, o, params):
     chosen = chosen or "none measured"
     text = ("The seed names early stopping and dropout; both are measured on the baseline CNN. "
             "Early stopping (rule: keep the weights of the epoch with the lowest validation "
-            f"loss): that epoch is {chosen} (of {e['last']}). ")
+            f"loss), on every baseline run: that epoch is {chosen} (of "
+            f"{prose.count(e['last'], 'epoch')}). ")
     at_last = e["runs"] - e["before_last"]
     if not e["runs"]:
         text += "No baseline run has two finite records, so there is nothing to compare. "
@@ -491,18 +583,32 @@ def _q6(sec, facts, o, params):
                 text + "The dropout variant was not run here.")
         return
     name = next(n for n in params["variants"] if params["variants"][n]["role"] == "dropout")
-    _, turned = _turns(o, name)
-    _, base_turned = _turns(o, "baseline")
+    on = _on_seeds(facts)
+    against = "" if on is None else (f", against the baseline on the same "
+                                     f"seed{'s' if len(on) != 1 else ''} ({_seeds(on)})")
     text += (f"Dropout: the baseline's layers with dropout {p['dropout']:g} before the "
              f"prediction layer ({', '.join(params['run_layers']['dropout'])}), "
-             f"{_protocol(p)}, {_theory_seeds(p)}; it is active in training only (evaluation "
-             "runs in eval mode). Its training accuracy is an epoch mean of the thinned "
-             "network, so the gap mixes the thinning with over-fitting. "
-             f"{sec.cite(found, 'dropout_gap')}. Also: {sec.cite(found, 'dropout_val')}; "
-             f"{sec.cite(found, 'dropout_test')}. Validation loss turns up (rule of the first "
-             f"answer) in {prose.count(len(turned), 'seed')} with dropout, "
-             f"{len(base_turned)} without.")
+             f"{_protocol(p)}, {_theory_seeds(p)}{against}; it is active in training only "
+             "(evaluation runs in eval mode). Its training accuracy is an epoch mean of the "
+             "thinned network, so the gap mixes the thinning with over-fitting. ")
+    if "dropout_gap_values" in found:  # the premise fails: no verdict, the gaps side by side
+        text += (f"Expected (textbook): {facts['dropout']['expected']} Premise: "
+                 f"{sec.cite(found, 'dropout_gap')}. Measured: "
+                 f"{sec.cite(found, 'dropout_gap_values')}. ")
+    else:
+        text += f"{sec.cite(found, 'dropout_gap')}. "
+    text += (f"Also: {sec.cite(found, 'dropout_val')}; {sec.cite(found, 'dropout_test')}. "
+             f"Validation loss turns up (rule of the first answer) in {_turn_count(o, name)} "
+             f"with dropout and {_turn_count(o, 'baseline')} of the baseline.")
     sec.ask("Which techniques counter over-fitting, measured on this CNN?", text)
+
+
+def _turn_count(o, name):
+    """'0 of 2 runs (seeds 0, 1)': how many of a variant's runs turn up, and which seeds."""
+    rows = o[o.name == name]
+    turned = int((rows.verdict == "turns up").sum())
+    return (f"{turned} of {prose.count(len(rows), 'run')} "
+            f"(seed{'s' if len(rows) != 1 else ''} {_seeds(rows.seed)})")
 
 
 def _q7(sec, facts, params):
@@ -522,7 +628,11 @@ def _q7(sec, facts, params):
     text += ("Measured: the baseline with "
              + ", ".join(f"layer {r['layer']} ({r['kind']}) λ = {r['weight_decay']:g}"
                          for r in m["layers"])
-             + f", {_protocol(p)}, {_theory_seeds(p)}, against the baseline (no L2). Each "
+             + f", {_protocol(p)}, {_theory_seeds(p)}, against the baseline (no L2)"
+             + ("" if _on_seeds(facts) is None else
+                f" on the same seed{'s' if len(_on_seeds(facts)) != 1 else ''} "
+                f"({_seeds(_on_seeds(facts))})")
+             + ". Each "
              "layer's final weight norm (Frobenius, weights without biases) against the same "
              "layer's in the baseline: "
              + "; ".join(sec.cite(found, f"l2_norm_{r['layer']}") for r in m["layers"])
