@@ -176,3 +176,16 @@ def test_a_paired_difference_of_zero_does_not_count_towards_the_smallest_p():
     c = claims.paired({0: 0.0135, 1: 0.0, 2: 0.5784}, "Test accuracy, schedule minus lr 0.3")
     assert "not testable with 3 pairs (1 of them with no difference)" in c["text"]
     assert "can give is 0.5" in c["text"]
+
+
+def test_a_sign_test_over_many_units_gives_their_range_and_names_the_unit():
+    """Twenty images are counted as images, not 'arms', and their twenty values are given by
+    range and median (the table lists each); the short form has the counts and the test."""
+    arms = {f"image {i}": [0.1 + 0.01 * i] for i in range(20)}
+    c = claims.sign(arms, "Column minus row", reference=0.0, unit="image")
+    assert "above 0 for 20 of 20 images (20 images from 0.1 to 0.29, median 0.195; " \
+           "sign test p = 1.9e-06)" in c["text"]
+    assert "image 3" not in c["text"]
+    assert c["short"] == "Column minus row: above 0 for 20 of 20 images, sign test p = 1.9e-06"
+    few = claims.sign({"a": [1.5], "b": [2.0]}, "Ratio")
+    assert "a 1.5; b 2" in few["text"] and "with 2 arms not testable" in few["text"]

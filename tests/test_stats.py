@@ -106,3 +106,13 @@ def test_run_status_rules():
     assert stats.run_status(ok, 0.15, 2000, 10, None)[0] == "ok"
     dead = curve([2.3, 2.3, 2.3], grads=[0.1, 0.0, 0.0])
     assert stats.run_status(dead, 0.5, 2000, 10, None)[0] == "stuck"
+
+
+def test_a_run_stuck_after_a_blow_up_says_so():
+    """Stuck at chance after its loss had blown up (its units died in it): the reason names
+    the blow-up, which is why it is stuck (a run at 17,539 on its first record, then ln C)."""
+    after = curve([17539.0, 1.61, 1.61, 1.61], grads=[0.5, 0.0, 0.0, 0.0])
+    assert stats.run_status(after, 0.2, 2000, 5, None) == (
+        "stuck", "first-layer gradient exactly zero at the last record; its training loss had "
+                 "blown up first, to 1.75e+04 at step 10")
+    assert stats.run_status(curve([2.3, 2.3, 2.3]), 0.1, 2000, 10, None)[1].endswith("(10 %)")

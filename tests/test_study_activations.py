@@ -280,3 +280,14 @@ def test_the_seeds_figure_is_answered_by_the_base_scalings_figure(tmp_path):
         assert row["note"] == ("partly: the figure for inputs in [0, 1], the scaling of Q1 and "
                                "Q2; the seed's inputs were in [-1, 1], not run here")
     assert "(the runs of Q1 and Q2)" in sec.figures[0]["caption"]
+
+
+def test_the_notice_lists_scalings_other_than_the_assignments():
+    """[-1, 1] and [0, 255] in place of the assignment's [0, 1] (and [0, 255] for the bonus)
+    is a departure the notice names; the assignment's own two are none."""
+    cfg = {"activations": {**act.PROTOCOL, "seeds": [0],
+                           "scalings": ["symmetric", "raw"]}}
+    assert "activations: inputs scaled to [-1, 1], [0, 255] (assignment: [0, 1], and [0, 255] " \
+           "for the bonus)" in act.departures(cfg)
+    cfg["activations"]["scalings"] = ["raw", "unit"]
+    assert not [d for d in act.departures(cfg) if "scaled" in d]

@@ -93,14 +93,15 @@ def test_columns_and_rows_are_compared_image_by_image_by_a_sign_test(tmp_path):
         assert "independent-samples permutation test" not in a[q]
         assert "sign test p = 1.9e-06" in a[q] and "Verdict: agrees" in a[q]
     assert "above 0 for 20 of 20" in a["convolution-q4"]
-    assert "image 0 +0.24" in a["convolution-q4"]  # each image's column minus its row
+    # each image's column minus its row: 20 values, given by their range (the table has each)
+    assert "20 images from +0.24 to +0.24, median +0.24" in a["convolution-q4"]
     assert "for 20 test images (the figure's 5 and 15 more)" in a["convolution-q4"]
     assert "on 20 other test images" in a["convolution-q4"]
     # rows less alike than columns pixel by pixel: row minus column below 0 in every image
     assert "below 0 for 20 of 20" in a["convolution-q5"]
     summary = plain(sec.summary, sec)
-    assert ("agrees (amplitude-spectrum |r|, column minus row: above 0 in 20 of 20 images, "
-            "below in 0, sign test p = 1.9e-06)") in summary
+    assert ("agrees (amplitude-spectrum |r|, column minus row: above 0 for 20 of 20 images, "
+            "sign test p = 1.9e-06)") in summary
     assert "image 3" not in summary  # the counts, not every image's value
     # the other way in every image: the verdict says so
     b, _ = convolution_answers(tmp_path / "b", similarity(0.4, 0.6, col_pixel=0.1))
@@ -112,7 +113,7 @@ def test_columns_and_rows_are_compared_image_by_image_by_a_sign_test(tmp_path):
     c, sec = convolution_answers(tmp_path / "c", similarity(0.82, 0.58, n=5))
     assert "Verdict: cannot tell" in c["convolution-q4"]
     assert "5 above 0, 0 below" in c["convolution-q4"]
-    assert "not testable with 5: the smallest p a sign test can give is 0.062" \
+    assert "with 5 images not testable: the smallest p a sign test can give is 0.062" \
         in plain(sec.summary, sec)
     # headings do not presume which maps look alike: that depends on the measure
     headings = [q.question for q in sec.questions]

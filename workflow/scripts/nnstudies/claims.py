@@ -377,32 +377,42 @@ def threshold(settings, arms, reference, what, setting_name, fmt=fmt_pct, source
 SIGN = "exact sign test (binomial, two-sided) over the arms"
 
 
-def sign(arms, what, reference=1.0, fmt=fmt_number, source="", above="above", below="below"):
+def sign(arms, what, reference=1.0, fmt=fmt_number, source="", above="above", below="below",
+         unit="arm", list_max=12):
     """Whether arms' values lie on one side of `reference` more often than chance: an exact
-    sign test over the arms (each arm's mean of its runs is one observation). The values are
-    listed; a side is claimed only when p < ALPHA."""
+    sign test over the arms (each arm's mean of its runs is one observation; `unit` names
+    what an arm is: an image, a run). The values are listed, up to `list_max` of them (beyond,
+    their range and median: the table has each); a side is claimed only when p < ALPHA. The
+    short form gives the counts and the test, not the values."""
     ev = [_arm(k, v) for k, v in arms.items()]
     ev = [a for a in ev if a["n"]]
     n_above = sum(a["mean"] > reference for a in ev)
     n_below = sum(a["mean"] < reference for a in ev)
     k = n_above + n_below
     min_p = min(1.0, 2 * 0.5 ** k) if k else float("nan")
-    listed = "; ".join(f"{a['arm']} {fmt(a['mean'])}" for a in ev)
+    means = [a["mean"] for a in ev]
+    listed = ("; ".join(f"{a['arm']} {fmt(a['mean'])}" for a in ev) if len(ev) <= list_max
+              else f"{prose.count(len(ev), unit)} from {fmt(min(means))} to {fmt(max(means))}, "
+                   f"median {fmt(float(np.median(means)))}")
+    counts = f"{n_above} {above} {reference:g}, {n_below} {below}"
     base = dict(kind="sign", rule=f"a side of {reference:g} is claimed when the {SIGN} gives "
                 f"p < {ALPHA}", source=source, arms=ev, test=SIGN, min_p=min_p,
                 above=n_above, below=n_below)
+    untestable = (f"with {prose.count(k, unit)} not testable: the smallest p a sign test can "
+                  f"give is {min_p:.2g}")
     if not k or min_p >= ALPHA:
-        return _claim(f"{what}: {listed} ({n_above} {above} {reference:g}, {n_below} {below}; "
-                      f"with {prose.count(k, 'arm')} not testable: the smallest p a sign test can "
-                      f"give is {min_p:.2g})", **base, direction=0)
+        return _claim(f"{what}: {listed} ({counts}; {untestable})", **base, direction=0,
+                      short=f"{what}: {counts}; {untestable}")
     p = float(stats.binomtest(n_above, k, 0.5).pvalue)
     if p < ALPHA:
         side = above if n_above > n_below else below
-        return _claim(f"{what}: {side} {reference:g} for {max(n_above, n_below)} of {k} arms "
-                      f"({listed}; sign test p = {p:.2g})", **base, p=p,
-                      direction=1 if n_above > n_below else -1)
-    return _claim(f"{what}: {listed} ({n_above} {above} {reference:g}, {n_below} {below}; no "
-                  f"side shown by the sign test, p = {p:.2g})", **base, p=p, direction=0)
+        of = f"{max(n_above, n_below)} of {k} {unit}s" if k > 1 else f"1 of 1 {unit}"
+        return _claim(f"{what}: {side} {reference:g} for {of} ({listed}; sign test p = {p:.2g})",
+                      **base, p=p, direction=1 if n_above > n_below else -1,
+                      short=f"{what}: {side} {reference:g} for {of}, sign test p = {p:.2g}")
+    return _claim(f"{what}: {listed} ({counts}; no side shown by the sign test, p = {p:.2g})",
+                  **base, p=p, direction=0,
+                  short=f"{what}: {counts}; no side shown by the sign test, p = {p:.2g}")
 
 
 def observation(expectation, arms, what, predicate, predicate_text, expected, fmt=fmt_number,

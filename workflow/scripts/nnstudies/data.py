@@ -20,6 +20,7 @@ from .outputs import atomic_write
 
 
 SCALINGS = {"unit": (1 / 255, 0.0), "symmetric": (2 / 255, -1.0), "raw": (1.0, 0.0)}
+SCALING_NAMES = {"unit": "[0, 1]", "symmetric": "[-1, 1]", "raw": "[0, 255]"}  # as the text says
 
 
 class DataError(RuntimeError):

@@ -204,7 +204,8 @@ def performance_figure(curves, summary, models, n_classes=None):
             _mark_status(c, row.final_train_acc_mean, row.test_acc_mean, worst)
     a.set(xlabel="step", ylabel="training loss", title="a. training loss", yscale="log")
     b.set(xlabel="step", ylabel="accuracy", title="b. training and validation accuracy")
-    c.set(xlabel="final training accuracy", ylabel="test accuracy (95 % CI)",
+    c.set(xlabel="training accuracy (running mean, last record)",
+          ylabel="test accuracy (95 % CI)",
           title="c. test vs training accuracy")
     d.set(xlabel="training accuracy", ylabel="validation accuracy",
           title="d. validation vs training accuracy")

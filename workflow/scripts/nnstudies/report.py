@@ -10,6 +10,7 @@ import yaml
 
 from .lazy import lazy_import
 from . import claims
+from .data import SCALING_NAMES
 from .stats import THRESHOLDS
 
 jinja2 = lazy_import("jinja2")
@@ -32,8 +33,12 @@ BF16_BOUND = ("Validation and test accuracies evaluated in bfloat16 (train.preci
 def protocol_lines(cfg, devices):
     """The methods section's protocol: scaling, threads and devices, what a record holds, the
     bf16 bound when validation and test ran in bf16, and the rules that name a run's fate."""
+    scaling = cfg["data"]["scaling"]
+    own = [x for x in cfg.get("activations", {}).get("scalings", [scaling]) if x != scaling]
     return [
-        f"Input scaling: {cfg['data']['scaling']}; threads per training job: "
+        f"Input scaling: {SCALING_NAMES[scaling]} ({scaling})"
+        + (f"; Study 4 also runs its own: {', '.join(SCALING_NAMES[x] for x in own)}"
+           if own else "") + "; threads per training job: "
         f"{cfg['train']['threads']}; device: {', '.join(sorted(set(devices)))}.",
         "Training loss and accuracy at a record are the means over the steps since the "
         "previous record; validation accuracy is computed in eval mode on the whole split.",

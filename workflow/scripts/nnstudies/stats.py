@@ -155,14 +155,19 @@ def run_status(curves, test_acc, n_test, n_classes, diverged_at_step, trainer=No
         tail = curves["train_loss"].iloc[-BLOWUP_RECORDS:]
         if (tail > BLOWUP_FACTOR * chance).all():
             return "blew up", f"last training loss {tail.iloc[-1]:.3g} against {words}"
+    # a run stuck after its loss had blown up: the blow-up is why (its units died in it)
+    peak = curves["train_loss"].max() if len(curves) else float("nan")
+    first = (f"; its training loss had blown up first, to {peak:.3g} at step "
+             f"{int(curves.step[curves.train_loss.idxmax()]):,}"
+             if peak > BLOWUP_FACTOR * chance and "step" in curves else "")
     if "grad_norm" in curves and len(curves) and curves["grad_norm"].iloc[-1] == 0:
-        return "stuck", "first-layer gradient exactly zero at the last record"
+        return "stuck", "first-layer gradient exactly zero at the last record" + first
     if test_acc is not None and test_acc == test_acc:
         if test_acc <= chance_band(n_classes, n_test):  # one-sided: below chance is stuck too
             where = ("below chance" if test_acc < 1 / n_classes else
                      f"within {STUCK_Z} standard errors above chance")
             return "stuck", (f"test accuracy {100 * test_acc:.1f} % {where} "
-                             f"({100 / n_classes:.3g} %)")
+                             f"({100 / n_classes:.3g} %)" + first)
     return "ok", ""
 
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import aggregate, claims, figures, prose, stats
 from ..config import INPUT_SHAPES, make_run, study_data
-from ..data import SCALINGS
+from ..data import SCALING_NAMES, SCALINGS
 from ..models import is_convolutional, walk, weight_layer_count
 from ..report import Section, Shown
 from .common import check_models, departures as protocol_departures, records, write_facts
@@ -53,7 +53,6 @@ ASKED = [
      "note": "their gradients compared on this run's models, with the textbook expectation; "
      "the definitions are not recited"},
 ]
-SCALING_NAMES = {"unit": "[0, 1]", "symmetric": "[-1, 1]", "raw": "[0, 255]"}
 
 
 def runs(cfg):
@@ -69,8 +68,18 @@ def check(cfg):
     check_models(cfg, NAME)
 
 
+# the assignment's inputs: [0, 1], and [0, 255] for its bonus question
+ASKED_SCALINGS = ["unit", "raw"]
+
+
 def departures(cfg):
-    return protocol_departures(NAME, cfg[NAME], PROTOCOL)
+    scalings = cfg[NAME]["scalings"]
+    out = protocol_departures(NAME, cfg[NAME], PROTOCOL)
+    if sorted(scalings) != sorted(ASKED_SCALINGS):
+        out.append(f"{NAME}: inputs scaled to "
+                   f"{', '.join(SCALING_NAMES[x] for x in scalings)} (assignment: "
+                   f"{SCALING_NAMES['unit']}, and {SCALING_NAMES['raw']} for the bonus)")
+    return out
 
 
 def inputs(cfg, files):

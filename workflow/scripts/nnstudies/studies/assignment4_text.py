@@ -3,13 +3,13 @@ import math
 import re
 
 from .. import figures, prose
+from ..data import SCALING_NAMES
 from ..models import parse_layer
 from ..report import Section, Shown
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
 
-SCALING_NAMES = {"unit": "[0, 1]", "symmetric": "[-1, 1]", "raw": "[0, 255]"}
 
 
 def _epochs(n):

@@ -234,7 +234,7 @@ def _calibration_claims(eces, calibration):
         "direction": claims.sign(
             dict(zip(runs, ([v] for v in eces.confidence_minus_accuracy))),
             "Confidence minus accuracy per run (positive: over-confident)", reference=0.0,
-            fmt=claims.fmt_points, source=SOURCE),
+            fmt=claims.fmt_points, source=SOURCE, unit="run"),
     }
 
 

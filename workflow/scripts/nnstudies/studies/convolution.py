@@ -155,15 +155,7 @@ def exercises():
     return pd.DataFrame(rows)
 
 
-# How many test images the similarity and response statistics use: the figure's images first,
-# then the test images after them in order; as many other test images again are the reference
-# that each image's maps are compared with (its column). More than the figure's 5, so that a
-# paired test over the images can reach p < 0.05 (with 5 pairs the smallest two-sided p a sign
-# test can give is 1/16).
-SIMILARITY_IMAGES = 20
-
-
-def similarity_images(figure, n_test, count=SIMILARITY_IMAGES):
+def similarity_images(figure, n_test, count):
     """The test images whose maps are compared (the figure's first, `count` in all) and the
     reference images their columns are compared with (up to `count` others); a test set too
     small for both splits what it has."""
@@ -186,7 +178,8 @@ def analyse(inp, out, params, info):
     images = grey(p["images"])
     maps = fundamentals.feature_maps(images, bank)
     figures.save(figures.feature_map_figure(images, maps, names), *out.figure("maps"))
-    compared, reference = similarity_images(p["images"], len(data["test_y"]))
+    compared, reference = similarity_images(p["images"], len(data["test_y"]),
+                                            p["similarity_images"])
     compared_images, reference_images = grey(compared), grey(reference)
     compared_maps = fundamentals.feature_maps(compared_images, bank)
     # no reference left (a test set no larger than the figure): the other compared images
@@ -254,16 +247,8 @@ def _per_image(similarity, measure, first, what, short_what):
     row, column = similarity[f"row_{measure}_r"], similarity[f"column_{measure}_r"]
     diffs = [r - c if first == "row" else c - r for r, c in zip(row, column)]
     c = claims.sign({f"image {i}": [d] for i, d in zip(similarity["compared"], diffs)}, what,
-                    reference=0.0, fmt=lambda x: f"{x:+.2f}", source=SOURCE)
-    # the summary line: the counts and the test, not every image's value (claims.sign lists
-    # them all in its sentence)
-    ev = c["evidence"]
-    k = ev["above"] + ev["below"]
-    c["short"] = (f"{short_what}: above 0 in {ev['above']} of "
-                  f"{prose.count(len(diffs), 'image')}, below in {ev['below']}, "
-                  + (f"sign test p = {ev['p']:.2g}" if ev["p"] == ev["p"] else
-                     f"not testable with {k}: the smallest p a sign test can give is "
-                     f"{ev['min_p']:.2g}"))
+                    reference=0.0, fmt=lambda x: f"{x:+.2f}", source=SOURCE, unit="image")
+    c["short"] = short_what + c["short"].removeprefix(what)  # the summary's shorter name
     return c
 
 

@@ -305,14 +305,16 @@ def analyse(inp, out, params, info):
     data = load_prepared(inp.data)
     check_ = grad_check(data, p, params["scaling"], len(info["class_names"]))
     check_.to_csv(out.table("grad_check"), index=False)
-    figures.save(curves_figure(stats_, mlp, "hidden", "H = {:g}"), *out.figure("mlp"))
+    n_classes = len(info["class_names"])
+    figures.save(curves_figure(stats_, mlp, "hidden", "H = {:g}", n_classes),
+                 *out.figure("mlp"))
     shown_h, _ = splits_hidden(p["mlp"]["hidden"])
     splits = split_records(curves, shown_h)
     splits.to_csv(out.table("mlp_splits"), index=False)
     at_h = per_run[per_run.hidden == shown_h]
     figures.save(splits_figure(splits, dict(zip(at_h.seed, at_h.status)), shown_h),
                  *out.figure("mlp_splits"))
-    figures.save(curves_figure(stats_, cnn, "l2", "L2 {:g}"), *out.figure("cnn"))
+    figures.save(curves_figure(stats_, cnn, "l2", "L2 {:g}", n_classes), *out.figure("cnn"))
     write_facts(out.facts, {**facts(per_run, mlp, cnn, check_, p, curves,
                                     len(info["class_names"]), info["sizes"]["val"]),
                             # this study's own split (the report's `info` is the global one):
@@ -752,12 +754,13 @@ def epoch_stats(curves):
 SIDE_STEP = 0.08
 
 
-def curves_figure(stats_, table, key, label):
+def curves_figure(stats_, table, key, label, n_classes=None):
     """Training (solid, round dots) and validation (dashed, open squares) loss (left, log
     scale) and accuracy (right) against epoch, one colour per setting; mean over seeds, its
     spread +- 1 std (a band, or an error bar at a single epoch) where a setting's runs differ;
     a marker ends the curve of a setting whose runs did not all end ok. With a single epoch
-    the series stand side by side around it. One legend for the figure, below the panels."""
+    the series stand side by side around it. One legend for the figure, below the panels;
+    given `n_classes`, the chance levels (ln C, 1/C) where the axes show them."""
     plt = figures.plt  # configured for these figures on first use (figures._configure)
     fig, (left, right) = plt.subplots(1, 2, figsize=(figures.PRINT_WIDTH_IN, 3.3),
                                       layout="constrained")
@@ -807,9 +810,11 @@ def curves_figure(stats_, table, key, label):
             ax.set_xticks(sorted(epochs))
         if len(epochs) == 1:
             ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
+    chance, chance_label = figures.chance_lines(n_classes, accuracy=[right], loss=[left])
     more, words = figures.status_handles(list(table.worst_status), fig)
-    fig.legend(handles + more, labels + words, loc="outside lower center",
-               ncol=min(len(handles + more), 4), frameon=False)
+    fig.legend(handles + chance + more, labels + chance_label + words,
+               loc="outside lower center", ncol=min(len(handles + chance + more), 4),
+               frameon=False)
     return fig
 
 
