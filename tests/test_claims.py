@@ -168,7 +168,9 @@ def test_a_short_form_inside_a_sentence_lowercases_ordinary_words_only():
 def test_an_arm_without_a_value_says_why_in_the_callers_words():
     c = claims.difference("Adam", [float("nan")], "schedule", [340.0], "Steps to 70 %",
                           missing="never reached it within its run")
-    assert "(Adam: never reached it within its run, so no comparison can be made)" in c["text"]
+    assert "Adam never reached it within its run, schedule" in c["text"]
+    assert c["text"].endswith("(so no comparison can be made)")
+    assert c["text"].count("Adam") == 1
     assert "no finite value" in claims.difference("a", [], "b", [1.0], "x")["text"]
 
 
@@ -189,3 +191,26 @@ def test_a_sign_test_over_many_units_gives_their_range_and_names_the_unit():
     assert c["short"] == "Column minus row: above 0 for 20 of 20 images, sign test p = 1.9e-06"
     few = claims.sign({"a": [1.5], "b": [2.0]}, "Ratio")
     assert "a 1.5; b 2" in few["text"] and "with 2 arms not testable" in few["text"]
+
+
+def test_a_one_run_arm_is_listed_beside_a_ranking_of_the_others():
+    """One surviving run of a rate blocked the whole ranking ('no ranking'), hiding a
+    comparison the other rates could make: they are ranked, the one-run arm listed aside."""
+    c = claims.ranking({"lr 0.05": [0.9, 0.91, 0.92, 0.93], "lr 0.01": [0.8, 0.81, 0.82, 0.83],
+                        "lr 1e-05": [0.75]}, "Validation accuracy")
+    assert "Validation accuracy: among the arms with two runs or more, the highest mean is " \
+           "lr 0.05's" in c["text"]
+    assert c["short"].startswith("Validation accuracy: among the arms with two runs or more, "
+                                 "highest mean lr 0.05")
+    assert "against the runner-up lr 0.01" in c["text"]
+    assert c["text"].endswith("; with one run, so no spread, not ranked: lr 1e-05 75.00 %")
+    assert c["evidence"]["best"] == "lr 0.05" and len(c["evidence"]["arms"]) == 3
+    alone = claims.ranking({"a": [0.9, 0.8], "b": [0.7]}, "Accuracy")
+    assert "no ranking is made" in alone["text"]
+
+
+def test_values_of_equal_means_say_their_size_once():
+    c = claims.values_only({k: [1.0, 2.0, 3.0] for k in "abc"}, "Mean |response|")
+    assert c["text"] == "Mean |response|: a 2; b 2; c 2 (each a mean of 3)"
+    mixed = claims.values_only({"a": [1.0, 3.0], "b": [2.0]}, "X")
+    assert mixed["text"] == "X: a 2 (mean of 2); b 2"

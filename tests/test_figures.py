@@ -355,6 +355,68 @@ def test_hw5_legends_cover_no_curve(draw):
     assert not _lines_under_legends(fig)
 
 
+def _chance_levels(ax):
+    return [round(float(line.get_ydata()[0]), 4) for line in ax.lines
+            if line.get_color() == figures.CHANCE_STYLE["color"]]
+
+
+def test_hw5_depth_figure_draws_chance_where_its_axes_reach_it():
+    """Variant D's two blocks start at a training loss of 1.58, just under ln 5 = 1.609, inside
+    the loss axis: the level is drawn there (and named), so that a reader sees the network
+    barely left chance in epoch 1; the accuracy axis (from 0.3) does not reach 1/5."""
+    epochs, variants, overfit, p = _hw5_tables()
+    fig = hw5_figures.depth(_hw5_variant_d_epochs(), variants, overfit, p, 0.2)
+    assert_figure_checks(fig)
+    accuracy, loss = fig.axes
+    assert _chance_levels(loss) == [round(float(np.log(5)), 4)]
+    assert _chance_levels(accuracy) == []
+    assert loss.get_ylim()[0] < np.log(5) < loss.get_ylim()[1]
+    assert "chance" in [label for _, _, label in legend_entries(fig)]
+    assert any("loss ln 5 = 1.609" in n for n in figures.notes_of(fig))
+    assert not _lines_under_legends(fig)
+
+
+@pytest.mark.parametrize("target, drawn", [(0.3, False), (0.58, True)])
+def test_hw5_momentum_target_never_stretches_the_axis(target, drawn):
+    """Variant E: every run passed the 70 % target at epoch 1, about 97 %; the dotted target
+    line stretched the accuracy axis down to 0.70 and squeezed two curves a point apart into
+    its top strip. The target is drawn only where the axis already reaches it; elsewhere the
+    caption says where it lies."""
+    epochs, variants, overfit, p = _hw5_tables()
+    alone = hw5_figures.momentum(epochs, variants, overfit, {**p, "target_val_acc": 0.55}, 0.1)
+    limits = alone.axes[1].get_ylim()
+    fig = hw5_figures.momentum(epochs, variants, overfit, {**p, "target_val_acc": target}, 0.1)
+    assert_figure_checks(fig)
+    dotted = [line for line in fig.axes[1].lines if line.get_linestyle() == ":"]
+    assert bool(dotted) == drawn
+    assert fig.axes[1].get_ylim() == pytest.approx(limits)  # the axis keeps to the curves
+    notes = " ".join(figures.notes_of(fig))
+    if drawn:
+        assert "Dotted: the target 58 % validation accuracy." in notes
+    else:
+        assert "The target 30 % validation accuracy lies below every curve drawn: not drawn" \
+            in notes
+        assert "target 30 %" not in [label for _, _, label in legend_entries(fig)]
+
+
+def test_hw5_baseline_verticals_sit_inside_the_frame_and_coinciding_seeds_are_said():
+    """Variant D: both seeds' lowest validation loss at the last epoch (2). At the default
+    margin the two verticals ran along the frame and the curves' ends; they are drawn inside
+    it, and the caption says that one line stands for both seeds."""
+    epochs, variants, _, p = _hw5_tables()
+    overfit = pd.DataFrame({"name": "baseline", "seed": [0, 1], "min_val_loss_epoch": [3, 3]})
+    fig = hw5_figures.baseline(epochs, variants, overfit, p, 0.1)
+    assert_figure_checks(fig)
+    loss = fig.axes[0]
+    verticals = [line for line in loss.lines if line.get_linestyle() == ":"]
+    low, high = loss.get_xlim()
+    assert verticals and all(high - line.get_xdata()[0] >= 0.1 * (3 - 1) - 1e-9
+                             for line in verticals)
+    assert fig.axes[1].get_xlim() == (low, high)  # both panels keep the same epochs
+    assert "Where seeds share that epoch their verticals coincide: seeds 0 and 1 at epoch 3." \
+        in figures.notes_of(fig)
+
+
 def test_assignment4_gd_sgd_figures():
     curve = pd.DataFrame({"step": np.arange(0, 21), "epoch": np.arange(0, 21),
                           "seconds": np.linspace(0, 2, 21), "train_loss": np.linspace(1, 0.9, 21),
@@ -469,6 +531,59 @@ def test_assignment4_accuracy_panels_draw_chance():
         assert not any(ax.get_legend() for ax in fig.axes)
         assert any(line.get_color() == figures.CHANCE_STYLE["color"] for ax in fig.axes
                    for line in ax.lines)
+
+
+def test_assignment4_squared_loss_panels_draw_a_constant_outputs_loss():
+    """Review D2 (back2 6): variant D's GD ends at 0.7972, just under the squared loss of a
+    constant output 1/5 for every class (0.8000), SGD at 0.8202, above it. Every squared-loss
+    panel whose axis shows 0.8000 draws it as chance (one legend entry with accuracy's 1/C),
+    and the caption gives its value; a panel whose axis does not reach it draws nothing."""
+    steps = np.arange(0, 21)
+    gd = pd.DataFrame({"step": steps, "epoch": steps, "seconds": np.linspace(0, 0.45, 21),
+                       "train_loss": np.linspace(1.08, 0.7972, 21),
+                       "test_loss": np.linspace(1.08, 0.7971, 21),
+                       "train_acc": np.linspace(0.2, 0.42, 21),
+                       "test_acc": np.linspace(0.2, 0.406, 21)})
+    sgd = gd.assign(step=gd.step * 11, train_loss=np.linspace(1.08, 0.8202, 21), test_acc=0.2)
+    curves = {("gd", 0): gd, ("sgd", 0): sgd}
+    statuses = {("sgd", 0): "stuck"}
+
+    def levels(ax):
+        return [round(float(line.get_ydata()[0]), 4) for line in ax.lines
+                if line.get_color() == figures.CHANCE_STYLE["color"]]
+
+    iterations = assignment4_figures.gd_sgd_iterations_figure(curves, 0, 0.8547, statuses, 5,
+                                                              constant=0.8)
+    time = assignment4_figures.gd_sgd_time_figure(curves, 0, 0.8547, statuses, 5, constant=0.8)
+    linear = assignment4_figures.linear_figure(gd, "linear", 5, constant=0.8)
+    for fig, loss_axes, acc_axes in ((iterations, iterations.axes[:2], iterations.axes[2:]),
+                                     (time, time.axes, []), (linear, linear.axes[:1],
+                                                             linear.axes[1:])):
+        assert_figure_checks(fig)
+        assert all(levels(ax) == [0.8] for ax in loss_axes)
+        assert all(levels(ax) == [0.2] for ax in acc_axes)
+        labels = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert labels.count("chance") == 1
+        note = " ".join(figures.notes_of(fig))
+        assert "a uniform guess over the 5 classes, 1/5 each: " in note
+        assert "squared loss 0.8000" in note
+    assert "accuracy 1/5 = 0.2, squared loss 0.8000" in " ".join(figures.notes_of(iterations))
+    # the axis ends above the level: no line, and the caption does not name it
+    high = {k: c.assign(train_loss=c.train_loss + 0.1, test_loss=c.test_loss + 0.1)
+            for k, c in curves.items()}
+    fig = assignment4_figures.gd_sgd_time_figure(high, 0, 0.95, statuses, 5, constant=0.8)
+    assert not levels(fig.axes[0]) and "squared loss" not in " ".join(figures.notes_of(fig))
+    assert "chance" not in [t.get_text() for t in fig.legends[0].get_texts()]
+    # the sweep's log loss panels too, where they reach it
+    grid = [(0.03, 1.0), (0.003, 1.0)]
+    name_of = "lr{}_decay{}".format
+    sweep = {(name_of(lr, d), 0): gd.assign(train_loss=np.geomspace(1.0, 0.4 if lr > 0.01
+                                                                      else 0.9, 21))
+             for lr, d in grid}
+    from nnstudies.studies.assignment4 import loss_drop
+    fig = assignment4_figures.sweep_figure(sweep, {}, grid, name_of, 0, loss_drop, 5, 0.8)
+    assert_figure_checks(fig)
+    assert levels(fig.axes[0]) == [] and levels(fig.axes[1]) == [0.8]  # lr 0.003, lr 0.03
 
 
 def _hw5_runs():
@@ -587,3 +702,55 @@ def test_a_curve_shows_its_spread_only_where_it_has_width(x, std, drawn, note):
     assert len(ax.containers) == (1 if drawn == "bar" else 0)
     assert (line.get_marker() == "o") == (len(x) == 1)  # one point: a dot, not an empty line
     assert any(n.endswith(note) for n in figures.notes_of(fig)), figures.notes_of(fig)
+
+
+def test_reliability_bins_of_a_few_images_are_outlines():
+    """A bin of 1 or 3 test images (of 9,990) drawn as a full bar outweighed the bins that
+    hold the test set: it is an outline, named in the legend and the caption."""
+    bins = pd.DataFrame({"model": "m", "bin_low": [0.25, 0.5, 0.75], "bin_high": [0.5, 0.75, 1.0],
+                         "accuracy": [1.0, 0.6, 0.95], "confidence": [0.4, 0.6, 0.9],
+                         "count": [3, 500, 9487]})
+    fig = figures.reliability_figure(bins)
+    assert_figure_checks(fig)
+    bars = [p for p in fig.axes[0].patches if p.get_height() > 0]
+    filled = {round(p.get_x(), 2): p.get_facecolor()[3] > 0 for p in bars}
+    assert filled == {0.25: False, 0.5: True, 0.75: True}
+    assert "bin of fewer than 20 images" in [label for _, _, label in legend_entries(fig)]
+    assert any("fewer than 20 test images" in n for n in figures.notes_of(fig))
+
+
+def test_a_band_on_a_log_axis_stops_above_zero():
+    """Mean 0.05 with a standard deviation of 0.08: on a log axis the band's lower edge would
+    be negative, drawn as a strip down to whatever the axis reaches; it stops at half the
+    mean, and the caption says so."""
+    fig, ax = figures.plt.subplots()
+    ax.set_yscale("log")
+    figures._band(ax, np.arange(5), np.full(5, 0.05), np.full(5, 0.08), color="C0")
+    low = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert low.min() == pytest.approx(0.025)
+    notes = figures.notes_of(fig)
+    assert "half the mean" in notes[-1] and "Shaded band" in notes[-2]  # the band, then its cut
+
+
+def test_a_rate_whose_runs_ended_differently_is_drawn_run_by_run():
+    """lr 0.2: one run learned, two stuck at chance; their mean (a line near 0.55 with a stuck
+    marker where no run ended) is a level no run reached: each run is drawn with its own
+    marker at its own end, and the caption says so."""
+    variants, curves = _lr_tables(3)
+    step = np.arange(10, 301, 10)
+    good = pd.DataFrame({"step": step, "train_loss": np.linspace(1.0, 0.1, 30),
+                         "val_acc": np.linspace(0.4, 0.98, 30)})
+    stuck = pd.DataFrame({"step": step, "train_loss": np.full(30, 1.0986),
+                          "val_acc": np.full(30, 1 / 3)})
+    runs = {("lr_0.1", 0): ("stuck", stuck), ("lr_0.1", 1): ("ok", good),
+            ("lr_0.1", 2): ("stuck", stuck)}
+    fig = figures.learning_rate_figure(curves, variants, 100, {0: [2]}, 3, runs=runs)
+    assert_figure_checks(fig)
+    bottom = fig.axes[len(variants)]  # lr 0.1's validation panel
+    lines = [ln for ln in bottom.lines if ln.get_gid() != "status"
+             and ln.get_color() != figures.CHANCE_STYLE["color"]]
+    assert sorted(round(ln.get_ydata()[-1], 2) for ln in lines) == [0.33, 0.33, 0.98]
+    markers = [ln.get_ydata()[0] for ln in bottom.lines if ln.get_gid() == "status"]
+    assert markers and all(abs(m - 1 / 3) < 0.01 for m in markers)  # at the stuck runs' ends
+    assert any("lr 0.1: seed 0 stuck, seed 1 ok, seed 2 stuck" in n
+               for n in figures.notes_of(fig))

@@ -28,3 +28,30 @@ def test_bf16_bound_is_the_largest_change_in_the_measured_runs(repo_root):
     test = max(round(r["test_acc_change"] * 10000) for r in runs)
     assert f"validation accuracy was {val / 6000:.4f} ({val} images)" in BF16_BOUND
     assert f"test accuracy {test / 10000:.4f} ({test} of 10000 images)" in BF16_BOUND
+
+
+def test_methods_give_the_input_scaling_as_a_range_and_study_4s_own():
+    cfg = {"data": {"scaling": "unit"}, "train": {"threads": 1},
+           "activations": {"scalings": ["symmetric", "raw"]}}
+    first = protocol_lines(cfg, ["cpu"])[0]
+    assert first.startswith("Input scaling: [0, 1] (unit); Study 4 runs its own: [-1, 1], "
+                            "[0, 255]; threads per training job: 1")
+    cfg["activations"]["scalings"] = ["unit"]
+    assert protocol_lines(cfg, ["cpu"])[0].startswith(
+        "Input scaling: [0, 1] (unit); threads")
+
+
+def test_a_rules_labelled_values_are_not_shown_as_runs():
+    """A rule over measurements of different things (a best and a last accuracy, a count)
+    shows each under its label, with no 'runs 1' column (a count of 2 runs read 'runs 1, mean
+    2')."""
+    from nnstudies import claims
+    from nnstudies.report import evidence_html
+    c = claims.rule("lr 0.1", [2, 2], "Runs that learn", True, "the rule", "all learn", "not all",
+                    fmt=str, labels=["learn", "of"])
+    html = evidence_html(c["evidence"])
+    assert "<th>measured</th><th>value</th>" in html and "<th>runs</th>" not in html
+    assert "<tr><td>lr 0.1, learn</td><td><span" in html
+    plain = evidence_html(claims.rule("lr 0.1", [0.5, 0.6], "Accuracy", True, "r", "y", "n")[
+        "evidence"])
+    assert "<th>runs</th>" in plain

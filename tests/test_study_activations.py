@@ -45,10 +45,13 @@ def build(tmp_path, spec, scalings=("unit", "raw"), data_scaling="unit"):
                            "batch_size": 50, "epochs": 1, "seeds": [0], "record_every": 10},
               "data_scaling": data_scaling,
               "depth": {m: DEPTH[m] for m in models}, "family": {m: FAMILY[m] for m in models},
+              "activation_layers": {m: act.activation_layers(ZOO[m]) for m in models},
               "first_layer_weights": {m: act.first_layer_weights(ZOO[m], (1, 28, 28))
                                       for m in models}}
-    tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants},
-                                  act.facts(variants, params, runs, by_run, 10))
+    facts = act.facts(variants, params, runs, by_run, 10)
+    # the variant table as the analysis writes it: with each variant's fate cell
+    tables, facts = through_files(tmp_path, {"runs": runs,
+                                             "variants": act.with_fates(variants, facts)}, facts)
     png = tiny_png(tmp_path)
     sec = render_section(act, facts, tables, {s: png for s in scalings}, params, INFO)
     return sec, runs
@@ -74,12 +77,16 @@ def test_blown_up_and_stuck_runs_are_named_not_hidden(tmp_path):
     assert "Of 12 runs, 1 blew up, 2 stuck; 9 ended ok" in summary
     assert "0 of" not in summary and "none diverged" not in summary
     bonus = answers["activations-q3"]
-    assert "of 6 variants, 1 blew up, 2 stuck; 3 ended ok" in bonus
-    # the blown-up run's gradient counts here (it is the overshoot); the dead ReLU's is zero
-    assert "on [0, 255] over that on [0, 1]" in bonus and "5 above 1, 1 below" in bonus
-    assert "Verdict: cannot tell" in bonus
-    assert "cnn_3 relu: blew up (final loss 5e+09" in bonus
-    assert "gradient exactly zero at 100 % of records" in bonus
+    assert "Fates on [0, 255] (table): of 6 variants, 1 blew up, 2 stuck; 3 ended ok." in bonus
+    # the blown-up run is named and left out of the ratio (the overshoot, not a small
+    # gradient); the dead ReLU, stuck without a blow-up, stays in with its zero gradient
+    assert "on [0, 255] over [0, 1], same variant and seed" in bonus
+    assert "4 above 1, 1 below" in bonus and "Verdict: cannot tell" in bonus
+    assert ("Left out of the ratio, as in Q1 and Q2, because their loss blew up: cnn_3 relu "
+            "seed 0 on [0, 255]. On [0, 255] that is the overshoot the expectation allows."
+            ) in bonus
+    sec, _ = build(tmp_path / "table", spec)
+    assert "blew up" in sec.tables[0]["html"] and "100 %" in sec.tables[0]["html"]
 
 
 def test_three_models_give_a_descriptive_correlation_and_name_the_confound(tmp_path):
@@ -87,7 +94,10 @@ def test_three_models_give_a_descriptive_correlation_and_name_the_confound(tmp_p
     q1 = answers["activations-q1"]
     assert "p =" not in q1 and "not testable with 3 points" in q1
     assert "largest" not in q1
-    assert "depth and family (MLP against CNN) move together" in q1
+    # the confound is said once, in the opening; the trend points back to it
+    assert ("These models mix MLPs and CNNs, so a trend with depth or with the number of "
+            "sigmoid layers here cannot tell its effect from that of the family.") in intro
+    assert "the family differs too (see above)" in q1
     assert intro.startswith("Models mlp_1, cnn_3 and cnn_5 (3 of the assignment's 5: ")
     q2 = answers["activations-q2"]
     # one run per model: the ratios and a verdict that cannot tell, never "as expected"
@@ -103,14 +113,15 @@ def test_runs_that_did_not_end_ok_are_left_out_of_the_depth_comparison(tmp_path)
     # a stuck run stays in: its vanishing gradient is the answer; zero makes no finite ratio
     assert "Left out" not in answers["activations-q1"]
     assert "cnn_5 (depth 7) 0" in answers["activations-q1"]
-    assert "cnn_5 no finite value" in answers["activations-q2"]
+    assert ("cnn_5 has no finite ratio: the sigmoid run's gradient is zero at every record."
+            in answers["activations-q2"])
 
 
 def test_a_blown_up_run_is_left_out_of_the_gradient_comparison(tmp_path):
     spec = dict(HEALTHY)
     spec[("cnn_5", "relu", "unit")] = (5e9, 1e3, 0.1)  # blew up
-    answers, _, _, _ = section(tmp_path, spec, scalings=("unit",))
-    assert "cnn_5 relu seed 0 (blew up)" in answers["activations-q1"]
+    answers, _, intro, _ = section(tmp_path, spec, scalings=("unit",))
+    assert "Left out of Q1 and Q2: cnn_5 relu seed 0 (blew up)." in intro
     assert "cnn_5 (depth 7)" not in answers["activations-q1"].split("sigmoid")[0]
 
 
@@ -123,11 +134,16 @@ def test_five_models_with_growing_ratios_agree_with_the_expectation(tmp_path):
         spec[(m, "sigmoid", "unit")] = (1.0, 0.3 / (2 + 3 * i), 0.6)
     answers, summary, _, _ = section(tmp_path, spec, scalings=("unit",))
     q2 = answers["activations-q2"]
-    assert "5 above 1, 0 below; with 5 arms not testable" in q2
-    assert "the ratio rises with depth (Spearman ρ = 1.00 over 5 points, exact p = 0.017" in q2
+    assert "5 above 1, 0 below; with 5 models not testable" in q2
+    # the mechanism counts sigmoid layers, not weight layers: mlp_1 and mlp_2 both have one
+    # (it used to test the ratio against the depth, 2 and 3, and find rho = 1.00)
+    assert ("Sigmoid layers between the first layer and the loss (mlp_1 1, mlp_2 1, cnn_3 2, "
+            "cnn_4 4, cnn_5 6) against the ReLU/sigmoid ratio") in q2
+    assert "the ratio rises with sigmoid layers (Spearman ρ = 0.97 over 5 points, exact " \
+        "p = 0.033" in q2 and "rises with depth" not in q2
     assert q2.count("Verdict: agrees") == 1  # the sign test over 5 arms cannot reach 0.05
-    # the depths are two MLPs then three CNNs: the ratio's trend names that confound
-    assert "the ratio's trend cannot tell the effect of depth from that of the family" in q2
+    # two MLPs then three CNNs: the ratio's trend points to that confound
+    assert "exact p = 0.033). Verdict: agrees; the family differs too (see above)" in q2
     # the summary carries the section's verdict and run counts, and no mechanism of its own
     assert ("The ReLU/sigmoid ratios use inputs in [0, 1] and one seed (one ReLU and one "
             "sigmoid run per model). ReLU/sigmoid gradient ratio above 1: cannot tell") in summary
@@ -148,6 +164,18 @@ def test_no_wording_outside_a_claim_follows_which_model_is_higher(tmp_path, scal
                                   (("mlp_1", "sigmoid", "unit"), ("cnn_3", "sigmoid", "unit"))])
 
 
+def test_the_depth_mechanism_counts_the_sigmoids_the_gradient_passes_through():
+    """Each sigmoid multiplies the gradient by its derivative: the mechanism's variable is
+    the number of activations after the first weight layer, not the weight layers (mlp_2's
+    second fc layer has no activation after it)."""
+    from nnstudies.models import weight_layer_count
+    layers = {m: act.activation_layers(ZOO[m]) for m in act.PROTOCOL["models"]}
+    assert layers == {"mlp_1": 1, "mlp_2": 1, "cnn_3": 2, "cnn_4": 4, "cnn_5": 6}
+    assert weight_layer_count(ZOO["mlp_2"]) == 3 and weight_layer_count(ZOO["cnn_4"]) == 5
+    assert act.activation_layers(["relu", "fc 10", "relu"]) == 1  # none before the first
+    assert "not the depth" in act.DEPTH_EXPECTED
+
+
 def test_gradient_norms_of_first_layers_of_different_sizes_name_the_confound(tmp_path):
     """REPORT.md, confounds: a Frobenius norm grows with the number of weights it sums over, so
     norms of first layers of 25,088 and 144 weights are given per weight too, with the caveat."""
@@ -157,12 +185,11 @@ def test_gradient_norms_of_first_layers_of_different_sizes_name_the_confound(tmp
     answers, _, _, _ = section(tmp_path, HEALTHY, scalings=("unit",))
     q1 = answers["activations-q1"]
     # mlp_1: 0.3 / sqrt(25,088); cnn_3: 0.2 / sqrt(144); cnn_5: 0.1 / sqrt(72)
-    assert ("With relu, that norm per first-layer weight (norm / √weights, the weights' root "
-            "mean square gradient): mlp_1 (25,088 weights) 0.00189; cnn_3 (144 weights) "
-            "0.0167; cnn_5 (72 weights) 0.0118") in q1
-    assert ("grows as the square root of their number (mlp_1 25,088, cnn_3 144, cnn_5 72): the "
-            "norms, and their trend with depth, cannot tell depth or family from the size of "
-            "the first layer") in q1
+    assert ("With relu, the norm per first-layer weight (norm / √weights): mlp_1 (25,088 "
+            "weights) 0.00189; cnn_3 (144 weights) 0.0167; cnn_5 (72 weights) 0.0118") in q1
+    assert ("grows as the square root of their number (mlp_1 25,088, cnn_3 144, cnn_5 72). So "
+            "the norms, and their trend with depth, cannot tell depth or family from the size "
+            "of the first layer") in q1
 
 
 def test_the_main_questions_use_the_configured_scaling_not_the_tables_sort_order():
@@ -189,16 +216,18 @@ RAW = {  # [0, 255]: ReLU blows up or dies, the sigmoids' first-record gradients
 def test_symmetric_and_raw_answer_q1_q2_from_the_symmetric_runs_and_name_them(tmp_path):
     """Variant D's configuration (scalings [symmetric, raw], data scaling unit): the runs on
     [-1, 1] answer Q1 and Q2, each answer says so, and so does the summary."""
-    answers, summary, _, _ = section(tmp_path, {**SYMMETRIC, **RAW},
-                                     scalings=("symmetric", "raw"))
+    answers, summary, intro, _ = section(tmp_path, {**SYMMETRIC, **RAW},
+                                         scalings=("symmetric", "raw"))
+    # said once, in the section's opening (it used to open both answers)
+    assert ("Questions 1 and 2 use the runs on inputs in [-1, 1] (the first configured scaling "
+            "other than the bonus's [0, 255]).") in intro
     for q in ("activations-q1", "activations-q2"):
-        assert answers[q].startswith("Runs on inputs in [-1, 1] (the first configured scaling "
-                                     "other than the bonus's [0, 255]). ")
+        assert "Runs on inputs" not in answers[q] and "first configured" not in answers[q]
     assert ("With relu on inputs in [-1, 1], mean first-layer gradient norm over training per "
             "model: mlp_1 (depth 2) 0.3; cnn_3 (depth 4) 0.2; cnn_5 (depth 7) 0.1"
             in answers["activations-q1"])
-    assert ("ReLU/sigmoid ratio of the mean first-layer gradient norm (same model and seed, "
-            "inputs in [-1, 1]): mlp_1 3; cnn_3 20; cnn_5 100" in answers["activations-q2"])
+    assert ("ReLU/sigmoid gradient ratio per model: mlp_1 3; cnn_3 20; cnn_5 100"
+            in answers["activations-q2"])
     assert "Left out" not in answers["activations-q2"]  # the [0, 255] runs are the bonus's
     assert ("The ReLU/sigmoid ratios use inputs in [-1, 1] and one seed (one ReLU and one "
             "sigmoid run per model)") in summary
@@ -206,35 +235,121 @@ def test_symmetric_and_raw_answer_q1_q2_from_the_symmetric_runs_and_name_them(tm
 
 def test_the_bonus_compares_with_the_base_scaling_and_ends_with_a_verdict(tmp_path):
     """Against [-1, 1] the map is x -> 127.5 x + 127.5, not x -> 255 x; the answer names the
-    reference, measures the gradient ratio and gives the claim's verdict, and sets each
-    variant's outcome on [0, 255] beside its outcome on [-1, 1]."""
+    reference, measures the gradient ratio on the runs whose loss did not blow up and gives
+    the claim's verdict, and sets each variant's test accuracy on [0, 255] against [-1, 1]."""
     answers, _, _, _ = section(tmp_path, {**SYMMETRIC, **RAW}, scalings=("symmetric", "raw"))
     bonus = answers["activations-q3"]
     assert bonus.startswith("Compared with inputs in [-1, 1], the scaling of Q1 and Q2; [0, 1] "
-                            "is not run here. Expected: an input x in [-1, 1] becomes "
-                            "127.5 x + 127.5 in [0, 255] (127.5 times the range, shifted; the "
-                            "largest input magnitude goes from 1 to 255).")
+                            "is not run here.")
+    assert ("Expected: an input x in [-1, 1] becomes 127.5 x + 127.5 in [0, 255]: its largest "
+            "magnitude grows from 1 to 255.") in bonus
     assert "255 times larger" not in bonus and "on [0, 1]" not in bonus
-    assert ("First-layer gradient norm at the first record on [0, 255] over that on [-1, 1] "
-            "(same variant and seed), per variant: above 1 for 6 of 6 arms (mlp_1 relu 16.7; "
-            "mlp_1 sigmoid 5; cnn_3 relu 5e+03; cnn_3 sigmoid 20; cnn_5 relu 5; cnn_5 sigmoid "
-            "100; sign test p = 0.031). Verdict: agrees.") in bonus
     assert ("Test accuracy on [0, 255] minus on [-1, 1] (same variant and seed), per variant: "
             "mlp_1 relu -75.00 points") in bonus
-    assert "mlp_1 relu: stuck (final loss 2.3, test 10.00 %" in bonus
-    assert "on [-1, 1]: ok, test 85.00 %)" in bonus
     # on [0, 1] the map is a pure stretch
     answers, _, _, _ = section(tmp_path / "unit", {**HEALTHY, **RAW})
-    assert "Expected: an input x in [0, 1] becomes 255 x in [0, 255] (255 times the range; " in (
+    assert ("Expected: an input x in [0, 1] becomes 255 x in [0, 255]: its largest magnitude "
+            "grows from 1 to 255.") in answers["activations-q3"]
+    # where no run's loss blew up, six variants of larger gradients reach the sign test
+    grown = {(m, a, "raw"): (v[0], v[1] * 5, v[2]) for (m, a, _), v in HEALTHY.items()}
+    answers, _, _, _ = section(tmp_path / "grown", {**SYMMETRIC, **grown},
+                               scalings=("symmetric", "raw"))
+    assert ("First-layer gradient norm at step 10, the first record (after 9 updates), on "
+            "[0, 255] over [-1, 1], same variant and seed, per variant: above 1 for 6 of 6 "
+            "variants (mlp_1 relu 5; mlp_1 sigmoid 5; cnn_3 relu 5; cnn_3 sigmoid 5; cnn_5 "
+            "relu 5; cnn_5 sigmoid 5; sign test p = 0.031). Verdict: agrees.") in (
         answers["activations-q3"])
 
 
-def test_a_bonus_with_nothing_to_compare_says_why_it_was_not_measured(tmp_path):
-    answers, summary, _, _ = section(tmp_path, RAW, scalings=("raw",))
-    assert answers["activations-q1"].startswith("Runs on inputs in [0, 255] (the only scaling "
-                                                "run here). ")
+def test_runs_whose_loss_blew_up_are_left_out_of_the_bonus_ratio(tmp_path):
+    """Variant D: both ReLU runs on [0, 255] blew up by their first record, their gradient
+    zero there. That is the overshoot the expectation allows, not a smaller gradient: they
+    are left out of the ratio as in Q1 and Q2 and named, never counted as ratios near 0 (the
+    ratio used to count them as 2 of 4 variants below 1). The record's step says how far the
+    weights are from their shared start."""
+    answers, _, _, _ = section(tmp_path, {**SYMMETRIC, **RAW}, scalings=("symmetric", "raw"))
     bonus = answers["activations-q3"]
-    assert bonus.startswith("Expected: inputs in [0, 255]")
+    assert ("First-layer gradient norm at step 10, the first record (after 9 updates), on "
+            "[0, 255] over [-1, 1], same variant and seed, per variant: mlp_1 sigmoid 5; "
+            "cnn_3 sigmoid 20; cnn_5 relu 5; cnn_5 sigmoid 100 (4 above 1, 0 below; with 4 "
+            "variants not testable: the smallest p a sign test can give is 0.12). Verdict: "
+            "cannot tell") in bonus
+    assert "mlp_1 relu 16.7" not in bonus and "cnn_3 relu 5e+03" not in bonus
+    assert ("Left out of the ratio, as in Q1 and Q2, because their loss blew up: mlp_1 relu "
+            "seed 0 on [0, 255]; cnn_3 relu seed 0 on [0, 255]. On [0, 255] that is the "
+            "overshoot the expectation allows.") in bonus
+    assert "counts against the expectation" not in bonus and "equal weights" not in bonus
+    # a blow-up on the base scaling leaves its pair out too, named on its own inputs
+    spec = {**SYMMETRIC, **RAW, ("cnn_5", "relu", "symmetric"): (5e9, 1e3, 0.1)}
+    bonus = section(tmp_path / "base", spec, scalings=("symmetric", "raw"))[0]["activations-q3"]
+    assert "cnn_5 relu seed 0 on [-1, 1]" in bonus and "cnn_5 relu 5;" not in bonus
+
+
+def test_a_run_stuck_after_its_loss_blew_up_has_one_fate_everywhere(tmp_path):
+    """The run whose loss blew up at its first record and then ended stuck: the runs table
+    says stuck (stats.run_status), and so does every count, table cell and sentence of the
+    section, as 'stuck after its loss blew up', defined once in the opening (the bonus used
+    to say 'blew up at step 10' in one sentence and count it stuck in the next)."""
+    sec, runs = build(tmp_path, {**SYMMETRIC, **RAW}, scalings=("symmetric", "raw"))
+    assert dict(zip(runs.name, runs.status))["mlp_1-relu-raw"] == "stuck"
+    intro, summary = sec.intro, plain(sec.summary, sec)
+    bonus = plain(sec.questions[2].answer, sec)
+    assert ("A run is called stuck after its loss blew up when its training loss passed 10 × "
+            "ln C = 23 at a record without meeting the methods' rule for a blow-up: mlp_1 "
+            "relu seed 0 on [0, 255] (to 1e+04 at step 10).") in intro
+    assert ("Fates on [0, 255] (table): of 6 variants, 1 blew up (cnn_3 relu), 1 stuck after "
+            "its loss blew up (mlp_1 relu), 1 stuck (cnn_3 sigmoid); 3 ended ok.") in bonus
+    assert "Of 12 runs, 1 blew up, 1 stuck after its loss blew up, 1 stuck; 9 ended ok" \
+        in summary
+    assert "blew up at step" not in bonus + intro and "Runs that blew up or" not in bonus
+    assert "<td>stuck after its loss blew up</td>" in sec.tables[0]["html"]
+
+
+def test_the_opening_says_once_what_holds_for_the_section(tmp_path):
+    """The base scaling, the fate filter, the stuck runs kept and the depth-family confound
+    are said once, in the opening; the answers do not repeat them, and Q2 gives the ratios
+    once (it used to list them in a values sentence and again in the claim)."""
+    spec = {**SYMMETRIC, **RAW, ("cnn_5", "sigmoid", "symmetric"): (2.3, 0.0, 0.1)}
+    answers, _, intro, _ = section(tmp_path, spec, scalings=("symmetric", "raw"))
+    assert ("Stuck runs stay in, since a small or zero gradient is what vanishing gradients "
+            "or dead units look like: cnn_5 sigmoid seed 0.") in intro
+    assert ("These models mix MLPs and CNNs, so a trend with depth or with the number of "
+            "sigmoid layers here cannot tell its effect from that of the family.") in intro
+    assert "for that step's batch alone" in intro and "averaged over the steps" in intro
+    for q in ("activations-q1", "activations-q2"):
+        assert "Included although stuck" not in answers[q] and "Runs on inputs" not in answers[q]
+        assert "These models mix" not in answers[q]
+        assert "the family differs too (see above)" in answers[q]
+    assert answers["activations-q2"].count("mlp_1 3;") == 1
+
+
+def test_every_ask_of_the_activations_part_says_which_models_it_covers(tmp_path):
+    """Study 4 runs mlp_1 and cnn_3 of the assignment's five: every appendix row of the EE449
+    activations part says so, as Study 3's rows do; seed 003's sigmoid-against-ReLU row keeps
+    its own note."""
+    sec, _ = build(tmp_path, {k: v for k, v in {**SYMMETRIC, **RAW}.items()
+                              if k[0] != "cnn_5"}, scalings=("symmetric", "raw"))
+    rows = [r for seed in appendix.collect([act], [sec]) for r in seed["rows"]]
+    left = "mlp_1 and cnn_3 only; the assignment's mlp_2, cnn_4 and cnn_5 are not run here"
+    ee449 = [r for r in rows if r["ask"] != act.ASKED[-1]["ask"]]
+    assert len(ee449) == 8
+    for row in ee449:
+        assert row["note"].startswith("partly: ") and row["note"].endswith(left), row
+    assert [r["note"] for r in rows if r["ask"] == act.ASKED[-1]["ask"]] == [
+        act.ASKED[-1]["note"]]
+    # the whole zoo run: no model note
+    assert not any(act.asked_notes("symmetric", ["symmetric"], act.PROTOCOL["models"])[a]
+                   .startswith("partly") for a in act.FIGURE_ASKS)
+    assert set(act.asked_notes("symmetric", ["symmetric"], act.PROTOCOL["models"])) == set(
+        act.FIGURE_ASKS)
+
+
+def test_a_bonus_with_nothing_to_compare_says_why_it_was_not_measured(tmp_path):
+    answers, summary, intro, _ = section(tmp_path, RAW, scalings=("raw",))
+    assert "Questions 1 and 2 use the runs on inputs in [0, 255] (the only scaling run here)." \
+        in intro
+    bonus = answers["activations-q3"]
+    assert "Expected: inputs in [0, 255]" in bonus
     assert ("Not measured: only [0, 255] was run, so there is no other scaling to compare it "
             "with.") in bonus
 
@@ -245,15 +360,13 @@ def test_a_run_that_blew_up_and_then_died_is_not_a_vanishing_gradient_example(tm
     is the overshoot's aftermath, so it is left out like a blown-up run, and named so."""
     spec = dict(HEALTHY)
     spec[("mlp_1", "relu", "unit")] = ([1e4] + [2.3] * 9, [5.0] + [0.0] * 9, 0.10)
-    answers, summary, _, runs = section(tmp_path, spec, scalings=("unit",))
+    answers, summary, intro, runs = section(tmp_path, spec, scalings=("unit",))
     assert dict(zip(runs.name, runs.status))["mlp_1-relu-unit"] == "stuck"
-    named = ("mlp_1 relu seed 0 (blew up at step 10: training loss 1e+04, above 10 × ln C = "
-             "23; then its units died, its first-layer gradient exactly zero at the end)")
-    for q in ("activations-q1", "activations-q2"):
-        assert named in answers[q].split("Left out of the gradient comparisons")[1]
-        assert "Included although stuck" not in answers[q]
+    assert ("Left out of Q1 and Q2: mlp_1 relu seed 0 (stuck after its loss blew up, to 1e+04 "
+            "at step 10).") in intro
+    assert "Stuck runs stay in" not in intro  # it is not kept as a vanishing gradient
     assert "mlp_1 (depth 2)" not in answers["activations-q1"].split("With sigmoid")[0]
-    assert ("(same model and seed, inputs in [0, 1]): cnn_3 20; cnn_5 100"
+    assert ("ReLU/sigmoid gradient ratio per model: cnn_3 20; cnn_5 100"
             in answers["activations-q2"])
     assert "for cnn_3 and cnn_5 only, 2 of 3 models" in summary
 
@@ -267,18 +380,22 @@ def _figure_rows(sec):
 def test_the_seeds_figure_is_answered_by_the_base_scalings_figure(tmp_path):
     """The appendix row of the seeds' ReLU-against-sigmoid figure points at the section whose
     figure for the base scaling answers it, whatever that scaling is; 'partly' where it is not
-    the seeds' [-1, 1]."""
+    the seeds' [-1, 1]; and which of the assignment's models it shows, where not all."""
     sec, _ = build(tmp_path / "d", {**SYMMETRIC, **RAW}, scalings=("symmetric", "raw"))
     rows = _figure_rows(sec)
     assert len(rows) == 2
     for row in rows.values():
         assert row["href"] == "activations" and "reason" not in row
-        assert row["note"] == "the figure for inputs in [-1, 1], the scaling of Q1 and Q2"
+        assert row["note"] == ("partly: the figure for inputs in [-1, 1], the scaling of Q1 "
+                               "and Q2; mlp_1, cnn_3 and cnn_5 only; the assignment's mlp_2 "
+                               "and cnn_4 are not run here")
     sec, _ = build(tmp_path / "u", HEALTHY, scalings=("unit",))
     for row in _figure_rows(sec).values():
         assert row["href"] == "activations"
         assert row["note"] == ("partly: the figure for inputs in [0, 1], the scaling of Q1 and "
-                               "Q2; the seed's inputs were in [-1, 1], not run here")
+                               "Q2; the seed's inputs were in [-1, 1], not run here; mlp_1, "
+                               "cnn_3 and cnn_5 only; the assignment's mlp_2 and cnn_4 are "
+                               "not run here")
     assert "(the runs of Q1 and Q2)" in sec.figures[0]["caption"]
 
 
@@ -291,3 +408,75 @@ def test_the_notice_lists_scalings_other_than_the_assignments():
            "for the bonus)" in act.departures(cfg)
     cfg["activations"]["scalings"] = ["raw", "unit"]
     assert not [d for d in act.departures(cfg) if "scaled" in d]
+
+
+HALVED = {(m, a, "unit"): (loss, grad / 2, acc - 0.1) for (m, a, _), (loss, grad, acc)
+          in HEALTHY.items()}
+
+
+def test_a_second_scaling_is_compared_with_the_base_not_left_to_the_table(tmp_path):
+    """Variant E: [-1, 1] (the data scaling) and [0, 1], no [0, 255]. The [0, 1] runs used to
+    be 'in the table and their figure only', and Q3 said 'Not run': now Q2 gives their
+    ReLU/sigmoid ratios and Q3 measures [0, 1] against [-1, 1], said to be not the asked
+    [0, 255], with no verdict (no textbook expectation is stated for it)."""
+    sec, _ = build(tmp_path, {**SYMMETRIC, **HALVED}, scalings=("symmetric", "unit"),
+                   data_scaling="symmetric")
+    intro = sec.intro
+    answers = {f"activations-q{q.number}": plain(q.answer, sec) for q in sec.questions}
+    assert "in the table and their figure only" not in intro
+    assert ("Questions 1 and 2 use the runs on inputs in [-1, 1] (the data scaling of the other "
+            "studies); Q3 compares those on [0, 1] with them.") in intro
+    assert "The same ratio on inputs in [0, 1]: mlp_1 3; cnn_3 20; cnn_5 100." \
+        in answers["activations-q2"]
+    bonus = answers["activations-q3"]
+    assert bonus.startswith("Not run in this configuration (add 'raw' to activations.scalings)."
+                            " Measured instead, a change of input scale that is not the asked "
+                            "one. First-layer gradient norm at step 10, the first record (after "
+                            "9 updates), on [0, 1] over [-1, 1], same variant and seed, per "
+                            "variant: below 1 for 6 of 6 variants (mlp_1 relu 0.5;")
+    assert "sign test p = 0.031" in bonus and "Verdict" not in bonus
+    assert ("Test accuracy on [0, 1] minus on [-1, 1] (same variant and seed), per variant: "
+            "below 0 for 6 of 6 variants (mlp_1 relu -10.00 points") in bonus
+    captions = [f["caption"] for f in sec.figures]
+    assert any("Inputs in [0, 1] (compared in Q3)" in c for c in captions)
+
+
+def test_a_bonus_whose_scaling_is_not_run_is_not_counted_as_answered(tmp_path):
+    """The appendix lists the bonus asks as not reproduced, with the reason, where [0, 255]
+    is not run (they used to link a Q3 that said 'Not run' and count as answered); the
+    other asks keep their links."""
+    sec, _ = build(tmp_path, {**SYMMETRIC, **HALVED}, scalings=("symmetric", "unit"),
+                   data_scaling="symmetric")
+    seeds = appendix.collect([act], [sec])
+    bonus = [r for seed in seeds for r in seed["rows"] if r["ask"] in act.BONUS_ASKS]
+    assert len(bonus) == 2
+    for row in bonus:
+        assert "href" not in row
+        assert row["reason"] == ("inputs in [0, 255] are not run in this configuration; Q3 "
+                                 "compares [0, 1] with [-1, 1] instead")
+    assert {s["seed"]: s["answered"] for s in seeds} == {"000": 3, "001": 3, "003": 1}
+    # [0, 255] beside [0, 1]: the bonus is answered
+    sec, _ = build(tmp_path / "raw", {**HEALTHY, **RAW})
+    assert not getattr(sec, "asked_reasons", {})
+    # [0, 255] alone: nothing to compare it with
+    sec, _ = build(tmp_path / "alone", RAW, scalings=("raw",))
+    assert set(sec.asked_reasons) == set(act.BONUS_ASKS)
+
+
+def test_with_three_scalings_the_bonus_is_read_against_unit_and_the_other_too(tmp_path):
+    """[-1, 1], [0, 1] and [0, 255], the base [-1, 1]: the bonus compares [0, 255] with [0, 1],
+    as it asks (it used to compare with the base and say '[0, 1] is not the reference
+    here'), and [0, 1] is measured against [-1, 1] too."""
+    spec = {**SYMMETRIC, **HALVED, **{(m, a, "raw"): (v[0], v[1] * 5, v[2])
+                                      for (m, a, _), v in HEALTHY.items()}}
+    answers, _, intro, _ = section(tmp_path, spec, scalings=("symmetric", "unit", "raw"),
+                                   data_scaling="symmetric")
+    bonus = answers["activations-q3"]
+    assert bonus.startswith("Compared with inputs in [0, 1], as the bonus asks.")
+    assert "not the reference here" not in bonus
+    assert "Expected: an input x in [0, 1] becomes 255 x in [0, 255]" in bonus
+    assert "on [0, 255] over [0, 1], same variant and seed, per variant: above 1 for 6 of 6" \
+        in bonus
+    assert ("Also measured, another change of input scale. First-layer gradient norm at step "
+            "10, the first record (after 9 updates), on [0, 1] over [-1, 1]") in bonus
+    assert "Q3 compares those on [0, 1] with them" in intro

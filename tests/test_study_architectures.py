@@ -11,10 +11,11 @@ from nnstudies.studies import architectures as arch
 
 
 def answers(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivity=None,
-            runs=None, silent=None):
+            runs=None, silent=None, protocol=None):
     """{question id: answer} of the section built from these runs, plus the summary line and
     the section's opening."""
-    sec = build(tmp_path, accs, gaps, template_r, zero_sum, selectivity, runs, silent)
+    sec = build(tmp_path, accs, gaps, template_r, zero_sum, selectivity, runs, silent,
+                protocol)
     out = {f"architectures-q{q.number}": q.answer for q in sec.questions}
     out["summary"], out["intro"] = sec.summary, sec.intro
     return {k: plain(v, sec) for k, v in out.items()}
@@ -48,10 +49,13 @@ def unit_weights(runs, summary, template_r, zero_sum, selectivity, silent=None):
 
 
 def build(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivity=None,
-          runs=None, silent=None):
-    """The section built from these runs (claims as marks)."""
+          runs=None, silent=None, protocol=None):
+    """The section built from these runs (claims as marks); `protocol` overrides the study's
+    settings (the optimiser, say)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     runs = make_runs(accs, gaps) if runs is None else runs
+    if "final_model_train_acc" not in runs:  # the final model scored as the running mean
+        runs = runs.assign(final_model_train_acc=runs.final_train_acc)
     models = {m: ZOO[m] for m in accs}
     summary, pairwise = arch.rank(runs, models)
     weights = unit_weights(runs, summary, template_r or {m: 0.4 for m in accs},
@@ -59,14 +63,15 @@ def build(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivity
                            selectivity or {m: 0.3 for m in accs}, silent)
     tables, facts = through_files(tmp_path, {"summary": summary, "pairwise": pairwise,
                                              "weights": weights, "runs": runs},
-                                  arch.facts(summary, runs, weights, 10))
+                                  arch.facts(summary, runs, weights))
     png = tiny_png(tmp_path)
     figs = {}
     for name in arch.figures_of({"models": models}):  # named as the workflow names them
         figs[name] = tmp_path / f"architectures_{name}.png"
         figs[name].write_bytes(png.read_bytes())
     params = {"protocol": {"models": list(accs), "seeds": [0, 1], "optimizer": "adam",
-                           "lr": 0.001, "batch_size": 50, "epochs": 2, "record_every": 10},
+                           "lr": 0.001, "batch_size": 50, "epochs": 2, "record_every": 10,
+                           **(protocol or {})},
               "models": models}
     sec = render_section(arch, facts, tables, figs, params, INFO)
     assert [q.number for q in sec.questions] == list(range(1, 11))
@@ -99,7 +104,7 @@ def test_pick_is_the_best_mean_even_when_the_worst_has_the_widest_interval(tmp_p
             "cnn_5": spread(0.78, sd=0.08)}
     a = answers(tmp_path, accs)
     assert a["architectures-q10"].startswith(
-        "By accuracy: Mean test accuracy after 2 epochs: the highest mean is mlp_1's")
+        "By accuracy: mean test accuracy after 2 epochs: highest mean mlp_1")
     assert "cnn_5" not in a["architectures-q10"].split("On other grounds")[0]
     assert "equal" not in a["architectures-q3"].replace("which does not make them equal", "")
 
@@ -108,11 +113,15 @@ def test_two_runs_each_give_no_p_value_and_an_unresolved_ranking(tmp_path):
     accs = {"mlp_1": [0.85, 0.86], "cnn_3": [0.80, 0.81], "cnn_4": [0.70, 0.75]}
     a = answers(tmp_path, accs)
     q3 = a["architectures-q3"]
-    assert "p =" not in q3 and "not resolved: with 2 and 2 runs no test can reach p < 0.05" in q3
+    # why it is not resolved is said once, up front; the comparison keeps its short verdict
+    assert "smallest p that test can give is 0.33. So no comparison" in a["intro"]
+    assert "p =" not in q3 and "not resolved (2 and 2 runs)" in q3
+    assert "no test can reach" not in q3
     assert "2 runs: small sample" in q3
-    assert "p =" not in a["architectures-q10"] and "not resolved" in a["architectures-q10"]
     # two runs: no test can separate anything, so no pick (and no model offered for its size)
-    assert "No pick can be made from these runs" in a["architectures-q10"]
+    assert "p =" not in a["architectures-q10"]
+    assert ("No pick can be made by accuracy from these runs: too few for any test to separate "
+            "the highest mean from the runner-up (see question 3).") in a["architectures-q10"]
     assert "may prefer" not in a["architectures-q10"]
     # four or fewer models: Spearman over 3 points is not testable
     assert "not testable with 3 points" in a["architectures-q4"]
@@ -162,25 +171,51 @@ def test_parameter_count_confounded_with_family(tmp_path):
     assert "cannot be put on depth alone" in q5
 
 
-def test_the_gap_is_labelled_a_running_mean_and_not_ranked(tmp_path):
-    """The training figure is a running mean over the last record's batches, taken while the
-    weights improve: said where it appears (with its standard error), never ranked as a gap."""
+def test_the_gap_is_the_final_model_scored_on_training_images(tmp_path):
+    """The generalisation gap is the final model's accuracy on the training images minus its
+    test accuracy; the recorded training accuracy (a running mean over the last record's
+    batches, taken while the weights improve) is said to lag it and is never the gap."""
     accs = {m: spread(0.85 + 0.01 * i) for i, m in enumerate(["mlp_1", "cnn_3", "cnn_4"])}
-    sec = build(tmp_path, accs, gaps={"mlp_1": 0.05, "cnn_3": -0.014, "cnn_4": 0.01})
+    runs = make_runs(accs, gaps={"mlp_1": 0.05, "cnn_3": -0.014, "cnn_4": 0.01})
+    final_gap = {"mlp_1": 0.031, "cnn_3": 0.004, "cnn_4": 0.012}  # not the running mean's
+    runs["final_model_train_acc"] = runs.test_acc + runs.model.map(final_gap)
+    sec = build(tmp_path, accs, runs=runs)
     q1, q2 = (plain(q.answer, sec) for q in sec.questions[:2])
-    assert "cnn_3 -1.40 points" in q1 and "mlp_1 +5.00 points" in q1
-    assert "a running mean over its 10 steps" in q1 and "while they improve" in q1
-    # 10 steps of 50 images; cnn_3's running mean (about 0.85) has the largest standard
-    # error: sqrt(0.85 * 0.15 / 500) = 1.6 points
-    assert "it rests on 500 images, so its standard error is up to 1.6 points per run" in q1
-    assert "not a like-for-like gap" in q1 and "a negative difference can mean" in q1
+    assert ("Generalisation gap (the final model's training accuracy minus its test accuracy), "
+            "per model: cnn_3 +0.40 points; cnn_4 +1.20 points; mlp_1 +3.10 points (each a mean "
+            "of 5; values only: the models are not ranked on it)") in q1
+    assert "-1.40 points" not in q1 and "+5.00 points" not in q1  # the running mean's
     for text in (q1, q2):
         assert "highest mean" not in text and "runner-up" not in text
-    assert "training accuracy at the last record (a running mean" in q2
-    assert "final training" not in q2 and "running mean" in sec.figures[0]["caption"]
+    assert "against the final model's accuracy on the whole training split" in q2
+    assert "running mean over each record's batches" in q2 and "so it lags the final model" in q2
+    assert "final model's accuracy on the whole training split" in sec.figures[0]["caption"]
     headers = [h for h, _ in arch.SHOWN["summary"].columns]
-    assert "train acc. %, running mean at last record" in headers
-    assert "gap (points)" not in headers
+    assert "train acc. %, final model" in headers and "gap: train − test (points)" in headers
+    assert not any("running mean" in h for h in headers)
+    # the table's gap cells are the final model's (+3.10, +1.20, +0.40), not the running mean's
+    html = sec.tables[0]["html"]
+    assert all(f"<td>{gap}</td>" in html for gap in ("3.10", "1.20", "0.40"))
+    assert "<td>5.00</td>" not in html and "<td>-1.40</td>" not in html
+
+
+def test_the_final_model_is_scored_on_every_training_image(tmp_path):
+    import torch
+    from nnstudies.models import build_model
+    torch.manual_seed(0)
+    model = build_model(ZOO["mlp_1"], (1, 4, 4), 3)
+    torch.save(model.state_dict(), tmp_path / "model.pt")
+    x = np.random.default_rng(0).normal(size=(30, 1, 4, 4)).astype(np.float32)
+    with torch.no_grad():
+        predicted = model(torch.from_numpy(x)).argmax(1).numpy()
+    y = predicted.copy()
+    y[:12] = (y[:12] + 1) % 3  # 18 of 30 right
+    runs = pd.DataFrame({"name": ["mlp_1", "mlp_1"], "model": ["mlp_1", "mlp_1"],
+                         "seed": [0, 1], "status": ["ok", "diverged"]})
+    paths = {("mlp_1", 0): tmp_path / "model.pt", ("mlp_1", 1): tmp_path / "none.pt"}
+    got = arch.final_model_train_accuracy(runs, paths, {"mlp_1": ZOO["mlp_1"]}, x, y, 3)
+    assert got[0] == pytest.approx(18 / 30) and np.isnan(got[1])  # a diverged run: no score
+    assert "model.pt" in arch.RUN_FILES
 
 
 def test_a_blown_up_run_is_counted_in_the_summary(tmp_path):
@@ -192,7 +227,7 @@ def test_a_blown_up_run_is_counted_in_the_summary(tmp_path):
 
 def test_one_run_per_model_makes_no_comparison(tmp_path):
     a = answers(tmp_path, {"mlp_1": [0.84], "cnn_3": [0.88], "cnn_4": [0.90]})
-    assert "(1 run: no spread, no comparison possible)" in a["architectures-q3"]
+    assert "mlp_1 84.00 % (1 run)" in a["architectures-q3"]
     assert "no spread, so no ranking is made" in a["architectures-q3"]
     for q in ("architectures-q3", "summary"):
         assert "highest" not in a[q] and "best" not in a[q]
@@ -213,8 +248,7 @@ def test_weight_answers_follow_the_numbers(tmp_path):
     assert "most" not in a["architectures-q7"]
     assert "mlp_2 0.3 in all 5 runs, partly specialised in all 5 runs" in a["architectures-q7"]
     assert "not ranked" in a["architectures-q8"]
-    assert "mlp_1: its pictures can be read as class templates in all 5 runs" in \
-        a["architectures-q8"]
+    assert "mlp_1: a recognisable garment silhouette in all 5 runs" in a["architectures-q8"]
 
 
 def test_family_order_is_a_tested_claim_over_models_not_runs(tmp_path):
@@ -260,7 +294,7 @@ def test_a_best_mean_that_is_also_the_smallest_model_is_not_set_against_a_larger
            "the runner-up mlp_2 has 170 % more parameters)" in q10
     two = {"mlp_2": [0.70, 0.71], "cnn_3": [0.72, 0.73], "cnn_4": [0.60, 0.61]}
     q10 = answers(tmp_path / "2", two)["architectures-q10"]
-    assert "No pick can be made from these runs" in q10 and "the pick is" not in q10
+    assert "No pick can be made by accuracy from these runs" in q10 and "the pick is" not in q10
     assert "For the record, on size: Parameters per model, fewest first: cnn_3 10,306" in q10
     assert "too few runs for a test to separate it from the runner-up mlp_2" in q10
 
@@ -286,74 +320,163 @@ def test_the_opening_says_no_comparison_can_reach_significance_with_three_runs(t
     a = answers(tmp_path, THREE_RUNS)
     assert ("the 95 % intervals are Student t intervals, which assume normally spread "
             "accuracies, and show the spread, not the test") in a["intro"]
-    assert ("With 3 runs a model the smallest p that test can give is 0.1, so no comparison of "
-            "two models here can reach p < 0.05: each is not resolved, even where two "
+    assert ("With 3 runs per model, the smallest p that test can give is 0.1. So no comparison "
+            "of two models here can reach p < 0.05: each is not resolved, even where two "
             "intervals do not overlap.") in a["intro"]
-    assert "With 3 runs a model no comparison here can reach p < 0.05." in a["summary"]
+    assert "With 3 runs per model, no comparison here can reach p < 0.05." in a["summary"]
+
+
+def test_what_the_opening_says_is_not_repeated_in_the_answers(tmp_path):
+    """The opening says once why no comparison here is resolved: the answers give each
+    comparison in its short form, no answer cites one comparison twice, the pick does not
+    repeat the ranking, and a values sentence is not followed by the same values."""
+    a = answers(tmp_path, THREE_RUNS)
+    q3 = a["architectures-q3"]
+    for q, text in a.items():
+        if q.startswith("architectures-q"):
+            assert "no test can reach" not in text and "smallest p an exact test" not in \
+                text.replace("the smallest p an exact test can give is 0.33", ""), q
+    assert ("Ranking on mean test accuracy after 2 epochs: highest mean mlp_2 76.50 % (95 % CI "
+            "75.26 %–77.74 %, 3 runs: small sample), against cnn_3 +2.20 points, not resolved "
+            "(3 and 3 runs).") in q3
+    # the highest mean against the runner-up is the ranking's comparison: not cited again
+    assert "mlp_2 against cnn_3" not in q3 and "Mean test accuracy per model" not in q3
+    assert ("Further down, each model against the next lower mean: test accuracy, cnn_3 "
+            "against cnn_5: +5.30 points, not resolved (3 and 3 runs).") in q3
+    assert "not resolved (3 and 3 runs)" in a["architectures-q5"]
+    q10 = a["architectures-q10"]
+    assert "mean test accuracy after 2 epochs" not in q10.lower()
+    assert q10.startswith("No pick can be made by accuracy from these runs")
+    assert "Mean first-layer selectivity per run" not in a["architectures-q7"]
+    assert "Per model (values only: the models are not ranked on it): mlp_2 0.3 in all 3 " \
+           "runs" in a["architectures-q7"]
 
 
 def test_the_opening_names_the_comparisons_that_cannot_reach_significance(tmp_path):
     accs = {"mlp_1": spread(0.84, 2), "cnn_3": spread(0.88), "cnn_4": spread(0.90)}
     a = answers(tmp_path, accs)
-    assert ("With these runs (cnn_3 5, cnn_4 5, mlp_1 2) the comparisons of cnn_3 with mlp_1 "
+    assert ("With these runs (cnn_3 5, cnn_4 5, mlp_1 2), the comparisons of cnn_3 with mlp_1 "
             "and cnn_4 with mlp_1 cannot reach p < 0.05") in a["intro"]
     assert "no comparison here can reach" not in a["summary"]
     five = answers(tmp_path / "5", {m: spread(0.8 + 0.01 * i) for i, m in
                                     enumerate(["mlp_1", "cnn_3"])})
-    assert "With 5 runs a model it can give p as small as 0.0079." in five["intro"]
+    assert "With 5 runs per model, it can give p as small as 0.0079." in five["intro"]
 
 
 # ---------------------------------------------------------------- still learning at the end
 
-def test_last_epoch_gain_is_the_fitted_rise_over_the_last_epoch():
+def test_last_epoch_gain_is_the_fitted_rise_over_the_last_epoch_with_its_error():
+    from scipy.stats import linregress
     steps = np.arange(10, 201, 10)
     rising = pd.DataFrame({"step": steps, "epoch": np.where(steps <= 100, 1, 2),
                            "val_acc": 0.3 + 0.0005 * steps})
-    assert arch.last_epoch_gain(rising, 200, 2) == pytest.approx(0.05)  # 0.0005 x 100 steps
+    gain, se = arch.last_epoch_fit(rising, 200, 2)
+    assert gain == pytest.approx(0.05) and se == pytest.approx(0.0, abs=1e-9)  # 0.0005 x 100
     flat = rising.assign(val_acc=0.7)
-    assert arch.last_epoch_gain(flat, 200, 2) == pytest.approx(0.0)
-    # one record an epoch: the last 3 records
+    assert arch.last_epoch_fit(flat, 200, 2)[0] == pytest.approx(0.0)
+    # noisy records: the slope's standard error from the fit's residuals, times the epoch
+    noisy = rising.assign(val_acc=rising.val_acc + np.tile([0.02, -0.01, -0.015, 0.01], 5))
+    last = noisy[noisy.epoch == 2]
+    fit = linregress(last.step, last.val_acc)
+    gain, se = arch.last_epoch_fit(noisy, 200, 2)
+    assert gain == pytest.approx(fit.slope * 100) and se == pytest.approx(fit.stderr * 100)
+    # one record an epoch: the last 3 records; two records leave no residual, so no error
     per_epoch = pd.DataFrame({"step": [100, 200, 300], "epoch": [1, 2, 3],
                               "val_acc": [0.5, 0.6, 0.7]})
-    assert arch.last_epoch_gain(per_epoch, 300, 3) == pytest.approx(0.1)
-    assert np.isnan(arch.last_epoch_gain(per_epoch.iloc[:0], 300, 3))
+    assert arch.last_epoch_fit(per_epoch, 300, 3)[0] == pytest.approx(0.1)
+    gain, se = arch.last_epoch_fit(per_epoch.iloc[1:], 200, 2)
+    assert gain == pytest.approx(0.1) and np.isnan(se)
+    assert all(np.isnan(arch.last_epoch_fit(per_epoch.iloc[:0], 300, 3)))
 
 
-def test_a_ranking_while_validation_accuracy_still_rises_says_it_measures_the_budget(tmp_path):
-    runs = make_runs(THREE_RUNS)
-    gains = {"mlp_2": [0.003, 0.002, 0.001], "cnn_3": [0.05, 0.06, 0.04],
-             "cnn_5": [-0.005, 0.08, 0.08]}
-    runs["val_gain_last_epoch"] = [g for m in THREE_RUNS for g in gains[m]]
-    a = answers(tmp_path, THREE_RUNS, runs=runs)
+# variant D's runs: gains and their fits' standard errors per seed (0, 1, 2)
+GAINS = {"mlp_2": ([0.0070, 0.0506, 0.0321], [0.0170, 0.0235, 0.0379]),
+         "cnn_3": ([0.0569, 0.0615, 0.0458], [0.0100, 0.0174, 0.0230]),
+         "cnn_5": ([0.0010, -0.0020, 0.0005], [0.0020, 0.0020, 0.0020])}
+
+
+def with_gains(gains, accs=THREE_RUNS):
+    runs = make_runs(accs)
+    runs["val_gain_last_epoch"] = [g for m in accs for g in gains[m][0]]
+    runs["val_gain_last_epoch_se"] = [e for m in accs for e in gains[m][1]]
+    return runs
+
+
+def test_still_rising_needs_the_gain_beyond_its_noise(tmp_path):
+    """A model is still rising only where the 95 % interval of its runs' mean last-epoch gain
+    lies above 0, no longer rising where it lies within the margin (here 1 point) or below 0,
+    and the runs cannot tell otherwise: mlp_2's mean gain of 2.99 points is large, but its
+    interval (-0.13 to +6.11) reaches below 0, so it is not called rising. Each value names
+    its seed."""
+    sec = build(tmp_path, THREE_RUNS, runs=with_gains(GAINS))
+    a = {q.number: plain(q.answer, sec) for q in sec.questions}
+    assert ("mlp_2: cannot tell whether still rising; cnn_3: still rising; cnn_5: no longer "
+            "rising.") in a[3]
+    texts = {key: c["text"] for key, c in sec.claims}
+    assert texts["rising_mlp_2"] == (
+        "Last-epoch gain, mean +2.99 points (95 % interval -0.13 to +6.11 points), mlp_2: "
+        "seed 0 +0.70 points, seed 1 +5.06 points, seed 2 +3.21 points: cannot tell whether "
+        "still rising by the rule")
+    assert texts["rising_cnn_3"].startswith(
+        "Last-epoch gain, mean +5.47 points (95 % interval +3.48 to +7.47 points)")
+    assert texts["rising_cnn_3"].endswith(": still rising by the rule")
+    assert texts["rising_cnn_5"].endswith(": no longer rising by the rule")
+    rule = dict(sec.claims)["rising_mlp_2"]["evidence"]["rule"]
+    assert rule.startswith(
+        "still rising when the 95 % interval of the runs' mean gain lies above 0; no longer "
+        "rising when it lies within ±1 point (the smaller of 1 point and 10 % of the 22.5 "
+        "points of validation error left at the end) or below 0; cannot tell otherwise")
+    assert [arm["arm"] for arm in dict(sec.claims)["rising_mlp_2"]["evidence"]["arms"]] == \
+        ["mlp_2, seed 0", "mlp_2, seed 1", "mlp_2, seed 2"]
+    # a mean gain within the margin whose interval crosses it: cannot tell, the caveat stays
+    unsure = {m: ([0.012, 0.006, 0.009], [0.02, 0.02, 0.02]) for m in THREE_RUNS}
+    b = answers(tmp_path / "unsure", THREE_RUNS, runs=with_gains(unsure))
+    assert "mlp_2: cannot tell whether still rising" in b["architectures-q3"]
+    assert ("So this ranking may measure only learning within this budget (2 epochs; the "
+            "assignment's 15)") in b["architectures-q3"]
+    assert ("Whether validation accuracy was still rising at the end of the budget (2 epochs; "
+            "the assignment's 15), the runs cannot tell for all 3 models, so the ranking may "
+            "measure only learning within this budget.") in b["summary"]
+    # no standard error (a fit through two records): no verdict either way
+    none = {m: ([0.05] * 3, [np.nan] * 3) for m in THREE_RUNS}
+    c = answers(tmp_path / "none", THREE_RUNS, runs=with_gains(none))
+    assert "cnn_3: cannot tell whether still rising" in c["architectures-q3"]
+    # levelled off beyond noise: no caveat anywhere
+    flat = {m: GAINS["cnn_5"] for m in THREE_RUNS}
+    d = answers(tmp_path / "flat", THREE_RUNS, runs=with_gains(flat))
+    assert all("within this budget" not in text for text in d.values())
+
+
+def test_the_budget_caveat_is_said_once_then_referred_to(tmp_path):
+    a = answers(tmp_path, THREE_RUNS, runs=with_gains(GAINS))
     q3 = a["architectures-q3"]
-    assert "Last-epoch gain, cnn_3: +5.00 points, +6.00 points, +4.00 points: still rising " \
-           "by the rule" in q3
-    assert "Last-epoch gain, mlp_2: +0.30 points, +0.20 points, +0.10 points: no longer " \
-           "rising by the rule" in q3
-    said = ("Validation accuracy was still rising at the end of the budget (2 epochs; the "
-            "assignment's 15) for cnn_3 and cnn_5, so {} measures learning within this budget")
-    assert said.format("this ranking") + ": it cannot tell a model that learns faster" in q3
-    for q in ("architectures-q4", "architectures-q5"):
-        assert said.format("this comparison") + "." in a[q]
-    assert said.format("the pick") in a["architectures-q10"]
-    assert said.format("the ranking") in a["summary"]
+    assert q3.endswith(
+        "So this ranking measures learning within this budget (2 epochs; the assignment's 15): "
+        "it cannot tell a model that learns faster from one that would end higher.")
+    for q, what in (("architectures-q4", "This comparison"), ("architectures-q5",
+                                                              "This comparison"),
+                    ("architectures-q10", "The pick")):
+        assert a[q].endswith(f"{what}, too, measures learning within this budget (see "
+                             "question 3).")
+    assert sum("learns faster" in text for text in a.values()) == 1
+    assert all("Validation accuracy was still rising" not in text
+               for q, text in a.items() if q.startswith("architectures-q"))
+    assert ("Validation accuracy was still rising at the end of the budget (2 epochs; the "
+            "assignment's 15) for cnn_3 (for mlp_2, the runs cannot tell), so the ranking "
+            "measures learning within this budget.") in a["summary"]
     # a learning rate that is not the assignment's may suit the models differently
     facts = {"rising": ["cnn_3"], "runs_per_model": {"cnn_3": 3, "mlp_2": 3}}
     p = {"epochs": 15, "optimizer": "adam", "lr": 0.003}
-    assert arch._rising_text(facts, p, "this ranking", full=True).endswith(
-        "(15 epochs) for cnn_3, so this ranking measures learning within this budget: it "
-        "cannot tell a model that learns faster from one that would end higher; lr 0.003, not "
-        "the assignment's 0.001, may suit the models differently.")
+    assert arch._rising_text(facts, p, "this ranking", full=True) == (
+        "So this ranking measures learning within this budget (15 epochs): it cannot tell a "
+        "model that learns faster from one that would end higher. Also, lr 0.003, not the "
+        "assignment's 0.001, may suit the models differently.")
     # which models still rise is said in the models' own order, not the accuracies'
-    def with_gains(accs, calls=iter(range(100))):
-        runs = make_runs(accs)
-        runs["val_gain_last_epoch"] = runs.model.map({"mlp_2": 0.05, "cnn_3": 0.0,
-                                                      "cnn_5": 0.05})
-        return build(tmp_path / f"swap{next(calls)}", accs, runs=runs)
-    assert_wording_ignores_swaps(with_gains, THREE_RUNS, [("mlp_2", "cnn_5")])
-    levelled = runs.assign(val_gain_last_epoch=0.001)
-    b = answers(tmp_path / "flat", THREE_RUNS, runs=levelled)
-    assert all("still rising at the end" not in text for text in b.values())
+    calls = iter(range(100))
+
+    def swapped(accs):
+        return build(tmp_path / f"swap{next(calls)}", accs, runs=with_gains(GAINS, accs))
+    assert_wording_ignores_swaps(swapped, THREE_RUNS, [("mlp_2", "cnn_5")])
 
 
 # ---------------------------------------------------------------- units: every run, silent ones out
@@ -383,13 +506,13 @@ def test_unit_bands_need_every_run_and_are_not_applied_to_conv_filters(tmp_path)
     assert ("Silent units per run, over each model's runs: mlp_2 12–16 of 32 (12–16 with no "
             "response to any test image); cnn_3 0–3 of 16") in q6
     assert "left out of every mean below" in q6
-    assert ("mlp_2 0.56 (mean of 3 runs, 0.486–0.663), no single band (partly to strongly "
-            "across its 3 runs)") in q7
+    assert ("mlp_2 0.56 (mean of 3 runs, 0.486–0.663), no single band (partly in 1 run, "
+            "strongly in 2)") in q7
     assert "strongly specialised" not in q7
     # a conv filter's selectivity is of its map averaged over the image: no band
     assert "cnn_3 0.6 in all 3 runs, preferred classes cover" in q7
     assert "Conv filters are not read on these bands" in q7
-    assert "mlp_2: they resemble class templates only partly in all 3 runs" in q8
+    assert "mlp_2: a partial silhouette in all 3 runs" in q8
     one = answers(tmp_path / "1", {"mlp_2": [0.76], "cnn_3": [0.74]},
                   selectivity={"mlp_2": 0.66, "cnn_3": 0.1})
     assert "mlp_2 0.66 (one run), one run, so no band is read" in one["architectures-q7"]
@@ -455,3 +578,137 @@ def test_the_size_ground_is_weighed_against_the_runner_up(tmp_path):
             "runner-up cnn_3, which has 63 % fewer parameters, so size is not weighed against "
             "accuracy)") in q10
     assert "smallest other model" not in q10 and "against cnn_5" not in q10
+
+
+# variant E (3 classes, SGD with momentum): per seed, the last-epoch gain, its fit's standard
+# error and the final validation accuracy. cnn_4 gained in every run, well below a point, at
+# 98 % validation accuracy; mlp_1's gains go both ways
+GAINS_E = {"cnn_4": ([0.00818, 0.00425, 0.00589, 0.00442, 0.01636],
+                     [0.00413, 0.00107, 0.00508, 0.00504, 0.00427],
+                     [0.98333, 0.98333, 0.97833, 0.98167, 0.98167]),
+           "mlp_1": ([0.00671, -0.00147, -0.00229, 0.00982, 0.00147],
+                     [0.00576, 0.00383, 0.00464, 0.00392, 0.00476],
+                     [0.97667, 0.97167, 0.97833, 0.97667, 0.97667])}
+FIVE_E = {"mlp_1": spread(0.9699, 5, 0.0019), "cnn_4": spread(0.9789, 5, 0.0034)}
+SGD = {"optimizer": "sgd", "lr": 0.01, "momentum": 0.9}
+
+
+def with_gains_e(gains=GAINS_E, accs=FIVE_E):
+    runs = with_gains({m: gains[m][:2] for m in accs}, accs)
+    runs["final_val_acc"] = [v for m in accs for v in gains[m][2]]
+    return runs
+
+
+def test_a_rise_beyond_its_noise_is_a_rise_whatever_its_size(tmp_path):
+    """Finding 1 (variant E): cnn_4's mean gain, +0.78 points with its interval above 0, is
+    still rising, though below 1 point; near 98 % the flat margin is a tenth of the error
+    left, so mlp_1's interval (-0.12 to +0.69 points) is not 'no longer rising' but cannot
+    tell. The budget caveat follows, in Q3, its back-references and the summary."""
+    sec = build(tmp_path, FIVE_E, runs=with_gains_e())
+    a = {q.number: plain(q.answer, sec) for q in sec.questions}
+    assert "mlp_1: cannot tell whether still rising; cnn_4: still rising." in a[3]
+    claim = dict(sec.claims)
+    assert claim["rising_cnn_4"]["text"].startswith(
+        "Last-epoch gain, mean +0.78 points (95 % interval +0.42 to +1.15 points), cnn_4:")
+    assert claim["rising_mlp_1"]["text"].startswith(
+        "Last-epoch gain, mean +0.28 points (95 % interval -0.12 to +0.69 points), mlp_1:")
+    assert ("within ±0.24 points (the smaller of 1 point and 10 % of the 2.4 points of "
+            "validation error left at the end)") in claim["rising_mlp_1"]["evidence"]["rule"]
+    assert ("So this ranking measures learning within this budget (2 epochs; the assignment's "
+            "15): it cannot tell a model that learns faster from one that would end "
+            "higher.") in a[3]
+    assert a[10].endswith("The pick, too, measures learning within this budget (see question "
+                          "3).")
+    assert ("Validation accuracy was still rising at the end of the budget (2 epochs; the "
+            "assignment's 15) for cnn_4 (for mlp_1, the runs cannot tell), so the ranking "
+            "measures learning within this budget.") in plain(sec.summary, sec)
+    # an interval within the margin is flat; one below 0 is falling: neither rises
+    assert arch._rising_verdict(-0.001, 0.002, 0.0024) == arch.NOT_RISING
+    assert arch._rising_verdict(-0.03, -0.01, 0.0024) == arch.NOT_RISING
+    assert arch._rising_verdict(0.0001, 0.0003, 0.01) == arch.STILL_RISING
+    assert arch._rising_verdict(-0.001, 0.003, 0.0024) == arch.CANNOT_TELL_RISING
+
+
+def test_an_optimiser_that_is_not_the_assignments_is_a_caveat_on_the_ranking(tmp_path):
+    """Finding 1: the optimiser caveat is said whatever the optimiser (not only for Adam at
+    another rate), and whether or not a model still rose: once in Q3, then referred to."""
+    a = answers(tmp_path, FIVE_E, runs=with_gains_e(), protocol=SGD)
+    assert a["architectures-q3"].endswith(
+        "Also, SGD (lr 0.01, momentum 0.9), not the assignment's Adam (lr 0.001), may suit the "
+        "models differently.")
+    assert a["architectures-q10"].endswith(
+        "The pick, too, measures learning within this budget, with this optimiser (see "
+        "question 3).")
+    assert "The ranking holds for SGD (lr 0.01, momentum 0.9), not the assignment's Adam " \
+           "(lr 0.001)." in a["summary"]
+    assert sum("may suit the models differently" in text for text in a.values()) == 1
+    # every model levelled off: no budget caveat, the optimiser's stays
+    flat = {m: ([0.0005, -0.0005, 0.0, 0.0003, -0.0003], [0.0005] * 5, [0.98] * 5)
+            for m in FIVE_E}
+    b = answers(tmp_path / "flat", FIVE_E, runs=with_gains_e(flat), protocol=SGD)
+    assert a["architectures-q3"] != b["architectures-q3"]
+    assert b["architectures-q3"].endswith(
+        "This ranking holds for SGD (lr 0.01, momentum 0.9), not the assignment's Adam (lr "
+        "0.001): another optimiser or learning rate may rank the models differently.")
+    assert b["architectures-q10"].endswith("The pick, too, holds for this optimiser only (see "
+                                           "question 3).")
+    assert all("within this budget" not in text for text in b.values())
+
+
+def test_the_notice_gives_a_departing_optimiser_with_its_own_settings():
+    """Finding 11: the assignment's Adam has no momentum setting (its beta1 plays that part):
+    an SGD study is one line, the optimiser against the assignment's, not 'momentum 0.9
+    (assignment: 0.0)'."""
+    cfg = {"architectures": {"models": ["mlp_1", "cnn_4"], **SGD, "batch_size": 50,
+                             "epochs": 2, "seeds": [0, 1, 2, 3, 4]}}
+    assert arch.departures(cfg) == [
+        "architectures: models mlp_1, cnn_4 (mlp_2, cnn_3, cnn_5 left out)",
+        "architectures: optimiser SGD, lr 0.01, momentum 0.9 (assignment: Adam, lr 0.001, "
+        "whose β1 = 0.9 plays momentum's part)",
+        "architectures: epochs 2 (assignment: 15)", "architectures: 5 seeds (assignment: 10)"]
+    cfg["architectures"].update(momentum=0.0, models=arch.PROTOCOL["models"])
+    assert arch.departures(cfg)[0] == (
+        "architectures: optimiser SGD, lr 0.01, no momentum (assignment: Adam, lr 0.001, whose "
+        "β1 = 0.9 plays momentum's part)")
+    cfg["architectures"].update(optimizer="adam", lr=0.003, momentum=0.0)
+    assert arch.departures(cfg) == ["architectures: lr 0.003 (assignment: 0.001)",
+                                    "architectures: epochs 2 (assignment: 15)",
+                                    "architectures: 5 seeds (assignment: 10)"]
+    assert not any("momentum" in line for line in arch.departures(cfg))
+
+
+def test_depth_with_one_model_per_family_is_not_measured_and_not_counted_answered(tmp_path):
+    """Finding 5: with mlp_1 and cnn_4 the configuration, not the zoo, leaves no two models of
+    one family: Q5 names the models run with their depths, and the appendix lists the depth
+    question as not reproduced (no 'partly' note, not counted answered)."""
+    sec = build(tmp_path, FIVE_E)
+    q5 = plain(sec.questions[4].answer, sec)
+    assert q5 == ("Among the models this study runs, mlp_1 (MLP, depth 2) and cnn_4 (CNN, depth "
+                  "5), no family has two of different depth, so the effect of depth is not "
+                  "measured here.")
+    assert "zoo" not in q5
+    seeds = {s["seed"]: s for s in appendix.collect([arch], [sec])}
+    reason = ("not measured: among the models this study runs, mlp_1 (MLP, depth 2) and cnn_4 "
+              "(CNN, depth 5), no family has two of different depth")
+    for seed, ask in (("000", "2.3 Q5: the effect of depth"), ("001", "3.2.5: the effect of "
+                                                                      "depth")):
+        row = {r["ask"]: r for r in seeds[seed]["rows"]}[ask]
+        assert row["reason"] == reason and "href" not in row and not row["note"]
+    assert seeds["001"]["answered"] + seeds["001"]["not_reproduced"] == len(seeds["001"]["rows"])
+    # two CNNs of different depth: measured, answered partly
+    deep = build(tmp_path / "deep", {**FIVE_E, "cnn_3": spread(0.97, 5, 0.003)})
+    rows = {r["ask"]: r for s in appendix.collect([arch], [deep]) for r in s["rows"]}
+    assert rows["3.2.5: the effect of depth"]["href"] == "architectures-q5"
+    assert rows["3.2.5: the effect of depth"]["note"].startswith("partly:")
+
+
+def test_the_template_bands_are_named_as_question_6_defines_them(tmp_path):
+    """Finding 9: Q8 reads the |r| bands under Q6's names (silhouette), not the selectivity
+    words of Q7 (hardly, partly), and says how many runs fall in each."""
+    a = answers(tmp_path, FIVE_E, template_r={"mlp_1": [0.317, 0.228, 0.235, 0.283, 0.271]})
+    assert ("(read here: |r| ≥ 0.5 a recognisable garment silhouette, 0.3–0.5 a partial "
+            "silhouette, below 0.3 no silhouette)") in a["architectures-q6"]
+    q8 = a["architectures-q8"]
+    assert ("By the bands above: mlp_1: no single band (no silhouette in 4 runs, a partial "
+            "silhouette in 1).") in q8
+    assert "hardly" not in q8 and "partly" not in q8

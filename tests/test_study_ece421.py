@@ -13,10 +13,10 @@ from figure_check import assert_figure_checks, legend_entries
 from handmade import INFO, run_dict, through_files, tiny_png, write_run, render_section
 from nnstudies import aggregate, appendix, claims, figures, numpy_mlp as mlp
 from nnstudies.config import ConfigError, resolve
-from nnstudies.report import plain
+from nnstudies.report import evidence_html, plain
 from nnstudies.studies import ece421
 from nnstudies.studies.common import study_data_departures
-from nnstudies.studies.ece421_text import _epoch_list
+from nnstudies.studies.ece421_text import _step_list
 from nnstudies.train import curve_columns as torch_columns
 
 # ----------------------------------------------------------------------- the NumPy network
@@ -362,17 +362,20 @@ def test_one_epoch_of_the_cnn_cannot_tell_under_fitting(tmp_path):
     cnn = {0: five(0.99), 0.01: five(0.985), 0.1: five(0.95), 0.5: five(0.30)}
     answers, sec, _, _ = section(tmp_path, MLP, cnn, cnn_epochs=1)
     q2 = answers["ece421-q2"]
-    assert "Each run has one record, so its training accuracy is the mean over every step " \
-        "since initialisation" in q2
-    assert "CNN: training accuracy at the last record after 1 epoch: λ 0 99.00 % (mean of 5); " \
-        "λ 0.01 98.50 % (mean of 5); λ 0.1 95.00 % (mean of 5); λ 0.5 30.00 % (mean of 5) " \
-        "(one record per run, so this is the mean over every step since initialisation: it " \
-        "measures how fast each λ learns, not how well the trained network fits the training " \
-        "set, and under-fitting cannot be told at this budget)" in q2
+    # the reason once, in the answer; the claim gives the values
+    assert "Each CNN run has one record, so its training accuracy is the mean over every step " \
+        "since initialisation: it shows how fast each λ learns, not how well the trained " \
+        "network fits the training set. So under-fitting cannot be told at this budget" in q2
+    # the values per λ (how claims.values_only says their run counts is its own)
+    values = q2[q2.index("CNN: training accuracy at the only record after 1 epoch: "):]
+    for words in ("λ 0 99.00 %", "λ 0.01 98.50 %", "λ 0.1 95.00 %", "λ 0.5 30.00 %",
+                  "mean of 5"):
+        assert words in values.split(". ")[0], words
+    assert "since initialisation" not in values
     for words in ("first at λ", "under-fitting (training accuracy", "since the record before",
                   "one record per epoch"):
         assert words not in q2, words
-    assert "under-fitting cannot be told at this budget" in sec.summary
+    assert "CNN after 1 epoch: under-fitting cannot be told (one record per run)" in sec.summary
     # two records a run: the last one's window starts after the first, the rule applies
     answers, _, _, _ = section(tmp_path / "two", MLP, cnn, cnn_epochs=2)
     assert "first at λ 0.1 (95.00 % against 99.00 % at λ 0" in answers["ece421-q2"]
@@ -442,9 +445,10 @@ def test_the_epochs_above_ln_c_are_each_named_with_the_peak_and_the_low_before()
     assert found[0] == {"name": "mlp_h500", "hidden": 500, "seed": 0, "epochs": [14, 16],
                         "peak": 2.52, "peak_epoch": 14, "low": 0.86, "low_epoch": 9}
     assert found[1]["epochs"] == [14, 15, 16, 17, 19] and found[1]["peak_epoch"] == 16
-    assert _epoch_list([14, 16]) == "epochs 14 and 16"
-    assert _epoch_list([14, 15, 16, 17, 19]) == "epochs 14–17 and 19"
-    assert _epoch_list([3]) == "epoch 3" and _epoch_list([2, 3]) == "epochs 2–3"
+    # the MLP takes one full-batch step an epoch: its answer says steps, as the rest of it
+    assert _step_list([14, 16]) == "steps 14 and 16"
+    assert _step_list([14, 15, 16, 17, 19]) == "steps 14–17 and 19"
+    assert _step_list([3]) == "step 3" and _step_list([2, 3]) == "steps 2–3"
 
 
 def test_the_answer_words_the_rise_above_ln_c_from_the_records(tmp_path):
@@ -452,8 +456,8 @@ def test_the_answer_words_the_rise_above_ln_c_from_the_records(tmp_path):
     answers, _, _, _ = section(tmp_path, MLP, CNN, losses={(100, 0): [0.95, 2.6, 1.9, 2.4]})
     q1 = answers["ece421-q1"]
     assert "The training loss rose above ln C = 2.30 (the loss of a uniform guess) after " \
-        "having been below it, in H 100 seed 0 (above it at epochs 2 and 4, up to 2.6 at " \
-        "epoch 2, after a low of 0.95 at epoch 1)" in q1
+        "having been below it. H 100 seed 0: above it at steps 2 and 4, up to 2.6 at step 2, " \
+        "after a low of 0.95 at step 1." in q1
     assert "2–4" not in q1 and "from 1.9" not in q1
 
 
@@ -468,23 +472,42 @@ SWINGING = {**{(100, s): [0.5 + 0.001 * s, 0.85 + 0.001 * s, 0.8 + 0.001 * s, 0.
                            0.75 + 0.001 * s] for s in range(3)}}
 
 
+def _claim(sec, key):
+    """The claim the section placed under `key` (None: not placed)."""
+    return next((c for k, c in sec.claims if k == key), None)
+
+
 def test_a_ranking_of_runs_still_swinging_at_the_last_step_says_so(tmp_path):
     """Review D, finding 8: H ranked at the last of 30 steps of runs still swinging, H 20
-    below its own best, the ordering different at another stopping step. The ranking says the
-    runs had not settled, the check shows why, the run that fell back is named (there and in
-    the summary), and the ranking at each run's best step is given too. Momentum's memory is
-    the configuration's (0.9 here: 10 steps), never a fixed 0.99."""
+    below its own best, the ordering different at another stopping step. The answer opens by
+    saying whether the runs had settled, once (review D2, finding 4): the rule in words, then
+    each measure's verdict, its numbers in its claim; the ranking says the runs had not
+    settled, the runs that fell back are named (there and in the summary), and the ranking at
+    each run's best step, which names another H, is given too. Momentum's memory is the
+    configuration's (0.9 here: 10 steps), never a fixed 0.99."""
     mlp_ = {100: three(0.9, 0.7, 0.69), 2000: three(0.9, 0.75, 0.74)}
     params = copy.deepcopy(PARAMS)
     params["protocol"]["mlp"].update(hidden=[100, 2000], momentum=0.9)
     answers, sec, _, _ = section(tmp_path, mlp_, CNN, params=params, vals=SWINGING)
     q1 = answers["ece421-q1"]
+    assert q1.startswith("Had the runs settled by step 4, where the H are compared? A "
+                         "comparison read at the last step counts as settled when, over the "
+                         "last half of the steps, the H keep that step's order and no H's "
+                         "mean spans more than the difference the comparison rests on.")
+    assert "By this rule, validation accuracy: not settled; training − validation gap: not " \
+        "settled, so its expectation (over-fitting widens the gap with H) is not tested; " \
+        "training loss: settled." in q1
+    # said once: the ranking carries it as a short back-reference, the rule is not repeated
+    assert q1.count("had not settled") == 1 and q1.count("counts as settled") == 1
+    assert q1.index("Had the runs settled") < q1.index("NumPy MLP: validation accuracy at the "
+                                                       "last record")
     assert "NumPy MLP: validation accuracy at the last record after 4 full-batch steps, where " \
         "the runs had not settled: the highest mean is H 2000's" in q1
-    assert "NumPy MLP: validation accuracy over the last 2 of the 4 steps (3–4), where a " \
-        "different H has the highest mean at step 3, mean per H: H 100 moved by 10.00 " \
-        "points, H 2000 moved by 10.00 points, the top two at step 4 apart by 5.00 points: " \
-        "not settled by the rule" in q1
+    # the numbers behind the verdict are its claim's (a note in print, in place in HTML)
+    assert _claim(sec, "settled_val_acc")["text"] == (
+        "NumPy MLP over steps 3–4, the last half of 4, where a different H is highest at step "
+        "3, validation accuracy: H 100 mean moved by 10.00 points, H 2000 mean moved by 10.00 "
+        "points, the top two at step 4 apart by 5.00 points: not settled by the rule")
     for seed in range(3):
         assert f"NumPy MLP: validation accuracy, H 100 seed {seed}: best (step 2) " \
             f"{85 + 0.1 * seed:.2f} %, last (step 4) {70 + 0.1 * seed:.2f} %: fell back from " \
@@ -493,31 +516,104 @@ def test_a_ranking_of_runs_still_swinging_at_the_last_step_says_so(tmp_path):
     assert "Read at each run's best step instead: NumPy MLP: validation accuracy at each " \
         "run's best step (of 4 full-batch steps; the step picked on the validation set " \
         "itself, so an optimistic reading): the highest mean is H 100's" in q1
-    assert "With momentum 0.9 each full-batch step carries the gradients of about the last " \
-        "1/(1 − 0.9) = 10 steps, more than the 4-step budget" in q1
-    assert "0.99" not in q1
+    assert q1.count("With momentum 0.9 each full-batch step carries the gradients of about " \
+                    "the last 1/(1 − 0.9) = 10 steps, more than the 4-step budget") == 1
+    assert "0.99" not in q1 and "velocity" not in q1
     assert "where the runs had not settled: highest mean H 2000" in sec.summary
     assert "H 100 seed 0: fell back from its best" in sec.summary
 
 
+def test_an_expectation_gets_no_verdict_where_its_runs_had_not_settled(tmp_path):
+    """Review D2, finding 2: the training loss falls with H at the last step (nine runs, a
+    Spearman test that can separate), but H 2000's mean jumped at step 3, so the runs had not
+    settled: the expectation (more capacity, lower training loss) is said not to be tested, in
+    its settling claim, and no mechanism claim is made that could print agrees or disagrees.
+    The gap, whose runs had settled, keeps its mechanism claim."""
+    losses = {(h, s): [1.0, 0.8, 0.5 if h == 2000 else 1 - tr, 1 - tr]
+              for h, seeds in MLP.items() for s, (tr, _, _) in enumerate(seeds)}
+    answers, sec, _, _ = section(tmp_path, MLP, CNN, losses=losses)
+    q1 = answers["ece421-q1"]
+    assert _claim(sec, "h_train_loss") is None
+    assert "more hidden units give more capacity" not in q1
+    assert "training loss falls with H" not in q1
+    assert q1.count("Verdict:") == 1  # the gap's, whose runs had settled
+    assert "training loss: not settled, so its expectation (more capacity lowers the " \
+        "training loss) is not tested" in q1
+    assert _claim(sec, "settled_train_loss")["evidence"]["kind"] == "rule"
+    assert _claim(sec, "h_gap")["evidence"]["kind"] == "mechanism"
+    assert "Expected: over-fitting shows as a gap" in q1
+    # settled, the same last-step values are set against the expectation: it agrees
+    flat = {k: [1.0, 0.8, v[3], v[3]] for k, v in losses.items()}
+    answers, sec, _, _ = section(tmp_path / "flat", MLP, CNN, losses=flat)
+    assert "training loss: settled" in answers["ece421-q1"]
+    assert _claim(sec, "h_train_loss")["evidence"]["verdict"] == "agrees"
+
+
+def test_the_settling_evidence_is_each_settings_mean_at_every_step_over_its_runs(tmp_path):
+    """Review D2, finding 3: the evidence showed each derived range as one 'run', in
+    fractions where the sentence says points. It now shows what the rule reads: each H's mean
+    at every step of the last half, over its runs (their true count), in the sentence's unit
+    (per cent for accuracy, points for the gap)."""
+    mlp_ = {100: three(0.9, 0.7, 0.69), 2000: three(0.9, 0.75, 0.74)}
+    params = copy.deepcopy(PARAMS)
+    params["protocol"]["mlp"].update(hidden=[100, 2000], momentum=0.9)
+    _, sec, _, _ = section(tmp_path, mlp_, CNN, params=params, vals=SWINGING)
+    evidence = _claim(sec, "settled_val_acc")["evidence"]
+    assert "<th>runs</th>" in evidence_html(evidence)  # runs counted, not labelled values
+    arms = evidence["arms"]
+    assert [(a["arm"], a["n"]) for a in arms] == [
+        ("H 100: mean over its runs at each of steps 3–4 (%)", 3),
+        ("H 2000: mean over its runs at each of steps 3–4 (%)", 3)]
+    assert arms[0]["values"] == pytest.approx([80.1, 70.1])
+    assert arms[1]["values"] == pytest.approx([65.1, 75.1])
+    gap = _claim(sec, "settled_gap_acc")["evidence"]["arms"]
+    assert gap[0]["arm"].endswith("(points)") and gap[0]["values"] == pytest.approx(
+        [90 - 80.1, 90 - 70.1])
+    assert not any("moved" in a["arm"] or "apart" in a["arm"]
+                   for key in ("settled_val_acc", "settled_gap_acc", "settled_train_loss")
+                   for a in _claim(sec, key)["evidence"]["arms"])
+
+
+def test_the_best_step_reading_is_given_only_where_it_changes_the_answer(tmp_path):
+    """Review D2, finding 4: every run fell back from its best, but H 2000 is the highest at
+    the last step and at each run's best step alike, with the same verdict: the best-step
+    reading would repeat the answer, so it is left out."""
+    vals = {**{(100, s): [0.5, 0.7, 0.65, 0.6 + 0.001 * s] for s in range(3)},
+            **{(2000, s): [0.5, 0.9, 0.8, 0.75 + 0.001 * s] for s in range(3)}}
+    mlp_ = {100: three(0.9, 0.6, 0.59), 2000: three(0.9, 0.75, 0.74)}
+    params = copy.deepcopy(PARAMS)
+    params["protocol"]["mlp"].update(hidden=[100, 2000])
+    answers, sec, _, _ = section(tmp_path, mlp_, CNN, params=params, vals=vals)
+    q1 = answers["ece421-q1"]
+    assert "H 2000 seed 0: best (step 2) 90.00 %, last (step 4) 75.00 %: fell back" in q1
+    assert "best step" not in q1 and _claim(sec, "h_best_val") is None
+    assert "validation accuracy: settled" in q1
+
+
 def test_runs_that_settled_are_said_to_have_settled(tmp_path):
-    """Flat curves: every check holds, nothing fell back, no best-step reading is added; the
-    CNN's ranking gets its own check (4 epochs)."""
+    """Flat curves: every check holds, nothing fell back, no best-step reading is added, the
+    expectations get their verdicts; the CNN's ranking gets its own check (4 epochs)."""
     answers, sec, _, _ = section(tmp_path, MLP, CNN)
     q1, q2 = answers["ece421-q1"], answers["ece421-q2"]
     assert "had not settled" not in q1 + q2 + sec.summary
-    assert "validation accuracy over the last 2 of the 4 steps (3–4), where the same H has " \
-        "the highest mean at every step, mean per H: H 100 moved by 0.00 points" in q1
-    assert "training loss over the last 2 of the 4 steps (3–4), where the H keep step 4's " \
-        "order at every step" in q1 and ": settled by the rule" in q1
+    assert "By this rule, validation accuracy: settled; training − validation gap: settled; " \
+        "training loss: settled." in q1
+    assert _claim(sec, "settled_val_acc")["text"].startswith(
+        "NumPy MLP over steps 3–4, the last half of 4, where the same H is highest at every "
+        "step, validation accuracy: H 100 mean moved by 0.00 points")
+    assert _claim(sec, "settled_train_loss")["text"].startswith(
+        "NumPy MLP over steps 3–4, the last half of 4, where the H keep step 4's order at "
+        "every step, training loss:")
+    assert "Expected: over-fitting shows as a gap" in q1
+    assert "Expected: more hidden units give more capacity" in q1
     assert "No run's last validation accuracy lies more than 3 standard errors below its " \
         "best." in q1
     assert "best step" not in q1
     assert "With momentum 0.99 each full-batch step carries the gradients of about the last " \
         "1/(1 − 0.99) = 100 steps, more than the 4-step budget" in q1
-    assert "Had the runs settled by the last epoch, where this ranking is read? CNN: " \
-        "validation accuracy over the last 2 of the 4 epochs (3–4), where the same λ has the " \
-        "highest mean at every epoch" in q2
+    assert "Had the runs settled by the last epoch, where this ranking is read? CNN over " \
+        "epochs 3–4, the last half of 4, where the same λ is highest at every epoch, " \
+        "validation accuracy: λ 0 mean moved by 0.00 points" in q2
 
 
 def test_the_settling_check_reads_the_order_and_the_movement_of_the_last_half():
@@ -689,6 +785,25 @@ def test_the_splits_figure_of_one_seed_and_of_runs_without_the_test_split():
         figures.notes_of(old)
 
 
+def test_the_splits_figure_draws_chance_where_its_axes_show_it():
+    """Review D2, finding 6: the three splits' axes crossed ln C and 1/C with no line, where
+    the study's other MLP figure drew one. Two classes here: 1/2 = 0.5 lies within the
+    accuracy axes (0.3-0.9) and ln 2 = 0.693 within the loss axes (0.1-0.95)."""
+    records = ece421.split_records(split_curves([0, 1]), 1000)
+    fig = ece421.splits_figure(records, {0: "ok", 1: "ok"}, 1000, n_classes=2)
+    assert_figure_checks(fig)
+    for ax in fig.axes:  # every panel, loss and accuracy, of both seeds
+        levels = [round(float(line.get_ydata()[0]), 4) for line in ax.lines
+                  if line.get_color() == figures.CHANCE_STYLE["color"]]
+        assert levels == [0.5 if ax.get_yscale() == "linear" else round(math.log(2), 4)]
+    assert [label for _, _, label in legend_entries(fig)] == [
+        "training", "validation", "test", "chance"]
+    assert "accuracy 1/2 = 0.5, loss ln 2 = 0.693" in " ".join(figures.notes_of(fig))
+    # ten classes: ln 10 = 2.30 and 1/10 lie outside these axes, so no line stretches them
+    ten = ece421.splits_figure(records, {0: "ok", 1: "ok"}, 1000, n_classes=10)
+    assert "chance" not in [label for _, _, label in legend_entries(ten)]
+
+
 def test_with_many_seeds_the_splits_figure_shows_the_mean_and_the_spread():
     seeds = list(range(ece421.SEED_COLUMNS + 1))
     fig = ece421.splits_figure(ece421.split_records(split_curves(seeds), 1000),
@@ -725,9 +840,9 @@ def test_caption_and_answer_name_the_h_shown_and_why(tmp_path):
     assert text.startswith("The figure of the three splits (captioned “The seed's Figures "
                            "1–3 at H = 500”) shows the NumPy MLP at H = 500 (the configured H "
                            "closest to the seed's 1000, which this configuration does not "
-                           "run: H = 100, 500, 2000): its training, validation and test loss "
-                           "and accuracy after every full-batch step, one column per seed "
-                           "(3 seeds: 0, 1 and 2). NumPy MLP at H 500")
+                           "run: H = 100, 500, 2000). It draws the training, validation and "
+                           "test loss and accuracy after every full-batch step, one column per "
+                           "seed (3 seeds: 0, 1 and 2). NumPy MLP at H 500")
     # validation and test of the same run: per-seed differences (val - test = 0.005 each)
     assert "NumPy MLP at H 500, accuracy at the last step, validation minus test, per seed " \
         "(the same run's weights on both splits): seed 0 +0.50 points; seed 1 +0.50 points; " \
@@ -821,3 +936,99 @@ def test_appendix_rows_say_which_of_the_seeds_values_are_not_run(raw_config, tmp
     fig3 = next(ask for ask in rows if ask.startswith("1.3 Fig. 3"))
     assert rows[fig3]["note"].startswith("the seed's H 1000 is not run here (this "
                                          "configuration runs H 100, 500, 2000)")
+
+
+# ------------------------------------------------ review E: bands on a log axis, the appendix
+
+
+def _lowest_band_edge(ax):
+    """The lowest y of the shaded bands drawn in a panel."""
+    return min(float(path.vertices[:, 1].min()) for band in ax.collections
+               for path in band.get_paths())
+
+
+def _loss_stats(epochs=6):
+    """epoch_stats of two H whose training loss spreads more than its mean at every epoch
+    (mean 0.6, std 0.65: one std below the mean is negative), as variant E's at steps 18-19."""
+    rows = [{"name": ece421.mlp_name(h), "epoch": e, "train_loss_mean": 0.6,
+             "train_loss_std": 0.65, "val_loss_mean": 0.7, "val_loss_std": 0.05,
+             "train_acc_mean": 0.9, "train_acc_std": 0.01, "val_acc_mean": 0.9,
+             "val_acc_std": 0.01} for h in (100, 1000) for e in range(1, epochs + 1)]
+    table = pd.DataFrame({"hidden": [100, 1000], "worst_status": ["ok", "ok"], "runs": [3, 3],
+                          "with_final_point": [3, 3]})
+    return pd.DataFrame(rows), table
+
+
+def test_a_loss_band_below_zero_is_cut_on_the_log_axis_and_the_caption_says_so():
+    """Review E, finding 9: the loss axis was made log after the bands were drawn, so a band
+    whose mean minus one std is negative ran in strips down to the axis floor (about 0.003
+    where no run went below 0.3). The axis is log before the bands: figures._band cuts them at
+    half the mean there, and the caption notes say so."""
+    stats_, table = _loss_stats()
+    fig = ece421.curves_figure(stats_, table, "hidden", "H = {:g}", n_classes=3)
+    assert_figure_checks(fig)
+    loss = fig.axes[0]
+    assert loss.get_yscale() == "log"
+    assert _lowest_band_edge(loss) == pytest.approx(0.3)  # half the mean, not 0.6 - 0.65
+    assert "band's lower edge stops at half the mean" in " ".join(figures.notes_of(fig))
+    # the accuracy panel (linear) keeps its ± 1 std band
+    assert _lowest_band_edge(fig.axes[1]) == pytest.approx(0.89)
+
+
+def test_the_splits_figures_mean_band_is_cut_on_the_log_axis_too():
+    seeds = list(range(ece421.SEED_COLUMNS + 1))
+    records = ece421.split_records(split_curves(seeds), 1000)
+    records.loc[records.seed == 0, "train_loss"] = 5.0  # one seed far above the others
+    records.loc[records.seed != 0, "train_loss"] = 0.1
+    fig = ece421.splits_figure(records, dict.fromkeys(seeds, "ok"), 1000)
+    assert_figure_checks(fig)
+    assert _lowest_band_edge(fig.axes[0]) > 0
+    assert "band's lower edge stops at half the mean" in " ".join(figures.notes_of(fig))
+
+
+def _appendix_rows(sec):
+    return {r["ask"]: r for r in appendix.collect([ece421], [sec])[0]["rows"]}
+
+
+def test_an_under_fitting_ask_the_answer_cannot_tell_is_not_counted_as_answered(tmp_path):
+    """Review E, finding 11: with one record a CNN run, the answer on L2 says that
+    under-fitting cannot be told, yet the appendix counted the ask as answered. The seed's 2.3
+    is two asks: the effect of L2 (answered), and where under-fitting starts, listed as asked,
+    not answerable here, with the answer's reason (said once, in the answer, not in the
+    claim)."""
+    def five(tr):
+        return [(tr + k * 0.002, 0.9, 0.9) for k in (-2, -1, 0, 1, 2)]
+    cnn = {0: five(0.99), 0.1: five(0.95)}
+    answers, sec, _, _ = section(tmp_path, MLP, cnn, cnn_epochs=1)
+    rows = _appendix_rows(sec)
+    effect = rows["2.3: the effect of L2 on training and validation accuracy"]
+    assert effect["href"] == "ece421-q2"
+    underfit = rows[ece421.UNDERFIT_ASK]
+    assert "href" not in underfit and underfit["note"] is None
+    assert underfit["reason"] == (
+        "asked, not answerable here: each CNN run has one record, so its training accuracy is "
+        "the mean over every step since initialisation: it shows how fast each λ learns, not "
+        "how well the trained network fits the training set (see Study 6b, Q2)")
+    seed = appendix.collect([ece421], [sec])[0]
+    assert (seed["answered"], seed["not_reproduced"]) == (len(ece421.ASKED) - 1, 1)
+    q2 = answers["ece421-q2"]
+    assert q2.count("since initialisation") == 1 and q2.count("cannot be told") == 1
+    assert "So under-fitting cannot be told at this budget, nor whether L2 narrows the gap" in q2
+    # two records a run: the rule applies, and the ask is answered (its answer may be that
+    # the runs are too few to separate: that is an answer)
+    _, sec, _, _ = section(tmp_path / "two", MLP, cnn, cnn_epochs=2)
+    assert _appendix_rows(sec)[ece421.UNDERFIT_ASK]["href"] == "ece421-q2"
+    assert sec.asked_reasons == {}
+
+
+def test_with_l2_zero_alone_neither_l2_ask_is_answered(tmp_path):
+    params = copy.deepcopy(PARAMS)
+    params["protocol"]["cnn"]["l2"] = [0]
+    answers, sec, _, _ = section(tmp_path, MLP, {0: three(0.99, 0.91, 0.90)}, params=params)
+    q2 = answers["ece421-q2"]
+    assert "Under-fitting cannot be told here: only λ 0 is run here" in q2
+    assert "No unregularised" not in q2  # λ 0 was run: it is the other strengths that lack
+    rows = _appendix_rows(sec)
+    for ask in ("2.3: the effect of L2 on training and validation accuracy",
+                ece421.UNDERFIT_ASK):
+        assert rows[ask]["reason"].startswith("asked, not answerable here: only λ 0 is run")

@@ -48,8 +48,8 @@ def convolution_section(tmp_path, arms):
                                     "output": ["16x26x26"], "receptive field": ["3x3"],
                                     "jump": ["1"]}), "exercises": convolution.exercises()},
         {"similarity": s, "max_abs_diff": 2e-14, "agreement_cases": 2,
-         "claims": convolution.claims_of(s, energy, BANK, "unit")})
-    params = {"convolution": {"images": [0, 1], "kernels": {"blur": [[1]]}}}
+         "claims": convolution.claims_of(s, energy)})
+    params = {"convolution": {"images": [0, 1], "kernels": BANK}, "scaling": "unit"}
     return render_section(convolution, facts, tables, {"maps": tiny_png(tmp_path)}, params,
                           INFO)
 
@@ -77,8 +77,8 @@ def convolution_answers(tmp_path, s, scaling="unit", bank=BANK):
         "torch_agreement": pd.DataFrame({"max_abs_diff": [1e-15, 2e-14]}),
         "zoo_layers": layers, "exercises": convolution.exercises()},
         {"similarity": s, "max_abs_diff": 2e-14, "agreement_cases": 2,
-         "claims": convolution.claims_of(s, energy, bank, scaling)})
-    params = {"convolution": {"images": [0, 1], "kernels": {"blur": [[1]]}}}
+         "claims": convolution.claims_of(s, energy)})
+    params = {"convolution": {"images": [0, 1], "kernels": bank}, "scaling": scaling}
     sec = render_section(convolution, facts, tables, {"maps": tiny_png(tmp_path)}, params, INFO)
     assert [q.number for q in sec.questions] == list(range(1, 7))
     return {f"convolution-q{q.number}": plain(q.answer, sec) for q in sec.questions}, sec
@@ -193,22 +193,37 @@ def test_why_kernels_are_not_ranked_names_the_norms_and_the_offset(tmp_path):
             "centre-surround": [[3, -1], [-1, -1]]}
     a, _ = convolution_answers(tmp_path / "u", s, bank=bank)
     q3 = a["convolution-q3"]
-    assert "Mean |response| divided by the kernel's L2 norm" in q3
-    assert ("the L2 norm, the root of the kernel's summed squared weights, is 2 for blur and "
-            "vertical edge; 3.46 for centre-surround: a kernel with larger weights answers more "
-            "for that alone") in q3
-    assert "a kernel whose weights do not sum to zero, here blur, answers brightness too, so " \
-           "the kernels are not ranked" in q3
-    assert "blur 3.4" in q3 and "highest" not in q3
+    # why the division comes first, then the norms, the values, and why they are not ranked
+    assert ("divided by its kernel's L2 norm (the root of its summed squared weights) so that "
+            "larger weights do not count as more feature. The kernels' L2 norms are 2 for blur "
+            "and vertical edge; 3.46 for centre-surround. Mean |response| divided by the "
+            "kernel's L2 norm, per kernel: blur 3.4") in q3
+    assert q3.endswith("The kernels are not ranked: a kernel whose weights do not sum to zero, "
+                       "here blur, answers brightness too.")
+    assert "highest" not in q3 and "answers more for that alone" not in q3
     q3 = convolution_answers(tmp_path / "s", s, "symmetric", bank)[0]["convolution-q3"]
-    assert ("inputs in [-1, 1] put black at −1 and mid-grey at 0: a kernel whose weights do not "
-            "sum to zero, here blur, answers the distance from mid-grey too, as strongly on a "
-            "black background as on white; the kernels are not ranked") in q3
+    assert ("The kernels are not ranked. Inputs in [-1, 1] put black at −1 and mid-grey at 0, "
+            "so a kernel whose weights do not sum to zero, here blur, answers the distance from "
+            "mid-grey too, as strongly on a black background as on white.") in q3
     assert "brightness" not in q3
     edges = {"blur": [[1, -1], [1, -1]], "vertical edge": [[1, -1], [-1, 1]]}
     q3 = convolution_answers(tmp_path / "z", s, "symmetric", edges)[0]["convolution-q3"]
-    assert "every kernel's weights sum to zero" in q3 and "mid-grey" not in q3
-    assert "is 2 for blur and vertical edge" in q3
+    assert "Every kernel's weights sum to zero" in q3 and "mid-grey" not in q3
+    assert "The kernels' L2 norms are 2 for blur and vertical edge." in q3
+
+
+def test_no_parenthesis_of_the_feature_answer_holds_a_colon_or_a_semicolon(tmp_path):
+    """Study 2 Q3 used to hold the norms, the reason for the division and why the kernels
+    are not ranked in one parenthesis five lines long, with colons and semicolons: each is
+    now a sentence of its own, and no parenthesis holds a colon or a semicolon."""
+    import re
+    bank = {"blur": [[1, 1], [1, 1]], "vertical edge": [[1, -1], [1, -1]],
+            "centre-surround": [[3, -1], [-1, -1]]}
+    for scaling in ("unit", "symmetric"):
+        q3 = convolution_answers(tmp_path / scaling, similarity(0.82, 0.58), scaling,
+                                 bank)[0]["convolution-q3"]
+        for inside in re.findall(r"\(([^()]*)\)", q3):
+            assert ":" not in inside and ";" not in inside, inside
 
 
 def test_the_layer_table_keeps_the_shaping_layers(tmp_path):
@@ -217,26 +232,32 @@ def test_the_layer_table_keeps_the_shaping_layers(tmp_path):
     assert "relu" not in sec.tables[2]["html"] and "maxpool: 16x13x13, 4x4" in sec.tables[2]["html"]
 
 
-def concepts_section(tmp_path, eces, calibrated=None, gaps=None, classes=5):
+def concepts_section(tmp_path, eces, calibrated=None, gaps=None, classes=5,
+                     trained=("adam", 0.001, 0.0)):
     """Study 1's section from per-model ECEs ({model: [ECE per seed]}), with each run's
-    calibrated-model ECE (mean and 95th percentile, `calibrated`: {model: [(mean, p95)]}) and
-    its confidence minus accuracy (`gaps`: {model: [per seed]})."""
+    calibrated-model ECE (mean and 95th percentile, `calibrated`: {model: [(mean, p95)]}), its
+    confidence minus accuracy (`gaps`: {model: [per seed]}) and how the models were trained
+    (`trained`: optimizer, lr, momentum)."""
     calibrated = calibrated or {m: [(0.018, 0.027)] * len(v) for m, v in eces.items()}
     gaps = gaps or {m: [-0.02] * len(v) for m, v in eces.items()}
     ece = pd.DataFrame([{"model": m, "seed": i, "ece": e, "epochs": 2,
                          "calibrated_ece_mean": calibrated[m][i][0],
                          "calibrated_ece_p95": calibrated[m][i][1], "calibrated_ece_p": 0.5,
-                         "confidence_minus_accuracy": gaps[m][i]}
+                         "confidence_minus_accuracy": gaps[m][i],
+                         **dict(zip(("optimizer", "lr", "momentum"), trained))}
                         for m, values in eces.items()
                         for i, e in enumerate(values)])
     reliability = pd.DataFrame({"model": ["mlp_1", "cnn_3"], "bin_low": [0.9, 0.9],
                                 "bin_high": [1.0, 1.0], "count": [100, 100],
                                 "accuracy": [0.9, 0.8], "confidence": [0.95, 0.95]})
-    iterations = pd.DataFrame({"study": ["architectures", "learning_rates"], "N": [5400] * 2,
-                               "B": [50] * 2, "E": [2, 5], "ceil(N/B)": [108] * 2,
-                               "E*ceil(N/B)": [216, 540], "batches per epoch (run)": [108] * 2,
-                               "iterations (run)": [216, 540],
-                               "iterations computed (run)": [216, 648]})  # a scheduled run
+    # the scheduled learning-rate runs: 1 of 3 went back and computed more steps than it kept
+    iterations = pd.DataFrame({"study": ["architectures"] + ["learning_rates"] * 2,
+                               "N": [5400] * 3, "B": [50] * 3, "E": [2, 5, 5],
+                               "ceil(N/B)": [108] * 3, "E*ceil(N/B)": [216, 540, 540],
+                               "batches per epoch (run)": [108] * 3,
+                               "iterations (run)": [216, 540, 540],
+                               "iterations computed (run)": [216, 540, 648],
+                               "runs": ["6 finished", "2 finished", "1 finished"]})
     parameters = pd.DataFrame({"model": ["mlp_1", "cnn_3"], "kind": ["mlp", "cnn"],
                                "formula": ["x", "y"], "formula_count": [25450, 10306],
                                "framework_count": [25450, 10306]})
@@ -261,8 +282,8 @@ def test_concepts_answers_by_id(tmp_path):
     a = {f"concepts-q{q.number}": plain(q.answer, sec) for q in sec.questions}
     assert "mlp_1 0.025 ± 0.007" in a["concepts-q1"]
     # the ranking states the models' training budget (REPORT.md: equal budgets)
-    assert "Expected calibration error on the test set after 2 epochs of training" \
-        in a["concepts-q1"]
+    assert "ECE minus its run's calibrated-model mean, on the test set after 2 epochs of " \
+        "training" in a["concepts-q1"]
     assert "roughly" not in a["concepts-q1"] and "close to the" not in a["concepts-q1"]
     # one run of cnn_3: no "least calibrated"
     assert "least" not in a["concepts-q1"] and "no ranking is made" in a["concepts-q1"]
@@ -270,7 +291,11 @@ def test_concepts_answers_by_id(tmp_path):
     assert "ceil(N/B) = 108" in a["concepts-q3"] and "216 iterations" in a["concepts-q3"]
     # kept steps match the formula; the scheduled run's extra computed steps are named
     assert "kept steps equal these formulas" in a["concepts-q3"]
-    assert "The learning_rates runs of E = 5 computed 648 steps to keep 540" in a["concepts-q3"]
+    # of the 3 scheduled runs, 1 computed more steps than it kept: the sentence says how many
+    # (it said "The learning_rates runs ...", as if every one had)
+    assert ("1 of the 3 learning_rates runs of E = 5 computed 648 steps to keep 540: a "
+            "scheduled run goes back to the epoch where its rate switches") in a["concepts-q3"]
+    assert "The learning_rates runs" not in a["concepts-q3"]
     assert "architectures runs of E = 2 computed" not in a["concepts-q3"]
     assert "for 2 of 2." in a["concepts-q4"]
     assert "Expected:" not in a["concepts-q1"].split("Expected calibration error")[0]
@@ -292,18 +317,27 @@ def test_an_ece_is_held_against_a_calibrated_model_on_as_many_test_images(tmp_pa
         "0.026–0.028" in q1
     assert "each of the 2,000 test images drawn right with probability the run's own " \
         "confidence (1,000 draws per run, the same 10 bins)" in q1
-    assert "mlp_1 seed 0 0.88, mlp_1 seed 1 0.92, mlp_1 seed 2 1.26, cnn_3 seed 0 1.45" in q1
-    assert "above 1 in 4 of 6 runs by the rule" in q1
+    # each run against its own percentile (ECE / p95: mlp_1 0.88, 0.92, 1.26; cnn_3 1.45,
+    # 1.22, 1.66), counted per model, and the count held against chance
+    assert ("Runs with an ECE above their own 95th percentile for a perfectly calibrated "
+            "model (beyond that run's sampling noise), per model: mlp_1 1, cnn_3 3: 4 of 6 "
+            "runs in all; with every run calibrated, 4 or more of 6 would be by chance with "
+            "probability 8.6e-05 (binomial): more than sampling noise gives by the rule") in q1
     # with 5 classes no confidence is below 1/5: the two lowest of 10 bins are always empty
     assert "the 2 bins below 0.2 always stay empty" in q1
     every = concepts_q1(concepts_section(tmp_path, {"mlp_1": [0.05, 0.06]}))
-    assert "above 1 in every run by the rule" in every
+    assert "mlp_1 2: every run; with every run calibrated, 2 or more of 2 would be by " \
+        "chance with probability 0.0025 (binomial): more than sampling noise gives" in every
     none = concepts_q1(concepts_section(tmp_path, {"mlp_1": [0.01, 0.02]}, classes=10))
-    assert "above 1 in none of 2 runs by the rule" in none
+    assert "mlp_1 0: none of 2 runs in all: within what sampling noise gives by the rule" \
+        in none
     assert "the 1 bin below 0.1 always stays empty" in none
-    # the table gives the reference next to each model's ECE
-    assert "ECE if calibrated, mean" in sec.tables[0]["html"]
-    assert "runs above it" in sec.tables[0]["html"]
+    # the table gives the reference next to each model's ECE, its columns named for what they
+    # hold: means of the runs' own calibrated ECEs, and runs above their own percentile
+    html = sec.tables[0]["html"]
+    assert "ECE if calibrated (mean of the runs')" in html
+    assert "95th percentile if calibrated (mean of the runs')" in html
+    assert "runs above their own 95th percentile" in html and "runs above it" not in html
 
 
 def test_the_direction_of_miscalibration_is_counted_per_run(tmp_path):
@@ -316,10 +350,15 @@ def test_the_direction_of_miscalibration_is_counted_per_run(tmp_path):
                                  "cnn_3": [-0.0118, -0.0301, -0.0203]})
     q1 = concepts_q1(sec)
     assert "read from the means" not in q1 and "for 0 of 2 models" not in q1
-    assert "Confidence minus accuracy per run (positive: over-confident): mlp_1 seed 0 " \
-        "+1.26 points; mlp_1 seed 1 -2.26 points" in q1
+    # past 4 runs the sentence gives their range (a run of the other sign shows there) and
+    # the evidence each run's value
+    assert "Confidence minus accuracy per run (positive: over-confident): 6 runs from -3.09 " \
+        "points to +1.26 points, median -2.14 points" in q1
     assert "(1 above 0, 5 below; no side shown by the sign test, p = 0.22)" in q1
     assert "all runs pooled" in q1
+    direction = dict(sec.claims)["direction"]["evidence"]["arms"]
+    assert [(a["arm"], a["values"]) for a in direction][:2] == [("mlp_1 seed 0", [0.0126]),
+                                                                 ("mlp_1 seed 1", [-0.0226])]
 
 
 def test_a_model_file_that_is_not_a_state_dict_is_refused_naming_it(tmp_path):
@@ -407,3 +446,59 @@ def test_image_similarity_leaves_an_image_out_of_its_own_pairs():
     assert fundamentals.image_similarity(images[:2], images[2:]) == pytest.approx(np.mean(
         [abs(np.corrcoef(images[i].ravel(), images[j].ravel())[0, 1])
          for i in (0, 1) for j in (2, 3)]))
+
+
+def test_calibration_is_compared_above_each_runs_own_floor(tmp_path):
+    """Variant E: a more accurate model has a lower sampling floor, so its raw ECE is lower
+    with no better calibration. The models are compared on each run's ECE minus its own
+    calibrated-model mean (the raw ECEs here were 'separated', p = 0.0079; above their floors
+    the two are the same)."""
+    raw = {"mlp_1": [0.030, 0.031, 0.032, 0.033, 0.034],
+           "cnn_3": [0.020, 0.021, 0.022, 0.023, 0.024]}
+    floors = {"mlp_1": [(0.020, 0.040)] * 5, "cnn_3": [(0.010, 0.030)] * 5}
+    sec = concepts_section(tmp_path, raw, calibrated=floors)
+    q1 = concepts_q1(sec)
+    assert "raw ECE mixes calibration with accuracy" in q1
+    assert ("ECE minus its run's calibrated-model mean, on the test set after 2 epochs of "
+            "training (lower: nearer to calibrated)") in q1
+    assert "not separated by the data (p = 1" in q1 and "separated by the data (perm" not in q1
+    ranked = dict(sec.claims)["ece"]["evidence"]["arms"]
+    assert sorted(a["mean"] for a in ranked) == pytest.approx([0.012, 0.012])
+
+
+def test_runs_above_their_noise_are_counted_against_chance(tmp_path):
+    """Variant E: 2 of 10 runs above their own 95th percentile. With every run calibrated each
+    is above with probability 0.05, so 2 or more of 10 happen by chance 8.6 % of the time:
+    within noise (the rule used to show each of the 2 as beyond noise, with no word on how
+    many chance gives)."""
+    eces = {"mlp_1": [0.0072, 0.0058, 0.0083, 0.0097, 0.0061],
+            "cnn_3": [0.0030, 0.0062, 0.0044, 0.0046, 0.0064]}
+    p95 = {"mlp_1": [0.0075, 0.0083, 0.0077, 0.0090, 0.0090],
+           "cnn_3": [0.0073, 0.0067, 0.0071, 0.0085, 0.0079]}
+    sec = concepts_section(tmp_path, eces,
+                           calibrated={m: [(0.0045, p) for p in v] for m, v in p95.items()})
+    q1 = concepts_q1(sec)
+    assert ("per model: mlp_1 2, cnn_3 0: 2 of 10 runs in all; with every run calibrated, 2 "
+            "or more of 10 would be by chance with probability 0.086 (binomial): within what "
+            "sampling noise gives by the rule") in q1
+    rule = dict(sec.claims)["ece_noise"]["evidence"]["rule"]
+    assert "one-sided binomial test of the count against 0.05 per run" in rule
+
+
+@pytest.mark.parametrize("trained, said", [
+    (("sgd", 0.01, 0.9), "were trained with SGD with momentum 0.9 (lr 0.01): each step is lr "
+                         "times a velocity that adds up past gradients, so the identity holds "
+                         "at their first step only."),
+    (("adam", 0.001, 0.0), "were trained with Adam (lr 0.001): each step is lr times a running "
+                           "mean of gradients divided by the root of a running mean of their "
+                           "squares, so the identity holds at none of their steps."),
+    (("sgd", 0.05, 0.0), "were trained with plain SGD (lr 0.05), so the identity holds at each "
+                         "of their steps.")])
+def test_the_identity_answer_names_how_the_models_were_trained(tmp_path, trained, said):
+    """Variant E trained the architecture models with SGD and momentum 0.9; Q2 said 'with Adam
+    (the architecture study's optimiser unless set otherwise)'. It now says what the runs
+    used, from their own summaries."""
+    sec = concepts_section(tmp_path, {"mlp_1": [0.02, 0.03]}, trained=trained)
+    q2 = plain(sec.questions[1].answer, sec)
+    assert "The architecture study's models, whose calibration Q1 measures, " + said in q2
+    assert "unless set otherwise" not in q2

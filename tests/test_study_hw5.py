@@ -248,14 +248,16 @@ def hand_made(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, diverged_at=N
                 curve.iloc[:0].to_csv(c, index=False)
             summaries.append(s)
             curves.append(c)
-    return SimpleNamespace(summary=summaries, curves=curves)
+    return SimpleNamespace(summary=summaries, curves=curves, data=None)
 
 
 def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, theory_seeds=None,
-             draws=True, diverged_at=None, protocol=None, info=INFO):
+             draws=True, diverged_at=None, protocol=None, info=INFO, starts=None):
     """The study's own analysis on hand-made runs (tables, figures, facts), then its section;
     draws=False for a test of the prose alone: the figures are not laid out and saved;
-    `protocol`: settings over PROTOCOL (its variants are the runs analysed)."""
+    `protocol`: settings over PROTOCOL (its variants are the runs analysed); `starts`:
+    {seed: validation accuracy of the untrained network} (by default 10 %, chance for the
+    10 classes), which the analysis otherwise computes from the prepared data."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     protocol = {**PROTOCOL, **(protocol or {})}
     inp = hand_made(tmp_path, seeds, diverge, arms, diverged_at, protocol)
@@ -272,15 +274,18 @@ def analysed(tmp_path, seeds=(0, 1, 2), diverge=False, arms=None, theory_seeds=N
               "run_layers": {"identity": ["fc 100", "identity", "fc 100", "identity"],
                              "dropout": ["conv 3x3x32", "relu", "maxpool", "fc 100", "relu",
                                          "dropout 0.5"]},
-              "fc_input": {"hw5_cnn": 5408, "hw5_cnn2": 1600, "hw5_mlp": 784, "linear": 784}}
+              "fc_input": {"hw5_cnn": 5408, "hw5_cnn2": 1600, "hw5_mlp": 784, "linear": 784},
+              "scaling": "unit", "threads": 1}
     out = Outputs({k: str(v) for k, v in named.items()})
-    save = figures.save
+    save, untrained = figures.save, hw5.untrained_accuracy
     if not draws:  # figures made but not laid out and saved: the prose reads none of them
         figures.save = lambda fig, png, svg: figures.plt.close(fig)
+    hw5.untrained_accuracy = lambda data, layers, scaling, seeds, threads=None: {
+        s: (starts or {}).get(s, 0.1) for s in seeds}
     try:
         hw5.analyse(inp, out, params, info)
     finally:
-        figures.save = save
+        figures.save, hw5.untrained_accuracy = save, untrained
     for f in hw5.FIGURES:
         assert not draws or named[f"png_{f}"].stat().st_size > 5_000
     tables = {t: pd.read_csv(named[f"table_{t}"]) for t in hw5.TABLES}
@@ -334,8 +339,19 @@ def test_q2_large_rate_does_not_learn_and_no_better_rate_is_claimed(three_seeds)
     assert "lr 1e-05: fate ok" in q2 and "35.00 %: it learns by the rule" in q2
     # best by validation is lr 0.1; 3 runs a side cannot reach p < 0.05: not resolved
     assert "the highest mean is lr 0.1's" in q2 and "not resolved: with 3 and 3 runs" in q2
-    assert "the baseline, lr 0.1 against baseline" in q2
+    # the asked question answered in a sentence: the best against the baseline on validation
+    # and on the test images, each comparison with its verdict
+    assert ("Is there a better rate than the baseline's? Within 845 steps: validation "
+            "accuracy after the last epoch (runs that ended ok), lr 0.1 against baseline: "
+            "+2.00 points, not resolved (3 and 3 runs); on the test images, which chose no "
+            "rate: test accuracy (the same runs), lr 0.1 against baseline: +2.00 points, not "
+            "resolved (3 and 3 runs).") in q2
     assert "better rate on" not in q2 and "learns, slowly" not in q2
+    # the answer states the rule's first case; its other cases are in the claims' evidence
+    assert "fell back" not in q2
+    rule = dict(sec.claims)["learns_lr1"]["evidence"]["rule"]
+    assert rule.startswith("A run learns when it ends ok with its final validation accuracy "
+                           "above 13.67 %") and "It learned, then fell back, when" in rule
 
 
 def fell_back_arms(seeds=(0, 1)):
@@ -358,13 +374,14 @@ def test_q2_a_seed_that_learned_then_fell_back_is_given_per_seed(tmp_path):
     q2 = answers["hw5-q2"]
     assert "lr 1: fate stuck; its seeds behave differently, so each is given: seed 0 (stuck)" \
         in q2
-    assert ("Validation accuracy, lr 1, seed 1: best (epoch 1) 58.33 %, final 10.00 %: it "
-            "learned, then fell back to chance by the rule") in q2
-    assert ("lr 1, seed 0: best (epoch 1) 10.00 %, final 10.00 %: no learning seen at any "
-            "epoch's end within 845 steps") in q2
+    assert ("Validation accuracy, lr 1, seed 1: untrained 10.00 %, best (epoch 1) 58.33 %, "
+            "final 10.00 %: it learned, then fell back to chance by the rule") in q2
+    assert ("lr 1, seed 0: untrained 10.00 %, best (epoch 1) 10.00 %, final 10.00 %: no "
+            "learning seen at any epoch's end within 845 steps") in q2
     # one run's best and final are two measurements of that run, never averaged as two runs
     arms = sec.claims[[k for k, _ in sec.claims].index("learns_lr1_seed1")][1]["evidence"]["arms"]
-    assert [(a["arm"], a["n"]) for a in arms] == [("lr 1, seed 1, best (epoch 1)", 1),
+    assert [(a["arm"], a["n"]) for a in arms] == [("lr 1, seed 1, untrained", 1),
+                                                  ("lr 1, seed 1, best (epoch 1)", 1),
                                                   ("lr 1, seed 1, final", 1)]
     assert "training loss 2.0900 in epoch 1 and 2.3100 in the last, test 10.00 %" in q2
     assert "By the rule it learns in 0 of 2 runs, so the rate does not learn." in q2
@@ -372,8 +389,9 @@ def test_q2_a_seed_that_learned_then_fell_back_is_given_per_seed(tmp_path):
     assert "Measured, final validation accuracy per run: lr 1 10.00 %, 10.00 %. Verdict: " \
         "agrees in these runs" in q2
     # lr 1e-05's seeds share one course: told whole, as before
-    assert "lr 1e-05: fate ok; training loss 2.3000 in epoch 1, 2.2600 in the last (means " \
-        "over seeds)" in q2 and "lr 1e-05: 35.00 %, 35.00 %: it learns by the rule" in q2
+    assert "lr 1e-05: fate ok; training loss 2.3000 in epoch 1 and 2.2600 in the last, test " \
+        "35.10 % (means over seeds). Final validation accuracy per run" in q2
+    assert "lr 1e-05: 35.00 %, 35.00 %: it learns by the rule" in q2
     o = tables["overfit"].set_index(["name", "seed"])
     assert o.loc[("lr1", 1), "best_val_acc"] == pytest.approx(0.5833)
     assert o.loc[("lr1", 1), "best_val_acc_epoch"] == 1
@@ -426,8 +444,9 @@ def test_q2_a_diverged_seed_has_no_final_point(diverged_last_step):
     answers, sec, tables = diverged_last_step
     q2 = answers["hw5-q2"]
     assert ("seed 1 (diverged at step 845, after epoch 4's record; training loss 1.0000 in "
-            "epoch 1; no test accuracy): Validation accuracy, lr 1, seed 1: best (epoch 3) "
-            "84.00 %: it learned, then diverged (loss not finite) by the rule") in q2
+            "epoch 1; no test accuracy): Validation accuracy, lr 1, seed 1: untrained 10.00 %, "
+            "best (epoch 3) 84.00 %: it learned, then diverged (loss not finite) by the rule") \
+        in q2
     assert "seed 1, best (epoch 3) 84.00 %, final" not in q2
     assert "0.5000 in the last" not in q2
     v = tables["variants"].set_index("name")
@@ -463,8 +482,8 @@ def test_summary_and_intro_words(tmp_path):
     answers, sec, _ = analysed(tmp_path, seeds, arms=arms, theory_seeds=[0], draws=False,
                                info=info)
     assert "relu, then the 7-way output layer) with SGD" in sec.intro
-    assert "momentum 0.9 faster per epoch: cannot tell (validation accuracy after epoch 1, " \
-        "momentum 0.9 against baseline" in sec.summary
+    assert "momentum 0.9 faster per epoch (confounded with a 10 times larger step): cannot " \
+        "tell (validation accuracy after epoch 1, momentum 0.9 against baseline" in sec.summary
     assert sec.summary.count("validation accuracy after epoch 1") == 1
     # the baseline on the theory variants' seed (3.000, seed 0) beside 2.5: the same
     # decimals each (four significant digits of the larger), the baseline named with its seed
@@ -484,6 +503,163 @@ def test_summary_and_intro_words(tmp_path):
 ])
 def test_a_runs_course_counts_its_best_epoch_and_its_last(status, best, final, expected):
     assert hw5.course(status, best, final, 0.1367, 600) == expected
+
+
+@pytest.mark.parametrize("status,best,final,start,expected", [
+    ("ok", 0.7583, 0.7583, 0.58, "learns"),  # variant E's seed 3: +17.8 points from its start
+    ("ok", 0.60, 0.60, 0.58, "does not learn"),  # a lucky start that did not move
+    ("ok", 0.80, 0.60, 0.58, "learned, then fell back to its start"),
+    ("stuck", 0.365, 0.365, 0.325, "does not learn"),
+    ("ok", 0.80, 0.80, 0.10, "learns"),
+])
+def test_a_run_learns_only_beyond_where_it_started(status, best, final, start, expected):
+    """Variant E's lr 1e-05: seed 3's untrained network scored 58 % (the others 33 %, chance),
+    and the rule read its final 75.83 % against chance alone. Learning is read against the
+    run's own start too, beyond noise on 600 images."""
+    assert hw5.course(status, best, final, 0.3911, 600, start) == expected
+
+
+def tiny_prepared(path, n_classes=3, seed=0):
+    """A prepared data file as data.prepare writes it: uint8 (N, 1, 28, 28) images and their
+    labels, 30 of each split."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for part in ("train", "val", "test"):
+        arrays[f"{part}_x"] = rng.integers(0, 256, (30, 1, 28, 28), dtype=np.uint8)
+        arrays[f"{part}_y"] = np.arange(30, dtype=np.int64) % n_classes
+    np.savez(path, **arrays)
+    return arrays
+
+
+def test_untrained_network_is_the_one_the_trainer_starts_from(tmp_path):
+    """The analysis rebuilds each seed's start; a run of no epoch returns the trainer's own
+    untrained network: the same weights, and on the validation images the same accuracy."""
+    import torch
+    from nnstudies.train import evaluate
+    arrays = tiny_prepared(tmp_path / "data.npz")
+    layers = ["conv 3x3x32", "relu", "maxpool", "fc 100", "relu"]
+    state = torch.get_rng_state()
+    starts = hw5.untrained_accuracy(tmp_path / "data.npz", layers, "symmetric", [0, 3])
+    assert torch.equal(torch.get_rng_state(), state)  # the global generator left as it was
+    for seed in (0, 3):
+        run = run_dict("hw5", "lr1e-05", "hw5_cnn", seed, layers=layers, scaling="symmetric",
+                       epochs=0, batch_size=32, record_every="epoch")
+        *_, model = train_run(run, arrays)
+        rebuilt = hw5.untrained_network(layers, seed, (1, 28, 28), 3)
+        for (k, a), (_, b) in zip(model.state_dict().items(), rebuilt.state_dict().items()):
+            assert torch.equal(a, b), k
+        x = torch.from_numpy(data.scale(arrays["val_x"], "symmetric"))
+        acc = evaluate(model, x, torch.from_numpy(arrays["val_y"]), 1000)[1]
+        assert starts[seed] == pytest.approx(acc)
+    assert starts[0] != starts[3] or not torch.equal(
+        hw5.untrained_network(layers, 0, (1, 28, 28), 3)[0].weight,
+        hw5.untrained_network(layers, 3, (1, 28, 28), 3)[0].weight)
+
+
+def test_q2_a_lucky_start_is_named_and_not_counted_as_learning(tmp_path):
+    """Variant E: one seed's untrained network already above chance. The answer gives every
+    seed's start once and names the lucky one; that seed's run, which rose no further, is not
+    said to learn, and its values show where it started."""
+    answers, sec, tables = analysed(tmp_path, (0, 1), draws=False, starts={1: 0.34})
+    q2 = answers["hw5-q2"]
+    assert ("The baseline, the rates and momentum start each seed from the same untrained "
+            "network; its validation accuracy is 10.00 % and 34.00 % (seeds 0 and 1); seed 1 "
+            "already above chance: a lucky start, which the rule does not count as learning."
+            ) in q2
+    assert "and, beyond noise, above where it started" in q2
+    assert "lr 1e-05: fate ok; its seeds behave differently, so each is given" in q2
+    assert ("Validation accuracy, lr 1e-05, seed 1: untrained 34.00 %, best (epoch 5) "
+            "35.00 %, final 35.00 %: no learning seen") in q2
+    assert "(a lucky start: its untrained network is already above chance) by the rule" in q2
+    assert ("Validation accuracy, lr 1e-05, seed 0: untrained 10.00 %, best (epoch 5) 35.00 %, "
+            "final 35.00 %: it learns by the rule") in q2
+    assert "By the rule it learns in 1 of 2 runs, so the rate does not learn reliably." in q2
+    runs = tables["runs"].set_index(["name", "seed"])
+    assert runs.loc[("lr1e-05", 1), "untrained_val_acc"] == pytest.approx(0.34)
+    assert runs.loc[("momentum0.9", 0), "untrained_val_acc"] == pytest.approx(0.1)
+    assert np.isnan(runs.loc[("two_blocks", 0), "untrained_val_acc"])  # another network
+
+
+def test_q2_a_one_run_rate_does_not_decide_the_better_rate(tmp_path):
+    """Variant E: lr 1e-05 ended ok in one run. The better rate is the ranking's best among
+    the rates with two runs or more, set against the baseline on validation and test, and the
+    summary carries the test comparison."""
+    seeds = (0, 1, 2, 3)
+    arms = {name: [specs(seed % 3)[name] for seed in seeds] for name in specs(0)}
+    lone = epochs([2.2, 2.0, 1.8, 1.7, 1.6], [0.5, 0.7, 0.85, 0.9, 0.95])
+    arms["lr1e-05"] = [(lone, 0.95)] + arms["lr1"][1:]  # one ok run, three at chance
+    answers, sec, _ = analysed(tmp_path, seeds, arms=arms, draws=False)
+    q2 = answers["hw5-q2"]
+    assert "with one run, so no spread, not ranked: lr 1e-05 95.00 %" in q2
+    assert ("Is there a better rate than the baseline's? Within 845 steps: validation accuracy "
+            "after the last epoch (runs that ended ok), lr 0.1 against baseline: ") in q2
+    assert ("on the test images, which chose no rate: test accuracy (the same runs), lr 0.1 "
+            "against baseline: ") in q2
+    assert "test accuracy (the same runs), lr 0.1 against baseline: " in sec.summary
+
+
+def ceiling_arms(seeds=(0, 1, 2, 3)):
+    """Variant E's momentum: 3 easy classes, every run above 95 % validation accuracy after
+    epoch 1 (momentum higher by about 0.7 points, within noise) and far past the 80 % target
+    there; momentum's validation loss lower in every seed."""
+    arms = {name: [specs(seed % 3)[name] for seed in seeds] for name in specs(0)}
+    first = {"baseline": [0.975, 0.969, 0.978, 0.966], "momentum": [0.977, 0.983, 0.974, 0.982]}
+    for i, seed in enumerate(seeds):
+        base = epochs([0.10, 0.08, 0.07, 0.07, 0.06],
+                      [first["baseline"][i], 0.975, 0.978, 0.98, 0.98])
+        mom = epochs([0.05 + 0.002 * i, 0.05, 0.05, 0.05, 0.05],
+                     [first["momentum"][i], 0.98, 0.981, 0.982, 0.982])
+        arms["baseline"][i] = (base, 0.97, *arms["baseline"][i][2:])
+        arms["momentum0.9"][i] = (mom, 0.975)
+    return arms
+
+
+def test_q3_a_speed_measure_at_its_ceiling_gives_way_to_the_loss(tmp_path):
+    """Variant E: validation accuracy after epoch 1 was 97-98 % in both arms, and the 70 %
+    target was reached at epoch 1 by every run; the summary said 'cannot tell' on that
+    accuracy while the losses separated. The rule measures the speed on the validation loss
+    there, gives the accuracy as near its ceiling, and says the target tells nothing."""
+    answers, sec, _ = analysed(tmp_path, (0, 1, 2, 3), arms=ceiling_arms(), draws=False)
+    q3 = answers["hw5-q3"]
+    assert ("Validation accuracy after epoch 1 is near its ceiling (both arms' means within 5 "
+            "points of 100 %: 97.90 % with momentum, 97.20 % without), so it can hardly "
+            "separate them; the "
+            "validation loss, which still has room, measures the speed.") in q3
+    assert ("(a lower validation loss after epoch 1). Measured: Validation loss after epoch 1, "
+            "momentum 0.9 against baseline: -0.0470, separated by the data") in q3
+    assert "Verdict: agrees" in q3
+    assert "The accuracy itself: Validation accuracy after epoch 1, momentum 0.9 against " \
+        "baseline: +0.70 points, not separated" in q3
+    assert ("Every run reaches the target validation accuracy, 80.00 %, at epoch 1, its first "
+            "record, so the epochs to it say nothing here.") in q3
+    assert "Epochs until" not in q3
+    ev = dict(sec.claims)["momentum_epoch1"]["evidence"]
+    assert "near its ceiling when both arms' means lie within 5 points" in ev["rule"]
+    # the summary: the verdict on the measure with room, and where training ends (test)
+    assert "momentum 0.9 faster per epoch (confounded with a 10 times larger step): agrees " \
+        "(validation loss after epoch 1" in sec.summary
+    assert "test accuracy, momentum 0.9 against baseline: +0.50 points, separated" \
+        in sec.summary
+
+
+def test_q3_momentum_is_set_against_a_plain_rate_of_its_long_run_step(three_seeds, tmp_path):
+    """Momentum 0.9 at lr 0.01 steps like plain SGD at lr 0.1 in the long run: the answer
+    names the confound and compares momentum with the sweep's lr 0.1; without a rate near
+    that step it says none ran."""
+    q3 = three_seeds[0]["hw5-q3"]
+    assert ("Confound: in the long run momentum 0.9 at lr 0.01 steps like plain SGD at lr 0.1, "
+            "so this comparison cannot tell the effect of momentum from that of a larger step. "
+            "Against the nearest such rate run here, lr 0.1: Validation accuracy after epoch "
+            "1, momentum 0.9 against lr 0.1: +1.20 points, not resolved") in q3
+    assert "; Test accuracy, momentum 0.9 against lr 0.1: +1.00 points, not resolved" in q3
+    arms = {name: [specs(seed)[name] for seed in (0, 1)] for name in specs(0)}
+    del arms["lr0.1"]
+    q3 = analysed(tmp_path, (0, 1), arms=arms, protocol={"sweep": []},
+                  draws=False)[0]["hw5-q3"]
+    assert ("cannot tell the effect of momentum from that of a larger step; no rate within 2 "
+            "times lr 0.1 ran here (the nearest: lr 1).") in q3
+    assert hw5.momentum_step({"lr": 0.01, "momentum": 0.0, "momentum_variant": 0.9},
+                             {"lr0.05": 0.05, "lr1": 1.0})["name"] == "lr0.05"
 
 
 def test_q6_early_stopping_at_the_last_epoch_everywhere_compares_nothing(tmp_path):
@@ -514,8 +690,8 @@ def test_tables_say_what_they_hold(three_seeds):
 def test_q2_with_enough_seeds_the_comparison_is_tested(tmp_path):
     answers, _, _ = analysed(tmp_path, seeds=(0, 1, 2, 3, 4), draws=False)
     q2 = answers["hw5-q2"]
-    assert "the baseline, lr 0.1 against baseline: +" in q2
-    assert "separated by the data (permutation test p =" in q2
+    assert "test accuracy (the same runs), lr 0.1 against baseline: +2.00 points, separated " \
+        "(p = 0.0079)" in q2
 
 
 def test_q3_momentum_at_equal_epochs_and_to_the_target(three_seeds):
@@ -536,22 +712,27 @@ def test_q4_counts_both_models_and_names_the_confound(three_seeds):
     assert "one block (hw5_cnn) 542,230, two blocks (hw5_cnn2) 179,926" in q4
     assert "lowers the count" in q4 and "from 5,408 to 1,600 features" in q4
     assert "cannot tell the effect of depth from that of the parameter count" in q4
-    # the seed asked about the training accuracy: the answer leads with its expectation,
-    # measurement and verdict; test (and validation) accuracy come second
+    # the seed asked about the training accuracy: the answer leads with its expectation and
+    # measurement; test (and validation) accuracy come second. At 5 epochs, below the
+    # assignment's 10, the measurement shows speed, not what a network can fit: no verdict
     assert sec.questions[3].question == ("Does the second convolution block improve the "
                                          "training accuracy, and why?")
-    assert q4.startswith("Expected: a second conv block builds features of features")
-    assert "a higher training accuracy after the same epochs. Measured: Training accuracy in " \
-        "epoch 5, two blocks against baseline: " in q4
-    train, rest = q4.split("Verdict: cannot tell", 1)
+    assert q4.startswith("Expected (textbook): a second conv block builds features of features")
+    assert "the expectation is not tested here. Measured: Training accuracy in epoch 5, two " \
+        "blocks against baseline: " in q4
+    assert "Verdict" not in q4
+    train, rest = q4.split("On images not trained on:", 1)
     assert "Test accuracy" not in train and "test accuracy" not in train
     assert "Test accuracy, two blocks against baseline" in rest
     assert "Validation accuracy after epoch 5, two blocks against baseline" in rest
     assert rest.index("Test accuracy") < rest.index("Validation accuracy")
     assert "Also:" not in q4
-    # the summary's short form carries the confound the answer states
-    assert ("a second conv block raises the training accuracy (confounded with the parameter "
-            "count, which it lowers from 542,230 to 179,926): cannot tell") in sec.summary
+    # the summary's short form carries the confound and the caveat the answer states
+    assert ("a second conv block after 5 of the assignment's 10 epochs, which shows how fast "
+            "each network learns, not what it can fit (its expectation is not tested; "
+            "confounded with the parameter count, which it lowers from 542,230 to 179,926): "
+            "training accuracy in epoch 5, two blocks against baseline") in sec.summary
+    assert "raises the training accuracy" not in sec.summary
 
 
 def test_a_diverged_rate_is_named_and_the_rest_still_answers(tmp_path):
@@ -709,13 +890,29 @@ def test_q2_a_large_rate_nearer_than_the_assignments_is_measured_not_judged(near
     chance' is not held to it (that gave 'disagrees'); its runs say it is below the limit."""
     answers, sec, _ = near
     q2 = answers["hw5-q2"]
-    assert ("Here lr 0.1 is 10 times the baseline's 0.01, nearer to it than the assignment's "
-            "lr 1 (100 times its 0.01), so whether lr 0.1 is beyond the limit is what these "
-            "runs measure, and the expectation gets no verdict.") in q2
-    assert ("Runs that learn by the rule, lr 0.1: 2 of 2: every run learns, so lr 0.1 is below "
-            "this network's stability limit within 845 steps") in q2
+    assert ("Here lr 0.1 is 10 times the baseline's 0.01, where the assignment's lr 1 was 100 "
+            "times its 0.01: these runs measure where lr 0.1 lies against the limit, and the "
+            "expectation gets no verdict.") in q2
     assert "at_chance_lr0.1" not in dict(sec.claims)
     assert "disagrees" not in q2.split("lr 0.001:")[0]
+
+
+def test_q2_the_limit_claim_gives_each_runs_input_not_a_count(near):
+    """'Runs that learn, lr 0.1: 2 of 2' showed the count as one run's value (runs 1, mean 2):
+    the evidence holds each run's final validation accuracy under its seed and course, one
+    run each, and no learns claim for the rate repeats those numbers."""
+    answers, sec, _ = near
+    q2 = answers["hw5-q2"]
+    assert ("Final validation accuracy per run, lr 0.1: seed 0 (learns) 83.00 %, seed 1 "
+            "(learns) 83.20 %: every run learns, so lr 0.1 is below this network's stability "
+            "limit within 845 steps by the rule") in q2
+    limit = dict(sec.claims)["limit_lr0.1"]["evidence"]
+    assert [(a["arm"], a["n"], a["values"]) for a in limit["arms"]] == [
+        ("lr 0.1, seed 0 (learns)", 1, [pytest.approx(0.83)]),
+        ("lr 0.1, seed 1 (learns)", 1, [pytest.approx(0.832)])]
+    assert limit["rule"].startswith("A run learns when it ends ok") and \
+        "A rate above the baseline's is below this network's stability limit" in limit["rule"]
+    assert "learns_lr0.1" not in dict(sec.claims) and q2.count("83.20 %") == 1
 
 
 def test_q2_slowly_is_held_to_the_baseline_over_the_same_epochs(near):
@@ -723,15 +920,17 @@ def test_q2_slowly_is_held_to_the_baseline_over_the_same_epochs(near):
     their difference, not the small rate's fall alone."""
     answers, sec, _ = near
     q2 = answers["hw5-q2"]
-    assert ("Training loss fall from epoch 1 to epoch 5 (epoch means), per seed: lr 0.001 "
-            "0.1000 (seed 0), 0.1020 (seed 1); baseline 0.8000 (seed 0), 0.8000 (seed 1).") in q2
-    assert ("Expected: lr 0.001 is 10 times smaller than the baseline's 0.01, against the "
-            "assignment's lr 1e-05 (1,000 times smaller than its 0.01): its steps are 10 times "
-            "smaller") in q2
+    assert ("Expected: lr 0.001 is 10 times smaller than the baseline's 0.01 (the assignment's "
+            "lr 1e-05 was 1,000 times smaller than its 0.01): with smaller steps, its training "
+            "loss should fall less than the baseline's over the same 5 epochs.") in q2
     assert ("Measured: Fall of the training loss from epoch 1 to epoch 5 (epoch 1's mean minus "
             "epoch 5's; larger = faster), lr 0.001 against baseline: -0.6990, not resolved") in q2
+    # each seed's fall is in the claim's evidence, not listed again in the answer
     arms = dict(sec.claims)["loss_fall_lr0.001"]["evidence"]["arms"]
     assert [a["arm"] for a in arms] == ["lr 0.001", "baseline"]
+    assert [a["values"] for a in arms] == [[pytest.approx(0.1), pytest.approx(0.102)],
+                                           [pytest.approx(0.8), pytest.approx(0.8)]]
+    assert "(seed 0)" not in q2
 
 
 def test_q2_a_best_rate_at_the_edge_is_not_bracketed(near):
@@ -739,17 +938,18 @@ def test_q2_a_best_rate_at_the_edge_is_not_bracketed(near):
     q2 = answers["hw5-q2"]
     assert ("the highest mean is lr 0.1's" in q2 and "; lr 0.1 is the largest rate tried, so "
             "the best is not bracketed: a larger rate may do better.") in q2
-    assert ("The ranking is at an equal budget of 5 epochs (845 steps; the assignment trained "
-            "18,750): it ranks how far each rate gets within that budget") in q2
+    assert ("The ranking is at 845 steps (the assignment trained 18,750): it shows how far "
+            "each rate gets within them") in q2
     assert "lr 0.1 is the largest rate tried (not bracketed)" in sec.summary
 
 
 def test_q4_says_the_budget_stands_in_for_what_a_network_can_fit(near):
     q4 = near[0]["hw5-q4"]
-    assert ("it measures how fast each network learns, not how well the trained network fits "
-            "the training set") in q4
-    assert "Training accuracy (epoch means, mean over seeds) in epoch 1: one block 60.00 %, " \
-        "two blocks 70.00 %; in epoch 5: one block 75.10 %, two blocks 95.00 %." in q4
+    assert ("The runs train 5 epochs (845 steps), against the assignment's 10 (18,750 steps), "
+            "so the training accuracy shows how fast each network learns, not what the trained "
+            "network can fit: the expectation is not tested here.") in q4
+    assert "Training accuracy in epoch 1 and epoch 5 (means over seeds): one block 60.00 % " \
+        "then 75.10 %, two blocks 70.00 % then 95.00 %." in q4
 
 
 def test_q6_dropout_is_not_judged_where_the_baseline_does_not_over_fit(near):
@@ -820,3 +1020,68 @@ def test_dropout_narrows_is_scored_on_the_gaps_size(tmp_path):
     assert gap["evidence"]["verdict"] == "disagrees"
     assert "Size of the gap between training and validation accuracy in epoch 5" in \
         answers["hw5-q6"]
+
+
+def _ten_epochs(curve):
+    """A hand-made curve of 5 epochs drawn out to 10 (the assignment's epochs)."""
+    x = np.linspace(1, len(curve), 10)
+    cols = {c: np.interp(x, curve.epoch, curve[c])
+            for c in ("train_loss", "train_acc", "val_loss", "val_acc")}
+    return epochs(cols["val_loss"], cols["val_acc"], cols["train_loss"], cols["train_acc"])
+
+
+def slower_second_block_arms(seeds, ten=False):
+    """specs() with the second block's training accuracy clearly below the baseline's in every
+    seed (80 % against 95 % at the end); with `ten`, every curve drawn out to 10 epochs."""
+    arms = {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
+    for i, seed in enumerate(seeds):
+        curve, acc = arms["two_blocks"][i]
+        arms["two_blocks"][i] = (curve.assign(train_acc=np.linspace(0.5, 0.80 + 0.002 * seed,
+                                                                    5)), acc)
+    if ten:
+        arms = {name: [(_ten_epochs(curve), *rest) for curve, *rest in runs]
+                for name, runs in arms.items()}
+    return arms
+
+
+@pytest.mark.parametrize("epochs_run", [5, 10])
+def test_q4_no_verdict_on_capacity_before_the_assignments_epochs(tmp_path, epochs_run):
+    """Variant D's second block, 2 epochs: the answer says the training accuracy shows how
+    fast each network learns, not what it can fit, yet the claim was the capacity
+    expectation's mechanism: with 5 seeds a side it printed 'disagrees'. Before the
+    assignment's 10 epochs the difference is given with no verdict (the summary says why);
+    at 10 epochs the expectation is tested."""
+    seeds = (0, 1, 2, 3, 4)
+    answers, sec, _ = analysed(tmp_path, seeds, draws=False, protocol={"epochs": epochs_run},
+                               arms=slower_second_block_arms(seeds, ten=epochs_run == 10))
+    q4 = answers["hw5-q4"]
+    ev = dict(sec.claims)["depth_train_last"]["evidence"]
+    if epochs_run == 5:
+        assert ev.get("verdict") is None and ev["kind"] == "difference"
+        assert ev["separated"]  # the data separate the two networks: still no verdict
+        assert "Verdict" not in q4 and "disagrees" not in sec.summary
+        assert "the expectation is not tested here. Measured: Training accuracy in epoch 5" \
+            in q4
+        assert "after 5 of the assignment's 10 epochs, which shows how fast each network " \
+            "learns, not what it can fit (its expectation is not tested" in sec.summary
+    else:
+        assert ev["verdict"] == "disagrees" and ev["measurement"]["separated"]
+        assert ("The runs train the assignment's 10 epochs or more (845 steps here), so the "
+                "training accuracy in epoch 10 is the measurement it asked for. Expected: a "
+                "second conv block") in q4
+        assert "a second conv block raises the training accuracy (confounded with the " \
+            "parameter count, which it lowers from 542,230 to 179,926): disagrees" in sec.summary
+    assert "tested where the runs train at least the assignment's 10 epochs" in ev["rule"]
+
+
+def test_q2_runs_that_share_a_course_told_seed_by_seed_say_which(tmp_path):
+    """Every run of a rate learned and then fell back from its best: one course, not one of
+    the uniform ones, so each run is given; the answer says the course (it raised an
+    IndexError naming no lucky seed, and the workflow's report failed)."""
+    seeds = (0, 1)
+    arms = {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
+    fall = epochs([2.2, 1.5, 1.0, 0.9, 0.8], [0.5, 0.9, 0.9, 0.7, 0.6])
+    arms["lr1e-05"] = [(fall, 0.6), (fall, 0.6)]
+    answers, _, _ = analysed(tmp_path, seeds, arms=arms, draws=False)
+    assert "lr 1e-05: fate ok; every run learns, but falls back from its best, so each is " \
+           "given" in answers["hw5-q2"]

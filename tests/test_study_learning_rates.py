@@ -99,12 +99,23 @@ def test_one_run_a_rate_names_no_first_and_no_best(tmp_path):
 def test_adam_comparison_states_the_unequal_budgets(tmp_path):
     answers, _, _ = section(tmp_path, switches=[2, 4])
     q4 = answers["learning_rates-q4"]
+    # every step counted reached the final weights: no unexplained "kept"
     assert "Unequal budgets: Adam trained 2 epochs (216 steps of batch 50), the schedule 5 " \
-           "epochs (540 steps of batch 50 kept)" in q4
+           "epochs (540 steps of batch 50)." in q4
+    assert "kept" not in q4
     assert "one run each: no spread" in q4
     q3 = answers["learning_rates-q3"]
     assert "never switched" not in q3
-    assert "It switched 2 times (2 switches possible)" in q3  # one seed: no "most"
+    assert "It switched twice (2 switches possible)" in q3  # one seed: no "most"
+    assert "not beaten" not in q3  # the plateau rule is the opening's, not repeated here
+
+
+def test_steps_a_rewind_discarded_are_said_in_words_not_as_kept():
+    from types import SimpleNamespace as Row
+    assert lr_study._discarded({"schedule_steps": {"trained": 648.0}}, Row(steps_mean=540)) == \
+        ", not counting the 108 steps its rewinds discarded"
+    assert lr_study._discarded({"schedule_steps": {"trained": 540.0}}, Row(steps_mean=540)) == ""
+    assert lr_study._discarded({}, Row(steps_mean=540)) == ""
 
 
 def test_the_summary_is_the_sections_claim(tmp_path):
@@ -114,9 +125,10 @@ def test_the_summary_is_the_sections_claim(tmp_path):
              "which it continues: seed 0 -33.00 points (one pair: no spread, so no test)")
     assert claim in answers["learning_rates-q3"]
     # the short form names what it compares (test accuracy, not the validation accuracy
-    # the section's neighbouring numbers give)
-    assert summary.startswith(f"Learning rates: {claims.mid_sentence(claim)}. It switched after "
-                              "epoch 2; unequal budgets")
+    # the section's neighbouring numbers give); the rates' own question comes first
+    assert summary.startswith("Learning rates: validation accuracy at the last record")
+    assert f"Schedule: {claims.mid_sentence(claim)}. It switched after epoch 2; unequal " \
+           "budgets" in summary
 
 
 def test_the_scheduled_runs_epochs_are_a_departure_with_the_assignments_value(raw_config):
@@ -166,10 +178,13 @@ def seeded_outcomes():
             ("schedule", 2): (curve([0.5, 0.75, 0.7, 0.74, 0.75] * 2), 0.75)}
 
 
+ARCHITECTURES = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "models": ["mlp_1", "cnn_4"]}
+
+
 def seeded_section(tmp_path, switches, reference=None):
     """Study 5 on three seeds; `reference`: the architecture study's optimiser settings
     (SGD lr 0.05 with momentum 0.9, as variant B ran it, unless given; False: that study has
-    no run of this model)."""
+    no run of this model, and ran ARCHITECTURES on other models)."""
     if reference is None:
         reference = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9}
     summaries, curves = [], []
@@ -191,8 +206,9 @@ def seeded_section(tmp_path, switches, reference=None):
     facts = lr_study.facts(runs, variants, ref, ref_curves, switches, SEEDED, by_run=by_run,
                            steps_per_epoch=108, n_classes=10, n_val=600)
     tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants}, facts)
+    arch = ARCHITECTURES if reference is False else {**reference, "models": ["cnn_3"]}
     sec = render_section(lr_study, facts, tables, {"curves": tiny_png(tmp_path)},
-                         {"protocol": SEEDED}, INFO)
+                         {"protocol": SEEDED, "architectures": arch}, INFO)
     answers = {f"learning_rates-q{q.number}": plain(q.answer, sec) for q in sec.questions}
     return answers, plain(sec.summary, sec), sec
 
@@ -237,22 +253,25 @@ def test_an_adam_reference_is_named_adam_with_its_rate(tmp_path):
 
 def test_the_schedule_against_its_first_rate_is_paired_by_seed_with_the_fates(tmp_path):
     """Seed s of the schedule continues seed s of the constant run: per-seed differences, not
-    two independent samples; the arms' stuck runs are named in the claim and the summary."""
+    two independent samples; the fates of the pairs compared are named in the claim and the
+    summary, and a seed whose two runs both ended stuck is left out by name (its +0.00 would
+    dilute the mean and measures no schedule)."""
     answers, summary, _ = seeded_section(tmp_path, SAME_SWITCH)
     q3 = answers["learning_rates-q3"]
     claim = ("Test accuracy, the scheduled run minus the constant lr 0.3 run of the same seed, "
-             "which it continues (lr 0.3: 2 of 3 runs stuck; the scheduled run: 1 of 3 runs "
-             "stuck): seed 0 +2.00 points; seed 1 +0.00 points; seed 2 +65.00 points (mean "
-             "+22.33 points; not testable with 3 pairs")
+             "which it continues (seed 1 left out, where both runs ended stuck; lr 0.3: 1 of 2 "
+             "runs stuck): seed 0 +2.00 points; seed 2 +65.00 points (mean +33.50 points; not "
+             "testable with 2 pairs")
     assert claim in q3
-    assert "3 and 3 runs" not in q3
-    assert "Test accuracy, mean over 3 seeds: the scheduled run 52.00 %, the constant lr 0.3 " \
-           "run 29.67 %." in q3
+    assert "3 and 3 runs" not in q3 and "seed 1 +0.00" not in q3
+    # the arms' levels over the pairs compared, not means over two clusters of runs
+    assert "Test accuracy, mean over the 2 pairs compared (seeds 0 and 2): the scheduled run " \
+           "73.00 %, the constant lr 0.3 run 39.50 %." in q3
+    assert "mean over 3 seeds" not in q3
     # the summary line keeps the fates and the mean difference, not every seed's
-    assert summary.startswith(
-        "Learning rates: test accuracy, the scheduled run minus the constant lr 0.3 run of the "
-        "same seed, which it continues (lr 0.3: 2 of 3 runs stuck; the scheduled run: 1 of 3 "
-        "runs stuck): mean +22.33 points over 3 pairs, not testable")
+    assert ("Schedule: test accuracy, the scheduled run minus the constant lr 0.3 run of the "
+            "same seed, which it continues (seed 1 left out, where both runs ended stuck; lr "
+            "0.3: 1 of 2 runs stuck): mean +33.50 points over 2 pairs, not testable") in summary
 
 
 def test_the_summary_collapses_equal_switch_epochs(tmp_path):
@@ -289,11 +308,14 @@ def test_speed_counts_every_run_that_reached_the_target_with_its_fate(tmp_path):
 
 
 def test_with_no_reference_run_the_appendix_lists_the_adam_ask_as_not_reproduced(tmp_path):
+    """The architecture study ran SGD on other models (variant E): Q4 and the appendix name
+    what it ran, never an Adam run that does not exist."""
     answers, _, sec = seeded_section(tmp_path, SAME_SWITCH, reference=False)
-    assert "no Adam run of it to compare with" in answers["learning_rates-q4"]
-    assert sec.asked_reasons == {a: "cnn_3 is not in this configuration's architecture study, "
-                                 "so there is no run to compare the schedule with"
-                                 for a in lr_study.ADAM_ASKS}
+    why = ("cnn_3 is not in this configuration's architecture study, which ran SGD (lr 0.05, "
+           "momentum 0.9) on mlp_1 and cnn_4, not Adam, so there is no run to compare the "
+           "schedule with")
+    assert answers["learning_rates-q4"] == why + "."
+    assert sec.asked_reasons == {a: why for a in lr_study.ADAM_ASKS}
 
 
 def test_steps_to_the_target_the_schedule_shares_with_its_first_rate_are_not_compared():
@@ -353,48 +375,109 @@ def nothing_learned():
 
 def test_a_study_where_no_run_learned_opens_with_it_and_answers_nothing(tmp_path):
     """Every run stuck at chance or diverged: the section and the summary open with that (test
-    accuracy against 1/C, loss against ln C), each question says it cannot be answered, and no
-    difference or best value between such arms is given as a result."""
+    accuracy against 1/C, loss against ln C) and name the questions it leaves unanswered (Q1-Q3;
+    Q4's reference learned), each of those says so with a back-reference, and no difference or
+    best value between such arms is given as a result."""
     sec = section(tmp_path, [2], measured=nothing_learned(), marked=True)
     intro, summary = plain(sec.intro, sec), plain(sec.summary, sec)
     a = {f"learning_rates-q{q.number}": plain(q.answer, sec) for q in sec.questions}
     assert intro.startswith(
         "No run of this study learned: of 5 runs, 4 ended stuck, 1 diverged; test accuracy "
         "10.00 % in every run, against chance 1/10 = 10.00 %; training loss over the last epoch "
-        "2.3026 in every run, against ln 10 = 2.3026 (the loss of a uniform guess); no epoch "
+        "2.3026 in every run, against ln 10 = 2.3026 (the loss of a uniform guess). No epoch "
         "ended with a validation accuracy above 13.67 % (chance plus 3 standard errors on 600 "
-        "validation images). So the questions below cannot be answered from these runs")
+        "validation images). So Q1–Q3 cannot be answered from these runs")
+    assert "the questions below" not in intro  # Q4 is answered: its reference learned
     assert summary.startswith("Learning rates: no run learned: of 5 runs, 4 ended stuck, 1 "
                               "diverged; test accuracy 10.00 % in every run")
-    assert "So the study's questions cannot be answered from these runs." in summary
+    assert "So Q1–Q3 of Study 5 cannot be answered from these runs." in summary
     assert "+0.00 points" not in summary and "+0.00 points" not in a["learning_rates-q3"]
-    assert a["learning_rates-q1"].startswith("No constant-rate run (lr 1000, 0.1, 0.01, 0.001) "
-                                             "learned: of 4 runs, 3 ended stuck, 1 diverged")
-    assert "cannot be measured from these runs" in a["learning_rates-q1"]
+    assert a["learning_rates-q1"] == ("As above, no run learned, so the speed of convergence "
+                                      "cannot be measured from these runs.")
     # the 30 % records of a run at chance are noise: no "best" is printed, in prose or table note
     q2 = a["learning_rates-q2"]
-    assert "cannot be answered from these runs" in q2
+    assert q2.startswith("As above, no run learned") and "cannot be answered from these runs" in q2
     assert "best" not in q2 and "30.00" not in q2
     assert "never ended an epoch above chance" in sec.tables[0]["note"]
     q3 = a["learning_rates-q3"]
-    assert q3.startswith("Neither the scheduled run nor the constant lr 0.1 run it continues "
-                         "learned: both runs ended stuck;")
-    assert "So whether the schedule works cannot be answered from these runs." in q3
-    # the switch on the untrained network's plateau is named as such, in the section and summary
-    assert ("The switch came on a plateau at chance (best end-of-epoch validation accuracy "
-            "10.00 %, not above 13.67 %, the stuck rule's band): the run had not started "
-            "learning, so that switch is not the schedule the assignment describes") in q3
-    assert "The switch came on a plateau at chance" in intro
+    assert q3.startswith("As above, no run learned, so whether the schedule works cannot be "
+                         "answered from these runs.")
+    # the switch on the untrained network's plateau is named as such, once in the section (Q3
+    # refers to it), and in the summary
+    assert "The switch came on a plateau at chance (best end-of-epoch validation accuracy " \
+           "10.00 %, not above 13.67 %, the stuck rule's band): the run had not started " \
+           "learning, so that switch is not the schedule the assignment describes" in intro
+    assert q3.endswith("It switched once (2 switches possible), on a plateau at chance (see "
+                       "above).")
     assert summary.endswith("The schedule switched after epoch 2, on a plateau at chance "
                             "(10.00 %), before the run had started learning.")
+    # each fact once in the section: the runs at chance, the plateau rule, the switch at chance
+    text = " ".join([intro, *a.values()])
+    assert text.count("against chance 1/10") == 1 and text.count("ln 10 = ") == 1
+    assert text.count("not beaten by more than 1 point") == 1
+    assert text.count("not the schedule the assignment describes") == 1
+
+
+def test_the_appendix_counts_the_questions_the_section_cannot_answer_apart(tmp_path):
+    """The section says Q1-Q3 cannot be answered from runs that never learned: the appendix
+    lists their asks (both seeds) as not answerable here, with the reason and where the
+    section says so, not as answered; Q4 (its reference learned) stays answered, and the
+    figure and table asks note that their runs stay at chance."""
+    from nnstudies import appendix
+    sec = section(tmp_path, [2], measured=nothing_learned(), marked=True)
+    assert sec.asked_reasons == {
+        a["ask"]: f"asked, not answerable here: no run of this study learned (see Study 5, "
+                  f"Q{a['answer'][-1]})"
+        for a in lr_study.ASKED if a["answer"] in ("learning_rates-q1", "learning_rates-q2",
+                                                   "learning_rates-q3")}
+    assert len(sec.asked_reasons) == 6
+    rows = {r["ask"]: r for seed in appendix.collect([lr_study], [sec]) for r in seed["rows"]}
+    for ask in sec.asked_reasons:
+        assert "href" not in rows[ask] and rows[ask]["reason"].startswith("asked, not answerable")
+    assert all(rows[ask]["href"] == "learning_rates-q4" for ask in lr_study.ADAM_ASKS)
+    assert sec.asked_notes[lr_study.TEST_ASK].endswith(
+        "the scheduled runs never learned: they stay at chance")
+    assert sec.asked_notes[lr_study.CONSTANT_ASKS[0]].endswith(
+        "no constant-rate run learned: their curves stay at chance")
+    # where the runs learned, every question is answered
+    assert section(tmp_path / "learned", [2, 4], marked=True).asked_reasons == {}
+
+
+def test_constant_rates_at_chance_are_said_once_and_only_their_questions_are_unanswered(
+        tmp_path):
+    """The constant-rate runs never learned but the scheduled run did: Q1 says so in full, Q2
+    refers back to it, Q3 is answered, and only the Q1 and Q2 asks are not answerable."""
+    measured = {**nothing_learned(), "schedule": outcomes()["schedule"]}
+    sec = section(tmp_path, [2], measured=measured, marked=True)
+    a = {q.number: plain(q.answer, sec) for q in sec.questions}
+    assert plain(sec.intro, sec).startswith("cnn_4 with SGD")
+    assert a[1].startswith("No constant-rate run (lr 1000, 0.1, 0.01, 0.001) learned: of 4 runs, "
+                           "3 ended stuck, 1 diverged; test accuracy 10.00 % in every run")
+    assert a[1].endswith("So the speed of convergence cannot be measured from these runs.")
+    assert a[2] == ("As in Q1, no constant-rate run learned, so which rate converges to a "
+                    "better point cannot be answered from these runs.")
+    assert "cannot be answered" not in a[3] and "paired" in a[3]
+    assert set(sec.asked_reasons.values()) == {
+        "asked, not answerable here: no constant-rate run learned (see Study 5, Q1)",
+        "asked, not answerable here: no constant-rate run learned (see Study 5, Q2)"}
 
 
 def test_the_reference_comparison_names_both_fates_and_a_gap_to_a_run_that_never_learned(
         tmp_path):
     q4 = section(tmp_path, [2], measured=nothing_learned())[0]["learning_rates-q4"]
     assert "Test accuracy: schedule (stuck) 10.00 %, Adam (ok) 88.00 %" in q4
-    assert ("The scheduled runs never left chance, so this gap is between a network that "
-            "learned and one that did not") in q4
+    assert ("As above, the scheduled runs never left chance, so this gap is between a network "
+            "that learned and one that did not") in q4
+
+
+def test_an_arm_that_never_reached_the_target_is_said_in_words_once(tmp_path):
+    """Adam reached 70 %, the scheduled runs never did: their steps are given as values, the
+    missing arm said once in words, with no dash, no repeated arm and no difference claim."""
+    q4 = section(tmp_path, [2], measured=nothing_learned())[0]["learning_rates-q4"]
+    assert ("Steps until the validation accuracy first reaches 70 %: Adam (ok) 36 steps; "
+            "schedule (stuck) never reached it (no comparison is made).") in q4
+    assert "–" not in q4 and q4.count("schedule (stuck)") == 2  # the test accuracy, the steps
+    assert "Convergence: Steps" not in q4
 
 
 def test_a_schedule_and_first_rate_at_chance_are_not_compared_while_other_rates_are(tmp_path):
@@ -410,13 +493,12 @@ def test_a_schedule_and_first_rate_at_chance_are_not_compared_while_other_rates_
     assert "lr 0.01: 72.00 % final, 72.00 % best validation" in q2
     assert answers["learning_rates-q3"].startswith("Neither the scheduled run nor the constant "
                                                    "lr 0.1 run it continues learned")
-    assert summary.startswith("Learning rates: neither the scheduled run nor the constant lr "
-                              "0.1 run learned (both runs ended stuck; test accuracy 10.00 % in "
-                              "every run, against chance 1/10 = 10.00 %; training loss over the "
-                              "last epoch 2.3026 in every run, against ln 10 = 2.3026), so "
-                              "whether the "
-                              "schedule works cannot be answered from these runs. It switched "
-                              "after epoch 2, on a plateau at chance (10.00 %)")
+    assert summary.startswith("Learning rates: validation accuracy at the last record")
+    assert ("Neither the scheduled run nor the constant lr 0.1 run learned (both runs ended "
+            "stuck; test accuracy 10.00 % in every run, against chance 1/10 = 10.00 %; training "
+            "loss over the last epoch 2.3026 in every run, against ln 10 = 2.3026), so whether "
+            "the schedule works cannot be answered from these runs. It switched after epoch 2, "
+            "on a plateau at chance (10.00 %)") in summary
 
 
 def test_only_the_switches_made_at_chance_are_named():
@@ -425,8 +507,10 @@ def test_only_the_switches_made_at_chance_are_named():
     assert lr_study._chance_plateaus(facts).startswith(
         "The switches after epoch 1 (seeds 0, 2) came on a plateau at chance (best end-of-epoch "
         "validation accuracy 20.00–20.50 %")
+    # the summary's phrase names the seeds: it follows "It switched after epoch 1 (seeds 0, 2)
+    # and after epoch 2 (seed 1)", whose timings it must not repeat
     assert lr_study._chance_plateaus(facts, short=True) == \
-        "after epoch 1 (seeds 0, 2) on a plateau at chance (20.00–20.50 %)"
+        "seeds 0 and 2 on a plateau at chance (20.00–20.50 %)"
     learned = {**facts, "switch_levels": {"0": [0.6], "1": [0.61], "2": [0.7]}}
     assert lr_study._chance_plateaus(learned) == ""
 
@@ -455,3 +539,183 @@ def test_the_appendix_marks_the_rate_figures_partly_answered_with_another_model_
     assert notes["4.2 Fig. 6: validation accuracy with the scheduled learning rate"] == (
         "its last column, partly: cnn_3, not the assignment's cnn_4; the schedule here runs 0.3 "
         "then 0.03, not 0.1 then 0.01 then 0.001")
+
+
+# --------------------- two clusters at one rate, switches at chance (variant E: 3 classes)
+
+E_PROTOCOL = {"model": "cnn_3", "lrs": [0.2, 0.02, 0.002], "optimizer": "sgd", "momentum": 0.0,
+              "batch_size": 50, "epochs": 3, "record_every": 10, "seeds": [0, 1, 2],
+              "target_val_acc": 0.9,
+              "schedule": {"lrs": [0.2, 0.02], "epochs": 5, "min_delta": 0.01, "patience": 1}}
+THIRD, LN3 = 1 / 3, float(np.log(3))
+
+
+def by_epoch(val_accs, losses):
+    """A curve of three records an epoch (108 steps)."""
+    n = len(val_accs)
+    return pd.DataFrame({"step": np.arange(1, n + 1) * 36, "epoch": np.arange(n) // 3 + 1,
+                         "lr": 0.2, "train_loss": losses, "train_acc": 0.5, "val_loss": 1.0,
+                         "val_acc": val_accs})
+
+
+# lr 0.2, seed 0: up to 61 % at its first record, then its loss blows up and it stays at chance
+BLOWN = ([0.61, THIRD, THIRD], [0.9, 65.0, 30.0])
+LEARNS = ([0.5, 0.8, 0.93, 0.95, 0.96, 0.965, 0.97, 0.975, 0.9833],
+          [0.8, 0.4, 0.2, 0.1, 0.1, 0.1, 0.08, 0.07, 0.06])
+
+
+def at_chance_for(epochs, first_losses=()):
+    losses = list(first_losses) + [1.12] * (3 * epochs - len(first_losses))
+    return [THIRD] * (3 * epochs), losses
+
+
+def variant_e_outcomes():
+    """{(run name, seed): (curve, test accuracy, switches)}."""
+    blown = (BLOWN[0] + [THIRD] * 6, BLOWN[1] + [1.12] * 6)
+    out = {("lr0.2", 0): (by_epoch(*blown), THIRD, ()),
+           ("lr0.2", 1): (by_epoch(*LEARNS), 0.9785, ()),
+           ("lr0.2", 2): (by_epoch(*at_chance_for(3, [2.9, 1.6, 1.3])), THIRD, ())}
+    for s in range(3):
+        out[("lr0.02", s)] = (by_epoch([0.9, 0.95, 0.955, 0.97, 0.972, 0.975, 0.973, 0.976,
+                                        0.974], [0.1] * 9), 0.96 + s / 100, ())
+        out[("lr0.002", s)] = (by_epoch([0.4, 0.5, 0.6, 0.65, 0.7, 0.8, 0.85, 0.88,
+                                         0.92 + s / 100], [0.6] * 9), 0.9, ())
+    out[("schedule", 0)] = (by_epoch(BLOWN[0] + [THIRD] * 12, BLOWN[1] + [1.1] * 12), THIRD, (1,))
+    out[("schedule", 1)] = (by_epoch(LEARNS[0] + [0.982, 0.9833, 0.983, 0.9833, 0.9835, 0.9833],
+                                     LEARNS[1] + [0.04] * 6), 0.9815, (3,))
+    out[("schedule", 2)] = (by_epoch(*at_chance_for(5, [2.9, 1.6, 1.3])), THIRD, (1,))
+    return out
+
+
+def variant_e_section(tmp_path):
+    summaries, curves, switches = [], [], {}
+    for (name, seed), (c, acc, sw) in variant_e_outcomes().items():
+        lr, epochs = (0.2, 5) if name == "schedule" else (float(name[2:]), 3)
+        run = run_dict("learning_rates", name, "cnn_3", seed, lr=lr, epochs=epochs)
+        paths = write_run(tmp_path / f"{name}-{seed}", run, c, acc, steps=epochs * 108,
+                          switches=sw)
+        summaries.append(paths[0])
+        curves.append(paths[1])
+        if name == "schedule":
+            switches[seed] = list(sw)
+    runs, by_run, variants, _ = aggregate.variant_tables(summaries, curves, 3, 2000, 0.9)
+    variants = lr_study.with_reached_counts(variants, runs, by_run, 0.9)
+    variants = lr_study.with_fate_groups(variants, runs, by_run, 0.9)
+    no_ref = aggregate.load_runs([], [], 3, 2000, fields=("momentum",))
+    facts = lr_study.facts(runs, variants, *no_ref, switches, E_PROTOCOL, by_run=by_run,
+                           steps_per_epoch=108, n_classes=3, n_val=600)
+    facts["resumed_at_epoch"] = {0: 1, 1: float("nan"), 2: 1}  # seed 1 trained its own phase
+    tables, facts = through_files(tmp_path, {"runs": runs, "variants": variants}, facts)
+    arch = {"optimizer": "sgd", "lr": 0.01, "momentum": 0.9, "models": ["mlp_1", "cnn_4"]}
+    sec = render_section(lr_study, facts, tables, {"curves": tiny_png(tmp_path)},
+                         {"protocol": E_PROTOCOL, "architectures": arch}, INFO)
+    answers = {q.number: plain(q.answer, sec) for q in sec.questions}
+    return plain(sec.intro, sec), answers, plain(sec.summary, sec), sec
+
+
+def test_a_rate_split_into_runs_that_learned_and_runs_at_chance_is_told_by_fate(tmp_path):
+    """lr 0.2 and the schedule: one run learned (the best of the study), two stayed at chance.
+    No mean over both clusters, in prose or table; the learned run is named with its values
+    (its best record the arm's best); the run that rose and then blew up is told as such."""
+    _, a, _, sec = variant_e_section(tmp_path)
+    q2 = a[2]
+    pooled = (0.3333 + 0.9833 + 0.3333) / 3
+    assert f"{100 * pooled:.2f}" not in q2 and "(ok 1/3, stuck 2/3)" not in q2.split("Jitter")[0]
+    assert ("lr 0.2: seed 1 ended ok, with 98.33 % final, 98.33 % best validation and test "
+            "97.85 %; seeds 0 and 2 ended stuck, test 33.33 % in every run. Seed 0 had reached "
+            "61.00 % at step 36, then its training loss blew up (65 at step 72).") in q2
+    html = sec.tables[0]["html"]
+    assert ">lr0.2, seed 1<" in html and ">lr0.2, seeds 0 and 2<" in html
+    assert ">schedule, seed 1<" in html and f">{100 * pooled:.2f}<" not in html
+    assert "each fate has its own row" in sec.tables[0]["note"]
+
+
+def test_an_end_point_ranking_says_when_a_rate_was_still_climbing(tmp_path):
+    """lr 0.002 gained 12 points or more over its last epoch in every run, lr 0.02 was flat:
+    the ranking of end points measures the budget, said in Q2 and the summary."""
+    _, a, summary, _ = variant_e_section(tmp_path)
+    assert ("Gain over the last epoch (validation accuracy at its end minus the best earlier "
+            "epoch end, each rate's mean), lr 0.02 and lr 0.002: lr 0.02 -0.10 points, lr 0.002 "
+            "+13.00 points: still climbing: lr 0.002 (all 3 runs) by the rule.") in a[2]
+    assert ("So these end points measure how far each rate got in 3 epochs (the assignment's "
+            "20), not where it converges: here Q2 is Q1 (speed) again.") in a[2]
+    assert "a rate was still climbing in its last epoch, so these end points measure the " \
+           "3-epoch budget" in summary
+
+
+def test_a_switch_at_chance_after_a_blow_up_is_not_before_learning(tmp_path):
+    """Seed 0's phase reached 61 % and then blew up: 'had not started learning' is said of
+    seed 2 only; the resumed seeds are named, not 'both seeds'."""
+    intro, _, summary, _ = variant_e_section(tmp_path)
+    assert ("The switches after epoch 1 (seeds 0, 2) came on a plateau at chance (best "
+            "end-of-epoch validation accuracy 33.33 %, not above 39.11 %, the stuck rule's "
+            "band), so these switches are not the schedule the assignment describes: seed 2 had "
+            "not started learning; seed 0 had reached 61.00 % at step 36, then its training "
+            "loss blew up (65 at step 72).") in intro
+    assert "the run had not started learning" not in intro
+    assert "at epoch 1 (seeds 0, 2) instead of training that phase again" in intro
+    assert "before the run had started learning" not in summary
+
+
+def test_the_summary_leads_with_the_rates_and_compares_only_pairs_that_learned(tmp_path):
+    """The rates' end points first; lr 0.2's one good run named; the schedule's comparison over
+    the one seed where a run learned, the stuck pairs named; every phrase parses (no timing
+    said twice)."""
+    _, a, summary, _ = variant_e_section(tmp_path)
+    assert summary.startswith("Learning rates: validation accuracy at the last record")
+    assert "lr 0.2 ended ok in 1 of 3 runs (seed 1: 98.33 % validation at the last record) " \
+           "and ended stuck in 2." in summary
+    assert ("Schedule: test accuracy, the scheduled run minus the constant lr 0.2 run of the "
+            "same seed, which it continues (seeds 0 and 2 left out, where both runs ended "
+            "stuck): seed 1 +0.30 points (one pair: no spread, so no test).") in summary
+    assert summary.endswith("It switched after epoch 1 (seeds 0, 2) and after epoch 3 (seed 1), "
+                            "seeds 0 and 2 on a plateau at chance (33.33 %; seed 0 after its "
+                            "loss blew up); unequal budgets: 5 against 3 epochs.")
+    assert summary.count("after epoch 1") == 1 and "over 3 pairs" not in summary
+    q3 = a[3]
+    assert q3.startswith("Test accuracy in seed 1, the only pair compared: the scheduled run "
+                         "98.15 %, the constant lr 0.2 run 97.85 %.")
+    assert "mean over 3 seeds" not in q3
+
+
+def test_in_what_sense_is_measured_where_the_runs_show_it(tmp_path):
+    """Q3 answers 'in what sense' from the runs: the jitter after a switch off a learned
+    plateau against the constant run (seed 1 only), and the steps to the target, which the
+    schedule shares with its first rate."""
+    _, a, _, _ = variant_e_section(tmp_path)
+    q3 = a[3]
+    assert ("In what sense: Expected: after a switch the lower rate takes smaller steps, so the "
+            "run should bounce less: less jitter over the last epoch than the constant run. "
+            "Measured: Jitter over the last epoch, the scheduled run minus the constant lr 0.2 "
+            "run of the same seed, where both ended ok: seed 1 ") in q3
+    assert ("Speed: Steps until the validation accuracy first reaches 90 %: the scheduled run "
+            "108 steps; the constant lr 0.2 run 108 steps (every scheduled run that reached it "
+            "did so at the step the constant run of its seed did, before any switch: the "
+            "schedule did not change it).") in q3
+
+
+def test_a_run_that_rose_and_blew_up_left_chance_a_noise_record_did_not():
+    from types import SimpleNamespace as Run
+    line = 0.391
+    blown = by_epoch(*BLOWN)
+    run = Run(status="stuck", steps_to_target=float("nan"))
+    assert lr_study.rise(blown, line, LN3) == {"step": 36, "val_acc": 0.61, "blowup_step": 72,
+                                               "blowup_loss": 65.0}
+    assert lr_study.left_chance(run, blown, line, LN3)
+    # a record above the band while the loss stays at a uniform guess's: noise, as before
+    noise = by_epoch([0.5, THIRD, THIRD], [1.2, 1.15, 1.12])
+    assert lr_study.rise(noise, line, LN3) is None
+    assert not lr_study.left_chance(run, noise, line, LN3)
+
+
+def test_steps_computed_beyond_those_kept_are_each_runs_own_not_a_mean():
+    facts = {"schedule_steps": {"per_epoch": 108, "runs": {0: [540, 540], 1: [540, 756],
+                                                           2: [540, 540]}}}
+    assert lr_study._computed(facts) == ("; seed 1 computed 756 steps in all (7 epochs' "
+                                         "worth), counting the steps the rewinds discarded")
+    from types import SimpleNamespace as Row
+    assert lr_study._discarded(facts, Row(steps_mean=540)) == \
+        ", not counting the steps rewinds discarded: 216 in seed 1"
+    every = {"schedule_steps": {"per_epoch": 108, "runs": {0: [540, 648], 1: [540, 648]}}}
+    assert lr_study._computed(every).startswith("; each run computed 648 steps in all")
+    assert lr_study._computed({"schedule_steps": {"runs": {0: [540, 540]}}}) == ""

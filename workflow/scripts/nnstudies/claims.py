@@ -126,28 +126,40 @@ def values_only(arms, what, fmt=fmt_number, source="", note="", missing="no fini
     numbers that are not to be compared); `missing` is said of an arm with no finite value
     (a target never reached, say)."""
     ev = [_arm(k, v) for k, v in arms.items()]
+    sizes = {a["n"] for a in ev if a["n"]}
+    same = len(ev) > 2 and len(sizes) == 1 and sizes != {1}  # "(mean of 20)" said once
     listed = "; ".join(f"{a['arm']} " + (missing if not a["n"] else fmt(a["mean"])
-                                         + ("" if a["n"] == 1 else f" (mean of {a['n']})"))
+                                         + ("" if a["n"] == 1 or same
+                                            else f" (mean of {a['n']})"))
                        for a in ev)
-    text = f"{what}: {listed}" + (f" ({note})" if note else "")
+    notes = ([f"each a mean of {sizes.pop()}"] if same else []) + ([note] if note else [])
+    text = f"{what}: {listed}" + (f" ({'; '.join(notes)})" if notes else "")
     return _claim(text, "values", "values only: no comparison is claimed", source, ev)
 
 
 def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="runs",
-               missing="no finite value"):
+               missing=None):
     """'a against b: +1.20 points, separated by the data (p = 0.01, 10 and 10 runs)'; `unit`
     names what the values are (runs, or models where each value is a model's mean);
-    `missing` is said of an arm with no finite value (a target never reached, say)."""
+    `missing` is said of an arm with no finite value (a target never reached, say; by default
+    what `fmt` writes for none, or "no finite value")."""
     c = compare(_finite(xs), _finite(ys))
     arms = [_arm(a, xs), _arm(b, ys)]
     if min(c["n_x"], c["n_y"]) < 2:
         empty = [x["arm"] for x in arms if not x["n"]]
         single = [x["arm"] for x in arms if x["n"] == 1]
-        why = (f"({' and '.join(empty)}: {missing}" if empty else "(one run each"
-               if len(single) == 2 else f"({single[0]} has one run")
-        values = f"{a} {fmt(arms[0]['mean'])}, {b} {fmt(arms[1]['mean'])}"
-        return _claim(f"{what}: {values} " + why + ("" if empty else ": no spread")
-                      + ", so no comparison can be made)", "difference", _rule("difference"),
+
+        def shown(x):  # an arm with no value is named once, with what it lacks
+            if x["n"]:
+                return fmt(x["mean"])
+            return missing or (fmt(float("nan")) if fmt(float("nan")) != "–"
+                               else "no finite value")
+
+        values = ", ".join(f"{x['arm']} {shown(x)}" for x in arms)
+        why = ("(" if empty else "(one run each: no spread, " if len(single) == 2 else
+               f"({single[0]} has one run: no spread, ")
+        return _claim(f"{what}: {values} " + why + "so no comparison can be made)",
+                      "difference", _rule("difference"),
                       source, arms, PERMUTATION, c["p"], c["min_p"], diff=c["diff"],
                       short=f"{what}: {values} (no comparison)")
     d = (diff_fmt or _points)(c["diff"])
@@ -171,7 +183,7 @@ def rule(arm, values, what, holds, rule_text, yes, no, fmt=fmt_pct, source="", l
         shown = ", ".join(fmt(v) for v in ev[0]["values"])
     text = f"{what}, {arm}: {shown or 'no finite value'}: {yes if holds else no} by the rule"
     return _claim(text, "rule", rule_text, source, ev, holds=bool(holds),
-                  short=f"{arm}: {yes if holds else no}")
+                  short=f"{arm}: {yes if holds else no}", labelled=bool(labels))
 
 
 def paired(diffs, what, fmt=fmt_points, source=""):
@@ -251,7 +263,23 @@ def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=
     if len(ev) < 2:
         return values_only({a["arm"]: a["values"] for a in ev}, what, fmt, source,
                            "a single arm: nothing to rank")
-    if min(a["n"] for a in ev) < 2:
+    single = [a for a in ev if a["n"] < 2]
+    if single and len(ev) - len(single) >= 2:
+        # rank the arms that have a spread; a one-run arm is listed beside them, not ranked
+        # (one surviving run of a rate must not hide a comparison the others can make)
+        c = ranking({a["arm"]: a["values"] for a in ev if a["n"] >= 2}, what, fmt, source,
+                    higher_is_better, diff_fmt, bounds)
+        aside = ("; with one run, so no spread, not ranked: "
+                 + "; ".join(f"{a['arm']} {fmt(a['mean'])}" for a in single))
+        for form in ("text", "short"):  # "highest" holds among the ranked arms only
+            c[form] = c[form].replace(f"{what}: the ", f"{what}: among the arms with two runs "
+                                      "or more, the ", 1).replace(
+                f"{what}: highest", f"{what}: among the arms with two runs or more, highest",
+                1).replace(f"{what}: lowest", f"{what}: among the arms with two runs or more, "
+                           "lowest", 1) + aside
+        c["evidence"]["arms"] = c["evidence"]["arms"] + single
+        return c
+    if single:
         listed = "; ".join(f"{a['arm']} {fmt(a['mean'])} ({_size(a['n'])})" for a in ev)
         return _claim(f"{what}: {listed}. With one run for "
                       + ", ".join(a["arm"] for a in ev if a["n"] < 2)
@@ -433,8 +461,10 @@ def observation(expectation, arms, what, predicate, predicate_text, expected, fm
     off = [arm for arm, h in holds.items() if h != expected]
     why = ""
     if ev:
-        why = (f" (expected in {'every' if expected else 'no'} run: {predicate_text}; "
-               + (f"not so in {', '.join(off)})" if off else "so it was)"))
+        # the arms that break it after the parenthesis: an arm's name may hold its own
+        # "(diverged)", which must not nest inside this one
+        why = (f" (expected in {'every' if expected else 'no'} run: {predicate_text})"
+               + (f"; not so in {'; '.join(off)}" if off else "; so it was"))
     single = max((a["n"] for a in ev), default=0) == 1
     text = (f"Expected: {expectation} Measured, {what}: {listed or 'nothing run'}. Verdict: "
             f"{verdict}{why}" + ("; one run per setting is one initialisation, not a test "

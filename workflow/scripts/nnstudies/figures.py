@@ -55,6 +55,7 @@ def note(fig, key, sentence):
 def notes_of(fig):
     """The caption sentences of a figure, bands and markers included."""
     found = dict(_notes(fig))
+    cut = found.pop("band cut", None)  # said after the band it qualifies
     bands = {"band": 0, "bar": 0, "none": 0, **getattr(fig, "_nn_bands", {})}
     spread = " and ".join(what for what, key in (("shaded band", "band"), ("error bar", "bar"))
                           if bands[key]).capitalize()
@@ -66,7 +67,7 @@ def notes_of(fig):
     elif bands["none"]:
         found.setdefault("band", "No band: one run per curve (a mean over one seed is that "
                          "run), or runs that agree exactly.")
-    return list(found.values())
+    return list(found.values()) + ([cut] if cut else [])
 
 
 def caption(png_path, text):
@@ -161,12 +162,22 @@ def _band(ax, x, mean, std, **style):
         bands["none"] += 1
     elif single:
         at = np.isfinite(mean)
-        ax.errorbar(np.asarray(x)[at], mean[at], yerr=spread[at], color=line.get_color(),
-                    ls="none", capsize=3, lw=1)
+        below = spread[at]
+        if ax.get_yscale() == "log":  # as a band on a log axis: at most down to half the mean
+            below = np.minimum(below, mean[at] / 2)
+        ax.errorbar(np.asarray(x)[at], mean[at], yerr=[below, spread[at]],
+                    color=line.get_color(), ls="none", capsize=3, lw=1)
         bands["bar"] += 1
     else:
-        ax.fill_between(x, mean - spread, mean + spread, color=line.get_color(), alpha=0.15,
-                        lw=0)
+        low = mean - spread
+        if ax.get_yscale() == "log" and (low[np.isfinite(low)] < mean[np.isfinite(low)] / 2
+                                         ).any():
+            # on a log axis a band that reaches zero, or near it, runs down a decade or more
+            # below every run: it stops at half the mean there
+            low = np.maximum(low, mean / 2)
+            note(ax.figure, "band cut", "On a log axis the band's lower edge stops at half "
+                 "the mean (one standard deviation below it would reach zero or near it).")
+        ax.fill_between(x, low, mean + spread, color=line.get_color(), alpha=0.15, lw=0)
         bands["band"] += 1
     return line
 
@@ -174,18 +185,27 @@ def _band(ax, x, mean, std, **style):
 KEY_COLOUR = "0.35"  # a legend entry in this grey is a style key: it stands for every colour
 
 
+def _train_x(row):
+    """Panel c's training accuracy: the final model scored on the training split where the
+    summary has it, else the last record's running mean."""
+    scored = getattr(row, "final_model_train_acc_mean", float("nan"))
+    return scored if scored == scored else row.final_train_acc_mean
+
+
 def performance_figure(curves, summary, models, n_classes=None):
     """The 2x2 figure of the architecture study (mean over seeds, band = +- 1 std where there
     are two or more seeds).
 
     a: training loss vs step; b: training (solid) and validation (dashed) accuracy vs step;
-    c: test vs final training accuracy, one point per model; d: validation vs training accuracy
+    c: test vs training accuracy (the final model's, where scored), one point per model; d:
+    validation vs training accuracy
     along training, with the diagonal where they would be equal. One legend for the figure:
     the models' colours, the line styles, the diagonal, the fate markers and, given
     `n_classes`, the chance levels (loss ln C in a, accuracy 1/C in b).
     """
     fig, axes = plt.subplots(2, 2, figsize=(PRINT_WIDTH_IN, 6.2), layout="constrained")
     (a, b), (c, d) = axes
+    a.set_yscale("log")  # before the bands: one that would reach below zero is cut there
     colours = dict(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3))
     for model in models:
         df = curves[curves.model == model]
@@ -197,18 +217,22 @@ def performance_figure(curves, summary, models, n_classes=None):
         row = summary[summary.model == model].iloc[0]
         has_ci = np.isfinite(row.test_acc_ci_high)
         yerr = row.test_acc_ci_high - row.test_acc_mean if has_ci else None
-        c.errorbar(row.final_train_acc_mean, row.test_acc_mean, yerr=yerr, fmt="o", color=col,
+        c.errorbar(_train_x(row), row.test_acc_mean, yerr=yerr, fmt="o", color=col,
                    capsize=3)
         if row.not_ok:  # a model with a run that did not end ok: its worst fate, ringed
             worst = next(s for s in STATUS_MARKERS if s in row.status)
-            _mark_status(c, row.final_train_acc_mean, row.test_acc_mean, worst)
+            _mark_status(c, _train_x(row), row.test_acc_mean, worst)
     a.set(xlabel="step", ylabel="training loss", title="a. training loss", yscale="log")
     b.set(xlabel="step", ylabel="accuracy", title="b. training and validation accuracy")
-    c.set(xlabel="training accuracy (running mean, last record)",
+    scored = "final_model_train_acc_mean" in summary
+    c.set(xlabel="final model's training accuracy" if scored else
+          "training accuracy (running mean, last record)",
           ylabel="test accuracy (95 % CI)",
           title="c. test vs training accuracy")
     d.set(xlabel="training accuracy", ylabel="validation accuracy",
           title="d. validation vs training accuracy")
+    # at most 5 ticks: a narrow range (96.8-98.4 %) otherwise crowds its labels together
+    c.xaxis.set_major_locator(ticker.MaxNLocator(5))
     for ax in (c, d):
         lo = min(ax.get_xlim()[0], ax.get_ylim()[0])
         hi = max(ax.get_xlim()[1], ax.get_ylim()[1])
@@ -549,6 +573,7 @@ def activation_figure(curves, variants, scaling, models, n_classes=None):
             if loss_cut:
                 top.plot(df.step, loss, **on_edge)
             else:
+                top.set_yscale("log" if loss_log else "linear")  # before the band (see _band)
                 _band(top, df.step, loss, df.train_loss_std, **style)
             bottom.plot(df.step, grad, **(on_edge if grad_cut else style))
             last = np.flatnonzero(np.isfinite(loss))
@@ -599,15 +624,24 @@ def activation_figure(curves, variants, scaling, models, n_classes=None):
 SWITCH_STYLES = (("k", ":"), ("0.5", "-."), ("saddlebrown", "--"))
 
 
-def learning_rate_figure(curves, variants, steps_per_epoch, switches=None, n_classes=None):
+def learning_rate_figure(curves, variants, steps_per_epoch, switches=None, n_classes=None,
+                         runs=None):
     """Study 5: one column per constant learning rate and one for the scheduled run; training
     loss (top, log) and validation accuracy (bottom) against epoch. The scheduled run's switch
     epochs are verticals, one per epoch at which a seed switched, labelled with its seeds; a
     marker ends a curve whose runs did not end ok. A variant that blew up or diverged does not
     set the shared loss axis when it would flatten the others: beyond their range it is drawn
     on the panel's edge, its largest value written there. Given `n_classes`, the chance
-    levels (loss ln C, accuracy 1/C) are dotted grey lines."""
+    levels (loss ln C, accuracy 1/C) are drawn. Given `runs` ({(name, seed): (fate, curve)}),
+    a variant whose runs ended with different fates is drawn run by run, each ending at its
+    own marker: the mean of a run that learned and runs stuck at chance is a level no run
+    reached."""
     names = list(variants.name)
+    runs = runs or {}
+    split = {}  # variant: [(seed, fate, curve)] where its runs' fates differ
+    for (name, seed), (fate, df) in sorted(runs.items(), key=lambda r: (r[0][0], r[0][1])):
+        split.setdefault(name, []).append((seed, fate, df))
+    split = {n: rs for n, rs in split.items() if len({f for _, f, _ in rs}) > 1}
     fig, axes = plt.subplots(2, len(names), figsize=(PRINT_WIDTH_IN, 4.6), squeeze=False,
                              sharey="row", layout="constrained")
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -627,7 +661,27 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None, n_cla
         # a mixed fate ("ok 1/3, stuck 2/3") on its own line: a panel is narrower than it
         top.set_title(title + ("" if v["status"] == "ok" else f"\n({v['status']})"),
                       fontsize=9)
-        if df.empty:
+        if v["name"] in split:
+            top.set_yscale("log")
+            for seed, fate, run in split[v["name"]]:
+                epoch = run.step / steps_per_epoch
+                loss = np.asarray(run.train_loss, dtype=float)
+                if _beyond(loss, limits):
+                    _say_clipped(top, [("loss", colour, loss)], True)
+                    loss = _clip_to(loss, *limits)
+                for ax, y in ((top, loss), (bottom, np.asarray(run.val_acc, dtype=float))):
+                    ax.plot(epoch, y, color=colour, lw=1, clip_on=ax is not top)
+                    last = np.flatnonzero(np.isfinite(y))
+                    if len(last):
+                        _mark_status(ax, epoch.iloc[last[-1]], y[last[-1]], fate)
+            note(fig, "split", "Drawn run by run, each ending at its own marker, where a "
+                 "variant's runs ended differently (" + "; ".join(
+                     ("scheduled" if n == "schedule" else
+                      f"lr {variants.set_index('name').lr[n]:g}") + ": "
+                     + ", ".join(f"seed {seed} {fate}" for seed, fate, _ in rs)
+                     for n, rs in split.items()) + "): a mean over a run that learned and "
+                 "runs stuck at chance is a level no run reached.")
+        elif df.empty:
             for ax in (top, bottom):
                 ax.text(0.5, 0.5, "no record", transform=ax.transAxes, ha="center",
                         va="center", fontsize=7)
@@ -639,6 +693,7 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None, n_cla
                 loss = _clip_to(loss, *limits)
                 top.plot(epoch, loss, color=colour, clip_on=False)
             else:
+                top.set_yscale("log")  # before the band: cut where it would reach below zero
                 _band(top, epoch, loss, df.train_loss_std, color=colour)
             _band(bottom, epoch, df.val_acc_mean, df.val_acc_std, color=colour)
             for ax, y in ((top, loss), (bottom, np.asarray(df.val_acc_mean, dtype=float))):
@@ -683,7 +738,7 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None, n_cla
     axes[0, 0].set_ylabel("training loss")
     axes[1, 0].set_ylabel("validation accuracy")
     chance, chance_label = chance_lines(n_classes, accuracy=axes[1], loss=axes[0])
-    handles, labels = status_handles(fates, fig)
+    handles, labels = status_handles(fates + [f for rs in split.values() for _, f, _ in rs], fig)
     handles, labels = chance + handles, chance_label + labels
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncol=len(handles),
@@ -695,6 +750,9 @@ def learning_rate_figure(curves, variants, steps_per_epoch, switches=None, n_cla
     return fig
 
 
+SPARSE_BIN = 20  # images: a reliability bin below this is drawn as an outline only
+
+
 def reliability_figure(bins):
     """Study 1: reliability diagram per model (accuracy against mean confidence per bin, pooled
     over seeds); the diagonal is perfect calibration, marker area ~ number of test images. One
@@ -704,11 +762,20 @@ def reliability_figure(bins):
     rows = math.ceil(len(models) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(PRINT_WIDTH_IN, 1.75 * rows + 0.9),
                              squeeze=False, sharey=True, layout="constrained")
+    sparse_drawn = full_drawn = False
     for ax, model in zip(axes.flat, models):
         b = bins[(bins.model == model) & (bins["count"] > 0)]
         ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
-        ax.bar(b.bin_low, b.accuracy, width=b.bin_high - b.bin_low, align="edge",
-               color="C0", alpha=0.35, edgecolor="k", lw=0.5)
+        # a bin of a few images says little (its accuracy's standard error is over 10 points):
+        # an outline, so that it does not outweigh the bins that hold the test set
+        sparse = b["count"] < SPARSE_BIN
+        sparse_drawn |= bool(sparse.any())
+        full_drawn |= bool((~sparse).any())
+        for few, face in ((False, dict(color="C0", alpha=0.35)),
+                          (True, dict(facecolor="none", ls="--"))):
+            part = b[sparse == few]
+            ax.bar(part.bin_low, part.accuracy, width=part.bin_high - part.bin_low,
+                   align="edge", edgecolor="k", lw=0.5, **face)
         ax.scatter(b.confidence, b.accuracy, s=4 + 120 * b["count"] / b["count"].sum(),
                    color="C1", zorder=3)
         ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence", title=model)
@@ -718,12 +785,19 @@ def reliability_figure(bins):
         ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel("accuracy")
-    handles = [patches.Patch(facecolor="C0", alpha=0.35, edgecolor="k", lw=0.5),
-               plt.Line2D([], [], color="C1", marker="o", ls="none", ms=5),
+    handles = [plt.Line2D([], [], color="C1", marker="o", ls="none", ms=5),
                plt.Line2D([], [], color="grey", lw=0.8, ls=":")]
-    labels = ["accuracy of the bin", "same, at the bin's mean confidence (area ∝ images)",
-              "perfect calibration"]
-    fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
+    labels = ["same, at the bin's mean confidence (area ∝ images)", "perfect calibration"]
+    if full_drawn:
+        handles.insert(0, patches.Patch(facecolor="C0", alpha=0.35, edgecolor="k", lw=0.5))
+        labels.insert(0, "accuracy of the bin")
+    if sparse_drawn:
+        handles.append(patches.Patch(facecolor="none", edgecolor="k", lw=0.5, ls="--"))
+        labels.append(f"bin of fewer than {SPARSE_BIN} images")
+        note(fig, "sparse", f"A dashed outline is a bin of fewer than {SPARSE_BIN} test images "
+             "(pooled over seeds): its accuracy rests on too few images to read.")
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(handles), 3),
+               frameon=False)
     return fig
 
 

@@ -34,14 +34,16 @@ def protocol_lines(cfg, devices):
     """The methods section's protocol: scaling, threads and devices, what a record holds, the
     bf16 bound when validation and test ran in bf16, and the rules that name a run's fate."""
     scaling = cfg["data"]["scaling"]
-    own = [x for x in cfg.get("activations", {}).get("scalings", [scaling]) if x != scaling]
+    study4 = cfg.get("activations", {}).get("scalings", [scaling])
+    own = [x for x in study4 if x != scaling]
     return [
         f"Input scaling: {SCALING_NAMES[scaling]} ({scaling})"
-        + (f"; Study 4 also runs its own: {', '.join(SCALING_NAMES[x] for x in own)}"
+        + (f"; Study 4 runs its own: {', '.join(SCALING_NAMES[x] for x in study4)}"
            if own else "") + "; threads per training job: "
         f"{cfg['train']['threads']}; device: {', '.join(sorted(set(devices)))}.",
         "Training loss and accuracy at a record are the means over the steps since the "
-        "previous record; validation accuracy is computed in eval mode on the whole split.",
+        "previous record; a recorded gradient norm is that of the record's own step (one "
+        "batch); validation accuracy is computed in eval mode on the whole split.",
     ] + ([BF16_BOUND] if cfg["train"].get("precision", "fp32") == "bf16" else []) + [
         f"{name.capitalize()}: {rule}." for name, rule in THRESHOLDS.items()]
 
@@ -123,18 +125,22 @@ def _known(x):
 def evidence_html(ev):
     """A claim's evidence: rule, values per arm, test and p (or the smallest attainable p),
     expectation and verdict for a mechanism, and the table the values come from."""
+    # a rule's labelled values are measurements of different things (a count, a range, a
+    # best and a last), not runs: one value each, no run count
+    labelled = bool(ev.get("labelled"))
     rows = "".join(
-        f"<tr><td>{_esc(a['arm'])}</td><td>{_number(a['n'])}</td>"
-        f"<td>{_number(a['mean'])}</td><td>{', '.join(_number(v) for v in a['values'])}</td>"
-        "</tr>" for a in ev["arms"])
+        f"<tr><td>{_esc(a['arm'])}</td>"
+        + ("" if labelled else f"<td>{_number(a['n'])}</td><td>{_number(a['mean'])}</td>")
+        + f"<td>{', '.join(_number(v) for v in a['values'])}</td></tr>" for a in ev["arms"])
     parts = []
     if isinstance(ev.get("expected"), str):
         parts.append(f"<p><b>Expected:</b> {_esc(ev['expected'])} <b>Verdict:</b> "
                      f"{_esc(ev['verdict'])}</p>")
     parts.append(f"<p><b>Rule:</b> {_esc(ev['rule'])}</p>")
     if rows:
-        parts.append('<table class="evidence"><tr><th>arm</th><th>runs</th><th>mean</th>'
-                     f"<th>per run</th></tr>{rows}</table>")
+        head = ("<th>measured</th><th>value</th>" if labelled else
+                "<th>arm</th><th>runs</th><th>mean</th><th>per run</th>")
+        parts.append(f'<table class="evidence"><tr>{head}</tr>{rows}</table>')
     if isinstance(ev.get("test"), str):
         test = f"<p><b>Test:</b> {_esc(ev['test'])}"
         if _known(ev.get("rho")):

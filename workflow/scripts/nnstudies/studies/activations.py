@@ -55,6 +55,10 @@ ASKED = [
 ]
 
 
+# the bonus asks (answered by Q3 where [0, 255] is run beside another scaling: asked_reasons)
+BONUS_ASKS = [e["ask"] for e in ASKED if e["answer"] == "activations-q3"]
+
+
 def runs(cfg):
     """Every model with each activation and input scaling; loss and gradient norm only."""
     p = cfg[NAME]
@@ -92,9 +96,19 @@ def params(cfg):
     in_shape = INPUT_SHAPES[study_data(cfg, NAME)["dataset"]]
     return {"protocol": p, "data_scaling": study_data(cfg, NAME)["scaling"],
             "depth": {m: weight_layer_count(ls) for m, ls in models.items()},
+            "activation_layers": {m: activation_layers(ls) for m, ls in models.items()},
             "family": {m: "CNN" if is_convolutional(ls) else "MLP" for m, ls in models.items()},
             "first_layer_weights": {m: first_layer_weights(ls, in_shape)
                                     for m, ls in models.items()}}
+
+
+def activation_layers(layers):
+    """The activations after the first layer with weights: the ReLUs a sigmoid variant
+    replaces (models.with_activation), each one a derivative the gradient reaching the first
+    layer's weights is multiplied by. Not the depth: mlp_2's second fc layer has none."""
+    kinds = [layer.split()[0] for layer in layers]
+    first = next((i for i, k in enumerate(kinds) if k in ("fc", "conv")), len(kinds))
+    return sum(k == "relu" for k in kinds[first:])
 
 
 def first_layer_weights(layers, in_shape):
@@ -117,6 +131,8 @@ def figures_of(params):
 def analyse(inp, out, params, info):
     runs_, by_run, variants, curves = aggregate.variant_tables(
         inp.summary, inp.curves, len(info["class_names"]), info["sizes"]["test"])
+    found = facts(variants, params, runs_, by_run, len(info["class_names"]))
+    variants = with_fates(variants, found)  # the table's fate cell ('stuck after ...')
     runs_.to_csv(out.table("runs"), index=False)
     variants.to_csv(out.table("variants"), index=False)
     curves.to_csv(out.table("curves"), index=False)
@@ -125,7 +141,7 @@ def analyse(inp, out, params, info):
         figures.save(figures.activation_figure(curves, variants, scaling, models,
                                                len(info["class_names"])),
                      *out.figure(scaling))
-    write_facts(out.facts, facts(variants, params, runs_, by_run, len(info["class_names"])))
+    write_facts(out.facts, found)
 
 
 GRADIENT_FATES = ("ok", "stuck")  # a diverged or blown-up run's gradient is the explosion's
@@ -135,7 +151,9 @@ RATIO_EXPECTED = ("backpropagation multiplies the gradient reaching the first la
                   "1/4 and near 0 when it saturates, so each sigmoid layer shrinks the gradient "
                   "(vanishing gradients), while ReLU's derivative is 1 where a unit is active: "
                   "the ReLU/sigmoid gradient ratio should exceed 1")
-DEPTH_EXPECTED = "the ReLU/sigmoid ratio should grow with the number of layers above the first"
+DEPTH_EXPECTED = ("the ReLU/sigmoid ratio should grow with the number of sigmoid layers "
+                  "between the first layer and the loss (not the depth: a weight layer with "
+                  "no activation after it adds none)")
 RAW_UNMEASURED = ("inputs in [0, 255], far larger than those of any other scaling, give the "
                   "first layer far larger gradients and SGD far larger steps, which can "
                   "overshoot (the loss blows up) or push units where they stop learning")
@@ -150,14 +168,12 @@ def raw_expected(base):
     largest = {sc: max(abs(o), abs(255 * f + o)) for sc, (f, o) in
                (("base", (f_base, o_base)), ("raw", (f_raw, o_raw)))}
     mapping = f"{stretch:g} x" + (f" + {shift:g}" if shift else "")
-    return (f"an input x in {SCALING_NAMES[base]} becomes {mapping} in [0, 255] ({stretch:g} "
-            f"times the range{', shifted' if shift else ''}; the largest input magnitude goes "
-            f"from {largest['base']:g} to {largest['raw']:g}). Each first-layer weight's "
-            "gradient is its input times the error at its unit, so at the same weights the "
-            "first-layer gradient grows with the inputs, and SGD at the same rate takes far "
-            "larger first-layer steps: they can overshoot (the loss blows up) or push units "
-            "where they stop learning (dead ReLUs, saturated sigmoids). The first-layer "
-            f"gradient on [0, 255] should be larger than on {SCALING_NAMES[base]}")
+    return (f"an input x in {SCALING_NAMES[base]} becomes {mapping} in [0, 255]: its largest "
+            f"magnitude grows from {largest['base']:g} to {largest['raw']:g}. A first-layer "
+            "weight's gradient is its input times the error at its unit, so SGD at the same "
+            "rate takes far larger steps, which can overshoot (the loss blows up) or stop "
+            "units learning. Before that, near the weights' shared start (same seed), the "
+            f"first-layer gradient on [0, 255] should be larger than on {SCALING_NAMES[base]}")
 
 
 def base_scaling(scalings, data_scaling, run):
@@ -174,30 +190,79 @@ def base_scaling(scalings, data_scaling, run):
 
 
 def _blow_up(curve, threshold):
-    """(step, loss) at a run's first record whose training loss is above `threshold`, or
-    None: a run can blow up and come back below it (its units dead), ending stuck."""
-    over = curve[curve.train_loss > threshold] if "train_loss" in curve else curve.iloc[0:0]
-    return None if over.empty else (int(over.step.iloc[0]), float(over.train_loss.iloc[0]))
+    """(step, loss) of a run's highest training loss where it is above `threshold`, as the
+    fate's reason gives it (stats.run_status), or None: a run can blow up and come back below
+    it (its units dead), ending stuck."""
+    loss = curve.train_loss if "train_loss" in curve else curve.iloc[0:0]
+    if not (loss > threshold).any():
+        return None
+    peak = loss.idxmax()
+    return int(curve.step[peak]), float(loss[peak])
 
 
-def _fate(status, blow_up, curve, limit):
-    """A run's fate in words; one that blew up at some record but ended below the threshold
-    says so (its later gradient is the overshoot's aftermath, not a vanishing gradient)."""
-    if blow_up is None or status not in GRADIENT_FATES:
-        return status
-    step, loss = blow_up
-    died = "grad_norm" in curve and len(curve) and curve.grad_norm.iloc[-1] == 0
-    return (f"blew up at step {step:,}: training loss {loss:.3g}, above {limit}; then "
-            + ("its units died, its first-layer gradient exactly zero at the end" if died else
-               f"it ended {status}"))
+# A run whose loss blew up at a record but that did not end blown up keeps the methods' fate
+# (stuck, or ok), qualified with this: its later gradient is the overshoot's aftermath
+AFTER_BLOW_UP = " after its loss blew up"
+# fates from the most serious down (a variant's fate in a count is its worst run's)
+FATE_ORDER = ["diverged", "blew up", "stuck" + AFTER_BLOW_UP, "stuck", "ok" + AFTER_BLOW_UP,
+              "ok"]
 
 
-PROSE_COLUMNS = ["model", "activation", "scaling", "status", "worst_status",
+def _fate(status, blow_up):
+    """A run's fate in the methods' words, 'after its loss blew up' added to a run that ended
+    stuck or ok although its loss blew up at some record."""
+    return status if blow_up is None or status not in GRADIENT_FATES else status + AFTER_BLOW_UP
+
+
+def _fate_cell(fates):
+    """A group's fate in one cell: the fate when all runs share it, else counts such as
+    'blew up 1/2, ok 1/2' (aggregate.status_column, with the qualified fates apart)."""
+    fates = list(fates)
+    if len(set(fates)) == 1:
+        return fates[0]
+    return ", ".join(f"{f} {fates.count(f)}/{len(fates)}" for f in FATE_ORDER if f in fates)
+
+
+def _fate_counts(fates, what="runs", names=None):
+    """'of 4 variants, 1 blew up (cnn_3 relu), 1 stuck after its loss blew up; 2 ended ok'
+    (prose.status_counts, with the qualified fates counted apart); `names`, beside `fates`,
+    names the members of each fate but ok, up to three of them."""
+    fates = list(fates)
+    if not any(f.endswith(AFTER_BLOW_UP) for f in fates):
+        return prose.status_counts(fates, what)
+    one = what[:-1] if len(fates) == 1 and what.endswith("s") else what
+    parts = []
+    for f in FATE_ORDER[:-1]:
+        members = [n for n, g in zip(names or fates, fates) if g == f]
+        if members:
+            parts.append(f"{len(members)} {f}" + (f" ({prose.names(members)})" if names and
+                                                  len(members) <= 3 else ""))
+    return f"of {len(fates)} {one}, " + ", ".join(parts) + f"; {fates.count('ok')} ended ok"
+
+
+def _named_runs(frame, models, detail=None, scaling=False, most=4):
+    """The runs of `frame` by name ('mlp_1 relu seed 0'), in the configured order of the
+    models, with their column `detail` (their fate, say) and their inputs where `scaling`;
+    past `most` runs, one entry per variant with its count of runs and their fates."""
+    def where(sc):
+        return f" on {SCALING_NAMES[sc]}" if scaling else ""
+    frame = frame.assign(order=frame.model.map(models.index)).sort_values(
+        ["order", "activation", "scaling", "seed"], kind="stable")
+    if len(frame) <= most:
+        return [f"{r.model} {r.activation} seed {r.seed}{where(r.scaling)}"
+                + (f" ({getattr(r, detail)})" if detail else "") for r in frame.itertuples()]
+    return [f"{m} {a}{where(sc)}, {prose.count(len(g), 'run')}"
+            + (f" ({_fate_cell(g.fate)})" if detail else "")
+            for (m, a, sc), g in frame.groupby(["model", "activation", "scaling"], sort=False)]
+
+
+PROSE_COLUMNS = ["name", "model", "activation", "scaling", "status", "worst_status",
                  "final_train_loss_mean", "test_acc_mean", "grad_zero_share_mean"]
 SHOWN = {"variants": Shown(columns=(
     ("model", "model"), ("activation", "activation"),
     ("inputs", lambda r: SCALING_NAMES[r.scaling]),
-    ("runs (with final point)", prose.runs_cell), ("fate", "status"),
+    ("runs (with final point)", prose.runs_cell),
+    ("fate", lambda r: getattr(r, "fate", r.status)),
     ("final loss (last record)", lambda r: prose.sig(r.final_train_loss_mean, 4)),
     ("‖g‖ first epoch", lambda r: prose.sig(r.grad_norm_first_epoch_mean)),
     ("‖g‖ last epoch", lambda r: prose.sig(r.grad_norm_last_epoch_mean)),
@@ -207,9 +272,10 @@ SHOWN = {"variants": Shown(columns=(
 
 
 def _first_grad(curve):
-    """A run's first-layer gradient norm at its first record (NaN without one)."""
-    g = curve.grad_norm.dropna() if "grad_norm" in curve else []
-    return float(g.iloc[0]) if len(g) else float("nan")
+    """(step, first-layer gradient norm) at a run's first record with one, (NaN, NaN)
+    without."""
+    g = curve[curve.grad_norm.notna()] if "grad_norm" in curve else curve.iloc[0:0]
+    return (float(g.step.iloc[0]), float(g.grad_norm.iloc[0])) if len(g) else (math.nan,) * 2
 
 
 def _by_model(frame, column, models, label=lambda m: m):
@@ -223,7 +289,9 @@ def facts(variants, params, runs_, curves, n_classes):
     the base scaling (base_scaling), and, for inputs in [0, 255], the ratio to the same variant
     on the base scaling. Runs that diverged or blew up, even at one record, are left out of the
     gradient comparisons (their gradient is the explosion's); stuck runs stay in (a vanishing
-    gradient is what they show)."""
+    gradient is what they show). Each run's fate (`fates`) is the methods' (stats.run_status),
+    qualified where its loss blew up at a record and it did not end blown up (_fate); each
+    variant's in `variant_fates` (its table cell) and `variant_worst`."""
     per_run = aggregate.per_run_numbers(runs_, curves)
     depth, models = params["depth"], params["protocol"]["models"]
     base, why = base_scaling(params["protocol"]["scalings"], params["data_scaling"],
@@ -232,19 +300,33 @@ def facts(variants, params, runs_, curves, n_classes):
     limit = f"{stats.BLOWUP_FACTOR} × ln C = {stats.BLOWUP_FACTOR * chance:.3g}"
     blow_ups = [_blow_up(curves[(r.name, r.seed)], stats.BLOWUP_FACTOR * chance)
                 for r in per_run.itertuples()]
-    per_run["fate"] = [_fate(r.status, b, curves[(r.name, r.seed)], limit)
-                       for r, b in zip(per_run.itertuples(), blow_ups)]
+    per_run["fate"] = [_fate(r.status, b) for r, b in zip(per_run.itertuples(), blow_ups)]
+    per_run["fate_detail"] = [f + ("" if b is None or f == "blew up" else
+                                   f", to {b[1]:.3g} at step {b[0]:,}")
+                              for f, b in zip(per_run.fate, blow_ups)]
+    # the opening defines the qualified fate: each such run's blow-up, its fate where several
+    qualified = per_run.fate.str.endswith(AFTER_BLOW_UP)
+    several = per_run.status[qualified].nunique() > 1
+    per_run["blow_up_detail"] = [(f"{st}, " if several else "")
+                                 + ("" if b is None else f"to {b[1]:.3g} at step {b[0]:,}")
+                                 for st, b in zip(per_run.status, blow_ups)]
     usable = per_run.status.isin(GRADIENT_FATES) & np.array([b is None for b in blow_ups])
     on_base = per_run.scaling == base
     compared = per_run[on_base & usable & per_run.grad_norm_mean.notna()]
     left = per_run[on_base & ~usable]
+    by_variant = per_run.groupby("name", sort=False).fate
     found, out = {}, {"base_scaling": base, "base_reason": why, "per_activation": {},
                       "variants": records(variants, PROSE_COLUMNS),
-                      "statuses": list(runs_.status),
-                      "left_out": [f"{r.model} {r.activation} seed {r.seed} ({r.fate})"
-                                   for r in left.itertuples()],
-                      "stuck_included": [f"{r.model} {r.activation} seed {r.seed}" for r in
-                                         compared[compared.status != "ok"].itertuples()]}
+                      "fates": list(per_run.fate),
+                      "variant_fates": {n: _fate_cell(f) for n, f in by_variant},
+                      "variant_worst": {n: min(f, key=FATE_ORDER.index) for n, f in by_variant},
+                      "blow_up_limit": limit,
+                      "blown_up_first": _named_runs(per_run[qualified], models,
+                                                    "blow_up_detail", scaling=True),
+                      "left_out": _named_runs(left, models, "fate_detail"),
+                      "stuck_included": _named_runs(compared[compared.status != "ok"], models),
+                      "stuck_included_runs": int((compared.status != "ok").sum()),
+                      "families": sorted({params["family"][m] for m in models})}
     inputs = f"inputs in {SCALING_NAMES[base]}"
     # the norm sums over the first layer's weights, so it grows with their number (as its
     # square root at equal gradients per weight): per weight, the layers' sizes drop out
@@ -260,8 +342,8 @@ def facts(variants, params, runs_, curves, n_classes):
             sized = sized.assign(rms=sized.grad_norm_mean / sized.model.map(size) ** 0.5)
             found[f"grad_rms_{act}"] = claims.values_only(
                 _by_model(sized, "rms", models, lambda m: f"{m} ({size[m]:,} weights)"),
-                f"With {act}, that norm per first-layer weight (norm / √weights, the "
-                "weights' root mean square gradient)", source=SOURCE)
+                f"With {act}, the norm per first-layer weight (norm / √weights)",
+                source=SOURCE)
         found[f"depth_{act}"] = claims.trend(
             [(depth[m], g) for m, g in zip(t.model, t.grad_norm_mean)],
             f"With {act}, depth against the mean gradient norm (one point per run)",
@@ -270,25 +352,27 @@ def facts(variants, params, runs_, curves, n_classes):
             "models": [m for m in models if (t.model == m).any()],
             "families": sorted({params["family"][m] for m in t.model})}
     key = ["model", "seed"]
-    relu = compared[compared.activation == "relu"].set_index(key).grad_norm_mean
-    sig = compared[compared.activation == "sigmoid"].set_index(key).grad_norm_mean
-    both = relu.index.intersection(sig.index)
-    if len(both):
-        # a sigmoid gradient of exactly zero makes the ratio infinite: no finite value
-        ratio = (relu[both] / sig[both]).replace(np.inf, np.nan).rename("ratio").reset_index()
+    ratio = _ratios(compared)
+    if len(ratio):
         by_model = _by_model(ratio, "ratio", models)
         found["ratio_values"] = claims.values_only(
             by_model, "ReLU/sigmoid ratio of the mean first-layer gradient norm (same model "
             f"and seed, {inputs})", source=SOURCE)
         found["ratio_above_one"] = claims.mechanism(
             RATIO_EXPECTED + ".", claims.sign(by_model, "ReLU/sigmoid gradient ratio per "
-                                              "model", reference=1, source=SOURCE), 1,
+                                              "model", reference=1, source=SOURCE,
+                                              unit="model"), 1,
             name="ReLU/sigmoid gradient ratio above 1")
+        # the mechanism counts the sigmoids the gradient passes through, not weight layers
+        layers = params["activation_layers"]
+        paired = sorted(set(ratio.model), key=models.index)
         found["ratio_depth"] = claims.mechanism(
             DEPTH_EXPECTED + ".", claims.trend(
-                [(depth[m], r) for m, r in zip(ratio.model, ratio.ratio)],
-                "Depth against the ReLU/sigmoid ratio (one point per model and seed)",
-                source=SOURCE, x_name="depth", y_name="the ratio"), 1)
+                [(layers[m], r) for m, r in zip(ratio.model, ratio.ratio)],
+                "Sigmoid layers between the first layer and the loss ("
+                + ", ".join(f"{m} {layers[m]}" for m in paired)
+                + ") against the ReLU/sigmoid ratio (one point per model and seed)",
+                source=SOURCE, x_name="sigmoid layers", y_name="the ratio"), 1)
         loss = compared.set_index(key + ["activation"]).final_train_loss.unstack("activation")
         loss = loss.dropna(subset=["relu", "sigmoid"]) if {"relu", "sigmoid"} <= set(
             loss.columns) else loss.iloc[0:0]
@@ -296,12 +380,39 @@ def facts(variants, params, runs_, curves, n_classes):
             diff = (loss.sigmoid - loss.relu).rename("diff").reset_index()
             found["loss_sigmoid_minus_relu"] = claims.sign(
                 _by_model(diff, "diff", models), "Final training loss, sigmoid minus ReLU (same "
-                f"model and seed, {inputs}), per model", reference=0, source=SOURCE)
+                f"model and seed, {inputs}), per model", reference=0, source=SOURCE,
+                unit="model")
         out["ratio_models"] = sorted(set(ratio.model), key=models.index)
-    if "raw" in set(per_run.scaling):
-        _raw_facts(per_run, base, curves, models, found, out)
+        # the sign test drops a model with no finite ratio: the answer names it
+        out["ratio_infinite"] = [m for m, r in by_model.items()
+                                 if not any(np.isfinite(r))]
+    ran = set(per_run.scaling)
+    others = [sc for sc in params["protocol"]["scalings"] if sc in ran and sc not in (base, "raw")]
+    for sc in others:  # the same ratio on each other scaling, values only (Q2)
+        kept = per_run[(per_run.scaling == sc) & usable & per_run.grad_norm_mean.notna()]
+        if len(other := _ratios(kept)):
+            found[f"ratio_values_{sc}"] = claims.values_only(
+                _by_model(other, "ratio", models),
+                f"The same ratio on inputs in {SCALING_NAMES[sc]}", source=SOURCE)
+    # each other scaling against the base (Q3); [0, 255] against [0, 1] where [0, 1] ran, as
+    # the bonus asks, else against the base
+    out["scaling_pairs"] = [[sc, base] for sc in others]
+    if "raw" in ran:
+        out["scaling_pairs"].append(["raw", "unit" if "unit" in ran else base])
+    for sc, ref in out["scaling_pairs"]:
+        _scaling_facts(per_run, usable, sc, ref, curves, models, found, out)
     out["claims"] = found
     return out
+
+
+def _ratios(frame):
+    """ReLU over sigmoid mean first-layer gradient norm, same model and seed, one row per
+    pair; a sigmoid gradient of exactly zero makes the ratio infinite: NaN, no finite value."""
+    key = ["model", "seed"]
+    relu = frame[frame.activation == "relu"].set_index(key).grad_norm_mean
+    sig = frame[frame.activation == "sigmoid"].set_index(key).grad_norm_mean
+    both = relu.index.intersection(sig.index)
+    return (relu[both] / sig[both]).replace(np.inf, np.nan).rename("ratio").reset_index()
 
 
 def _by_variant(frame, column, models):
@@ -312,47 +423,99 @@ def _by_variant(frame, column, models):
         ["model", "activation"], sort=False)}
 
 
-def _raw_facts(per_run, base, curves, models, found, out):
-    """The bonus: [0, 255] against the base scaling, same variant and seed. The expectation is
-    about the same weights: compare the gradient at each run's first record, before a run that
-    overshoots has changed its weights beyond comparison (a blown-up run's later gradient is
-    zero once its units died, which says nothing about the scale)."""
+def _scaling_facts(per_run, usable, scaling, ref, curves, models, found, out):
+    """One scaling against another (`ref`), same variant and seed: the bonus's [0, 255], or
+    another scaling the configuration runs beside the base. The [0, 255] expectation is about
+    the weights near their shared start (same seed): compare the gradient at each run's first
+    record, the earliest the runs record (train.py records a step's gradient after the updates
+    before it). A pair with a run whose loss blew up, at any record, is left out, as in Q1 and
+    Q2 (`usable`): its gradient is the explosion's, or zero once its units died, which is the
+    overshoot the expectation allows, not a smaller gradient. Only [0, 255] has a textbook
+    expectation, so only its claim carries a verdict; the others are measured. Keys are
+    prefixed with the scaling: raw_gradient, unit_test_acc, raw_left_out."""
     key = ["model", "seed", "activation"]
-    if base == "raw":
-        out["raw_not_measured"] = ("only [0, 255] was run, so there is no other scaling to "
-                                   "compare it with")
+    name, ref_name = SCALING_NAMES[scaling], SCALING_NAMES[ref]
+    if scaling == ref:
+        out[f"{scaling}_not_measured"] = (f"only {name} was run, so there is no other scaling "
+                                          "to compare it with")
         return
-    per_run = per_run.assign(grad_norm_first_record=[
-        _first_grad(curves[(r.name, r.seed)]) for r in per_run.itertuples()])
-    measured = per_run[per_run.grad_norm_first_record.notna()]
-    raw = measured[measured.scaling == "raw"].set_index(key)
-    ref = measured[measured.scaling == base].set_index(key)
-    common = raw.index.intersection(ref.index)
+    first = [_first_grad(curves[(r.name, r.seed)]) for r in per_run.itertuples()]
+    per_run = per_run.assign(first_record=[f[0] for f in first],
+                             grad_norm_first_record=[f[1] for f in first])
+    pair = per_run[per_run.scaling.isin([ref, scaling])]
+    both = pair.groupby(key).scaling.nunique() == 2  # variants and seeds run on both
+    pair = pair[pair.set_index(key).index.isin(both[both].index)]
+    left = pair[~usable[pair.index]]
+    out[f"{scaling}_left_out"] = _named_runs(left, models, scaling=True)
+    out[f"{scaling}_left_out_scalings"] = sorted(set(left.scaling))
+    out[f"{scaling}_left_out_diverged"] = bool((left.status == "diverged").any())
+    measured = pair[usable[pair.index] & pair.grad_norm_first_record.notna()]
+    this = measured[measured.scaling == scaling].set_index(key)
+    other = measured[measured.scaling == ref].set_index(key)
+    common = this.index.intersection(other.index)
     if not len(common):
-        out["raw_not_measured"] = (f"no variant has a recorded gradient on both [0, 255] and "
-                                   f"{SCALING_NAMES[base]} (a run that diverged before its "
-                                   "first record has none)")
+        out[f"{scaling}_not_measured"] = (
+            f"no variant has a run on both {name} and {ref_name} whose loss did not blow up "
+            "and that recorded a gradient (a run that diverged before its first record has "
+            "none)")
         return
-    scaled = (raw.grad_norm_first_record[common] / ref.grad_norm_first_record[common]
+    scaled = (this.grad_norm_first_record[common] / other.grad_norm_first_record[common]
               ).rename("ratio").reset_index()
-    fates = per_run.set_index(key + ["scaling"]).fate
-    out["raw_not_ok"] = sorted({
-        f"{m} {a} seed {sd} on {SCALING_NAMES[sc]} ({fates[(m, sd, a, sc)]})"
-        for m, sd, a in common for sc in (base, "raw") if fates[(m, sd, a, sc)] != "ok"})
-    found["raw_gradient"] = claims.mechanism(
-        raw_expected(base) + ".", claims.sign(
-            _by_variant(scaled, "ratio", models), "First-layer gradient norm at the first "
-            f"record on [0, 255] over that on {SCALING_NAMES[base]} (same variant and seed), "
-            "per variant", reference=1, source=SOURCE), 1)
+    steps = sorted({int(x) for x in measured.first_record})
+    when = (f"at step {steps[0]:,}, the first record (after {prose.count(steps[0] - 1, 'update')})"
+            if len(steps) == 1 else "at each run's first record")
+    measurement = claims.sign(
+        _by_variant(scaled, "ratio", models), f"First-layer gradient norm {when}, on {name} "
+        f"over {ref_name}, same variant and seed, per variant", reference=1, source=SOURCE,
+        unit="variant")
+    found[f"{scaling}_gradient"] = (claims.mechanism(raw_expected(ref) + ".", measurement, 1)
+                                    if scaling == "raw" else measurement)
     # the outcome of the same variant on both scalings (a diverged run has no test accuracy)
     tested = per_run[per_run.test_acc.notna()]
-    both = (tested[tested.scaling == "raw"].set_index(key).test_acc
-            - tested[tested.scaling == base].set_index(key).test_acc).dropna()
+    both = (tested[tested.scaling == scaling].set_index(key).test_acc
+            - tested[tested.scaling == ref].set_index(key).test_acc).dropna()
     if len(both):
-        found["raw_test_acc"] = claims.sign(
+        found[f"{scaling}_test_acc"] = claims.sign(
             _by_variant(both.rename("diff").reset_index(), "diff", models),
-            f"Test accuracy on [0, 255] minus on {SCALING_NAMES[base]} (same variant and "
-            "seed), per variant", reference=0, fmt=claims.fmt_points, source=SOURCE)
+            f"Test accuracy on {name} minus on {ref_name} (same variant and seed), per "
+            "variant", reference=0, fmt=claims.fmt_points, source=SOURCE, unit="variant")
+
+
+def with_fates(variants, facts):
+    """The variant table with each variant's fate as its table cell says it (facts'
+    `variant_fates`: the methods' fates, 'after its loss blew up' where it did)."""
+    return variants.assign(fate=variants.name.map(facts["variant_fates"]))
+
+
+def _opening(facts, p):
+    """What holds for the whole section, said once: which runs Q1 and Q2 use and where the
+    others are read, the fate filter of every gradient comparison and the runs it leaves out
+    or keeps, what 'after its loss blew up' means, and the family confound of these models."""
+    base = facts["base_scaling"]
+    others = [sc for sc, _ in facts.get("scaling_pairs", []) if sc != "raw"]
+    text = (f" Questions 1 and 2 use the runs on inputs in {SCALING_NAMES[base]} "
+            f"({facts['base_reason']})"
+            + (f"; Q3 compares those on {prose.names(SCALING_NAMES[sc] for sc in others)} with "
+               "them" if others else "")
+            + ". A run whose training loss blew up, even at one record, or diverged is left "
+            "out of every gradient comparison, because its gradient is the explosion's.")
+    if facts["blown_up_first"]:
+        ended = sorted({f.removesuffix(AFTER_BLOW_UP) for f in facts["fates"]
+                        if f.endswith(AFTER_BLOW_UP)}, key=FATE_ORDER.index)
+        text += (f" A run is called {' or '.join(ended)} after its loss blew up when its "
+                 f"training loss passed {facts['blow_up_limit']} at a record without meeting "
+                 "the methods' rule for a blow-up: "
+                 + "; ".join(facts["blown_up_first"]) + ".")
+    if facts["left_out"]:
+        text += " Left out of Q1 and Q2: " + "; ".join(facts["left_out"]) + "."
+    if facts["stuck_included"]:
+        text += (" Stuck runs stay in, since a small or zero gradient is what vanishing "
+                 "gradients or dead units look like: " + "; ".join(facts["stuck_included"])
+                 + ".")
+    if len(facts["families"]) > 1:
+        text += (" These models mix MLPs and CNNs, so a trend with depth or with the number "
+                 "of sigmoid layers here cannot tell its effect from that of the family.")
+    return text
 
 
 def section(facts, figs, params, info):
@@ -362,32 +525,38 @@ def section(facts, figs, params, info):
     subset = ("every model of the assignment's zoo" if sorted(models) == sorted(zoo) else
               f"models {prose.names(models)} ({len(models)} of the assignment's {len(zoo)}: "
               f"{prose.names(zoo)})")
+    every = ("At the end of every epoch" if p["record_every"] == "epoch" else
+             f"Every {p['record_every']} steps")
     sec = Section(NAME, TITLE,
                   f"{subset[0].upper() + subset[1:]} with {' and '.join(p['activations'])} "
                   "(every ReLU replaced), inputs scaled to "
                   f"{', '.join(SCALING_NAMES[x] for x in p['scalings'])}; SGD lr {p['lr']}, "
                   f"momentum {p['momentum']}, batch {p['batch_size']}, "
                   f"{prose.count(p['epochs'], 'epoch')}, "
-                  f"{prose.count(len(p['seeds']), 'seed')}. Every {p['record_every']} steps: "
-                  "training loss "
-                  "and the Frobenius norm of the gradient of the loss with respect to the first "
-                  "layer's weights (for plain SGD equal to ‖w_k − w_(k+1)‖ / lr).")
+                  f"{prose.count(len(p['seeds']), 'seed')}. {every} a record holds the "
+                  "training loss, averaged over the steps since the last record, and the "
+                  "Frobenius norm of the gradient of the loss with respect to the first "
+                  "layer's weights, for that step's batch alone (for plain SGD equal to "
+                  "‖w_k − w_(k+1)‖ / lr)." + _opening(facts, p))
     base = facts["base_scaling"]
-    role = {"raw": " (the bonus, Q3)", base: " (the runs of Q1 and Q2)"}
+    role = {"raw": " (the bonus, Q3)", base: " (the runs of Q1 and Q2)",
+            **{sc: " (compared in Q3)" for sc, _ in facts.get("scaling_pairs", [])
+               if sc != "raw"}}
     for scaling in p["scalings"]:
         sec.add_figure(figs[scaling], figures.caption(
                        figs[scaling], f"Inputs in {SCALING_NAMES[scaling]}"
                        f"{role.get(scaling, '')}, one column per "
                        "model: training loss (top) and first-layer gradient norm (bottom) "
                        "against step; ReLU solid, sigmoid dashed."))
-    sec.asked_notes = asked_notes(base, p["scalings"])  # read by the appendix
+    sec.asked_notes = asked_notes(base, p["scalings"], models)  # read by the appendix
+    sec.asked_reasons = asked_reasons(facts, set(variants.scaling))
     sec.add_table(f"Per variant ({prose.over_seeds(len(p['seeds']))})", "variants")
     _answers(sec, facts, variants, params)
     found = facts["claims"]
-    fates = prose.status_counts(facts["statuses"])
+    fates = _fate_counts(facts["fates"])
     text = f"Activations, {subset}: {fates[0].upper()}{fates[1:]}"
     if "ratio_above_one" in found:  # the claim's verdict and its run counts, as the section
-        stuck = len(facts.get("stuck_included") or [])
+        stuck = facts["stuck_included_runs"]
         # one ratio per model and seed: a ReLU run over the sigmoid run of the same seed
         sizes = sorted({a["n"] for a in found["ratio_values"]["evidence"]["arms"] if a["n"]})
         paired = facts["ratio_models"]  # the models with a ReLU and a sigmoid run to pair
@@ -406,106 +575,148 @@ def section(facts, figs, params, info):
     return sec
 
 
-def asked_notes(base, scalings):
-    """{ask: note} for the seeds' figure asks (FIGURE_ASKS): the figure of the main questions'
-    scaling answers them, partly where that is not the seeds' [-1, 1]."""
+def _left_out_models(models):
+    """'mlp_1 and cnn_3 only; the assignment's mlp_2, cnn_4 and cnn_5 are not run here', or
+    '' where every model of the assignment's zoo is run (as Study 3's appendix notes say it)."""
+    missing = [m for m in PROTOCOL["models"] if m not in models]
+    if not missing:
+        return ""
+    run = [m for m in PROTOCOL["models"] if m in models]
+    return (f"{prose.names(run) + ' only; ' if run else ''}the assignment's "
+            f"{prose.names(missing)} {'is' if len(missing) == 1 else 'are'} not run here")
+
+
+def asked_notes(base, scalings, models):
+    """{ask: note} for the seeds' asks of the EE449 activations part: the figure of the main
+    questions' scaling answers the figure asks, partly where that is not the seeds' [-1, 1];
+    every ask is answered partly where some of the assignment's models are not run."""
     note = f"the figure for inputs in {SCALING_NAMES[base]}, the scaling of Q1 and Q2"
     if base != SEED_SCALING:
         note = (f"partly: {note}; the seed's inputs were in {SCALING_NAMES[SEED_SCALING]}, "
                 + ("whose figure is in the section too" if SEED_SCALING in scalings else
                    "not run here"))
-    return {ask: note for ask in FIGURE_ASKS}
+    left_out = _left_out_models(models)
+    notes = {ask: note for ask in FIGURE_ASKS}
+    if left_out:
+        notes = {ask: (f"{n}; {left_out}" if n.startswith("partly") else
+                       f"partly: {n}; {left_out}") for ask, n in notes.items()}
+        notes.update({e["ask"]: f"partly: {left_out}" for e in ASKED
+                      if e["seed"] in ("000", "001") and e["ask"] not in FIGURE_ASKS})
+    return notes
+
+
+def asked_reasons(facts, run):
+    """{ask: reason} for the bonus asks where this configuration does not produce their
+    answer: [0, 255] not run (`run`: the scalings with runs), or run alone, with nothing to
+    compare it with. The appendix lists them as not reproduced, not as answered."""
+    if "raw" not in run:
+        instead = [sc for sc, _ in facts.get("scaling_pairs", [])]
+        why = ("inputs in [0, 255] are not run in this configuration"
+               + (f"; Q3 compares {prose.names(SCALING_NAMES[sc] for sc in instead)} with "
+                  f"{SCALING_NAMES[facts['base_scaling']]} instead" if instead else ""))
+    elif facts["base_scaling"] == "raw":
+        why = "only inputs in [0, 255] are run here, so there is nothing to compare them with"
+    else:
+        return {}
+    return {ask: why for ask in BONUS_ASKS}
 
 
 def _answers(sec, facts, variants, params):
     found = facts["claims"]
-    base = facts["base_scaling"]
-    others = [sc for sc in params["protocol"]["scalings"] if sc not in (base, "raw")]
-    opening = (f"Runs on inputs in {SCALING_NAMES[base]} ({facts['base_reason']})"
-               + (f"; those on {prose.names(SCALING_NAMES[sc] for sc in others)} are in the "
-                  "table and their figure" + ("s" if len(others) > 1 else "") + " only"
-                  if others else "") + ". ")
-    excluded = ("" if not facts["left_out"] else " Left out of the gradient comparisons, "
-                "because a diverged or blown-up run's gradient is the explosion's (also when "
-                "its loss blew up at any record and came back down): "
-                + "; ".join(facts["left_out"]) + ".")
-    if facts.get("stuck_included"):
-        excluded += (" Included although stuck (a small or zero first-layer gradient is what "
-                     "a vanishing gradient or dead units look like): "
-                     + "; ".join(facts["stuck_included"]) + ".")
+    # the family confound is in the opening; a trend claim points back to it
+    confound = "; the family differs too (see above)"
     lines = []
     for act, f in facts["per_activation"].items():
         text = f"{sec.cite(found, f'grad_{act}')}. " + (
             f"{sec.cite(found, f'grad_rms_{act}')}. " if f"grad_rms_{act}" in found else "")
-        text += sec.cite(found, f"depth_{act}")
-        if len(f["families"]) > 1:
-            text += ("; depth and family (MLP against CNN) move together among these models, "
-                     "so this comparison cannot tell the effect of depth from that of the family")
-        lines.append(text + ".")
+        lines.append(text + sec.cite(found, f"depth_{act}")
+                     + (confound if len(f["families"]) > 1 else "") + ".")
     if any(k.startswith("grad_rms_") for k in found):
         sizes = facts["first_layer_weights"]
         lines.append("The norm adds up the squared gradients of all first-layer weights, so at "
                      "equal gradients per weight it grows as the square root of their number ("
-                     + ", ".join(f"{m} {n:,}" for m, n in sizes.items()) + "): the norms, "
+                     + ", ".join(f"{m} {n:,}" for m, n in sizes.items()) + "). So the norms, "
                      "and their trend with depth, cannot tell depth or family from the size of "
                      "the first layer. The per-weight values take the size out, not the other "
                      "differences between the models.")
     sec.ask("How does the gradient magnitude behave across architectures and with depth?",
-            opening + (" ".join(lines) if lines else "No model's runs ended ok or stuck, so "
-                       "there is nothing to compare.") + excluded)
-    if "ratio_values" in found:
-        text = (f"{sec.cite(found, 'ratio_values')}. {sec.cite(found, 'ratio_above_one')}. "
-                f"{sec.cite(found, 'ratio_depth')}")
+            " ".join(lines) if lines else "No run on these inputs ended ok or stuck without "
+            "its loss blowing up, so there is nothing to compare.")
+    if "ratio_above_one" in found:
         families = {fam for f in facts["per_activation"].values() for fam in f["families"]}
-        text += ("; depth and family (MLP against CNN) move together among these models, so "
-                 "the ratio's trend cannot tell the effect of depth from that of the family."
-                 if len(families) > 1 else ".")
+        text = ("The ratio divides a ReLU run's mean first-layer gradient norm by that of the "
+                "sigmoid run of the same model and seed. "
+                + ("" if not facts["ratio_infinite"] else
+                   f"{prose.names(facts['ratio_infinite'])} "
+                   f"{'has' if len(facts['ratio_infinite']) == 1 else 'have'} no finite ratio: "
+                   "the sigmoid run's gradient is zero at every record. ")
+                + f"{sec.cite(found, 'ratio_above_one')}. "
+                + "".join(f"{sec.cite(found, k)}. " for k in found
+                          if k.startswith("ratio_values_"))
+                + sec.cite(found, "ratio_depth") + (confound if len(families) > 1 else "")
+                + ".")
         if "loss_sigmoid_minus_relu" in found:
             text += f" {sec.cite(found, 'loss_sigmoid_minus_relu')}."
     else:
         text = (f"Expected: {RATIO_EXPECTED}. Measured: no model has a ReLU and a sigmoid run "
-                "of the same seed that ended ok or stuck, so the ratio is not measured.")
-    sec.ask("Why does it behave so?", opening + text + excluded)
+                "of the same seed that ended ok or stuck without its loss blowing up, so the "
+                "ratio is not measured.")
+    sec.ask("Why does it behave so?", text)
     _bonus(sec, facts, variants, params)
 
 
 def _bonus(sec, facts, variants, params):
-    """Q3: [0, 255] against the base scaling, named, with the expectation, what was measured
-    and the verdict (or why it was not measured), then each variant's outcome on both."""
+    """Q3: [0, 255] against [0, 1] where that ran (as the bonus asks), else against the base
+    scaling, named, with the fates on [0, 255], the expectation, what was measured and the
+    verdict (or why it was not measured); then each other scaling run beside the base,
+    measured against it, said to be not the asked [0, 255]."""
     question = "(Bonus) What happens with inputs in [0, 255] instead of [0, 1]?"
     found, base = facts["claims"], facts["base_scaling"]
+    pairs = facts.get("scaling_pairs", [])
+    others = " ".join(_scaling_text(facts, sec, sc, ref) for sc, ref in pairs if sc != "raw")
     raw = variants[variants.scaling == "raw"]
     if raw.empty:
-        sec.ask(question, "Not run in this configuration (add 'raw' to activations.scalings).")
+        sec.ask(question, "Not run in this configuration (add 'raw' to activations.scalings)."
+                + (f" Measured instead, a change of input scale that is not the asked one. "
+                   f"{others}" if others else ""))
         return
-    if "raw_gradient" in found:
-        text = (f"Compared with inputs in {SCALING_NAMES[base]}, the scaling of Q1 and Q2"
-                + ("" if base == "unit" else "; [0, 1] is not run here" if "unit" not in
-                   set(variants.scaling) else "; [0, 1] is not the reference here")
-                + f". {sec.cite(found, 'raw_gradient')}.")
-    else:
-        text = (f"Expected: {raw_expected(base) if base != 'raw' else RAW_UNMEASURED}. "
-                f"Not measured: {facts['raw_not_measured']}.")
-    if facts.get("raw_not_ok"):
-        text += (" The ratios take each run's first record, the nearest this run comes to "
-                 "equal weights; a run that blew up or whose units died within its first steps "
-                 "already shows it there (a ratio near 0), so it counts against the expectation "
-                 "although it is the overshoot itself. Runs that blew up or did not end ok: "
-                 + "; ".join(facts["raw_not_ok"]) + ".")
-    if "raw_test_acc" in found:
-        text += f" {sec.cite(found, 'raw_test_acc')}."
-    on_base = variants[variants.scaling == base].set_index(["model", "activation"])
     models = list(params["protocol"]["models"])
     raw = raw.assign(order=raw.model.map(models.index)).sort_values(["order", "activation"])
-    fates = []
-    for r in raw.itertuples():
-        there = (on_base.loc[(r.model, r.activation)] if base != "raw" and
-                 (r.model, r.activation) in on_base.index else None)
-        fates.append(f"{r.model} {r.activation}: {r.status} (final loss "
-                     f"{r.final_train_loss_mean:.3g}, test {prose.pct(r.test_acc_mean)}, "
-                     f"gradient exactly zero at {100 * r.grad_zero_share_mean:.0f} % of records"
-                     + ("" if there is None else
-                        f"; on {SCALING_NAMES[base]}: {there.status}, test "
-                        f"{prose.pct(there.test_acc_mean)}") + ")")
-    counts = prose.status_counts(raw.worst_status, "variants")
-    sec.ask(question, f"{text} Fates on [0, 255]: {counts}. Per variant: {'; '.join(fates)}.")
+    fates = _fate_counts([facts["variant_worst"][n] for n in raw.name], "variants",
+                         [f"{m} {a}" for m, a in zip(raw.model, raw.activation)])
+    fates = f"Fates on [0, 255] (table): {fates}."
+    ref = next((r for sc, r in pairs if sc == "raw"), base)
+    if "raw_gradient" not in found:
+        text = (f"{fates} Expected: {raw_expected(ref) if ref != 'raw' else RAW_UNMEASURED}. "
+                f"Not measured: {facts['raw_not_measured']}.")
+    else:
+        text = (f"Compared with inputs in {SCALING_NAMES[ref]}"
+                + (", as the bonus asks" if ref != base else ", the scaling of Q1 and Q2"
+                   + ("" if ref == "unit" else "; [0, 1] is not run here"))
+                + f". {fates} {sec.cite(found, 'raw_gradient')}.")
+        rest = _scaling_text(facts, sec, "raw", ref, gradient=False)
+        text += f" {rest}" if rest else ""
+    if others:
+        text += f" Also measured, another change of input scale. {others}"
+    sec.ask(question, text)
+
+
+def _scaling_text(facts, sec, scaling, ref, gradient=True):
+    """A scaling against its reference `ref` (facts' scaling_pairs): the first-layer
+    gradient claim (unless `gradient` is False: the caller cites it), the runs left out of it
+    and the test-accuracy claim."""
+    found = facts["claims"]
+    if f"{scaling}_gradient" not in found:
+        return (f"{SCALING_NAMES[scaling]} against {SCALING_NAMES[ref]} is not measured: "
+                f"{facts[f'{scaling}_not_measured']}.")
+    text = f"{sec.cite(found, f'{scaling}_gradient')}." if gradient else ""
+    left = facts[f"{scaling}_left_out"]
+    if left:
+        text += (" Left out of the ratio, as in Q1 and Q2, because their loss blew up"
+                 + (" or diverged" if facts[f"{scaling}_left_out_diverged"] else "") + ": "
+                 + "; ".join(left) + "."
+                 + (" On [0, 255] that is the overshoot the expectation allows." if "raw" in
+                    facts[f"{scaling}_left_out_scalings"] else ""))
+    if f"{scaling}_test_acc" in found:
+        text += f" {sec.cite(found, f'{scaling}_test_acc')}."
+    return text.strip()

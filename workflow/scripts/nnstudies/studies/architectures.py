@@ -11,14 +11,15 @@ from .common import check_models, departures as protocol_departures, records, wr
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
+torch = lazy_import("torch")
 
 NAME = "architectures"
 TITLE = "Study 3: architectures"
 ORDER = 30
 CAPTION = ("Architecture study: training loss, training (solid) and validation (dashed) "
            "accuracy against step (mean over seeds, band: one standard deviation), test "
-           "accuracy against the training accuracy at the last record (a running mean) per "
-           "model, and validation against training accuracy during training.")
+           "accuracy against the final model's training accuracy per model, and validation "
+           "against training accuracy during training.")
 PROTOCOL = {"models": ["mlp_1", "mlp_2", "cnn_3", "cnn_4", "cnn_5"], "optimizer": "adam",
             "lr": 0.001, "momentum": 0.0, "batch_size": 50, "epochs": 15, "seeds": 10}
 TABLES = ["runs", "summary", "pairwise", "curves", "weights"]
@@ -32,6 +33,7 @@ _DISCUSSION = ["what is the generalisation performance of a classifier?",
                "whose weights are more interpretable?",
                "which architectures are akin, and how do similar ones compare?",
                "which architecture would you pick, and why?"]
+DEPTH_QUESTION = _DISCUSSION.index("the effect of depth") + 1
 # The discussion questions answered on the models run (the others define or point at plots):
 # where this configuration runs only some of the assignment's models they are answered partly
 _ON_THE_MODELS = range(3, 11)
@@ -72,11 +74,18 @@ ASKED = [
 # class, yet its selectivity would read 1. Silent units are left out of every per-unit mean.
 SILENT_SHARE = 0.01
 SILENT_COLOUR = "tab:red"  # the numbers of silent units in the weight figures
-# A model's validation accuracy is still rising at the end of its budget when its runs gain,
-# on average, more than this over the last epoch (the slope of a line fitted to that epoch's
-# records, times its steps)
+# The convergence check: a model is still rising at the end of its budget when the 95 %
+# interval of its runs' mean last-epoch gain (the slope of a line fitted to the last epoch's
+# records, times its steps) lies above 0: a rise beyond its noise is a rise, however small.
+# It is no longer rising when the interval lies within a margin of 0 (an equivalence rule,
+# REPORT.md) or below 0, and the runs cannot tell otherwise. The margin is a share of the
+# validation error left at the end, at most RISING: at 98 % a fixed point would be half of
+# what is left to gain, and "below 1 point" would then call a steep rise flat
 RISING = 0.01
-RUN_FILES = ["summary.json", "curves.csv", "first_layer.npy", "unit_class_means.npy"]
+RISING_SHARE = 0.1
+Z95 = 1.96  # the two-sided 95 % normal quantile: the interval is mean ± Z95 standard errors
+RUN_FILES = ["summary.json", "curves.csv", "first_layer.npy", "unit_class_means.npy",
+             "model.pt"]
 
 
 def runs(cfg):
@@ -88,8 +97,29 @@ def check(cfg):
     check_models(cfg, NAME)
 
 
+# The assignment's Adam has no momentum setting: its first-moment coefficient (torch's default
+# beta1, optim.DEFAULTS) plays that part
+ADAM_BETA1 = 0.9
+OPTIMISER_KEYS = ("optimizer", "lr", "momentum")
+
+
 def departures(cfg):
-    return protocol_departures(NAME, cfg[NAME], PROTOCOL)
+    """The protocol's departures. Momentum is an SGD setting (config.py refuses it with Adam):
+    where the optimiser itself departs, one line gives it with its own settings against the
+    assignment's Adam, never a momentum the assignment's optimiser does not have."""
+    p = cfg[NAME]
+    if p.get("optimizer") == PROTOCOL["optimizer"]:
+        return protocol_departures(NAME, p, {k: v for k, v in PROTOCOL.items()
+                                             if k != "momentum"})
+    rest = protocol_departures(NAME, p, {k: v for k, v in PROTOCOL.items()
+                                         if k not in OPTIMISER_KEYS})
+    models = len(protocol_departures(NAME, p, {"models": PROTOCOL["models"]}))
+    name = prose.OPTIMIZER_NAMES.get(p["optimizer"], p["optimizer"])
+    momentum = f"momentum {p['momentum']:g}" if p.get("momentum") else "no momentum"
+    line = (f"{NAME}: optimiser {name}, lr {p['lr']:g}, {momentum} (assignment: "
+            f"{prose.OPTIMIZER_NAMES[PROTOCOL['optimizer']]}, lr {PROTOCOL['lr']:g}, whose "
+            f"β1 = {ADAM_BETA1:g} plays momentum's part)")
+    return rest[:models] + [line] + rest[models:]
 
 
 def inputs(cfg, files):
@@ -99,7 +129,7 @@ def inputs(cfg, files):
 def params(cfg):
     p = cfg[NAME]
     return {"protocol": p, "models": {m: cfg["models"][m] for m in p["models"]},
-            "scaling": cfg["data"]["scaling"]}
+            "scaling": cfg["data"]["scaling"], "threads": cfg["train"]["threads"]}
 
 
 def figures_of(params):
@@ -110,8 +140,15 @@ def analyse(inp, out, params, info):
     models = params["models"]
     runs_, curves = aggregate.load_runs(inp.summary, inp.curves, len(info["class_names"]),
                                         info["sizes"]["test"])
-    runs_["val_gain_last_epoch"] = [last_epoch_gain(curves[(r.name, r.seed)], r.steps, r.epochs)
-                                    for r in runs_.itertuples()]
+    fits = [last_epoch_fit(curves[(r.name, r.seed)], r.steps, r.epochs)
+            for r in runs_.itertuples()]
+    runs_["val_gain_last_epoch"] = [gain for gain, _ in fits]
+    runs_["val_gain_last_epoch_se"] = [se for _, se in fits]
+    data = load_prepared(inp.data)
+    train_x = scale(data["train_x"], params["scaling"])
+    runs_["final_model_train_acc"] = final_model_train_accuracy(
+        runs_, aggregate.by_run(inp.summary, inp.model), models, train_x, data["train_y"],
+        len(info["class_names"]), params.get("threads"))
     runs_.to_csv(out.table("runs"), index=False)
     summary, pairwise = rank(runs_, models)
     summary.to_csv(out.table("summary"), index=False)
@@ -122,9 +159,7 @@ def analyse(inp, out, params, info):
     stats_ = aggregate.curve_stats(by_model)
     stats_.to_csv(out.table("curves"), index=False)
 
-    data = load_prepared(inp.data)
-    templates = aggregate.class_mean_images(scale(data["train_x"], params["scaling"]),
-                                            data["train_y"])
+    templates = aggregate.class_mean_images(train_x, data["train_y"])
     first_layers = aggregate.by_run(inp.summary, inp.first_layer)
     class_means = aggregate.by_run(inp.summary, inp.unit_class_means)
     best = dict(zip(summary.model, summary.best_seed))
@@ -150,24 +185,54 @@ def analyse(inp, out, params, info):
         silent = weights[(weights.model == r.model) & weights.best].silent_list
         mark_silent(fig, str(silent.iloc[0]).split() if len(silent) else [])
         figures.save(fig, *out.figure(f"weights_{r.model}"))
-    write_facts(out.facts, facts(summary, runs_, weights,
-                                 params["protocol"].get("record_every")))
+    write_facts(out.facts, facts(summary, runs_, weights))
 
 
-def last_epoch_gain(curve, steps, epochs):
-    """Validation accuracy gained over a run's last epoch: the slope of the least-squares line
-    through that epoch's records (the last 3 records where it has fewer) times the steps of an
-    epoch. NaN where the run has no such records (it diverged before them)."""
+def last_epoch_fit(curve, steps, epochs):
+    """(gain, its standard error): the validation accuracy gained over a run's last epoch, as
+    the slope of the least-squares line through that epoch's records (the last 3 records where
+    it has fewer) times the steps of an epoch, and the slope's standard error from the fit's
+    residuals times the same. The gain is NaN where the run has fewer than 2 such records (it
+    diverged before them); its error is NaN with fewer than 3 (two points leave no residual)."""
+    nan = float("nan")
     if "val_acc" not in curve or not steps or not epochs or steps != steps:
-        return float("nan")
+        return nan, nan
     curve = curve.dropna(subset=["val_acc"])
     last = curve[curve.epoch == curve.epoch.max()] if "epoch" in curve else curve.iloc[:0]
     if len(last) < 3:
         last = curve.tail(3)
     if len(last) < 2:
-        return float("nan")
-    slope = np.polyfit(last.step.astype(float), last.val_acc.astype(float), 1)[0]
-    return float(slope * steps / epochs)
+        return nan, nan
+    x, y = last.step.to_numpy(float), last.val_acc.to_numpy(float)
+    slope, intercept = np.polyfit(x, y, 1)
+    per_epoch = steps / epochs
+    if len(x) < 3:
+        return float(slope * per_epoch), nan
+    residual = y - (slope * x + intercept)
+    se = np.sqrt(residual @ residual / (len(x) - 2) / ((x - x.mean()) ** 2).sum())
+    return float(slope * per_epoch), float(se * per_epoch)
+
+
+def final_model_train_accuracy(runs_, model_paths, models, train_x, train_y, n_classes,
+                               threads=None):
+    """Each run's final model scored on every training image (NaN for a diverged run): the
+    training figure of a like-for-like generalisation gap. The recorded training accuracy is
+    a running mean over the last record's batches, scored while the weights still improved."""
+    from ..models import build_model
+    from ..train import evaluate
+    from .concepts import load_weights
+    if threads:
+        torch.set_num_threads(int(threads))
+    x, y = torch.from_numpy(train_x), torch.from_numpy(train_y).long()
+    out = []
+    for r in runs_.itertuples():
+        if r.status == "diverged":
+            out.append(float("nan"))
+            continue
+        model = build_model(models[r.model], tuple(x.shape[1:]), n_classes)
+        model.load_state_dict(load_weights(model_paths[(r.name, r.seed)]))
+        out.append(float(evaluate(model, x, y, chunk=1000)[1]))
+    return out
 
 
 def unit_statistics(weights, unit_class_means, templates):
@@ -201,7 +266,16 @@ def mark_silent(fig, silent):
 def rank(runs_, models):
     """Per-model summary (best mean first) and the comparisons the ranking rests on: each model
     against the next in the ranking, and the best against every other."""
-    summary = aggregate.summarize_models(runs_, models)
+    # aggregate's gap is the running mean's (the recorded training accuracy): no gap here
+    summary = aggregate.summarize_models(runs_, models).drop(columns="generalisation_gap")
+    # the final model's training accuracy and the gap to its test accuracy (the per-run mean,
+    # as the gap claim takes it); NaN where the runs do not have it
+    tested = runs_[runs_.test_acc.notna()]
+    final = tested.get("final_model_train_acc", pd.Series(np.nan, index=tested.index))
+    by = pd.DataFrame({"model": tested.model, "train": final,
+                       "gap": final - tested.test_acc}).groupby("model")
+    summary["final_model_train_acc_mean"] = summary.model.map(by.train.mean())
+    summary["final_model_gap"] = summary.model.map(by.gap.mean())
     order = list(summary["model"])
     acc = _accuracies(runs_, order)
     pairs = dict.fromkeys(list(zip(order, order[1:])) + [(order[0], m) for m in order[2:]])
@@ -255,9 +329,9 @@ def _size_claim(order, s, acc, ranked, source):
                               source="tables/architectures_summary.csv")
 
 
-SUMMARY_COLUMNS = ["model", "family", "parameters", "runs", "test_acc_mean", "test_acc_ci_low",
-                   "test_acc_ci_high", "generalisation_gap", "final_train_acc_mean",
-                   "final_val_acc_mean"]
+SUMMARY_COLUMNS = ["model", "family", "depth", "parameters", "runs", "test_acc_mean",
+                   "test_acc_ci_low", "test_acc_ci_high", "final_model_gap",
+                   "final_train_acc_mean", "final_val_acc_mean"]
 # one row per run (unit_statistics): the report shows each model's mean and range over them
 WEIGHT_COLUMNS = ["model", "seed", "best", "status", "units", "silent_units", "zero_units",
                   "silent_list", "template_r_mean", "zero_sum_fraction", "selectivity_mean",
@@ -305,9 +379,8 @@ SHOWN = {
         ("95 % CI", lambda r: f"{prose.cell(r.test_acc_ci_low)}–{prose.cell(r.test_acc_ci_high)}"
          + ("†" if 1 < r.runs < 5 else "")),
         ("best (seed)", lambda r: f"{prose.cell(r.best_test_acc)} ({r.best_seed})"),
-        ("train acc. %, running mean at last record",
-         lambda r: prose.cell(r.final_train_acc_mean)),
-        ("running mean − test (points)", lambda r: prose.cell(r.generalisation_gap)))),
+        ("train acc. %, final model", lambda r: prose.cell(r.final_model_train_acc_mean)),
+        ("gap: train − test (points)", lambda r: prose.cell(r.final_model_gap)))),
     "weights": Shown(rows=_weights_per_model, columns=(
         ("model", "model"), ("runs", "runs"), ("units", "units"),
         ("silent units", "silent"), ("template |r|", "template"),
@@ -335,7 +408,7 @@ def _reach(runs_per_model):
             "single": [m for m, n in runs_per_model.items() if n < 2]}
 
 
-def facts(summary, runs_, weights=None, record_every=None):
+def facts(summary, runs_, weights=None):
     """Every statistic the prose cites beyond the tables (correlations, confounds, depth
     pairs), and the claims its answers make, built from per-run values."""
     s = summary.set_index("model")
@@ -350,6 +423,8 @@ def facts(summary, runs_, weights=None, record_every=None):
     for fam, group in summary.groupby("family"):
         members = list(group.sort_values(["depth", "parameters"])["model"])
         for a, b in zip(members, members[1:]):
+            if s.loc[a, "depth"] == s.loc[b, "depth"]:  # no depth difference to put it on
+                continue
             depth_claims.append(f"depth_{b}_vs_{a}")
             found[depth_claims[-1]] = claims.difference(
                 b, acc[b], a, acc[a], f"{fam}: test accuracy, deeper {b} (depth "
@@ -358,21 +433,22 @@ def facts(summary, runs_, weights=None, record_every=None):
                 f"{int(s.loc[a, 'parameters']):,})", source=source)
     families = summary.groupby("family").test_acc_mean
     tested = runs_[runs_.test_acc.notna()]
-    gaps = {m: list(g.final_train_acc - g.test_acc) for m, g in tested.groupby("model")}
+    final = tested.get("final_model_train_acc", pd.Series(np.nan, index=tested.index))
+    gaps = {m: list(g) for m, g in (final - tested.test_acc).groupby(tested.model)}
     # the budget in the claim itself, so that its summary line says it too (REPORT.md)
     budget = (f" after {prose.count(int(runs_.epochs.max()), 'epoch')}"
               if "epochs" in runs_ and runs_.epochs.notna().any() else "")
     found["test_accuracy"] = claims.ranking({m: acc[m] for m in sorted(order)},
                                             f"Mean test accuracy{budget}", source=source)
-    # the training figure is a running mean taken while the weights improve: it lags the
-    # final model, so its difference to the test accuracy is no like-for-like gap to rank
+    # the final model scored on the training images: a like-for-like gap (the recorded
+    # training accuracy is a running mean that lags the final model)
     found["gap"] = claims.values_only(
-        {m: gaps.get(m, []) for m in sorted(order)}, "Training accuracy at the last record "
-        "(a running mean) minus test accuracy, per model", source=source,
-        fmt=claims.fmt_points,
-        note="not a like-for-like gap: the running mean lags the final model, so the models "
-             "are not ranked on it")
-    for a, b in zip(order, order[1:]):
+        {m: gaps.get(m, []) for m in sorted(order)}, "Generalisation gap (the final model's "
+        "training accuracy minus its test accuracy), per model", source=source,
+        fmt=claims.fmt_points, note="values only: the models are not ranked on it")
+    # each model below the runner-up against the next lower mean (the highest mean against
+    # the runner-up is the ranking's own comparison)
+    for a, b in zip(order[1:], order[2:]):
         found[f"next_{a}_vs_{b}"] = claims.difference(a, acc[a], b, acc[b], "Test accuracy",
                                                       source=source)
     if len(order) > 1:
@@ -400,29 +476,14 @@ def facts(summary, runs_, weights=None, record_every=None):
         found["family"] = claims.ranking(fam_acc, what, source="tables/architectures_summary.csv")
     if weights is not None and len(weights):
         found.update(_unit_claims(weights, sorted(order)))
-    rising = []
+    rising, unsure = [], []
     if "val_gain_last_epoch" in runs_:  # the convergence check: is each model still learning?
         for m in sorted(order):  # by name: an order by accuracy would rank outside a claim
-            gains = [g for g in runs_.loc[runs_.model == m, "val_gain_last_epoch"] if g == g]
-            if not gains:
-                continue
-            holds = float(np.mean(gains)) > RISING
-            found[f"rising_{m}"] = claims.rule(
-                m, gains, "Last-epoch gain", holds,
-                f"still rising when the mean over the runs is above {100 * RISING:g} point",
-                "still rising", "no longer rising", fmt=claims.fmt_points, source=source)
-            rising += [m] if holds else []
-    steps = runs_.steps.dropna()
-    last = None
-    if record_every and len(steps):
-        total = int(steps.max())
-        # the images behind the last record's training accuracy, and its standard error
-        images = int(record_every) * int(runs_.batch_size.max())
-        worst = tested.final_train_acc.clip(0, 1)
-        last = {"step": total - total % int(record_every), "steps": total,
-                "record_every": int(record_every), "images": images,
-                "standard_error": float(np.sqrt(worst * (1 - worst) / images).max())
-                if len(worst) else float("nan")}
+            checked = _rising_claim(m, runs_[runs_.model == m], source)
+            if checked:
+                found[f"rising_{m}"], verdict = checked
+                rising += [m] if verdict == STILL_RISING else []
+                unsure += [m] if verdict == CANNOT_TELL_RISING else []
     for fam, g in summary.groupby("family"):
         if len(g) >= 3:  # a trend within a family needs three models at least
             found[f"parameters_within_{fam}"] = claims.trend(
@@ -439,22 +500,84 @@ def facts(summary, runs_, weights=None, record_every=None):
             "family_mean": families.mean().to_dict(),
             "single_model_families": {fam: g.model.iloc[0] for fam, g in
                                       summary.groupby("family") if fam in single},
-            "min_runs": int(summary.runs.min()), "last_record": last, "claims": found,
+            "min_runs": int(summary.runs.min()), "claims": found,
             "runs_per_model": runs_per_model, "reach": _reach(runs_per_model),
-            "rising": rising,
-            "neighbours": [f"next_{a}_vs_{b}" for a, b in zip(order, order[1:])]}
+            "rising": rising, "rising_unsure": unsure,
+            "neighbours": [f"next_{a}_vs_{b}" for a, b in zip(order[1:], order[2:])]}
+
+
+STILL_RISING, NOT_RISING = "still rising", "no longer rising"
+CANNOT_TELL_RISING = "cannot tell whether still rising"
+
+
+def _rising_margin(runs_):
+    """(margin, error left): the margin within which a mean last-epoch gain counts as flat, a
+    RISING_SHARE of the validation error these runs had left at the end (1 − their mean final
+    validation accuracy), at most RISING; RISING where no run has a final accuracy."""
+    final = runs_.final_val_acc if "final_val_acc" in runs_ else pd.Series(dtype=float)
+    final = final[final.notna()]
+    left = 1 - float(final.mean()) if len(final) else float("nan")
+    return (min(RISING, RISING_SHARE * left) if left == left else RISING), left
+
+
+def _points(x):
+    """'1 point', '0.24 points': a margin in points (two significant digits)."""
+    return f"{100 * x:.2g} point{'' if f'{100 * x:.2g}' == '1' else 's'}"
+
+
+def _rising_verdict(low, high, margin):
+    """Still rising: the interval above 0 (a rise beyond its noise, whatever its size); no
+    longer rising: within ±margin, or below 0 (falling); otherwise the runs cannot tell."""
+    if low > 0:
+        return STILL_RISING
+    if high < 0 or (-margin < low and high < margin):
+        return NOT_RISING
+    return CANNOT_TELL_RISING
+
+
+def _rising_claim(model, runs_, source):
+    """(claim, verdict) of the convergence check on one model's runs, None where no run has a
+    last-epoch gain. The runs' mean gain has the standard error of their fits (each run's
+    gain is a fitted slope, noisy as its records are); its 95 % interval decides
+    (_rising_verdict). The ranking compares these runs' means, so the question is whether
+    their mean still rose."""
+    errors = (runs_.val_gain_last_epoch_se if "val_gain_last_epoch_se" in runs_
+              else pd.Series(np.nan, index=runs_.index))
+    kept = [(seed, g, e) for seed, g, e in zip(runs_.seed, runs_.val_gain_last_epoch, errors)
+            if g == g]
+    if not kept:
+        return None
+    gains = [g for _, g, _ in kept]
+    mean = float(np.mean(gains))
+    what = f"Last-epoch gain, mean {claims.fmt_points(mean)}"
+    margin, left = _rising_margin(runs_[runs_.val_gain_last_epoch.notna()])
+    verdict = CANNOT_TELL_RISING
+    if all(e == e for *_, e in kept):
+        half = Z95 * float(np.sqrt(sum(e * e for *_, e in kept))) / len(kept)
+        low, high = mean - half, mean + half
+        what += f" (95 % interval {100 * low:+.2f} to {100 * high:+.2f} points)"
+        verdict = _rising_verdict(low, high, margin)
+    else:
+        what += " (no standard error: a run has too few records in its last epoch to fit)"
+    share = (f"the smaller of {_points(RISING)} and {100 * RISING_SHARE:g} % of the "
+             f"{100 * left:.1f} points of validation error left at the end" if left == left
+             else "no final validation accuracy to scale it by")
+    rule_text = (f"still rising when the 95 % interval of the runs' mean gain lies above 0; no "
+                 f"longer rising when it lies within ±{_points(margin)} ({share}) or below 0; "
+                 f"cannot tell otherwise; the interval is the mean ± {Z95:g} standard errors, "
+                 "each run's from the scatter of its records about its fitted line")
+    claim = claims.rule(model, gains, what, verdict == STILL_RISING, rule_text, STILL_RISING,
+                        verdict, fmt=claims.fmt_points, source=source,
+                        labels=[f"seed {seed}" for seed, *_ in kept])
+    return claim, verdict
 
 
 def _unit_claims(weights, order):
-    """The weight questions' numbers over every run of each model (silent units left out):
-    values only, since a fully connected unit's response and a conv filter's map averaged
-    over the image are different quantities, and the models are not ranked on them."""
+    """The weight questions' template |r| over every run of each fully connected model (silent
+    units left out): values only, the models are not ranked on them."""
     source = "tables/architectures_weights.csv"
     per_model = {m: weights[weights.model == m] for m in order}
-    found = {"selectivity": claims.values_only(
-        {m: list(g.selectivity_mean) for m, g in per_model.items()},
-        "Mean first-layer selectivity per run, silent units left out", source=source,
-        note="values only: the models are not ranked on it")}
+    found = {}
     mlp = {m: list(g.template_r_mean) for m, g in per_model.items()
            if g.template_r_mean.notna().any()}
     if mlp:
@@ -480,10 +603,9 @@ def section(facts, figs, params, info):
     sec.add_figure(figs["performance"], figures.caption(
                    figs["performance"], "Architectures: mean over seeds. a: training "
                    "loss; b: training (solid) and validation (dashed) accuracy; c: test "
-                   "accuracy against the training accuracy at the last record, a running mean "
-                   "over that record's steps taken while the weights improve (95 % CI; a marker "
-                   "says when a model had a run that did not end ok); d: validation vs training "
-                   "accuracy during training."))
+                   "accuracy against the final model's accuracy on the whole training split "
+                   "(95 % CI; a marker says when a model had a run that did not end ok); d: "
+                   "validation vs training accuracy during training."))
     best = weights[weights.best.astype(bool)].set_index("model")
     for model in params["models"]:
         sec.add_figure(figs[f"weights_{model}"], f"{model}: first-layer weights of its best run "
@@ -501,21 +623,24 @@ def section(facts, figs, params, info):
     fates = prose.status_counts(facts["statuses"])
     reach = facts.get("reach") or {}
     none_reach = ("" if not reach.get("pairs") or len(reach["untestable"]) < reach["pairs"] else
-                  f" With {_runs_words(facts)} no comparison here can reach p < {ALPHA}.")
+                  f" With {_runs_words(facts)}, no comparison here can reach p < {ALPHA}.")
     rising = _rising_text(facts, p, "the ranking")
     sec.summary = (f"Architectures: {sec.cite(facts['claims'], 'test_accuracy', True)}."
                    f"{none_reach}{' ' + rising if rising else ''} {fates[0].upper()}{fates[1:]}.")
-    sec.asked_notes = asked_notes(declared)  # read by the appendix
-    sec.asked_reasons = asked_reasons(declared)
+    # read by the appendix: an ask this configuration does not measure has no "partly" note
+    sec.asked_reasons = asked_reasons(declared,
+                                      None if facts["depth_claims"] else summary)
+    sec.asked_notes = {ask: note for ask, note in asked_notes(declared).items()
+                       if ask not in sec.asked_reasons}
     return sec
 
 
 def _runs_words(facts):
-    """'3 runs a model', or the runs of each model where they differ."""
+    """'3 runs per model', or the runs of each model where they differ."""
     n = facts.get("runs_per_model") or {}
     counts = set(n.values())
     if len(counts) == 1:
-        return f"{prose.count(counts.pop(), 'run')} a model"
+        return f"{prose.count(counts.pop(), 'run')} per model"
     return "these runs (" + ", ".join(f"{m} {k}" for m, k in n.items()) + ")"
 
 
@@ -538,14 +663,14 @@ def _reach_text(facts):
         return text
     untestable = reach["untestable"]
     if len(untestable) == reach["pairs"]:
-        return (text + f" With {_runs_words(facts)} the smallest p that test can give is "
-                f"{reach['min_p']:.2g}, so no comparison of two models here can reach "
+        return (text + f" With {_runs_words(facts)}, the smallest p that test can give is "
+                f"{reach['min_p']:.2g}. So no comparison of two models here can reach "
                 f"p < {ALPHA}: each is not resolved, even where two intervals do not overlap.")
     if untestable:
         pairs = prose.names(f"{a} with {b}" for a, b in untestable)
-        return (text + f" With {_runs_words(facts)} the comparisons of {pairs} cannot reach "
+        return (text + f" With {_runs_words(facts)}, the comparisons of {pairs} cannot reach "
                 f"p < {ALPHA}: they are not resolved, even where two intervals do not overlap.")
-    return text + (f" With {_runs_words(facts)} it can give p as small as "
+    return text + (f" With {_runs_words(facts)}, it can give p as small as "
                    f"{reach['min_p']:.2g}.")
 
 
@@ -571,79 +696,125 @@ def _silent_caption(best, model):
             f"largest response to any test class): {listed} ({r.silent_units} of {r.units}).")
 
 
+def _setting_departure(p):
+    """How the study's optimiser setting departs from the assignment's, for the caveats: 'SGD
+    (lr 0.01, momentum 0.9), not the assignment's Adam (lr 0.001)', 'lr 0.003, not the
+    assignment's 0.001', or '' where it is the assignment's."""
+    if p.get("optimizer", PROTOCOL["optimizer"]) != PROTOCOL["optimizer"]:
+        return f"{prose.optimizer(p)}, not the assignment's {prose.optimizer(PROTOCOL)}"
+    if p.get("lr", PROTOCOL["lr"]) != PROTOCOL["lr"]:
+        return f"lr {p['lr']:g}, not the assignment's {PROTOCOL['lr']:g}"
+    return ""
+
+
+def _setting_word(p):
+    return ("optimiser" if p.get("optimizer", PROTOCOL["optimizer"]) != PROTOCOL["optimizer"]
+            else "learning rate")
+
+
 def _rising_text(facts, p, what, full=False):
-    """Where validation accuracy was still rising at the end of the budget (the convergence
-    claims of Q3): that `what` measures learning within this budget; `full` adds what that
-    cannot tell and any learning rate that is not the assignment's."""
-    rising = facts.get("rising") or []
-    if not rising:
-        return ""
-    every = len(rising) > 1 and set(rising) >= set(facts.get("runs_per_model") or rising)
-    who = f"all {len(rising)} models" if every else prose.names(rising)
+    """The caveats on `what` (the ranking): where the convergence check (Q3's claims) found a
+    model still rising, or could not tell, that it measures (or may measure only) learning
+    within this budget, with the models it holds for (the summary line); where the optimiser
+    or its learning rate is not the assignment's, that it holds for this setting, whether or
+    not any model still rose. `full` (said once, in Q3, after the claims that name the
+    models) gives what the budget cannot tell and why the setting matters."""
+    rising, unsure = facts.get("rising") or [], facts.get("rising_unsure") or []
+    setting = _setting_departure(p)
+    if not rising and not unsure:
+        if not setting:
+            return ""
+        return f"{what[0].upper()}{what[1:]} holds for {setting}" + (
+            ": another optimiser or learning rate may rank the models differently." if full
+            else ".")
+    models = set(facts.get("runs_per_model") or rising + unsure)
+
+    def who(names):
+        return (f"all {len(names)} models" if len(names) > 1 and set(names) >= models
+                else prose.names(names))
     budget = prose.count(p["epochs"], "epoch")
     if p["epochs"] != PROTOCOL["epochs"]:
         budget += f"; the assignment's {PROTOCOL['epochs']}"
-    text = (f"Validation accuracy was still rising at the end of the budget ({budget}) for "
-            f"{who}, so {what} measures learning within this budget")
+    if rising:
+        text = (f"Validation accuracy was still rising at the end of the budget ({budget}) for "
+                f"{who(rising)}" + (f" (for {prose.names(unsure)}, the runs cannot tell)"
+                                    if unsure else ""))
+    else:
+        text = (f"Whether validation accuracy was still rising at the end of the budget "
+                f"({budget}), the runs cannot tell for {who(unsure)}")
+    verb = _budget_verb(facts)
     if not full:
-        return text + "."
-    lr = ""
-    if p.get("optimizer") == PROTOCOL["optimizer"] and p.get("lr") != PROTOCOL["lr"]:
-        lr = (f"; lr {p['lr']:g}, not the assignment's {PROTOCOL['lr']:g}, may suit the models "
-              "differently")
-    return (f"{text}: it cannot tell a model that learns faster from one that would end "
-            f"higher{lr}.")
+        return f"{text}, so {what} {verb} learning within this budget." + (
+            f" {what[0].upper()}{what[1:]} holds for {setting}." if setting else "")
+    also = f" Also, {setting}, may suit the models differently." if setting else ""
+    # the claims just before it say which models still rise: only the consequence follows
+    return (f"So {what} {verb} learning within this budget ({budget}): it cannot tell a model "
+            f"that learns faster from one that would end higher.{also}")
 
 
-def _last_record(facts):
-    """What the training figure of a gap is: a running mean over the last record's steps."""
-    last = facts.get("last_record")
-    if not isinstance(last, dict):
-        return ("the training accuracy at the last record, a running mean over the steps since "
-                "the record before, taken while the weights improve")
-    where = ("" if last["step"] == last["steps"] else
-             f", before the last {last['steps'] - last['step']:,} updates")
-    text = (f"the training accuracy at the last record (step {last['step']:,} of "
-            f"{last['steps']:,}): a running mean over its {last['record_every']} steps"
-            f"{where}, each batch scored by the weights of its step while they improve")
-    if last.get("images") and last.get("standard_error") == last.get("standard_error"):
-        text += (f"; it rests on {last['images']:,} images, so its standard error is up to "
-                 f"{100 * last['standard_error']:.1f} points per run")
-    return text
+def _budget_verb(facts):
+    return "measures" if facts.get("rising") else "may measure only"
+
+
+def _budget_backref(facts, p, what):
+    """The budget and setting caveats after Q3 has said them: a short back-reference, '' where
+    neither holds."""
+    budget = bool(facts.get("rising") or facts.get("rising_unsure"))
+    setting = _setting_departure(p) and _setting_word(p)
+    if budget:
+        return (f" {what}, too, {_budget_verb(facts)} learning within this budget"
+                + (f", with this {setting}" if setting else "") + " (see question 3).")
+    return f" {what}, too, holds for this {setting} only (see question 3)." if setting else ""
+
+
+def _covered(claim, facts):
+    """Whether a comparison is one the opening already says no test can resolve at these run
+    counts: then its short form ('not resolved (3 and 3 runs)') says enough."""
+    ev = claim["evidence"]
+    if ev.get("testable", True) or ev["kind"] not in ("difference", "ranking"):
+        return False
+    arms = ({ev["best"], ev["runner_up"]} if ev["kind"] == "ranking"
+            else {a["arm"] for a in ev["arms"]})
+    untestable = {frozenset(pair) for pair in (facts.get("reach") or {}).get("untestable", [])}
+    return frozenset(arms) in untestable
+
+
+def _cite(sec, found, key, facts):
+    return sec.cite(found, key, _covered(found[key], facts))
 
 
 def _answers(sec, summary, s, weights, facts, n_classes, p):
     found = facts["claims"]
     sec.ask("What is generalisation performance?",
             "Generalisation performance is how well a trained model does on data it has not "
-            "seen in training, estimated here by accuracy on the held-out test set. Its gap to "
-            "the training accuracy needs the final model scored on training images, which these "
-            f"runs do not record; the training figure here is {_last_record(facts)}. It lags "
-            "the final model, so a negative difference can mean the model kept improving after "
-            "those steps. "
-            f"{sec.cite(found, 'gap')}.")
+            "seen in training. Here it is estimated by the accuracy on the held-out test set. "
+            "A large generalisation gap means the model does better on the images it learned "
+            f"from than on new ones. {sec.cite(found, 'gap')}.")
     sec.ask("Which plots show it?",
-            "Panel c plots test accuracy against the training accuracy at the last record (a "
-            "running mean; a point below the diagonal scored lower on the test set than on "
-            "those training batches); panels b and d show validation accuracy (unseen data) "
-            "against training accuracy during training. At the last record, per model "
+            "Panel c plots test accuracy against the final model's accuracy on the whole "
+            "training split (a point below the diagonal does worse on new images than on the "
+            "ones it learned from: the gap above); panels b and d show validation accuracy "
+            "(unseen data) against training accuracy during training. The training accuracy "
+            "recorded during training is a running mean over each record's batches, taken "
+            "while the weights still improve, so it lags the final model. At the last record, "
+            "per model "
             "(training, a running mean / validation / test, means over seeds): " + "; ".join(
                 f"{m} {prose.pct(s.loc[m, 'final_train_acc_mean'])} / "
                 f"{prose.pct(s.loc[m, 'final_val_acc_mean'])} / "
                 f"{prose.pct(s.loc[m, 'test_acc_mean'])}" for m in s.index) + ".")
-    means = "; ".join(f"{r.model} " + prose.interval(
-        r.test_acc_mean, r.test_acc_ci_low, r.test_acc_ci_high, r.runs)
-        for r in summary.sort_values("model").itertuples())
-    text = f"Mean test accuracy per model: {means}. {sec.cite(found, 'test_accuracy')}."
-    if facts["min_runs"] >= 2 and len(facts["neighbours"]) > 1:
-        text += " Each model against the next lower mean: " + "; ".join(
-            sec.cite(found, key) for key in facts["neighbours"]) + "."
+    # a short form sits inside a sentence: it needs words before it
+    ranking = ("Ranking on " if _covered(found["test_accuracy"], facts) else "") + _cite(
+        sec, found, "test_accuracy", facts)
+    text = f"Each model's mean and 95 % interval are in the table. {ranking}."
+    if facts["min_runs"] >= 2 and facts["neighbours"]:
+        text += " Further down, each model against the next lower mean: " + "; ".join(
+            _cite(sec, found, key, facts) for key in facts["neighbours"]) + "."
     converged = [key for key in (f"rising_{m}" for m in s.index) if key in found]
     if converged:
-        text += (" Convergence at the end of the budget, from each run's last-epoch gain (the "
-                 "validation accuracy gained over its last epoch: the slope of a line fitted to "
-                 "that epoch's records, times its steps): "
-                 + "; ".join(sec.cite(found, key) for key in converged) + ".")
+        text += (" Whether each model still learned at the end, from each run's last-epoch "
+                 "gain (the validation accuracy gained over its last epoch, from a line fitted "
+                 "to that epoch's records): "
+                 + "; ".join(sec.cite(found, key, True) for key in converged) + ".")
     rising = _rising_text(facts, p, "this ranking", full=True)
     sec.ask("Compare the models' generalisation performance.",
             text + (f" {rising}" if rising else ""))
@@ -663,16 +834,14 @@ def _answers(sec, summary, s, weights, facts, n_classes, p):
     text += (f" Smallest: {by_size.model.iloc[0]} ({by_size.parameters.iloc[0]:,} parameters, "
              f"{prose.pct(by_size.test_acc_mean.iloc[0])}); largest: {by_size.model.iloc[-1]} "
              f"({by_size.parameters.iloc[-1]:,}, {prose.pct(by_size.test_acc_mean.iloc[-1])}).")
-    rising = _rising_text(facts, p, "this comparison")
-    sec.ask("What is the effect of the number of parameters?",
-            text + (f" {rising}" if rising else ""))
-    lines = [sec.cite(found, key) for key in facts["depth_claims"]]
+    backref = _budget_backref(facts, p, "This comparison")
+    sec.ask("What is the effect of the number of parameters?", text + backref)
+    lines = [_cite(sec, found, key, facts) for key in facts["depth_claims"]]
     sec.ask("What is the effect of depth?",
             ("Depth = layers with weights, prediction layer included; compared within a family, "
              "where depth changes together with the parameter count (both are given), so a "
-             "difference cannot be put on depth alone. " + "; ".join(lines) + "."
-             + (f" {rising}" if rising else ""))
-            if lines else "No family in this zoo has two models of different depth to compare.")
+             "difference cannot be put on depth alone. " + "; ".join(lines) + "." + backref)
+            if lines else _no_depth_text(summary))
     _weight_answers(sec, weights, list(s.index), n_classes, found)
     fam_mean = facts["family_mean"]
     groups = "; ".join(f"{fam}: {prose.names(summary[summary.family == fam].model)} (means "
@@ -695,13 +864,27 @@ def _answers(sec, summary, s, weights, facts, n_classes, p):
         closing = "The zoo has one family only."
     sec.ask("Which architectures are akin, and how do similar ones compare?",
             f"Grouped by their layer lists: {groups}. {closing}")
-    text = (f"By accuracy: {sec.cite(found, 'test_accuracy')}. "
-            + _pick(found["test_accuracy"]["evidence"])
-            + (f" {_other_grounds(found['test_accuracy']['evidence'])} "
-               f"{sec.cite(found, 'smaller')}." if "smaller" in found else ""))
-    rising = _rising_text(facts, p, "the pick")
+    ranked = found["test_accuracy"]["evidence"]
+    # a ranking no test can resolve is not repeated: question 3 gives it, the opening says why
+    text = (f"By accuracy: {sec.cite(found, 'test_accuracy', True)}. "
+            if ranked.get("testable") else "") + _pick(ranked)
+    if "smaller" in found:
+        text += f" {_other_grounds(ranked)} {sec.cite(found, 'smaller')}."
     sec.ask("Which architecture would you pick, and why?",
-            text + (f" {rising}" if rising else ""))
+            text + _budget_backref(facts, p, "The pick"))
+
+
+def _no_depth(summary):
+    """Why the depth question has no measurement, said of the models this study runs (the zoo
+    may have others), with their families and depths."""
+    runs = prose.names(f"{r.model} ({r.family}, depth {int(r.depth)})"
+                       for r in summary.itertuples())
+    return f"among the models this study runs, {runs}, no family has two of different depth"
+
+
+def _no_depth_text(summary):
+    why = _no_depth(summary)
+    return f"{why[0].upper()}{why[1:]}, so the effect of depth is not measured here."
 
 
 def _other_grounds(ranked):
@@ -718,8 +901,8 @@ def _pick(ranked):
     if ranked.get("testable"):
         return ("Accuracy does not decide the pick: the data do not separate the highest mean "
                 "from the runner-up, so another ground (size, speed) may.")
-    return ("No pick can be made from these runs: too few for any test to separate the highest "
-            "mean from the runner-up.")
+    return ("No pick can be made by accuracy from these runs: too few for any test to "
+            "separate the highest mean from the runner-up (see question 3).")
 
 
 BANDS = ("hardly", "partly", "strongly")  # lowest first
@@ -733,16 +916,28 @@ def _template_band(r):
     return "strongly" if r >= 0.5 else "partly" if r >= 0.3 else "hardly"
 
 
-def _band_reading(values, band, words):
-    """The reading band of a per-run number (`words`: what each band says), only where every
-    run falls in it: one run gives no verdict, and runs in different bands give none either."""
+# The template |r| bands as question 6 defines them (their range, their name): question 8
+# reads them under the same names
+TEMPLATE_BANDS = {"strongly": ("|r| ≥ 0.5", "a recognisable garment silhouette"),
+                  "partly": ("0.3–0.5", "a partial silhouette"),
+                  "hardly": ("below 0.3", "no silhouette")}
+
+
+def _band_reading(values, band, names, verdicts=None):
+    """The reading band of a per-run number, named as it was defined (`names`: each band's
+    name; `verdicts`, what a band read for every run says, its name unless given), only where
+    every run falls in it: one run gives no verdict, and runs in different bands give none
+    either (how many runs fall in each is said)."""
     values = [v for v in values if v == v]
     if len(values) < 2:
         return "one run, so no band is read"
-    found = sorted({band(v) for v in values}, key=BANDS.index)
+    counts = {b: sum(band(v) == b for v in values) for b in BANDS}
+    found = [b for b in BANDS if counts[b]]
     if len(found) == 1:
-        return f"{words[found[0]]} in all {len(values)} runs"
-    return f"no single band ({found[0]} to {found[-1]} across its {len(values)} runs)"
+        return f"{(verdicts or names)[found[0]]} in all {len(values)} runs"
+    return "no single band (" + ", ".join(
+        f"{names[b]} in {prose.count(counts[b], 'run') if i == 0 else counts[b]}"
+        for i, b in enumerate(found)) + ")"
 
 
 def _per_run(values, fmt=lambda x: f"{x:.3g}"):
@@ -778,8 +973,8 @@ def _weight_answers(sec, weights, models, n_classes, found):
         parts.append("Fully connected first-layer units see the whole image; the mean best |r| "
                      "of their weights with a class-mean training image: "
                      + "; ".join(f"{m} {_per_run(by[m].template_r_mean)}" for m in mlp)
-                     + " (read here: |r| ≥ 0.5 a recognisable garment silhouette, 0.3–0.5 a "
-                       "partial one, below 0.3 none).")
+                     + " (read here: " + ", ".join(f"{edge} {name}" for edge, name in
+                                                  TEMPLATE_BANDS.values()) + ").")
     if cnn:
         parts.append("Convolution filters are a few pixels wide, so they cannot picture a "
                      "garment; they are local detectors. A filter whose weights nearly cancel "
@@ -795,6 +990,7 @@ def _weight_answers(sec, weights, models, n_classes, found):
         text = f"{m} {_per_run(g.selectivity_mean)}"
         if m in mlp:
             text += ", " + _band_reading(list(g.selectivity_mean), _band,
+                                         dict(zip(BANDS, BANDS)),
                                          {b: f"{b} specialised" for b in BANDS})
         return text + f", preferred classes cover {_span(g.preferred_classes)} of {n_classes}"
     cnn_note = (" Conv filters are not read on these bands: a filter's response here is its "
@@ -806,15 +1002,13 @@ def _weight_answers(sec, weights, models, n_classes, found):
             "responding units: 0 means no preference, 1 means it answers one class only (read "
             "here, for fully connected units: above 0.5 strongly, 0.2–0.5 partly, below 0.2 "
             "hardly specialised; a band is read only where every run of a model falls in it)."
-            f"{cnn_note} Per model: " + "; ".join(specialised(m) for m in models)
-            + f". {sec.cite(found, 'selectivity')}.")
+            f"{cnn_note} Per model (values only: the models are not ranked on it): "
+            + "; ".join(specialised(m) for m in models) + ".")
     if mlp:
-        words = {"strongly": "its pictures can be read as class templates",
-                 "partly": "they resemble class templates only partly",
-                 "hardly": "they hardly resemble class templates"}
+        names = {b: name for b, (_, name) in TEMPLATE_BANDS.items()}
 
         def reading(m):
-            return f"{m}: " + _band_reading(list(by[m].template_r_mean), _template_band, words)
+            return f"{m}: " + _band_reading(list(by[m].template_r_mean), _template_band, names)
         sec.ask("Whose weights are more interpretable?",
                 f"The fully connected first layers are the ones a picture can show: "
                 f"{sec.cite(found, 'template_r')}. By the bands above: "
@@ -852,8 +1046,14 @@ def asked_notes(models):
     return notes
 
 
-def asked_reasons(models):
-    """{ask: reason} for the seeds' figure of one model this configuration does not run."""
-    return {ask: f"{model} is not in this configuration's architecture study (it runs "
-                 f"{prose.names(models)})"
-            for ask, model in MODEL_WEIGHT_ASKS.items() if model not in models}
+def asked_reasons(models, no_depth=None):
+    """{ask: reason} for the seeds' figure of one model this configuration does not run, and,
+    where `no_depth` (the summary) says no family here has two models of different depth, for
+    the depth question, which the section then answers with no measurement."""
+    reasons = {ask: f"{model} is not in this configuration's architecture study (it runs "
+                    f"{prose.names(models)})"
+               for ask, model in MODEL_WEIGHT_ASKS.items() if model not in models}
+    if no_depth is not None:
+        reasons.update({ask: f"not measured: {_no_depth(no_depth)}"
+                        for ask, i in QUESTION_ASKS.items() if i == DEPTH_QUESTION})
+    return reasons

@@ -64,6 +64,14 @@ RULES = {
             f"{100 * TICK_ACC_RISE:g} points above its value at the minimum",
     "still falling": f"the training loss fell by more than {100 * STILL_FALLING:g} % over the "
                      "last tenth of the records (from the record there to the last one)",
+    "settled": f"a run has settled when its training loss fell by {100 * NO_LEARNING_DROP:g} % "
+               "or more from the first record to the last and changed by no more than "
+               f"{100 * STILL_FALLING:g} % over the last tenth, a fifth of the "
+               f"{10 * NO_LEARNING_DROP:g} % a tenth that an even fall of "
+               f"{100 * NO_LEARNING_DROP:g} % takes. A run whose loss fell by less than "
+               f"{100 * NO_LEARNING_DROP:g} % in all (the 'does not learn' threshold) moved too "
+               "little to tell whether it levelled off; one whose loss rose by more than "
+               f"{100 * STILL_FALLING:g} % over the last tenth is rising",
     "same run": "the runs of one setting that differ only by seed end with one fate, at one "
                 f"loss to within {100 * SAME_RUN:g} % of it and at one accuracy to within "
                 f"{100 * SAME_ACC:g} points: the seed changed nothing that shows, so they are "
@@ -589,7 +597,8 @@ def analyse(inp, out, params, info):
     seed = p["seeds"][0]
     shape = templates.shape[1:]
     a4fig.save_all(out, curves, runs_, main, seed, templates, (means - overall).reshape(
-        -1, *shape), names, grid, target, linear_name, loss_drop)
+        -1, *shape), names, grid, target, linear_name, loss_drop,
+        constant_output_loss(len(names)))
     write_facts(out.facts, facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks))
 
 
@@ -673,14 +682,14 @@ def target_claim(target, constant):
     """Whether the stated loss lies above the loss of a constant output of 1/C for every class:
     a loss the outputs' mean alone reaches, so that reaching it shows no class learned."""
     return claims.rule(
-        "the stated loss", [target], "Against the loss of a constant output of 1/C for every "
-        f"class ({constant:.4f}, with weights 0 and biases 1/C under the same objective)",
-        mean_fit_only(target, constant), "a stated loss above the loss of a constant output "
-        "of 1/C for every class is reached by fitting the outputs' mean alone, which needs no "
-        "class learned",
-        "above it; fitting the outputs' mean alone reaches it, so reaching it needs no class "
-        "learned,",
-        "at or below it; reaching it takes more than fitting the outputs' mean,",
+        "the stated loss", [target], f"Against {constant:.4f}, the loss of a network that "
+        "outputs 1/C for every class", mean_fit_only(target, constant),
+        "a stated loss above the loss of a constant output of 1/C for every class (weights 0, "
+        "biases 1/C, under the same objective) is reached by fitting the outputs' mean alone, "
+        "which needs no class learned",
+        "above it, so fitting the outputs' mean alone reaches it and reaching it needs no "
+        "class learned,",
+        "at or below it, so reaching it takes more than fitting the outputs' mean,",
         fmt=lambda x: f"{x:.4f}", source=GD_SGD_SOURCE)
 
 
@@ -688,17 +697,38 @@ SWEEP_SOURCE = "tables/assignment4_sweep.csv"
 TICK_SOURCE = "tables/assignment4_ticks.csv"
 # The seed's closing remarks on the rate, each as the expectation one claim tests (its lr).
 LR_EXPECTED = {
-    "unstable": (0.1, "around 0.1 the system may be unstable (the seed's closing remarks)."),
+    "unstable": (0.1, "around 0.1 the system may be unstable."),
     "spikes": (0.01, "around 0.01 there might be some spikes."),
     "spikes_fewer": (0.001, "at 0.001 the spikes reduce (fewer than at 0.01)."),
     "no_spikes": (1e-4, "at 0.0001 a proper curved line without spikes."),
     "no_learning": (1e-6, "at 1e-6 or lower the system might be unable to learn properly."),
 }
 DECAY_EXPECTED = ("a decay of the rate (a factor below 1) avoids the instability a rate shows "
-                  "without it (the seed's closing remarks: change the Lr decay parameter to "
-                  "avoid the system being unstable).")
-SPIKES_WHAT = ("spikes of the full-batch training loss (a spike: a record more than "
-               f"{100 * SPIKE_RISE:g} % above the previous one, or a divergence)")
+                  "without it (the seed: change the Lr decay parameter to avoid the system "
+                  "being unstable).")
+# The spike rule is said once, in the answer, and kept in each claim's evidence (_spike_rule).
+SPIKES_WHAT = "spikes of the full-batch training loss"
+
+
+def _spike_rule(c):
+    """`c` with the spike rule (RULES["spike"]) in its evidence: its sentence names spikes, and
+    the answer defines them once."""
+    c["evidence"]["rule"] += f"; a spike: {RULES['spike']}"
+    return c
+
+
+# claims.observation ends a claim on one run a setting with this caveat; the answer says it
+# once for its remarks (evidence 'one_run'), so each claim drops it
+ONE_RUN = "; one run per setting is one initialisation, not a test across seeds"
+
+
+def _observation(*args, **kw):
+    """claims.observation, its one-run caveat left to the answer (ONE_RUN)."""
+    c = claims.observation(*args, **kw)
+    if c["text"].endswith(ONE_RUN):
+        c["text"] = c["text"].removesuffix(ONE_RUN)
+        c["evidence"]["one_run"] = True
+    return c
 
 
 def _count(x):
@@ -710,16 +740,11 @@ def _at_lr(sweep, lr, lower=False):
     return sweep[hit | (sweep.lr < lr) if lower else hit]
 
 
-def _one_run(rows):
-    """'; its 2 seeds give one run' where `rows` (distinct_runs) stand for several seeds."""
-    n = int(rows.seeds.max()) if "seeds" in rows and len(rows) else 1
-    return f"; its {n} seeds give one run" if n > 1 else ""
-
-
 def _by_setting(rows, column):
-    """{'lr 0.01, decay 0.999 (fate)': [value per run]} in the sweep's order; a setting whose
-    seeds are one run (distinct_runs) has one value and says so."""
-    return {f"lr {lr:g}, decay {d:g} ({aggregate.status_column(g.status)}{_one_run(g)})":
+    """{'lr 0.01, decay 0.999': [value per run]} in the sweep's order, a setting whose runs did
+    not all end ok with its fates ('lr 0.1, decay 1 (diverged)'); a setting whose seeds are one
+    run (distinct_runs) has one value (the answer says once which settings these are)."""
+    return {prose.fated(f"lr {lr:g}, decay {d:g}", aggregate.status_column(g.status)):
             list(g[column]) for (lr, d), g in rows.groupby(["lr", "lr_decay"], sort=False)}
 
 
@@ -733,10 +758,11 @@ def _moved(first, last):
 
 
 def _iterations(rows, seed=PROTOCOL["linear_iterations"]):
-    """'within 60 iterations (the seed ran 300)': the budget the rule on learning read."""
+    """'within 60 iterations (the seed ran 300)': the budget the rule on learning read; with
+    `seed` None, 'within 60 iterations' (where the answer gives the seed's budget)."""
     its = sorted({int(x) for x in rows.iterations})
     span = f"{its[0]:,}" if len(its) == 1 else f"{its[0]:,}–{its[-1]:,}"
-    return f"within {span} iterations (the seed ran {seed:,})"
+    return f"within {span} iterations" + ("" if seed is None else f" (the seed ran {seed:,})")
 
 
 def lr_claims(sweep):
@@ -756,22 +782,22 @@ def lr_claims(sweep):
         lr, expectation = LR_EXPECTED[key]
         rows = _at_lr(sweep, lr)
         if len(rows):
-            found[key] = claims.observation(expectation, _by_setting(rows, "spikes"),
-                                            predicate=holds, predicate_text=text,
-                                            expected=expected, **spikes)
+            found[key] = _spike_rule(_observation(
+                expectation, _by_setting(rows, "spikes"), predicate=holds,
+                predicate_text=text, expected=expected, **spikes))
     lr, expectation = LR_EXPECTED["spikes"]
     rows = _at_lr(sweep, lr)
     if len(rows):  # "might": one run with a spike bears it out, runs without do not refute it
         n, k = len(rows), int((rows.spikes > 0).sum())
         runs = prose.count(n, "run")
-        found["spikes"] = claims.rule(
+        found["spikes"] = _spike_rule(claims.rule(
             "; ".join(_by_setting(rows, "spikes")), list(rows.spikes),
             f"Expected: {expectation} Measured, {SPIKES_WHAT}", k > 0,
             f"the remark (there might be some spikes at lr {lr:g}) is borne out when a run at "
             "that rate has at least one spike; a run without one does not refute a 'might'",
             f"spikes in {k} of its {runs}: the remark borne out in these runs",
             f"no spike in its {runs}: the remark not borne out in these runs, nor refuted",
-            fmt=_count, source=SWEEP_SOURCE)
+            fmt=_count, source=SWEEP_SOURCE))
     lr, expectation = LR_EXPECTED["spikes_fewer"]
     for d, g in sweep.groupby("lr_decay", sort=False):
         low, high = _at_lr(g, lr), _at_lr(g, 0.01)
@@ -779,12 +805,14 @@ def lr_claims(sweep):
             continue
         what = f"Spikes of the full-batch training loss at decay {d:g}"
         if not (low.spikes.any() or high.spikes.any()):  # a count is exact for its run
-            each = ("one initialisation each" if len(low) == len(high) == 1 else
-                    f"{prose.count(len(low), 'run')} and {prose.count(len(high), 'run')}")
-            found[f"spikes_fewer_decay{d:g}"] = claims.values_only(
+            one = len(low) == len(high) == 1  # the answer says once what one run is (ONE_RUN)
+            each = ("" if one else f", {prose.count(len(low), 'run')} and "
+                    f"{prose.count(len(high), 'run')}")
+            c = found[f"spikes_fewer_decay{d:g}"] = claims.values_only(
                 {"lr 0.001": low.spikes, "lr 0.01": high.spikes},
                 f"Expected: {expectation} Measured, {what[0].lower()}{what[1:]}", _count,
-                SWEEP_SOURCE, f"0 spikes at both: no reduction to see in these runs, {each}")
+                SWEEP_SOURCE, f"0 spikes at both: no reduction to see in these runs{each}")
+            c["evidence"]["one_run"] = one
             continue
         found[f"spikes_fewer_decay{d:g}"] = claims.mechanism(expectation, claims.difference(
             "lr 0.001", low.spikes, "lr 0.01", high.spikes, what, fmt=_count,
@@ -820,10 +848,18 @@ def _grouped(ok, factor, within):
     return out
 
 
+def _span(values, fmt):
+    """'0.5782' for one value (or values that read alike), else '0.5781–0.5782'."""
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
 def _order_labels(ok, groups, factor, within, name, other):
     """Per run of the grouped settings, its label ('lr 0.03 (decay 1)', ', seed 1' where the
-    setting has several distinct runs) and final training loss, largest factor first."""
-    labels, values = [], []
+    setting has several distinct runs) and final training loss, largest factor first (for the
+    evidence); and the sentence's list, each setting once with the range of its runs ('lr
+    0.0001 (decay 1, 3 runs) 0.5781–0.5782')."""
+    labels, values, shown = [], [], []
     for w, settings in groups.items():
         for f, _ in sorted(settings, reverse=True):
             rows = ok[(ok[factor] == f) & (ok[within] == w)]
@@ -831,17 +867,99 @@ def _order_labels(ok, groups, factor, within, name, other):
                 labels.append(f"{name} {f:g} ({other} {w:g})"
                               + (f", seed {r.seed}" if len(rows) > 1 else ""))
                 values.append(r.final_train_loss)
-    return labels, values
+            runs = f", {len(rows)} runs" if len(rows) > 1 else ""
+            shown.append(f"{name} {f:g} ({other} {w:g}{runs}) "
+                         f"{_span(list(rows.final_train_loss), _loss4)}")
+    return labels, values, ", ".join(shown)
+
+
+def _described(values, labels, shown, what, holds, rule_text, yes, no, fmt):
+    """claims.rule on the linear classifier's runs, each run in the evidence under its label;
+    its sentence gives each setting once (`shown`: a range over the setting's runs), so that
+    seeds do not repeat a setting's name."""
+    c = claims.rule("linear classifier", values, what, holds, rule_text, yes, no, fmt=fmt,
+                    source=SWEEP_SOURCE, labels=labels)
+    c["text"] = f"{what}, linear classifier: {shown}: {yes if holds else no} by the rule"
+    return c
+
+
+def _end_state(r):
+    """What the end of one run's training loss shows: 'still falling' (RULES["still
+    falling"]), 'rising', 'too slow' (a fall under NO_LEARNING_DROP in all: too little to tell
+    whether it levelled off) or 'settled' (RULES["settled"]); None where it cannot be read."""
+    if r.end_fall != r.end_fall or r.loss_drop != r.loss_drop:
+        return None
+    if r.end_fall > STILL_FALLING:
+        return "still falling"
+    if r.end_fall < -STILL_FALLING:
+        return "rising"
+    return "settled" if r.loss_drop >= NO_LEARNING_DROP else "too slow"
+
+
+def _settings_named(rows, several):
+    """'lr 0.03, decay 1 and lr 1e-06, decay 1 (seeds 0, 1 and 2)': the settings of `rows`,
+    with the seeds of a setting that has several distinct runs (`several`: those settings)."""
+    parts = []
+    for (lr, d), g in rows.groupby(["lr", "lr_decay"], sort=False):
+        seeds = prose.names([str(s) for s in g.seed])
+        parts.append(f"lr {lr:g}, decay {d:g}"
+                     + (f" (seed{'s' if len(g) > 1 else ''} {seeds})" if (lr, d) in several
+                        else ""))
+    return prose.names(parts)
+
+
+def settled_claim(ok):
+    """Whether the runs that ended ok had settled by the end of the budget (RULES["settled"]):
+    where none had, the orders of effect_claims are of how far each setting gets within the
+    budget, not of where it would settle. A run whose loss barely moved in all is too slow to
+    tell, never settled: its last tenth's fall is small because every tenth's is."""
+    falls = ok.assign(fall=100 * ok.end_fall, state=[_end_state(r) for r in ok.itertuples()])
+    falls = falls[falls.state.notna()]
+    sizes = falls.groupby(["lr", "lr_decay"]).lr.transform("size")
+    several = set(zip(falls.lr[sizes > 1], falls.lr_decay[sizes > 1]))
+    n = len(falls)
+
+    def named(state):
+        return _settings_named(falls[falls.state == state], several)
+
+    def count(state):
+        return int((falls.state == state).sum())
+    still = count("still falling")
+    rest = ([f"still falling at the end in {still} of the {n} runs"] if still else [])
+    if count("too slow"):
+        moved = "its loss" if count("too slow") == 1 else "their loss"
+        rest.append(f"{named('too slow')} moved too little to tell, {moved} falling by less "
+                    f"than {100 * NO_LEARNING_DROP:g} % in all")
+    if count("rising"):
+        rest.append(f"rising at the end in {named('rising')}")
+    speed = "the orders are of speed within this budget, not of where each setting would settle"
+    settled = count("settled")
+    if not settled:
+        yes, no = (f"no run had settled, so {speed}: " + ("still falling at the end in every "
+                   "run" if still == n else "; ".join(rest))), ""
+    else:
+        yes, no = "", (f"settled in {settled} of the {n} runs, {named('settled')}: for "
+                       f"{'that run' if settled == 1 else 'those'} the final loss is where it "
+                       "levelled off" + "".join(f"; {x}" for x in rest))
+    labels = [f"lr {r.lr:g} (decay {r.lr_decay:g})"
+              + (f", seed {r.seed}" if (r.lr, r.lr_decay) in several else "")
+              for r in falls.itertuples()]
+    shown = ", ".join(
+        f"lr {lr:g} (decay {d:g}" + (f", {len(g)} runs" if len(g) > 1 else "") + ") "
+        + _span(list(g.fall), _fall) for (lr, d), g in falls.groupby(["lr", "lr_decay"],
+                                                                      sort=False))
+    return _described(list(falls.fall), labels, shown, "Fall of the training loss over the "
+                      "last tenth of the records, per run that ended ok", not settled,
+                      f"{RULES['still falling']}. {RULES['settled']}", yes, no, _fall)
 
 
 def _untested(ok):
     """Why the effect of the rate and the decay is described and not tested."""
-    if (ok.seeds > 1).any() and ok.groupby(["lr", "lr_decay"]).size().max() == 1:
-        return ("each setting's seeds give one run, so there is one run per setting and no "
-                "spread")
-    if ok.groupby(["lr", "lr_decay"]).size().max() == 1:
+    sizes = ok.groupby(["lr", "lr_decay"]).size()  # seeds that are one run counted once
+    if sizes.max() == 1:
         return "one run per setting, so no spread"
-    return "several runs per setting, set in order without a test"
+    span = f"{sizes.max()}" if sizes.min() == sizes.max() else f"{sizes.min()} to {sizes.max()}"
+    return f"{span} runs per setting, set in order without a test"
 
 
 def _loss4(x):
@@ -854,8 +972,8 @@ def effect_claims(sweep):
     training loss of the runs that ended ok at each rate, within each decay that ran two rates
     or more; 'decay_effect', at each decay, within each rate that ran two decays or more; both
     name an order only where every run of a setting ends beyond every run of the next, in
-    every group (_order). 'still_falling': whether each run's loss was still falling at the
-    end (RULES["still falling"]), which makes the orders ones of speed within the budget.
+    every group (_order). 'still_falling': whether any run had settled by the end
+    (settled_claim); where none had, the orders are ones of speed within the budget.
     Settings whose seeds are one run count once (distinct_runs)."""
     if not len(sweep):
         return {}
@@ -865,18 +983,18 @@ def effect_claims(sweep):
     found = {}
     if not len(ok):
         return found
-    its = _iterations(ok).removeprefix("within ")
-    why = _untested(ok)
-    left = sweep[sweep.status != "ok"]
-    out = (f"; left out, not ended ok: {prose.names(sorted(_by_setting(left, 'status')))}"
-           if len(left) else "")
+    # the budget, why nothing is tested and the runs left out are the answer's to say, once
+    # for the three claims (evidence 'budget', 'untested', 'left_out'); each claim's rule says
+    # 'described, not tested' and names the runs left out
+    left = _not_ok_settings(sweep[sweep.status != "ok"])
+    scope = {"budget": _iterations(ok), "untested": _untested(ok), "left_out": left}
     rates = _grouped(ok, "lr", "lr_decay")
     if rates:
         sign = _order(list(rates.values()))
-        labels, values = _order_labels(ok, rates, "lr", "lr_decay", "lr", "decay")
-        found["rate_effect"] = claims.rule(
-            "linear classifier", values, f"Final training loss after {its}, rate by rate "
-            f"within each decay (described, not tested: {why}{out})", sign != 0,
+        labels, values, shown = _order_labels(ok, rates, "lr", "lr_decay", "lr", "decay")
+        found["rate_effect"] = _described(
+            values, labels, shown, "Final training loss, rate by rate within each decay",
+            sign != 0,
             "described, not tested: within each decay factor, the runs that ended ok set in "
             "the order of their rate; an order is named where every run at each rate ends "
             "below (or above) every run at the next rate, at every decay that ran two rates "
@@ -884,18 +1002,18 @@ def effect_claims(sweep):
             "at every decay that ran two rates or more, "
             f"{'lower' if sign < 0 else 'higher'} at each larger rate",
             "in no single order of the rates (runs overlap, or the order differs between "
-            "decays)", fmt=_loss4, source=SWEEP_SOURCE, labels=labels)
+            "decays)", _loss4)
     decays = _grouped(ok, "lr_decay", "lr")
     if decays:
         sign = _order(list(decays.values()))
-        labels, values = _order_labels(ok, decays, "lr_decay", "lr", "decay", "lr")
+        labels, values, shown = _order_labels(ok, decays, "lr_decay", "lr", "decay", "lr")
         left_rate = "; ".join(
             f"decay {d:g} leaves {float((g.final_lr / g.lr).iloc[0]):.2g} of the starting rate "
             "at the last update" for d, g in ok[ok.lr_decay < 1].groupby("lr_decay", sort=False)
             if any(d in [f for f, _ in s] for s in decays.values()))
-        found["decay_effect"] = claims.rule(
-            "linear classifier", values, f"Final training loss after {its}, decay by decay "
-            f"within each rate ({left_rate}; described, not tested: {why}{out})", sign != 0,
+        found["decay_effect"] = _described(
+            values, labels, shown, "Final training loss, decay by decay within each rate"
+            + (f" ({left_rate})" if left_rate else ""), sign != 0,
             "described, not tested: within each rate, the runs that ended ok set in the order "
             "of their decay factor; an order is named where every run at each decay factor "
             "ends below (or above) every run at the next, at every rate that ran two decay "
@@ -904,24 +1022,25 @@ def effect_claims(sweep):
             f"{'higher' if sign < 0 else 'lower'} at each smaller decay factor (a faster decay "
             "of the rate)",
             "in no single order of the decay factors (runs overlap, or the order differs "
-            "between rates)", fmt=_loss4, source=SWEEP_SOURCE, labels=labels)
-    falls = ok.assign(fall=100 * ok.end_fall) if "end_fall" in ok else None
-    if falls is not None and falls.fall.notna().any():
-        flat = falls[~(falls.end_fall > STILL_FALLING)]
-        settled = prose.names([f"lr {r.lr:g}, decay {r.lr_decay:g}"
-                               for r in flat.itertuples()]) if len(flat) else ""
-        several = falls.groupby(["lr", "lr_decay"]).lr.transform("size") > 1
-        found["still_falling"] = claims.rule(
-            "linear classifier", list(falls.fall),
-            "Fall of the training loss over the last tenth of the records, per run that ended "
-            "ok", flat.empty, RULES["still falling"],
-            f"the orders are of how far each setting gets within {its}, not of where it would "
-            "settle: still falling at the end in every run",
-            f"not falling any more in {len(flat)} of the {len(falls)} runs ({settled}): those "
-            "runs had settled within the budget", fmt=_fall, source=SWEEP_SOURCE,
-            labels=[f"lr {r.lr:g} (decay {r.lr_decay:g})" + (f", seed {r.seed}" if many else "")
-                    for r, many in zip(falls.itertuples(), several)])
+            "between rates)", _loss4)
+    if "end_fall" in ok and ok.end_fall.notna().any():
+        found["still_falling"] = settled_claim(ok)
+    for c in found.values():
+        c["evidence"].update(scope)
+        if left:
+            c["evidence"]["rule"] += f"; {left}"
     return found
+
+
+def _not_ok_settings(rows):
+    """'left out, not ended ok: diverged at lr 0.1, decay 1 and lr 0.1, decay 0.999' (the
+    settings of `rows`, by fate), or ''."""
+    if not len(rows):
+        return ""
+    by_fate = [f"{fate} at " + prose.names(list(dict.fromkeys(
+        f"lr {r.lr:g}, decay {r.lr_decay:g}" for r in g.itertuples())))
+        for fate, g in rows.groupby("status", sort=False)]
+    return "left out, not ended ok: " + "; ".join(by_fate)
 
 
 def unpaired_settings(sweep):
@@ -951,34 +1070,90 @@ def _run_label(r, several):
     return f"lr {r.lr:g}, decay {r.lr_decay:g}" + (f", seed {r.seed}" if several else "")
 
 
-def _accuracy_at(r, several):
-    """'rose from 8.05 % to 57.00 % at lr 1e-06, decay 1, above the chance band'."""
-    _, acc = _learning_rules(r)
+def _alike(rows):
+    """`rows` in groups of runs that the two rules read alike (_learning_rules), in order: a
+    sentence says what the rules say of a group once, not once a run."""
+    read = [_learning_rules(r) for r in rows.itertuples()]
+    keys = list(dict.fromkeys(read))
+    return [rows[[k == key for k in read]] for key in keys]
+
+
+def _group_label(g, several):
+    """'lr 1e-06, decay 1 (seeds 0, 1 and 2)', 'lr 1e-06, decay 1, seed 0', or the runs of
+    several settings: what a sentence on the group `g` is about."""
+    if g[["lr", "lr_decay"]].drop_duplicates().shape[0] > 1 or len(g) == 1:
+        return prose.names([_run_label(r, several) for r in g.itertuples()])
+    return (f"lr {g.lr.iloc[0]:g}, decay {g.lr_decay.iloc[0]:g} (seeds "
+            f"{prose.names([str(x) for x in g.seed])})")
+
+
+def _accuracy_moved(g, several):
+    """'rose from 8.05 % to 57.00 %' for one run; for several, each run's, named by its seed
+    (or its setting, where the group spans settings): 'rose from 7.31 % to 93.64 % in seed 0
+    and from 58.41 % to 93.94 % in seed 1'."""
+    if len(g) == 1:
+        r = g.iloc[0]
+        return _moved(r.first_test_acc, r.last_test_acc)
+    one_setting = g[["lr", "lr_decay"]].drop_duplicates().shape[0] == 1
+    moves = [(_moved(r.first_test_acc, r.last_test_acc),
+              f"seed {r.seed}" if one_setting else _run_label(r, several))
+             for r in g.itertuples()]
+    verbs = {m.split(" ", 1)[0] for m, _ in moves}
+    if len(verbs) == 1 and verbs <= {"rose", "fell"}:  # the verb once
+        return verbs.pop() + " " + prose.names(
+            [f"{m.split(' ', 1)[1]} in {who}" for m, who in moves])
+    return prose.names([f"{m} in {who}" for m, who in moves])
+
+
+def _accuracy_at(g, several):
+    """'rose from 8.05 % to 57.00 % at lr 1e-06, decay 1, above the chance band', a group of
+    runs that the accuracy reads alike at once."""
+    _, acc = _learning_rules(g.iloc[0])
     where = ("" if acc is None else ", within the chance band" if acc else
              ", above the chance band")
-    return f"{_moved(r.first_test_acc, r.last_test_acc)} at {_run_label(r, several)}{where}"
+    # several runs are each named by _accuracy_moved (by seed, or by run across settings)
+    if len(g) == 1:
+        at = f" at {_run_label(g.iloc[0], several)}"
+    elif g[["lr", "lr_decay"]].drop_duplicates().shape[0] == 1:
+        at = f" at lr {g.lr.iloc[0]:g}, decay {g.lr_decay.iloc[0]:g}"
+    else:
+        at = ""
+    return f"{_accuracy_moved(g, several)}{at}{where}"
 
 
-def _readings(r, several):
-    """One sentence on what each rule says of a run, joined by 'while' where they disagree."""
+def _readings(g, several):
+    """One sentence on what each rule says of a group of runs that the rules read alike
+    (_alike), joined by 'while' where the two rules disagree."""
+    r = g.iloc[0]
     loss, acc = _learning_rules(r)
+    one = len(g) == 1
+    run, runs, it = (("the run", "the run does", "it") if one else
+                     ("these runs", "these runs do", "they"))
     drop = f"{100 * NO_LEARNING_DROP:g} %"
     if loss is None:
         loss_text = "the training loss has no finite fall (the loss rule cannot be read)"
     else:
-        moved = (f"fell by {_fall(100 * r.loss_drop)}" if r.loss_drop >= 0 else
-                 f"rose by {_fall(-100 * r.loss_drop)}")
+        falls = list(100 * g.loss_drop)
+        moved = (f"fell by {_span(falls, _fall)}" if min(falls) >= 0 else
+                 f"rose by {_span([-x for x in falls], _fall)}" if max(falls) < 0 else
+                 f"changed by {_span([-x for x in falls], _fall)}")
         loss_text = f"the training loss {moved} " + (
-            f"(less than {drop}, so the run does not learn by the loss rule)" if loss else
-            f"({drop} or more, so the run learns by the loss rule)")
+            f"(less than {drop}, so {runs} not learn by the loss rule)" if loss else
+            f"({drop} or more, so {run} learn{'s' if one else ''} by the loss rule)")
     if acc is None:
         acc_text = "the test accuracy was not recorded"
     else:
-        acc_text = f"the test accuracy {_moved(r.first_test_acc, r.last_test_acc)} " + (
-            "(within the chance band, so it does not learn by the accuracy)" if acc else
-            "(above the chance band, so it learns by the accuracy)")
-    joint = "while" if None not in (loss, acc) and loss != acc else "and"
-    return f"At {_run_label(r, several)}, {loss_text} {joint} {acc_text}."
+        acc_text = f"the test accuracy {_accuracy_moved(g, several)} " + (
+            f"(within the chance band, so {it} do{'es' if one else ''} not learn by the "
+            "accuracy)" if acc else
+            f"(above the chance band, so {it} learn{'s' if one else ''} by the accuracy)")
+    disagree = None not in (loss, acc) and loss != acc
+    if one:
+        return f"At {_group_label(g, several)}, {loss_text} {'while' if disagree else 'and'} " \
+               f"{acc_text}."
+    # several runs name their accuracies one by one: the accuracy in a sentence of its own
+    return (f"At {_group_label(g, several)}, {loss_text}. {'Yet t' if disagree else 'T'}"
+            f"{acc_text[1:]}.")
 
 
 def _fall(x):
@@ -994,8 +1169,9 @@ def learning_claim(rows, expectation):
     fall of the training loss (RULES["does not learn"]) and the test accuracy against the
     chance band (RULES["above chance"]). Where the two agree in every run, the verdict is
     theirs, observed run by run; where they disagree in a run, it is cannot tell, and the claim
-    says, one sentence a run, what each rule says of it: never "does not learn" while the test
-    accuracy lies above the chance band. Runs are named by their seed where several ran."""
+    says what each rule says of each run, one sentence for the runs the rules read alike
+    (_alike): never "does not learn" while the test accuracy lies above the chance band. Runs
+    are named by their seed where several ran."""
     fall = rows.assign(fall=100 * rows.loss_drop)
     unstable = rows[rows.status.isin(["diverged", "blew up"])]
     if len(unstable):  # a loss that runs away overshoots: the remark is about too small a step
@@ -1015,18 +1191,18 @@ def learning_claim(rows, expectation):
     split = [r for r, (loss, acc) in zip(rows.itertuples(), read)
              if None not in (loss, acc) and loss != acc]
     several = rows.seed.nunique() > 1
-    band = (f"the chance band reaches {prose.pct(rows.chance_band.iloc[0])}, 1/C plus "
-            f"{stats.STUCK_Z} binomial standard errors on the test images")
+    # the band's value; its definition is the answer's to give (RULES["above chance"])
+    band = f"the chance band reaches {prose.pct(rows.chance_band.iloc[0])}"
     what = LOSS_FALL
     if not split:
-        accuracy = "; ".join(_accuracy_at(r, several) for r in rows.itertuples())
-        return claims.observation(
+        accuracy = "; ".join(_accuracy_at(g, several) for g in _alike(rows))
+        return _observation(
             expectation, _by_setting(fall, "fall"),
             f"{what} (over the same records the test accuracy {accuracy}; {band})",
             lambda x: x < 100 * NO_LEARNING_DROP,
             f"a fall under {100 * NO_LEARNING_DROP:g} %, the test accuracy within the chance "
-            f"band where recorded: does not learn {_iterations(rows)} by both rules", True,
-            fmt=_fall, source=SWEEP_SOURCE)
+            f"band where recorded: does not learn {_iterations(rows, None)} by both rules",
+            True, fmt=_fall, source=SWEEP_SOURCE)
     where = "" if len(rows) == 1 else f" in {len(split)} of the {len(rows)} runs"
     c = claims.rule(
         "; ".join(_by_setting(fall, "fall")), list(fall.fall),
@@ -1035,36 +1211,48 @@ def learning_claim(rows, expectation):
         "does not learn, refuted where both say it learns, and cannot be told where they "
         f"disagree. Loss rule: {RULES['does not learn']}; accuracy: learns when "
         f"{RULES['above chance']}", "",
-        f"the two rules disagree{where} {_iterations(rows)}. "
-        + " ".join(_readings(r, several) for r in rows.itertuples())
+        f"the two rules disagree{where} {_iterations(rows, None)}. "
+        + " ".join(_readings(g, several) for g in _alike(rows))
         + " Verdict: cannot tell; the remark neither borne out nor refuted",
         fmt=_fall, source=SWEEP_SOURCE)
     c["evidence"].update(verdict="cannot tell", holds=None)
     return c
 
 
+def _lrs(rates):
+    """'lr 0.1 and 0.01'."""
+    return "lr " + prose.names([f"{lr:g}" for lr in rates])
+
+
 def _decay_scope(sweep):
     """What the sweep holds for the decay remark: (runs without decay, decayed runs, the rates
     unstable without decay (a spike, RULES["spike"]), those of them with decayed runs, and the
-    words for where the decay ran and which rates are unstable)."""
+    words for where the decay ran, which rates are unstable and whether that measures it)."""
     plain = sweep[np.isclose(sweep.lr_decay, 1.0)]
     decayed = sweep[sweep.lr_decay < 1]
     unstable = sorted({lr for lr, g in plain.groupby("lr") if (g.spikes > 0).any()},
                       reverse=True)
     measured = [lr for lr in sorted(set(decayed.lr), reverse=True) if lr in unstable]
-    ran = ("no run with a decay factor below 1" if decayed.empty else
-           "decayed runs: " + "; ".join(
-               f"decay {d:g} at lr {prose.names([f'{lr:g}' for lr in g.lr.unique()])}"
-               for d, g in decayed.groupby("lr_decay", sort=False)))
+    ran = ("no run has a decay factor below 1" if decayed.empty else ", ".join(
+        f"decay {d:g} {'ran ' if i == 0 else ''}at {_lrs(g.lr.unique())}"
+        for i, (d, g) in enumerate(decayed.groupby("lr_decay", sort=False))))
+    has = "has" if len(unstable) == 1 else "have"
     if plain.empty:
-        verdict = "no run without decay shows which rates are unstable"
+        words = f"{ran}, but no run without decay shows which rates are unstable"
+    elif measured:
+        words = (f"{ran}; {_lrs(unstable)} {has} a spike without decay, so the decayed runs "
+                 f"at {_lrs(measured)} measure the remark")
+    elif not unstable:
+        words = f"{ran}, but no rate has a spike without decay"
+    elif decayed.empty:
+        words = f"{ran}; {_lrs(unstable)} {has} a spike without decay"
     else:
-        verdict = ("unstable without decay (a spike): " + (
-            f"lr {prose.names([f'{lr:g}' for lr in unstable])}" if unstable else "no rate"))
-    return plain, decayed, unstable, measured, f"{ran}; {verdict}"
+        words = (f"{ran}, but only {_lrs(unstable)} {has} a spike without decay, and no decayed "
+                 f"run is at {'that rate' if len(unstable) == 1 else 'those rates'}")
+    return plain, decayed, unstable, measured, words
 
 
-NO_DECAYED_UNSTABLE = "no decayed run is at a rate that is unstable without decay"
+NOT_MEASURED = "so the remark is not measured here"
 
 
 def decay_not_measured(sweep):
@@ -1073,8 +1261,8 @@ def decay_not_measured(sweep):
     this reason, rather than linking an answer that measures nothing."""
     if sweep is None or not len(sweep):
         return "no linear sweep ran"
-    *_, measured, scope = _decay_scope(sweep)
-    return None if measured else f"{NO_DECAYED_UNSTABLE} ({scope})"
+    *_, measured, words = _decay_scope(sweep)
+    return None if measured else words
 
 
 def decay_claims(sweep):
@@ -1085,19 +1273,21 @@ def decay_claims(sweep):
     rate with decayed runs: whether those had no spike, observed run by run."""
     if not len(sweep):
         return {}
-    plain, decayed, unstable, measured, scope = _decay_scope(sweep)
-    tail = (f"decayed runs at a rate unstable without decay: "
-            f"lr {prose.names([f'{lr:g}' for lr in measured])}" if measured else
-            f"{NO_DECAYED_UNSTABLE}, so the remark is not measured here")
-    found = {"decay": claims.values_only(
-        _by_setting(plain, "spikes") if len(plain) else {"decay 1": []},
-        f"Expected: {DECAY_EXPECTED} Measured, {SPIKES_WHAT} without decay (factor 1)", _count,
-        SWEEP_SOURCE, f"{scope}; {tail}", missing="not run")}
+    plain, decayed, unstable, measured, words = _decay_scope(sweep)
+    # what the sweep holds for the remark first, then the spikes it rests on: the list ends
+    # the sentence, so that no note follows an arm's own '(mean of 3)'
+    rates = {prose.fated(f"lr {lr:g}", aggregate.status_column(g.status)): list(g.spikes)
+             for lr, g in plain.groupby("lr", sort=False)} if len(plain) else {"decay 1": []}
+    found = {"decay": _spike_rule(claims.values_only(
+        rates, f"Expected: {DECAY_EXPECTED} Measured: {words}"
+        + ("" if measured else f", {NOT_MEASURED}") + f". {SPIKES_WHAT[0].upper()}"
+        f"{SPIKES_WHAT[1:]} without decay (factor 1)", _count, SWEEP_SOURCE,
+        missing="not run"))}
     for lr in measured:
-        found[f"decay_lr{lr:g}"] = claims.observation(
+        found[f"decay_lr{lr:g}"] = _spike_rule(_observation(
             f"with a decay, lr {lr:g} is no longer unstable (it has a spike without decay).",
             _by_setting(_at_lr(decayed, lr), "spikes"), SPIKES_WHAT, lambda x: x == 0,
-            "no spike", True, fmt=_count, source=SWEEP_SOURCE)
+            "no spike", True, fmt=_count, source=SWEEP_SOURCE))
     return found
 
 
@@ -1109,6 +1299,10 @@ def asked_reasons(facts):
         return {}
     return {DECAY_ASK: f"not measured in this configuration: {why}; Q3 gives the spikes at "
                        "each rate without decay"}
+
+
+def _rise(x):
+    return f"{100 * x:+.1f} %"
 
 
 def _tick_at(r):
@@ -1163,8 +1357,11 @@ def _at_last(ok, budgets):
                 "reads their rise")
     arms = {(r if f == r else f"{f}, {r}"): list(g.records_after_min)
             for (f, r), g in ok.groupby(["family", "run"], sort=False)}
-    return claims.values_only(arms, f"{head}. Records after the lowest held-out loss, per run "
-                              "that ended ok", _records, TICK_SOURCE)
+    c = claims.values_only(arms, f"{head}. Records after the lowest held-out loss, per run "
+                           "that ended ok", _records, TICK_SOURCE)
+    if k == n:  # every count is 0, as the sentence says: the list is the evidence's
+        c["text"] = head
+    return c
 
 
 def _counted_once(rows):
@@ -1222,13 +1419,17 @@ def tick_claims(ticks, budgets=None):
             found[key] = c
             continue
         left = "" if len(ok) == len(g) else f"; left out: {_left_out(g)}"
-        found[key] = claims.rule(
-            family, list(ok.loss_rise),
-            f"{what} ({prose.count(len(ok), 'run')} the rule applies to{left}"
-            f"{_counted_once(ok)})", len(hits) > 0,
-            RULES["tick"], "a tick in " + "; ".join(_tick_at(r) for r in hits.itertuples()),
-            f"no tick in {'its' if len(ok) == 1 else 'any of its'} {prose.count(len(ok), 'run')}",
-            fmt=lambda x: f"{100 * x:+.1f} %", source=TICK_SOURCE)
+        # the copies are counted once; ticks_at_last, cited first, says so
+        what = f"{what} ({prose.count(len(ok), 'run')} the rule applies to{left})"
+        yes = "a tick in " + "; ".join(_tick_at(r) for r in hits.itertuples())
+        no = f"no tick in {'its' if len(ok) == 1 else 'any of its'} {prose.count(len(ok), 'run')}"
+        c = found[key] = claims.rule(family, list(ok.loss_rise), what, len(hits) > 0,
+                                     RULES["tick"] + _counted_once(ok), yes, no, fmt=_rise,
+                                     source=TICK_SOURCE)
+        # the sentence gives the range of the rises (9 runs at '+0.0 %' are one number); the
+        # evidence keeps each run's
+        shown = _span(list(ok.loss_rise), _rise).replace("–", " to ")
+        c["text"] = f"{what}, {family}: {shown}: {yes if len(hits) else no} by the rule"
     ok = ticks[ticks.tick.notna()]
     if len(ok):
         found["ticks_at_last"] = _at_last(ok, budgets)
@@ -1242,61 +1443,146 @@ SGD_FEWER_PASSES = ("per pass, SGD updates the weights once per batch where GD u
                     "step the arithmetic does not predict it.")
 
 
-def _departure(run, seed):
-    """What makes this run's SGD steps per pass differ from the seed's: '5,400 training images
-    in batches of 500 make 11 updates per pass, where the seed's 50,000 in batches of 500 made
-    100', and the rates where they differ."""
-    parts = []
-    if (run["train_images"], run["batch"]) != (seed["train_images"], seed["batch"]):
-        parts.append(f"{run['train_images']:,} training images in batches of {run['batch']:,} "
-                     f"make {prose.count(run['updates'], 'update')} per pass, where the seed's "
-                     f"{seed['train_images']:,} in batches of {seed['batch']:,} made "
-                     f"{seed['updates']:,}")
-    parts += [f"{who} lr {run[key]:g} where the seed's was {seed[key]:g}"
-              for who, key in (("SGD", "sgd_lr"), ("GD", "gd_lr")) if run[key] != seed[key]]
-    return prose.names(parts) if parts else "the seed's own settings"
+def updates_per_pass_words(d):
+    """'5,400 / 500 = 10.8, so 11 (the last batch 400 images)', or '50,000 / 500 = 100'."""
+    n, b, k = d["train_images"], d["batch"], d["updates"]
+    if n % b == 0:
+        return f"{n:,} / {b:,} = {k:,}"
+    return f"{n:,} / {b:,} = {n / b:.3g}, so {k:,} (the last batch {d['last_batch']:,} images)"
 
 
 def step_premise(pp):
     """The premise of the seed's 'SGD needs fewer passes', checked on the configuration before
     the expectation is posed: SGD's summed step per pass (its updates per pass × its rate, at
     the starting rates; both decay alike) no smaller than GD's one step. Where it fails, the
-    expectation predicts nothing here and gets no verdict; the claim says why."""
+    expectation predicts nothing here and gets no verdict; the claim says why. The arithmetic
+    is said here once: the sentence gives the sums, the rule how the updates are counted."""
     run, seed = pp["run"], pp["seed"]
     holds = run["step_sum"] >= run["gd_lr"] * (1 - 1e-12)
-    return claims.rule(
+    seed_sum = f"{seed['updates']:,} × {seed['sgd_lr']:g} = {seed['step_sum']:.3g}"
+    expectation = "the seed's expectation that SGD needs fewer passes"
+    c = claims.rule(
         "SGD's summed step per pass", [run["step_sum"]],
-        f"Against GD's one step per pass (lr {run['gd_lr']:g}, at the starting rates; both are "
-        "multiplied by the same decay after each pass)", holds,
-        "the seed's expectation that SGD reaches a given loss in fewer passes rests on SGD's "
-        "summed step per pass (updates per pass × lr) being no smaller than GD's one step; "
-        "where it is smaller the arithmetic predicts nothing, and the expectation is not "
-        "scored",
-        f"no smaller than GD's step ({run['step_sum']:.3g} against {run['gd_lr']:g}): the "
-        "seed's expectation that SGD needs fewer passes applies",
-        f"smaller than GD's step ({run['step_sum']:.3g} against {run['gd_lr']:g}; here "
-        f"{_departure(run, seed)}), so the seed's expectation that SGD needs fewer passes does "
-        "not apply and gets no verdict",
+        f"Against GD's one step of lr {run['gd_lr']:g} per pass", holds,
+        "SGD updates the weights once per batch, GD once per pass. Updates per pass: here "
+        f"{updates_per_pass_words(run)}; in the seed {updates_per_pass_words(seed)}. SGD lr "
+        f"{run['sgd_lr']:g} (the seed's {seed['sgd_lr']:g}), GD lr {run['gd_lr']:g} (the seed's "
+        f"{seed['gd_lr']:g}); both rates are multiplied by the same decay after each pass, so "
+        "the comparison at the starting rates holds at every pass. The seed's expectation that "
+        "SGD reaches a given loss in fewer passes rests on SGD's summed step per pass (updates "
+        "per pass × lr) being no smaller than GD's one step; where it is smaller the arithmetic "
+        "predicts nothing, and the expectation is not scored",
+        f"no smaller (the seed's: {seed_sum}), so {expectation} applies",
+        f"smaller, where the seed's was {seed_sum}, so {expectation} does not apply and gets "
+        "no verdict",
         fmt=lambda x: f"{run['updates']:,} × {run['sgd_lr']:g} = {x:.3g}", source=GD_SGD_SOURCE)
+    c["short"] = (f"SGD's summed step per pass is {'no smaller than' if holds else 'smaller than'}"
+                  f" GD's ({run['step_sum']:.3g} against {run['gd_lr']:g}), so {expectation} "
+                  + ("applies" if holds else "gets no verdict"))
+    return c
+
+
+def not_learned(gs):
+    """The variants ('gd', 'sgd', in that order) none of whose runs ended ok: such a network
+    did not learn, so its time to the stated loss is no result to set against the other's."""
+    return [v for v in ("gd", "sgd") if v in set(gs.variant)
+            and not (gs.status[gs.variant == v] == "ok").any()]
+
+
+def _variant_fates(v, statuses):
+    """'both SGD runs ended stuck', 'the GD run ended ok', 'every SGD run ended stuck' (3 or
+    more), "GD's runs ended 1 ok, 1 stuck"."""
+    kinds = list(dict.fromkeys(statuses))
+    name = v.upper()
+    if len(kinds) > 1:
+        return f"{name}'s runs ended " + ", ".join(f"{statuses.count(k)} {k}" for k in kinds)
+    runs = ("the {} run" if len(statuses) == 1 else "both {} runs" if len(statuses) == 2
+            else "every {} run").format(name)
+    return f"{runs} ended {kinds[0]}"
+
+
+def fate_lead(gs):
+    """'both SGD runs ended stuck and both GD runs ended ok': the fates of the two-layer runs,
+    the variants that did not learn (not_learned) first; '' where both learned."""
+    off = not_learned(gs)
+    if not off:
+        return ""
+    order = off + [v for v in ("gd", "sgd") if v not in off and v in set(gs.variant)]
+    return " and ".join(_variant_fates(v, list(gs.status[gs.variant == v])) for v in order)
+
+
+def gd_sgd_claims(gs, target, constant=None, per_pass=None):
+    """GD against SGD to the stated loss, in passes and in seconds, and the seed's expectation
+    that SGD needs fewer passes where its premise holds (step_premise on `per_pass`). Where
+    the runs of one variant all failed to end ok (not_learned), the times are values only and
+    the short form (a summary line) leads with the fates: a network that did not learn is not
+    compared with one that did, and the expectation is not scored. Where the stated loss lies
+    above a constant output's (`constant`, mean_fit_only), each claim says so: briefly in its
+    sentence (the answer explains it once), in full in its short form and its evidence."""
+    found = {}
+    by = {v: g.set_index("seed") for v, g in gs.groupby("variant")}
+    if not {"gd", "sgd"} <= set(by):
+        return found
+    void = mean_fit_only(target, constant)
+    lead = fate_lead(gs)
+    for column, unit in (("passes_to_target", "passes"), ("seconds_to_target", "seconds")):
+        what = f"Two-layer network, {unit} until the training loss first reaches {target:.4f}"
+        if lead:
+            c = claims.values_only(
+                {"GD": by["gd"][column], "SGD": by["sgd"][column]}, what,
+                fmt=lambda x, u=unit: _amount(x, u), source=GD_SGD_SOURCE, missing="never")
+            c["short"] = (f"{lead[0].upper()}{lead[1:]}, so GD and SGD are not compared on the "
+                          f"{unit} to the stated loss")
+            c["evidence"]["rule"] = (f"values only: {lead}, so GD and SGD are not compared "
+                                     "(a network that did not learn is not timed against one "
+                                     "that did)")
+        else:
+            brief = f"{what} (above a constant output's loss, {constant:.4f})" if void else what
+            c = claims.difference(
+                "GD", by["gd"][column], "SGD", by["sgd"][column], brief,
+                fmt=lambda x, u=unit: _amount(x, u), source=GD_SGD_SOURCE,
+                diff_fmt=lambda d, u=unit: _signed(d, u))
+        if void:  # what voids it: in full where the answer's explanation is not at hand
+            why = (f"the stated loss lies above the loss of a constant output "
+                   f"({constant:.4f}), so {MEAN_FIT_ONLY}")
+            c["evidence"]["rule"] += f"; {why}"
+            if not lead:  # a comparison the summary states; with no comparison, nothing to void
+                # the short form says it in full, once: not the sentence's brief mention too
+                c["short"] = what + c["short"].removeprefix(brief) + f"; {why}"
+        found[f"gd_sgd_{unit}"] = c
+    if per_pass:
+        found["sgd_step_premise"] = step_premise(per_pass)
+    if not lead and (not per_pass or found["sgd_step_premise"]["evidence"]["holds"]):
+        name = "SGD reaches the stated loss in fewer passes than GD"
+        c = found["sgd_fewer_passes"] = claims.mechanism(
+            SGD_FEWER_PASSES.format(**seed_pass()), found["gd_sgd_passes"],
+            expected_sign=1, name=name)
+        # the measurement's short form holds parentheses of its own ('(3 and 3 runs)'): set
+        # after the verdict, not inside another parenthesis
+        c["short"] = (f"{name}: {c['evidence']['verdict']}; "
+                      f"{claims.mid_sentence(found['gd_sgd_passes']['short'])}")
+    return found
 
 
 MODEL_LABELS = {"gd": "two-layer GD", "sgd": "two-layer SGD", "cnn": "CNN"}  # and the linear
 
 
 def _ranking_scope(tested, distinct, labels):
-    """'CNN: 1 run ended ok, 1 of 2 stuck; linear: its 2 seeds give one run, counted once':
-    the runs a ranking over the runs that ended ok stands on (as HW5 ranks its rates)."""
+    """'linear: 2 seeds, one run; CNN: 1 of 2 runs stuck': the runs a ranking over the runs
+    that ended ok stands on (as HW5 ranks its rates), short, for the claim's parenthesis (the
+    answer on the sweep says why seeds can be one run)."""
     parts = []
     for name, label in labels.items():
         statuses = list(tested.status[tested.name == name])
         bad = [(f, statuses.count(f)) for f in aggregate.STATUSES if f != "ok" and f in statuses]
-        if bad:
-            ok = statuses.count("ok")
-            parts.append(f"{label}: {prose.count(ok, 'run') if ok else 'no run'} ended ok, "
-                         + ", ".join(f"{k} of {len(statuses)} {f}" for f, k in bad))
+        if bad and len(statuses) == 1:
+            parts.append(f"{label}: its one run {bad[0][0]}")
+        elif bad:
+            parts.append(f"{label}: " + ", ".join(f"{k} of {len(statuses)} runs {f}"
+                                                  for f, k in bad))
         seeds = distinct.seeds[distinct.name == name]
         if len(seeds) and seeds.max() > 1:
-            parts.append(f"{label}: its {int(seeds.max())} seeds give one run, counted once")
+            parts.append(f"{label}: {int(seeds.max())} seeds, one run")
     return "; ".join(parts) if parts else "every run ended ok"
 
 
@@ -1309,12 +1595,29 @@ def accuracy_ranking(tested, main):
     tested = tested[tested.name.isin(list(labels))]
     ok = tested[tested.status == "ok"]
     distinct = distinct_runs(ok, ["name"], "test_loss", "test_acc")
-    return claims.ranking(
+    # the unequal budgets and models are the answer's to say, once, before this claim
+    c = claims.ranking(
         {label: list(distinct.test_acc[distinct.name == n]) for n, label in labels.items()
          if n in set(tested.name)},
-        "Test accuracy over each model's runs that ended ok ("
-        f"{_ranking_scope(tested, distinct, labels)}; unequal budgets and models)",
-        source="tables/assignment4_runs.csv")
+        "Test accuracy over each model's runs that ended ok "
+        f"({_ranking_scope(tested, distinct, labels)})", source="tables/assignment4_runs.csv")
+    return _aside_above(c)
+
+
+def _aside_above(c):
+    """A ranking whose one-run arms, listed aside (claims.ranking), lie above the best ranked
+    mean says so: 'the highest mean' is of the arms ranked, not of every arm."""
+    ev = c["evidence"]
+    if not ev.get("best"):
+        return c
+    top = next(a["mean"] for a in ev["arms"] if a["arm"] == ev["best"])
+    above = [a["arm"] for a in ev["arms"] if a["n"] == 1 and a["mean"] > top]
+    if above:
+        note = (f"; {prose.names(above)} {'lies' if len(above) == 1 else 'lie'} above "
+                f"{ev['best']}'s mean")
+        c["text"] += note
+        c["short"] += note
+    return c
 
 
 def claims_for(gs, sweep, tested, main, target, ticks=None, budgets=None, constant=None,
@@ -1325,28 +1628,7 @@ def claims_for(gs, sweep, tested, main, target, ticks=None, budgets=None, consta
     (lr_claims) and what the sweep shows of them (effect_claims), the tick rule on every
     held-out curve (tick_claims, `budgets` the runs' budgets), test accuracy across the models
     (accuracy_ranking; `tested`: one row per run with a test accuracy, or None)."""
-    found = {}
-    by = {v: g.set_index("seed") for v, g in gs.groupby("variant")}
-    void = mean_fit_only(target, constant)
-    if {"gd", "sgd"} <= set(by):
-        for column, unit in (("passes_to_target", "passes"), ("seconds_to_target", "seconds")):
-            c = claims.difference(
-                "GD", by["gd"][column], "SGD", by["sgd"][column],
-                f"Two-layer network, {unit} until the training loss first reaches "
-                f"{target:.4f}" + (f" (above the loss of a constant output, {constant:.4f}, "
-                                   f"so {MEAN_FIT_ONLY})" if void else ""),
-                fmt=lambda x, u=unit: _amount(x, u), source=GD_SGD_SOURCE,
-                diff_fmt=lambda d, u=unit: _signed(d, u))
-            if void and MEAN_FIT_ONLY not in c["short"]:  # what voids it, in every form
-                c["short"] += (f"; the stated loss lies above the loss of a constant output "
-                               f"({constant:.4f}), so {MEAN_FIT_ONLY}")
-            found[f"gd_sgd_{unit}"] = c
-        if per_pass:
-            found["sgd_step_premise"] = step_premise(per_pass)
-        if not per_pass or found["sgd_step_premise"]["evidence"]["holds"]:
-            found["sgd_fewer_passes"] = claims.mechanism(
-                SGD_FEWER_PASSES.format(**seed_pass()), found["gd_sgd_passes"],
-                expected_sign=1, name="SGD reaches the stated loss in fewer passes than GD")
+    found = gd_sgd_claims(gs, target, constant, per_pass)
     if constant is not None and target == target:
         found["target_constant"] = target_claim(target, constant)
     found.update(effect_claims(sweep))

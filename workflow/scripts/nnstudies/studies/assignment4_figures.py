@@ -1,18 +1,45 @@
 """Figures of Study 6c (seed 004): curves, templates, the lr/decay sweep, GD against SGD, CNN.
-Accuracy axes draw chance (1/C) where they show it, the CNN's loss axis ln C too (the squared
-loss of the NumPy models has no ln C); every legend sits below the panels, clear of the data."""
+Chance is drawn where an axis shows it: accuracy 1/C, the CNN's cross-entropy ln C, and the
+NumPy models' squared loss at a constant output of 1/C for every class, (C − 1)/C (the level
+a network that learned no class reaches by fitting the outputs' mean); every legend sits
+below the panels, clear of the data."""
 import math
 
 import numpy as np
 
 from .. import figures
-from ..figures import KEY_COLOUR, PRINT_WIDTH_IN, STATUS_MARKERS, _mark_status, plt
+from ..figures import (CHANCE_STYLE, KEY_COLOUR, PRINT_WIDTH_IN, STATUS_MARKERS, _mark_status,
+                       plt)
 from .assignment4_text import _change
 
 GD_SGD = {"gd": ("full-batch GD", "C0"), "sgd": ("mini-batch SGD", "C3")}
 
 
-def linear_figure(curve, title, n_classes=None):
+def _chance(n_classes, accuracy=(), squared=(), constant=None):
+    """Chance on the accuracy axes (figures.chance_lines) and, on the squared-loss axes, the
+    loss of a constant output of 1/C for every class (`constant`, assignment4's
+    constant_output_loss), each only where its axis already shows it; one legend entry
+    ('chance') and one caption sentence name both. Returns (handles, labels)."""
+    handles, labels = figures.chance_lines(n_classes, accuracy=accuracy)
+    drawn = []
+    for ax in squared if constant is not None else ():
+        limits = ax.get_ylim()
+        if min(limits) < constant < max(limits):
+            ax.axhline(constant, **CHANCE_STYLE)
+            ax.set_ylim(limits)
+            drawn.append(ax)
+    if not drawn:
+        return handles, labels
+    what = [f"accuracy 1/{n_classes} = {1 / n_classes:.3g}"] if handles and n_classes else []
+    what.append(f"squared loss {constant:.4f}")
+    guess = (f"a uniform guess over the {n_classes} classes, 1/{n_classes} each" if n_classes
+             else "a uniform guess, 1/C for every class")
+    figures.note(drawn[0].figure, "chance", "Broad pale line: chance, where a network that "
+                 f"learned nothing sits ({guess}: {', '.join(what)}).")
+    return [plt.Line2D([], [], **CHANCE_STYLE)], ["chance"]
+
+
+def linear_figure(curve, title, n_classes=None, constant=None):
     fig, (a, b) = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 3.0), layout="constrained")
     for part, style in (("train", "-"), ("test", "--")):
         a.plot(curve.step, curve[f"{part}_loss"], ls=style, label=f"{part}ing" if part == "train"
@@ -24,7 +51,8 @@ def linear_figure(curve, title, n_classes=None):
     b.set(xlabel="iteration (full-batch update)", ylabel="accuracy", title="b. accuracy")
     for ax in (a, b):
         ax.grid(alpha=0.3)
-    _figure_legend(fig, a, set(), figures.chance_lines(n_classes, accuracy=[b]))
+    _figure_legend(fig, a, set(), _chance(n_classes, accuracy=[b], squared=[a],
+                                          constant=constant))
     return fig
 
 
@@ -89,7 +117,8 @@ def _loss_changes(ax, lines, changes):
                   handlelength=1.6, borderpad=0.3, labelspacing=0.2, framealpha=0.85)
 
 
-def sweep_figure(curves, statuses, grid, name_of, seed, drop_of, n_classes=None):
+def sweep_figure(curves, statuses, grid, name_of, seed, drop_of, n_classes=None,
+                 constant=None):
     """One column per learning rate: training loss (log) and test accuracy per iteration, one
     line per decay, each loss panel stating its lines' change from the first record to the last
     finite one (`drop_of`, assignment4.loss_drop: the table's); a run that did not end ok ends
@@ -130,7 +159,8 @@ def sweep_figure(curves, statuses, grid, name_of, seed, drop_of, n_classes=None)
             ax.grid(alpha=0.3)
             ax.xaxis.set_major_locator(figures.ticker.MaxNLocator(2, integer=True))
             ax.tick_params(labelsize=7)
-    chance, chance_label = figures.chance_lines(n_classes, accuracy=list(axes[1]))
+    chance, chance_label = _chance(n_classes, accuracy=list(axes[1]), squared=list(axes[0]),
+                                   constant=constant)
     more, words = figures.status_handles(used, fig)
     fig.legend(list(legend.values()) + chance + more, list(legend) + chance_label + words,
                loc="outside lower center", ncol=len(legend) + len(chance + more),
@@ -155,7 +185,7 @@ def _figure_legend(fig, ax, used, extra=([], [])):
                ncol=len(handles + more), frameon=False)
 
 
-def gd_sgd_iterations_figure(curves, seed, target, statuses, n_classes=None):
+def gd_sgd_iterations_figure(curves, seed, target, statuses, n_classes=None, constant=None):
     fig, (a, b, c_ax) = plt.subplots(1, 3, figsize=(PRINT_WIDTH_IN, 3.1), layout="constrained")
     used = set()
     for name, (label, colour) in GD_SGD.items():
@@ -171,17 +201,18 @@ def gd_sgd_iterations_figure(curves, seed, target, statuses, n_classes=None):
         ax.axhline(target, color="grey", ls=":", lw=1, label=f"stated loss {target:.4f}")
     for ax in (a, b, c_ax):
         ax.grid(alpha=0.3)
-    _figure_legend(fig, a, used, figures.chance_lines(n_classes, accuracy=[c_ax]))
     a.set(xlabel="passes over the training set\n(the seed's iterations)",
           ylabel="training loss (squared + L2)", title="a. training loss per pass")
     b.set(xscale="log", xlabel="parameter updates\n(log; the start drawn at 0.5)",
           ylabel="training loss", title="b. per update")
+    _figure_legend(fig, a, used, _chance(n_classes, accuracy=[c_ax], squared=[a, b],
+                                         constant=constant))
     c_ax.set(xlabel="passes over the training set", ylabel="test accuracy",
              title="c. test accuracy per pass")
     return fig
 
 
-def gd_sgd_time_figure(curves, seed, target, statuses):
+def gd_sgd_time_figure(curves, seed, target, statuses, n_classes=None, constant=None):
     fig, ax = plt.subplots(figsize=(PRINT_WIDTH_IN, 2.8), layout="constrained")
     used = set()
     for name, (label, colour) in GD_SGD.items():
@@ -192,7 +223,7 @@ def gd_sgd_time_figure(curves, seed, target, statuses):
     ax.set(xlabel="training seconds (updates only, recording excluded)",
            ylabel="training loss (squared + L2)", title="Training loss against training time")
     ax.grid(alpha=0.3)
-    _figure_legend(fig, ax, used)
+    _figure_legend(fig, ax, used, _chance(n_classes, squared=[ax], constant=constant))
     return fig
 
 
@@ -244,16 +275,18 @@ def cnn_figure(runs, n_classes=None):
 
 
 def save_all(out, curves, runs_, main, seed, templates, class_means, names, grid, target,
-             name_of, drop_of):
+             name_of, drop_of, constant=None):
+    """Every figure of the study; `constant`: the squared loss of a constant output of 1/C
+    for every class, drawn as chance on the squared-loss axes."""
     statuses = {(r.name, r.seed): r.status for r in runs_.itertuples()}
     n = len(names)
-    figures.save(linear_figure(curves[(main, seed)], main, n), *out.figure("linear"))
+    figures.save(linear_figure(curves[(main, seed)], main, n, constant), *out.figure("linear"))
     figures.save(templates_figure(templates, class_means, names), *out.figure("templates"))
-    figures.save(sweep_figure(curves, statuses, grid, name_of, seed, drop_of, n),
+    figures.save(sweep_figure(curves, statuses, grid, name_of, seed, drop_of, n, constant),
                  *out.figure("sweep"))
-    figures.save(gd_sgd_iterations_figure(curves, seed, target, statuses, n),
+    figures.save(gd_sgd_iterations_figure(curves, seed, target, statuses, n, constant),
                  *out.figure("gd_sgd_iterations"))
-    figures.save(gd_sgd_time_figure(curves, seed, target, statuses),
+    figures.save(gd_sgd_time_figure(curves, seed, target, statuses, n, constant),
                  *out.figure("gd_sgd_time"))
     # every seed's CNN run: one run a seed, and their fates may differ
     cnn = {s: (curves[("cnn", s)], statuses.get(("cnn", s), "ok"))

@@ -261,10 +261,42 @@ def answers(sec, facts, params):
 def _reached(r):
     """'GD after 2.00 passes (2 updates, 0.0460 s)', or when and how it never got there."""
     if r.status == "diverged" or r.passes_to_target != r.passes_to_target:
-        return (f"{r.variant.upper()} never within its {r.passes} passes ({r.updates:,} "
-                f"updates; fate {r.status}, lowest loss {r.min_train_loss:.4f})")
+        return (f"{r.variant.upper()} never within its {prose.count(r.passes, 'pass', 'passes')} "
+                f"({prose.count(int(r.updates), 'update')}; fate {r.status}, lowest loss "
+                f"{r.min_train_loss:.4f})")
     return (f"{r.variant.upper()} after {r.passes_to_target:,.2f} passes "
-            f"({r.updates_to_target:,.0f} updates, {seconds(r.seconds_to_target)} s)")
+            f"({prose.count(int(r.updates_to_target), 'update')}, "
+            f"{seconds(r.seconds_to_target)} s)")
+
+
+def _range(values, fmt, unit=""):
+    """'0.6184–0.6324', '2.00 passes' where the values read alike; `unit` after the range."""
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return (lo if lo == hi else f"{lo}–{hi}") + unit
+
+
+def _reached_range(rows):
+    """'SGD after 13.09–14.18 passes (144–156 updates, 0.388–0.440 s)': one variant's runs,
+    every one of which reached the stated loss."""
+    v = rows.variant.iloc[0].upper()
+    return (f"{v} after {_range(rows.passes_to_target, lambda x: f'{x:,.2f}', ' passes')} ("
+            f"{_range(rows.updates_to_target, lambda x: f'{x:,.0f}')} updates, "
+            f"{_range(rows.seconds_to_target, seconds, ' s')})")
+
+
+def _end_range(rows):
+    """'SGD loss 0.6914–0.6982, test accuracy 34.18–65.92 %, 0.555–0.649 s, ok in seeds 0 and
+    1, stuck in seed 2': one variant's runs at the end, each fate with its seeds."""
+    fates = []
+    for fate, g in rows.groupby("status", sort=False):
+        seeds = list(g.seed)
+        fates.append(f"{fate} in every seed" if len(g) == len(rows) else
+                     f"{fate} in seed{'s' if len(seeds) > 1 else ''} "
+                     + prose.names([str(x) for x in seeds]))
+    loss = _range(rows.final_train_loss, lambda x: f"{x:.4f}")
+    acc = _range(rows.test_acc, lambda x: f"{100 * x:.2f}", " %")
+    return (f"{rows.variant.iloc[0].upper()} loss {loss}, test accuracy {acc}, "
+            f"{_range(rows.train_seconds, seconds, ' s')}, " + ", ".join(fates))
 
 
 def _at_end(gd, sgd, first=True):
@@ -276,7 +308,28 @@ def _at_end(gd, sgd, first=True):
             f"{seconds(sgd.train_seconds)} s, {words[2]}{sgd.status}")
 
 
+def _stated_loss(facts, p):
+    """'0.8547, 90 % of the way from the highest starting loss to the lowest loss that all 4
+    runs reach' (assignment4.default_target), or the loss the configuration sets."""
+    two = p["two_layer"]
+    if two.get("target_loss") is not None:
+        return f"set in config ({facts['target_loss']:.4f})"
+    runs = 2 * len(p["seeds"])
+    span = ("the starting loss to the lowest loss both runs reach" if runs == 2 else
+            f"the highest starting loss to the lowest loss that all {runs} runs reach")
+    return f"{facts['target_loss']:.4f}, {100 * two['target_fraction']:g} % of the way from {span}"
+
+
+def _chance_at_end(facts, gs):
+    """'; chance accuracy 1/5 = 20.00 %' where a run ended stuck (read against chance)."""
+    n = facts.get("classes")
+    if not n or "stuck" not in set(gs.status):
+        return ""
+    return f"; chance accuracy 1/{n} = {prose.pct(1 / n)}"
+
+
 def gd_sgd_answer(sec, facts, gs, p):
+    from .assignment4 import fate_lead  # imported here: assignment4 imports this module
     seeds = [s for s in p["seeds"] if {"gd", "sgd"} <= set(gs.variant[gs.seed == s])]
     if not seeds:
         return "The GD and SGD runs are missing."
@@ -284,85 +337,66 @@ def gd_sgd_answer(sec, facts, gs, p):
     pairs = {s: [gs[(gs.seed == s) & (gs.variant == v)].iloc[0] for v in ("gd", "sgd")]
              for s in seeds}
     # every seed's runs, each named by its seed: one seed's numbers never stand for all
+    passes = pairs[seeds[0]][0].passes
+    chance = _chance_at_end(facts, gs)
     if len(seeds) == 1:
         reached = f" (seed {seeds[0]}): " + "; ".join(_reached(r) for r in pairs[seeds[0]])
-        end = f"At the end ({pairs[seeds[0]][0].passes} passes each): " + _at_end(
-            *pairs[seeds[0]])
+        end = f"At the end ({passes} passes each{chance}): " + _at_end(*pairs[seeds[0]])
+    elif len(seeds) > 2 and all(r.status != "diverged" and r.passes_to_target == r.passes_to_target
+                                for pair in pairs.values() for r in pair):
+        # many seeds: each variant's range, every seed's numbers in the table
+        rows = gs[gs.seed.isin(seeds)]
+        reached = (f", in the {len(seeds)} seeds: "
+                   + "; ".join(_reached_range(rows[rows.variant == v]) for v in ("gd", "sgd")))
+        end = (f"At the end ({passes} passes each{chance}; the table 'GD against SGD' gives "
+               "each seed's): " + "; ".join(_end_range(rows[rows.variant == v])
+                                            for v in ("gd", "sgd")))
     else:
         reached = ": " + "; ".join(f"seed {s}: " + ", ".join(_reached(r) for r in pairs[s])
                                    for s in seeds)
-        end = (f"At the end ({pairs[seeds[0]][0].passes} passes each), seed by seed: "
+        end = (f"At the end ({passes} passes each{chance}), seed by seed: "
                + "; ".join(f"seed {s}: {_at_end(*pairs[s], first=i == 0)}"
                            for i, s in enumerate(seeds)))
-    two = p["two_layer"]
-    rule = (f"set in config ({facts['target_loss']:.4f})" if two.get("target_loss") is not None
-            else f"{facts['target_loss']:.4f}, {100 * two['target_fraction']:g} % of the way "
-                 "from the starting loss to the lowest loss both runs reach"
-                 + ("" if len(p["seeds"]) == 1 else
-                    f" (highest start, lowest loss reached by all {2 * len(p['seeds'])} runs "
-                    f"of the {len(p['seeds'])} seeds)"))
+    # a variant none of whose runs learned: said first, and nothing is compared
+    lead = fate_lead(gs)
+    opening = (f"{lead[0].upper()}{lead[1:]}, so GD and SGD are not compared: a network that "
+               "did not learn is not timed against one that did. " if lead else "")
+    # not compared: the passes as values only (the summary line cites this claim too)
+    compared = f" {sec.cite(found, 'gd_sgd_seconds' if not lead else 'gd_sgd_passes')}." if (
+        "gd_sgd_passes" in found) else ""
     gd, sgd = pairs[seeds[0]]
     constant = (f" {sec.cite(found, 'target_constant')}." if "target_constant" in found else "")
-    return (f"The stated loss is {rule}.{constant} Training loss first at or below "
-            f"it{reached}. {sec.cite(found, 'gd_sgd_seconds')}. {end}."
-            f"{_per_pass(facts, p)} {_fewer_passes(sec, found)} Confounds: the two "
-            f"runs also differ in learning rate ({gd.lr:g} against {sgd.lr:g}), so the "
-            "comparison cannot tell the batch size from the rate apart; a time is one "
-            "measurement on a shared machine.")
+    return (f"{opening}The stated loss is {_stated_loss(facts, p)}.{constant} Training loss "
+            f"first at or below it{reached}.{compared} {end}. "
+            f"{_fewer_passes(sec, found, bool(lead))}Confounds: GD and SGD also differ in "
+            f"learning rate ({gd.lr:g} against {sgd.lr:g}), so the batch size cannot be told "
+            "from the rate; a time is one measurement on a shared machine.")
 
 
-def _fewer_passes(sec, found):
-    """The seed's 'SGD needs fewer passes': posed with its verdict where its premise holds
-    (assignment4.step_premise); where it fails, the premise's claim says why it is not scored
-    and the passes are given as measured."""
+def _fewer_passes(sec, found, not_compared):
+    """The seed's 'SGD needs fewer passes': its premise (assignment4.step_premise, which gives
+    the per-pass arithmetic once), then the expectation with its verdict where the premise
+    holds; where it fails, the passes as measured, unless the runs are not compared at all."""
     premise = f"{sec.cite(found, 'sgd_step_premise')}. " if "sgd_step_premise" in found else ""
     if "sgd_fewer_passes" in found:
-        return f"{premise}{sec.cite(found, 'sgd_fewer_passes')}."
-    return (f"The seed's finding, SGD reaching a given loss in fewer passes, rests on a summed "
-            f"step per pass no smaller than GD's. {premise}Measured all the same: "
-            f"{sec.cite(found, 'gd_sgd_passes')}.")
+        return f"{premise}{sec.cite(found, 'sgd_fewer_passes')}. "
+    if not_compared or "gd_sgd_passes" not in found:
+        return premise
+    return f"{premise}Measured all the same: {sec.cite(found, 'gd_sgd_passes')}. "
 
 
-def _per_pass(facts, p):
-    """' Per pass over the training set, SGD makes ...': its updates per pass and their summed
-    step against GD's one step, from the configuration and the data's sizes, and the seed's."""
-    pp = facts.get("per_pass")
-    if not pp:
-        return ""
-
-    def updates(d):
-        n, b, k = d["train_images"], d["batch"], d["updates"]
-        exact = n % b == 0
-        return (f"{n:,} / {b:,} = " + (prose.count(k, "update") if exact else
-                                       f"{_num(n / b, '.3g')}, so {prose.count(k, 'update')} "
-                                       f"(the last on {d['last_batch']:,} images)"))
-
-    run, seed = pp["run"], pp["seed"]
-    return (f" Per pass over the training set, SGD makes {updates(run)} of lr "
-            f"{_num(run['sgd_lr'])}, a summed step of {run['updates']:,} × {_num(run['sgd_lr'])} "
-            f"= {_num(run['step_sum'], '.3g')}, against GD's one update of lr "
-            f"{_num(run['gd_lr'])} (at the starting rates; both are multiplied by "
-            f"{p['two_layer']['lr_decay']:g} after each pass); the seed: {updates(seed)}, "
-            f"{seed['updates']:,} × {_num(seed['sgd_lr'])} = {_num(seed['step_sum'], '.3g')}, "
-            f"against GD's {_num(seed['gd_lr'])}.")
-
-
-# The order in which the rate remarks' claims are cited (assignment4.LR_EXPECTED's keys).
+# The order in which the rate remarks' claims are cited (assignment4.LR_EXPECTED's keys), and
+# each remark in a few words, for the remarks this sweep does not reach.
 LR_REMARKS = ("unstable", "spikes", "spikes_fewer", "no_spikes", "no_learning")
-
-
-def _setting(r):
-    """One sweep run as the answer lists it."""
-    return (f"{r.status} (spikes {r.spikes})" if r.status == "diverged" else
-            f"final training loss {_num(r.final_train_loss, '.4g')} (change from its start: "
-            f"{_change(-r.loss_drop)}), spikes {r.spikes}, rate of the last update "
-            f"{r.final_lr:.3g}, test {prose.pct(r.final_test_acc)}"
-            + ("" if r.status == "ok" else f" ({r.status})"))
+REMARK_WORDS = {"unstable": "may be unstable", "spikes": "some spikes",
+                "spikes_fewer": "fewer spikes", "no_spikes": "a smooth curve",
+                "no_learning": "may not learn"}
 
 
 def _copies(facts, p):
     """'At every setting the 2 seeds give one run (...)': the seeds that are one run
-    (assignment4.seeds_agree), why they are, and that each such setting counts once."""
+    (assignment4.seeds_agree), why they are, and that each such setting counts once; said
+    once here, so the claims' labels do not repeat it."""
     c = facts.get("sweep_copies") or {}
     if not c.get("merged"):
         return ""
@@ -372,8 +406,8 @@ def _copies(facts, p):
             f"by at most {_num(100 * c['loss_rel'], '.1g')} % and their test accuracies by at "
             f"most {c['acc_points']:.2f} points. Full-batch GD draws no batches, so the seed "
             f"only draws the starting weights (standard deviation "
-            f"{_num(p['linear']['init_std'])}). Each such setting is listed and counted once, "
-            "as one run with no spread: its seeds are no independent evidence. ")
+            f"{_num(p['linear']['init_std'])}). Each such setting counts once, as one run with "
+            "no spread. ")
 
 
 def _unpaired(facts):
@@ -389,56 +423,71 @@ def _unpaired(facts):
 
 
 def _effect(sec, facts):
-    """What the sweep shows of the rate and of the decay, described (assignment4.effect_claims),
-    with the budget and the settings that enter no order."""
+    """What the sweep shows of the rate and of the decay (assignment4.effect_claims): the budget
+    and why it is described and not tested, said once for the three claims, then each claim,
+    and the settings that enter no order."""
     found = facts["claims"]
-    cited = [sec.cite(found, k) for k in ("rate_effect", "decay_effect", "still_falling")
-             if k in found]
-    if not cited:
+    keys = [k for k in ("rate_effect", "decay_effect", "still_falling") if k in found]
+    if not keys:
         return ""
-    return "The effect, described: " + "".join(f"{c}. " for c in cited) + _unpaired(facts)
+    ev = found[keys[0]]["evidence"]
+    left = f"; {ev['left_out']}" if ev.get("left_out") else ""
+    # the budget is the answer's opening's to give
+    head = (f"The effect, described and not tested: {ev['untested']}{left}. "
+            if ev.get("untested") else "The effect, described and not tested: ")
+    return head + "".join(f"{sec.cite(found, k)}. " for k in keys) + _unpaired(facts)
+
+
+def _absent(absent, facts, p):
+    """'The seed's remarks at lr 0.1 (may be unstable) and 0.001 (fewer spikes) are not tested:
+    this sweep runs lr 0.03 and 0.003.'"""
+    if not absent:
+        return ""
+    remarks = prose.names([f"{_num(facts['lr_expected'][k])} ({REMARK_WORDS[k]})"
+                           for k in absent])
+    return (f"The seed's remark{'s' if len(absent) > 1 else ''} at lr {remarks} "
+            f"{'are' if len(absent) > 1 else 'is'} not tested: this sweep runs lr "
+            f"{_listed(p['sweep']['lrs'])}. ")
 
 
 def sweep_answer(sec, facts, sweep, p):
-    from .assignment4 import distinct_runs  # imported here: assignment4 imports this module
     seeds = p["seeds"]
-    rows = distinct_runs(sweep.sort_values(["lr", "lr_decay", "seed"],
-                                           ascending=[False, False, True]),
-                         ["lr", "lr_decay"], "final_train_loss", "final_test_acc")
-    several = rows.groupby(["lr", "lr_decay"]).size()
-    per = "; ".join(
-        f"lr {r.lr:g}, decay {r.lr_decay:g}"
-        + (f", seed {r.seed}" if several[(r.lr, r.lr_decay)] > 1 else "") + f": {_setting(r)}"
-        for r in rows.itertuples())
     found, rules = facts["claims"], facts["rules"]
-    cited, absent = [], []
+    cited, absent, remarks = [], [], []
     for key in LR_REMARKS:
         keys = [k for k in found if k == key or k.startswith(f"{key}_decay")]
-        cited += [sec.cite(found, k) for k in keys]
+        remarks += keys
         if not keys:
-            absent.append(f"{facts['lr_expected'][key]:g}")
+            absent.append(key)
     # the decay remark: where the decay ran, and each unstable rate it was run at
-    cited += [sec.cite(found, k) for k in found if k == "decay" or k.startswith("decay_lr")]
-    lrs = p["sweep"]["lrs"]
-    return (f"Measured on the linear classifier (full-batch GD, {int(rows.iterations.max())} "
-            "iterations" + (f", seed {seeds[0]}" if len(seeds) == 1 else "") + f"): {per}. "
+    remarks += [k for k in found if k == "decay" or k.startswith("decay_lr")]
+    cited = [sec.cite(found, k) for k in remarks]
+    # what one run a setting means, said once for the remarks (their claims leave it out)
+    one_run = ("; where a setting has one run, its remark is observed on one initialisation, "
+               "not tested across seeds" if any(found[k]["evidence"].get("one_run") is True
+                                                for k in remarks) else "")
+    iterations = int(sweep.iterations.max()) if len(sweep) else p["linear"]["iterations"]
+    from .assignment4 import PROTOCOL  # imported here: assignment4 imports this module
+    seed_its = PROTOCOL["linear_iterations"]
+    budget = (f"{iterations} iterations a run" + (f" (the seed ran {seed_its})"
+                                                  if iterations != seed_its else ""))
+    # the two rules on learning, and why they can disagree, where a remark reads them
+    learning = ("" if "no_learning" not in found else
+                f"A run does not learn by the loss rule when {rules['does not learn']}. Its "
+                f"test accuracy says it learns when {rules['above chance']}. The two rules "
+                "need not agree: the loss counts how far every score is from its one-hot "
+                "target, the accuracy only which score is largest, so the right score can come "
+                "out on top while the loss has hardly fallen. Where they disagree, the verdict "
+                "is cannot tell. ")
+    return (f"Measured on the linear classifier by full-batch GD, {budget}"
+            + (f", seed {seeds[0]}" if len(seeds) == 1 else "")
+            + "; the table 'Learning rate and decay' gives each setting's numbers. "
             + _copies(facts, p) + _effect(sec, facts)
-            + "The seed's closing remarks, as expectations: a large rate overshoots and can "
-            "make the run unstable (0.1), 0.01 shows some spikes, 0.001 fewer, 0.0001 a smooth "
-            "curve, and at 1e-6 or lower the model may not learn; a decay damps the steps over "
-            f"time. Rules: a spike is {rules['spike']}; a run does not learn when "
-            f"{rules['does not learn']}, and its test accuracy says it learns when "
-            f"{rules['above chance']}. Full-batch GD has no sampling noise: a rise in training "
-            "loss is overshooting, not noise. "
+            + f"A spike is {rules['spike']}. Full-batch GD has no sampling noise: a rise in "
+            "training loss is overshooting, not noise. " + learning
+            + (f"The seed's closing remarks, one by one{one_run}. " if cited else "")
             + "".join(f"{c}. " for c in cited)
-            + (f"Not in this configuration's sweep (lr {', '.join(f'{x:g}' for x in lrs)}): "
-               f"the remark{'s' if len(absent) > 1 else ''} at lr {', '.join(absent)}. "
-               if absent else "")
-            + "The loss rule reads the objective, the accuracy the held-out predictions, and "
-            "the two need not agree: the loss counts how far every score is from its one-hot "
-            "target, the accuracy only which score is largest, so the right score can come out "
-            "on top while the loss has hardly fallen; where they disagree the verdict is cannot "
-            "tell.")
+            + _absent(absent, facts, p)).rstrip()
 
 
 def tick_answer(sec, facts):
@@ -454,16 +503,17 @@ def tick_answer(sec, facts):
             "the validation split (the torch trainer measures the test split once, at the "
             "end): the CNN's validation split plays the part the seed gave its test split "
             "through validation_data=(test_images, test_labels). Measured (table: tick rule on "
-            "the held-out curves): " + "; ".join(sec.cite(found, k) for k in keys) + ". "
+            "the held-out curves). "
+            # whether the runs can test the remark at all comes first
             + (f"{sec.cite(found, 'ticks_at_last')}. " if "ticks_at_last" in found else "")
-            + "What the pattern shows where it "
-            "appears: the loss grows with how far the scores are from their targets (for the "
-            "CNN's cross-entropy, how little probability the true class gets), the accuracy "
-            "counts only whether the largest score is the right one; both rise together when "
-            "the model gets more held-out images right while its errors on the others grow: "
-            "growing over-confidence. That alone does not show that the model predicts only "
-            "its training images: its accuracy on held-out images is still rising. Each run "
-            "is one initialisation; the rule describes runs and compares none.")
+            + "".join(f"{sec.cite(found, k)}. " for k in keys)
+            + "Where the pattern appears, it shows growing over-confidence: the loss grows "
+            "with how far the scores are from their targets, the accuracy counts only whether "
+            "the largest score is right, so both rise when the model gets more held-out images "
+            "right while its errors on the others grow. That alone does not show that the "
+            "model predicts only its training images: its accuracy on held-out images is still "
+            "rising. Each run is one initialisation; the rule describes runs and compares "
+            "none.")
 
 
 def cnn_answer(sec, facts, params):
@@ -478,20 +528,22 @@ def cnn_answer(sec, facts, params):
                   "; torch counts the same on the model built here for that input")
     torch = ("" if run_row.torch != run_row.torch else
              "; torch counts the same on the trained model")
-    return (f"By the formula (a 3×3 conv: (9·C_in + 1)·C_out; a dense layer: (inputs + 1)·"
-            f"outputs, the last one output per class; pools none): on 32×32×3 input and "
-            f"{int(seed_row.classes)} classes, {seed_row.formula:,.0f} parameters, "
-            f"{agree} the seed's reported {seed_row.seed_reported:,.0f}{seed_torch}; on the "
-            f"input this run used, {run_row.input} ({run_row.data.replace(' (this run)', '')}), "
-            f"and its {int(run_row.classes)} classes, {run_row.formula:,.0f}{torch}. "
+    # the formula's own brackets stand outside any parenthesis
+    return (f"By the formula, a 3×3 convolution has (9·C_in + 1)·C_out parameters, a dense "
+            "layer (inputs + 1)·outputs, the last with one output per class, and a pooling "
+            f"layer none. On 32×32×3 input and {int(seed_row.classes)} classes that makes "
+            f"{seed_row.formula:,.0f} parameters, {agree} the seed's reported "
+            f"{seed_row.seed_reported:,.0f}{seed_torch}. On the input this run used, "
+            f"{run_row.input} ({run_row.data.replace(' (this run)', '')}), and its "
+            f"{int(run_row.classes)} classes: {run_row.formula:,.0f}{torch}. "
             + _difference(seed_row, run_row, _first_dense(params["cnn_layers"])) + " After "
             f"{_epochs(c['epochs'])} (the seed ran 100) the CNN's test accuracy is "
             f"{_fated('cnn', facts)}.{_chance_loss(facts, int(run_row.classes))} The seed's "
-            "CNN scored higher than its other models; "
-            f"here: {sec.cite(facts['claims'], 'test_accuracy')}. Unequal budgets and models: "
-            f"the CNN took {_count(b['cnn_steps'])} mini-batch steps, the linear classifier "
-            f"{_count(b['linear_iterations'])} full-batch iterations, the two-layer networks "
-            f"{_count(b['two_layer_passes'])} passes each.")
+            "CNN scored higher than its other models. Here the models and their budgets "
+            f"differ: the CNN took {_count(b['cnn_steps'])} mini-batch steps, the linear "
+            f"classifier {_count(b['linear_iterations'])} full-batch iterations, the two-layer "
+            f"networks {_count(b['two_layer_passes'])} passes each. "
+            f"{sec.cite(facts['claims'], 'test_accuracy')}.")
 
 
 def _chance_loss(facts, n_classes):
@@ -502,9 +554,13 @@ def _chance_loss(facts, n_classes):
     if not runs or n_classes < 2:
         return ""
     one = len(runs) == 1
-    shown = prose.names([f"{r['test_loss']:.4g}" + ("" if one else
-                                                     f" (seed {r['seed']}, {r['status']})")
-                         for r in runs])
+    if one or len({r["status"] for r in runs}) > 1:
+        shown = prose.names([f"{r['test_loss']:.4g}" + ("" if one else
+                                                         f" (seed {r['seed']}, {r['status']})")
+                             for r in runs])
+    else:  # one fate, given with the accuracy: the seeds, once
+        shown = (prose.names([f"{r['test_loss']:.4g}" for r in runs]) + " (seeds "
+                 + prose.names([str(r["seed"]) for r in runs]) + ")")
     return (f" Its test loss (cross-entropy): {shown}; a uniform guess over the {n_classes} "
             f"classes scores ln {n_classes} = {math.log(n_classes):.4g}.")
 
@@ -540,17 +596,19 @@ def _difference(seed_row, run_row, dense):
 
 
 def _gd_sgd_caveats(facts):
-    """What the GD/SGD line rests on, in the summary too: the two rates (a confound) and the
-    fates of every seed's runs (the stated loss, and what voids reaching it, are in the
-    claim's own short form)."""
+    """What a GD/SGD comparison rests on, in the summary too: the two rates (a confound) and,
+    where they differ, the fates of the runs (the stated loss, and what voids reaching it, are
+    in the claim's own short form)."""
     rows = pd.DataFrame(facts["gd_sgd"])
     if rows.empty or not {"gd", "sgd"} <= set(rows.variant):
         return ""
     gd, sgd = (rows[rows.variant == v].iloc[0] for v in ("gd", "sgd"))
     fate = {v: facts.get("fate", {}).get(v) or rows.status[rows.variant == v].iloc[0]
             for v in ("gd", "sgd")}
+    fates = ("" if fate["gd"] == fate["sgd"] == "ok" else
+             f"; fates: GD {fate['gd']}, SGD {fate['sgd']}")
     return (f" (lr {gd.lr:g} against {sgd.lr:g}, so the effect of the batch size cannot be "
-            f"told from the rate's; fates: GD {fate['gd']}, SGD {fate['sgd']})")
+            f"told from the rate's{fates})")
 
 
 def _run_classes(facts):
@@ -569,8 +627,10 @@ def _main_fate(facts, seed):
 
 
 def _gd_sgd_line(sec, facts):
-    """The summary's GD/SGD line: the seed's expectation with its verdict where its premise
-    holds; else the passes as measured and why the expectation is not scored."""
+    """The summary's GD/SGD line: where a variant's runs all failed to end ok, those fates
+    first and no comparison (the passes claim's short form says both); else the seed's
+    expectation with its verdict where its premise holds, or the passes as measured and why
+    the expectation is not scored."""
     found = facts["claims"]
     if "sgd_fewer_passes" in found:
         return f"{sec.cite(found, 'sgd_fewer_passes', True)}{_gd_sgd_caveats(facts)}"
@@ -578,7 +638,11 @@ def _gd_sgd_line(sec, facts):
         return "the GD and SGD runs are missing"
     premise = (f"; {sec.cite(found, 'sgd_step_premise', True)}" if "sgd_step_premise" in found
                else "")
-    return f"{sec.cite(found, 'gd_sgd_passes', True)}{premise}{_gd_sgd_caveats(facts)}"
+    passes = sec.cite(found, "gd_sgd_passes", True)
+    from .assignment4 import not_learned  # imported here: assignment4 imports this module
+    if not_learned(pd.DataFrame(facts["gd_sgd"])):  # not compared: the fates lead
+        return f"two-layer network: {passes}{premise}"
+    return f"{passes}{premise}{_gd_sgd_caveats(facts)}"
 
 
 def summary(sec, facts, params):

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import claims, fundamentals, figures, prose
+from ..stats import ALPHA
 from ..config import sizes_of, study_data
 from ..conv import PARAM_FORMULAS, parameter_count_formula
 from ..data import load_prepared, scale
@@ -15,6 +16,7 @@ from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
 torch = lazy_import("torch")
+scipy_stats = lazy_import("scipy.stats")
 
 NAME = "concepts"
 TITLE = "Study 1: basic concepts, computed"
@@ -26,6 +28,10 @@ TABLES = ["ece", "reliability", "iterations", "parameters"]
 # Draws of a perfectly calibrated model's ECE per run (fundamentals.calibrated_ece): enough
 # for a stable 95th percentile and a smallest p of 1/1001.
 CALIBRATED_DRAWS = 1000
+# A run's ECE is above its own sampling noise past this quantile of the calibrated draws: a
+# calibrated run lands there with probability 1 - NOISE_QUANTILE, the rate the count of runs
+# above it is held against (binomial)
+NOISE_QUANTILE = 0.95
 # The seeds' asks this section answers (nnstudies/appendix.py): EE449 part 1, both reports.
 ASKED = [
     {"seed": "000", "ask": "1.1 Q1: which function does a classifier trained with "
@@ -110,8 +116,11 @@ def analyse(inp, out, params, info):
         ece, table = fundamentals.calibration(probs, data["test_y"], p["calibration_bins"])
         calibrated = fundamentals.calibrated_ece(probs, p["calibration_bins"], CALIBRATED_DRAWS)
         eces.append({"model": name, "seed": seed, "ece": ece, "epochs": run["epochs"],
+                     # how the model was trained: Q2 says whether the SGD identity holds there
+                     "optimizer": run["optimizer"], "lr": run["lr"],
+                     "momentum": run.get("momentum", 0.0),
                      "calibrated_ece_mean": float(calibrated.mean()),
-                     "calibrated_ece_p95": float(np.quantile(calibrated, 0.95)),
+                     "calibrated_ece_p95": float(np.quantile(calibrated, NOISE_QUANTILE)),
                      # the share of calibrated draws at or above this ECE (+1: the run itself)
                      "calibrated_ece_p": float((1 + (calibrated >= ece).sum())
                                                / (1 + len(calibrated))),
@@ -192,8 +201,8 @@ def load_weights(path):
 
 def _ece_per_model(eces):
     """One row per model: its runs' ECE (mean, std, runs), the mean ECE a perfectly calibrated
-    model scores on this test set and its 95th percentile (means over the runs), and how many
-    runs lie above their own 95th percentile."""
+    model scores on this test set and its 95th percentile (each a mean of the runs' own), and
+    how many runs lie above their own 95th percentile (not above that mean)."""
     eces = eces.assign(above=eces.ece > eces.calibrated_ece_p95)
     return eces.groupby("model", sort=False).agg(
         mean=("ece", "mean"), std=("ece", "std"), count=("ece", "size"),
@@ -203,38 +212,54 @@ def _ece_per_model(eces):
 
 SHOWN = {"ece": Shown(rows=_ece_per_model, decimals=3, columns=(
              ("model", "model"), ("ECE mean", "mean"), ("std", "std"), ("runs", "count"),
-             ("ECE if calibrated, mean", "calibrated"), ("its 95th percentile", "p95"),
-             ("runs above it", "above"))),
+             ("ECE if calibrated (mean of the runs')", "calibrated"),
+             ("95th percentile if calibrated (mean of the runs')", "p95"),
+             ("runs above their own 95th percentile", "above"))),
          "iterations": Shown(), "parameters": Shown()}
 SOURCE = "tables/concepts_ece.csv"
 
 
 def _calibration_claims(eces, calibration):
     """Per run, whether its ECE lies above the 95th percentile of a perfectly calibrated
-    model's ECE on as many test images (the rule, one run at a time); and the direction of
-    each run's miscalibration, confidence minus accuracy, counted over the runs (sign test)."""
+    model's ECE on as many test images, and whether the runs above it are more than chance
+    gives: with every run calibrated each is above with probability 1 - NOISE_QUANTILE, so k
+    of n or more happen by chance with the binomial probability P(X >= k); and the
+    direction of each run's miscalibration, confidence minus accuracy, counted over the runs
+    (sign test)."""
     runs = [f"{r.model} seed {r.seed}" for r in eces.itertuples()]
-    ratio = list(eces.ece / eces.calibrated_ece_p95)
-    above = sum(r > 1 for r in ratio)
+    over = eces.assign(above=eces.ece > eces.calibrated_ece_p95)
+    per_model = over.groupby("model", sort=False).above.sum()  # each run's values: the table
+    above, n_runs = int(over.above.sum()), len(over)
+    rate = 1 - NOISE_QUANTILE
+    chance = float(scipy_stats.binomtest(above, n_runs, rate, alternative="greater").pvalue)
+    count = ("every run" if above == n_runs else
+             f"{above or 'none'} of {prose.count(n_runs, 'run')} in all")
+    if above:
+        count += (f"; with every run calibrated, {above} or more of {n_runs} would be by "
+                  f"chance with probability {chance:.2g} (binomial)")
     n = calibration["test_images"]
     return {
         "ece_noise": claims.rule(
-            "the architecture runs", ratio,
-            f"ECE divided by its 95th percentile for a perfectly calibrated model on {n:,} test "
-            "images (above 1: more miscalibration than sampling noise explains)",
-            holds=above == len(ratio),
-            rule_text="a run's ECE is beyond sampling noise when it lies above the 95th "
+            "per model", list(per_model),
+            "Runs with an ECE above their own 95th percentile for a perfectly calibrated "
+            "model (beyond that run's sampling noise)", holds=chance < ALPHA,
+            rule_text="a run's ECE is above its own noise when it lies above the 95th "
                       "percentile of the ECEs that a perfectly calibrated model with the run's "
                       f"own confidences scores on the same {n:,} test images "
                       f"({calibration['draws']:,} draws, each image right with probability "
-                      "its confidence; one-sided, p < 0.05 per run)",
-            yes="above 1 in every run",
-            no=f"above 1 in {above or 'none'} of {prose.count(len(ratio), 'run')}",
-            fmt=lambda x: f"{x:.2f}", source=SOURCE, labels=runs),
+                      f"its confidence; one-sided, p < {rate:.2g} per run). The runs together "
+                      "show miscalibration beyond sampling noise when more of them lie above "
+                      f"than chance gives: a one-sided binomial test of the count against "
+                      f"{rate:.2g} per run, p < {ALPHA} (the runs share the test images, so it "
+                      "treats them as independent only approximately)",
+            yes=f"{count}: more than sampling noise gives",
+            no=f"{count}: within what sampling noise gives",
+            fmt=lambda x: f"{x:.0f}", source=SOURCE, labels=list(per_model.index)),
         "direction": claims.sign(
             dict(zip(runs, ([v] for v in eces.confidence_minus_accuracy))),
             "Confidence minus accuracy per run (positive: over-confident)", reference=0.0,
-            fmt=claims.fmt_points, source=SOURCE, unit="run"),
+            # past a few runs, their range and median: each run's value is in the table
+            fmt=claims.fmt_points, source=SOURCE, unit="run", list_max=4),
     }
 
 
@@ -266,25 +291,75 @@ def facts(eces, identity, reliability, iterations, parameters, calibration):
         per_batch.append({"study": study, "N": first.N, "B": first.B,
                           "per_epoch": first["ceil(N/B)"], "epochs": sorted(r.E.unique()),
                           "iterations": sorted(r["E*ceil(N/B)"].unique())})
-    extra = iterations[iterations["iterations computed (run)"] > iterations["iterations (run)"]]
+    # a row stands for several runs ("2 finished"): a group's extra steps say how many of the
+    # runs of that study and E computed them
+    runs = iterations.runs.str.split().str[0].astype(int)
+    of = runs.groupby([iterations.study, iterations.B, iterations.E]).transform("sum")
+    extra = iterations["iterations computed (run)"] > iterations["iterations (run)"]
     match = parameters.formula_count == parameters.framework_count
+    # a more accurate model's confidences are nearer 1, where sampling noise is smaller: the
+    # models are compared on each run's ECE above its own calibrated-model floor
+    excess = eces.assign(excess=eces.ece - eces.calibrated_ece_mean)
+    trained = eces[["optimizer", "lr", "momentum"]].drop_duplicates()
     return {"identity": identity, "ece": per_model, "calibrated": calibrated,
             "iterations": per_batch,
             "iterations_agree": agree,
-            "iterations_extra": [{"study": r["study"], "E": int(r["E"]),
+            "iterations_extra": [{"study": r.study, "E": int(r.E), "B": int(r.B),
                                   "kept": int(r["iterations (run)"]),
-                                  "computed": int(r["iterations computed (run)"])}
-                                 for r in extra.to_dict("records")],
+                                  "computed": int(r["iterations computed (run)"]),
+                                  "runs": int(n), "of": int(total)}
+                                 for (_, r), n, total in zip(iterations[extra].iterrows(),
+                                                             runs[extra], of[extra])],
+            "trained_with": trained.to_dict("records"),
             "parameter_models": len(parameters),
             "parameter_mismatch": list(parameters.model[~match]),
             "claims": {**_calibration_claims(eces, calibration), "ece": claims.ranking(
-                {m: list(g.ece) for m, g in eces.groupby("model", sort=False)},
-                "Expected calibration error on the test set after "
+                {m: list(g.excess) for m, g in excess.groupby("model", sort=False)},
+                "ECE minus its run's calibrated-model mean, on the test set after "
                 + " or ".join(prose.count(int(e), "epoch") for e in sorted(eces.epochs.unique()))
-                + " of training (lower: better calibrated)",
-                fmt=lambda x: "–" if x != x else f"{x:.3f}", source=SOURCE,
+                + " of training (lower: nearer to calibrated)",
+                fmt=lambda x: "–" if x != x else f"{x:+.4f}", source=SOURCE,
                 # two significant digits: a difference below 0.0005 is not "-0.000"
-                higher_is_better=False, diff_fmt=lambda d: f"{d:+.2g}", bounds=(0.0, 1.0))}}
+                higher_is_better=False, diff_fmt=lambda d: f"{d:+.2g}")}}
+
+
+def _identity_there(trained):
+    """How a model trained with `trained` (optimizer, lr, momentum) stepped, and whether the
+    plain-SGD identity holds at its steps."""
+    lr = f"lr {trained['lr']:g}"
+    if trained["optimizer"] == "sgd" and trained["momentum"]:
+        return (f"SGD with momentum {trained['momentum']:g} ({lr}): each step is lr times a "
+                "velocity that adds up past gradients, so the identity holds at their first "
+                "step only")
+    if trained["optimizer"] == "sgd":
+        return f"plain SGD ({lr}), so the identity holds at each of their steps"
+    if trained["optimizer"] == "adam":
+        return (f"Adam ({lr}): each step is lr times a running mean of gradients divided by "
+                "the root of a running mean of their squares, so the identity holds at none "
+                "of their steps")
+    return f"{trained['optimizer']} ({lr}), for which the identity is not checked here"
+
+
+def _extra_steps(extra, per_batch):
+    """' 1 of the 3 learning_rates runs of E = 5 computed 756 steps to keep 540: ...', each
+    group of runs with its count (a group is not every run of its study and E), the reason
+    said once; '' where every run computed the steps it kept."""
+    if not extra:
+        return ""
+    mixed = {r["study"] for r in per_batch
+             if sum(b["study"] == r["study"] for b in per_batch) > 1}  # several batch sizes
+
+    def who(r):
+        runs = (f"{r['study']} runs of E = {r['E']}"
+                + (f", B = {r['B']}" if r["study"] in mixed else ""))
+        if r["runs"] == r["of"]:
+            return ("the one " + runs.replace(" runs ", " run ", 1) if r["of"] == 1 else
+                    f"all {r['of']} {runs}")
+        return f"{r['runs']} of the {r['of']} {runs}"
+    parts = "; ".join(f"{who(r)} computed {r['computed']:,} steps to keep {r['kept']:,}"
+                      for r in extra)
+    return (f" {parts[0].upper()}{parts[1:]}: a scheduled run goes back to the epoch where its "
+            "rate switches and trains on from there.")
 
 
 def section(facts, figs, params, info):
@@ -301,7 +376,7 @@ def section(facts, figs, params, info):
     sec.add_table("Batches per epoch and iterations: formula and runs", "iterations")
     sec.add_table("Parameter counts: formula and framework", "parameters")
     eces = "; ".join(f"{m} {r['mean']:.3f}" + (f" ± {r['std']:.3f}" if r["runs"] > 1 else "")
-                     + f" (confidence − accuracy {prose.pts(r['over_confidence'])})"
+                     + f" ({prose.pts(r['over_confidence'])})"
                      for m, r in facts["ece"].items())
     cal = facts["calibrated"]
 
@@ -317,7 +392,7 @@ def section(facts, figs, params, info):
     sec.ask("What does a classifier trained with cross-entropy approximate?",
             "In theory: the expected cross-entropy is smallest when the predicted class "
             "probabilities equal the true posterior p(class | image), so a trained network's "
-            "softmax approximates that posterior; where it equals it, a prediction made with "
+            "softmax approximates that posterior. Where it equals it, a prediction made with "
             "confidence c is right a fraction c of the time, and the expected calibration error "
             "(ECE) is 0 on infinitely many test images. On a finite test set a perfectly "
             "calibrated model still scores above 0, from sampling alone: with each of the "
@@ -325,10 +400,12 @@ def section(facts, figs, params, info):
             f"confidence ({cal['draws']:,} draws per run, the same {cal['bins']} bins), its ECE "
             f"averages {span(cal['mean_range'])} over these runs, with a 95th percentile of "
             f"{span(cal['p95_range'])}. That is the 'near 0' a measured ECE is held against."
-            f"{empty} Measured on the test set (ECE, mean ± std over seeds, lower is better; in "
-            "brackets the mean confidence minus accuracy, all runs pooled, positive = "
-            f"over-confident): {eces}. {sec.cite(facts['claims'], 'ece_noise')}. "
-            f"{sec.cite(facts['claims'], 'direction')}. {sec.cite(facts['claims'], 'ece')}.")
+            f"{empty} Measured ECE (mean ± std over seeds; in brackets, confidence minus "
+            f"accuracy, all runs pooled): {eces}. {sec.cite(facts['claims'], 'ece_noise')}. "
+            f"{sec.cite(facts['claims'], 'direction')}. The floor depends on each run's "
+            "confidences, which follow its accuracy, so a raw ECE mixes calibration with "
+            "accuracy: the models are compared on each run's ECE minus its own floor. "
+            f"{sec.cite(facts['claims'], 'ece')}.")
     identity = facts["identity"]
     ratio = identity["max_abs_error"] / identity["max_abs_grad"]
     sec.ask("With plain SGD, is grad = (w_k − w_(k+1)) / lr?",
@@ -340,11 +417,9 @@ def section(facts, figs, params, info):
             f"against gradient entries up to {identity['max_abs_grad']:.2g} — "
             + ("equal up to float32 rounding, as the update rule w_(k+1) = w_k − lr · grad "
                "says." if ratio < 1e-3 else "not equal: the optimiser is not plain SGD.")
-            + " With momentum (a run set to SGD with momentum) the step is lr times the "
-            "velocity, which adds past gradients, so the identity holds at the first step only; "
-            "with Adam (the architecture study's optimiser unless set otherwise) the step is lr "
-            "times a running mean of gradients divided by the root of a running mean of their "
-            "squares, so it does not hold at any step.")
+            + " The architecture study's models, whose calibration Q1 measures, were trained "
+            "with " + "; and with ".join(_identity_there(t) for t in facts["trained_with"])
+            + ".")
     lines = [f"{r['study']}: N = {r['N']:,}, B = {r['B']} → ceil(N/B) = "
              f"{prose.count(r['per_epoch'], 'batch', 'batches')} per epoch; "
              f"E = {', '.join(map(str, r['epochs']))} → "
@@ -358,10 +433,7 @@ def section(facts, figs, params, info):
                "diverged run stops early and is left out of the step check)."
                if facts["iterations_agree"] else
                "Some runs' recorded counts differ from the formulas: see the table.")
-            + "".join(f" The {r['study']} runs of E = {r['E']} computed {r['computed']:,} steps "
-                      f"to keep {r['kept']:,}: a scheduled run goes back to the epoch where its "
-                      "rate switches and trains on from there."
-                      for r in facts["iterations_extra"]))
+            + _extra_steps(facts["iterations_extra"], facts["iterations"]))
     n, mismatch = facts["parameter_models"], facts["parameter_mismatch"]
     sec.ask("How many parameters does a model have?",
             f"MLP: {PARAM_FORMULAS['mlp']}. CNN: {PARAM_FORMULAS['cnn']}. Evaluated for all "

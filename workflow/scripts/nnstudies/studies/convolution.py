@@ -207,8 +207,7 @@ def analyse(inp, out, params, info):
                             "max_abs_diff": float(agreement.max_abs_diff.max()),
                             "agreement_cases": len(agreement),
                             "claims": claims_of(similarity, feature_amounts(compared_maps, bank,
-                                                                            names),
-                                                p["kernels"], params["scaling"])})
+                                                                            names))})
 
 
 def feature_amounts(maps, bank, names):
@@ -252,29 +251,27 @@ def _per_image(similarity, measure, first, what, short_what):
     return c
 
 
-def _energy_caveat(kernels, scaling):
-    """How the kernels' mean |responses| are made comparable, and why they are still not
-    ranked. A response scales with the kernel's weights, so each is divided by the kernel's L2
-    norm. A kernel whose weights do not sum to zero also answers the patch's level: its
-    brightness on inputs in [0, 1] or [0, 255]; on [-1, 1], where black is -1 and mid-grey 0,
-    the distance from mid-grey, so a black patch (an empty background) answers as strongly as
-    a white one."""
+def _energy_words(kernels, scaling):
+    """(norms, not ranked): a sentence giving the kernels' L2 norms, which each mean |response|
+    is divided by (a response scales with the kernel's weights), and one on why the kernels
+    are still not ranked. A kernel whose weights do not sum to zero also answers the
+    patch's level: its brightness on inputs in [0, 1] or [0, 255]; on [-1, 1], where black is
+    -1 and mid-grey 0, the distance from mid-grey, so a black patch (an empty background)
+    answers as strongly as a white one."""
     norms = {}
     for name, k in kernels.items():
         norms.setdefault(float(f"{np.sqrt(np.sum(np.square(k))):.3g}"), []).append(name)
     listed = "; ".join(f"{norm:g} for {prose.names(names)}" for norm, names in norms.items())
-    scale_note = ("the L2 norm, the root of the kernel's summed squared weights, is "
-                  f"{listed}: a kernel with larger weights answers more for that alone")
+    scale = f"The kernels' L2 norms are {listed}."
     offset = [name for name, k in kernels.items() if not np.isclose(np.sum(k), 0)]
     if not offset:
-        return (f"{scale_note}; every kernel's weights sum to zero; the kernels are listed, "
-                "not ranked")
+        return scale, "Every kernel's weights sum to zero; the kernels are listed, not ranked."
     which = f"a kernel whose weights do not sum to zero, here {prose.names(offset)},"
     if scaling == "symmetric":
-        return (f"{scale_note}; inputs in [-1, 1] put black at −1 and mid-grey at 0: {which} "
-                "answers the distance from mid-grey too, as strongly on a black background as "
-                "on white; the kernels are not ranked")
-    return f"{scale_note}; {which} answers brightness too, so the kernels are not ranked"
+        return scale, ("The kernels are not ranked. Inputs in [-1, 1] put black at −1 and "
+                       f"mid-grey at 0, so {which} answers the distance from mid-grey too, as "
+                       "strongly on a black background as on white.")
+    return scale, f"The kernels are not ranked: {which} answers brightness too."
 
 
 def _others(s):
@@ -284,10 +281,10 @@ def _others(s):
                        "other test image")
 
 
-def claims_of(s, amounts, kernels, scaling):
+def claims_of(s, amounts):
     """Columns against rows, one pair of values per compared image (similarity `s`); and the
-    mean |response| per kernel per image, divided by the kernel's norm (`amounts`; `kernels`:
-    the bank, `scaling`: the inputs' range, for why those are not ranked)."""
+    mean |response| per kernel per image, divided by the kernel's norm (`amounts`; why those
+    are not ranked is the section's, _energy_words)."""
     others = _others(s)
     return {
         "columns_vs_rows": claims.mechanism(COLUMN_EXPECTED, _per_image(
@@ -307,9 +304,7 @@ def claims_of(s, amounts, kernels, scaling):
         # not ranked: a kernel whose weights do not sum to zero also answers the patch's
         # level, so its larger response is built in, not more of a feature in the images
         "energy": claims.values_only(
-            amounts, "Mean |response| divided by the kernel's L2 norm, per kernel (mean "
-            "over the images; "
-            f"{_energy_caveat(kernels, scaling)})",
+            amounts, "Mean |response| divided by the kernel's L2 norm, per kernel",
             fmt=claims.fmt_number, source=SOURCE),
     }
 
@@ -351,11 +346,15 @@ def section(facts, figs, params, info):
     n, shown = len(s["compared"]), len(set(s["images"]))
     compared = f"{n} test images (the figure's {shown}" + (f" and {n - shown} more)"
                                                             if n > shown else ")")
+    norms, not_ranked = _energy_words(p["kernels"], params["scaling"])
     sec.ask("What does the output show?",
             "Each map is bright where the image patch under the kernel looks like the kernel "
             "and dark where it looks like its negative: an edge kernel marks edges of its "
             "orientation, an all-positive kernel gives a blurred copy. How much of each feature "
-            f"{compared} contain: {sec.cite(found, 'energy')}.")
+            f"the images contain is measured on {compared}: a map's mean |response|, divided "
+            "by its kernel's L2 norm (the root of its summed squared weights) so that larger "
+            f"weights do not count as more feature. {norms} {sec.cite(found, 'energy')}. "
+            f"{not_ranked}")
     # neutral headings: which maps look more alike depends on the measure (kind of pattern
     # or pixel by pixel), and the answers give both measurements
     pairing = (f"One pair of values per image, for {compared}: its row, the mean |r| "

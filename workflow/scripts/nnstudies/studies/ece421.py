@@ -31,7 +31,10 @@ PROTOCOL = {"mlp": MLP_PROTOCOL, "cnn": CNN_PROTOCOL}
 TABLES = ["runs", "mlp", "cnn", "curves", "grad_check", "mlp_splits"]
 _CHECKED = ("the formulas written out and checked against torch autograd on real images "
             "(largest difference over the four parameters)")
-# The seed's asks this section answers (nnstudies/appendix.py), in its numbering.
+# The seed's asks this section answers (nnstudies/appendix.py), in its numbering. Its 2.3 is
+# two asks: the effect of L2, and where under-fitting starts, which some budgets cannot tell
+# (asked_reasons).
+UNDERFIT_ASK = "2.3: the L2 strength at which the CNN starts to under-fit (the seed: λ 0.5)"
 ASKED = [
     {"seed": "002", "ask": "1.1.1: helper functions in NumPy: ReLU, softmax, a layer's output, "
      "cross-entropy and its gradient", "answer": "ece421-q3",
@@ -69,8 +72,9 @@ ASKED = [
     {"seed": "002", "ask": "2.3 Figs. 16–18: training loss and accuracy at L2 λ 0.01, 0.1, 0.5",
      "answer": "ece421-fig-cnn", "note": "L2 on the weights, not the seed's activity "
      "regulariser on the dense layers' outputs"},
-    {"seed": "002", "ask": "2.3: the effect of L2 (the seed: λ 0.5 under-fits)",
+    {"seed": "002", "ask": "2.3: the effect of L2 on training and validation accuracy",
      "answer": "ece421-q2"},
+    {"seed": "002", "ask": UNDERFIT_ASK, "answer": "ece421-q2"},
 ]
 # The seed's H or λ values an ask covers, by the ask's start: its appendix row says which of
 # them this configuration does not run (asked_notes; λ 0 is always run, see check).
@@ -80,7 +84,8 @@ ASKED_SETTINGS = {"1.3 Figs. 1–2": ("mlp", "hidden", "H", [1000]),
                   "1.4 Tables 1–2": ("mlp", "hidden", "H", [100, 500, 1000, 2000]),
                   "1.4: the effect of H": ("mlp", "hidden", "H", [100, 500, 1000, 2000]),
                   "2.3 Figs. 16–18": ("cnn", "l2", "λ", [0.01, 0.1, 0.5]),
-                  "2.3: the effect of L2": ("cnn", "l2", "λ", [0, 0.01, 0.1, 0.5])}
+                  "2.3: the effect of L2": ("cnn", "l2", "λ", [0, 0.01, 0.1, 0.5]),
+                  "2.3: the L2 strength": ("cnn", "l2", "λ", [0, 0.01, 0.1, 0.5])}
 
 
 def asked_notes(params):
@@ -105,6 +110,35 @@ def asked_notes(params):
                      "closest to it")
         out[entry["ask"]] = note + (f"; {entry['note']}" if entry.get("note") else "")
     return out
+
+
+def underfit_unanswerable(facts, p):
+    """Why these runs cannot tell at which λ the CNN starts to under-fit, or None where they
+    can (the rule may still find the runs too few to separate: that is an answer). The section
+    says it once, in its answer on L2, and the appendix lists the ask apart (asked_reasons)."""
+    if len(p["cnn"]["l2"]) < 2:
+        return "only λ 0 is run here, so there is no strength to set against it"
+    fewest = facts.get("cnn_records")
+    if fewest is None or fewest != fewest:  # None, read back from the facts file as NaN
+        return "no CNN run has a final point"
+    if fewest == 1:
+        return ("each CNN run has one record, so its training accuracy is the mean over every "
+                "step since initialisation: it shows how fast each λ learns, not how well the "
+                "trained network fits the training set")
+    return None
+
+
+def asked_reasons(facts, p):
+    """{ask: reason} for the seed's asks on L2 that the section says these runs cannot answer
+    (underfit_unanswerable): the appendix lists them as asked, not answerable here. With λ 0
+    alone, the effect of L2 has no answer either."""
+    why = underfit_unanswerable(facts, p)
+    if why is None:
+        return {}
+    study = TITLE.split(":")[0]
+    asks = [UNDERFIT_ASK] + [e["ask"] for e in ASKED if len(p["cnn"]["l2"]) < 2
+                             and e["ask"].startswith("2.3: the effect of L2")]
+    return {ask: f"asked, not answerable here: {why} (see {study}, Q2)" for ask in asks}
 
 
 # The gradient check agrees when max |hand-written - autograd| <= TOLERANCE x max |gradient|
@@ -312,8 +346,8 @@ def analyse(inp, out, params, info):
     splits = split_records(curves, shown_h)
     splits.to_csv(out.table("mlp_splits"), index=False)
     at_h = per_run[per_run.hidden == shown_h]
-    figures.save(splits_figure(splits, dict(zip(at_h.seed, at_h.status)), shown_h),
-                 *out.figure("mlp_splits"))
+    figures.save(splits_figure(splits, dict(zip(at_h.seed, at_h.status)), shown_h,
+                               n_classes), *out.figure("mlp_splits"))
     figures.save(curves_figure(stats_, cnn, "l2", "L2 {:g}", n_classes), *out.figure("cnn"))
     write_facts(out.facts, {**facts(per_run, mlp, cnn, check_, p, curves,
                                     len(info["class_names"]), info["sizes"]["val"]),
@@ -457,15 +491,26 @@ SETTLED = {"val_acc": ("mlp", "val_acc", True), "gap_acc": ("mlp", "gap_acc", Fa
            "train_loss": ("mlp", "train_loss", False), "cnn_val_acc": ("cnn", "val_acc", True)}
 # part: (the study's name for it, its setting's column and symbol, one record is a ...)
 PARTS = {"mlp": ("NumPy MLP", "hidden", "H", "step"), "cnn": ("CNN", "l2", "λ", "epoch")}
-COLUMN_WORDS = {"val_acc": "validation accuracy", "gap_acc": "training − validation accuracy "
-                "gap", "train_loss": "training loss"}
-SETTLED_RULE = ("a comparison read at the last record is of settled runs when, over the last "
-                "half of the records, the mean per setting keeps the last record's order at "
-                "every record (for a ranking: the same setting highest) and no setting's mean "
-                "moves (highest minus lowest there) by more than the difference the comparison "
-                "rests on at the last record (for a ranking: the top two; otherwise the closest "
-                "two settings); steps with momentum can swing for about 1/(1 − momentum) "
-                "steps, so a short budget may end anywhere in a swing")
+COLUMN_WORDS = {"val_acc": "validation accuracy", "gap_acc": "training − validation gap",
+                "train_loss": "training loss"}
+# The textbook expectation each last-record measure is set against (a mechanism claim), and
+# what its settling claim says where the runs had not settled: then it is not tested.
+EXPECTED = {"gap_acc": ("over-fitting shows as a gap between training and validation accuracy "
+                        "that grows with capacity.", "over-fitting widens the gap with H"),
+            "train_loss": ("more hidden units give more capacity, so a lower training loss.",
+                           "more capacity lowers the training loss")}
+# The settling rule, for a part's setting symbol (H, λ) and record (step, epoch): the prose
+# states it once, each settling claim carries it as its rule.
+SETTLED_RULE = ("A comparison read at the last {unit} counts as settled when, over the last "
+                "half of the {unit}s, the {symbol} keep that {unit}'s order and no {symbol}'s "
+                "mean spans more than the difference the comparison rests on. For a ranking, "
+                "only the highest {symbol} must hold and the difference is that of the top "
+                "two; otherwise it is that of the closest two.")
+
+
+def settled_rule(part):
+    _, _, symbol, unit = PARTS[part]
+    return SETTLED_RULE.format(symbol=symbol, unit=unit)
 
 
 def step_means(curves, runs_, column, key="hidden"):
@@ -511,7 +556,17 @@ def settling(means, top_only):
     return {"first": int(window.index[0]), "last": int(window.index[-1]),
             "records": len(window), "of": len(means), "changed": changed, "moved": moved,
             "rests_on": rests_on, "top_only": top_only,
+            # what the rule reads: each setting's mean at every record of the window
+            "window": {float(v): [float(x) for x in window[v]] for v in window.columns},
             "settled": not changed and all(m <= rests_on for m in moved.values())}
+
+
+def runs_behind(curves, runs_, key="hidden"):
+    """{setting: how many runs its step_means average} (the runs with a final point and
+    records)."""
+    done = [getattr(r, key) for r in runs_[runs_.val_acc.notna()].itertuples()
+            if len(curves.get((r.name, r.seed), ()))]
+    return {float(v): done.count(v) for v in set(done)}
 
 
 def _unsettled(check):
@@ -519,30 +574,54 @@ def _unsettled(check):
     return ", where the runs had not settled" if check and not check["settled"] else ""
 
 
-def settled_claim(check, key):
+def is_settled(check):
+    """Whether a last-record reading may be set against its expectation: its runs settled,
+    or too few records to tell (no check)."""
+    return check is None or check["settled"]
+
+
+def settled_claim(check, key, runs):
     """The settling check of one measure as a rule applied to the per-setting means
     (claims.rule): how far each setting's mean moved over the last half of the records
     against the difference the comparison rests on, and at which records the order (the
-    highest setting) was not the last one's."""
+    highest setting) was not the last one's; in the sentence's unit (points for accuracy).
+    Where the measure is set against an expectation (EXPECTED), an unsettled verdict says
+    that the expectation is not tested. Its evidence is what the rule reads: each setting's
+    mean at every record of the window, over its `runs` ({setting: count})."""
     part, column, _ = SETTLED[key]
     study, _, symbol, unit = PARTS[part]
-    fmt = ((lambda x: f"{x:.4g}") if column == "train_loss" else
-           (lambda x: f"{100 * x:.2f} points"))
+    loss = column == "train_loss"
+    scale, fmt = (1, (lambda x: f"{x:.4g}")) if loss else (100, (lambda x: f"{x:.2f} points"))
     last = f"{unit} {check['last']}"
     if check["changed"]:
-        where = (f"a different {symbol} has the highest mean" if check["top_only"] else
-                 f"the {symbol} are in another order than at {last}")
-        where += f" at {span_list(check['changed'], unit)}"
+        where = (f"a different {symbol} is highest at" if check["top_only"] else
+                 f"the {symbol} are in another order than at {last} at")
+        where += f" {span_list(check['changed'], unit)}"
     else:
-        where = (f"the same {symbol} has the highest mean at every {unit}" if check["top_only"]
+        where = (f"the same {symbol} is highest at every {unit}" if check["top_only"]
                  else f"the {symbol} keep {last}'s order at every {unit}")
-    what = (f"{study}: {COLUMN_WORDS[column]} over the last {check['records']} of the "
-            f"{check['of']} {unit}s ({check['first']}–{check['last']}), where {where}")
-    labels = ([f"{symbol} {v:g} moved by" for v in check["moved"]]
+    what = (f"{study} over {unit}s {check['first']}–{check['last']}, the last half of "
+            f"{check['of']}, where {where}")
+    labels = ([f"{symbol} {v:g} mean moved by" for v in check["moved"]]
               + [f"the {'top' if check['top_only'] else 'closest'} two at {last} apart by"])
-    return claims.rule(f"mean per {symbol}", list(check["moved"].values())
-                       + [check["rests_on"]], what, check["settled"], SETTLED_RULE, "settled",
-                       "not settled", fmt=fmt, source=SETTLED_SOURCE, labels=labels)
+    values = [scale * v for v in check["moved"].values()] + [scale * check["rests_on"]]
+    untested = EXPECTED.get(column) if part == "mlp" else None
+    no = "not settled" + (f", so its expectation ({untested[1]}) is not tested" if untested
+                          else "")
+    claim = claims.rule(COLUMN_WORDS[column], values, what, check["settled"],
+                        settled_rule(part), "settled", no, fmt=fmt, source=SETTLED_SOURCE,
+                        labels=labels)
+    # claims.rule keeps one value per label (a range, a difference); what the rule reads is
+    # each setting's mean at every record, over that setting's runs: shown as such, with
+    # their count (not as labelled values)
+    shown = "" if loss else " (points)" if column == "gap_acc" else " (%)"
+    steps = f"{unit}s {check['first']}–{check['last']}"
+    claim["evidence"]["labelled"] = False
+    claim["evidence"]["arms"] = [
+        {"arm": f"{symbol} {v:g}: mean over its runs at each of {steps}{shown}",
+         "n": int(runs.get(v, 0)), "mean": float(np.mean([scale * x for x in xs])),
+         "values": [scale * x for x in xs]} for v, xs in check["window"].items()]
+    return claim
 
 
 def best_record(c):
@@ -595,6 +674,15 @@ def span_list(values, unit):
     return (f"{unit} " if len(values) == 1 else f"{unit}s ") + prose.names(parts)
 
 
+def reading(ranking):
+    """What a ranking answers: the setting with the highest mean (its arm's name without the
+    fates it carries) and whether the data separate it from the runner-up."""
+    ev = ranking["evidence"]
+    arms = [a for a in ev["arms"] if a["n"]]
+    top = ev.get("best") or (max(arms, key=lambda a: a["mean"])["arm"] if arms else "")
+    return top.split(" (")[0], bool(ev.get("separated"))
+
+
 def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
     """The comparisons the prose cites: best H by validation accuracy against the runner-up,
     the train-validation gap against H, the L2 strength where training accuracy first drops by
@@ -603,7 +691,9 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
     shows; and the claims built from the per-run final points (`curves`: each run's records,
     {(name, seed): frame}; `n_classes`: the classes of this study's data; `n_val`: its
     validation images). The MLP's comparisons read the last step: whether the runs had settled
-    there (settling) is said in each of them, with the runs that fell back from their best."""
+    there is one rule claim per measure (settled_claim); an expectation gets a verdict only
+    where its measure had settled; the runs that fell back from their best are named, and the
+    ranking at each run's best step is given where it changes the answer."""
     mlp_runs, cnn_runs = per_run[per_run.hidden.notna()], per_run[per_run.l2.notna()]
     checks = {key: settling(step_means(curves, cnn_runs if part == "cnn" else mlp_runs,
                                        column, PARTS[part][1]), top)
@@ -613,39 +703,40 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
         "h_val": claims.ranking(_arms(mlp_runs, "hidden", "val_acc", "H"),
                                 "NumPy MLP: validation accuracy at the last record" + steps
                                 + _unsettled(checks["val_acc"]), source=SOURCE),
-        "h_gap": claims.mechanism(
-            "over-fitting shows as a gap between training and validation accuracy that grows "
-            "with capacity.", claims.trend(
-                list(zip(mlp_runs.hidden, mlp_runs.gap_acc)), "NumPy MLP: H against the "
-                "training − validation accuracy gap (one point per run)"
-                + _unsettled(checks["gap_acc"]), source=SOURCE, x_name="H", y_name="the gap"),
-            expected_sign=1),
-        "h_train_loss": claims.mechanism(
-            "more hidden units give more capacity, so a lower training loss.", claims.trend(
-                list(zip(mlp_runs.hidden, mlp_runs.train_loss)), "NumPy MLP: H against the "
-                "final training loss (one point per run)" + _unsettled(checks["train_loss"]),
-                source=SOURCE, x_name="H", y_name="the training loss"), expected_sign=-1),
         "l2_val": claims.ranking(_arms(cnn_runs, "l2", "val_acc", "λ"),
                                  "CNN: validation accuracy at the last record"
                                  + _budget(cnn_runs, "epoch")
                                  + _unsettled(checks["cnn_val_acc"]), source=SOURCE),
     }
-    hs = sorted(mlp_runs.hidden.dropna().unique())
-    if len(hs) >= 2:
-        big, small = mlp_runs[mlp_runs.hidden == hs[-1]], mlp_runs[mlp_runs.hidden == hs[0]]
-        found["h_gap_ends"] = claims.difference(
-            f"H {hs[-1]:g}", big.gap_acc, f"H {hs[0]:g}", small.gap_acc,
-            "NumPy MLP: training − validation accuracy gap" + _unsettled(checks["gap_acc"]),
-            source=SOURCE)
+    # an expectation is set against a last-step reading only where its runs had settled
+    # there; elsewhere its settling claim says that it is not tested, and no verdict is made
+    if is_settled(checks["gap_acc"]):
+        found["h_gap"] = claims.mechanism(EXPECTED["gap_acc"][0], claims.trend(
+            list(zip(mlp_runs.hidden, mlp_runs.gap_acc)), "NumPy MLP: H against the "
+            "training − validation accuracy gap (one point per run)", source=SOURCE,
+            x_name="H", y_name="the gap"), expected_sign=1)
+        hs = sorted(mlp_runs.hidden.dropna().unique())
+        if len(hs) >= 2:
+            big, small = mlp_runs[mlp_runs.hidden == hs[-1]], mlp_runs[mlp_runs.hidden == hs[0]]
+            found["h_gap_ends"] = claims.difference(
+                f"H {hs[-1]:g}", big.gap_acc, f"H {hs[0]:g}", small.gap_acc,
+                "NumPy MLP: training − validation accuracy gap", source=SOURCE)
+    if is_settled(checks["train_loss"]):
+        found["h_train_loss"] = claims.mechanism(EXPECTED["train_loss"][0], claims.trend(
+            list(zip(mlp_runs.hidden, mlp_runs.train_loss)), "NumPy MLP: H against the "
+            "final training loss (one point per run)", source=SOURCE, x_name="H",
+            y_name="the training loss"), expected_sign=-1)
     for key, check in checks.items():
         if check is not None:
-            found[f"settled_{key}"] = settled_claim(check, key)
+            part = SETTLED[key][0]
+            found[f"settled_{key}"] = settled_claim(check, key, runs_behind(
+                curves, cnn_runs if part == "cnn" else mlp_runs, PARTS[part][1]))
     back = fell_back_claims(curves, mlp_runs, n_val)
     found.update(back)
-    if back or any(c is not None and not c["settled"] for key, c in checks.items()
-                   if SETTLED[key][0] == "mlp"):
-        # the last step is one point of a swing: the runs' best steps give another reading
-        found["h_best_val"] = claims.ranking(
+    if back or any(not is_settled(c) for key, c in checks.items() if SETTLED[key][0] == "mlp"):
+        # the last step is one point of a swing: the runs' best steps give another reading,
+        # given where it changes the answer (another H highest, or another verdict)
+        best = claims.ranking(
             {f"H {h:g}": [best_record(curves[(r.name, r.seed)])[1]
                           for r in g.itertuples()]
              for h, g in mlp_runs[mlp_runs.val_acc.notna()].groupby("hidden")},
@@ -654,6 +745,8 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
                           for e in sorted(set(mlp_runs.epochs.dropna())))
             + "; the step picked on the validation set itself, so an optimistic reading)",
             source=CURVES_SOURCE)
+        if reading(best) != reading(found["h_val"]):
+            found["h_best_val"] = best
     fewest = cnn_records(cnn_runs, curves)
     if 0 in set(cnn_runs.l2.dropna()) and cnn_runs.l2.nunique() > 1:
         found["l2_underfit"] = underfit_claim(cnn_runs, p["underfit_margin"], fewest)
@@ -695,14 +788,13 @@ def underfit_claim(cnn_runs, margin, fewest):
     at this budget."""
     strengths = sorted(cnn_runs.l2.dropna().unique())
     arms = {s: list(cnn_runs[cnn_runs.l2 == s].train_acc) for s in strengths}
-    if fewest == 1:
-        return claims.values_only(
+    if fewest == 1:  # the answer says why once (underfit_unanswerable); the claim is values
+        budget = _budget(cnn_runs, "epoch")
+        claim = claims.values_only(
             {f"λ {s:g}": arms[s] for s in strengths},
-            "CNN: training accuracy at the last record" + _budget(cnn_runs, "epoch"),
-            claims.fmt_pct, SOURCE, "one record per run, so this is the mean over every step "
-            "since initialisation: it measures how fast each λ learns, not how well the "
-            "trained network fits the training set, and under-fitting cannot be told at this "
-            "budget")
+            f"CNN: training accuracy at the only record{budget}", claims.fmt_pct, SOURCE)
+        claim["short"] = f"CNN{budget}: under-fitting cannot be told (one record per run)"
+        return claim
     return claims.threshold(
         strengths, arms, 0.0, "CNN: under-fitting (training accuracy at the last record lower "
         f"than at λ 0, by more than {100 * margin:g} points)", "λ", source=SOURCE,
@@ -773,6 +865,9 @@ def curves_figure(stats_, table, key, label, n_classes=None):
     # one epoch: 2 series per setting side by side, centred on it
     side = ({n: SIDE_STEP * (2 * k - (2 * len(shown) - 1) / 2) for k, n in enumerate(shown)}
             if len(epochs) == 1 else {})
+    # log before the bands are drawn: figures._band cuts a band that reaches zero only on an
+    # axis that is already log (drawn first, it would run down to the axis floor)
+    left.set_yscale("log")
     for i, (r, name) in enumerate(zip(table.itertuples(), names)):
         df = stats_[stats_.name == name]
         colour = colours[i % len(colours)]
@@ -802,7 +897,7 @@ def curves_figure(stats_, table, key, label, n_classes=None):
                      "curve is the mean over the seeds still running (" + "; ".join(
                          label.format(getattr(r, key)) + f": {r.with_final_point} of {r.runs}"
                          for r in stopped) + " at the end).")
-    left.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="loss")
+    left.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     right.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     for ax in (left, right):
         ax.grid(alpha=0.3)
@@ -833,13 +928,14 @@ def _split_style(split, n):
                 markevery=(offset, every))
 
 
-def splits_figure(records, statuses, hidden):
+def splits_figure(records, statuses, hidden, n_classes=None):
     """The seed's Figures 1-3 at one H (`records`: split_records): training, validation and
     test cross-entropy (log scale) and accuracy against the full-batch step. Up to SEED_COLUMNS
     seeds, each seed's own curves, one column per seed (loss above accuracy; one seed: side by
     side); more seeds: the mean over seeds with a +- 1 std band. A fate marker ends the
     training curves of a run that did not end ok (`statuses`: {seed: status}); a split a run
-    did not record is not drawn, and the caption says so."""
+    did not record is not drawn, and the caption says so. Given `n_classes`, the chance levels
+    (ln C, 1/C) where the axes show them, as the study's other figures."""
     plt = figures.plt  # configured for these figures on first use (figures._configure)
     seeds = sorted(int(s) for s in records.seed.unique())
     per_seed = len(seeds) <= SEED_COLUMNS
@@ -858,6 +954,7 @@ def splits_figure(records, statuses, hidden):
     floor = figures._log_floor(*[records[f"{s}_loss"] for s in SPLITS])
     drawn, zeros, missing = set(), False, []
     for (loss_ax, acc_ax), (title, df, fates) in zip(panels, groups):
+        loss_ax.set_yscale("log")  # before the bands: see curves_figure
         if not per_seed:  # mean and std per step over the seeds still running
             df = df.groupby("step")[[f"{s}_{m}" for s in SPLITS for m in ("loss", "acc")]].agg(
                 ["mean", "std"])
@@ -886,7 +983,7 @@ def splits_figure(records, statuses, hidden):
                 y = figures._floored(y, floor)
             if len(y):
                 figures._mark_status(ax, df.step.iloc[-1], y[-1], worst)
-        loss_ax.set(yscale="log", title=f"loss ({title})" if len(panels) == 1 else title)
+        loss_ax.set(title=f"loss ({title})" if len(panels) == 1 else title)
         acc_ax.set(xlabel="full-batch step")
         if len(panels) == 1:
             acc_ax.set(title=f"accuracy ({title})")
@@ -902,10 +999,14 @@ def splits_figure(records, statuses, hidden):
     handles = [plt.Line2D([], [], color=c, ls=d, marker=mk, ms=3.5, mfc=f or c)
                for split, (c, d, mk, f) in SPLIT_STYLE.items() if split in drawn]
     labels = [SPLITS[split] for split in SPLIT_STYLE if split in drawn]
+    chance, chance_label = figures.chance_lines(
+        n_classes if len(seeds) else None, accuracy=[acc for _, acc in panels],
+        loss=[loss for loss, _ in panels])
     more, words = figures.status_handles(list(statuses.values()), fig)
-    if handles or more:
-        fig.legend(handles + more, labels + words, loc="outside lower center",
-                   ncol=len(handles + more), frameon=False)
+    if handles or chance or more:
+        fig.legend(handles + chance + more, labels + chance_label + words,
+                   loc="outside lower center", ncol=len(handles + chance + more),
+                   frameon=False)
     if per_seed and len(seeds):
         figures.note(fig, "seeds", "Each seed's own curves (" + ", ".join(
             f"seed {s}" for s in seeds) + (", one column each)." if len(seeds) > 1 else ")."))

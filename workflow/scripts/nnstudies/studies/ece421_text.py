@@ -4,7 +4,8 @@ import math
 from .. import figures, prose
 from ..report import Section, Shown
 from .ece421 import (NAME, SEED_COLUMNS, SEED_DATA, SEED_VELOCITY, TITLE, asked_notes,
-                     mlp_shape, span_list, splits_hidden)
+                     asked_reasons, mlp_shape, settled_rule, span_list, splits_hidden,
+                     underfit_unanswerable)
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -122,6 +123,11 @@ def section(facts, figs, params, info):
     sec.summary = _summary(sec, facts)
     # the appendix's rows on the seed's H and λ say which of them this configuration runs
     sec.asked_notes = asked_notes(params)
+    # an ask the L2 answer says these runs cannot answer is not counted as answered; its
+    # reason stands alone (no note on the seed's λ this configuration does not run)
+    sec.asked_reasons = asked_reasons(facts, p)
+    for ask in sec.asked_reasons:
+        sec.asked_notes.pop(ask, None)
     return sec
 
 
@@ -173,73 +179,31 @@ def _fates(r):
 
 
 def _answers(sec, facts, p):
-    mlp, cnn = pd.DataFrame(facts["mlp"]), pd.DataFrame(facts["cnn"])
-    found = facts["claims"]
-    text = (f"Measured after {p['mlp']['epochs']} full-batch steps, the same budget for every "
-            "H (the textbook expectations, with their verdicts, follow): "
-            f"{_finals(mlp, 'hidden', 'H')}. The training accuracy is that of the last step's "
-            "forward pass, before its update; validation is measured after it, so the gap "
-            "mixes one step of training into the comparison. Fates: "
-            + prose.status_counts(facts["statuses"]["mlp"]) + ". "
-            f"{sec.cite(found, 'h_val')}. {sec.cite(found, 'h_gap')}. "
-            f"{sec.cite(found, 'h_train_loss')}. ")
-    if "h_gap_ends" in found:
-        text += f"{sec.cite(found, 'h_gap_ends')}. "
-    text += _settling(sec, facts, p["mlp"])
-    excursions = facts.get("loss_above_chance") or []
-    if excursions:
-        text += (f"The training loss rose above ln C = {facts['ln_c']:.2f} (the loss of a "
-                 "uniform guess) after having been below it, in " + "; ".join(
-                     f"H {e['hidden']:g} seed {e['seed']} (above it at "
-                     f"{_epoch_list(e['epochs'])}, up to {e['peak']:.3g} at epoch "
-                     f"{e['peak_epoch']}, after a low of {e['low']:.3g} at epoch "
-                     f"{e['low_epoch']})" for e in excursions)
-                 + " (with momentum each full-batch step carries the velocity of the "
-                 "steps before, a known way to overshoot before settling; not tested here). ")
-    text += ("Confound: with one learning rate and full-batch steps, a wider hidden layer also "
-             "moves the logits further per step (their change sums over more units), so "
-             "capacity and effective step size move together and this comparison cannot tell "
-             "them apart.")
-    excluded = mlp[mlp.worst_status != "ok"]
-    if len(excluded):
-        text += (" Runs that did not end ok: " + "; ".join(
-            f"H {r.hidden:g}: {r.status}" for r in excluded.itertuples()) + ".")
-    # the seed's Figures 1-3 (one H, three splits) follow its answer on H (the seed's 1.4)
-    text += " " + _splits_sentence(sec, facts)
+    cnn = pd.DataFrame(facts["cnn"])
     sec.ask("What is the effect of the hidden-layer size H (capacity against over-fitting)?",
-            text)
+            _h_answer(sec, facts, p["mlp"]))
     sec.ask("What is the effect of L2 regularisation on the CNN, and at which strength does "
             "it start to under-fit?", _l2_answer(sec, facts, cnn, p,
                                                  facts["statuses"]["cnn"]))
     sec.ask("What does the gradient check show?", _check_answer(facts["grad_check"], p))
 
 
-def _epoch_list(epochs):
-    """'epoch 14', 'epochs 14 and 16', 'epochs 15–17 and 19' (span_list)."""
-    return span_list(epochs, "epoch")
-
-
-def _settling(sec, facts, m):
-    """The MLP's comparisons are read at the last step: whether the runs had settled there
-    (one rule claim per measure), how long momentum remembers (from the configuration), the
-    runs that fell back from their best and, where either shows, the ranking at each run's
-    best step."""
-    found = facts["claims"]
-    keys = [k for k in ("settled_val_acc", "settled_gap_acc", "settled_train_loss")
-            if k in found]
-    text = ""
-    if keys:
-        text += ("Had the runs settled by the last step, where these comparisons are read? "
-                 + "".join(f"{sec.cite(found, k)}. " for k in keys))
-    beta = m["momentum"]
-    if beta > 0:
-        memory = 1 / (1 - beta)
-        text += (f"With momentum {beta:g} each full-batch step carries the gradients of about "
-                 f"the last 1/(1 − {beta:g}) = {memory:.3g} steps"
-                 + (f", more than the {m['epochs']}-step budget" if memory > m["epochs"] else "")
-                 + ", so the curves can swing for that long. ")
-    z = facts.get("fell_back_z")
-    back = facts.get("fell_back") or []
+def _h_answer(sec, facts, m):
+    """Whether the runs had settled, first and once; then the values and the rankings, the
+    runs that fell back from their best (one sentence), the best-step reading where it changes
+    the answer, the training loss's rises above ln C, the confound, and the three splits."""
+    mlp, found = pd.DataFrame(facts["mlp"]), facts["claims"]
+    text = _settling(sec, facts, m)
+    text += (f"Measured after {m['epochs']} full-batch steps, the same budget for every H: "
+             f"{_finals(mlp, 'hidden', 'H')}. The training accuracy is that of the last "
+             "step's forward pass, before its update; validation is measured after it. Fates: "
+             + prose.status_counts(facts["statuses"]["mlp"]) + ". "
+             f"{sec.cite(found, 'h_val')}. ")
+    # the expectations, where their runs had settled (else their settling claim said above
+    # that they are not tested)
+    text += "".join(f"{sec.cite(found, k)}. " for k in ("h_gap", "h_train_loss", "h_gap_ends")
+                    if k in found)
+    z, back = facts.get("fell_back_z"), facts.get("fell_back") or []
     if back:
         text += (f"Runs whose last validation accuracy lies more than {z} standard errors "
                  "below their best: " + "; ".join(sec.cite(found, k) for k in back) + ". ")
@@ -248,6 +212,50 @@ def _settling(sec, facts, m):
                  "its best. ")
     if "h_best_val" in found:
         text += f"Read at each run's best step instead: {sec.cite(found, 'h_best_val')}. "
+    excursions = facts.get("loss_above_chance") or []
+    if excursions:  # one sentence a run
+        text += (f"The training loss rose above ln C = {facts['ln_c']:.2f} (the loss of a "
+                 "uniform guess) after having been below it. " + "".join(
+                     f"H {e['hidden']:g} seed {e['seed']}: above it at "
+                     f"{_step_list(e['epochs'])}, up to {e['peak']:.3g} at step "
+                     f"{e['peak_epoch']}, after a low of {e['low']:.3g} at step "
+                     f"{e['low_epoch']}. " for e in excursions))
+    text += ("Confound: with one learning rate and full-batch steps, a wider hidden layer also "
+             "moves the logits further per step, so capacity and step size move together and "
+             "this comparison cannot tell them apart.")
+    excluded = mlp[mlp.worst_status != "ok"]
+    if len(excluded):
+        text += (" Runs that did not end ok: " + "; ".join(
+            f"H {r.hidden:g}: {r.status}" for r in excluded.itertuples()) + ".")
+    # the seed's Figures 1-3 (one H, three splits) follow its answer on H (the seed's 1.4)
+    return text + " " + _splits_sentence(sec, facts)
+
+
+def _step_list(steps):
+    """'step 14', 'steps 14 and 16', 'steps 15–17 and 19' (span_list): the MLP takes one
+    full-batch step an epoch, so its epochs are its steps."""
+    return span_list(steps, "step")
+
+
+def _settling(sec, facts, m):
+    """The answer's opening: had the runs settled by the last step, where H is compared? The
+    rule once, each measure's verdict (a settling claim, short: its numbers are its evidence),
+    and how long momentum remembers (from the configuration)."""
+    found = facts["claims"]
+    keys = [k for k in ("settled_val_acc", "settled_gap_acc", "settled_train_loss")
+            if k in found]
+    text = ""
+    if keys:
+        text += (f"Had the runs settled by step {m['epochs']}, where the H are "
+                 f"compared? {settled_rule('mlp')} By this rule, "
+                 + "; ".join(sec.cite(found, k, True) for k in keys) + ". ")
+    beta = m["momentum"]
+    if beta > 0:
+        memory = 1 / (1 - beta)
+        text += (f"With momentum {beta:g} each full-batch step carries the gradients of about "
+                 f"the last 1/(1 − {beta:g}) = {memory:.3g} steps"
+                 + (f", more than the {m['epochs']}-step budget" if memory > m["epochs"] else "")
+                 + ", so the curves can swing for that long. ")
     return text
 
 
@@ -256,18 +264,19 @@ def _splits_sentence(sec, facts):
     the last step's validation minus test accuracy per seed (a paired claim)."""
     s = facts["splits"]
     seeds, h = s["seeds"], s["hidden"]
+    drawn = ("It draws the training, validation and test loss and accuracy after every "
+             "full-batch step, ")
     if not seeds:
-        layout = "no run at this H recorded any step"
+        layout = "No run at this H recorded any step."
     elif len(seeds) == 1:
-        layout = f"for its one seed (seed {seeds[0]})"
+        layout = drawn + f"for its one seed (seed {seeds[0]})."
     elif len(seeds) <= SEED_COLUMNS:
-        layout = f"one column per seed ({prose.count(len(seeds), 'seed')}: " \
-                 f"{prose.names(seeds)})"
+        layout = drawn + f"one column per seed ({prose.count(len(seeds), 'seed')}: " \
+                         f"{prose.names(seeds)})."
     else:
-        layout = f"the mean over the {len(seeds)} seeds with a ± 1 std band"
+        layout = drawn + f"the mean over the {len(seeds)} seeds with a ± 1 std band."
     text = (f"The figure of the three splits (captioned “The seed's Figures 1–3 at H = {h}”) "
-            f"shows the NumPy MLP at H = {h} ({s['why']}): its training, validation and test "
-            f"loss and accuracy after every full-batch step, {layout}.")
+            f"shows the NumPy MLP at H = {h} ({s['why']}). {layout}")
     if not s["test_recorded"]:
         text += " It has no test curve: these runs did not record the test split per step."
     if s["left_out"]:  # stopped early: their last record is not the last step
@@ -279,31 +288,34 @@ def _splits_sentence(sec, facts):
 
 def _l2_answer(sec, facts, cnn, p, statuses):
     found = facts["claims"]
-    text = (f"L2 here is {L2_MEANING}. Expected: L2 pulls the weights toward zero; a small "
+    text = ("L2 here is weight L2 on every parameter (torch's weight_decay), not the seed's "
+            "activity regulariser (see the section's opening). Expected: L2 pulls the weights "
+            "toward zero; a small "
             "strength mostly narrows the gap between training and validation accuracy, a large "
             "one keeps the network from fitting the training set (under-fitting: training "
             f"accuracy falls). Measured after {p['cnn']['epochs']} "
             f"epoch{'s' if p['cnn']['epochs'] != 1 else ''}: "
-            f"{_finals(cnn, 'l2', 'λ')}. {_train_acc_window(facts, p)} "
-            f"Fates: {prose.status_counts(statuses)}. ")
-    if "l2_underfit" in found:
-        text += f"{sec.cite(found, 'l2_underfit')}. "
+            f"{_finals(cnn, 'l2', 'λ')}. Fates: {prose.status_counts(statuses)}. ")
+    why = underfit_unanswerable(facts, p)
+    if facts.get("cnn_records") == 1:  # said once, here: why neither effect can be read
+        text += (f"{why[0].upper()}{why[1:]}. So under-fitting cannot be told at this budget, "
+                 "nor whether L2 narrows the gap: " + sec.cite(found, "l2_underfit") + ". ")
+    elif why:
+        text += f"Under-fitting cannot be told here: {why}. "
     else:
-        text += "No unregularised (λ 0) run to measure under-fitting against. "
-    text += f"{sec.cite(found, 'l2_val')}."
+        text += f"{_train_acc_window(p)} {sec.cite(found, 'l2_underfit')}. "
+    if "l2_val" in found:
+        text += f"{sec.cite(found, 'l2_val')}."
     if "settled_cnn_val_acc" in found:
         text += (" Had the runs settled by the last epoch, where this ranking is read? "
                  f"{sec.cite(found, 'settled_cnn_val_acc')}.")
     return text
 
 
-def _train_acc_window(facts, p):
-    """What the CNN's training accuracy at the last record averages over: the steps since the
-    record before, or, where a run has one record only, every step since initialisation (then
-    the under-fitting rule would measure how fast each λ learns: the claim says so)."""
-    if facts["cnn_records"] == 1:
-        return ("Each run has one record, so its training accuracy is the mean over every step "
-                "since initialisation, not what the final weights score on the training set.")
+def _train_acc_window(p):
+    """What the CNN's training accuracy at the last record averages over where a run has more
+    than one record: the steps since the record before (with one record, every step since
+    initialisation: underfit_unanswerable says so)."""
     every = p["cnn"]["record_every"]
     window = ("one record per epoch: the whole last epoch, its start included" if
               every == "epoch" else f"a record every {prose.count(every, 'step')}")

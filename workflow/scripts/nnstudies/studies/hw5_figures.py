@@ -1,7 +1,8 @@
 """Study 6a's four figures (the seed's plots), mean over seeds with a ± 1 std band; the
 learning-rate figure also shows each run, whose course a mean may hide."""
-from ..figures import (KEY_COLOUR, PRINT_WIDTH_IN, STATUS_MARKERS, _band, _mark_status, note,
-                       plt, status_handles)
+from .. import prose
+from ..figures import (KEY_COLOUR, PRINT_WIDTH_IN, STATUS_MARKERS, _band, _mark_status,
+                       chance_lines, note, plt, status_handles)
 
 COLOURS = [f"C{i}" for i in range(10)]  # the colour cycle, as matplotlib names it
 
@@ -50,8 +51,38 @@ def _finish(fig, axes):
     return fig
 
 
+def _classes(chance):
+    """The class count behind a chance accuracy 1/C (None without one)."""
+    return round(1 / chance) if chance else None
+
+
+def _inside_frame(axes, epochs, xs, pad=0.1):
+    """Where a vertical line at `xs` falls on the first or last epoch, widen the panels' x-axes
+    to `pad` of the epochs' span beyond them: at the default margin it runs along the frame
+    and the curves' ends, and reads as part of them."""
+    first, last = min(epochs, default=0), max(epochs, default=0)
+    if last <= first or not any(x in (first, last) for x in xs):
+        return
+    for ax in axes:
+        ax.set_xlim(first - pad * (last - first), last + pad * (last - first))
+
+
+def _shared_epochs(fig, marks):
+    """Say in the caption where seeds' verticals coincide (one line stands for several)."""
+    seeds = marks.seed if "seed" in marks else range(len(marks))
+    by_epoch = {}
+    for seed, epoch in zip(seeds, marks.min_val_loss_epoch):
+        by_epoch.setdefault(int(epoch), []).append(str(int(seed)))
+    shared = [f"seeds {prose.names(s)} at epoch {e}" for e, s in sorted(by_epoch.items())
+              if len(s) > 1]
+    if shared:
+        note(fig, "verticals", "Where seeds share that epoch their verticals coincide: "
+             + "; ".join(shared) + ".")
+
+
 def baseline(epochs, variants, overfit, p, chance):
-    """Loss and accuracy of the baseline per epoch; each seed's lowest validation loss marked."""
+    """Loss and accuracy of the baseline per epoch; each seed's lowest validation loss marked,
+    inside the frame; chance where the axes reach it."""
     fig, (left, right) = _panels()
     df = _curve(epochs, "baseline")
     _pair(left, df, "loss", COLOURS[0])  # one colour: the panel titles say what is drawn
@@ -60,9 +91,12 @@ def baseline(epochs, variants, overfit, p, chance):
     for i, r in enumerate(marks.itertuples()):
         left.axvline(r.min_val_loss_epoch, color="grey", ls=":", lw=1,
                      label="lowest val. loss, per seed" if i == 0 else None)
+    _inside_frame((left, right), list(df.epoch), list(marks.min_val_loss_epoch))
+    _shared_epochs(fig, marks)
     left.set(ylabel="cross-entropy loss", title="loss")
     right.set(ylabel="accuracy", title="accuracy")
-    _legend_below(fig, (left, right))
+    _legend_below(fig, (left, right),
+                  chance_lines(_classes(chance), accuracy=[right], loss=[left]))
     return _finish(fig, (left, right))
 
 
@@ -156,7 +190,9 @@ def rates(epochs, variants, overfit, p, chance, per_epoch=None):
 
 
 def momentum(epochs, variants, overfit, p, chance):
-    """Training and validation accuracy with and without momentum, and the target line."""
+    """Training and validation accuracy with and without momentum; the target accuracy where
+    the axis already shows it (a reference line never stretches an axis: a target every curve
+    passed at once would squeeze the curves into a strip)."""
     fig, axes = _panels(sharey=True)
     name = variants.name[variants.role == "momentum"].iloc[0]
     shown = ((name, f"momentum {p['momentum_variant']:g}"),
@@ -168,17 +204,31 @@ def momentum(epochs, variants, overfit, p, chance):
             if not df.empty:
                 _band(ax, df.epoch, df[f"{metric}_mean"], df[f"{metric}_std"],
                       color=COLOURS[i], label=label)
-        if metric == "val_acc":
-            ax.axhline(p["target_val_acc"], color="grey", ls=":", lw=1,
-                       label=f"target {100 * p['target_val_acc']:g} %")
         ax.set(title=title)
+    _target_line(axes[1], p["target_val_acc"])
     axes[0].set_ylabel("accuracy")
-    _legend_below(fig, axes)
+    _legend_below(fig, axes, chance_lines(_classes(chance), accuracy=list(axes)))
     return _finish(fig, axes)
 
 
+def _target_line(ax, target):
+    """The target validation accuracy as a dotted line where the axis already reaches it; else
+    the caption says where it lies and that it is not drawn."""
+    low, high = ax.get_ylim()
+    words = f"target {100 * target:g} %"
+    if low < target < high:
+        ax.axhline(target, color="grey", ls=":", lw=1, label=words)
+        ax.set_ylim(low, high)
+        note(ax.figure, "target", f"Dotted: the {words} validation accuracy.")
+        return
+    side = "below" if target <= low else "above"
+    note(ax.figure, "target", f"The {words} validation accuracy lies {side} every curve "
+         "drawn: not drawn, so that the axis keeps to the curves.")
+
+
 def depth(epochs, variants, overfit, p, chance):
-    """One conv block against two: accuracy and loss, training solid, validation dashed."""
+    """One conv block against two: accuracy and loss, training solid, validation dashed;
+    chance where the axes reach it."""
     fig, (left, right) = _panels()
     for i, (n, label) in enumerate((("baseline", f"one block ({p['model']})"),
                                     ("two_blocks", f"two blocks ({p['deeper_model']})"))):
@@ -187,6 +237,9 @@ def depth(epochs, variants, overfit, p, chance):
         _pair(right, df, "loss", COLOURS[i], label)
     left.set(ylabel="accuracy", title="accuracy")
     right.set(ylabel="cross-entropy loss", title="loss")
-    _legend_below(fig, (left, right), ncol=2)  # a column per model
+    # a network that barely left chance (two blocks in epoch 1) is read against it
+    _legend_below(fig, (left, right),
+                  chance_lines(_classes(chance), accuracy=[left], loss=[right]),
+                  ncol=2)  # a column per model
     return _finish(fig, (left, right))
 

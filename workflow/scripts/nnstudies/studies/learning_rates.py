@@ -1,4 +1,5 @@
 """Study 5: learning rate (EE449 part 5): constant rates, a plateau schedule, Adam for reference."""
+import json
 import math
 
 from .. import aggregate, claims, figures, prose
@@ -6,7 +7,7 @@ from ..config import ConfigError, make_run
 from ..report import Section, Shown
 from ..runfiles import read_summary
 from ..schedule import describe_rule, epoch_end_accuracy
-from ..stats import STUCK_Z, chance_band
+from ..stats import BLOWUP_FACTOR, STUCK_Z, chance_band
 from .common import check_models, departures as protocol_departures, records, write_facts
 from ..lazy import lazy_import
 
@@ -117,8 +118,12 @@ def inputs(cfg, files):
 
 
 def params(cfg):
-    return {"protocol": cfg[NAME], "adam": cfg["architectures"]
-            if cfg[NAME]["model"] in cfg["architectures"]["models"] else None}
+    # what the architecture study ran, so that Q4 names it even where it has no run of the
+    # learning-rate model (a configuration may run it with SGD: no Adam run at all)
+    arch = cfg["architectures"]
+    return {"protocol": cfg[NAME], "adam": arch if cfg[NAME]["model"] in arch["models"] else None,
+            "architectures": {"optimizer": arch["optimizer"], "lr": arch["lr"],
+                              "momentum": arch.get("momentum"), "models": list(arch["models"])}}
 
 
 def figures_of(params):
@@ -132,6 +137,7 @@ def analyse(inp, out, params, info):
         inp.summary, inp.curves, n_classes, n_test, p["target_val_acc"])
     runs_.to_csv(out.table("runs"), index=False)
     variants = with_reached_counts(variants, runs_, by_run, p["target_val_acc"])
+    variants = with_fate_groups(variants, runs_, by_run, p["target_val_acc"])
     variants.to_csv(out.table("variants"), index=False)
     curves.to_csv(out.table("curves"), index=False)
     # momentum too: the reference is named by what ran (reference_arm)
@@ -146,9 +152,11 @@ def analyse(inp, out, params, info):
             sources[summary["run"]["seed"]] = summary.get("first_switch_from")
             resumed[summary["run"]["seed"]] = summary.get("resumed_at_epoch")
     steps_per_epoch = read_summary(inp.summary[0])["steps_per_epoch"]
-    figures.save(figures.learning_rate_figure(curves, variants, steps_per_epoch, switches,
-                                              n_classes),
-                 *out.figure("curves"))
+    fates = dict(zip(zip(runs_.name, runs_.seed), runs_.status))
+    figures.save(figures.learning_rate_figure(
+        curves, variants, steps_per_epoch, switches, n_classes,
+        runs={key: (fates[key], df) for key, df in by_run.items() if key in fates}),
+        *out.figure("curves"))
     write_facts(out.facts, {**facts(runs_, variants, adam, adam_curves, switches, p, sources,
                                     by_run, steps_per_epoch, n_classes=n_classes,
                                     n_val=info["sizes"]["val"]),
@@ -163,6 +171,63 @@ def with_reached_counts(variants, runs_, by_run, target):
     return variants.assign(reached_target=[int(reached.get(n, 0)) for n in variants.name])
 
 
+FATE_ORDER = ["ok", "blew up", "stuck", "diverged"]
+
+
+def with_fate_groups(variants, runs_, by_run, target):
+    """The variants table with `by_fate`: for a variant whose runs ended with different fates
+    (two clusters: runs that learned, runs stuck at chance), its runs grouped by fate, each
+    group's seeds and means (JSON); '' for a variant whose runs share one fate. The report's
+    table shows such a variant one row per fate (rows_by_fate): a mean over both clusters is a
+    level no run reached."""
+    per_run = aggregate.per_run_numbers(runs_, by_run, target)
+    cells = []
+    for name in variants.name:
+        group = per_run[per_run.name == name]
+        if group.status.nunique() < 2:
+            cells.append("")
+            continue
+        fates = []
+        for fate in sorted(group.status.unique(), key=FATE_ORDER.index):
+            g = group[group.status == fate].sort_values("seed")
+            fates.append({"status": fate, "seeds": [int(x) for x in g.seed],
+                          "steps": float(g.steps.mean()),
+                          "reached_target": int(g.steps_to_target.notna().sum()),
+                          **{k: float(g[k].mean()) if g[k].notna().any() else None
+                             for k in ("final_val_acc", "best_val_acc", "test_acc",
+                                       "steps_to_target")}})
+        cells.append(json.dumps(fates))
+    return variants.assign(by_fate=cells)
+
+
+def rows_by_fate(variants):
+    """The variants table as the report shows it: a variant whose runs ended with different
+    fates one row per fate, named with its seeds ('lr0.2, seed 1'), its numbers that group's
+    means; a best validation accuracy only for runs that ended ok (a stuck run's best record is
+    noise at chance, or a level it lost)."""
+    rows = []
+    for r in variants.to_dict("records"):
+        groups = r.get("by_fate")
+        if not isinstance(groups, str) or not groups:
+            rows.append(r)
+            continue
+        for g in json.loads(groups):
+            n = len(g["seeds"])
+            nan = float("nan")
+            rows.append({**r, "name": f"{r['name']}, {_seeds(g['seeds'])}", "runs": n,
+                         "with_final_point": 0 if g["status"] == "diverged" else n,
+                         "status": g["status"], "steps_mean": g["steps"],
+                         "final_val_acc_mean": nan if g["final_val_acc"] is None
+                         else g["final_val_acc"],
+                         "best_val_acc_mean": g["best_val_acc"] if g["status"] == "ok" and
+                         g["best_val_acc"] is not None else nan,
+                         "test_acc_mean": nan if g["test_acc"] is None else g["test_acc"],
+                         "steps_to_target_mean": nan if g["steps_to_target"] is None
+                         else g["steps_to_target"],
+                         "reached_target": g["reached_target"]})
+    return pd.DataFrame(rows)
+
+
 SOURCE = "tables/learning_rates_runs.csv (with each run's curves.csv)"
 PROSE_COLUMNS = ["name", "lr", "epochs", "steps_mean", "status", "worst_status",
                  "final_val_acc_mean", "best_val_acc_mean", "test_acc_mean",
@@ -173,7 +238,7 @@ def _count(x):
     return "–" if x != x else f"{x:,.0f}"
 
 
-SHOWN = {"variants": Shown(columns=(
+SHOWN = {"variants": Shown(rows=rows_by_fate, columns=(
     ("run", "name"), ("starting lr", lambda r: f"{r.lr:g}"), ("epochs", "epochs"),
     ("steps", lambda r: _count(r.steps_mean)), ("runs (with final point)", prose.runs_cell),
     ("fate", "status"),
@@ -253,25 +318,103 @@ def _reach_counts(const, rates):
     return f" ({'; '.join(parts)})" if parts else ""
 
 
+def _pairs(runs_, first):
+    """The scheduled run and the constant run of its first rate, seed by seed (the schedule of
+    seed s continues that run of seed s): {"kept": seeds with a test accuracy on both sides and
+    a run that did not end stuck, "idle": seeds whose two runs both ended stuck (two runs at
+    chance: their difference measures no schedule), "unpaired": seeds without a test accuracy
+    on both sides (diverged)}."""
+    def by_seed(name):
+        g = runs_[runs_.name == name]
+        return {int(s): (a, st) for s, a, st in zip(g.seed, g.test_acc, g.status)}
+    sched, const = by_seed("schedule"), by_seed(first)
+    out = {"kept": [], "idle": [], "unpaired": []}
+    for s in sorted(set(sched) | set(const)):
+        if s not in sched or s not in const or sched[s][0] != sched[s][0] \
+                or const[s][0] != const[s][0]:
+            out["unpaired"].append(s)
+        elif sched[s][1] == const[s][1] == "stuck":
+            out["idle"].append(s)
+        else:
+            out["kept"].append(s)
+    return out
+
+
 def _schedule_vs_first(runs_, first, first_lr):
     """The scheduled run against the constant run of its first rate, seed by seed: the
     schedule of seed s continues that run of seed s (its state at the plateau), so the two
-    arms are paired, not independent. A seed whose run has no test accuracy (diverged) has no
-    pair; each arm's fates are named where some runs did not end ok."""
-    by_seed = {name: dict(zip(g.seed, g.test_acc)) for name, g in runs_.groupby("name")}
-    sched, const = by_seed.get("schedule", {}), by_seed.get(first, {})
-    diffs = {int(s): float(sched[s] - const[s]) for s in sched
-             if s in const and sched[s] == sched[s] and const[s] == const[s]}
-    fates = [f"{label}: {_fates(runs_[runs_.name == name].status)}"
-             for name, label in ((first, f"lr {first_lr:g}"), ("schedule", "the scheduled run"))
-             if (runs_[runs_.name == name].status != "ok").any()]
-    unpaired = len(set(sched) | set(const)) - len(diffs)
-    notes = fates + ([f"{prose.count(unpaired, 'seed')} without a test accuracy on both sides "
-                      "left out"] if unpaired else [])
+    arms are paired, not independent. A seed whose runs both ended stuck is left out and named
+    (two runs at chance: a difference of 0 there would dilute the mean, and no schedule is
+    measured); a seed whose run has no test accuracy (diverged) has no pair; each arm's fates
+    over the pairs kept are named where some did not end ok."""
+    pairs = _pairs(runs_, first)
+    kept = runs_[runs_.seed.astype(int).isin(pairs["kept"])]
+    acc = {name: dict(zip(g.seed.astype(int), g.test_acc)) for name, g in kept.groupby("name")}
+    diffs = {s: float(acc["schedule"][s] - acc[first][s]) for s in pairs["kept"]}
+    idle = pairs["idle"]
+    notes = [f"{_seeds(idle)} left out, where both runs ended stuck"] if idle else []
+    notes += [f"{label}: {_fates(kept[kept.name == name].status)}"
+              for name, label in ((first, f"lr {first_lr:g}"), ("schedule", "the scheduled run"))
+              if (kept[kept.name == name].status != "ok").any()]
+    unpaired = len(pairs["unpaired"])
+    notes += ([f"{prose.count(unpaired, 'seed')} without a test accuracy on both sides left "
+               "out"] if unpaired else [])
     return claims.paired(
         diffs, f"Test accuracy, the scheduled run minus the constant lr {first_lr:g} run of the "
         "same seed, which it continues" + (f" ({'; '.join(notes)})" if notes else ""),
         source=SOURCE)
+
+
+SCHEDULE_JITTER_EXPECTED = ("after a switch the lower rate takes smaller steps, so the run "
+                            "should bounce less: less jitter over the last epoch than the "
+                            "constant run.")
+
+
+def _schedule_jitter(per_run, first, switches, levels, line, first_lr):
+    """'In what sense' the schedule works, where it can be measured: the jitter of validation
+    accuracy over the last epoch (std of record-to-record changes), the scheduled run minus the
+    constant run of the same seed, over the seeds where both ended ok and the schedule switched
+    off a plateau above chance (a switch at chance, or none, is not the schedule meant). Where
+    no seed qualifies, each arm's jitter over its ok runs as values, saying why none is
+    compared."""
+    jitter = {(str(n), int(s)): j for n, s, j, st in zip(per_run.name, per_run.seed,
+                                                        per_run.val_acc_jitter, per_run.status)
+              if st == "ok" and j == j}
+    diffs = {}
+    for seed, epochs in switches.items():
+        lv = levels.get(seed, levels.get(str(seed), []))
+        learned = bool(epochs) and all(x == x and x > line for x in lv[:1])
+        pair = (jitter.get(("schedule", int(seed))), jitter.get((first, int(seed))))
+        if learned and None not in pair:
+            diffs[int(seed)] = pair[0] - pair[1]
+    if not diffs:
+        return claims.values_only(
+            {"the scheduled run": [j for (n, _), j in jitter.items() if n == "schedule"],
+             f"the constant lr {first_lr:g} run": [j for (n, _), j in jitter.items()
+                                                  if n == first]},
+            "Jitter over the last epoch, over the runs that ended ok", fmt=_points,
+            source=SOURCE, missing="no value", note="no seed has a switch off a plateau above "
+            "chance with both runs ended ok, so no pair is compared")
+    return claims.mechanism(SCHEDULE_JITTER_EXPECTED, claims.paired(
+        diffs, "Jitter over the last epoch, the scheduled run minus the constant lr "
+        f"{first_lr:g} run of the same seed, where both ended ok", source=SOURCE),
+        expected_sign=-1, name="the schedule jitters less")
+
+
+def _known(x):
+    """A value the facts file holds (its null is read back as NaN)."""
+    return x is not None and x == x
+
+
+def _points(x):
+    """A spread in points, unsigned ('0.49 points')."""
+    return "–" if x != x else f"{100 * x:.2f} points"
+
+
+def _seeds(seeds):
+    """'seed 1', 'seeds 0 and 2'."""
+    seeds = list(seeds)
+    return f"{'seed' if len(seeds) == 1 else 'seeds'} {prose.names(seeds)}"
 
 
 def _reached_as_first_rate(sched_runs, first_runs):
@@ -285,29 +428,58 @@ def _reached_as_first_rate(sched_runs, first_runs):
         first.get(int(r.seed)) == r.steps_to_target for r in reached.itertuples())
 
 
-def left_chance(run, curve, line):
-    """Whether a run ever learned: it ended ok, reached the target, or ended an epoch with its
-    validation accuracy above `line` (the stuck rule's chance band, on the validation images).
-    Epoch ends only: a single record above the band in a run that stays at chance is noise."""
+def left_chance(run, curve, line, ln_c=None):
+    """Whether a run ever learned: it ended ok, reached the target, ended an epoch with its
+    validation accuracy above `line` (the stuck rule's chance band, on the validation images),
+    or rose (rise: a record above the band with the training loss below `ln_c`, as a run that
+    learned and then blew up did). A single record above the band while the loss stays at a
+    uniform guess's is noise, not learning."""
     if run.status == "ok" or run.steps_to_target == run.steps_to_target:
         return True
     if curve is None or curve.empty or "val_acc" not in curve:
         return False
-    return any(v > line for v in epoch_end_accuracy(curve).values())
+    return (any(v > line for v in epoch_end_accuracy(curve).values())
+            or rise(curve, line, ln_c) is not None)
 
 
-def learning(per_run, curves, line):
+def rise(curve, line, ln_c):
+    """Where a run showed it had learned before falling back: its best validation record
+    among those above `line` with the training loss below `ln_c` (both away from chance), and
+    the first record after it whose training loss passed the blow-up level (BLOWUP_FACTOR ×
+    ln C), if one did: {step, val_acc, blowup_step, blowup_loss}; None where no record rose."""
+    if ln_c is None or curve is None or curve.empty or "val_acc" not in curve \
+            or "train_loss" not in curve:
+        return None
+    up = curve[(curve.val_acc > line) & (curve.train_loss < ln_c)]
+    if up.empty:
+        return None
+    best = up.loc[up.val_acc.idxmax()]
+    after = curve[(curve.step > best.step) & (curve.train_loss > BLOWUP_FACTOR * ln_c)]
+    blown = after.iloc[0] if len(after) else None
+    return {"step": int(best.step), "val_acc": float(best.val_acc),
+            "blowup_step": None if blown is None else int(blown.step),
+            "blowup_loss": None if blown is None else float(blown.train_loss)}
+
+
+def learning(per_run, curves, line, ln_c=None):
     """Per run name: each run's fate, whether it never left chance (left_chance), its test
-    accuracy and its training loss over the last epoch (a diverged run has neither)."""
+    accuracy, final and best validation accuracy, its training loss over the last epoch (a
+    diverged run has none of these) and, for a run that did not end ok, where it had risen
+    before falling back (rise; None where it never rose)."""
     out = {}
     for name, group in per_run.groupby("name", sort=False):
         group = group.sort_values("seed")
+        runs = list(group.itertuples())
         out[str(name)] = {
             "seeds": [int(x) for x in group.seed], "statuses": list(group.status),
-            "never": [not left_chance(r, curves.get((r.name, r.seed)), line)
-                      for r in group.itertuples()],
+            "never": [not left_chance(r, curves.get((r.name, r.seed)), line, ln_c)
+                      for r in runs],
             "test_acc": [float(x) for x in group.test_acc],
-            "loss": [float(x) for x in group.last_epoch_train_loss]}
+            "final_val_acc": [float(x) for x in group.final_val_acc],
+            "best_val_acc": [float(x) for x in group.best_val_acc],
+            "loss": [float(x) for x in group.last_epoch_train_loss],
+            "rise": [None if r.status == "ok" else rise(curves.get((r.name, r.seed)), line, ln_c)
+                     for r in runs]}
     return out
 
 
@@ -328,6 +500,83 @@ def switch_levels(switches, curves):
             start = e
         out[seed] = levels
     return out
+
+
+def switch_rises(switches, curves, line, ln_c):
+    """{seed: [rise of each switch's phase, or None]}: where the phase a switch ends (from the
+    start or the previous switch up to its epoch) had risen above chance before its plateau
+    (rise), so that a plateau at chance is not called the untrained network's when the run had
+    learned and then blown up."""
+    out = {}
+    for seed, epochs in switches.items():
+        curve = curves.get(("schedule", int(seed)))
+        rises, start = [], 0
+        for e in epochs:
+            phase = (None if curve is None or curve.empty or "epoch" not in curve
+                     else curve[(curve.epoch > start) & (curve.epoch <= e)])
+            rises.append(rise(phase, line, ln_c))
+            start = e
+        out[seed] = rises
+    return out
+
+
+def last_epoch_gains(curves, names):
+    """{(name, seed): the validation accuracy at the end of the last epoch minus the best
+    earlier epoch end}: the plateau rule's comparison at the end of the budget (NaN for a run
+    with fewer than two epochs recorded)."""
+    out = {}
+    for (name, seed), curve in curves.items():
+        if name not in names:
+            continue
+        ends = ({} if curve is None or curve.empty or "val_acc" not in curve
+                else epoch_end_accuracy(curve))
+        keys = sorted(ends)
+        out[(name, int(seed))] = (float(ends[keys[-1]] - max(ends[k] for k in keys[:-1]))
+                                  if len(keys) >= 2 else float("nan"))
+    return out
+
+
+def _climbing(const, gains, lrs, p):
+    """(claim, run names of the rates still climbing): the settled check of the ranked rates
+    (`lrs`). A run is still climbing at the end of its budget when its last epoch's end beat
+    its best earlier epoch end by more than the plateau rule's margin (the plateau rule would
+    not have switched there); such an end point is where the budget stopped the run, not the
+    point it converges to. One claim for all the rates, each with its runs' mean gain (None
+    where no run has two epochs)."""
+    margin = p["schedule"]["min_delta"]
+    points = f"{100 * margin:g} {'point' if round(100 * margin, 10) == 1 else 'points'}"
+    rule_text = (f"a run is still climbing when its validation accuracy at the end of the last "
+                 f"epoch beats its best earlier epoch end by more than {points}, the plateau "
+                 "rule's margin (the scheduled run would not switch there); the rule is applied "
+                 "run by run, the values shown are each rate's mean")
+    rates, means, climbing = [], [], []
+    for lr in lrs:
+        group = const[const.lr == lr]
+        kept = [gains.get((str(n), int(s)), float("nan")) for n, s in zip(group.name, group.seed)]
+        kept = [g for g in kept if g == g]
+        if not kept:
+            continue
+        rates.append(f"lr {lr:g}")
+        means.append(sum(kept) / len(kept))
+        k = sum(g > margin for g in kept)
+        if k:
+            climbing.append((lr, k, len(kept)))
+    if not rates:
+        return None, []
+    said = " and ".join(f"lr {lr:g} (" + ("its one run" if n == 1 else f"all {n} runs" if k == n
+                                            else f"{k} of {n} runs") + ")"
+                        for lr, k, n in climbing)
+    claim = claims.rule(
+        prose.names(rates), means, "Gain over the last epoch (validation accuracy at its end "
+        "minus the best earlier epoch end, each rate's mean)", bool(climbing),
+        rule_text, f"still climbing: {said}", f"no run gained more than {points}",
+        fmt=claims.fmt_points, source=SOURCE, labels=rates)
+    return claim, [lr_name(lr) for lr, _, _ in climbing]
+
+
+def _reached(steps):
+    """Whether any run has steps to the target (a run that never reached it has NaN)."""
+    return any(x is not None and x == x for x in steps)
 
 
 def with_fate(label, status):
@@ -361,8 +610,10 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     line = chance_band(n_classes, n_val)
     out["chance"] = {"classes": n_classes, "accuracy": 1 / n_classes,
                      "ln_c": math.log(n_classes), "line": line, "n_val": n_val}
-    out["learning"] = learning(per_run, by_run or {}, line)
+    ln_c = math.log(n_classes)
+    out["learning"] = learning(per_run, by_run or {}, line, ln_c)
     out["switch_levels"] = switch_levels(switches, by_run or {})
+    out["switch_rises"] = switch_rises(switches, by_run or {}, line, ln_c)
     const = per_run[per_run.name != "schedule"]
     rates = sorted(const.lr.unique(), reverse=True)
     ok_rates = [lr for lr in rates if (const[const.lr == lr].status == "ok").all()]
@@ -388,6 +639,11 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
             "Validation accuracy at the last record (rates whose runs all ended ok; a fate is "
             "judged on the test set, so an ok run may still be near chance here)",
             source=SOURCE)
+        # a rate still climbing at the end of the budget: the ranking measures the budget
+        settled, out["climbing"] = _climbing(
+            const, last_epoch_gains(by_run or {}, set(const.name)), ok_rates, p)
+        if settled:
+            found["climbing"] = settled
     healthy = const[const.lr.isin(ok_rates)]
     found["jitter"] = claims.mechanism(JITTER_EXPECTED, claims.trend(
         list(zip(healthy.lr, healthy.val_acc_jitter)), "Learning rate against the jitter of "
@@ -403,32 +659,54 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
             name="a larger rate reaches the target sooner")
     if "schedule" in acc:
         found["schedule_vs_first"] = _schedule_vs_first(runs_, first, p["schedule"]["lrs"][0])
+        out["pairs"] = _pairs(runs_, first)
+        found["schedule_jitter"] = _schedule_jitter(per_run, first, switches,
+                                                    out["switch_levels"], line,
+                                                    p["schedule"]["lrs"][0])
+    sched_runs = per_run[per_run.name == "schedule"]
+    out["schedule_reached_as_first"] = _reached_as_first_rate(sched_runs,
+                                                              per_run[per_run.name == first])
+    if "schedule" in acc and len(sched_runs):
+        first_lr = p["schedule"]["lrs"][0]
+        found["schedule_speed"] = claims.values_only(
+            {"the scheduled run": list(sched_runs.steps_to_target),
+             f"the constant lr {first_lr:g} run": list(
+                 per_run[per_run.name == first].steps_to_target)},
+            f"Steps until the validation accuracy first reaches {100 * target:g} %",
+            fmt=_steps_fmt, source=SOURCE, missing="never reached it",
+            note="every scheduled run that reached it did so at the step the constant run of "
+                 "its seed did, before any switch: the schedule did not change it"
+            if out["schedule_reached_as_first"] else "")
     gone = runs_[(runs_.name == "schedule") & (runs_.status == "diverged")]
     out["schedule_diverged"] = {int(r.seed): int(r.diverged_at_step) for r in gone.itertuples()
                                 if r.diverged_at_step == r.diverged_at_step}
     sched = runs_[(runs_.name == "schedule") & (runs_.status != "diverged")]  # its budget
     if len(sched):
+        trained = (sched.steps_trained if "steps_trained" in sched
+                   else sched.steps * float("nan"))
         out["schedule_steps"] = {"kept": float(sched.steps.mean()),
-                                 "trained": float(sched.steps_trained.mean())
-                                 if "steps_trained" in sched else float("nan"),
-                                 "per_epoch": steps_per_epoch}
+                                 "trained": float(trained.mean()),
+                                 "per_epoch": steps_per_epoch,
+                                 # each run's own: a mean would give steps no run computed
+                                 "runs": {int(s): [float(k), float(t)] for s, k, t in
+                                          zip(sched.seed, sched.steps, trained)}}
     if len(adam):
         reached_adam = [aggregate.curve_summary(c, target).get("steps_to_target")
                         for c in adam_curves.values()]
         ref = reference_arm(adam)
         ref_runs = aggregate.per_run_numbers(adam, adam_curves, target)
-        out["learning"]["reference"] = next(iter(learning(ref_runs, adam_curves, line).values()))
+        out["learning"]["reference"] = next(iter(learning(ref_runs, adam_curves, line,
+                                                          ln_c).values()))
         out["adam"] = {"seeds": sorted(int(s) for s in adam.seed),
                        "test_acc_mean": float(adam_ok.test_acc.mean()),
                        "steps": float(adam.steps.mean()), "epochs": int(adam.epochs.iloc[0]),
                        "batch_size": int(adam.batch_size.iloc[0]),
                        "status": aggregate.status_column(adam.status), **ref}
-        sched_runs = per_run[per_run.name == "schedule"]
         sched_steps = sched_runs.steps_to_target
         # each arm with its fate, in place: a gap to a run that never learned is no schedule's
         arm_ref = with_fate(ref["label"], out["adam"]["status"])
         arm_sched = with_fate("schedule", aggregate.status_column(sched_runs.status))
-        before = _reached_as_first_rate(sched_runs, per_run[per_run.name == first])
+        before = out["schedule_reached_as_first"]
         if before:  # the schedule's steps are its first rate's: nothing of the schedule in them
             first_lr = p["schedule"]["lrs"][0]
             found["adam_vs_schedule_steps"] = claims.values_only(
@@ -439,6 +717,14 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
                      f"lr {first_lr:g} run of its seed did, before any switch: the two share "
                      "that phase update for update, so these are the first rate's steps, they "
                      "say nothing of the schedule, and no comparison is made")
+        elif len(sched_steps) and not (_reached(reached_adam) and _reached(sched_steps)):
+            # an arm none of whose runs reached it has no steps: its values and its fate in
+            # words, no difference to a missing number
+            found["adam_vs_schedule_steps"] = claims.values_only(
+                {arm_ref: reached_adam, arm_sched: list(sched_steps)},
+                f"Steps until the validation accuracy first reaches {100 * target:g} %",
+                fmt=_steps_fmt, source=SOURCE, missing="never reached it",
+                note="no comparison is made")
         elif len(sched_steps):
             found["adam_vs_schedule_steps"] = claims.difference(
                 arm_ref, reached_adam, arm_sched, sched_steps,
@@ -464,10 +750,12 @@ def section(facts, figs, params, info):
         for seed, eps in facts["switches"].items())
     names = [str(n) for n in variants.name]
     everything = _no_learning(facts, names)
-    # a study where nothing learned says so first: its questions have no answer here
-    lead = (f"No run of this study learned: {everything}; {_chance_rule(facts)}. So the "
-            "questions below cannot be answered from these runs: a difference between runs "
-            "that all stay at chance is not a result. " if everything else "")
+    # a study where nothing learned says so first, once, naming the questions it leaves
+    # without an answer; those questions refer back to it
+    lead = (f"No run of this study learned: {everything}. {_upper(_chance_rule(facts))}. "
+            f"So {_questions(_covered(facts, names, p))} cannot be answered from these runs: a "
+            "difference between runs that all stay at chance is not a result. "
+            if everything else "")
     at_chance = _chance_plateaus(facts)
     sec = Section(NAME, TITLE,
                   lead + f"{p['model']} with SGD (momentum {p['momentum']}), batch "
@@ -501,10 +789,15 @@ def section(facts, figs, params, info):
                   + ("" if len(p["seeds"]) == 1 else ", mean over the runs that reached it, "
                      "with their count where not all did")
                   + ")", "variants", note=_best_note(facts, names))
-    _answers(sec, facts, variants, p)
+    _answers(sec, facts, variants, p, params.get("architectures"))
     sec.summary = _summary(sec, facts, variants, p)
     made = max((len(e) for e in facts["switches"].values()), default=0)
-    sec.asked_notes = asked_notes(p, made)
+    idle = {group for group, runs in (("constant", [n for n in names if n != "schedule"]),
+                                      ("schedule", ["schedule"]))
+            if runs and _no_learning(facts, runs)}
+    sec.asked_notes = asked_notes(p, made, idle)
+    # a question the section says cannot be answered is not counted as answered
+    sec.asked_reasons = asked_reasons(unanswerable(facts, names, p))
     # the asks for the schedule against Adam: partly answered when the architecture study ran
     # another optimiser, not at all when it has no run of this model
     reference = facts.get("adam")
@@ -513,10 +806,57 @@ def section(facts, figs, params, info):
                                 f"{reference['settings']}, what the architecture study ran "
                                 "here, not with Adam" for ask in ADAM_ASKS})
     elif not reference:
-        sec.asked_reasons = {ask: f"{p['model']} is not in this configuration's architecture "
-                             "study, so there is no run to compare the schedule with"
-                             for ask in ADAM_ASKS}
+        sec.asked_reasons.update({ask: _no_reference(p, params.get("architectures"))
+                                  for ask in ADAM_ASKS})
     return sec
+
+
+NOTHING_LEARNED = "no run of this study learned"
+
+
+def unanswerable(facts, names, p):
+    """{question number: why} for the questions the section says cannot be answered from
+    these runs, because every run behind them stayed at chance (_no_learning): Q1 and Q2 (the
+    constant rates), Q3 (the schedule and the run it continues), Q4 (the schedule and the
+    reference). It tests the same groups of runs as the answers do, so the opening, the
+    summary and the appendix agree with them."""
+    const = [n for n in names if n != "schedule"]
+    everything = bool(_no_learning(facts, names))
+    out = {}
+    if const and _no_learning(facts, const):
+        out[1] = out[2] = NOTHING_LEARNED if everything else "no constant-rate run learned"
+    if "schedule" not in names:
+        return out
+    if _no_learning(facts, [facts["first"], "schedule"]):
+        out[3] = NOTHING_LEARNED if everything else (
+            f"neither the scheduled run nor the constant lr {p['schedule']['lrs'][0]:g} run it "
+            "continues learned")
+    adam = facts.get("adam")
+    if adam and _no_learning(facts, ["schedule", "reference"]):
+        out[4] = f"neither the scheduled run nor {adam.get('label', 'Adam')} learned"
+    return out
+
+
+def _covered(facts, names, p):
+    """The questions the opening's 'no run of this study learned' leaves without an answer."""
+    return [n for n, why in unanswerable(facts, names, p).items() if why == NOTHING_LEARNED]
+
+
+def _questions(numbers):
+    """'Q1–Q3', 'Q1 and Q2', 'Q3': question numbers as the section numbers them."""
+    numbers = sorted(numbers)
+    if len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"Q{numbers[0]}–Q{numbers[-1]}"
+    return prose.names(f"Q{n}" for n in numbers)
+
+
+def asked_reasons(unanswered):
+    """{ask: reason} for the seeds' questions whose answer here says it cannot be given
+    (`unanswered`: {question number: why}, from unanswerable): the appendix lists them apart
+    from the answered ones, with the reason and where the section says so."""
+    study = TITLE.split(":")[0]
+    return {a["ask"]: f"asked, not answerable here: {unanswered[n]} (see {study}, Q{n})"
+            for a in ASKED for n in unanswered if a["answer"] == f"{NAME}-q{n}"}
 
 
 def _over(n_seeds, *rows):
@@ -536,22 +876,26 @@ def _resumed(resumed, first):
     return (f" Its first phase (lr {first:g} up to the plateau) is the constant lr {first:g} run "
             "of the same seed, step for step (training is deterministic), so it continued from "
             "that run's saved state (weights, optimiser, data order) "
-            + switch_epochs({seed: [e] for seed, e in done.items()}, "at")
+            + switch_epochs({seed: [e] for seed, e in done.items()}, "at", of=len(resumed))
             + " instead of training that phase again.")
 
 
-def _answers(sec, facts, variants, p):
+def _answers(sec, facts, variants, p, arch=None):
     const = variants[variants.name != "schedule"].sort_values("lr", ascending=False)
     rates = f"lr {', '.join(f'{x:g}' for x in const.lr)}"
     stuck = _no_learning(facts, [str(n) for n in const.name])
+    # said once: in the opening when no run of the study learned, else in the first answer
+    everything = _no_learning(facts, [str(n) for n in variants.name])
     if stuck:  # nothing moved off chance: no speed and no end point to compare
         sec.ask("What is the effect of the learning rate on the speed of convergence?",
-                f"No constant-rate run ({rates}) learned: {stuck}. So the speed of convergence "
-                "cannot be measured from these runs: no run converged to anything.")
+                ("As above, no run learned, so" if everything else
+                 f"No constant-rate run ({rates}) learned: {stuck}. So")
+                + " the speed of convergence cannot be measured from these runs.")
         sec.ask("What is the effect of the learning rate on converging to a better point?",
-                f"No constant-rate run ({rates}) learned: {stuck}. So no rate reached a point "
-                "to compare, and which rate converges to a better one cannot be answered from "
-                "these runs.")
+                ("As above, no run learned" if everything else
+                 "As in Q1, no constant-rate run learned")
+                + ", so which rate converges to a better point cannot be answered from these "
+                "runs.")
     else:
         _rate_answers(sec, facts, const, p)
     sched = variants[variants.name == "schedule"]
@@ -559,8 +903,8 @@ def _answers(sec, facts, variants, p):
         return
     s = sched.iloc[0]
     first = const[const.name == facts["first"]].iloc[0]
-    _schedule_answer(sec, facts, s, first, p)
-    _reference_answer(sec, facts, s, p)
+    _schedule_answer(sec, facts, s, first, p, everything)
+    _reference_answer(sec, facts, s, p, everything, arch)
 
 
 def _rate_answers(sec, facts, const, p):
@@ -587,7 +931,12 @@ def _rate_answers(sec, facts, const, p):
                 + ("" if r.status == "ok" else f" ({r.status}"
                    + ("; it never left chance, so its best record is not given" if never
                       else "") + ")"))
-    ends = "; ".join(end(r) for r in const.itertuples())
+    # a rate whose runs split by fate is told run group by run group, after the others: a
+    # mean over runs that learned and runs at chance is a level no run reached
+    split = [r for r in const.itertuples() if _split(facts, r.name)]
+    whole = [r for r in const.itertuples() if not _split(facts, r.name)]
+    ends = ("; ".join(end(r) for r in whole) + "." if whole else "")
+    ends += "".join(f" {_by_fate(facts, r.name, f'lr {r.lr:g}')}" for r in split)
     healthy = const[const.worst_status == "ok"]
     jitter = ""
     if len(healthy) >= 2:
@@ -602,67 +951,175 @@ def _rate_answers(sec, facts, const, p):
                   "start shows little jitter too, so the jitter is read with the end points "
                   "above.")
     sec.ask("What is the effect of the learning rate on converging to a better point?",
-            f"After {prose.count(int(const.epochs.iloc[0]), 'epoch')}: {ends}."
+            f"After {prose.count(int(const.epochs.iloc[0]), 'epoch')}: {ends}"
             + (f" {sec.cite(found, 'end_point')}." if "end_point" in found else
-               " No rate's runs all ended ok, so none is ranked.") + jitter)
+               " No rate's runs all ended ok, so none is ranked.")
+            + _budget_note(sec, facts, p) + jitter)
 
 
-def _schedule_answer(sec, facts, s, first, p):
+def _budget_note(sec, facts, p, short=False):
+    """The settled check of the ranked rates (its claim) and, where a rate was still climbing
+    at the end of its budget, that the ranking measures how far each rate got within the
+    budget, not the point it converges to, so Q2 is Q1 again at this budget. `short`: the
+    summary's phrase, without the claim ('' where no rate climbed)."""
+    found, climbing = facts["claims"], facts.get("climbing") or []
+    if short:  # the rates are named in Q2's claim
+        return (f"; a rate was still climbing in its last epoch, so these end points measure "
+                f"the {p['epochs']}-epoch budget" if climbing else "")
+    if "climbing" not in found:
+        return ""
+    budget = prose.count(p["epochs"], "epoch") + (
+        f" (the assignment's {PROTOCOL['epochs']})" if p["epochs"] != PROTOCOL["epochs"] else "")
+    return (f" {sec.cite(found, 'climbing')}." + (
+        f" So these end points measure how far each rate got in {budget}, not where it "
+        "converges: here Q2 is Q1 (speed) again." if climbing else ""))
+
+
+def _split(facts, name):
+    """Whether a run name's runs ended with different fates (runs that learned and runs stuck
+    at chance, say): two clusters, whose mean is no run's level."""
+    g = (facts.get("learning") or {}).get(str(name))
+    return bool(g) and len(set(g["statuses"])) > 1
+
+
+def _by_fate(facts, name, label):
+    """A rate whose runs split by fate, told group by group: 'lr 0.2: seed 1 ended ok, with
+    98.33 % final, 98.33 % best validation and test 97.85 %; seeds 0 and 2 ended stuck, test
+    33.33 % in every run. Seed 0 had reached 61.00 % at step 10, then its training loss blew
+    up (65.1 at step 20).' A best record is given for the runs that ended ok only."""
+    g = facts["learning"][str(name)]
+    runs = list(zip(g["seeds"], g["statuses"], g["final_val_acc"], g["best_val_acc"],
+                    g["test_acc"], g["rise"]))
+    parts, told = [], []
+    for fate in sorted(set(g["statuses"]), key=FATE_ORDER.index):
+        group = [r for r in runs if r[1] == fate]
+        who = _seeds([r[0] for r in group])
+        if fate == "ok":
+            final, best, test = (sum(r[i] for r in group) / len(group) for i in (2, 3, 4))
+            parts.append(f"{who} ended ok, with {prose.pct(final)} final, {prose.pct(best)} "
+                         f"best validation and test {prose.pct(test)}"
+                         + ("" if len(group) == 1 else " (means)"))
+            continue
+        tests = [r[4] for r in group if r[4] == r[4]]
+        parts.append(f"{who} {FATE_VERBS[fate]}" + (
+            f", test {_span(tests, lambda x: f'{100 * x:.2f}', ' %')}" if tests else ""))
+        told += [f"Seed {r[0]} had reached {prose.pct(r[5]['val_acc'])} at step "
+                 f"{r[5]['step']:,}, then "
+                 + (f"its training loss blew up ({r[5]['blowup_loss']:.3g} at step "
+                    f"{r[5]['blowup_step']:,})" if _known(r[5].get("blowup_step"))
+                    else "it fell back") + "." for r in group if isinstance(r[5], dict)]
+    return f"{label}: " + "; ".join(parts) + "." + "".join(f" {t}" for t in told)
+
+
+def _schedule_answer(sec, facts, s, first, p, everything=""):
     """Q3: the scheduled run against the constant run of its first rate, unless neither
-    learned; its switches, and whether they came on a plateau at chance."""
+    learned; its switches, and whether they came on a plateau at chance (`everything`: the
+    opening's statement that no run of the study learned, referred to, not repeated); in what
+    sense it works, where the runs can show it (jitter after a switch, steps to the target)."""
     found = facts["claims"]
-    rule = f"Rule: the run switches after the plateau epoch, {facts['rule']}. "
-    at_chance = _chance_plateaus(facts)
+    # the plateau rule and the switches at chance are stated in the opening: referred to here
+    at_chance = _chance_plateaus(facts, back=True)
     if facts["switched"]:
-        n = max(len(e) for e in facts["switches"].values())
-        most = "in the seed that switched most; " if len(facts["switches"]) > 1 else ""
+        counts = [len(e) for e in facts["switches"].values()]
+        most = "in the seed that switched most; " if len(set(counts)) > 1 else ""
         possible = prose.count(len(p["schedule"]["lrs"]) - 1, "switch", "switches")
-        switched = f"It switched {prose.count(n, 'time')} ({most}{possible} possible)"
+        switched = (f"It switched {_times(max(counts))} ({most}{possible} "
+                    "possible)" + (f", {at_chance}" if at_chance else ""))
+    else:
+        switched = "The plateau rule (above) found no plateau, so the run never switched"
     neither = _no_learning(facts, [facts["first"], "schedule"])
     if neither:
-        text = (f"Neither the scheduled run nor the constant lr {first.lr:g} run it continues "
-                f"learned: {neither}. So whether the schedule works cannot be answered from "
-                "these runs. " + rule
-                + (f"{switched}. {at_chance}." if facts["switched"] and at_chance else
-                   f"{switched}." if facts["switched"] else
-                   "The rule found no plateau, so the run never switched."))
+        text = (("As above, no run learned, so" if everything else
+                 f"Neither the scheduled run nor the constant lr {first.lr:g} run it continues "
+                 f"learned: {neither}. So")
+                + f" whether the schedule works cannot be answered from these runs. {switched}.")
         sec.ask("Does the scheduled learning rate work, and in what sense?", text)
         return
-    steps = facts.get("schedule_steps", {})
-    trained, per_epoch = steps.get("trained", float("nan")), steps.get("per_epoch")
-    computed = ("" if trained != trained or trained == s.steps_mean else
-                f", {trained:,.0f} steps computed in all"
-                + (f" ({trained / per_epoch:.3g} epochs' worth)" if per_epoch else "")
-                + ": each switch goes back to the plateau epoch's weights and discards the "
-                "steps after it")
     budget = (f"the scheduled run's final weights are {_count(s.steps_mean)} steps ({s.epochs:g} "
-              f"epochs) from the start{computed}; the constant lr {first.lr:g} run trained "
+              f"epochs) from the start; the constant lr {first.lr:g} run trained "
               f"{prose.count(int(first.epochs), 'epoch')} ({_count(first.steps_mean)} steps)")
-    text = (rule + f"The scheduled run ends at "
-            f"{prose.pct(s.final_val_acc_mean)} validation accuracy (last record). Test "
-            f"accuracy, {_over(len(p['seeds']), s, first)}: the scheduled run "
-            f"{prose.pct(s.test_acc_mean)}, the constant lr {first.lr:g} run "
-            f"{prose.pct(first.test_acc_mean)}. {sec.cite(found, 'schedule_vs_first')}. "
-            f"Unequal budgets: {budget}, so part of any difference is the extra training. ")
+    text = (_schedule_levels(facts, s, first, p) + f" {sec.cite(found, 'schedule_vs_first')}. "
+            f"Unequal budgets: {budget}, so part of any difference is the extra training"
+            f"{_computed(facts)}. ")
     if not facts["switched"]:
         text += ("The rule found no plateau, so the run never switched: it is the first rate "
                  "trained longer, and the comparison measures the extra epochs, not a schedule.")
     else:
-        text += (f"{switched}; whether it ended better is the seed-by-seed comparison above, "
-                 "and only a paired test that shows a side says it did."
-                 + (f" {at_chance}." if at_chance else ""))
+        # beside means over every seed, the reminder that only a paired test shows a side
+        means = text.startswith("The scheduled run ends at")
+        text += (f"{switched}." + (" Only a paired test that shows a side would say it ended "
+                                   "better." if means else "")
+                 + _in_what_sense(sec, facts, first, p))
     sec.ask("Does the scheduled learning rate work, and in what sense?", text)
 
 
-def _reference_answer(sec, facts, s, p):
+def _schedule_levels(facts, s, first, p):
+    """Where the two arms stand: the means over every seed, or, where stuck pairs are left out
+    of the comparison (or an arm's runs split by fate), over the seeds compared only."""
+    pairs = facts.get("pairs") or {}
+    kept = pairs.get("kept")
+    if kept is None or not (pairs.get("idle") or _split(facts, "schedule")
+                            or _split(facts, facts["first"])):
+        return (f"The scheduled run ends at {prose.pct(s.final_val_acc_mean)} validation "
+                f"accuracy (last record). Test accuracy, {_over(len(p['seeds']), s, first)}: the "
+                f"scheduled run {prose.pct(s.test_acc_mean)}, the constant lr {first.lr:g} run "
+                f"{prose.pct(first.test_acc_mean)}.")
+    if not kept:
+        return "No seed has a pair to compare."
+
+    def mean(name):
+        g = facts["learning"][str(name)]
+        values = [a for seed, a in zip(g["seeds"], g["test_acc"]) if seed in kept]
+        return sum(values) / len(values)
+    over = (f" in {_seeds(kept)}, the only pair compared" if len(kept) == 1 else
+            f", mean over the {len(kept)} pairs compared ({_seeds(kept)})")
+    return (f"Test accuracy{over}: the scheduled run {prose.pct(mean('schedule'))}, the "
+            f"constant lr {first.lr:g} run {prose.pct(mean(facts['first']))}.")
+
+
+def _computed(facts):
+    """', seed 1 computed 756 steps in all (7 epochs' worth): each switch goes back to the
+    plateau epoch's weights and discards the steps after it' for the runs that computed more
+    steps than they kept, each run's own ('' where none did): a mean over the seeds would give
+    a count no run computed."""
+    steps = facts.get("schedule_steps") or {}
+    per_epoch, runs = steps.get("per_epoch"), steps.get("runs") or {}
+    extra = {}
+    for seed, (kept, trained) in sorted(runs.items(), key=lambda x: int(x[0])):
+        if trained == trained and trained > kept:
+            extra.setdefault(trained, []).append(str(seed))
+    if not extra:
+        return ""
+    every = len(extra) == 1 and len(next(iter(extra.values()))) == len(runs) > 1
+    said = " and ".join(
+        f"{'each run' if every else _seeds(seeds)} computed {trained:,.0f} steps in all"
+        + (f" ({trained / per_epoch:.3g} epochs' worth)" if per_epoch else "")
+        for trained, seeds in extra.items())
+    return f"; {said}, counting the steps {'its' if len(runs) == 1 else 'the'} rewinds discarded"
+
+
+def _in_what_sense(sec, facts, first, p):
+    """'In what sense' from the runs, where they can show it: the jitter after a switch off a
+    plateau above chance against the constant run, and the steps to the target of both (their
+    claims; the second says where every scheduled run reached it before a switch)."""
+    found = facts["claims"]
+    parts = []
+    if "schedule_jitter" in found:
+        parts.append(f"In what sense: {sec.cite(found, 'schedule_jitter')}.")
+    if "schedule_speed" in found:
+        parts.append(f"Speed: {sec.cite(found, 'schedule_speed')}.")
+    return "".join(f" {x}" for x in parts)
+
+
+def _reference_answer(sec, facts, s, p, everything="", arch=None):
     """Q4: the schedule against the architecture study's runs of the same model, all of them
-    (unpaired), each arm with its fate."""
+    (unpaired), each arm with its fate (`everything`: the opening said no run of the study
+    learned, so this answer refers to it); `arch`: what the architecture study ran, named
+    where it has no run of this model."""
     found = facts["claims"]
     adam = facts.get("adam")
     if not adam:
-        sec.ask("How does the schedule compare with Adam?",
-                "The learning-rate model is not in the architecture study, so there is no Adam "
-                "run of it to compare with.")
+        sec.ask("How does the schedule compare with Adam?", _no_reference(p, arch) + ".")
         return
     ref = adam.get("label", "Adam")
     n = len(adam["seeds"])
@@ -683,7 +1140,7 @@ def _reference_answer(sec, facts, s, p):
     budgets = (f"Unequal budgets: {ref} trained {prose.count(adam['epochs'], 'epoch')} "
                f"({adam['steps']:,.0f} steps of batch {adam['batch_size']}), the schedule "
                f"{prose.count(int(s.epochs), 'epoch')} ({_count(s.steps_mean)} "
-               f"steps of batch {p['batch_size']} kept).")
+               f"steps of batch {p['batch_size']}{_discarded(facts, s)}).")
     neither = _no_learning(facts, ["schedule", "reference"])
     if neither:
         sec.ask("How does the schedule compare with Adam?",
@@ -694,15 +1151,55 @@ def _reference_answer(sec, facts, s, p):
     idle = [who for name, who in (("schedule", "the scheduled runs"), ("reference",
                                                                           f"{ref}'s runs"))
             if _no_learning(facts, [name])]
+    # the scheduled runs' fate is the opening's where no run of the study learned
+    idle = [("As above, " if everything and who == "the scheduled runs" else "") + who
+            for who in idle]
     sec.ask("How does the schedule compare with Adam?",
             intro + f"{sec.cite(found, 'schedule_vs_adam')}. "
-            + (f"{idle[0][0].upper()}{idle[0][1:]} never left chance, so this gap is between "
-               "a network that learned and one that did not: it does not measure how a "
-               "working schedule compares. " if idle else "")
-            + "Convergence: "
+            + (f"{_upper(idle[0])} never left chance, so this gap is between a network that "
+               "learned and one that did not: it does not measure how a working schedule "
+               "compares. " if idle else "")
             + (f"{sec.cite(found, 'adam_vs_schedule_steps')}. "
-               if "adam_vs_schedule_steps" in found else "not measured. ")
+               if "adam_vs_schedule_steps" in found else "Steps to the target: not measured. ")
             + budgets)
+
+
+def _no_reference(p, arch):
+    """Why Q4 has no comparison where the architecture study has no run of the learning-rate
+    model, naming what that study ran (`arch`; its optimiser may not be Adam at all)."""
+    if not arch:
+        return (f"{p['model']} is not in this configuration's architecture study, so there is "
+                "no run to compare the schedule with")
+    ran = prose.optimizer(arch)
+    return (f"{p['model']} is not in this configuration's architecture study, which ran {ran} "
+            f"on {prose.names(arch['models'])}"
+            + ("" if arch["optimizer"] == "adam" else ", not Adam")
+            + ", so there is no run to compare the schedule with")
+
+
+def _discarded(facts, s):
+    """', not counting the 108 steps its rewinds discarded' where a switch went back to the
+    plateau epoch's weights and threw away the steps after it ('' where none was); with several
+    seeds, each run's own count ('the 216 steps seed 1's rewinds discarded'), not a mean."""
+    steps = facts.get("schedule_steps", {})
+    runs = steps.get("runs")
+    if not runs:  # one figure for the run
+        trained = steps.get("trained", float("nan"))
+        if trained != trained or trained <= s.steps_mean:
+            return ""
+        return f", not counting the {trained - s.steps_mean:,.0f} steps its rewinds discarded"
+    lost = {}
+    for seed, (kept, trained) in sorted(runs.items(), key=lambda x: int(x[0])):
+        if trained == trained and trained > kept:
+            lost.setdefault(trained - kept, []).append(str(seed))
+    if not lost:
+        return ""
+    if len(runs) == 1:
+        return f", not counting the {next(iter(lost)):,.0f} steps its rewinds discarded"
+    if len(lost) == 1 and len(next(iter(lost.values()))) == len(runs):
+        return f", not counting the {next(iter(lost)):,.0f} steps each run's rewinds discarded"
+    return ", not counting the steps rewinds discarded: " + ", ".join(
+        f"{n:,.0f} in {_seeds(seeds)}" for n, seeds in lost.items())
 
 
 def _reference_confound(ref, p):
@@ -730,25 +1227,49 @@ def _summary(sec, facts, variants, p):
            "It never switched, so it is the first rate trained longer")
     everything = _no_learning(facts, names)
     if everything:  # nothing learned: that is the finding, not a difference of 0 points
-        return (f"Learning rates: no run learned: {everything}. So the study's questions "
-                "cannot be answered from these runs. "
+        covered = _questions(_covered(facts, names, p))
+        return (f"Learning rates: no run learned: {everything}. So {covered} of "
+                f"{TITLE.split(':')[0]} cannot be answered from these runs. "
                 + (f"The schedule switched {when}, {at_chance}." if facts["switched"]
                    and at_chance else f"{how}." if "schedule" in names else ""))
     const = _no_learning(facts, [n for n in names if n != "schedule"], short=True)
     head = (f"no constant-rate run learned ({const}), so the rates' speed and end points "
             "cannot be compared; " if const else "")
+    # the rates' own question first: their end points (with the budget where a rate still
+    # climbed), the rates whose runs split by fate, then the schedule
+    rates = (f"{sec.cite(found, 'end_point', True)}{_budget_note(sec, facts, p, short=True)}."
+             if "end_point" in found else "no rate's runs all ended ok." if not const else "")
+    rates = (head + rates).rstrip("; ")
+    rates += "".join(f" {_split_short(facts, n)}." for n in names
+                     if n != "schedule" and _split(facts, n))
     if "schedule_vs_first" not in found:
-        if "end_point" not in found:
-            return f"Learning rates: {head}no rate's runs all ended ok."
-        return f"Learning rates: {head}{sec.cite(found, 'end_point', True)}."
+        return f"Learning rates: {rates}"
     neither = _no_learning(facts, [facts["first"], "schedule"], short=True)
     if neither:
-        return (f"Learning rates: {head}neither the scheduled run nor the constant lr "
+        return (f"Learning rates: {rates} Neither the scheduled run nor the constant lr "
                 f"{p['schedule']['lrs'][0]:g} run learned ({neither}), so whether the schedule "
                 f"works cannot be answered from these runs. {how}.")
-    return (f"Learning rates: {head}{sec.cite(found, 'schedule_vs_first', True)}. {how}; "
-            f"unequal budgets: {p['schedule']['epochs']} against "
+    return (f"Learning rates: {rates} Schedule: {sec.cite(found, 'schedule_vs_first', True)}. "
+            f"{how}; unequal budgets: {p['schedule']['epochs']} against "
             f"{prose.count(p['epochs'], 'epoch')}.")
+
+
+def _split_short(facts, name):
+    """'lr 0.2 ended ok in 1 of 3 runs (seed 1: 98.33 % validation at the last record) and
+    ended stuck in 2': a rate whose runs split by fate, for the summary."""
+    g = facts["learning"][str(name)]
+    label = f"lr {float(str(name)[2:]):g}"
+    n, statuses = len(g["statuses"]), g["statuses"]
+    ok = [(seed, v) for seed, st, v in zip(g["seeds"], statuses, g["final_val_acc"])
+          if st == "ok"]
+    rest = " and ".join(f"{FATE_VERBS[f]} in {statuses.count(f)}"
+                        for f in FATE_ORDER[1:] if f in statuses)
+    if not ok:
+        return f"{label}: {_fates(statuses)}"
+    mean = sum(v for _, v in ok) / len(ok)
+    return (f"{label} ended ok in {len(ok)} of {n} runs ({_seeds(s for s, _ in ok)}: "
+            f"{prose.pct(mean)} validation at the last record"
+            + ("" if len(ok) == 1 else ", their mean") + f") and {rest}")
 
 
 def _span(values, fmt, unit=""):
@@ -799,62 +1320,105 @@ def _chance_rule(facts):
             f"(chance plus {STUCK_Z} standard errors on {chance['n_val']:,} validation images)")
 
 
-def _chance_plateaus(facts, short=False):
-    """The switches made on a plateau at chance (its level within the stuck rule's band): the
-    untrained network's plateau, not convergence, so not the schedule the assignment means.
-    A sentence, a phrase for the summary (`short`), or '' when no switch was."""
+def _chance_plateaus(facts, short=False, back=False):
+    """The switches made on a plateau at chance (its level within the stuck rule's band): not
+    convergence, so not the schedule the assignment means. The untrained network's plateau
+    where the phase never rose above chance; where it had (rise), the run learned and fell
+    back, after its loss blew up if it did, and that is said instead of "had not started
+    learning". A sentence, a phrase for the summary (`short`), a phrase referring to the
+    opening's sentence (`back`), or '' when no switch was."""
     line = (facts.get("chance") or {}).get("line")
-    levels = facts.get("switch_levels") or {}
-    made = [(str(seed), int(e), level) for seed, epochs in facts["switches"].items()
-            for e, level in zip(epochs, levels.get(seed, levels.get(str(seed), [])))]
-    low = [(seed, e, level) for seed, e, level in made if line and level == level
+    levels, rises = facts.get("switch_levels") or {}, facts.get("switch_rises") or {}
+
+    def of(table, seed):
+        return table.get(seed, table.get(str(seed), []))
+    made = [(str(seed), int(e), level, (of(rises, seed) + [None] * (i + 1))[i])
+            for seed, epochs in facts["switches"].items()
+            for i, (e, level) in enumerate(zip(epochs, of(levels, seed)))]
+    low = [(seed, e, level, r) for seed, e, level, r in made if line and level == level
            and level <= line]
     if not low:
         return ""
-    span = _span([level for _, _, level in low], lambda x: f"{100 * x:.2f}", " %").replace(
+    span = _span([level for _, _, level, _ in low], lambda x: f"{100 * x:.2f}", " %").replace(
         " in every run", "")
     every = len(low) == sum(len(e) for e in facts["switches"].values())
-    if short and every:
-        return (("on a plateau at chance" if len(low) == 1 else "each time on a plateau at "
-                 "chance") + f" ({span}), before the run had started learning")
+    seeds = list(dict.fromkeys(seed for seed, *_ in low))
+    rose = {seed: r for seed, _, _, r in low if isinstance(r, dict)}  # a facts file's NaN: none
+    blew = [seed for seed, r in rose.items() if _known(r.get("blowup_step"))]
+    if back:
+        once = max(len(e) for e in facts["switches"].values()) == 1  # per seed
+        return ("on a plateau at chance" if every and once else
+                "each time on a plateau at chance" if every else
+                f"{_seeds(seeds)} on a plateau at chance") + " (see above)"
     if short:
-        return f"{_which(low)} on a plateau at chance ({span})"
+        where = "" if every else f"{_seeds(seeds)} "
+        after = (f"; {_seeds(blew)} after {'its' if len(blew) == 1 else 'their'} loss blew up"
+                 if blew else "")
+        return (where + ("each time " if every and len(low) > 1 else "")
+                + f"on a plateau at chance ({span}{after})"
+                + (", before the run had started learning" if every and not rose else ""))
     subject = ("The switch" if len(low) == 1 else "Every switch") if every else (
         f"The {'switch' if len(low) == 1 else 'switches'} {_which(low)}")
-    return (f"{subject} came on a plateau at chance (best end-of-epoch validation accuracy "
-            f"{span}, not above {prose.pct(line)}, the stuck rule's band): the run had not "
-            f"started learning, so {'that switch is' if len(low) == 1 else 'these switches are'}"
-            " not the schedule the assignment describes")
+    them = "that switch is" if len(low) == 1 else "these switches are"
+    head = (f"{subject} came on a plateau at chance (best end-of-epoch validation accuracy "
+            f"{span}, not above {prose.pct(line)}, the stuck rule's band)")
+    if not rose:
+        return (f"{head}: the run had not started learning, so {them} not the schedule the "
+                "assignment describes")
+    idle = [seed for seed in seeds if seed not in rose]
+    told = ([f"{_seeds(idle)} had not started learning"] if idle else []) + [
+        f"seed {seed} had reached {prose.pct(r['val_acc'])} at step {r['step']:,}, then "
+        + (f"its training loss blew up ({r['blowup_loss']:.3g} at step {r['blowup_step']:,})"
+           if _known(r.get("blowup_step")) else "it fell back")
+        for seed, r in rose.items()]
+    return f"{head}, so {them} not the schedule the assignment describes: {'; '.join(told)}"
 
 
 def _which(switches):
-    """'after epoch 1 (seeds 0, 2) and after epoch 3 (seed 1)' for [(seed, epoch, level)]."""
+    """'after epoch 1 (seeds 0, 2) and after epoch 3 (seed 1)' for [(seed, epoch, ...)]."""
     groups = {}
-    for seed, e, _ in switches:
+    for seed, e, *_ in switches:
         groups.setdefault(e, []).append(seed)
     return " and ".join(f"after epoch {e} ({'seed' if len(g) == 1 else 'seeds'} "
                         f"{', '.join(g)})" for e, g in sorted(groups.items()))
 
 
 def _best_note(facts, names):
-    """The table's note where a variant never left chance: its best validation accuracy is
-    the highest of noisy records, not a level it reached."""
+    """The table's note where a variant never left chance (its best validation accuracy is
+    the highest of noisy records, not a level it reached) or its runs split by fate (a row per
+    fate, the best only for the runs that ended ok)."""
     idle = [n for n in names if _no_learning(facts, [n])]
-    if not idle:
-        return None
-    return (f"Best val. acc. is the highest of all records; for {prose.names(idle)}, whose "
-            "runs never ended an epoch above chance, it is the highest of noisy records at "
-            "chance, not a level reached.")
+    split = [n for n in names if _split(facts, n)]
+    notes = []
+    if idle:
+        notes.append(f"Best val. acc. is the highest of all records; for {prose.names(idle)}, "
+                     "whose runs never ended an epoch above chance, it is the highest of noisy "
+                     "records at chance, not a level reached.")
+    if split:
+        notes.append(f"The runs of {prose.names(split)} ended with different fates, so each "
+                     "fate has its own row (a mean over both would be a level no run reached); "
+                     "best val. acc. is given for the runs that ended ok only.")
+    return " ".join(notes) or None
+
+
+def _times(n):
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def _upper(text):
+    return text[:1].upper() + text[1:]
 
 
 def _then(lrs):
     return " then ".join(f"{x:g}" for x in lrs)
 
 
-def asked_notes(p, made):
+def asked_notes(p, made, idle=()):
     """{ask: note} for the seeds' figure and table asks this configuration answers only in
-    part: another model than the assignment's, other rates, or a schedule that made fewer
-    switches than the seed's figure shows (`made`: the most any seed made)."""
+    part: another model than the assignment's, other rates, a schedule that made fewer
+    switches than the seed's figure shows (`made`: the most any seed made), or runs that
+    never learned (`idle`: 'constant', 'schedule'), whose curves and test accuracy sit at
+    chance."""
     model = ([f"{p['model']}, not the assignment's {PROTOCOL['model']}"]
              if p["model"] != PROTOCOL["model"] else [])
     lrs, asked = [float(x) for x in p["lrs"]], PROTOCOL["lrs"]
@@ -871,10 +1435,14 @@ def asked_notes(p, made):
         if parts:
             notes[ask] = (f"{head}, partly: " if head else "partly: ") + "; ".join(parts)
 
+    const_idle = ["no constant-rate run learned: their curves stay at chance"
+                  ] if "constant" in idle else []
+    sched_idle = ["the scheduled runs never learned: they stay at chance"
+                  ] if "schedule" in idle else []
     for ask in CONSTANT_ASKS:
-        note(ask, model + rates)
-    note(SCHEDULE_ASK, model + schedule, "its last column")
-    note(TEST_ASK, model + schedule)
+        note(ask, model + rates + const_idle)
+    note(SCHEDULE_ASK, model + schedule + sched_idle, "its last column")
+    note(TEST_ASK, model + schedule + sched_idle)
     for shown, ask in SWITCH_ASKS.items():
         short = []
         if made < shown:  # it never trained at the rate the seed's figure ends at
@@ -884,16 +1452,17 @@ def asked_notes(p, made):
                      f"({', '.join(f'{x:g}' for x in sch)})"]
         elif sch[:shown + 1] != sch_asked[:shown + 1]:
             short = [f"lr {_then(sch[:shown + 1])}, not {_then(sch_asked[:shown + 1])}"]
-        note(ask, short + model, "the scheduled run's column")
+        note(ask, short + model + sched_idle, "the scheduled run's column")
     return notes
 
 
-def switch_epochs(switches, word="after", diverged=None):
+def switch_epochs(switches, word="after", diverged=None, of=None):
     """When the scheduled run switched, seeds with the same switch epochs together: 'after
     epoch 1 in all 3 seeds', 'after epoch 1 (seeds 0, 2) and after epochs 2 and 4 (seed 1);
     seed 3 never switched' (`word`: 'at' for where a run resumed). A seed in `diverged`
     ({seed: step}) that made no switch diverged before any plateau: said so, not 'never
-    switched'."""
+    switched'. `of`: how many seeds the study has, where `switches` holds only some of them:
+    those are then named, not 'in both seeds'."""
     groups, diverged = {}, {str(k): v for k, v in (diverged or {}).items()}
     for seed, epochs in sorted(switches.items(), key=lambda item: int(item[0])):
         groups.setdefault(tuple(epochs), []).append(str(seed))
@@ -908,7 +1477,8 @@ def switch_epochs(switches, word="after", diverged=None):
     def seeds(group):
         return f"{'seed' if len(group) == 1 else 'seeds'} {', '.join(group)}"
 
-    if len(groups) == 1 and not never and not lost:
+    if len(groups) == 1 and not never and not lost and len(next(iter(groups.values()))) == (
+            of or len(switches)):
         (epochs, group), = groups.items()
         return after(epochs) + ("" if len(group) == 1 else " in both seeds" if len(group) == 2
                                 else f" in all {len(group)} seeds")
