@@ -482,6 +482,9 @@ def test_prose_when_one_never_reaches_the_loss(tmp_path, raw_config):
     q2 = answers["assignment4-q2"]
     assert "GD never within its 300 passes (300 updates; fate ok, lowest loss 0.4500)" in q2
     assert "GD never, SGD 50.00 passes (so no comparison" in q2
+    # which clock a time is: the runs table's training seconds count the evaluations too
+    assert "A time here is the updates' own clock (with the shuffles, without the evaluation " \
+           "at each record" in q2
     assert "two-layer network, passes until the training loss first reaches 0.5000: GD never, " \
            "SGD 50.00 passes" in summary
 

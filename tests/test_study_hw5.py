@@ -11,7 +11,7 @@ from test_data import debian_dir  # noqa: F401 (a fixture: small IDX files in th
 
 from claim_check import assert_wording_ignores_swaps
 from handmade import INFO, render_section, run_dict, tiny_png, write_run
-from nnstudies import data, figures
+from nnstudies import claims, data, figures
 from nnstudies.config import ConfigError, prepared_name, resolve, study_data
 from nnstudies.report import plain
 from nnstudies.studies import BY_NAME, hw5
@@ -1085,3 +1085,13 @@ def test_q2_runs_that_share_a_course_told_seed_by_seed_say_which(tmp_path):
     answers, _, _ = analysed(tmp_path, seeds, arms=arms, draws=False)
     assert "lr 1e-05: fate ok; every run learns, but falls back from its best, so each is " \
            "given" in answers["hw5-q2"]
+
+
+def test_q2_a_larger_rate_that_never_ended_ok_still_brackets_the_best():
+    """Variant E: lr 0.05 ranked best; lr 1 ran too (2 diverged, 2 stuck), so it is not in the
+    ranking, but 0.05 is not 'the largest rate tried': the best lies inside what was tried."""
+    ranking = claims.ranking({"baseline": [0.97, 0.98], "lr 0.05": [0.98, 0.99]}, "Validation")
+    hw5.bracket(ranking, {"lr 1e-05": 1e-5, "baseline": 0.01, "lr 0.05": 0.05, "lr 1": 1.0})
+    assert ranking["evidence"]["edge"] is None
+    assert "lr 0.05 lies inside the rates tried (1e-05 to 1)" in ranking["text"]
+    assert "not bracketed" not in ranking["short"]

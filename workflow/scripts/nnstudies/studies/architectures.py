@@ -315,8 +315,8 @@ def _size_claim(order, s, acc, ranked, source):
         note = ("with one run for a model accuracy is not ranked, so it is not weighed against "
                 "size")
     elif ranked["separated"]:
-        note = (f"{best}, the highest mean, {has}: size agrees with accuracy; the runner-up "
-                f"{runner} has {than}")
+        note = (f"{best}, the highest mean, {has}, so accuracy and size point to the same "
+                f"pick; the runner-up {runner} has {than}")
     elif ranked["testable"]:
         note = (f"{best} has the highest mean and {has[4:]}; the data do not separate it from "
                 f"the runner-up {runner}, which has {than}: on size, the pick is {best}")

@@ -370,7 +370,9 @@ def gd_sgd_answer(sec, facts, gs, p):
             f"first at or below it{reached}.{compared} {end}. "
             f"{_fewer_passes(sec, found, bool(lead))}Confounds: GD and SGD also differ in "
             f"learning rate ({gd.lr:g} against {sgd.lr:g}), so the batch size cannot be told "
-            "from the rate; a time is one measurement on a shared machine.")
+            "from the rate. A time here is the updates' own clock (with the shuffles, without "
+            "the evaluation at each record, which the runs table's training seconds include), "
+            "one measurement on a shared machine.")
 
 
 def _fewer_passes(sec, found, not_compared):

@@ -927,7 +927,9 @@ def bracket(ranking, lrs):
     ranked = [a["arm"] for a in ranking["evidence"]["arms"]]
     if best is None or len(ranked) < 2:
         return
-    tried = sorted(lrs[a] for a in ranked)
+    # every rate that ran, also one with no run that ended ok: a larger rate that failed
+    # brackets the best from above as well as one that ranked below it
+    tried = sorted(lrs.values())
     edge = ("largest" if lrs[best] == tried[-1] else "smallest" if lrs[best] == tried[0]
             else None)
     ranking["evidence"]["edge"] = edge
