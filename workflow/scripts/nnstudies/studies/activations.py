@@ -8,7 +8,8 @@ from ..config import INPUT_SHAPES, make_run, study_data
 from ..data import SCALING_NAMES, SCALINGS
 from ..models import is_convolutional, walk, weight_layer_count
 from ..report import Section, Shown
-from .common import check_models, departures as protocol_departures, records, write_facts
+from .common import (check_models, departures as protocol_departures, left_out_models,
+                     records, write_facts)
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -575,17 +576,6 @@ def section(facts, figs, params, info):
     return sec
 
 
-def _left_out_models(models):
-    """'mlp_1 and cnn_3 only; the assignment's mlp_2, cnn_4 and cnn_5 are not run here', or
-    '' where every model of the assignment's zoo is run (as Study 3's appendix notes say it)."""
-    missing = [m for m in PROTOCOL["models"] if m not in models]
-    if not missing:
-        return ""
-    run = [m for m in PROTOCOL["models"] if m in models]
-    return (f"{prose.names(run) + ' only; ' if run else ''}the assignment's "
-            f"{prose.names(missing)} {'is' if len(missing) == 1 else 'are'} not run here")
-
-
 def asked_notes(base, scalings, models):
     """{ask: note} for the seeds' asks of the EE449 activations part: the figure of the main
     questions' scaling answers the figure asks, partly where that is not the seeds' [-1, 1];
@@ -595,7 +585,7 @@ def asked_notes(base, scalings, models):
         note = (f"partly: {note}; the seed's inputs were in {SCALING_NAMES[SEED_SCALING]}, "
                 + ("whose figure is in the section too" if SEED_SCALING in scalings else
                    "not run here"))
-    left_out = _left_out_models(models)
+    left_out = left_out_models(models, PROTOCOL["models"], only=True)
     notes = {ask: note for ask in FIGURE_ASKS}
     if left_out:
         notes = {ask: (f"{n}; {left_out}" if n.startswith("partly") else

@@ -7,7 +7,8 @@ from ..data import load_prepared, scale
 from ..report import Section, Shown
 from ..runfiles import load_array
 from ..stats import ALPHA, compare
-from .common import check_models, departures as protocol_departures, records, write_facts
+from .common import (check_models, departures as protocol_departures, left_out_models,
+                     records, write_facts)
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -1020,21 +1021,11 @@ def _weight_answers(sec, weights, models, n_classes, found):
                 "convolution filters, readable only as edge and brightness detectors.")
 
 
-def _left_out(models):
-    """The assignment's models this configuration does not run, as the appendix says it:
-    "the assignment's mlp_1 and cnn_4 are not run here"; '' where it runs them all."""
-    missing = [m for m in PROTOCOL["models"] if m not in models]
-    if not missing:
-        return ""
-    return (f"the assignment's {prose.names(missing)} {'is' if len(missing) == 1 else 'are'} "
-            "not run here")
-
-
 def asked_notes(models):
     """{ask: note} for the appendix rows this configuration answers on some of the
     assignment's models only ("partly", naming those left out), and for the row that links
     the section for its weight figures (which of them exist depends on the models run)."""
-    left_out = _left_out(models)
+    left_out = left_out_models(models, PROTOCOL["models"])
     figures_note = f"the section's first-layer weight figures of {prose.names(models)}"
     if not left_out:
         return {EACH_WEIGHTS_ASK: f"{figures_note}, one per model"}

@@ -38,6 +38,18 @@ def records(df, columns=None):
     return (df if columns is None else df[list(columns)]).to_dict("records")
 
 
+def left_out_models(models, asked, only=False):
+    """The assignment's models (`asked`) this configuration does not run, as the appendix
+    says it: "the assignment's mlp_1 and cnn_4 are not run here" ("mlp_2 only; the ..." with
+    `only`); '' where every one of them is run."""
+    missing = [m for m in asked if m not in models]
+    if not missing:
+        return ""
+    run = [m for m in asked if m in models]
+    return ((f"{prose.names(run)} only; " if only and run else "") + f"the assignment's "
+            f"{prose.names(missing)} {'is' if len(missing) == 1 else 'are'} not run here")
+
+
 def departures(study, p, protocol, words=None, source="assignment"):
     """'architectures: 2 epochs (assignment: 15)' for every setting of a study's config section
     `p` that differs from the assignment's `protocol` (seeds compared by count, models and other
