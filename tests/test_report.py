@@ -55,3 +55,24 @@ def test_a_rules_labelled_values_are_not_shown_as_runs():
     plain = evidence_html(claims.rule("lr 0.1", [0.5, 0.6], "Accuracy", True, "r", "y", "n")[
         "evidence"])
     assert "<th>runs</th>" in plain
+
+
+def test_evidence_shows_fractions_as_the_sentence_writes_them():
+    """A sentence that writes accuracies in % (or differences in points) has an evidence table
+    in the same unit, the exact fraction kept in data-value; other values are shown as they
+    are. A mechanism's evidence keeps its measurement's unit."""
+    from nnstudies import claims
+    from nnstudies.report import evidence_html
+    c = claims.ranking({"a": [0.7505, 0.7585], "b": [0.7385, 0.758]}, "Test accuracy")
+    assert "75.45 %" in c["text"]
+    html = evidence_html(c["evidence"])
+    assert "<th>mean (%)</th><th>per run (%)</th>" in html
+    assert 'data-value="0.7505">75.05</span>' in html and ">0.7505<" not in html
+    diffs = claims.paired({0: 0.012, 1: -0.003}, "Gap", fmt=claims.fmt_points)
+    assert "<th>mean (points)</th>" in evidence_html(diffs["evidence"])
+    plain = claims.ranking({"a": [1.5, 1.7], "b": [2.0, 2.1]}, "Loss", fmt=claims.fmt_number,
+                           higher_is_better=False)
+    assert "<th>mean</th>" in evidence_html(plain["evidence"])
+    assert 'data-value="1.5">1.5</span>' in evidence_html(plain["evidence"])
+    m = claims.mechanism("a is better.", c)
+    assert "<th>mean (%)</th>" in evidence_html(m["evidence"])

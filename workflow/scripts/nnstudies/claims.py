@@ -44,10 +44,14 @@ def _arm(name, values):
 
 
 def _claim(text, kind, rule, source, arms, test=None, p=float("nan"), min_p=float("nan"),
-           short=None, **extra):
+           short=None, fmt=None, **extra):
+    """`fmt`: how the sentence writes the values; where it writes fractions as % or points,
+    the evidence says so ("shown_in"), and its table shows them that way too."""
+    shown_in = {fmt_pct: "%", fmt_points: "points"}.get(fmt) or extra.pop("shown_in", None)
     return {"claim": True, "text": text, "short": short or text,
             "evidence": {"kind": kind, "rule": rule, "source": source, "arms": arms,
-                         "test": test, "p": p, "min_p": min_p, **extra}}
+                         "test": test, "p": p, "min_p": min_p, **extra,
+                         **({"shown_in": shown_in} if shown_in else {})}}
 
 
 def mid_sentence(text):
@@ -134,7 +138,7 @@ def values_only(arms, what, fmt=fmt_number, source="", note="", missing="no fini
                        for a in ev)
     notes = ([f"each a mean of {sizes.pop()}"] if same else []) + ([note] if note else [])
     text = f"{what}: {listed}" + (f" ({'; '.join(notes)})" if notes else "")
-    return _claim(text, "values", "values only: no comparison is claimed", source, ev)
+    return _claim(text, "values", "values only: no comparison is claimed", source, ev, fmt=fmt)
 
 
 def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="runs",
@@ -161,12 +165,12 @@ def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="
         return _claim(f"{what}: {values} " + why + "so no comparison can be made)",
                       "difference", _rule("difference"),
                       source, arms, PERMUTATION, c["p"], c["min_p"], diff=c["diff"],
-                      short=f"{what}: {values} (no comparison)")
+                      short=f"{what}: {values} (no comparison)", fmt=fmt)
     d = (diff_fmt or _points)(c["diff"])
     return _claim(f"{what}, {a} against {b}: {d}, {verdict_words(c, unit)}", "difference",
                   _rule("difference"), source, arms, PERMUTATION, c["p"], c["min_p"],
                   diff=c["diff"], separated=c["separated"], testable=c["testable"],
-                  short=f"{what}, {a} against {b}: {d}, {short_verdict(c, unit)}")
+                  short=f"{what}, {a} against {b}: {d}, {short_verdict(c, unit)}", fmt=fmt)
 
 
 def rule(arm, values, what, holds, rule_text, yes, no, fmt=fmt_pct, source="", labels=None):
@@ -183,7 +187,7 @@ def rule(arm, values, what, holds, rule_text, yes, no, fmt=fmt_pct, source="", l
         shown = ", ".join(fmt(v) for v in ev[0]["values"])
     text = f"{what}, {arm}: {shown or 'no finite value'}: {yes if holds else no} by the rule"
     return _claim(text, "rule", rule_text, source, ev, holds=bool(holds),
-                  short=f"{arm}: {yes if holds else no}", labelled=bool(labels))
+                  short=f"{arm}: {yes if holds else no}", labelled=bool(labels), fmt=fmt)
 
 
 def paired(diffs, what, fmt=fmt_points, source=""):
@@ -259,7 +263,8 @@ def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=
     ev = [_arm(k, v) for k, v in arms.items()]
     ev = [a for a in ev if a["n"]]
     if not ev:
-        return _claim(f"{what}: no arm has a value", "ranking", _rule("ranking"), source, ev)
+        return _claim(f"{what}: no arm has a value", "ranking", _rule("ranking"), source, ev,
+                      fmt=fmt)
     if len(ev) < 2:
         return values_only({a["arm"]: a["values"] for a in ev}, what, fmt, source,
                            "a single arm: nothing to rank")
@@ -285,7 +290,7 @@ def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=
                       + ", ".join(a["arm"] for a in ev if a["n"] < 2)
                       + " there is no spread, so no ranking is made", "ranking",
                       _rule("ranking"), source, ev, PERMUTATION,
-                      short=f"{what}: {listed} (no ranking)")
+                      short=f"{what}: {listed} (no ranking)", fmt=fmt)
     order = sorted(ev, key=lambda a: a["mean"], reverse=higher_is_better)
     best, second = order[0], order[1]
     c = compare(best["values"], second["values"])
@@ -299,7 +304,7 @@ def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=
                   c["min_p"], best=best["arm"], runner_up=second["arm"], diff=c["diff"],
                   separated=c["separated"], testable=c["testable"],
                   short=f"{what}: {word} mean {best['arm']} {interval}, against "
-                        f"{second['arm']} {d}, {short_verdict(c)}")
+                        f"{second['arm']} {d}, {short_verdict(c)}", fmt=fmt)
 
 
 def trend(points, what, source="", x_name="x", y_name="y"):
@@ -360,7 +365,7 @@ def mechanism(expectation, measurement, expected_sign=1, name=None):
             + (f" ({why})" if verdict == "cannot tell" else ""))
     return _claim(text, "mechanism", _rule("mechanism"), ev["source"], ev["arms"], ev["test"],
                   ev["p"], ev["min_p"], expected=expectation, verdict=verdict,
-                  measurement=ev, short=name and f"{name}: {verdict} "
+                  measurement=ev, shown_in=ev.get("shown_in"), short=name and f"{name}: {verdict} "
                                                 f"({mid_sentence(measurement['short'])})")
 
 
@@ -384,7 +389,7 @@ def threshold(settings, arms, reference, what, setting_name, fmt=fmt_pct, source
                 f"against {fmt(np.mean(ref))} at {setting_name} {reference:g}: "
                 f"{_points(c['diff'])}, {verdict_words(c)})", "threshold", _rule("threshold"),
                 source, ev, PERMUTATION, c["p"], c["min_p"], crossed_at=s, tests=tests,
-                margin=margin)
+                margin=margin, fmt=fmt)
     if not any(t["testable"] for t in tests):
         n = min([len(ref)] + [len(_finite(arms[s])) for s in settings])
         return _claim(f"{what}: cannot tell with these runs ("
@@ -394,11 +399,11 @@ def threshold(settings, arms, reference, what, setting_name, fmt=fmt_pct, source
                       + ")", "threshold", _rule("threshold"), source, ev, PERMUTATION,
                       min_p=max((t["min_p"] for t in tests if t["min_p"] == t["min_p"]),
                                 default=float("nan")),
-                      crossed_at=None, tests=tests, margin=margin)
+                      crossed_at=None, tests=tests, margin=margin, fmt=fmt)
     return _claim(f"{what}: at no {setting_name} up to {max(settings):g} are the runs "
                   f"separated from {setting_name} {reference:g} in that direction by more than "
                   f"{_points(margin)[1:]}", "threshold", _rule("threshold"), source, ev,
-                  PERMUTATION, crossed_at=None, tests=tests, margin=margin)
+                  PERMUTATION, crossed_at=None, tests=tests, margin=margin, fmt=fmt)
 
 
 
@@ -425,7 +430,7 @@ def sign(arms, what, reference=1.0, fmt=fmt_number, source="", above="above", be
     counts = f"{n_above} {above} {reference:g}, {n_below} {below}"
     base = dict(kind="sign", rule=f"a side of {reference:g} is claimed when the {SIGN} gives "
                 f"p < {ALPHA}", source=source, arms=ev, test=SIGN, min_p=min_p,
-                above=n_above, below=n_below)
+                above=n_above, below=n_below, fmt=fmt)
     untestable = (f"with {prose.count(k, unit)} not testable: the smallest p a sign test can "
                   f"give is {min_p:.2g}")
     if not k or min_p >= ALPHA:
@@ -471,4 +476,4 @@ def observation(expectation, arms, what, predicate, predicate_text, expected, fm
                                  "across seeds" if single else ""))
     return _claim(text, "observation", "an observed property of each run (" + predicate_text
                   + "), set against the expectation; no comparison between arms", source, ev,
-                  expected=expectation, verdict=verdict, holds=holds)
+                  expected=expectation, verdict=verdict, holds=holds, fmt=fmt)

@@ -103,12 +103,13 @@ CLAIM_MARK = "\u27e6claim {}\u27e7"
 CLAIM_RE = re.compile("\u27e6claim (\\d+)( short)?\u27e7")
 
 
-def _number(x):
-    """An evidence number as shown (4 significant digits) with its exact value beside it, so
-    that a reader (and a test) can match it against the facts file."""
+def _number(x, scale=1):
+    """An evidence number as shown (4 significant digits; times `scale`, 100 for a fraction
+    the sentence writes in % or points) with its exact value beside it, so that a reader (and
+    a test) can match it against the facts file."""
     if x is None or x != x:
         return '<span class="num">–</span>'
-    shown = f"{x:,}" if isinstance(x, int) else f"{x:.4g}"
+    shown = f"{x:,}" if isinstance(x, int) else f"{scale * x:.4g}"
     return f'<span class="num" data-value="{x!r}">{shown}</span>'
 
 
@@ -128,18 +129,22 @@ def evidence_html(ev):
     # a rule's labelled values are measurements of different things (a count, a range, a
     # best and a last), not runs: one value each, no run count
     labelled = bool(ev.get("labelled"))
+    # the values as the sentence writes them: a fraction in % or points is shown times 100
+    scale, unit = (100, f" ({ev['shown_in']})") if ev.get("shown_in") else (1, "")
     rows = "".join(
         f"<tr><td>{_esc(a['arm'])}</td>"
-        + ("" if labelled else f"<td>{_number(a['n'])}</td><td>{_number(a['mean'])}</td>")
-        + f"<td>{', '.join(_number(v) for v in a['values'])}</td></tr>" for a in ev["arms"])
+        + ("" if labelled else
+           f"<td>{_number(a['n'])}</td><td>{_number(a['mean'], scale)}</td>")
+        + f"<td>{', '.join(_number(v, scale) for v in a['values'])}</td></tr>"
+        for a in ev["arms"])
     parts = []
     if isinstance(ev.get("expected"), str):
         parts.append(f"<p><b>Expected:</b> {_esc(ev['expected'])} <b>Verdict:</b> "
                      f"{_esc(ev['verdict'])}</p>")
     parts.append(f"<p><b>Rule:</b> {_esc(ev['rule'])}</p>")
     if rows:
-        head = ("<th>measured</th><th>value</th>" if labelled else
-                "<th>arm</th><th>runs</th><th>mean</th><th>per run</th>")
+        head = (f"<th>measured</th><th>value{unit}</th>" if labelled else
+                f"<th>arm</th><th>runs</th><th>mean{unit}</th><th>per run{unit}</th>")
         parts.append(f'<table class="evidence"><tr>{head}</tr>{rows}</table>')
     if isinstance(ev.get("test"), str):
         test = f"<p><b>Test:</b> {_esc(ev['test'])}"
