@@ -214,3 +214,17 @@ def test_values_of_equal_means_say_their_size_once():
     assert c["text"] == "Mean |response|: a 2; b 2; c 2 (each a mean of 3)"
     mixed = claims.values_only({"a": [1.0, 3.0], "b": [2.0]}, "X")
     assert mixed["text"] == "X: a 2 (mean of 2); b 2"
+
+
+def test_a_mechanisms_short_form_nests_no_parentheses():
+    """The short form sets the measurement's own short form after a dash: a measurement that
+    says "(3 and 3 runs)" is not wrapped in a second pair of parentheses."""
+    m = claims.difference("a", [0.5, 0.6, 0.7], "b", [0.4, 0.5, 0.6], "Accuracy")
+    assert "(3 and 3 runs)" in m["short"]
+    c = claims.mechanism("a is better.", m, name="a beats b")
+    assert c["short"].startswith("a beats b: cannot tell — accuracy, a against b")
+    depth, deepest = 0, 0
+    for ch in c["short"]:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        deepest = max(deepest, depth)
+    assert deepest == 1

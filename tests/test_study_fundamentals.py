@@ -100,8 +100,8 @@ def test_columns_and_rows_are_compared_image_by_image_by_a_sign_test(tmp_path):
     # rows less alike than columns pixel by pixel: row minus column below 0 in every image
     assert "below 0 for 20 of 20" in a["convolution-q5"]
     summary = plain(sec.summary, sec)
-    assert ("agrees (amplitude-spectrum |r|, column minus row: above 0 for 20 of 20 images, "
-            "sign test p = 1.9e-06)") in summary
+    assert ("agrees — amplitude-spectrum |r|, column minus row: above 0 for 20 of 20 images, "
+            "sign test p = 1.9e-06") in summary
     assert "image 3" not in summary  # the counts, not every image's value
     # the other way in every image: the verdict says so
     b, _ = convolution_answers(tmp_path / "b", similarity(0.4, 0.6, col_pixel=0.1))

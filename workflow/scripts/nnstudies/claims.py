@@ -365,8 +365,9 @@ def mechanism(expectation, measurement, expected_sign=1, name=None):
             + (f" ({why})" if verdict == "cannot tell" else ""))
     return _claim(text, "mechanism", _rule("mechanism"), ev["source"], ev["arms"], ev["test"],
                   ev["p"], ev["min_p"], expected=expectation, verdict=verdict,
-                  measurement=ev, shown_in=ev.get("shown_in"), short=name and f"{name}: {verdict} "
-                                                f"({mid_sentence(measurement['short'])})")
+                  measurement=ev, shown_in=ev.get("shown_in"),
+                  # a dash, not parentheses: the measurement's short form has its own
+                  short=name and f"{name}: {verdict} — {mid_sentence(measurement['short'])}")
 
 
 def threshold(settings, arms, reference, what, setting_name, fmt=fmt_pct, source="",
