@@ -150,7 +150,9 @@ def test_a_cannot_tell_says_why_no_direction_was_shown():
     """No test at these sizes is not a test that found no direction; a one-run arm is named."""
     untested = claims.mechanism("x rises.", claims.difference("a", [0.9, 0.91], "b", [0.8, 0.81],
                                                               "Accuracy"))
-    assert "cannot tell (no test can be run at these sizes)" in untested["text"]
+    assert "cannot tell (no test can reach p < 0.05 at these sizes)" in untested["text"]
+    one_each = claims.mechanism("x rises.", claims.difference("a", [0.9], "b", [0.8], "Acc"))
+    assert "cannot tell (no test can be run at these sizes)" in one_each["text"]
     tested = claims.mechanism("x rises.", claims.difference("a", spread(0.9, sd=0.05), "b",
                                                             spread(0.899, sd=0.05), "Accuracy"))
     assert "(the measurement's test does not establish a direction)" in tested["text"]
@@ -228,3 +230,22 @@ def test_a_mechanisms_short_form_nests_no_parentheses():
         depth += {"(": 1, ")": -1}.get(ch, 0)
         deepest = max(deepest, depth)
     assert deepest == 1
+
+
+def test_two_to_four_runs_a_side_leave_a_comparison_unresolved_whatever_its_p():
+    """REPORT.md, "Few runs": with 2-4 runs a side the ranking is not resolved. 4 and 4 runs
+    that do not overlap reach p = 0.029 (2/70): the sentence gives that p and says every run
+    of one lies beyond every run of the other, but separates nothing, so a mechanism cannot
+    tell; with 5 and 5 the same pattern separates them."""
+    low, high = [0.70, 0.71, 0.72, 0.73], [0.80, 0.81, 0.82, 0.83]
+    c = claims.difference("a", high, "b", low, "Accuracy")
+    assert not c["evidence"]["separated"] and c["evidence"]["testable"]
+    assert "not resolved: permutation test p = 0.029 (4 and 4 runs, every run of one beyond " \
+        "every run of the other), but with fewer than 5 runs a side that does not resolve " \
+        "it" in c["text"]
+    assert "not resolved (p = 0.029, 4 and 4 runs)" in c["short"]
+    assert claims.mechanism("a is better.", c)["evidence"]["verdict"] == "cannot tell"
+    r = claims.ranking({"a": high, "b": low}, "Accuracy")
+    assert "not resolved" in r["text"] and "separated by the data" not in r["text"]
+    five = claims.difference("a", high + [0.84], "b", low + [0.74], "Accuracy")
+    assert five["evidence"]["separated"] and "separated by the data" in five["text"]

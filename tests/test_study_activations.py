@@ -48,7 +48,7 @@ def build(tmp_path, spec, scalings=("unit", "raw"), data_scaling="unit"):
               "activation_layers": {m: act.activation_layers(ZOO[m]) for m in models},
               "first_layer_weights": {m: act.first_layer_weights(ZOO[m], (1, 28, 28))
                                       for m in models}}
-    facts = act.facts(variants, params, runs, by_run, 10)
+    facts = act.facts(variants, params, runs, by_run, 10, INFO["sizes"]["test"])
     # the variant table as the analysis writes it: with each variant's fate cell
     tables, facts = through_files(tmp_path, {"runs": runs,
                                              "variants": act.with_fates(variants, facts)}, facts)
@@ -98,7 +98,8 @@ def test_three_models_give_a_descriptive_correlation_and_name_the_confound(tmp_p
     assert ("These models mix MLPs and CNNs, so a trend with depth or with the number of "
             "sigmoid layers here cannot tell its effect from that of the family.") in intro
     assert "the family differs too (see above)" in q1
-    assert intro.startswith("Models mlp_1, cnn_3 and cnn_5 (3 of the assignment's 5: ")
+    assert intro.startswith("Models mlp_1, cnn_3 and cnn_5 (3 of the assignment's 5; mlp_2 "
+                            "and cnn_4 left out) with relu")
     q2 = answers["activations-q2"]
     # one run per model: the ratios and a verdict that cannot tell, never "as expected"
     assert "mlp_1 3; cnn_3 20; cnn_5 100" in q2
@@ -480,3 +481,93 @@ def test_with_three_scalings_the_bonus_is_read_against_unit_and_the_other_too(tm
     assert ("Also measured, another change of input scale. First-layer gradient norm at step "
             "10, the first record (after 9 updates), on [0, 1] over [-1, 1]") in bonus
     assert "Q3 compares those on [0, 1] with them" in intro
+
+
+def test_a_model_the_configuration_adds_is_not_counted_among_the_assignments(tmp_path,
+                                                                              monkeypatch):
+    """Variant F runs cnn_small (declared by the configuration) and cnn_5: the opening and the
+    summary used to say '2 of the assignment's 5: mlp_1, mlp_2, cnn_3, cnn_4 and cnn_5'. Only
+    the assignment's models are counted; an added one is named as added, as the notice does."""
+    assert act.model_subset(["cnn_small", "cnn_5"]) == (
+        "models cnn_5 (1 of the assignment's 5; mlp_1, mlp_2, cnn_3 and cnn_4 left out) and "
+        "model cnn_small (added in this configuration)")
+    assert act.model_subset(["cnn_small"]).startswith(
+        "model cnn_small (added in this configuration; none of the assignment's 5")
+    assert act.model_subset(act.PROTOCOL["models"]) == "every model of the assignment's zoo"
+    assert act.model_subset(act.PROTOCOL["models"] + ["cnn_small"]).endswith(
+        "and model cnn_small (added in this configuration)")
+    monkeypatch.setitem(ZOO, "cnn_small", ZOO["cnn_3"])
+    monkeypatch.setitem(DEPTH, "cnn_small", 2)
+    monkeypatch.setitem(FAMILY, "cnn_small", "CNN")
+    spec = {("cnn_small", a, "unit"): v for (m, a, _), v in HEALTHY.items() if m == "cnn_3"}
+    spec.update({k: v for k, v in HEALTHY.items() if k[0] == "cnn_5"})
+    _, summary, intro, _ = section(tmp_path, spec, scalings=("unit",))
+    for text in (intro, summary):
+        assert "2 of the assignment's" not in text
+        assert "cnn_5 (1 of the assignment's 5; mlp_1, mlp_2, cnn_3 and cnn_4 left out) and " \
+            "model cnn_small (added in this configuration)" in text
+
+
+def test_a_ratio_whose_relu_run_is_stuck_too_is_said_not_to_show_relu_helping(tmp_path):
+    """Variant F: cnn_5's ReLU run on [0, 1] is stuck like its sigmoid run, so its ratio (149
+    there) divides one run that did not learn by another; Q2 and the summary used to give it
+    beside the expectation that ReLU keeps the gradient alive without saying so."""
+    spec = dict(HEALTHY)
+    spec[("cnn_5", "relu", "unit")] = (2.3, 0.0003, 0.1)   # stuck: at chance
+    spec[("cnn_5", "sigmoid", "unit")] = (2.3, 2e-06, 0.1)
+    answers, summary, _, _ = section(tmp_path, spec, scalings=("unit",))
+    q2 = answers["activations-q2"]
+    assert ("cnn_5's ReLU run is stuck too, like its sigmoid run (test accuracy 10.00 % and "
+            "10.00 %; mean first-layer gradient norm 0.0003 and 2e-06): its ratio 150 compares "
+            "two runs that did not learn. The expectation's premise, active ReLU units passing "
+            "the gradient on, fails in this ReLU run, so its ratio does not show ReLU keeping "
+            "the gradient alive.") in q2
+    assert "mlp_1's ReLU run" not in q2 and "cnn_3's ReLU run" not in q2
+    assert "among them the ReLU run of cnn_5, whose ratio does not show ReLU keeping" in summary
+    # a stuck sigmoid beside a ReLU run that learned is the textbook case: no caveat
+    spec[("cnn_5", "relu", "unit")] = HEALTHY[("cnn_5", "relu", "unit")]
+    answers, summary, _, _ = section(tmp_path / "ok", spec, scalings=("unit",))
+    assert "premise" not in answers["activations-q2"] and "among them" not in summary
+
+
+def test_the_bonus_says_where_larger_inputs_helped_not_only_the_harm_expected(tmp_path):
+    """Variant F: on [0, 255] cnn_5 relu learned (stuck on [0, 1]) and cnn_small sigmoid gained
+    27 points; cnn_small relu's loss blew up at step 10 and recovered. The answer used to give
+    only the expected harm ('the overshoot the expectation allows'), and a +0.05 point change
+    (one test image) counted as 'above 0' with nothing to size it by."""
+    spec = {**HEALTHY,
+            ("mlp_1", "relu", "raw"): ([1e4] + [0.5] * 9, 0.3, 0.8505),  # blew up, recovered
+            ("mlp_1", "sigmoid", "raw"): (0.8, 0.5, 0.8),
+            ("cnn_3", "relu", "raw"): (0.6, 1.0, 0.8),
+            ("cnn_3", "sigmoid", "raw"): (1.0, 0.05, 0.77),                # +27 points
+            ("cnn_5", "relu", "raw"): (0.7, 0.5, 0.8),
+            ("cnn_5", "sigmoid", "raw"): (2.3, 0.01, 0.1)}                 # stuck: -30 points
+    spec[("cnn_5", "relu", "unit")] = (2.3, 0.0003, 0.1)                  # stuck on [0, 1]
+    bonus = section(tmp_path, spec)[0]["activations-q3"]
+    assert ("Left out of the ratio, as in Q1 and Q2, because their loss blew up: mlp_1 relu "
+            "seed 0 on [0, 255]. On [0, 255] that is the overshoot the expectation allows; it "
+            "then recovered and ended ok.") in bonus
+    assert ("The expectation names harm only; the outcome in fates: stuck on [0, 1], learned "
+            "on [0, 255]: cnn_5 relu (10.00 % → 80.00 %); learned on [0, 1], stuck on [0, 255]: "
+            "cnn_5 sigmoid (40.00 % → 10.00 %), and in test accuracy, the differences above "
+            "(one test image is 0.05 points).") in bonus
+    assert "cnn_3 sigmoid +27.00 points" in bonus
+
+
+def test_a_caption_says_where_two_curves_of_a_panel_coincide(tmp_path):
+    """Variant F, [0, 1]: cnn_5's ReLU and sigmoid losses both sit on the chance line, the
+    dashed over the solid, while the caption said 'ReLU solid, sigmoid dashed' as if both could
+    be seen. Curves that differ, or only meet at a few records, get no note."""
+    chance = np.log(10)
+    spec = dict(HEALTHY)
+    spec[("cnn_5", "relu", "unit")] = ([chance + 0.08] + [chance + 0.003] * 9, 0.0003, 0.1)
+    spec[("cnn_5", "sigmoid", "unit")] = ([chance + 0.02] + [chance - 0.002] * 9, 2e-6, 0.1)
+    sec, _ = build(tmp_path, spec, scalings=("unit",))
+    caption = sec.figures[0]["caption"]
+    assert ("In cnn_5's training-loss panel the ReLU and sigmoid curves coincide at 9 of their "
+            "10 records (within 2 % of the axis's span), both on the chance line (ln C = "
+            "2.303): one hides the other.") in caption
+    assert "mlp_1's" not in caption and "cnn_3's" not in caption
+    assert "gradient-norm panel" not in caption  # 0.0003 against 2e-06 on a log axis
+    sec, _ = build(tmp_path / "healthy", HEALTHY, scalings=("unit",))
+    assert "coincide" not in sec.figures[0]["caption"]

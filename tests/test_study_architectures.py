@@ -49,9 +49,9 @@ def unit_weights(runs, summary, template_r, zero_sum, selectivity, silent=None):
 
 
 def build(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivity=None,
-          runs=None, silent=None, protocol=None):
+          runs=None, silent=None, protocol=None, overlaps=None):
     """The section built from these runs (claims as marks); `protocol` overrides the study's
-    settings (the optimiser, say)."""
+    settings (the optimiser, say); `overlaps`, the facts' curve_overlaps."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     runs = make_runs(accs, gaps) if runs is None else runs
     if "final_model_train_acc" not in runs:  # the final model scored as the running mean
@@ -61,9 +61,11 @@ def build(tmp_path, accs, gaps=None, template_r=None, zero_sum=None, selectivity
     weights = unit_weights(runs, summary, template_r or {m: 0.4 for m in accs},
                            zero_sum or {m: 0.5 for m in accs},
                            selectivity or {m: 0.3 for m in accs}, silent)
+    chance = float(np.log(len(INFO["class_names"])))  # ln C, the start-at-chance yardstick
     tables, facts = through_files(tmp_path, {"summary": summary, "pairwise": pairwise,
                                              "weights": weights, "runs": runs},
-                                  arch.facts(summary, runs, weights))
+                                  {**arch.facts(summary, runs, weights, chance),
+                                   "overlaps": overlaps or []})
     png = tiny_png(tmp_path)
     figs = {}
     for name in arch.figures_of({"models": models}):  # named as the workflow names them
@@ -404,33 +406,36 @@ def with_gains(gains, accs=THREE_RUNS):
 
 
 def test_still_rising_needs_the_gain_beyond_its_noise(tmp_path):
-    """A model is still rising only where the 95 % interval of its runs' mean last-epoch gain
-    lies above 0, no longer rising where it lies within the margin (here 1 point) or below 0,
-    and the runs cannot tell otherwise: mlp_2's mean gain of 2.99 points is large, but its
-    interval (-0.13 to +6.11) reaches below 0, so it is not called rising. Each value names
-    its seed."""
+    """A model is still rising only where every run's own last-epoch gain lies above 0 by its
+    own 95 % interval, or the t interval over its runs does; no longer rising where those lie
+    within the margin (here 1 point) or below 0, and the runs cannot tell otherwise: mlp_2's
+    mean gain of 2.99 points is large, but one run's own interval and the interval over its
+    runs (-2.45 to +8.43) reach below 0, so it is not called rising. Each value names its
+    seed."""
     sec = build(tmp_path, THREE_RUNS, runs=with_gains(GAINS))
     a = {q.number: plain(q.answer, sec) for q in sec.questions}
     assert ("mlp_2: cannot tell whether still rising; cnn_3: still rising; cnn_5: no longer "
             "rising.") in a[3]
     texts = {key: c["text"] for key, c in sec.claims}
     assert texts["rising_mlp_2"] == (
-        "Last-epoch gain, mean +2.99 points (95 % interval -0.13 to +6.11 points), mlp_2: "
-        "seed 0 +0.70 points, seed 1 +5.06 points, seed 2 +3.21 points: cannot tell whether "
-        "still rising by the rule")
+        "Last-epoch gain, 1 of 3 runs above 0 by their own 95 % intervals; over the 3 runs, "
+        "mean +2.99 points (95 % t interval -2.45 to +8.43 points), mlp_2: seed 0 +0.70 "
+        "points, seed 1 +5.06 points, seed 2 +3.21 points: cannot tell whether still rising by "
+        "the rule")
     assert texts["rising_cnn_3"].startswith(
-        "Last-epoch gain, mean +5.47 points (95 % interval +3.48 to +7.47 points)")
+        "Last-epoch gain, 3 of 3 runs above 0 by their own 95 % intervals; over the 3 runs, "
+        "mean +5.47 points")
     assert texts["rising_cnn_3"].endswith(": still rising by the rule")
     assert texts["rising_cnn_5"].endswith(": no longer rising by the rule")
     rule = dict(sec.claims)["rising_mlp_2"]["evidence"]["rule"]
-    assert rule.startswith(
-        "still rising when the 95 % interval of the runs' mean gain lies above 0; no longer "
-        "rising when it lies within ±1 point (the smaller of 1 point and 10 % of the 22.5 "
-        "points of validation error left at the end) or below 0; cannot tell otherwise")
+    assert ("Still rising when every run's own interval, or the interval over the runs, lies "
+            "above 0; no longer rising when every run's own interval, or the interval over the "
+            "runs, lies within ±1 point (the smaller of 1 point and 10 % of the 22.5 points of "
+            "validation error left at the end) or below 0; cannot tell otherwise") in rule
     assert [arm["arm"] for arm in dict(sec.claims)["rising_mlp_2"]["evidence"]["arms"]] == \
         ["mlp_2, seed 0", "mlp_2, seed 1", "mlp_2, seed 2"]
-    # a mean gain within the margin whose interval crosses it: cannot tell, the caveat stays
-    unsure = {m: ([0.012, 0.006, 0.009], [0.02, 0.02, 0.02]) for m in THREE_RUNS}
+    # gains whose intervals, each run's and the runs', cross the margin: cannot tell
+    unsure = {m: ([0.012, -0.004, 0.009], [0.02, 0.02, 0.02]) for m in THREE_RUNS}
     b = answers(tmp_path / "unsure", THREE_RUNS, runs=with_gains(unsure))
     assert "mlp_2: cannot tell whether still rising" in b["architectures-q3"]
     assert ("So this ranking may measure only learning within this budget (2 epochs; the "
@@ -438,8 +443,9 @@ def test_still_rising_needs_the_gain_beyond_its_noise(tmp_path):
     assert ("Whether validation accuracy was still rising at the end of the budget (2 epochs; "
             "the assignment's 15), the runs cannot tell for all 3 models, so the ranking may "
             "measure only learning within this budget.") in b["summary"]
-    # no standard error (a fit through two records): no verdict either way
-    none = {m: ([0.05] * 3, [np.nan] * 3) for m in THREE_RUNS}
+    # no standard error (a fit through two records): no run's own interval, and the interval
+    # over the runs crosses 0: no verdict either way
+    none = {m: ([0.05, -0.01, 0.02], [np.nan] * 3) for m in THREE_RUNS}
     c = answers(tmp_path / "none", THREE_RUNS, runs=with_gains(none))
     assert "cnn_3: cannot tell whether still rising" in c["architectures-q3"]
     # levelled off beyond noise: no caveat anywhere
@@ -470,8 +476,9 @@ def test_the_budget_caveat_is_said_once_then_referred_to(tmp_path):
     p = {"epochs": 15, "optimizer": "adam", "lr": 0.003}
     assert arch._rising_text(facts, p, "this ranking", full=True) == (
         "So this ranking measures learning within this budget (15 epochs): it cannot tell a "
-        "model that learns faster from one that would end higher. Also, lr 0.003, not the "
-        "assignment's 0.001, may suit the models differently.")
+        "model that learns faster from one that would end higher. It was also measured at lr "
+        "0.003; the assignment's lr 0.001 was not run, and it may suit the models "
+        "differently.")
     # which models still rise is said in the models' own order, not the accuracies'
     calls = iter(range(100))
 
@@ -601,18 +608,20 @@ def with_gains_e(gains=GAINS_E, accs=FIVE_E):
 
 
 def test_a_rise_beyond_its_noise_is_a_rise_whatever_its_size(tmp_path):
-    """Finding 1 (variant E): cnn_4's mean gain, +0.78 points with its interval above 0, is
-    still rising, though below 1 point; near 98 % the flat margin is a tenth of the error
-    left, so mlp_1's interval (-0.12 to +0.69 points) is not 'no longer rising' but cannot
-    tell. The budget caveat follows, in Q3, its back-references and the summary."""
+    """Finding 1 (variant E): cnn_4's mean gain, +0.78 points with the t interval over its
+    runs above 0, is still rising, though below 1 point; near 98 % the flat margin is a tenth
+    of the error left, so mlp_1's interval (-0.37 to +0.94 points) is not 'no longer rising'
+    but cannot tell. The budget caveat follows, in Q3, its back-references and the summary."""
     sec = build(tmp_path, FIVE_E, runs=with_gains_e())
     a = {q.number: plain(q.answer, sec) for q in sec.questions}
     assert "mlp_1: cannot tell whether still rising; cnn_4: still rising." in a[3]
     claim = dict(sec.claims)
     assert claim["rising_cnn_4"]["text"].startswith(
-        "Last-epoch gain, mean +0.78 points (95 % interval +0.42 to +1.15 points), cnn_4:")
+        "Last-epoch gain, 3 of 5 runs above 0 by their own 95 % intervals; over the 5 runs, "
+        "mean +0.78 points (95 % t interval +0.16 to +1.41 points), cnn_4:")
     assert claim["rising_mlp_1"]["text"].startswith(
-        "Last-epoch gain, mean +0.28 points (95 % interval -0.12 to +0.69 points), mlp_1:")
+        "Last-epoch gain, 1 of 5 runs above 0 by their own 95 % intervals; over the 5 runs, "
+        "mean +0.28 points (95 % t interval -0.37 to +0.94 points), mlp_1:")
     assert ("within ±0.24 points (the smaller of 1 point and 10 % of the 2.4 points of "
             "validation error left at the end)") in claim["rising_mlp_1"]["evidence"]["rule"]
     assert ("So this ranking measures learning within this budget (2 epochs; the assignment's "
@@ -632,16 +641,20 @@ def test_a_rise_beyond_its_noise_is_a_rise_whatever_its_size(tmp_path):
 
 def test_an_optimiser_that_is_not_the_assignments_is_a_caveat_on_the_ranking(tmp_path):
     """Finding 1: the optimiser caveat is said whatever the optimiser (not only for Adam at
-    another rate), and whether or not a model still rose: once in Q3, then referred to."""
+    another rate), and whether or not a model still rose: once in Q3, then referred to.
+    Finding 10 (variant F): it says what was measured and that the assignment's optimiser was
+    not run, never that the ranking 'holds for SGD, not Adam' (a claim about Adam)."""
     a = answers(tmp_path, FIVE_E, runs=with_gains_e(), protocol=SGD)
     assert a["architectures-q3"].endswith(
-        "Also, SGD (lr 0.01, momentum 0.9), not the assignment's Adam (lr 0.001), may suit the "
-        "models differently.")
+        "It was also measured with SGD (lr 0.01, momentum 0.9); the assignment's Adam (lr "
+        "0.001) was not run, and it may suit the models differently.")
     assert a["architectures-q10"].endswith(
         "The pick, too, measures learning within this budget, with this optimiser (see "
         "question 3).")
-    assert "The ranking holds for SGD (lr 0.01, momentum 0.9), not the assignment's Adam " \
-           "(lr 0.001)." in a["summary"]
+    assert ("The ranking was measured with SGD (lr 0.01, momentum 0.9); the assignment's Adam "
+            "(lr 0.001) was not run, and it may rank the models differently.") in a["summary"]
+    assert all("holds for" not in text and "not the assignment's" not in text
+               for text in a.values())
     assert sum("may suit the models differently" in text for text in a.values()) == 1
     # every model levelled off: no budget caveat, the optimiser's stays
     flat = {m: ([0.0005, -0.0005, 0.0, 0.0003, -0.0003], [0.0005] * 5, [0.98] * 5)
@@ -649,10 +662,11 @@ def test_an_optimiser_that_is_not_the_assignments_is_a_caveat_on_the_ranking(tmp
     b = answers(tmp_path / "flat", FIVE_E, runs=with_gains_e(flat), protocol=SGD)
     assert a["architectures-q3"] != b["architectures-q3"]
     assert b["architectures-q3"].endswith(
-        "This ranking holds for SGD (lr 0.01, momentum 0.9), not the assignment's Adam (lr "
-        "0.001): another optimiser or learning rate may rank the models differently.")
-    assert b["architectures-q10"].endswith("The pick, too, holds for this optimiser only (see "
-                                           "question 3).")
+        "This ranking was measured with SGD (lr 0.01, momentum 0.9); the assignment's Adam (lr "
+        "0.001) was not run, and it may rank the models differently.")
+    assert b["architectures-q10"].endswith("The pick, too, was measured with this optimiser "
+                                           "only (see question 3).")
+    assert all("holds for" not in text for text in b.values())
     assert all("within this budget" not in text for text in b.values())
 
 
@@ -713,3 +727,132 @@ def test_the_template_bands_are_named_as_question_6_defines_them(tmp_path):
     assert ("By the bands above: mlp_1: no single band (no silhouette in 4 runs, a partial "
             "silhouette in 1).") in q8
     assert "hardly" not in q8 and "partly" not in q8
+
+
+# ---------------------------------------------------------------- variant F's review
+
+# variant F (5 classes, SGD lr 0.05, 4 seeds): cnn_4's last-epoch gains and their fits' errors
+GAINS_F = {"mlp_1": ([0.021764, 0.009327, 0.015382, 0.021109],
+                     [0.007373, 0.007114, 0.010495, 0.008628]),
+           "cnn_3": ([0.006873, 0.036655, -0.0108, 0.021109],
+                     [0.012801, 0.026567, 0.015637, 0.008727]),
+           "cnn_4": ([0.695618, 0.0738, 0.0774, 0.355255],
+                     [0.076381, 0.02032, 0.035389, 0.094257])}
+FOUR_F = {"mlp_1": [0.842, 0.8515, 0.8565, 0.848], "cnn_3": [0.838, 0.8585, 0.8525, 0.855],
+          "cnn_4": [0.772, 0.8215, 0.8355, 0.8365]}
+
+
+def test_still_rising_rests_on_each_runs_slope_or_an_interval_over_runs(tmp_path):
+    """Finding 9 (variant F): the verdict is not a mean ± the runs' pooled fit errors shown as
+    the model's interval (cnn_4: +23.78 to +36.32 points, though its gains run from 7 to 70).
+    cnn_4 is still rising because each run's own gain lies above 0 by its own interval, said
+    as such, with the t interval over its runs (-16.82 to +76.92) beside it; mlp_1 because the
+    interval over its runs lies above 0. Gains far apart with one run's interval across 0 are
+    not called rising, however small the pooled error."""
+    sec = build(tmp_path, FOUR_F, runs=with_gains(GAINS_F, FOUR_F))
+    claim = dict(sec.claims)
+    assert claim["rising_cnn_4"]["text"] == (
+        "Last-epoch gain, 4 of 4 runs above 0 by their own 95 % intervals; over the 4 runs, "
+        "mean +30.05 points (95 % t interval -16.82 to +76.92 points), cnn_4: seed 0 +69.56 "
+        "points, seed 1 +7.38 points, seed 2 +7.74 points, seed 3 +35.53 points: still rising "
+        "by the rule")
+    assert claim["rising_mlp_1"]["text"].startswith(
+        "Last-epoch gain, 2 of 4 runs above 0 by their own 95 % intervals; over the 4 runs, "
+        "mean +1.69 points (95 % t interval +0.77 to +2.61 points)")
+    assert claim["rising_mlp_1"]["text"].endswith(": still rising by the rule")
+    assert claim["rising_cnn_3"]["text"].endswith(": cannot tell whether still rising by the "
+                                                  "rule")
+    assert all("+23.78" not in c["text"] for c in claim.values())
+    # the pooled error (0.0086) would put this mean (+30.33 points) far above 0
+    spread_out = {m: ([0.30, 0.01, 0.60], [0.01, 0.02, 0.01]) for m in THREE_RUNS}
+    a = answers(tmp_path / "spread", THREE_RUNS, runs=with_gains(spread_out))
+    assert "cnn_3: cannot tell whether still rising" in a["architectures-q3"]
+    assert "Validation accuracy was still rising" not in a["summary"]
+    # one run: its own interval alone decides, and no interval over runs is claimed
+    own, over = [(0.01, 0.03)], None
+    assert arch._model_rising_verdict(own, over, 0.01) == arch.STILL_RISING
+    assert arch._model_rising_verdict([(-0.01, 0.03)], over, 0.01) == arch.CANNOT_TELL_RISING
+    assert arch._model_rising_verdict([None], over, 0.01) == arch.CANNOT_TELL_RISING
+
+
+def test_a_run_at_chance_from_its_start_is_detected_from_its_training_loss():
+    """Finding 3: the stretch of records from the first whose training loss lies within
+    CHANCE_MARGIN of ln C (variant F's cnn_4 seed 1: 70 steps), none where the first record has
+    left it, and a diverged record is not at chance."""
+    chance = float(np.log(5))
+    steps = np.arange(10, 101, 10)
+    loss = [1.610, 1.606, 1.607, 1.603, 1.600, 1.587, 1.551, 1.341, 1.188, 1.006]
+    curve = pd.DataFrame({"step": steps, "train_loss": loss})
+    assert arch.chance_start(curve, chance) == (70, 7)
+    assert arch.chance_start(curve.assign(train_loss=np.linspace(1.43, 0.4, 10)), chance) == \
+        (0, 0)
+    assert arch.chance_start(curve.assign(train_loss=[1.61, np.nan] + [1.61] * 8), chance) == \
+        (10, 1)
+    assert arch.chance_start(curve.assign(train_loss=1.61), chance) == (100, 10)
+
+
+def _with_chance_starts(accs, starts, steps=216):
+    """Runs whose curves started at chance for {model: [(steps, records) per seed]}."""
+    runs = make_runs(accs).assign(steps=steps, chance_start_steps=0, chance_start_records=0)
+    for model, per_seed in starts.items():
+        rows = runs.index[runs.model == model]
+        runs.loc[rows, "chance_start_steps"] = [k for k, _ in per_seed]
+        runs.loc[rows, "chance_start_records"] = [n for _, n in per_seed]
+    return runs
+
+
+def test_runs_that_started_at_chance_are_said_where_runs_are_called_ok_and_compared(tmp_path):
+    """Finding 3 (variant F): every cnn_4 run sat at chance loss for its first 70-160 of 216
+    steps, yet ended ok. The summary (which calls the runs ok) and the size answer say so once
+    per model with each run's steps, and that no comparison can tell the delayed start apart
+    from size, depth or family; the depth answer, which compares cnn_4, refers to it. A single
+    record at chance (mlp_1 seed 0) is no start at chance."""
+    starts = {"cnn_4": [(160, 16), (70, 7), (70, 7), (110, 11)],
+              "cnn_3": [(0, 0), (0, 0), (30, 3), (0, 0)], "mlp_1": [(10, 1), (0, 0), (0, 0),
+                                                                    (0, 0)]}
+    a = answers(tmp_path, FOUR_F, runs=_with_chance_starts(FOUR_F, starts))
+    said = ("Started at chance (training loss within 0.12 of ln 10 = 2.30, a uniform guess, for "
+            "at least the first 2 records and 5 % of the steps): 1 of 4 cnn_3 runs, for its "
+            "first 30 of 216 steps (seed 2); every cnn_4 run, for its first 160, 70, 70 and 110 "
+            "of 216 steps (seeds 0, 1, 2 and 3).")
+    assert said in a["summary"]
+    assert "All 12 runs ended ok" in a["summary"]
+    assert said in a["architectures-q4"]
+    assert ("A start at chance lowers the accuracy a budget reaches, and no comparison here can "
+            "tell that apart from size, depth or family.") in a["architectures-q4"]
+    assert ("Runs of cnn_3 and cnn_4 started at chance (question 4), which this comparison "
+            "cannot tell apart from depth either.") in a["architectures-q5"]
+    assert "mlp_1 run" not in a["summary"]
+    assert sum("Started at chance" in text for q, text in a.items()
+               if q.startswith("architectures-q")) == 1
+    # no run at chance, or no curves read: nothing is said
+    none = answers(tmp_path / "none", FOUR_F, runs=_with_chance_starts(FOUR_F, {}))
+    assert all("at chance" not in text for text in none.values())
+    assert all("at chance" not in text for text in answers(tmp_path / "old", FOUR_F).values())
+
+
+def test_the_caption_names_the_models_whose_mean_curves_hide_one_another(tmp_path):
+    """Finding 11 (variant F): mlp_1's mean accuracy curves lie under cnn_small's in panels b
+    and d. The pairs within OVERLAP of each other in both training and validation accuracy at
+    half their records or more are named in the caption, with the count; others are not."""
+    steps = np.arange(10, 101, 10)
+    base = np.linspace(0.5, 0.85, 10)
+
+    def model(name, train, val):
+        return pd.DataFrame({"model": name, "step": steps, "train_acc_mean": train,
+                             "val_acc_mean": val})
+    stats_ = pd.concat([
+        model("mlp_1", base, base - 0.01),
+        model("cnn_3", base + np.r_[[0.05] * 3, [0.004] * 7], base - 0.012),
+        model("cnn_4", base - 0.1, base - 0.1)])
+    assert arch.curve_overlaps(stats_, ["mlp_1", "cnn_3", "cnn_4"]) == [["mlp_1", "cnn_3", 7,
+                                                                          10]]
+    apart = stats_.assign(val_acc_mean=stats_.val_acc_mean + (stats_.model == "cnn_3") * 0.02)
+    assert arch.curve_overlaps(apart, ["mlp_1", "cnn_3", "cnn_4"]) == []
+    sec = build(tmp_path, THREE_RUNS, overlaps=[["mlp_2", "cnn_3", 16, 21]])
+    caption = {f["id"]: f["caption"] for f in sec.figures}["architectures-fig-performance"]
+    assert caption.endswith(
+        "Mean training and validation accuracy within 1 point of each other: mlp_2 and cnn_3 "
+        "at 16 of 21 records; there one model's curves in b and d hide the other's.")
+    plain_caption = {f["id"]: f["caption"] for f in build(tmp_path / "no", THREE_RUNS).figures}
+    assert "hide" not in plain_caption["architectures-fig-performance"]

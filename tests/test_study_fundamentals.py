@@ -21,15 +21,18 @@ def test_seed_003_exercises_are_computed_not_typed():
     assert table.result[3].startswith("3 in layer 2, 5 in layer 1, 7 in the input")
 
 
-def similarity(col, row, n=20, col_pixel=0.28, row_pixel=0.2):
+def similarity(col, row, n=20, col_pixel=0.28, row_pixel=0.2, control=(0.5, 0.5)):
     """Per compared image (n, the figure's 5 first), its column and its row |r|, spectrum and
-    pixel, around the given values, as convolution.analyse writes them."""
+    pixel, around the given values, and the spectrum column and row of the same images with
+    their pixels shuffled (`control`), as convolution.analyse writes them."""
     return {"image_shape": [28, 28], "kernel_shape": [4, 4], "map_shape": [25, 25],
             "kernels": 8, "images": [0, 1, 2, 3, 4], "compared": list(range(n)),
             "reference": list(range(n, 2 * n)), "image_pixel_r": 0.5,
             "column_spectrum_r": spread(col, n, 0.01), "row_spectrum_r": spread(row, n, 0.01),
             "column_pixel_r": spread(col_pixel, n, 0.01),
-            "row_pixel_r": spread(row_pixel, n, 0.01)}
+            "row_pixel_r": spread(row_pixel, n, 0.01), "control_seed": 0,
+            "control_column_spectrum_r": spread(control[0], n, 0.01),
+            "control_row_spectrum_r": spread(control[1], n, 0.01)}
 
 
 # a bank of two 2x2 kernels: one whose weights sum to zero, one whose weights do not
@@ -100,8 +103,9 @@ def test_columns_and_rows_are_compared_image_by_image_by_a_sign_test(tmp_path):
     # rows less alike than columns pixel by pixel: row minus column below 0 in every image
     assert "below 0 for 20 of 20" in a["convolution-q5"]
     summary = plain(sec.summary, sec)
-    assert ("agrees — amplitude-spectrum |r|, column minus row: above 0 for 20 of 20 images, "
-            "sign test p = 1.9e-06") in summary
+    assert ("than the kernels alone do: agrees — spectrum |r|, column minus row, less the "
+            "same with pixels shuffled: above 0 for 20 of 20 images, sign test p = 1.9e-06") \
+        in summary
     assert "image 3" not in summary  # the counts, not every image's value
     # the other way in every image: the verdict says so
     b, _ = convolution_answers(tmp_path / "b", similarity(0.4, 0.6, col_pixel=0.1))
@@ -119,6 +123,56 @@ def test_columns_and_rows_are_compared_image_by_image_by_a_sign_test(tmp_path):
     headings = [q.question for q in sec.questions]
     assert "Do the maps of one column look alike across images?" in headings
     assert "Do the maps of one row look alike?" in headings
+
+
+def test_columns_are_held_against_what_the_kernels_alone_give(tmp_path):
+    """Variant F: column minus row was above 0 for 20 of 20 images ('agrees', p = 1.9e-06),
+    but a map's spectrum carries its kernel's, and the same images with their pixels shuffled
+    gave more (+0.28 against +0.20). The expectation is now set against real minus shuffled,
+    per image, and a sentence says what the raw comparison shows."""
+    a, sec = convolution_answers(tmp_path / "a", similarity(0.78, 0.58, control=(0.8, 0.52)))
+    q4 = a["convolution-q4"]
+    # the raw comparison, the control, and what the two say together
+    assert ("minus its row (its maps against each other): above 0 for 20 of 20 images "
+            "(20 images from +0.20 to +0.20") in q4
+    assert ("The same on each image with its pixels shuffled (seed 0, the other images' too), "
+            "which keeps only what the kernels impose: above 0 for 20 of 20 images (20 images "
+            "from +0.28 to +0.28") in q4
+    assert ("the kernels alone give the raw comparison's direction, so on its own it shows the "
+            "pattern each kernel imposes, not what the garments contain") in q4
+    # the verdict: real minus control, per image (-0.08 in each)
+    assert ("Measured: Column minus row per image, less the same on that image with its pixels "
+            "shuffled (what the garments add to what the kernels alone give): below 0 for 20 of "
+            "20 images") in q4
+    assert "Verdict: disagrees" in q4 and "even on images with no garment" in q4
+    assert "the sign test's p is approximate" in q4
+    ev = dict(sec.claims)["columns_vs_rows"]["evidence"]
+    assert [x["values"][0] for x in ev["arms"]] == pytest.approx([-0.08] * 20)
+    assert "disagrees — spectrum |r|, column minus row, less the same with pixels shuffled" \
+        in plain(sec.summary, sec)
+    # the garments adding to the kernels: agrees; the shuffled images show no direction
+    b = convolution_answers(tmp_path / "b", similarity(0.78, 0.58, control=(0.5, 0.5)))[0]
+    assert "Verdict: agrees" in b["convolution-q4"]
+    assert "no direction is shown with the pixels shuffled" in b["convolution-q4"]
+
+
+def test_the_control_shuffles_each_images_pixels_with_a_fixed_seed():
+    import numpy as np
+
+    from nnstudies import fundamentals
+    rng = np.random.default_rng(4)
+    images, reference = rng.random((3, 8, 8)), rng.random((4, 8, 8))
+    once, again = convolution.shuffled_pixels(images), convolution.shuffled_pixels(images)
+    assert np.array_equal(once, again) and not np.array_equal(once, images)
+    assert np.array_equal(np.sort(once.reshape(3, -1)), np.sort(images.reshape(3, -1)))
+    bank = np.array([[[1.0, -1.0], [1.0, -1.0]], [[1.0, 1.0], [-1.0, -1.0]]])
+    control = convolution.control_similarity(images, reference, bank)
+    both = convolution.shuffled_pixels(np.concatenate([images, reference]))
+    direct = fundamentals.map_similarity(fundamentals.feature_maps(both[:3], bank),
+                                         fundamentals.feature_maps(both[3:], bank))
+    assert control["control_column_spectrum_r"] == pytest.approx(direct["column_spectrum_r"])
+    assert control["control_row_spectrum_r"] == pytest.approx(direct["row_spectrum_r"])
+    assert control["control_seed"] == convolution.CONTROL_SEED
 
 
 def test_the_row_expectation_states_its_premise_as_measured(tmp_path):
@@ -318,19 +372,21 @@ def test_an_ece_is_held_against_a_calibrated_model_on_as_many_test_images(tmp_pa
     assert "each of the 2,000 test images drawn right with probability the run's own " \
         "confidence (1,000 draws per run, the same 10 bins)" in q1
     # each run against its own percentile (ECE / p95: mlp_1 0.88, 0.92, 1.26; cnn_3 1.45,
-    # 1.22, 1.66), counted per model, and the count held against chance
+    # 1.22, 1.66), counted per model, and each model's count held against chance
     assert ("Runs with an ECE above their own 95th percentile for a perfectly calibrated "
-            "model (beyond that run's sampling noise), per model: mlp_1 1, cnn_3 3: 4 of 6 "
-            "runs in all; with every run calibrated, 4 or more of 6 would be by chance with "
-            "probability 8.6e-05 (binomial): more than sampling noise gives by the rule") in q1
+            "model (beyond that run's sampling noise), each model's count against chance (one "
+            "binomial test per model): mlp_1 1 of 3 runs above, binomial p = 0.14, 0.14 "
+            "adjusted for 2 models: within what sampling noise gives by the rule; cnn_3 3 of 3 "
+            "runs above, binomial p = 0.00013, 0.00025 adjusted for 2 models: more than "
+            "sampling noise gives by the rule") in q1
     # with 5 classes no confidence is below 1/5: the two lowest of 10 bins are always empty
     assert "the 2 bins below 0.2 always stay empty" in q1
     every = concepts_q1(concepts_section(tmp_path, {"mlp_1": [0.05, 0.06]}))
-    assert "mlp_1 2: every run; with every run calibrated, 2 or more of 2 would be by " \
-        "chance with probability 0.0025 (binomial): more than sampling noise gives" in every
+    assert "mlp_1 2 of 2 runs above, binomial p = 0.0025: more than sampling noise gives " \
+        "by the rule" in every
     none = concepts_q1(concepts_section(tmp_path, {"mlp_1": [0.01, 0.02]}, classes=10))
-    assert "mlp_1 0: none of 2 runs in all: within what sampling noise gives by the rule" \
-        in none
+    assert "mlp_1 0 of 2 runs above, binomial p = 1: within what sampling noise gives by the " \
+        "rule" in none
     assert "the 1 bin below 0.1 always stays empty" in none
     # the table gives the reference next to each model's ECE, its columns named for what they
     # hold: means of the runs' own calibrated ECEs, and runs above their own percentile
@@ -467,10 +523,10 @@ def test_calibration_is_compared_above_each_runs_own_floor(tmp_path):
 
 
 def test_runs_above_their_noise_are_counted_against_chance(tmp_path):
-    """Variant E: 2 of 10 runs above their own 95th percentile. With every run calibrated each
-    is above with probability 0.05, so 2 or more of 10 happen by chance 8.6 % of the time:
-    within noise (the rule used to show each of the 2 as beyond noise, with no word on how
-    many chance gives)."""
+    """Variant E: 2 of 5 mlp_1 runs and 0 of 5 cnn_3 runs above their own 95th percentile.
+    With every run calibrated each is above with probability 0.05: 2 or more of 5 happen by
+    chance with p = 0.023, 0.045 Holm-adjusted for the 2 models (the rule used to show each
+    run as beyond noise, with no word on how many chance gives)."""
     eces = {"mlp_1": [0.0072, 0.0058, 0.0083, 0.0097, 0.0061],
             "cnn_3": [0.0030, 0.0062, 0.0044, 0.0046, 0.0064]}
     p95 = {"mlp_1": [0.0075, 0.0083, 0.0077, 0.0090, 0.0090],
@@ -478,11 +534,46 @@ def test_runs_above_their_noise_are_counted_against_chance(tmp_path):
     sec = concepts_section(tmp_path, eces,
                            calibrated={m: [(0.0045, p) for p in v] for m, v in p95.items()})
     q1 = concepts_q1(sec)
-    assert ("per model: mlp_1 2, cnn_3 0: 2 of 10 runs in all; with every run calibrated, 2 "
-            "or more of 10 would be by chance with probability 0.086 (binomial): within what "
-            "sampling noise gives by the rule") in q1
-    rule = dict(sec.claims)["ece_noise"]["evidence"]["rule"]
-    assert "one-sided binomial test of the count against 0.05 per run" in rule
+    assert ("mlp_1 2 of 5 runs above, binomial p = 0.023, 0.045 adjusted for 2 models: more "
+            "than sampling noise gives by the rule; cnn_3 0 of 5 runs above, binomial p = 1, 1 "
+            "adjusted for 2 models: within what sampling noise gives by the rule") in q1
+    rule = dict(sec.claims)["ece_noise_mlp_1"]["evidence"]["rule"]
+    assert "one-sided binomial test of that model's count against 0.05 per run" in rule
+
+
+def test_calibration_noise_is_judged_per_model_with_its_own_test(tmp_path):
+    """Variant F: 6 of 12 runs above their own 95th percentile, pooled 'more than sampling
+    noise' (p = 1.1e-05), came from cnn_4 alone (4 of 4); mlp_1 and cnn_small had 1 of 4 each,
+    within noise. Each model now gets its own count, binomial p and verdict (Holm-adjusted over
+    the models), and the evidence carries the test and the p (it had none)."""
+    eces = {"mlp_1": [0.019, 0.022, 0.028, 0.016], "cnn_3": [0.068, 0.034, 0.051, 0.045]}
+    sec = concepts_section(tmp_path, eces)  # each run's 95th percentile 0.027
+    q1 = concepts_q1(sec)
+    assert "8 runs in all" not in q1 and "5 or more of 8" not in q1
+    assert ("mlp_1 1 of 4 runs above, binomial p = 0.19, 0.19 adjusted for 2 models: within "
+            "what sampling noise gives by the rule") in q1
+    assert ("cnn_3 4 of 4 runs above, binomial p = 6.3e-06, 1.3e-05 adjusted for 2 models: "
+            "more than sampling noise gives by the rule") in q1
+    found = dict(sec.claims)
+    for model, p in (("mlp_1", 0.185), ("cnn_3", 1.25e-05)):
+        ev = found[f"ece_noise_{model}"]["evidence"]
+        assert "binomial test" in ev["test"] and "Holm-adjusted over 2 models" in ev["test"]
+        assert ev["p"] == pytest.approx(p, rel=0.01)
+        assert ev["arms"][0]["arm"] == f"{model}, seed 0, ECE"
+    # one run: the test cannot reach 0.05 (its smallest p is 0.05 itself), so it is not run
+    one = concepts_section(tmp_path, {"mlp_1": [0.05], "cnn_3": [0.05, 0.06]})
+    assert ("mlp_1 1 of 1 run above, not tested: with 1 run the smallest p the binomial test "
+            "can give is 0.05") in concepts_q1(one)
+    ev = dict(one.claims)["ece_noise_mlp_1"]["evidence"]
+    assert ev["p"] != ev["p"] and ev["min_p"] == pytest.approx(0.05)
+    # the one model tested is not adjusted
+    assert "cnn_3 2 of 2 runs above, binomial p = 0.0025: more than" in concepts_q1(one)
+
+
+def test_holm_adjusts_a_family_of_p_values():
+    assert concepts.holm({"a": 0.01, "b": 0.04, "c": 0.03}) == pytest.approx(
+        {"a": 0.03, "c": 0.06, "b": 0.06})
+    assert concepts.holm({"a": 0.2}) == {"a": 0.2}
 
 
 @pytest.mark.parametrize("trained, said", [

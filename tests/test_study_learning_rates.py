@@ -719,3 +719,55 @@ def test_steps_computed_beyond_those_kept_are_each_runs_own_not_a_mean():
     every = {"schedule_steps": {"per_epoch": 108, "runs": {0: [540, 648], 1: [540, 648]}}}
     assert lr_study._computed(every).startswith("; each run computed 648 steps in all")
     assert lr_study._computed({"schedule_steps": {"runs": {0: [540, 540]}}}) == ""
+
+
+# ------------------ one rate reaches the target: the others are censored, not missing (F)
+
+def test_with_one_rate_at_the_target_the_runs_short_of_it_are_slower_not_missing(tmp_path):
+    """Only lr 0.1 reaches 70 %; lr 0.01 and 0.001 end ok short of it (slower than their 324
+    steps), lr 1000 diverges. Q1 says what each rate's runs did, and which way their order
+    points against the expectation, without a verdict (no test can run on 3 points)."""
+    measured = {**outcomes(), "lr0.01": (curve([0.5, 0.6, 0.65, 0.66] * 2), 0.66, None)}
+    q1 = section(tmp_path, [2, 4], measured=measured)[0]["learning_rates-q1"]
+    assert "cannot be checked" not in q1
+    assert ("(lr 1000: its run diverged without reaching it, left out; lr 0.1: its run reached "
+            "it, at 72 steps; lr 0.01: its run ended ok without reaching it within 324 steps; "
+            "lr 0.001: its run ended ok without reaching it within 324 steps; a run that ended ok "
+            "without reaching it is right-censored: slower than its 324 steps, ranked after "
+            "every run that reached it): not testable with 3 points") in q1
+    assert ("In direction these runs point the way the expectation says (fewer steps at a "
+            "larger rate), which no test here establishes. Verdict: cannot tell") in q1
+    assert "Rates whose runs did not all end ok" not in q1  # the claim names the fates once
+    # the same runs the other way round point against it
+    swapped = {**measured, "lr0.1": measured["lr0.001"], "lr0.001": measured["lr0.1"]}
+    q1 = section(tmp_path / "swapped", [2, 4], measured=swapped)[0]["learning_rates-q1"]
+    assert "these runs point against the expectation (more steps at a larger rate)" in q1
+
+
+def _const(rows):
+    return pd.DataFrame(rows, columns=["lr", "steps", "steps_to_target", "status"])
+
+
+def test_censored_runs_count_in_the_speed_trend_as_slower_than_the_budget():
+    """Three seeds a rate: lr 0.1 and 0.01 reach the target, every lr 0.001 run ends ok short
+    of it. Left out, the 6 remaining points at 2 rates cannot reach p < 0.05; counted as slower
+    than the budget, the 9 points at 3 rates show the expected fall."""
+    nan = float("nan")
+    const = _const([(0.1, 324, s, "ok") for s in (100, 110, 120)]
+                   + [(0.01, 324, s, "ok") for s in (200, 210, 220)]
+                   + [(0.001, 324, nan, "ok")] * 3)
+    c = lr_study.speed_trend(const, [0.1, 0.01, 0.001])
+    ev = c["evidence"]
+    assert ev["verdict"] == "agrees" and ev["measurement"]["n"] == 9
+    assert "right-censored" in c["text"]
+    # the evidence shows no made-up step for a censored run
+    assert {a["arm"]: a["values"] for a in ev["arms"]}[
+        "the rate 0.001 (3 never reached it within 324 steps)"] == []
+    # a run that never reached it and did not end ok is left out, not censored
+    stuck = _const([(0.5, 324, nan, "stuck")] * 2 + [(0.05, 324, 90, "ok")] * 2)
+    assert lr_study.speed_trend(stuck, [0.5, 0.05]) is None
+    assert lr_study._no_speed_order(stuck).startswith("Only lr 0.05 has runs that reached it")
+    none = _const([(0.05, 324, nan, "ok")] * 2 + [(0.005, 324, nan, "ok")] * 2)
+    assert lr_study.speed_trend(none, [0.05, 0.005]) is None
+    assert lr_study._no_speed_order(none) == ("No run reached it within its 324 steps, so the "
+                                              "rates are not ordered by speed.")

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import prose
 from .lazy import lazy_import
-from .stats import ALPHA, compare, mean_ci, rank_correlation
+from .stats import ALPHA, SMALL_SAMPLE, compare, mean_ci, rank_correlation
 
 stats = lazy_import("scipy.stats")
 
@@ -108,6 +108,8 @@ def short_verdict(c, unit="runs"):
         return "one run on a side: no comparison"
     if not c["testable"]:
         return f"not resolved ({c['n_x']} and {c['n_y']} {unit})"
+    if c.get("small") and c["p"] < ALPHA:
+        return f"not resolved (p = {c['p']:.2g}, {c['n_x']} and {c['n_y']} {unit})"
     return f"{'' if c['separated'] else 'not '}separated (p = {c['p']:.2g})"
 
 
@@ -119,6 +121,11 @@ def verdict_words(c, unit="runs"):
     if not c["testable"]:
         return (f"not resolved: with {n} no test can reach p < {ALPHA} (the smallest p an "
                 f"exact test can give is {c['min_p']:.2g})")
+    if c.get("small") and c["p"] < ALPHA:
+        beyond = (", every run of one beyond every run of the other"
+                  if c["p"] <= c["min_p"] * (1 + 1e-9) else "")
+        return (f"not resolved: permutation test p = {c['p']:.2g} ({n}{beyond}), but with fewer "
+                f"than {SMALL_SAMPLE} runs a side that does not resolve it")
     if c["separated"]:
         return f"separated by the data (permutation test p = {c['p']:.2g}, {n})"
     return (f"not separated by the data (p = {c['p']:.2g}, {n}): too few or too noisy runs "
@@ -170,6 +177,7 @@ def difference(a, xs, b, ys, what, fmt=fmt_pct, source="", diff_fmt=None, unit="
     return _claim(f"{what}, {a} against {b}: {d}, {verdict_words(c, unit)}", "difference",
                   _rule("difference"), source, arms, PERMUTATION, c["p"], c["min_p"],
                   diff=c["diff"], separated=c["separated"], testable=c["testable"],
+                  small=c["small"],
                   short=f"{what}, {a} against {b}: {d}, {short_verdict(c, unit)}", fmt=fmt)
 
 
@@ -236,11 +244,13 @@ def _rule(kind):
     return {
         "difference": f"two arms are separated when the {PERMUTATION} gives p < {ALPHA}; with "
                       "one run on a side no comparison is made; where no arrangement can reach "
-                      f"p < {ALPHA} the comparison is not resolved",
+                      f"p < {ALPHA}, or with fewer than {SMALL_SAMPLE} runs on a side, the "
+                      "comparison is not resolved",
         "ranking": "the arm with the highest mean (the lowest, where the sentence says so) "
                    "is named with its 95 % t interval; whether it is separated from the "
-                   f"runner-up by the {PERMUTATION} (p < {ALPHA}); with one run an arm there is "
-                   "no ranking, only the values",
+                   f"runner-up by the {PERMUTATION} (p < {ALPHA}, with {SMALL_SAMPLE} runs or "
+                   "more on each side: with fewer the ranking is not resolved); with one run an "
+                   "arm there is no ranking, only the values",
         "trend": f"a monotone trend is claimed when the {SPEARMAN} gives p < {ALPHA}; with too "
                  "few points for any test to reach that, the trend is not testable",
         "threshold": "the first setting (in the stated order) whose runs are separated from "
@@ -302,7 +312,7 @@ def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=
             f"{verdict_words(c)}")
     return _claim(text, "ranking", _rule("ranking"), source, order, PERMUTATION, c["p"],
                   c["min_p"], best=best["arm"], runner_up=second["arm"], diff=c["diff"],
-                  separated=c["separated"], testable=c["testable"],
+                  separated=c["separated"], testable=c["testable"], small=c["small"],
                   short=f"{what}: {word} mean {best['arm']} {interval}, against "
                         f"{second['arm']} {d}, {short_verdict(c)}", fmt=fmt)
 
@@ -358,8 +368,12 @@ def mechanism(expectation, measurement, expected_sign=1, name=None):
     verdict = "cannot tell" if got == 0 else "agrees" if got == expected_sign else "disagrees"
     ev = measurement["evidence"]
     tested = ev.get("p") is not None and ev["p"] == ev["p"]  # NaN: no test could run
+    reachable = ev.get("min_p") is not None and ev["min_p"] == ev["min_p"]
     why = ("no test is run on these values" if ev["kind"] == "values" else
+           f"with fewer than {SMALL_SAMPLE} runs a side the comparison is not resolved"
+           if tested and ev.get("small") and ev["p"] < ALPHA else
            "the measurement's test does not establish a direction" if tested else
+           f"no test can reach p < {ALPHA} at these sizes" if reachable else
            "no test can be run at these sizes")
     text = (f"Expected: {expectation} Measured: {measurement['text']}. Verdict: {verdict}"
             + (f" ({why})" if verdict == "cannot tell" else ""))

@@ -132,7 +132,8 @@ def figures_of(params):
 def analyse(inp, out, params, info):
     runs_, by_run, variants, curves = aggregate.variant_tables(
         inp.summary, inp.curves, len(info["class_names"]), info["sizes"]["test"])
-    found = facts(variants, params, runs_, by_run, len(info["class_names"]))
+    found = facts(variants, params, runs_, by_run, len(info["class_names"]),
+                  info["sizes"]["test"])
     variants = with_fates(variants, found)  # the table's fate cell ('stuck after ...')
     runs_.to_csv(out.table("runs"), index=False)
     variants.to_csv(out.table("variants"), index=False)
@@ -284,7 +285,7 @@ def _by_model(frame, column, models, label=lambda m: m):
             if (frame.model == m).any()}
 
 
-def facts(variants, params, runs_, curves, n_classes):
+def facts(variants, params, runs_, curves, n_classes, n_test=None):
     """Every number and claim of the section, from per-run values: gradient norms per model and
     activation, their trend with depth, the ReLU/sigmoid ratio (same model and seed), all on
     the base scaling (base_scaling), and, for inputs in [0, 255], the ratio to the same variant
@@ -292,7 +293,8 @@ def facts(variants, params, runs_, curves, n_classes):
     gradient comparisons (their gradient is the explosion's); stuck runs stay in (a vanishing
     gradient is what they show). Each run's fate (`fates`) is the methods' (stats.run_status),
     qualified where its loss blew up at a record and it did not end blown up (_fate); each
-    variant's in `variant_fates` (its table cell) and `variant_worst`."""
+    variant's in `variant_fates` (its table cell) and `variant_worst`. `n_test`, the test
+    images, sets the noise of a test-accuracy difference in the bonus's outcome."""
     per_run = aggregate.per_run_numbers(runs_, curves)
     depth, models = params["depth"], params["protocol"]["models"]
     base, why = base_scaling(params["protocol"]["scalings"], params["data_scaling"],
@@ -384,6 +386,7 @@ def facts(variants, params, runs_, curves, n_classes):
                 f"model and seed, {inputs}), per model", reference=0, source=SOURCE,
                 unit="model")
         out["ratio_models"] = sorted(set(ratio.model), key=models.index)
+        out["ratio_relu_stuck"] = _stuck_relu_pairs(compared, ratio, models)
         # the sign test drops a model with no finite ratio: the answer names it
         out["ratio_infinite"] = [m for m, r in by_model.items()
                                  if not any(np.isfinite(r))]
@@ -402,8 +405,84 @@ def facts(variants, params, runs_, curves, n_classes):
         out["scaling_pairs"].append(["raw", "unit" if "unit" in ran else base])
     for sc, ref in out["scaling_pairs"]:
         _scaling_facts(per_run, usable, sc, ref, curves, models, found, out)
+        if sc == "raw" and ref != "raw":
+            out["raw_outcome"] = _outcome(per_run, ref, models, n_test)
+    out["coinciding"] = {sc: _coinciding(per_run[per_run.scaling == sc], curves, models,
+                                         chance) for sc in params["protocol"]["scalings"]}
     out["claims"] = found
     return out
+
+
+# Two curves of a panel are said to coincide at a record where they lie within this share of
+# the panel's span of each other (about a line's width on the printed figure)
+COINCIDE = 0.02
+# ... and are noted when they do at this share of their common records or more (curves that
+# only cross stay visible)
+COINCIDE_RECORDS = 0.8
+PANELS = {"train_loss": "training-loss", "grad_norm": "gradient-norm"}
+
+
+def _coinciding(runs_, curves, models, chance):
+    """The caption's notes on curves of one figure (one scaling) that hide each other: per
+    model and panel, two activations whose mean curves lie within COINCIDE of the row's span
+    (shared by its panels) at COINCIDE_RECORDS of their common records or more; on a log
+    scale (the gradient norm, or a loss spanning orders of magnitude) in log10. The span is the
+    figure's (figures.activation_figure): from the runs that did not blow up or diverge, the
+    smallest value to the largest of their curves' upper quartiles."""
+    if runs_.empty:
+        return []
+    frames = []
+    for r in runs_.itertuples():
+        c = curves[(r.name, r.seed)]
+        frames.append(pd.DataFrame({"model": r.model, "activation": r.activation,
+                                    "worst": r.status, "step": c.step,
+                                    **{k: c[k] if k in c else np.nan for k in PANELS}}))
+    allc = pd.concat(frames)
+    worst = allc.groupby(["model", "activation"]).worst.agg(
+        lambda s: "blew up" if s.isin(["blew up", "diverged"]).any() else "ok")
+    mean = allc.groupby(["model", "activation", "step"])[list(PANELS)].mean()
+    notes = []
+    for column, panel in PANELS.items():
+        values = mean[column].where(mean[column] > 0) if column == "grad_norm" else mean[column]
+        regular = [values.xs((m, a), level=[0, 1]).dropna() for (m, a), w in worst.items()
+                   if w == "ok"] or [values.dropna()]
+        regular = [v for v in regular if len(v)]
+        if not regular:
+            continue
+        lo = min(v.min() for v in regular)
+        hi = max(v.quantile(0.75) if len(v) >= 4 else v.max() for v in regular)
+        log = column == "grad_norm" or (lo > 0 and hi / lo > 30)
+        scale = np.log10 if log else (lambda x: x)
+        span = float(scale(hi) - scale(lo)) if hi > lo else 0.0
+        if span <= 0:
+            continue
+        tol = COINCIDE * span
+        for m in [m for m in models if m in mean.index.get_level_values(0)]:
+            acts = [a for a in figures.ACTIVATION_STYLE if (m, a) in worst.index]
+            for i, a in enumerate(acts):
+                for b in acts[i + 1:]:
+                    x, y = values.xs((m, a), level=[0, 1]), values.xs((m, b), level=[0, 1])
+                    both = pd.concat([x, y], axis=1, keys=["x", "y"]).dropna()
+                    if len(both) < 2:
+                        continue
+                    close = (scale(both.x) - scale(both.y)).abs() <= tol
+                    if close.sum() < COINCIDE_RECORDS * len(both):
+                        continue
+                    at = both[close]
+                    on_chance = (column == "train_loss" and not log and
+                                 bool(((at - chance).abs() <= tol).all(axis=None)))
+                    notes.append(
+                        f"In {m}'s {panel} panel the {_act_label(a)} and {_act_label(b)} "
+                        f"curves coincide at {int(close.sum())} of their {len(both)} records "
+                        f"(within {100 * COINCIDE:.0f} % of the axis's span"
+                        + (", on a log scale" if log else "") + ")"
+                        + (f", both on the chance line (ln C = {chance:.4g})" if on_chance
+                           else "") + ": one hides the other.")
+    return notes
+
+
+def _act_label(a):
+    return "ReLU" if a == "relu" else a
 
 
 def _ratios(frame):
@@ -414,6 +493,46 @@ def _ratios(frame):
     sig = frame[frame.activation == "sigmoid"].set_index(key).grad_norm_mean
     both = relu.index.intersection(sig.index)
     return (relu[both] / sig[both]).replace(np.inf, np.nan).rename("ratio").reset_index()
+
+
+def _stuck_relu_pairs(compared, ratio, models):
+    """The ratio's pairs whose ReLU run is itself stuck: the expectation's premise (ReLU units
+    active, passing the gradient on) fails in them, so their ratio does not show ReLU keeping
+    the gradient alive. Each with both runs' fates, test accuracies and gradient norms."""
+    runs_ = compared.set_index(["model", "seed", "activation"])
+    seeds = ratio.groupby("model").seed.nunique()
+    out = []
+    for r in ratio.itertuples():
+        relu, sig = runs_.loc[(r.model, r.seed, "relu")], runs_.loc[(r.model, r.seed, "sigmoid")]
+        if relu.status == "ok":
+            continue
+        out.append({"run": r.model + (f" seed {r.seed}" if seeds[r.model] > 1 else ""),
+                    "order": models.index(r.model), "ratio": float(r.ratio),
+                    "sigmoid_status": sig.status,
+                    "test_acc": [float(relu.test_acc), float(sig.test_acc)],
+                    "grad": [float(relu.grad_norm_mean), float(sig.grad_norm_mean)]})
+    return sorted(out, key=lambda x: x["order"])
+
+
+def _stuck_relu_text(pairs):
+    """Q2's caveat on the ratios of stuck ReLU runs (_stuck_relu_pairs), '' without any."""
+    def one(p):
+        both = p["sigmoid_status"] != "ok"
+        ratio = "no finite ratio" if p["ratio"] != p["ratio"] else f"ratio {p['ratio']:.3g}"
+        return (f"{p['run']}'s ReLU run is stuck" + (" too, like its sigmoid run" if both else
+                                                      f", its sigmoid run {p['sigmoid_status']}")
+                + f" (test accuracy {prose.pct(p['test_acc'][0])} and "
+                f"{prose.pct(p['test_acc'][1])}; mean first-layer gradient norm "
+                f"{p['grad'][0]:.3g} and {p['grad'][1]:.3g}): its {ratio} "
+                + ("compares two runs that did not learn" if both else
+                   "is that of a ReLU run that did not learn"))
+    if not pairs:
+        return ""
+    one_run = len(pairs) == 1
+    return ("; ".join(one(p) for p in pairs) + ". The expectation's premise, active ReLU units "
+            f"passing the gradient on, fails in {'this ReLU run' if one_run else 'these ReLU runs'}"
+            f", so {'its ratio does' if one_run else 'their ratios do'} not show ReLU keeping "
+            "the gradient alive.")
 
 
 def _by_variant(frame, column, models):
@@ -450,6 +569,9 @@ def _scaling_facts(per_run, usable, scaling, ref, curves, models, found, out):
     out[f"{scaling}_left_out"] = _named_runs(left, models, scaling=True)
     out[f"{scaling}_left_out_scalings"] = sorted(set(left.scaling))
     out[f"{scaling}_left_out_diverged"] = bool((left.status == "diverged").any())
+    # a run whose loss blew up at a record and that then ended ok: it recovered
+    out[f"{scaling}_left_out_recovered"] = _named_runs(left[left.status == "ok"], models,
+                                                       scaling=True)
     measured = pair[usable[pair.index] & pair.grad_norm_first_record.notna()]
     this = measured[measured.scaling == scaling].set_index(key)
     other = measured[measured.scaling == ref].set_index(key)
@@ -480,6 +602,55 @@ def _scaling_facts(per_run, usable, scaling, ref, curves, models, found, out):
             _by_variant(both.rename("diff").reset_index(), "diff", models),
             f"Test accuracy on {name} minus on {ref_name} (same variant and seed), per "
             "variant", reference=0, fmt=claims.fmt_points, source=SOURCE, unit="variant")
+
+
+def _outcome(per_run, ref, models, n_test):
+    """What [0, 255] did to each variant against `ref`, same seed: its fate on both (the
+    methods' stuck rule) and its test accuracy on both; `n_test`, the test images (None:
+    unknown)."""
+    key = ["model", "activation", "seed"]
+    ref_runs = per_run[per_run.scaling == ref].set_index(key)
+    raw = per_run[per_run.scaling == "raw"]
+    seeds = raw.seed.nunique()
+    rows = []
+    for r in raw.assign(order=raw.model.map(models.index)).sort_values(
+            ["order", "activation", "seed"]).itertuples():
+        k = (r.model, r.activation, r.seed)
+        if k not in ref_runs.index:
+            continue
+        other = ref_runs.loc[k]
+        a, b = float(r.test_acc), float(other.test_acc)
+        rows.append({"variant": f"{r.model} {r.activation}"
+                     + (f" seed {r.seed}" if seeds > 1 else ""),
+                     "status": r.status, "ref_status": other.status,
+                     "test_acc": a, "ref_test_acc": b})
+    return {"ref": ref, "n_test": n_test, "rows": rows}
+
+
+def _outcome_text(o):
+    """The bonus's measured outcome (facts' raw_outcome): variants that learned on [0, 255]
+    though stuck on the reference, or the reverse, and the size of one test image in points
+    (the test-accuracy claim lists the differences): the expectation names only harm, the
+    runs may show the larger steps helping too."""
+    rows, ref = o["rows"], SCALING_NAMES[o["ref"]]
+    if not rows:
+        return ""
+    parts = []
+    learned = [r for r in rows if r["status"] == "ok" and r["ref_status"] == "stuck"]
+    lost = [r for r in rows if r["status"] == "stuck" and r["ref_status"] == "ok"]
+    if learned:
+        parts.append(f"stuck on {ref}, learned on [0, 255]: " + ", ".join(
+            f"{r['variant']} ({prose.pct(r['ref_test_acc'])} → {prose.pct(r['test_acc'])})"
+            for r in learned))
+    if lost:
+        parts.append(f"learned on {ref}, stuck on [0, 255]: " + ", ".join(
+            f"{r['variant']} ({prose.pct(r['ref_test_acc'])} → {prose.pct(r['test_acc'])})"
+            for r in lost))
+    return ("The expectation names harm only; the outcome"
+            + (" in fates: " + "; ".join(parts) if parts else "")
+            + (", and" if parts else "") + " in test accuracy, the differences above"
+            + (f" (one test image is {100 / o['n_test']:.2g} points)" if o["n_test"] else "")
+            + ".")
 
 
 def with_fates(variants, facts):
@@ -522,10 +693,7 @@ def _opening(facts, p):
 def section(facts, figs, params, info):
     p, variants = params["protocol"], pd.DataFrame(facts["variants"])
     models = p["models"]
-    zoo = PROTOCOL["models"]
-    subset = ("every model of the assignment's zoo" if sorted(models) == sorted(zoo) else
-              f"models {prose.names(models)} ({len(models)} of the assignment's {len(zoo)}: "
-              f"{prose.names(zoo)})")
+    subset = model_subset(models)
     every = ("At the end of every epoch" if p["record_every"] == "epoch" else
              f"Every {p['record_every']} steps")
     sec = Section(NAME, TITLE,
@@ -548,7 +716,8 @@ def section(facts, figs, params, info):
                        figs[scaling], f"Inputs in {SCALING_NAMES[scaling]}"
                        f"{role.get(scaling, '')}, one column per "
                        "model: training loss (top) and first-layer gradient norm (bottom) "
-                       "against step; ReLU solid, sigmoid dashed."))
+                       "against step; ReLU solid, sigmoid dashed."
+                       + "".join(f" {n}" for n in facts.get("coinciding", {}).get(scaling, []))))
     sec.asked_notes = asked_notes(base, p["scalings"], models)  # read by the appendix
     sec.asked_reasons = asked_reasons(facts, set(variants.scaling))
     sec.add_table(f"Per variant ({prose.over_seeds(len(p['seeds']))})", "variants")
@@ -558,6 +727,7 @@ def section(facts, figs, params, info):
     text = f"Activations, {subset}: {fates[0].upper()}{fates[1:]}"
     if "ratio_above_one" in found:  # the claim's verdict and its run counts, as the section
         stuck = facts["stuck_included_runs"]
+        relu_stuck = facts.get("ratio_relu_stuck", [])
         # one ratio per model and seed: a ReLU run over the sigmoid run of the same seed
         sizes = sorted({a["n"] for a in found["ratio_values"]["evidence"]["arms"] if a["n"]})
         paired = facts["ratio_models"]  # the models with a ReLU and a sigmoid run to pair
@@ -571,9 +741,37 @@ def section(facts, figs, params, info):
         text += (f". The ReLU/sigmoid ratios use inputs in "
                  f"{SCALING_NAMES[facts['base_scaling']]}{seeds}"
                  + (f", {prose.count(stuck, 'stuck run')} included" if stuck else "")
+                 + (f" (among them the ReLU run of {prose.names(p['run'] for p in relu_stuck)}"
+                    ", whose ratio does not show ReLU keeping the gradient alive: see Q2)"
+                    if relu_stuck else "")
                  + f". {sec.cite(found, 'ratio_above_one', True)}")
     sec.summary = text + "."
     return sec
+
+
+def model_subset(models):
+    """Which models run, as the notice counts them: the assignment's among them counted
+    against its zoo, naming those left out, and any model the configuration adds (not one of
+    the assignment's) named as added: 'models cnn_5 (1 of the assignment's 5; mlp_1, mlp_2,
+    cnn_3 and cnn_4 left out) and cnn_small (added in this configuration)'."""
+    zoo = PROTOCOL["models"]
+    asked = [m for m in models if m in zoo]
+    added = [m for m in models if m not in zoo]
+    missing = [m for m in zoo if m not in models]
+    if not missing and not added:
+        return "every model of the assignment's zoo"
+    if not missing:
+        ours = f"every model of the assignment's zoo ({prose.names(asked)})"
+    elif asked:
+        ours = (f"models {prose.names(asked)} ({len(asked)} of the assignment's {len(zoo)}; "
+                f"{prose.names(missing)} left out)")
+    if not added:
+        return ours
+    kind = "model" if len(added) == 1 else "models"
+    if not asked:
+        return (f"{kind} {prose.names(added)} (added in this configuration; none of the "
+                f"assignment's {len(zoo)}, {prose.names(zoo)}, is run)")
+    return f"{ours} and {kind} {prose.names(added)} (added in this configuration)"
 
 
 def asked_notes(base, scalings, models):
@@ -641,6 +839,8 @@ def _answers(sec, facts, variants, params):
                    f"{'has' if len(facts['ratio_infinite']) == 1 else 'have'} no finite ratio: "
                    "the sigmoid run's gradient is zero at every record. ")
                 + f"{sec.cite(found, 'ratio_above_one')}. "
+                + _stuck_relu_text(facts.get("ratio_relu_stuck", [])).strip()
+                + (" " if facts.get("ratio_relu_stuck") else "")
                 + "".join(f"{sec.cite(found, k)}. " for k in found
                           if k.startswith("ratio_values_"))
                 + sec.cite(found, "ratio_depth") + (confound if len(families) > 1 else "")
@@ -701,12 +901,20 @@ def _scaling_text(facts, sec, scaling, ref, gradient=True):
                 f"{facts[f'{scaling}_not_measured']}.")
     text = f"{sec.cite(found, f'{scaling}_gradient')}." if gradient else ""
     left = facts[f"{scaling}_left_out"]
+    recovered = facts.get(f"{scaling}_left_out_recovered", [])
     if left:
+        notes = (["on [0, 255] that is the overshoot the expectation allows"]
+                 if "raw" in facts[f"{scaling}_left_out_scalings"] else [])
+        if recovered:
+            who = (("it" if len(left) == 1 else "they") if recovered == left else
+                   prose.names(recovered))
+            notes.append(f"{who} then recovered and ended ok")
+        note = "; ".join(notes)
         text += (" Left out of the ratio, as in Q1 and Q2, because their loss blew up"
                  + (" or diverged" if facts[f"{scaling}_left_out_diverged"] else "") + ": "
-                 + "; ".join(left) + "."
-                 + (" On [0, 255] that is the overshoot the expectation allows." if "raw" in
-                    facts[f"{scaling}_left_out_scalings"] else ""))
+                 + "; ".join(left) + "." + (f" {note[0].upper()}{note[1:]}." if note else ""))
     if f"{scaling}_test_acc" in found:
         text += f" {sec.cite(found, f'{scaling}_test_acc')}."
+    if scaling == "raw" and facts.get("raw_outcome"):
+        text += f" {_outcome_text(facts['raw_outcome'])}"
     return text.strip()

@@ -6,7 +6,7 @@ from ..config import make_run
 from ..data import load_prepared, scale
 from ..report import Section, Shown
 from ..runfiles import load_array
-from ..stats import ALPHA, compare
+from ..stats import ALPHA, chance_loss, compare, mean_ci
 from .common import (check_models, departures as protocol_departures, left_out_models,
                      records, write_facts)
 from ..lazy import lazy_import
@@ -75,18 +75,33 @@ ASKED = [
 # class, yet its selectivity would read 1. Silent units are left out of every per-unit mean.
 SILENT_SHARE = 0.01
 SILENT_COLOUR = "tab:red"  # the numbers of silent units in the weight figures
-# The convergence check: a model is still rising at the end of its budget when the 95 %
-# interval of its runs' mean last-epoch gain (the slope of a line fitted to the last epoch's
-# records, times its steps) lies above 0: a rise beyond its noise is a rise, however small.
-# It is no longer rising when the interval lies within a margin of 0 (an equivalence rule,
-# REPORT.md) or below 0, and the runs cannot tell otherwise. The margin is a share of the
+# The convergence check: a model is still rising at the end of its budget when every run's
+# own last-epoch gain (the slope of a line fitted to the last epoch's records, times its
+# steps) lies above 0 by its own 95 % interval, or the 95 % t interval over the runs' gains
+# does: a rise beyond its noise is a rise, however small. It is no longer rising when those
+# intervals lie within a margin of 0 (an equivalence rule, REPORT.md) or below 0, and the
+# runs cannot tell otherwise. The margin is a share of the
 # validation error left at the end, at most RISING: at 98 % a fixed point would be half of
 # what is left to gain, and "below 1 point" would then call a steep rise flat
 RISING = 0.01
 RISING_SHARE = 0.1
-Z95 = 1.96  # the two-sided 95 % normal quantile: the interval is mean ± Z95 standard errors
+Z95 = 1.96  # the two-sided 95 % normal quantile: a run's own interval is its gain ± Z95 errors
 RUN_FILES = ["summary.json", "curves.csv", "first_layer.npy", "unit_class_means.npy",
              "model.pt"]
+# A run started at chance when its training loss stayed within CHANCE_MARGIN × ln C of ln C
+# (the loss of a uniform guess over C classes) in its first records, for at least
+# CHANCE_RECORDS of them and CHANCE_SHARE of its steps: a network that has learned nothing yet.
+# Its accuracy at the end of the budget then includes a delayed start, which no comparison of
+# models can tell apart from their size, depth or family; their mean curve is a ramp none of
+# the runs follows
+# Two models' mean accuracy curves hide one another (figure panels b and d) where both their
+# training and their validation accuracy lie within OVERLAP of each other at OVERLAP_SHARE of
+# the records they share or more: the caption names the pair
+OVERLAP = 0.01
+OVERLAP_SHARE = 0.5
+CHANCE_MARGIN = 0.05
+CHANCE_RECORDS = 2
+CHANCE_SHARE = 0.05
 
 
 def runs(cfg):
@@ -145,6 +160,10 @@ def analyse(inp, out, params, info):
             for r in runs_.itertuples()]
     runs_["val_gain_last_epoch"] = [gain for gain, _ in fits]
     runs_["val_gain_last_epoch_se"] = [se for _, se in fits]
+    chance = chance_loss(len(info["class_names"]))[0]
+    starts = [chance_start(curves[(r.name, r.seed)], chance) for r in runs_.itertuples()]
+    runs_["chance_start_steps"] = [steps for steps, _ in starts]
+    runs_["chance_start_records"] = [n for _, n in starts]
     data = load_prepared(inp.data)
     train_x = scale(data["train_x"], params["scaling"])
     runs_["final_model_train_acc"] = final_model_train_accuracy(
@@ -186,7 +205,8 @@ def analyse(inp, out, params, info):
         silent = weights[(weights.model == r.model) & weights.best].silent_list
         mark_silent(fig, str(silent.iloc[0]).split() if len(silent) else [])
         figures.save(fig, *out.figure(f"weights_{r.model}"))
-    write_facts(out.facts, facts(summary, runs_, weights))
+    write_facts(out.facts, {**facts(summary, runs_, weights, chance),
+                            "overlaps": curve_overlaps(stats_, list(models))})
 
 
 def last_epoch_fit(curve, steps, epochs):
@@ -212,6 +232,65 @@ def last_epoch_fit(curve, steps, epochs):
     residual = y - (slope * x + intercept)
     se = np.sqrt(residual @ residual / (len(x) - 2) / ((x - x.mean()) ** 2).sum())
     return float(slope * per_epoch), float(se * per_epoch)
+
+
+def curve_overlaps(stats_, models):
+    """[[model, model, records within OVERLAP, records shared], ...]: the pairs of models whose
+    mean training and validation accuracy (curve_stats) both lie within OVERLAP of each other
+    at OVERLAP_SHARE of their shared records or more, in `models`' order."""
+    cols = ["train_acc_mean", "val_acc_mean"]
+    if not set(cols) <= set(stats_.columns):
+        return []
+    by = {m: g.set_index("step")[cols] for m, g in stats_.groupby("model") if m in models}
+    out = []
+    for i, a in enumerate(m for m in models if m in by):
+        for b in (m for m in models[i + 1:] if m in by):
+            both = by[a].join(by[b].add_suffix("_b"), how="inner").dropna()
+            if not len(both):
+                continue
+            near = ((both[cols[0]] - both[cols[0] + "_b"]).abs() < OVERLAP) & \
+                   ((both[cols[1]] - both[cols[1] + "_b"]).abs() < OVERLAP)
+            if near.sum() >= OVERLAP_SHARE * len(both):
+                out.append([a, b, int(near.sum()), len(both)])
+    return out
+
+
+def _overlap_note(facts):
+    """The caption's note on the pairs whose mean accuracy curves hide one another."""
+    pairs = facts.get("overlaps") or []
+    if not pairs:
+        return ""
+    said = "; ".join(f"{a} and {b} at {k} of {n} records" for a, b, k, n in pairs)
+    return (f" Mean training and validation accuracy within {100 * OVERLAP:g} point of each "
+            f"other: {said}; there one model's curves in b and d hide the other's.")
+
+
+def chance_start(curve, chance):
+    """(steps, records) of a run's start at chance: the step of the last record of the unbroken
+    stretch, from its first record, whose training loss lies within CHANCE_MARGIN × `chance`
+    of `chance` (ln C), and how many records it holds; (0, 0) where the first record already
+    lies outside (or the run has none)."""
+    if "train_loss" not in curve or not len(curve):
+        return 0, 0
+    loss = curve.train_loss.to_numpy(float)
+    near = np.abs(loss - chance) <= CHANCE_MARGIN * chance  # NaN (diverged) is not near
+    n = int(np.argmin(near)) if not near.all() else len(near)
+    return (int(curve.step.iloc[n - 1]) if n else 0), n
+
+
+def _chance_starts(runs_):
+    """{model: [[seed, steps at chance, steps of the run], ...]} of the runs that started at
+    chance (CHANCE_RECORDS records and CHANCE_SHARE of their steps at least), by model name."""
+    if "chance_start_steps" not in runs_:
+        return {}
+    out = {}
+    for r in runs_.sort_values(["model", "seed"]).itertuples():
+        steps = r.steps if r.steps == r.steps and r.steps else float("nan")
+        if (r.chance_start_records >= CHANCE_RECORDS
+                and r.chance_start_steps >= CHANCE_SHARE * steps):
+            out.setdefault(r.model, []).append([int(r.seed), int(r.chance_start_steps),
+                                                int(steps)])
+    return out
 
 
 def final_model_train_accuracy(runs_, model_paths, models, train_x, train_y, n_classes,
@@ -409,7 +488,7 @@ def _reach(runs_per_model):
             "single": [m for m, n in runs_per_model.items() if n < 2]}
 
 
-def facts(summary, runs_, weights=None):
+def facts(summary, runs_, weights=None, chance=None):
     """Every statistic the prose cites beyond the tables (correlations, confounds, depth
     pairs), and the claims its answers make, built from per-run values."""
     s = summary.set_index("model")
@@ -504,6 +583,9 @@ def facts(summary, runs_, weights=None):
             "min_runs": int(summary.runs.min()), "claims": found,
             "runs_per_model": runs_per_model, "reach": _reach(runs_per_model),
             "rising": rising, "rising_unsure": unsure,
+            # the runs that started at chance, with the loss and margin they are read against
+            "chance_start": {"loss": chance, "margin": CHANCE_MARGIN,
+                             "runs": _chance_starts(runs_) if chance is not None else {}},
             "neighbours": [f"next_{a}_vs_{b}" for a, b in zip(order[1:], order[2:])]}
 
 
@@ -527,8 +609,9 @@ def _points(x):
 
 
 def _rising_verdict(low, high, margin):
-    """Still rising: the interval above 0 (a rise beyond its noise, whatever its size); no
-    longer rising: within ±margin, or below 0 (falling); otherwise the runs cannot tell."""
+    """One interval's verdict. Still rising: the interval above 0 (a rise beyond its noise,
+    whatever its size); no longer rising: within ±margin, or below 0 (falling); otherwise the
+    interval cannot tell."""
     if low > 0:
         return STILL_RISING
     if high < 0 or (-margin < low and high < margin):
@@ -536,12 +619,27 @@ def _rising_verdict(low, high, margin):
     return CANNOT_TELL_RISING
 
 
+def _model_rising_verdict(own, over, margin):
+    """A model's verdict from its runs' own intervals (`own`: (low, high) of each run's gain,
+    gain ± Z95 standard errors of its fitted slope; None for a run with no error) and from the
+    95 % t interval over the runs' gains (`over`, None with one run). Still rising where every
+    run's own interval lies above 0, or the interval over the runs does; no longer rising
+    where every run's own interval, or the interval over the runs, is flat or falling
+    (_rising_verdict); otherwise the runs cannot tell. A mean of the runs with their pooled
+    fit errors is not used: it leaves out how much the runs differ from one another."""
+    each = ([_rising_verdict(lo, hi, margin) for lo, hi in own]
+            if own and all(iv is not None for iv in own) else [])
+    whole = _rising_verdict(*over, margin) if over is not None else None
+    for verdict in (STILL_RISING, NOT_RISING):
+        if (each and all(v == verdict for v in each)) or whole == verdict:
+            return verdict
+    return CANNOT_TELL_RISING
+
+
 def _rising_claim(model, runs_, source):
     """(claim, verdict) of the convergence check on one model's runs, None where no run has a
-    last-epoch gain. The runs' mean gain has the standard error of their fits (each run's
-    gain is a fitted slope, noisy as its records are); its 95 % interval decides
-    (_rising_verdict). The ranking compares these runs' means, so the question is whether
-    their mean still rose."""
+    last-epoch gain: how many runs' own gains lie above 0 by their own 95 % intervals, and the
+    95 % t interval over the runs' gains, each said as what it is (_model_rising_verdict)."""
     errors = (runs_.val_gain_last_epoch_se if "val_gain_last_epoch_se" in runs_
               else pd.Series(np.nan, index=runs_.index))
     kept = [(seed, g, e) for seed, g, e in zip(runs_.seed, runs_.val_gain_last_epoch, errors)
@@ -549,24 +647,34 @@ def _rising_claim(model, runs_, source):
     if not kept:
         return None
     gains = [g for _, g, _ in kept]
-    mean = float(np.mean(gains))
-    what = f"Last-epoch gain, mean {claims.fmt_points(mean)}"
+    own = [(g - Z95 * e, g + Z95 * e) if e == e else None for _, g, e in kept]
+    fitted = [iv for iv in own if iv is not None]
+    above = sum(lo > 0 for lo, _ in fitted)
+    n = len(kept)
+    what = (f"Last-epoch gain, {above} of {n} run{'' if n == 1 else 's'} above 0 by "
+            f"{'its' if n == 1 else 'their'} own 95 % interval{'' if n == 1 else 's'}")
+    if len(fitted) < n:
+        what += (f" ({n - len(fitted)} with too few records in its last epoch to fit an "
+                 "error)")
+    over = None
+    if n >= 2:
+        mean, _, half = mean_ci(gains)
+        over = (mean - half, mean + half) if half == half else None
+        what += (f"; over the {n} runs, mean {claims.fmt_points(mean)}"
+                 + (f" (95 % t interval {100 * over[0]:+.2f} to {100 * over[1]:+.2f} points)"
+                    if over else ""))
     margin, left = _rising_margin(runs_[runs_.val_gain_last_epoch.notna()])
-    verdict = CANNOT_TELL_RISING
-    if all(e == e for *_, e in kept):
-        half = Z95 * float(np.sqrt(sum(e * e for *_, e in kept))) / len(kept)
-        low, high = mean - half, mean + half
-        what += f" (95 % interval {100 * low:+.2f} to {100 * high:+.2f} points)"
-        verdict = _rising_verdict(low, high, margin)
-    else:
-        what += " (no standard error: a run has too few records in its last epoch to fit)"
+    verdict = _model_rising_verdict(own, over, margin)
     share = (f"the smaller of {_points(RISING)} and {100 * RISING_SHARE:g} % of the "
              f"{100 * left:.1f} points of validation error left at the end" if left == left
              else "no final validation accuracy to scale it by")
-    rule_text = (f"still rising when the 95 % interval of the runs' mean gain lies above 0; no "
-                 f"longer rising when it lies within ±{_points(margin)} ({share}) or below 0; "
-                 f"cannot tell otherwise; the interval is the mean ± {Z95:g} standard errors, "
-                 "each run's from the scatter of its records about its fitted line")
+    rule_text = (f"each run's own interval is its gain ± {Z95:g} standard errors of its fitted "
+                 "slope (from the scatter of its records about the line); the interval over "
+                 "the runs is the 95 % Student t interval of their gains (it needs 2 runs). "
+                 "Still rising when every run's own interval, or the interval over the runs, "
+                 "lies above 0; no longer rising when every run's own interval, or the "
+                 f"interval over the runs, lies within ±{_points(margin)} ({share}) or below 0; "
+                 "cannot tell otherwise")
     claim = claims.rule(model, gains, what, verdict == STILL_RISING, rule_text, STILL_RISING,
                         verdict, fmt=claims.fmt_points, source=source,
                         labels=[f"seed {seed}" for seed, *_ in kept])
@@ -606,7 +714,7 @@ def section(facts, figs, params, info):
                    "loss; b: training (solid) and validation (dashed) accuracy; c: test "
                    "accuracy against the final model's accuracy on the whole training split "
                    "(95 % CI; a marker says when a model had a run that did not end ok); d: "
-                   "validation vs training accuracy during training."))
+                   "validation vs training accuracy during training." + _overlap_note(facts)))
     best = weights[weights.best.astype(bool)].set_index("model")
     for model in params["models"]:
         sec.add_figure(figs[f"weights_{model}"], f"{model}: first-layer weights of its best run "
@@ -626,14 +734,51 @@ def section(facts, figs, params, info):
     none_reach = ("" if not reach.get("pairs") or len(reach["untestable"]) < reach["pairs"] else
                   f" With {_runs_words(facts)}, no comparison here can reach p < {ALPHA}.")
     rising = _rising_text(facts, p, "the ranking")
+    started = _chance_start_text(facts, declared)
     sec.summary = (f"Architectures: {sec.cite(facts['claims'], 'test_accuracy', True)}."
-                   f"{none_reach}{' ' + rising if rising else ''} {fates[0].upper()}{fates[1:]}.")
+                   f"{none_reach}{' ' + rising if rising else ''} {fates[0].upper()}{fates[1:]}."
+                   + (f" {started}" if started else ""))
     # read by the appendix: an ask this configuration does not measure has no "partly" note
     sec.asked_reasons = asked_reasons(declared,
                                       None if facts["depth_claims"] else summary)
     sec.asked_notes = {ask: note for ask, note in asked_notes(declared).items()
                        if ask not in sec.asked_reasons}
     return sec
+
+
+def _chance_start_text(facts, models):
+    """One sentence, one clause per model (in `models`' order) with a run that started at
+    chance: how many of its runs, and the steps each spent there, with the rule; '' where no
+    run did."""
+    start = facts.get("chance_start") or {}
+    found = start.get("runs") or {}
+    n = facts.get("runs_per_model") or {}
+    clauses = []
+    for m in (m for m in models if found.get(m)):
+        runs = found[m]
+        total = {t for *_, t in runs}
+        steps = prose.names(f"{k:,}" + ("" if len(total) == 1 else f" of {t:,}")
+                            for _, k, t in runs)
+        of = f" of {total.pop():,}" if len(total) == 1 else ""
+        who = (f"every {m} run" if len(runs) == n.get(m) and len(runs) > 1 else
+               f"the {m} run" if len(runs) == n.get(m) else f"{len(runs)} of {n.get(m, '?')} "
+               f"{m} runs")
+        first = "their" if len(runs) < n.get(m, 0) and len(runs) > 1 else "its"
+        clauses.append(f"{who}, for {first} first {steps}{of} steps (seed"
+                       f"{'' if len(runs) == 1 else 's'} "
+                       f"{prose.names(str(seed) for seed, *_ in runs)})")
+    if not clauses:
+        return ""
+    loss, margin = start["loss"], start["margin"]
+    classes = int(round(np.exp(loss)))
+    return (f"Started at chance (training loss within {margin * loss:.2g} of ln {classes} = "
+            f"{loss:.2f}, a uniform guess, for at least the first {CHANCE_RECORDS} records and "
+            f"{100 * CHANCE_SHARE:g} % of the steps): {'; '.join(clauses)}.")
+
+
+def _chance_start_models(facts):
+    return [m for m, runs in ((facts.get("chance_start") or {}).get("runs") or {}).items()
+            if runs]
 
 
 def _runs_words(facts):
@@ -698,14 +843,25 @@ def _silent_caption(best, model):
 
 
 def _setting_departure(p):
-    """How the study's optimiser setting departs from the assignment's, for the caveats: 'SGD
-    (lr 0.01, momentum 0.9), not the assignment's Adam (lr 0.001)', 'lr 0.003, not the
-    assignment's 0.001', or '' where it is the assignment's."""
+    """How the study's optimiser setting departs from the assignment's, for the caveats, as
+    (what was run, the assignment's that was not): ('with SGD (lr 0.01, momentum 0.9)', "the
+    assignment's Adam (lr 0.001)"), ('at lr 0.003', "the assignment's lr 0.001"), or None
+    where it is the assignment's. Said as what was measured and what was not run: "holds for
+    SGD, not Adam" would read as a finding about Adam, which no run here tested."""
     if p.get("optimizer", PROTOCOL["optimizer"]) != PROTOCOL["optimizer"]:
-        return f"{prose.optimizer(p)}, not the assignment's {prose.optimizer(PROTOCOL)}"
+        return (f"with {prose.optimizer(p)}",
+                f"the assignment's {prose.optimizer(PROTOCOL)}")
     if p.get("lr", PROTOCOL["lr"]) != PROTOCOL["lr"]:
-        return f"lr {p['lr']:g}, not the assignment's {PROTOCOL['lr']:g}"
-    return ""
+        return f"at lr {p['lr']:g}", f"the assignment's lr {PROTOCOL['lr']:g}"
+    return None
+
+
+def _measured_with(what, setting, then, also=""):
+    """'The ranking was measured with SGD (lr 0.05); the assignment's Adam (lr 0.001) was not
+    run, and it may {then}.'"""
+    run, other = setting
+    return (f"{what[0].upper()}{what[1:]} was {also}measured {run}; {other} was not run, and "
+            f"it may {then}.")
 
 
 def _setting_word(p):
@@ -717,17 +873,14 @@ def _rising_text(facts, p, what, full=False):
     """The caveats on `what` (the ranking): where the convergence check (Q3's claims) found a
     model still rising, or could not tell, that it measures (or may measure only) learning
     within this budget, with the models it holds for (the summary line); where the optimiser
-    or its learning rate is not the assignment's, that it holds for this setting, whether or
-    not any model still rose. `full` (said once, in Q3, after the claims that name the
-    models) gives what the budget cannot tell and why the setting matters."""
+    or its learning rate is not the assignment's, that it was measured with this setting and
+    the assignment's was not run, whether or not any model still rose. `full` (said once, in
+    Q3, after the claims that name the models) gives what the budget cannot tell and why the
+    setting matters."""
     rising, unsure = facts.get("rising") or [], facts.get("rising_unsure") or []
     setting = _setting_departure(p)
     if not rising and not unsure:
-        if not setting:
-            return ""
-        return f"{what[0].upper()}{what[1:]} holds for {setting}" + (
-            ": another optimiser or learning rate may rank the models differently." if full
-            else ".")
+        return _measured_with(what, setting, "rank the models differently") if setting else ""
     models = set(facts.get("runs_per_model") or rising + unsure)
 
     def who(names):
@@ -746,8 +899,10 @@ def _rising_text(facts, p, what, full=False):
     verb = _budget_verb(facts)
     if not full:
         return f"{text}, so {what} {verb} learning within this budget." + (
-            f" {what[0].upper()}{what[1:]} holds for {setting}." if setting else "")
-    also = f" Also, {setting}, may suit the models differently." if setting else ""
+            " " + _measured_with(what, setting, "rank the models differently") if setting
+            else "")
+    also = (" " + _measured_with("it", setting, "suit the models differently", "also ")
+            if setting else "")
     # the claims just before it say which models still rise: only the consequence follows
     return (f"So {what} {verb} learning within this budget ({budget}): it cannot tell a model "
             f"that learns faster from one that would end higher.{also}")
@@ -765,7 +920,8 @@ def _budget_backref(facts, p, what):
     if budget:
         return (f" {what}, too, {_budget_verb(facts)} learning within this budget"
                 + (f", with this {setting}" if setting else "") + " (see question 3).")
-    return f" {what}, too, holds for this {setting} only (see question 3)." if setting else ""
+    return (f" {what}, too, was measured with this {setting} only (see question 3)."
+            if setting else "")
 
 
 def _covered(claim, facts):
@@ -836,13 +992,22 @@ def _answers(sec, summary, s, weights, facts, n_classes, p):
              f"{prose.pct(by_size.test_acc_mean.iloc[0])}); largest: {by_size.model.iloc[-1]} "
              f"({by_size.parameters.iloc[-1]:,}, {prose.pct(by_size.test_acc_mean.iloc[-1])}).")
     backref = _budget_backref(facts, p, "This comparison")
+    started = _chance_start_text(facts, list(s.index))
+    if started:  # said once, here; question 5 and the summary refer to it
+        text += (f" {started} A start at chance lowers the accuracy a budget reaches, and no "
+                 "comparison here can tell that apart from size, depth or family.")
     sec.ask("What is the effect of the number of parameters?", text + backref)
     lines = [_cite(sec, found, key, facts) for key in facts["depth_claims"]]
+    compared = {a["arm"] for key in facts["depth_claims"]
+                for a in found[key]["evidence"].get("arms", [])}
+    stalled = [m for m in s.index if m in compared and m in _chance_start_models(facts)]
+    stall = (f" Runs of {prose.names(stalled)} started at chance (question 4), which this "
+             "comparison cannot tell apart from depth either." if stalled else "")
     sec.ask("What is the effect of depth?",
             ("Depth = layers with weights, prediction layer included; compared within a family, "
              "where depth changes together with the parameter count (both are given), so a "
-             "difference cannot be put on depth alone. " + "; ".join(lines) + "." + backref)
-            if lines else _no_depth_text(summary))
+             "difference cannot be put on depth alone. " + "; ".join(lines) + "." + stall
+             + backref) if lines else _no_depth_text(summary))
     _weight_answers(sec, weights, list(s.index), n_classes, found)
     fam_mean = facts["family_mean"]
     groups = "; ".join(f"{fam}: {prose.names(summary[summary.family == fam].model)} (means "

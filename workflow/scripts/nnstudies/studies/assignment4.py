@@ -82,6 +82,10 @@ RULES = {
 # unstable without decay (decay_not_measured); elsewhere the section declares it not reproduced
 # (asked_reasons).
 DECAY_ASK = "Closing remarks: the decay of the learning rate against instability"
+GD_SGD_ASK = "3: SGD against GD: which reaches a given loss earlier"
+LR_ASK = ("Closing remarks: the learning rate from 0.1 to 1e-6 (speed, overshooting, spikes, "
+          "getting stuck)")
+TICK_ASK = "Closing remarks: a tick-shaped test loss at some rates (over-fitting)"
 ASKED = [
     {"seed": "004", "ask": "1: linear classifier (squared loss, L2 5e-6, GD lr 0.01, decay "
      "0.999), Fig. 5: losses and accuracies", "answer": "assignment4-fig-linear"},
@@ -94,8 +98,7 @@ ASKED = [
      "answer": "assignment4-fig-gd_sgd_iterations"},
     {"seed": "004", "ask": "3: the same network by mini-batch SGD (batch 500, lr 1e-4), "
      "Fig. 13: losses and accuracies", "answer": "assignment4-fig-gd_sgd_iterations"},
-    {"seed": "004", "ask": "3: SGD against GD: which reaches a given loss earlier",
-     "answer": "assignment4-q2"},
+    {"seed": "004", "ask": GD_SGD_ASK, "answer": "assignment4-q2"},
     {"seed": "004", "ask": "3: processing time of SGD against GD",
      "answer": "assignment4-fig-gd_sgd_time"},
     {"seed": "004", "ask": "4: CNN C32-P-C64-P-C64-P-F64-F10, its learnable parameters "
@@ -107,12 +110,10 @@ ASKED = [
     {"seed": "004", "ask": "4: a higher learning rate makes the CNN overshoot",
      "not_reproduced": "not measured: the CNN runs at one learning rate (0.001); the effect of "
      "the rate is measured on the linear classifier only (Q3)"},
-    {"seed": "004", "ask": "Closing remarks: the learning rate from 0.1 to 1e-6 (speed, "
-     "overshooting, spikes, getting stuck)", "answer": "assignment4-q3",
+    {"seed": "004", "ask": LR_ASK, "answer": "assignment4-q3",
      "note": "on the linear classifier, at the configured rates"},
     {"seed": "004", "ask": DECAY_ASK, "answer": "assignment4-q3"},
-    {"seed": "004", "ask": "Closing remarks: a tick-shaped test loss at some rates "
-     "(over-fitting)", "answer": "assignment4-q5",
+    {"seed": "004", "ask": TICK_ASK, "answer": "assignment4-q5",
      "note": "a stated rule on every run's held-out curve; the CNN's is its validation curve"},
     {"seed": "004", "ask": "Closing remarks: SGD is more useful than GD for large images",
      "not_reproduced": "not measured: every run here uses one image size. Testing it needs GD "
@@ -350,6 +351,19 @@ def spike_count(losses, diverged=False):
     return int(rises.sum()) + blowups + int(bool(diverged) and not blowups)
 
 
+def last_spike(losses):
+    """The index of the last spike of a training-loss curve (RULES["spike"], as spike_count
+    counts them: a rise of more than SPIKE_RISE, or a non-finite record after a finite one), or
+    None where it has none."""
+    loss = np.asarray(losses, dtype=float)
+    prev, cur = loss[:-1], loss[1:]
+    known = np.isfinite(prev)
+    hit = (known & np.isfinite(cur) & (cur - prev > SPIKE_RISE * prev)) | (known
+                                                                            & ~np.isfinite(cur))
+    where = np.flatnonzero(hit)
+    return int(where[-1]) + 1 if len(where) else None
+
+
 def loss_drop(losses):
     """How far the last finite training loss lies below the first record's, as a fraction of
     it (RULES["does not learn"]: below NO_LEARNING_DROP)."""
@@ -425,6 +439,7 @@ def sweep_table(runs_, curves, grid, n_classes, n_test):
             finite = c[np.isfinite(c.train_loss)]
             rises = finite.train_loss.diff()
             drop = loss_drop(c.train_loss)
+            spike = last_spike(c.train_loss)
             rows.append({"lr": lr, "lr_decay": decay, "seed": r.seed, "status": r.status,
                          "end_fall": end_fall(c.train_loss),
                          "iterations": int(c.step.max()), "final_lr": c.lr.iloc[-1],
@@ -432,6 +447,8 @@ def sweep_table(runs_, curves, grid, n_classes, n_test):
                          "min_train_loss": finite.train_loss.min(),
                          "rises": int((rises > 0).sum()), "largest_rise": rises.max(),
                          "spikes": spike_count(c.train_loss, r.status == "diverged"),
+                         "last_spike": np.nan if spike is None else c.step.iloc[spike],
+                         "lr_last_spike": np.nan if spike is None else c.lr.iloc[spike],
                          "loss_drop": drop, "learns": bool(drop >= NO_LEARNING_DROP),
                          "final_test_acc": r.test_acc, "best_test_acc": finite.test_acc.max(),
                          "first_test_acc": c.test_acc.iloc[0],
@@ -503,6 +520,70 @@ def tick_table(runs_, curves, grid):
 TICK_COLUMNS = ["family", "run", "name", "seed", "split", "status", "records", "min_step",
                 "records_after_min", "min_epoch", "min_loss", "last_loss", "loss_rise",
                 "acc_at_min", "last_acc", "acc_rise", "tick"]
+
+
+# Two lines of one panel of the CNN figure coincide when they differ by no more than this
+# fraction of the panel's span at every record (about a line's width at the printed size).
+SAME_LINE = 0.005
+CNN_PANELS = ({"train_loss": "training loss", "val_loss": "validation loss"},
+              {"train_acc": "training accuracy", "val_acc": "validation accuracy"})
+
+
+def coinciding_lines(runs, n_classes=None):
+    """The CNN figure's lines that hide one another (cnn_figure draws every seed's run in its
+    own colour): per panel and column, each group of two seeds or more whose curves coincide
+    (SAME_LINE of the panel's span, chance included where it is drawn, at every record), with
+    the value where the group's line is flat and whether it lies on the chance line (ln C for
+    the loss, 1/C for the accuracy). `runs`: {seed: curve}. Returns [{column, what, seeds,
+    value (None unless flat), chance}]."""
+    out = []
+    for panel, level in zip(CNN_PANELS, (math.log(n_classes) if n_classes else None,
+                                         1 / n_classes if n_classes else None)):
+        series = {(col, s): (c.step.to_numpy(float), c[col].to_numpy(float))
+                  for s, c in runs.items() for col in panel
+                  if col in c and c[col].notna().any()}
+        if not series:
+            continue
+        values = np.concatenate([y[np.isfinite(y)] for _, y in series.values()]
+                                + ([np.array([level])] if level is not None else []))
+        tol = SAME_LINE * max(float(values.max() - values.min()), 1e-12)
+
+        def same(a, b):
+            return (len(a[0]) == len(b[0]) and np.array_equal(a[0], b[0])
+                    and np.array_equal(np.isfinite(a[1]), np.isfinite(b[1]))
+                    and bool(np.all(np.abs(a[1] - b[1])[np.isfinite(a[1])] <= tol)))
+        for col, what in panel.items():
+            left = [s for s in runs if (col, s) in series]
+            while left:
+                first = left.pop(0)
+                group = [first] + [s for s in left if same(series[(col, first)],
+                                                            series[(col, s)])]
+                left = [s for s in left if s not in group]
+                if len(group) < 2:
+                    continue
+                y = np.concatenate([series[(col, s)][1] for s in group])
+                y = y[np.isfinite(y)]
+                flat = bool(len(y) and y.max() - y.min() <= tol)
+                out.append({"column": col, "what": what, "seeds": group,
+                            "value": float(y.mean()) if flat else None,
+                            "chance": bool(level is not None and len(y)
+                                           and np.all(np.abs(y - level) <= tol))})
+    return out
+
+
+def coinciding_words(lines):
+    """'Seeds 2 and 3: validation accuracy 20.00 % at every record; their lines coincide, on
+    the chance line.' for each group of coinciding_lines, or ''."""
+    out = []
+    for g in lines or []:
+        seeds = prose.names([str(x) for x in g["seeds"]])
+        value = g.get("value")
+        shown = ("" if value is None or value != value else
+                 f" {prose.pct(value)}" if "accuracy" in g["what"] else f" {value:.4g}")
+        out.append(f"Seeds {seeds}: {g['what']}{shown}" + (" at every record" if shown else "")
+                   + "; their lines coincide" + (", on the chance line" if g.get("chance")
+                                                  else "") + ".")
+    return " ".join(out)
 
 
 def hwc(shape):
@@ -599,7 +680,10 @@ def analyse(inp, out, params, info):
     a4fig.save_all(out, curves, runs_, main, seed, templates, (means - overall).reshape(
         -1, *shape), names, grid, target, linear_name, loss_drop,
         constant_output_loss(len(names)))
-    write_facts(out.facts, facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks))
+    found = facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks)
+    found["cnn_lines"] = coinciding_lines(  # the CNN figure's lines that hide one another
+        {s: c for (name, s), c in sorted(curves.items()) if name == "cnn"}, len(names))
+    write_facts(out.facts, found)
 
 
 GD_SGD_SOURCE = "tables/assignment4_gd_sgd.csv"
@@ -986,23 +1070,25 @@ def effect_claims(sweep):
     # the budget, why nothing is tested and the runs left out are the answer's to say, once
     # for the three claims (evidence 'budget', 'untested', 'left_out'); each claim's rule says
     # 'described, not tested' and names the runs left out
-    left = _not_ok_settings(sweep[sweep.status != "ok"])
+    off = sweep[sweep.status != "ok"]
+    left = _not_ok_settings(off)
     scope = {"budget": _iterations(ok), "untested": _untested(ok), "left_out": left}
     rates = _grouped(ok, "lr", "lr_decay")
     if rates:
         sign = _order(list(rates.values()))
         labels, values, shown = _order_labels(ok, rates, "lr", "lr_decay", "lr", "decay")
+        outside = _outside_order(ok, off, "lr", "lr_decay", "lr", "decay", sign, rates)
         found["rate_effect"] = _described(
             values, labels, shown, "Final training loss, rate by rate within each decay",
             sign != 0,
             "described, not tested: within each decay factor, the runs that ended ok set in "
             "the order of their rate; an order is named where every run at each rate ends "
-            "below (or above) every run at the next rate, at every decay that ran two rates "
-            "or more",
-            "at every decay that ran two rates or more, "
-            f"{'lower' if sign < 0 else 'higher'} at each larger rate",
+            "below (or above) every run at the next rate, at every decay with two rates or "
+            "more among the runs that ended ok",
+            "among the runs that ended ok, at every decay with two rates or more among them, "
+            f"{'lower' if sign < 0 else 'higher'} at each larger rate{outside}",
             "in no single order of the rates (runs overlap, or the order differs between "
-            "decays)", _loss4)
+            f"decays){outside}", _loss4)
     decays = _grouped(ok, "lr_decay", "lr")
     if decays:
         sign = _order(list(decays.values()))
@@ -1011,18 +1097,19 @@ def effect_claims(sweep):
             f"decay {d:g} leaves {float((g.final_lr / g.lr).iloc[0]):.2g} of the starting rate "
             "at the last update" for d, g in ok[ok.lr_decay < 1].groupby("lr_decay", sort=False)
             if any(d in [f for f, _ in s] for s in decays.values()))
+        outside = _outside_order(ok, off, "lr_decay", "lr", "decay", "lr", sign, decays)
         found["decay_effect"] = _described(
             values, labels, shown, "Final training loss, decay by decay within each rate"
             + (f" ({left_rate})" if left_rate else ""), sign != 0,
             "described, not tested: within each rate, the runs that ended ok set in the order "
             "of their decay factor; an order is named where every run at each decay factor "
-            "ends below (or above) every run at the next, at every rate that ran two decay "
-            "factors or more",
-            "at every rate that ran two decay factors or more, "
-            f"{'higher' if sign < 0 else 'lower'} at each smaller decay factor (a faster decay "
-            "of the rate)",
+            "ends below (or above) every run at the next, at every rate with two decay factors "
+            "or more among the runs that ended ok",
+            "among the runs that ended ok, at every rate with two decay factors or more among "
+            f"them, {'higher' if sign < 0 else 'lower'} at each smaller decay factor (a faster "
+            f"decay of the rate){outside}",
             "in no single order of the decay factors (runs overlap, or the order differs "
-            "between rates)", _loss4)
+            f"between rates){outside}", _loss4)
     if "end_fall" in ok and ok.end_fall.notna().any():
         found["still_falling"] = settled_claim(ok)
     for c in found.values():
@@ -1030,6 +1117,39 @@ def effect_claims(sweep):
         if left:
             c["evidence"]["rule"] += f"; {left}"
     return found
+
+
+def _outside_order(ok, off, factor, within, name, other, sign, shown=()):
+    """'; not in it: lr 0.05 at decay 1, which blew up (last finite training loss 1.164e+05,
+    against that order)': each setting of `off` (runs that did not end ok) whose `within`
+    value has a run that ended ok at another `factor` value, so that the order of `ok` is
+    silent on it; said with its loss and whether, had it counted, it would break the order
+    (`sign`, _order's: +1 the loss rises with the factor, -1 falls, 0 none); beside the runs
+    that ended ok at its `within` value where the sentence does not list them (`shown`: the
+    `within` values it lists)."""
+    parts = []
+    for (f, w), g in off.groupby([factor, within], sort=False):
+        peers = ok[(ok[within] == w) & (ok[factor] != f)]
+        if peers.empty:
+            continue
+        losses = [x for x in g.final_train_loss if x == x]
+        if not losses:
+            continue
+        group = sorted([(v, list(h.final_train_loss)) for v, h in peers.groupby(factor)]
+                       + [(f, losses)])
+        fits = sign != 0 and _order([group]) == sign
+        fate = aggregate.status_column(g.status)
+        runs = f", {len(g)} runs" if len(g) > 1 else ""
+        if w not in set(shown):  # its peers are in no group the sentence lists
+            runs += "; beside " + ", ".join(
+                f"{name} {v:g} {_span(list(h.final_train_loss), _loss4)}"
+                for v, h in peers.groupby(factor, sort=False))
+        verb = _fate_verb(fate) if fate in aggregate.STATUSES else f"ended {fate}"
+        parts.append(f"{name} {f:g} at {other} {w:g}, which {verb} (last finite training "
+                     f"loss {_span(losses, _loss4)}{runs}"
+                     + ("" if sign == 0 else ", in line with that order" if fits
+                        else ", against that order") + ")")
+    return f"; not in it, as it did not end ok: {'; '.join(parts)}" if parts else ""
 
 
 def _not_ok_settings(rows):
@@ -1265,6 +1385,24 @@ def decay_not_measured(sweep):
     return None if measured else words
 
 
+def _rate_arms(rows, column):
+    """{'lr 0.05 (blew up)': [value per run]} per rate of `rows`. Where some settings are one
+    run over their seeds (distinct_runs: column 'seeds') the arms would mix units (one merged
+    run beside four distinct ones): each arm then names its seeds, '(blew up, 4 seeds)', and
+    gives one value where its runs agree."""
+    merged = "seeds" in rows and (rows.seeds > 1).any()
+    arms = {}
+    for lr, g in rows.groupby("lr", sort=False):
+        fate, values = aggregate.status_column(g.status), list(g[column])
+        if not merged:
+            arms[prose.fated(f"lr {lr:g}", fate)] = values
+            continue
+        seeds = prose.count(int(g.seeds.sum()), "seed")
+        arms[f"lr {lr:g} ({seeds})" if fate == "ok" else f"lr {lr:g} ({fate}, {seeds})"] = (
+            values[:1] if len(set(values)) == 1 else values)
+    return arms
+
+
 def decay_claims(sweep):
     """The seed's remark that a decay of the rate avoids instability. 'decay': where a decay
     (factor below 1) ran, and the spikes (RULES["spike"]) of the runs without decay, a rate
@@ -1276,29 +1414,201 @@ def decay_claims(sweep):
     plain, decayed, unstable, measured, words = _decay_scope(sweep)
     # what the sweep holds for the remark first, then the spikes it rests on: the list ends
     # the sentence, so that no note follows an arm's own '(mean of 3)'
-    rates = {prose.fated(f"lr {lr:g}", aggregate.status_column(g.status)): list(g.spikes)
-             for lr, g in plain.groupby("lr", sort=False)} if len(plain) else {"decay 1": []}
+    rates = _rate_arms(plain, "spikes") if len(plain) else {"decay 1": []}
     found = {"decay": _spike_rule(claims.values_only(
         rates, f"Expected: {DECAY_EXPECTED} Measured: {words}"
         + ("" if measured else f", {NOT_MEASURED}") + f". {SPIKES_WHAT[0].upper()}"
         f"{SPIKES_WHAT[1:]} without decay (factor 1)", _count, SWEEP_SOURCE,
         missing="not run"))}
     for lr in measured:
-        found[f"decay_lr{lr:g}"] = _spike_rule(_observation(
-            f"with a decay, lr {lr:g} is no longer unstable (it has a spike without decay).",
-            _by_setting(_at_lr(decayed, lr), "spikes"), SPIKES_WHAT, lambda x: x == 0,
-            "no spike", True, fmt=_count, source=SWEEP_SOURCE))
+        found[f"decay_lr{lr:g}"] = decay_rate_claim(lr, _at_lr(decayed, lr), _at_lr(plain, lr))
     return found
 
 
-def asked_reasons(facts):
+def _loss_words(rows):
+    """'final training loss 0.2283' (a range over several runs), or '' where not recorded."""
+    if "final_train_loss" not in rows or rows.final_train_loss.isna().all():
+        return ""
+    return f"final training loss {_span(list(rows.final_train_loss.dropna()), _loss4)}"
+
+
+def _without_decay(plain):
+    """'without decay it blew up (final training loss 1.164e+05)': the fates of the runs
+    without decay at one rate, with their losses."""
+    parts = []
+    for fate, g in plain.groupby("status", sort=False):
+        loss = _loss_words(g).replace("final", "last finite" if fate == "diverged" else "final")
+        verb = _fate_verb(fate)
+        spikes = f" with {_span(list(g.spikes), _count)} spikes" if fate == "ok" else ""
+        parts.append(f"{verb}{spikes}" + (f" ({loss})" if loss else ""))
+    return "without decay it " + " and ".join(parts)
+
+
+def _fate_verb(status):
+    """'ended ok', 'ended stuck', 'diverged', 'blew up'."""
+    return f"ended {status}" if status in ("ok", "stuck") else status
+
+
+def _decayed_run(r, several):
+    """What one decayed run (a sweep row) at an unstable rate shows: its spikes, where the last
+    one fell (iteration and rate, where the table records it), its fate and final loss."""
+    loss = getattr(r, "final_train_loss", float("nan"))
+    last = "last finite" if r.status == "diverged" else "final"
+    loss = "" if loss != loss else f", {last} training loss {_loss4(loss)}"
+    at = getattr(r, "last_spike", float("nan"))
+    if r.spikes == 0:
+        spikes = "no spike"
+    else:
+        spikes = f"{int(r.spikes)} spike{'s' if r.spikes != 1 else ''}" + (
+            "" if at is None or at != at else f", the last at iteration {int(at)} (its rate "
+            f"then {r.lr_last_spike:.3g}), none after it")
+    return f"{_run_label(r, several)}: {spikes}; {_fate_verb(r.status)}{loss}"
+
+
+def decay_rate_claim(lr, decayed, plain):
+    """The seed's remark that a decay avoids the instability of a rate, at one rate `lr` that
+    has a spike without decay, on its decayed runs (`decayed`) against its runs without decay
+    (`plain`): agrees where no decayed run has a spike and every one ended ok (the decay
+    avoided the instability from the start); disagrees where a decayed run did not end ok;
+    otherwise (every decayed run ended ok, with spikes) partly: the decay ended the
+    instability but did not prevent its start. Each run observed, no comparison tested; the
+    runs counted as distinct (a setting whose seeds are one run counts once)."""
+    several = decayed.seed.nunique() > 1 if "seed" in decayed else False
+    ok = decayed.status == "ok"
+    calm = ok & (decayed.spikes == 0)
+    n = len(decayed)
+    runs = "in its one run" if n == 1 else f"in its {n} runs"
+    if calm.all():
+        verdict, said = "agrees", "no spike and an ok end with the decay"
+    elif not ok.all():
+        verdict, said = "disagrees", ("it did not end ok" if n == 1 else
+                                      "a decayed run did not end ok")
+    elif len(plain) and (plain.status != "ok").any():
+        verdict, said = "partly agrees", ("the decay ended the instability but did not "
+                                          "prevent its start")
+    else:
+        verdict, said = "disagrees", ("with and without the decay the runs ended ok after "
+                                      "spikes: the decay did not remove them")
+    measured = "; ".join(_decayed_run(r, several) for r in decayed.itertuples())
+    without = f"; {_without_decay(plain)}" if len(plain) else ""
+    expectation = f"with a decay, lr {lr:g} is no longer unstable (it has a spike without decay)."
+    text = (f"Expected: {expectation} Measured, {SPIKES_WHAT} with the decay: {measured}"
+            f"{without}. Verdict: {verdict} {runs}: {said} (observed, not tested)")
+    c = claims.rule(f"lr {lr:g}", list(decayed.spikes), f"Expected: {expectation} Measured, "
+                    f"{SPIKES_WHAT}", verdict == "agrees",
+                    "each decayed run at a rate that has a spike without decay, observed: the "
+                    "remark agrees where no decayed run has a spike and each ended ok; it "
+                    "partly agrees where each ended ok after spikes while a run without decay "
+                    "did not end ok (the decay ended the instability but did not prevent its "
+                    "start); it disagrees where a decayed run did not end ok, or where the runs "
+                    "with and without decay all ended ok after spikes", "", "", fmt=_count,
+                    source=SWEEP_SOURCE)
+    c["text"] = c["short"] = text
+    c["evidence"].update(verdict=f"{verdict} {runs}", expected=expectation)
+    return _spike_rule(c)
+
+
+def asked_reasons(facts, p=None):
     """{ask: reason} for the asks ASKED links to an answer that this configuration's runs do
-    not measure (from the facts): the appendix lists them as not reproduced, with the reason."""
+    not measure, or that the answer says it cannot settle here (decided from the facts, so a
+    configuration that can answer them still counts them answered): the decay remark
+    (decay_not_measured), GD against SGD where one of them did not learn (gd_sgd_unanswerable),
+    the rate remarks where none gets a verdict (lr_remarks_unanswerable) and the tick where no
+    run can show it (tick_unanswerable). The appendix lists them as not reproduced, with the
+    reason; `p`: the study's configuration (the sweep's rates), optional."""
+    out = {}
     why = facts.get("decay_not_measured")
-    if not isinstance(why, str):  # None, read back from the facts file as NaN: measured
-        return {}
-    return {DECAY_ASK: f"not measured in this configuration: {why}; Q3 gives the spikes at "
-                       "each rate without decay"}
+    if isinstance(why, str):  # None, read back from the facts file as NaN: measured
+        out[DECAY_ASK] = (f"not measured in this configuration: {why}; Q3 gives the spikes at "
+                          "each rate without decay")
+    study = TITLE.split(":")[0]
+    answers = {e["ask"]: e.get("answer", "") for e in ASKED}
+    for ask, reason in ((GD_SGD_ASK, gd_sgd_unanswerable(facts)),
+                        (LR_ASK, lr_remarks_unanswerable(facts, p)),
+                        (TICK_ASK, tick_unanswerable(facts))):
+        if reason:
+            q = answers[ask].rsplit("-q", 1)[-1]
+            out[ask] = f"asked, not answerable here: {reason} (see {study}, Q{q})"
+    return out
+
+
+def _records_of(facts, key, columns=None):
+    """A table the facts hold as records, or None where the facts do not hold it."""
+    rows = facts.get(key)
+    if not isinstance(rows, list):
+        return None
+    return pd.DataFrame(rows, columns=columns) if columns else pd.DataFrame(rows)
+
+
+def gd_sgd_unanswerable(facts):
+    """Why these runs cannot tell which of GD and SGD reaches the loss first (a variant none of
+    whose runs ended ok is not timed against one that learned: fate_lead), or None."""
+    gs = _records_of(facts, "gd_sgd")
+    if gs is None or gs.empty or "variant" not in gs:
+        return None
+    lead = fate_lead(gs)
+    return f"{lead}, so GD and SGD are not compared" if lead else None
+
+
+def _decided(c):
+    """Whether a remark's claim gives it a verdict (agrees or disagrees, borne out): not a
+    'cannot tell', a 'not borne out, nor refuted' or values only."""
+    ev = c.get("evidence", {})
+    verdict = ev.get("verdict")
+    if isinstance(verdict, str):
+        return not verdict.startswith("cannot tell")
+    return ev.get("kind") == "rule" and ev.get("holds") is True
+
+
+def lr_remarks_unanswerable(facts, p=None):
+    """Why no remark of the seed's on the rate (0.1 to 1e-6) is settled here, or None where one
+    of them gets a verdict: the remarks at rates the sweep does not run are not tested, and
+    those it runs may get none (a 'might' with no spike, no spikes at 0.001 nor 0.01, the two
+    rules on learning disagreeing)."""
+    found = facts.get("claims")
+    if not isinstance(found, dict):
+        return None
+    absent, open_ = [], []
+    for key in a4text.LR_REMARKS:
+        keys = [k for k in found if k == key or k.startswith(f"{key}_decay")]
+        if any(_decided(found[k]) for k in keys):
+            return None
+        (open_ if keys else absent).append(key)
+    words = a4text.REMARK_WORDS
+
+    rates = {**{k: lr for k, (lr, _) in LR_EXPECTED.items()}, **(facts.get("lr_expected") or {})}
+
+    def at(keys):
+        return prose.names([f"{a4text._num(rates[k])} ({words[k]})" for k in keys])
+    sweep = _records_of(facts, "sweep")
+    lrs = (p["sweep"]["lrs"] if p and p.get("sweep") else
+           sorted(set(sweep.lr), reverse=True) if sweep is not None and "lr" in sweep else [])
+    parts = []
+    if absent:
+        parts.append(f"the seed's remarks at lr {at(absent)} are not tested, the sweep running "
+                     f"lr {prose.names([a4text._num(x) for x in lrs])}" if lrs else
+                     f"the seed's remarks at lr {at(absent)} are not tested")
+    if open_:
+        parts.append(f"at lr {at(open_)} these runs neither bear the remark out nor refute it")
+    return "; ".join(parts)
+
+
+def tick_unanswerable(facts):
+    """Why no run here can show a tick, or None where one can (a run the rule applies to with
+    records after its lowest held-out loss: the rule reads its rise)."""
+    ticks = _records_of(facts, "ticks", TICK_COLUMNS)
+    if ticks is None:
+        return None
+    if ticks.empty:
+        return "no run recorded a held-out curve"
+    ok = ticks[ticks.tick.notna()]
+    if ok.empty:
+        return "no run the tick rule applies to (each did not end ok or had fewer than two records)"
+    if (pd.to_numeric(ok.records_after_min) > 0).any():
+        return None
+    return ("every run the tick rule applies to still had its lowest held-out loss at its last "
+            f"record{_budgets(ok.family, facts.get('tick_budgets'))}, so no rise could show "
+            "within this budget")
 
 
 def _rise(x):
@@ -1312,11 +1622,39 @@ def _tick_at(r):
 
 
 def _left_out(g):
-    """'1 blew up, 1 with fewer than two records': why the rule skips a family's runs."""
-    skipped = g[g.tick.isna()]
-    why = pd.Series(["with fewer than two records" if s == "ok" else s
-                     for s in skipped.status]).value_counts(sort=False)
-    return ", ".join(f"{n} {w}" for w, n in why.items())
+    """'all 4 seeds of lr 0.05, decay 1, which blew up': the runs the rule skips in a family, by
+    setting and why, each setting with the seeds it stands for, so that the count is of
+    settings like the count of the runs the rule applies to (_applied), not of seeds beside
+    settings."""
+    why = {"ok": "had fewer than two records", "stuck": "ended stuck"}
+    skipped = g[g.tick.isna()].assign(why=lambda d: [why.get(s, s) for s in d.status])
+    parts = []
+    for (run, words), h in skipped.groupby(["run", "why"], sort=False):
+        seeds = int(h.seeds.sum()) if "seeds" in h else len(h)
+        of_run = int(g.seeds[g.run == run].sum()) if "seeds" in g else int((g.run == run).sum())
+        if seeds < of_run:  # some of the setting's seeds: named
+            ids = prose.names([str(x) for x in h.seed])
+            who = f"{run}, seed{'s' if len(h) > 1 else ''} {ids}"
+        else:
+            who = f"all {seeds} seeds of {run}" if seeds > 1 else run
+        parts.append(f"{who}, which {words}")
+    return "; ".join(parts)
+
+
+def _applied(ok):
+    """'6 settings the rule applies to, each one run of 4 seeds' where every run the rule
+    applies to is a setting whose seeds are one run (distinct_runs), else '4 runs the rule
+    applies to' (with how many of them stand for several seeds)."""
+    merged = ok[ok.seeds > 1] if "seeds" in ok else ok.iloc[:0]
+    n = len(ok)
+    if merged.empty:
+        return f"{prose.count(n, 'run')} the rule applies to"
+    seeds = prose.names(sorted({str(int(x)) for x in merged.seeds}))
+    if len(merged) == n:
+        return (f"{prose.count(n, 'setting')} the rule applies to, "
+                f"{'its' if n == 1 else 'each'} one run of {seeds} seeds")
+    return (f"{prose.count(n, 'run')} the rule applies to, {len(merged)} of them one run of "
+            f"{seeds} seeds each")
 
 
 def _budgets(families, budgets):
@@ -1419,8 +1757,8 @@ def tick_claims(ticks, budgets=None):
             found[key] = c
             continue
         left = "" if len(ok) == len(g) else f"; left out: {_left_out(g)}"
-        # the copies are counted once; ticks_at_last, cited first, says so
-        what = f"{what} ({prose.count(len(ok), 'run')} the rule applies to{left})"
+        # the copies are counted once, in settings where each is one run (_applied)
+        what = f"{what} ({_applied(ok)}{left})"
         yes = "a tick in " + "; ".join(_tick_at(r) for r in hits.itertuples())
         no = f"no tick in {'its' if len(ok) == 1 else 'any of its'} {prose.count(len(ok), 'run')}"
         c = found[key] = claims.rule(family, list(ok.loss_rise), what, len(hits) > 0,
@@ -1601,22 +1939,7 @@ def accuracy_ranking(tested, main):
          if n in set(tested.name)},
         "Test accuracy over each model's runs that ended ok "
         f"({_ranking_scope(tested, distinct, labels)})", source="tables/assignment4_runs.csv")
-    return _aside_above(c)
-
-
-def _aside_above(c):
-    """A ranking whose one-run arms, listed aside (claims.ranking), lie above the best ranked
-    mean says so: 'the highest mean' is of the arms ranked, not of every arm."""
-    ev = c["evidence"]
-    if not ev.get("best"):
-        return c
-    top = next(a["mean"] for a in ev["arms"] if a["arm"] == ev["best"])
-    above = [a["arm"] for a in ev["arms"] if a["n"] == 1 and a["mean"] > top]
-    if above:
-        note = (f"; {prose.names(above)} {'lies' if len(above) == 1 else 'lie'} above "
-                f"{ev['best']}'s mean")
-        c["text"] += note
-        c["short"] += note
+    # an arm of one run is listed aside, never set above or below another (it has no spread)
     return c
 
 
@@ -1682,7 +2005,12 @@ def facts(runs_, tt, sweep, gs, cnn, p, main, target, info, ticks=None):
 
 def section(facts, figs, params, info):
     sec = a4text.section(facts, figs, params, info, NAME, TITLE)
-    sec.asked_reasons = asked_reasons(facts)  # read by the appendix (see asked_reasons)
+    sec.asked_reasons = asked_reasons(facts, params.get("protocol"))  # read by the appendix
+    hidden = coinciding_words(facts.get("cnn_lines") if isinstance(facts.get("cnn_lines"), list)
+                              else None)
+    fig = next((f for f in sec.figures if f.get("id") == f"{NAME}-fig-cnn"), None)
+    if hidden and fig is not None:  # lines drawn one over another: the caption says whose
+        fig["caption"] = f"{fig['caption'].rstrip()} {hidden}"
     return sec
 
 

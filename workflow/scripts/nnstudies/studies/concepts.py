@@ -219,48 +219,98 @@ SHOWN = {"ece": Shown(rows=_ece_per_model, decimals=3, columns=(
 SOURCE = "tables/concepts_ece.csv"
 
 
-def _calibration_claims(eces, calibration):
-    """Per run, whether its ECE lies above the 95th percentile of a perfectly calibrated
-    model's ECE on as many test images, and whether the runs above it are more than chance
-    gives: with every run calibrated each is above with probability 1 - NOISE_QUANTILE, so k
-    of n or more happen by chance with the binomial probability P(X >= k); and the
-    direction of each run's miscalibration, confidence minus accuracy, counted over the runs
-    (sign test)."""
-    runs = [f"{r.model} seed {r.seed}" for r in eces.itertuples()]
-    over = eces.assign(above=eces.ece > eces.calibrated_ece_p95)
-    per_model = over.groupby("model", sort=False).above.sum()  # each run's values: the table
-    above, n_runs = int(over.above.sum()), len(over)
+BINOMIAL = ("one-sided exact binomial test of a model's count of runs above their own 95th "
+            f"percentile against {1 - NOISE_QUANTILE:.2g} per run")
+NOISE_WHAT = ("Runs with an ECE above their own 95th percentile for a perfectly calibrated "
+              "model (beyond that run's sampling noise), each model's count against chance")
+
+
+def _noise_rule(calibration):
     rate = 1 - NOISE_QUANTILE
-    chance = float(scipy_stats.binomtest(above, n_runs, rate, alternative="greater").pvalue)
-    count = ("every run" if above == n_runs else
-             f"{above or 'none'} of {prose.count(n_runs, 'run')} in all")
-    if above:
-        count += (f"; with every run calibrated, {above} or more of {n_runs} would be by "
-                  f"chance with probability {chance:.2g} (binomial)")
-    n = calibration["test_images"]
+    return ("a run's ECE is above its own noise when it lies above the 95th percentile of the "
+            "ECEs that a perfectly calibrated model with the run's own confidences scores on "
+            f"the same {calibration['test_images']:,} test images ({calibration['draws']:,} "
+            "draws, each image right with probability its confidence; one-sided, "
+            f"p < {rate:.2g} per run). A model's runs show miscalibration beyond sampling "
+            "noise when more of them lie above than chance gives: a one-sided binomial test "
+            f"of that model's count against {rate:.2g} per run, each model on its own runs, "
+            "its p Holm-adjusted over the models tested, adjusted p < "
+            f"{ALPHA} (a model's runs share the test images, so the test treats them as "
+            f"independent only approximately); with too few runs for the test to reach "
+            f"p < {ALPHA} the model is not tested")
+
+
+def holm(ps):
+    """Holm's step-down adjustment of the p-values `ps` ({name: p}), for a family of tests."""
+    order = sorted(ps, key=ps.get)
+    adjusted, running = {}, 0.0
+    for i, name in enumerate(order):
+        running = max(running, min(1.0, (len(order) - i) * ps[name]))
+        adjusted[name] = running
+    return adjusted
+
+
+def _noise_claims(eces, calibration):
+    """Per model, its count of runs above their own 95th percentile, held against chance by
+    its own binomial test (with every run calibrated each is above with probability
+    1 - NOISE_QUANTILE, so k of n or more happen by chance with P(X >= k)), Holm-adjusted over
+    the models tested; a model with too few runs for the test to reach ALPHA is not tested.
+    Each run's ECE and percentile are in the evidence."""
+    rate = 1 - NOISE_QUANTILE
+    groups = dict(list(eces.groupby("model", sort=False)))
+    above = {m: int((g.ece > g.calibrated_ece_p95).sum()) for m, g in groups.items()}
+    raw = {m: float(scipy_stats.binomtest(above[m], len(g), rate,
+                                          alternative="greater").pvalue)
+           for m, g in groups.items() if rate ** len(g) < ALPHA}
+    adjusted, family = holm(raw), len(raw)
+    test = BINOMIAL + (f", Holm-adjusted over {family} models" if family > 1 else "")
+    out = {}
+    for m, g in groups.items():
+        labels, values = [], []
+        for r in g.itertuples():
+            labels += [f"seed {r.seed}, ECE", f"seed {r.seed}, its 95th percentile if calibrated"]
+            values += [r.ece, r.calibrated_ece_p95]
+        n, min_p = len(g), rate ** len(g)  # every run above: the smallest p the test gives
+        if m not in raw:
+            p, holds = float("nan"), False
+            verdict = (f"not tested: with {prose.count(n, 'run')} the smallest p the binomial "
+                       f"test can give is {min_p:.2g}")
+        else:
+            p, holds = adjusted[m], adjusted[m] < ALPHA
+            verdict = (f"binomial p = {raw[m]:.2g}"
+                       + (f", {p:.2g} adjusted for {family} models" if family > 1 else "")
+                       + ": " + ("more than sampling noise gives" if holds
+                                 else "within what sampling noise gives") + " by the rule")
+        c = claims.rule(m, values, NOISE_WHAT, holds, _noise_rule(calibration), "", "",
+                        fmt=claims.fmt_number, source=SOURCE, labels=labels)
+        c["text"] = c["short"] = f"{m} {above[m]} of {prose.count(n, 'run')} above, {verdict}"
+        # the p the verdict rests on (adjusted where several models are tested)
+        c["evidence"].update(test=test, p=p, min_p=min_p, above=above[m], runs=n,
+                             p_unadjusted=raw.get(m, float("nan")))
+        out[noise_key(m)] = c
+    return out
+
+
+def _calibration_claims(eces, calibration):
+    """Per model, whether its runs lie above the 95th percentile of a perfectly calibrated
+    model's ECE on as many test images more often than chance gives (`_noise_claims`, one test
+    per model: a count pooled over the models would let one model's runs speak for the
+    others); and the direction of each run's miscalibration, confidence minus accuracy,
+    counted over the runs (sign test)."""
+    runs = [f"{r.model} seed {r.seed}" for r in eces.itertuples()]
     return {
-        "ece_noise": claims.rule(
-            "per model", list(per_model),
-            "Runs with an ECE above their own 95th percentile for a perfectly calibrated "
-            "model (beyond that run's sampling noise)", holds=chance < ALPHA,
-            rule_text="a run's ECE is above its own noise when it lies above the 95th "
-                      "percentile of the ECEs that a perfectly calibrated model with the run's "
-                      f"own confidences scores on the same {n:,} test images "
-                      f"({calibration['draws']:,} draws, each image right with probability "
-                      f"its confidence; one-sided, p < {rate:.2g} per run). The runs together "
-                      "show miscalibration beyond sampling noise when more of them lie above "
-                      f"than chance gives: a one-sided binomial test of the count against "
-                      f"{rate:.2g} per run, p < {ALPHA} (the runs share the test images, so it "
-                      "treats them as independent only approximately)",
-            yes=f"{count}: more than sampling noise gives",
-            no=f"{count}: within what sampling noise gives",
-            fmt=lambda x: f"{x:.0f}", source=SOURCE, labels=list(per_model.index)),
+        **_noise_claims(eces, calibration),
         "direction": claims.sign(
             dict(zip(runs, ([v] for v in eces.confidence_minus_accuracy))),
             "Confidence minus accuracy per run (positive: over-confident)", reference=0.0,
             # past a few runs, their range and median: each run's value is in the table
             fmt=claims.fmt_points, source=SOURCE, unit="run", list_max=4),
     }
+
+
+def noise_key(model):
+    """The claim that holds `model`'s runs against their calibrated-model noise."""
+    return f"ece_noise_{model}"
 
 
 def facts(eces, identity, reliability, iterations, parameters, calibration):
@@ -401,7 +451,9 @@ def section(facts, figs, params, info):
             f"averages {span(cal['mean_range'])} over these runs, with a 95th percentile of "
             f"{span(cal['p95_range'])}. That is the 'near 0' a measured ECE is held against."
             f"{empty} Measured ECE (mean ± std over seeds; in brackets, confidence minus "
-            f"accuracy, all runs pooled): {eces}. {sec.cite(facts['claims'], 'ece_noise')}. "
+            f"accuracy, all runs pooled): {eces}. {NOISE_WHAT} (one binomial test per "
+            "model): " + "; ".join(sec.cite(facts["claims"], noise_key(m))
+                                   for m in facts["ece"]) + ". "
             f"{sec.cite(facts['claims'], 'direction')}. The floor depends on each run's "
             "confidences, which follow its accuracy, so a raw ECE mixes calibration with "
             "accuracy: the models are compared on each run's ECE minus its own floor. "

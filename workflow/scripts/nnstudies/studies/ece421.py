@@ -35,6 +35,11 @@ _CHECKED = ("the formulas written out and checked against torch autograd on real
 # two asks: the effect of L2, and where under-fitting starts, which some budgets cannot tell
 # (asked_reasons).
 UNDERFIT_ASK = "2.3: the L2 strength at which the CNN starts to under-fit (the seed: λ 0.5)"
+# The seed's 1.4 on H (over-fitting: the gap against H) and its Figs. 13-15 (the CNN's curves
+# over 50 epochs), which some configurations cannot answer either (asked_reasons).
+H_ASK = "1.4: the effect of H (the seed: over-fitting at large H)"
+CNN_CURVES_ASK = ("2.2 Figs. 13–15: its training, validation and test loss and accuracy with "
+                  "Adam, batch 35, 50 epochs, λ 0")
 ASKED = [
     {"seed": "002", "ask": "1.1.1: helper functions in NumPy: ReLU, softmax, a layer's output, "
      "cross-entropy and its gradient", "answer": "ece421-q3",
@@ -61,13 +66,11 @@ ASKED = [
      "point per H in the MLP table"},
     {"seed": "002", "ask": "1.4 Tables 1–2: final loss and accuracy per H on training, "
      "validation and test", "answer": "ece421-table-mlp"},
-    {"seed": "002", "ask": "1.4: the effect of H (the seed: over-fitting at large H)",
-     "answer": "ece421-q1"},
+    {"seed": "002", "ask": H_ASK, "answer": "ece421-q1"},
     {"seed": "002", "ask": "2.1: the CNN Conv3x3x32–BatchNorm–MaxPool–FC(H)–FC10 in a "
      "framework", "answer": "ece421",
      "note": "described in the section's introduction (BatchNorm before the ReLU)"},
-    {"seed": "002", "ask": "2.2 Figs. 13–15: its training, validation and test loss and "
-     "accuracy with Adam, batch 35, 50 epochs, λ 0", "answer": "ece421-fig-cnn",
+    {"seed": "002", "ask": CNN_CURVES_ASK, "answer": "ece421-fig-cnn",
      "note": "test as the final point in the CNN table; epochs as configured"},
     {"seed": "002", "ask": "2.3 Figs. 16–18: training loss and accuracy at L2 λ 0.01, 0.1, 0.5",
      "answer": "ece421-fig-cnn", "note": "L2 on the weights, not the seed's activity "
@@ -128,17 +131,59 @@ def underfit_unanswerable(facts, p):
     return None
 
 
+def _missing(v):
+    """None, or NaN (a None read back from the facts file)."""
+    return v is None or v != v
+
+
+def h_effect_unanswerable(facts):
+    """Why these runs cannot tell whether over-fitting widens the training − validation gap
+    with H (the seed's 1.4), or None where they can (a verdict, or too few runs to tell: that
+    is an answer). The section's answer on H says it: its settling claim on the gap, or its
+    sentence on the gap."""
+    rows = [r for r in facts.get("mlp") or [] if r.get("with_final_point")]
+    if len(rows) < 2:
+        return "fewer than two H have a final point here, so there is no H to set another against"
+    if all(_missing(r.get("gap_acc_mean")) for r in rows):
+        return ("each MLP run has one record, so no training and validation accuracy are "
+                "measured on the same weights: there is no gap to set against H")
+    if (facts.get("settled") or {}).get("gap_acc") is False:
+        return ("the training − validation gap on the same weights had not settled by the last "
+                "step it is measured at, so whether over-fitting widens it with H is not tested")
+    return None
+
+
+def cnn_curves_unanswerable(facts):
+    """Why the CNN figure shows no curves at λ 0 (the seed's Figs. 13-15, 50 epochs), or None:
+    one epoch gives one point per split, not a curve."""
+    epochs = [r.get("epochs") for r in facts.get("cnn") or [] if r.get("l2") == 0]
+    epochs = [int(e) for e in epochs if not _missing(e)]
+    if not epochs or max(epochs) > 1:
+        return None
+    return (f"each CNN run at λ 0 trained {prose.count(max(epochs), 'epoch')} (the seed: "
+            f"{CNN_PROTOCOL['epochs']}), so the figure has one point per split and setting, "
+            "not a curve")
+
+
 def asked_reasons(facts, p):
-    """{ask: reason} for the seed's asks on L2 that the section says these runs cannot answer
-    (underfit_unanswerable): the appendix lists them as asked, not answerable here. With λ 0
-    alone, the effect of L2 has no answer either."""
+    """{ask: reason} for the seed's asks the section says these runs cannot answer: where
+    under-fitting starts (underfit_unanswerable; with λ 0 alone, the effect of L2 too),
+    over-fitting at large H (h_effect_unanswerable) and the CNN's curves
+    (cnn_curves_unanswerable). The appendix lists them as asked, not answerable here; a
+    configuration that can answer them counts them as answered."""
+    study, out = TITLE.split(":")[0], {}
     why = underfit_unanswerable(facts, p)
-    if why is None:
-        return {}
-    study = TITLE.split(":")[0]
-    asks = [UNDERFIT_ASK] + [e["ask"] for e in ASKED if len(p["cnn"]["l2"]) < 2
-                             and e["ask"].startswith("2.3: the effect of L2")]
-    return {ask: f"asked, not answerable here: {why} (see {study}, Q2)" for ask in asks}
+    if why is not None:
+        asks = [UNDERFIT_ASK] + [e["ask"] for e in ASKED if len(p["cnn"]["l2"]) < 2
+                                 and e["ask"].startswith("2.3: the effect of L2")]
+        out.update({ask: f"asked, not answerable here: {why} (see {study}, Q2)" for ask in asks})
+    why = h_effect_unanswerable(facts)
+    if why is not None:
+        out[H_ASK] = f"asked, not answerable here: {why} (see {study}, Q1)"
+    why = cnn_curves_unanswerable(facts)
+    if why is not None:
+        out[CNN_CURVES_ASK] = f"asked, not answerable here: {why} (see {study}, the CNN figure)"
+    return out
 
 
 # The gradient check agrees when max |hand-written - autograd| <= TOLERANCE x max |gradient|
@@ -358,10 +403,30 @@ def analyse(inp, out, params, info):
                                      "inputs": math.prod(info["image_shape"])}})
 
 
+def same_weights_gap(c):
+    """Per step of a NumPy MLP run (`c`: its records, one per full-batch step), the gaps on
+    the same weights: training minus validation accuracy (gap_acc) and validation minus
+    training loss (gap_loss). A record holds the training split on the weights before its
+    step and the validation split after it (numpy_mlp.train_run), so the weights after step k
+    are the validation split's at record k and the training split's at record k + 1: the gap
+    at step k pairs them. The last step has none (no record follows it); nor has a step whose
+    next record is not the next step. Columns epoch, step, gap_acc, gap_loss."""
+    c = c.reset_index(drop=True)
+    nxt = c.shift(-1)
+    paired = nxt.step == c.step + 1
+    out = pd.DataFrame({"epoch": c.epoch, "step": c.step,
+                        "gap_acc": (nxt.train_acc - c.val_acc).where(paired),
+                        "gap_loss": (c.val_loss - nxt.train_loss).where(paired)})
+    return out[out.gap_acc.notna()]
+
+
 def final_points(runs_, curves):
     """One row per run: its last record's training and validation loss and accuracy, its test
     result, and the gap between training and validation (accuracy: train - val; loss: val -
-    train). A diverged run keeps its row, with no final point (NaN)."""
+    train). The MLP's gap is on the same weights (same_weights_gap: those after the last step
+    that has one, `gap_step`), not the last record's two splits, which are one step apart; a
+    run of one record has none (NaN). The CNN's is its last record's. A diverged run keeps its
+    row, with no final point (NaN)."""
     rows = []
     for r in runs_.itertuples():
         c = curves[(r.name, r.seed)]
@@ -376,6 +441,12 @@ def final_points(runs_, curves):
                "test_acc": r.test_acc if ok else np.nan}
         row["gap_acc"] = row["train_acc"] - row["val_acc"]
         row["gap_loss"] = row["val_loss"] - row["train_loss"]
+        row["gap_step"] = np.nan
+        if pd.notna(r.hidden):  # the MLP: on the same weights
+            gaps = same_weights_gap(c) if ok else pd.DataFrame()
+            at = gaps.iloc[-1] if len(gaps) else {}
+            row["gap_acc"], row["gap_loss"], row["gap_step"] = (
+                at.get("gap_acc", np.nan), at.get("gap_loss", np.nan), at.get("step", np.nan))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -491,7 +562,10 @@ SETTLED = {"val_acc": ("mlp", "val_acc", True), "gap_acc": ("mlp", "gap_acc", Fa
            "train_loss": ("mlp", "train_loss", False), "cnn_val_acc": ("cnn", "val_acc", True)}
 # part: (the study's name for it, its setting's column and symbol, one record is a ...)
 PARTS = {"mlp": ("NumPy MLP", "hidden", "H", "step"), "cnn": ("CNN", "l2", "λ", "epoch")}
-COLUMN_WORDS = {"val_acc": "validation accuracy", "gap_acc": "training − validation gap",
+# The MLP's gap (same_weights_gap), as its claims name it.
+GAP_WORDS = "training − validation accuracy gap on the same weights"
+COLUMN_WORDS = {"val_acc": "validation accuracy",
+                "gap_acc": "training − validation gap on the same weights",
                 "train_loss": "training loss"}
 # The textbook expectation each last-record measure is set against (a mechanism claim), and
 # what its settling claim says where the runs had not settled: then it is not tested.
@@ -517,14 +591,16 @@ def step_means(curves, runs_, column, key="hidden"):
     """Per epoch (rows; the MLP's epoch is one step) and setting (`key`'s value, columns): the
     mean of `column` at the epoch's last record over that setting's runs with a final point (a
     diverged run stops early and is left out, as in the rankings), on the epochs every one of
-    them recorded; 'gap_acc' is training minus validation accuracy."""
+    them recorded; 'gap_acc' is training minus validation accuracy on the same weights (the
+    MLP's, same_weights_gap: at step k, the weights after it)."""
     frames = []
     for r in runs_[runs_.val_acc.notna()].itertuples():
         c = curves.get((r.name, r.seed))
         if c is None or not len(c):
             continue
+        c = same_weights_gap(c) if column == "gap_acc" else c
         c = c.groupby("epoch").tail(1)
-        value = c.train_acc - c.val_acc if column == "gap_acc" else c[column]
+        value = c[column]
         frames.append(pd.DataFrame({"epoch": c.epoch.to_numpy(), "setting": getattr(r, key),
                                     "run": len(frames), "value": value.to_numpy()}))
     if not frames:
@@ -532,6 +608,8 @@ def step_means(curves, runs_, column, key="hidden"):
     table = pd.concat(frames)
     every = table.groupby("epoch").run.nunique() == len(frames)
     table = table[table.epoch.isin(every[every].index)]
+    if table.empty:  # a measure no record pair gives (the gap of one-record runs)
+        return pd.DataFrame()
     return table.groupby(["epoch", "setting"]).value.mean().unstack("setting").sort_index()
 
 
@@ -710,17 +788,19 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
     }
     # an expectation is set against a last-step reading only where its runs had settled
     # there; elsewhere its settling claim says that it is not tested, and no verdict is made
-    if is_settled(checks["gap_acc"]):
+    # the gap on the same weights (same_weights_gap): runs of one record have none
+    gapped = mlp_runs[mlp_runs.gap_acc.notna()]
+    if is_settled(checks["gap_acc"]) and len(gapped):
         found["h_gap"] = claims.mechanism(EXPECTED["gap_acc"][0], claims.trend(
-            list(zip(mlp_runs.hidden, mlp_runs.gap_acc)), "NumPy MLP: H against the "
-            "training − validation accuracy gap (one point per run)", source=SOURCE,
-            x_name="H", y_name="the gap"), expected_sign=1)
-        hs = sorted(mlp_runs.hidden.dropna().unique())
+            list(zip(gapped.hidden, gapped.gap_acc)), f"NumPy MLP: H against the {GAP_WORDS} "
+            "(one point per run)", source=SOURCE, x_name="H", y_name="the gap"),
+            expected_sign=1)
+        hs = sorted(gapped.hidden.unique())
         if len(hs) >= 2:
-            big, small = mlp_runs[mlp_runs.hidden == hs[-1]], mlp_runs[mlp_runs.hidden == hs[0]]
+            big, small = gapped[gapped.hidden == hs[-1]], gapped[gapped.hidden == hs[0]]
             found["h_gap_ends"] = claims.difference(
                 f"H {hs[-1]:g}", big.gap_acc, f"H {hs[0]:g}", small.gap_acc,
-                "NumPy MLP: training − validation accuracy gap", source=SOURCE)
+                f"NumPy MLP: {GAP_WORDS}", source=SOURCE)
     if is_settled(checks["train_loss"]):
         found["h_train_loss"] = claims.mechanism(EXPECTED["train_loss"][0], claims.trend(
             list(zip(mlp_runs.hidden, mlp_runs.train_loss)), "NumPy MLP: H against the "
@@ -757,6 +837,8 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
            "settled": {key: None if c is None else c["settled"] for key, c in checks.items()},
            "fell_back": sorted(back), "fell_back_z": STUCK_Z,
            "cnn_records": fewest,
+           # the steps whose weights the MLP's final gap is on (same_weights_gap)
+           "gap_steps": sorted({int(s) for s in gapped.gap_step}),
            "loss_above_chance": loss_above_chance(curves, n_classes, hidden),
            "ln_c": math.log(n_classes),
            "mlp": records(mlp), "cnn": records(cnn),

@@ -24,8 +24,8 @@ def _pm(mean, std, percent=False):
     return f"{mean:.4f}" + (f" ± {std:.4f}" if std == std else "")
 
 
-def _final_columns(key, label):
-    """A final-point table's columns (per H or per L2 strength)."""
+def _final_columns(key, label, gap="gap train − val. (points)"):
+    """A final-point table's columns (per H or per L2 strength); `gap` names the gap's."""
     return ((label, lambda r: f"{getattr(r, key):g}"),
             ("runs (with final point)", prose.runs_cell),
             ("fate", "status"),
@@ -35,7 +35,7 @@ def _final_columns(key, label):
             ("val. acc. %", lambda r: _pm(r.val_acc_mean, r.val_acc_std, True)),
             ("test loss", lambda r: _pm(r.test_loss_mean, r.test_loss_std)),
             ("test acc. %", lambda r: _pm(r.test_acc_mean, r.test_acc_std, True)),
-            ("gap train − val. (points)", lambda r: _pm(r.gap_acc_mean, r.gap_acc_std, True)),
+            (gap, lambda r: _pm(r.gap_acc_mean, r.gap_acc_std, True)),
             ("seconds per run", lambda r: f"{r.train_seconds_mean:,.0f}"))
 
 
@@ -49,7 +49,8 @@ def _check_rows(check):
     return pd.DataFrame(rows)
 
 
-SHOWN = {"mlp": Shown(columns=_final_columns("hidden", "H")),
+SHOWN = {"mlp": Shown(columns=_final_columns("hidden", "H",
+                                             "gap train − val., same weights (points)")),
          "cnn": Shown(columns=_final_columns("l2", "L2 λ")),
          "grad_check": Shown(rows=_check_rows)}
 
@@ -100,7 +101,7 @@ def section(facts, figs, params, info):
                    "validation and test: after it."))
     note = ("Final point: the last epoch's record (training: the weights before the last step, "
             "on the whole training set; validation: after it). Mean ± std over the runs with a "
-            "final point (a diverged run has none). Gap: training minus validation accuracy.")
+            f"final point (a diverged run has none). Gap: {_gap_meaning(facts)}.")
     sec.add_table("NumPy MLP: final point per hidden size H (mean ± std over seeds)",
                   "mlp", note=note)
     sec.add_figure(figs["cnn"], figures.caption(
@@ -126,8 +127,8 @@ def section(facts, figs, params, info):
     # an ask the L2 answer says these runs cannot answer is not counted as answered; its
     # reason stands alone (no note on the seed's λ this configuration does not run)
     sec.asked_reasons = asked_reasons(facts, p)
-    for ask in sec.asked_reasons:
-        sec.asked_notes.pop(ask, None)
+    for ask in sec.asked_reasons:  # None: the declared note too
+        sec.asked_notes[ask] = None
     return sec
 
 
@@ -152,17 +153,54 @@ def _intro(p, params, n_train, n_in, n_classes):
             f"log 0. The gradient check uses the first {g['images']} training images. "
             f"(b) A CNN {' – '.join(params['cnn_layers'] + [f'fc {n_classes}'])} (the zoo's "
             f"{c['model']}; the seed put ReLU before BatchNorm) with Adam (lr {c['lr']:g}), "
-            f"batch {c['batch_size']}, {prose.count(c['epochs'], 'epoch')} (the seed: 50), L2 "
-            f"strengths {', '.join(f'{x:g}' for x in c['l2'])}, "
-            f"{prose.count(len(c['seeds']), 'seed')}; {L2_MEANING}.")
+            f"batch {c['batch_size']}, {prose.count(c['epochs'], 'epoch')} (the seed: 50), "
+            f"{_l2_settings(c)}; {L2_MEANING}.")
 
 
-def _finals(table, key, label):
+def _l2_settings(c):
+    """'L2 strengths 0, 0.01 and 1 (2 seeds each)': the list closed by 'and' and the seeds in
+    parentheses, so that no count reads as one more strength."""
+    strengths = [f"{x:g}" for x in c["l2"]]
+    seeds = prose.count(len(c["seeds"]), "seed")
+    if len(strengths) == 1:
+        return f"L2 strength {strengths[0]} ({seeds})"
+    return f"L2 strengths {prose.names(strengths)} ({seeds} each)"
+
+
+def _gap_weights(facts):
+    """'those after step 29': the weights the MLP's final gap is on (ece421.same_weights_gap),
+    or None where no run has one (one record a run)."""
+    steps = facts.get("gap_steps") or []
+    return f"those after {span_list(steps, 'step')}" if steps else None
+
+
+def _gap_meaning(facts):
+    """What the MLP table's gap column holds, for its note."""
+    weights = _gap_weights(facts)
+    if weights is None:
+        return ("none, as no run has training and validation accuracy on the same weights "
+                "(one record a run)")
+    return (f"training minus validation accuracy on the same weights, {weights} (training at "
+            "the last record, validation at the one before), so not the difference of the two "
+            "accuracy columns")
+
+
+def _finals(table, key, label, same_weights=False):
+    """Each setting's final point; the gap beside the two accuracies it is the difference of
+    (the CNN's), or after the test accuracy as the gap on the same weights (`same_weights`:
+    the MLP's, which is not their difference), omitted where there is none."""
     parts = []
     for r in table.itertuples():
         head = f"{label} {getattr(r, key):g}"
         if not r.with_final_point:
             parts.append(f"{head}: {r.status}, no final point")
+            continue
+        if same_weights:
+            gap = ("" if r.gap_acc_mean != r.gap_acc_mean else
+                   f", gap on the same weights {prose.pts(r.gap_acc_mean)}")
+            parts.append(f"{head}: training {prose.pct(r.train_acc_mean)}, validation "
+                         f"{prose.pct(r.val_acc_mean)}, test {prose.pct(r.test_acc_mean)}"
+                         + gap + _fates(r))
             continue
         parts.append(f"{head}: training {prose.pct(r.train_acc_mean)}, validation "
                      f"{prose.pct(r.val_acc_mean)} (gap {prose.pts(r.gap_acc_mean)}), test "
@@ -195,8 +233,9 @@ def _h_answer(sec, facts, m):
     mlp, found = pd.DataFrame(facts["mlp"]), facts["claims"]
     text = _settling(sec, facts, m)
     text += (f"Measured after {m['epochs']} full-batch steps, the same budget for every H: "
-             f"{_finals(mlp, 'hidden', 'H')}. The training accuracy is that of the last "
-             "step's forward pass, before its update; validation is measured after it. Fates: "
+             f"{_finals(mlp, 'hidden', 'H', same_weights=True)}. The training accuracy is "
+             "that of the last step's forward pass, before its update; validation is measured "
+             f"after it, {_gap_sentence(facts)}. Fates: "
              + prose.status_counts(facts["statuses"]["mlp"]) + ". "
              f"{sec.cite(found, 'h_val')}. ")
     # the expectations, where their runs had settled (else their settling claim said above
@@ -229,6 +268,17 @@ def _h_answer(sec, facts, m):
             f"H {r.hidden:g}: {r.status}" for r in excluded.itertuples()) + ".")
     # the seed's Figures 1-3 (one H, three splits) follow its answer on H (the seed's 1.4)
     return text + " " + _splits_sentence(sec, facts)
+
+
+def _gap_sentence(facts):
+    """How the answer's gap is taken (said once): on the same weights, one step before the
+    last, as the records allow (ece421.same_weights_gap)."""
+    weights = _gap_weights(facts)
+    if weights is None:
+        return ("so with one record a run no gap is taken on the same weights, and none is set "
+                "against H")
+    return (f"so the gap is taken on the same weights, {weights}: training at the last record "
+            "against validation at the one before")
 
 
 def _step_list(steps):

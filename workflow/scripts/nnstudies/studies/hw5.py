@@ -17,7 +17,8 @@ from ..models import build_model, layer_shapes, with_activation
 from ..runfiles import read_summary
 from . import hw5_figures
 from .common import check_models, departures as protocol_departures, records, write_facts
-from .hw5_prose import NAME, SHOWN, TITLE, norm_format, section  # noqa: F401  (the interface)
+from . import hw5_prose
+from .hw5_prose import NAME, SHOWN, TITLE, norm_format  # noqa: F401  (the interface)
 from ..lazy import lazy_import
 
 ORDER = 60
@@ -114,6 +115,58 @@ def asked_notes(p):
         if start and notes[ASKED_SETTINGS[start]]:
             out[entry["ask"]] = notes[ASKED_SETTINGS[start]]
     return out
+
+
+DEPTH_ASK = next(e["ask"] for e in ASKED if e.get("answer") == "hw5-q4")
+OVERFIT_ASK = next(e["ask"] for e in ASKED if e.get("answer") == "hw5-q6")
+
+
+def asked_reasons(facts, p):
+    """{ask: reason} for the seed's asks whose answer says these runs cannot test them: the
+    appendix lists them as asked, not answerable here. Question 4 asks whether the second
+    block raises the training accuracy, a matter of what a trained network can fit; before the
+    assignment's epochs the runs show how fast each network learns (DEPTH_TESTED, the facts'
+    depth.tested), so a configuration that trains them counts it as answered."""
+    depth = facts.get("depth") or {}
+    if depth.get("tested", True):
+        return {}
+    steps = [x.get("steps_mean") for x in facts.get("variants") or []]
+    steps = [x for x in steps if x is not None and x == x]
+    run = (f"{prose.count(int(p['epochs']), 'epoch')}"
+           + (f" ({int(max(steps)):,} steps)" if steps else ""))
+    study = TITLE.split(":")[0]
+    return {DEPTH_ASK: (
+        f"asked, not answerable here: the runs train {run} against the assignment's "
+        f"{depth.get('seed_epochs', PROTOCOL['epochs'])} ({facts.get('seed_steps', SEED_STEPS):,}"
+        " steps), so the training accuracy shows how fast each network learns, not what the "
+        f"trained network can fit (see {study}, Q4)")}
+
+
+def overfit_note(facts):
+    """The appendix note on the seed's 2.1 (techniques against over-fitting), where question 6
+    names them but these runs show neither countering over-fitting: early stopping chose the
+    last epoch in every run, and the baseline left dropout no over-fitting to reduce; None
+    where either is measured."""
+    early, drop = facts.get("early_stopping") or {}, facts.get("dropout") or {}
+    found = facts.get("claims") or {}
+    if "early_val" in found or not early.get("runs") or drop.get("overfits", True):
+        return None
+    return ("partly: both are named and explained, but these runs show neither countering "
+            "over-fitting: early stopping chose the last epoch in every run, and the baseline "
+            "shows no over-fitting for dropout to reduce")
+
+
+def section(facts, figs, params, info):
+    """The section (hw5_prose.section), with the appendix's rows on the asks its answers say
+    these runs cannot test: asked_reasons (not counted as answered) and overfit_note."""
+    sec = hw5_prose.section(facts, figs, params, info)
+    sec.asked_reasons = asked_reasons(facts, params["protocol"])
+    note = overfit_note(facts)
+    if note:
+        sec.asked_notes[OVERFIT_ASK] = note
+    for ask in sec.asked_reasons:  # a reason stands alone
+        sec.asked_notes.pop(ask, None)
+    return sec
 
 
 def lr_name(lr):
@@ -497,9 +550,10 @@ LARGE_EXPECTED = ("a rate beyond the network's stability limit overshoots the mi
 # ratio at least as large; otherwise the runs measure where it lies (rate_premise).
 SEED_RATIOS = {"above": max(PROTOCOL["lrs"]) / PROTOCOL["lr"],
                "below": PROTOCOL["lr"] / min(PROTOCOL["lrs"])}
-LIMIT_RULE = ("A rate above the baseline's is below this network's stability limit (within "
-              "these steps) when every run learns; at or beyond it when no run does; near it "
-              "when only some do")
+LIMIT_RULE = ("A rate above the baseline's is at or beyond this network's stability limit "
+              "(within these steps) when no run learns, and near it when only some do; when "
+              "every run learns, the runs do not place it below the limit: a rate above it can "
+              "overshoot between two epoch-end records and still end learned")
 SLOW_EXPECTED = ("{here}{seed}: with smaller steps, its training loss should fall less than "
                  "the baseline's over the same {last} epochs.")
 
@@ -663,8 +717,8 @@ def rate_facts(out, found, name, label, runs_, per_epoch, overfit, line, n_val, 
             "it learns", never, source=OVERFIT_SOURCE)
     for r in runs if out["per_seed"] else []:
         said = never if r["course"] == "does not learn" else f"it {r['course']}"
-        if r["lucky_start"]:
-            said += " (a lucky start: its untrained network is already above chance)"
+        if r["lucky_start"]:  # its start is not learning; a rise beyond noise from it is
+            said += lucky_words(r)
         shown = [("untrained", r["start"]), (f"best (epoch {r['best_epoch']})", r["best"]),
                  ("final", r["final"])]
         shown = [(k, x) for k, x in shown if x is not None]
@@ -674,7 +728,18 @@ def rate_facts(out, found, name, label, runs_, per_epoch, overfit, line, n_val, 
             labels=[k for k, _ in shown])
     if premise["side"] == "above":
         large_rate_facts(out, found, name, label, runs, line, steps, premise, large_expected,
-                         learns_rule)
+                         learns_rule, per_epoch)
+
+
+def lucky_words(run):
+    """What a run that started above chance (a lucky start) did from there, in parentheses:
+    the start itself is not learning, a rise beyond noise from it is (course)."""
+    start = f"it started above chance, at {claims.fmt_pct(run['start'])}"
+    if run["course"].startswith("learns"):
+        return f" ({start}, and rose beyond noise from there)"
+    if run["course"] == "does not learn":
+        return f" ({start}, and did not rise beyond noise from there)"
+    return f" ({start})"
 
 
 def course_words(course):
@@ -682,12 +747,31 @@ def course_words(course):
     return course.replace(" (loss not finite)", "")
 
 
+def val_loss_rises(per_epoch, name):
+    """({seed: finite records}, {seed: [(epoch, next epoch, validation loss there, at the
+    next)] where it rose, the largest rise first}) of a variant's runs: what epoch-end records
+    show of an overshoot."""
+    records, rises = {}, {}
+    rows = per_epoch[per_epoch.name == name]
+    for seed, df in rows.groupby("seed"):
+        df = df[np.isfinite(df.val_loss.astype(float))].sort_values("epoch")
+        records[int(seed)] = len(df)
+        e, v = list(df.epoch.astype(int)), list(df.val_loss.astype(float))
+        up = sorted(((e[i], e[i + 1], v[i], v[i + 1]) for i in range(len(v) - 1)
+                     if v[i + 1] > v[i]), key=lambda x: x[2] - x[3])
+        if up:
+            rises[int(seed)] = up
+    return records, rises
+
+
 def large_rate_facts(out, found, name, label, runs, line, steps, premise, large_expected,
-                     learns_rule):
+                     learns_rule, per_epoch):
     """A rate above the baseline's against the textbook's 'overshoots, ends at chance'. Where it
     is as far above as the assignment's lr 1 (premise['far']), the expectation is held to its
-    runs (at_chance_*, a verdict). Nearer, that premise is not established: the runs measure
-    whether the rate is below the stability limit (limit_*), with no verdict."""
+    runs (at_chance_*, a verdict). Nearer, that premise is not established: the runs say where
+    the rate lies against the stability limit (limit_*, LIMIT_RULE), with no verdict; where
+    every run learns they do not place it below the limit (an overshoot between epoch-end
+    records is not seen), and a rise of a run's validation loss between records is given."""
     kept = [r["final"] for r in runs if r["status"] != "diverged" and r["final"] is not None]
     if premise["far"]:
         out["expected"] = (f"{large_expected} Here {premise['here']}, as far above it as "
@@ -707,8 +791,21 @@ def large_rate_facts(out, found, name, label, runs, line, steps, premise, large_
                        f"these runs measure where {label} lies against the limit, and the "
                        "expectation gets no verdict.")
     learned = sum(r["course"].startswith("learns") for r in runs)
-    where = (f"every run learns, so {label} is below this network's stability limit within "
-             f"{steps:,} steps" if learned == len(runs) else
+    # a run that ends learned may still have overshot between its records: every run learning
+    # does not place the rate below the limit; what the records show of an overshoot (a rise
+    # of the validation loss from one record to the next) is given beside it
+    records, rises = val_loss_rises(per_epoch, name)
+    rose = [f"seed {s} from {prose.loss(a)} at epoch {e0} to {prose.loss(b)} at epoch {e1}"
+            for s, up in rises.items() for e0, e1, a, b in up[:1]]
+    counts = sorted(set(records.values()))
+    kept_records = (prose.count(counts[-1], "record") + " per run" + (
+        "" if len(counts) == 1 else " at most") if counts else "no record")
+    where = (f"every run learns within {steps:,} steps, which does not place {label} below "
+             f"this network's stability limit: {kept_records} (one per epoch) cannot show an "
+             "overshoot between them"
+             + (f"; the validation loss rose between records in {'; '.join(rose)}"
+                if rose else "")
+             if learned == len(runs) else
              f"no run learns, so {label} is at or beyond this network's stability limit "
              "here" if not learned else
              f"{learned} of {len(runs)} runs learn, so {label} is near this network's "
@@ -770,6 +867,8 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
         f"Validation accuracy after the last epoch, over each rate's runs that ended ok "
         f"({out['rate_fates']}; equal budgets of {last} epochs)", source=SOURCE)
     bracket(found["rates"], {label(n): float(v.loc[n, "lr"]) for n in by_lr})
+    # the summary line keeps the answer's caveat on the budget (budget_words)
+    found["rates"]["short"] += budget_words(runs_.steps[runs_.name.isin(by_lr)])
     # "is there a better rate?": the ranking's best (it ranks the rates with two runs or more)
     # against the baseline's, on validation, which ranked them, and on test, which chose
     # none; where the baseline is best, against the runner-up
@@ -944,6 +1043,20 @@ def bracket(ranking, lrs):
                             f"{tried[-1]:g})")
 
 
+def budget_words(steps):
+    """The rate ranking's budget for its short form (a summary line), as its answer says it:
+    the steps run against the assignment's, and, where fewer, that the ranking is one of how
+    far each rate gets within them, not of where each would end."""
+    steps = [float(x) for x in steps if x == x]
+    if not steps:
+        return ""
+    most = int(max(steps))
+    if most >= SEED_STEPS:
+        return f"; at {most:,} steps (the assignment's {SEED_STEPS:,})"
+    return (f"; at {most:,} steps (the assignment's {SEED_STEPS:,}): a ranking of speed within "
+            "this budget, not of where each rate would end")
+
+
 def loss_falls(runs_, per_epoch, name, last):
     """{seed: training loss in epoch 1 minus in epoch `last`} of a variant's runs that reached
     the last epoch (a diverged run has no last epoch): positive when the loss fell."""
@@ -986,8 +1099,21 @@ DROPOUT_EXPECTED = ("dropout zeroes each unit's output with probability {p:g} at
                     "be smaller with dropout than without.")
 OVERFITS_RULE = ("the baseline leaves dropout something to reduce when, over the runs compared, "
                  "its validation loss turns up in a run (rule of the first answer) or its "
-                 "training accuracy ends above its validation accuracy on average (a positive "
-                 "gap); otherwise the expectation's premise does not hold and it gets no verdict")
+                 "training accuracy ends above its validation accuracy on average by more than "
+                 f"the noise: {STUCK_Z} standard errors of that mean's validation accuracy "
+                 "(binomial, on the validation images of each run); a gap within the noise, or "
+                 "below zero, is no over-fitting. Otherwise the expectation's premise does not "
+                 "hold and it gets no verdict")
+
+
+def gap_noise(val_acc, n_val):
+    """The noise line of a mean train-validation gap over runs with these final validation
+    accuracies on n_val images each: STUCK_Z binomial standard errors of their mean (the
+    training side, an epoch mean over many more images, is left out)."""
+    if not len(val_acc) or not n_val:
+        return math.inf
+    v = float(np.mean(val_acc))
+    return STUCK_Z * math.sqrt(max(v * (1 - v), 0.0) / n_val / len(val_acc))
 L2_EXPECTED = ("L2 of strength λ = {lam:g} adds λ·w to the layer's gradient, so every SGD step "
                "also shrinks its weights by the factor 1 − lr·λ = {shrink:.6g}: the layer's "
                "weight norm should end below the baseline's (no L2).")
@@ -1065,7 +1191,8 @@ def theory_facts(out, found, runs_, variants_, overfit, norms, linear, p, fated)
         found["identity_val"] = diff(ident, lin, f"Validation accuracy after epoch {last}",
                                      lambda n: _final(runs_, n))
     if "dropout" in roles:
-        dropout_facts(out, found, roles["dropout"], label, diff, runs_, overfit, p, last)
+        dropout_facts(out, found, roles["dropout"], label, diff, runs_, overfit, p, last,
+                      out["sizes"]["val"])
     if "layer_l2" in roles and norms is not None:
         l2 = roles["layer_l2"]
         layers = norms[norms.name == l2].drop_duplicates("layer")[["layer", "kind",
@@ -1093,9 +1220,10 @@ def theory_facts(out, found, runs_, variants_, overfit, norms, linear, p, fated)
                                 lambda n: _column(runs_, n, "test_acc"))
 
 
-def dropout_facts(out, found, d, label, diff, runs_, overfit, p, last):
+def dropout_facts(out, found, d, label, diff, runs_, overfit, p, last, n_val):
     """Dropout against the baseline on the same seeds. Its expectation (a narrower gap) has a
-    premise: the baseline over-fits, so that there is a gap to narrow (OVERFITS_RULE). Where it
+    premise: the baseline over-fits, so that there is a gap to narrow (OVERFITS_RULE: a turn of
+    its validation loss, or a mean gap beyond the noise, gap_noise). Where it
     does, the size of the gap, |training − validation accuracy|, is compared (a gap may be
     either sign, and narrower means smaller in size); where it does not, the premise is the
     claim, and both arms' gaps are given with no comparison."""
@@ -1107,9 +1235,16 @@ def dropout_facts(out, found, d, label, diff, runs_, overfit, p, last):
 
     gaps = {n: [float(x) for x in ended(n).last_gap] for n in (d, "baseline")}
     turned = int((ended("baseline").verdict == "turns up").sum())
-    overfits = bool(gaps["baseline"]) and (turned > 0 or float(np.mean(gaps["baseline"])) > 0)
+    # a positive gap counts only beyond the noise of the validation accuracy (gap_noise): an
+    # epoch-mean training accuracy a point above a validation accuracy on a few hundred images
+    # is no over-fitting
+    noise = gap_noise(list(ended("baseline").last_val_acc), n_val)
+    mean_gap = float(np.mean(gaps["baseline"])) if gaps["baseline"] else None
+    overfits = bool(gaps["baseline"]) and (turned > 0 or mean_gap > noise)
     what = f"Training minus validation accuracy in epoch {last}"
     out["dropout"] = {"name": d, "baseline_turns": turned, "overfits": overfits,
+                      "baseline_runs": len(gaps["baseline"]), "baseline_mean_gap": mean_gap,
+                      "gap_noise": noise if noise != math.inf else None,
                       "expected": DROPOUT_EXPECTED.format(p=p["dropout"])}
     name = f"dropout {p['dropout']:g} narrows the train-validation gap"
     if overfits:
@@ -1121,12 +1256,26 @@ def dropout_facts(out, found, d, label, diff, runs_, overfit, p, last):
                 "(|training − validation|)", fmt=lambda x: f"{100 * x:.2f} points",
                 source=overfit_src), expected_sign=-1, name=name)
     else:
+        runs = prose.count(len(gaps["baseline"]), "run")
+        line = ("" if noise == math.inf else
+                f"; over-fitting needs a mean gap above {claims.fmt_points(noise)}, the noise")
         found["dropout_gap"] = claims.rule(
             label("baseline"), gaps["baseline"], f"{what} (validation loss turns up in "
-            f"{turned} of {prose.count(len(gaps['baseline']), 'run')})", False, OVERFITS_RULE,
+            f"{turned} of {runs}{line})", False, OVERFITS_RULE,
             "", f"no over-fitting for dropout {p['dropout']:g} to reduce, so its expectation "
             "(a narrower train-validation gap) is not tested", fmt=claims.fmt_points,
             source=overfit_src)
+        # the summary line: the premise fails, so the expectation is not tested (not 'cannot
+        # tell'), with the numbers that decide it
+        gap_words = ("no run ended" if mean_gap is None else
+                     f"mean gap {claims.fmt_points(mean_gap)}"
+                     + ("" if noise == math.inf else
+                        f", within the noise ({100 * noise:.2f} points)"
+                        if mean_gap > 0 else ""))
+        found["dropout_gap"]["short"] = (
+            f"dropout {p['dropout']:g} against over-fitting: not tested, {label('baseline')} "
+            f"shows no over-fitting within {prose.count(last, 'epoch')} (validation loss turns "
+            f"up in {turned} of {runs}; {gap_words})")
         found["dropout_gap_values"] = claims.values_only(
             {label(d): gaps[d], label("baseline"): gaps["baseline"]}, what,
             fmt=claims.fmt_points, source=overfit_src,

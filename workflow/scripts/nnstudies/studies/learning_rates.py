@@ -574,6 +574,104 @@ def _climbing(const, gains, lrs, p):
     return claim, [lr_name(lr) for lr, _, _ in climbing]
 
 
+def _of(k, n):
+    """'its run', 'both runs', 'all 3 runs', '2 of 3 runs'."""
+    if k == n:
+        return "its run" if n == 1 else "both runs" if n == 2 else f"all {n} runs"
+    return f"{k} of {prose.count(n, 'run')}"
+
+
+def speed_points(const):
+    """The runs of each constant rate as the speed expectation reads them: a run that reached
+    the target counts at its step (whatever its fate afterwards); a run that ended ok without
+    reaching it is right-censored, slower than its budget, not missing: it ranks above every run
+    that reached it (every constant rate trains the same epochs) and ties with the others
+    censored; a run that neither reached it nor ended ok is left out (its fate, not its
+    speed, ended it). Returns ([(lr, rank key)], {lr: phrase}, budget): the key of a censored run
+    is one step past the longest budget, a rank only."""
+    budget = int(const.steps.max()) if len(const) else 0
+    points, told = [], {}
+    for lr in sorted(const.lr.unique(), reverse=True):
+        g = const[const.lr == lr]
+        hit = g[g.steps_to_target.notna()]
+        waited = g[g.steps_to_target.isna() & (g.status == "ok")]
+        gone = g[g.steps_to_target.isna() & (g.status != "ok")]
+        points += [(float(lr), float(x)) for x in hit.steps_to_target]
+        points += [(float(lr), float(budget + 1))] * len(waited)
+        bits = []
+        if len(hit):
+            at = [f"{x:,}" for x in sorted(int(x) for x in hit.steps_to_target)]
+            later = [f"{(hit.status == f).sum()} {FATE_VERBS[f]}" for f in FATE_VERBS
+                     if (hit.status == f).any()]
+            bits.append(f"{_of(len(hit), len(g))} reached it, at {prose.names(at)} "
+                        + ("step" if at == ["1"] else "steps")
+                        + (f", of those {', '.join(later)} afterwards" if later else ""))
+        if len(waited):
+            bits.append(f"{_of(len(waited), len(g))} ended ok without reaching it within "
+                        f"{int(waited.steps.max()):,} steps")
+        if len(gone):
+            fates = [FATE_VERBS[f] for f in FATE_VERBS if (gone.status == f).any()]
+            bits.append(f"{_of(len(gone), len(g))} {' or '.join(fates)} without reaching it, "
+                        "left out")
+        told[float(lr)] = f"lr {lr:g}: " + ", ".join(bits)
+    return points, told, budget
+
+
+def speed_trend(const, rates, described=False):
+    """The speed expectation against the rates' runs (speed_points): a rank correlation of the
+    steps to the target with the rate, the runs censored at the budget counted as slower than
+    it. None where no run reached the target or the points hold fewer than two rates (no
+    order). `described`: the claim lists what each rate's runs did (where no ranking of means
+    says it). Where the verdict is 'cannot tell', the claim still says which way the runs point,
+    as a description."""
+    points, told, budget = speed_points(const)
+    if len({x for x, _ in points}) < 2 or not any(y <= budget for _, y in points):
+        return None
+    censored = sum(y > budget for _, y in points)
+    what = ("Learning rate against the steps to the target ("
+            + ("; ".join(told[float(lr)] for lr in rates if float(lr) in told) if described
+               else "one point per run that reached it, whatever its fate afterwards")
+            + (f"; a run that ended ok without reaching it is right-censored: slower than its "
+               f"{budget:,} steps, ranked after every run that reached it" if censored else "")
+            + ")")
+    measured = claims.trend(points, what, source=SOURCE, x_name="the rate", y_name="the steps")
+    ev = measured["evidence"]
+    # the evidence table: a censored run has no step to show (its rank key is no measurement)
+    for arm in ev["arms"]:
+        late = sum(v > budget for v in arm["values"])
+        arm["values"] = [v for v in arm["values"] if v <= budget]
+        arm["n"] = len(arm["values"])
+        arm["mean"] = float(sum(arm["values"]) / len(arm["values"])) if arm["values"] else None
+        if late:
+            arm["arm"] += f" ({late} never reached it within {budget:,} steps)"
+    c = claims.mechanism(SPEED_EXPECTED, measured, expected_sign=-1,
+                         name="a larger rate reaches the target sooner")
+    rho = ev.get("rho")
+    if c["evidence"]["verdict"] == "cannot tell" and rho is not None and rho == rho and rho:
+        way = ("the way the expectation says (fewer steps at a larger rate)" if rho < 0 else
+               "against the expectation (more steps at a larger rate)")
+        c["text"] = c["text"].replace(
+            ". Verdict: cannot tell", f". In direction these runs point {way}, which no test "
+            "here establishes. Verdict: cannot tell", 1)
+    return c
+
+
+def _no_speed_order(const):
+    """Why the rates' runs give no order to set against the speed expectation: no run reached
+    the target, or the runs that reached it or ended ok without it are of one rate only."""
+    points, _, budget = speed_points(const)
+    if not any(y <= budget for _, y in points):
+        return (f"No run reached it within its {budget:,} steps, so the rates are not ordered "
+                "by speed.")
+    rates = {x for x, _ in points}
+    if len(rates) != 1:
+        return "The rates' runs give no order to set against it."
+    (lr,) = rates
+    return (f"Only lr {lr:g} has runs that reached it or ended ok without it; the other rates' "
+            "runs never reached it and did not end ok, so there is no order of rates to set "
+            "against the expectation.")
+
+
 def _reached(steps):
     """Whether any run has steps to the target (a run that never reached it has NaN)."""
     return any(x is not None and x == x for x in steps)
@@ -650,13 +748,11 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
         "validation accuracy over the last epoch (one point per run)", source=SOURCE,
         x_name="the rate", y_name="the jitter"), expected_sign=1,
         name="a larger rate jitters more")
-    if len(reached) >= 2:
-        done = const[const.lr.isin(reached)]
-        found["speed_trend"] = claims.mechanism(SPEED_EXPECTED, claims.trend(
-            list(zip(done.lr, done.steps_to_target)), "Learning rate against the steps to the "
-            "target (one point per run that reached it, whatever its fate afterwards)",
-            source=SOURCE, x_name="the rate", y_name="the steps"), expected_sign=-1,
-            name="a larger rate reaches the target sooner")
+    trend = speed_trend(const, rates, described=len(reached) < 2)
+    if trend:
+        found["speed_trend"] = trend
+    elif len(const):  # why there is no order to check, from the runs (the section has none)
+        out["no_speed_order"] = _no_speed_order(const)
     if "schedule" in acc:
         found["schedule_vs_first"] = _schedule_vs_first(runs_, first, p["schedule"]["lrs"][0])
         out["pairs"] = _pairs(runs_, first)
@@ -912,13 +1008,22 @@ def _rate_answers(sec, facts, const, p):
     found = facts["claims"]
     fates = "; ".join(f"lr {r.lr:g}: {r.status}" for r in const.itertuples()
                       if r.worst_status != "ok")
+    if "speed" in found:
+        speed = f"{sec.cite(found, 'speed')}. {sec.cite(found, 'speed_trend')}."
+    elif "speed_trend" in found:
+        # fewer than two rates reached it: no mean to rank, but the runs that did not reach it
+        # within the budget are slower than it (censored), so the order is still described
+        speed = (f"Fewer than two rates have a run that reached it, so no mean is ranked. "
+                 f"{sec.cite(found, 'speed_trend')}.")
+    else:
+        speed = f"Expected: {SPEED_EXPECTED} {facts.get('no_speed_order', '')}".rstrip()
     sec.ask("What is the effect of the learning rate on the speed of convergence?",
-            (f"{sec.cite(found, 'speed_values')}. " if "speed_values" in found else "")
-            + (f"Rates whose runs did not all end ok: {fates}. " if fates else "")
-            + (f"{sec.cite(found, 'speed')}. {sec.cite(found, 'speed_trend')}."
-               if "speed" in found else f"Expected: {SPEED_EXPECTED} Fewer than two rates "
-               "have a run that reached it, so none is ranked and the expectation cannot be "
-               "checked."))
+            (f"{sec.cite(found, 'speed_values')}. " if "speed_values" in found
+             and ("speed" in found or "speed_trend" not in found) else "")
+            # where the claim describes each rate's runs, it names their fates too
+            + (f"Rates whose runs did not all end ok: {fates}. " if fates
+               and ("speed" in found or "speed_trend" not in found) else "")
+            + speed)
 
     def end(r):
         if r.worst_status == "diverged":
