@@ -444,8 +444,9 @@ def _starts(facts):
             "network; its validation accuracy is "
             + prose.names([prose.pct(x) for x in start.values()])
             + f" ({_seeds_named(list(start))})"
-            + (f"; {_seeds_named(lucky)} already above chance: a lucky start, which the rule "
-               "does not count as learning" if lucky else "") + ". ")
+            + (f"; {_seeds_named(lucky)} already above chance: a lucky start, so the rule "
+               "counts such a run as learning only where it rises beyond noise from there"
+               if lucky else "") + ". ")
 
 
 def _sweep_scope(p, v):
