@@ -7,7 +7,7 @@ import torch
 from handmade import run_dict, write_run
 from nnstudies import aggregate
 from nnstudies.runfiles import RunFileError, curves_csv, load_array, read_curves, read_summary
-from nnstudies.studies.concepts import load_weights
+from nnstudies.studies.common import load_weights
 
 
 @pytest.fixture

@@ -243,7 +243,8 @@ def curve(train_acc, val_acc, epochs=4, test_acc=None):
 
 
 def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=None,
-            classes=10, sizes=None, cnn_epochs=4, vals=None, mlp_epochs=4, trains=None):
+            classes=10, sizes=None, cnn_epochs=4, vals=None, mlp_epochs=4, trains=None,
+            final_models=None):
     """mlp_accs: {H: [(train, val, test) per seed]}; cnn_accs: {l2: [...]}; `params` the
     study's (its protocol's mlp.hidden chooses the H of the three splits' figure); `losses`:
     {(H, seed): training loss per epoch} of MLP runs whose loss is given (1 - train, else);
@@ -251,8 +252,10 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=Non
     same every epoch, else); `classes` and `sizes` those of the study's split; `cnn_epochs`
     the CNN's records (one an epoch); `mlp_epochs` the MLP's (one a step; `params` should
     say the same) and `trains`: {(H, seed): training accuracy per step} of MLP runs whose
-    training curve is given."""
-    summaries, curves = [], []
+    training curve is given. `final_models`: {(l2, seed): accuracy} of the CNN runs whose
+    final model's accuracy on the whole training split is given (the run's given training
+    accuracy, else; what analyse scores from its model.pt, ece421.cnn_final_models)."""
+    summaries, curves, final_model = [], [], {}
     for prefix, table, name_of in (("mlp", mlp_accs, ece421.mlp_name),
                                    ("cnn", cnn_accs, ece421.cnn_name)):
         for value, seeds in table.items():
@@ -273,6 +276,8 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=Non
                 run = run_dict("ece421", name, name, seed,
                                epochs=mlp_epochs if prefix == "mlp" else cnn_epochs)
                 run["hidden" if prefix == "mlp" else "weight_decay"] = value
+                if prefix == "cnn":
+                    final_model[(name, seed)] = (final_models or {}).get((value, seed), tr)
                 paths = write_run(tmp_path / name / str(seed), run, c, None if div else te,
                                   diverged_at=3 if div else None)
                 summaries.append(paths[0])
@@ -280,7 +285,7 @@ def section(tmp_path, mlp_accs, cnn_accs, diverged=(), params=PARAMS, losses=Non
     runs, by_run = aggregate.load_runs(summaries, curves, classes, 2000,
                                        fields=("hidden", "weight_decay"))
     runs["l2"] = runs.weight_decay.where(runs.hidden.isna())
-    per_run = ece421.final_points(runs, by_run)
+    per_run = ece421.final_points(runs, by_run, final_model)
     tables = {"runs": runs[aggregate.RUN_COLUMNS],
               "mlp": ece421.per_setting(per_run[per_run.hidden.notna()], "hidden"),
               "cnn": ece421.per_setting(per_run[per_run.l2.notna()], "l2")}
@@ -359,34 +364,165 @@ def test_l2_threshold_with_enough_runs_names_the_first_strength(tmp_path):
            "-4.00 points, separated by the data" in answers["ece421-q2"]
 
 
-def test_one_epoch_of_the_cnn_cannot_tell_under_fitting(tmp_path):
-    """One record a run (one epoch, a record an epoch): its training accuracy is the mean over
-    every step since initialisation, so the under-fitting rule would measure how fast each λ
-    learns: the values are given and the question is said to be out of reach at this budget,
-    even where five runs a side would separate them."""
-    def five(tr):
-        return [(tr + k * 0.002, 0.9, 0.9) for k in (-2, -1, 0, 1, 2)]
+def five(tr):
+    """Five seeds of one setting, (train, val, test) each, the training accuracy spread."""
+    return [(tr + k * 0.002, 0.9, 0.9) for k in (-2, -1, 0, 1, 2)]
+
+
+def test_one_epoch_of_the_cnn_reads_under_fitting_from_the_final_model(tmp_path):
+    """One record a run (one epoch, a record an epoch): its training accuracy at that record
+    is the mean over every step since initialisation, but the under-fitting rule reads each
+    run's final model scored on the whole training split, so it applies as with more records:
+    the measure said once, the threshold's verdict, and a one-clause caveat on the gap, whose
+    training side is the record's mean."""
     cnn = {0: five(0.99), 0.01: five(0.985), 0.1: five(0.95), 0.5: five(0.30)}
     answers, sec, _, _ = section(tmp_path, MLP, cnn, cnn_epochs=1)
     q2 = answers["ece421-q2"]
-    # the reason once, in the answer; the claim gives the values
-    assert "Each CNN run has one record, so its training accuracy is the mean over every step " \
-        "since initialisation: it shows how fast each λ learns, not how well the trained " \
-        "network fits the training set. So under-fitting cannot be told at this budget" in q2
-    # the values per λ (how claims.values_only says their run counts is its own)
-    values = q2[q2.index("CNN: training accuracy at the only record after 1 epoch: "):]
-    for words in ("λ 0 99.00 %", "λ 0.01 98.50 %", "λ 0.1 95.00 %", "λ 0.5 30.00 %",
-                  "mean of 5"):
-        assert words in values.split(". ")[0], words
-    assert "since initialisation" not in values
-    for words in ("first at λ", "under-fitting (training accuracy", "since the record before",
-                  "one record per epoch"):
+    assert "CNN after 1 epoch: under-fitting (the final model's accuracy on the whole " \
+        "training split lower than at λ 0, by more than 2 points): first at λ 0.1 (95.00 % " \
+        "against 99.00 % at λ 0: -4.00 points, separated by the data" in q2
+    assert q2.count("Under-fitting is read from each run's final model scored on every image "
+                    "of the training split in eval mode") == 1
+    assert q2.count("With one record a run, the training accuracy above, and so the gap, is "
+                    "the mean over every step since initialisation.") == 1
+    for words in ("cannot be told", "one record, so its training accuracy",
+                  "nor whether L2 narrows the gap", "since the record before",
+                  "training accuracy at the only record"):
         assert words not in q2, words
-    assert "CNN after 1 epoch: under-fitting cannot be told (one record per run)" in sec.summary
-    # two records a run: the last one's window starts after the first, the rule applies
-    answers, _, _, _ = section(tmp_path / "two", MLP, cnn, cnn_epochs=2)
-    assert "first at λ 0.1 (95.00 % against 99.00 % at λ 0" in answers["ece421-q2"]
-    assert "since the record before (one record per epoch" in answers["ece421-q2"]
+    assert "CNN after 1 epoch: under-fitting (final model on the training split, more than 2 " \
+        "points below λ 0): first at λ 0.1 (95.00 % against 99.00 % at λ 0" in sec.summary
+    assert "cannot be told" not in sec.summary
+    # two records a run: the same rule, and no caveat on a mean since initialisation
+    answers, sec, _, _ = section(tmp_path / "two", MLP, cnn, cnn_epochs=2)
+    q2 = answers["ece421-q2"]
+    assert "CNN after 2 epochs: under-fitting (the final model's accuracy on the whole " \
+        "training split lower than at λ 0, by more than 2 points): first at λ 0.1 (95.00 % " \
+        "against 99.00 % at λ 0" in q2
+    assert "since initialisation" not in q2
+
+
+def test_the_under_fitting_rule_reads_the_final_model_not_the_last_record(tmp_path):
+    """The training accuracy at the last record and the final model's on the training split
+    are given different values: the threshold, its evidence, the CNN table and the summary
+    follow the final model's."""
+    cnn = {0: five(0.99), 0.1: five(0.99), 0.5: five(0.99)}  # the records: no drop
+    final = {(l2, seed): acc + k * 0.002 for l2, acc in ((0, 0.98), (0.1, 0.93), (0.5, 0.40))
+             for seed, k in enumerate((-2, -1, 0, 1, 2))}
+    answers, sec, tables, per_run = section(tmp_path, MLP, cnn, final_models=final)
+    q2 = answers["ece421-q2"]
+    assert "first at λ 0.1 (93.00 % against 98.00 % at λ 0: -5.00 points, separated" in q2
+    assert "first at λ 0.1 (93.00 % against 98.00 % at λ 0" in sec.summary
+    claim = sec.claims[[k for k, _ in sec.claims].index("l2_underfit")][1]
+    assert [a["mean"] for a in claim["evidence"]["arms"]] == pytest.approx([0.98, 0.93, 0.40])
+    assert "final_model_train_acc_mean" in claim["evidence"]["source"]
+    assert "tables/ece421_cnn.csv" in claim["evidence"]["source"]
+    cnn_table = tables["cnn"].set_index("l2")
+    assert cnn_table.final_model_train_acc_mean.tolist() == pytest.approx([0.98, 0.93, 0.40])
+    assert cnn_table.train_acc_mean.tolist() == pytest.approx([0.99, 0.99, 0.99])
+    assert (cnn_table.final_model_train_acc_std > 0).all()
+    # the records drop, the final models do not: no strength under-fits by the rule
+    final = {(l2, seed): 0.98 + k * 0.002 for l2 in (0, 0.1, 0.5)
+             for seed, k in enumerate((-2, -1, 0, 1, 2))}
+    cnn = {0: five(0.99), 0.1: five(0.90), 0.5: five(0.30)}
+    answers, _, _, _ = section(tmp_path / "flat", MLP, cnn, final_models=final)
+    assert "by more than 2 points): at no λ up to 0.5 are the runs separated from λ 0" in \
+        answers["ece421-q2"]
+    assert "first at λ" not in answers["ece421-q2"]
+
+
+def test_final_points_default_the_final_models_accuracy_to_nan(tmp_path):
+    """final_points without the final models (facts from its inputs alone) has the column, all
+    NaN; given them, a CNN run keeps its own, an MLP run and a diverged run have none."""
+    cnn = {0: three(0.99, 0.91, 0.90), 0.1: three(0.95, 0.90, 0.89)}
+    _, _, _, per_run = section(tmp_path, MLP, cnn, diverged={(ece421.cnn_name(0.1), 1)})
+    cnn_rows = per_run[per_run.l2.notna()].set_index(["name", "seed"])
+    assert per_run[per_run.hidden.notna()].final_model_train_acc.isna().all()
+    assert np.isnan(cnn_rows.loc[(ece421.cnn_name(0.1), 1), "final_model_train_acc"])
+    assert cnn_rows.loc[(ece421.cnn_name(0), 2), "final_model_train_acc"] == pytest.approx(0.992)
+    runs = pd.DataFrame({"name": [ece421.cnn_name(0), ece421.mlp_name(100)], "seed": [0, 0],
+                         "hidden": [np.nan, 100], "l2": [0.0, np.nan], "status": ["ok", "ok"],
+                         "epochs": [4, 4], "train_seconds": [1.0, 1.0], "test_loss": [0.3, 0.3],
+                         "test_acc": [0.9, 0.9]})
+    curves = {(r.name, 0): curve(0.9, 0.8) for r in runs.itertuples()}
+    bare = ece421.final_points(runs, curves)
+    assert "final_model_train_acc" in bare and bare.final_model_train_acc.isna().all()
+    given = ece421.final_points(runs, curves, {(ece421.cnn_name(0), 0): 0.97,
+                                               (ece421.mlp_name(100), 0): 0.5})
+    assert given.final_model_train_acc.iloc[0] == pytest.approx(0.97)
+    assert np.isnan(given.final_model_train_acc.iloc[1])  # an MLP run: none
+
+
+def test_the_shared_scoring_runs_a_saved_batchnorm_cnn_in_eval_mode(tmp_path):
+    """common.final_model_train_accuracy (Studies 3 and 6b) loads a saved BatchNorm CNN and
+    scores it in eval mode (BatchNorm on its running statistics, not the batch's): the same
+    accuracy as a direct forward pass of the model in eval mode; a diverged run has none.
+    ece421.cnn_final_models scores the CNN runs given a model.pt on the uint8 split in the
+    study's scaling."""
+    import torch
+    from nnstudies.data import scale
+    from nnstudies.models import build_model
+    from nnstudies.studies import architectures, common
+    layers = ["conv 3x3x4", "batchnorm", "relu", "maxpool", "fc 8", "relu"]
+    torch.manual_seed(4)  # a model whose predictions differ between the images
+    model = build_model(layers, (1, 8, 8), 3)
+    bn = next(m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    with torch.no_grad():  # running statistics far from any batch's own
+        bn.running_mean.copy_(torch.tensor([0.3, -0.4, 0.8, -0.1]))
+        bn.running_var.copy_(torch.tensor([0.05, 2.0, 0.3, 4.0]))
+    torch.save(model.state_dict(), tmp_path / "model.pt")
+    images = np.random.default_rng(1).integers(0, 256, (12, 1, 8, 8)).astype(np.uint8)
+    images[:6, :, :4] //= 8  # a dark top half, then a dark bottom half
+    images[6:, :, 4:] //= 8
+
+    def predict(x, train=False):
+        copy_ = copy.deepcopy(model).train(train)  # training mode moves the running statistics
+        with torch.no_grad():
+            return copy_(torch.from_numpy(x)).argmax(1).numpy()
+    x = scale(images, "unit")
+    y = predict(x)
+    y[:4] = (y[:4] + 1) % 3  # 8 of 12 right in eval mode
+    # scored on each batch's own statistics (training mode), the same model scores otherwise
+    assert (predict(x, train=True) == y).mean() != pytest.approx(8 / 12)
+    runs = pd.DataFrame({"name": ["cnn_l2_0", "cnn_l2_0.1"], "model": ["tiny", "tiny"],
+                         "seed": [0, 0], "status": ["ok", "diverged"]})
+    paths = {("cnn_l2_0", 0): tmp_path / "model.pt", ("cnn_l2_0.1", 0): tmp_path / "none.pt"}
+    got = common.final_model_train_accuracy(runs, paths, {"tiny": layers}, x, y, 3, threads=1)
+    assert got[0] == pytest.approx(8 / 12) and np.isnan(got[1])
+    assert architectures.final_model_train_accuracy is common.final_model_train_accuracy
+    # the study's analysis: the CNN runs with a model.pt only, in the study's scaling
+    runs = pd.DataFrame({"name": ["cnn_l2_0", "mlp_h100"], "model": ["tiny", "numpy_mlp"],
+                         "seed": [0, 0], "status": ["ok", "ok"]})
+    params = {"protocol": {"cnn": {"model": "tiny"}}, "cnn_layers": layers,
+              "scaling": "symmetric", "threads": 1}
+    got = ece421.cnn_final_models(runs, {("cnn_l2_0", 0): tmp_path / "model.pt"}, params,
+                                  {"train_x": images, "train_y": y}, 3)
+    expected = (predict(scale(images, "symmetric")) == y).mean()
+    assert expected != pytest.approx(8 / 12)  # the scaling changes the score
+    assert got == {("cnn_l2_0", 0): pytest.approx(expected)}
+
+
+def test_the_inputs_add_the_torch_cnn_runs_summaries_and_models(raw_config, monkeypatch):
+    """The analysis reads model.pt of the CNN runs the torch trainer trains, paired with their
+    own summaries (aggregate.by_run); not of the NumPy MLP's, nor of a run another trainer
+    trains."""
+    cfg = resolve(raw_config)
+
+    def files(study, kind, keys=None):
+        keys = list(ece421.runs(cfg)) if keys is None else keys
+        return [f"{study}/{name}/{seed}/{kind}" for name, seed in keys]
+    cnn = [k for k in ece421.runs(cfg) if k[0].startswith("cnn_")]
+    assert len(cnn) == len(cfg["ece421"]["cnn"]["l2"]) * len(cfg["ece421"]["cnn"]["seeds"])
+    inp = ece421.inputs(cfg, files)
+    assert inp["cnn_model"] == [f"ece421/{n}/{s}/model.pt" for n, s in cnn]
+    assert inp["cnn_summary"] == [f"ece421/{n}/{s}/summary.json" for n, s in cnn]
+    assert len(inp["summary"]) == len(ece421.runs(cfg))
+    runs = ece421.runs
+    other, torch_named = cnn[0], cnn[1]
+    monkeypatch.setattr(ece421, "runs", lambda c: {
+        k: {**r, "trainer": "linear"} if k == other else
+        {**r, "trainer": "torch"} if k == torch_named else r for k, r in runs(c).items()})
+    inp = ece421.inputs(cfg, files)
+    assert inp["cnn_model"] == [f"ece421/{n}/{s}/model.pt" for n, s in cnn[1:]]
 
 
 def test_the_class_count_and_input_size_name_the_mlp_and_the_cnn(raw_config, tmp_path):
@@ -993,37 +1129,35 @@ def _appendix_rows(sec):
     return {r["ask"]: r for r in appendix.collect([ece421], [sec])[0]["rows"]}
 
 
-def test_an_under_fitting_ask_the_answer_cannot_tell_is_not_counted_as_answered(tmp_path):
-    """Review E, finding 11: with one record a CNN run, the answer on L2 says that
-    under-fitting cannot be told, yet the appendix counted the ask as answered. The seed's 2.3
-    is two asks: the effect of L2 (answered), and where under-fitting starts, listed as asked,
-    not answerable here, with the answer's reason (said once, in the answer, not in the
-    claim)."""
-    def five(tr):
-        return [(tr + k * 0.002, 0.9, 0.9) for k in (-2, -1, 0, 1, 2)]
+def test_the_under_fitting_ask_is_answered_with_one_record_a_run(tmp_path):
+    """Review E, finding 11 listed the ask as not answerable with one record a CNN run, when
+    the rule read the training accuracy at that record (the mean since initialisation). It now
+    reads the final model on the whole training split: with one record a run the ask is
+    answered (only the CNN's curves over 50 epochs are not); it is listed as asked, not
+    answerable here, only where no run's final model was scored."""
     cnn = {0: five(0.99), 0.1: five(0.95)}
     answers, sec, _, _ = section(tmp_path, MLP, cnn, cnn_epochs=1)
     rows = _appendix_rows(sec)
-    effect = rows["2.3: the effect of L2 on training and validation accuracy"]
-    assert effect["href"] == "ece421-q2"
-    underfit = rows[ece421.UNDERFIT_ASK]
-    assert "href" not in underfit and underfit["note"] is None
-    assert underfit["reason"] == (
-        "asked, not answerable here: each CNN run has one record, so its training accuracy is "
-        "the mean over every step since initialisation: it shows how fast each λ learns, not "
-        "how well the trained network fits the training set (see Study 6b, Q2)")
+    assert rows["2.3: the effect of L2 on training and validation accuracy"]["href"] == \
+        "ece421-q2"
+    assert rows[ece421.UNDERFIT_ASK]["href"] == "ece421-q2"
+    assert "reason" not in rows[ece421.UNDERFIT_ASK] or \
+        not rows[ece421.UNDERFIT_ASK]["reason"]
     seed = appendix.collect([ece421], [sec])[0]
-    # the other: the CNN's curves over the seed's 50 epochs (one point here)
-    assert set(sec.asked_reasons) == {ece421.UNDERFIT_ASK, ece421.CNN_CURVES_ASK}
-    assert (seed["answered"], seed["not_reproduced"]) == (len(ece421.ASKED) - 2, 2)
-    q2 = answers["ece421-q2"]
-    assert q2.count("since initialisation") == 1 and q2.count("cannot be told") == 1
-    assert "So under-fitting cannot be told at this budget, nor whether L2 narrows the gap" in q2
-    # two records a run: the rule applies, and the ask is answered (its answer may be that
-    # the runs are too few to separate: that is an answer)
-    _, sec, _, _ = section(tmp_path / "two", MLP, cnn, cnn_epochs=2)
-    assert _appendix_rows(sec)[ece421.UNDERFIT_ASK]["href"] == "ece421-q2"
-    assert sec.asked_reasons == {}
+    assert set(sec.asked_reasons) == {ece421.CNN_CURVES_ASK}  # one point, not a curve
+    assert (seed["answered"], seed["not_reproduced"]) == (len(ece421.ASKED) - 1, 1)
+    assert "first at λ 0.1 (95.00 % against 99.00 % at λ 0" in answers["ece421-q2"]
+    # no final model scored (its model.pt not read): not answerable, said once, and neither the
+    # answer nor the summary cites the rule's claim
+    missing = {(l2, s): float("nan") for l2 in cnn for s in range(5)}
+    answers, sec, _, _ = section(tmp_path / "unscored", MLP, cnn, cnn_epochs=2,
+                                 final_models=missing)
+    why = "no CNN run's final model has an accuracy on the training split"
+    assert _appendix_rows(sec)[ece421.UNDERFIT_ASK]["reason"] == (
+        f"asked, not answerable here: {why} (see Study 6b, Q2)")
+    assert answers["ece421-q2"].count(f"Under-fitting cannot be told here: {why}.") == 1
+    assert "under-fitting (" not in answers["ece421-q2"] + sec.summary
+    assert sec.summary.endswith(".") and not sec.summary[:-1].rstrip().endswith(";")
 
 
 def test_with_l2_zero_alone_neither_l2_ask_is_answered(tmp_path):

@@ -7,12 +7,11 @@ from ..data import load_prepared, scale
 from ..report import Section, Shown
 from ..runfiles import load_array
 from ..stats import ALPHA, chance_loss, compare, mean_ci
-from .common import (check_models, departures as protocol_departures, left_out_models,
-                     records, write_facts)
+from .common import (check_models, departures as protocol_departures,
+                     final_model_train_accuracy, left_out_models, records, write_facts)
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
-torch = lazy_import("torch")
 
 NAME = "architectures"
 TITLE = "Study 3: architectures"
@@ -290,28 +289,6 @@ def _chance_starts(runs_):
                 and r.chance_start_steps >= CHANCE_SHARE * steps):
             out.setdefault(r.model, []).append([int(r.seed), int(r.chance_start_steps),
                                                 int(steps)])
-    return out
-
-
-def final_model_train_accuracy(runs_, model_paths, models, train_x, train_y, n_classes,
-                               threads=None):
-    """Each run's final model scored on every training image (NaN for a diverged run): the
-    training figure of a like-for-like generalisation gap. The recorded training accuracy is
-    a running mean over the last record's batches, scored while the weights still improved."""
-    from ..models import build_model
-    from ..train import evaluate
-    from .concepts import load_weights
-    if threads:
-        torch.set_num_threads(int(threads))
-    x, y = torch.from_numpy(train_x), torch.from_numpy(train_y).long()
-    out = []
-    for r in runs_.itertuples():
-        if r.status == "diverged":
-            out.append(float("nan"))
-            continue
-        model = build_model(models[r.model], tuple(x.shape[1:]), n_classes)
-        model.load_state_dict(load_weights(model_paths[(r.name, r.seed)]))
-        out.append(float(evaluate(model, x, y, chunk=1000)[1]))
     return out
 
 

@@ -38,6 +38,46 @@ def records(df, columns=None):
     return (df if columns is None else df[list(columns)]).to_dict("records")
 
 
+def load_weights(path):
+    """A run's saved state dict, tensors only (weights_only: a tampered file cannot run code);
+    a file that is not one stops the analysis naming it."""
+    import torch
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception as err:  # pickle, zip or weights-only refusal: all mean the same to a user
+        raise RuntimeError(f"{path} is not a readable state dict ({type(err).__name__}: "
+                           f"{str(err).splitlines()[0][:200]}); delete it and rerun to train "
+                           "that run again") from None
+
+
+def final_model_train_accuracy(runs_, model_paths, models, train_x, train_y, n_classes,
+                               threads=None):
+    """Each run's final model scored on every training image (NaN for a diverged run), one
+    value per row of `runs_` (columns name, seed, model, status): its model.pt (`model_paths`:
+    {(name, seed): path}) loaded into the zoo model `models[model]` (its layers), scored by
+    train.evaluate in eval mode, so BatchNorm uses its running statistics. `train_x`: the
+    training images in the study's scaling (data.scale), `train_y` their labels. The training
+    accuracy a run records is a running mean over the batches since the record before, scored
+    while the weights still improved (with one record, the mean since initialisation): this is
+    what the trained network scores on the training set (Studies 3 and 6b)."""
+    import torch
+
+    from ..models import build_model
+    from ..train import evaluate
+    if threads:
+        torch.set_num_threads(int(threads))
+    x, y = torch.from_numpy(train_x), torch.from_numpy(train_y).long()
+    out = []
+    for r in runs_.itertuples():
+        if r.status == "diverged":
+            out.append(float("nan"))
+            continue
+        model = build_model(models[r.model], tuple(x.shape[1:]), n_classes)
+        model.load_state_dict(load_weights(model_paths[(r.name, r.seed)]))
+        out.append(float(evaluate(model, x, y, chunk=1000)[1]))
+    return out
+
+
 def left_out_models(models, asked, only=False):
     """The assignment's models (`asked`) this configuration does not run, as the appendix
     says it: "the assignment's mlp_1 and cnn_4 are not run here" ("mlp_2 only; the ..." with

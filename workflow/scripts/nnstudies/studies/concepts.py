@@ -11,7 +11,7 @@ from ..data import load_prepared, scale
 from ..models import build_model, count_parameters
 from ..report import Section, Shown
 from ..runfiles import read_summary
-from .common import check_models, write_facts
+from .common import check_models, load_weights, write_facts
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -186,17 +186,6 @@ def analyse(inp, out, params, info):
     write_facts(out.facts, facts(eces, identity, pooled, iterations, parameters,
                                  {"test_images": len(data["test_y"]), "classes": n_classes,
                                   "bins": p["calibration_bins"], "draws": CALIBRATED_DRAWS}))
-
-
-def load_weights(path):
-    """A run's saved state dict, tensors only (weights_only: a tampered file cannot run code);
-    a file that is not one stops the analysis naming it."""
-    try:
-        return torch.load(path, weights_only=True)
-    except Exception as err:  # pickle, zip or weights-only refusal: all mean the same to a user
-        raise RuntimeError(f"{path} is not a readable state dict ({type(err).__name__}: "
-                           f"{str(err).splitlines()[0][:200]}); delete it and rerun to train "
-                           "that run again") from None
 
 
 def _ece_per_model(eces):

@@ -7,9 +7,11 @@ import numpy as np
 
 from .. import aggregate, claims, figures, numpy_mlp, prose
 from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
-from ..data import DATASETS, load_prepared, split_sizes
+from ..data import DATASETS, load_prepared, scale, split_sizes
 from ..stats import STUCK_Z, mean_ci
-from .common import departures as protocol_departures, records, write_facts
+from ..trainers import trainer_name
+from .common import (departures as protocol_departures, final_model_train_accuracy, records,
+                     write_facts)
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -32,8 +34,8 @@ TABLES = ["runs", "mlp", "cnn", "curves", "grad_check", "mlp_splits"]
 _CHECKED = ("the formulas written out and checked against torch autograd on real images "
             "(largest difference over the four parameters)")
 # The seed's asks this section answers (nnstudies/appendix.py), in its numbering. Its 2.3 is
-# two asks: the effect of L2, and where under-fitting starts, which some budgets cannot tell
-# (asked_reasons).
+# two asks: the effect of L2, and where under-fitting starts, which some configurations cannot
+# tell (asked_reasons: λ 0 alone, or no final model scored on the training split).
 UNDERFIT_ASK = "2.3: the L2 strength at which the CNN starts to under-fit (the seed: λ 0.5)"
 # The seed's 1.4 on H (over-fitting: the gap against H) and its Figs. 13-15 (the CNN's curves
 # over 50 epochs), which some configurations cannot answer either (asked_reasons).
@@ -117,17 +119,25 @@ def asked_notes(params):
 
 def underfit_unanswerable(facts, p):
     """Why these runs cannot tell at which λ the CNN starts to under-fit, or None where they
-    can (the rule may still find the runs too few to separate: that is an answer). The section
-    says it once, in its answer on L2, and the appendix lists the ask apart (asked_reasons)."""
+    can (the rule may still find the runs too few to separate: that is an answer). The rule
+    reads each CNN run's final model scored on the whole training split (the cnn table's
+    final_model_train_acc_mean), however many records a run has: it cannot be read with λ 0
+    alone, nor without a scored final model at λ 0 and at another λ. The section says it once,
+    in its answer on L2, and the appendix lists the ask apart (asked_reasons)."""
     if len(p["cnn"]["l2"]) < 2:
         return "only λ 0 is run here, so there is no strength to set against it"
-    fewest = facts.get("cnn_records")
-    if fewest is None or fewest != fewest:  # None, read back from the facts file as NaN
+    rows = facts.get("cnn") or []
+    if not any(r.get("with_final_point") for r in rows):
         return "no CNN run has a final point"
-    if fewest == 1:
-        return ("each CNN run has one record, so its training accuracy is the mean over every "
-                "step since initialisation: it shows how fast each λ learns, not how well the "
-                "trained network fits the training set")
+    scored = {r.get("l2") for r in rows if not _missing(r.get("final_model_train_acc_mean"))}
+    if not scored:
+        return "no CNN run's final model has an accuracy on the training split"
+    if 0 not in scored:
+        return ("no CNN run at λ 0 has a final model scored on the training split, so there "
+                "is no reference to set the other strengths against")
+    if len(scored) < 2:
+        return ("no CNN run at a λ above 0 has a final model scored on the training split, so "
+                "there is no strength to set against λ 0")
     return None
 
 
@@ -192,6 +202,9 @@ def asked_reasons(facts, p):
 TOLERANCE = {"float64": 1e-10, "float32": 1e-4}
 FINAL = ["train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "gap_acc",
          "gap_loss"]
+# The CNN's per-setting table also holds its final model's accuracy on the whole training
+# split (common.final_model_train_accuracy), what the under-fitting rule reads.
+CNN_FINAL = FINAL + ["final_model_train_acc"]
 
 
 def _data(cfg):
@@ -321,8 +334,19 @@ def batchnorm_before_relu(layers):
                for a, b, c in zip(layers, layers[1:], layers[2:]))
 
 
+def torch_cnn_keys(cfg):
+    """The (name, seed) of the runs the torch trainer trains (trainers.trainer_name: no
+    "trainer" key, or "torch"), the CNN's: those write a model.pt, whose final model analyse
+    scores on the training split."""
+    return [key for key, run in runs(cfg).items() if trainer_name(run) == "torch"]
+
+
 def inputs(cfg, files):
-    return {"summary": files(NAME, "summary.json"), "curves": files(NAME, "curves.csv")}
+    cnn = torch_cnn_keys(cfg)
+    return {"summary": files(NAME, "summary.json"), "curves": files(NAME, "curves.csv"),
+            # the torch-trained CNN runs' final models, paired by aggregate.by_run
+            "cnn_summary": files(NAME, "summary.json", cnn),
+            "cnn_model": files(NAME, "model.pt", cnn)}
 
 
 def params(cfg):
@@ -372,16 +396,18 @@ def analyse(inp, out, params, info):
                                         info["sizes"]["test"], fields=("hidden", "weight_decay"))
     runs_[aggregate.RUN_COLUMNS].to_csv(out.table("runs"), index=False)  # as every study's
     runs_["l2"] = runs_.weight_decay.where(runs_.hidden.isna())
-    per_run = final_points(runs_, curves)
+    import torch
+    torch.set_num_threads(params["threads"])
+    data = load_prepared(inp.data)
+    final_model = cnn_final_models(runs_, aggregate.by_run(inp.cnn_summary, inp.cnn_model),
+                                   params, data, len(info["class_names"]))
+    per_run = final_points(runs_, curves, final_model)
     mlp = per_setting(per_run[per_run.hidden.notna()], "hidden")
     cnn = per_setting(per_run[per_run.l2.notna()], "l2")
     mlp.to_csv(out.table("mlp"), index=False)
     cnn.to_csv(out.table("cnn"), index=False)
     stats_ = epoch_stats(curves)
     stats_.to_csv(out.table("curves"), index=False)
-    import torch
-    torch.set_num_threads(params["threads"])
-    data = load_prepared(inp.data)
     check_ = grad_check(data, p, params["scaling"], len(info["class_names"]))
     check_.to_csv(out.table("grad_check"), index=False)
     n_classes = len(info["class_names"])
@@ -420,14 +446,32 @@ def same_weights_gap(c):
     return out[out.gap_acc.notna()]
 
 
-def final_points(runs_, curves):
+def cnn_final_models(runs_, model_paths, params, data, n_classes):
+    """{(name, seed): accuracy} of each CNN run whose model.pt is given (`model_paths`:
+    {(name, seed): path}, the torch-trained runs) on every image of this study's training
+    split, in the study's scaling (common.final_model_train_accuracy: eval mode, BatchNorm on
+    its running statistics; NaN for a diverged run)."""
+    cnn = runs_[[(r.name, r.seed) in model_paths for r in runs_.itertuples()]]
+    if cnn.empty:
+        return {}
+    model = params["protocol"]["cnn"]["model"]
+    accs = final_model_train_accuracy(
+        cnn, model_paths, {model: params["cnn_layers"]},
+        scale(data["train_x"], params["scaling"]), data["train_y"], n_classes,
+        params["threads"])
+    return {(r.name, r.seed): acc for r, acc in zip(cnn.itertuples(), accs)}
+
+
+def final_points(runs_, curves, final_model=None):
     """One row per run: its last record's training and validation loss and accuracy, its test
     result, and the gap between training and validation (accuracy: train - val; loss: val -
     train). The MLP's gap is on the same weights (same_weights_gap: those after the last step
     that has one, `gap_step`), not the last record's two splits, which are one step apart; a
     run of one record has none (NaN). The CNN's is its last record's. A diverged run keeps its
-    row, with no final point (NaN)."""
-    rows = []
+    row, with no final point (NaN). `final_model_train_acc`: a CNN run's final model on the
+    whole training split (`final_model`: {(name, seed): accuracy}, cnn_final_models); NaN for
+    an MLP run, a diverged run and a run not given."""
+    final_model, rows = final_model or {}, []
     for r in runs_.itertuples():
         c = curves[(r.name, r.seed)]
         ok = r.status != "diverged" and len(c)
@@ -442,6 +486,9 @@ def final_points(runs_, curves):
         row["gap_acc"] = row["train_acc"] - row["val_acc"]
         row["gap_loss"] = row["val_loss"] - row["train_loss"]
         row["gap_step"] = np.nan
+        row["final_model_train_acc"] = (
+            float(final_model.get((r.name, r.seed), np.nan)) if ok and pd.notna(r.l2)
+            else np.nan)
         if pd.notna(r.hidden):  # the MLP: on the same weights
             gaps = same_weights_gap(c) if ok else pd.DataFrame()
             at = gaps.iloc[-1] if len(gaps) else {}
@@ -453,7 +500,9 @@ def final_points(runs_, curves):
 
 def per_setting(per_run, key):
     """Per H (or L2 strength): mean and std over the runs with a final point, their count, the
-    fates of all runs, and the training seconds."""
+    fates of all runs, and the training seconds; per L2 strength also the final model's
+    accuracy on the whole training split (final_model_train_acc_mean, _std: over the runs
+    that have one)."""
     rows = []
     for value, g in per_run.groupby(key, sort=True):
         done = g[g.train_acc.notna()]
@@ -461,9 +510,10 @@ def per_setting(per_run, key):
                "status": aggregate.status_column(g.status),
                "worst_status": aggregate.worst_status(g.status),
                "epochs": int(g.epochs.iloc[0]), "train_seconds_mean": g.train_seconds.mean()}
-        for col in FINAL:
-            row[f"{col}_mean"] = done[col].mean()
-            row[f"{col}_std"] = done[col].std(ddof=1) if len(done) > 1 else np.nan
+        for col in CNN_FINAL if key == "l2" else FINAL:
+            values = done[col].dropna()
+            row[f"{col}_mean"] = values.mean()
+            row[f"{col}_std"] = values.std(ddof=1) if len(values) > 1 else np.nan
         mean, _, half = mean_ci(done.val_acc)
         row["val_acc_ci_low"], row["val_acc_ci_high"] = mean - half, mean + half
         rows.append(row)
@@ -763,8 +813,9 @@ def reading(ranking):
 
 def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
     """The comparisons the prose cites: best H by validation accuracy against the runner-up,
-    the train-validation gap against H, the L2 strength where training accuracy first drops by
-    the stated margin (underfit_claim), the gradient check's verdict per dtype, and the
+    the train-validation gap against H, the L2 strength where the final model's accuracy on the
+    whole training split first drops by the stated margin (underfit_claim; `per_run`'s
+    final_model_train_acc, NaN where not given), the gradient check's verdict per dtype, and the
     validation against the test accuracy at the last step of the H the three splits' figure
     shows; and the claims built from the per-run final points (`curves`: each run's records,
     {(name, seed): frame}; `n_classes`: the classes of this study's data; `n_val`: its
@@ -827,16 +878,17 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
             source=CURVES_SOURCE)
         if reading(best) != reading(found["h_val"]):
             found["h_best_val"] = best
-    fewest = cnn_records(cnn_runs, curves)
     if 0 in set(cnn_runs.l2.dropna()) and cnn_runs.l2.nunique() > 1:
-        found["l2_underfit"] = underfit_claim(cnn_runs, p["underfit_margin"], fewest)
+        found["l2_underfit"] = underfit_claim(cnn_runs, p["underfit_margin"])
     shown_h, why = splits_hidden(p["mlp"]["hidden"])
     found["splits_gap"], splits = splits_facts(curves, mlp_runs, shown_h)
     hidden = dict(zip(mlp_runs.name, mlp_runs.hidden))
     out = {"claims": found, "splits": {**splits, "hidden": shown_h, "why": why},
            "settled": {key: None if c is None else c["settled"] for key, c in checks.items()},
            "fell_back": sorted(back), "fell_back_z": STUCK_Z,
-           "cnn_records": fewest,
+           # the fewest records of a CNN run: with one, its training accuracy at the last
+           # record (and the gap on it) is the mean since initialisation
+           "cnn_records": cnn_records(cnn_runs, curves),
            # the steps whose weights the MLP's final gap is on (same_weights_gap)
            "gap_steps": sorted({int(s) for s in gapped.gap_step}),
            "loss_above_chance": loss_above_chance(curves, n_classes, hidden),
@@ -855,32 +907,39 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
 def cnn_records(cnn_runs, curves):
     """The fewest records of a CNN run with a final point (None: no such run). With one, that
     run's training accuracy at its last record is the mean over every step since
-    initialisation (the torch trainer's window runs from the record before)."""
+    initialisation (the torch trainer's window runs from the record before), and so is the
+    training side of its gap (the answer on L2 says so)."""
     done = cnn_runs[cnn_runs.train_acc.notna()]
     counts = [len(curves[(r.name, r.seed)]) for r in done.itertuples()]
     return min(counts) if counts else None
 
 
-def underfit_claim(cnn_runs, margin, fewest):
-    """The first L2 strength whose training accuracy at the last record falls below λ 0's by
-    more than `margin` (claims.threshold). Where a run's last record is its only one
-    (`fewest`, cnn_records), that accuracy is the mean over the whole run from
-    initialisation, which measures how fast each λ learns, not whether the trained network
-    fits the training set: the values are given and the question is said to be out of reach
-    at this budget."""
+UNDERFIT_SOURCE = ("tables/ece421_cnn.csv (column final_model_train_acc_mean: each CNN run's "
+                   "model.pt scored on the whole training split)")
+# What the under-fitting rule reads, in the claim and (shorter) in the summary line.
+UNDERFIT_MEASURE = "the final model's accuracy on the whole training split"
+UNDERFIT_SHORT = "final model on the training split"
+
+
+def underfit_claim(cnn_runs, margin):
+    """The first L2 strength whose final models' accuracy on the whole training split
+    (final_model_train_acc: common.final_model_train_accuracy, in eval mode) falls below λ 0's
+    by more than `margin` (claims.threshold), whatever the records: the training accuracy at
+    the last record is a running mean taken while the weights improve (with one record a run,
+    the mean since initialisation), so it is not what the trained network fits. Its short form
+    (the summary line) names the measure in a few words and keeps the verdict."""
     strengths = sorted(cnn_runs.l2.dropna().unique())
-    arms = {s: list(cnn_runs[cnn_runs.l2 == s].train_acc) for s in strengths}
-    if fewest == 1:  # the answer says why once (underfit_unanswerable); the claim is values
-        budget = _budget(cnn_runs, "epoch")
-        claim = claims.values_only(
-            {f"λ {s:g}": arms[s] for s in strengths},
-            f"CNN: training accuracy at the only record{budget}", claims.fmt_pct, SOURCE)
-        claim["short"] = f"CNN{budget}: under-fitting cannot be told (one record per run)"
-        return claim
-    return claims.threshold(
-        strengths, arms, 0.0, "CNN: under-fitting (training accuracy at the last record lower "
-        f"than at λ 0, by more than {100 * margin:g} points)", "λ", source=SOURCE,
-        expected_sign=-1, margin=margin)
+    arms = {s: list(cnn_runs[cnn_runs.l2 == s].final_model_train_acc.dropna())
+            for s in strengths}
+    budget = _budget(cnn_runs, "epoch")
+    what = (f"CNN{budget}: under-fitting ({UNDERFIT_MEASURE} lower than at λ 0, by more than "
+            f"{100 * margin:g} points)")
+    claim = claims.threshold(strengths, arms, 0.0, what, "λ", source=UNDERFIT_SOURCE,
+                             expected_sign=-1, margin=margin)
+    verdict = claim["text"][len(what):].lstrip(": ")
+    claim["short"] = (f"CNN{budget}: under-fitting ({UNDERFIT_SHORT}, more than "
+                      f"{100 * margin:g} points below λ 0): {verdict}")
+    return claim
 
 
 def splits_facts(curves, mlp_runs, hidden):
