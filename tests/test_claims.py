@@ -249,3 +249,14 @@ def test_two_to_four_runs_a_side_leave_a_comparison_unresolved_whatever_its_p():
     assert "not resolved" in r["text"] and "separated by the data" not in r["text"]
     five = claims.difference("a", high + [0.84], "b", low + [0.74], "Accuracy")
     assert five["evidence"]["separated"] and "separated by the data" in five["text"]
+
+
+def test_four_runs_a_side_that_overlap_are_not_resolved_either():
+    """Review F, round 2: beside a 4-v-4 pair called 'not resolved', an overlapping 4-v-4 pair
+    read 'not separated by the data': two labels for the same rule. Both are not resolved."""
+    c = claims.difference("a", [0.84, 0.85, 0.86, 0.85], "b", [0.85, 0.84, 0.86, 0.845],
+                          "Accuracy")
+    assert "not resolved: permutation test p = " in c["text"]
+    assert "(4 and 4 runs), and with fewer than 5 runs a side no comparison is resolved" \
+        in c["text"] and "not separated" not in c["text"]
+    assert "not resolved (p = " in c["short"]

@@ -76,3 +76,11 @@ def test_evidence_shows_fractions_as_the_sentence_writes_them():
     assert 'data-value="1.5">1.5</span>' in evidence_html(plain["evidence"])
     m = claims.mechanism("a is better.", c)
     assert "<th>mean (%)</th>" in evidence_html(m["evidence"])
+
+
+def test_a_whole_count_in_the_evidence_is_shown_whole():
+    """Review F, round 2: 11,677 parameters (a float in the facts) read 1.168e+04 in the
+    evidence while the sentence said 11,677."""
+    from nnstudies.report import _number
+    assert ">11,677<" in _number(11677.0) and 'data-value="11677.0"' in _number(11677.0)
+    assert ">0.851<" in _number(0.851) and ">85.1<" in _number(0.851, 100)

@@ -313,7 +313,8 @@ def test_the_opening_says_once_what_holds_for_the_section(tmp_path):
     spec = {**SYMMETRIC, **RAW, ("cnn_5", "sigmoid", "symmetric"): (2.3, 0.0, 0.1)}
     answers, _, intro, _ = section(tmp_path, spec, scalings=("symmetric", "raw"))
     assert ("Stuck runs stay in, since a small or zero gradient is what vanishing gradients "
-            "or dead units look like: cnn_5 sigmoid seed 0.") in intro
+            "or dead units look like: on [-1, 1] (Q1 to Q3), cnn_5 sigmoid seed 0; on [0, 255] "
+            "(Q3), cnn_3 sigmoid seed 0.") in intro
     assert ("These models mix MLPs and CNNs, so a trend with depth or with the number of "
             "sigmoid layers here cannot tell its effect from that of the family.") in intro
     assert "for that step's batch alone" in intro and "averaged over the steps" in intro
@@ -534,7 +535,10 @@ def test_the_bonus_says_where_larger_inputs_helped_not_only_the_harm_expected(tm
     """Variant F: on [0, 255] cnn_5 relu learned (stuck on [0, 1]) and cnn_small sigmoid gained
     27 points; cnn_small relu's loss blew up at step 10 and recovered. The answer used to give
     only the expected harm ('the overshoot the expectation allows'), and a +0.05 point change
-    (one test image) counted as 'above 0' with nothing to size it by."""
+    (one test image) counted as 'above 0' with nothing to size it by. Then its closing
+    sentence ('the outcome in fates: ..., and in test accuracy, the differences above') could
+    not be parsed, named only the variants whose fate changed (not cnn_small sigmoid's +27
+    points) and left a tie unsaid: every variant is now named with its change, ties too."""
     spec = {**HEALTHY,
             ("mlp_1", "relu", "raw"): ([1e4] + [0.5] * 9, 0.3, 0.8505),  # blew up, recovered
             ("mlp_1", "sigmoid", "raw"): (0.8, 0.5, 0.8),
@@ -547,11 +551,52 @@ def test_the_bonus_says_where_larger_inputs_helped_not_only_the_harm_expected(tm
     assert ("Left out of the ratio, as in Q1 and Q2, because their loss blew up: mlp_1 relu "
             "seed 0 on [0, 255]. On [0, 255] that is the overshoot the expectation allows; it "
             "then recovered and ended ok.") in bonus
-    assert ("The expectation names harm only; the outcome in fates: stuck on [0, 1], learned "
-            "on [0, 255]: cnn_5 relu (10.00 % → 80.00 %); learned on [0, 1], stuck on [0, 255]: "
-            "cnn_5 sigmoid (40.00 % → 10.00 %), and in test accuracy, the differences above "
-            "(one test image is 0.05 points).") in bonus
-    assert "cnn_3 sigmoid +27.00 points" in bonus
+    assert ("The expectation names harm only; what each variant reached, test accuracy on "
+            "[0, 1] → on [0, 255] (one test image is 0.05 points): mlp_1 relu 85.00 % → "
+            "85.05 %; mlp_1 sigmoid 80.00 % → 80.00 %; cnn_3 relu 80.00 % → 80.00 %; cnn_3 "
+            "sigmoid 50.00 % → 77.00 %; cnn_5 relu 10.00 % → 80.00 % (stuck → ok); cnn_5 "
+            "sigmoid 40.00 % → 10.00 % (ok → stuck).") in bonus
+    assert "cnn_3 sigmoid +27.00 points" in bonus and "the differences above" not in bonus
+    # the ties are said where the count of sides leaves them out
+    assert ("Test accuracy on [0, 255] minus on [0, 1] (same variant and seed; mlp_1 sigmoid "
+            "and cnn_3 relu at 0, a tie counted on neither side), per variant") in bonus
+    assert "(3 above 0, 1 below;" in bonus
+    # stuck on both (a tie at chance), and a run with no test accuracy
+    rows = [{"variant": "cnn_5 sigmoid", "status": "stuck", "ref_status": "stuck",
+             "test_acc": 0.2, "ref_test_acc": 0.2},
+            {"variant": "cnn_3 relu", "status": "diverged", "ref_status": "ok",
+             "test_acc": float("nan"), "ref_test_acc": 0.8}]
+    assert act._outcome_text({"ref": "unit", "n_test": 2000, "rows": rows}) == (
+        "The expectation names harm only; what each variant reached, test accuracy on [0, 1] "
+        "→ on [0, 255] (one test image is 0.05 points): cnn_5 sigmoid 20.00 % → 20.00 % "
+        "(stuck on both); cnn_3 relu 80.00 % → none (ok → diverged).")
+
+
+def test_the_opening_names_every_stuck_run_kept_with_its_inputs(tmp_path):
+    """Variant F: three runs are stuck, cnn_5 relu and sigmoid on [0, 1] and cnn_5 sigmoid on
+    [0, 255] (in Q3's ratio); the opening's list of stuck runs kept named only the two on
+    [0, 1], without their inputs, so a reader could not tell which cnn_5 sigmoid run was
+    meant. Every stuck run a gradient comparison keeps is named, with its inputs and the
+    questions that use it."""
+    spec = {**HEALTHY,
+            ("mlp_1", "relu", "raw"): (0.5, 1.0, 0.85),
+            ("mlp_1", "sigmoid", "raw"): (0.8, 0.5, 0.8),
+            ("cnn_3", "relu", "raw"): (0.6, 1.0, 0.8),
+            ("cnn_3", "sigmoid", "raw"): (1.0, 0.05, 0.77),
+            ("cnn_5", "relu", "raw"): (0.7, 0.5, 0.8),
+            ("cnn_5", "sigmoid", "raw"): (2.3, 0.01, 0.1)}                 # stuck on [0, 255]
+    spec[("cnn_5", "relu", "unit")] = (2.3, 0.0003, 0.1)                  # stuck on [0, 1]
+    spec[("cnn_5", "sigmoid", "unit")] = (2.3, 2e-06, 0.1)                # stuck on [0, 1]
+    _, _, intro, runs = section(tmp_path, spec)
+    assert sorted(runs.name[runs.status == "stuck"]) == [
+        "cnn_5-relu-unit", "cnn_5-sigmoid-raw", "cnn_5-sigmoid-unit"]
+    assert ("Stuck runs stay in, since a small or zero gradient is what vanishing gradients or "
+            "dead units look like: on [0, 1] (Q1 to Q3), cnn_5 relu seed 0 and cnn_5 sigmoid "
+            "seed 0; on [0, 255] (Q3), cnn_5 sigmoid seed 0.") in intro
+    # a stuck run on [0, 255] whose pair on [0, 1] blew up is in no comparison: not listed
+    spec[("cnn_5", "sigmoid", "unit")] = (5e9, 1e3, 0.1)
+    intro = section(tmp_path / "unpaired", spec)[2]
+    assert "look like: on [0, 1] (Q1 and Q3), cnn_5 relu seed 0." in intro
 
 
 def test_a_caption_says_where_two_curves_of_a_panel_coincide(tmp_path):

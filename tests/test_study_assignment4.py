@@ -1114,11 +1114,11 @@ def test_the_decay_remark_unmeasured_is_declared_not_reproduced(tmp_path, raw_co
     # the section, from the facts: handmade decays 0.1 and 0.01, both unstable without decay
     tables, facts = handmade()
     sec = sections(tmp_path / "measured", raw_config, tables, facts, marked=True)
-    assert sec.asked_reasons == {}
+    assert list(sec.asked_reasons) == [a4.CNN_ASK]  # one run a model: the CNN is not ranked
     tables["sweep"] = tables["sweep"][(tables["sweep"].lr_decay == 1.0)
                                       | (tables["sweep"].lr == 0.001)].reset_index(drop=True)
     sec = sections(tmp_path / "quick", raw_config, tables, facts, marked=True)
-    assert list(sec.asked_reasons) == [a4.DECAY_ASK]
+    assert list(sec.asked_reasons) == [a4.DECAY_ASK, a4.CNN_ASK]
     assert "decay 0.999 ran at lr 0.001, but only lr 0.1, 0.01 and 0.0001 have a spike " \
            "without decay, and no decayed run is at those rates" in \
         sec.asked_reasons[a4.DECAY_ASK]
@@ -1729,7 +1729,7 @@ def test_asks_the_answer_cannot_settle_are_listed_apart():
                   "cnn": {"epochs": 1}})}
     p = {"sweep": {"lrs": [0.05, 0.005]}}
     why = a4.asked_reasons(facts, p)
-    assert set(why) == {a4.GD_SGD_ASK, a4.LR_ASK, a4.TICK_ASK}
+    assert set(why) == {a4.GD_SGD_ASK, a4.TIME_ASK, a4.LR_ASK, a4.TICK_ASK}
     assert why[a4.GD_SGD_ASK] == (
         "asked, not answerable here: both SGD runs ended stuck and both GD runs ended ok, so GD "
         "and SGD are not compared (see Study 6c, Q2)")
@@ -1788,3 +1788,73 @@ def test_coinciding_cnn_lines_are_named_in_the_caption(tmp_path, raw_config):
                                    "their lines coincide, on the chance line.")
     other = [f["caption"] for f in sec.figures if f["id"] != "assignment4-fig-cnn"]
     assert not any("coincide, on" in c for c in other)
+
+
+def test_processing_time_and_the_cnns_accuracy_unsettled_are_listed_apart():
+    """Review F2 (N1): the appendix counted as answered 'processing time of SGD against GD'
+    where Q2 times neither (SGD stuck), and 'the CNN's accuracy against the earlier items''
+    where Q4's ranking resolves no comparison of the CNN. Decided from the facts: runs that
+    can answer keep them answered."""
+    gs = pd.DataFrame({"variant": ["gd", "gd", "sgd", "sgd"], "seed": [0, 1, 0, 1],
+                       "status": ["ok", "ok", "stuck", "stuck"]})
+
+    def ranked(runs):
+        tested = pd.DataFrame(runs, columns=["name", "seed", "status", "test_acc", "test_loss"])
+        return {"claims": {"test_accuracy": a4.accuracy_ranking(tested, "linear")}}
+
+    def arm(name, accs, status="ok"):
+        return [(name, s, status, a, 1.0 + a) for s, a in enumerate(accs)]
+    gd4 = arm("gd", [0.6055, 0.5415, 0.6625, 0.542])
+    cnn2 = arm("cnn", [0.255, 0.29]) + arm("cnn", [0.2, 0.2], "stuck")
+    facts = {"gd_sgd": gs.to_dict("records"), **ranked(gd4 + cnn2 + arm("linear", [0.85]))}
+    why = a4.asked_reasons(facts)
+    assert why[a4.TIME_ASK] == (
+        "asked, not answerable here: both SGD runs ended stuck and both GD runs ended ok, so "
+        "their processing times are not compared; the figure plots each run's (see Study 6c, "
+        "Q2)")
+    assert why[a4.CNN_ASK] == (
+        "asked, not answerable here: the one comparison the ranking tests, two-layer GD "
+        "against the CNN, is not resolved (4 and 2 runs): the CNN's test accuracy is not set "
+        "against the other models' (see Study 6c, Q4)")
+    one = a4.cnn_accuracy_unanswerable(ranked(gd4 + arm("cnn", [0.3])))
+    assert one.startswith("the CNN has one run that ended ok, so no spread")
+    none = a4.cnn_accuracy_unanswerable(ranked(gd4 + arm("cnn", [0.2, 0.2], "stuck")))
+    assert none.startswith("no CNN run ended ok")
+    aside = a4.cnn_accuracy_unanswerable(ranked(gd4 + arm("linear", [0.8, 0.81]) + cnn2))
+    assert aside.startswith("the one comparison the ranking tests is linear against two-layer "
+                            "GD")
+    # SGD learned and the CNN is separated from the runner-up: both answered
+    gs["status"] = "ok"
+    cnn6 = arm("cnn", [0.80, 0.81, 0.82, 0.83, 0.84, 0.85])
+    gd6 = arm("gd", [0.50, 0.51, 0.52, 0.53, 0.54, 0.55])
+    for runs in (cnn6 + gd6, [r[:3] + (r[3] - 0.6, r[4]) for r in cnn6] + gd6):  # above, below
+        why = a4.asked_reasons({"gd_sgd": gs.to_dict("records"), **ranked(runs)})
+        assert a4.TIME_ASK not in why and a4.CNN_ASK not in why
+
+
+def test_seeds_that_are_one_run_show_as_one_row():
+    """Review F2 (N2): the sweep and tick tables listed each seed of a setting the text counts
+    once (its seeds one run): the report shows one row per such setting with the seeds it
+    stands for; a setting whose seeds differ keeps a row per seed; the CSV keeps every row."""
+    tables, _ = variant_d({"assignment4": {}})
+    sweep = pd.concat([tables["sweep"], pd.DataFrame([
+        {**tables["sweep"].iloc[0].to_dict(), "lr": 0.3, "seed": s, "status": "blew up",
+         "final_train_loss": 1e5 + s * 50} for s in (0, 1)])], ignore_index=True)
+    shown = a4.one_row_per_run(sweep, "sweep")
+    assert len(sweep) == 12 and len(shown) == 7  # 5 settings once, the blown-up pair twice
+    assert list(shown.seed) == ["0, 1"] * 5 + ["0", "1"]
+    html = shown_html(sweep, a4.SHOWN["sweep"])
+    assert "<th>seeds</th>" in html and html.count("<td>0, 1</td>") == 5
+    assert a4.seed_span([3, 0, 1, 2, 5]) == "0–3, 5"
+    ticks = tables["ticks"]  # 5 linear settings of 2 like seeds, GD's 2 seeds apart
+    shown = a4.one_row_per_run(ticks, "ticks")
+    assert len(ticks) == 12 and len(shown) == 7
+    assert list(shown.seed[shown.family == "two-layer network"]) == ["0", "1"]
+    assert shown_html(ticks, a4.SHOWN["ticks"]).count("<td>0, 1</td>") == 5
+    facts = {"sweep": sweep.to_dict("records"), "ticks": ticks.to_dict("records")}
+    assert a4_text.one_row_note(facts, "sweep", "final training loss") == (
+        " A row with several seeds stands for a setting whose seeds are one run (one fate, "
+        "final training loss to within 0.01 % and accuracy to within 0.2 points), counted "
+        "once; tables/assignment4_sweep.csv keeps each seed's row.")
+    apart = tables["ticks"][tables["ticks"].family != "linear classifier"]
+    assert a4_text.one_row_note({"ticks": apart.to_dict("records")}, "ticks", "loss") == ""

@@ -373,8 +373,8 @@ def test_one_epoch_of_the_cnn_reads_under_fitting_from_the_final_model(tmp_path)
     """One record a run (one epoch, a record an epoch): its training accuracy at that record
     is the mean over every step since initialisation, but the under-fitting rule reads each
     run's final model scored on the whole training split, so it applies as with more records:
-    the measure said once, the threshold's verdict, and a one-clause caveat on the gap, whose
-    training side is the record's mean."""
+    the measure said once, the threshold's verdict, and a one-clause caveat on the recorded
+    training accuracy (the gap is on the final model)."""
     cnn = {0: five(0.99), 0.01: five(0.985), 0.1: five(0.95), 0.5: five(0.30)}
     answers, sec, _, _ = section(tmp_path, MLP, cnn, cnn_epochs=1)
     q2 = answers["ece421-q2"]
@@ -383,8 +383,8 @@ def test_one_epoch_of_the_cnn_reads_under_fitting_from_the_final_model(tmp_path)
         "against 99.00 % at λ 0: -4.00 points, separated by the data" in q2
     assert q2.count("Under-fitting is read from each run's final model scored on every image "
                     "of the training split in eval mode") == 1
-    assert q2.count("With one record a run, the training accuracy above, and so the gap, is "
-                    "the mean over every step since initialisation.") == 1
+    assert q2.count("With one record a run, the training accuracy at that record is the mean "
+                    "over every step since initialisation.") == 1
     for words in ("cannot be told", "one record, so its training accuracy",
                   "nor whether L2 narrows the gap", "since the record before",
                   "training accuracy at the only record"):
@@ -1144,8 +1144,9 @@ def test_the_under_fitting_ask_is_answered_with_one_record_a_run(tmp_path):
     assert "reason" not in rows[ece421.UNDERFIT_ASK] or \
         not rows[ece421.UNDERFIT_ASK]["reason"]
     seed = appendix.collect([ece421], [sec])[0]
-    assert set(sec.asked_reasons) == {ece421.CNN_CURVES_ASK}  # one point, not a curve
-    assert (seed["answered"], seed["not_reproduced"]) == (len(ece421.ASKED) - 1, 1)
+    # one point, not a curve
+    assert set(sec.asked_reasons) == {ece421.CNN_CURVES_ASK, ece421.L2_CURVES_ASK}
+    assert (seed["answered"], seed["not_reproduced"]) == (len(ece421.ASKED) - 2, 2)
     assert "first at λ 0.1 (95.00 % against 99.00 % at λ 0" in answers["ece421-q2"]
     # no final model scored (its model.pt not read): not answerable, said once, and neither the
     # answer nor the summary cites the rule's claim
@@ -1308,3 +1309,98 @@ def test_the_l2_strengths_and_the_seed_count_read_apart(tmp_path, l2, words):
                            params=params)
     assert words in sec.intro
     assert ", 3 seeds;" not in sec.intro
+
+
+# ------------------------------------- review F, second reading: the CNN's curves at λ above 0,
+# the effect of L2, the CNN's gap
+
+def test_the_cnn_curves_above_l2_zero_count_as_answered_only_with_more_than_one_epoch(
+        tmp_path):
+    """Review F2, N1 (a): the seed's Figs. 16-18 (training curves at its λ above 0) were
+    counted as answered by the same one-point-per-setting figure whose Figs. 13-15 row was
+    not. The same reason now applies to both; two epochs draw a curve: answered; with λ 0
+    alone the figure has no curve above 0."""
+    ask = "2.3 Figs. 16–18: training loss and accuracy at L2 λ 0.01, 0.1, 0.5"
+    _, sec, _, _ = section(tmp_path, MLP, CNN, cnn_epochs=1)
+    row = _appendix_rows(sec)[ask]
+    assert "href" not in row and row["note"] is None
+    assert row["reason"] == (
+        "asked, not answerable here: each CNN run at a λ above 0 trained 1 epoch (the seed: "
+        "50), so the figure has one point per split and setting, not a curve (see Study 6b, "
+        "the CNN figure)")
+    _, sec, _, _ = section(tmp_path / "two", MLP, CNN, cnn_epochs=2)
+    assert _appendix_rows(sec)[ask]["href"] == "ece421-fig-cnn"
+    assert ece421.L2_CURVES_ASK == ask
+    # the facts decide: λ 0 trained 2 epochs, the others 1
+    facts = {"cnn": [{"l2": 0.0, "epochs": 2}, {"l2": 0.1, "epochs": 1}]}
+    assert ece421.cnn_curves_unanswerable(facts) is None
+    assert ece421.cnn_curves_unanswerable(facts, above_zero=True).startswith(
+        "each CNN run at a λ above 0 trained 1 epoch")
+    assert ece421.cnn_curves_unanswerable({"cnn": [{"l2": 0.0, "epochs": 3}]},
+                                          above_zero=True).startswith(
+        "no CNN run here has a λ above 0")
+
+
+def test_the_effect_of_l2_counts_as_answered_only_where_training_accuracy_is_compared(
+        tmp_path):
+    """Review F2, closing note: the seed's 2.3 on the effect of L2 on training and validation
+    accuracy was counted as answered where the answer said under-fitting cannot be told. Its
+    training side is the under-fitting rule's measure (the final model on the training split):
+    where that is scored, the ask is answered, one record a run or more; where no final model
+    is scored, the answer compares validation accuracy only, and the appendix says so."""
+    ask = "2.3: the effect of L2 on training and validation accuracy"
+    cnn = {0: five(0.99), 0.1: five(0.95)}
+    _, sec, _, _ = section(tmp_path, MLP, cnn, cnn_epochs=1)
+    assert _appendix_rows(sec)[ask]["href"] == "ece421-q2"
+    assert ask not in sec.asked_reasons
+    missing = {(l2, s): float("nan") for l2 in cnn for s in range(5)}
+    answers, sec, _, _ = section(tmp_path / "unscored", MLP, cnn, cnn_epochs=2,
+                                 final_models=missing)
+    assert "Under-fitting cannot be told here" in answers["ece421-q2"]
+    row = _appendix_rows(sec)[ask]
+    assert "href" not in row and row["note"] is None
+    assert row["reason"] == (
+        "asked, not answerable here: no CNN run's final model has an accuracy on the training "
+        "split, so L2's effect on training accuracy is not compared, only on validation "
+        "accuracy (see Study 6b, Q2)")
+    seed = appendix.collect([ece421], [sec])[0]
+    assert seed["not_reproduced"] == len(sec.asked_reasons)
+
+
+def test_the_cnn_gap_is_taken_on_the_final_model(tmp_path):
+    """Review F2, closing note: the CNN table's gap set the recorded training accuracy (a
+    running mean over the last epoch's batches in training mode) against the validation
+    accuracy of the model at the end of it, two different networks, under the plain header
+    'gap train − val.'. The gap is now the final model's accuracy on the training split minus
+    the last record's validation accuracy (both the weights at the end of training), its
+    header and note say so, and the answer gives it beside the final model's accuracy; where
+    no final model is scored there is no gap, and no running-mean gap is shown instead."""
+    cnn = {0: five(0.99), 0.1: five(0.95)}  # validation 90 % throughout
+    final = {(l2, s): v for l2, v in ((0, 0.97), (0.1, 0.93)) for s in range(5)}
+    answers, sec, tables, per_run = section(tmp_path, MLP, cnn, cnn_epochs=1,
+                                            final_models=final)
+    table = tables["cnn"].set_index("l2")
+    assert table.gap_acc_mean.tolist() == pytest.approx([0.07, 0.03])  # not 0.09 and 0.05
+    assert table.gap_loss_mean.isna().all()  # no final model's loss on the training split
+    shown = next(t for t in sec.tables if t["name"] == "cnn")
+    assert "gap final model − val. (points)" in shown["html"]
+    assert "gap train − val. (points)" not in shown["html"]
+    assert "Gap: train acc., final model, minus val. acc., both on the weights at the end of " \
+        "training" in shown["note"]
+    q2 = answers["ece421-q2"]
+    assert "λ 0: training 99.00 % (final model 97.00 %), validation 90.00 %, gap on the final " \
+        "model +7.00 points, test 90.00 %" in q2
+    assert "(gap " not in q2 and "and so the gap" not in q2
+    # the MLP's gap stays on the same weights
+    assert per_run[per_run.hidden.notna()].gap_acc.notna().all()
+    # no final model scored: no gap, not the running-mean one
+    missing = {(l2, s): float("nan") for l2 in cnn for s in range(5)}
+    answers, sec, tables, _ = section(tmp_path / "unscored", MLP, cnn, cnn_epochs=2,
+                                      final_models=missing)
+    assert tables["cnn"].gap_acc_mean.isna().all()
+    assert "λ 0: training 99.00 %, validation 90.00 %, test 90.00 %" in answers["ece421-q2"]
+    assert "gap" not in answers["ece421-q2"].split("Measured after")[1].split("Fates")[0]
+    # a last record before the run's last step does not hold the final weights: no gap
+    row = {"final_model_train_acc": 0.97, "val_acc": 0.9}
+    assert ece421.cnn_final_gap(row, pd.Series({"step": 286}), 286) == pytest.approx(0.07)
+    assert np.isnan(ece421.cnn_final_gap(row, pd.Series({"step": 280}), 286))

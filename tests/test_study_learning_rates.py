@@ -8,6 +8,7 @@ from handmade import INFO, run_dict, through_files, tiny_png, write_run, render_
 from nnstudies import aggregate, claims
 from nnstudies.report import plain
 from nnstudies.studies import learning_rates as lr_study
+from nnstudies.studies import common
 
 SCHEDULE = {"lrs": [0.1, 0.01, 0.001], "epochs": 5, "min_delta": 0.01, "patience": 1}
 PROTOCOL = {"model": "cnn_4", "lrs": [0.1, 0.01, 0.001, 1000], "optimizer": "sgd",
@@ -771,3 +772,69 @@ def test_censored_runs_count_in_the_speed_trend_as_slower_than_the_budget():
     assert lr_study.speed_trend(none, [0.05, 0.005]) is None
     assert lr_study._no_speed_order(none) == ("No run reached it within its 324 steps, so the "
                                               "rates are not ordered by speed.")
+
+
+# ---------- the jitter expectation presumes runs bouncing around a minimum (F, finding 2)
+
+LN10 = float(np.log(10))
+# training loss at a uniform guess's (within 0.05 × ln 10 of ln 10) through the last epoch,
+# validation accuracy climbing off chance unevenly there
+CLIMBING_AT_CHANCE = ([0.1, 0.1, 0.1, 0.12, 0.15, 0.2, 0.45, 0.5], [LN10] * 6 + [2.25, 2.1])
+
+
+def test_a_run_still_at_chance_in_its_last_epoch_is_left_out_of_the_jitter_comparison(
+        tmp_path):
+    """lr 0.001's run has the training loss of a uniform guess into its last epoch (Study 3's
+    start-at-chance rule): its jitter is its climb off chance, not bouncing around a minimum,
+    so it is left out, said once with the rule, its steps at chance and its last-epoch gain;
+    the caveat that pointed the wrong way is gone."""
+    accs, losses = CLIMBING_AT_CHANCE
+    measured = {**outcomes(), "lr0.001": (curve(accs, loss=losses), 0.5, None)}
+    q2 = section(tmp_path, [2, 4], measured=measured)[0]["learning_rates-q2"]
+    assert ("Steps at chance from the first record (training loss within 0.12 of ln 10 = 2.30, "
+            "a uniform guess), lr 0.001: seed 0 252 of 324 steps: still at chance in the last "
+            "epoch by the rule: that run had not reached a minimum to bounce around in the last "
+            "epoch (validation accuracy +35.00 points over it), so its jitter") in q2
+    assert "so its jitter (14.14 points) measures a climb off chance, not bouncing; it is left " \
+           "out. Expected: a large rate" in q2
+    assert ("Measured: Learning rate against the jitter of validation accuracy over the last "
+            "epoch (one point per run; lr 0.001 seed 0 left out): not testable (2 points)") in q2
+    assert "hardly moved" not in q2
+    # the rule is Study 3's own, imported, not a copy
+    from nnstudies.studies import architectures
+    assert lr_study.CHANCE_MARGIN is architectures.CHANCE_MARGIN is common.CHANCE_MARGIN
+    # a run that left chance before its last epoch meets the premise
+    assert lr_study.still_at_chance(curve(accs, loss=[LN10] * 3 + [1.5] * 5), LN10) is None
+    assert lr_study.still_at_chance(curve(accs, loss=losses), LN10) == 252
+
+
+def test_with_one_rate_left_the_jitter_gets_no_verdict_and_its_direction_is_described(
+        tmp_path):
+    """lr 0.01 and 0.001 both still at chance in their last epoch: only lr 0.1 is left, so no
+    verdict; every ok run's order is described, against the expectation here (more jitter at
+    the smaller rates), as a description, not a test."""
+    accs, losses = CLIMBING_AT_CHANCE
+    wider = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.5, 0.45]
+    measured = {**outcomes(), "lr0.01": (curve(accs, loss=losses), 0.5, None),
+                "lr0.001": (curve(wider, loss=[LN10] * 8), 0.45, None)}
+    q2 = section(tmp_path, [2, 4], measured=measured)[0]["learning_rates-q2"]
+    jitter = q2[q2.index("Jitter:"):]
+    assert ("Expected: a large rate keeps bouncing around a minimum instead of settling: more "
+            "jitter at a larger rate. Not tested: Steps at chance from the first record") in jitter
+    assert "lr 0.01 and lr 0.001: lr 0.01 seed 0 252 of 324 steps, lr 0.001 seed 0 288 of " \
+           "324 steps: still at chance in the last epoch by the rule: these runs" in jitter
+    assert "without them only lr 0.1 is left, so no verdict is given." in jitter
+    assert "Verdict" not in jitter
+    assert ("(one point per run, every run that ended ok, those left out included): not "
+            "testable with 3 points") in jitter
+    assert jitter.endswith(": in direction against the expectation (more jitter at a smaller "
+                           "rate).")
+    # where the runs that meet the premise hold two rates or more, the verdict stands, and a
+    # 'cannot tell' says which way they point
+    kept = lr_study._jitter_claims(
+        _const([(0.1, 324, 0, "ok"), (0.01, 324, 0, "ok"), (0.001, 324, 0, "ok")]).assign(
+            name=["lr0.1", "lr0.01", "lr0.001"], seed=0, val_acc_jitter=[0.01, 0.02, 0.03]),
+        [], LN10, 10)
+    assert list(kept) == ["jitter"]
+    assert ("In direction these runs point against the expectation (more jitter at a smaller "
+            "rate), which no test here establishes. Verdict: cannot tell") in kept["jitter"]["text"]

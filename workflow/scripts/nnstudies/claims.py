@@ -108,7 +108,7 @@ def short_verdict(c, unit="runs"):
         return "one run on a side: no comparison"
     if not c["testable"]:
         return f"not resolved ({c['n_x']} and {c['n_y']} {unit})"
-    if c.get("small") and c["p"] < ALPHA:
+    if c.get("small"):  # fewer than SMALL_SAMPLE a side: not resolved, whatever its p
         return f"not resolved (p = {c['p']:.2g}, {c['n_x']} and {c['n_y']} {unit})"
     return f"{'' if c['separated'] else 'not '}separated (p = {c['p']:.2g})"
 
@@ -126,6 +126,9 @@ def verdict_words(c, unit="runs"):
                   if c["p"] <= c["min_p"] * (1 + 1e-9) else "")
         return (f"not resolved: permutation test p = {c['p']:.2g} ({n}{beyond}), but with fewer "
                 f"than {SMALL_SAMPLE} runs a side that does not resolve it")
+    if c.get("small"):
+        return (f"not resolved: permutation test p = {c['p']:.2g} ({n}), and with fewer than "
+                f"{SMALL_SAMPLE} runs a side no comparison is resolved")
     if c["separated"]:
         return f"separated by the data (permutation test p = {c['p']:.2g}, {n})"
     return (f"not separated by the data (p = {c['p']:.2g}, {n}): too few or too noisy runs "

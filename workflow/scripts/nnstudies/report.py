@@ -109,7 +109,10 @@ def _number(x, scale=1):
     a test) can match it against the facts file."""
     if x is None or x != x:
         return '<span class="num">–</span>'
-    shown = f"{x:,}" if isinstance(x, int) else f"{scale * x:.4g}"
+    shown = (f"{x:,}" if isinstance(x, int) else
+             # a whole count stored as a float (11677.0) is shown whole, as the prose gives it
+             f"{int(x):,}" if scale == 1 and float(x).is_integer() and abs(x) < 1e15 else
+             f"{scale * x:.4g}")
     return f'<span class="num" data-value="{x!r}">{shown}</span>'
 
 

@@ -327,7 +327,6 @@ def facts(variants, params, runs_, curves, n_classes, n_test=None):
                       "blown_up_first": _named_runs(per_run[qualified], models,
                                                     "blow_up_detail", scaling=True),
                       "left_out": _named_runs(left, models, "fate_detail"),
-                      "stuck_included": _named_runs(compared[compared.status != "ok"], models),
                       "stuck_included_runs": int((compared.status != "ok").sum()),
                       "families": sorted({params["family"][m] for m in models})}
     inputs = f"inputs in {SCALING_NAMES[base]}"
@@ -354,8 +353,13 @@ def facts(variants, params, runs_, curves, n_classes, n_test=None):
         out["per_activation"][act] = {
             "models": [m for m in models if (t.model == m).any()],
             "families": sorted({params["family"][m] for m in t.model})}
+    # the questions whose gradient comparisons use each run (per_run's index): Q1 the base
+    # scaling's runs, Q2 those in a ReLU/sigmoid pair, Q3 those in a scaling pair
+    uses = {i: {1} for i in compared.index}
     key = ["model", "seed"]
     ratio = _ratios(compared)
+    for i in _paired(compared, ratio):
+        uses[i].add(2)
     if len(ratio):
         by_model = _by_model(ratio, "ratio", models)
         found["ratio_values"] = claims.values_only(
@@ -395,6 +399,9 @@ def facts(variants, params, runs_, curves, n_classes, n_test=None):
     for sc in others:  # the same ratio on each other scaling, values only (Q2)
         kept = per_run[(per_run.scaling == sc) & usable & per_run.grad_norm_mean.notna()]
         if len(other := _ratios(kept)):
+            if len(ratio):  # Q2 cites these values beside the base scaling's claim
+                for i in _paired(kept, other):
+                    uses.setdefault(i, set()).add(2)
             found[f"ratio_values_{sc}"] = claims.values_only(
                 _by_model(other, "ratio", models),
                 f"The same ratio on inputs in {SCALING_NAMES[sc]}", source=SOURCE)
@@ -404,12 +411,52 @@ def facts(variants, params, runs_, curves, n_classes, n_test=None):
     if "raw" in ran:
         out["scaling_pairs"].append(["raw", "unit" if "unit" in ran else base])
     for sc, ref in out["scaling_pairs"]:
-        _scaling_facts(per_run, usable, sc, ref, curves, models, found, out)
+        _scaling_facts(per_run, usable, sc, ref, curves, models, found, out, uses)
         if sc == "raw" and ref != "raw":
             out["raw_outcome"] = _outcome(per_run, ref, models, n_test)
     out["coinciding"] = {sc: _coinciding(per_run[per_run.scaling == sc], curves, models,
                                          chance) for sc in params["protocol"]["scalings"]}
+    kept = per_run[per_run.index.isin(list(uses)) & (per_run.status != "ok")]
+    out["stuck_included"] = _stuck_kept(kept, uses, models,
+                                        [base] + [sc for sc in params["protocol"]["scalings"]
+                                                  if sc != base])
     out["claims"] = found
+    return out
+
+
+def _paired(frame, ratio):
+    """The index of `frame`'s runs that a ReLU/sigmoid ratio (_ratios) uses: both runs of
+    each of its model-and-seed pairs."""
+    pairs = set(zip(ratio.model, ratio.seed))
+    return [i for i, m, s in zip(frame.index, frame.model, frame.seed) if (m, s) in pairs]
+
+
+def _questions(numbers):
+    """'Q3', 'Q1 and Q2', 'Q1 to Q3'."""
+    n = sorted(numbers)
+    if len(n) > 2 and n == list(range(n[0], n[-1] + 1)):
+        return f"Q{n[0]} to Q{n[-1]}"
+    return prose.names(f"Q{q}" for q in n)
+
+
+def _stuck_kept(frame, uses, models, scalings):
+    """The stuck runs that gradient comparisons keep, every one, grouped by their inputs and
+    the questions that use them (`uses`, per run's index), in the order of `scalings` (the
+    base first): 'on [0, 1] (Q1 to Q3), cnn_5 relu seed 0 and cnn_5 sigmoid seed 0'."""
+    frame = frame.assign(order=frame.model.map(models.index),
+                         questions=[_questions(uses[i]) for i in frame.index],
+                         first=[min(uses[i]) for i in frame.index],
+                         sc_order=frame.scaling.map(scalings.index))
+    out = []
+    for (sc, qs), g in frame.sort_values(["first", "sc_order", "order", "activation", "seed"],
+                                         kind="stable").groupby(["scaling", "questions"],
+                                                                sort=False):
+        runs_ = []
+        for (m, a), v in g.groupby(["model", "activation"], sort=False):
+            seeds = [str(s) for s in v.seed]
+            runs_.append(f"{m} {a} seed {seeds[0]}" if len(seeds) == 1 else
+                         f"{m} {a} (seeds {prose.names(seeds)})")
+        out.append(f"on {SCALING_NAMES[sc]} ({qs}), {prose.names(runs_)}")
     return out
 
 
@@ -543,7 +590,7 @@ def _by_variant(frame, column, models):
         ["model", "activation"], sort=False)}
 
 
-def _scaling_facts(per_run, usable, scaling, ref, curves, models, found, out):
+def _scaling_facts(per_run, usable, scaling, ref, curves, models, found, out, uses=None):
     """One scaling against another (`ref`), same variant and seed: the bonus's [0, 255], or
     another scaling the configuration runs beside the base. The [0, 255] expectation is about
     the weights near their shared start (same seed): compare the gradient at each run's first
@@ -552,7 +599,8 @@ def _scaling_facts(per_run, usable, scaling, ref, curves, models, found, out):
     Q2 (`usable`): its gradient is the explosion's, or zero once its units died, which is the
     overshoot the expectation allows, not a smaller gradient. Only [0, 255] has a textbook
     expectation, so only its claim carries a verdict; the others are measured. Keys are
-    prefixed with the scaling: raw_gradient, unit_test_acc, raw_left_out."""
+    prefixed with the scaling: raw_gradient, unit_test_acc, raw_left_out. The runs the
+    gradient comparison uses get Q3 in `uses` (per run's index)."""
     key = ["model", "seed", "activation"]
     name, ref_name = SCALING_NAMES[scaling], SCALING_NAMES[ref]
     if scaling == ref:
@@ -582,6 +630,9 @@ def _scaling_facts(per_run, usable, scaling, ref, curves, models, found, out):
             "and that recorded a gradient (a run that diverged before its first record has "
             "none)")
         return
+    if uses is not None:
+        for i in measured.index[measured.set_index(key).index.isin(common)]:
+            uses.setdefault(i, set()).add(3)
     scaled = (this.grad_norm_first_record[common] / other.grad_norm_first_record[common]
               ).rename("ratio").reset_index()
     steps = sorted({int(x) for x in measured.first_record})
@@ -598,10 +649,14 @@ def _scaling_facts(per_run, usable, scaling, ref, curves, models, found, out):
     both = (tested[tested.scaling == scaling].set_index(key).test_acc
             - tested[tested.scaling == ref].set_index(key).test_acc).dropna()
     if len(both):
+        diffs = _by_variant(both.rename("diff").reset_index(), "diff", models)
+        # a variant whose mean difference is exactly 0 (with one seed, the same number of
+        # test images right on both): a tie, which the sign test counts on neither side
+        ties = [v for v, d in diffs.items() if np.mean(d) == 0]
+        tied = "" if not ties else f"; {prose.names(ties)} at 0, a tie counted on neither side"
         found[f"{scaling}_test_acc"] = claims.sign(
-            _by_variant(both.rename("diff").reset_index(), "diff", models),
-            f"Test accuracy on {name} minus on {ref_name} (same variant and seed), per "
-            "variant", reference=0, fmt=claims.fmt_points, source=SOURCE, unit="variant")
+            diffs, f"Test accuracy on {name} minus on {ref_name} (same variant and seed{tied}), "
+            "per variant", reference=0, fmt=claims.fmt_points, source=SOURCE, unit="variant")
 
 
 def _outcome(per_run, ref, models, n_test):
@@ -619,7 +674,7 @@ def _outcome(per_run, ref, models, n_test):
         if k not in ref_runs.index:
             continue
         other = ref_runs.loc[k]
-        a, b = float(r.test_acc), float(other.test_acc)
+        a, b = float(r.test_acc), float(other.test_acc)  # NaN: no test accuracy
         rows.append({"variant": f"{r.model} {r.activation}"
                      + (f" seed {r.seed}" if seeds > 1 else ""),
                      "status": r.status, "ref_status": other.status,
@@ -628,29 +683,27 @@ def _outcome(per_run, ref, models, n_test):
 
 
 def _outcome_text(o):
-    """The bonus's measured outcome (facts' raw_outcome): variants that learned on [0, 255]
-    though stuck on the reference, or the reverse, and the size of one test image in points
-    (the test-accuracy claim lists the differences): the expectation names only harm, the
-    runs may show the larger steps helping too."""
+    """The bonus's measured outcome (facts' raw_outcome) beside the harm the expectation
+    names: every variant (seed) with its test accuracy on the reference and on [0, 255], and
+    its fates where it was not ok on both; one test image's size in points, to read a small
+    change by. Numbers only: which side a difference lies on (a tie included) is the
+    test-accuracy claim's."""
     rows, ref = o["rows"], SCALING_NAMES[o["ref"]]
     if not rows:
         return ""
-    parts = []
-    learned = [r for r in rows if r["status"] == "ok" and r["ref_status"] == "stuck"]
-    lost = [r for r in rows if r["status"] == "stuck" and r["ref_status"] == "ok"]
-    if learned:
-        parts.append(f"stuck on {ref}, learned on [0, 255]: " + ", ".join(
-            f"{r['variant']} ({prose.pct(r['ref_test_acc'])} → {prose.pct(r['test_acc'])})"
-            for r in learned))
-    if lost:
-        parts.append(f"learned on {ref}, stuck on [0, 255]: " + ", ".join(
-            f"{r['variant']} ({prose.pct(r['ref_test_acc'])} → {prose.pct(r['test_acc'])})"
-            for r in lost))
-    return ("The expectation names harm only; the outcome"
-            + (" in fates: " + "; ".join(parts) if parts else "")
-            + (", and" if parts else "") + " in test accuracy, the differences above"
-            + (f" (one test image is {100 / o['n_test']:.2g} points)" if o["n_test"] else "")
-            + ".")
+
+    def acc(x):  # a diverged run has no test accuracy
+        return "none" if x != x else prose.pct(x)
+
+    def fate(r):
+        if r["status"] == r["ref_status"]:
+            return "" if r["status"] == "ok" else f" ({r['status']} on both)"
+        return f" ({r['ref_status']} → {r['status']})"
+    image = (f" (one test image is {100 / o['n_test']:.2g} points)" if o["n_test"] else "")
+    return (f"The expectation names harm only; what each variant reached, test accuracy on {ref} "
+            f"→ on [0, 255]{image}: " + "; ".join(
+                f"{r['variant']} {acc(r['ref_test_acc'])} → {acc(r['test_acc'])}{fate(r)}"
+                for r in rows) + ".")
 
 
 def with_fates(variants, facts):

@@ -6,8 +6,8 @@ from ..config import make_run
 from ..data import load_prepared, scale
 from ..report import Section, Shown
 from ..runfiles import load_array
-from ..stats import ALPHA, chance_loss, compare, mean_ci
-from .common import (check_models, departures as protocol_departures,
+from ..stats import ALPHA, SMALL_SAMPLE, chance_loss, compare, mean_ci
+from .common import (CHANCE_MARGIN, chance_start, check_models, departures as protocol_departures,
                      final_model_train_accuracy, left_out_models, records, write_facts)
 from ..lazy import lazy_import
 
@@ -98,7 +98,6 @@ RUN_FILES = ["summary.json", "curves.csv", "first_layer.npy", "unit_class_means.
 # the records they share or more: the caption names the pair
 OVERLAP = 0.01
 OVERLAP_SHARE = 0.5
-CHANCE_MARGIN = 0.05
 CHANCE_RECORDS = 2
 CHANCE_SHARE = 0.05
 
@@ -260,21 +259,9 @@ def _overlap_note(facts):
     if not pairs:
         return ""
     said = "; ".join(f"{a} and {b} at {k} of {n} records" for a, b, k, n in pairs)
-    return (f" Mean training and validation accuracy within {100 * OVERLAP:g} point of each "
-            f"other: {said}; there one model's curves in b and d hide the other's.")
-
-
-def chance_start(curve, chance):
-    """(steps, records) of a run's start at chance: the step of the last record of the unbroken
-    stretch, from its first record, whose training loss lies within CHANCE_MARGIN × `chance`
-    of `chance` (ln C), and how many records it holds; (0, 0) where the first record already
-    lies outside (or the run has none)."""
-    if "train_loss" not in curve or not len(curve):
-        return 0, 0
-    loss = curve.train_loss.to_numpy(float)
-    near = np.abs(loss - chance) <= CHANCE_MARGIN * chance  # NaN (diverged) is not near
-    n = int(np.argmin(near)) if not near.all() else len(near)
-    return (int(curve.step.iloc[n - 1]) if n else 0), n
+    return (f" Two models' mean curves within {100 * OVERLAP:g} point of each other (training "
+            f"and validation accuracy alike): {said}; there one model's curves in b and d hide "
+            "the other's.")
 
 
 def _chance_starts(runs_):
@@ -773,7 +760,7 @@ def _reach_text(facts):
     reach = facts.get("reach")
     if not reach:
         return ""
-    text = ("The comparisons below are decided by an exact permutation test; the 95 % "
+    text = ("The comparisons below are tested by an exact permutation test; the 95 % "
             "intervals are Student t intervals, which assume normally spread accuracies, and "
             "show the spread, not the test.")
     single = reach["single"]
@@ -793,6 +780,12 @@ def _reach_text(facts):
         pairs = prose.names(f"{a} with {b}" for a, b in untestable)
         return (text + f" With {_runs_words(facts)}, the comparisons of {pairs} cannot reach "
                 f"p < {ALPHA}: they are not resolved, even where two intervals do not overlap.")
+    fewest = min((n for n in facts["runs_per_model"].values() if n >= 2), default=0)
+    if fewest < SMALL_SAMPLE:  # the rule of claims.verdict_words, said once up front
+        return text + (f" With {_runs_words(facts)} it can give p as small as "
+                       f"{reach['min_p']:.2g}, but with fewer than {SMALL_SAMPLE} runs a side "
+                       "no comparison is resolved, whatever its p: each p only describes how "
+                       "far the runs overlap.")
     return text + (f" With {_runs_words(facts)}, it can give p as small as "
                    f"{reach['min_p']:.2g}.")
 
@@ -971,8 +964,9 @@ def _answers(sec, summary, s, weights, facts, n_classes, p):
     backref = _budget_backref(facts, p, "This comparison")
     started = _chance_start_text(facts, list(s.index))
     if started:  # said once, here; question 5 and the summary refer to it
-        text += (f" {started} A start at chance lowers the accuracy a budget reaches, and no "
-                 "comparison here can tell that apart from size, depth or family.")
+        text += (f" {started} Steps spent at chance are steps not spent learning, so such a "
+                 "start may lower the accuracy a budget reaches; these runs do not test that, "
+                 "and no comparison here can tell it apart from size, depth or family.")
     sec.ask("What is the effect of the number of parameters?", text + backref)
     lines = [_cite(sec, found, key, facts) for key in facts["depth_claims"]]
     compared = {a["arm"] for key in facts["depth_claims"]

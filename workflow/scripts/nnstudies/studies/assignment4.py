@@ -83,6 +83,8 @@ RULES = {
 # (asked_reasons).
 DECAY_ASK = "Closing remarks: the decay of the learning rate against instability"
 GD_SGD_ASK = "3: SGD against GD: which reaches a given loss earlier"
+TIME_ASK = "3: processing time of SGD against GD"
+CNN_ASK = "4: the CNN's accuracy against the earlier items'"
 LR_ASK = ("Closing remarks: the learning rate from 0.1 to 1e-6 (speed, overshooting, spikes, "
           "getting stuck)")
 TICK_ASK = "Closing remarks: a tick-shaped test loss at some rates (over-fitting)"
@@ -99,14 +101,12 @@ ASKED = [
     {"seed": "004", "ask": "3: the same network by mini-batch SGD (batch 500, lr 1e-4), "
      "Fig. 13: losses and accuracies", "answer": "assignment4-fig-gd_sgd_iterations"},
     {"seed": "004", "ask": GD_SGD_ASK, "answer": "assignment4-q2"},
-    {"seed": "004", "ask": "3: processing time of SGD against GD",
-     "answer": "assignment4-fig-gd_sgd_time"},
+    {"seed": "004", "ask": TIME_ASK, "answer": "assignment4-fig-gd_sgd_time"},
     {"seed": "004", "ask": "4: CNN C32-P-C64-P-C64-P-F64-F10, its learnable parameters "
      "(122,570)", "answer": "assignment4-table-cnn"},
     {"seed": "004", "ask": "4 Fig. 18: the CNN's losses and accuracies",
      "answer": "assignment4-fig-cnn"},
-    {"seed": "004", "ask": "4: the CNN's accuracy against the earlier items'",
-     "answer": "assignment4-q4"},
+    {"seed": "004", "ask": CNN_ASK, "answer": "assignment4-q4"},
     {"seed": "004", "ask": "4: a higher learning rate makes the CNN overshoot",
      "not_reproduced": "not measured: the CNN runs at one learning rate (0.001); the effect of "
      "the rate is measured on the linear classifier only (Q3)"},
@@ -425,6 +425,39 @@ def copies_facts(sweep):
             "loss_rel": max((spread(g, "final_train_loss", True) for g in same), default=0.0),
             "acc_points": 100 * max((spread(g, "final_test_acc") for g in same
                                      if g.final_test_acc.notna().all()), default=0.0)}
+
+
+def seed_span(seeds):
+    """'0–3' for three consecutive seeds or more, else '0, 2': the seeds a table row stands
+    for."""
+    parts = []
+    for x in sorted(int(v) for v in seeds):
+        if parts and x == parts[-1][1] + 1:
+            parts[-1][1] = x
+        else:
+            parts.append([x, x])
+    return ", ".join(str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}–{b}"
+                     for a, b in parts)
+
+
+# A report table's rows (the CSV keeps one per seed): each setting whose seeds are one run
+# (seeds_agree) shown once, read by the same columns as the prose that counts it once.
+ONE_ROW = {"sweep": (["lr", "lr_decay"], "final_train_loss", "final_test_acc"),
+           "ticks": (["family", "run"], "last_loss", "last_acc")}
+
+
+def one_row_per_run(rows, table):
+    """`rows` of the report's table `table` (ONE_ROW) with each setting whose seeds are one run
+    (seeds_agree, as the prose counts it: distinct_runs) kept once, as its first seed's row,
+    its 'seed' cell the seeds it stands for (seed_span); a setting whose seeds differ keeps a
+    row per seed."""
+    keys, loss, acc = ONE_ROW[table]
+    if not len(rows) or "seed" not in rows:
+        return rows
+    kept = [g.iloc[:1].assign(seed=seed_span(g.seed)) if seeds_agree(g, loss, acc)
+            else g.assign(seed=[str(x) for x in g.seed])
+            for _, g in rows.groupby(keys, sort=False, dropna=False)]
+    return pd.concat(kept, ignore_index=True)
 
 
 def sweep_table(runs_, curves, grid, n_classes, n_test):
@@ -1512,10 +1545,12 @@ def asked_reasons(facts, p=None):
     """{ask: reason} for the asks ASKED links to an answer that this configuration's runs do
     not measure, or that the answer says it cannot settle here (decided from the facts, so a
     configuration that can answer them still counts them answered): the decay remark
-    (decay_not_measured), GD against SGD where one of them did not learn (gd_sgd_unanswerable),
-    the rate remarks where none gets a verdict (lr_remarks_unanswerable) and the tick where no
-    run can show it (tick_unanswerable). The appendix lists them as not reproduced, with the
-    reason; `p`: the study's configuration (the sweep's rates), optional."""
+    (decay_not_measured), GD against SGD and their processing times where one of them did not
+    learn (gd_sgd_unanswerable, Q2), the rate remarks where none gets a verdict
+    (lr_remarks_unanswerable), the tick where no run can show it (tick_unanswerable) and the
+    CNN's accuracy against the other models' where the ranking resolves no comparison of it
+    (cnn_accuracy_unanswerable). The appendix lists them as not reproduced, with the reason;
+    `p`: the study's configuration (the sweep's rates), optional."""
     out = {}
     why = facts.get("decay_not_measured")
     if isinstance(why, str):  # None, read back from the facts file as NaN: measured
@@ -1523,11 +1558,17 @@ def asked_reasons(facts, p=None):
                           "each rate without decay")
     study = TITLE.split(":")[0]
     answers = {e["ask"]: e.get("answer", "") for e in ASKED}
-    for ask, reason in ((GD_SGD_ASK, gd_sgd_unanswerable(facts)),
-                        (LR_ASK, lr_remarks_unanswerable(facts, p)),
-                        (TICK_ASK, tick_unanswerable(facts))):
+    lead = gd_sgd_unanswerable(facts)
+    # (ask, reason, the ask whose linked question gives it)
+    for ask, reason, at in (
+            (GD_SGD_ASK, lead and f"{lead}, so GD and SGD are not compared", GD_SGD_ASK),
+            (TIME_ASK, lead and f"{lead}, so their processing times are not compared; the "
+                                "figure plots each run's", GD_SGD_ASK),
+            (LR_ASK, lr_remarks_unanswerable(facts, p), LR_ASK),
+            (TICK_ASK, tick_unanswerable(facts), TICK_ASK),
+            (CNN_ASK, cnn_accuracy_unanswerable(facts), CNN_ASK)):
         if reason:
-            q = answers[ask].rsplit("-q", 1)[-1]
+            q = answers[at].rsplit("-q", 1)[-1]
             out[ask] = f"asked, not answerable here: {reason} (see {study}, Q{q})"
     return out
 
@@ -1541,13 +1582,50 @@ def _records_of(facts, key, columns=None):
 
 
 def gd_sgd_unanswerable(facts):
-    """Why these runs cannot tell which of GD and SGD reaches the loss first (a variant none of
-    whose runs ended ok is not timed against one that learned: fate_lead), or None."""
+    """The fates that keep these runs from telling which of GD and SGD reaches the loss first,
+    or how long each takes (a variant none of whose runs ended ok is not timed against one that
+    learned: fate_lead), or None."""
     gs = _records_of(facts, "gd_sgd")
     if gs is None or gs.empty or "variant" not in gs:
         return None
-    lead = fate_lead(gs)
-    return f"{lead}, so GD and SGD are not compared" if lead else None
+    return fate_lead(gs) or None
+
+
+def _not_resolved(ev):
+    """'not resolved (4 and 2 runs)' or 'not separated (p = 0.31)': a ranking's verdict on
+    its best against its runner-up, which did not separate them."""
+    n = {a["arm"]: a["n"] for a in ev.get("arms", [])}
+    if ev.get("testable") and ev.get("p") is not None:
+        return f"not separated (p = {ev['p']:.2g})"
+    return f"not resolved ({n.get(ev['best'])} and {n.get(ev['runner_up'])} runs)"
+
+
+def cnn_accuracy_unanswerable(facts):
+    """Why the ranking of test accuracy (accuracy_ranking, Q4) sets the CNN's against no other
+    model's, or None where it resolves the CNN against the best or the runner-up: no CNN run,
+    or one, ended ok (no spread, not ranked); no other model has the two runs a ranking needs;
+    the one comparison it tests leaves the CNN out, or is not resolved."""
+    found = facts.get("claims")
+    c = found.get("test_accuracy") if isinstance(found, dict) else None
+    if not isinstance(c, dict):
+        return None
+    ev, cnn = c.get("evidence", {}), MODEL_LABELS["cnn"]
+    pair = [ev.get("best"), ev.get("runner_up")]
+    if cnn in pair and ev.get("separated") is True:
+        return None
+    n = {a["arm"]: a["n"] for a in ev.get("arms", [])}.get(cnn, 0)
+    if not n:
+        why = "no CNN run ended ok, so the CNN is not ranked"
+    elif n == 1:
+        why = "the CNN has one run that ended ok, so no spread, and it is not ranked"
+    elif None in pair:
+        why = "no other model has two runs or more that ended ok, so none is ranked against it"
+    else:
+        best, second = ("the CNN" if a == cnn else a for a in pair)
+        why = (f"the one comparison the ranking tests, {best} against {second}, is "
+               f"{_not_resolved(ev)}" if cnn in pair else
+               f"the one comparison the ranking tests is {best} against {second}")
+    return f"{why}: the CNN's test accuracy is not set against the other models'"
 
 
 def _decided(c):

@@ -125,6 +125,29 @@ def intro(facts, params, info):
            if seeds == 1 else "."))
 
 
+def _one_row(table):
+    """The rows function of a table whose seeds may be one run: one row per such setting
+    (assignment4.one_row_per_run); the CSV keeps every seed's row."""
+    def rows(df):
+        from .assignment4 import one_row_per_run  # imported here: assignment4 imports this
+        return one_row_per_run(df, table)
+    return rows
+
+
+def one_row_note(facts, table, what):
+    """' A row with several seeds stands for ...': the table note where the table `table` shows
+    a setting whose seeds are one run as one row (one_row_per_run on the facts' records of the
+    table, its CSV's rows), else ''; `what`: the loss the seeds agree on."""
+    from .assignment4 import SAME_ACC, SAME_RUN, one_row_per_run
+    rows = pd.DataFrame(facts.get(table) or [])
+    if not len(rows) or len(one_row_per_run(rows, table)) == len(rows):
+        return ""
+    return (f" A row with several seeds stands for a setting whose seeds are one run (one "
+            f"fate, {what} to within {100 * SAME_RUN:g} % and accuracy to within "
+            f"{100 * SAME_ACC:g} points), counted once; tables/assignment4_{table}.csv keeps "
+            "each seed's row.")
+
+
 def _f(fmt, column):
     """A cell: the row's `column` formatted with `fmt`."""
     return lambda r: format(getattr(r, column), fmt)
@@ -136,8 +159,8 @@ SHOWN = {
         ("r with others, mean", _f(".3f", "r_other_mean")),
         ("r with others, largest", _f(".3f", "r_other_max")), ("best match", "best_match"),
         ("r own (raw mean image)", _f(".3f", "r_own_raw")))),
-    "sweep": Shown(columns=(
-        ("lr", _f("g", "lr")), ("decay", _f("g", "lr_decay")), ("seed", "seed"),
+    "sweep": Shown(rows=_one_row("sweep"), columns=(
+        ("lr", _f("g", "lr")), ("decay", _f("g", "lr_decay")), ("seeds", "seed"),
         ("fate", "status"), ("iterations", "iterations"),
         ("rate of the last update", _f(".3g", "final_lr")),
         ("final training loss", lambda r: _num(r.final_train_loss, ".4g")), ("rises", "rises"),
@@ -157,9 +180,9 @@ SHOWN = {
         ("formula", lambda r: _n(r.formula)),
         ("torch", lambda r: _n(r.torch)),
         ("the seed's report", lambda r: _n(r.seed_reported)), ("map into F64", "flattened"))),
-    "ticks": Shown(columns=(
+    "ticks": Shown(rows=_one_row("ticks"), columns=(
         ("model", "family"), ("setting", lambda r: "–" if r.family == r.run else r.run),
-        ("seed", "seed"), ("curve", "split"), ("fate", "status"),
+        ("seeds", "seed"), ("curve", "split"), ("fate", "status"),
         ("lowest loss at update", lambda r: _n(r.min_step)),
         ("pass", lambda r: _n(r.min_epoch)), ("lowest loss", lambda r: _sig4(r.min_loss)),
         ("last loss", lambda r: _sig4(r.last_loss)),
@@ -206,7 +229,8 @@ def section(facts, figs, params, info, name, title):
                   note="rises: iterations whose training loss is above the previous one's; "
                        f"spikes: {rules.get('spike', '–')}; loss change: from the first "
                        "record to the last finite one, as a percentage of the first, or as a "
-                       "factor (×) where the loss grew more than 100-fold.")
+                       "factor (×) where the loss grew more than 100-fold."
+                       + one_row_note(facts, "sweep", "final training loss"))
     _figure(sec, figs, "gd_sgd_iterations", "Two-layer network, full-batch GD against "
             "mini-batch SGD: training loss per pass over the training set (a) and per "
             "parameter update (b), test accuracy per pass (c); dotted: the stated loss; a "
@@ -225,7 +249,8 @@ def section(facts, figs, params, info, name, title):
                        "model. The analysis stops with an error where the two counts differ.")
     sec.add_table("Tick rule on the held-out curves", "ticks",
                   note=f"Tick: {rules.get('tick', '–')}. Loss and accuracy changes: from the "
-                       "record of the lowest loss to the last record.")
+                       "record of the lowest loss to the last record."
+                       + one_row_note(facts, "ticks", "last held-out loss"))
     answers(sec, facts, params)
     sec.summary = summary(sec, facts, params)
     return sec

@@ -3,6 +3,8 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
+
 from .. import prose
 from ..config import ConfigError
 from ..data import DATASETS, split_sizes
@@ -36,6 +38,24 @@ def records(df, columns=None):
     """The rows of a table that a section's prose reads, as facts (the columns it reads, or a
     small table whole)."""
     return (df if columns is None else df[list(columns)]).to_dict("records")
+
+
+# A run is at chance while its training loss lies within CHANCE_MARGIN × ln C of ln C, the
+# loss of a uniform guess over C classes (Study 3's start at chance, Study 5's jitter premise)
+CHANCE_MARGIN = 0.05
+
+
+def chance_start(curve, chance):
+    """(steps, records) of a run's start at chance: the step of the last record of the unbroken
+    stretch, from its first record, whose training loss lies within CHANCE_MARGIN × `chance`
+    of `chance` (ln C), and how many records it holds; (0, 0) where the first record already
+    lies outside (or the run has none)."""
+    if "train_loss" not in curve or not len(curve):
+        return 0, 0
+    loss = curve.train_loss.to_numpy(float)
+    near = np.abs(loss - chance) <= CHANCE_MARGIN * chance  # NaN (diverged) is not near
+    n = int(np.argmin(near)) if not near.all() else len(near)
+    return (int(curve.step.iloc[n - 1]) if n else 0), n
 
 
 def load_weights(path):

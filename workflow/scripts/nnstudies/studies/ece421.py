@@ -42,6 +42,12 @@ UNDERFIT_ASK = "2.3: the L2 strength at which the CNN starts to under-fit (the s
 H_ASK = "1.4: the effect of H (the seed: over-fitting at large H)"
 CNN_CURVES_ASK = ("2.2 Figs. 13–15: its training, validation and test loss and accuracy with "
                   "Adam, batch 35, 50 epochs, λ 0")
+# The seed's Figs. 16-18 (the same curves at its λ above 0), which the same reason can leave
+# unanswered (asked_reasons).
+L2_CURVES_ASK = "2.3 Figs. 16–18: training loss and accuracy at L2 λ 0.01, 0.1, 0.5"
+# The seed's 2.3 on the effect of L2: its training side is the under-fitting rule's measure
+# (asked_reasons).
+L2_EFFECT_ASK = "2.3: the effect of L2 on training and validation accuracy"
 ASKED = [
     {"seed": "002", "ask": "1.1.1: helper functions in NumPy: ReLU, softmax, a layer's output, "
      "cross-entropy and its gradient", "answer": "ece421-q3",
@@ -74,11 +80,10 @@ ASKED = [
      "note": "described in the section's introduction (BatchNorm before the ReLU)"},
     {"seed": "002", "ask": CNN_CURVES_ASK, "answer": "ece421-fig-cnn",
      "note": "test as the final point in the CNN table; epochs as configured"},
-    {"seed": "002", "ask": "2.3 Figs. 16–18: training loss and accuracy at L2 λ 0.01, 0.1, 0.5",
+    {"seed": "002", "ask": L2_CURVES_ASK,
      "answer": "ece421-fig-cnn", "note": "L2 on the weights, not the seed's activity "
      "regulariser on the dense layers' outputs"},
-    {"seed": "002", "ask": "2.3: the effect of L2 on training and validation accuracy",
-     "answer": "ece421-q2"},
+    {"seed": "002", "ask": L2_EFFECT_ASK, "answer": "ece421-q2"},
     {"seed": "002", "ask": UNDERFIT_ASK, "answer": "ece421-q2"},
 ]
 # The seed's H or λ values an ask covers, by the ask's start: its appendix row says which of
@@ -163,36 +168,45 @@ def h_effect_unanswerable(facts):
     return None
 
 
-def cnn_curves_unanswerable(facts):
-    """Why the CNN figure shows no curves at λ 0 (the seed's Figs. 13-15, 50 epochs), or None:
-    one epoch gives one point per split, not a curve."""
-    epochs = [r.get("epochs") for r in facts.get("cnn") or [] if r.get("l2") == 0]
-    epochs = [int(e) for e in epochs if not _missing(e)]
+def cnn_curves_unanswerable(facts, above_zero=False):
+    """Why the CNN figure shows no curves at λ 0 (the seed's Figs. 13-15, 50 epochs), or, with
+    `above_zero`, at the λ above 0 (its Figs. 16-18), or None: one epoch gives one point per
+    split and setting, not a curve; with no run at a λ above 0 there is none of theirs."""
+    rows = [r for r in facts.get("cnn") or []
+            if not _missing(r.get("l2")) and (r["l2"] > 0 if above_zero else r["l2"] == 0)]
+    which = "at a λ above 0" if above_zero else "at λ 0"
+    if above_zero and not rows:
+        return "no CNN run here has a λ above 0, so the figure has no curve at one"
+    epochs = [int(r["epochs"]) for r in rows if not _missing(r.get("epochs"))]
     if not epochs or max(epochs) > 1:
         return None
-    return (f"each CNN run at λ 0 trained {prose.count(max(epochs), 'epoch')} (the seed: "
+    return (f"each CNN run {which} trained {prose.count(max(epochs), 'epoch')} (the seed: "
             f"{CNN_PROTOCOL['epochs']}), so the figure has one point per split and setting, "
             "not a curve")
 
 
 def asked_reasons(facts, p):
     """{ask: reason} for the seed's asks the section says these runs cannot answer: where
-    under-fitting starts (underfit_unanswerable; with λ 0 alone, the effect of L2 too),
-    over-fitting at large H (h_effect_unanswerable) and the CNN's curves
+    under-fitting starts (underfit_unanswerable), and with it the effect of L2, whose training
+    side is that rule's measure (the answer then compares validation accuracy only),
+    over-fitting at large H (h_effect_unanswerable) and the CNN's curves at λ 0 and above it
     (cnn_curves_unanswerable). The appendix lists them as asked, not answerable here; a
     configuration that can answer them counts them as answered."""
     study, out = TITLE.split(":")[0], {}
     why = underfit_unanswerable(facts, p)
     if why is not None:
-        asks = [UNDERFIT_ASK] + [e["ask"] for e in ASKED if len(p["cnn"]["l2"]) < 2
-                                 and e["ask"].startswith("2.3: the effect of L2")]
-        out.update({ask: f"asked, not answerable here: {why} (see {study}, Q2)" for ask in asks})
+        out[UNDERFIT_ASK] = f"asked, not answerable here: {why} (see {study}, Q2)"
+        effect = why if len(p["cnn"]["l2"]) < 2 else (
+            f"{why}, so L2's effect on training accuracy is not compared, only on validation "
+            "accuracy")
+        out[L2_EFFECT_ASK] = f"asked, not answerable here: {effect} (see {study}, Q2)"
     why = h_effect_unanswerable(facts)
     if why is not None:
         out[H_ASK] = f"asked, not answerable here: {why} (see {study}, Q1)"
-    why = cnn_curves_unanswerable(facts)
-    if why is not None:
-        out[CNN_CURVES_ASK] = f"asked, not answerable here: {why} (see {study}, the CNN figure)"
+    for ask, above_zero in ((CNN_CURVES_ASK, False), (L2_CURVES_ASK, True)):
+        why = cnn_curves_unanswerable(facts, above_zero)
+        if why is not None:
+            out[ask] = f"asked, not answerable here: {why} (see {study}, the CNN figure)"
     return out
 
 
@@ -467,10 +481,11 @@ def final_points(runs_, curves, final_model=None):
     result, and the gap between training and validation (accuracy: train - val; loss: val -
     train). The MLP's gap is on the same weights (same_weights_gap: those after the last step
     that has one, `gap_step`), not the last record's two splits, which are one step apart; a
-    run of one record has none (NaN). The CNN's is its last record's. A diverged run keeps its
-    row, with no final point (NaN). `final_model_train_acc`: a CNN run's final model on the
-    whole training split (`final_model`: {(name, seed): accuracy}, cnn_final_models); NaN for
-    an MLP run, a diverged run and a run not given."""
+    run of one record has none (NaN). The CNN's is on the final model (cnn_final_gap), NaN for
+    its loss. A diverged run keeps its row, with no final point (NaN).
+    `final_model_train_acc`: a CNN run's final model on the whole training split
+    (`final_model`: {(name, seed): accuracy}, cnn_final_models); NaN for an MLP run, a diverged
+    run and a run not given."""
     final_model, rows = final_model or {}, []
     for r in runs_.itertuples():
         c = curves[(r.name, r.seed)]
@@ -489,6 +504,9 @@ def final_points(runs_, curves, final_model=None):
         row["final_model_train_acc"] = (
             float(final_model.get((r.name, r.seed), np.nan)) if ok and pd.notna(r.l2)
             else np.nan)
+        if pd.notna(r.l2):  # the CNN: on the final model
+            row["gap_acc"] = cnn_final_gap(row, last, getattr(r, "steps", np.nan))
+            row["gap_loss"] = np.nan
         if pd.notna(r.hidden):  # the MLP: on the same weights
             gaps = same_weights_gap(c) if ok else pd.DataFrame()
             at = gaps.iloc[-1] if len(gaps) else {}
@@ -496,6 +514,20 @@ def final_points(runs_, curves, final_model=None):
                 at.get("gap_acc", np.nan), at.get("gap_loss", np.nan), at.get("step", np.nan))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def cnn_final_gap(row, last, steps):
+    """A CNN run's training − validation accuracy gap on the final model: its accuracy on the
+    whole training split (row's final_model_train_acc) minus the validation accuracy at its
+    last record, where that record is at the run's last step (`steps`, when known), so that
+    both are the final weights in eval mode. NaN where either is missing. The recorded
+    training accuracy is a running mean over the batches since the record before, taken while
+    the weights change (with one record, since initialisation), so its difference with the
+    validation accuracy is not a gap on any one network."""
+    at_end = _missing(steps) or int(last.get("step", -1)) == int(steps)
+    if _missing(row["final_model_train_acc"]) or _missing(row["val_acc"]) or not at_end:
+        return np.nan
+    return row["final_model_train_acc"] - row["val_acc"]
 
 
 def per_setting(per_run, key):
@@ -887,7 +919,7 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
            "settled": {key: None if c is None else c["settled"] for key, c in checks.items()},
            "fell_back": sorted(back), "fell_back_z": STUCK_Z,
            # the fewest records of a CNN run: with one, its training accuracy at the last
-           # record (and the gap on it) is the mean since initialisation
+           # record is the mean since initialisation
            "cnn_records": cnn_records(cnn_runs, curves),
            # the steps whose weights the MLP's final gap is on (same_weights_gap)
            "gap_steps": sorted({int(s) for s in gapped.gap_step}),
@@ -907,8 +939,8 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
 def cnn_records(cnn_runs, curves):
     """The fewest records of a CNN run with a final point (None: no such run). With one, that
     run's training accuracy at its last record is the mean over every step since
-    initialisation (the torch trainer's window runs from the record before), and so is the
-    training side of its gap (the answer on L2 says so)."""
+    initialisation (the torch trainer's window runs from the record before): the answer on
+    L2 says so (its gap is on the final model, cnn_final_gap)."""
     done = cnn_runs[cnn_runs.train_acc.notna()]
     counts = [len(curves[(r.name, r.seed)]) for r in done.itertuples()]
     return min(counts) if counts else None

@@ -24,7 +24,7 @@ def _pm(mean, std, percent=False):
     return f"{mean:.4f}" + (f" ± {std:.4f}" if std == std else "")
 
 
-def _final_columns(key, label, gap="gap train − val. (points)"):
+def _final_columns(key, label, gap):
     """A final-point table's columns (per H or per L2 strength); `gap` names the gap's."""
     return ((label, lambda r: f"{getattr(r, key):g}"),
             ("runs (with final point)", prose.runs_cell),
@@ -51,8 +51,9 @@ def _check_rows(check):
 
 def _cnn_columns():
     """The CNN table's columns: a final-point table's, with the final model's accuracy on the
-    whole training split (what the under-fitting rule reads) after the recorded one."""
-    columns = list(_final_columns("l2", "L2 λ"))
+    whole training split (what the under-fitting rule reads) after the recorded one, and the
+    gap on the final model (ece421.cnn_final_gap)."""
+    columns = list(_final_columns("l2", "L2 λ", "gap final model − val. (points)"))
     at = [h for h, _ in columns].index("train acc. %") + 1
     columns.insert(at, ("train acc. %, final model", lambda r: _pm(
         r.final_model_train_acc_mean, r.final_model_train_acc_std, True)))
@@ -127,7 +128,9 @@ def section(facts, figs, params, info):
                   "final model: the model at the end of training on every training image, in "
                   "eval mode (BatchNorm on its running statistics), over the runs with a final "
                   "point. Validation and test: the model at the end of the epoch, in eval "
-                  "mode.")
+                  "mode. Gap: train acc., final model, minus val. acc., both on the weights at "
+                  "the end of training, so not the difference of the recorded train and val. "
+                  "accuracy columns.")
     sec.add_table("Gradient check: hand-written backpropagation against torch autograd",
                   "grad_check",
                   note="Largest over the four parameters (W1, b1, W2, b2) and both weight "
@@ -199,9 +202,11 @@ def _gap_meaning(facts):
 
 
 def _finals(table, key, label, same_weights=False):
-    """Each setting's final point; the gap beside the two accuracies it is the difference of
-    (the CNN's), or after the test accuracy as the gap on the same weights (`same_weights`:
-    the MLP's, which is not their difference), omitted where there is none."""
+    """Each setting's final point; the gap after the test accuracy as the gap on the same
+    weights (`same_weights`: the MLP's, which is not the difference of the two accuracies), or
+    (the CNN's) the final model's training accuracy beside the recorded one and the gap on the
+    final model after validation (ece421.cnn_final_gap); a gap is omitted where there is
+    none."""
     parts = []
     for r in table.itertuples():
         head = f"{label} {getattr(r, key):g}"
@@ -215,9 +220,13 @@ def _finals(table, key, label, same_weights=False):
                          f"{prose.pct(r.val_acc_mean)}, test {prose.pct(r.test_acc_mean)}"
                          + gap + _fates(r))
             continue
-        parts.append(f"{head}: training {prose.pct(r.train_acc_mean)}, validation "
-                     f"{prose.pct(r.val_acc_mean)} (gap {prose.pts(r.gap_acc_mean)}), test "
-                     f"{prose.pct(r.test_acc_mean)}" + _fates(r))
+        model = getattr(r, "final_model_train_acc_mean", float("nan"))
+        model = "" if model != model else f" (final model {prose.pct(model)})"
+        gap = ("" if r.gap_acc_mean != r.gap_acc_mean else
+               f", gap on the final model {prose.pts(r.gap_acc_mean)}")
+        parts.append(f"{head}: training {prose.pct(r.train_acc_mean)}{model}, validation "
+                     f"{prose.pct(r.val_acc_mean)}{gap}, test {prose.pct(r.test_acc_mean)}"
+                     + _fates(r))
     return "; ".join(parts)
 
 
@@ -359,9 +368,9 @@ def _l2_answer(sec, facts, cnn, p, statuses):
             f"accuracy falls). Measured after {p['cnn']['epochs']} "
             f"epoch{'s' if p['cnn']['epochs'] != 1 else ''}: "
             f"{_finals(cnn, 'l2', 'λ')}. Fates: {prose.status_counts(statuses)}. ")
-    if facts.get("cnn_records") == 1:  # the training side of each gap above
-        text += ("With one record a run, the training accuracy above, and so the gap, is the "
-                 "mean over every step since initialisation. ")
+    if facts.get("cnn_records") == 1:  # the recorded training accuracy above
+        text += ("With one record a run, the training accuracy at that record is the mean over "
+                 "every step since initialisation. ")
     why = underfit_unanswerable(facts, p)
     if why:
         text += f"Under-fitting cannot be told here: {why}. "

@@ -787,25 +787,28 @@ def large_rate_facts(out, found, name, label, runs, line, steps, premise, large_
                 "not above chance by the rule", True, fmt=claims.fmt_pct,
                 source=OVERFIT_SOURCE)
         return
-    out["expected"] = (f"{large_expected} Here {premise['here']}, where {premise['seed_was']}: "
-                       f"these runs measure where {label} lies against the limit, and the "
-                       "expectation gets no verdict.")
+    # no promise here of what the runs can place: that is the limit claim's (below)
+    out["expected"] = (f"{large_expected} Here {premise['here']}, where {premise['seed_was']}, "
+                       "so the expectation gets no verdict; the runs are set against the "
+                       "stability limit instead.")
     learned = sum(r["course"].startswith("learns") for r in runs)
     # a run that ends learned may still have overshot between its records: every run learning
     # does not place the rate below the limit; what the records show of an overshoot (a rise
     # of the validation loss from one record to the next) is given beside it
     records, rises = val_loss_rises(per_epoch, name)
-    rose = [f"seed {s} from {prose.loss(a)} at epoch {e0} to {prose.loss(b)} at epoch {e1}"
-            for s, up in rises.items() for e0, e1, a, b in up[:1]]
+    rose = [f"in seed {s}, from {prose.loss(a)} at epoch {e0} to {prose.loss(b)} at epoch "
+            f"{e1}" for s, up in rises.items() for e0, e1, a, b in up[:1]]
     counts = sorted(set(records.values()))
     kept_records = (prose.count(counts[-1], "record") + " per run" + (
         "" if len(counts) == 1 else " at most") if counts else "no record")
-    where = (f"every run learns within {steps:,} steps, which does not place {label} below "
-             f"this network's stability limit: {kept_records} (one per epoch) cannot show an "
-             "overshoot between them"
-             + (f"; the validation loss rose between records in {'; '.join(rose)}"
+    # one statement, its conclusion last (the claim adds 'by the rule' to it): every run
+    # learning, with an overshoot between records unseen, leaves the place open
+    where = (f"every run learns within {steps:,} steps, but {kept_records} (one per epoch) "
+             "cannot show an overshoot between them"
+             + (f" (the validation loss rose from one record to the next {'; '.join(rose)})"
                 if rose else "")
-             if learned == len(runs) else
+             + f", so whether {label} lies below this network's stability limit cannot be "
+             "told" if learned == len(runs) else
              f"no run learns, so {label} is at or beyond this network's stability limit "
              "here" if not learned else
              f"{learned} of {len(runs)} runs learn, so {label} is near this network's "
@@ -1001,10 +1004,13 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
             name="a second conv block raises the training accuracy"
                  + (f" ({confound})" if confound else ""))
     else:
+        # one layer each, as the momentum line: the arm and its confound, the status and
+        # why, then (after a dash) the measurement
         measured["short"] = (
-            f"a second conv block after {last} of the assignment's {PROTOCOL['epochs']} "
-            "epochs, which shows how fast each network learns, not what it can fit (its "
-            "expectation is not tested" + (f"; {confound}" if confound else "") + "): "
+            "a second conv block" + (f" ({confound})" if confound else "")
+            + ": its expectation, a higher training accuracy, is not tested after "
+            f"{last} of the assignment's {PROTOCOL['epochs']} epochs, where the training "
+            "accuracy shows how fast each network learns, not what it can fit — "
             + claims.mid_sentence(measured["short"]))
         found["depth_train_last"] = measured
     found["depth_train_last"]["evidence"]["rule"] += f"; {DEPTH_TESTED}"
@@ -1267,10 +1273,13 @@ def dropout_facts(out, found, d, label, diff, runs_, overfit, p, last, n_val):
             source=overfit_src)
         # the summary line: the premise fails, so the expectation is not tested (not 'cannot
         # tell'), with the numbers that decide it
+        # one run's gap is its value, not a mean; no parenthesis inside the parenthesis
+        n_gaps = len(gaps["baseline"])
         gap_words = ("no run ended" if mean_gap is None else
-                     f"mean gap {claims.fmt_points(mean_gap)}"
+                     (f"gap {claims.fmt_points(mean_gap)} in its one run" if n_gaps == 1 else
+                      f"mean gap {claims.fmt_points(mean_gap)} over {n_gaps} runs")
                      + ("" if noise == math.inf else
-                        f", within the noise ({100 * noise:.2f} points)"
+                        f", within the noise of {100 * noise:.2f} points"
                         if mean_gap > 0 else ""))
         found["dropout_gap"]["short"] = (
             f"dropout {p['dropout']:g} against over-fitting: not tested, {label('baseline')} "

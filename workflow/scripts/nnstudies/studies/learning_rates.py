@@ -8,6 +8,7 @@ from ..report import Section, Shown
 from ..runfiles import read_summary
 from ..schedule import describe_rule, epoch_end_accuracy
 from ..stats import BLOWUP_FACTOR, STUCK_Z, chance_band
+from .common import CHANCE_MARGIN, chance_start
 from .common import check_models, departures as protocol_departures, records, write_facts
 from ..lazy import lazy_import
 
@@ -536,6 +537,84 @@ def last_epoch_gains(curves, names):
     return out
 
 
+def still_at_chance(curve, ln_c):
+    """The steps a run spent at chance from its first record (Study 3's start-at-chance rule,
+    common.chance_start: training loss within CHANCE_MARGIN × ln C of ln C) where that
+    stretch reaches into the run's last epoch, the one its jitter is measured over: the run had
+    not yet reached a minimum to bounce around there, so its record-to-record changes are its
+    climb off chance (or its stillness at chance), not the jitter the expectation means. None
+    where the run had left chance before its last epoch (or has no curve)."""
+    if curve is None or curve.empty or "epoch" not in curve or "train_loss" not in curve:
+        return None
+    steps, n = chance_start(curve, ln_c)
+    if not n or curve.epoch.iloc[n - 1] != curve.epoch.max():
+        return None
+    return steps
+
+
+def jitter_premise(healthy, curves, gains, ln_c):
+    """The runs of `healthy` (the jitter comparison's) that do not meet the jitter expectation's
+    premise (still_at_chance), each {name, lr, seed, chance_steps, steps, jitter, gain} (`gains`:
+    last_epoch_gains), in rate then seed order."""
+    out = []
+    for r in healthy.sort_values(["lr", "seed"], ascending=[False, True]).itertuples():
+        at = still_at_chance(curves.get((r.name, r.seed)), ln_c)
+        if at is None:
+            continue
+        out.append({"name": str(r.name), "lr": float(r.lr), "seed": int(r.seed),
+                    "chance_steps": int(at), "steps": int(r.steps),
+                    "jitter": float(r.val_acc_jitter),
+                    "gain": float(gains.get((str(r.name), int(r.seed)), float("nan")))})
+    return out
+
+
+def _jitter_claims(healthy, premise, ln_c, n_classes):
+    """The jitter claims: the expectation against the runs that meet its premise (`jitter`,
+    where they hold two rates or more), and, where some runs were left out (`premise`), the
+    rule that left them out (`jitter_premise`) and every ok run's trend as a description
+    (`jitter_all`), which tests nothing."""
+    found = {}
+    out = {(r["name"], r["seed"]) for r in premise}
+    kept = healthy[pd.Series([(str(n), int(s)) not in out for n, s in
+                              zip(healthy.name, healthy.seed)], index=healthy.index, dtype=bool)]
+    what = ("Learning rate against the jitter of validation accuracy over the last epoch (one "
+            "point per run")
+    if premise:
+        rates = list(dict.fromkeys(r["lr"] for r in premise))
+        one = len(rates) == 1
+        found["jitter_premise"] = claims.rule(
+            prose.names(f"lr {lr:g}" for lr in rates), [r["chance_steps"] for r in premise],
+            f"Steps at chance from the first record (training loss within "
+            f"{CHANCE_MARGIN * ln_c:.2g} of ln {n_classes} = {ln_c:.2f}, a uniform guess)",
+            True, f"Study 3's start-at-chance rule (training loss within {CHANCE_MARGIN:g} × "
+            f"ln C of ln C, from the first record); a run still within it in its last epoch, "
+            "the one the jitter is measured over, had not reached a minimum to bounce around, "
+            "and is left out of the jitter comparison",
+            "still at chance in the last epoch", "left chance before the last epoch",
+            fmt=lambda x: f"{x:,.0f} of {premise[0]['steps']:,} steps"
+            if len({r['steps'] for r in premise}) == 1 else f"{x:,.0f} steps",
+            source=SOURCE, labels=[f"seed {r['seed']}" if one else
+                                   f"lr {r['lr']:g} seed {r['seed']}" for r in premise])
+        if len(set(kept.lr)) < 2:  # no comparison left: the runs described, no verdict
+            c = claims.trend(list(zip(healthy.lr, healthy.val_acc_jitter)),
+                             what + ", every run that ended ok, those left out included)",
+                             source=SOURCE, x_name="the rate", y_name="the jitter")
+            rho = c["evidence"].get("rho")
+            if not c["evidence"]["direction"] and rho is not None and rho == rho and rho:
+                c["text"] += (": in direction " + ("the way the expectation says (more jitter "
+                              "at a larger rate)" if rho > 0 else "against the expectation "
+                              "(more jitter at a smaller rate)"))
+            found["jitter_all"] = c
+            return found
+        what += "; " + prose.names(f"lr {r['lr']:g} seed {r['seed']}" for r in premise) + \
+            " left out"
+    found["jitter"] = _pointing(claims.mechanism(JITTER_EXPECTED, claims.trend(
+        list(zip(kept.lr, kept.val_acc_jitter)), what + ")", source=SOURCE, x_name="the rate",
+        y_name="the jitter"), expected_sign=1, name="a larger rate jitters more"), 1,
+        "more jitter at a larger rate", "more jitter at a smaller rate")
+    return found
+
+
 def _climbing(const, gains, lrs, p):
     """(claim, run names of the rates still climbing): the settled check of the ranked rates
     (`lrs`). A run is still climbing at the end of its budget when its last epoch's end beat
@@ -646,13 +725,22 @@ def speed_trend(const, rates, described=False):
             arm["arm"] += f" ({late} never reached it within {budget:,} steps)"
     c = claims.mechanism(SPEED_EXPECTED, measured, expected_sign=-1,
                          name="a larger rate reaches the target sooner")
-    rho = ev.get("rho")
-    if c["evidence"]["verdict"] == "cannot tell" and rho is not None and rho == rho and rho:
-        way = ("the way the expectation says (fewer steps at a larger rate)" if rho < 0 else
-               "against the expectation (more steps at a larger rate)")
-        c["text"] = c["text"].replace(
-            ". Verdict: cannot tell", f". In direction these runs point {way}, which no test "
-            "here establishes. Verdict: cannot tell", 1)
+    return _pointing(c, -1, "fewer steps at a larger rate", "more steps at a larger rate")
+
+
+def _pointing(c, expected_sign, said, other):
+    """A mechanism claim `c` whose verdict is 'cannot tell', with the way its runs point (the
+    sign of Spearman's ρ against `expected_sign`) said as a description, which no test
+    establishes: `said` the expectation's direction in words, `other` the opposite."""
+    ev = c["evidence"]
+    rho = ev["measurement"].get("rho")
+    if ev["verdict"] != "cannot tell" or rho is None or rho != rho or not rho:
+        return c
+    way = (f"the way the expectation says ({said})" if (rho > 0) == (expected_sign > 0) else
+           f"against the expectation ({other})")
+    c["text"] = c["text"].replace(
+        ". Verdict: cannot tell", f". In direction these runs point {way}, which no test "
+        "here establishes. Verdict: cannot tell", 1)
     return c
 
 
@@ -731,6 +819,7 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
             {f"lr {lr:g}": steps[lr] for lr in reached}, f"{speed} (each rate with a run that "
             "reached it, over those runs)", fmt=_steps_fmt, source=SOURCE,
             higher_is_better=False, diff_fmt=_steps_diff, bounds=(0, math.inf))
+    gains = last_epoch_gains(by_run or {}, set(const.name))
     if ok_rates:
         found["end_point"] = claims.ranking(
             {f"lr {lr:g}": list(const[const.lr == lr].final_val_acc) for lr in ok_rates},
@@ -738,16 +827,18 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
             "judged on the test set, so an ok run may still be near chance here)",
             source=SOURCE)
         # a rate still climbing at the end of the budget: the ranking measures the budget
-        settled, out["climbing"] = _climbing(
-            const, last_epoch_gains(by_run or {}, set(const.name)), ok_rates, p)
+        settled, out["climbing"] = _climbing(const, gains, ok_rates, p)
         if settled:
             found["climbing"] = settled
     healthy = const[const.lr.isin(ok_rates)]
-    found["jitter"] = claims.mechanism(JITTER_EXPECTED, claims.trend(
-        list(zip(healthy.lr, healthy.val_acc_jitter)), "Learning rate against the jitter of "
-        "validation accuracy over the last epoch (one point per run)", source=SOURCE,
-        x_name="the rate", y_name="the jitter"), expected_sign=1,
-        name="a larger rate jitters more")
+    # the jitter expectation presumes runs bouncing around a minimum: a run still at chance in
+    # its last epoch does not meet that, and is left out of the comparison
+    out["jitter_premise"] = jitter_premise(healthy, by_run or {}, gains, ln_c)
+    found.update(_jitter_claims(healthy, out["jitter_premise"], ln_c, n_classes))
+    out["jitter_rates"] = sorted({float(r.lr) for r in healthy.itertuples()
+                                  if (str(r.name), int(r.seed)) not in {
+                                      (x["name"], x["seed"]) for x in out["jitter_premise"]}},
+                                 reverse=True)  # the rates the comparison keeps
     trend = speed_trend(const, rates, described=len(reached) < 2)
     if trend:
         found["speed_trend"] = trend
@@ -1052,14 +1143,39 @@ def _rate_answers(sec, facts, const, p):
                       for r in healthy.itertuples())
                   + "".join(f"; lr {r.lr:g} left out ({r.status})"
                             for r in const[const.worst_status != "ok"].itertuples())
-                  + f". {sec.cite(found, 'jitter')}. A run that has hardly moved from its "
-                  "start shows little jitter too, so the jitter is read with the end points "
-                  "above.")
+                  + f". {_jitter_answer(sec, facts)}")
     sec.ask("What is the effect of the learning rate on converging to a better point?",
             f"After {prose.count(int(const.epochs.iloc[0]), 'epoch')}: {ends}"
             + (f" {sec.cite(found, 'end_point')}." if "end_point" in found else
                " No rate's runs all ended ok, so none is ranked.")
             + _budget_note(sec, facts, p) + jitter)
+
+
+def _jitter_answer(sec, facts):
+    """The jitter expectation against the runs that meet its premise; the runs still at chance
+    in their last epoch (jitter_premise) are named, with why they are left out, once; where
+    fewer than two rates are left, no verdict is given and the runs are only described."""
+    found, premise = facts["claims"], facts.get("jitter_premise") or []
+    if not premise:
+        return f"{sec.cite(found, 'jitter')}."
+    gains = [r["gain"] for r in premise if r["gain"] == r["gain"]]
+    why = (f"{sec.cite(found, 'jitter_premise')}: "
+           + ("that run" if len(premise) == 1 else "these runs")
+           + " had not reached a minimum to bounce around in the last epoch"
+           + (f" (validation accuracy {prose.names(prose.pts(g) for g in gains)} over it)"
+              if len(gains) == len(premise) else "")
+           + ", so " + ("its" if len(premise) == 1 else "their") + " jitter ("
+           + prose.names(_points(r["jitter"]) for r in premise) + ") measures "
+           + ("a climb off chance" if gains and len(gains) == len(premise)
+              and min(gains) > 0 else "a run at or leaving chance") + ", not bouncing")
+    if "jitter" in found:
+        return (f"{why}; {'it is' if len(premise) == 1 else 'they are'} left out. "
+                f"{sec.cite(found, 'jitter')}.")
+    left = facts.get("jitter_rates") or []
+    return (f"Expected: {JITTER_EXPECTED} Not tested: {why}; without "
+            + ("it" if len(premise) == 1 else "them")
+            + (f" only lr {left[0]:g} is left" if len(left) == 1 else " no rate is left")
+            + f", so no verdict is given. {sec.cite(found, 'jitter_all')}.")
 
 
 def _budget_note(sec, facts, p, short=False):
