@@ -663,7 +663,18 @@ def test_a_ranking_of_runs_still_swinging_at_the_last_step_says_so(tmp_path):
                     "the last 1/(1 − 0.9) = 10 steps, more than the 4-step budget") == 1
     assert "0.99" not in q1 and "velocity" not in q1
     assert "where the runs had not settled: highest mean H 2000" in sec.summary
-    assert "H 100 seed 0: fell back from its best" in sec.summary
+    # three runs fell back: one phrase grouped by H, their claims in Q1
+    assert "3 runs (H 100 seeds 0, 1 and 2) fell back from their best (see Q1)" in sec.summary
+
+
+def test_the_summary_groups_many_runs_that_fell_back_by_h():
+    """Variant G: seven runs that fell back were seven citations in one summary line; past two
+    they are one phrase grouped by H, their claims (the values) staying in Q1."""
+    from nnstudies.studies.ece421_text import _fell_back_list
+    found = {f"k{i}": {"evidence": {"arms": [{"arm": f"H {h} seed {s}, best (step 3)"}]}}
+             for i, (h, s) in enumerate([(10, 1), (100, 0), (100, 1), (100, 2), (1000, 3)])}
+    assert _fell_back_list(found, list(found)) == (
+        "5 runs (H 10 seed 1; H 100 seeds 0, 1 and 2; H 1000 seed 3)")
 
 
 def test_an_expectation_gets_no_verdict_where_its_runs_had_not_settled(tmp_path):
