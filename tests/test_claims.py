@@ -260,3 +260,21 @@ def test_four_runs_a_side_that_overlap_are_not_resolved_either():
     assert "(4 and 4 runs), and with fewer than 5 runs a side no comparison is resolved" \
         in c["text"] and "not separated" not in c["text"]
     assert "not resolved (p = " in c["short"]
+
+
+def test_an_observation_counts_the_runs_that_break_it():
+    """Variant G: four runs of lr 1 at chance as expected and one above it read "disagrees in
+    these runs; not so in lr 1". The verdict counts runs, and names the value that breaks it."""
+    c = claims.observation("A rate past the limit ends at chance.",
+                           {"lr 1": [0.3333, 0.3333, 0.3333, 0.5033, 0.3333]},
+                           "final validation accuracy per run", lambda x: x <= 0.415,
+                           "at most 41.50 %", True, fmt=claims.fmt_pct)
+    assert "Verdict: agrees in 4 of 5 runs, disagrees in 1" in c["text"]
+    assert "; not so in lr 1 at 50.33 %" in c["text"]
+    every = claims.observation("x.", {"a": [0.1, 0.2]}, "v", lambda x: x < 1, "below 1", True)
+    assert "Verdict: agrees in these runs" in every["text"] and "so it was" in every["text"]
+    none = claims.observation("x.", {"a": [0.1], "b": [2.0]}, "v", lambda x: x > 1, "above 1",
+                              False)
+    assert "agrees in 1 of 2 runs, disagrees in 1" in none["text"]
+    assert none["text"].endswith("; not so in b; one run per setting is one initialisation, "
+                                 "not a test across seeds")

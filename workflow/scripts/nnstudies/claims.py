@@ -475,13 +475,21 @@ def observation(expectation, arms, what, predicate, predicate_text, expected, fm
     ev = [_arm(k, v) for k, v in arms.items()]
     ev = [a for a in ev if a["n"]]
     holds = {a["arm"]: bool(all(predicate(v) for v in a["values"])) for a in ev}
+    # the verdict counts runs: one run against the expectation in five is not "disagrees"
+    runs_as_expected = sum(bool(predicate(v)) == expected for a in ev for v in a["values"])
+    n_runs = sum(a["n"] for a in ev)
     if not ev:
         verdict = "cannot tell"
+    elif runs_as_expected in (0, n_runs):
+        verdict = ("agrees" if runs_as_expected else "disagrees") + " in these runs"
     else:
-        verdict = ("agrees" if all(h == expected for h in holds.values()) else "disagrees")
-        verdict += " in these runs"
+        verdict = (f"agrees in {runs_as_expected} of {n_runs} runs, disagrees in "
+                   f"{n_runs - runs_as_expected}")
     listed = "; ".join(f"{a['arm']} {', '.join(fmt(v) for v in a['values'])}" for a in ev)
-    off = [arm for arm, h in holds.items() if h != expected]
+    # the runs that break it, by arm, with their values
+    off = [f"{a['arm']}" + ("" if a["n"] == 1 else " at " + ", ".join(
+               fmt(v) for v in a["values"] if bool(predicate(v)) != expected))
+           for a in ev if any(bool(predicate(v)) != expected for v in a["values"])]
     why = ""
     if ev:
         # the arms that break it after the parenthesis: an arm's name may hold its own
