@@ -34,10 +34,10 @@ def unit_weights(runs, summary, template_r, zero_sum, selectivity, silent=None):
     for model, g in runs.groupby("model", sort=False):
         conv, n = model.startswith("cnn"), len(g)
         units = 16 if conv else 32
-        for i, seed in enumerate(g.seed):
+        for i, (seed, status) in enumerate(zip(g.seed, g.status)):
             quiet = _per_seed((silent or {}).get(model, 1), n)[i]
             rows.append({"model": model, "seed": seed, "best": seed == best[model],
-                         "status": "ok", "units": units, "silent_units": quiet,
+                         "status": status, "units": units, "silent_units": quiet,
                          "zero_units": quiet, "silent_list": " ".join(map(str, range(quiet))),
                          "template_r_mean": np.nan if conv else
                          _per_seed(template_r[model], n)[i],
@@ -866,3 +866,109 @@ def test_the_caption_names_the_models_whose_mean_curves_hide_one_another(tmp_pat
         "and d hide the other's.")
     plain_caption = {f["id"]: f["caption"] for f in build(tmp_path / "no", THREE_RUNS).figures}
     assert "hide" not in plain_caption["architectures-fig-performance"]
+
+
+def _with_stuck(accs, stuck):
+    """Runs of `accs` whose seeds in `stuck` ({model: [seed, ...]}) ended stuck at chance."""
+    runs = make_runs(accs)
+    for model, seeds in stuck.items():
+        runs.loc[(runs.model == model) & runs.seed.isin(seeds), "status"] = "stuck"
+    return runs
+
+
+CHANCE = 0.1  # 1/C for INFO's 10 classes
+STUCK_G = {"mlp_2": spread(0.70, 6, 0.03),
+           "cnn_3": [CHANCE, 0.62, 0.68, 0.72, CHANCE, 0.63],
+           "cnn_5": [CHANCE, 0.58, CHANCE, CHANCE, 0.43, CHANCE]}
+
+
+def test_stuck_runs_are_named_where_runs_are_pooled_and_left_out_once(tmp_path):
+    """Finding 4 (variant G): cnn_3's 2 and cnn_5's 4 stuck runs made most of the ranking's
+    14-point gap, the gap's -0.03 and the filters' means, and the pick offered cnn_3 on size
+    without them. Every statistic over all runs says which stuck runs it includes; the
+    ranking (Q3, Q10, summary) and the gap (Q1) are given again without them, computed from
+    the runs that ended ok; the pick gives each model's runs that ended ok as a ground."""
+    runs = _with_stuck(STUCK_G, {"cnn_3": [0, 4], "cnn_5": [0, 2, 3, 5]})
+    a = answers(tmp_path, STUCK_G, runs=runs)
+    pooled = "over all runs (cnn_3's 2 and cnn_5's 4 stuck runs included)"
+    ok3 = np.mean([0.62, 0.68, 0.72, 0.63])
+    assert f"Mean test accuracy after 2 epochs {pooled}: the highest mean is mlp_2's" in \
+        a["architectures-q3"]
+    assert ("Without the runs that did not end ok, mean test accuracy after 2 epochs: the "
+            "highest mean is mlp_2's, 70.00 % (95 % CI") in a["architectures-q3"]
+    assert f"against the runner-up cnn_3 ({100 * ok3:.2f} %)" in a["architectures-q3"]
+    assert "(6 and 4 runs)" in a["architectures-q3"]
+    assert "Test accuracy (cnn_3's 2 and cnn_5's 4 stuck runs included), cnn_3 against " \
+        "cnn_5" in a["architectures-q3"]
+    for q in ("summary", "architectures-q10"):
+        assert f"mean test accuracy after 2 epochs {pooled}: highest mean mlp_2" in a[q]
+        assert "; without the runs that did not end ok, mean test accuracy after 2 epochs: " \
+            "highest mean mlp_2" in a[q]
+    q10 = a["architectures-q10"]
+    assert ("Runs that ended ok, a ground of their own: mlp_2 6 of 6; cnn_3 4 of 6 (2 stuck); "
+            "cnn_5 2 of 6 (4 stuck).") in q10
+    assert "Test accuracy (cnn_3's 2 stuck runs included), the highest mean (mlp_2" in q10
+    assert "CNN: test accuracy (cnn_3's 2 and cnn_5's 4 stuck runs included), deeper cnn_5" \
+        in a["architectures-q5"]
+    gap = a["architectures-q1"]
+    assert f"per model, {pooled}: cnn_3" in gap
+    assert ("Over the runs that ended ok only: cnn_3 +2.00 points (mean of 4); cnn_5 +2.00 "
+            "points (mean of 2); mlp_2 +2.00 points (mean of 6).") in gap
+    assert ("Every number below is over all of a model's runs, those that did not end ok "
+            "included (cnn_3 2 of 6 stuck; cnn_5 4 of 6 stuck).") in a["architectures-q6"]
+    # a model none of whose runs ended ok is named, not dropped silently
+    none = _with_stuck(STUCK_G, {"cnn_5": range(6)})
+    b = answers(tmp_path / "none", STUCK_G, runs=none)
+    assert "mean test accuracy after 2 epochs (cnn_5: none ended ok)" in b["architectures-q3"]
+    assert "cnn_5 no run ended ok" in b["architectures-q1"]
+    # every run ok: nothing is said of runs left out
+    c = answers(tmp_path / "ok", STUCK_G)
+    assert all("runs included)" not in text and "not end ok" not in text
+               and "runs that ended ok" not in text.lower() for text in c.values())
+
+
+def test_a_separation_that_rests_on_stuck_runs_decides_no_pick(tmp_path):
+    """Finding 4: over all runs the highest mean is separated from the runner-up only because
+    most of the runner-up's runs are stuck; over the runs that ended ok it is not, so the pick
+    is not made on that separation."""
+    accs = {"mlp_1": spread(0.70, 6, 0.01),
+            "cnn_3": [CHANCE, CHANCE, CHANCE, CHANCE, 0.68, 0.70]}
+    runs = _with_stuck(accs, {"cnn_3": [0, 1, 2, 3]})
+    a = answers(tmp_path, accs, runs=runs)
+    assert ", separated (p = 0.011)" in a["architectures-q10"]
+    assert ("The data separate the highest mean from the runner-up over all runs, but not over "
+            "the runs that ended ok: that separation may rest on the runs that did not, so "
+            "accuracy does not decide the pick.") in a["architectures-q10"]
+    assert "The pick: the highest mean above" not in a["architectures-q10"]
+    clean = answers(tmp_path / "ok", {"mlp_1": accs["mlp_1"], "cnn_3": spread(0.5, 6, 0.01)})
+    assert "The pick: the highest mean above" in clean["architectures-q10"]
+
+
+def test_runs_at_chance_at_every_record_never_left_it(tmp_path):
+    """Finding 6 (variant G): 'every cnn_5 run, for its first 100, ... of 108 steps' when 100
+    is the last record: those runs never left chance, they did not start slowly. A run at
+    chance at every record is said to have never left chance within its steps; those that
+    started at chance and left it keep their steps; the band is said once."""
+    starts = {"cnn_3": [(100, 10), (20, 2), (10, 1), (100, 10)],
+              "cnn_4": [(100, 10)] * 4}
+    runs = _with_chance_starts(FOUR_F, starts, steps=108).assign(records=10)
+    a = answers(tmp_path, FOUR_F, runs=runs)
+    left = ("Started at chance (training loss within 0.12 of ln 10 = 2.30, a uniform guess, for "
+            "at least the first 2 records and 5 % of the steps) and then left it: 1 of 4 cnn_3 "
+            "runs, for its first 20 of 108 steps (seed 1).")
+    never = ("Never left chance within its 108 steps (in that band at every record): 2 of 4 "
+             "cnn_3 runs (seeds 0 and 3); every cnn_4 run (seeds 0, 1, 2 and 3).")
+    for q in ("summary", "architectures-q4"):
+        assert f"{left} {never}" in a[q]
+        assert "first 100" not in a[q]
+    assert "A run that never left chance is no slow start" in a["architectures-q4"]
+    assert ("Runs of cnn_3 and cnn_4 started at chance (some never left it; question 4)"
+            in a["architectures-q5"])
+    # only runs that never left: the band is said in that sentence, no slow start is offered
+    only = _with_chance_starts(FOUR_F, {"cnn_4": [(100, 10)] * 4}, steps=108).assign(records=10)
+    b = answers(tmp_path / "only", FOUR_F, runs=only)
+    assert ("Never left chance within its 108 steps (training loss within 0.12 of ln 10 = 2.30, "
+            "a uniform guess, at every record): every cnn_4 run (seeds 0, 1, 2 and 3).") in \
+        b["architectures-q4"]
+    assert "Started at chance" not in b["architectures-q4"]
+    assert "Steps spent at chance" not in b["architectures-q4"]

@@ -1858,3 +1858,49 @@ def test_seeds_that_are_one_run_show_as_one_row():
         "once; tables/assignment4_sweep.csv keeps each seed's row.")
     apart = tables["ticks"][tables["ticks"].family != "linear classifier"]
     assert a4_text.one_row_note({"ticks": apart.to_dict("records")}, "ticks", "loss") == ""
+
+
+# ------------------------------------------------ review G: the raw-image match of the templates
+
+def test_the_template_table_gives_each_templates_best_other_raw_match():
+    """Per class, the largest r of its template with another class's raw mean image, and
+    which class that is (the r with its own is r_own_raw)."""
+    means = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.5]])
+    templates = np.array([[0.2, 0.1, 0.9, 0.4], [0.1, 0.9, 0.0, 0.0], [0.0, 0.0, 1.0, 0.5]])
+    tt = a4.template_table(templates, means, np.zeros(4), ["a", "b", "c"])
+    raw = [[a4.pearson(t, m) for m in means] for t in templates]
+    for c, name in enumerate("abc"):
+        row = tt.iloc[c]
+        others = {n: raw[c][i] for i, n in enumerate("abc") if i != c}
+        best = max(others, key=others.get)
+        assert row.r_own_raw == pytest.approx(raw[c][c])
+        assert row.r_other_max_raw == pytest.approx(others[best]) and row.best_other_raw == best
+    assert not tt.raw_own_is_best.iloc[0] and tt.raw_own_is_best.iloc[1:].all()
+
+
+def test_a_raw_best_match_with_an_own_r_near_zero_is_not_called_a_likeness(tmp_path, raw_config):
+    """Review G, finding 8: the own class 'best matches' the raw mean image of every class, but
+    two own r's lie near zero or below it: the answer gives each class's r with its own and
+    with the best other, and says, from the numbers, that those templates do not resemble the
+    raw class image (a best match there the least unlike), the centred r's beside."""
+    tables, facts = handmade()
+    tables["templates"] = tables["templates"].assign(
+        r_own=[0.77, 0.79, 0.72], r_own_raw=[0.068, 0.335, -0.017],
+        r_other_max_raw=[-0.154, 0.152, -0.206], best_other_raw=["Pullover", "Pullover",
+                                                                 "Trouser"],
+        raw_own_is_best=True, own_is_best=True)
+    facts = {**facts, "raw_own_best": 3}
+    q1 = sections(tmp_path, raw_config, tables, facts)[0]["assignment4-q1"]
+    assert "Against the mean images as they are (not centred) the own class is the best match " \
+        "for 3 of 3 (r with its own class against the best other: T-shirt/top 0.07 against " \
+        "-0.15 (Pullover); Trouser 0.34 against 0.15 (Pullover); Pullover -0.02 against -0.21 " \
+        "(Trouser))." in q1
+    assert "T-shirt/top and Pullover: own r below 0.1 (under 1 % of the pixel variance " \
+        "shared), so their templates do not resemble the raw class image; a best match there " \
+        "is the least unlike of near-zero or negative r's, not a likeness; against the " \
+        "centred mean images, their own r: 0.77 and 0.72." in q1
+    # every own r well above zero: the match stands, no caveat
+    tables["templates"] = tables["templates"].assign(r_own_raw=[0.6, 0.5, 0.4])
+    q1 = sections(tmp_path / "clear", raw_config, tables, facts)[0]["assignment4-q1"]
+    assert "T-shirt/top 0.60 against -0.15 (Pullover)" in q1
+    assert "do not resemble" not in q1 and "least unlike" not in q1

@@ -314,11 +314,12 @@ def test_the_layer_table_keeps_the_shaping_layers(tmp_path):
 
 
 def concepts_section(tmp_path, eces, calibrated=None, gaps=None, classes=5,
-                     trained=("adam", 0.001, 0.0)):
+                     trained=("adam", 0.001, 0.0), status=None, iterations=None):
     """Study 1's section from per-model ECEs ({model: [ECE per seed]}), with each run's
     calibrated-model ECE (mean and 95th percentile, `calibrated`: {model: [(mean, p95)]}), its
-    confidence minus accuracy (`gaps`: {model: [per seed]}) and how the models were trained
-    (`trained`: optimizer, lr, momentum)."""
+    confidence minus accuracy (`gaps`: {model: [per seed]}), how the models were trained
+    (`trained`: optimizer, lr, momentum), the runs' fates (`status`: {model: [per seed]}; none:
+    a table without fates) and the iterations table (`iterations`, else a hand-made one)."""
     calibrated = calibrated or {m: [(0.018, 0.027)] * len(v) for m, v in eces.items()}
     gaps = gaps or {m: [-0.02] * len(v) for m, v in eces.items()}
     ece = pd.DataFrame([{"model": m, "seed": i, "ece": e, "epochs": 2,
@@ -328,11 +329,14 @@ def concepts_section(tmp_path, eces, calibrated=None, gaps=None, classes=5,
                          **dict(zip(("optimizer", "lr", "momentum"), trained))}
                         for m, values in eces.items()
                         for i, e in enumerate(values)])
+    if status:
+        ece["status"] = [st for m in eces for st in status[m]]
     reliability = pd.DataFrame({"model": ["mlp_1", "cnn_3"], "bin_low": [0.9, 0.9],
                                 "bin_high": [1.0, 1.0], "count": [100, 100],
                                 "accuracy": [0.9, 0.8], "confidence": [0.95, 0.95]})
     # the scheduled learning-rate runs: 1 of 3 went back and computed more steps than it kept
-    iterations = pd.DataFrame({"study": ["architectures"] + ["learning_rates"] * 2,
+    iterations = iterations if iterations is not None else pd.DataFrame({
+                               "study": ["architectures"] + ["learning_rates"] * 2,
                                "N": [5400] * 3, "B": [50] * 3, "E": [2, 5, 5],
                                "ceil(N/B)": [108] * 3, "E*ceil(N/B)": [216, 540, 540],
                                "batches per epoch (run)": [108] * 3,
@@ -620,3 +624,75 @@ def test_the_identity_answer_names_how_the_models_were_trained(tmp_path, trained
     q2 = plain(sec.questions[1].answer, sec)
     assert "The architecture study's models, whose calibration Q1 measures, " + said in q2
     assert "unless set otherwise" not in q2
+
+
+def test_calibration_is_compared_over_the_runs_that_ended_ok(tmp_path):
+    """Variant G: four of cnn_5's six runs ended stuck at 33.33 %, near-uniform outputs whose
+    ECE sits on its floor; they pulled cnn_5's mean ECE above its floor down to +0.0028, the
+    lowest, and Study 1 never said 'stuck'. Only the runs that ended ok enter the numbers;
+    the others are named with their fate, in Q1 and in the figure's caption."""
+    eces = {"mlp_2": [0.030, 0.031, 0.032, 0.033, 0.034, 0.035],
+            "cnn_5": [0.0053, 0.040, 0.0070, 0.0102, 0.045, 0.0090]}
+    floors = {"mlp_2": [(0.023, 0.033)] * 6,
+              "cnn_5": [(0.0086, 0.011), (0.023, 0.033), (0.0086, 0.011), (0.0086, 0.011),
+                        (0.020, 0.030), (0.0086, 0.011)]}
+    gaps = {"mlp_2": [-0.03] * 6, "cnn_5": [0.0053, -0.02, 0.0069, 0.0099, 0.013, 0.0102]}
+    status = {"mlp_2": ["ok"] * 6, "cnn_5": ["stuck", "ok", "stuck", "stuck", "ok", "stuck"]}
+    sec = concepts_section(tmp_path, eces, calibrated=floors, gaps=gaps, status=status)
+    q1 = concepts_q1(sec)
+    assert ("Only the architecture runs that ended ok enter the numbers below. Left out, by "
+            "their fate in the architecture study: cnn_5 seeds 0, 2, 3 and 5 (stuck); "
+            "confidence minus accuracy +0.53 points to +1.02 points. A network stuck at chance "
+            "gives near-uniform outputs, its confidence near 1/C like its accuracy, so its ECE "
+            "is low without any calibration learned.") in q1
+    assert "Measured ECE (mean ± std over the runs that ended ok" in q1
+    assert "cnn_5 0.042 ± 0.004 (-0.35 points)" in q1  # seeds 1 and 4 only
+    assert "cnn_5 2 of 2 runs above" in q1
+    found = dict(sec.claims)
+    ranked = {a["arm"]: a for a in found["ece"]["evidence"]["arms"]}
+    assert ranked["cnn_5"]["n"] == 2 and ranked["mlp_2"]["n"] == 6
+    assert len(found["direction"]["evidence"]["arms"]) == 8
+    caption = sec.figures[0]["caption"]
+    assert ("all seeds pooled, including the runs that did not end ok, left out of Q1's "
+            "numbers: cnn_5 seeds 0, 2, 3 and 5 (stuck)") in caption
+    assert "A run stuck at chance puts its test images near confidence 1/C" in caption
+    html = sec.tables[0]["html"]
+    assert "runs (ended ok)" in html and "runs left out (not ok)" in html
+    # every run ok: nothing is left out, nothing said
+    q1 = concepts_q1(concepts_section(tmp_path, eces, calibrated=floors, gaps=gaps,
+                                      status={m: ["ok"] * 6 for m in eces}))
+    assert "Left out" not in q1 and "all runs pooled" in q1
+
+
+def test_a_scheduled_run_that_resumed_counts_only_the_steps_it_computed(tmp_path):
+    """Variant G: seeds 2, 3 and 4 of the schedule continued from the constant lr 0.1 run's
+    saved state (at epochs 1, 2 and 2); their steps_trained, 378, counts the reused epochs as
+    if trained there, and Study 1 said they 'computed 378 steps' while Study 5 said they did
+    not train that phase again. Computed steps are now what the run trained itself (324, 270),
+    the reused ones said apart."""
+    run = {"study": "learning_rates", "epochs": 5, "batch_size": 50,
+           "schedule": {"epochs": 5, "lrs": [0.1, 0.01, 0.001]}}
+    summary = {"run": run, "steps": 270, "steps_trained": 378, "steps_per_epoch": 54,
+               "diverged_at_step": None}
+    rows = [concepts.iteration_row({**summary, "resumed_at_epoch": k}, 2700)
+            for k in (None, 1, 2)]
+    assert [(r["iterations computed (run)"], r["iterations reused (run)"]) for r in rows] == [
+        (378, 0), (324, 54), (270, 108)]
+    assert rows[0]["iterations (run)"] == 270 and rows[0]["ceil(N/B)"] == 54
+    table = pd.DataFrame({"study": ["learning_rates"] * 4, "N": [2700] * 4, "B": [50] * 4,
+                          "E": [5] * 4, "ceil(N/B)": [54] * 4, "E*ceil(N/B)": [270] * 4,
+                          "batches per epoch (run)": [54] * 4,
+                          "iterations (run)": [270] * 4,
+                          "iterations computed (run)": [324, 270, 324, 270],
+                          "iterations reused (run)": [0, 0, 54, 108],
+                          "runs": ["1 finished", "1 finished", "1 finished", "2 finished"]})
+    sec = concepts_section(tmp_path, {"mlp_1": [0.02, 0.03]}, iterations=table)
+    q3 = plain(sec.questions[2].answer, sec)
+    assert ("1 of the 5 learning_rates runs of E = 5 computed 324 steps to keep 270; 1 of the 5 "
+            "learning_rates runs of E = 5 computed 324 steps and reused 54 from a reference "
+            "run's saved state to keep 270; 2 of the 5 learning_rates runs of E = 5 computed "
+            "270 steps and reused 108 from a reference run's saved state to keep 270: a "
+            "scheduled run goes back to the epoch where its rate switches and trains on from "
+            "there; one that continued from a reference run's saved state did not compute the "
+            "epochs before it, so its computed steps count only what it trained itself.") in q3
+    assert "378" not in q3

@@ -967,14 +967,15 @@ def test_q6_dropout_is_not_judged_where_the_baseline_does_not_over_fit(near):
     answers, sec, _ = near
     q6 = answers["hw5-q6"]
     assert ("Premise: Training minus validation accuracy in epoch 5 (validation loss turns up "
-            "in 0 of 1 run; over-fitting needs a mean gap above +4.80 points, the noise), "
-            "baseline (seed 0): -6.00 points: no over-fitting for dropout 0.5 to reduce") in q6
+            "in 0 of 1 run; over-fitting needs a mean gap above +4.80 points, 3 standard errors "
+            "of the validation accuracy alone), baseline (seed 0): -6.00 points: no "
+            "over-fitting detected for dropout 0.5 to reduce") in q6
     assert ("Measured: Training minus validation accuracy in epoch 5: dropout 0.5 -10.00 "
             "points; baseline (seed 0) -6.00 points (no comparison") in q6
     assert "narrows the train-validation gap: cannot tell" not in sec.summary
-    assert ("dropout 0.5 against over-fitting: not tested, baseline (seed 0) shows no "
-            "over-fitting within 5 epochs (validation loss turns up in 0 of 1 run; gap -6.00 "
-            "points in its one run)") in sec.summary
+    assert ("dropout 0.5 against over-fitting: not tested, no over-fitting detected in the "
+            "baseline (seed 0) within 5 epochs (validation loss turns up in 0 of 1 run; gap "
+            "-6.00 points in its one run)") in sec.summary
     assert "Test accuracy: dropout 0.5 79.00 %, baseline (seed 0) 80.00 %" in q6
     # early stopping reads the baseline alone: both of its seeds, not the dropout's one
     assert "that epoch is epoch 5 in seed 0, epoch 5 in seed 1 (of 5 epochs)" in q6
@@ -1135,11 +1136,13 @@ def test_q6_a_gap_within_the_noise_is_no_over_fitting(tmp_path, gap):
     if gap < 0.01:
         assert gap_claim["evidence"]["kind"] == "rule" and "Verdict" not in q6
         assert ("(validation loss turns up in 0 of 1 run; over-fitting needs a mean gap above "
-                "+4.80 points, the noise), baseline (seed 0): +0.80 points: no over-fitting for "
-                "dropout 0.5 to reduce") in q6
-        assert ("dropout 0.5 against over-fitting: not tested, baseline (seed 0) shows no "
-                "over-fitting within 5 epochs (validation loss turns up in 0 of 1 run; gap "
-                "+0.80 points in its one run, within the noise of 4.80 points)") in sec.summary
+                "+4.80 points, 3 standard errors of the validation accuracy alone), baseline "
+                "(seed 0): +0.80 points: no over-fitting detected for dropout 0.5 to reduce") \
+            in q6
+        assert ("dropout 0.5 against over-fitting: not tested, no over-fitting detected in the "
+                "baseline (seed 0) within 5 epochs (validation loss turns up in 0 of 1 run; gap "
+                "+0.80 points in its one run, within 4.80 points, 3 standard errors of the "
+                "validation accuracy alone)") in sec.summary
         assert "narrows the train-validation gap" not in sec.summary
     else:
         assert gap_claim["evidence"]["kind"] == "mechanism"
@@ -1220,10 +1223,11 @@ def test_summary_keeps_the_rankings_budget(near):
     answer's caveat (338 steps against the assignment's 18,750: how far each rate gets, not
     where it would end) goes with it."""
     _, sec, _ = near
-    assert ("lr 0.1 is the largest rate tried (not bracketed); at 845 steps (the assignment's "
-            "18,750): a ranking of speed within this budget, not of where each rate would end"
-            ) in sec.summary
-    assert hw5.budget_words([20_000, 18_000]) == "; at 20,000 steps (the assignment's 18,750)"
+    assert ("lr 0.1 is the largest rate tried (not bracketed); at 845 steps, against the "
+            "assignment's 18,750: a ranking of speed within this budget, not of where each rate "
+            "would end") in sec.summary
+    assert hw5.budget_words([20_000, 18_000]) == "; at 20,000 steps, against the assignment's " \
+        "18,750"
     assert hw5.budget_words([float("nan")]) == ""
 
 
@@ -1254,3 +1258,115 @@ def test_appendix_does_not_count_an_untested_ask_as_answered(near):
     assert hw5.overfit_note({"early_stopping": {"runs": 2, "before_last": 1},
                              "dropout": {"overfits": False},
                              "claims": {"early_val": {}}}) is None
+
+
+# ------------------------------------------ review B of variant G (findings 2, 4, 7 and 9)
+
+def one_ok_large_rate_arms(seeds=(0, 1, 2, 3, 4)):
+    """Variant G's rates: no sweep; lr 1 at chance in every seed but one (seed 3, 50 %), lr
+    1e-05 at chance in every seed, so no rate but the baseline has two runs that ended ok."""
+    arms = {name: [specs(seed)[name] for seed in seeds] for name in specs(0)}
+    del arms["lr0.1"]
+    stuck = arms["lr1"][0]
+    learns = (epochs([2.2, 2.0, 1.8, 1.7, 1.6], [0.3, 0.4, 0.45, 0.5, 0.5]), 0.5)
+    arms["lr1"] = [learns if seed == 3 else stuck for seed in seeds]
+    arms["lr1e-05"] = [stuck for _ in seeds]
+    return arms
+
+
+@pytest.fixture(scope="module")
+def one_ok_large_rate(tmp_path_factory):
+    return analysed(tmp_path_factory.mktemp("hw5_g"), (0, 1, 2, 3, 4),
+                    arms=one_ok_large_rate_arms(), protocol={"sweep": []}, draws=False)
+
+
+def test_q2_no_ranking_says_nothing_of_one_and_shows_the_all_run_mean(one_ok_large_rate):
+    """Variant G, review B 2: 'no ranking' was followed by 'the ranking is at 170 steps ...,
+    which favours larger steps' (lr 1 learned in 1 of 5 runs), the summary's budget read '170
+    steps (the assignment's 18,750)', and lr 1's one ok run (50 %) stood beside the
+    baseline's mean with its all-run mean (36.73 %) nowhere near it."""
+    answers, sec, _ = one_ok_large_rate
+    q2, line = answers["hw5-q2"], sec.summary
+    assert "(no ranking)" in line and "With one run for lr 1 there is no spread" in q2
+    assert "The ranking is at" not in q2 and "favours larger steps" not in q2
+    assert "a ranking of speed" not in line
+    assert "; at 845 steps, against the assignment's 18,750" in line
+    # the rate ranked on its one ok run, with its mean over all five beside it
+    assert ("lr 1 50.00 % (1 run) (no ranking); over every run with a final point, ok or not: "
+            "lr 1 18.00 % (5 runs)") in line
+    # the shared verdict counts the runs; the tail after it names the value that breaks it
+    assert ("Verdict: agrees in 4 of 5 runs, disagrees in 1 (expected in every run: a final "
+            "validation accuracy at most 13.67 %, not above chance by the rule); not so in lr 1 "
+            "at 50.00 %") in q2
+    assert "over every run with a final point, ok or not: lr 1 18.00 % (5 runs)" in q2
+    all_runs = dict(sec.claims)["rates"]["evidence"]["all_runs"]
+    assert [(a["arm"], a["n"]) for a in all_runs] == [("lr 1", 5)]
+    # no ranking, so no better-rate line in the summary beside it
+    assert "test accuracy (the same runs)" not in line
+
+
+def test_q2_the_larger_steps_remark_only_where_the_runs_bear_it_out(three_seeds, near):
+    """The remark that a short budget favours larger steps is made where the rates' mean final
+    accuracy rises with the rate and no run diverged (variant D's shape), not where a larger
+    rate ends at chance (lr 1 here)."""
+    assert "which favours larger steps the shorter the budget" in near[0]["hw5-q2"]
+    q2 = three_seeds[0]["hw5-q2"]
+    assert "The ranking is at 845 steps" in q2 and "favours larger steps" not in q2
+    runs = pd.DataFrame({"name": ["a", "a", "b", "b"], "status": ["ok"] * 4,
+                         "final_val_acc": [0.5, 0.6, 0.7, 0.8]})
+    assert hw5.larger_steps_favoured(runs, {"a": 0.01, "b": 0.1})
+    assert not hw5.larger_steps_favoured(runs, {"a": 0.1, "b": 0.01})
+    assert not hw5.larger_steps_favoured(runs.assign(status=["ok", "ok", "ok", "diverged"]),
+                                         {"a": 0.01, "b": 0.1})
+
+
+def test_no_over_fitting_detected_is_not_its_absence(near):
+    """Variant G, review B 4: 'shows no over-fitting' stated a failure to detect as an absence,
+    and 'the noise' covered the validation accuracy alone without saying so."""
+    _, sec, _ = near
+    assert "shows no over-fitting" not in sec.summary
+    assert "no over-fitting detected in the baseline (seed 0)" in sec.summary
+    rule = dict(sec.claims)["dropout_gap"]["evidence"]["rule"]
+    assert "no over-fitting detected, not its absence" in rule
+    assert "the line covers the validation side's noise alone" in rule
+    assert dict(sec.claims)["dropout_gap_values"]["text"].endswith(
+        "(no comparison: no over-fitting detected in the baseline)")
+    assert sec.asked_notes[hw5.OVERFIT_ASK].endswith(
+        "no over-fitting was detected in the baseline for dropout to reduce")
+    assert "shows no over-fitting" not in sec.asked_notes[hw5.OVERFIT_ASK]
+
+
+def test_summary_attaches_the_momentum_confound_to_every_momentum_comparison(
+        one_ok_large_rate):
+    """Variant G, review B 7: the confound with a larger step went with 'faster per epoch'
+    only; the separated test accuracy stood bare."""
+    _, sec, _ = one_ok_large_rate
+    line = sec.summary
+    start = line.index("momentum 0.9 faster per epoch")
+    momentum = line[start:line.index("a second conv block")]
+    assert momentum.startswith("momentum 0.9 faster per epoch (confounded with a 10 times "
+                               "larger step)")
+    test = momentum[momentum.index("test accuracy, momentum 0.9 against baseline"):]
+    assert ", confounded with a 10 times larger step: momentum's own effect is not isolated" \
+        in test
+
+
+def test_appendix_marks_the_better_rate_part_where_no_sweep_ran(one_ok_large_rate, near):
+    """Variant G, review B 9: no sweep ran and no ranking was made, yet the seed's Question 2
+    (and its optional better rate) was listed as answered with no 'partly'."""
+    _, sec, _ = one_ok_large_rate
+    assert sec.asked_notes[hw5.BETTER_RATE_ASK] == (
+        "partly: no rate sweep ran (hw5.sweep is empty), so a better rate is looked for only "
+        "among the asked rates (1 and 1e-05) and the baseline's (0.01); the runs that ended ok "
+        "allow no ranking of the rates, so the better-rate part is not answered")
+    # a sweep and a ranking: the lrs note alone (the seed's rates not run here)
+    assert near[1].asked_notes[hw5.BETTER_RATE_ASK].count("partly") == 1
+    assert "sweep" not in near[1].asked_notes[hw5.BETTER_RATE_ASK]
+    p = {**PROTOCOL, "sweep": []}
+    assert hw5.better_rate_note({"rates_ranked": True}, p) == (
+        "partly: no rate sweep ran (hw5.sweep is empty), so a better rate is looked for only "
+        "among the asked rates (1 and 1e-05) and the baseline's (0.01)")
+    assert hw5.better_rate_note({"rates_ranked": False}, PROTOCOL) == (
+        "partly: the runs that ended ok allow no ranking of the rates, so the better-rate part "
+        "is not answered")
+    assert hw5.better_rate_note({"rates_ranked": True}, PROTOCOL) is None

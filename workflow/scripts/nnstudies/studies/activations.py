@@ -8,8 +8,8 @@ from ..config import INPUT_SHAPES, make_run, study_data
 from ..data import SCALING_NAMES, SCALINGS
 from ..models import is_convolutional, walk, weight_layer_count
 from ..report import Section, Shown
-from .common import (check_models, departures as protocol_departures, left_out_models,
-                     records, write_facts)
+from .common import (CHANCE_MARGIN, chance_start, check_models,
+                     departures as protocol_departures, left_out_models, records, write_facts)
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -390,7 +390,7 @@ def facts(variants, params, runs_, curves, n_classes, n_test=None):
                 f"model and seed, {inputs}), per model", reference=0, source=SOURCE,
                 unit="model")
         out["ratio_models"] = sorted(set(ratio.model), key=models.index)
-        out["ratio_relu_stuck"] = _stuck_relu_pairs(compared, ratio, models)
+        out["ratio_relu_stuck"] = _stuck_relu_pairs(compared, ratio, models, curves, chance)
         # the sign test drops a model with no finite ratio: the answer names it
         out["ratio_infinite"] = [m for m, r in by_model.items()
                                  if not any(np.isfinite(r))]
@@ -461,21 +461,59 @@ def _stuck_kept(frame, uses, models, scalings):
 
 
 # Two curves of a panel are said to coincide at a record where they lie within this share of
-# the panel's span of each other (about a line's width on the printed figure)
+# the panel's drawn axis span of each other (about a line's width on the printed figure)
 COINCIDE = 0.02
 # ... and are noted when they do at this share of their common records or more (curves that
-# only cross stay visible)
+# only cross stay visible), or over an unbroken stretch of records holding this share of them
+# and at least COINCIDE_STRETCH_RECORDS (there one hides the other, whatever the rest does)
 COINCIDE_RECORDS = 0.8
+COINCIDE_STRETCH = 0.25
+COINCIDE_STRETCH_RECORDS = 3
 PANELS = {"train_loss": "training-loss", "grad_norm": "gradient-norm"}
+
+
+def _panel_limits(series, worst, column):
+    """(lo, hi, log) of a panel row's drawn axis, as figures.activation_figure sets it, from
+    each variant's mean curve (`series`: {(model, activation): values}; `worst`: 'ok' or
+    'blew up' per variant): the bulk of the runs that did not blow up or diverge, padded and
+    widened to the values within reach (figures._axis_range, _axis_limits); the loss on a log
+    axis where that bulk spans orders of magnitude, the gradient norm always. None when there
+    is nothing to draw."""
+    regular = [v for k, v in series.items() if worst[k] == "ok"]
+    outliers = [v for k, v in series.items() if worst[k] != "ok"]
+    if column == "train_loss":
+        body = figures._axis_range(regular or outliers, [], log=True)
+        log = bool(body) and body[1] / body[0] > 30
+        reach = 3 if log else 1
+    else:
+        log, reach = True, 10
+    limits = figures._axis_limits(figures._axis_range(regular, outliers, log=log, reach=reach),
+                                  log)
+    return None if not limits else (*limits, log)
+
+
+def _longest_stretch(close):
+    """(length, first, last) of the longest unbroken stretch of True in `close` (a boolean
+    Series indexed by step); (0, None, None) without any."""
+    best, start, run = (0, None, None), None, 0
+    for step, c in close.items():
+        if c:
+            start, run = (step if run == 0 else start), run + 1
+            if run > best[0]:
+                best = (run, start, step)
+        else:
+            run = 0
+    return best
 
 
 def _coinciding(runs_, curves, models, chance):
     """The caption's notes on curves of one figure (one scaling) that hide each other: per
-    model and panel, two activations whose mean curves lie within COINCIDE of the row's span
-    (shared by its panels) at COINCIDE_RECORDS of their common records or more; on a log
-    scale (the gradient norm, or a loss spanning orders of magnitude) in log10. The span is the
-    figure's (figures.activation_figure): from the runs that did not blow up or diverge, the
-    smallest value to the largest of their curves' upper quartiles."""
+    model and panel, two activations whose mean curves lie within COINCIDE of the row's drawn
+    axis span (shared by its panels; _panel_limits, the figure's own limits, values beyond
+    them drawn on the edge) at COINCIDE_RECORDS of their common records or more, or over an
+    unbroken stretch of COINCIDE_STRETCH of them (at least COINCIDE_STRETCH_RECORDS); on a log
+    axis in log10, a gradient norm of zero at the figure's floor line. Each note says where:
+    the records and their longest unbroken stretch."""
     if runs_.empty:
         return []
     frames = []
@@ -490,15 +528,16 @@ def _coinciding(runs_, curves, models, chance):
     mean = allc.groupby(["model", "activation", "step"])[list(PANELS)].mean()
     notes = []
     for column, panel in PANELS.items():
-        values = mean[column].where(mean[column] > 0) if column == "grad_norm" else mean[column]
-        regular = [values.xs((m, a), level=[0, 1]).dropna() for (m, a), w in worst.items()
-                   if w == "ok"] or [values.dropna()]
-        regular = [v for v in regular if len(v)]
-        if not regular:
+        series = {k: mean[column].xs(k, level=[0, 1]) for k in worst.index}
+        if column == "grad_norm":  # zeros on the figure's floor line (figures._log_floor)
+            floor = figures._log_floor(*[v.dropna() for v in series.values()])
+            series = {k: v.mask(v <= 0, floor) for k, v in series.items()}
+        limits = _panel_limits(series, worst, column)
+        if limits is None:
             continue
-        lo = min(v.min() for v in regular)
-        hi = max(v.quantile(0.75) if len(v) >= 4 else v.max() for v in regular)
-        log = column == "grad_norm" or (lo > 0 and hi / lo > 30)
+        lo, hi, log = limits
+        if log and lo <= 0:
+            continue
         scale = np.log10 if log else (lambda x: x)
         span = float(scale(hi) - scale(lo)) if hi > lo else 0.0
         if span <= 0:
@@ -508,23 +547,33 @@ def _coinciding(runs_, curves, models, chance):
             acts = [a for a in figures.ACTIVATION_STYLE if (m, a) in worst.index]
             for i, a in enumerate(acts):
                 for b in acts[i + 1:]:
-                    x, y = values.xs((m, a), level=[0, 1]), values.xs((m, b), level=[0, 1])
-                    both = pd.concat([x, y], axis=1, keys=["x", "y"]).dropna()
+                    # values beyond the axis are drawn on its edge (figures._clip_to)
+                    x, y = (series[(m, k)].clip(lo, hi) for k in (a, b))
+                    both = pd.concat([x, y], axis=1, keys=["x", "y"]).dropna().sort_index()
+                    if log:
+                        both = both[(both > 0).all(axis=1)]
                     if len(both) < 2:
                         continue
                     close = (scale(both.x) - scale(both.y)).abs() <= tol
-                    if close.sum() < COINCIDE_RECORDS * len(both):
+                    longest, first, last = _longest_stretch(close)
+                    if (close.sum() < COINCIDE_RECORDS * len(both) and
+                            longest < max(COINCIDE_STRETCH * len(both),
+                                          COINCIDE_STRETCH_RECORDS)):
                         continue
                     at = both[close]
                     on_chance = (column == "train_loss" and not log and
                                  bool(((at - chance).abs() <= tol).all(axis=None)))
+                    where = (f"from step {int(first):,} to step {int(last):,}"
+                             if longest == close.sum() else
+                             f"{longest} of them unbroken from step {int(first):,} to step "
+                             f"{int(last):,}")
                     notes.append(
                         f"In {m}'s {panel} panel the {_act_label(a)} and {_act_label(b)} "
-                        f"curves coincide at {int(close.sum())} of their {len(both)} records "
-                        f"(within {100 * COINCIDE:.0f} % of the axis's span"
+                        f"curves coincide at {int(close.sum())} of their {len(both)} records, "
+                        f"{where} (within {100 * COINCIDE:.0f} % of the axis's span"
                         + (", on a log scale" if log else "") + ")"
                         + (f", both on the chance line (ln C = {chance:.4g})" if on_chance
-                           else "") + ": one hides the other.")
+                           else "") + ": one hides the other there.")
     return notes
 
 
@@ -542,10 +591,16 @@ def _ratios(frame):
     return (relu[both] / sig[both]).replace(np.inf, np.nan).rename("ratio").reset_index()
 
 
-def _stuck_relu_pairs(compared, ratio, models):
-    """The ratio's pairs whose ReLU run is itself stuck: the expectation's premise (ReLU units
-    active, passing the gradient on) fails in them, so their ratio does not show ReLU keeping
-    the gradient alive. Each with both runs' fates, test accuracies and gradient norms."""
+def _stuck_relu_pairs(compared, ratio, models, curves, chance):
+    """The ratio's pairs whose ReLU run is itself stuck, each with both runs' fates, test
+    accuracies and gradient norms, and what the ReLU run's records measured of the
+    expectation's premise (ReLU units active, passing the gradient on): `zero_records` of its
+    `records` with a first-layer gradient of exactly zero (no active path reached the first
+    layer: the premise fails there, `premise_fails`), its smallest and largest non-zero
+    gradient, its training loss at the first and last record and whether it lay within
+    CHANCE_MARGIN × ln C of ln C (`chance`) at every record (`at_chance`), and its steps.
+    A stuck run whose gradient never hit zero passed it on: the premise is not said to fail
+    there, whatever its loss did. `curves`: each run's records by (name, seed)."""
     runs_ = compared.set_index(["model", "seed", "activation"])
     seeds = ratio.groupby("model").seed.nunique()
     out = []
@@ -553,33 +608,108 @@ def _stuck_relu_pairs(compared, ratio, models):
         relu, sig = runs_.loc[(r.model, r.seed, "relu")], runs_.loc[(r.model, r.seed, "sigmoid")]
         if relu.status == "ok":
             continue
+        c = curves.get((relu["name"], r.seed), pd.DataFrame())
+        grad = (c.grad_norm.dropna() if "grad_norm" in c else pd.Series(dtype=float))
+        loss = (c.train_loss[np.isfinite(c.train_loss)] if "train_loss" in c
+                else pd.Series(dtype=float))
+        alive = grad[grad > 0]
+        zeros = int((grad == 0).sum())
         out.append({"run": r.model + (f" seed {r.seed}" if seeds[r.model] > 1 else ""),
                     "order": models.index(r.model), "ratio": float(r.ratio),
                     "sigmoid_status": sig.status,
                     "test_acc": [float(relu.test_acc), float(sig.test_acc)],
-                    "grad": [float(relu.grad_norm_mean), float(sig.grad_norm_mean)]})
+                    "grad": [float(relu.grad_norm_mean), float(sig.grad_norm_mean)],
+                    "records": int(len(grad)), "zero_records": zeros,
+                    "premise_fails": zeros > 0,
+                    "grad_range": ([float(alive.min()), float(alive.max())] if len(alive)
+                                   else None),
+                    "loss": ([float(loss.iloc[0]), float(loss.iloc[-1])] if len(loss)
+                             else None),
+                    "chance": chance,
+                    "at_chance": (bool(len(loss)) and chance is not None and
+                                  chance_start(c, chance)[1] == len(c)),
+                    "steps": (int(relu.steps) if "steps" in relu and relu.steps == relu.steps
+                              else None)})
     return sorted(out, key=lambda x: x["order"])
 
 
+def _stuck_relu_summary(pairs):
+    """The summary's pointer to Q2's caveat on stuck ReLU runs: ' (among them the ReLU run of
+    cnn_4, whose gradient was exactly zero at a record, so its ratio does not show ReLU
+    keeping the gradient alive; and that of mlp_2, stuck within noise of chance on the test
+    set with a first-layer gradient that stayed alive: see Q2)', each run said as its own
+    records decide (_stuck_relu_text)."""
+    failed = [p["run"] for p in pairs if p["premise_fails"]]
+    alive = [p["run"] for p in pairs if not p["premise_fails"]]
+    parts = []
+    if failed:
+        parts.append(f"the ReLU {'run' if len(failed) == 1 else 'runs'} of "
+                     f"{prose.names(failed)}, whose first-layer gradient was "
+                     "exactly zero at a record, so "
+                     + ("its ratio does" if len(failed) == 1 else "their ratios do")
+                     + " not show ReLU keeping the gradient alive")
+    if alive:
+        which = ("that" if len(alive) == 1 else "those") if failed else (
+            "the ReLU run" if len(alive) == 1 else "the ReLU runs")
+        parts.append(f"{which} of {prose.names(alive)}, stuck "
+                     "within noise of chance on the test set with a first-layer gradient that "
+                     "stayed alive")
+    return f" (among them {'; and '.join(parts)}: see Q2)" if parts else ""
+
+
+def _relu_evidence(p):
+    """What a stuck ReLU run's records measured of the premise (_stuck_relu_pairs)."""
+    if p["premise_fails"]:
+        return (f"its first-layer gradient was exactly zero at {p['zero_records']} of its "
+                f"{p['records']} records: no active ReLU path passed it to the first layer "
+                "there")
+    text = "its first-layer gradient stayed above zero at every record"
+    if p["grad_range"]:
+        low, high = (f"{v:.3g}" for v in p["grad_range"])
+        text += f" ({low})" if low == high else f" ({low} to {high})"
+    if p["loss"]:
+        first, last = p["loss"]
+        text += (f", and its training loss went from {first:.4g} to {last:.4g} (ln C = "
+                 f"{p['chance']:.4g}" + (f", within {100 * CHANCE_MARGIN:.0f} % of it at every "
+                                          "record" if p["at_chance"] else "") + ")")
+    return text
+
+
 def _stuck_relu_text(pairs):
-    """Q2's caveat on the ratios of stuck ReLU runs (_stuck_relu_pairs), '' without any."""
+    """Q2's caveat on the ratios of stuck ReLU runs (_stuck_relu_pairs), '' without any: each
+    run's measurements, then the premise's verdict decided per run from them: it fails only
+    in the runs whose first-layer gradient was exactly zero at a record; a run whose
+    gradient stayed alive passed it on, so its ratio is said to compare runs that had not left
+    chance on the test set, not to contradict the premise."""
     def one(p):
         both = p["sigmoid_status"] != "ok"
         ratio = "no finite ratio" if p["ratio"] != p["ratio"] else f"ratio {p['ratio']:.3g}"
+        after = f" after {prose.count(p['steps'], 'step')}" if p.get("steps") else ""
         return (f"{p['run']}'s ReLU run is stuck" + (" too, like its sigmoid run" if both else
                                                       f", its sigmoid run {p['sigmoid_status']}")
                 + f" (test accuracy {prose.pct(p['test_acc'][0])} and "
                 f"{prose.pct(p['test_acc'][1])}; mean first-layer gradient norm "
                 f"{p['grad'][0]:.3g} and {p['grad'][1]:.3g}): its {ratio} "
-                + ("compares two runs that did not learn" if both else
-                   "is that of a ReLU run that did not learn"))
+                + ("compares two runs" if both else "is that of a ReLU run")
+                + f" within noise of chance on the test set{after}; {_relu_evidence(p)}")
     if not pairs:
         return ""
-    one_run = len(pairs) == 1
-    return ("; ".join(one(p) for p in pairs) + ". The expectation's premise, active ReLU units "
-            f"passing the gradient on, fails in {'this ReLU run' if one_run else 'these ReLU runs'}"
-            f", so {'its ratio does' if one_run else 'their ratios do'} not show ReLU keeping "
-            "the gradient alive.")
+    text = "; ".join(one(p) for p in pairs) + "."
+    failed = [p["run"] for p in pairs if p["premise_fails"]]
+    alive = [p["run"] for p in pairs if not p["premise_fails"]]
+    if failed:
+        text += (" The expectation's premise, active ReLU units passing the gradient on, fails "
+                 f"in the ReLU {'run' if len(failed) == 1 else 'runs'} of {prose.names(failed)}"
+                 " (a first-layer gradient of exactly zero), so "
+                 + ("its ratio does" if len(failed) == 1 else "their ratios do")
+                 + " not show ReLU keeping the gradient alive.")
+    if alive:
+        runs_ = "run" if len(alive) == 1 else "runs"
+        text += ((" The premise is" if failed else " The expectation's premise, active ReLU "
+                  "units passing the gradient on, is") + f" not seen to fail in the ReLU {runs_} "
+                 f"of {prose.names(alive)}, whose gradient reached the first layer (how many units "
+                 "were active was not measured).")
+    return text
 
 
 def _by_variant(frame, column, models):
@@ -794,9 +924,7 @@ def section(facts, figs, params, info):
         text += (f". The ReLU/sigmoid ratios use inputs in "
                  f"{SCALING_NAMES[facts['base_scaling']]}{seeds}"
                  + (f", {prose.count(stuck, 'stuck run')} included" if stuck else "")
-                 + (f" (among them the ReLU run of {prose.names(p['run'] for p in relu_stuck)}"
-                    ", whose ratio does not show ReLU keeping the gradient alive: see Q2)"
-                    if relu_stuck else "")
+                 + _stuck_relu_summary(relu_stuck)
                  + f". {sec.cite(found, 'ratio_above_one', True)}")
     sec.summary = text + "."
     return sec

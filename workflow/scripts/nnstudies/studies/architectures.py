@@ -6,7 +6,7 @@ from ..config import make_run
 from ..data import load_prepared, scale
 from ..report import Section, Shown
 from ..runfiles import load_array
-from ..stats import ALPHA, SMALL_SAMPLE, chance_loss, compare, mean_ci
+from ..stats import ALPHA, SMALL_SAMPLE, STATUSES, chance_loss, compare, mean_ci
 from .common import (CHANCE_MARGIN, chance_start, check_models, departures as protocol_departures,
                      final_model_train_accuracy, left_out_models, records, write_facts)
 from ..lazy import lazy_import
@@ -162,6 +162,7 @@ def analyse(inp, out, params, info):
     starts = [chance_start(curves[(r.name, r.seed)], chance) for r in runs_.itertuples()]
     runs_["chance_start_steps"] = [steps for steps, _ in starts]
     runs_["chance_start_records"] = [n for _, n in starts]
+    runs_["records"] = [len(curves[(r.name, r.seed)]) for r in runs_.itertuples()]
     data = load_prepared(inp.data)
     train_x = scale(data["train_x"], params["scaling"])
     runs_["final_model_train_acc"] = final_model_train_accuracy(
@@ -265,17 +266,21 @@ def _overlap_note(facts):
 
 
 def _chance_starts(runs_):
-    """{model: [[seed, steps at chance, steps of the run], ...]} of the runs that started at
-    chance (CHANCE_RECORDS records and CHANCE_SHARE of their steps at least), by model name."""
+    """{model: [[seed, steps at chance, steps of the run, never left], ...]} of the runs that
+    started at chance (CHANCE_RECORDS records and CHANCE_SHARE of their steps at least), by
+    model name; `never left`: at chance at every record it has (the runs table's `records`),
+    so it never left chance within its steps."""
     if "chance_start_steps" not in runs_:
         return {}
     out = {}
     for r in runs_.sort_values(["model", "seed"]).itertuples():
         steps = r.steps if r.steps == r.steps and r.steps else float("nan")
+        records = getattr(r, "records", float("nan"))
         if (r.chance_start_records >= CHANCE_RECORDS
                 and r.chance_start_steps >= CHANCE_SHARE * steps):
-            out.setdefault(r.model, []).append([int(r.seed), int(r.chance_start_steps),
-                                                int(steps)])
+            out.setdefault(r.model, []).append([
+                int(r.seed), int(r.chance_start_steps), int(steps),
+                bool(records == records and r.chance_start_records >= records)])
     return out
 
 
@@ -330,12 +335,48 @@ def rank(runs_, models):
     return summary, pairwise
 
 
-def _accuracies(runs_, models):
-    return {m: runs_.loc[(runs_.model == m) & runs_.test_acc.notna(), "test_acc"]
-            for m in models}
+def _accuracies(runs_, models, ok_only=False):
+    kept = runs_.test_acc.notna() & ((runs_.status == "ok") if ok_only else True)
+    return {m: runs_.loc[(runs_.model == m) & kept, "test_acc"] for m in models}
 
 
-def _size_claim(order, s, acc, ranked, source):
+_LEAVING_OUT = "Without the runs that did not end ok"
+# how a fate reads before "run(s)": "2 stuck runs", "1 blown-up run"
+FATE_WORDS = {"diverged": "diverged", "blew up": "blown-up", "stuck": "stuck"}
+
+
+def _not_ok(runs_, models):
+    """{model: {status: runs}} of the tested runs (a test accuracy) that did not end ok, in
+    `models`' order and STATUSES' order; models whose runs all ended ok are left out."""
+    tested = runs_[runs_.test_acc.notna()]
+    out = {}
+    for m in models:
+        statuses = list(tested.status[tested.model == m])
+        counts = {s: statuses.count(s) for s in STATUSES if s != "ok" and s in statuses}
+        if counts:
+            out[m] = counts
+    return out
+
+
+def _included(not_ok, models=None):
+    """' (cnn_3's 2 and cnn_5's 4 stuck runs included)': the runs that did not end ok among
+    `models`' (every model's by default) in a statistic over all runs; '' where none."""
+    found = {m: c for m, c in not_ok.items() if models is None or m in models}
+    if not found:
+        return ""
+    fates = {s for c in found.values() for s in c}
+    total = sum(k for c in found.values() for k in c.values())
+    run = "run" if total == 1 else "runs"
+    if len(fates) == 1:
+        each = prose.names(f"{m}'s {k}" for m, c in found.items() for k in c.values())
+        said = f"{each} {FATE_WORDS[fates.pop()]} {run}"
+    else:
+        said = prose.names(f"{m}'s {k} {FATE_WORDS[s]}" for m, c in found.items()
+                           for s, k in c.items()) + f" {run}"
+    return f" ({said} included)"
+
+
+def _size_claim(order, s, acc, ranked, source, not_ok=None):
     """The pick's other ground, size (REPORT.md), weighed against the runner-up: the model a
     reader would take if not the highest mean. Where the runner-up is smaller and a test can
     weigh the two: their difference with its test (a reader who values size may prefer it
@@ -350,9 +391,9 @@ def _size_claim(order, s, acc, ranked, source):
     if share < 0 and ranked.get("testable"):
         return claims.alternative(
             best, acc[best], runner, acc[runner],
-            f"Test accuracy, the highest mean ({best}, {size[best]:,} parameters) against the "
-            f"runner-up ({runner}, {size[runner]:,} parameters, {than})", "size",
-            source=source)
+            f"Test accuracy{_included(not_ok or {}, {best, runner})}, the highest mean "
+            f"({best}, {size[best]:,} parameters) against the runner-up ({runner}, "
+            f"{size[runner]:,} parameters, {than})", "size", source=source)
     fewest = size[best] == min(size.values())
     has = "has the fewest parameters" if fewest else "has fewer parameters than the runner-up"
     if "testable" not in ranked:  # one run a model: the ranking names no highest mean
@@ -459,6 +500,9 @@ def facts(summary, runs_, weights=None, chance=None):
     order = list(summary["model"])
     acc = _accuracies(runs_, order)
     source = "tables/architectures_runs.csv"
+    # the runs that did not end ok (a stuck run sits at chance): every statistic over all runs
+    # says it includes them, and the ranking and the gap are given without them too
+    not_ok = _not_ok(runs_, sorted(order))
     by_size = summary.sort_values("parameters")
     fams = by_size.family.tolist()
     # parameter count and family are confounded when sorting by size never interleaves them
@@ -471,7 +515,8 @@ def facts(summary, runs_, weights=None, chance=None):
                 continue
             depth_claims.append(f"depth_{b}_vs_{a}")
             found[depth_claims[-1]] = claims.difference(
-                b, acc[b], a, acc[a], f"{fam}: test accuracy, deeper {b} (depth "
+                b, acc[b], a, acc[a], f"{fam}: test accuracy{_included(not_ok, {a, b})}, "
+                f"deeper {b} (depth "
                 f"{int(s.loc[b, 'depth'])}, {int(s.loc[b, 'parameters']):,} parameters) and "
                 f"shallower {a} (depth {int(s.loc[a, 'depth'])}, "
                 f"{int(s.loc[a, 'parameters']):,})", source=source)
@@ -482,22 +527,39 @@ def facts(summary, runs_, weights=None, chance=None):
     # the budget in the claim itself, so that its summary line says it too (REPORT.md)
     budget = (f" after {prose.count(int(runs_.epochs.max()), 'epoch')}"
               if "epochs" in runs_ and runs_.epochs.notna().any() else "")
-    found["test_accuracy"] = claims.ranking({m: acc[m] for m in sorted(order)},
-                                            f"Mean test accuracy{budget}", source=source)
+    found["test_accuracy"] = claims.ranking(
+        {m: acc[m] for m in sorted(order)},
+        f"Mean test accuracy{budget}" + (f" over all runs{_included(not_ok)}" if not_ok else ""),
+        source=source)
+    ok_acc = _accuracies(runs_, sorted(order), ok_only=True)
+    if not_ok:
+        none = [m for m in sorted(order) if not len(ok_acc[m])]
+        found["test_accuracy_ok"] = claims.ranking(
+            {m: ok_acc[m] for m in sorted(order) if m not in none},
+            f"{_LEAVING_OUT}, mean test accuracy{budget}"
+            + (f" ({prose.names(none)}: none ended ok)" if none else ""), source=source)
     # the final model scored on the training images: a like-for-like gap (the recorded
     # training accuracy is a running mean that lags the final model)
     found["gap"] = claims.values_only(
         {m: gaps.get(m, []) for m in sorted(order)}, "Generalisation gap (the final model's "
-        "training accuracy minus its test accuracy), per model", source=source,
+        "training accuracy minus its test accuracy), per model" + (
+            f", over all runs{_included(not_ok)}" if not_ok else ""), source=source,
         fmt=claims.fmt_points, note="values only: the models are not ranked on it")
+    if not_ok:
+        ok = tested.status == "ok"
+        ok_gaps = {m: list(g) for m, g in (final - tested.test_acc)[ok].groupby(
+            tested.model[ok])}
+        found["gap_ok"] = claims.values_only(
+            {m: ok_gaps.get(m, []) for m in sorted(order)}, "Over the runs that ended ok only",
+            source=source, fmt=claims.fmt_points, missing="no run ended ok")
     # each model below the runner-up against the next lower mean (the highest mean against
     # the runner-up is the ranking's own comparison)
     for a, b in zip(order[1:], order[2:]):
-        found[f"next_{a}_vs_{b}"] = claims.difference(a, acc[a], b, acc[b], "Test accuracy",
-                                                      source=source)
+        found[f"next_{a}_vs_{b}"] = claims.difference(
+            a, acc[a], b, acc[b], f"Test accuracy{_included(not_ok, {a, b})}", source=source)
     if len(order) > 1:
         found["smaller"] = _size_claim(order, s, acc, found["test_accuracy"]["evidence"],
-                                       source)
+                                       source, not_ok)
     found["parameters"] = claims.trend(
         list(zip(summary.parameters, summary.test_acc_mean)),
         "Parameter count against mean test accuracy (one point per model)",
@@ -546,6 +608,7 @@ def facts(summary, runs_, weights=None, chance=None):
                                       summary.groupby("family") if fam in single},
             "min_runs": int(summary.runs.min()), "claims": found,
             "runs_per_model": runs_per_model, "reach": _reach(runs_per_model),
+            "not_ok": not_ok,
             "rising": rising, "rising_unsure": unsure,
             # the runs that started at chance, with the loss and margin they are read against
             "chance_start": {"loss": chance, "margin": CHANCE_MARGIN,
@@ -699,8 +762,11 @@ def section(facts, figs, params, info):
                   f" With {_runs_words(facts)}, no comparison here can reach p < {ALPHA}.")
     rising = _rising_text(facts, p, "the ranking")
     started = _chance_start_text(facts, declared)
-    sec.summary = (f"Architectures: {sec.cite(facts['claims'], 'test_accuracy', True)}."
-                   f"{none_reach}{' ' + rising if rising else ''} {fates[0].upper()}{fates[1:]}."
+    ok_only = (f"; {sec.cite(facts['claims'], 'test_accuracy_ok', True)}"
+               if "test_accuracy_ok" in facts["claims"] else "")
+    sec.summary = (f"Architectures: {sec.cite(facts['claims'], 'test_accuracy', True)}"
+                   f"{ok_only}.{none_reach}{' ' + rising if rising else ''} "
+                   f"{fates[0].upper()}{fates[1:]}."
                    + (f" {started}" if started else ""))
     # read by the appendix: an ask this configuration does not measure has no "partly" note
     sec.asked_reasons = asked_reasons(declared,
@@ -711,33 +777,64 @@ def section(facts, figs, params, info):
 
 
 def _chance_start_text(facts, models):
-    """One sentence, one clause per model (in `models`' order) with a run that started at
-    chance: how many of its runs, and the steps each spent there, with the rule; '' where no
-    run did."""
+    """The runs at chance from their start, one clause per model (in `models`' order): those
+    that then left it, with the steps each spent there, and those at chance at every record,
+    which never left chance within their steps (no slow start); the band is said once. ''
+    where no run started at chance."""
     start = facts.get("chance_start") or {}
     found = start.get("runs") or {}
     n = facts.get("runs_per_model") or {}
+    left = {m: [r for r in found.get(m, []) if not (r[3:] and r[3])] for m in models}
+    never = {m: [r for r in found.get(m, []) if r[3:] and r[3]] for m in models}
+
+    def who(m, runs):
+        return (f"every {m} run" if len(runs) == n.get(m) and len(runs) > 1 else
+                f"the {m} run" if len(runs) == n.get(m) else f"{len(runs)} of {n.get(m, '?')} "
+                f"{m} runs")
+
+    def seeds(runs):
+        return (f"seed{'' if len(runs) == 1 else 's'} "
+                f"{prose.names(str(seed) for seed, *_ in runs)}")
     clauses = []
-    for m in (m for m in models if found.get(m)):
-        runs = found[m]
-        total = {t for *_, t in runs}
+    for m in (m for m in models if left[m]):
+        runs = left[m]
+        total = {t for _, _, t, *_ in runs}
         steps = prose.names(f"{k:,}" + ("" if len(total) == 1 else f" of {t:,}")
-                            for _, k, t in runs)
+                            for _, k, t, *_ in runs)
         of = f" of {total.pop():,}" if len(total) == 1 else ""
-        who = (f"every {m} run" if len(runs) == n.get(m) and len(runs) > 1 else
-               f"the {m} run" if len(runs) == n.get(m) else f"{len(runs)} of {n.get(m, '?')} "
-               f"{m} runs")
         first = "their" if len(runs) < n.get(m, 0) and len(runs) > 1 else "its"
-        clauses.append(f"{who}, for {first} first {steps}{of} steps (seed"
-                       f"{'' if len(runs) == 1 else 's'} "
-                       f"{prose.names(str(seed) for seed, *_ in runs)})")
-    if not clauses:
+        clauses.append(f"{who(m, runs)}, for {first} first {steps}{of} steps ({seeds(runs)})")
+    stuck = [m for m in models if never[m]]
+    if not clauses and not stuck:
         return ""
     loss, margin = start["loss"], start["margin"]
     classes = int(round(np.exp(loss)))
-    return (f"Started at chance (training loss within {margin * loss:.2g} of ln {classes} = "
-            f"{loss:.2f}, a uniform guess, for at least the first {CHANCE_RECORDS} records and "
-            f"{100 * CHANCE_SHARE:g} % of the steps): {'; '.join(clauses)}.")
+    band = (f"training loss within {margin * loss:.2g} of ln {classes} = {loss:.2f}, a uniform "
+            "guess")
+    out = []
+    if clauses:
+        out.append(f"Started at chance ({band}, for at least the first {CHANCE_RECORDS} records "
+                   f"and {100 * CHANCE_SHARE:g} % of the steps)"
+                   + (" and then left it" if stuck else "") + f": {'; '.join(clauses)}.")
+    if stuck:
+        total = {t for m in stuck for _, _, t, *_ in never[m]}
+        within = f"its {min(total):,} steps" if len(total) == 1 else "its steps"
+        each = "; ".join(
+            f"{who(m, never[m])} ({seeds(never[m])}"
+            + ("" if len(total) < 2 else
+               ", of " + prose.names(f"{t:,}" for _, _, t, *_ in never[m]) + " steps") + ")"
+            for m in stuck)
+        out.append(f"Never left chance within {within} ("
+                   + ("in that band" if clauses else f"{band},") + f" at every record): {each}.")
+    return " ".join(out)
+
+
+def _chance_kinds(facts, models):
+    """(any run of `models` started at chance and then left it, any never left it)."""
+    found = (facts.get("chance_start") or {}).get("runs") or {}
+    runs = [r for m in models for r in found.get(m, [])]
+    never = [bool(r[3:] and r[3]) for r in runs]
+    return (not all(never)) if runs else False, any(never)
 
 
 def _chance_start_models(facts):
@@ -916,7 +1013,8 @@ def _answers(sec, summary, s, weights, facts, n_classes, p):
             "Generalisation performance is how well a trained model does on data it has not "
             "seen in training. Here it is estimated by the accuracy on the held-out test set. "
             "A large generalisation gap means the model does better on the images it learned "
-            f"from than on new ones. {sec.cite(found, 'gap')}.")
+            f"from than on new ones. {sec.cite(found, 'gap')}."
+            + (f" {sec.cite(found, 'gap_ok')}." if "gap_ok" in found else ""))
     sec.ask("Which plots show it?",
             "Panel c plots test accuracy against the final model's accuracy on the whole "
             "training split (a point below the diagonal does worse on new images than on the "
@@ -933,6 +1031,8 @@ def _answers(sec, summary, s, weights, facts, n_classes, p):
     ranking = ("Ranking on " if _covered(found["test_accuracy"], facts) else "") + _cite(
         sec, found, "test_accuracy", facts)
     text = f"Each model's mean and 95 % interval are in the table. {ranking}."
+    if "test_accuracy_ok" in found:
+        text += f" {sec.cite(found, 'test_accuracy_ok')}."
     if facts["min_runs"] >= 2 and facts["neighbours"]:
         text += " Further down, each model against the next lower mean: " + "; ".join(
             _cite(sec, found, key, facts) for key in facts["neighbours"]) + "."
@@ -964,15 +1064,25 @@ def _answers(sec, summary, s, weights, facts, n_classes, p):
     backref = _budget_backref(facts, p, "This comparison")
     started = _chance_start_text(facts, list(s.index))
     if started:  # said once, here; question 5 and the summary refer to it
-        text += (f" {started} Steps spent at chance are steps not spent learning, so such a "
-                 "start may lower the accuracy a budget reaches; these runs do not test that, "
-                 "and no comparison here can tell it apart from size, depth or family.")
+        left, never = _chance_kinds(facts, list(s.index))
+        said = (["Steps spent at chance are steps not spent learning, so such a start may "
+                 "lower the accuracy a budget reaches; these runs do not test that"] if left
+                else [])
+        said += (["A run that never left chance is no slow start: by this rule it had not left "
+                  "chance when its budget ended; its model's means over all runs include it"]
+                 if never else [])
+        text += f" {started} " + (
+            f"{said[0]}, and no comparison here can tell it apart from size, depth or family."
+            if len(said) == 1 else ". ".join(said) + ". No comparison here can tell either "
+            "apart from size, depth or family.")
     sec.ask("What is the effect of the number of parameters?", text + backref)
     lines = [_cite(sec, found, key, facts) for key in facts["depth_claims"]]
     compared = {a["arm"] for key in facts["depth_claims"]
                 for a in found[key]["evidence"].get("arms", [])}
     stalled = [m for m in s.index if m in compared and m in _chance_start_models(facts)]
-    stall = (f" Runs of {prose.names(stalled)} started at chance (question 4), which this "
+    some = " (some never left it; question 4)" if _chance_kinds(facts, stalled)[1] else \
+        " (question 4)"
+    stall = (f" Runs of {prose.names(stalled)} started at chance{some}, which this "
              "comparison cannot tell apart from depth either." if stalled else "")
     sec.ask("What is the effect of depth?",
             ("Depth = layers with weights, prediction layer included; compared within a family, "
@@ -1003,8 +1113,15 @@ def _answers(sec, summary, s, weights, facts, n_classes, p):
             f"Grouped by their layer lists: {groups}. {closing}")
     ranked = found["test_accuracy"]["evidence"]
     # a ranking no test can resolve is not repeated: question 3 gives it, the opening says why
-    text = (f"By accuracy: {sec.cite(found, 'test_accuracy', True)}. "
-            if ranked.get("testable") else "") + _pick(ranked)
+    # without the runs that did not end ok there are fewer runs: testable only if all are
+    ok_only = (f"; {sec.cite(found, 'test_accuracy_ok', True)}"
+               if "test_accuracy_ok" in found else "")
+    text = (f"By accuracy: {sec.cite(found, 'test_accuracy', True)}{ok_only}. "
+            if ranked.get("testable") else "")
+    text += _pick(ranked, found.get("test_accuracy_ok", {}).get("evidence"))
+    fates = _fates_ground(facts, list(s.index))
+    if fates:
+        text += f" {fates}"
     if "smaller" in found:
         text += f" {_other_grounds(ranked)} {sec.cite(found, 'smaller')}."
     sec.ask("Which architecture would you pick, and why?",
@@ -1029,11 +1146,34 @@ def _other_grounds(ranked):
     return "On other grounds:" if ranked.get("testable") else "For the record, on size:"
 
 
-def _pick(ranked):
+def _fates_ground(facts, models):
+    """Where some runs did not end ok: each model's runs that did (in `models`' order, values
+    only), a ground for the pick that a mean over all runs does not show; '' where all did."""
+    not_ok = facts.get("not_ok") or {}
+    if not not_ok:
+        return ""
+    n = facts.get("runs_per_model") or {}
+
+    def fate(m):
+        bad = not_ok.get(m, {})
+        done = n.get(m, 0) - sum(bad.values())
+        return (f"{m} {done} of {n.get(m, '?')}"
+                + (" (" + ", ".join(f"{k} {s}" for s, k in bad.items()) + ")" if bad else ""))
+    return ("Runs that ended ok, a ground of their own: " + "; ".join(fate(m) for m in models)
+            + ".")
+
+
+def _pick(ranked, ok=None):
     """The pick by accuracy: the highest mean where the data separate it from the runner-up;
     where a test could and did not, another ground decides (the claim that follows); where no
-    test could, no pick."""
+    test could, no pick. `ok`: the ranking over the runs that ended ok (where some did not):
+    a separation over all runs that it does not repeat for the same model is said to rest on
+    the runs that did not end ok."""
     if ranked.get("separated"):  # named by the claim: the text outside it compares nothing
+        if ok is not None and not (ok.get("separated") and ok.get("best") == ranked.get("best")):
+            return ("The data separate the highest mean from the runner-up over all runs, but "
+                    "not over the runs that ended ok: that separation may rest on the runs "
+                    "that did not, so accuracy does not decide the pick.")
         return "The pick: the highest mean above, which the data separate from the runner-up."
     if ranked.get("testable"):
         return ("Accuracy does not decide the pick: the data do not separate the highest mean "
@@ -1106,6 +1246,16 @@ def _weight_answers(sec, weights, models, n_classes, found):
              f"at most {100 * SILENT_SHARE:g} % of the largest in its layer: it answers no class "
              "and learns nothing that a picture could show, so silent units are left out of "
              "every mean below. Silent units per run, over each model's runs: " + units + "."]
+    statuses = {m: list(g.status) if "status" in g else [] for m, g in by.items()}
+    bad = {m: {st: v.count(st) for st in STATUSES if st != "ok" and st in v}
+           for m, v in statuses.items()}
+    bad = {m: c for m, c in bad.items() if c}
+    if bad:
+        parts.append("Every number below is over all of a model's runs, those that did not end "
+                     "ok included (" + "; ".join(
+                         f"{m} " + ", ".join(f"{k} of {len(statuses[m])} {st}"
+                                             for st, k in c.items()) for m, c in bad.items())
+                     + ").")
     if mlp:
         parts.append("Fully connected first-layer units see the whole image; the mean best |r| "
                      "of their weights with a class-mean training image: "

@@ -19,7 +19,7 @@ from ..models import build_model, count_parameters, layer_shapes, parse_layer
 from ..runfiles import load_array
 from . import assignment4_figures as a4fig
 from . import assignment4_text as a4text
-from .common import records, write_facts
+from .common import coinciding_lines, coinciding_words, records, write_facts
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -284,6 +284,12 @@ def pearson(a, b):
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
+# A template resembles a mean image only where their Pearson r is at least this: below it
+# they share under 1 % of their pixel variance (r² < 0.01), and the class a template matches
+# best among near-zero or negative r's is the least unlike, not a likeness.
+RESEMBLES_R = 0.1
+
+
 def template_table(templates, class_means, overall_mean, names):
     """Per class: Pearson r of its template with its own class's mean image and with the other
     classes' (mean and largest), the class whose mean it matches best; both with the mean
@@ -294,11 +300,14 @@ def template_table(templates, class_means, overall_mean, names):
     for c, name in enumerate(names):
         r = np.array([pearson(w[c], m) for m in centred])
         raw = np.array([pearson(w[c], m) for m in class_means])
-        others = np.delete(r, c)
+        others, raw_others = np.delete(r, c), np.delete(raw, c)
         rows.append({"class": name, "r_own": r[c], "r_other_mean": others.mean(),
                      "r_other_max": others.max(), "best_match": names[int(r.argmax())],
                      "own_is_best": bool(r.argmax() == c), "r_own_raw": raw[c],
-                     "raw_own_is_best": bool(raw.argmax() == c)})
+                     "raw_own_is_best": bool(raw.argmax() == c),
+                     "r_other_max_raw": raw_others.max(),
+                     "best_other_raw": names[[i for i in range(len(names)) if i != c][
+                         int(raw_others.argmax())]]})
     return pd.DataFrame(rows)
 
 
@@ -553,70 +562,6 @@ def tick_table(runs_, curves, grid):
 TICK_COLUMNS = ["family", "run", "name", "seed", "split", "status", "records", "min_step",
                 "records_after_min", "min_epoch", "min_loss", "last_loss", "loss_rise",
                 "acc_at_min", "last_acc", "acc_rise", "tick"]
-
-
-# Two lines of one panel of the CNN figure coincide when they differ by no more than this
-# fraction of the panel's span at every record (about a line's width at the printed size).
-SAME_LINE = 0.005
-CNN_PANELS = ({"train_loss": "training loss", "val_loss": "validation loss"},
-              {"train_acc": "training accuracy", "val_acc": "validation accuracy"})
-
-
-def coinciding_lines(runs, n_classes=None):
-    """The CNN figure's lines that hide one another (cnn_figure draws every seed's run in its
-    own colour): per panel and column, each group of two seeds or more whose curves coincide
-    (SAME_LINE of the panel's span, chance included where it is drawn, at every record), with
-    the value where the group's line is flat and whether it lies on the chance line (ln C for
-    the loss, 1/C for the accuracy). `runs`: {seed: curve}. Returns [{column, what, seeds,
-    value (None unless flat), chance}]."""
-    out = []
-    for panel, level in zip(CNN_PANELS, (math.log(n_classes) if n_classes else None,
-                                         1 / n_classes if n_classes else None)):
-        series = {(col, s): (c.step.to_numpy(float), c[col].to_numpy(float))
-                  for s, c in runs.items() for col in panel
-                  if col in c and c[col].notna().any()}
-        if not series:
-            continue
-        values = np.concatenate([y[np.isfinite(y)] for _, y in series.values()]
-                                + ([np.array([level])] if level is not None else []))
-        tol = SAME_LINE * max(float(values.max() - values.min()), 1e-12)
-
-        def same(a, b):
-            return (len(a[0]) == len(b[0]) and np.array_equal(a[0], b[0])
-                    and np.array_equal(np.isfinite(a[1]), np.isfinite(b[1]))
-                    and bool(np.all(np.abs(a[1] - b[1])[np.isfinite(a[1])] <= tol)))
-        for col, what in panel.items():
-            left = [s for s in runs if (col, s) in series]
-            while left:
-                first = left.pop(0)
-                group = [first] + [s for s in left if same(series[(col, first)],
-                                                            series[(col, s)])]
-                left = [s for s in left if s not in group]
-                if len(group) < 2:
-                    continue
-                y = np.concatenate([series[(col, s)][1] for s in group])
-                y = y[np.isfinite(y)]
-                flat = bool(len(y) and y.max() - y.min() <= tol)
-                out.append({"column": col, "what": what, "seeds": group,
-                            "value": float(y.mean()) if flat else None,
-                            "chance": bool(level is not None and len(y)
-                                           and np.all(np.abs(y - level) <= tol))})
-    return out
-
-
-def coinciding_words(lines):
-    """'Seeds 2 and 3: validation accuracy 20.00 % at every record; their lines coincide, on
-    the chance line.' for each group of coinciding_lines, or ''."""
-    out = []
-    for g in lines or []:
-        seeds = prose.names([str(x) for x in g["seeds"]])
-        value = g.get("value")
-        shown = ("" if value is None or value != value else
-                 f" {prose.pct(value)}" if "accuracy" in g["what"] else f" {value:.4g}")
-        out.append(f"Seeds {seeds}: {g['what']}{shown}" + (" at every record" if shown else "")
-                   + "; their lines coincide" + (", on the chance line" if g.get("chance")
-                                                  else "") + ".")
-    return " ".join(out)
 
 
 def hwc(shape):
@@ -2045,7 +1990,11 @@ def table_facts(tt, sweep, gs, cnn, ticks=None):
     template matches another class's mean image best), the rules they were measured by, and
     why the sweep cannot test the decay remark (None where it can; decay_not_measured)."""
     ticks = pd.DataFrame(columns=TICK_COLUMNS) if ticks is None else ticks
+    raw = tt.reindex(columns=["class", "r_own", "r_own_raw", "r_other_max_raw",
+                              "best_other_raw", "raw_own_is_best"])
     return {"template_misses": records(tt[~tt.own_is_best.astype(bool)]),
+            # per class, its template's r with the mean images as they are (the raw match)
+            "template_raw": records(raw), "resembles_r": RESEMBLES_R,
             "sweep": records(sweep), "gd_sgd": records(gs), "cnn": records(cnn),
             "ticks": records(ticks), "rules": RULES,
             "lr_expected": {k: lr for k, (lr, _) in LR_EXPECTED.items()},

@@ -256,6 +256,46 @@ def section(facts, figs, params, info, name, title):
     return sec
 
 
+def raw_match(facts):
+    """The templates against the mean images as they are (not centred): how many match their
+    own class best, each class's r with its own against the best other, and, where the own r
+    lies below the stated resemblance level (assignment4.RESEMBLES_R), that those templates do
+    not resemble their raw class image: a best match among such r's is the least unlike."""
+    text = (f"Against the mean images as they are (not centred) the own class is the best "
+            f"match for {facts['raw_own_best']} of {facts['classes']}")
+    rows = [r for r in facts.get("template_raw") or [] if _finite(r.get("r_own_raw"))]
+    level = facts.get("resembles_r")
+    if not rows or level is None:
+        return text + "."
+    others = all(_finite(r.get("r_other_max_raw")) for r in rows)
+    text += (" (r with its own class" + (" against the best other" if others else "") + ": "
+             + "; ".join(f"{r['class']} {r['r_own_raw']:.2f}" + (
+                 f" against {r['r_other_max_raw']:.2f}"
+                 + (f" ({r['best_other_raw']})" if isinstance(r.get("best_other_raw"), str)
+                    else "") if others else "") for r in rows) + ").")
+    weak = [r for r in rows if r["r_own_raw"] < level]
+    if not weak:
+        return text
+    names = prose.names([r["class"] for r in weak])
+    one = len(weak) == 1
+    text += (f" {names}: own r below {level:g} (under {100 * level ** 2:g} % of the pixel "
+             f"variance shared), so {'its template does' if one else 'their templates do'} not "
+             "resemble the raw class image")
+    best = [r for r in weak if r.get("raw_own_is_best") in (True, 1)]
+    if best:
+        text += (f"; {'its' if one else 'a'} best match there is the least unlike of near-zero "
+                 "or negative r's, not a likeness")
+    centred = [r.get("r_own") for r in weak]
+    if all(_finite(c) and c >= level for c in centred):
+        text += (f"; against the centred mean images, {'its' if one else 'their'} own r: "
+                 f"{prose.names([f'{c:.2f}' for c in centred])}")
+    return text + "."
+
+
+def _finite(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def answers(sec, facts, params):
     p, misses = params["protocol"], pd.DataFrame(facts["template_misses"])
     miss = ("" if misses.empty else " Exceptions: " + "; ".join(
@@ -270,9 +310,8 @@ def answers(sec, facts, params):
             f"{facts['classes']} classes correlates more with its own class's mean image (the "
             "training mean subtracted) than with any other class's; the mean r with its own "
             f"class is {facts['r_own_mean']:.2f}, with the other classes "
-            f"{facts['r_other_mean']:.2f}.{miss} Against the mean images as they are (not "
-            f"centred) the own class is the best match for {facts['raw_own_best']} of "
-            f"{facts['classes']}. One trained model: these describe it, they test nothing.")
+            f"{facts['r_other_mean']:.2f}.{miss} {raw_match(facts)} One trained model: these "
+            "describe it, they test nothing.")
     sec.ask("Full-batch gradient descent or mini-batch SGD: which reaches the loss first, in "
             "iterations and in time?", gd_sgd_answer(sec, facts, pd.DataFrame(facts["gd_sgd"]), p))
     sec.ask("What is the effect of the learning rate and its decay?",

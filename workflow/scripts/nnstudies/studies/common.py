@@ -98,6 +98,73 @@ def final_model_train_accuracy(runs_, model_paths, models, train_x, train_y, n_c
     return out
 
 
+# Two lines of one panel of a loss-and-accuracy figure (Assignment 4's CNN, Study 6b's CNN)
+# coincide when they differ by no more than this fraction of the panel's span at every record
+# (about a line's width at the printed size).
+SAME_LINE = 0.005
+CNN_PANELS = ({"train_loss": "training loss", "val_loss": "validation loss"},
+              {"train_acc": "training accuracy", "val_acc": "validation accuracy"})
+
+
+def coinciding_lines(runs, n_classes=None, same_line=SAME_LINE):
+    """The CNN figure's lines that hide one another (cnn_figure draws every seed's run in its
+    own colour): per panel and column, each group of two seeds or more whose curves coincide
+    (`same_line` of the panel's span, chance included where it is drawn, at every record),
+    with the value where the group's line is flat and whether it lies on the chance line (ln C
+    for the loss, 1/C for the accuracy). `runs`: {seed: curve}; another figure's series (Study
+    6b's L2 strengths) may stand for the seeds, with its own `same_line`. Returns [{column,
+    what, seeds, value (None unless flat), chance}]."""
+    out = []
+    for panel, level in zip(CNN_PANELS, (math.log(n_classes) if n_classes else None,
+                                         1 / n_classes if n_classes else None)):
+        series = {(col, s): (c.step.to_numpy(float), c[col].to_numpy(float))
+                  for s, c in runs.items() for col in panel
+                  if col in c and c[col].notna().any()}
+        if not series:
+            continue
+        values = np.concatenate([y[np.isfinite(y)] for _, y in series.values()]
+                                + ([np.array([level])] if level is not None else []))
+        tol = same_line * max(float(values.max() - values.min()), 1e-12)
+
+        def same(a, b):
+            return (len(a[0]) == len(b[0]) and np.array_equal(a[0], b[0])
+                    and np.array_equal(np.isfinite(a[1]), np.isfinite(b[1]))
+                    and bool(np.all(np.abs(a[1] - b[1])[np.isfinite(a[1])] <= tol)))
+        for col, what in panel.items():
+            left = [s for s in runs if (col, s) in series]
+            while left:
+                first = left.pop(0)
+                group = [first] + [s for s in left if same(series[(col, first)],
+                                                            series[(col, s)])]
+                left = [s for s in left if s not in group]
+                if len(group) < 2:
+                    continue
+                y = np.concatenate([series[(col, s)][1] for s in group])
+                y = y[np.isfinite(y)]
+                flat = bool(len(y) and y.max() - y.min() <= tol)
+                out.append({"column": col, "what": what, "seeds": group,
+                            "value": float(y.mean()) if flat else None,
+                            "chance": bool(level is not None and len(y)
+                                           and np.all(np.abs(y - level) <= tol))})
+    return out
+
+
+def coinciding_words(lines, label="Seeds"):
+    """'Seeds 2 and 3: validation accuracy 20.00 % at every record; their lines coincide, on
+    the chance line.' for each group of coinciding_lines, or ''; `label` names what the
+    group's members are ('λ' for Study 6b's L2 strengths)."""
+    out = []
+    for g in lines or []:
+        seeds = prose.names([str(x) for x in g["seeds"]])
+        value = g.get("value")
+        shown = ("" if value is None or value != value else
+                 f" {prose.pct(value)}" if "accuracy" in g["what"] else f" {value:.4g}")
+        out.append(f"{label} {seeds}: {g['what']}{shown}" + (" at every record" if shown else "")
+                   + "; their lines coincide" + (", on the chance line" if g.get("chance")
+                                                  else "") + ".")
+    return " ".join(out)
+
+
 def left_out_models(models, asked, only=False):
     """The assignment's models (`asked`) this configuration does not run, as the appendix
     says it: "the assignment's mlp_1 and cnn_4 are not run here" ("mlp_2 only; the ..." with

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from .. import claims, fundamentals, figures, prose
+from .. import aggregate, claims, fundamentals, figures, prose
 from ..stats import ALPHA
 from ..config import sizes_of, study_data
 from ..conv import PARAM_FORMULAS, parameter_count_formula
@@ -79,6 +79,8 @@ def inputs(cfg, files):
     from . import training_studies
     return {"arch_summary": files("architectures", "summary.json"),
             "arch_model": files("architectures", "model.pt"),
+            # the runs' records: their fates (stats.run_status), as the architecture study's
+            "arch_curves": files("architectures", "curves.csv"),
             "summary": [f for study in training_studies(cfg)
                         for f in files(study, "summary.json")]}
 
@@ -108,6 +110,9 @@ def analyse(inp, out, params, info):
     # images (an ECE is above 0 from sampling alone).
     eces, bins = [], []
     arch_runs = [read_summary(path)["run"] for path in inp.arch_summary]
+    fates, _ = aggregate.load_runs(inp.arch_summary, inp.arch_curves, n_classes,
+                                   len(data["test_y"]))
+    fate = {(r.name, r.seed): r.status for r in fates.itertuples()}
     for run, path in zip(arch_runs, inp.arch_model, strict=True):  # summaries and models align
         name, seed = run["name"], run["seed"]
         model = build_model(models[name], in_shape, n_classes)
@@ -116,6 +121,8 @@ def analyse(inp, out, params, info):
         ece, table = fundamentals.calibration(probs, data["test_y"], p["calibration_bins"])
         calibrated = fundamentals.calibrated_ece(probs, p["calibration_bins"], CALIBRATED_DRAWS)
         eces.append({"model": name, "seed": seed, "ece": ece, "epochs": run["epochs"],
+                     # ok, stuck, ...: only the runs that ended ok enter the comparisons
+                     "status": fate[(name, seed)],
                      # how the model was trained: Q2 says whether the SGD identity holds there
                      "optimizer": run["optimizer"], "lr": run["lr"],
                      "momentum": run.get("momentum", 0.0),
@@ -152,21 +159,8 @@ def analyse(inp, out, params, info):
     rows = []
     for path in inp.summary:
         s = read_summary(path)
-        run = s["run"]
-        epochs = run["schedule"]["epochs"] if run.get("schedule") else run["epochs"]
-        n = params.get("train_sizes", {}).get(run["study"], len(data["train_y"]))
-        batch = run["batch_size"] or n  # None: full-batch gradient descent (assignment4)
-        per_epoch = math.ceil(n / batch)
-        rows.append({"study": run["study"], "N": n, "B": batch, "E": epochs,
-                     "ceil(N/B)": per_epoch, "E*ceil(N/B)": epochs * per_epoch,
-                     "batches per epoch (run)": s["steps_per_epoch"],
-                     "iterations (run)": s["steps"] if s["diverged_at_step"] is None else None,
-                     # a scheduled run goes back to the epoch where its rate switches, so it
-                     # computes more steps than its curve keeps
-                     "iterations computed (run)": s.get("steps_trained", s["steps"])
-                     if s["diverged_at_step"] is None else None,
-                     # a diverged run stopped early: its counts are left blank, and said so
-                     "runs": "diverged" if s["diverged_at_step"] is not None else "finished"})
+        n = params.get("train_sizes", {}).get(s["run"]["study"], len(data["train_y"]))
+        rows.append(iteration_row(s, n))
     # one row per distinct setting, with how many runs it stands for
     iterations = pd.DataFrame(rows)
     iterations = iterations.groupby(list(iterations.columns), sort=False,
@@ -188,19 +182,60 @@ def analyse(inp, out, params, info):
                                   "bins": p["calibration_bins"], "draws": CALIBRATED_DRAWS}))
 
 
+def ended_ok(eces):
+    """Which rows of the ECE table are runs that ended ok (all, in a table without fates):
+    a run stuck at chance gives near-uniform outputs, whose confidence, about 1/C, matches
+    its accuracy at chance, so it is calibrated trivially; one that blew up or diverged is
+    not a trained classifier either. Only the runs that ended ok enter the comparisons."""
+    if "status" not in eces:
+        return pd.Series(True, index=eces.index)
+    return eces.status.eq("ok")
+
+
+def iteration_row(s, n):
+    """One run's row of the iterations table from its summary `s`, on `n` training images:
+    the formulas beside what the run recorded: the steps its curve keeps, those it computed
+    itself and those it reused from a reference run's saved state (a scheduled run that
+    continued from it at epoch k did not compute its k epochs, which steps_trained counts as
+    if it had)."""
+    run = s["run"]
+    epochs = run["schedule"]["epochs"] if run.get("schedule") else run["epochs"]
+    batch = run["batch_size"] or n  # None: full-batch gradient descent (assignment4)
+    per_epoch = math.ceil(n / batch)
+    finished = s["diverged_at_step"] is None
+    reused = (s.get("resumed_at_epoch") or 0) * s["steps_per_epoch"]
+    return {"study": run["study"], "N": n, "B": batch, "E": epochs,
+            "ceil(N/B)": per_epoch, "E*ceil(N/B)": epochs * per_epoch,
+            "batches per epoch (run)": s["steps_per_epoch"],
+            "iterations (run)": s["steps"] if finished else None,
+            # a scheduled run goes back to the epoch where its rate switches, so it computes
+            # more steps than its curve keeps
+            "iterations computed (run)": (s.get("steps_trained", s["steps"]) - reused
+                                          if finished else None),
+            "iterations reused (run)": reused if finished else None,
+            # a diverged run stopped early: its counts are left blank, and said so
+            "runs": "finished" if finished else "diverged"}
+
+
 def _ece_per_model(eces):
-    """One row per model: its runs' ECE (mean, std, runs), the mean ECE a perfectly calibrated
-    model scores on this test set and its 95th percentile (each a mean of the runs' own), and
-    how many runs lie above their own 95th percentile (not above that mean)."""
-    eces = eces.assign(above=eces.ece > eces.calibrated_ece_p95)
+    """One row per model, over its runs that ended ok (ended_ok): their ECE (mean, std, runs),
+    the mean ECE a perfectly calibrated model scores on this test set and its 95th percentile
+    (each a mean of the runs' own), and how many runs lie above their own 95th percentile (not
+    above that mean); and how many of its runs did not end ok, left out."""
+    ok = ended_ok(eces)
+    eces = eces.assign(ok=ok, left=~ok, ece_ok=eces.ece.where(ok),
+                       cal_ok=eces.calibrated_ece_mean.where(ok),
+                       p95_ok=eces.calibrated_ece_p95.where(ok),
+                       above=ok & (eces.ece > eces.calibrated_ece_p95))
     return eces.groupby("model", sort=False).agg(
-        mean=("ece", "mean"), std=("ece", "std"), count=("ece", "size"),
-        calibrated=("calibrated_ece_mean", "mean"), p95=("calibrated_ece_p95", "mean"),
-        above=("above", "sum")).reset_index()
+        mean=("ece_ok", "mean"), std=("ece_ok", "std"), count=("ok", "sum"),
+        calibrated=("cal_ok", "mean"), p95=("p95_ok", "mean"),
+        above=("above", "sum"), left=("left", "sum")).reset_index()
 
 
 SHOWN = {"ece": Shown(rows=_ece_per_model, decimals=3, columns=(
-             ("model", "model"), ("ECE mean", "mean"), ("std", "std"), ("runs", "count"),
+             ("model", "model"), ("ECE mean", "mean"), ("std", "std"),
+             ("runs (ended ok)", "count"), ("runs left out (not ok)", "left"),
              ("ECE if calibrated (mean of the runs')", "calibrated"),
              ("95th percentile if calibrated (mean of the runs')", "p95"),
              ("runs above their own 95th percentile", "above"))),
@@ -303,14 +338,21 @@ def noise_key(model):
 
 
 def facts(eces, identity, reliability, iterations, parameters, calibration):
-    """The section's numbers: ECE per model (with its mean over-confidence, all runs pooled),
+    """The section's numbers, over the runs that ended ok (ended_ok; the others in `left_out`):
+    ECE per model (with its mean over-confidence, its runs pooled),
     the ECE of a perfectly calibrated model on this test set (`calibration`: test_images,
     classes, bins, draws), the SGD identity, the batch and iteration formulas per study
     against the runs, the parameter-count check; and the calibration claims, from the per-run
     ECEs."""
-    over = reliability.groupby("model", sort=False).apply(
-        lambda b: ((b.confidence - b.accuracy) * b["count"]).sum() / b["count"].sum(),
-        include_groups=False)
+    # the comparisons rest on the runs that ended ok (ended_ok); the others are named
+    ok = ended_ok(eces)
+    left = eces[~ok]
+    # how the models were trained, whatever their fate
+    trained = eces[["optimizer", "lr", "momentum"]].drop_duplicates()
+    eces = eces[ok]
+    # confidence minus accuracy over a model's runs pooled: every run scores the same test
+    # images, so the pooled value is the mean of the runs' own
+    over = eces.groupby("model", sort=False).confidence_minus_accuracy.mean()
     per_model = {r.model: {"mean": r.mean, "std": r.std, "runs": r.count,
                            "over_confidence": over[r.model]}
                  for r in _ece_per_model(eces).itertuples()}
@@ -334,25 +376,36 @@ def facts(eces, identity, reliability, iterations, parameters, calibration):
     # runs of that study and E computed them
     runs = iterations.runs.str.split().str[0].astype(int)
     of = runs.groupby([iterations.study, iterations.B, iterations.E]).transform("sum")
-    extra = iterations["iterations computed (run)"] > iterations["iterations (run)"]
+    # steps a run reused from its reference run's saved state (a table without the column:
+    # none); a run went back where it computed and reused more than it kept
+    reused = (iterations["iterations reused (run)"].fillna(0)
+              if "iterations reused (run)" in iterations else 0 * runs)
+    computed = iterations["iterations computed (run)"]
+    extra = (computed + reused > iterations["iterations (run)"]) | (reused > 0)
     match = parameters.formula_count == parameters.framework_count
     # a more accurate model's confidences are nearer 1, where sampling noise is smaller: the
     # models are compared on each run's ECE above its own calibrated-model floor
     excess = eces.assign(excess=eces.ece - eces.calibrated_ece_mean)
-    trained = eces[["optimizer", "lr", "momentum"]].drop_duplicates()
     return {"identity": identity, "ece": per_model, "calibrated": calibrated,
             "iterations": per_batch,
             "iterations_agree": agree,
             "iterations_extra": [{"study": r.study, "E": int(r.E), "B": int(r.B),
                                   "kept": int(r["iterations (run)"]),
                                   "computed": int(r["iterations computed (run)"]),
-                                  "runs": int(n), "of": int(total)}
-                                 for (_, r), n, total in zip(iterations[extra].iterrows(),
-                                                             runs[extra], of[extra])],
+                                  "reused": int(u), "runs": int(n), "of": int(total)}
+                                 for (_, r), u, n, total in zip(
+                                     iterations[extra].iterrows(), reused[extra], runs[extra],
+                                     of[extra])],
             "trained_with": trained.to_dict("records"),
             "parameter_models": len(parameters),
             "parameter_mismatch": list(parameters.model[~match]),
-            "claims": {**_calibration_claims(eces, calibration), "ece": claims.ranking(
+            # the runs left out of the comparisons, with their fate and their confidence minus
+            # accuracy (a stuck run's is near 0: calibrated trivially)
+            "left_out": [{"model": r.model, "seed": int(r.seed), "status": r.status,
+                          "gap": float(r.confidence_minus_accuracy)}
+                         for r in left.itertuples()],
+            "claims": {} if eces.empty else {
+                **_calibration_claims(eces, calibration), "ece": claims.ranking(
                 {m: list(g.excess) for m, g in excess.groupby("model", sort=False)},
                 "ECE minus its run's calibrated-model mean, on the test set after "
                 + " or ".join(prose.count(int(e), "epoch") for e in sorted(eces.epochs.unique()))
@@ -381,8 +434,9 @@ def _identity_there(trained):
 
 def _extra_steps(extra, per_batch):
     """' 1 of the 3 learning_rates runs of E = 5 computed 756 steps to keep 540: ...', each
-    group of runs with its count (a group is not every run of its study and E), the reason
-    said once; '' where every run computed the steps it kept."""
+    group of runs with its count (a group is not every run of its study and E) and the steps
+    it reused from its reference run's saved state rather than computed, the reason said
+    once; '' where every run computed the steps it kept."""
     if not extra:
         return ""
     mixed = {r["study"] for r in per_batch
@@ -395,10 +449,48 @@ def _extra_steps(extra, per_batch):
             return ("the one " + runs.replace(" runs ", " run ", 1) if r["of"] == 1 else
                     f"all {r['of']} {runs}")
         return f"{r['runs']} of the {r['of']} {runs}"
-    parts = "; ".join(f"{who(r)} computed {r['computed']:,} steps to keep {r['kept']:,}"
-                      for r in extra)
+    def reused(r):
+        return (f" and reused {r['reused']:,} from a reference run's saved state"
+                if r.get("reused") else "")
+    parts = "; ".join(f"{who(r)} computed {r['computed']:,} steps{reused(r)} to keep "
+                      f"{r['kept']:,}" for r in extra)
     return (f" {parts[0].upper()}{parts[1:]}: a scheduled run goes back to the epoch where its "
-            "rate switches and trains on from there.")
+            "rate switches and trains on from there"
+            + ("; one that continued from a reference run's saved state did not compute the "
+               "epochs before it, so its computed steps count only what it trained itself"
+               if any(r.get("reused") for r in extra)
+               else "") + ".")
+
+
+def _left_out_runs(left):
+    """'cnn_3 seeds 0 and 4 (stuck); cnn_5 seed 1 (blew up)': facts' left_out, by model and
+    fate, in their order."""
+    groups = {}
+    for r in left:
+        groups.setdefault((r["model"], r["status"]), []).append(str(r["seed"]))
+    return "; ".join(f"{m} {'seed' if len(s) == 1 else 'seeds'} {prose.names(s)} ({st})"
+                     for (m, st), s in groups.items())
+
+
+def _left_out_text(facts):
+    """Q1's rule for the runs it leaves out (ended_ok), with each of them named and their
+    confidence minus accuracy; '' where every run ended ok."""
+    left = facts.get("left_out") or []
+    if not left:
+        return ""
+    gaps = [r["gap"] for r in left]
+    gap = (prose.pts(gaps[0]) if len(gaps) == 1 else
+           f"{prose.pts(min(gaps))} to {prose.pts(max(gaps))}")
+    stuck = any(r["status"] == "stuck" for r in left)
+    none = [m for m in dict.fromkeys(r["model"] for r in left) if m not in facts["ece"]]
+    return (" Only the architecture runs that ended ok enter the numbers below. Left out, "
+            f"by their fate in the architecture study: {_left_out_runs(left)}; confidence "
+            f"minus accuracy {gap}."
+            + (" A network stuck at chance gives near-uniform outputs, its confidence near "
+               "1/C like its accuracy, so its ECE is low without any calibration learned."
+               if stuck else "")
+            + (f" {prose.names(none)} {'has' if len(none) == 1 else 'have'} no run that ended "
+               "ok, so it is not measured here." if none else ""))
 
 
 def section(facts, figs, params, info):
@@ -407,10 +499,16 @@ def section(facts, figs, params, info):
                   "architecture study's trained models on the test set, the SGD update rule on "
                   "a real step, the iteration counts of the actual runs, and the parameter-count "
                   "formulas against torch's count for every declared model.")
+    left = facts.get("left_out") or []
     sec.add_figure(figs["reliability"], "Reliability diagrams on the test set (all seeds "
-                   "pooled): bars, the accuracy of each confidence bin; dots, the same accuracy "
+                   "pooled" + (f", including the runs that did not end ok, left out of Q1's "
+                               f"numbers: {_left_out_runs(left)}" if left else "")
+                   + "): bars, the accuracy of each confidence bin; dots, the same accuracy "
                    "at the bin's mean confidence, each dot's area proportional to the number of "
-                   "test images in its bin; the dotted diagonal is perfect calibration.")
+                   "test images in its bin; the dotted diagonal is perfect calibration."
+                   + (" A run stuck at chance puts its test images near confidence 1/C, where "
+                      "its accuracy is near 1/C too." if any(r["status"] == "stuck"
+                                                              for r in left) else ""))
     sec.add_table("Expected calibration error (test set)", "ece")
     sec.add_table("Batches per epoch and iterations: formula and runs", "iterations")
     sec.add_table("Parameter counts: formula and framework", "parameters")
@@ -428,25 +526,32 @@ def section(facts, figs, params, info):
              f"{cal['empty_bins'] / cal['bins']:.3g} always "
              + ("stays" if cal["empty_bins"] == 1 else "stay") + " empty."
              if cal["empty_bins"] else "")
-    sec.ask("What does a classifier trained with cross-entropy approximate?",
-            "In theory: the expected cross-entropy is smallest when the predicted class "
-            "probabilities equal the true posterior p(class | image), so a trained network's "
-            "softmax approximates that posterior. Where it equals it, a prediction made with "
-            "confidence c is right a fraction c of the time, and the expected calibration error "
-            "(ECE) is 0 on infinitely many test images. On a finite test set a perfectly "
-            "calibrated model still scores above 0, from sampling alone: with each of the "
-            f"{cal['test_images']:,} test images drawn right with probability the run's own "
-            f"confidence ({cal['draws']:,} draws per run, the same {cal['bins']} bins), its ECE "
-            f"averages {span(cal['mean_range'])} over these runs, with a 95th percentile of "
-            f"{span(cal['p95_range'])}. That is the 'near 0' a measured ECE is held against."
-            f"{empty} Measured ECE (mean ± std over seeds; in brackets, confidence minus "
-            f"accuracy, all runs pooled): {eces}. {NOISE_WHAT} (one binomial test per "
-            "model): " + "; ".join(sec.cite(facts["claims"], noise_key(m))
-                                   for m in facts["ece"]) + ". "
-            f"{sec.cite(facts['claims'], 'direction')}. The floor depends on each run's "
-            "confidences, which follow its accuracy, so a raw ECE mixes calibration with "
-            "accuracy: the models are compared on each run's ECE minus its own floor. "
-            f"{sec.cite(facts['claims'], 'ece')}.")
+    theory = ("In theory: the expected cross-entropy is smallest when the predicted class "
+              "probabilities equal the true posterior p(class | image), so a trained network's "
+              "softmax approximates that posterior. Where it equals it, a prediction made with "
+              "confidence c is right a fraction c of the time, and the expected calibration "
+              "error (ECE) is 0 on infinitely many test images." + _left_out_text(facts))
+    if not facts["ece"]:
+        sec.ask("What does a classifier trained with cross-entropy approximate?",
+                theory + " No architecture run ended ok, so calibration is not measured.")
+    else:
+        runs = "over seeds" if not left else "over the runs that ended ok"
+        pooled = "all runs pooled" if not left else "those runs pooled"
+        sec.ask("What does a classifier trained with cross-entropy approximate?",
+                f"{theory} On a finite test set a perfectly calibrated model still scores "
+                "above 0, from sampling alone: with each of the "
+                f"{cal['test_images']:,} test images drawn right with probability the run's own "
+                f"confidence ({cal['draws']:,} draws per run, the same {cal['bins']} bins), its "
+                f"ECE averages {span(cal['mean_range'])} over these runs, with a 95th "
+                f"percentile of {span(cal['p95_range'])}. That is the 'near 0' a measured ECE "
+                f"is held against.{empty} Measured ECE (mean ± std {runs}; in brackets, "
+                f"confidence minus accuracy, {pooled}): {eces}. {NOISE_WHAT} (one binomial "
+                "test per model): " + "; ".join(sec.cite(facts["claims"], noise_key(m))
+                                                for m in facts["ece"]) + ". "
+                f"{sec.cite(facts['claims'], 'direction')}. The floor depends on each run's "
+                "confidences, which follow its accuracy, so a raw ECE mixes calibration with "
+                "accuracy: the models are compared on each run's ECE minus its own floor. "
+                f"{sec.cite(facts['claims'], 'ece')}.")
     identity = facts["identity"]
     ratio = identity["max_abs_error"] / identity["max_abs_grad"]
     sec.ask("With plain SGD, is grad = (w_k − w_(k+1)) / lr?",

@@ -10,7 +10,8 @@ from ..config import INPUT_SHAPES, ConfigError, make_run, study_data
 from ..data import DATASETS, load_prepared, scale, split_sizes
 from ..stats import STUCK_Z, mean_ci
 from ..trainers import trainer_name
-from .common import (departures as protocol_departures, final_model_train_accuracy, records,
+from .common import (CHANCE_MARGIN, SAME_LINE, coinciding_lines,
+                     departures as protocol_departures, final_model_train_accuracy, records,
                      write_facts)
 from ..lazy import lazy_import
 
@@ -187,8 +188,9 @@ def cnn_curves_unanswerable(facts, above_zero=False):
 
 def asked_reasons(facts, p):
     """{ask: reason} for the seed's asks the section says these runs cannot answer: where
-    under-fitting starts (underfit_unanswerable), and with it the effect of L2, whose training
-    side is that rule's measure (the answer then compares validation accuracy only),
+    under-fitting starts (underfit_unanswerable, or fewer epochs than the seed's: short_budget),
+    and with it (not for the budget) the effect of L2, whose training side is that rule's
+    measure (the answer then compares validation accuracy only),
     over-fitting at large H (h_effect_unanswerable) and the CNN's curves at λ 0 and above it
     (cnn_curves_unanswerable). The appendix lists them as asked, not answerable here; a
     configuration that can answer them counts them as answered."""
@@ -200,6 +202,14 @@ def asked_reasons(facts, p):
             f"{why}, so L2's effect on training accuracy is not compared, only on validation "
             "accuracy")
         out[L2_EFFECT_ASK] = f"asked, not answerable here: {effect} (see {study}, Q2)"
+    else:
+        short = short_budget([r.get("epochs") for r in facts.get("cnn") or []])
+        if short is not None:  # the answer gives the threshold's numbers, not the onset
+            out[UNDERFIT_ASK] = (
+                f"asked, not answerable here: the CNN runs train {prose.count(short, 'epoch')} "
+                f"against the seed's {CNN_PROTOCOL['epochs']}, so a lower final-model "
+                "accuracy on the training split is slower fitting as much as under-fitting, "
+                f"not told apart (see {study}, Q2)")
     why = h_effect_unanswerable(facts)
     if why is not None:
         out[H_ASK] = f"asked, not answerable here: {why} (see {study}, Q1)"
@@ -610,19 +620,22 @@ def _budget(runs_, unit):
         " (unequal budgets)" if len(epochs) > 1 else "")
 
 
-def loss_above_chance(curves, n_classes, hidden):
-    """MLP runs (`hidden`: {run name: H}) whose training loss, once below ln C (a uniform
-    guess), rose above it again: [{name, hidden, seed, epochs, peak, peak_epoch, low,
-    low_epoch}]. `epochs` are the records above ln C after the first one below it, each named
-    (a record back below ln C between two of them is not one of them); `peak` the highest loss
-    among them; `low` the lowest loss before the first of them."""
-    out = []
+def loss_above_chance(curves, n_classes, hidden, margin=CHANCE_MARGIN):
+    """MLP runs (`hidden`: {run name: H}) whose training loss, once more than `margin` × ln C
+    below ln C (a uniform guess), rose more than `margin` × ln C above it again: [{name,
+    hidden, seed, epochs, peak, peak_epoch, low, low_epoch}]. The first record (the weights
+    before any update) is not read: a loss below ln C there is the initialisation's, not a fall.
+    `epochs` are the records above the band after the first one below it, each named (a record
+    back inside or below the band between two of them is not one of them); `peak` the highest
+    loss among them; `low` the lowest loss before the first of them (first record excluded)."""
+    out, ln_c = [], math.log(n_classes)
     for (name, seed), c in curves.items():
-        if name not in hidden or c.empty:
+        if name not in hidden or len(c) < 2:
             continue
-        c = c.reset_index(drop=True)
-        above = c.train_loss > math.log(n_classes)
-        rose = above & (~above).cummax().shift(fill_value=False)
+        c = c.iloc[1:].reset_index(drop=True)  # after the first update
+        above = c.train_loss > ln_c * (1 + margin)
+        below = c.train_loss < ln_c * (1 - margin)
+        rose = above & below.cummax().shift(fill_value=False)
         if not rose.any():
             continue
         top = c.train_loss[rose].idxmax()
@@ -924,7 +937,9 @@ def facts(per_run, mlp, cnn, check_, p, curves, n_classes, n_val):
            # the steps whose weights the MLP's final gap is on (same_weights_gap)
            "gap_steps": sorted({int(s) for s in gapped.gap_step}),
            "loss_above_chance": loss_above_chance(curves, n_classes, hidden),
-           "ln_c": math.log(n_classes),
+           # the CNN figure's λ whose curves coincide (its caption names them)
+           "cnn_lines": coinciding_settings(epoch_stats(curves), cnn, "l2"),
+           "ln_c": math.log(n_classes), "loss_margin": CHANCE_MARGIN,
            "mlp": records(mlp), "cnn": records(cnn),
            "statuses": {"mlp": list(mlp_runs.status), "cnn": list(cnn_runs.status)}}
     out["grad_check"] = {}
@@ -953,24 +968,69 @@ UNDERFIT_MEASURE = "the final model's accuracy on the whole training split"
 UNDERFIT_SHORT = "final model on the training split"
 
 
+def short_budget(epochs):
+    """The fewest epochs among `epochs` (the CNN runs') where they fall short of the seed's
+    CNN_PROTOCOL epochs, else None. Within such a budget every strength is still fitting, so
+    a lower final-model training accuracy is slower fitting as much as under-fitting: the
+    under-fitting rule's verdict says the two are not told apart (underfit_claim), and the
+    appendix lists the ask as not answerable here (asked_reasons)."""
+    epochs = [int(e) for e in epochs if not _missing(e)]
+    return min(epochs) if epochs and min(epochs) < CNN_PROTOCOL["epochs"] else None
+
+
+def _around(strengths, crossed):
+    """The strengths tried on either side of the first one crossed (λ 0, the reference, where
+    none lies between), as the claim's tail ('; tried around it: λ 0.001 below (not crossed)
+    and λ 0.5 above, so the drop starts between λ 0.001 and λ 0.1 (the seed's λ 0.01 there was
+    not run)') and the short form's ('; the drop starts between λ 0.001 and λ 0.1')."""
+    below = max(s for s in strengths if s < crossed)
+    above = [s for s in strengths if s > crossed]
+    between = [v for v in CNN_PROTOCOL["l2"] if below < v < crossed]
+    onset = f"between λ {below:g} and λ {crossed:g}"
+    return ("; tried around it: λ " + f"{below:g} below "
+            + ("(the reference)" if below == 0 else "(not crossed)") + " and "
+            + (f"λ {min(above):g} above" if above else "none above")
+            + f", so the drop starts {onset}"
+            + (f" (the seed's λ {prose.names([f'{v:g}' for v in between])} there "
+               f"{'was' if len(between) == 1 else 'were'} not run)" if between else ""),
+            f"; the drop starts {onset}")
+
+
 def underfit_claim(cnn_runs, margin):
     """The first L2 strength whose final models' accuracy on the whole training split
     (final_model_train_acc: common.final_model_train_accuracy, in eval mode) falls below λ 0's
     by more than `margin` (claims.threshold), whatever the records: the training accuracy at
     the last record is a running mean taken while the weights improve (with one record a run,
-    the mean since initialisation), so it is not what the trained network fits. Its short form
+    the mean since initialisation), so it is not what the trained network fits. Where the runs
+    train fewer epochs than the seed (short_budget), a lower accuracy is slower fitting as much
+    as under-fitting, and the claim says the two are not told apart; the strengths tried on
+    either side of the first one crossed bound where the drop starts (_around). Its short form
     (the summary line) names the measure in a few words and keeps the verdict."""
     strengths = sorted(cnn_runs.l2.dropna().unique())
     arms = {s: list(cnn_runs[cnn_runs.l2 == s].final_model_train_acc.dropna())
             for s in strengths}
     budget = _budget(cnn_runs, "epoch")
-    what = (f"CNN{budget}: under-fitting ({UNDERFIT_MEASURE} lower than at λ 0, by more than "
-            f"{100 * margin:g} points)")
+    short = short_budget(cnn_runs.epochs)
+    drop = f"lower than at λ 0, by more than {100 * margin:g} points"
+    if short is None:
+        what = f"CNN{budget}: under-fitting ({UNDERFIT_MEASURE} {drop})"
+        head = (f"CNN{budget}: under-fitting ({UNDERFIT_SHORT}, more than {100 * margin:g} "
+                "points below λ 0)")
+    else:
+        budget += f" (the seed's {CNN_PROTOCOL['epochs']})"
+        what = (f"CNN{budget}: {UNDERFIT_MEASURE} {drop} (within this budget slower fitting "
+                "as much as under-fitting: the two are not told apart)")
+        head = (f"CNN{budget}: {UNDERFIT_SHORT} more than {100 * margin:g} points below λ 0 "
+                "(slower fitting or under-fitting, not told apart)")
     claim = claims.threshold(strengths, arms, 0.0, what, "λ", source=UNDERFIT_SOURCE,
                              expected_sign=-1, margin=margin)
     verdict = claim["text"][len(what):].lstrip(": ")
-    claim["short"] = (f"CNN{budget}: under-fitting ({UNDERFIT_SHORT}, more than "
-                      f"{100 * margin:g} points below λ 0): {verdict}")
+    crossed = claim["evidence"].get("crossed_at")
+    if crossed is not None:
+        tail, short_tail = _around(strengths, crossed)
+        claim["text"] += tail
+        verdict += short_tail
+    claim["short"] = f"{head}: {verdict}"
     return claim
 
 
@@ -1017,6 +1077,42 @@ def epoch_stats(curves):
 # With one record per setting every point sits at the same epoch: each series is set this
 # far (in epochs) beside the next, so that no point or error bar covers another's.
 SIDE_STEP = 0.08
+# Below this many records a setting's curve also draws a marker at each record (curves_figure).
+FEW_RECORDS = 30
+# Two settings' curves coincide (coinciding_settings) when at every record they lie within
+# this fraction of the panel's span of their means: with markers, about a marker's width (a
+# 4-pt marker is 2.5 % of a 2.2-inch panel, whose axis spans about a fifth more than the means:
+# the ±1 std bands and margins); without, common.SAME_LINE, about a line's width.
+SAME_MARKER = 0.03
+
+
+def coinciding_settings(stats_, table, key):
+    """The lines of curves_figure that hide one another: per panel and column, each group of
+    settings (rows of `table`, their `key`: H or λ) whose mean curves coincide at every record
+    (common.coinciding_lines; the loss on the log scale the figure draws it on). None
+    with one epoch, where the series stand side by side. Returns
+    [{column, what, seeds (the settings, as written), value, chance}]."""
+    names = {(mlp_name(int(v)) if key == "hidden" else cnn_name(v)): f"{v:g}"
+             for v in table[key]}
+    drawn = stats_[stats_.name.isin(list(names))] if len(stats_) else stats_
+    if not len(drawn) or drawn.epoch.nunique() < 2:
+        return []
+    series, few = {}, False
+    for name, shown in names.items():
+        df = drawn[drawn.name == name].sort_values("epoch")
+        if df.empty:
+            continue
+        few = few or len(df) < FEW_RECORDS
+        c = pd.DataFrame({"step": df.epoch.to_numpy(float)})
+        for col in ("train_loss", "val_loss", "train_acc", "val_acc"):
+            v = df[f"{col}_mean"].to_numpy(float)
+            c[col] = np.log(np.where(v > 0, v, np.nan)) if col.endswith("loss") else v
+        series[shown] = c
+    lines = coinciding_lines(series, same_line=SAME_MARKER if few else SAME_LINE)
+    for g in lines:  # a flat loss line's value back from the log scale
+        if g["column"].endswith("loss") and g["value"] is not None:
+            g["value"] = float(np.exp(g["value"]))
+    return lines
 
 
 def curves_figure(stats_, table, key, label, n_classes=None):
@@ -1047,7 +1143,7 @@ def curves_figure(stats_, table, key, label, n_classes=None):
         text = label.format(getattr(r, key))
         if df.empty:
             continue
-        few = len(df) < 30  # few records (1 epoch): the points must be seen, not only lines
+        few = len(df) < FEW_RECORDS  # few records: the points must be seen, not only lines
         train = {"marker": "o", "ms": 4} if few else {}
         val = {"marker": "s", "ms": 4, "mfc": "white"} if few else {}
         x = df.epoch + side.get(name, 0.0)

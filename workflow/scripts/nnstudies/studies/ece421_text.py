@@ -3,6 +3,7 @@ import math
 
 from .. import figures, prose
 from ..report import Section, Shown
+from .common import coinciding_words
 from .ece421 import (NAME, SEED_COLUMNS, SEED_DATA, SEED_VELOCITY, TITLE, asked_notes,
                      asked_reasons, mlp_shape, settled_rule, span_list, splits_hidden,
                      underfit_unanswerable)
@@ -119,8 +120,7 @@ def section(facts, figs, params, info):
                    figs["cnn"], f"CNN {params['protocol']['cnn']['model']} with Adam: training "
                    "(solid line, round dots) and validation (dashed line, open squares) loss and "
                    f"accuracy per epoch ({prose.count(c['epochs'], 'epoch')}) at each L2 "
-                   "strength; mean over "
-                   "seeds."))
+                   "strength; mean over seeds." + _coinciding(facts)))
     sec.add_table("CNN: final point per L2 strength (mean ± std over seeds)",
                   "cnn",
                   note="Training: mean over the last epoch's batches in training mode "
@@ -146,6 +146,14 @@ def section(facts, figs, params, info):
     for ask in sec.asked_reasons:  # None: the declared note too
         sec.asked_notes[ask] = None
     return sec
+
+
+def _coinciding(facts):
+    """' λ 0 and 0.001: training accuracy; their lines coincide.' for each group of L2
+    strengths whose CNN curves hide one another (ece421.coinciding_settings), or ''."""
+    lines = facts.get("cnn_lines")
+    words = coinciding_words(lines if isinstance(lines, list) else None, "λ")
+    return f" {words}" if words else ""
 
 
 def _intro(p, params, n_train, n_in, n_classes):
@@ -274,12 +282,16 @@ def _h_answer(sec, facts, m):
     if "h_best_val" in found:
         text += f"Read at each run's best step instead: {sec.cite(found, 'h_best_val')}. "
     excursions = facts.get("loss_above_chance") or []
-    if excursions:  # one sentence a run
-        text += (f"The training loss rose above ln C = {facts['ln_c']:.2f} (the loss of a "
-                 "uniform guess) after having been below it. " + "".join(
+    if excursions:  # the rule once, then one sentence a run
+        ln_c, margin = facts["ln_c"], facts.get("loss_margin", 0.0)
+        text += (f"The training loss rose more than {100 * margin:g} % above ln C = "
+                 f"{_sig4(ln_c)} (the loss of a uniform guess), that is above "
+                 f"{_sig4(ln_c * (1 + margin))}, after having fallen more than "
+                 f"{100 * margin:g} % below it (below {_sig4(ln_c * (1 - margin))}) in these "
+                 "runs; the first record, taken before any update, is not read. " + "".join(
                      f"H {e['hidden']:g} seed {e['seed']}: above it at "
-                     f"{_step_list(e['epochs'])}, up to {e['peak']:.3g} at step "
-                     f"{e['peak_epoch']}, after a low of {e['low']:.3g} at step "
+                     f"{_step_list(e['epochs'])}, up to {_sig4(e['peak'])} at step "
+                     f"{e['peak_epoch']}, after a low of {_sig4(e['low'])} at step "
                      f"{e['low_epoch']}. " for e in excursions))
     text += ("Confound: with one learning rate and full-batch steps, a wider hidden layer also "
              "moves the logits further per step, so capacity and step size move together and "
@@ -301,6 +313,12 @@ def _gap_sentence(facts):
                 "against H")
     return (f"so the gap is taken on the same weights, {weights}: training at the last record "
             "against validation at the one before")
+
+
+def _sig4(x):
+    """A loss to 4 significant digits, trailing zeros kept ('1.100', '0.8000'); from 1,000 up,
+    whole with thousands separators."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:#.4g}"
 
 
 def _step_list(steps):

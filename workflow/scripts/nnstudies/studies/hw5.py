@@ -145,25 +145,53 @@ def asked_reasons(facts, p):
 def overfit_note(facts):
     """The appendix note on the seed's 2.1 (techniques against over-fitting), where question 6
     names them but these runs show neither countering over-fitting: early stopping chose the
-    last epoch in every run, and the baseline left dropout no over-fitting to reduce; None
+    last epoch in every run, and none was detected in the baseline for dropout to reduce; None
     where either is measured."""
     early, drop = facts.get("early_stopping") or {}, facts.get("dropout") or {}
     found = facts.get("claims") or {}
     if "early_val" in found or not early.get("runs") or drop.get("overfits", True):
         return None
     return ("partly: both are named and explained, but these runs show neither countering "
-            "over-fitting: early stopping chose the last epoch in every run, and the baseline "
-            "shows no over-fitting for dropout to reduce")
+            "over-fitting: early stopping chose the last epoch in every run, and no "
+            "over-fitting was detected in the baseline for dropout to reduce")
+
+
+def better_rate_note(facts, p):
+    """The appendix note on the seed's Question 2, whose optional part asks for a better rate:
+    with no sweep beyond the asked rates (hw5.sweep), that part is looked for only among them
+    and the baseline's; where the runs that ended ok allow no ranking of the rates (the facts'
+    rates_ranked), it is not answered. None where a sweep ran and the rates are ranked."""
+    swept = [x for x in p.get("sweep") or [] if x != p["lr"] and x not in p["lrs"]]
+    ranked = facts.get("rates_ranked", True)
+    if swept and ranked:
+        return None
+    sweep = "is empty" if not p.get("sweep") else "adds no other rate"
+    scope = ("" if swept else
+             f"no rate sweep ran (hw5.sweep {sweep}), so a better rate is looked for only "
+             f"among the asked rates ({prose.names([f'{x:g}' for x in p['lrs']])}) and the "
+             f"baseline's ({p['lr']:g})")
+    unranked = ("" if ranked else "the runs that ended ok allow no ranking of the rates, so "
+                "the better-rate part is not answered")
+    return "partly: " + "; ".join(x for x in (scope, unranked) if x)
+
+
+BETTER_RATE_ASK = next(e["ask"] for e in ASKED if e.get("answer") == "hw5-q2")
 
 
 def section(facts, figs, params, info):
     """The section (hw5_prose.section), with the appendix's rows on the asks its answers say
-    these runs cannot test: asked_reasons (not counted as answered) and overfit_note."""
+    these runs cannot test: asked_reasons (not counted as answered), overfit_note and
+    better_rate_note (answered in part)."""
     sec = hw5_prose.section(facts, figs, params, info)
     sec.asked_reasons = asked_reasons(facts, params["protocol"])
     note = overfit_note(facts)
     if note:
         sec.asked_notes[OVERFIT_ASK] = note
+    note = better_rate_note(facts, params["protocol"])
+    if note:  # after the note on the seed's rates that are not run, where there is one
+        before = sec.asked_notes.get(BETTER_RATE_ASK)
+        sec.asked_notes[BETTER_RATE_ASK] = (
+            note if not before else f"{before}; {note.removeprefix('partly: ')}")
     for ask in sec.asked_reasons:  # a reason stands alone
         sec.asked_notes.pop(ask, None)
     return sec
@@ -869,9 +897,17 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
         {label(n): list(_column(ok_runs, n, "final_val_acc")) for n in by_lr},
         f"Validation accuracy after the last epoch, over each rate's runs that ended ok "
         f"({out['rate_fates']}; equal budgets of {last} epochs)", source=SOURCE)
+    # a rate ranked on part of its runs: its mean over every run with a final point beside
+    all_runs(found["rates"], {label(n): list(_final(runs_, n)) for n in by_lr
+                              if 0 < out["rate_runs"][n]["ok"] < len(_final(runs_, n))})
     bracket(found["rates"], {label(n): float(v.loc[n, "lr"]) for n in by_lr})
-    # the summary line keeps the answer's caveat on the budget (budget_words)
-    found["rates"]["short"] += budget_words(runs_.steps[runs_.name.isin(by_lr)])
+    # the summary line keeps the answer's caveat on the budget (budget_words); a ranking of
+    # speed only where a ranking is made
+    out["rates_ranked"] = found["rates"]["evidence"].get("best") is not None
+    found["rates"]["short"] += budget_words(runs_.steps[runs_.name.isin(by_lr)],
+                                            out["rates_ranked"])
+    out["larger_steps_favoured"] = larger_steps_favoured(
+        runs_, {n: float(v.loc[n, "lr"]) for n in by_lr})
     # "is there a better rate?": the ranking's best (it ranks the rates with two runs or more)
     # against the baseline's, on validation, which ranked them, and on test, which chose
     # none; where the baseline is best, against the runner-up
@@ -954,12 +990,14 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
                            acc_epoch1={n: float(a.mean()) if len(a) else None
                                        for n, a in zip((mom, "baseline"), acc1)})
     larger = "larger" if step["ratio"] > 1 else "smaller"
+    # every momentum comparison in the summary line carries the confound (Q3 says it once)
+    confound = (f"confounded with a {times(max(step['ratio'], 1 / step['ratio']))} times "
+                f"{larger} step")
+    out["momentum"]["confound"] = confound
     measured = diff(mom, "baseline", f"{what} after epoch 1", at_one, **speed)
     found["momentum_epoch1"] = claims.mechanism(
         MOMENTUM_EXPECTED.format(beta=beta, gain=1 / (1 - beta), measure=words), measured,
-        expected_sign=sign, name=f"momentum {beta:g} faster per epoch (confounded with a "
-                                 f"{times(max(step['ratio'], 1 / step['ratio']))} times "
-                                 f"{larger} step)")
+        expected_sign=sign, name=f"momentum {beta:g} faster per epoch ({confound})")
     found["momentum_epoch1"]["evidence"]["rule"] += f"; {CEILING_RULE}"
     if ceiling:  # the asked accuracy, at its ceiling: given, not the verdict's measure
         found["momentum_acc_epoch1"] = diff(mom, "baseline", "Validation accuracy after epoch 1",
@@ -975,6 +1013,7 @@ def facts(runs_, variants_, per_epoch, p, n_classes, sizes, overfit, norms=None,
                                         lambda n: _at_epoch(per_epoch, n, last, "train_acc"))
     found["momentum_test"] = diff(mom, "baseline", "Test accuracy",
                                   lambda n: _column(runs_, n, "test_acc"))
+    found["momentum_test"]["short"] += f", {confound}: momentum's own effect is not isolated"
     # q4: the second block against one, with both parameter counts
     params_ = {n: int(_column(runs_, n, "parameters").iloc[0]) if len(_column(
         runs_, n, "parameters")) else None for n in ("baseline", "two_blocks")}
@@ -1049,18 +1088,49 @@ def bracket(ranking, lrs):
                             f"{tried[-1]:g})")
 
 
-def budget_words(steps):
+def budget_words(steps, ranked=True):
     """The rate ranking's budget for its short form (a summary line), as its answer says it:
-    the steps run against the assignment's, and, where fewer, that the ranking is one of how
-    far each rate gets within them, not of where each would end."""
+    the steps run against the assignment's, and, where fewer and a ranking is made, that the
+    ranking is one of how far each rate gets within them, not of where each would end (with
+    no ranking, nothing is said of one)."""
     steps = [float(x) for x in steps if x == x]
     if not steps:
         return ""
     most = int(max(steps))
-    if most >= SEED_STEPS:
-        return f"; at {most:,} steps (the assignment's {SEED_STEPS:,})"
-    return (f"; at {most:,} steps (the assignment's {SEED_STEPS:,}): a ranking of speed within "
-            "this budget, not of where each rate would end")
+    budget = f"; at {most:,} steps, against the assignment's {SEED_STEPS:,}"
+    if most >= SEED_STEPS or not ranked:
+        return budget
+    return budget + ": a ranking of speed within this budget, not of where each rate would end"
+
+
+def all_runs(ranking, finals, fmt=claims.fmt_pct):
+    """Beside a ranking over the runs that ended ok, each rate ranked on part of its runs
+    ({arm: final values of every run with a final point, ok or not}) with its mean over all
+    of them, added to its sentence and short form and kept in its evidence."""
+    finals = {arm: [float(x) for x in xs] for arm, xs in finals.items() if len(xs)}
+    if not finals:
+        return
+    words = ("; over every run with a final point, ok or not: "
+             + "; ".join(f"{arm} {fmt(float(np.mean(xs)))} ({prose.count(len(xs), 'run')})"
+                         for arm, xs in finals.items()))
+    ranking["text"] += words
+    ranking["short"] += words
+    ranking["evidence"]["all_runs"] = [{"arm": arm, "n": len(xs), "mean": float(np.mean(xs)),
+                                        "values": xs} for arm, xs in finals.items()]
+
+
+def larger_steps_favoured(runs_, lrs):
+    """Whether the runs bear out the general remark that a short budget favours larger steps
+    ({variant: rate}): no run diverged and the mean final validation accuracy over every run
+    rises with the rate. Where they do not, the answer says nothing general."""
+    means = []
+    for name in sorted(lrs, key=lrs.get):
+        rows = runs_[runs_.name == name]
+        finals = rows.final_val_acc.astype(float)
+        if not len(rows) or (rows.status == "diverged").any() or finals.isna().any():
+            return False
+        means.append(float(finals.mean()))
+    return len(means) > 1 and all(a < b for a, b in zip(means, means[1:]))
 
 
 def loss_falls(runs_, per_epoch, name, last):
@@ -1107,9 +1177,16 @@ OVERFITS_RULE = ("the baseline leaves dropout something to reduce when, over the
                  "its validation loss turns up in a run (rule of the first answer) or its "
                  "training accuracy ends above its validation accuracy on average by more than "
                  f"the noise: {STUCK_Z} standard errors of that mean's validation accuracy "
-                 "(binomial, on the validation images of each run); a gap within the noise, or "
-                 "below zero, is no over-fitting. Otherwise the expectation's premise does not "
-                 "hold and it gets no verdict")
+                 "(binomial, on the validation images of each run); a gap within that line, or "
+                 "below zero, is no over-fitting detected, not its absence: the line covers the "
+                 "validation side's noise alone, and the training side, an epoch mean taken "
+                 "while the weights improve, understates the end-of-epoch accuracy, so the gap "
+                 "reads low. Otherwise the expectation's premise does not hold and it gets no "
+                 "verdict")
+
+
+# what the noise line of a gap (gap_noise) covers, as the prose states it
+NOISE_WORDS = f"{STUCK_Z} standard errors of the validation accuracy alone"
 
 
 def gap_noise(val_acc, n_val):
@@ -1243,7 +1320,7 @@ def dropout_facts(out, found, d, label, diff, runs_, overfit, p, last, n_val):
     turned = int((ended("baseline").verdict == "turns up").sum())
     # a positive gap counts only beyond the noise of the validation accuracy (gap_noise): an
     # epoch-mean training accuracy a point above a validation accuracy on a few hundred images
-    # is no over-fitting
+    # is no over-fitting detected
     noise = gap_noise(list(ended("baseline").last_val_acc), n_val)
     mean_gap = float(np.mean(gaps["baseline"])) if gaps["baseline"] else None
     overfits = bool(gaps["baseline"]) and (turned > 0 or mean_gap > noise)
@@ -1264,11 +1341,13 @@ def dropout_facts(out, found, d, label, diff, runs_, overfit, p, last, n_val):
     else:
         runs = prose.count(len(gaps["baseline"]), "run")
         line = ("" if noise == math.inf else
-                f"; over-fitting needs a mean gap above {claims.fmt_points(noise)}, the noise")
+                f"; over-fitting needs a mean gap above {claims.fmt_points(noise)}, "
+                f"{NOISE_WORDS}")
         found["dropout_gap"] = claims.rule(
             label("baseline"), gaps["baseline"], f"{what} (validation loss turns up in "
             f"{turned} of {runs}{line})", False, OVERFITS_RULE,
-            "", f"no over-fitting for dropout {p['dropout']:g} to reduce, so its expectation "
+            "", f"no over-fitting detected for dropout {p['dropout']:g} to reduce, so its "
+            "expectation "
             "(a narrower train-validation gap) is not tested", fmt=claims.fmt_points,
             source=overfit_src)
         # the summary line: the premise fails, so the expectation is not tested (not 'cannot
@@ -1279,16 +1358,16 @@ def dropout_facts(out, found, d, label, diff, runs_, overfit, p, last, n_val):
                      (f"gap {claims.fmt_points(mean_gap)} in its one run" if n_gaps == 1 else
                       f"mean gap {claims.fmt_points(mean_gap)} over {n_gaps} runs")
                      + ("" if noise == math.inf else
-                        f", within the noise of {100 * noise:.2f} points"
+                        f", within {100 * noise:.2f} points, {NOISE_WORDS}"
                         if mean_gap > 0 else ""))
         found["dropout_gap"]["short"] = (
-            f"dropout {p['dropout']:g} against over-fitting: not tested, {label('baseline')} "
-            f"shows no over-fitting within {prose.count(last, 'epoch')} (validation loss turns "
-            f"up in {turned} of {runs}; {gap_words})")
+            f"dropout {p['dropout']:g} against over-fitting: not tested, no over-fitting "
+            f"detected in the {label('baseline')} within {prose.count(last, 'epoch')} (validation "
+            f"loss turns up in {turned} of {runs}; {gap_words})")
         found["dropout_gap_values"] = claims.values_only(
             {label(d): gaps[d], label("baseline"): gaps["baseline"]}, what,
             fmt=claims.fmt_points, source=overfit_src,
-            note="no comparison: the baseline has no over-fitting to reduce")
+            note="no comparison: no over-fitting detected in the baseline")
     found["dropout_val"] = diff(d, "baseline", f"Validation accuracy after epoch {last}",
                                 lambda n: _final(runs_, n))
     found["dropout_test"] = diff(d, "baseline", "Test accuracy",

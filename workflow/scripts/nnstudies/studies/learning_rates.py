@@ -2,14 +2,16 @@
 import json
 import math
 
+import numpy as np
+
 from .. import aggregate, claims, figures, prose
 from ..config import ConfigError, make_run
 from ..report import Section, Shown
 from ..runfiles import read_summary
 from ..schedule import describe_rule, epoch_end_accuracy
 from ..stats import BLOWUP_FACTOR, STUCK_Z, chance_band
-from .common import CHANCE_MARGIN, chance_start
-from .common import check_models, departures as protocol_departures, records, write_facts
+from .common import (CHANCE_MARGIN, chance_start, check_models,
+                     departures as protocol_departures, records, write_facts)
 from ..lazy import lazy_import
 
 pd = lazy_import("pandas")
@@ -164,6 +166,106 @@ def analyse(inp, out, params, info):
                             "resumed_at_epoch": resumed})
 
 
+COINCIDE, COINCIDE_RECORDS = 0.02, 0.8  # Study 4's overlap rule (activations.py)
+
+
+def figure_overlaps(runs_, by_run):
+    """What the figure hides where it draws a variant run by run (its runs' fates differ, as
+    figures.learning_rate_figure does): per variant and panel, the runs whose curves coincide
+    (within COINCIDE of the row's shared axis span, log for the loss, at COINCIDE_RECORDS of their
+    common records), and the runs that did not end ok whose last records coincide, whose
+    markers the figure moves apart to the left. [{name, panel, seeds, markers}]."""
+    fates = {(str(n), int(s)): st for n, s, st in zip(runs_.name, runs_.seed, runs_.status)}
+    spans = {}  # the panels share their row's axis: the span over every run of the study
+    for column, log in (("train_loss", True), ("val_acc", False)):
+        ys = [c[column].astype(float) for c in by_run.values()
+              if c is not None and not c.empty and column in c]
+        ys = pd.concat(ys) if ys else pd.Series(dtype=float)
+        ys = ys[np.isfinite(ys) & ((ys > 0) if log else True)]
+        ys = np.log(ys) if log else ys
+        spans[column] = max(float(ys.max() - ys.min()), 1e-12) if len(ys) else 1e-12
+    out = []
+    for name in dict.fromkeys(str(n) for n in runs_.name):
+        seeds = sorted(s for n, s in fates if n == name)
+        if len({fates[(name, s)] for s in seeds}) < 2:
+            continue
+        for column, panel, log in (("train_loss", "training-loss", True),
+                                   ("val_acc", "validation-accuracy", False)):
+            series = {}
+            for s in seeds:
+                c = by_run.get((name, s))
+                if c is None or c.empty or column not in c:
+                    continue
+                y = c.set_index("step")[column].astype(float)
+                y = y[y > 0] if log else y
+                series[s] = (np.log(y) if log else y).dropna()
+            if len(series) < 2:
+                continue
+            tol = COINCIDE * spans[column]
+            together, ends = [], []
+            for i, a in enumerate(series):
+                for b in list(series)[i + 1:]:
+                    both = pd.concat([series[a], series[b]], axis=1, keys=["a", "b"]).dropna()
+                    if len(both) >= 2 and ((both.a - both.b).abs() <= tol).sum() >= \
+                            COINCIDE_RECORDS * len(both):
+                        together.append((a, b))
+                    ea, eb = series[a], series[b]
+                    if "ok" not in (fates[(name, a)], fates[(name, b)]) and len(ea) and \
+                            len(eb) and ea.index[-1] == eb.index[-1] and \
+                            abs(ea.iloc[-1] - eb.iloc[-1]) <= tol:
+                        ends.append((a, b))
+            if together or ends:
+                out.append({"name": name, "panel": panel,
+                            "seeds": _groups(together), "markers": _groups(ends)})
+    return out
+
+
+def _groups(pairs):
+    """[[seeds]]: the pairs joined into groups that share a seed."""
+    groups = []
+    for a, b in pairs:
+        hit = [g for g in groups if a in g or b in g]
+        merged = sorted({a, b}.union(*hit))
+        groups = [g for g in groups if g not in hit] + [merged]
+    return sorted(groups)
+
+
+def figure_caption(facts):
+    """The figure's caption, from what it draws: the switch verticals as its legend names
+    them (by seed where each epoch has its own style, else one entry for all, each epoch's
+    seeds then said here), and, where runs are drawn one by one, the curves that lie on one
+    another and the fate markers moved apart (figure_overlaps)."""
+    at = {}
+    for seed, epochs in sorted(facts["switches"].items(), key=lambda x: int(x[0])):
+        for e in epochs:
+            at.setdefault(int(e), []).append(str(seed))
+    text = ("One column per constant learning rate and one for the scheduled run: training "
+            "loss (top, log scale) and validation accuracy (bottom) against epoch, mean over "
+            "seeds.")
+    if at and len(at) > len(figures.SWITCH_STYLES):
+        text += (" In the scheduled run's column the verticals are its switches, one per epoch "
+                 "at which a seed switched, all drawn alike (legend: \"switch (a seed's)\"): "
+                 + "; ".join(f"epoch {e}: {_seeds(seeds)}" for e, seeds in sorted(at.items()))
+                 + ".")
+    elif at:
+        text += (" In the scheduled run's column the verticals are its switches, one per epoch "
+                 "at which a seed switched (the legend names its seeds).")
+    for o in facts.get("figure_overlaps") or []:
+        label = "the scheduled run" if o["name"] == "schedule" else \
+            f"lr {float(o['name'][2:]):g}"
+        if o["seeds"]:
+            text += (f" In {label}'s {o['panel']} panel the curves of "
+                     + "; of ".join(_seeds(g) for g in o["seeds"])
+                     + f" coincide (within {100 * COINCIDE:.0f} % of the axis's span at "
+                     f"{100 * COINCIDE_RECORDS:.0f} % of their records): one hides another.")
+        if o["markers"]:
+            text += (f" In {label}'s {o['panel']} panel the runs of "
+                     + "; of ".join(_seeds(g) for g in o["markers"])
+                     + " end on one spot: their markers are moved apart to the left, so a "
+                     "marker may sit left of its run's end.")
+    return text
+
+
 def with_reached_counts(variants, runs_, by_run, target):
     """The variants table with `reached_target`: how many of each variant's runs reached the
     target (its steps_to_target_mean is the mean over those runs only)."""
@@ -244,9 +346,21 @@ SHOWN = {"variants": Shown(rows=rows_by_fate, columns=(
     ("steps", lambda r: _count(r.steps_mean)), ("runs (with final point)", prose.runs_cell),
     ("fate", "status"),
     ("final val. acc. %", lambda r: prose.cell(r.final_val_acc_mean)),
-    ("best val. acc. %", lambda r: prose.cell(r.best_val_acc_mean)),
+    ("best val. acc. %", lambda r: _best_cell(r)),
     ("test acc. %", lambda r: prose.cell(r.test_acc_mean)),
     ("steps to the target", lambda r: _steps_cell(r))))}
+
+
+def _best_cell(r):
+    """The best validation accuracy of a row whose runs ended ok; '–' for any other fate (one
+    rule for table and prose, _best_given): a run that did not end ok holds no level it
+    reached, so its highest record is noise at chance or a level it lost."""
+    return prose.cell(r.best_val_acc_mean) if _best_given(r.status) else "–"
+
+
+def _best_given(status):
+    """Whether a row's best validation accuracy is given: its runs all ended ok."""
+    return status == "ok"
 
 
 def _steps_cell(r):
@@ -371,35 +485,66 @@ SCHEDULE_JITTER_EXPECTED = ("after a switch the lower rate takes smaller steps, 
                             "constant run.")
 
 
-def _schedule_jitter(per_run, first, switches, levels, line, first_lr):
+def _schedule_jitter(per_run, first, switches, levels, line, first_lr, at_chance=None,
+                     ln_c=None):
     """'In what sense' the schedule works, where it can be measured: the jitter of validation
     accuracy over the last epoch (std of record-to-record changes), the scheduled run minus the
-    constant run of the same seed, over the seeds where both ended ok and the schedule switched
-    off a plateau above chance (a switch at chance, or none, is not the schedule meant). Where
-    no seed qualifies, each arm's jitter over its ok runs as values, saying why none is
-    compared."""
+    constant run of the same seed, over the seeds where the schedule switched off a plateau
+    above chance (a switch at chance, or none, is not the schedule meant), both runs ended ok,
+    and both meet Q2's jitter premise (`at_chance`: {(name, seed): steps at chance from the
+    first record, still_at_chance; None where the run left chance before its last epoch}): a
+    run still at chance in its last epoch has no minimum to bounce around. Each seed left out
+    is named with why. Where no seed qualifies, each arm's jitter over its runs that meet
+    those conditions as values, saying why none is compared."""
+    at_chance = at_chance or {}
+    status = {(str(n), int(s)): st for n, s, st in zip(per_run.name, per_run.seed,
+                                                       per_run.status)}
+    steps = {(str(n), int(s)): x for n, s, x in zip(per_run.name, per_run.seed,
+                                                    per_run.steps)}
     jitter = {(str(n), int(s)): j for n, s, j, st in zip(per_run.name, per_run.seed,
                                                         per_run.val_acc_jitter, per_run.status)
-              if st == "ok" and j == j}
-    diffs = {}
-    for seed, epochs in switches.items():
+              if st == "ok" and j == j and at_chance.get((str(n), int(s))) is None}
+    arms = (("schedule", "the scheduled run"), (first, f"the constant lr {first_lr:g} run"))
+    diffs, out = {}, {}  # out: reason -> seeds left out
+    for seed, epochs in sorted(switches.items(), key=lambda x: int(x[0])):
+        seed = int(seed)
         lv = levels.get(seed, levels.get(str(seed), []))
-        learned = bool(epochs) and all(x == x and x > line for x in lv[:1])
-        pair = (jitter.get(("schedule", int(seed))), jitter.get((first, int(seed))))
-        if learned and None not in pair:
-            diffs[int(seed)] = pair[0] - pair[1]
+        why = []
+        if not epochs:
+            why.append("the schedule never switched")
+        elif not all(x == x and x > line for x in lv[:1]):
+            why.append("the first switch came on a plateau at chance")
+        for name, label in arms:
+            st = status.get((name, seed))
+            if st != "ok":
+                why.append(f"{label} " + ("has no run" if st is None else f"ended {st}"))
+            elif at_chance.get((name, seed)) is not None:
+                why.append(f"{label} was still at chance in its last epoch "
+                           f"({at_chance[(name, seed)]:,} of {steps[(name, seed)]:,.0f} "
+                           "steps)")
+            elif (name, seed) not in jitter:
+                why.append(f"{label} has no jitter value")
+        if why:
+            out.setdefault("; ".join(why), []).append(seed)
+        else:
+            diffs[seed] = jitter[("schedule", seed)] - jitter[(first, seed)]
+    premise = ("left chance before their last epoch, Q2's jitter premise (training loss "
+               f"within {CHANCE_MARGIN:g} × ln C" + (f" of ln C = {ln_c:.4g}" if ln_c else "")
+               + " from the first record: no minimum to bounce around yet)")
+    left = "; ".join(f"{_seeds(seeds)} left out: {why}" for why, seeds in out.items())
+    rule = ("over the seeds whose schedule switched off a plateau above chance and whose two "
+            f"runs both ended ok and {premise}")
     if not diffs:
         return claims.values_only(
-            {"the scheduled run": [j for (n, _), j in jitter.items() if n == "schedule"],
-             f"the constant lr {first_lr:g} run": [j for (n, _), j in jitter.items()
-                                                  if n == first]},
-            "Jitter over the last epoch, over the runs that ended ok", fmt=_points,
-            source=SOURCE, missing="no value", note="no seed has a switch off a plateau above "
-            "chance with both runs ended ok, so no pair is compared")
+            {label: [j for (n, _), j in jitter.items() if n == name] for name, label in arms},
+            "Jitter over the last epoch, over the runs that ended ok and meet Q2's jitter "
+            "premise", fmt=_points, source=SOURCE, missing="no value",
+            note="no seed is compared, each pair needing a schedule that switched off a "
+            f"plateau above chance and two runs that ended ok and {premise}; {left}")
     return claims.mechanism(SCHEDULE_JITTER_EXPECTED, claims.paired(
         diffs, "Jitter over the last epoch, the scheduled run minus the constant lr "
-        f"{first_lr:g} run of the same seed, where both ended ok", source=SOURCE),
-        expected_sign=-1, name="the schedule jitters less")
+        f"{first_lr:g} run of the same seed, {rule}" + (f" ({left})" if left else ""),
+        source=SOURCE), expected_sign=-1, name="the schedule jitters less")
 
 
 def _known(x):
@@ -615,41 +760,68 @@ def _jitter_claims(healthy, premise, ln_c, n_classes):
     return found
 
 
-def _climbing(const, gains, lrs, p):
+NOISE_Z = 2  # a gain counts as climbing beyond this many binomial SEs of a validation accuracy
+
+
+def climb_threshold(acc, margin, n_val):
+    """The gain a run must beat to count as still climbing: the plateau rule's margin, or
+    NOISE_Z binomial standard errors of an accuracy `acc` measured on `n_val` validation
+    images, whichever is larger (a smaller gain is within the validation set's noise)."""
+    se = math.sqrt(acc * (1 - acc) / n_val) if n_val and acc == acc else 0.0
+    return max(margin, NOISE_Z * se)
+
+
+def _climbing(const, gains, lrs, p, n_val=None):
     """(claim, run names of the rates still climbing): the settled check of the ranked rates
     (`lrs`). A run is still climbing at the end of its budget when its last epoch's end beat
-    its best earlier epoch end by more than the plateau rule's margin (the plateau rule would
-    not have switched there); such an end point is where the budget stopped the run, not the
-    point it converges to. One claim for all the rates, each with its runs' mean gain (None
-    where no run has two epochs)."""
+    its best earlier epoch end by more than climb_threshold (the plateau rule's margin, or the
+    noise of an accuracy on `n_val` validation images where that is larger); such an end point
+    is where the budget stopped the run, not the point it converges to. One claim for all the
+    rates, each run's gain shown; runs that fell by more than the threshold are counted too."""
     margin = p["schedule"]["min_delta"]
     points = f"{100 * margin:g} {'point' if round(100 * margin, 10) == 1 else 'points'}"
-    rule_text = (f"a run is still climbing when its validation accuracy at the end of the last "
-                 f"epoch beats its best earlier epoch end by more than {points}, the plateau "
-                 "rule's margin (the scheduled run would not switch there); the rule is applied "
-                 "run by run, the values shown are each rate's mean")
-    rates, means, climbing = [], [], []
+    values, labels, climbing, fell, limits, rates = [], [], [], 0, [], []
     for lr in lrs:
-        group = const[const.lr == lr]
-        kept = [gains.get((str(n), int(s)), float("nan")) for n, s in zip(group.name, group.seed)]
-        kept = [g for g in kept if g == g]
+        group = const[const.lr == lr].sort_values("seed")
+        kept = [(int(s), gains.get((str(n), int(s)), float("nan")), float(a)) for n, s, a in
+                zip(group.name, group.seed, group.final_val_acc)]
+        kept = [(s, g, a) for s, g, a in kept if g == g]
         if not kept:
             continue
-        rates.append(f"lr {lr:g}")
-        means.append(sum(kept) / len(kept))
-        k = sum(g > margin for g in kept)
+        rates.append(lr)
+        k = 0
+        for s, g, a in kept:
+            t = climb_threshold(a, margin, n_val)
+            limits.append(t)
+            values.append(g)
+            labels.append(f"lr {lr:g} seed {s}")
+            k += g > t
+            fell += g < -t
         if k:
             climbing.append((lr, k, len(kept)))
-    if not rates:
+    if not values:
         return None, []
-    said = " and ".join(f"lr {lr:g} (" + ("its one run" if n == 1 else f"all {n} runs" if k == n
-                                            else f"{k} of {n} runs") + ")"
-                        for lr, k, n in climbing)
+    if len(rates) == 1:  # one rate: the runs by seed, the rate named once
+        labels = [x.split(" ", 2)[2] for x in labels]
+    noise = (f" or {NOISE_Z} binomial standard errors of the run's last validation accuracy on "
+             f"{n_val:,} images, whichever is larger (here "
+             f"{_span(limits, lambda x: f'{100 * x:.2f}', ' points')})"
+             if n_val else "")
+    rule_text = (f"a run is still climbing when its validation accuracy at the end of the last "
+                 f"epoch beats its best earlier epoch end by more than {points}, the plateau "
+                 f"rule's margin{noise}: a smaller gain is within the noise of the validation "
+                 "set; the rule is applied run by run")
+    said = " and ".join(f"lr {lr:g} (" + _of(k, n) + ")" for lr, k, n in climbing)
+    beyond = "beyond the noise" if n_val else f"by more than {points}"
+    fallen = f"; {_of(fell, len(values))} fell by more than it" if fell else ""
     claim = claims.rule(
-        prose.names(rates), means, "Gain over the last epoch (validation accuracy at its end "
-        "minus the best earlier epoch end, each rate's mean)", bool(climbing),
-        rule_text, f"still climbing: {said}", f"no run gained more than {points}",
-        fmt=claims.fmt_points, source=SOURCE, labels=rates)
+        prose.names(f"lr {lr:g}" for lr in rates), values,
+        "Gain over the last epoch (validation accuracy at its end minus the best earlier epoch "
+        f"end, run by run; mean {claims.fmt_points(sum(values) / len(values))}; climbing "
+        f"needs more than {_span(limits, lambda x: f'{100 * x:.2f}', ' points')})",
+        bool(climbing), rule_text, f"still climbing {beyond}: {said}{fallen}",
+        f"no run gained {beyond}{fallen}", fmt=claims.fmt_points, source=SOURCE,
+        labels=labels)
     return claim, [lr_name(lr) for lr, _, _ in climbing]
 
 
@@ -800,6 +972,7 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     out["learning"] = learning(per_run, by_run or {}, line, ln_c)
     out["switch_levels"] = switch_levels(switches, by_run or {})
     out["switch_rises"] = switch_rises(switches, by_run or {}, line, ln_c)
+    out["figure_overlaps"] = figure_overlaps(runs_, by_run or {})
     const = per_run[per_run.name != "schedule"]
     rates = sorted(const.lr.unique(), reverse=True)
     ok_rates = [lr for lr in rates if (const[const.lr == lr].status == "ok").all()]
@@ -827,7 +1000,7 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
             "judged on the test set, so an ok run may still be near chance here)",
             source=SOURCE)
         # a rate still climbing at the end of the budget: the ranking measures the budget
-        settled, out["climbing"] = _climbing(const, gains, ok_rates, p)
+        settled, out["climbing"] = _climbing(const, gains, ok_rates, p, n_val)
         if settled:
             found["climbing"] = settled
     healthy = const[const.lr.isin(ok_rates)]
@@ -847,9 +1020,11 @@ def facts(runs_, variants, adam, adam_curves, switches, p, sources=None, by_run=
     if "schedule" in acc:
         found["schedule_vs_first"] = _schedule_vs_first(runs_, first, p["schedule"]["lrs"][0])
         out["pairs"] = _pairs(runs_, first)
+        at_chance = {(n, int(s)): still_at_chance((by_run or {}).get((n, s)), ln_c)
+                     for n, s in zip(per_run.name, per_run.seed) if n in (first, "schedule")}
         found["schedule_jitter"] = _schedule_jitter(per_run, first, switches,
                                                     out["switch_levels"], line,
-                                                    p["schedule"]["lrs"][0])
+                                                    p["schedule"]["lrs"][0], at_chance, ln_c)
     sched_runs = per_run[per_run.name == "schedule"]
     out["schedule_reached_as_first"] = _reached_as_first_rate(sched_runs,
                                                               per_run[per_run.name == first])
@@ -960,12 +1135,7 @@ def section(facts, figs, params, info):
                   f"epoch's weights. Plateau rule: the plateau is {facts['rule']}. Switches: "
                   f"{switches}." + (f" {at_chance}." if at_chance else "")
                   + _resumed(facts.get("resumed_at_epoch", {}), sch["lrs"][0]))
-    sec.add_figure(figs["curves"], figures.caption(
-                   figs["curves"], "One column per constant learning rate and one for the "
-                   "scheduled run: training loss (top, log scale) and validation accuracy "
-                   "(bottom) against epoch, mean over seeds. In the scheduled run's column the "
-                   "verticals are its switches, one per epoch at which a seed switched (the "
-                   "legend names its seeds)."))
+    sec.add_figure(figs["curves"], figures.caption(figs["curves"], figure_caption(facts)))
     some_diverged = "with_final_point" in variants and bool(
         (variants.with_final_point < variants.runs).any())
     sec.add_table(f"Per learning rate ({prose.over_seeds(len(p['seeds']))}"
@@ -1119,14 +1289,16 @@ def _rate_answers(sec, facts, const, p):
     def end(r):
         if r.worst_status == "diverged":
             return f"lr {r.lr:g}: {r.status}"
-        # the best record of a run that never left chance is noise, not a point it reached
+        # as in the table (_best_given): a best record only for runs that ended ok; a run
+        # that did not holds no level it reached
+        given = _best_given(r.status)
         never = _no_learning(facts, [str(r.name)])
         return (f"lr {r.lr:g}: {prose.pct(r.final_val_acc_mean)} final, "
-                + ("" if never else f"{prose.pct(r.best_val_acc_mean)} best validation, ")
+                + (f"{prose.pct(r.best_val_acc_mean)} best validation, " if given else "")
                 + f"test {prose.pct(r.test_acc_mean)}"
-                + ("" if r.status == "ok" else f" ({r.status}"
-                   + ("; it never left chance, so its best record is not given" if never
-                      else "") + ")"))
+                + ("" if given else f" ({r.status}; its best record is not given: "
+                   + ("it never left chance" if never else "its highest records are single "
+                      "records it did not keep, not a level it held") + ")"))
     # a rate whose runs split by fate is told run group by run group, after the others: a
     # mean over runs that learned and runs at chance is a level no run reached
     split = [r for r in const.itertuples() if _split(facts, r.name)]
@@ -1185,7 +1357,8 @@ def _budget_note(sec, facts, p, short=False):
     summary's phrase, without the claim ('' where no rate climbed)."""
     found, climbing = facts["claims"], facts.get("climbing") or []
     if short:  # the rates are named in Q2's claim
-        return (f"; a rate was still climbing in its last epoch, so these end points measure "
+        return (f"; a rate was still climbing in its last epoch, beyond the validation set's "
+                f"noise, so these end points measure "
                 f"the {p['epochs']}-epoch budget" if climbing else "")
     if "climbing" not in found:
         return ""
@@ -1608,17 +1781,21 @@ def _best_note(facts, names):
     """The table's note where a variant never left chance (its best validation accuracy is
     the highest of noisy records, not a level it reached) or its runs split by fate (a row per
     fate, the best only for the runs that ended ok)."""
-    idle = [n for n in names if _no_learning(facts, [n])]
+    learning = facts.get("learning") or {}
     split = [n for n in names if _split(facts, n)]
+    bad = [n for n in names if n not in split and learning.get(n)
+           and not any(_best_given(x) for x in learning[n]["statuses"])]
     notes = []
-    if idle:
-        notes.append(f"Best val. acc. is the highest of all records; for {prose.names(idle)}, "
-                     "whose runs never ended an epoch above chance, it is the highest of noisy "
-                     "records at chance, not a level reached.")
     if split:
         notes.append(f"The runs of {prose.names(split)} ended with different fates, so each "
-                     "fate has its own row (a mean over both would be a level no run reached); "
-                     "best val. acc. is given for the runs that ended ok only.")
+                     "fate has its own row (a mean over both would be a level no run reached).")
+    if bad or split:
+        notes.append("Best val. acc. is the highest of all records, given for the rows whose "
+                     "runs ended ok only (–: "
+                     + prose.names(bad + ([f"the rows of {prose.names(split)} whose runs "
+                                           "did not end ok"] if split else []))
+                     + "): a run that did not end ok holds no level it reached, so its highest "
+                     "record is noise at chance or a level it lost.")
     return " ".join(notes) or None
 
 
