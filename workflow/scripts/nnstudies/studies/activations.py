@@ -8,7 +8,7 @@ from ..config import INPUT_SHAPES, make_run, study_data
 from ..data import SCALING_NAMES, SCALINGS
 from ..models import is_convolutional, walk, weight_layer_count
 from ..report import Section, Shown
-from .common import (CHANCE_MARGIN, chance_start, check_models,
+from .common import (COINCIDE, COINCIDE_RECORDS, CHANCE_MARGIN, chance_start, check_models,
                      departures as protocol_departures, left_out_models, records, write_facts)
 from ..lazy import lazy_import
 
@@ -460,13 +460,9 @@ def _stuck_kept(frame, uses, models, scalings):
     return out
 
 
-# Two curves of a panel are said to coincide at a record where they lie within this share of
-# the panel's drawn axis span of each other (about a line's width on the printed figure)
-COINCIDE = 0.02
-# ... and are noted when they do at this share of their common records or more (curves that
-# only cross stay visible), or over an unbroken stretch of records holding this share of them
-# and at least COINCIDE_STRETCH_RECORDS (there one hides the other, whatever the rest does)
-COINCIDE_RECORDS = 0.8
+# Curves that coincide: COINCIDE and COINCIDE_RECORDS (studies/common); also noted over an
+# unbroken stretch of records holding this share of them and at least COINCIDE_STRETCH_RECORDS
+# (there one hides the other, whatever the rest does)
 COINCIDE_STRETCH = 0.25
 COINCIDE_STRETCH_RECORDS = 3
 PANELS = {"train_loss": "training-loss", "grad_norm": "gradient-norm"}

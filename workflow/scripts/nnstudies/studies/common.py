@@ -98,6 +98,14 @@ def final_model_train_accuracy(runs_, model_paths, models, train_x, train_y, n_c
     return out
 
 
+# Two curves of a panel coincide at a record where they lie within COINCIDE of the panel's
+# drawn axis span of each other (about a line's width on the printed figure); they are noted
+# when they do at COINCIDE_RECORDS of their common records or more (curves that only cross
+# stay visible). Studies 4 and 5.
+COINCIDE = 0.02
+COINCIDE_RECORDS = 0.8
+
+
 # Two lines of one panel of a loss-and-accuracy figure (Assignment 4's CNN, Study 6b's CNN)
 # coincide when they differ by no more than this fraction of the panel's span at every record
 # (about a line's width at the printed size).

@@ -10,7 +10,7 @@ from ..report import Section, Shown
 from ..runfiles import read_summary
 from ..schedule import describe_rule, epoch_end_accuracy
 from ..stats import BLOWUP_FACTOR, STUCK_Z, chance_band
-from .common import (CHANCE_MARGIN, chance_start, check_models,
+from .common import (COINCIDE, COINCIDE_RECORDS, CHANCE_MARGIN, chance_start, check_models,
                      departures as protocol_departures, records, write_facts)
 from ..lazy import lazy_import
 
@@ -166,7 +166,6 @@ def analyse(inp, out, params, info):
                             "resumed_at_epoch": resumed})
 
 
-COINCIDE, COINCIDE_RECORDS = 0.02, 0.8  # Study 4's overlap rule (activations.py)
 
 
 def figure_overlaps(runs_, by_run):
