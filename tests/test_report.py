@@ -84,3 +84,13 @@ def test_a_whole_count_in_the_evidence_is_shown_whole():
     from nnstudies.report import _number
     assert ">11,677<" in _number(11677.0) and 'data-value="11677.0"' in _number(11677.0)
     assert ">0.851<" in _number(0.851) and ">85.1<" in _number(0.851, 100)
+
+
+def test_a_trends_evidence_is_in_the_unit_the_section_writes():
+    """Study 5's jitter is written in points; its trend's evidence showed 0.00436."""
+    from nnstudies import claims
+    from nnstudies.report import evidence_html
+    c = claims.trend([(0.01, 0.00436), (0.1, 0.04885)], "Jitter", fmt=claims.fmt_points)
+    assert "<th>mean (points)</th>" in evidence_html(c["evidence"])
+    assert ">0.436<" in evidence_html(c["evidence"])
+    assert "<th>mean</th>" in evidence_html(claims.trend([(1, 2), (2, 3)], "x")["evidence"])

@@ -320,9 +320,10 @@ def ranking(arms, what, fmt=fmt_pct, source="", higher_is_better=True, diff_fmt=
                         f"{second['arm']} {d}, {short_verdict(c)}", fmt=fmt)
 
 
-def trend(points, what, source="", x_name="x", y_name="y"):
+def trend(points, what, source="", x_name="x", y_name="y", fmt=None):
     """A monotone trend of y with x over per-run points [(x, y), ...] (Spearman, exact p):
-    'rises', 'falls', 'no monotone trend shown' or 'not testable with n points'."""
+    'rises', 'falls', 'no monotone trend shown' or 'not testable with n points'. `fmt`: how
+    the section writes the y values (fmt_pct, fmt_points), for the evidence's unit."""
     pts = [(float(x), float(y)) for x, y in points if y is not None and y == y and x == x]
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     r = rank_correlation(xs, ys)
@@ -330,7 +331,7 @@ def trend(points, what, source="", x_name="x", y_name="y"):
              "mean": float(np.mean([q[1] for q in pts if q[0] == x])),
              "values": [q[1] for q in pts if q[0] == x]} for x in sorted(set(xs))]
     base = dict(kind="trend", rule=_rule("trend"), source=source, arms=arms, test=SPEARMAN,
-                p=r["p"], min_p=r["min_p"], rho=r["rho"], n=r["n"])
+                p=r["p"], min_p=r["min_p"], rho=r["rho"], n=r["n"], fmt=fmt)
     if r["rho"] != r["rho"]:
         why = (prose.count(len(pts), "point") if len(pts) < 3 else
                f"one {x_name} only" if len(set(xs)) == 1 else f"{y_name}: every value the same")

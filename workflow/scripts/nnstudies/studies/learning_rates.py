@@ -742,7 +742,8 @@ def _jitter_claims(healthy, premise, ln_c, n_classes):
         if len(set(kept.lr)) < 2:  # no comparison left: the runs described, no verdict
             c = claims.trend(list(zip(healthy.lr, healthy.val_acc_jitter)),
                              what + ", every run that ended ok, those left out included)",
-                             source=SOURCE, x_name="the rate", y_name="the jitter")
+                             source=SOURCE, x_name="the rate", y_name="the jitter",
+                             fmt=claims.fmt_points)
             rho = c["evidence"].get("rho")
             if not c["evidence"]["direction"] and rho is not None and rho == rho and rho:
                 c["text"] += (": in direction " + ("the way the expectation says (more jitter "
@@ -754,7 +755,8 @@ def _jitter_claims(healthy, premise, ln_c, n_classes):
             " left out"
     found["jitter"] = _pointing(claims.mechanism(JITTER_EXPECTED, claims.trend(
         list(zip(kept.lr, kept.val_acc_jitter)), what + ")", source=SOURCE, x_name="the rate",
-        y_name="the jitter"), expected_sign=1, name="a larger rate jitters more"), 1,
+        y_name="the jitter", fmt=claims.fmt_points), expected_sign=1,
+        name="a larger rate jitters more"), 1,
         "more jitter at a larger rate", "more jitter at a smaller rate")
     return found
 
